@@ -1,0 +1,86 @@
+"""Request plumbing shared by every route module: who is calling, the parsed body, ids.
+
+Bodies and query strings are hostile until a pydantic model with `extra="forbid"` has
+accepted them; anything else is a 4xx raised as a parley.errors exception, which app.py
+maps to Chatwoot's error body in one place."""
+from __future__ import annotations
+
+import base64
+import json
+from typing import TypeVar
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from parley.auth import Principal, authenticate
+from parley.errors import Invalid, NotFound, ParleyError
+
+MAX_BODY_BYTES = 1_048_576  # Chatwoot's largest field is 150,000 characters of message text
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+class Body(BaseModel):
+    """Base for request bodies: unknown fields are an error, strings are trimmed."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, str_max_length=10_000)
+
+
+class PayloadTooLarge(ParleyError):
+    status, code = 413, "payload_too_large"
+
+
+def principal(router: Router) -> Principal:
+    return authenticate(router.current_event.get_header_value("api_access_token"))
+
+
+def raw_body(router: Router) -> bytes:
+    event = router.current_event
+    data = event.get("body") or ""
+    raw = base64.b64decode(data) if event.get("isBase64Encoded") else data.encode()
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"Request body is larger than {MAX_BODY_BYTES} bytes")
+    return raw
+
+
+def json_body(router: Router) -> dict:
+    raw = raw_body(router)
+    if not raw.strip():
+        return {}
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ParleyError("Request body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ParleyError("Request body must be a JSON object")
+    return data
+
+
+def parse(model: type[Model], data: dict) -> Model:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = [{"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"], "code": e["type"]}
+                  for e in exc.errors(include_url=False, include_input=False)]
+        first = errors[0]
+        raise Invalid(f"{first['field']}: {first['message']}", errors=errors) from None
+
+
+def body(router: Router, model: type[Model], wrapper: str | None = None) -> Model:
+    """Parse the JSON body into `model`. With `wrapper`, Chatwoot's nested form
+    ({"profile": {...}}) is accepted as well as the flat one."""
+    data = json_body(router)
+    if wrapper and set(data) == {wrapper} and isinstance(data[wrapper], dict):
+        data = data[wrapper]
+    return parse(model, data)
+
+
+def path_id(value: str) -> int:
+    """A numeric id from the URL; anything else is simply not found (as in Chatwoot)."""
+    if not value.isdigit() or len(value) > 18:
+        raise NotFound()
+    return int(value)
+
+
+def source_ip(router: Router) -> str:
+    return router.current_event.request_context.http.source_ip or "unknown"

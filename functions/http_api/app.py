@@ -1,0 +1,43 @@
+"""The HTTP API: every Chatwoot-compatible route, one Router per resource (routes/)."""
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response, content_types
+
+from parley.errors import ParleyError, TooManyRequests
+from routes import accounts, agents, auth, platform, profile, public, super_admin
+
+logger = Logger()
+# Auth is by header, never by cookie, so any origin may call the API (the widget's Client
+# API is called from customers' sites).
+app = APIGatewayHttpResolver(cors=CORSConfig(allow_origin="*", allow_headers=["api_access_token", "X-Auth-Token"],
+                                             max_age=600))
+for router in (auth.router, profile.router, accounts.router, agents.router, platform.router,
+               super_admin.router, public.router):
+    app.include_router(router)
+
+
+def _error(status: int, body: dict, headers: dict | None = None) -> Response:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
+
+
+@app.exception_handler(ParleyError)
+def handle_domain_error(exc: ParleyError) -> Response:
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+    return _error(exc.status, exc.body(), headers)
+
+
+@app.not_found
+def handle_not_found(_exc: Exception) -> Response:
+    return _error(404, {"error": "Not found", "description": "Not found", "errors": []})
+
+
+@app.exception_handler(Exception)
+def handle_unexpected(exc: Exception) -> Response:
+    logger.exception("unhandled error")
+    return _error(500, {"error": "Something went wrong", "description": "Something went wrong", "errors": []})
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+def lambda_handler(event: dict, context) -> dict:
+    return app.resolve(event, context)

@@ -1,0 +1,51 @@
+"""GET/PATCH /api/v1/accounts/{id}."""
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from pydantic import Field
+
+from api import Body, body, path_id, principal
+from parley import permissions
+from parley.services import accounts
+from parley.views.accounts import account as account_view
+
+router = Router()
+
+
+class AccountUpdate(Body):
+    name: str | None = Field(default=None, min_length=1, max_length=255)
+    locale: str | None = Field(default=None, pattern=r"^[a-z]{2}([_-][A-Za-z]{2,4})?$")
+    domain: str | None = Field(default=None, max_length=255)
+    support_email: str | None = Field(default=None, max_length=254)
+    auto_resolve_after: int | None = Field(default=None, ge=10, le=1_439_856)
+    auto_resolve_message: str | None = Field(default=None, max_length=10_000)
+    auto_resolve_ignore_waiting: bool | None = None
+    industry: str | None = Field(default=None, max_length=255)
+    company_size: str | None = Field(default=None, max_length=255)
+    timezone: str | None = Field(default=None, max_length=64)
+
+
+SETTINGS_FIELDS = {"auto_resolve_after", "auto_resolve_message", "auto_resolve_ignore_waiting"}
+CUSTOM_FIELDS = {"industry", "company_size", "timezone"}
+
+
+@router.get("/api/v1/accounts/<account_id>")
+def show(account_id: str):
+    account_id = path_id(account_id)
+    permissions.account_member(principal(router), account_id)
+    return account_view(accounts.get_account(account_id))
+
+
+@router.route("/api/v1/accounts/<account_id>", method=["PATCH", "PUT"])
+def update(account_id: str):
+    account_id = path_id(account_id)
+    permissions.account_admin(principal(router), account_id)
+    payload = body(router, AccountUpdate).model_dump(exclude_unset=True)
+    account = accounts.get_account(account_id)
+    changes = {k: v for k, v in payload.items() if k not in SETTINGS_FIELDS | CUSTOM_FIELDS}
+    if SETTINGS_FIELDS & payload.keys():
+        changes["settings"] = {**(account.settings or {}), **{k: payload[k] for k in SETTINGS_FIELDS & payload.keys()}}
+    if CUSTOM_FIELDS & payload.keys():
+        changes["custom_attributes"] = {**(account.custom_attributes or {}),
+                                        **{k: payload[k] for k in CUSTOM_FIELDS & payload.keys()}}
+    return account_view(accounts.update_account(account, **changes))

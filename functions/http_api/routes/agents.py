@@ -1,0 +1,76 @@
+"""/api/v1/accounts/{account_id}/agents: the account's people."""
+from __future__ import annotations
+
+from typing import Literal
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from pydantic import Field
+
+from api import Body, body, path_id, principal
+from parley import permissions
+from parley.errors import NotFound
+from parley.services import accounts, users
+from parley.views.users import agent as agent_view
+
+router = Router()
+
+Role = Literal["agent", "administrator"]
+Availability = Literal["available", "busy", "offline"]
+
+
+class AgentCreate(Body):
+    name: str = Field(min_length=1, max_length=255)
+    email: str = Field(max_length=254)
+    role: Role
+    availability_status: Availability | None = None
+    auto_offline: bool | None = None
+
+
+class AgentUpdate(Body):
+    role: Role
+    availability_status: Availability | None = None
+    auto_offline: bool | None = None
+
+
+def _member_of(account_id: int, user_id: str):
+    member = accounts.membership(account_id, path_id(user_id))
+    if member is None:
+        raise NotFound("Agent not found")
+    return member
+
+
+@router.get("/api/v1/accounts/<account_id>/agents")
+def index(account_id: str):
+    account_id = path_id(account_id)
+    permissions.account_member(principal(router), account_id)
+    return [agent_view(member, user) for member, user in accounts.members(account_id)]
+
+
+@router.post("/api/v1/accounts/<account_id>/agents")
+def create(account_id: str):
+    account_id = path_id(account_id)
+    admin = permissions.account_admin(principal(router), account_id)
+    payload = body(router, AgentCreate)
+    member, user = accounts.add_agent(account_id, name=payload.name, email=payload.email, role=payload.role,
+                                      availability=payload.availability_status, auto_offline=payload.auto_offline,
+                                      inviter_id=admin.user_id)
+    return agent_view(member, user)
+
+
+@router.route("/api/v1/accounts/<account_id>/agents/<user_id>", method=["PATCH", "PUT"])
+def update(account_id: str, user_id: str):
+    account_id = path_id(account_id)
+    permissions.account_admin(principal(router), account_id)
+    member = _member_of(account_id, user_id)
+    payload = body(router, AgentUpdate)
+    accounts.update_member(member, role=payload.role, availability=payload.availability_status,
+                           auto_offline=payload.auto_offline)
+    return agent_view(member, users.get_user(member.user_id))
+
+
+@router.delete("/api/v1/accounts/<account_id>/agents/<user_id>")
+def delete(account_id: str, user_id: str):
+    account_id = path_id(account_id)
+    permissions.account_admin(principal(router), account_id)
+    accounts.remove_member(_member_of(account_id, user_id))
+    return {}

@@ -1,0 +1,47 @@
+"""Frames a client sends on its socket: {"action": "heartbeat"} for now.
+
+Replies go back through the management API, like every other frame, so the protocol is
+the same whether or not API Gateway route responses are configured."""
+from __future__ import annotations
+
+import json
+
+from aws_lambda_powertools import Logger
+
+from parley import realtime
+from parley.services import connections
+
+logger = Logger()
+MAX_FRAME_BYTES = 32_768  # API Gateway's frame limit
+
+
+def _reply(connection_id: str, payload: dict) -> None:
+    realtime.push(connection_id, json.dumps(payload).encode())
+
+
+def _parse(body: str | None) -> dict | None:
+    if not body or len(body) > MAX_FRAME_BYTES:
+        return None
+    try:
+        frame = json.loads(body)
+    except ValueError:
+        return None
+    return frame if isinstance(frame, dict) and isinstance(frame.get("action"), str) else None
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+def lambda_handler(event: dict, context) -> dict:
+    connection_id = (event.get("requestContext") or {}).get("connectionId")
+    connection = connections.get(connection_id)
+    if connection is None:
+        return {"statusCode": 410}
+    frame = _parse(event.get("body"))
+    if frame is None:
+        _reply(connection_id, {"event": "error", "message": 'Frames must be JSON objects with an "action"'})
+        return {"statusCode": 400}
+    if frame["action"] == "heartbeat":
+        connections.heartbeat(connection)
+        _reply(connection_id, {"event": "pong"})
+        return {"statusCode": 200}
+    _reply(connection_id, {"event": "error", "message": f"Unknown action {frame['action'][:64]!r}"})
+    return {"statusCode": 400}

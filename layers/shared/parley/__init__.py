@@ -1,0 +1,1 @@
+"""Parley's domain package: shared by every function through the Lambda layer."""

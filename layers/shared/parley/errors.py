@@ -1,0 +1,50 @@
+"""Domain exceptions: services raise these; the HTTP API maps them to status codes once.
+
+The body is Chatwoot's error shape: `error` (what Chatwoot's controllers answer) plus
+`description` and `errors` (the `bad_request_error` schema of its OpenAPI description).
+"""
+from __future__ import annotations
+
+
+class ParleyError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, field: str | None = None, errors: list[dict] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or ([{"field": field, "message": message, "code": self.code}] if field else [])
+
+    def body(self) -> dict:
+        return {"error": self.message, "description": self.message, "errors": self.errors}
+
+
+class Unauthorized(ParleyError):
+    status, code = 401, "unauthorized"
+
+
+class Forbidden(ParleyError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(ParleyError):
+    status, code = 404, "not_found"
+
+    def __init__(self, message: str = "Resource could not be found", **kw):
+        super().__init__(message, **kw)
+
+
+class Conflict(ParleyError):
+    status, code = 409, "conflict"
+
+
+class Invalid(ParleyError):
+    status, code = 422, "invalid"
+
+
+class TooManyRequests(ParleyError):
+    status, code = 429, "too_many_requests"
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after

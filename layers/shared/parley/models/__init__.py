@@ -1,0 +1,1 @@
+"""pynamodb models, one module per aggregate. Keys and access patterns: docs/data-model.md."""

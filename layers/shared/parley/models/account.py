@@ -1,0 +1,54 @@
+"""Accounts (tenants) and their members."""
+from __future__ import annotations
+
+from pynamodb.attributes import (BooleanAttribute, JSONAttribute, ListAttribute, NumberAttribute,
+                                 UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from .base import TimestampedModel, table_meta, utcnow
+
+ROLES = ("agent", "administrator")
+AVAILABILITY = ("online", "busy", "offline")
+
+
+class Account(TimestampedModel):
+    Meta = table_meta("accounts_table")
+
+    id = NumberAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    locale = UnicodeAttribute(default="en")
+    domain = UnicodeAttribute(null=True)
+    support_email = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(default="active")  # active | suspended
+    features = ListAttribute(of=UnicodeAttribute, default=list)
+    settings = JSONAttribute(default=dict)
+    custom_attributes = JSONAttribute(default=dict)
+    limits = JSONAttribute(default=dict)
+    platform_app_id = NumberAttribute(null=True)
+    version = VersionAttribute()
+
+
+class UserIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "user-index"
+        projection = AllProjection()
+
+    user_id = NumberAttribute(hash_key=True)
+    account_id = NumberAttribute(range_key=True)
+
+
+class AccountUser(TimestampedModel):
+    """Membership. Access: members of an account (Query on account_id); accounts of a
+    user (user-index); one membership (GetItem) on every account-scoped request."""
+
+    Meta = table_meta("account_users_table")
+
+    account_id = NumberAttribute(hash_key=True)
+    user_id = NumberAttribute(range_key=True)
+    role = UnicodeAttribute(default="agent")
+    availability = UnicodeAttribute(default="online")
+    auto_offline = BooleanAttribute(default=True)
+    inviter_id = NumberAttribute(null=True)
+    active_at = UTCDateTimeAttribute(default_for_new=utcnow)
+
+    user_index = UserIndex()

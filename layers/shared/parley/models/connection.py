@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from .base import TimestampedModel, table_meta
+
+
+class AccountConnectionsIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "account-index"
+        projection = AllProjection()
+
+    account_id = NumberAttribute(hash_key=True)
+    connection_id = UnicodeAttribute(range_key=True)
+
+
+class Connection(TimestampedModel):
+    """An open WebSocket. Access: by id ($disconnect, frames, gone sockets); by account
+    (account-index) when broadcasting. Expires by TTL if $disconnect never came."""
+
+    Meta = table_meta("connections_table")
+
+    connection_id = UnicodeAttribute(hash_key=True)
+    account_id = NumberAttribute(null=True)  # null for an installation-wide super admin socket
+    kind = UnicodeAttribute()  # "user" | "contact"
+    user_id = NumberAttribute(null=True)
+    role = UnicodeAttribute(null=True)
+    scope = JSONAttribute(default=dict)  # what this socket may see (inbox ids, contact id ...)
+    last_seen_at = NumberAttribute(default=0)
+    expires_at = NumberAttribute()
+
+    account_index = AccountConnectionsIndex()

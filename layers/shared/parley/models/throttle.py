@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.models import Model
+
+from .base import table_meta
+
+
+class ThrottleWindow(Model):
+    """Failures counted in a fixed window ("sign_in:email:a@b.c"), gone by TTL afterwards."""
+
+    Meta = table_meta("throttle_table")
+
+    key = UnicodeAttribute(hash_key=True)
+    count = NumberAttribute(default=0)
+    expires_at = NumberAttribute()

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from pynamodb.attributes import UnicodeAttribute
+from pynamodb.models import Model
+
+from .base import table_meta
+
+
+class UniqueClaim(Model):
+    """`key` = "<kind>#<value>" (e.g. "user_email#a@b.c"); `target` = what holds it.
+    Put with `attribute_not_exists` inside the owner's transaction, so two writers can
+    never both claim a value."""
+
+    Meta = table_meta("uniques_table")
+
+    key = UnicodeAttribute(hash_key=True)
+    target = UnicodeAttribute()

@@ -1,0 +1,68 @@
+"""Users (agents, administrators, super admins) and their sign-in tokens."""
+from __future__ import annotations
+
+from pynamodb.attributes import (BooleanAttribute, JSONAttribute, NumberAttribute,
+                                 UnicodeAttribute, VersionAttribute)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+
+from .base import TimestampedModel, table_meta
+
+SUPER_ADMIN = "SuperAdmin"
+
+
+class EmailIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "email-index"
+        projection = AllProjection()
+
+    email = UnicodeAttribute(hash_key=True)
+
+
+class User(TimestampedModel):
+    """Access pattern: by id (GetItem); by email (email-index) at sign-in."""
+
+    Meta = table_meta("users_table")
+
+    id = NumberAttribute(hash_key=True)
+    email = UnicodeAttribute()  # stored lower-cased; unique via the email lock item
+    name = UnicodeAttribute()
+    display_name = UnicodeAttribute(null=True)
+    password_hash = UnicodeAttribute(null=True)
+    pubsub_token = UnicodeAttribute()
+    avatar_url = UnicodeAttribute(null=True)
+    message_signature = UnicodeAttribute(null=True)
+    ui_settings = JSONAttribute(default=dict)
+    custom_attributes = JSONAttribute(default=dict)
+    type = UnicodeAttribute(null=True)  # "SuperAdmin" or None, as Chatwoot's users.type
+    confirmed = BooleanAttribute(default=True)
+    platform_app_id = NumberAttribute(null=True)  # the platform app that created it
+    version = VersionAttribute()
+
+    email_index = EmailIndex()
+
+    @property
+    def is_super_admin(self) -> bool:
+        return self.type == SUPER_ADMIN
+
+    @property
+    def available_name(self) -> str:
+        return self.display_name or self.name
+
+
+class OwnerIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "owner-index"
+        projection = KeysOnlyProjection()
+
+    owner = UnicodeAttribute(hash_key=True)
+
+
+class AccessToken(TimestampedModel):
+    """An API token, stored only as its SHA-256. Access: by hash; by owner to revoke."""
+
+    Meta = table_meta("access_tokens_table")
+
+    token_hash = UnicodeAttribute(hash_key=True)
+    owner = UnicodeAttribute()  # "User#12", "PlatformApp#3", "SsoLogin#12" (single use)
+    expires_at = NumberAttribute(null=True)  # epoch seconds; TTL removes it afterwards
+    owner_index = OwnerIndex()

@@ -1,0 +1,68 @@
+"""Push frames to WebSocket connections through the API Gateway management API.
+
+Who may see an event is decided in one place, `may_see`; a socket that is gone (410) is
+deleted so nobody pushes to it again."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+from .models.connection import Connection
+from .settings import get_settings
+
+
+@lru_cache(maxsize=1)
+def _client():
+    import boto3
+
+    settings = get_settings()
+    return boto3.client("apigatewaymanagementapi", region_name=settings.region,
+                        endpoint_url=settings.websocket_endpoint)
+
+
+def may_see(connection: Connection, detail: dict) -> bool:
+    """Agents see their account's events (inbox-scoped events only for members of that
+    inbox; administrators see all). Contacts see only their own conversation's public
+    messages and conversation updates."""
+    if connection.account_id != detail.get("account_id"):
+        return False
+    data = detail.get("data") or {}
+    if connection.kind == "user":
+        inbox_id = data.get("inbox_id")
+        if inbox_id is None or connection.role == "administrator":
+            return True
+        return inbox_id in (connection.scope or {}).get("inbox_ids", [])
+    if connection.kind == "contact":
+        if data.get("private"):
+            return False
+        return data.get("contact_id") is not None and data.get("contact_id") == (connection.scope or {}).get("contact_id")
+    return False
+
+
+def frame(detail: dict) -> bytes:
+    return json.dumps({"event": detail["event"], "data": detail["data"], "id": detail["id"]}, default=str).encode()
+
+
+def push(connection_id: str, payload: bytes) -> bool:
+    """Send one frame. False (and the connection forgotten) if the socket is gone."""
+    client = _client()
+    try:
+        client.post_to_connection(ConnectionId=connection_id, Data=payload)
+        return True
+    except client.exceptions.GoneException:
+        # Catch GoneException before anything broader: only this socket is dead.
+        Connection(connection_id).delete()
+        return False
+
+
+def broadcast(detail: dict) -> int:
+    """Deliver one domain event to every socket of its account that may see it."""
+    account_id = detail.get("account_id")
+    if account_id is None:
+        return 0
+    body = frame(detail)
+    sent = 0
+    for connection in Connection.account_index.query(account_id):
+        if may_see(connection, detail) and push(connection.connection_id, body):
+            sent += 1
+    return sent

@@ -1,0 +1,1 @@
+"""Domain operations. Handlers call one of these; they raise parley.errors exceptions."""

@@ -1,0 +1,50 @@
+"""API access tokens: random, shown once, stored only as SHA-256 hashes.
+
+A token is 32 random bytes, so a plain SHA-256 is enough (no salt or slow hash needed:
+there is nothing to brute-force). Lookups are one GetItem by hash.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from ..models.user import AccessToken
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue(owner: str) -> str:
+    """A new token for `owner` ("User#12", "PlatformApp#3"); returns the only plaintext copy."""
+    token = secrets.token_urlsafe(32)
+    AccessToken(digest(token), owner=owner).save()
+    return token
+
+
+def owner_of(token: str | None) -> str | None:
+    # Bound the input before hashing: a real token is 43 characters.
+    if not token or len(token) > 256:
+        return None
+    item = _get(digest(token))
+    return item.owner if item else None
+
+
+def _get(token_hash: str) -> AccessToken | None:
+    try:
+        return AccessToken.get(token_hash)
+    except AccessToken.DoesNotExist:
+        return None
+
+
+def revoke(token: str) -> None:
+    AccessToken(digest(token)).delete()
+
+
+def revoke_all(owner: str) -> int:
+    """Delete every token of `owner` (password change, user deleted). Returns how many."""
+    hashes = [item.token_hash for item in AccessToken.owner_index.query(owner)]
+    with AccessToken.batch_write() as batch:
+        for token_hash in hashes:
+            batch.delete(AccessToken(token_hash))
+    return len(hashes)

@@ -1,0 +1,187 @@
+"""Users: create, find, update, sign in, change password."""
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from functools import lru_cache
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from .. import ids, passwords
+from ..errors import Conflict, Invalid, NotFound, Unauthorized
+from ..models.account import AccountUser
+from ..models.unique import UniqueClaim
+from ..models.user import SUPER_ADMIN, AccessToken, User
+from ..settings import get_settings
+from . import throttle, tokens
+
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+SIGN_IN_LIMITS = (
+    throttle.Limit("sign_in:email", max_failures=5, window_seconds=900),
+    throttle.Limit("sign_in:ip", max_failures=30, window_seconds=900),
+)
+
+
+def owner(user_id: int) -> str:
+    return f"User#{user_id}"
+
+
+def normalize_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    if len(email) > 254 or not EMAIL_RE.match(email):
+        raise Invalid("Email is invalid", field="email")
+    return email
+
+
+@lru_cache(maxsize=1)
+def _connection() -> Connection:
+    """One per container: a new Connection means a new botocore session (~150 ms)."""
+    settings = get_settings()
+    return Connection(region=settings.region, host=settings.aws_endpoint_url or None)
+
+
+def _email_claim(email: str) -> UniqueClaim:
+    return UniqueClaim(f"user_email#{email}")
+
+
+def get_user(user_id: int) -> User:
+    try:
+        return User.get(user_id)
+    except User.DoesNotExist:
+        raise NotFound("User not found") from None
+
+
+def find_by_email(email: str) -> User | None:
+    return next(iter(User.email_index.query(email.strip().lower(), limit=1)), None)
+
+
+def create_user(
+    *,
+    email: str,
+    name: str,
+    password: str | None = None,
+    super_admin: bool = False,
+    display_name: str | None = None,
+    custom_attributes: dict | None = None,
+    platform_app_id: int | None = None,
+) -> User:
+    email = normalize_email(email)
+    if not name or not name.strip():
+        raise Invalid("Name can't be blank", field="name")
+    user = User(
+        ids.next_id("User"),
+        email=email,
+        name=name.strip(),
+        display_name=display_name,
+        password_hash=passwords.hash_password(password) if password else None,
+        pubsub_token=secrets.token_urlsafe(18),
+        custom_attributes=custom_attributes or {},
+        type=SUPER_ADMIN if super_admin else None,
+        platform_app_id=platform_app_id,
+    )
+    claim = _email_claim(email)
+    claim.target = owner(user.id)
+    try:
+        with TransactWrite(connection=_connection()) as tx:
+            tx.save(claim, condition=UniqueClaim.key.does_not_exist())
+            tx.save(user, condition=User.id.does_not_exist())
+    except TransactWriteError as exc:
+        if exc.cause_response_code == "TransactionCanceledException":
+            raise Conflict("Email has already been taken", field="email") from None
+        raise
+    return user
+
+
+def update_user(user: User, **changes) -> User:
+    """Apply profile changes. A new email moves its uniqueness claim in the same
+    transaction; a new password revokes every token the user has."""
+    password = changes.pop("password", None)
+    new_email = changes.pop("email", None)
+    for key, value in changes.items():
+        setattr(user, key, value)
+    if password is not None:
+        user.password_hash = passwords.hash_password(password)
+    old_email = user.email
+    if new_email is not None and normalize_email(new_email) != old_email:
+        user.email = normalize_email(new_email)
+        claim = _email_claim(user.email)
+        claim.target = owner(user.id)
+        try:
+            with TransactWrite(connection=_connection()) as tx:
+                tx.save(claim, condition=UniqueClaim.key.does_not_exist())
+                tx.delete(_email_claim(old_email))
+                tx.save(user)  # the version attribute guards against a concurrent edit
+        except TransactWriteError as exc:
+            user.email = old_email
+            if exc.cause_response_code == "TransactionCanceledException":
+                raise Conflict("Email has already been taken", field="email") from None
+            raise
+    else:
+        user.save()
+    if password is not None:
+        tokens.revoke_all(owner(user.id))
+    return user
+
+
+def delete_user(user: User) -> None:
+    tokens.revoke_all(owner(user.id))
+    with AccountUser.batch_write() as batch:
+        for member in AccountUser.user_index.query(user.id):
+            batch.delete(AccountUser(member.account_id, member.user_id))
+    with TransactWrite(connection=_connection()) as tx:
+        tx.delete(_email_claim(user.email))
+        tx.delete(user)
+
+
+def sign_in(email: str, password: str, source_ip: str) -> tuple[User, str]:
+    """Check the password; on success issue a new API token. Failures are counted per
+    email and per source address; too many answer 429 before any hash is checked."""
+    email = (email or "").strip().lower()[:254]
+    limits = [(SIGN_IN_LIMITS[0], email), (SIGN_IN_LIMITS[1], source_ip or "unknown")]
+    throttle.check(limits, "Too many sign-in attempts. Try again later.")
+    user = find_by_email(email) if EMAIL_RE.match(email) else None
+    # verify() runs even for an unknown email, so timing does not tell which emails exist.
+    if not passwords.verify(user.password_hash if user else None, password or "") or user is None:
+        throttle.record_failure(limits)
+        raise Unauthorized("Invalid login credentials. Please try again.")
+    return user, tokens.issue(owner(user.id))
+
+
+def change_password(user: User, current_password: str, new_password: str) -> str:
+    """Verify the current password, set the new one (revoking every token), and return a
+    fresh token so the caller stays signed in."""
+    if not passwords.verify(user.password_hash, current_password or ""):
+        raise Invalid("Current password is incorrect", field="current_password")
+    update_user(user, password=new_password)
+    return tokens.issue(owner(user.id))
+
+
+SSO_SECONDS = 300
+
+
+def issue_sso_token(user: User) -> str:
+    """A single-use sign-in link token for the Platform API's SSO login (5 minutes)."""
+    token = secrets.token_urlsafe(32)
+    AccessToken(tokens.digest(token), owner=f"SsoLogin#{user.id}", expires_at=int(time.time()) + SSO_SECONDS).save()
+    return token
+
+
+def sign_in_with_sso(email: str, sso_token: str, source_ip: str) -> tuple[User, str]:
+    email = (email or "").strip().lower()[:254]
+    limits = [(SIGN_IN_LIMITS[0], email), (SIGN_IN_LIMITS[1], source_ip or "unknown")]
+    throttle.check(limits, "Too many sign-in attempts. Try again later.")
+    user = find_by_email(email) if EMAIL_RE.match(email) else None
+    item = AccessToken(tokens.digest(sso_token)) if user else None
+    try:
+        # Deleting with a condition makes the link single-use even under concurrent clicks.
+        if item is None:
+            raise DoesNotExist()
+        item.delete(condition=(AccessToken.owner == f"SsoLogin#{user.id}")
+                    & (AccessToken.expires_at > int(time.time())))
+    except (DeleteError, DoesNotExist):
+        throttle.record_failure(limits)
+        raise Unauthorized("Invalid login credentials. Please try again.") from None
+    return user, tokens.issue(owner(user.id))

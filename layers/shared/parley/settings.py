@@ -1,0 +1,64 @@
+"""Typed environment, read once per container.
+
+Every function gets the same variables from template.yaml's Globals; the local stack and
+the tests set them from the same template (local/cfn.py).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    region: str
+    users_table: str
+    accounts_table: str
+    account_users_table: str
+    access_tokens_table: str
+    platform_apps_table: str
+    uniques_table: str
+    counters_table: str
+    installation_config_table: str
+    connections_table: str
+    throttle_table: str
+    event_bus_name: str
+    attachments_bucket: str
+    websocket_endpoint: str
+    websocket_url: str
+    widget_token_secret: str
+    # Where boto3 / pynamodb send requests; empty means real AWS. Set by the local stack.
+    aws_endpoint_url: str
+
+
+def _env(name: str, default: str | None = None) -> str:
+    value = os.environ.get(name, default)
+    if value is None:
+        raise RuntimeError(f"environment variable {name} is not set (see template.yaml Globals)")
+    return value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings(
+        stage=_env("STAGE", "prod"),
+        region=_env("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1")),
+        users_table=_env("USERS_TABLE"),
+        accounts_table=_env("ACCOUNTS_TABLE"),
+        account_users_table=_env("ACCOUNT_USERS_TABLE"),
+        access_tokens_table=_env("ACCESS_TOKENS_TABLE"),
+        platform_apps_table=_env("PLATFORM_APPS_TABLE"),
+        uniques_table=_env("UNIQUES_TABLE"),
+        counters_table=_env("COUNTERS_TABLE"),
+        installation_config_table=_env("INSTALLATION_CONFIG_TABLE"),
+        connections_table=_env("CONNECTIONS_TABLE"),
+        throttle_table=_env("THROTTLE_TABLE"),
+        event_bus_name=_env("EVENT_BUS_NAME"),
+        attachments_bucket=_env("ATTACHMENTS_BUCKET"),
+        websocket_endpoint=_env("WEBSOCKET_ENDPOINT"),
+        websocket_url=_env("WEBSOCKET_URL"),
+        widget_token_secret=_env("WIDGET_TOKEN_SECRET"),
+        aws_endpoint_url=os.environ.get("AWS_ENDPOINT_URL", ""),
+    )

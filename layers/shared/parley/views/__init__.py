@@ -1,0 +1,1 @@
+"""Model -> Chatwoot JSON, one function per shape (Chatwoot's jbuilder views)."""

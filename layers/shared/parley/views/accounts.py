@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from ..models.account import Account
+from .common import iso
+
+VERSION = "4.10.0"  # the Chatwoot API version Parley answers as (clients branch on it)
+
+
+def _set(**fields) -> dict:
+    """Only the fields that have a value: the spec types them as strings and numbers, not null."""
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def account(item: Account) -> dict:
+    settings = item.settings or {}
+    return {
+        "id": item.id,
+        "name": item.name,
+        "locale": item.locale,
+        **_set(domain=item.domain, support_email=item.support_email),
+        "status": item.status,
+        "created_at": iso(item.created_at),
+        "cache_keys": {},
+        "features": list(item.features or []),
+        "settings": {
+            **_set(auto_resolve_after=settings.get("auto_resolve_after"),
+                   auto_resolve_message=settings.get("auto_resolve_message")),
+            "auto_resolve_ignore_waiting": bool(settings.get("auto_resolve_ignore_waiting")),
+        },
+        "custom_attributes": item.custom_attributes or {},
+        "latest_chatwoot_version": VERSION,
+        "subscribed_features": [],
+    }
+
+
+def platform_account(item: Account) -> dict:
+    return {
+        "id": item.id,
+        "name": item.name,
+        "locale": item.locale,
+        "domain": item.domain,
+        "support_email": item.support_email,
+        "status": item.status,
+        "limits": item.limits or {},
+        "custom_attributes": item.custom_attributes or {},
+        "created_at": iso(item.created_at),
+    }

@@ -1,0 +1,97 @@
+"""Users as Chatwoot shows them: profile / sign-in data, agents, account users."""
+from __future__ import annotations
+
+from ..models.account import Account, AccountUser
+from ..models.user import User
+from .common import iso
+
+# Chatwoot's API says "available" where its presence data says "online".
+_API_AVAILABILITY = {"online": "available"}
+
+
+def availability(member: AccountUser) -> str:
+    return _API_AVAILABILITY.get(member.availability, member.availability)
+
+
+def thumbnail(user: User) -> str:
+    return user.avatar_url or ""
+
+
+def account_entry(member: AccountUser, account: Account) -> dict:
+    return {
+        "id": account.id,
+        "name": account.name,
+        "status": account.status,
+        "active_at": iso(member.active_at),
+        "role": member.role,
+        "permissions": [member.role],
+        "availability": member.availability,
+        "availability_status": member.availability,
+        "auto_offline": member.auto_offline,
+        "custom_role_id": None,
+        "custom_role": None,
+    }
+
+
+def profile(user: User, memberships: list[tuple[AccountUser, Account]], access_token: str | None) -> dict:
+    """GET /api/v1/profile and POST /auth/sign_in's data."""
+    first = memberships[0] if memberships else None
+    return {
+        "id": user.id,
+        "provider": "email",
+        "uid": user.email,
+        "name": user.name,
+        "display_name": user.display_name,
+        "available_name": user.available_name,
+        "email": user.email,
+        "account_id": first[1].id if first else None,
+        "role": first[0].role if first else None,
+        "accounts": [account_entry(m, a) for m, a in memberships],
+        "access_token": access_token,
+        "pubsub_token": user.pubsub_token,
+        "avatar_url": user.avatar_url or "",
+        "thumbnail": thumbnail(user),
+        "confirmed": user.confirmed,
+        "message_signature": user.message_signature,
+        "ui_settings": user.ui_settings or {},
+        "custom_attributes": user.custom_attributes or {},
+        "hmac_identifier": "",
+        "inviter_id": first[0].inviter_id if first else None,
+        "type": "SuperAdmin" if user.is_super_admin else None,
+    }
+
+
+def platform_user(user: User) -> dict:
+    """A user as the Platform API shows it (no tokens: the app sets passwords itself)."""
+    return {
+        "id": user.id,
+        "name": user.name,
+        "display_name": user.display_name,
+        "available_name": user.available_name,
+        "email": user.email,
+        "uid": user.email,
+        "provider": "email",
+        "avatar_url": user.avatar_url or "",
+        "confirmed": user.confirmed,
+        "custom_attributes": user.custom_attributes or {},
+        "type": "SuperAdmin" if user.is_super_admin else None,
+    }
+
+
+def agent(member: AccountUser, user: User) -> dict:
+    return {
+        "id": user.id,
+        "account_id": member.account_id,
+        "availability_status": availability(member),
+        "auto_offline": member.auto_offline,
+        "confirmed": user.confirmed,
+        "email": user.email,
+        "available_name": user.available_name,
+        "name": user.name,
+        "role": member.role,
+        "thumbnail": thumbnail(user),
+    }
+
+
+def account_user(member: AccountUser) -> dict:
+    return {"account_id": member.account_id, "user_id": member.user_id, "role": member.role}

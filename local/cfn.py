@@ -1,0 +1,384 @@
+"""Read template.yaml and build its resources on one machine.
+
+The local stack and the tests both call `build_stack()`, so the tables, queues, bus and
+rules they run against are exactly the ones the template deploys: there is no second list.
+Resources are created through boto3, which moto answers (in-process or as a server).
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "template.yaml"
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+
+
+class _Tag:
+    """An unresolved CloudFormation intrinsic (!Ref, !GetAtt, !Sub ...)."""
+
+    def __init__(self, name: str, value: Any):
+        self.name, self.value = name, value
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"!{self.name} {self.value!r}"
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _construct(loader: yaml.Loader, suffix: str, node: yaml.Node) -> _Tag:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    return _Tag(suffix, value)
+
+
+_Loader.add_multi_constructor("!", _construct)
+
+
+def load_template(path: Path = TEMPLATE) -> dict:
+    """The template as plain data; intrinsics stay as `_Tag` objects until resolved."""
+    return yaml.load(path.read_text(), Loader=_Loader)
+
+
+def to_plain(value: Any) -> Any:
+    """The template with intrinsics turned into CloudFormation's JSON form ({"Ref": ...})."""
+    if isinstance(value, _Tag):
+        key = "Ref" if value.name == "Ref" else f"Fn::{value.name}"
+        inner = value.value
+        if value.name == "GetAtt" and isinstance(inner, str):
+            inner = inner.split(".", 1)
+        return {key: to_plain(inner)}
+    if isinstance(value, dict):
+        return {k: to_plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_plain(v) for v in value]
+    return value
+
+
+@dataclass
+class Function:
+    logical_id: str
+    code_dir: Path
+    handler: str
+    environment: dict[str, str]
+    timeout: int = 3  # seconds; SAM's defaults
+    memory_size: int = 128
+
+    @property
+    def app_path(self) -> Path:
+        return self.code_dir / (self.handler.split(".")[0] + ".py")
+
+
+@dataclass
+class HttpRoute:
+    """One HttpApi event of a function: `ANY /{proxy+}` -> HttpApiFunction."""
+
+    function_id: str
+    method: str = "ANY"  # upper case
+    path: str | None = None  # None: the `$default` route, which catches what no route matches
+
+    @property
+    def route_key(self) -> str:
+        return "$default" if self.path is None else f"{self.method} {self.path}"
+
+
+@dataclass
+class TargetPolicy:
+    """How EventBridge retries a rule's Lambda target, and where it gives up to."""
+
+    max_retries: int = 185  # EventBridge's default MaximumRetryAttempts
+    dead_letter_url: str | None = None
+
+
+@dataclass
+class SqsSource:
+    """An SQS event-source mapping (a function's `Type: SQS` event)."""
+
+    function_id: str
+    queue_url: str
+    queue_arn: str
+    batch_size: int = 10
+    report_batch_item_failures: bool = False
+
+
+@dataclass
+class WebSocketApi:
+    """The template's WebSocket API: which function answers each route."""
+
+    routes: dict[str, str] = field(default_factory=dict)  # "$connect" -> function logical id
+    selection_field: str | None = None  # "action" for RouteSelectionExpression $request.body.action
+    stage: str = ""
+    # Routes with a RouteResponse: only these send the handler's `body` back to the client.
+    two_way: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Stack:
+    """What a running copy of the template needs to know about itself."""
+
+    names: dict[str, str] = field(default_factory=dict)  # logical id -> physical name
+    functions: dict[str, Function] = field(default_factory=dict)
+    queue_urls: dict[str, str] = field(default_factory=dict)  # logical id -> URL
+    # (rule logical id, target function logical id, local delivery queue URL)
+    rule_targets: list[tuple[str, str, str]] = field(default_factory=list)
+    target_policies: dict[str, TargetPolicy] = field(default_factory=dict)  # delivery queue URL -> policy
+    sqs_sources: list[SqsSource] = field(default_factory=list)
+    http_routes: list[HttpRoute] = field(default_factory=list)
+    websocket: WebSocketApi | None = None
+
+    def env_for(self, function_id: str) -> dict[str, str]:
+        return dict(self.functions[function_id].environment)
+
+
+class Resolver:
+    """Resolves intrinsics to the physical names of this local copy of the stack."""
+
+    def __init__(self, template: dict, prefix: str, parameters: dict[str, str], overrides: dict[str, str]):
+        self.template = template
+        self.prefix = prefix
+        self.resources = template.get("Resources", {})
+        self.params = {
+            name: str(parameters.get(name, spec.get("Default", "")))
+            for name, spec in template.get("Parameters", {}).items()
+        }
+        self.params.update({"AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::StackName": prefix})
+        self.overrides = overrides  # logical id -> value, for endpoints that differ locally
+
+    def physical_name(self, logical_id: str) -> str:
+        props = self.resources[logical_id].get("Properties", {}) or {}
+        explicit = props.get("TableName") or props.get("QueueName") or props.get("BucketName") or props.get("Name")
+        if explicit is not None:
+            return str(self.resolve(explicit))
+        return f"{self.prefix}-{logical_id}".lower() if self.resources[logical_id]["Type"] == "AWS::S3::Bucket" else f"{self.prefix}-{logical_id}"
+
+    def ref(self, name: str) -> str:
+        if name in self.params:
+            return self.params[name]
+        if name in self.overrides:
+            return self.overrides[name]
+        return self.physical_name(name)
+
+    def get_att(self, logical_id: str, attribute: str) -> str:
+        kind = self.resources[logical_id]["Type"]
+        name = self.physical_name(logical_id)
+        if attribute == "Arn":
+            service = {"AWS::DynamoDB::Table": f"dynamodb:{REGION}:{ACCOUNT}:table/",
+                       "AWS::SQS::Queue": f"sqs:{REGION}:{ACCOUNT}:",
+                       "AWS::Events::EventBus": f"events:{REGION}:{ACCOUNT}:event-bus/",
+                       "AWS::S3::Bucket": "s3:::"}.get(kind, f"lambda:{REGION}:{ACCOUNT}:function:")
+            return f"arn:aws:{service}{name}"
+        if attribute == "QueueName":
+            return name
+        return f"{name}.{attribute}"
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, _Tag):
+            if value.name == "Ref":
+                return self.ref(value.value)
+            if value.name == "GetAtt":
+                target = value.value.split(".", 1) if isinstance(value.value, str) else value.value
+                return self.get_att(target[0], target[1])
+            if value.name == "Sub":
+                text, extra = (value.value, {}) if isinstance(value.value, str) else value.value
+                extra = {k: self.resolve(v) for k, v in extra.items()}
+
+                def sub(match: re.Match) -> str:
+                    key = match.group(1)
+                    if key in extra:
+                        return str(extra[key])
+                    if key in self.overrides:
+                        return self.overrides[key]
+                    if "." in key and key.split(".")[0] in self.resources:
+                        return self.get_att(*key.split(".", 1))
+                    return self.ref(key)
+
+                return re.sub(r"\$\{([^}]+)\}", sub, text)
+            raise ValueError(f"unsupported intrinsic !{value.name}")
+        if isinstance(value, dict):
+            return {k: self.resolve(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        return value
+
+
+def _of_type(template: dict, kind: str) -> dict[str, dict]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
+
+
+def build_stack(
+    session: Any,
+    prefix: str = "parley-local",
+    parameters: dict[str, str] | None = None,
+    overrides: dict[str, str] | None = None,
+    template_path: Path = TEMPLATE,
+) -> Stack:
+    """Create every table, queue, bucket, bus and rule of the template (idempotent).
+
+    `session` is a boto3 Session pointed at moto. Lambda targets of EventBridge rules get
+    a local delivery queue each (moto cannot invoke Lambda), which the local runner polls
+    and hands to the function, the way EventBridge would.
+    """
+    template = load_template(template_path)
+    r = Resolver(template, prefix, parameters or {}, overrides or {})
+    stack = Stack()
+    dynamodb, sqs, s3, events = (session.client(s, region_name=REGION) for s in ("dynamodb", "sqs", "s3", "events"))
+
+    existing_tables = set(dynamodb.list_tables()["TableNames"])
+    for logical_id, res in _of_type(template, "AWS::DynamoDB::Table").items():
+        props = r.resolve(res["Properties"])
+        name = r.physical_name(logical_id)
+        stack.names[logical_id] = name
+        if name in existing_tables:
+            continue
+        args = {k: props[k] for k in ("AttributeDefinitions", "KeySchema", "BillingMode") if k in props}
+        if props.get("GlobalSecondaryIndexes"):
+            args["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+        dynamodb.create_table(TableName=name, **args)
+        ttl = props.get("TimeToLiveSpecification")
+        if ttl and ttl.get("Enabled"):
+            dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+
+    queues = _of_type(template, "AWS::SQS::Queue")
+    # Dead-letter queues first, so redrive policies can name them.
+    ordered = sorted(queues, key=lambda q: "RedrivePolicy" in (queues[q].get("Properties") or {}))
+    for logical_id in ordered:
+        props = r.resolve(queues[logical_id].get("Properties") or {})
+        name = r.physical_name(logical_id)
+        attributes = {}
+        if "RedrivePolicy" in props:
+            attributes["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
+        if "VisibilityTimeout" in props:
+            attributes["VisibilityTimeout"] = str(props["VisibilityTimeout"])
+        stack.queue_urls[logical_id] = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        stack.names[logical_id] = name
+
+    existing_buckets = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    for logical_id in _of_type(template, "AWS::S3::Bucket"):
+        name = r.physical_name(logical_id)
+        stack.names[logical_id] = name
+        if name not in existing_buckets:
+            s3.create_bucket(Bucket=name)
+
+    for logical_id in _of_type(template, "AWS::Events::EventBus"):
+        name = r.physical_name(logical_id)
+        stack.names[logical_id] = name
+        if not any(b["Name"] == name for b in events.list_event_buses()["EventBuses"]):
+            events.create_event_bus(Name=name)
+
+    functions = _of_type(template, "AWS::Serverless::Function")
+    for logical_id, res in _of_type(template, "AWS::Events::Rule").items():
+        props = res["Properties"]
+        bus = r.resolve(props.get("EventBusName", "default"))
+        rule_name = f"{prefix}-{logical_id}"
+        events.put_rule(Name=rule_name, EventBusName=bus, EventPattern=json.dumps(props["EventPattern"]), State="ENABLED")
+        targets = []
+        for target in props.get("Targets", []):
+            arn = target["Arn"]
+            function_id = arn.value.split(".")[0] if isinstance(arn, _Tag) and arn.name == "GetAtt" else None
+            if function_id in functions:
+                queue_name = f"{prefix}-{logical_id}-{target['Id']}-delivery"
+                url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
+                queue_arn = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{queue_name}"
+                targets.append({"Id": target["Id"], "Arn": queue_arn})
+                stack.rule_targets.append((logical_id, function_id, url))
+                stack.target_policies[url] = _target_policy(r, stack, target)
+            else:
+                targets.append({"Id": target["Id"], "Arn": r.resolve(arn)})
+        events.put_targets(Rule=rule_name, EventBusName=bus, Targets=targets)
+
+    globals_fn = template.get("Globals", {}).get("Function", {})
+    globals_env = (globals_fn.get("Environment") or {}).get("Variables", {})
+    for logical_id, res in functions.items():
+        props = res["Properties"]
+        variables = dict(globals_env)
+        variables.update((props.get("Environment") or {}).get("Variables", {}))
+        env = {k: str(r.resolve(v)) for k, v in variables.items()}
+        code_dir = (template_path.parent / props["CodeUri"]).resolve()
+        timeout = int(r.resolve(props.get("Timeout", globals_fn.get("Timeout", 3))))
+        memory = int(r.resolve(props.get("MemorySize", globals_fn.get("MemorySize", 128))))
+        stack.functions[logical_id] = Function(logical_id, code_dir, props["Handler"], env, timeout, memory)
+        stack.names[logical_id] = r.physical_name(logical_id)
+        _add_event_sources(r, stack, logical_id, props.get("Events") or {})
+    stack.websocket = _websocket_api(template, r)
+    return stack
+
+
+def _referenced(value: Any) -> list[str]:
+    """Logical ids named by a !Ref, !GetAtt or the ${...} of a !Sub."""
+    if isinstance(value, _Tag) and value.name == "Sub":
+        text = value.value if isinstance(value.value, str) else value.value[0]
+        return [name.split(".")[0] for name in re.findall(r"\$\{([^}]+)\}", text)]
+    if isinstance(value, _Tag):
+        return [value.value.split(".")[0] if isinstance(value.value, str) else value.value[0]]
+    return []
+
+
+def _websocket_api(template: dict, r: Resolver) -> WebSocketApi | None:
+    apis = [k for k, v in _of_type(template, "AWS::ApiGatewayV2::Api").items()
+            if v["Properties"].get("ProtocolType") == "WEBSOCKET"]
+    if not apis:
+        return None
+    if len(apis) > 1:
+        raise ValueError(f"the local stack runs one WebSocket API; the template declares {apis}")
+    api = WebSocketApi()
+    expression = str(template["Resources"][apis[0]]["Properties"].get("RouteSelectionExpression", ""))
+    if expression.startswith("$request.body."):
+        api.selection_field = expression.removeprefix("$request.body.")
+    integrations = _of_type(template, "AWS::ApiGatewayV2::Integration")
+    functions = _of_type(template, "AWS::Serverless::Function")
+    routes = _of_type(template, "AWS::ApiGatewayV2::Route")
+    for route in routes.values():
+        props = route["Properties"]
+        target = next((i for i in _referenced(props.get("Target")) if i in integrations), None)
+        uri = integrations[target]["Properties"].get("IntegrationUri") if target else None
+        function_id = next((f for f in _referenced(uri) if f in functions), None)
+        if function_id:
+            api.routes[props["RouteKey"]] = function_id
+    for response in _of_type(template, "AWS::ApiGatewayV2::RouteResponse").values():
+        for route_id in _referenced(response["Properties"].get("RouteId")):
+            if route_id in routes:
+                api.two_way.add(routes[route_id]["Properties"]["RouteKey"])
+    for stage in _of_type(template, "AWS::ApiGatewayV2::Stage").values():
+        if _referenced(stage["Properties"].get("ApiId")) == apis[:1]:
+            api.stage = str(r.resolve(stage["Properties"]["StageName"]))
+    return api
+
+
+def _queue_url(stack: Stack, arn: str) -> str | None:
+    name = arn.rsplit(":", 1)[-1]
+    return next((stack.queue_urls[q] for q, n in stack.names.items() if n == name and q in stack.queue_urls), None)
+
+
+def _target_policy(r: Resolver, stack: Stack, target: dict) -> TargetPolicy:
+    policy = TargetPolicy()
+    if "MaximumRetryAttempts" in (target.get("RetryPolicy") or {}):
+        policy.max_retries = int(r.resolve(target["RetryPolicy"]["MaximumRetryAttempts"]))
+    if (target.get("DeadLetterConfig") or {}).get("Arn"):
+        policy.dead_letter_url = _queue_url(stack, r.resolve(target["DeadLetterConfig"]["Arn"]))
+    return policy
+
+
+def _add_event_sources(r: Resolver, stack: Stack, function_id: str, events: dict) -> None:
+    for event in events.values():
+        props = r.resolve(event.get("Properties") or {})
+        if event["Type"] == "HttpApi":
+            path = props.get("Path")
+            stack.http_routes.append(HttpRoute(function_id, str(props.get("Method", "ANY")).upper(), path))
+        elif event["Type"] == "SQS" and props.get("Enabled", True):
+            url = _queue_url(stack, props["Queue"])
+            if url is None:
+                raise ValueError(f"{function_id}: SQS event names a queue the template does not create: {props['Queue']}")
+            stack.sqs_sources.append(SqsSource(function_id, url, props["Queue"], int(props.get("BatchSize", 10)),
+                                               "ReportBatchItemFailures" in props.get("FunctionResponseTypes", [])))

@@ -1,0 +1,204 @@
+"""Shared test harness.
+
+- Environment: every variable the template gives the functions, resolved by local/cfn.py
+  (so tests and stack cannot drift), set before anything imports `parley`.
+- `aws`: a fresh moto account per test with every table, queue, bucket and rule of
+  template.yaml.
+- `api`: calls the real http_api handler with API Gateway HTTP API v2 events built from
+  tests/events/http_api_v2.json.
+- Functions are loaded by path (each has an app.py), never by module name.
+"""
+from __future__ import annotations
+
+import base64
+import copy
+import importlib.util
+import json
+import os
+import sys
+import uuid
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from types import ModuleType
+from urllib.parse import urlencode
+
+import boto3
+import pytest
+from moto import mock_aws
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = ROOT / "tests" / "events"
+sys.path.insert(0, str(ROOT / "layers" / "shared"))
+sys.path.insert(0, str(ROOT))
+
+os.environ.update(
+    AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_SESSION_TOKEN="testing",
+    AWS_DEFAULT_REGION="us-east-1", AWS_REGION="us-east-1", POWERTOOLS_TRACE_DISABLED="true",
+    POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_DISABLED="true",
+)
+os.environ.pop("AWS_ENDPOINT_URL", None)
+
+from local.cfn import build_stack  # noqa: E402
+
+PARAMETERS = {"WidgetTokenSecret": "test-secret-" + "x" * 32, "Stage": "test"}
+
+# One session for every test: botocore then parses each service model once, not per test.
+_session = boto3.Session()
+with mock_aws():
+    _stack = build_stack(_session, prefix="test", parameters=PARAMETERS)
+os.environ.update(_stack.env_for("HttpApiFunction"))
+
+
+@dataclass
+class LambdaContext:
+    function_name: str = "test-function"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:test-function"
+    aws_request_id: str = "00000000-0000-0000-0000-000000000000"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 10_000
+
+
+_loaded: dict[str, ModuleType] = {}
+
+
+def load_function(name: str) -> ModuleType:
+    """functions/<name>/app.py, imported by path with its own folder on sys.path."""
+    if name not in _loaded:
+        folder = ROOT / "functions" / name
+        sys.path.insert(0, str(folder))
+        spec = importlib.util.spec_from_file_location(f"parley_fn_{name}", folder / "app.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _loaded[name] = module
+    return _loaded[name]
+
+
+@pytest.fixture
+def aws():
+    """A fresh moto account holding every resource of template.yaml."""
+    from parley import global_config
+
+    with mock_aws():
+        build_stack(_session, prefix="test", parameters=PARAMETERS)
+        global_config.invalidate()
+        global_config._cache["items"] = {}
+        yield
+
+
+def http_event(method: str, path: str, *, body=None, headers: dict | None = None, query: dict | None = None,
+               source_ip: str = "203.0.113.10", raw_body: bytes | None = None) -> dict:
+    event = copy.deepcopy(json.loads((EVENTS / "http_api_v2.json").read_text()))
+    event["rawPath"] = path
+    event["requestContext"]["http"].update(method=method, path=path, sourceIp=source_ip)
+    event["requestContext"]["requestId"] = uuid.uuid4().hex[:16]
+    event["headers"].update({k.lower(): v for k, v in (headers or {}).items()})
+    if query:
+        event["rawQueryString"] = urlencode(query)
+        event["queryStringParameters"] = {k: str(v) for k, v in query.items()}
+    if raw_body is not None:
+        event["body"], event["isBase64Encoded"] = base64.b64encode(raw_body).decode(), True
+    elif body is not None:
+        event["body"] = body if isinstance(body, str) else json.dumps(body)
+        event["headers"]["content-type"] = "application/json"
+    return event
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict
+    json: object
+
+
+class Api:
+    """Calls the http_api Lambda handler the way API Gateway would."""
+
+    def __init__(self):
+        self.app = load_function("http_api")
+
+    def call(self, method: str, path: str, token: str | None = None, **kw) -> Reply:
+        headers = dict(kw.pop("headers", None) or {})
+        if token is not None:
+            headers["api_access_token"] = token
+        result = self.app.lambda_handler(http_event(method, path, headers=headers, **kw), LambdaContext())
+        body = result.get("body") or ""
+        if result.get("isBase64Encoded"):
+            body = base64.b64decode(body).decode()
+        return Reply(result["statusCode"], result.get("headers") or {}, json.loads(body) if body else None)
+
+    def get(self, path, token=None, **kw):
+        return self.call("GET", path, token, **kw)
+
+    def post(self, path, token=None, **kw):
+        return self.call("POST", path, token, **kw)
+
+    def put(self, path, token=None, **kw):
+        return self.call("PUT", path, token, **kw)
+
+    def patch(self, path, token=None, **kw):
+        return self.call("PATCH", path, token, **kw)
+
+    def delete(self, path, token=None, **kw):
+        return self.call("DELETE", path, token, **kw)
+
+
+@pytest.fixture
+def api(aws) -> Api:
+    return Api()
+
+
+PASSWORD = "Sup3r-secret!"
+
+
+@lru_cache(maxsize=1)
+def _password_hash() -> str:
+    from parley import passwords
+
+    return passwords.hash_password(PASSWORD)
+
+
+@dataclass
+class Person:
+    id: int
+    email: str
+    token: str
+    password: str = PASSWORD
+
+
+@dataclass
+class World:
+    super_admin: Person
+    admin: Person
+    agent: Person
+    other_admin: Person
+    account_id: int
+    other_account_id: int
+    platform_token: str
+    platform_app_id: int
+
+
+@pytest.fixture
+def world(aws) -> World:
+    """The local seed's cast: a super admin, Acme (administrator + agent), Globex
+    (its own administrator) and a platform app."""
+    from parley.services import accounts, platform, tokens, users
+
+    def person(email: str, name: str, **kw) -> Person:
+        user = users.create_user(email=email, name=name, **kw)
+        user.password_hash = _password_hash()  # argon2 is slow on purpose: hash once per run
+        user.save()
+        return Person(user.id, user.email, tokens.issue(users.owner(user.id)))
+
+    root = person("root@parley.test", "Root", super_admin=True)
+    acme, globex = accounts.create_account(name="Acme"), accounts.create_account(name="Globex")
+    admin, agent, other = (person("admin@acme.test", "Ada Admin"), person("agent@acme.test", "Aaron Agent"),
+                           person("admin@globex.test", "Gloria Globex"))
+    accounts.add_member(acme.id, admin.id, "administrator")
+    accounts.add_member(acme.id, agent.id, "agent", inviter_id=admin.id)
+    accounts.add_member(globex.id, other.id, "administrator")
+    app, app_token = platform.create_platform_app("Provisioner")
+    return World(root, admin, agent, other, acme.id, globex.id, app_token, app.id)
