@@ -5,6 +5,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
 from api import Body, body, principal, source_ip
+from parley import permissions
 from parley.services import accounts, tokens, users
 from parley.views.users import profile
 
@@ -29,6 +30,6 @@ def sign_in():
 
 @router.delete("/auth/sign_out")
 def sign_out():
-    caller = principal(router)
+    caller = permissions.user(principal(router))
     tokens.revoke(caller.token)
     return {"success": True}

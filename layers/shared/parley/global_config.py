@@ -146,6 +146,8 @@ def update(name: str, value: Any) -> InstallationConfig:
         raise Invalid(f"{name} is locked and cannot be changed", field=name)
     if item.type == "secret" and value == MASK:
         return item  # the form sent back the mask: nothing changed
+    if value in ("", None) and item.type in ("integer", "boolean"):
+        raise Invalid(f"{name} cannot be empty", field=name)
     item.value = coerce(item.type, value, name) if value not in ("", None) else value
     item.save()
     invalidate()

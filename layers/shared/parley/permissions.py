@@ -12,8 +12,7 @@ from .services import accounts
 
 def account_member(principal: Principal, account_id: int) -> AccountUser:
     """The caller's membership in `account_id`; 404 if there is none."""
-    if principal.user is None:
-        raise NotFound()
+    user(principal)
     member = accounts.membership(account_id, principal.user.id)
     if member is None:
         raise NotFound()
@@ -34,7 +33,7 @@ def user(principal: Principal) -> Principal:
 
 
 def super_admin(principal: Principal) -> Principal:
-    if principal.user is None or not principal.user.is_super_admin:
+    if not user(principal).user.is_super_admin:
         raise Forbidden("Only a super admin can do this")
     return principal
 

@@ -1,0 +1,75 @@
+"""Every route, walked with every kind of caller, against the outcome it must give.
+
+Callers: no token, a forged token, the platform app, Globex's administrator (another
+account), the super admin (a member of no account), Acme's agent, Acme's administrator.
+Acme's ids are used throughout, so "another account's ids answer 404" is checked on
+every account route."""
+from __future__ import annotations
+
+import pytest
+
+CALLERS = ("none", "forged", "platform", "other_admin", "super_admin", "agent", "admin")
+
+# route -> expected status per caller, in CALLERS order (admin last: it may delete things)
+UNAUTH = (401, 401)
+USER_ONLY = UNAUTH + (401, 200, 200, 200, 200)
+MEMBER = UNAUTH + (401, 404, 404, 200, 200)
+ADMIN = UNAUTH + (401, 404, 404, 403, 200)
+PLATFORM = UNAUTH + (200, 401, 401, 401, 401)
+SUPER = UNAUTH + (401, 403, 200, 403, 403)
+PUBLIC = (200,) * 7
+
+
+def routes(w):
+    a = w.account_id
+    return [
+        ("GET", "/api/v1/profile", None, USER_ONLY),
+        ("PUT", "/api/v1/profile", {"message_signature": "--"}, USER_ONLY),
+        ("POST", "/api/v1/profile/availability", {"availability": "busy", "account_id": a}, MEMBER),
+        ("DELETE", "/auth/sign_out", None, USER_ONLY),
+        ("GET", f"/api/v1/accounts/{a}", None, MEMBER),
+        ("PATCH", f"/api/v1/accounts/{a}", {"name": "Acme"}, ADMIN),
+        ("GET", f"/api/v1/accounts/{a}/agents", None, MEMBER),
+        ("POST", f"/api/v1/accounts/{a}/agents", {"name": "N", "email": "n@acme.test", "role": "agent"}, ADMIN),
+        ("PATCH", f"/api/v1/accounts/{a}/agents/{w.agent.id}", {"role": "agent"}, ADMIN),
+        ("POST", "/platform/api/v1/accounts", {"name": "P"}, PLATFORM),
+        ("POST", "/platform/api/v1/users", {"name": "P", "email": "p@platform.test"}, PLATFORM),
+        ("GET", "/super_admin/api/v1/installation_configs", None, SUPER),
+        ("PATCH", "/super_admin/api/v1/installation_configs/BRAND_NAME", {"value": "Parley"}, SUPER),
+        ("POST", "/super_admin/api/v1/platform_apps", {"name": "App"}, SUPER),
+        ("GET", "/public/api/v1/global_config", None, PUBLIC),
+        # Deletions last: they change what later rows see.
+        ("DELETE", f"/api/v1/accounts/{a}/agents/{w.agent.id}", None, ADMIN),
+    ]
+
+
+def token_of(world, caller: str):
+    from parley.services import tokens
+
+    return {"none": None, "forged": tokens.digest("forged"), "platform": world.platform_token,
+            "other_admin": world.other_admin.token, "super_admin": world.super_admin.token,
+            "agent": world.agent.token, "admin": world.admin.token}[caller]
+
+
+def test_every_route_with_every_caller(api, world):
+    failures = []
+    for method, path, body, expected in routes(world):
+        for caller, status in zip(CALLERS, expected):
+            if method == "DELETE" and path == "/auth/sign_out":
+                continue  # checked below: it would revoke the tokens the other rows use
+            reply = api.call(method, path, token_of(world, caller), body=body)
+            if reply.status != status:
+                failures.append(f"{method} {path} as {caller}: {reply.status} (expected {status}) {reply.json}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_sign_out_needs_a_user_token(api, world, caller):
+    expected = dict(zip(CALLERS, USER_ONLY))[caller]
+    assert api.delete("/auth/sign_out", token_of(world, caller)).status == expected
+
+
+def test_errors_use_chatwoots_body(api, world):
+    for reply in (api.get("/api/v1/profile"), api.get(f"/api/v1/accounts/{world.account_id}", world.other_admin.token),
+                  api.patch(f"/api/v1/accounts/{world.account_id}", world.agent.token, body={"name": "x"})):
+        assert set(reply.json) == {"error", "description", "errors"} and reply.json["error"]
