@@ -202,3 +202,53 @@ def world(aws) -> World:
     accounts.add_member(globex.id, other.id, "administrator")
     app, app_token = platform.create_platform_app("Provisioner")
     return World(root, admin, agent, other, acme.id, globex.id, app_token, app.id)
+
+
+@dataclass
+class Visitor:
+    token: str  # X-Auth-Token
+    contact_id: int
+    pubsub_token: str
+
+
+class Widget:
+    """The widget API as a visitor's browser calls it."""
+
+    def __init__(self, api: Api, website_token: str):
+        self.api, self.website_token = api, website_token
+
+    def call(self, method: str, path: str, visitor: Visitor | None = None, **kw) -> Reply:
+        headers = {**({"X-Auth-Token": visitor.token} if visitor else {}), **kw.pop("headers", {})}
+        query = {"website_token": self.website_token, **kw.pop("query", {})}
+        return self.api.call(method, f"/api/v1/widget/{path}", headers=headers, query=query, **kw)
+
+    def start(self, token: str | None = None) -> Visitor:
+        reply = self.api.call("POST", "/api/v1/widget/config", headers={"X-Auth-Token": token} if token else {},
+                              query={"website_token": self.website_token})
+        assert reply.status == 200, reply.json
+        return Visitor(reply.json["auth_token"], reply.json["contact"]["id"], reply.json["contact"]["pubsub_token"])
+
+    def say(self, visitor: Visitor, content: str, echo_id: str | None = None) -> Reply:
+        return self.call("POST", "messages", visitor, body={"message": {"content": content, "echo_id": echo_id}})
+
+
+@dataclass
+class WebsiteInbox:
+    id: int
+    website_token: str
+    hmac_token: str
+    widget: Widget
+
+
+@pytest.fixture
+def website(api, world) -> WebsiteInbox:
+    """The seed's website inbox in Acme, with Acme's agent as a member."""
+    reply = api.post(f"/api/v1/accounts/{world.account_id}/inboxes", world.admin.token, body={
+        "name": "Acme website", "channel": {"type": "web_widget", "website_url": "https://acme.test",
+                                             "welcome_title": "Hi there", "widget_color": "#0f766e"}})
+    assert reply.status == 200, reply.json
+    inbox = reply.json
+    members = api.post(f"/api/v1/accounts/{world.account_id}/inbox_members", world.admin.token,
+                       body={"inbox_id": inbox["id"], "user_ids": [world.agent.id]})
+    assert members.status == 200, members.json
+    return WebsiteInbox(inbox["id"], inbox["website_token"], inbox["hmac_token"], Widget(api, inbox["website_token"]))

@@ -84,3 +84,18 @@ def path_id(value: str) -> int:
 
 def source_ip(router: Router) -> str:
     return router.current_event.request_context.http.source_ip or "unknown"
+
+
+def query(router: Router, model: type[Model]) -> Model:
+    """Parse the query string into `model` (unknown parameters are ignored: browsers and
+    SDKs add cache-busters)."""
+    params = router.current_event.query_string_parameters or {}
+    return parse(model, {k: v for k, v in params.items() if k in model.model_fields})
+
+
+def base_url(router: Router) -> str:
+    """This installation's public URL, as the caller reached it (CloudFront or local)."""
+    event = router.current_event
+    host = event.get_header_value("x-forwarded-host") or event.get_header_value("host") or "localhost"
+    scheme = event.get_header_value("x-forwarded-proto") or "https"
+    return f"{scheme}://{host}"

@@ -18,7 +18,10 @@ def lambda_handler(event: dict, context) -> dict:
         return {"statusCode": 200}
     query = event.get("queryStringParameters") or {}
     try:
-        connections.open_agent_connection(connection_id, query.get("token"), query.get("account_id"))
+        if "pubsub_token" in query:
+            connections.open_contact_connection(connection_id, query.get("pubsub_token"))
+        else:
+            connections.open_agent_connection(connection_id, query.get("token"), query.get("account_id"))
     except ParleyError as exc:
         # Any non-2xx refuses the connection; the reason stays in our logs, not the client's.
         logger.info("connection refused", extra={"status": exc.status, "reason": exc.message})

@@ -1,4 +1,7 @@
-"""Frames a client sends on its socket: {"action": "heartbeat"} for now.
+"""Frames a client sends on its socket:
+  {"action": "heartbeat"}            -> {"event": "pong"}
+  {"action": "resume", "since": N}   -> every event it may see after seq N, then
+                                        {"event": "resume.done", "seq": <last seq sent>}
 
 Replies go back through the management API, like every other frame, so the protocol is
 the same whether or not API Gateway route responses are configured."""
@@ -42,6 +45,18 @@ def lambda_handler(event: dict, context) -> dict:
     if frame["action"] == "heartbeat":
         connections.heartbeat(connection)
         _reply(connection_id, {"event": "pong"})
+        return {"statusCode": 200}
+    if frame["action"] == "resume":
+        since = frame.get("since")
+        if isinstance(since, bool) or not isinstance(since, int) or since < 0:
+            _reply(connection_id, {"event": "error", "message": '"since" must be a whole number of 0 or more'})
+            return {"statusCode": 400}
+        last = since
+        for detail in connections.missed_events(connection, since):
+            if not realtime.push(connection_id, realtime.frame(detail)):
+                return {"statusCode": 410}
+            last = max(last, detail["seq"])
+        _reply(connection_id, {"event": "resume.done", "seq": last})
         return {"statusCode": 200}
     _reply(connection_id, {"event": "error", "message": f"Unknown action {frame['action'][:64]!r}"})
     return {"statusCode": 400}

@@ -150,7 +150,8 @@ def test_inbox_scoped_events_reach_only_members_and_admins(world, sockets):
 
     connect("agent", token=world.agent.token)
     connect("admin", token=world.admin.token)
-    detail = events.envelope("conversation.created", world.account_id, {"id": 1, "inbox_id": 7})
+    detail = events.envelope("conversation.created", world.account_id, {"id": 1, "inbox_id": 7},
+                             audience={"inbox_id": 7})
     deliver(detail)
     assert "agent" not in sockets.frames and sockets.frames["admin"][-1]["event"] == "conversation.created"
     agent = connections.get("agent")
@@ -164,3 +165,94 @@ def test_broadcast_ignores_malformed_events(world, sockets):
     handler = load_function("broadcast").lambda_handler
     assert handler({"detail-type": "x", "detail": "nonsense"}, LambdaContext()) == {"sent": 0}
     assert handler({}, LambdaContext()) == {"sent": 0}
+
+
+@pytest.fixture
+def bus(sockets, monkeypatch):
+    """Every published event is handed to broadcast as EventBridge would, right away."""
+    from parley import events
+
+    original = events.publish
+    published = []
+
+    def publish_and_deliver(*args, **kwargs):
+        detail = original(*args, **kwargs)
+        published.append(detail)
+        deliver(detail)
+        return detail
+
+    monkeypatch.setattr(events, "publish", publish_and_deliver)
+    return published
+
+
+def contents(frames, event="message.created"):
+    return [f["data"]["content"] for f in frames if f.get("event") == event]
+
+
+def test_private_notes_never_reach_the_contact_socket(api, world, website, bus, sockets):
+    visitor = website.widget.start()
+    conversation = website.widget.say(visitor, "hello").json["conversation_id"]
+    assert connect("visitor", pubsub_token=visitor.pubsub_token) == 200
+    assert connect("agent", token=world.agent.token) == 200
+    base = f"/api/v1/accounts/{world.account_id}/conversations/{conversation}"
+    api.post(f"{base}/messages", world.agent.token, body={"content": "internal: refund?", "private": True})
+    api.post(f"{base}/messages", world.agent.token, body={"content": "Happy to help"})
+    api.post(f"{base}/toggle_typing", world.agent.token, body={"typing_status": "on", "is_private": True})
+    assert contents(sockets.frames["visitor"]) == ["Happy to help"]
+    assert "internal: refund?" not in json.dumps(sockets.frames["visitor"])
+    assert not [f for f in sockets.frames["visitor"] if f["event"] == "conversation.typing_on"]
+    assert contents(sockets.frames["agent"]) == ["internal: refund?", "Happy to help"]
+    assert sockets.frames["agent"][-1]["event"] == "conversation.typing_on"
+    # Resuming from the start also leaves the note out.
+    send("visitor", json.dumps({"action": "resume", "since": 0}))
+    assert "internal: refund?" not in json.dumps(sockets.frames["visitor"])
+
+
+def test_contact_socket_sees_only_its_own_conversation(api, world, website, bus, sockets):
+    alice, bob = website.widget.start(), website.widget.start()
+    website.widget.say(alice, "alice here")
+    connect("bob", pubsub_token=bob.pubsub_token)
+    website.widget.say(alice, "alice again")
+    assert "bob" not in sockets.frames or contents(sockets.frames["bob"]) == []
+    assert connect("forged", pubsub_token="not-a-token") == 401
+
+
+def test_dropped_sockets_resume_and_get_each_message_once_in_order(api, world, website, bus, sockets):
+    visitor = website.widget.start()
+    conversation = website.widget.say(visitor, "hi").json["conversation_id"]
+    base = f"/api/v1/accounts/{world.account_id}/conversations/{conversation}"
+    connect("agent-1", token=world.agent.token)
+    connect("visitor-1", pubsub_token=visitor.pubsub_token)
+    api.post(f"{base}/messages", world.agent.token, body={"content": "before the drop"})
+    last_seq = {name: max(f["seq"] for f in sockets.frames[name] if "seq" in f) for name in ("agent-1", "visitor-1")}
+
+    # Both sockets drop: API Gateway answers 410 for them from now on.
+    sockets.gone.update({"agent-1", "visitor-1"})
+    for n in range(3):
+        api.post(f"{base}/messages", world.agent.token, body={"content": f"missed {n}"})
+
+    # They reconnect and resume from the last seq each applied.
+    connect("agent-2", token=world.agent.token)
+    connect("visitor-2", pubsub_token=visitor.pubsub_token)
+    for new, old in (("agent-2", "agent-1"), ("visitor-2", "visitor-1")):
+        assert send(new, json.dumps({"action": "resume", "since": last_seq[old]})) == 200
+        assert sockets.frames[new][-1]["event"] == "resume.done"
+
+    for name in ("agent-2", "visitor-2"):
+        # A client applies each event once by its id (the resume overlaps a little on purpose).
+        seen, applied = set(), []
+        for frame in sockets.frames[name]:
+            if frame.get("event") == "message.created" and frame["id"] not in seen:
+                seen.add(frame["id"])
+                applied.append(frame["data"]["content"])
+        assert applied[-3:] == ["missed 0", "missed 1", "missed 2"]
+        assert applied.count("missed 0") == 1 and "before the drop" not in applied[-3:]
+        seqs = [f["seq"] for f in sockets.frames[name] if "seq" in f]
+        assert seqs == sorted(seqs)
+
+
+def test_resume_rejects_bad_since(world, sockets):
+    connect("c", token=world.agent.token)
+    for bad in ({"action": "resume"}, {"action": "resume", "since": -1}, {"action": "resume", "since": "5"},
+                {"action": "resume", "since": True}):
+        assert send("c", json.dumps(bad)) == 400

@@ -4,10 +4,13 @@ react to them; they never call each other."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from datetime import datetime, timezone
 from functools import lru_cache
 
+from . import ids
+from .models.event_log import LoggedEvent
 from .settings import get_settings
 
 SOURCE = "parley"
@@ -21,9 +24,14 @@ def _client():
     return boto3.client("events", region_name=settings.region, endpoint_url=settings.aws_endpoint_url or None)
 
 
-def envelope(name: str, account_id: int | None, data: dict, changed_attributes: dict | None = None) -> dict:
-    """The event detail: the same bytes become realtime frames and webhook bodies."""
+def envelope(name: str, account_id: int | None, data: dict, changed_attributes: dict | None = None,
+             audience: dict | None = None) -> dict:
+    """The event detail: `data` is the object's Chatwoot JSON, the same bytes for realtime
+    frames and webhook bodies. `audience` says who it concerns (inbox_id, contact_id,
+    private), so consumers decide visibility without parsing `data`."""
     return {
+        "seq": None,
+        "audience": audience or {},
         "id": str(uuid.uuid4()),
         "event": name,
         "account_id": account_id,
@@ -33,8 +41,22 @@ def envelope(name: str, account_id: int | None, data: dict, changed_attributes: 
     }
 
 
-def publish(name: str, account_id: int | None, data: dict, changed_attributes: dict | None = None) -> dict:
-    detail = envelope(name, account_id, data, changed_attributes)
+LOG_SECONDS = 24 * 60 * 60
+
+
+def publish(name: str, account_id: int | None, data: dict, changed_attributes: dict | None = None, *,
+            audience: dict | None = None, ephemeral: bool = False) -> dict:
+    """Sequence, log and send one event.
+
+    An account's events get an increasing `seq` and are written to the event log before
+    they go to the bus, so a socket that drops can resume from its last seq and miss
+    nothing. `ephemeral` events (typing) are only worth something live: no seq, no log.
+    """
+    detail = envelope(name, account_id, data, changed_attributes, audience)
+    if account_id is not None and not ephemeral:
+        detail["seq"] = ids.next_id(ids.account_counter(account_id, "Event"))
+        LoggedEvent(account_id, detail["seq"], detail=json.loads(json.dumps(detail, default=str)),
+                    expires_at=int(time.time()) + LOG_SECONDS).save()
     response = _client().put_events(Entries=[{
         "Source": SOURCE,
         "DetailType": name,

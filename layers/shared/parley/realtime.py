@@ -21,26 +21,29 @@ def _client():
 
 
 def may_see(connection: Connection, detail: dict) -> bool:
-    """Agents see their account's events (inbox-scoped events only for members of that
-    inbox; administrators see all). Contacts see only their own conversation's public
-    messages and conversation updates."""
+    """Agents see their account's events; events about an inbox only if they work in it
+    (administrators see all). Contacts see only events addressed to them that are not
+    private. Who an event concerns is in `detail["audience"]`, set by the publisher."""
     if connection.account_id != detail.get("account_id"):
         return False
-    data = detail.get("data") or {}
+    audience = detail.get("audience") or {}
     if connection.kind == "user":
-        inbox_id = data.get("inbox_id")
+        inbox_id = audience.get("inbox_id")
         if inbox_id is None or connection.role == "administrator":
             return True
         return inbox_id in (connection.scope or {}).get("inbox_ids", [])
     if connection.kind == "contact":
-        if data.get("private"):
-            return False
-        return data.get("contact_id") is not None and data.get("contact_id") == (connection.scope or {}).get("contact_id")
+        contact_id = audience.get("contact_id")
+        return (not audience.get("private") and contact_id is not None
+                and contact_id == (connection.scope or {}).get("contact_id"))
     return False
 
 
 def frame(detail: dict) -> bytes:
-    return json.dumps({"event": detail["event"], "data": detail["data"], "id": detail["id"]}, default=str).encode()
+    body = {"event": detail["event"], "data": detail["data"], "id": detail["id"]}
+    if detail.get("seq") is not None:
+        body["seq"] = detail["seq"]
+    return json.dumps(body, default=str).encode()
 
 
 def push(connection_id: str, payload: bytes) -> bool:

@@ -24,6 +24,13 @@ class Settings:
     installation_config_table: str
     connections_table: str
     throttle_table: str
+    inboxes_table: str
+    inbox_members_table: str
+    contacts_table: str
+    contact_inboxes_table: str
+    conversations_table: str
+    messages_table: str
+    events_table: str
     event_bus_name: str
     attachments_bucket: str
     websocket_endpoint: str
@@ -55,6 +62,13 @@ def get_settings() -> Settings:
         installation_config_table=_env("INSTALLATION_CONFIG_TABLE"),
         connections_table=_env("CONNECTIONS_TABLE"),
         throttle_table=_env("THROTTLE_TABLE"),
+        inboxes_table=_env("INBOXES_TABLE"),
+        inbox_members_table=_env("INBOX_MEMBERS_TABLE"),
+        contacts_table=_env("CONTACTS_TABLE"),
+        contact_inboxes_table=_env("CONTACT_INBOXES_TABLE"),
+        conversations_table=_env("CONVERSATIONS_TABLE"),
+        messages_table=_env("MESSAGES_TABLE"),
+        events_table=_env("EVENTS_TABLE"),
         event_bus_name=_env("EVENT_BUS_NAME"),
         attachments_bucket=_env("ATTACHMENTS_BUCKET"),
         websocket_endpoint=_env("WEBSOCKET_ENDPOINT"),

@@ -4,9 +4,22 @@ from __future__ import annotations
 import time
 
 from ..auth import authenticate
-from ..errors import NotFound, ParleyError
+from ..errors import NotFound, ParleyError, Unauthorized
 from ..models.connection import Connection
-from . import accounts
+from ..models.event_log import LoggedEvent
+from ..realtime import may_see
+from . import accounts, contacts, inboxes
+
+RESUME_LIMIT = 1000  # a client further behind than this reloads instead
+RESUME_OVERLAP = 20  # events are sequenced before they are logged, so two publishers can
+# log out of order; re-sending a few before `since` (clients dedupe by id) closes that gap
+
+
+def missed_events(connection: Connection, since: int) -> list[dict]:
+    """Logged events after `since` (minus the overlap) that this socket may see, in order."""
+    start = max(0, since - RESUME_OVERLAP)
+    rows = LoggedEvent.query(connection.account_id, LoggedEvent.seq > start, limit=RESUME_LIMIT)
+    return [row.detail for row in rows if may_see(connection, row.detail)]
 
 # API Gateway closes a WebSocket after 2 hours; the TTL clears records whose $disconnect
 # never arrived.
@@ -24,9 +37,26 @@ def open_agent_connection(connection_id: str, token: str | None, account_id: str
     if not memberships:
         raise NotFound("Account not found")
     member = memberships[0][0]
+    # What an agent may see is fixed when the socket opens: joining an inbox takes effect
+    # on the next connection (the dashboard reconnects when its inboxes change).
+    scope = {} if member.role == "administrator" else {
+        "inbox_ids": inboxes.member_inbox_ids(member.user_id, member.account_id)}
+    return _save(connection_id, account_id=member.account_id, kind="user", user_id=member.user_id,
+                 role=member.role, scope=scope)
+
+
+def open_contact_connection(connection_id: str, pubsub_token: str | None) -> Connection:
+    """A widget visitor's socket, opened with its contact inbox's pubsub token."""
+    contact_inbox = contacts.by_pubsub_token(pubsub_token)
+    if contact_inbox is None:
+        raise Unauthorized("Invalid pubsub token")
+    return _save(connection_id, account_id=contact_inbox.account_id, kind="contact",
+                 scope={"contact_id": contact_inbox.contact_id, "inbox_id": contact_inbox.inbox_id})
+
+
+def _save(connection_id: str, **attributes) -> Connection:
     now = int(time.time())
-    connection = Connection(connection_id, account_id=member.account_id, kind="user", user_id=member.user_id,
-                            role=member.role, scope={}, last_seen_at=now, expires_at=now + MAX_CONNECTION_SECONDS)
+    connection = Connection(connection_id, last_seen_at=now, expires_at=now + MAX_CONNECTION_SECONDS, **attributes)
     connection.save()
     return connection
 

@@ -4,18 +4,14 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from functools import lru_cache
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError
-from pynamodb.transactions import TransactWrite
 
-from .. import ids, passwords
+from .. import dynamo, ids, passwords
 from ..errors import Conflict, Invalid, NotFound, Unauthorized
 from ..models.account import AccountUser
 from ..models.unique import UniqueClaim
 from ..models.user import SUPER_ADMIN, AccessToken, User
-from ..settings import get_settings
 from . import throttle, tokens
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
@@ -34,13 +30,6 @@ def normalize_email(email: str) -> str:
     if len(email) > 254 or not EMAIL_RE.match(email):
         raise Invalid("Email is invalid", field="email")
     return email
-
-
-@lru_cache(maxsize=1)
-def _connection() -> Connection:
-    """One per container: a new Connection means a new botocore session (~150 ms)."""
-    settings = get_settings()
-    return Connection(region=settings.region, host=settings.aws_endpoint_url or None)
 
 
 def _email_claim(email: str) -> UniqueClaim:
@@ -85,7 +74,7 @@ def create_user(
     claim = _email_claim(email)
     claim.target = owner(user.id)
     try:
-        with TransactWrite(connection=_connection()) as tx:
+        with dynamo.transaction() as tx:
             tx.save(claim, condition=UniqueClaim.key.does_not_exist())
             tx.save(user, condition=User.id.does_not_exist())
     except TransactWriteError as exc:
@@ -110,7 +99,7 @@ def update_user(user: User, **changes) -> User:
         claim = _email_claim(user.email)
         claim.target = owner(user.id)
         try:
-            with TransactWrite(connection=_connection()) as tx:
+            with dynamo.transaction() as tx:
                 tx.save(claim, condition=UniqueClaim.key.does_not_exist())
                 tx.delete(_email_claim(old_email))
                 tx.save(user)  # the version attribute guards against a concurrent edit
@@ -131,7 +120,7 @@ def delete_user(user: User) -> None:
     with AccountUser.batch_write() as batch:
         for member in AccountUser.user_index.query(user.id):
             batch.delete(AccountUser(member.account_id, member.user_id))
-    with TransactWrite(connection=_connection()) as tx:
+    with dynamo.transaction() as tx:
         tx.delete(_email_claim(user.email))
         tx.delete(user)
 

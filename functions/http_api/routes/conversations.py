@@ -1,0 +1,212 @@
+"""/api/v1/accounts/{account_id}/conversations: lists, one conversation, its messages,
+status, assignment, read receipts and typing."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Literal
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from pydantic import Field
+
+from api import Body, body, path_id, principal, query
+from parley import permissions
+from parley.errors import Invalid
+from parley.services import contacts, conversations, inboxes
+from parley.views.common import iso
+from parley.views.conversations import message as message_view
+
+router = Router()
+Status = Literal["open", "resolved", "pending", "snoozed"]
+
+
+class ListQuery(Body):
+    assignee_type: Literal["me", "unassigned", "assigned", "all"] = "all"
+    status: Literal["all", "open", "resolved", "pending", "snoozed"] = "open"
+    page: int = Field(default=1, ge=1, le=1000)
+    inbox_id: int | None = None
+
+
+class MetaQuery(Body):
+    status: Literal["all", "open", "resolved", "pending", "snoozed"] = "open"
+    inbox_id: int | None = None
+
+
+class InitialMessage(Body):
+    content: str = Field(min_length=1, max_length=conversations.MAX_CONTENT)
+    template_params: dict | None = None
+
+
+class ConversationCreate(Body):
+    source_id: str | None = Field(default=None, max_length=255)
+    inbox_id: int
+    contact_id: int | None = None
+    additional_attributes: dict | None = None
+    custom_attributes: dict | None = None
+    status: Literal["open", "resolved", "pending"] = "open"
+    assignee_id: int | None = None
+    team_id: int | None = None
+    snoozed_until: str | None = None
+    message: InitialMessage | None = None
+
+
+class MessageCreate(Body):
+    content: str = Field(max_length=conversations.MAX_CONTENT)
+    message_type: Literal["outgoing", "incoming"] = "outgoing"
+    private: bool = False
+    content_type: Literal["text", "input_email", "cards", "input_select", "form", "article"] = "text"
+    content_attributes: dict | None = None
+    echo_id: str | None = Field(default=None, max_length=64)
+    campaign_id: int | None = None
+    template_params: dict | None = None
+
+
+class MessagesQuery(Body):
+    before: int | None = Field(default=None, ge=1)
+    after: int | None = Field(default=None, ge=0)
+
+
+class StatusChange(Body):
+    status: Status | None = None
+    snoozed_until: int | None = Field(default=None, ge=0)
+
+
+class Assignment(Body):
+    assignee_id: int | None = None
+    team_id: int | None = None
+
+
+class Typing(Body):
+    typing_status: Literal["on", "off"]
+    is_private: bool = False
+
+
+def _member(account_id: str):
+    account_id = path_id(account_id)
+    caller = principal(router)
+    return account_id, permissions.account_member(caller, account_id), caller
+
+
+def _conversation(account_id: str, conversation_id: str):
+    account_id, member, caller = _member(account_id)
+    conversation = conversations.get_conversation(account_id, path_id(conversation_id))
+    return conversations.ensure_visible(member, conversation), member, caller
+
+
+@router.get("/api/v1/accounts/<account_id>/conversations/meta")
+def meta(account_id: str):
+    account_id, member, _ = _member(account_id)
+    params = query(router, MetaQuery)
+    counts, _rows = conversations.list_conversations(account_id, member, status=params.status,
+                                                     inbox_id=params.inbox_id, assignee_type="all")
+    return {"meta": counts}
+
+
+@router.get("/api/v1/accounts/<account_id>/conversations")
+def index(account_id: str):
+    account_id, member, _ = _member(account_id)
+    params = query(router, ListQuery)
+    counts, rows = conversations.list_conversations(account_id, member, assignee_type=params.assignee_type,
+                                                    status=params.status, page=params.page,
+                                                    inbox_id=params.inbox_id)
+    return {"data": {"meta": counts, "payload": conversations.present(rows)}}
+
+
+@router.post("/api/v1/accounts/<account_id>/conversations")
+def create(account_id: str):
+    account_id, member, caller = _member(account_id)
+    payload = body(router, ConversationCreate)
+    inbox = inboxes.get_inbox(account_id, payload.inbox_id)
+    if member.role != "administrator" and not inboxes.is_member(inbox.id, member.user_id):
+        raise Invalid("You are not a member of this inbox", field="inbox_id")
+    contact_inbox = contacts.contact_inbox(inbox.id, payload.source_id) if payload.source_id else None
+    if contact_inbox is None:
+        if payload.contact_id is None:
+            raise Invalid("source_id must name a contact inbox of this inbox, or contact_id must be given",
+                          field="source_id")
+        contact = contacts.get_contact(account_id, payload.contact_id)
+        contact_inbox = (contacts.contact_inbox_for(contact, inbox)
+                         or contacts.create_contact_inbox(contact, inbox, payload.source_id))
+    contact = contacts.get_contact(account_id, contact_inbox.contact_id)
+    conversation = conversations.create_conversation(
+        inbox, contact, contact_inbox, status=payload.status, additional_attributes=payload.additional_attributes,
+        custom_attributes=payload.custom_attributes)
+    if payload.assignee_id is not None:
+        conversations.assign(conversation, payload.assignee_id)
+    if payload.message:
+        conversations.create_message(conversation, content=payload.message.content,
+                                     message_type=conversations.OUTGOING, sender_type="User", sender=caller.user)
+    return conversations.present([conversation])[0]
+
+
+@router.get("/api/v1/accounts/<account_id>/conversations/<conversation_id>")
+def show(account_id: str, conversation_id: str):
+    conversation, _, _ = _conversation(account_id, conversation_id)
+    return conversations.present([conversation])[0]
+
+
+@router.get("/api/v1/accounts/<account_id>/conversations/<conversation_id>/messages")
+def messages(account_id: str, conversation_id: str):
+    conversation, _, _ = _conversation(account_id, conversation_id)
+    params = query(router, MessagesQuery)
+    rows = conversations.list_messages(conversation, before=params.before, after=params.after)
+    shown = conversations.present([conversation])[0]
+    meta = {"labels": shown["labels"], "additional_attributes": shown["additional_attributes"],
+            "contact": shown["meta"]["sender"]}
+    for key in ("agent_last_seen_at", "assignee_last_seen_at"):  # date-time strings in this response
+        if getattr(conversation, key):
+            meta[key] = iso(datetime.fromtimestamp(getattr(conversation, key), timezone.utc))
+    if "assignee" in shown["meta"]:
+        meta["assignee"] = shown["meta"]["assignee"]
+    return {"meta": meta, "payload": [message_view(m) for m in rows]}
+
+
+@router.post("/api/v1/accounts/<account_id>/conversations/<conversation_id>/messages")
+def create_message(account_id: str, conversation_id: str):
+    conversation, _, caller = _conversation(account_id, conversation_id)
+    payload = body(router, MessageCreate)
+    if payload.message_type == "incoming":
+        contact = contacts.get_contact(conversation.account_id, conversation.contact_id)
+        sender_type, sender, message_type = "Contact", contact, conversations.INCOMING
+    else:
+        sender_type, sender, message_type = "User", caller.user, conversations.OUTGOING
+    message = conversations.create_message(
+        conversation, content=payload.content, message_type=message_type, sender_type=sender_type, sender=sender,
+        private=payload.private, echo_id=payload.echo_id, content_type=payload.content_type,
+        content_attributes=payload.content_attributes)
+    return message_view(message)
+
+
+@router.post("/api/v1/accounts/<account_id>/conversations/<conversation_id>/toggle_status")
+def toggle_status(account_id: str, conversation_id: str):
+    conversation, _, _ = _conversation(account_id, conversation_id)
+    payload = body(router, StatusChange)
+    # Without a status Chatwoot toggles between open and resolved.
+    status = payload.status or ("resolved" if conversation.status == "open" else "open")
+    conversations.toggle_status(conversation, status, payload.snoozed_until)
+    return {"meta": {}, "payload": {"success": True, "current_status": conversation.status,
+                                    "conversation_id": conversation.display_id}}
+
+
+@router.post("/api/v1/accounts/<account_id>/conversations/<conversation_id>/assignments")
+def assignments(account_id: str, conversation_id: str):
+    conversation, _, _ = _conversation(account_id, conversation_id)
+    payload = body(router, Assignment)
+    assignee = conversations.assign(conversation, payload.assignee_id)
+    return conversations.user_sender(assignee) if assignee else {}
+
+
+@router.post("/api/v1/accounts/<account_id>/conversations/<conversation_id>/update_last_seen")
+def update_last_seen(account_id: str, conversation_id: str):
+    conversation, member, _ = _conversation(account_id, conversation_id)
+    conversations.mark_read_by_agent(conversation, member.user_id)
+    return {"id": conversation.display_id, "agent_last_seen_at": conversation.agent_last_seen_at,
+            "unread_count": conversation.unread_count}
+
+
+@router.post("/api/v1/accounts/<account_id>/conversations/<conversation_id>/toggle_typing")
+def toggle_typing(account_id: str, conversation_id: str):
+    conversation, _, caller = _conversation(account_id, conversation_id)
+    payload = body(router, Typing)
+    conversations.typing(conversation, on=payload.typing_status == "on",
+                         who=conversations.user_sender(caller.user), private=payload.is_private)
+    return {}

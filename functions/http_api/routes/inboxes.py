@@ -1,0 +1,196 @@
+"""/api/v1/accounts/{account_id}/inboxes and /inbox_members."""
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from api import Body, base_url, body, path_id, principal
+from parley import permissions
+from parley.errors import NotFound
+from parley.services import accounts, inboxes
+from parley.views.inboxes import inbox as inbox_view
+from parley.views.users import agent
+
+router = Router()
+COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+class PreChatField(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=64)
+    label: str = Field(default="", max_length=255)
+    type: Literal["text", "email", "number", "phone", "url", "date", "list", "checkbox"] = "text"
+    field_type: str | None = Field(default=None, max_length=32)
+    required: bool = False
+    enabled: bool = True
+    placeholder: str | None = Field(default=None, max_length=255)
+    values: list[str] | None = None
+
+
+class PreChatOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    pre_chat_message: str = Field(default="", max_length=2000)
+    pre_chat_fields: list[PreChatField] = Field(default_factory=list, max_length=20)
+
+
+class ChannelSettings(Body):
+    type: Literal["web_widget", "api"] | None = None
+    website_url: str | None = Field(default=None, max_length=2048)
+    widget_color: str | None = None
+    welcome_title: str | None = Field(default=None, max_length=255)
+    welcome_tagline: str | None = Field(default=None, max_length=1000)
+    reply_time: Literal["in_a_few_minutes", "in_a_few_hours", "in_a_day"] | None = None
+    pre_chat_form_enabled: bool | None = None
+    pre_chat_form_options: PreChatOptions | None = None
+    allowed_domains: str | None = Field(default=None, max_length=2000)
+    selected_feature_flags: list[Literal["attachments", "emoji_picker", "end_conversation"]] | None = None
+    continuity_via_email: bool | None = None
+    hmac_mandatory: bool | None = None
+    webhook_url: str | None = Field(default=None, max_length=2048)
+    additional_attributes: dict | None = None
+
+    @field_validator("widget_color")
+    @classmethod
+    def _color(cls, value):
+        if value is not None and not COLOR.match(value):
+            raise ValueError("must be a hex colour like #1f93ff")
+        return value
+
+    @field_validator("website_url", "webhook_url")
+    @classmethod
+    def _url(cls, value):
+        if value and not re.match(r"^https?://\S+$", value):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+
+class InboxSettings(Body):
+    name: str | None = Field(default=None, min_length=1, max_length=255)
+    greeting_enabled: bool | None = None
+    greeting_message: str | None = Field(default=None, max_length=10_000)
+    enable_auto_assignment: bool | None = None
+    working_hours_enabled: bool | None = None
+    out_of_office_message: str | None = Field(default=None, max_length=10_000)
+    timezone: str | None = Field(default=None, max_length=64)
+    allow_messages_after_resolved: bool | None = None
+    enable_email_collect: bool | None = None
+    csat_survey_enabled: bool | None = None
+    lock_to_single_conversation: bool | None = None
+    channel: ChannelSettings | None = None
+
+
+class InboxCreate(InboxSettings):
+    name: str = Field(min_length=1, max_length=255)
+    channel: ChannelSettings
+
+
+class Members(Body):
+    inbox_id: int
+    user_ids: list[int] = Field(max_length=500)
+
+
+INBOX_FIELDS = {"name", "greeting_enabled", "greeting_message", "enable_auto_assignment", "working_hours_enabled",
+                "out_of_office_message", "timezone", "allow_messages_after_resolved"}
+
+
+def _split(payload: InboxSettings) -> tuple[dict, dict]:
+    """(inbox attributes, channel settings) from a create or update body."""
+    fields = payload.model_dump(exclude_unset=True)
+    channel = fields.pop("channel", None) or {}
+    channel.pop("type", None)
+    attributes = {k: v for k, v in fields.items() if k in INBOX_FIELDS}
+    if "hmac_mandatory" in channel:
+        attributes["hmac_mandatory"] = channel.pop("hmac_mandatory")
+    return attributes, channel
+
+
+def _view(inbox, admin: bool) -> dict:
+    return inbox_view(inbox, base_url=base_url(router), with_secrets=admin)
+
+
+@router.get("/api/v1/accounts/<account_id>/inboxes")
+def index(account_id: str):
+    account_id = path_id(account_id)
+    member = permissions.account_member(principal(router), account_id)
+    admin = member.role == "administrator"
+    return {"payload": [_view(i, admin) for i in inboxes.list_inboxes(account_id, member)]}
+
+
+@router.get("/api/v1/accounts/<account_id>/inboxes/<inbox_id>")
+def show(account_id: str, inbox_id: str):
+    account_id = path_id(account_id)
+    member = permissions.account_member(principal(router), account_id)
+    inbox = inboxes.get_inbox(account_id, path_id(inbox_id))
+    if member.role != "administrator" and not inboxes.is_member(inbox.id, member.user_id):
+        raise NotFound("Inbox not found")
+    return _view(inbox, member.role == "administrator")
+
+
+@router.post("/api/v1/accounts/<account_id>/inboxes")
+def create(account_id: str):
+    account_id = path_id(account_id)
+    permissions.account_admin(principal(router), account_id)
+    payload = body(router, InboxCreate)
+    attributes, channel = _split(payload)
+    name = attributes.pop("name")
+    inbox = inboxes.create_inbox(account_id, name=name, channel_type=payload.channel.type or "web_widget",
+                                 channel=channel, **attributes)
+    return _view(inbox, True)
+
+
+@router.route("/api/v1/accounts/<account_id>/inboxes/<inbox_id>", method=["PATCH", "PUT"])
+def update(account_id: str, inbox_id: str):
+    account_id = path_id(account_id)
+    permissions.account_admin(principal(router), account_id)
+    inbox = inboxes.get_inbox(account_id, path_id(inbox_id))
+    attributes, channel = _split(body(router, InboxSettings))
+    return _view(inboxes.update_inbox(inbox, channel=channel, **attributes), True)
+
+
+@router.delete("/api/v1/accounts/<account_id>/inboxes/<inbox_id>")
+def delete(account_id: str, inbox_id: str):
+    account_id = path_id(account_id)
+    permissions.account_admin(principal(router), account_id)
+    inboxes.delete_inbox(inboxes.get_inbox(account_id, path_id(inbox_id)))
+    return {}
+
+
+# ---------------------------------------------------------------- members
+
+def _members_payload(account_id: int, user_ids: list[int]) -> dict:
+    people = {user.id: (member, user) for member, user in accounts.members(account_id)}
+    return {"payload": [agent(*people[u]) for u in user_ids if u in people]}
+
+
+@router.get("/api/v1/accounts/<account_id>/inbox_members/<inbox_id>")
+def members(account_id: str, inbox_id: str):
+    account_id = path_id(account_id)
+    permissions.account_member(principal(router), account_id)
+    inbox = inboxes.get_inbox(account_id, path_id(inbox_id))
+    return _members_payload(account_id, inboxes.member_ids(inbox.id))
+
+
+def _change_members(account_id: str, operation) -> dict:
+    account_id = path_id(account_id)
+    permissions.account_admin(principal(router), account_id)
+    payload = body(router, Members)
+    inbox = inboxes.get_inbox(account_id, payload.inbox_id)
+    return _members_payload(account_id, operation(inbox, payload.user_ids))
+
+
+@router.post("/api/v1/accounts/<account_id>/inbox_members")
+def add_members(account_id: str):
+    return _change_members(account_id, inboxes.add_members)
+
+
+@router.patch("/api/v1/accounts/<account_id>/inbox_members")
+def set_members(account_id: str):
+    return _change_members(account_id, inboxes.set_members)
+
+
+@router.delete("/api/v1/accounts/<account_id>/inbox_members")
+def remove_members(account_id: str):
+    return _change_members(account_id, inboxes.remove_members)

@@ -1,0 +1,270 @@
+"""The widget API (/api/v1/widget/*): what the chat bubble on a customer's site calls.
+
+Every call names its inbox by `website_token`; after /config the visitor proves who it is
+with the X-Auth-Token JWT. Private notes and activity never reach this API."""
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from pydantic import Field
+
+from api import Body, body, query
+from parley import events, global_config
+from parley.errors import NotFound
+from parley.services import contacts, conversations, inboxes, widget
+from parley.settings import get_settings
+from parley.views.contacts import widget_contact
+from parley.views.conversations import message as message_view
+
+router = Router()
+Attributes = dict[str, str | int | float | bool | None]
+
+
+class TokenQuery(Body):
+    website_token: str = Field(min_length=1, max_length=64)
+
+
+class MessagesQuery(TokenQuery):
+    before: int | None = Field(default=None, ge=1)
+    after: int | None = Field(default=None, ge=0)
+
+
+class NewMessage(Body):
+    content: str = Field(max_length=conversations.MAX_CONTENT)
+    echo_id: str | None = Field(default=None, max_length=64)
+    timestamp: str | None = Field(default=None, max_length=64)
+    reply_to: int | None = None
+
+
+class MessageBody(Body):
+    message: NewMessage
+
+
+class ContactChanges(Body):
+    name: str | None = Field(default=None, max_length=255)
+    email: str | None = Field(default=None, max_length=254)
+    phone_number: str | None = Field(default=None, max_length=32)
+    avatar_url: str | None = Field(default=None, max_length=2048)
+    custom_attributes: Attributes | None = Field(default=None, max_length=100)
+
+
+class SetUser(ContactChanges):
+    identifier: str = Field(min_length=1, max_length=255)
+    identifier_hash: str | None = Field(default=None, max_length=128)
+
+
+class AttributeKeys(Body):
+    custom_attributes: list[str] = Field(max_length=100)
+
+
+class ConversationAttributes(Body):
+    custom_attributes: Attributes = Field(max_length=100)
+
+
+class Label(Body):
+    label: str = Field(min_length=1, max_length=255, pattern=r"^[\w\-]+$")
+
+
+class Typing(Body):
+    typing_status: str = Field(pattern=r"^(on|off)$")
+
+
+class WidgetEvent(Body):
+    name: str = Field(min_length=1, max_length=64)
+    event_info: dict | None = None
+
+
+def _inbox():
+    return inboxes.by_website_token(query(router, TokenQuery).website_token)
+
+
+def _visitor():
+    inbox = _inbox()
+    contact_inbox, contact = widget.authenticate(inbox, router.current_event.get_header_value("X-Auth-Token"))
+    return inbox, contact_inbox, contact
+
+
+def _current_conversation(contact_inbox):
+    found = conversations.for_contact_inbox(contact_inbox)
+    return found[0] if found else None
+
+
+def _require_conversation(contact_inbox):
+    conversation = _current_conversation(contact_inbox)
+    if conversation is None:
+        raise NotFound("No conversation yet: send a message first")
+    return conversation
+
+
+def _contact_changes(payload: ContactChanges, contact) -> dict:
+    changes = payload.model_dump(exclude_unset=True, exclude={"identifier", "identifier_hash"})
+    if "custom_attributes" in changes:
+        changes["custom_attributes"] = {**(contact.custom_attributes or {}), **(changes["custom_attributes"] or {})}
+    return changes
+
+
+@router.post("/api/v1/widget/config")
+def config():
+    inbox = _inbox()
+    event = router.current_event
+    browser = {"referer": event.get_header_value("referer") or "",
+               "browser_language": (event.get_header_value("accept-language") or "")[:32]}
+    contact_inbox, contact, token = widget.start(inbox, event.get_header_value("X-Auth-Token"),
+                                                 additional_attributes=browser)
+    channel = inbox.channel or {}
+    return {
+        "website_channel_config": {
+            "website_token": inbox.website_token, "website_name": inbox.name,
+            "welcome_title": channel.get("welcome_title", ""), "welcome_tagline": channel.get("welcome_tagline", ""),
+            "widget_color": channel.get("widget_color", "#1f93ff"),
+            "reply_time": channel.get("reply_time", "in_a_few_minutes"),
+            "greeting_enabled": inbox.greeting_enabled, "greeting_message": inbox.greeting_message or "",
+            "pre_chat_form_enabled": channel.get("pre_chat_form_enabled", False),
+            "pre_chat_form_options": channel.get("pre_chat_form_options", {}),
+            "hmac_mandatory": inbox.hmac_mandatory,
+            "enabled_features": channel.get("selected_feature_flags", []),
+            "locale": "en",
+        },
+        "contact": widget_contact(contact, contact_inbox.pubsub_token),
+        "auth_token": token,
+        "global_config": {**global_config.public_config(), "WEBSOCKET_URL": get_settings().websocket_url},
+    }
+
+
+@router.get("/api/v1/widget/conversations")
+def list_conversations():
+    _, contact_inbox, _ = _visitor()
+    return [{"id": c.display_id, "inbox_id": c.inbox_id, "status": c.status,
+             "contact_last_seen_at": c.contact_last_seen_at, "agent_last_seen_at": c.agent_last_seen_at,
+             "unread_count": c.unread_count, "assignee": None}
+            for c in conversations.for_contact_inbox(contact_inbox)]
+
+
+@router.get("/api/v1/widget/messages")
+def list_messages():
+    inbox, contact_inbox, _ = _visitor()
+    params = query(router, MessagesQuery)
+    conversation = _current_conversation(contact_inbox)
+    if conversation is None:
+        return {"payload": [], "meta": {"contact_last_seen_at": 0, "agent_last_seen_at": 0}}
+    rows = conversations.list_messages(conversation, before=params.before, after=params.after, public_only=True)
+    return {"payload": [message_view(m) for m in rows],
+            "meta": {"contact_last_seen_at": conversation.contact_last_seen_at,
+                     "agent_last_seen_at": conversation.agent_last_seen_at, "conversation_id": conversation.display_id}}
+
+
+@router.post("/api/v1/widget/messages")
+def create_message():
+    inbox, contact_inbox, contact = _visitor()
+    payload = body(router, MessageBody).message
+    conversation = _current_conversation(contact_inbox)
+    if conversation is None:
+        conversation = conversations.create_conversation(inbox, contact, contact_inbox)
+    message = conversations.create_message(
+        conversation, content=payload.content, message_type=conversations.INCOMING, sender_type="Contact",
+        sender=contact, echo_id=payload.echo_id,
+        content_attributes={"in_reply_to": payload.reply_to} if payload.reply_to else None)
+    return message_view(message)
+
+
+@router.post("/api/v1/widget/conversations/toggle_typing")
+def toggle_typing():
+    _, contact_inbox, contact = _visitor()
+    payload = body(router, Typing)
+    conversation = _current_conversation(contact_inbox)
+    if conversation is not None:
+        conversations.typing(conversation, on=payload.typing_status == "on",
+                             who={"id": contact.id, "name": contact.name, "type": "contact"})
+    return {}
+
+
+@router.post("/api/v1/widget/conversations/update_last_seen")
+def update_last_seen():
+    _, contact_inbox, _ = _visitor()
+    conversation = _current_conversation(contact_inbox)
+    if conversation is not None:
+        conversations.mark_read_by_contact(conversation)
+    return {}
+
+
+@router.post("/api/v1/widget/conversations/toggle_status")
+def end_conversation():
+    _, contact_inbox, _ = _visitor()
+    conversations.toggle_status(_require_conversation(contact_inbox), "resolved")
+    return {}
+
+
+@router.route("/api/v1/widget/contact", method=["PATCH", "PUT"])
+def update_contact():
+    _, contact_inbox, contact = _visitor()
+    payload = body(router, ContactChanges)
+    contact = contacts.update_contact(contact, **_contact_changes(payload, contact))
+    return widget_contact(contact, contact_inbox.pubsub_token)
+
+
+@router.post("/api/v1/widget/contact/set_user")
+def set_user():
+    inbox, contact_inbox, contact = _visitor()
+    payload = body(router, SetUser)
+    contact_inbox, contact, new_token = widget.identify(inbox, contact_inbox, contact, payload.identifier,
+                                                        payload.identifier_hash)
+    contact = contacts.update_contact(contact, **_contact_changes(payload, contact))
+    shown = widget_contact(contact, contact_inbox.pubsub_token)
+    if new_token:
+        shown["widget_auth_token"] = new_token
+    return shown
+
+
+@router.post("/api/v1/widget/contact/destroy_custom_attributes")
+def destroy_contact_attributes():
+    _, contact_inbox, contact = _visitor()
+    keys = set(body(router, AttributeKeys).custom_attributes)
+    kept = {k: v for k, v in (contact.custom_attributes or {}).items() if k not in keys}
+    contact = contacts.update_contact(contact, custom_attributes=kept)
+    return widget_contact(contact, contact_inbox.pubsub_token)
+
+
+@router.post("/api/v1/widget/conversations/set_custom_attributes")
+def set_conversation_attributes():
+    _, contact_inbox, _ = _visitor()
+    values = body(router, ConversationAttributes).custom_attributes
+    conversation = _require_conversation(contact_inbox)
+    conversations.set_custom_attributes(conversation, {**(conversation.custom_attributes or {}), **values})
+    return {"custom_attributes": conversation.custom_attributes}
+
+
+@router.post("/api/v1/widget/conversations/destroy_custom_attributes")
+def destroy_conversation_attributes():
+    _, contact_inbox, _ = _visitor()
+    keys = set(body(router, AttributeKeys).custom_attributes)
+    conversation = _require_conversation(contact_inbox)
+    kept = {k: v for k, v in (conversation.custom_attributes or {}).items() if k not in keys}
+    conversations.set_custom_attributes(conversation, kept)
+    return {"custom_attributes": conversation.custom_attributes}
+
+
+@router.post("/api/v1/widget/labels")
+def add_label():
+    _, contact_inbox, _ = _visitor()
+    label = body(router, Label).label
+    conversation = _require_conversation(contact_inbox)
+    conversations.set_labels(conversation, sorted(set(conversation.labels or []) | {label}))
+    return {"labels": conversation.labels}
+
+
+@router.delete("/api/v1/widget/labels/<label>")
+def remove_label(label: str):
+    _, contact_inbox, _ = _visitor()
+    conversation = _require_conversation(contact_inbox)
+    conversations.set_labels(conversation, [x for x in conversation.labels or [] if x != label])
+    return {"labels": conversation.labels}
+
+
+@router.post("/api/v1/widget/events")
+def widget_event():
+    inbox, contact_inbox, contact = _visitor()
+    payload = body(router, WidgetEvent)
+    events.publish("webwidget_triggered", inbox.account_id,
+                   {"id": contact.id, "event": payload.name, "event_info": payload.event_info or {},
+                    "contact": widget_contact(contact, contact_inbox.pubsub_token), "inbox_id": inbox.id},
+                   audience={"inbox_id": inbox.id}, ephemeral=True)
+    return {}

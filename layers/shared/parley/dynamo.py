@@ -1,0 +1,20 @@
+"""The one low-level DynamoDB connection that transactions share (one per container:
+each new pynamodb Connection builds a botocore session, ~150 ms)."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pynamodb.connection import Connection
+from pynamodb.transactions import TransactWrite
+
+from .settings import get_settings
+
+
+@lru_cache(maxsize=1)
+def connection() -> Connection:
+    settings = get_settings()
+    return Connection(region=settings.region, host=settings.aws_endpoint_url or None)
+
+
+def transaction() -> TransactWrite:
+    return TransactWrite(connection=connection())

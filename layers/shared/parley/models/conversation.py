@@ -1,0 +1,122 @@
+"""Conversations and their messages."""
+from __future__ import annotations
+
+from pynamodb.attributes import (BooleanAttribute, JSONAttribute, ListAttribute, NumberAttribute,
+                                 UnicodeAttribute, VersionAttribute)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from .base import TimestampedModel, table_meta
+
+STATUSES = ("open", "resolved", "pending", "snoozed")
+UNASSIGNED = 0
+
+
+class StatusIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "status-index"
+        projection = AllProjection()
+
+    status_key = UnicodeAttribute(hash_key=True)
+    last_activity_at = NumberAttribute(range_key=True)
+
+
+class AssigneeIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "assignee-index"
+        projection = AllProjection()
+
+    assignee_key = UnicodeAttribute(hash_key=True)
+    last_activity_at = NumberAttribute(range_key=True)
+
+
+class ContactIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "contact-index"
+        projection = AllProjection()
+
+    contact_id = NumberAttribute(hash_key=True)
+    last_activity_at = NumberAttribute(range_key=True)
+
+
+class Conversation(TimestampedModel):
+    """Access: by (account, display id); lists by status or by assignee+status, newest
+    activity first (status-index, assignee-index); a contact's conversations
+    (contact-index). The index keys are derived in `sync_keys()` before every save."""
+
+    Meta = table_meta("conversations_table")
+
+    account_id = NumberAttribute(hash_key=True)
+    display_id = NumberAttribute(range_key=True)
+    uuid = UnicodeAttribute()
+    inbox_id = NumberAttribute()
+    contact_id = NumberAttribute()
+    source_id = UnicodeAttribute()  # the contact inbox's source_id
+    status = UnicodeAttribute(default="open")
+    assignee_id = NumberAttribute(null=True)
+    team_id = NumberAttribute(null=True)
+    priority = UnicodeAttribute(null=True)
+    labels = ListAttribute(of=UnicodeAttribute, default=list)
+    custom_attributes = JSONAttribute(default=dict)
+    additional_attributes = JSONAttribute(default=dict)
+    muted = BooleanAttribute(default=False)
+    snoozed_until = NumberAttribute(null=True)
+    last_activity_at = NumberAttribute()  # epoch milliseconds
+    agent_last_seen_at = NumberAttribute(default=0)  # epoch seconds
+    contact_last_seen_at = NumberAttribute(default=0)
+    assignee_last_seen_at = NumberAttribute(default=0)
+    waiting_since = NumberAttribute(null=True)
+    first_reply_created_at = NumberAttribute(null=True)
+    unread_count = NumberAttribute(default=0)  # incoming messages since an agent last looked
+    last_message = JSONAttribute(null=True)  # the newest non-private message, for list rows
+    status_key = UnicodeAttribute()
+    assignee_key = UnicodeAttribute()
+    version = VersionAttribute()
+
+    status_index = StatusIndex()
+    assignee_index = AssigneeIndex()
+    contact_index = ContactIndex()
+
+    @staticmethod
+    def status_key_for(account_id: int, status: str) -> str:
+        return f"{account_id}#{status}"
+
+    @staticmethod
+    def assignee_key_for(account_id: int, assignee_id: int | None, status: str) -> str:
+        return f"{account_id}#{assignee_id or UNASSIGNED}#{status}"
+
+    def sync_keys(self) -> None:
+        self.status_key = self.status_key_for(self.account_id, self.status)
+        self.assignee_key = self.assignee_key_for(self.account_id, self.assignee_id, self.status)
+
+    def save(self, *args, **kwargs):
+        self.sync_keys()
+        return super().save(*args, **kwargs)
+
+    @property
+    def key(self) -> str:
+        return f"{self.account_id}#{self.display_id}"
+
+
+class Message(TimestampedModel):
+    """Access: a conversation's messages by id (ids grow, so id order is time order);
+    pages are `id < before`, newest first, reversed for display."""
+
+    Meta = table_meta("messages_table")
+
+    conversation_key = UnicodeAttribute(hash_key=True)  # "<account id>#<display id>"
+    id = NumberAttribute(range_key=True)
+    account_id = NumberAttribute()
+    inbox_id = NumberAttribute()
+    conversation_id = NumberAttribute()  # the display id
+    content = UnicodeAttribute(null=True)
+    message_type = NumberAttribute()  # 0 incoming, 1 outgoing, 2 activity, 3 template
+    content_type = UnicodeAttribute(default="text")
+    content_attributes = JSONAttribute(default=dict)
+    private = BooleanAttribute(default=False)
+    status = UnicodeAttribute(default="sent")
+    source_id = UnicodeAttribute(null=True)
+    echo_id = UnicodeAttribute(null=True)
+    sender_type = UnicodeAttribute(null=True)  # "User" | "Contact" | "AgentBot"
+    sender_id = NumberAttribute(null=True)
+    sender = JSONAttribute(null=True)  # name/avatar snapshot, so listing needs no joins
+    attachments = JSONAttribute(default=list)

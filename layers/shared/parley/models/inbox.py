@@ -1,0 +1,70 @@
+"""Inboxes (one per channel) and the agents who work in them."""
+from __future__ import annotations
+
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from .base import TimestampedModel, table_meta
+
+CHANNEL_TYPES = {"web_widget": "Channel::WebWidget", "api": "Channel::Api"}
+
+
+class AccountInboxesIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "account-index"
+        projection = AllProjection()
+
+    account_id = NumberAttribute(hash_key=True)
+    id = NumberAttribute(range_key=True)
+
+
+class Inbox(TimestampedModel):
+    """Access: by id; an account's inboxes (account-index); by website_token or
+    inbox_identifier through their UniquesTable claims."""
+
+    Meta = table_meta("inboxes_table")
+
+    id = NumberAttribute(hash_key=True)
+    account_id = NumberAttribute()
+    name = UnicodeAttribute()
+    channel_type = UnicodeAttribute()  # web_widget | api
+    # Channel settings (website_url, widget_color, welcome_title, webhook_url, ...): the
+    # fields differ per channel, so they live in one validated map.
+    channel = JSONAttribute(default=dict)
+    website_token = UnicodeAttribute(null=True)
+    inbox_identifier = UnicodeAttribute(null=True)
+    hmac_token = UnicodeAttribute(null=True)
+    hmac_mandatory = BooleanAttribute(default=False)
+    greeting_enabled = BooleanAttribute(default=False)
+    greeting_message = UnicodeAttribute(null=True)
+    enable_auto_assignment = BooleanAttribute(default=True)
+    working_hours_enabled = BooleanAttribute(default=False)
+    out_of_office_message = UnicodeAttribute(null=True)
+    timezone = UnicodeAttribute(default="UTC")
+    allow_messages_after_resolved = BooleanAttribute(default=True)
+    avatar_url = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+
+    account_index = AccountInboxesIndex()
+
+
+class MemberInboxesIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "user-index"
+        projection = AllProjection()
+
+    user_id = NumberAttribute(hash_key=True)
+    inbox_id = NumberAttribute(range_key=True)
+
+
+class InboxMember(TimestampedModel):
+    """Access: an inbox's agents (Query); an agent's inboxes (user-index), used to scope
+    conversation lists and realtime."""
+
+    Meta = table_meta("inbox_members_table")
+
+    inbox_id = NumberAttribute(hash_key=True)
+    user_id = NumberAttribute(range_key=True)
+    account_id = NumberAttribute()
+
+    user_index = MemberInboxesIndex()

@@ -1,0 +1,368 @@
+"""Conversations and messages: the heart of Parley. Every door (dashboard, widget, Client
+API, channels) ends in these functions, which write and then publish one event."""
+from __future__ import annotations
+
+import heapq
+import time
+import uuid
+from typing import Callable
+
+from pynamodb.exceptions import PutError
+
+from .. import events, ids
+from ..errors import Conflict, Invalid, NotFound
+from ..models.account import AccountUser
+from ..models.contact import Contact, ContactInbox
+from ..models.conversation import STATUSES, Conversation, Message
+from ..models.inbox import Inbox
+from ..models.user import User
+from ..views import conversations as views
+from ..views.contacts import sender as contact_sender
+from . import accounts, inboxes, users
+
+PAGE_SIZE = 25
+MESSAGES_PAGE_SIZE = 20
+MAX_CONTENT = 150_000  # Chatwoot's limit
+INCOMING, OUTGOING, ACTIVITY, TEMPLATE = 0, 1, 2, 3
+ASSIGNEE_TYPES = ("me", "unassigned", "assigned", "all")
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def user_sender(user: User) -> dict:
+    return {"id": user.id, "name": user.name, "available_name": user.available_name,
+            "avatar_url": user.avatar_url or "", "thumbnail": user.avatar_url or "", "type": "user"}
+
+
+# ---------------------------------------------------------------- conversations
+
+def create_conversation(inbox: Inbox, contact: Contact, contact_inbox: ContactInbox, *, status: str = "open",
+                        assignee_id: int | None = None, additional_attributes: dict | None = None,
+                        custom_attributes: dict | None = None) -> Conversation:
+    if status not in STATUSES:
+        raise Invalid(f"Status must be one of: {', '.join(STATUSES)}", field="status")
+    conversation = Conversation(
+        inbox.account_id, ids.next_id(ids.account_counter(inbox.account_id, "Conversation")),
+        uuid=str(uuid.uuid4()), inbox_id=inbox.id, contact_id=contact.id, source_id=contact_inbox.source_id,
+        status=status, assignee_id=assignee_id, additional_attributes=additional_attributes or {},
+        custom_attributes=custom_attributes or {}, last_activity_at=now_ms())
+    conversation.save(condition=Conversation.display_id.does_not_exist())
+    _publish("conversation.created", conversation)
+    return conversation
+
+
+def get_conversation(account_id: int, display_id: int) -> Conversation:
+    try:
+        return Conversation.get(account_id, display_id)
+    except Conversation.DoesNotExist:
+        raise NotFound("Conversation not found") from None
+
+
+def ensure_visible(member: AccountUser, conversation: Conversation) -> Conversation:
+    """Agents work only in their inboxes: any other conversation is not found."""
+    if member.role != "administrator" and not inboxes.is_member(conversation.inbox_id, member.user_id):
+        raise NotFound("Conversation not found")
+    return conversation
+
+
+def for_contact_inbox(contact_inbox: ContactInbox) -> list[Conversation]:
+    """The contact's conversations in this inbox, newest activity first."""
+    return [c for c in Conversation.contact_index.query(contact_inbox.contact_id, scan_index_forward=False)
+            if c.inbox_id == contact_inbox.inbox_id]
+
+
+def _visible_filter(account_id: int, member: AccountUser, inbox_id: int | None):
+    """None (everything), a pynamodb filter condition, or False (nothing is visible)."""
+    allowed = None if member.role == "administrator" else inboxes.member_inbox_ids(member.user_id, account_id)
+    if inbox_id is not None:
+        if allowed is not None and inbox_id not in allowed:
+            return False
+        allowed = [inbox_id]
+    if allowed is None:
+        return None
+    return Conversation.inbox_id.is_in(*allowed) if allowed else False
+
+
+def _statuses(status: str) -> list[str]:
+    if status == "all":
+        return list(STATUSES)
+    if status not in STATUSES:
+        raise Invalid(f"Status must be one of: all, {', '.join(STATUSES)}", field="status")
+    return [status]
+
+
+def _index_queries(account_id: int, member: AccountUser, assignee_type: str, statuses: list[str]):
+    """(index, hash key, extra filter) for each partition that holds the wanted list."""
+    for status in statuses:
+        if assignee_type == "me":
+            yield Conversation.assignee_index, Conversation.assignee_key_for(account_id, member.user_id, status), None
+        elif assignee_type == "unassigned":
+            yield Conversation.assignee_index, Conversation.assignee_key_for(account_id, None, status), None
+        elif assignee_type == "assigned":
+            yield Conversation.status_index, Conversation.status_key_for(account_id, status), \
+                Conversation.assignee_id.exists()
+        else:
+            yield Conversation.status_index, Conversation.status_key_for(account_id, status), None
+
+
+def _combine(*conditions):
+    present = [c for c in conditions if c is not None]
+    if not present:
+        return None
+    combined = present[0]
+    for condition in present[1:]:
+        combined = combined & condition
+    return combined
+
+
+def list_conversations(account_id: int, member: AccountUser, *, assignee_type: str = "all", status: str = "open",
+                       page: int = 1, inbox_id: int | None = None) -> tuple[dict, list[Conversation]]:
+    """One page (newest activity first) and Chatwoot's meta counts. Each list is a Query
+    on an index partition (per status; "all" merges the four)."""
+    if assignee_type not in ASSIGNEE_TYPES:
+        raise Invalid(f"assignee_type must be one of: {', '.join(ASSIGNEE_TYPES)}", field="assignee_type")
+    if page < 1 or page > 1000:
+        raise Invalid("page must be between 1 and 1000", field="page")
+    statuses = _statuses(status)
+    visible = _visible_filter(account_id, member, inbox_id)
+    meta = counts(account_id, member, statuses, visible)
+    if visible is False:
+        return meta, []
+    wanted = page * PAGE_SIZE
+    streams = [index.query(key, filter_condition=_combine(extra, visible), scan_index_forward=False, limit=wanted)
+               for index, key, extra in _index_queries(account_id, member, assignee_type, statuses)]
+    merged = heapq.merge(*streams, key=lambda c: -c.last_activity_at)
+    rows = [c for _, c in zip(range(wanted), merged)]
+    return meta, rows[(page - 1) * PAGE_SIZE:]
+
+
+def counts(account_id: int, member: AccountUser, statuses: list[str], visible=None) -> dict:
+    if visible is False:
+        return {"mine_count": 0, "unassigned_count": 0, "assigned_count": 0, "all_count": 0}
+    totals = {}
+    for name in ("me", "unassigned", "all"):
+        totals[name] = sum(index.count(key, filter_condition=_combine(extra, visible))
+                           for index, key, extra in _index_queries(account_id, member, name, statuses))
+    return {"mine_count": totals["me"], "unassigned_count": totals["unassigned"],
+            "assigned_count": totals["all"] - totals["unassigned"], "all_count": totals["all"]}
+
+
+def _save(conversation: Conversation, change: Callable[[Conversation], None]) -> None:
+    """Apply `change` and save, re-reading and re-applying if someone saved in between
+    (the version attribute makes a lost update impossible)."""
+    for _ in range(5):
+        change(conversation)
+        try:
+            conversation.save()
+            return
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            conversation.refresh(consistent_read=True)
+    raise Conflict("The conversation is being changed by someone else; try again")
+
+
+def toggle_status(conversation: Conversation, status: str, snoozed_until: int | None = None) -> Conversation:
+    if status not in STATUSES:
+        raise Invalid(f"Status must be one of: {', '.join(STATUSES)}", field="status")
+    previous = conversation.status
+
+    def change(c: Conversation) -> None:
+        c.status = status
+        c.snoozed_until = snoozed_until if status == "snoozed" else None
+        if status == "resolved":
+            c.waiting_since = None
+
+    _save(conversation, change)
+    if previous != status:
+        _publish("conversation.status_changed", conversation, {"status": [previous, status]})
+    return conversation
+
+
+def assign(conversation: Conversation, assignee_id: int | None) -> User | None:
+    """Assign to an agent of the account (None unassigns). Returns the assignee."""
+    assignee = None
+    if assignee_id is not None:
+        if accounts.membership(conversation.account_id, assignee_id) is None:
+            raise Invalid("Assignee is not an agent of this account", field="assignee_id")
+        assignee = users.get_user(assignee_id)
+    previous = conversation.assignee_id
+    _save(conversation, lambda c: setattr(c, "assignee_id", assignee_id))
+    if previous != assignee_id:
+        _publish("assignee.changed", conversation, {"assignee_id": [previous, assignee_id]})
+    return assignee
+
+
+def mark_read_by_agent(conversation: Conversation, user_id: int) -> Conversation:
+    now = int(time.time())
+
+    def change(c: Conversation) -> None:
+        c.agent_last_seen_at = now
+        c.unread_count = 0
+        if c.assignee_id == user_id:
+            c.assignee_last_seen_at = now
+
+    _save(conversation, change)
+    return conversation
+
+
+def mark_read_by_contact(conversation: Conversation) -> Conversation:
+    _save(conversation, lambda c: setattr(c, "contact_last_seen_at", int(time.time())))
+    _publish("conversation.read", conversation)
+    return conversation
+
+
+def typing(conversation: Conversation, *, on: bool, who: dict, private: bool = False) -> None:
+    """Live only (no seq, not logged). An agent's typing reaches the contact unless it is a
+    private note; a contact's typing reaches the agents."""
+    by_contact = who.get("type") == "contact"
+    events.publish("conversation.typing_on" if on else "conversation.typing_off", conversation.account_id,
+                   {"conversation": {"id": conversation.display_id, "inbox_id": conversation.inbox_id},
+                    "user": who, "is_private": private},
+                   audience={"inbox_id": conversation.inbox_id,
+                             "contact_id": None if by_contact else conversation.contact_id, "private": private},
+                   ephemeral=True)
+
+
+# ---------------------------------------------------------------- messages
+
+def create_message(conversation: Conversation, *, content: str | None, message_type: int,
+                   sender_type: str | None = None, sender: User | Contact | None = None, private: bool = False,
+                   echo_id: str | None = None, content_type: str = "text", content_attributes: dict | None = None,
+                   source_id: str | None = None) -> Message:
+    if content is None or not content.strip():
+        raise Invalid("Message content can't be blank", field="content")
+    if len(content) > MAX_CONTENT:
+        raise Invalid(f"Message content is longer than {MAX_CONTENT} characters", field="content")
+    if private and message_type != OUTGOING:
+        raise Invalid("Only outgoing messages can be private notes", field="private")
+    if sender is None:
+        snapshot = None
+    elif isinstance(sender, User):
+        snapshot = user_sender(sender)
+    else:
+        snapshot = contact_sender(sender)
+    message = Message(conversation.key, ids.next_id("Message"), account_id=conversation.account_id,
+                      inbox_id=conversation.inbox_id, conversation_id=conversation.display_id, content=content,
+                      message_type=message_type, content_type=content_type,
+                      content_attributes=content_attributes or {}, private=private, echo_id=echo_id,
+                      source_id=source_id, sender_type=sender_type,
+                      sender_id=sender.id if sender is not None else None, sender=snapshot)
+    message.save()
+    reopened = _record_activity(conversation, message)
+    _publish_message("message.created", conversation, message)
+    if reopened:
+        _publish("conversation.status_changed", conversation, {"status": [reopened, "open"]})
+    return message
+
+
+def _record_activity(conversation: Conversation, message: Message) -> str | None:
+    """Update the conversation for a new message. Returns the old status if a contact's
+    message reopened it."""
+    now = int(time.time())
+    reopened = None
+
+    def change(c: Conversation) -> None:
+        nonlocal reopened
+        c.last_activity_at = max(c.last_activity_at, now_ms())
+        if not message.private:
+            c.last_message = views.message(message)
+        if message.message_type == INCOMING:
+            c.unread_count = (c.unread_count or 0) + 1
+            c.waiting_since = c.waiting_since or now
+            if c.status in ("resolved", "snoozed"):
+                reopened, c.status, c.snoozed_until = c.status, "open", None
+        elif message.message_type == OUTGOING and not message.private and message.sender_type == "User":
+            c.first_reply_created_at = c.first_reply_created_at or now
+            c.waiting_since = None
+
+    _save(conversation, change)
+    return reopened
+
+
+def get_message(conversation: Conversation, message_id: int) -> Message:
+    try:
+        return Message.get(conversation.key, message_id)
+    except Message.DoesNotExist:
+        raise NotFound("Message not found") from None
+
+
+def list_messages(conversation: Conversation, *, before: int | None = None, after: int | None = None,
+                  public_only: bool = False, limit: int = MESSAGES_PAGE_SIZE) -> list[Message]:
+    """Up to `limit` messages, oldest first: the newest page, or the page before `before`
+    (scrolling up), or everything after `after` (catching up)."""
+    condition = None
+    if before is not None:
+        condition = Message.id < before
+    elif after is not None:
+        condition = Message.id > after
+    visible = (Message.private == False) & (Message.message_type != ACTIVITY) if public_only else None  # noqa: E712
+    rows = list(Message.query(conversation.key, condition, filter_condition=visible,
+                              scan_index_forward=after is not None, limit=limit))
+    return rows if after is not None else rows[::-1]
+
+
+def update_message_content_attributes(conversation: Conversation, message: Message, attributes: dict) -> Message:
+    message.content_attributes = {**(message.content_attributes or {}), **attributes}
+    message.save()
+    _publish_message("message.updated", conversation, message)
+    return message
+
+
+# ---------------------------------------------------------------- events
+
+def _audience(conversation: Conversation, private: bool = False) -> dict:
+    return {"inbox_id": conversation.inbox_id, "contact_id": conversation.contact_id, "private": private}
+
+
+def _conversation_summary(conversation: Conversation) -> dict:
+    return {"id": conversation.display_id, "inbox_id": conversation.inbox_id, "status": conversation.status,
+            "assignee_id": conversation.assignee_id, "unread_count": conversation.unread_count,
+            "last_activity_at": conversation.last_activity_at // 1000, "contact_id": conversation.contact_id,
+            "contact_inbox": {"source_id": conversation.source_id}}
+
+
+def _publish_message(name: str, conversation: Conversation, message: Message) -> None:
+    data = {**views.message(message), "conversation": _conversation_summary(conversation)}
+    events.publish(name, conversation.account_id, data, audience=_audience(conversation, message.private))
+
+
+def _publish(name: str, conversation: Conversation, changed: dict | None = None) -> None:
+    events.publish(name, conversation.account_id, present([conversation])[0], changed,
+                   audience=_audience(conversation))
+
+
+def present(conversations: list[Conversation]) -> list[dict]:
+    """Chatwoot JSON for conversations, with their contacts, assignees and channels fetched
+    in one BatchGet each (not one read per row)."""
+    if not conversations:
+        return []
+    contacts = {c.id: c for c in Contact.batch_get({c.contact_id for c in conversations})}
+    assignee_ids = {c.assignee_id for c in conversations if c.assignee_id}
+    assignees = {u.id: user_sender(u) for u in User.batch_get(assignee_ids)} if assignee_ids else {}
+    channels = {i.id: i.channel_type for i in Inbox.batch_get({c.inbox_id for c in conversations})}
+    rows = []
+    for c in conversations:
+        contact = contacts.get(c.contact_id)
+        sender = contact_sender(contact) if contact else {"id": c.contact_id, "name": "", "type": "contact"}
+        rows.append(views.conversation(c, sender=sender, channel_type=channels.get(c.inbox_id, "web_widget"),
+                                       assignee=assignees.get(c.assignee_id)))
+    return rows
+
+
+def set_custom_attributes(conversation: Conversation, values: dict) -> Conversation:
+    previous = dict(conversation.custom_attributes or {})
+    _save(conversation, lambda c: setattr(c, "custom_attributes", values))
+    if previous != values:
+        _publish("conversation.updated", conversation, {"custom_attributes": [previous, values]})
+    return conversation
+
+
+def set_labels(conversation: Conversation, labels: list[str]) -> Conversation:
+    previous = list(conversation.labels or [])
+    _save(conversation, lambda c: setattr(c, "labels", labels))
+    if previous != labels:
+        _publish("conversation.updated", conversation, {"label_list": [previous, labels]})
+    return conversation

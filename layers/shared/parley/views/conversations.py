@@ -1,0 +1,73 @@
+"""Conversations and messages as Chatwoot shows them."""
+from __future__ import annotations
+
+from ..models.conversation import Conversation, Message
+from .common import epoch
+
+CHANNEL = {"web_widget": "Channel::WebWidget", "api": "Channel::Api"}
+SENDER_TYPES = {"Contact": "contact", "User": "agent", "AgentBot": "agent_bot"}
+
+
+def message(item: Message) -> dict:
+    body = {
+        "id": item.id,
+        "content": item.content or "",
+        "account_id": item.account_id,
+        "inbox_id": item.inbox_id,
+        "conversation_id": item.conversation_id,
+        "message_type": item.message_type,
+        "content_type": item.content_type,
+        "content_attributes": item.content_attributes or {},
+        "created_at": epoch(item.created_at),
+        "updated_at": epoch(item.updated_at),
+        "private": item.private,
+        "status": item.status,
+        "source_id": item.source_id,
+        "echo_id": item.echo_id,
+        "attachments": item.attachments or [],
+        "sender": item.sender,
+    }
+    if item.sender_type:
+        body["sender_type"] = SENDER_TYPES[item.sender_type]
+        body["sender_id"] = item.sender_id
+    return {k: v for k, v in body.items() if v is not None or k == "sender"}
+
+
+def conversation(item: Conversation, *, sender: dict, channel_type: str, assignee: dict | None) -> dict:
+    """`sender` is the contact's short form; `assignee` the agent's, or None."""
+    meta = {"sender": sender, "channel": CHANNEL.get(channel_type, channel_type), "hmac_verified": False}
+    if assignee:
+        meta["assignee"] = assignee
+    body = {
+        "id": item.display_id,
+        "uuid": item.uuid,
+        "account_id": item.account_id,
+        "inbox_id": item.inbox_id,
+        "status": item.status,
+        "priority": item.priority,
+        "labels": list(item.labels or []),
+        "muted": item.muted,
+        "can_reply": True,
+        "additional_attributes": item.additional_attributes or {},
+        "custom_attributes": item.custom_attributes or {},
+        "agent_last_seen_at": item.agent_last_seen_at,
+        "contact_last_seen_at": item.contact_last_seen_at,
+        "assignee_last_seen_at": item.assignee_last_seen_at,
+        "unread_count": item.unread_count,
+        "last_activity_at": item.last_activity_at // 1000,
+        # The reference spec types this as a string; it holds the same epoch seconds.
+        "timestamp": str(item.last_activity_at // 1000),
+        "created_at": epoch(item.created_at),
+        "updated_at": epoch(item.updated_at),
+        "messages": [item.last_message] if item.last_message else [],
+        "meta": meta,
+        "assignee_id": item.assignee_id,
+        "team_id": item.team_id,
+        "contact_id": item.contact_id,
+    }
+    for key in ("snoozed_until", "first_reply_created_at", "waiting_since"):
+        if getattr(item, key) is not None:
+            body[key] = getattr(item, key)
+    if item.last_message:
+        body["last_non_activity_message"] = item.last_message
+    return {k: v for k, v in body.items() if v is not None or k in ("assignee_id", "team_id")}

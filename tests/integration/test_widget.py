@@ -1,0 +1,163 @@
+"""The widget API: sessions, messages, identity validation, hostile input."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+
+from parley import jwt
+
+
+def test_config_starts_a_visitor_and_keeps_it(api, world, website):
+    reply = website.widget.call("POST", "config")
+    assert reply.status == 200
+    config = reply.json["website_channel_config"]
+    assert config["welcome_title"] == "Hi there" and config["widget_color"] == "#0f766e"
+    assert reply.json["global_config"]["WEBSOCKET_URL"]
+    assert "hmac_token" not in str(reply.json)
+    visitor = website.widget.start(reply.json["auth_token"])
+    assert visitor.contact_id == reply.json["contact"]["id"]  # the same visitor comes back
+
+
+def test_unknown_website_token_is_404(api, world):
+    for token in ("nope", "x" * 65, ""):
+        assert api.post("/api/v1/widget/config", query={"website_token": token}).status in (404, 422)
+    assert api.post("/api/v1/widget/config").status == 422
+
+
+def test_messages_round_trip_without_private_notes(api, world, website):
+    visitor = website.widget.start()
+    sent = website.widget.say(visitor, "Hello", echo_id="tmp-1")
+    assert sent.status == 200 and sent.json["echo_id"] == "tmp-1" and sent.json["message_type"] == 0
+    conversation = sent.json["conversation_id"]
+    base = f"/api/v1/accounts/{world.account_id}/conversations/{conversation}/messages"
+    api.post(base, world.agent.token, body={"content": "Secret note", "private": True})
+    api.post(base, world.agent.token, body={"content": "Hi, how can I help?"})
+    listed = website.widget.call("GET", "messages", visitor)
+    assert [m["content"] for m in listed.json["payload"]] == ["Hello", "Hi, how can I help?"]
+    assert "Secret note" not in str(listed.json)
+    convs = website.widget.call("GET", "conversations", visitor).json
+    assert [c["id"] for c in convs] == [conversation]
+
+
+def test_visitors_cannot_see_each_other(api, world, website):
+    alice, bob = website.widget.start(), website.widget.start()
+    website.widget.say(alice, "alice's secret")
+    assert website.widget.call("GET", "messages", bob).json["payload"] == []
+    # A token for one inbox does not open another.
+    other = api.post(f"/api/v1/accounts/{world.account_id}/inboxes", world.admin.token,
+                     body={"name": "Other site", "channel": {"type": "web_widget"}}).json
+    call = api.get("/api/v1/widget/messages", headers={"X-Auth-Token": alice.token},
+                   query={"website_token": other["website_token"]})
+    assert call.status == 401
+
+
+def test_forged_expired_and_foreign_tokens_are_refused(api, world, website):
+    visitor = website.widget.start()
+    header, claims, signature = visitor.token.split(".")
+    forged = f"{header}.{claims}.{'A' * len(signature)}"
+    none_alg = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0." + claims + "."
+    expired = jwt.encode({"source_id": "x", "inbox_id": website.id, "exp": int(time.time()) - 1},
+                         __import__("os").environ["WIDGET_TOKEN_SECRET"])
+    wrong_secret = jwt.encode({"source_id": "x", "inbox_id": website.id, "exp": int(time.time()) + 60}, "guess")
+    for token in (forged, none_alg, expired, wrong_secret, "garbage", "a.b.c"):
+        reply = api.get("/api/v1/widget/messages", headers={"X-Auth-Token": token},
+                        query={"website_token": website.website_token})
+        assert reply.status == 401, token
+        assert website.widget.call("POST", "messages", None, headers={"X-Auth-Token": token},
+                                   body={"message": {"content": "hi"}}).status == 401
+
+
+def test_over_long_and_malformed_messages(api, world, website):
+    visitor = website.widget.start()
+    assert website.widget.say(visitor, "x" * 150_001).status == 422
+    assert website.widget.call("POST", "messages", visitor, body={"content": "not wrapped"}).status == 422
+    assert website.widget.call("POST", "messages", visitor, body="{broken").status == 400
+    assert website.widget.call("GET", "messages", visitor).json["payload"] == []
+
+
+def sign(website, identifier: str) -> str:
+    return hmac.new(website.hmac_token.encode(), identifier.encode(), hashlib.sha256).hexdigest()
+
+
+def test_set_user_with_a_valid_hash(api, world, website):
+    visitor = website.widget.start()
+    reply = website.widget.call("POST", "contact/set_user", visitor, body={
+        "identifier": "user-42", "identifier_hash": sign(website, "user-42"), "name": "Jane", "email": "jane@x.test",
+        "custom_attributes": {"plan": "pro"}})
+    assert reply.status == 200, reply.json
+    assert reply.json["name"] == "Jane" and reply.json["custom_attributes"] == {"plan": "pro"}
+    assert "widget_auth_token" not in reply.json  # the same contact, now identified
+
+
+def test_wrong_hash_is_401_and_changes_nothing(api, world, website):
+    visitor = website.widget.start()
+    reply = website.widget.call("POST", "contact/set_user", visitor, body={
+        "identifier": "user-42", "identifier_hash": sign(website, "user-43"), "name": "Mallory"})
+    assert reply.status == 401
+    contact = website.widget.call("PATCH", "contact", visitor, body={}).json
+    assert contact["name"] == "" and contact["identifier"] is None
+
+
+def test_hmac_mandatory_refuses_unverified_identity(api, world, website):
+    api.patch(f"/api/v1/accounts/{world.account_id}/inboxes/{website.id}", world.admin.token,
+              body={"channel": {"hmac_mandatory": True}})
+    visitor = website.widget.start()
+    assert website.widget.call("POST", "contact/set_user", visitor,
+                               body={"identifier": "user-42", "name": "x"}).status == 401
+    ok = website.widget.call("POST", "contact/set_user", visitor,
+                             body={"identifier": "user-42", "identifier_hash": sign(website, "user-42")})
+    assert ok.status == 200
+
+
+def test_nobody_can_become_an_existing_contact_without_the_hash(api, world, website):
+    # Jane identifies herself properly and talks to support.
+    jane = website.widget.start()
+    website.widget.call("POST", "contact/set_user", jane, body={
+        "identifier": "user-42", "identifier_hash": sign(website, "user-42"), "name": "Jane"})
+    website.widget.say(jane, "my order number is 1234")
+    # Mallory claims Jane's identifier without the hash: refused, and she sees nothing of Jane's.
+    mallory = website.widget.start()
+    refused = website.widget.call("POST", "contact/set_user", mallory, body={"identifier": "user-42"})
+    assert refused.status == 401
+    assert website.widget.call("GET", "messages", mallory).json["payload"] == []
+    # Jane on a second device, with the hash, gets her own conversation back.
+    laptop = website.widget.start()
+    switched = website.widget.call("POST", "contact/set_user", laptop, body={
+        "identifier": "user-42", "identifier_hash": sign(website, "user-42")})
+    assert switched.status == 200 and switched.json["id"] == jane.contact_id
+    token = switched.json["widget_auth_token"]
+    history = api.get("/api/v1/widget/messages", headers={"X-Auth-Token": token},
+                      query={"website_token": website.website_token})
+    assert [m["content"] for m in history.json["payload"]] == ["my order number is 1234"]
+
+
+def test_identity_hash_compare_is_constant_time():
+    import inspect
+
+    from parley.services import widget
+
+    assert "compare_digest" in inspect.getsource(widget.verify_identity)
+
+
+def test_custom_attributes_labels_and_typing(api, world, website):
+    visitor = website.widget.start()
+    assert website.widget.call("POST", "labels", visitor, body={"label": "vip"}).status == 404  # no conversation yet
+    website.widget.say(visitor, "hi")
+    assert website.widget.call("POST", "labels", visitor, body={"label": "vip"}).json["labels"] == ["vip"]
+    assert website.widget.call("POST", "labels", visitor, body={"label": "<b>"}).status == 422
+    assert website.widget.call("DELETE", "labels/vip", visitor).json["labels"] == []
+    attrs = website.widget.call("POST", "conversations/set_custom_attributes", visitor,
+                                body={"custom_attributes": {"order": 1234}})
+    assert attrs.json["custom_attributes"] == {"order": 1234}
+    gone = website.widget.call("POST", "conversations/destroy_custom_attributes", visitor,
+                               body={"custom_attributes": ["order"]})
+    assert gone.json["custom_attributes"] == {}
+    contact = website.widget.call("PATCH", "contact", visitor, body={"custom_attributes": {"a": 1, "b": 2}})
+    assert contact.json["custom_attributes"] == {"a": 1, "b": 2}
+    trimmed = website.widget.call("POST", "contact/destroy_custom_attributes", visitor,
+                                  body={"custom_attributes": ["a"]})
+    assert trimmed.json["custom_attributes"] == {"b": 2}
+    assert website.widget.call("POST", "conversations/toggle_typing", visitor, body={"typing_status": "on"}).status == 200
+    assert website.widget.call("POST", "conversations/toggle_typing", visitor, body={"typing_status": "maybe"}).status == 422
+    assert website.widget.call("POST", "conversations/update_last_seen", visitor).status == 200
