@@ -256,3 +256,31 @@ def test_resume_rejects_bad_since(world, sockets):
     for bad in ({"action": "resume"}, {"action": "resume", "since": -1}, {"action": "resume", "since": "5"},
                 {"action": "resume", "since": True}):
         assert send("c", json.dumps(bad)) == 400
+
+
+def test_presence_follows_sockets_and_heartbeats(api, world, bus, sockets):
+    from parley.models.connection import Connection
+
+    def status_of(user_id):
+        agents = api.get(f"/api/v1/accounts/{world.account_id}/agents", world.admin.token).json
+        return next(a["availability_status"] for a in agents if a["id"] == user_id)
+
+    connect("admin", token=world.admin.token)
+    assert status_of(world.agent.id) == "offline"
+    assert connect("agent", token=world.agent.token) == 200
+    assert status_of(world.agent.id) == "available"
+    assert sockets.frames["admin"][-1] == {**sockets.frames["admin"][-1], "event": "presence.update",
+                                           "data": {"account_id": world.account_id,
+                                                    "users": {str(world.agent.id): "online"}, "contacts": {}}}
+    api.post("/api/v1/profile/availability", world.agent.token,
+             body={"availability": "busy", "account_id": world.account_id})
+    assert status_of(world.agent.id) == "busy"
+    # A socket that stops sending heartbeats stops counting.
+    Connection("agent").update(actions=[Connection.last_seen_at.set(0)])
+    assert status_of(world.agent.id) == "offline"
+    send("agent", json.dumps({"action": "heartbeat"}))
+    assert status_of(world.agent.id) == "busy"
+    # Closing the last socket announces offline.
+    load_function("ws_connect").lambda_handler(ws_event("ws_disconnect", "agent"), LambdaContext())
+    assert sockets.frames["admin"][-1]["data"]["users"] == {str(world.agent.id): "offline"}
+    assert status_of(world.agent.id) == "offline"

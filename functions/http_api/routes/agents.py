@@ -9,7 +9,7 @@ from pydantic import Field
 from api import Body, body, path_id, principal
 from parley import permissions
 from parley.errors import NotFound
-from parley.services import accounts, users
+from parley.services import accounts, connections, users
 from parley.views.users import agent as agent_view
 
 router = Router()
@@ -43,7 +43,8 @@ def _member_of(account_id: int, user_id: str):
 def index(account_id: str):
     account_id = path_id(account_id)
     permissions.account_member(principal(router), account_id)
-    return [agent_view(member, user) for member, user in accounts.members(account_id)]
+    online = connections.online_user_ids(account_id)
+    return [agent_view(member, user, online=user.id in online) for member, user in accounts.members(account_id)]
 
 
 @router.post("/api/v1/accounts/<account_id>/agents")

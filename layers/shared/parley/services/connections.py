@@ -8,6 +8,7 @@ from ..errors import NotFound, ParleyError, Unauthorized
 from ..models.connection import Connection
 from ..models.event_log import LoggedEvent
 from ..realtime import may_see
+from .. import events
 from . import accounts, contacts, inboxes
 
 RESUME_LIMIT = 1000  # a client further behind than this reloads instead
@@ -61,6 +62,24 @@ def _save(connection_id: str, **attributes) -> Connection:
     return connection
 
 
+PRESENCE_SECONDS = 60  # three missed 20 s heartbeats and an agent counts as offline
+
+
+def online_user_ids(account_id: int) -> set[int]:
+    """Agents with a socket that has sent a heartbeat recently."""
+    fresh = int(time.time()) - PRESENCE_SECONDS
+    return {c.user_id for c in Connection.account_index.query(
+        account_id, filter_condition=(Connection.kind == "user") & (Connection.last_seen_at >= fresh))}
+
+
+def announce(connection: Connection, availability: str) -> None:
+    """Tell the account's agents that this agent came or went (live only: a client that
+    reconnects reads presence afresh from the agents list)."""
+    events.publish("presence.update", connection.account_id,
+                   {"account_id": connection.account_id, "users": {str(connection.user_id): availability},
+                    "contacts": {}}, ephemeral=True)
+
+
 def get(connection_id: str) -> Connection | None:
     try:
         return Connection.get(connection_id)
@@ -72,5 +91,9 @@ def heartbeat(connection: Connection) -> None:
     connection.update(actions=[Connection.last_seen_at.set(int(time.time()))])
 
 
-def close(connection_id: str) -> None:
-    Connection(connection_id).delete()
+def close(connection_id: str) -> Connection | None:
+    """Forget the socket; returns what it was, if it was known."""
+    connection = get(connection_id)
+    if connection is not None:
+        connection.delete()
+    return connection

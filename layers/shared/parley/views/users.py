@@ -78,11 +78,13 @@ def platform_user(user: User) -> dict:
     }
 
 
-def agent(member: AccountUser, user: User) -> dict:
+def agent(member: AccountUser, user: User, online: bool = True) -> dict:
+    """`online`: whether the agent has a live socket; an agent who is not connected shows
+    as offline whatever they chose, as in Chatwoot."""
     return {
         "id": user.id,
         "account_id": member.account_id,
-        "availability_status": availability(member),
+        "availability_status": availability(member) if online else "offline",
         "auto_offline": member.auto_offline,
         "confirmed": user.confirmed,
         "email": user.email,

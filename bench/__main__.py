@@ -1,0 +1,43 @@
+"""Run the benchmarks named on the command line, or all of them, and print their figures.
+
+    python -m bench                   # every benchmark
+    python -m bench cold_start        # only these
+    python -m bench --list
+
+A benchmark is a module of this package with a `run()` that prints its tables; add one by
+writing the module and naming it in BENCHMARKS.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from bench.report import machine
+
+BENCHMARKS = {
+    "cold_start": "import time of every function, next to a bare boto3 client",
+    "layer_size": "installed size of the shared layer for Lambda arm64",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description="Print Parley's benchmark figures.")
+    parser.add_argument("names", nargs="*", metavar="NAME", help=f"benchmarks to run: {', '.join(BENCHMARKS)}")
+    parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
+    args = parser.parse_args(argv)
+    if args.list:
+        for name, what in BENCHMARKS.items():
+            print(f"{name:12} {what}")
+        return 0
+    unknown = [n for n in args.names if n not in BENCHMARKS]
+    if unknown:
+        parser.error(f"unknown benchmark {', '.join(unknown)} (choose from {', '.join(BENCHMARKS)})")
+    print(f"Parley benchmarks on {machine()}")
+    for name in args.names or BENCHMARKS:
+        importlib.import_module(f"bench.{name}").run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,210 @@
+"""Cold start: a fresh interpreter imports a function's app.py by path and takes its handler.
+
+That is what Lambda's init phase does before the first event. Each function is measured
+next to a bare `import boto3; boto3.client("dynamodb")` run the same way, in two setups:
+
+- bytecode: layers/shared and the function's folder on sys.path, the dependencies from the
+  dev virtualenv; every module has its .pyc (an uncounted first run writes the project's).
+- as deployed: the layer as `sam build` ships it. Its builder unpacks wheels and copies
+  source without compiling, and Lambda's /opt and /var/task are read-only, so every cold
+  start compiles every module it imports from the layer. Here: the layer's requirements
+  installed with --no-compile (cached in bench/.out/), parley and the function copied
+  without __pycache__, and the interpreter run with -B so nothing is ever cached.
+
+The time is taken inside the child with perf_counter (the part Lambda bills as init); the
+wall time of the whole `python -c` (interpreter start included) is shown too.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.report import median_range, print_table
+from local.cfn import Resolver, load_template
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / ".out"
+REQUIREMENTS = ROOT / "layers" / "shared" / "requirements.txt"
+RUNS = 9
+TARGET = 1.5
+BASELINE = "boto3 + dynamodb client"
+
+PROBE = """import sys, time
+start = time.perf_counter()
+sys.path[1:1] = {layer!r}  # after the task folder, as on Lambda
+{code}
+print((time.perf_counter() - start) * 1000)
+"""
+IMPORT_HANDLER = """import importlib.util
+spec = importlib.util.spec_from_file_location({module!r}, {path!r})
+module = importlib.util.module_from_spec(spec)
+sys.modules[{module!r}] = module
+spec.loader.exec_module(module)
+handler = getattr(module, {attribute!r})"""
+IMPORT_BOTO3 = 'import boto3\nboto3.client("dynamodb")'
+
+
+class ProbeFailed(Exception):
+    pass
+
+
+@dataclass
+class Target:
+    name: str
+    task: Path | None = None  # the function's folder; None for the baseline
+    module: str = ""  # Handler "app.lambda_handler" -> module "app", attribute "lambda_handler"
+    attribute: str = ""
+    env: dict[str, str] = field(default_factory=dict)
+    missing: str = ""  # why it cannot be measured
+
+
+@dataclass
+class Setup:
+    name: str
+    layer: list[str]  # folders that make up /opt/python
+    tasks: Path  # where the function folders are
+    flags: list[str]
+    init: dict[str, list[float]] = field(default_factory=dict)
+    wall: dict[str, list[float]] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def function_targets() -> list[Target]:
+    """Every AWS::Serverless::Function with its environment resolved from the template."""
+    template = load_template()
+    resolver = Resolver(template, "parley-bench", {"WidgetTokenSecret": "bench-" + "x" * 32}, {})
+    function_globals = (template.get("Globals") or {}).get("Function") or {}
+    targets = []
+    for logical_id, res in template["Resources"].items():
+        if res["Type"] != "AWS::Serverless::Function":
+            continue
+        props = res["Properties"]
+        variables = dict((function_globals.get("Environment") or {}).get("Variables", {}))
+        variables.update((props.get("Environment") or {}).get("Variables", {}))
+        module, attribute = props["Handler"].rsplit(".", 1)
+        task = ROOT / props["CodeUri"]
+        env = {k: str(resolver.resolve(v)) for k, v in variables.items()}
+        missing = "" if (task / f"{module}.py").is_file() else f"{task.relative_to(ROOT)}/{module}.py does not exist"
+        targets.append(Target(logical_id, task, module, attribute, env, missing))
+    return targets
+
+
+def lambda_env(target: Target, task: Path) -> dict[str, str]:
+    """What the Lambda runtime sets, plus the function's own variables. Credentials are
+    dummies: botocore looks them up when a client is made, as it finds them on Lambda."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
+        "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_SESSION_TOKEN": "bench",
+        "AWS_LAMBDA_FUNCTION_NAME": target.name, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
+        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12", "LAMBDA_TASK_ROOT": str(task),
+        **target.env,
+    }
+
+
+def deployed_dependencies() -> Path:
+    """The layer's requirements for this interpreter, installed once without .pyc."""
+    key = hashlib.sha256(REQUIREMENTS.read_bytes() + sys.version.encode()).hexdigest()[:12]
+    deps = OUT / f"layer-deps-{key}"
+    if not (deps / ".complete").exists():
+        for stale in OUT.glob("layer-deps-*"):  # other requirements or another Python
+            shutil.rmtree(stale)
+        print(f"installing {REQUIREMENTS.relative_to(ROOT)} into {deps.relative_to(ROOT)} (once) ...", flush=True)
+        done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                               "--no-compile", "--target", str(deps), "-r", str(REQUIREMENTS)], capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"pip install failed:\n{done.stderr[-2000:]}")
+        (deps / ".complete").touch()
+    return deps
+
+
+def probe(setup: Setup, target: Target) -> tuple[float, float]:
+    if target.task is None:
+        code, cwd, env = IMPORT_BOTO3, Path(tempfile.gettempdir()), lambda_env(target, Path(tempfile.gettempdir()))
+    else:
+        task = setup.tasks / target.task.name
+        code = IMPORT_HANDLER.format(module=target.module, path=str(task / f"{target.module}.py"), attribute=target.attribute)
+        cwd, env = task, lambda_env(target, task)
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, *setup.flags, "-c", PROBE.format(layer=setup.layer, code=code)],
+                          cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    wall = (time.perf_counter() - start) * 1000
+    if done.returncode != 0:
+        raise ProbeFailed((done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1])
+    return float(done.stdout.strip().splitlines()[-1]), wall
+
+
+def run() -> None:
+    functions = function_targets()
+    targets = [Target(BASELINE)] + [t for t in functions if not t.missing]
+    with tempfile.TemporaryDirectory(prefix="parley-cold-") as tmp:
+        # The deployed layout: /opt/python/parley and /var/task, source only.
+        opt, tasks = Path(tmp) / "opt" / "python", Path(tmp) / "task"
+        no_cache = shutil.ignore_patterns("__pycache__", "*.pyc")
+        shutil.copytree(ROOT / "layers" / "shared" / "parley", opt / "parley", ignore=no_cache)
+        for t in functions:
+            if not t.missing:
+                shutil.copytree(t.task, tasks / t.task.name, ignore=no_cache)
+        setups = [
+            Setup("bytecode", [str(ROOT / "layers" / "shared")], ROOT / "functions", []),
+            Setup("as deployed", [str(opt), str(deployed_dependencies())], tasks, ["-B"]),
+        ]
+        for target in targets:  # uncounted: writes the project's .pyc for the bytecode setup
+            try:
+                probe(setups[0], target)
+            except ProbeFailed as exc:
+                setups[0].errors[target.name] = str(exc)
+        print(f"cold start: {RUNS} runs x {len(targets)} targets x {len(setups)} setups ...", flush=True)
+        for _ in range(RUNS):  # interleaved, so drift on the machine hits every target alike
+            for setup in setups:
+                for target in targets:
+                    if target.name in setup.errors:
+                        continue
+                    try:
+                        init, wall = probe(setup, target)
+                    except ProbeFailed as exc:
+                        setup.errors[target.name] = str(exc)
+                        continue
+                    setup.init.setdefault(target.name, []).append(init)
+                    setup.wall.setdefault(target.name, []).append(wall)
+    report(functions, setups)
+
+
+def report(functions: list[Target], setups: list[Setup]) -> None:
+    headers = ["function"]
+    for s in setups:
+        headers += [f"{s.name}: init ms", "x boto3", "wall ms"]
+    headers.append(f"<= {TARGET}x")
+    rows, notes = [], []
+    for target in [Target(BASELINE)] + functions:
+        name, row, over = target.name, [target.name], []
+        for s in setups:
+            if target.missing or name in s.errors or BASELINE in s.errors:
+                row += ["missing" if target.missing else "error", "", ""]
+                continue
+            ratio = statistics.median(s.init[name]) / statistics.median(s.init[BASELINE])
+            row += [median_range(s.init[name]), f"{ratio:.2f}", f"{statistics.median(s.wall[name]):.0f}"]
+            if ratio > TARGET:
+                over.append(s.name)
+        if name == BASELINE:
+            row.append("")
+        elif target.missing:
+            row.append("missing")
+            notes.append(f"{name}: {target.missing}")
+        elif any(name in s.errors for s in setups):
+            row.append("error")
+        else:
+            row.append(f"over: {', '.join(over)}" if over else "ok")
+        rows.append(row)
+        notes += [f"{name} ({s.name}): {s.errors[name]}" for s in setups if name in s.errors]
+    notes.append(f"init = import app.py + take the handler, timed in the child: median (min-max) of {RUNS} runs; "
+                 "wall = the whole `python -c`, interpreter start included.")
+    print_table("Cold start (init phase of each function)", headers, rows, notes)

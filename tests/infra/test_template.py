@@ -1,0 +1,452 @@
+"""Rules template.yaml has to keep. Every failure message names the resource that broke one.
+
+The template is read as CloudFormation JSON (intrinsics as {"Ref": ...}), so a rule sees
+exactly what CloudFormation would; the Lambda permissions that SAM generates are checked on
+the template as SAM expands it.
+"""
+from __future__ import annotations
+
+import copy
+import functools
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+
+from local.cfn import REGION, ROOT, load_template, to_plain
+
+TEMPLATE = to_plain(load_template())
+RESOURCES: dict[str, dict] = TEMPLATE["Resources"]
+PARAMETERS: dict[str, dict] = TEMPLATE.get("Parameters", {})
+FUNCTION_GLOBALS: dict = TEMPLATE.get("Globals", {}).get("Function", {})
+
+REQUIRED_FUNCTIONS = ("HttpApiFunction", "WsConnectFunction", "WsMessageFunction", "BroadcastFunction")
+WEBSOCKET_ROUTES = ("$connect", "$disconnect", "$default")
+API_PATHS = ("/api/*", "/auth/*", "/public/*", "/platform/*", "/super_admin/*", "/webhooks/*")
+ALL_METHODS = {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"}
+# CloudFront managed policies: never cache, and forward everything but Host (API Gateway
+# answers 403 to a Host header that is not its own).
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+EXPIRING_TABLES = ("ConnectionsTable", "ThrottleTable")
+SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")  # ${!Literal} is an escaped literal
+
+
+# ---------------------------------------------------------------- helpers
+
+def of_type(kind: str) -> dict[str, dict]:
+    return {lid: res for lid, res in RESOURCES.items() if res["Type"] == kind}
+
+
+def props(logical_id: str) -> dict:
+    return RESOURCES[logical_id].get("Properties") or {}
+
+
+def as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def references(value) -> set[str]:
+    """Names (logical ids, parameters, pseudo parameters) that Ref, GetAtt or Sub use in value."""
+    if isinstance(value, list):
+        return set().union(*map(references, value)) if value else set()
+    if not isinstance(value, dict):
+        return set()
+    if set(value) == {"Ref"}:
+        return {value["Ref"]}
+    if set(value) == {"Fn::GetAtt"}:
+        return {value["Fn::GetAtt"][0]}
+    if set(value) == {"Fn::Sub"}:
+        text, variables = (value["Fn::Sub"], {}) if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"]
+        named = {name.split(".")[0] for name in SUB_VARIABLE.findall(text) if name not in variables}
+        return named | references(list(variables.values()))
+    return references(list(value.values()))
+
+
+def is_intrinsic(value) -> bool:
+    if not (isinstance(value, dict) and len(value) == 1):
+        return False
+    key = next(iter(value))
+    return key == "Ref" or key.startswith("Fn::")
+
+
+def merge_globals(globals_: dict, own: dict) -> dict:
+    """SAM's Globals rule: maps merge, lists are appended to the global list, scalars override."""
+    merged = dict(globals_)
+    for key, value in own.items():
+        base = merged.get(key)
+        if isinstance(base, dict) and isinstance(value, dict) and not is_intrinsic(base) and not is_intrinsic(value):
+            merged[key] = merge_globals(base, value)
+        elif isinstance(base, list) and isinstance(value, list):
+            merged[key] = base + value
+        else:
+            merged[key] = value
+    return merged
+
+
+FUNCTIONS = sorted(of_type("AWS::Serverless::Function"))
+TABLES = of_type("AWS::DynamoDB::Table")
+QUEUES = of_type("AWS::SQS::Queue")
+RULES = of_type("AWS::Events::Rule")
+
+
+def function_props(logical_id: str) -> dict:
+    return merge_globals(FUNCTION_GLOBALS, props(logical_id))
+
+
+def index_names(table: str) -> set[str]:
+    p = props(table)
+    return {i["IndexName"] for i in p.get("GlobalSecondaryIndexes", []) + p.get("LocalSecondaryIndexes", [])}
+
+
+def websocket_apis() -> list[str]:
+    return sorted(lid for lid in of_type("AWS::ApiGatewayV2::Api") if props(lid).get("ProtocolType") == "WEBSOCKET")
+
+
+def the_websocket_api() -> str:
+    apis = websocket_apis()
+    assert len(apis) == 1, f"expected one AWS::ApiGatewayV2::Api with ProtocolType WEBSOCKET, found {apis}"
+    return apis[0]
+
+
+def routes_of(api: str) -> dict[str, str]:
+    """route key -> logical id of the route"""
+    return {props(lid)["RouteKey"]: lid for lid in of_type("AWS::ApiGatewayV2::Route")
+            if references(props(lid).get("ApiId")) == {api}}
+
+
+def api_invocations() -> list[tuple[str, str]]:
+    """(function, API) for every API that invokes a function of this template."""
+    pairs = set()
+    for fn in FUNCTIONS:
+        for event in (props(fn).get("Events") or {}).values():
+            if event.get("Type") in ("HttpApi", "Api"):
+                p = event.get("Properties") or {}
+                # Without ApiId / RestApiId SAM creates an implicit API with these ids.
+                implicit = "ServerlessHttpApi" if event["Type"] == "HttpApi" else "ServerlessRestApi"
+                pairs |= {(fn, api) for api in references(p.get("ApiId") or p.get("RestApiId")) or {implicit}}
+    for integration in of_type("AWS::ApiGatewayV2::Integration"):
+        p = props(integration)
+        for fn in references(p.get("IntegrationUri")) & set(FUNCTIONS):
+            pairs |= {(fn, api) for api in references(p.get("ApiId"))}
+    return sorted(pairs)
+
+
+def dead_letter_queues() -> set[str]:
+    """Queues that another queue's RedrivePolicy or a rule target's DeadLetterConfig names."""
+    named = set()
+    for queue in QUEUES:
+        named |= references((props(queue).get("RedrivePolicy") or {}).get("deadLetterTargetArn"))
+    for rule in RULES:
+        for target in props(rule).get("Targets", []):
+            named |= references((target.get("DeadLetterConfig") or {}).get("Arn"))
+    return named
+
+
+@functools.cache
+def sam_expanded() -> dict:
+    """The template as the SAM transform turns it into plain CloudFormation."""
+    # aws-sam-translator comes with cfn-lint (the transform it lints with), offline.
+    from samtranslator.parser.parser import Parser
+    from samtranslator.translator.translator import Translator
+
+    template = copy.deepcopy(TEMPLATE)
+    for res in template["Resources"].values():
+        # The translator wants the S3 locations `sam build` + `sam deploy` put there.
+        for key in ("CodeUri", "ContentUri"):
+            if key in (res.get("Properties") or {}):
+                res["Properties"][key] = "s3://bucket/artifact.zip"
+    session = boto3.Session(region_name=REGION)  # the region only names ARNs' partition
+    return Translator(managed_policy_map={}, sam_parser=Parser(), boto_session=session).translate(
+        sam_template=template, parameter_values={})
+
+
+# ---------------------------------------------------------------- APIs
+
+def test_http_api_serves_the_http_function():
+    apis = of_type("AWS::Serverless::HttpApi")
+    assert apis, "no AWS::Serverless::HttpApi in the template"
+    events = (props("HttpApiFunction").get("Events") or {}).values() if "HttpApiFunction" in RESOURCES else []
+    served_by = {api for e in events if e.get("Type") == "HttpApi" for api in references(e["Properties"].get("ApiId"))}
+    assert served_by & set(apis), f"HttpApiFunction has no HttpApi event on {sorted(apis)}"
+
+
+def test_one_websocket_api():
+    the_websocket_api()
+
+
+@pytest.mark.parametrize("route_key", WEBSOCKET_ROUTES)
+def test_websocket_route_targets_a_function_integration(route_key):
+    api = the_websocket_api()
+    routes = routes_of(api)
+    assert route_key in routes, f"{api} has no {route_key} route"
+    route = routes[route_key]
+    target = props(route).get("Target")
+    integrations = references(target) & set(of_type("AWS::ApiGatewayV2::Integration"))
+    assert len(integrations) == 1 and "integrations/" in str(target), \
+        f"{route}: Target must be integrations/<an AWS::ApiGatewayV2::Integration>, got {target!r}"
+    integration = integrations.pop()
+    assert references(props(integration).get("ApiId")) == {api}, f"{integration} belongs to another API than {route}"
+    assert props(integration).get("IntegrationType") == "AWS_PROXY", f"{integration}: IntegrationType must be AWS_PROXY"
+    invoked = references(props(integration).get("IntegrationUri")) & set(FUNCTIONS)
+    assert len(invoked) == 1, f"{integration}: IntegrationUri must invoke one function of this template, got {invoked}"
+
+
+def test_websocket_stage_deploys_every_route():
+    api = the_websocket_api()
+    stages = [s for s in of_type("AWS::ApiGatewayV2::Stage") if references(props(s).get("ApiId")) == {api}]
+    deployments = [d for d in of_type("AWS::ApiGatewayV2::Deployment") if references(props(d).get("ApiId")) == {api}]
+    assert stages, f"{api} has no AWS::ApiGatewayV2::Stage"
+    assert deployments, f"{api} has no AWS::ApiGatewayV2::Deployment"
+    for stage in stages:
+        assert references(props(stage).get("DeploymentId")) & set(deployments), f"{stage}: DeploymentId must name {deployments}"
+    for deployment in deployments:
+        # Without DependsOn the deployment can be taken before the routes exist: an empty API.
+        missing = set(routes_of(api).values()) - set(as_list(RESOURCES[deployment].get("DependsOn", [])))
+        assert not missing, f"{deployment} must DependsOn every route of {api}; missing {sorted(missing)}"
+
+
+@pytest.mark.parametrize("function, api", api_invocations())
+def test_api_invoked_function_has_permission_scoped_to_that_api(function, api):
+    expanded = sam_expanded()["Resources"]
+    grants = [(lid, res["Properties"]) for lid, res in expanded.items()
+              if res["Type"] == "AWS::Lambda::Permission"
+              and references(res["Properties"].get("FunctionName")) == {function}
+              and res["Properties"].get("Principal") == "apigateway.amazonaws.com"]
+    unscoped = [lid for lid, grant in grants if not {n for n in references(grant.get("SourceArn")) if not n.startswith("AWS::")}]
+    assert not unscoped, f"{unscoped}: let any API Gateway API invoke {function}; the SourceArn must name the API"
+    assert any(api in references(grant.get("SourceArn")) for _, grant in grants), \
+        f"{function} has no AWS::Lambda::Permission whose SourceArn is scoped to {api}"
+
+
+# ---------------------------------------------------------------- functions and layer
+
+def test_required_functions_exist():
+    missing = [fn for fn in REQUIRED_FUNCTIONS if fn not in FUNCTIONS]
+    assert not missing, f"missing AWS::Serverless::Function: {missing}"
+
+
+def test_shared_layer_is_built_for_arm64_python():
+    assert RESOURCES.get("SharedLayer", {}).get("Type") == "AWS::Serverless::LayerVersion", \
+        "SharedLayer must be an AWS::Serverless::LayerVersion"
+    assert str(props("SharedLayer").get("ContentUri")).rstrip("/") == "layers/shared", "SharedLayer: ContentUri must be layers/shared"
+    metadata = RESOURCES["SharedLayer"].get("Metadata") or {}
+    assert re.fullmatch(r"python3\.\d+", str(metadata.get("BuildMethod"))), "SharedLayer: Metadata.BuildMethod must be python3.x"
+    # The layer holds compiled wheels (pydantic-core, argon2): built for one CPU.
+    assert metadata.get("BuildArchitecture") == "arm64", "SharedLayer: Metadata.BuildArchitecture must be arm64"
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_function_is_arm64_on_a_current_python(function):
+    p = function_props(function)
+    assert p.get("Architectures") == ["arm64"], f"{function}: Architectures must be [arm64], got {p.get('Architectures')}"
+    match = re.fullmatch(r"python3\.(\d+)", str(p.get("Runtime")))
+    assert match and int(match.group(1)) >= 12, f"{function}: Runtime must be python3.12 or newer, got {p.get('Runtime')}"
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_function_runtime_matches_the_layer_build(function):
+    # Wheels with C extensions (pydantic-core) are built for one Python minor version.
+    build = (RESOURCES["SharedLayer"].get("Metadata") or {}).get("BuildMethod")
+    runtime = function_props(function).get("Runtime")
+    assert runtime == build, f"{function}: Runtime {runtime} but SharedLayer is built with {build}"
+    assert runtime in props("SharedLayer").get("CompatibleRuntimes", []), f"{function}: {runtime} not in SharedLayer CompatibleRuntimes"
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_function_uses_the_shared_layer(function):
+    assert {"Ref": "SharedLayer"} in function_props(function).get("Layers", []), f"{function} does not use SharedLayer"
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_function_code_has_an_app_with_lambda_handler(function):
+    p = function_props(function)
+    code_uri = str(p.get("CodeUri"))
+    assert re.fullmatch(r"functions/[a-z0-9_]+/", code_uri), f"{function}: CodeUri must be functions/<name>/, got {code_uri}"
+    assert p.get("Handler") == "app.lambda_handler", f"{function}: Handler must be app.lambda_handler, got {p.get('Handler')}"
+    app = ROOT / code_uri / "app.py"
+    assert app.is_file(), f"{function}: {app.relative_to(ROOT)} does not exist"
+    assert re.search(r"^(def lambda_handler\s*\(|lambda_handler\s*[:=])", app.read_text(), re.M), \
+        f"{function}: {app.relative_to(ROOT)} does not define lambda_handler"
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_function_logs_to_a_log_group_with_retention(function):
+    log_group = (function_props(function).get("LoggingConfig") or {}).get("LogGroup")
+    named = references(log_group) & set(of_type("AWS::Logs::LogGroup"))
+    assert named, f"{function}: LoggingConfig.LogGroup must name an AWS::Logs::LogGroup of this template, got {log_group!r}"
+    for group in named:
+        assert props(group).get("RetentionInDays"), f"{group} (logs of {function}) has no RetentionInDays"
+
+
+def dynamodb_resource_of_template(resource) -> bool:
+    """True for a table's Arn or "${Table.Arn}/index/<one of its indexes>"."""
+    if isinstance(resource, dict) and resource.get("Fn::GetAtt") and len(resource) == 1:
+        table, attribute = resource["Fn::GetAtt"]
+        return table in TABLES and attribute == "Arn"
+    if isinstance(resource, dict) and isinstance(resource.get("Fn::Sub"), str) and len(resource) == 1:
+        match = re.fullmatch(r"\$\{(\w+)\.Arn\}/index/([\w.-]+)", resource["Fn::Sub"])
+        return bool(match) and match.group(1) in TABLES and match.group(2) in index_names(match.group(1))
+    return False
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_function_policy_is_inline_least_privilege(function):
+    policies = function_props(function).get("Policies")
+    assert isinstance(policies, list) and policies, f"{function}: Policies must be a list of inline Statement documents"
+    for policy in policies:
+        assert isinstance(policy, dict) and "Statement" in policy and set(policy) <= {"Statement", "Version"}, \
+            f"{function}: {policy!r} is not an inline Statement document (no SAM policy templates such as " \
+            "*CrudPolicy, no managed policy names or ARNs)"
+        for statement in as_list(policy["Statement"]):
+            sid = statement.get("Sid", "?")
+            assert not {"NotAction", "NotResource"} & set(statement), f"{function} statement {sid}: NotAction/NotResource grant too much"
+            actions = as_list(statement.get("Action"))
+            wild = [a for a in actions if not isinstance(a, str) or "*" in a]
+            assert not wild, f"{function} statement {sid}: wildcard actions {wild}"
+            resources = as_list(statement.get("Resource"))
+            assert "*" not in resources, f'{function} statement {sid}: Resource "*"'
+            if any(a.startswith("dynamodb:") for a in actions):
+                foreign = [r for r in resources if not dynamodb_resource_of_template(r)]
+                assert not foreign, f"{function} statement {sid}: DynamoDB resources that are not a table or index of this template: {foreign}"
+
+
+# ---------------------------------------------------------------- DynamoDB
+
+@pytest.mark.parametrize("table", sorted(TABLES))
+def test_table_is_on_demand_backed_up_and_encrypted(table):
+    p = props(table)
+    assert p.get("BillingMode") == "PAY_PER_REQUEST", f"{table}: BillingMode must be PAY_PER_REQUEST (nothing to pay while idle)"
+    assert (p.get("PointInTimeRecoverySpecification") or {}).get("PointInTimeRecoveryEnabled") is True, \
+        f"{table}: PointInTimeRecoveryEnabled must be true"
+    assert (p.get("SSESpecification") or {}).get("SSEEnabled") is True, f"{table}: SSESpecification.SSEEnabled must be true"
+
+
+@pytest.mark.parametrize("table", EXPIRING_TABLES)
+def test_expiring_table_has_ttl(table):
+    assert table in TABLES, f"{table} is missing"
+    ttl = props(table).get("TimeToLiveSpecification") or {}
+    assert ttl.get("Enabled") is True and ttl.get("AttributeName"), f"{table}: TimeToLiveSpecification must be enabled"
+
+
+@pytest.mark.parametrize("table", sorted(TABLES))
+def test_table_defines_exactly_its_key_attributes(table):
+    p = props(table)
+    schemas = [p["KeySchema"]] + [i["KeySchema"] for i in p.get("GlobalSecondaryIndexes", []) + p.get("LocalSecondaryIndexes", [])]
+    keyed = {key["AttributeName"] for schema in schemas for key in schema}
+    defined = [a["AttributeName"] for a in p.get("AttributeDefinitions", [])]
+    assert len(defined) == len(set(defined)), f"{table}: an attribute is defined twice in {defined}"
+    assert not keyed - set(defined), f"{table}: key attributes missing from AttributeDefinitions: {sorted(keyed - set(defined))}"
+    assert not set(defined) - keyed, f"{table}: AttributeDefinitions that no key uses: {sorted(set(defined) - keyed)}"
+
+
+# ---------------------------------------------------------------- events and queues
+
+def test_broadcast_rule_on_the_event_bus():
+    buses = set(of_type("AWS::Events::EventBus"))
+    assert buses, "no AWS::Events::EventBus"
+    broadcast = [(rule, t) for rule in RULES if references(props(rule).get("EventBusName")) & buses
+                 for t in props(rule).get("Targets", []) if t.get("Arn") == {"Fn::GetAtt": ["BroadcastFunction", "Arn"]}]
+    assert broadcast, "no AWS::Events::Rule on the event bus targets BroadcastFunction"
+
+
+@pytest.mark.parametrize("rule", sorted(RULES))
+def test_rule_targets_retry_then_dead_letter(rule):
+    for target in props(rule).get("Targets", []):
+        where = f"{rule} target {target.get('Id')}"
+        assert (target.get("RetryPolicy") or {}).get("MaximumRetryAttempts") is not None, f"{where}: no RetryPolicy"
+        dlq = references((target.get("DeadLetterConfig") or {}).get("Arn"))
+        assert dlq and dlq <= set(QUEUES), f"{where}: DeadLetterConfig must name a queue of this template, got {dlq or None}"
+
+
+@pytest.mark.parametrize("queue", sorted(set(QUEUES) - dead_letter_queues()))
+def test_queue_redrives_to_a_dead_letter_queue(queue):
+    redrive = props(queue).get("RedrivePolicy") or {}
+    target = references(redrive.get("deadLetterTargetArn"))
+    assert target and target <= set(QUEUES), f"{queue}: RedrivePolicy.deadLetterTargetArn must name a queue of this template"
+    assert redrive.get("maxReceiveCount"), f"{queue}: RedrivePolicy needs maxReceiveCount"
+
+
+@pytest.mark.parametrize("queue", sorted(dead_letter_queues()))
+def test_dead_letter_queue_has_an_alarm(queue):
+    assert queue in QUEUES, f"{queue} is named as a dead-letter queue but is not an AWS::SQS::Queue of this template"
+    alarms = [a for a in of_type("AWS::CloudWatch::Alarm")
+              if props(a).get("Namespace") == "AWS/SQS" and queue in references(props(a).get("Dimensions"))]
+    assert alarms, f"dead-letter queue {queue} has no AWS::CloudWatch::Alarm"
+
+
+# ---------------------------------------------------------------- storage and CDN
+
+def test_frontend_and_attachments_buckets_exist():
+    buckets = of_type("AWS::S3::Bucket")
+    missing = {"FrontendBucket", "AttachmentsBucket"} - set(buckets)
+    assert not missing, f"missing AWS::S3::Bucket: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("bucket", sorted(of_type("AWS::S3::Bucket")))
+def test_bucket_is_private_and_encrypted(bucket):
+    block = props(bucket).get("PublicAccessBlockConfiguration") or {}
+    flags = ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")
+    assert all(block.get(flag) is True for flag in flags), f"{bucket}: all four PublicAccessBlockConfiguration flags must be true"
+    rules = (props(bucket).get("BucketEncryption") or {}).get("ServerSideEncryptionConfiguration") or []
+    assert any((r.get("ServerSideEncryptionByDefault") or {}).get("SSEAlgorithm") for r in rules), f"{bucket}: no BucketEncryption"
+
+
+def distribution() -> tuple[str, dict]:
+    found = of_type("AWS::CloudFront::Distribution")
+    assert len(found) == 1, f"expected one AWS::CloudFront::Distribution, found {sorted(found)}"
+    lid = next(iter(found))
+    return lid, props(lid)["DistributionConfig"]
+
+
+def origin(config: dict, origin_id: str) -> dict:
+    return next((o for o in config.get("Origins", []) if o.get("Id") == origin_id), {})
+
+
+def test_distribution_serves_the_frontend_bucket_through_origin_access_control():
+    lid, config = distribution()
+    default = origin(config, config["DefaultCacheBehavior"].get("TargetOriginId"))
+    assert "FrontendBucket" in references(default.get("DomainName")), f"{lid}: the default origin must be FrontendBucket"
+    oac = references(default.get("OriginAccessControlId")) & set(of_type("AWS::CloudFront::OriginAccessControl"))
+    assert oac, f"{lid}: the frontend origin must use an AWS::CloudFront::OriginAccessControl"
+    # OAC signs requests; the bucket must then let this distribution (and only it) read.
+    grants = [p for p in of_type("AWS::S3::BucketPolicy").values()
+              if references(p["Properties"].get("Bucket")) == {"FrontendBucket"}
+              and lid in references(p["Properties"].get("PolicyDocument"))]
+    assert grants, f"FrontendBucket has no bucket policy that lets {lid} read it"
+
+
+@pytest.mark.parametrize("path", API_PATHS)
+def test_distribution_sends_api_paths_to_the_http_api_uncached(path):
+    lid, config = distribution()
+    behavior = next((b for b in config.get("CacheBehaviors", []) if b.get("PathPattern") == path), None)
+    assert behavior, f"{lid}: no cache behavior for {path}"
+    assert "HttpApi" in references(origin(config, behavior.get("TargetOriginId")).get("DomainName")), \
+        f"{lid} {path}: must go to the HttpApi origin"
+    assert behavior.get("CachePolicyId") == CACHING_DISABLED, f"{lid} {path}: CachePolicyId must be Managed-CachingDisabled"
+    assert behavior.get("OriginRequestPolicyId") == ALL_VIEWER_EXCEPT_HOST_HEADER, \
+        f"{lid} {path}: OriginRequestPolicyId must be Managed-AllViewerExceptHostHeader (headers, query strings, no Host)"
+    assert set(behavior.get("AllowedMethods", [])) == ALL_METHODS, f"{lid} {path}: AllowedMethods must be all seven methods"
+
+
+# ---------------------------------------------------------------- the template as a whole
+
+def test_every_reference_names_something_that_exists():
+    known = set(RESOURCES) | set(PARAMETERS)
+    places = {"Globals": TEMPLATE.get("Globals", {}), "Outputs": TEMPLATE.get("Outputs", {}), **RESOURCES}
+    dangling = {}
+    for where, value in places.items():
+        named = references(value) | set(as_list(value.get("DependsOn", []))) if where in RESOURCES else references(value)
+        missing = {n for n in named if not n.startswith("AWS::") and n not in known}
+        if missing:
+            dangling[where] = sorted(missing)
+    assert not dangling, f"references to names that are not resources or parameters: {dangling}"
+
+
+def test_cfn_lint_passes():
+    cfn_lint = Path(sys.executable).with_name("cfn-lint")
+    result = subprocess.run([str(cfn_lint), "template.yaml"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, f"cfn-lint template.yaml exited {result.returncode}:\n{result.stdout}{result.stderr}"
