@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -153,7 +154,9 @@ class Resolver:
             name: str(parameters.get(name, spec.get("Default", "")))
             for name, spec in template.get("Parameters", {}).items()
         }
-        self.params.update({"AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::StackName": prefix})
+        self.params.update({"AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::StackName": prefix,
+                            "AWS::StackId": f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{prefix}/"
+                                            f"{uuid.uuid5(uuid.NAMESPACE_URL, prefix)}"})
         self.overrides = overrides  # logical id -> value, for endpoints that differ locally
 
     def physical_name(self, logical_id: str) -> str:
@@ -205,6 +208,12 @@ class Resolver:
                     return self.ref(key)
 
                 return re.sub(r"\$\{([^}]+)\}", sub, text)
+            if value.name == "Split":
+                separator, text = value.value
+                return str(self.resolve(text)).split(separator)
+            if value.name == "Select":
+                index, items = value.value
+                return self.resolve(items)[int(index)]
             raise ValueError(f"unsupported intrinsic !{value.name}")
         if isinstance(value, dict):
             return {k: self.resolve(v) for k, v in value.items()}

@@ -6,6 +6,7 @@ maps to Chatwoot's error body in one place."""
 from __future__ import annotations
 
 import base64
+import hmac
 import json
 from typing import TypeVar
 
@@ -14,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from parley.auth import Principal, authenticate
 from parley.errors import Invalid, NotFound, ParleyError
+from parley.settings import get_settings
 
 MAX_BODY_BYTES = 1_048_576  # Chatwoot's largest field is 150,000 characters of message text
 
@@ -21,9 +23,12 @@ Model = TypeVar("Model", bound=BaseModel)
 
 
 class Body(BaseModel):
-    """Base for request bodies: unknown fields are an error, strings are trimmed."""
+    """Base for request bodies: unknown fields are an error, strings are trimmed.
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, str_max_length=10_000)
+    `defer_build`: a model's validator is built on its first use, not at import, so a
+    cold start pays only for the routes it serves."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, str_max_length=10_000, defer_build=True)
 
 
 class PayloadTooLarge(ParleyError):
@@ -83,7 +88,20 @@ def path_id(value: str) -> int:
 
 
 def source_ip(router: Router) -> str:
-    return router.current_event.request_context.http.source_ip or "unknown"
+    """The caller's address. Behind CloudFront the TCP peer is an edge server shared by
+    many users, so the viewer address CloudFront appended to X-Forwarded-For is used, but
+    only when the request carries the stack's edge secret (a direct caller could write
+    anything into X-Forwarded-For)."""
+    event = router.current_event
+    peer = event.request_context.http.source_ip or "unknown"
+    secret = get_settings().edge_secret
+    given = event.get_header_value("x-parley-edge") or ""
+    if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+        return peer
+    hops = [hop.strip() for hop in (event.get_header_value("x-forwarded-for") or "").split(",") if hop.strip()]
+    while hops and hops[-1] == peer:  # API Gateway may append the edge server itself
+        hops.pop()
+    return hops[-1] if hops else peer
 
 
 def query(router: Router, model: type[Model]) -> Model:

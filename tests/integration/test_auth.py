@@ -116,3 +116,26 @@ def test_sign_out_revokes_that_token_only(api, world):
     assert api.delete("/auth/sign_out", world.agent.token).status == 200
     assert api.get("/api/v1/profile", world.agent.token).status == 401
     assert api.get("/api/v1/profile", other).status == 200
+
+
+def test_sign_in_limits_use_the_viewer_address_only_behind_our_cloudfront(api, world):
+    import os
+
+    edge = {"x-parley-edge": os.environ["EDGE_SECRET"]}
+    # Through CloudFront: many viewers share one edge server, each is limited on its own.
+    for n in range(30):
+        api.post("/auth/sign_in", body={"email": f"x{n}@acme.test", "password": "bad"}, source_ip="130.176.1.1",
+                 headers={**edge, "x-forwarded-for": "198.51.100.20, 130.176.1.1"})
+    blocked = api.post("/auth/sign_in", body={"email": "admin@acme.test", "password": PASSWORD},
+                       source_ip="130.176.1.1", headers={**edge, "x-forwarded-for": "198.51.100.20"})
+    other_viewer = api.post("/auth/sign_in", body={"email": "admin@acme.test", "password": PASSWORD},
+                            source_ip="130.176.1.1", headers={**edge, "x-forwarded-for": "198.51.100.21"})
+    assert blocked.status == 429 and other_viewer.status == 200
+    # Without the edge secret X-Forwarded-For is the caller's own claim: the peer counts.
+    spoofed = api.post("/auth/sign_in", body={"email": "admin@acme.test", "password": PASSWORD},
+                       source_ip="203.0.113.99", headers={"x-forwarded-for": "198.51.100.20"})
+    assert spoofed.status == 200
+    wrong_secret = api.post("/auth/sign_in", body={"email": "admin@acme.test", "password": PASSWORD},
+                            source_ip="130.176.1.1",
+                            headers={"x-parley-edge": "guess", "x-forwarded-for": "198.51.100.20"})
+    assert wrong_secret.status == 200  # the blocked viewer's address was not believed

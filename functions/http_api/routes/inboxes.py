@@ -19,7 +19,7 @@ COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 class PreChatField(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     name: str = Field(min_length=1, max_length=64)
     label: str = Field(default="", max_length=255)
     type: Literal["text", "email", "number", "phone", "url", "date", "list", "checkbox"] = "text"
@@ -31,7 +31,7 @@ class PreChatField(BaseModel):
 
 
 class PreChatOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     pre_chat_message: str = Field(default="", max_length=2000)
     pre_chat_fields: list[PreChatField] = Field(default_factory=list, max_length=20)
 

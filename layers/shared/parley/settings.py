@@ -36,6 +36,8 @@ class Settings:
     websocket_endpoint: str
     websocket_url: str
     widget_token_secret: str
+    # Sent by CloudFront on every API request (X-Parley-Edge); empty locally.
+    edge_secret: str
     # Where boto3 / pynamodb send requests; empty means real AWS. Set by the local stack.
     aws_endpoint_url: str
 
@@ -74,5 +76,6 @@ def get_settings() -> Settings:
         websocket_endpoint=_env("WEBSOCKET_ENDPOINT"),
         websocket_url=_env("WEBSOCKET_URL"),
         widget_token_secret=_env("WIDGET_TOKEN_SECRET"),
+        edge_secret=os.environ.get("EDGE_SECRET", ""),
         aws_endpoint_url=os.environ.get("AWS_ENDPOINT_URL", ""),
     )
