@@ -222,6 +222,14 @@ class Resolver:
         return value
 
 
+def global_refs(template: dict) -> dict[str, str]:
+    """Environment variable -> the logical id it names, for Globals variables that are a
+    plain !Ref (tables, the bus, buckets)."""
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    return {name: value.value for name, value in variables.items()
+            if isinstance(value, _Tag) and value.name == "Ref" and value.value in template["Resources"]}
+
+
 def _of_type(template: dict, kind: str) -> dict[str, dict]:
     return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
 

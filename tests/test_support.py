@@ -5,16 +5,14 @@ import os
 
 import boto3
 
-from local.cfn import load_template
+from local.cfn import global_refs, load_template
 
 
 def table_variables() -> dict[str, str]:
     """Table logical id -> the environment variable naming it, read from template.yaml."""
     template = load_template()
-    variables = template["Globals"]["Function"]["Environment"]["Variables"]
-    tables = {k for k, v in template["Resources"].items() if v["Type"] == "AWS::DynamoDB::Table"}
-    return {value.value: name for name, value in variables.items()
-            if getattr(value, "name", None) == "Ref" and value.value in tables}
+    return {logical_id: name for name, logical_id in global_refs(template).items()
+            if template["Resources"][logical_id]["Type"] == "AWS::DynamoDB::Table"}
 
 
 def table_snapshot(ignore: tuple[str, ...] = ()) -> dict[str, list]:

@@ -1,0 +1,131 @@
+"""local/sources.py with tests/e2e/toy/template.yaml on moto, in this process: an SQS
+event source with partial batch failures and a redrive policy, and an EventBridge rule
+target with retries and a dead-letter queue."""
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from types import SimpleNamespace
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from local.cfn import build_stack
+from local.runtime import Runtime
+from local.sources import EventSources
+
+from .conftest import TOY_TEMPLATE
+
+EVENTBRIDGE_KEYS = {"version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail"}
+
+
+@pytest.fixture
+def toy():
+    with mock_aws():
+        session = boto3.Session(region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
+        stack = build_stack(session, prefix="toy", template_path=TOY_TEMPLATE)
+        runtime = Runtime(stack)
+        calls: list[tuple[str, dict, float]] = []
+        invoke = runtime.invoke
+
+        def recording(function_id: str, event: dict):
+            calls.append((function_id, event, time.time()))
+            return invoke(function_id, event)
+
+        runtime.invoke = recording
+        yield SimpleNamespace(stack=stack, runtime=runtime, calls=calls, sources=EventSources(session, stack, runtime),
+                              sqs=session.client("sqs"), events=session.client("events"))
+
+
+def poll_until(toy, done, timeout: float = 8) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, "timed out"
+        toy.sources.poll_once()
+        time.sleep(0.05)
+
+
+def drain(sqs, url: str) -> list[dict]:
+    return sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]).get("Messages", [])
+
+
+def test_the_template_is_read(toy):
+    (source,) = toy.stack.sqs_sources
+    assert (source.function_id, source.batch_size, source.report_batch_item_failures) == ("WorkerFunction", 5, True)
+    assert source.queue_arn.endswith(":toy-WorkQueue")
+    ((rule, function_id, url),) = toy.stack.rule_targets
+    assert (rule, function_id) == ("ToyRule", "ConsumerFunction")
+    policy = toy.stack.target_policies[url]
+    assert policy.max_retries == 1 and policy.dead_letter_url == toy.stack.queue_urls["EventsDeadLetterQueue"]
+
+
+def test_sqs_batch_item_failures_are_retried_then_redriven(toy):
+    url, dead = toy.stack.queue_urls["WorkQueue"], toy.stack.queue_urls["WorkDeadLetterQueue"]
+    for body in ("one", "fail", "two"):
+        toy.sqs.send_message(QueueUrl=url, MessageBody=body,
+                             MessageAttributes={"kind": {"DataType": "String", "StringValue": body}})
+    assert toy.sources.poll_once()
+    records = [r for _, event, _ in toy.calls for r in event["Records"]]
+    assert sorted(r["body"] for r in records) == ["fail", "one", "two"]
+    record = records[0]
+    assert record["eventSource"] == "aws:sqs" and record["awsRegion"] == "us-east-1"
+    assert record["eventSourceARN"] == toy.stack.sqs_sources[0].queue_arn
+    assert record["attributes"]["ApproximateReceiveCount"] == "1" and record["md5OfBody"]
+    assert record["messageAttributes"]["kind"]["stringValue"] == record["body"]
+    assert record["messageAttributes"]["kind"]["dataType"] == "String"
+
+    # The failed record comes back after the 1 s visibility timeout; after maxReceiveCount (2)
+    # receives, the queue's redrive policy moves it to the dead-letter queue.
+    dead_lettered: list[dict] = []
+    poll_until(toy, lambda: dead_lettered.extend(drain(toy.sqs, dead)) or dead_lettered)
+    assert [m["Body"] for m in dead_lettered] == ["fail"]
+    deliveries = [r["body"] for _, event, _ in toy.calls for r in event["Records"]]
+    assert sorted(deliveries) == ["fail", "fail", "one", "two"]
+    assert drain(toy.sqs, url) == []
+
+
+def test_rule_target_gets_eventbridge_events_and_dead_letters_failures(toy):
+    toy.events.put_events(Entries=[
+        {"EventBusName": "toy-bus", "Source": "toy", "DetailType": "fine", "Detail": json.dumps({"n": 1})},
+        {"EventBusName": "toy-bus", "Source": "toy", "DetailType": "broken", "Detail": json.dumps({"fail": True})},
+        {"EventBusName": "toy-bus", "Source": "elsewhere", "DetailType": "fine", "Detail": "{}"},
+    ])
+    dead = toy.stack.queue_urls["EventsDeadLetterQueue"]
+    dead_lettered: list[dict] = []
+    poll_until(toy, lambda: dead_lettered.extend(drain(toy.sqs, dead)) or dead_lettered)
+
+    by_type = {}
+    for function_id, event, _ in toy.calls:
+        assert function_id == "ConsumerFunction" and set(event) == EVENTBRIDGE_KEYS
+        by_type.setdefault(event["detail-type"], []).append(event)
+    fine = by_type["fine"]
+    assert len(fine) == 1 and fine[0]["detail"] == {"n": 1} and fine[0]["account"] == "123456789012"
+    assert len(by_type["broken"]) == 2  # the first try and MaximumRetryAttempts: 1
+    (message,) = dead_lettered
+    assert json.loads(message["Body"])["detail"] == {"fail": True}
+    attributes = {k: v["StringValue"] for k, v in message["MessageAttributes"].items()}
+    assert attributes["RETRY_ATTEMPTS"] == "1" and "asked to fail" in attributes["ERROR_MESSAGE"]
+    assert attributes["RULE_ARN"].endswith("rule/ToyRule")
+
+
+def test_events_published_by_a_handler_are_delivered_within_milliseconds(toy):
+    """The poller wakes when an invocation finishes (when a handler may have published),
+    so delivery does not wait for the idle poll."""
+    toy.sources.start()
+    try:
+        for n in range(30):
+            toy.runtime.invoke("ConsumerFunction", {"detail": {"publish": n}})
+            time.sleep(0.005)
+        deadline = time.monotonic() + 5
+        while len([c for c in toy.calls if "sent_at" in c[1].get("detail", {})]) < 30:
+            assert time.monotonic() < deadline, "not every event arrived"
+            time.sleep(0.01)
+    finally:
+        toy.sources.stop()
+    delays = [at - event["detail"]["sent_at"] for _, event, at in toy.calls if "sent_at" in event.get("detail", {})]
+    # Well under the idle poll interval (0.25 s). Not every one: a garbage collection in
+    # this busy test process can pause any thread for a couple of hundred milliseconds.
+    delays.sort()
+    assert statistics.median(delays) < 0.05 and delays[int(len(delays) * 0.9)] < 0.1, [round(d * 1000) for d in delays]

@@ -1,0 +1,112 @@
+"""`python -m local` end to end: real HTTP and WebSocket clients against the subprocess,
+the seeded logins, the management API's 410, and a restart that keeps the data."""
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+
+import boto3
+import httpx
+import pytest
+import websockets
+
+
+def sign_in(base_url: str, email: str, password: str) -> httpx.Response:
+    return httpx.post(f"{base_url}/auth/sign_in", json={"email": email, "password": password}, timeout=10)
+
+
+def test_seed_json_has_the_whole_cast(local_stack):
+    seed = local_stack.seed
+    assert seed["base_url"] == local_stack.base_url
+    assert set(seed) == {"base_url", "super_admin", "account", "administrator", "agent", "other_account", "platform_token"}
+    assert set(seed["super_admin"]) == {"email", "password", "access_token"}
+    for person in (seed["administrator"], seed["agent"], seed["other_account"]["administrator"]):
+        assert set(person) == {"id", "email", "password", "access_token"}
+    assert seed["account"]["name"] == "Acme" and seed["other_account"]["name"] == "Globex"
+    assert seed["account"]["id"] != seed["other_account"]["id"]
+
+
+def test_sign_in_and_profile(local_stack):
+    admin = local_stack.seed["administrator"]
+    reply = sign_in(local_stack.base_url, admin["email"], admin["password"])
+    assert reply.status_code == 200, reply.text
+    data = reply.json()["data"]
+    assert data["id"] == admin["id"] and data["email"] == admin["email"] and data["access_token"]
+
+    profile = httpx.get(f"{local_stack.base_url}/api/v1/profile", headers={"api_access_token": data["access_token"]})
+    assert profile.status_code == 200, profile.text
+    assert profile.json()["email"] == admin["email"]
+    assert httpx.get(f"{local_stack.base_url}/api/v1/profile").status_code == 401
+
+
+def test_the_root_page_answers(local_stack):
+    # The built dashboard, or the page that says how to build it.
+    reply = httpx.get(local_stack.base_url + "/")
+    assert reply.status_code == 200 and "text/html" in reply.headers["content-type"]
+
+
+def test_socket_receives_what_a_service_publishes(local_stack):
+    """HTTP request -> service -> EventBridge (moto) -> rule -> broadcast -> @connections -> socket."""
+    seed = local_stack.seed
+    token = seed["administrator"]["access_token"]
+
+    async def scenario():
+        async with websockets.connect(f"{local_stack.ws_url}?token={token}") as socket, httpx.AsyncClient() as http:
+            await socket.send(json.dumps({"action": "heartbeat"}))
+            assert json.loads(await asyncio.wait_for(socket.recv(), 5)) == {"event": "pong"}
+            for availability in ("busy", "online"):
+                reply = await http.post(f"{local_stack.base_url}/api/v1/profile/availability",
+                                        headers={"api_access_token": token},
+                                        json={"availability": availability, "account_id": seed["account"]["id"]})
+                assert reply.status_code == 200, reply.text
+                frame = json.loads(await asyncio.wait_for(socket.recv(), 5))
+                assert frame["event"] == "presence.update"
+                assert frame["data"]["users"] == {str(seed["administrator"]["id"]): availability}
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("query", ["?token=not-a-token", ""])
+def test_bad_token_is_refused_at_connect(local_stack, query):
+    async def scenario():
+        with pytest.raises(websockets.InvalidStatus) as refused:
+            async with websockets.connect(local_stack.ws_url + query):
+                pass
+        assert refused.value.response.status_code == 401
+
+    asyncio.run(scenario())
+
+
+def test_management_api_answers_gone_for_unknown_sockets(local_stack):
+    client = boto3.client("apigatewaymanagementapi", endpoint_url=local_stack.base_url, region_name="us-east-1",
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    with pytest.raises(client.exceptions.GoneException):
+        client.post_to_connection(ConnectionId="L0SM9cOFvHcCIhw=", Data=b"{}")
+    with pytest.raises(client.exceptions.GoneException):
+        client.get_connection(ConnectionId="L0SM9cOFvHcCIhw=")
+
+
+def test_restart_keeps_the_data(local_stack):
+    agent = local_stack.seed["agent"]
+    first = sign_in(local_stack.base_url, agent["email"], agent["password"]).json()["data"]
+    renamed = httpx.put(f"{local_stack.base_url}/api/v1/profile", headers={"api_access_token": first["access_token"]},
+                        json={"name": "Renamed Before Restart"})
+    assert renamed.status_code == 200, renamed.text
+
+    assert local_stack.stop(signal.SIGINT) == 0
+    assert "state saved" in local_stack.log.read_text()
+    local_stack.start()
+
+    again = sign_in(local_stack.base_url, agent["email"], agent["password"])
+    assert again.status_code == 200, again.text
+    assert again.json()["data"]["id"] == first["id"] == agent["id"]
+    profile = httpx.get(f"{local_stack.base_url}/api/v1/profile", headers={"api_access_token": first["access_token"]})
+    assert profile.json()["name"] == "Renamed Before Restart"
+    assert local_stack.seed["agent"]["password"] == agent["password"]  # seeded once, not again
+
+
+def test_sigterm_stops_cleanly_too(local_stack):
+    assert local_stack.stop(signal.SIGTERM) == 0
+    local_stack.start()
+    assert httpx.get(local_stack.base_url + "/api/v1/profile").status_code == 401

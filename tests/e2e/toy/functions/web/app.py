@@ -1,0 +1,18 @@
+"""Answers with the event it got, so tests can see what API Gateway would have sent."""
+import base64
+import json
+
+
+def lambda_handler(event, context):
+    path = event["rawPath"]
+    if path == "/boom":
+        raise RuntimeError("boom")
+    if path == "/bare":
+        return {"hello": "world"}  # payload 2.0: no statusCode means a 200 JSON body
+    if path == "/png":
+        return {"statusCode": 200, "headers": {"content-type": "image/png"},
+                "body": base64.b64encode(b"\x89PNG\r\n").decode(), "isBase64Encoded": True}
+    return {"statusCode": 201, "headers": {"content-type": "application/json", "x-toy": "1"},
+            "cookies": ["a=1; Path=/", "b=2; HttpOnly"],
+            "body": json.dumps({"event": event, "function_name": context.function_name,
+                                "remaining_ms": context.get_remaining_time_in_millis()})}
