@@ -234,9 +234,20 @@ def test_shared_layer_is_built_for_arm64_python():
         "SharedLayer must be an AWS::Serverless::LayerVersion"
     assert str(props("SharedLayer").get("ContentUri")).rstrip("/") == "layers/shared", "SharedLayer: ContentUri must be layers/shared"
     metadata = RESOURCES["SharedLayer"].get("Metadata") or {}
-    assert re.fullmatch(r"python3\.\d+", str(metadata.get("BuildMethod"))), "SharedLayer: Metadata.BuildMethod must be python3.x"
+    assert metadata.get("BuildMethod") == "makefile", "SharedLayer: Metadata.BuildMethod must be makefile (precompiled)"
     # The layer holds compiled wheels (pydantic-core, argon2): built for one CPU.
     assert metadata.get("BuildArchitecture") == "arm64", "SharedLayer: Metadata.BuildArchitecture must be arm64"
+    makefile = (ROOT / "layers" / "shared" / "Makefile").read_text()
+    assert "build-SharedLayer:" in makefile, "layers/shared/Makefile needs the build-SharedLayer target"
+    for needed in ("manylinux2014_aarch64", "--only-binary=:all:", "compileall", "requirements.txt"):
+        assert needed in makefile, f"layers/shared/Makefile: the layer build must use {needed}"
+
+
+def layer_python() -> str:
+    """The Python version the layer's Makefile installs wheels for and compiles with."""
+    match = re.search(r"^PYTHON_VERSION := (3\.\d+)$", (ROOT / "layers" / "shared" / "Makefile").read_text(), re.M)
+    assert match, "layers/shared/Makefile must set PYTHON_VERSION"
+    return "python" + match.group(1)
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
@@ -250,7 +261,7 @@ def test_function_is_arm64_on_a_current_python(function):
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_function_runtime_matches_the_layer_build(function):
     # Wheels with C extensions (pydantic-core) are built for one Python minor version.
-    build = (RESOURCES["SharedLayer"].get("Metadata") or {}).get("BuildMethod")
+    build = layer_python()
     runtime = function_props(function).get("Runtime")
     assert runtime == build, f"{function}: Runtime {runtime} but SharedLayer is built with {build}"
     assert runtime in props("SharedLayer").get("CompatibleRuntimes", []), f"{function}: {runtime} not in SharedLayer CompatibleRuntimes"
