@@ -284,3 +284,17 @@ def test_presence_follows_sockets_and_heartbeats(api, world, bus, sockets):
     load_function("ws_connect").lambda_handler(ws_event("ws_disconnect", "agent"), LambdaContext())
     assert sockets.frames["admin"][-1]["data"]["users"] == {str(world.agent.id): "offline"}
     assert status_of(world.agent.id) == "offline"
+
+
+def test_first_resume_gets_recent_events_not_the_whole_log(api, world, website, bus, sockets):
+    visitor = website.widget.start()
+    conversation = website.widget.say(visitor, "hi").json["conversation_id"]
+    base = f"/api/v1/accounts/{world.account_id}/conversations/{conversation}/messages"
+    for n in range(40):
+        api.post(base, world.agent.token, body={"content": f"old {n}"})
+    connect("fresh", token=world.agent.token)
+    send("fresh", json.dumps({"action": "resume", "since": 0}))
+    replayed = contents(sockets.frames["fresh"])
+    assert 0 < len(replayed) <= 20 and replayed[-1] == "old 39"
+    done = sockets.frames["fresh"][-1]
+    assert done["event"] == "resume.done" and done["seq"] >= 41

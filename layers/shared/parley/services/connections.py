@@ -6,9 +6,10 @@ import time
 from ..auth import authenticate
 from ..errors import NotFound, ParleyError, Unauthorized
 from ..models.connection import Connection
+from ..models.counter import Counter
 from ..models.event_log import LoggedEvent
 from ..realtime import may_see
-from .. import events
+from .. import events, ids
 from . import accounts, contacts, inboxes
 
 RESUME_LIMIT = 1000  # a client further behind than this reloads instead
@@ -17,7 +18,13 @@ RESUME_OVERLAP = 20  # events are sequenced before they are logged, so two publi
 
 
 def missed_events(connection: Connection, since: int) -> list[dict]:
-    """Logged events after `since` (minus the overlap) that this socket may see, in order."""
+    """Logged events after `since` (minus the overlap) that this socket may see, in order.
+
+    `since` 0 is a client that has applied no event yet: it loaded its state over REST
+    just now, so it gets only the last few events (what may have happened between that
+    load and this socket), not the whole day's log."""
+    if since == 0:
+        since = current_seq(connection.account_id)
     start = max(0, since - RESUME_OVERLAP)
     rows = LoggedEvent.query(connection.account_id, LoggedEvent.seq > start, limit=RESUME_LIMIT)
     return [row.detail for row in rows if may_see(connection, row.detail)]
@@ -60,6 +67,13 @@ def _save(connection_id: str, **attributes) -> Connection:
     connection = Connection(connection_id, last_seen_at=now, expires_at=now + MAX_CONNECTION_SECONDS, **attributes)
     connection.save()
     return connection
+
+
+def current_seq(account_id: int) -> int:
+    try:
+        return int(Counter.get(ids.account_counter(account_id, "Event")).value)
+    except Counter.DoesNotExist:
+        return 0
 
 
 PRESENCE_SECONDS = 60  # three missed 20 s heartbeats and an agent counts as offline

@@ -1,0 +1,89 @@
+// Who is signed in: the access token and profile, kept in localStorage so a reload keeps
+// the session. Every API call sends the token as the `api_access_token` header.
+import { reactive } from 'vue'
+import { createApi } from '../shared/api.js'
+
+const KEY = 'parley.session'
+const ACCOUNT_KEY = 'parley.account'
+
+export const session = reactive({ token: '', user: null, accountId: null })
+
+let onSignedOut = () => {}
+export function whenSignedOut(fn) {
+  onSignedOut = fn
+}
+
+function storage() {
+  try {
+    return globalThis.localStorage
+  } catch (e) {
+    return null
+  }
+}
+
+export function loadSession() {
+  try {
+    const saved = JSON.parse(storage().getItem(KEY) || 'null')
+    if (saved && saved.access_token) setUser(saved, false)
+  } catch (e) {
+    /* nothing stored */
+  }
+}
+
+export function setUser(user, persist = true) {
+  session.user = user
+  session.token = user.access_token || session.token
+  const accounts = user.accounts || []
+  const preferred = Number(storage() && storage().getItem(ACCOUNT_KEY))
+  const pick = accounts.find((a) => a.id === preferred) || accounts.find((a) => a.id === user.account_id) || accounts[0]
+  session.accountId = pick ? pick.id : null
+  if (persist && storage()) storage().setItem(KEY, JSON.stringify({ ...user, access_token: session.token }))
+}
+
+export function selectAccount(id) {
+  session.accountId = id
+  if (storage()) storage().setItem(ACCOUNT_KEY, String(id))
+}
+
+export function clearSession() {
+  session.token = ''
+  session.user = null
+  session.accountId = null
+  if (storage()) storage().removeItem(KEY)
+}
+
+export const isSuperAdmin = () => !!(session.user && session.user.type === 'SuperAdmin')
+
+export function membership() {
+  const accounts = (session.user && session.user.accounts) || []
+  return accounts.find((a) => a.id === session.accountId) || null
+}
+
+// Authenticated calls: a 401 means the token is gone (signed out elsewhere, password
+// changed): drop the session and go back to the sign-in page.
+export const api = createApi({
+  headers: () => (session.token ? { api_access_token: session.token } : {}),
+  onUnauthorized: () => {
+    if (!session.token) return
+    clearSession()
+    onSignedOut()
+  },
+})
+
+// Unauthenticated calls (sign in, global config): a 401 is just an answer.
+export const publicApi = createApi()
+
+export async function signIn(email, password) {
+  const res = await publicApi.post('/auth/sign_in', { email, password })
+  setUser(res.data)
+  return res.data
+}
+
+export async function signOut() {
+  try {
+    if (session.token) await api.del('/auth/sign_out')
+  } catch (e) {
+    /* the token is dropped locally either way */
+  }
+  clearSession()
+}

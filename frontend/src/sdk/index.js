@@ -1,0 +1,3 @@
+import { install } from './loader.js'
+
+install(window)

@@ -1,0 +1,488 @@
+// The widget's state and everything it does: load config and history, send messages
+// optimistically, apply realtime frames, run $chatwoot commands from the loader.
+// Dependencies are injected so the unit tests can drive it without a browser.
+import { reactive } from 'vue'
+import { createApi } from '../shared/api.js'
+import { createRealtime, websocketUrl } from '../shared/realtime.js'
+import { echoId, upsertMessage } from '../shared/text.js'
+
+export const MAX_LENGTH = 150000
+const AGENT_TYPES = [1, 3]
+const SCHEMES = ['light', 'auto', 'dark']
+const USER_FIELDS = ['identifier_hash', 'name', 'email', 'avatar_url', 'phone_number', 'custom_attributes']
+
+const toEpoch = (v) => (typeof v === 'number' ? v : v ? Date.parse(v) / 1000 || 0 : 0)
+const isObject = (v) => v && typeof v === 'object' && !Array.isArray(v)
+
+export function tokenKey(websiteToken) {
+  return 'parley.widget.' + websiteToken + '.auth'
+}
+
+function memoryStorage() {
+  const m = new Map()
+  return { getItem: (k) => (m.has(k) ? m.get(k) : null), setItem: (k, v) => m.set(k, String(v)), removeItem: (k) => m.delete(k) }
+}
+
+export function createWidgetStore(opts) {
+  const {
+    websiteToken,
+    storage = memoryStorage(),
+    bridge = { embedded: false, post() {} },
+    fetchImpl,
+    realtimeFactory = createRealtime,
+    now = () => Date.now() / 1000,
+  } = opts
+  const key = tokenKey(websiteToken)
+  const userKey = key.replace(/auth$/, 'user')
+  let token = read(key)
+  let socket = null
+  let typingTimer = null
+  let agentTypingTimer = null
+  let typingOn = false
+  let seenTimer = null
+  let chain = Promise.resolve()
+  let lastUnread = -1
+  let newestLoaded = 0 // frames for messages up to this id are history (e.g. a resume replay)
+
+  const state = reactive({
+    status: 'loading', // loading | ready | error
+    error: '',
+    config: {},
+    contact: {},
+    globalConfig: {},
+    conversation: null,
+    messages: [],
+    hasMore: false,
+    loadingOlder: false,
+    agentTyping: '',
+    agentsOnline: null,
+    open: !bridge.embedded,
+    unread: 0,
+    contactLastSeenAt: 0,
+    locale: opts.locale || '',
+    scheme: SCHEMES.includes(opts.scheme) ? opts.scheme : 'light',
+    showPopout: !!opts.showPopout,
+    standalone: !bridge.embedded,
+    preChatDone: false,
+  })
+
+  const api = createApi({
+    fetchImpl,
+    headers: () => (token ? { 'X-Auth-Token': token } : {}),
+    query: () => ({ website_token: websiteToken }),
+  })
+
+  function read(k) {
+    try {
+      return storage.getItem(k) || ''
+    } catch (e) {
+      return ''
+    }
+  }
+  function write(k, v) {
+    try {
+      if (v) storage.setItem(k, v)
+      else storage.removeItem(k)
+    } catch (e) {
+      /* storage blocked: the session lasts as long as the page */
+    }
+  }
+  function setToken(t) {
+    token = t || ''
+    write(key, token)
+  }
+
+  function report(err) {
+    const message = (err && err.message) || String(err)
+    bridge.post({ event: 'error', error: { message, status: err && err.status } })
+  }
+
+  // ---- loading ---------------------------------------------------------------------------
+
+  async function init() {
+    state.status = 'loading'
+    state.error = ''
+    let res
+    try {
+      res = await api.post('/api/v1/widget/config', {})
+    } catch (err) {
+      if (err.status === 401 && token) {
+        // The stored session expired or was revoked: start a fresh one.
+        setToken('')
+        write(userKey, '')
+        return init()
+      }
+      state.status = 'error'
+      state.error = err.status === 404 ? 'This chat is not available.' : err.message
+      report(err)
+      return
+    }
+    state.config = res.website_channel_config || {}
+    state.contact = res.contact || {}
+    state.globalConfig = res.global_config || {}
+    if (!state.locale && state.config.locale) state.locale = state.config.locale
+    if (res.auth_token) setToken(res.auth_token)
+    try {
+      await loadConversation()
+    } catch (err) {
+      report(err)
+    }
+    connect()
+    state.status = 'ready'
+    bridge.post({ event: 'ready', color: state.config.widget_color || '' })
+    publishUnread()
+    if (state.open) markSeen()
+  }
+
+  async function loadConversation() {
+    const list = await api.get('/api/v1/widget/conversations')
+    const convs = Array.isArray(list) ? list : (list && list.payload) || []
+    state.conversation = convs.find((c) => c.status !== 'resolved') || convs[0] || null
+    const res = await api.get('/api/v1/widget/messages')
+    const payload = ((res && res.payload) || []).filter((m) => !m.private)
+    state.messages = payload.slice().sort((a, b) => a.id - b.id)
+    newestLoaded = state.messages.length ? state.messages[state.messages.length - 1].id : 0
+    state.hasMore = payload.length > 0
+    const meta = (res && res.meta) || {}
+    state.contactLastSeenAt = toEpoch(meta.contact_last_seen_at) || toEpoch(state.conversation && state.conversation.contact_last_seen_at)
+  }
+
+  async function loadOlder() {
+    if (state.loadingOlder || !state.hasMore || !state.messages.length) return
+    const oldest = state.messages.find((m) => m.id != null)
+    if (!oldest) return
+    state.loadingOlder = true
+    try {
+      const res = await api.get('/api/v1/widget/messages', { before: oldest.id })
+      const payload = ((res && res.payload) || []).filter((m) => !m.private)
+      payload.forEach((m) => upsertMessage(state.messages, m))
+      state.hasMore = payload.length > 0
+    } catch (err) {
+      report(err)
+    } finally {
+      state.loadingOlder = false
+    }
+  }
+
+  // ---- realtime --------------------------------------------------------------------------
+
+  function connect() {
+    if (socket) socket.close()
+    socket = null
+    const pubsub = state.contact && state.contact.pubsub_token
+    if (!pubsub) return
+    socket = realtimeFactory({
+      url: websocketUrl(state.globalConfig.WEBSOCKET_URL, { pubsub_token: pubsub }),
+      onEvent: applyEvent,
+    })
+  }
+
+  function belongs(conversationId) {
+    return !state.conversation || conversationId == null || conversationId === state.conversation.id
+  }
+
+  function applyEvent(event, data) {
+    if (!isObject(data)) return
+    switch (event) {
+      case 'message.created':
+      case 'message.updated': {
+        if (data.private || !belongs(data.conversation_id)) return
+        const known = state.messages.some((m) => (data.id != null && m.id === data.id) || (data.echo_id && m.echo_id === data.echo_id))
+        if (event === 'message.updated' && !known) return
+        if (!state.conversation && data.conversation_id != null) state.conversation = { id: data.conversation_id, status: 'open' }
+        upsertMessage(state.messages, data)
+        if (event === 'message.created' && !known && data.id > newestLoaded && AGENT_TYPES.includes(data.message_type)) {
+          state.agentTyping = ''
+          bridge.post({ event: 'message', message: data })
+          if (state.open) markSeenSoon()
+          else publishUnread()
+        }
+        return
+      }
+      case 'conversation.typing_on':
+      case 'conversation.typing_off': {
+        const conv = data.conversation || {}
+        const user = data.user || {}
+        if (data.is_private || user.type === 'contact' || !state.conversation || conv.id !== state.conversation.id) return
+        clearTimeout(agentTypingTimer)
+        state.agentTyping = event === 'conversation.typing_on' ? user.name || 'Agent' : ''
+        if (state.agentTyping) agentTypingTimer = setTimeout(() => (state.agentTyping = ''), 30000)
+        return
+      }
+      case 'conversation.created':
+      case 'conversation.updated':
+      case 'conversation.status_changed':
+      case 'assignee.changed': {
+        if (!state.conversation) {
+          if (event === 'conversation.created') state.conversation = { ...data }
+          return
+        }
+        if (data.id !== state.conversation.id) return
+        const next = { ...state.conversation }
+        if (data.status) next.status = data.status
+        if ('assignee' in data) next.assignee = data.assignee
+        else if (data.meta && 'assignee' in data.meta) next.assignee = data.meta.assignee
+        state.conversation = next
+        return
+      }
+      case 'presence.update': {
+        const users = data.users || {}
+        const values = Object.keys(users).map((k) => users[k])
+        state.agentsOnline = values.length ? values.includes('online') : false
+        return
+      }
+    }
+  }
+
+  // ---- unread & last seen ---------------------------------------------------------------
+
+  function unreadCount() {
+    if (state.open) return 0
+    return state.messages.filter((m) => AGENT_TYPES.includes(m.message_type) && m.id != null && m.created_at > state.contactLastSeenAt).length
+  }
+
+  function publishUnread() {
+    state.unread = unreadCount()
+    if (state.unread !== lastUnread) {
+      lastUnread = state.unread
+      bridge.post({ event: 'unread', count: state.unread })
+    }
+  }
+
+  async function markSeen() {
+    clearTimeout(seenTimer)
+    state.contactLastSeenAt = Math.max(state.contactLastSeenAt, now())
+    publishUnread()
+    if (!state.conversation) return
+    try {
+      await api.post('/api/v1/widget/conversations/update_last_seen', {})
+    } catch (err) {
+      /* not worth bothering the visitor */
+    }
+  }
+
+  function markSeenSoon() {
+    clearTimeout(seenTimer)
+    seenTimer = setTimeout(markSeen, 800)
+  }
+
+  function setOpen(open) {
+    state.open = open
+    if (open) markSeen()
+    else publishUnread()
+  }
+
+  // ---- sending ---------------------------------------------------------------------------
+
+  async function deliver(local) {
+    upsertMessage(state.messages, { echo_id: local.echo_id, status: 'sending', error: '' })
+    const hadConversation = state.conversation && state.conversation.status !== 'resolved' ? state.conversation.id : null
+    try {
+      const res = await api.post('/api/v1/widget/messages', {
+        message: { content: local.content, echo_id: local.echo_id, timestamp: new Date().toString() },
+      })
+      const saved = { ...res, echo_id: local.echo_id }
+      if (!saved.status || saved.status === 'sending') saved.status = 'sent'
+      upsertMessage(state.messages, saved)
+      if (saved.conversation_id != null && saved.conversation_id !== hadConversation) {
+        state.conversation = { ...(state.conversation || {}), id: saved.conversation_id, status: 'open' }
+        bridge.post({ event: 'conversation-started', conversation: { id: saved.conversation_id } })
+      }
+      return true
+    } catch (err) {
+      upsertMessage(state.messages, { echo_id: local.echo_id, status: 'failed', error: err.message })
+      return false
+    }
+  }
+
+  function send(content) {
+    const text = String(content || '').trim()
+    if (!text) return Promise.resolve(false)
+    if (text.length > MAX_LENGTH) return Promise.resolve(false)
+    stopTyping()
+    const local = {
+      id: null,
+      echo_id: echoId(),
+      content: text,
+      content_type: 'text',
+      message_type: 0,
+      created_at: Math.floor(now()),
+      status: 'sending',
+      sender: { type: 'contact', name: state.contact.name || '' },
+      attachments: [],
+      _localAt: Date.now() + Math.random(),
+    }
+    state.messages.push(local)
+    return deliver(local)
+  }
+
+  function retry(echo) {
+    const local = state.messages.find((m) => m.echo_id === echo && m.id == null)
+    return local ? deliver(local) : Promise.resolve(false)
+  }
+
+  function typing() {
+    if (!state.conversation || state.conversation.status === 'resolved') return
+    clearTimeout(typingTimer)
+    typingTimer = setTimeout(stopTyping, 3000)
+    if (typingOn) return
+    typingOn = true
+    api.post('/api/v1/widget/conversations/toggle_typing', { typing_status: 'on' }).catch(() => {})
+  }
+
+  function stopTyping() {
+    clearTimeout(typingTimer)
+    if (!typingOn) return
+    typingOn = false
+    api.post('/api/v1/widget/conversations/toggle_typing', { typing_status: 'off' }).catch(() => {})
+  }
+
+  // ---- pre-chat form ---------------------------------------------------------------------
+
+  async function submitPreChat(values, message) {
+    const fields = ((state.config.pre_chat_form_options || {}).pre_chat_fields || []).filter((f) => f.enabled !== false)
+    const contact = {}
+    const contactAttrs = {}
+    const convAttrs = {}
+    for (const f of fields) {
+      const v = values[f.name]
+      if (v === '' || v == null) continue
+      if (f.name === 'emailAddress') contact.email = v
+      else if (f.name === 'fullName') contact.name = v
+      else if (f.name === 'phoneNumber') contact.phone_number = v
+      else if (f.field_type === 'conversation_attribute') convAttrs[f.name] = v
+      else contactAttrs[f.name] = v
+    }
+    if (Object.keys(contactAttrs).length) contact.custom_attributes = contactAttrs
+    if (Object.keys(contact).length) {
+      const res = await api.patch('/api/v1/widget/contact', contact) // errors go back to the form
+      state.contact = { ...state.contact, ...(isObject(res) ? res : contact) }
+    }
+    state.preChatDone = true
+    const sent = await send(message)
+    if (sent && Object.keys(convAttrs).length) {
+      await api.post('/api/v1/widget/conversations/set_custom_attributes', { custom_attributes: convAttrs }).catch(report)
+    }
+  }
+
+  // ---- $chatwoot commands ----------------------------------------------------------------
+
+  function command(name, args) {
+    chain = chain.then(() => runCommand(name, args)).catch(report)
+    return chain
+  }
+
+  async function runCommand(name, args) {
+    const [a, b] = args
+    switch (name) {
+      case 'setUser':
+        return setUser(a, b)
+      case 'setCustomAttributes':
+        if (!isObject(a)) throw new Error('setCustomAttributes expects an object')
+        return api.patch('/api/v1/widget/contact', { custom_attributes: a })
+      case 'deleteCustomAttribute':
+        if (typeof a !== 'string' || !a) throw new Error('deleteCustomAttribute expects a key')
+        return api.post('/api/v1/widget/contact/destroy_custom_attributes', { custom_attributes: [a] })
+      case 'setConversationCustomAttributes':
+        if (!isObject(a)) throw new Error('setConversationCustomAttributes expects an object')
+        return api.post('/api/v1/widget/conversations/set_custom_attributes', { custom_attributes: a })
+      case 'deleteConversationCustomAttribute':
+        if (typeof a !== 'string' || !a) throw new Error('deleteConversationCustomAttribute expects a key')
+        return api.post('/api/v1/widget/conversations/destroy_custom_attributes', { custom_attributes: [a] })
+      case 'setLabel':
+        if (typeof a !== 'string' || !a) throw new Error('setLabel expects a label')
+        return api.post('/api/v1/widget/labels', { label: a })
+      case 'removeLabel':
+        if (typeof a !== 'string' || !a) throw new Error('removeLabel expects a label')
+        return api.del('/api/v1/widget/labels/' + encodeURIComponent(a))
+      case 'setLocale':
+        if (typeof a === 'string' && /^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$/.test(a)) state.locale = a
+        return
+      case 'setColorScheme':
+        if (SCHEMES.includes(a)) state.scheme = a
+        return
+      case 'reset':
+        return reset()
+    }
+  }
+
+  async function setUser(identifier, user) {
+    if ((typeof identifier !== 'string' && typeof identifier !== 'number') || identifier === '') {
+      throw new Error('setUser expects an identifier')
+    }
+    user = isObject(user) ? user : {}
+    const body = { identifier: String(identifier) }
+    for (const f of USER_FIELDS) if (user[f] != null && user[f] !== '') body[f] = user[f]
+    const fingerprint = JSON.stringify(body)
+    if (token && read(userKey) === fingerprint) return // already identified as exactly this
+    const res = (await api.post('/api/v1/widget/contact/set_user', body)) || {}
+    write(userKey, fingerprint)
+    const previous = state.contact.pubsub_token
+    state.contact = { ...state.contact, ...res }
+    if (res.widget_auth_token) setToken(res.widget_auth_token)
+    if (res.widget_auth_token || (res.pubsub_token && res.pubsub_token !== previous)) {
+      // Identified as another contact: its conversation, its history, its socket.
+      state.messages = []
+      state.conversation = null
+      await loadConversation()
+      connect()
+      publishUnread()
+    }
+  }
+
+  async function reset() {
+    setToken('')
+    write(userKey, '')
+    if (socket) socket.close()
+    socket = null
+    state.messages = []
+    state.conversation = null
+    state.contact = {}
+    state.preChatDone = false
+    state.agentTyping = ''
+    lastUnread = -1
+    if (bridge.embedded) state.open = false
+    await init()
+  }
+
+  function popoutUrl() {
+    const loc = globalThis.location
+    const params = new URLSearchParams({ website_token: websiteToken, popout: '1' })
+    if (state.locale) params.set('locale', state.locale)
+    if (state.scheme !== 'light') params.set('dark_mode', state.scheme)
+    return loc.origin + '/widget?' + params + (token ? '#auth=' + encodeURIComponent(token) : '')
+  }
+
+  function onParentMessage(msg) {
+    if (msg.event === 'toggle') setOpen(msg.open)
+    else if (msg.event === 'command') command(msg.name, msg.args)
+    else if (msg.event === 'popout') bridge.post({ event: 'popout-url', url: popoutUrl() })
+  }
+
+  function start() {
+    chain = init()
+    return chain
+  }
+
+  return {
+    state,
+    api,
+    start,
+    init,
+    loadOlder,
+    send,
+    retry,
+    typing,
+    stopTyping,
+    submitPreChat,
+    command,
+    setOpen,
+    applyEvent,
+    onParentMessage,
+    popoutUrl,
+    close: () => bridge.post({ event: 'close' }),
+    get token() {
+      return token
+    },
+  }
+}

@@ -1,0 +1,135 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createInboxStore } from '../src/dashboard/store.js'
+import { createApi } from '../src/shared/api.js'
+
+const conv = (id, extra = {}) => ({
+  id,
+  status: 'open',
+  unread_count: 0,
+  last_activity_at: 1000 + id,
+  messages: [],
+  meta: { sender: { id: 50 + id, name: 'Contact ' + id }, assignee: null },
+  ...extra,
+})
+
+function setup(listPayload) {
+  const calls = []
+  const fetchImpl = vi.fn(async (url, init) => {
+    const u = new URL(url, 'http://parley.test')
+    calls.push({ method: init.method, path: u.pathname, query: Object.fromEntries(u.searchParams), headers: init.headers, body: init.body && JSON.parse(init.body) })
+    let body = {}
+    if (u.pathname === '/api/v1/accounts/1/conversations') body = { data: { meta: { mine_count: 1, unassigned_count: 2, all_count: 3 }, payload: listPayload } }
+    else if (u.pathname === '/api/v1/accounts/1/agents') body = [{ id: 7, name: 'Me', availability_status: 'available' }, { id: 8, name: 'Kim', availability_status: 'offline' }]
+    else if (u.pathname.endsWith('/messages') && init.method === 'GET') body = { meta: {}, payload: [{ id: 11, content: 'hi', message_type: 0, conversation_id: 2 }] }
+    else if (u.pathname.endsWith('/messages')) {
+      const b = JSON.parse(init.body)
+      body = { id: 12, content: b.content, private: b.private, message_type: 1, conversation_id: 2, created_at: 2000 }
+    }
+    return new Response(JSON.stringify(body), { status: 200 })
+  })
+  const api = createApi({ fetchImpl, headers: () => ({ api_access_token: 'tok' }) })
+  const sockets = []
+  const store = createInboxStore({
+    api,
+    accountId: 1,
+    me: { id: 7, name: 'Me' },
+    token: 'tok',
+    wsUrl: 'ws://127.0.0.1:3000/ws',
+    realtimeFactory: (o) => (sockets.push(o), { close() {} }),
+  })
+  return { store, calls, sockets }
+}
+
+describe('dashboard inbox store', () => {
+  beforeEach(() => vi.useFakeTimers())
+  afterEach(() => vi.useRealTimers())
+
+  it('loads the list with filters and the auth header, and connects with token + account', async () => {
+    const { store, calls, sockets } = setup([conv(1, { meta: { sender: {}, assignee: { id: 7 } } }), conv(2)])
+    store.state.tab = 'all'
+    await store.start()
+    const list = calls.find((c) => c.path === '/api/v1/accounts/1/conversations')
+    expect(list.query).toEqual({ assignee_type: 'all', status: 'open', page: '1' })
+    expect(list.headers.api_access_token).toBe('tok')
+    expect(sockets[0].url).toBe('ws://127.0.0.1:3000/ws?token=tok&account_id=1')
+    expect(store.state.counts).toEqual({ mine_count: 1, unassigned_count: 2, all_count: 3 })
+    expect(store.list.value.map((c) => c.id)).toEqual([2, 1])
+    expect(store.availabilityOf(7)).toBe('online')
+    expect(store.availabilityOf(8)).toBe('offline')
+    await store.setFilter('mine', 'pending')
+    expect(calls.at(-1).query).toEqual({ assignee_type: 'me', status: 'pending', page: '1' })
+  })
+
+  it('keeps the list live: new conversations, messages move to the top, unread counts', async () => {
+    const { store } = setup([conv(1), conv(2)])
+    store.state.tab = 'all'
+    await store.start()
+    store.applyEvent('conversation.created', conv(3, { last_activity_at: 1500 }))
+    expect(store.list.value.map((c) => c.id)).toEqual([3, 2, 1])
+    store.applyEvent('message.created', { id: 40, conversation_id: 1, message_type: 0, content: 'ping', created_at: 1600 })
+    expect(store.list.value.map((c) => c.id)).toEqual([1, 3, 2])
+    expect(store.state.conversations[1].unread_count).toBe(1)
+    expect(store.state.conversations[1].messages[0].content).toBe('ping')
+    store.applyEvent('conversation.status_changed', { id: 3, status: 'resolved' })
+    expect(store.list.value.map((c) => c.id)).toEqual([1, 2]) // filter is "open"
+  })
+
+  it('moves conversations between tabs on assignment', async () => {
+    const { store } = setup([conv(1), conv(2)])
+    store.state.tab = 'unassigned'
+    await store.start()
+    expect(store.list.value).toHaveLength(2)
+    store.applyEvent('assignee.changed', { id: 1, meta: { assignee: { id: 7, name: 'Me' } } })
+    expect(store.list.value.map((c) => c.id)).toEqual([2])
+    store.state.tab = 'mine'
+    expect(store.list.value.map((c) => c.id)).toEqual([1])
+    expect(store.state.conversations[1].meta.sender.name).toBe('Contact 1') // meta merged, not replaced
+  })
+
+  it('does not count replayed (older) messages as new', async () => {
+    const { store } = setup([conv(1, { messages: [{ id: 30, content: 'latest', message_type: 0, created_at: 1001 }] })])
+    store.state.tab = 'all'
+    await store.start()
+    store.applyEvent('message.created', { id: 12, conversation_id: 1, message_type: 0, content: 'old', created_at: 900 })
+    expect(store.state.conversations[1].unread_count).toBe(0)
+    expect(store.state.conversations[1].messages[0].content).toBe('latest')
+    store.applyEvent('message.created', { id: 31, conversation_id: 1, message_type: 0, content: 'new', created_at: 1100 })
+    expect(store.state.conversations[1].unread_count).toBe(1)
+    expect(store.state.conversations[1].messages[0].content).toBe('new')
+  })
+
+  it('ignores an older copy of a conversation (replayed frame)', async () => {
+    const { store } = setup([conv(1, { updated_at: 500, status: 'pending' })])
+    store.state.status = 'all'
+    await store.start()
+    store.applyEvent('conversation.updated', { id: 1, updated_at: 400, status: 'open' })
+    expect(store.state.conversations[1].status).toBe('pending')
+  })
+
+  it('sends replies and notes optimistically, and shows typing and presence', async () => {
+    const { store, calls } = setup([conv(2)])
+    await store.start()
+    await store.open(2)
+    expect(calls.some((c) => c.path === '/api/v1/accounts/1/conversations/2/update_last_seen')).toBe(true)
+    const p = store.send(2, 'internal', true)
+    expect(store.state.messages[2].at(-1)).toMatchObject({ id: null, private: true, status: 'sending' })
+    await p
+    const post = calls.find((c) => c.method === 'POST' && c.path === '/api/v1/accounts/1/conversations/2/messages')
+    expect(post.body).toMatchObject({ content: 'internal', private: true, message_type: 'outgoing', echo_id: expect.any(String) })
+    expect(store.state.messages[2].map((m) => m.id)).toEqual([11, 12])
+    // the realtime copy of our own message doesn't duplicate it
+    store.applyEvent('message.created', { id: 12, content: 'internal', private: true, message_type: 1, conversation_id: 2, created_at: 2000 })
+    expect(store.state.messages[2]).toHaveLength(2)
+
+    store.applyEvent('conversation.typing_on', { conversation: { id: 2 }, user: { id: 51, name: 'Contact 2', type: 'contact' }, is_private: false })
+    expect(store.state.typing[2]).toMatchObject({ name: 'Contact 2', contact: true })
+    store.applyEvent('conversation.typing_on', { conversation: { id: 2 }, user: { id: 7, name: 'Me', type: 'user' } })
+    expect(store.state.typing[2].name).toBe('Contact 2') // our own typing is not shown
+    store.applyEvent('conversation.typing_off', { conversation: { id: 2 }, user: { id: 51, type: 'contact' } })
+    expect(store.state.typing[2]).toBeUndefined()
+
+    store.applyEvent('presence.update', { account_id: 1, users: { 8: 'busy' }, contacts: { 52: 'online' } })
+    expect(store.availabilityOf(8)).toBe('busy')
+    expect(store.state.contactPresence[52]).toBe('online')
+  })
+})

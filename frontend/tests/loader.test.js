@@ -1,0 +1,163 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { install } from '../src/sdk/loader.js'
+import { decode, encode } from '../src/shared/protocol.js'
+
+const BASE = 'http://127.0.0.1:3000'
+
+// happy-dom doesn't load iframes: stand in for each widget iframe with an element whose
+// contentWindow is a fake window we can inspect.
+function stubIframes() {
+  const frames = []
+  const create = document.createElement.bind(document)
+  vi.spyOn(document, 'createElement').mockImplementation((tag, opts) => {
+    if (String(tag).toLowerCase() !== 'iframe') return create(tag, opts)
+    const el = create('x-iframe')
+    const win = { postMessage: vi.fn() }
+    el.contentWindow = win
+    el.src = ''
+    frames.push({ el, win })
+    return el
+  })
+  return frames
+}
+
+function fromFrame(frame, message, origin = BASE, source = frame.win) {
+  window.dispatchEvent(new MessageEvent('message', { data: typeof message === 'string' ? message : encode(message), origin, source }))
+}
+
+const sent = (frame) => frame.win.postMessage.mock.calls.map(([data, target]) => ({ ...decode(data), target }))
+
+describe('sdk.js loader', () => {
+  let frames, events
+  const names = ['chatwoot:ready', 'chatwoot:on-message', 'chatwoot:opened', 'chatwoot:closed', 'chatwoot:error', 'chatwoot:on-start-conversation']
+  const record = (e) => events.push({ type: e.type, detail: e.detail })
+
+  beforeEach(() => {
+    delete window.chatwootSDK
+    delete window.$chatwoot
+    delete window.chatwootSettings
+    document.body.innerHTML = ''
+    frames = stubIframes()
+    events = []
+    names.forEach((n) => window.addEventListener(n, record))
+  })
+  afterEach(() => {
+    names.forEach((n) => window.removeEventListener(n, record))
+    vi.restoreAllMocks()
+  })
+
+  it('adds the launcher and a hidden iframe for the website token', () => {
+    window.chatwootSettings = { locale: 'fr', darkMode: 'auto', position: 'left' }
+    install(window)
+    window.chatwootSDK.run({ websiteToken: 'tok en', baseUrl: BASE + '/' })
+    const bubble = document.querySelector('[data-testid="widget-launcher"]')
+    expect(bubble).not.toBeNull()
+    expect(bubble.getAttribute('aria-expanded')).toBe('false')
+    expect(frames).toHaveLength(1)
+    expect(frames[0].el.src).toBe(BASE + '/widget?website_token=tok%20en&locale=fr&dark_mode=auto')
+    expect(document.getElementById('parley-widget').className).toContain('parley-left')
+    expect(window.$chatwoot.hasLoaded).toBe(false)
+    expect(window.$chatwoot.isOpen).toBe(false)
+  })
+
+  it('queues $chatwoot calls until the iframe is ready, then sends them in order', () => {
+    install(window)
+    window.chatwootSDK.run({ websiteToken: 'T', baseUrl: BASE })
+    const [frame] = frames
+    window.$chatwoot.setUser('user-1', { name: 'Ada', email: 'ada@example.com' })
+    window.$chatwoot.setCustomAttributes({ plan: 'pro' })
+    window.$chatwoot.setLabel('vip')
+    expect(frame.win.postMessage).not.toHaveBeenCalled()
+
+    fromFrame(frame, { event: 'ready', color: '#ff0066' })
+    const out = sent(frame)
+    expect(out.map((m) => m.name || m.event)).toEqual(['toggle', 'setUser', 'setCustomAttributes', 'setLabel'])
+    expect(out[1].args).toEqual(['user-1', { name: 'Ada', email: 'ada@example.com' }])
+    expect(out.every((m) => m.target === BASE)).toBe(true)
+    expect(window.$chatwoot.hasLoaded).toBe(true)
+    expect(events.filter((e) => e.type === 'chatwoot:ready')).toHaveLength(1)
+    expect(document.getElementById('parley-widget').style.getPropertyValue('--parley-color')).toBe('#ff0066')
+
+    // after ready, calls go straight through
+    window.$chatwoot.removeLabel('vip')
+    expect(sent(frame).at(-1)).toMatchObject({ event: 'command', name: 'removeLabel', args: ['vip'] })
+  })
+
+  it('ignores messages from other origins, other windows or in another shape', () => {
+    install(window)
+    window.chatwootSDK.run({ websiteToken: 'T', baseUrl: BASE })
+    const [frame] = frames
+    window.$chatwoot.setLabel('x')
+    fromFrame(frame, { event: 'ready' }, 'https://evil.example') // wrong origin
+    fromFrame(frame, { event: 'ready' }, BASE, window) // right origin, wrong window
+    fromFrame(frame, '{"event":"ready"}') // no prefix
+    fromFrame(frame, 'parley-widget:{oops') // not JSON
+    fromFrame(frame, 'parley-widget:["ready"]') // not an object
+    expect(window.$chatwoot.hasLoaded).toBe(false)
+    expect(frame.win.postMessage).not.toHaveBeenCalled()
+    expect(events).toEqual([])
+    fromFrame(frame, { event: 'unread', count: 3 }, 'https://evil.example')
+    expect(document.querySelector('[data-testid="widget-unread-badge"]').hidden).toBe(true)
+  })
+
+  it('relays widget events to window CustomEvents and shows the unread count', () => {
+    install(window)
+    window.chatwootSDK.run({ websiteToken: 'T', baseUrl: BASE })
+    const [frame] = frames
+    fromFrame(frame, { event: 'ready' })
+    fromFrame(frame, { event: 'message', message: { id: 9, content: 'hi', message_type: 1 } })
+    fromFrame(frame, { event: 'conversation-started', conversation: { id: 4 } })
+    fromFrame(frame, { event: 'error', error: { message: 'nope' } })
+    fromFrame(frame, { event: 'unread', count: 2 })
+    expect(events.map((e) => e.type)).toEqual(['chatwoot:ready', 'chatwoot:on-message', 'chatwoot:on-start-conversation', 'chatwoot:error'])
+    expect(events[1].detail).toEqual({ id: 9, content: 'hi', message_type: 1 })
+    const badge = document.querySelector('[data-testid="widget-unread-badge"]')
+    expect(badge.hidden).toBe(false)
+    expect(badge.textContent).toBe('2')
+  })
+
+  it('toggles the window from the bubble and the API and tells the iframe', () => {
+    install(window)
+    window.chatwootSDK.run({ websiteToken: 'T', baseUrl: BASE })
+    const [frame] = frames
+    const bubble = document.querySelector('[data-testid="widget-launcher"]')
+    bubble.click() // before ready: opens, iframe hears about it on ready
+    expect(window.$chatwoot.isOpen).toBe(true)
+    expect(bubble.getAttribute('aria-expanded')).toBe('true')
+    fromFrame(frame, { event: 'ready' })
+    expect(sent(frame)[0]).toMatchObject({ event: 'toggle', open: true })
+    window.$chatwoot.toggle('close')
+    window.$chatwoot.toggle('close')
+    window.$chatwoot.toggle()
+    expect(events.map((e) => e.type)).toEqual(['chatwoot:opened', 'chatwoot:ready', 'chatwoot:closed', 'chatwoot:opened'])
+    fromFrame(frame, { event: 'close' })
+    expect(window.$chatwoot.isOpen).toBe(false)
+
+    window.$chatwoot.toggleBubbleVisibility('hide')
+    expect(bubble.hidden).toBe(true)
+    window.$chatwoot.toggleBubbleVisibility('show')
+    expect(bubble.hidden).toBe(false)
+  })
+
+  it('reset() closes the widget and asks the iframe to forget the visitor', () => {
+    install(window)
+    window.chatwootSDK.run({ websiteToken: 'T', baseUrl: BASE })
+    const [frame] = frames
+    fromFrame(frame, { event: 'ready' })
+    window.$chatwoot.toggle('open')
+    window.$chatwoot.reset()
+    expect(window.$chatwoot.isOpen).toBe(false)
+    expect(sent(frame).at(-1)).toMatchObject({ event: 'command', name: 'reset' })
+  })
+
+  it('honours hideMessageBubble and expanded_bubble, and runs only once', () => {
+    window.chatwootSettings = { hideMessageBubble: true, type: 'expanded_bubble', launcherTitle: 'Talk to us' }
+    install(window)
+    const first = window.chatwootSDK.run({ websiteToken: 'T', baseUrl: BASE })
+    const bubble = document.querySelector('[data-testid="widget-launcher"]')
+    expect(bubble.hidden).toBe(true)
+    expect(bubble.textContent).toContain('Talk to us')
+    expect(window.chatwootSDK.run({ websiteToken: 'T', baseUrl: BASE })).toBe(first)
+    expect(frames).toHaveLength(1)
+  })
+})
