@@ -27,7 +27,8 @@ from .conftest import ROOT, TOY_TEMPLATE, serve
 def toy(tmp_path_factory):
     dist = tmp_path_factory.mktemp("dist")
     (dist / "index.html").write_text("<h1>dashboard</h1>")
-    (dist / "widget.html").write_text("<h1>widget</h1>")
+    (dist / "widget").mkdir()
+    (dist / "widget" / "index.html").write_text("<h1>widget</h1>")
     (dist / "packs" / "js").mkdir(parents=True)
     (dist / "packs" / "js" / "sdk.js").write_text("window.chatwootSDK = {};")
     with mock_aws():
@@ -103,7 +104,6 @@ def test_http_request_becomes_a_payload_2_event(toy):
     ("text/plain", b"\xff\xfe not utf-8", True),
 ])
 def test_bodies_are_text_or_base64_like_http_apis(toy, content_type, raw, base64_encoded):
-    httpx.post(f"{toy.base}/upload", content=raw, headers={"content-type": content_type})
     event = httpx.post(f"{toy.base}/upload", content=raw, headers={"content-type": content_type}).json()["event"]
     assert event["isBase64Encoded"] is base64_encoded
     assert (base64.b64decode(event["body"]) if base64_encoded else event["body"].encode()) == raw
@@ -132,7 +132,8 @@ def test_responses_without_status_binary_and_errors(toy):
 
 
 def test_static_files_where_cloudfront_serves_them(toy):
-    assert httpx.get(f"{toy.base}/").text == "<h1>dashboard</h1>"
+    for dashboard in ("/", "/app", "/app/accounts/1/conversations"):
+        assert httpx.get(toy.base + dashboard).text == "<h1>dashboard</h1>"
     assert httpx.get(f"{toy.base}/widget").text == "<h1>widget</h1>"
     sdk = httpx.get(f"{toy.base}/packs/js/sdk.js")
     assert sdk.text.startswith("window.chatwootSDK") and "javascript" in sdk.headers["content-type"]
