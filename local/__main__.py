@@ -77,7 +77,7 @@ def main() -> None:
     sources.start()
     stop_saving = threading.Event()
     saver = snapshots.autosave(runtime, stop_saving)
-    gateway = Gateway(stack, runtime.invoke, ROOT / "frontend" / "dist")
+    gateway = Gateway(stack, runtime.invoke, ROOT / "frontend" / "dist", demo_page=lambda: seed.demo_page(cast, base_url))
     # ws="websockets": uvicorn 0.37's sans-io protocol garbles a refused handshake, and a
     # refused $connect must reach the client as its status code (401, 403, ...).
     config = uvicorn.Config(gateway.app, host=HOST, port=port, ws="websockets", ws_max_size=MAX_POST_BYTES,

@@ -206,14 +206,17 @@ def _gone(connection_id: str) -> Response:
 
 
 class Gateway:
-    def __init__(self, stack: Stack, invoke: Invoke, static_dir: Path | None = None):
+    def __init__(self, stack: Stack, invoke: Invoke, static_dir: Path | None = None,
+                 demo_page: Callable[[], str] | None = None):
         self.stack = stack
         self.invoke = invoke
+        self.demo_page = demo_page
         self.static_dir = static_dir.resolve() if static_dir and static_dir.is_dir() else None
         self.sockets: dict[str, Socket] = {}
         self.app = Starlette(routes=[
             Route("/@connections/{connection_id:path}", self.connections, methods=["GET", "POST", "DELETE"]),
             WebSocketRoute("/ws", self.websocket),
+            Route("/demo", self.demo, methods=["GET"]),
             Route("/{path:path}", self.http, methods=METHODS),
         ])
 
@@ -236,6 +239,12 @@ class Gateway:
             return http_response(await self._invoke(route.function_id, event), request_id)
         except Exception:  # the handler raised, or answered something API Gateway rejects
             return JSONResponse({"message": "Internal Server Error"}, 500, headers={"apigw-requestid": request_id})
+
+    async def demo(self, request: Request) -> Response:
+        """A stand-in customer page (local only: on AWS it is the customer's own site)."""
+        if self.demo_page is None:
+            return JSONResponse({"message": "Not Found"}, 404)
+        return HTMLResponse(self.demo_page())
 
     def static(self, path: str) -> Response | None:
         """The frontend bucket behind CloudFront: template.yaml's FrontendRoutingFunction

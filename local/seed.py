@@ -27,6 +27,17 @@ def _person(email: str, name: str, super_admin: bool = False) -> dict:
     return {"id": user.id, "email": user.email, "password": password, "access_token": tokens.issue(users.owner(user.id))}
 
 
+def _website_inbox(account_id: int, agent_id: int) -> dict:
+    """Acme's website inbox, with the agent as a member: what the demo page embeds."""
+    from parley.services import inboxes
+
+    inbox = inboxes.create_inbox(account_id, name="Acme website", channel_type="web_widget", channel={
+        "welcome_title": "Hi there!", "welcome_tagline": "We usually reply in a few minutes.",
+        "widget_color": "#0f766e"})
+    inboxes.add_members(inbox, [agent_id])
+    return {"id": inbox.id, "website_token": inbox.website_token, "hmac_token": inbox.hmac_token}
+
+
 def _create_cast() -> dict:
     from parley.services import accounts, platform
 
@@ -39,6 +50,7 @@ def _create_cast() -> dict:
     accounts.add_member(globex.id, other["id"], "administrator")
     _, platform_token = platform.create_platform_app("Provisioner")
     return {
+        "website_inbox": _website_inbox(acme.id, agent["id"]),
         "super_admin": {k: root[k] for k in ("email", "password", "access_token")},
         "account": {"id": acme.id, "name": acme.name},
         "administrator": admin,
@@ -62,16 +74,47 @@ def ensure(state_dir: Path, base_url: str) -> dict | None:
     elif path.exists():
         seed = json.loads(path.read_text())
         seed["base_url"] = base_url
+        if "website_inbox" not in seed:  # seeded before the live-chat release
+            seed["website_inbox"] = _website_inbox(seed["account"]["id"], seed["agent"]["id"])
     else:
         return None
     write_atomic(path, json.dumps(seed, indent=2).encode())
     return seed
 
 
+def demo_url(base_url: str) -> str:
+    """The demo page on another origin than Parley (localhost vs 127.0.0.1), as a
+    customer's site would be: the widget really runs cross-origin."""
+    return base_url.replace("://127.0.0.1", "://localhost") + "/demo"
+
+
+def demo_page(seed: dict | None, base_url: str) -> str:
+    """A customer's page that embeds the widget with Chatwoot's snippet, unchanged."""
+    from parley.views.inboxes import widget_script
+
+    if not seed or "website_inbox" not in seed:
+        return "<!doctype html><title>Parley demo</title><p>No seeded website inbox (delete .local/ to reseed).</p>"
+    snippet = widget_script(base_url, seed["website_inbox"]["website_token"])
+    return f"""<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Acme Widgets - demo store</title>
+<style>body{{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#1f2937}}</style>
+</head>
+<body>
+<h1>Acme Widgets</h1>
+<p>This page stands in for a customer's website. It embeds Parley's chat bubble with
+Chatwoot's snippet, unchanged. Open the bubble at the bottom right and say hello; answer
+as the agent in the dashboard at <a href="{base_url}/">{base_url}/</a>.</p>
+{snippet}</body>
+</html>
+"""
+
+
 def banner(seed: dict | None, base_url: str, state_dir: Path) -> str:
     lines = [f"Parley is running at {base_url}",
              f"  Dashboard:      {base_url}/",
-             f"  Widget demo:    {base_url}/demo"]
+             f"  Widget demo:    {demo_url(base_url)}"]
     if seed:
         people = [("Super admin", seed["super_admin"], ""),
                   ("Administrator", seed["administrator"], f" ({seed['account']['name']})"),

@@ -29,12 +29,27 @@ async def frame_where(socket, wanted, timeout: float = 5) -> dict:
 def test_seed_json_has_the_whole_cast(local_stack):
     seed = local_stack.seed
     assert seed["base_url"] == local_stack.base_url
-    assert set(seed) == {"base_url", "super_admin", "account", "administrator", "agent", "other_account", "platform_token"}
+    assert set(seed) == {"base_url", "super_admin", "account", "administrator", "agent", "other_account",
+                         "platform_token", "website_inbox"}
+    assert set(seed["website_inbox"]) == {"id", "website_token", "hmac_token"}
     assert set(seed["super_admin"]) == {"email", "password", "access_token"}
     for person in (seed["administrator"], seed["agent"], seed["other_account"]["administrator"]):
         assert set(person) == {"id", "email", "password", "access_token"}
     assert seed["account"]["name"] == "Acme" and seed["other_account"]["name"] == "Globex"
     assert seed["account"]["id"] != seed["other_account"]["id"]
+
+
+def test_demo_page_embeds_the_seeded_inbox_with_chatwoots_snippet(local_stack):
+    inbox = local_stack.seed["website_inbox"]
+    # Served for the localhost origin: a different origin from the API's 127.0.0.1.
+    page = httpx.get(local_stack.base_url.replace("127.0.0.1", "localhost") + "/demo")
+    assert page.status_code == 200
+    assert f'"{local_stack.base_url}"' in page.text and "/packs/js/sdk.js" in page.text
+    assert f'websiteToken: "{inbox["website_token"]}"' in page.text
+    agent = local_stack.seed["agent"]
+    inboxes = httpx.get(f"{local_stack.base_url}/api/v1/accounts/{local_stack.seed['account']['id']}/inboxes",
+                        headers={"api_access_token": agent["access_token"]}).json()["payload"]
+    assert [i["id"] for i in inboxes] == [inbox["id"]]  # the agent works in it
 
 
 def test_sign_in_and_profile(local_stack):

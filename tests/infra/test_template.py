@@ -136,13 +136,16 @@ def api_invocations() -> list[tuple[str, str]]:
 
 
 def dead_letter_queues() -> set[str]:
-    """Queues that another queue's RedrivePolicy or a rule target's DeadLetterConfig names."""
+    """Queues that a RedrivePolicy, a rule target's DeadLetterConfig or a function's OnFailure names."""
     named = set()
     for queue in QUEUES:
         named |= references((props(queue).get("RedrivePolicy") or {}).get("deadLetterTargetArn"))
     for rule in RULES:
         for target in props(rule).get("Targets", []):
             named |= references((target.get("DeadLetterConfig") or {}).get("Arn"))
+    for function in FUNCTIONS:
+        config = (RESOURCES[function].get("Properties") or {}).get("EventInvokeConfig") or {}
+        named |= references(((config.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination"))
     return named
 
 
@@ -373,6 +376,21 @@ def test_rule_targets_retry_then_dead_letter(rule):
         assert dlq and dlq <= set(QUEUES), f"{where}: DeadLetterConfig must name a queue of this template, got {dlq or None}"
 
 
+@pytest.mark.parametrize("rule", sorted(RULES))
+def test_lambda_targets_send_function_failures_to_a_dead_letter_queue(rule):
+    # EventBridge invokes Lambda asynchronously: its DeadLetterConfig sees only delivery
+    # failures, so the function itself needs an on-failure destination.
+    for target in props(rule).get("Targets", []):
+        function = next(iter(references(target.get("Arn")) & set(FUNCTIONS)), None)
+        if function is None:
+            continue
+        config = function_props(function).get("EventInvokeConfig") or {}
+        on_failure = (config.get("DestinationConfig") or {}).get("OnFailure") or {}
+        destination = references(on_failure.get("Destination"))
+        assert on_failure.get("Type") == "SQS" and destination and destination <= set(QUEUES), \
+            f"{function}: EventInvokeConfig needs an SQS OnFailure destination in this template"
+
+
 @pytest.mark.parametrize("queue", sorted(set(QUEUES) - dead_letter_queues()))
 def test_queue_redrives_to_a_dead_letter_queue(queue):
     redrive = props(queue).get("RedrivePolicy") or {}
@@ -461,3 +479,4 @@ def test_cfn_lint_passes():
     cfn_lint = Path(sys.executable).with_name("cfn-lint")
     result = subprocess.run([str(cfn_lint), "template.yaml"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, f"cfn-lint template.yaml exited {result.returncode}:\n{result.stdout}{result.stderr}"
+
