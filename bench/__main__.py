@@ -18,6 +18,9 @@ from bench.report import machine
 BENCHMARKS = {
     "cold_start": "import time of every function, next to a bare boto3 client",
     "layer_size": "installed size of the shared layer for Lambda arm64",
+    "widget_size": "gzipped size of the loader and of everything the open widget loads",
+    "delivery_latency": "agent POST -> frame at the visitor's socket on the local stack, p50/p99",
+    "dynamo_ops": "DynamoDB requests and items per message sent, list page and broadcast",
 }
 
 

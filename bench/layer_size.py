@@ -1,13 +1,13 @@
 """Layer size: the shared layer as Lambda arm64 gets it, per package.
 
-The layer's requirements are installed the way `sam build` lays them out for the runtime
-and CPU the template names (SharedLayer's BuildMethod and BuildArchitecture): wheels for
-manylinux2014 on that CPU, unpacked, no .pyc. The parley package is added as source.
+Built by running layers/shared/Makefile's build-SharedLayer target, the one `sam build`
+runs: arm64 wheels for the runtime's Python, parley copied, everything compiled to .pyc.
 Lambda allows 250 MB unzipped for a function and all its layers together.
 """
 from __future__ import annotations
 
 import importlib.metadata
+import re
 import shutil
 import subprocess
 import sys
@@ -15,47 +15,37 @@ import tempfile
 from pathlib import Path
 
 from bench.report import print_table
-from local.cfn import load_template
 
 ROOT = Path(__file__).resolve().parent.parent
-REQUIREMENTS = ROOT / "layers" / "shared" / "requirements.txt"
+LAYER = ROOT / "layers" / "shared"
 LAMBDA_LIMIT_MB = 250
 TOP = 5
-WHEEL_PLATFORM = {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x86_64"}
 
 
 def tree_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def install(target: Path) -> str:
-    """Install for Lambda's platform; if that cannot be done here, for this machine's. Says which."""
-    metadata = load_template()["Resources"]["SharedLayer"].get("Metadata") or {}
-    python = metadata["BuildMethod"].removeprefix("python")
-    architecture = metadata.get("BuildArchitecture", "x86_64")
-    base = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
-            "--target", str(target), "-r", str(REQUIREMENTS)]
-    lambda_platform = ["--platform", WHEEL_PLATFORM[architecture], "--only-binary=:all:",
-                       "--python-version", python, "--implementation", "cp"]
-    done = subprocess.run(base + lambda_platform, capture_output=True, text=True)
-    if done.returncode == 0:
-        return f"Lambda {architecture}, CPython {python} ({WHEEL_PLATFORM[architecture]} wheels)"
-    print(f"pip could not install for Lambda {architecture}: {done.stderr.strip().splitlines()[-1:]}", flush=True)
-    shutil.rmtree(target, ignore_errors=True)
-    done = subprocess.run(base, capture_output=True, text=True)
+def build(artifacts: Path) -> str:
+    """Run the layer's build; with the Makefile's Python, or this one if that is missing
+    here (the wheels are the same; only the .pyc differ by a little). Says which."""
+    wanted = re.search(r"^PYTHON_VERSION := (\S+)$", (LAYER / "Makefile").read_text(), re.M).group(1)
+    runs = subprocess.run([f"python{wanted}", "-c", "pass"], capture_output=True).returncode == 0 \
+        if shutil.which(f"python{wanted}") else False  # a pyenv shim exists even when it cannot run
+    version = wanted if runs else f"{sys.version_info.major}.{sys.version_info.minor}"
+    done = subprocess.run(["make", "-s", "-C", str(LAYER), "build-SharedLayer", f"ARTIFACTS_DIR={artifacts}",
+                           f"PYTHON_VERSION={version}"], capture_output=True, text=True)
     if done.returncode != 0:
-        raise SystemExit(f"pip install failed:\n{done.stderr[-2000:]}")
-    return f"THIS machine's platform (fallback: Lambda {architecture} wheels could not be installed here)"
+        raise SystemExit(f"layer build failed:\n{done.stderr[-2000:]}")
+    note = "" if version == wanted else f" (python{wanted} not found: compiled with {version})"
+    return f"Lambda arm64, CPython {wanted} wheels, precompiled{note}"
 
 
 def run() -> None:
     with tempfile.TemporaryDirectory(prefix="parley-layer-") as tmp:
         python = Path(tmp) / "python"  # the layer's top folder, /opt/python on Lambda
-        print("layer size: installing the layer's requirements ...", flush=True)
-        platform = install(python)
-        # Follow the symlinked installation_config.yml, as sam build's copy does.
-        shutil.copytree(ROOT / "layers" / "shared" / "parley", python / "parley",
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        print("layer size: building the layer ...", flush=True)
+        platform = build(Path(tmp))
         sizes = {"parley (this project)": tree_size(python / "parley")}
         for dist in importlib.metadata.distributions(path=[str(python)]):
             files = [dist.locate_file(f) for f in dist.files or []]
@@ -70,7 +60,7 @@ def run() -> None:
     rows.append(["total (unzipped)", f"{total / mb:.1f}", "100%"])
     rows.append(["zipped", f"{zipped / mb:.1f}", ""])
     print_table("Shared layer size", ["package", "MB", "share"], rows, [
-        f"installed for {platform}, no .pyc, as sam build lays it out",
+        f"built for {platform}, as sam build runs it",
         f"parley itself: {sizes['parley (this project)'] / mb:.2f} MB",
         f"{100 * total / mb / LAMBDA_LIMIT_MB:.0f}% of Lambda's {LAMBDA_LIMIT_MB} MB unzipped limit (function + layers)",
     ])

@@ -3,12 +3,6 @@ helper that serves a gateway in-process on a free port for the faster tests."""
 from __future__ import annotations
 
 import contextlib
-import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -17,60 +11,10 @@ from pathlib import Path
 import pytest
 import uvicorn
 
+from local.process import LocalStack, free_port  # noqa: F401  (fixtures below and other suites)
+
 ROOT = Path(__file__).resolve().parents[2]
 TOY_TEMPLATE = Path(__file__).resolve().parent / "toy" / "template.yaml"
-READY = "Parley is running at"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class LocalStack:
-    """One `python -m local` process with its own port and state dir."""
-
-    def __init__(self, state_dir: Path, port: int):
-        self.state_dir, self.port = state_dir, port
-        self.base_url = f"http://127.0.0.1:{port}"
-        self.ws_url = f"ws://127.0.0.1:{port}/ws"
-        self.log = state_dir.parent / f"{state_dir.name}.log"
-        self.process: subprocess.Popen | None = None
-
-    def start(self, timeout: float = 30) -> None:
-        # A developer's shell, not this test run's environment (tests/conftest.py sets
-        # the functions' variables for in-process tests).
-        env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR", "SYSTEMROOT")}
-        env.update(PORT=str(self.port), PARLEY_STATE_DIR=str(self.state_dir), PYTHONUNBUFFERED="1")
-        self.log.write_text("")
-        with self.log.open("a") as out:
-            self.process = subprocess.Popen([sys.executable, "-m", "local"], cwd=ROOT, env=env, stdout=out,
-                                            stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while READY not in self.log.read_text():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"python -m local did not start:\n{self.log.read_text()[-4000:]}")
-            time.sleep(0.05)
-
-    def stop(self, sig: int = signal.SIGINT) -> int:
-        """Stop it the way a developer does (Ctrl-C); its exit code."""
-        if self.process is None:
-            return 0
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        code, self.process = self.process.returncode, None
-        return code
-
-    @property
-    def seed(self) -> dict:
-        return json.loads((self.state_dir / "seed.json").read_text())
 
 
 @pytest.fixture(scope="session")

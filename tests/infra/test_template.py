@@ -480,3 +480,17 @@ def test_cfn_lint_passes():
     result = subprocess.run([str(cfn_lint), "template.yaml"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, f"cfn-lint template.yaml exited {result.returncode}:\n{result.stdout}{result.stderr}"
 
+
+
+def test_layer_builds_for_lambda_arm64(tmp_path):
+    """Run the layer build sam build runs (wheels from PyPI): every pinned package must have
+    an arm64 wheel, and the result must be what Lambda loads."""
+    from bench.layer_size import build
+
+    build(tmp_path)
+    python = tmp_path / "python"
+    config = python / "parley" / "installation_config.yml"
+    assert config.is_file() and not config.is_symlink(), "installation_config.yml must ship as a file"
+    native = list(python.glob("pydantic_core/_pydantic_core*.so"))
+    assert native and "aarch64" in native[0].name, f"pydantic-core is not the arm64 build: {native}"
+    assert list((python / "parley").rglob("*.pyc")), "the layer must ship compiled .pyc"

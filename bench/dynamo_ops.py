@@ -1,0 +1,124 @@
+"""DynamoDB requests and items per user action, counted (not guessed).
+
+The real handlers run in-process over moto (the test harness in tests/conftest.py builds
+every table from template.yaml); every DynamoDB call that botocore makes is counted with
+the number of items it reads or writes. Reads and writes are what on-demand billing and
+latency follow, so each row is a cost per action.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from contextlib import contextmanager
+
+from botocore.client import BaseClient
+
+from bench.report import print_table
+
+READS = {"GetItem", "Query", "BatchGetItem", "Scan"}
+WRITES = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"}
+
+
+class Tally:
+    def __init__(self):
+        self.calls = Counter()
+        self.items = Counter()
+
+    def record(self, operation: str, params: dict, response: dict) -> None:
+        kind = "read" if operation in READS else "write" if operation in WRITES else None
+        if kind is None:
+            return
+        self.calls[kind] += 1
+        if operation == "Query" or operation == "Scan":
+            items = response.get("Count", 0) if params.get("Select") != "COUNT" else response.get("ScannedCount", 0)
+        elif operation == "BatchGetItem":
+            items = sum(len(v["Keys"]) for v in params["RequestItems"].values())
+        elif operation == "BatchWriteItem":
+            items = sum(len(v) for v in params["RequestItems"].values())
+        elif operation == "TransactWriteItems":
+            items = len(params["TransactItems"])
+        else:
+            items = 1
+        self.items[kind] += items
+
+
+@contextmanager
+def counting():
+    tally = Tally()
+    original = BaseClient._make_api_call
+
+    def counted(self, operation, params):
+        response = original(self, operation, params)
+        if self.meta.service_model.service_name == "dynamodb":
+            tally.record(operation, params, response)
+        return response
+
+    BaseClient._make_api_call = counted
+    try:
+        yield tally
+    finally:
+        BaseClient._make_api_call = original
+
+
+def run() -> None:
+    import boto3
+    from moto import mock_aws
+
+    from tests import conftest
+    from tests.integration.test_realtime import connect, deliver
+
+    rows = []
+
+    def row(name: str, tally: Tally, note: str = "") -> None:
+        rows.append([name, str(tally.calls["read"]), str(tally.items["read"]), str(tally.calls["write"]),
+                     str(tally.items["write"]), note])
+
+    with mock_aws():
+        conftest.build_stack(conftest._session, prefix="test", parameters=conftest.PARAMETERS)
+        api = conftest.Api()
+        world = conftest.world.__wrapped__(None)
+        website = conftest.website.__wrapped__(api, world)
+        visitor = website.widget.start()
+        conversation = website.widget.say(visitor, "first").json["conversation_id"]
+        for n in range(30):  # a list with more than one page of conversations
+            website.widget.say(website.widget.start(), f"chat {n}")
+        base = f"/api/v1/accounts/{world.account_id}/conversations"
+        connect("agent-socket", token=world.agent.token)
+        connect("admin-socket", token=world.admin.token)
+        connect("visitor-socket", pubsub_token=visitor.pubsub_token)
+        api.post(f"{base}/{conversation}/messages", world.agent.token, body={"content": "warm up"})
+
+        with counting() as tally:
+            api.post(f"{base}/{conversation}/messages", world.agent.token, body={"content": "Hi, how can I help?"})
+        row("agent sends a reply (POST messages)", tally, "auth, membership, inbox check, write, log event")
+
+        published = []
+        from parley import events
+
+        original = events.publish
+        events.publish = lambda *a, **k: published.append(original(*a, **k)) or published[-1]
+        with counting() as tally:
+            website.widget.say(visitor, "Thanks!")
+        events.publish = original
+        row("visitor sends a message (widget)", tally, "token -> contact inbox -> conversation, write, log")
+
+        with counting() as tally:
+            deliver(published[-1])
+        row("broadcast one message to 3 sockets", tally, "account's sockets, then one push each (no reads)")
+
+        with counting() as tally:
+            reply = api.get(base, world.agent.token, query={"assignee_type": "all", "status": "open"})
+        assert len(reply.json["data"]["payload"]) == 25
+        row("conversation list, first page (25 of 31)", tally, "page query + 3 counts + BatchGets for contacts/inboxes")
+
+        with counting() as tally:
+            api.get(f"{base}/{conversation}/messages", world.agent.token)
+        row("open a conversation's messages (20)", tally, "")
+
+        with counting() as tally:
+            website.widget.start(visitor.token)
+        row("widget opens for a returning visitor", tally, "")
+    print_table("DynamoDB per action (requests / items)",
+                ["action", "read req", "read items", "write req", "write items", "what"], rows,
+                ["items: GetItem/PutItem 1, Query the items returned (COUNT queries: items scanned), batches and "
+                 "transactions their items", "the handlers' first call on a container (cold caches) is excluded"])
