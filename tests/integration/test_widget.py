@@ -161,3 +161,21 @@ def test_custom_attributes_labels_and_typing(api, world, website):
     assert website.widget.call("POST", "conversations/toggle_typing", visitor, body={"typing_status": "on"}).status == 200
     assert website.widget.call("POST", "conversations/toggle_typing", visitor, body={"typing_status": "maybe"}).status == 422
     assert website.widget.call("POST", "conversations/update_last_seen", visitor).status == 200
+
+
+def test_visitor_answers_an_interactive_message(api, world, website):
+    visitor = website.widget.start()
+    conversation = website.widget.say(visitor, "hi").json["conversation_id"]
+    base = f"/api/v1/accounts/{world.account_id}/conversations/{conversation}/messages"
+    ask = api.post(base, world.agent.token, body={"content": "Your email?", "content_type": "input_email"}).json
+    note = api.post(base, world.agent.token, body={"content": "internal", "private": True}).json
+    answered = website.widget.call("PATCH", f"messages/{ask['id']}", visitor, body={
+        "message": {"submitted_email": "v@x.test"}, "contact": {"email": "v@x.test"}})
+    assert answered.status == 200, answered.json
+    assert answered.json["content_attributes"]["submitted_email"] == "v@x.test"
+    assert website.widget.call("PATCH", "contact", visitor, body={}).json["email"] == "v@x.test"
+    assert website.widget.call("PATCH", f"messages/{note['id']}", visitor,
+                               body={"message": {"submitted_email": "x@y.z"}}).status == 404
+    other = website.widget.start()
+    assert website.widget.call("PATCH", f"messages/{ask['id']}", other,
+                               body={"message": {"submitted_email": "x@y.z"}}).status == 404

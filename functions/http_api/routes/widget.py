@@ -7,7 +7,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
-from api import Body, body, query
+from api import Body, body, path_id, query
 from parley import events, global_config
 from parley.errors import NotFound
 from parley.services import contacts, conversations, inboxes, widget
@@ -62,6 +62,16 @@ class ConversationAttributes(Body):
 
 class Label(Body):
     label: str = Field(min_length=1, max_length=255, pattern=r"^[\w\-]+$")
+
+
+class SubmittedValues(Body):
+    submitted_values: list[dict] | None = Field(default=None, max_length=20)
+    submitted_email: str | None = Field(default=None, max_length=254)
+
+
+class MessageUpdate(Body):
+    message: SubmittedValues
+    contact: ContactChanges | None = None
 
 
 class Typing(Body):
@@ -164,6 +174,21 @@ def create_message():
         sender=contact, echo_id=payload.echo_id,
         content_attributes={"in_reply_to": payload.reply_to} if payload.reply_to else None)
     return message_view(message)
+
+
+@router.route("/api/v1/widget/messages/<message_id>", method=["PATCH", "PUT"])
+def update_message(message_id: str):
+    """The visitor answers an interactive message (a form, an email request)."""
+    _, contact_inbox, contact = _visitor()
+    payload = body(router, MessageUpdate)
+    conversation = _require_conversation(contact_inbox)
+    message = conversations.get_message(conversation, path_id(message_id))
+    if message.private:
+        raise NotFound("Message not found")
+    if payload.contact:
+        contacts.update_contact(contact, **_contact_changes(payload.contact, contact))
+    answers = payload.message.model_dump(exclude_none=True)
+    return message_view(conversations.update_message_content_attributes(conversation, message, answers))
 
 
 @router.post("/api/v1/widget/conversations/toggle_typing")
