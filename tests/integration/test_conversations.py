@@ -88,6 +88,7 @@ def test_status_toggle_assign_and_read(api, world, website):
 
     assigned = api.post(f"{base}/assignments", world.admin.token, body={"assignee_id": world.agent.id})
     assert assigned.status == 200 and assigned.json["id"] == world.agent.id
+    assert_matches(assigned.json, "post", "/api/v1/accounts/{account_id}/conversations/{conversation_id}/assignments")
     shown = api.get(base, world.agent.token).json
     assert shown["meta"]["assignee"]["id"] == world.agent.id and shown["unread_count"] == 1
     assert api.post(f"{base}/assignments", world.admin.token, body={"assignee_id": world.other_admin.id}).status == 422

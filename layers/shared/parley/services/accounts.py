@@ -100,10 +100,10 @@ def update_member(member: AccountUser, *, role: str | None = None, availability:
         member.role = role
     _apply_availability(member, availability, auto_offline)
     member.save()
-    if availability is not None:
+    if availability is not None:  # live only, like every presence frame (see connections.announce)
         events.publish("presence.update", member.account_id,
                        {"account_id": member.account_id, "users": {str(member.user_id): member.availability},
-                        "contacts": {}})
+                        "contacts": {}}, ephemeral=True)
     return member
 
 
