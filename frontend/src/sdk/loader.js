@@ -93,7 +93,16 @@ export function install(win) {
     frame.title = 'Chat window'
     frame.setAttribute('data-testid', 'widget-frame')
     frame.setAttribute('allow', 'clipboard-write')
-    frame.src = widgetBase + '?' + query
+    // The visitor's session, kept on this (first-party) page for browsers that deny the
+    // cross-site iframe its own storage; handed over in the fragment, never sent to a server.
+    const authKey = 'parley.widget.' + token + '.auth'
+    let saved = ''
+    try {
+      saved = win.localStorage.getItem(authKey) || ''
+    } catch (e) {
+      /* storage blocked: the iframe's own storage or a per-page session */
+    }
+    frame.src = widgetBase + '?' + query + (saved ? '#auth=' + encodeURIComponent(saved) : '')
     holder.appendChild(frame)
 
     const bubble = doc.createElement('button')
@@ -182,6 +191,16 @@ export function install(win) {
           }
           break
         }
+        case 'auth':
+          if (typeof msg.token === 'string' && msg.token.length <= 4096) {
+            try {
+              if (msg.token) win.localStorage.setItem(authKey, msg.token)
+              else win.localStorage.removeItem(authKey)
+            } catch (e) {
+              /* storage blocked */
+            }
+          }
+          break
         case 'unread':
           setUnread(msg.count)
           break
