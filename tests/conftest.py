@@ -93,6 +93,7 @@ def http_event(method: str, path: str, *, body=None, headers: dict | None = None
                source_ip: str = "203.0.113.10", raw_body: bytes | None = None) -> dict:
     event = copy.deepcopy(json.loads((EVENTS / "http_api_v2.json").read_text()))
     event["rawPath"] = path
+    event["pathParameters"] = {"proxy": path.lstrip("/")}  # the template's ANY /{proxy+} route
     event["requestContext"]["http"].update(method=method, path=path, sourceIp=source_ip)
     event["requestContext"]["requestId"] = uuid.uuid4().hex[:16]
     event["headers"].update({k.lower(): v for k, v in (headers or {}).items()})
