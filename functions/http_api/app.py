@@ -5,7 +5,8 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response, content_types
 
 from parley.errors import ParleyError, TooManyRequests
-from routes import accounts, agents, auth, conversations, inboxes, platform, profile, public, super_admin, widget
+from routes import (accounts, agents, auth, conversations, inboxes, platform, profile, public, super_admin, teams,
+                    widget)
 
 logger = Logger()
 # Auth is by header, never by cookie, so any origin may call the API (the widget's Client
@@ -13,7 +14,7 @@ logger = Logger()
 app = APIGatewayHttpResolver(cors=CORSConfig(allow_origin="*", allow_headers=["api_access_token", "X-Auth-Token", "Content-Type"],
                                              max_age=600))
 for router in (auth.router, profile.router, accounts.router, agents.router, inboxes.router, conversations.router,
-               widget.router, platform.router, super_admin.router, public.router):
+               teams.router, widget.router, platform.router, super_admin.router, public.router):
     app.include_router(router)
 
 

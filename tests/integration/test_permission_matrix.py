@@ -38,6 +38,14 @@ def routes(w):
         ("PATCH", "/super_admin/api/v1/installation_configs/BRAND_NAME", {"value": "Parley"}, SUPER),
         ("POST", "/super_admin/api/v1/platform_apps", {"name": "App"}, SUPER),
         ("GET", "/public/api/v1/global_config", None, PUBLIC),
+        ("GET", f"/api/v1/accounts/{a}/inboxes", None, MEMBER),
+        ("POST", f"/api/v1/accounts/{a}/inboxes", {"name": "I", "channel": {"type": "web_widget"}}, ADMIN),
+        ("GET", f"/api/v1/accounts/{a}/conversations", None, MEMBER),
+        ("GET", f"/api/v1/accounts/{a}/conversations/meta", None, MEMBER),
+        ("GET", f"/api/v1/accounts/{a}/canned_responses", None, MEMBER),
+        ("POST", f"/api/v1/accounts/{a}/canned_responses", {"short_code": "c", "content": "x"}, ADMIN),
+        ("GET", f"/api/v1/accounts/{a}/teams", None, MEMBER),
+        ("POST", f"/api/v1/accounts/{a}/teams", {"name": "T"}, ADMIN),
         # Deletions last: they change what later rows see.
         ("DELETE", f"/api/v1/accounts/{a}/agents/{w.agent.id}", None, ADMIN),
     ]

@@ -2,11 +2,12 @@
 status, assignment, read receipts and typing."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from api import Body, body, path_id, principal, query
 from parley import permissions
@@ -73,6 +74,18 @@ class StatusChange(Body):
 class Assignment(Body):
     assignee_id: int | None = None
     team_id: int | None = None
+
+
+class Labels(Body):
+    labels: list[str] = Field(max_length=100)
+
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not re.fullmatch(r"[\w\-]{1,255}", value):
+                raise ValueError(f"{value[:40]!r} is not a label: letters, digits, _ and - only")
+        return sorted(set(values))
 
 
 class Typing(Body):
@@ -210,3 +223,17 @@ def toggle_typing(account_id: str, conversation_id: str):
     conversations.typing(conversation, on=payload.typing_status == "on",
                          who=conversations.user_sender(caller.user), private=payload.is_private)
     return {}
+
+
+@router.get("/api/v1/accounts/<account_id>/conversations/<conversation_id>/labels")
+def labels(account_id: str, conversation_id: str):
+    conversation, _, _ = _conversation(account_id, conversation_id)
+    return {"payload": list(conversation.labels or [])}
+
+
+@router.post("/api/v1/accounts/<account_id>/conversations/<conversation_id>/labels")
+def set_labels(account_id: str, conversation_id: str):
+    """Replaces the conversation's labels with the given list, as Chatwoot does."""
+    conversation, _, _ = _conversation(account_id, conversation_id)
+    conversations.set_labels(conversation, body(router, Labels).labels)
+    return {"payload": list(conversation.labels)}

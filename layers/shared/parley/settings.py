@@ -31,6 +31,7 @@ class Settings:
     conversations_table: str
     messages_table: str
     events_table: str
+    account_objects_table: str
     event_bus_name: str
     attachments_bucket: str
     websocket_endpoint: str
@@ -71,6 +72,7 @@ def get_settings() -> Settings:
         conversations_table=_env("CONVERSATIONS_TABLE"),
         messages_table=_env("MESSAGES_TABLE"),
         events_table=_env("EVENTS_TABLE"),
+        account_objects_table=_env("ACCOUNT_OBJECTS_TABLE"),
         event_bus_name=_env("EVENT_BUS_NAME"),
         attachments_bucket=_env("ATTACHMENTS_BUCKET"),
         websocket_endpoint=_env("WEBSOCKET_ENDPOINT"),

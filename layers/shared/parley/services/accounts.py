@@ -65,6 +65,14 @@ def members(account_id: int) -> list[tuple[AccountUser, User]]:
     return sorted(pairs, key=lambda pair: pair[1].name.lower())
 
 
+def require_members(account_id: int, user_ids: list[int]) -> None:
+    """422 naming any of `user_ids` who is not a member of the account (one BatchGet)."""
+    found = {m.user_id for m in AccountUser.batch_get([(account_id, u) for u in set(user_ids)])} if user_ids else set()
+    missing = sorted(set(user_ids) - found)
+    if missing:
+        raise Invalid(f"Not agents of this account: {', '.join(map(str, missing))}", field="user_ids")
+
+
 def _check_role(role: str) -> None:
     if role not in ROLES:
         raise Invalid(f"Role must be one of: {', '.join(ROLES)}", field="role")

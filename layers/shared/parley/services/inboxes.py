@@ -9,6 +9,7 @@ from ..models.account import AccountUser
 from ..models.inbox import CHANNEL_TYPES, Inbox, InboxMember
 from ..models.unique import UniqueClaim
 from ..views.inboxes import inbox as inbox_view
+from . import accounts
 
 # What a channel's settings map may hold (validated by the API's request models).
 WIDGET_DEFAULTS = {
@@ -128,15 +129,8 @@ def is_member(inbox_id: int, user_id: int) -> bool:
         return False
 
 
-def _check_agents(account_id: int, user_ids: list[int]) -> None:
-    found = {m.user_id for m in AccountUser.batch_get([(account_id, u) for u in set(user_ids)])}
-    missing = sorted(set(user_ids) - found)
-    if missing:
-        raise Invalid(f"Not agents of this account: {', '.join(map(str, missing))}", field="user_ids")
-
-
 def add_members(inbox: Inbox, user_ids: list[int]) -> list[int]:
-    _check_agents(inbox.account_id, user_ids)
+    accounts.require_members(inbox.account_id, user_ids)
     with InboxMember.batch_write() as batch:
         for user_id in set(user_ids):
             batch.save(InboxMember(inbox.id, user_id, account_id=inbox.account_id))
@@ -145,7 +139,7 @@ def add_members(inbox: Inbox, user_ids: list[int]) -> list[int]:
 
 def set_members(inbox: Inbox, user_ids: list[int]) -> list[int]:
     """Make the members exactly `user_ids` (Chatwoot's PATCH /inbox_members)."""
-    _check_agents(inbox.account_id, user_ids)
+    accounts.require_members(inbox.account_id, user_ids)
     current = set(member_ids(inbox.id))
     wanted = set(user_ids)
     with InboxMember.batch_write() as batch:

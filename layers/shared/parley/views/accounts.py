@@ -45,3 +45,14 @@ def platform_account(item: Account) -> dict:
         "custom_attributes": item.custom_attributes or {},
         "created_at": iso(item.created_at),
     }
+
+
+def canned_response(item) -> dict:
+    return {"id": item.id, "account_id": item.account_id, "short_code": item.data["short_code"],
+            "content": item.data["content"], "created_at": iso(item.created_at), "updated_at": iso(item.updated_at)}
+
+
+def team(item, is_member: bool) -> dict:
+    return {"id": item.id, "account_id": item.account_id, "name": item.data["name"],
+            "description": item.data.get("description", ""), "allow_auto_assign": item.data.get("allow_auto_assign", True),
+            "is_member": is_member}

@@ -1,0 +1,25 @@
+"""An account's small configuration objects, one table for all kinds.
+
+Key: (account_id, "<kind>#<id, zero-padded>"), so listing a kind is one Query on a key
+prefix, in id order, and tenant isolation is in the key. Team members are
+"team_member#<team id>#<user id>": a team's members are one Query too.
+"""
+from __future__ import annotations
+
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
+
+from .base import TimestampedModel, table_meta
+
+
+class AccountObject(TimestampedModel):
+    Meta = table_meta("account_objects_table")
+
+    account_id = NumberAttribute(hash_key=True)
+    key = UnicodeAttribute(range_key=True)
+    id = NumberAttribute()
+    data = JSONAttribute(default=dict)
+    version = VersionAttribute()
+
+    @staticmethod
+    def key_for(kind: str, object_id: int) -> str:
+        return f"{kind}#{object_id:012d}"
