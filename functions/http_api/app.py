@@ -39,6 +39,17 @@ def handle_unexpected(exc: Exception) -> Response:
     return _error(500, {"error": "Something went wrong", "description": "Something went wrong", "errors": []})
 
 
+def _without_trailing_slash(event: dict) -> dict:
+    """Chatwoot's API is called with and without a trailing slash (its own spec lists
+    `/inboxes/`); routes are declared without one."""
+    http = (event.get("requestContext") or {}).get("http") or {}
+    for holder, key in ((event, "rawPath"), (http, "path")):
+        path = holder.get(key)
+        if isinstance(path, str) and len(path) > 1 and path.endswith("/"):
+            holder[key] = path.rstrip("/") or "/"
+    return event
+
+
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
 def lambda_handler(event: dict, context) -> dict:
-    return app.resolve(event, context)
+    return app.resolve(_without_trailing_slash(event), context)

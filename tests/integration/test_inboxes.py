@@ -77,3 +77,11 @@ def test_another_accounts_inbox_is_404(api, world, website):
                      body={"name": "mine now"}).status == 404
     assert api.post(f"/api/v1/accounts/{world.other_account_id}/inbox_members", world.other_admin.token,
                     body={"inbox_id": website.id, "user_ids": [world.other_admin.id]}).status == 404
+
+
+def test_trailing_slash_paths_of_the_spec_work(api, world, website):
+    created = api.post(f"/api/v1/accounts/{world.account_id}/inboxes/", world.admin.token,
+                       body={"name": "Slash", "channel": {"type": "web_widget"}})
+    assert created.status == 200, created.json
+    shown = api.get(f"/api/v1/accounts/{world.account_id}/inboxes/{created.json['id']}/", world.admin.token)
+    assert shown.status == 200 and shown.json["name"] == "Slash"
