@@ -111,3 +111,23 @@ def test_conversation_labels(api, world, website):
                    world.agent.token).json["labels"] == ["vip"]
     assert api.post(f"/api/v1/accounts/{world.other_account_id}/conversations/{conversation_id}/labels",
                     world.other_admin.token, body={"labels": ["x"]}).status == 404
+
+
+def test_priority_and_custom_attributes(api, world, website):
+    _, conversation_id = start_chat(website)
+    base = f"/api/v1/accounts/{world.account_id}/conversations/{conversation_id}"
+    assert api.post(f"{base}/toggle_priority", world.agent.token, body={"priority": "urgent"}).status == 200
+    assert api.get(base, world.agent.token).json["priority"] == "urgent"
+    patched = api.patch(base, world.agent.token, body={"priority": "low"})
+    assert patched.status == 200 and patched.json["priority"] == "low"
+    api.post(f"{base}/toggle_priority", world.agent.token, body={"priority": "none"})
+    assert "priority" not in api.get(base, world.agent.token).json
+    assert api.post(f"{base}/toggle_priority", world.agent.token, body={"priority": "critical"}).status == 422
+    attrs = api.post(f"{base}/custom_attributes", world.agent.token, body={"custom_attributes": {"order_id": "12345"}})
+    assert_matches(attrs.json, "post",
+                   "/api/v1/accounts/{account_id}/conversations/{conversation_id}/custom_attributes")
+    assert api.get(base, world.agent.token).json["custom_attributes"] == {"order_id": "12345"}
+    assert api.post(f"{base}/custom_attributes", world.agent.token,
+                    body={"custom_attributes": {"nested": {"no": 1}}}).status == 422
+    assert api.post(f"/api/v1/accounts/{world.other_account_id}/conversations/{conversation_id}/toggle_priority",
+                    world.other_admin.token, body={"priority": "high"}).status == 404

@@ -88,6 +88,19 @@ class Labels(Body):
         return sorted(set(values))
 
 
+class Priority(Body):
+    priority: Literal["urgent", "high", "medium", "low", "none"]
+
+
+class ConversationUpdate(Body):
+    priority: Literal["urgent", "high", "medium", "low", "none"] | None = None
+    sla_policy_id: int | None = None  # accepted for compatibility; SLA policies come later
+
+
+class CustomAttributes(Body):
+    custom_attributes: dict[str, str | int | float | bool | None] = Field(max_length=100)
+
+
 class Typing(Body):
     typing_status: Literal["on", "off"]
     is_private: bool = False
@@ -237,3 +250,31 @@ def set_labels(account_id: str, conversation_id: str):
     conversation, _, _ = _conversation(account_id, conversation_id)
     conversations.set_labels(conversation, body(router, Labels).labels)
     return {"payload": list(conversation.labels)}
+
+
+def _priority(value: str | None) -> str | None:
+    return None if value in (None, "none") else value
+
+
+@router.patch("/api/v1/accounts/<account_id>/conversations/<conversation_id>")
+def update(account_id: str, conversation_id: str):
+    conversation, _, _ = _conversation(account_id, conversation_id)
+    payload = body(router, ConversationUpdate)
+    if "priority" in payload.model_fields_set:
+        conversations.set_priority(conversation, _priority(payload.priority))
+    return conversations.present([conversation])[0]
+
+
+@router.post("/api/v1/accounts/<account_id>/conversations/<conversation_id>/toggle_priority")
+def toggle_priority(account_id: str, conversation_id: str):
+    conversation, _, _ = _conversation(account_id, conversation_id)
+    conversations.set_priority(conversation, _priority(body(router, Priority).priority))
+    return {"id": conversation.display_id, "priority": conversation.priority}
+
+
+@router.post("/api/v1/accounts/<account_id>/conversations/<conversation_id>/custom_attributes")
+def custom_attributes(account_id: str, conversation_id: str):
+    """Replaces the conversation's custom attributes, as Chatwoot does."""
+    conversation, _, _ = _conversation(account_id, conversation_id)
+    conversations.set_custom_attributes(conversation, body(router, CustomAttributes).custom_attributes)
+    return {"custom_attributes": conversation.custom_attributes}

@@ -366,3 +366,17 @@ def set_labels(conversation: Conversation, labels: list[str]) -> Conversation:
     if previous != labels:
         _publish("conversation.updated", conversation, {"label_list": [previous, labels]})
     return conversation
+
+
+PRIORITIES = ("urgent", "high", "medium", "low")
+
+
+def set_priority(conversation: Conversation, priority: str | None) -> Conversation:
+    """`None` (Chatwoot's "none") clears it."""
+    if priority is not None and priority not in PRIORITIES:
+        raise Invalid(f"Priority must be one of: {', '.join(PRIORITIES)}, none", field="priority")
+    previous = conversation.priority
+    _save(conversation, lambda c: setattr(c, "priority", priority))
+    if previous != priority:
+        _publish("conversation.updated", conversation, {"priority": [previous, priority]})
+    return conversation
