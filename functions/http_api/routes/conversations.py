@@ -101,6 +101,29 @@ class CustomAttributes(Body):
     custom_attributes: dict[str, str | int | float | bool | None] = Field(max_length=100)
 
 
+class BulkFields(Body):
+    status: Status | None = None
+    assignee_id: int | None = None
+    team_id: int | None = None
+
+
+class BulkLabels(Body):
+    add: list[str] = Field(default_factory=list, max_length=50)
+    remove: list[str] = Field(default_factory=list, max_length=50)
+
+    @field_validator("add", "remove")
+    @classmethod
+    def _labels(cls, values: list[str]) -> list[str]:
+        return Labels._labels(values)
+
+
+class BulkAction(Body):
+    type: Literal["Conversation"]
+    ids: list[int] = Field(min_length=1, max_length=conversations.BULK_LIMIT)
+    fields: BulkFields | None = None
+    labels: BulkLabels | None = None
+
+
 class Typing(Body):
     typing_status: Literal["on", "off"]
     is_private: bool = False
@@ -217,8 +240,12 @@ def toggle_status(account_id: str, conversation_id: str):
 def assignments(account_id: str, conversation_id: str):
     conversation, _, _ = _conversation(account_id, conversation_id)
     payload = body(router, Assignment)
-    assignee = conversations.assign(conversation, payload.assignee_id)
-    return conversations.user_sender(assignee) if assignee else {}
+    # As in Chatwoot: an assignee_id wins; otherwise a team_id hands it to that team.
+    if "assignee_id" in payload.model_fields_set or "team_id" not in payload.model_fields_set:
+        assignee = conversations.assign(conversation, payload.assignee_id)
+        return conversations.user_sender(assignee) if assignee else {}
+    conversations.assign_team(conversation, payload.team_id)
+    return {"team_id": conversation.team_id}
 
 
 @router.post("/api/v1/accounts/<account_id>/conversations/<conversation_id>/update_last_seen")
@@ -278,3 +305,39 @@ def custom_attributes(account_id: str, conversation_id: str):
     conversation, _, _ = _conversation(account_id, conversation_id)
     conversations.set_custom_attributes(conversation, body(router, CustomAttributes).custom_attributes)
     return {"custom_attributes": conversation.custom_attributes}
+
+
+@router.post("/api/v1/accounts/<account_id>/conversations/<conversation_id>/mute")
+def mute(account_id: str, conversation_id: str):
+    conversation, _, _ = _conversation(account_id, conversation_id)
+    conversations.set_muted(conversation, True)
+    return {}
+
+
+@router.post("/api/v1/accounts/<account_id>/conversations/<conversation_id>/unmute")
+def unmute(account_id: str, conversation_id: str):
+    conversation, _, _ = _conversation(account_id, conversation_id)
+    conversations.set_muted(conversation, False)
+    return {}
+
+
+@router.post("/api/v1/accounts/<account_id>/conversations/<conversation_id>/unread")
+def unread(account_id: str, conversation_id: str):
+    conversation, _, _ = _conversation(account_id, conversation_id)
+    conversations.mark_unread(conversation)
+    return {"id": conversation.display_id, "unread_count": conversation.unread_count}
+
+
+@router.post("/api/v1/accounts/<account_id>/bulk_actions")
+def bulk_actions(account_id: str):
+    account_id, member, _ = _member(account_id)
+    payload = body(router, BulkAction)
+    fields = payload.fields or BulkFields()
+    given = fields.model_fields_set
+    changed = conversations.bulk_update(
+        account_id, member, payload.ids, status=fields.status,
+        assignee_id=fields.assignee_id if "assignee_id" in given else conversations.UNCHANGED,
+        team_id=fields.team_id if "team_id" in given else conversations.UNCHANGED,
+        add_labels=tuple(payload.labels.add) if payload.labels else (),
+        remove_labels=tuple(payload.labels.remove) if payload.labels else ())
+    return {"ids": [c.display_id for c in changed]}

@@ -18,7 +18,7 @@ from ..models.inbox import Inbox
 from ..models.user import User
 from ..views import conversations as views
 from ..views.contacts import sender as contact_sender
-from . import accounts, inboxes, users
+from . import accounts, inboxes, teams, users
 
 PAGE_SIZE = 25
 MESSAGES_PAGE_SIZE = 20
@@ -195,6 +195,32 @@ def assign(conversation: Conversation, assignee_id: int | None) -> User | None:
     return assignee
 
 
+def assign_team(conversation: Conversation, team_id: int | None) -> Conversation:
+    """Hand the conversation to a team of the account (None removes it)."""
+    if team_id is not None:
+        teams.get(conversation.account_id, team_id)  # 404 for another account's team
+    previous = conversation.team_id
+    _save(conversation, lambda c: setattr(c, "team_id", team_id))
+    if previous != team_id:
+        _publish("team.changed", conversation, {"team_id": [previous, team_id]})
+    return conversation
+
+
+def set_muted(conversation: Conversation, muted: bool) -> Conversation:
+    """A muted conversation stays resolved when the contact writes again (spam, loops)."""
+    previous = conversation.muted
+    _save(conversation, lambda c: setattr(c, "muted", muted))
+    if previous != muted:
+        _publish("conversation.updated", conversation, {"muted": [previous, muted]})
+    return conversation
+
+
+def mark_unread(conversation: Conversation) -> Conversation:
+    """The agent wants it back in their unread list: at least one unread message."""
+    _save(conversation, lambda c: setattr(c, "unread_count", max(1, c.unread_count or 0)))
+    return conversation
+
+
 def mark_read_by_agent(conversation: Conversation, user_id: int) -> Conversation:
     now = int(time.time())
 
@@ -272,7 +298,7 @@ def _record_activity(conversation: Conversation, message: Message) -> str | None
         if message.message_type == INCOMING:
             c.unread_count = (c.unread_count or 0) + 1
             c.waiting_since = c.waiting_since or now
-            if c.status in ("resolved", "snoozed"):
+            if c.status == "snoozed" or (c.status == "resolved" and not c.muted):
                 reopened, c.status, c.snoozed_until = c.status, "open", None
         elif message.message_type == OUTGOING and not message.private and message.sender_type == "User":
             c.first_reply_created_at = c.first_reply_created_at or now
@@ -380,3 +406,39 @@ def set_priority(conversation: Conversation, priority: str | None) -> Conversati
     if previous != priority:
         _publish("conversation.updated", conversation, {"priority": [previous, priority]})
     return conversation
+
+
+BULK_LIMIT = 100
+UNCHANGED = object()
+
+
+def bulk_update(account_id: int, member: AccountUser, display_ids: list[int], *, status: str | None = None,
+                assignee_id=UNCHANGED, team_id=UNCHANGED, add_labels: tuple[str, ...] = (),
+                remove_labels: tuple[str, ...] = ()) -> list[Conversation]:
+    """Apply the same changes to many conversations. Everything is checked first (each id
+    exists and is visible to the caller, the status, assignee and team are valid), so a bad
+    request changes nothing; then each conversation is updated and publishes its events."""
+    if not display_ids or len(display_ids) > BULK_LIMIT:
+        raise Invalid(f"ids must name 1 to {BULK_LIMIT} conversations", field="ids")
+    if status is not None and status not in STATUSES:
+        raise Invalid(f"Status must be one of: {', '.join(STATUSES)}", field="status")
+    if assignee_id not in (UNCHANGED, None) and accounts.membership(account_id, assignee_id) is None:
+        raise Invalid("Assignee is not an agent of this account", field="assignee_id")
+    if team_id not in (UNCHANGED, None):
+        teams.get(account_id, team_id)
+    found = {c.display_id: c for c in Conversation.batch_get([(account_id, i) for i in set(display_ids)])}
+    missing = sorted(set(display_ids) - set(found))
+    if missing:
+        raise NotFound(f"Conversations not found: {', '.join(map(str, missing))}")
+    targets = [ensure_visible(member, found[i]) for i in dict.fromkeys(display_ids)]
+    for conversation in targets:
+        if status is not None:
+            toggle_status(conversation, status)
+        if assignee_id is not UNCHANGED:
+            assign(conversation, assignee_id)
+        if team_id is not UNCHANGED:
+            assign_team(conversation, team_id)
+        if add_labels or remove_labels:
+            labels = (set(conversation.labels or []) | set(add_labels)) - set(remove_labels)
+            set_labels(conversation, sorted(labels))
+    return targets
