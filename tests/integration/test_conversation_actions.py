@@ -73,3 +73,19 @@ def test_bulk_actions_apply_everything_or_nothing(api, world, website):
     # Another account's conversations are not found.
     assert api.post(f"/api/v1/accounts/{world.other_account_id}/bulk_actions", world.other_admin.token,
                     body={"type": "Conversation", "ids": ids[:1], "fields": {"status": "open"}}).status == 404
+
+
+def test_delete_message_keeps_its_place(api, world, website):
+    visitor, conversation_id = start_chat(website)
+    base = f"/api/v1/accounts/{world.account_id}/conversations/{conversation_id}/messages"
+    mine = api.post(base, world.agent.token, body={"content": "wrong customer, sorry"}).json
+    theirs = api.get(base, world.agent.token).json["payload"][0]
+    assert api.delete(f"{base}/{theirs['id']}", world.agent.token).status == 403  # the visitor's message
+    deleted = api.delete(f"{base}/{mine['id']}", world.agent.token)
+    assert deleted.status == 200 and deleted.json["content_attributes"]["deleted"] is True
+    widget = website.widget.call("GET", "messages", visitor).json["payload"]
+    assert [m["content"] for m in widget] == ["Hello, I need help", "This message was deleted"]
+    assert api.delete(f"{base}/{theirs['id']}", world.admin.token).status == 200
+    assert api.delete(f"{base}/999999", world.admin.token).status == 404
+    assert api.delete(f"/api/v1/accounts/{world.other_account_id}/conversations/{conversation_id}/messages/{mine['id']}",
+                      world.other_admin.token).status == 404

@@ -11,7 +11,7 @@ from pydantic import Field, field_validator
 
 from api import Body, body, path_id, principal, query
 from parley import permissions
-from parley.errors import Invalid
+from parley.errors import Forbidden, Invalid
 from parley.services import contacts, conversations, inboxes
 from parley.views.common import iso
 from parley.views.conversations import message as message_view
@@ -341,3 +341,13 @@ def bulk_actions(account_id: str):
         add_labels=tuple(payload.labels.add) if payload.labels else (),
         remove_labels=tuple(payload.labels.remove) if payload.labels else ())
     return {"ids": [c.display_id for c in changed]}
+
+
+@router.delete("/api/v1/accounts/<account_id>/conversations/<conversation_id>/messages/<message_id>")
+def delete_message(account_id: str, conversation_id: str, message_id: str):
+    conversation, member, caller = _conversation(account_id, conversation_id)
+    message = conversations.get_message(conversation, path_id(message_id))
+    # Agents delete their own messages; administrators any.
+    if member.role != "administrator" and not (message.sender_type == "User" and message.sender_id == caller.user.id):
+        raise Forbidden("You can only delete your own messages")
+    return message_view(conversations.delete_message(conversation, message))

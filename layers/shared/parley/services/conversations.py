@@ -442,3 +442,19 @@ def bulk_update(account_id: int, member: AccountUser, display_ids: list[int], *,
             labels = (set(conversation.labels or []) | set(add_labels)) - set(remove_labels)
             set_labels(conversation, sorted(labels))
     return targets
+
+
+DELETED_TEXT = "This message was deleted"
+
+
+def delete_message(conversation: Conversation, message: Message) -> Message:
+    """Chatwoot keeps a deleted message's place in the history: its text and attachments
+    go, a marker stays, and clients get message.updated to redraw it."""
+    message.content = DELETED_TEXT
+    message.attachments = []
+    message.content_attributes = {**(message.content_attributes or {}), "deleted": True}
+    message.save()
+    if conversation.last_message and conversation.last_message.get("id") == message.id:
+        _save(conversation, lambda c: setattr(c, "last_message", views.message(message)))
+    _publish_message("message.updated", conversation, message)
+    return message
