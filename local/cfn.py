@@ -138,6 +138,12 @@ class Stack:
     sqs_sources: list[SqsSource] = field(default_factory=list)
     http_routes: list[HttpRoute] = field(default_factory=list)
     websocket: WebSocketApi | None = None
+    schedule_groups: list[str] = field(default_factory=list)  # EventBridge Scheduler groups
+
+    def function_for_arn(self, arn: str) -> str | None:
+        """The logical id of the function an ARN (a schedule's target) names."""
+        name = arn.rsplit(":", 1)[-1]
+        return next((fid for fid in self.functions if self.names.get(fid) == name), None)
 
     def env_for(self, function_id: str) -> dict[str, str]:
         return dict(self.functions[function_id].environment)
@@ -180,7 +186,10 @@ class Resolver:
             service = {"AWS::DynamoDB::Table": f"dynamodb:{REGION}:{ACCOUNT}:table/",
                        "AWS::SQS::Queue": f"sqs:{REGION}:{ACCOUNT}:",
                        "AWS::Events::EventBus": f"events:{REGION}:{ACCOUNT}:event-bus/",
-                       "AWS::S3::Bucket": "s3:::"}.get(kind, f"lambda:{REGION}:{ACCOUNT}:function:")
+                       "AWS::S3::Bucket": "s3:::",
+                       "AWS::IAM::Role": f"iam::{ACCOUNT}:role/",
+                       "AWS::Scheduler::ScheduleGroup": f"scheduler:{REGION}:{ACCOUNT}:schedule-group/",
+                       }.get(kind, f"lambda:{REGION}:{ACCOUNT}:function:")
             return f"arn:aws:{service}{name}"
         if attribute == "QueueName":
             return name
@@ -293,6 +302,14 @@ def build_stack(
         stack.names[logical_id] = name
         if not any(b["Name"] == name for b in events.list_event_buses()["EventBuses"]):
             events.create_event_bus(Name=name)
+
+    scheduler = session.client("scheduler", region_name=REGION)
+    for logical_id in _of_type(template, "AWS::Scheduler::ScheduleGroup"):
+        name = r.physical_name(logical_id)
+        stack.names[logical_id] = name
+        if not any(g["Name"] == name for g in scheduler.list_schedule_groups()["ScheduleGroups"]):
+            scheduler.create_schedule_group(Name=name)
+        stack.schedule_groups.append(name)
 
     functions = _of_type(template, "AWS::Serverless::Function")
     for logical_id, res in _of_type(template, "AWS::Events::Rule").items():

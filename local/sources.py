@@ -1,4 +1,5 @@
-"""Event sources: EventBridge rule targets and SQS event-source mappings.
+"""Event sources: EventBridge rule targets, SQS event-source mappings and EventBridge
+Scheduler one-time schedules.
 
 moto delivers each rule's matching events to a local delivery queue (see cfn.build_stack);
 one thread polls those queues and the template's SQS event sources, and invokes the
@@ -12,6 +13,7 @@ import base64
 import json
 import sys
 import threading
+from datetime import datetime, timezone
 from typing import Any
 
 from .cfn import ACCOUNT, REGION, SqsSource, Stack, TargetPolicy
@@ -62,6 +64,7 @@ class EventSources:
         self.stack = stack
         self.runtime = runtime
         self.sqs = session.client("sqs", region_name=REGION)
+        self.scheduler = session.client("scheduler", region_name=REGION)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="event-sources", daemon=True)
 
@@ -90,7 +93,39 @@ class EventSources:
             busy |= self._deliver_events(rule_id, function_id, url)
         for source in self.stack.sqs_sources:
             busy |= self._deliver_batch(source)
+        busy |= self._fire_due_schedules()
         return busy
+
+    # ------------------------------------------------------------ EventBridge Scheduler
+
+    def _fire_due_schedules(self) -> bool:
+        """moto keeps schedules but never runs them: run each one-time `at(...)` schedule
+        whose time has come, once, with its Input as the event, then delete it (the
+        template's schedules are created with ActionAfterCompletion DELETE)."""
+        fired = False
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        for group in self.stack.schedule_groups:
+            with self.runtime.lock:
+                names = [s["Name"] for s in self.scheduler.list_schedules(GroupName=group)["Schedules"]]
+            for name in names:
+                with self.runtime.lock:
+                    schedule = self.scheduler.get_schedule(Name=name, GroupName=group)
+                expression = schedule["ScheduleExpression"]
+                if not (expression.startswith("at(") and datetime.fromisoformat(expression[3:-1]) <= now):
+                    continue
+                function_id = self.stack.function_for_arn(schedule["Target"]["Arn"])
+                with self.runtime.lock:
+                    self.scheduler.delete_schedule(Name=name, GroupName=group)
+                if function_id is None:
+                    print(f"schedule {name}: target {schedule['Target']['Arn']} is not a function of this stack",
+                          file=sys.stderr, flush=True)
+                    continue
+                try:
+                    self.runtime.invoke(function_id, json.loads(schedule["Target"].get("Input") or "{}"))
+                except Exception:  # printed by the runtime; AWS would retry, then its DLQ
+                    pass
+                fired = True
+        return fired
 
     def _receive(self, url: str, count: int) -> list[dict]:
         with self.runtime.lock:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import time
 
 import boto3
 import httpx
@@ -135,3 +136,21 @@ def test_sigterm_stops_cleanly_too(local_stack):
     assert local_stack.stop(signal.SIGTERM) == 0
     local_stack.start()
     assert httpx.get(local_stack.base_url + "/api/v1/profile").status_code == 401
+
+
+def test_a_snoozed_conversation_reopens_on_time(local_stack):
+    seed, base = local_stack.seed, local_stack.base_url
+    website = {"website_token": seed["website_inbox"]["website_token"]}
+    config = httpx.post(f"{base}/api/v1/widget/config", params=website).json()
+    sent = httpx.post(f"{base}/api/v1/widget/messages", params=website, headers={"X-Auth-Token": config["auth_token"]},
+                      json={"message": {"content": "ping me later"}}).json()
+    url = f"{base}/api/v1/accounts/{seed['account']['id']}/conversations/{sent['conversation_id']}"
+    agent = {"api_access_token": seed["agent"]["access_token"]}
+    until = int(time.time()) + 2
+    snoozed = httpx.post(f"{url}/toggle_status", headers=agent, json={"status": "snoozed", "snoozed_until": until})
+    assert snoozed.json()["payload"]["current_status"] == "snoozed"
+    deadline = time.monotonic() + 10
+    while httpx.get(url, headers=agent).json()["status"] != "open":
+        assert time.monotonic() < deadline, "the snooze schedule did not reopen the conversation"
+        time.sleep(0.2)
+    assert time.time() >= until

@@ -136,7 +136,8 @@ def api_invocations() -> list[tuple[str, str]]:
 
 
 def dead_letter_queues() -> set[str]:
-    """Queues that a RedrivePolicy, a rule target's DeadLetterConfig or a function's OnFailure names."""
+    """Queues that a RedrivePolicy, a rule target's DeadLetterConfig, a function's OnFailure or a
+    function's *_DLQ_ARN variable names."""
     named = set()
     for queue in QUEUES:
         named |= references((props(queue).get("RedrivePolicy") or {}).get("deadLetterTargetArn"))
@@ -146,6 +147,11 @@ def dead_letter_queues() -> set[str]:
     for function in FUNCTIONS:
         config = (RESOURCES[function].get("Properties") or {}).get("EventInvokeConfig") or {}
         named |= references(((config.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination"))
+        # A DLQ that code attaches at run time (a scheduler target's) is passed as *_DLQ_ARN.
+        variables = ((function_props(function).get("Environment") or {}).get("Variables") or {})
+        for name, value in variables.items():
+            if name.endswith("_DLQ_ARN"):
+                named |= references(value)
     return named
 
 

@@ -9,7 +9,7 @@ from typing import Callable
 
 from pynamodb.exceptions import PutError
 
-from .. import events, ids
+from .. import events, ids, schedules
 from ..errors import Conflict, Invalid, NotFound
 from ..models.account import AccountUser
 from ..models.contact import Contact, ContactInbox
@@ -164,10 +164,20 @@ def _save(conversation: Conversation, change: Callable[[Conversation], None]) ->
     raise Conflict("The conversation is being changed by someone else; try again")
 
 
+SNOOZE_TASK = "reopen_snoozed"
+MAX_SNOOZE_SECONDS = 366 * 24 * 60 * 60
+
+
 def toggle_status(conversation: Conversation, status: str, snoozed_until: int | None = None) -> Conversation:
+    """Change the status. Snoozing until a time schedules the reopening for that time;
+    any other change cancels it."""
     if status not in STATUSES:
         raise Invalid(f"Status must be one of: {', '.join(STATUSES)}", field="status")
-    previous = conversation.status
+    if status == "snoozed" and snoozed_until is not None:
+        now = int(time.time())
+        if not now < snoozed_until <= now + MAX_SNOOZE_SECONDS:
+            raise Invalid("snoozed_until must be a time in the next year (epoch seconds)", field="snoozed_until")
+    previous, previous_until = conversation.status, conversation.snoozed_until
 
     def change(c: Conversation) -> None:
         c.status = status
@@ -176,9 +186,28 @@ def toggle_status(conversation: Conversation, status: str, snoozed_until: int | 
             c.waiting_since = None
 
     _save(conversation, change)
+    if conversation.snoozed_until:
+        schedules.at(SNOOZE_TASK, conversation.account_id, conversation.display_id, conversation.snoozed_until,
+                     {"account_id": conversation.account_id, "conversation_id": conversation.display_id,
+                      "snoozed_until": conversation.snoozed_until})
+    elif previous_until:
+        schedules.cancel(SNOOZE_TASK, conversation.account_id, conversation.display_id)
     if previous != status:
         _publish("conversation.status_changed", conversation, {"status": [previous, status]})
     return conversation
+
+
+def reopen_snoozed(account_id: int, display_id: int, snoozed_until: int) -> bool:
+    """The schedule's work: reopen the conversation if it is still snoozed until that same
+    time (a schedule that fires after a change of plan does nothing)."""
+    try:
+        conversation = get_conversation(account_id, display_id)
+    except NotFound:
+        return False
+    if conversation.status != "snoozed" or conversation.snoozed_until != snoozed_until:
+        return False
+    toggle_status(conversation, "open")
+    return True
 
 
 def assign(conversation: Conversation, assignee_id: int | None) -> User | None:
@@ -279,6 +308,8 @@ def create_message(conversation: Conversation, *, content: str | None, message_t
     message.save()
     reopened = _record_activity(conversation, message)
     _publish_message("message.created", conversation, message)
+    if reopened == "snoozed":
+        schedules.cancel(SNOOZE_TASK, conversation.account_id, conversation.display_id)
     if reopened:
         _publish("conversation.status_changed", conversation, {"status": [reopened, "open"]})
     return message
