@@ -5,7 +5,8 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response, content_types
 
 from parley.errors import ParleyError, TooManyRequests
-from routes import (accounts, agents, auth, conversations, inboxes, platform, profile, public, super_admin, teams,
+from routes import (accounts, agents, auth, contacts, conversations, inboxes, platform, profile, public, settings, super_admin,
+                    teams,
                     widget)
 
 logger = Logger()
@@ -14,7 +15,7 @@ logger = Logger()
 app = APIGatewayHttpResolver(cors=CORSConfig(allow_origin="*", allow_headers=["api_access_token", "X-Auth-Token", "Content-Type"],
                                              max_age=600))
 for router in (auth.router, profile.router, accounts.router, agents.router, inboxes.router, conversations.router,
-               teams.router, widget.router, platform.router, super_admin.router, public.router):
+               teams.router, settings.router, contacts.router, widget.router, platform.router, super_admin.router, public.router):
     app.include_router(router)
 
 

@@ -1,8 +1,10 @@
-"""Contacts (the people who write in) and their identity in each inbox."""
+"""Contacts (the people who write in), their index entries and their identity in each inbox."""
 from __future__ import annotations
 
-from pynamodb.attributes import BooleanAttribute, JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.attributes import (BooleanAttribute, JSONAttribute, ListAttribute, NumberAttribute,
+                                 NumberSetAttribute, UnicodeAttribute, VersionAttribute)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
 
 from .base import TimestampedModel, table_meta
 
@@ -32,9 +34,46 @@ class Contact(TimestampedModel):
     additional_attributes = JSONAttribute(default=dict)
     labels = ListAttribute(of=UnicodeAttribute, default=list)
     last_activity_at = NumberAttribute(null=True)
+    # Ids of the ContactIndexEntry items written for this contact (services/contacts.py
+    # keeps them in step with the contact, in the same transaction).
+    index_ids = NumberSetAttribute(null=True)
     version = VersionAttribute()
 
     account_index = AccountContactsIndex()
+
+
+class EntryIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "entry-index"
+        projection = KeysOnlyProjection()
+
+    entry_pk = UnicodeAttribute(hash_key=True)
+    entry_sk = UnicodeAttribute(range_key=True)
+
+
+class ContactIndexEntry(Model):
+    """One row of an account's contact lists or search terms, stored in the contacts table
+    beside the contacts (DynamoDB has one key per item and a GSI one key per item, so a
+    contact that must be found by several sort orders and several words owns several
+    small items). Only contacts with an email, phone number or identifier have entries
+    (Chatwoot's "resolved" contacts).
+
+    `entry_pk` = "<account id>#<kind>": kind is name | email | phone | activity | created
+    (one entry each, sorted by that value) or term (one per search term). `entry_sk` =
+    "<value>\x1f<contact id, zero-padded>", so equal values keep a stable order and the
+    contact id is read back from the key (the index is keys-only). `id` is negative, a
+    hash of (entry_pk, entry_sk): it never meets a contact's id and the same entry always
+    has the same id. These items have no `account_id`, so the account-index never sees them.
+    """
+
+    Meta = table_meta("contacts_table")
+
+    id = NumberAttribute(hash_key=True)
+    entry_pk = UnicodeAttribute()
+    entry_sk = UnicodeAttribute()
+    contact_id = NumberAttribute(null=True)
+
+    entry_index = EntryIndex()
 
 
 class ContactByContactIndex(GlobalSecondaryIndex):

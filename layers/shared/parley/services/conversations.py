@@ -18,7 +18,7 @@ from ..models.inbox import Inbox
 from ..models.user import User
 from ..views import conversations as views
 from ..views.contacts import sender as contact_sender
-from . import accounts, inboxes, teams, users
+from . import accounts, custom_attributes as attribute_definitions, inboxes, teams, users
 
 PAGE_SIZE = 25
 MESSAGES_PAGE_SIZE = 20
@@ -43,6 +43,8 @@ def create_conversation(inbox: Inbox, contact: Contact, contact_inbox: ContactIn
                         custom_attributes: dict | None = None) -> Conversation:
     if status not in STATUSES:
         raise Invalid(f"Status must be one of: {', '.join(STATUSES)}", field="status")
+    if custom_attributes:
+        attribute_definitions.validate(inbox.account_id, "conversation_attribute", custom_attributes)
     conversation = Conversation(
         inbox.account_id, ids.next_id(ids.account_counter(inbox.account_id, "Conversation")),
         uuid=str(uuid.uuid4()), inbox_id=inbox.id, contact_id=contact.id, source_id=contact_inbox.source_id,
@@ -410,6 +412,7 @@ def present(conversations: list[Conversation]) -> list[dict]:
 
 
 def set_custom_attributes(conversation: Conversation, values: dict) -> Conversation:
+    attribute_definitions.validate(conversation.account_id, "conversation_attribute", values)
     previous = dict(conversation.custom_attributes or {})
     _save(conversation, lambda c: setattr(c, "custom_attributes", values))
     if previous != values:

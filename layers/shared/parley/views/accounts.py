@@ -56,3 +56,30 @@ def team(item, is_member: bool) -> dict:
     return {"id": item.id, "account_id": item.account_id, "name": item.data["name"],
             "description": item.data.get("description", ""), "allow_auto_assign": item.data.get("allow_auto_assign", True),
             "is_member": is_member}
+
+
+def label(item) -> dict:
+    return {"id": item.id, "title": item.data["title"], "description": item.data.get("description", ""),
+            "color": item.data["color"], "show_on_sidebar": item.data.get("show_on_sidebar", False)}
+
+
+def custom_attribute(item) -> dict:
+    data = item.data
+    return {
+        "id": item.id,
+        "attribute_display_name": data["attribute_display_name"],
+        "attribute_display_type": data["attribute_display_type"],
+        "attribute_description": data.get("attribute_description") or "",
+        "attribute_key": data["attribute_key"],
+        **_set(regex_pattern=data.get("regex_pattern"), regex_cue=data.get("regex_cue"),
+               default_value=data.get("default_value")),
+        "attribute_values": data.get("attribute_values") or [],
+        "attribute_model": data["attribute_model"],
+        "created_at": iso(item.created_at),
+        "updated_at": iso(item.updated_at),
+    }
+
+
+def custom_filter(item) -> dict:
+    return {"id": item.id, "name": item.data["name"], "type": item.data["type"], "query": item.data["query"],
+            "created_at": iso(item.created_at), "updated_at": iso(item.updated_at)}

@@ -10,8 +10,9 @@ def _present(**fields) -> dict:
     return {k: v for k, v in fields.items() if v is not None}
 
 
-def contact(item: Contact) -> dict:
-    return {
+def contact(item: Contact, *, contact_inboxes: list[dict] | None = None) -> dict:
+    """`contact_inboxes` ([{source_id, inbox}]) is shown by the /contacts endpoints only."""
+    body = {
         "id": item.id,
         "name": item.name,
         **_present(email=item.email, phone_number=item.phone_number, identifier=item.identifier),
@@ -25,6 +26,9 @@ def contact(item: Contact) -> dict:
         "last_activity_at": item.last_activity_at,
         "created_at": epoch(item.created_at),
     }
+    if contact_inboxes is not None:
+        body["contact_inboxes"] = contact_inboxes
+    return body
 
 
 def sender(item: Contact) -> dict:

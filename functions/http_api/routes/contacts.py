@@ -1,0 +1,280 @@
+"""/api/v1/accounts/{account_id}/contacts: the contact list, search and filters, one
+contact, its labels, conversations and contact inboxes; /actions/contact_merge.
+
+Any member of the account may read, create and update contacts (Chatwoot's agents can);
+deleting and merging are for administrators."""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Literal
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from pydantic import Field, field_validator
+
+from api import Body, body, path_id, principal, query
+from parley import permissions
+from parley.errors import Invalid
+from parley.services import contacts, conversations, inboxes
+from parley.views.inboxes import inbox as inbox_view
+
+router = Router()
+
+Sort = Literal["name", "-name", "email", "-email", "phone_number", "-phone_number", "last_activity_at",
+               "-last_activity_at", "created_at", "-created_at"]
+Scalar = str | int | float | bool | None
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")  # Devise's, which Chatwoot uses
+E164 = re.compile(r"^\+[1-9]\d{1,14}$")
+LABEL = re.compile(r"^[\w\-]{1,255}$")
+MAX_ATTRIBUTES_BYTES = 16_384
+
+
+class ListQuery(Body):
+    sort: Sort = contacts.DEFAULT_SORT
+    page: int = Field(default=1, ge=1, le=contacts.MAX_PAGE)
+    include_contact_inboxes: bool = True
+
+
+class SearchQuery(ListQuery):
+    q: str = Field(default="", max_length=200)
+
+
+class ContactFields(Body):
+    name: str | None = Field(default=None, max_length=255)
+    email: str | None = Field(default=None, max_length=254)
+    phone_number: str | None = Field(default=None, max_length=32)
+    identifier: str | None = Field(default=None, max_length=255)
+    avatar_url: str | None = Field(default=None, max_length=2048)
+    blocked: bool | None = None
+    custom_attributes: dict[str, Scalar] | None = Field(default=None, max_length=100)
+    additional_attributes: dict[str, Any] | None = Field(default=None, max_length=100)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value):
+        if value and not EMAIL.match(value):
+            raise ValueError("is not an email address")
+        return value
+
+    @field_validator("phone_number")
+    @classmethod
+    def _phone(cls, value):
+        if value and not E164.match(value):
+            raise ValueError("must be in E.164 format, like +15551234567")
+        return value
+
+    @field_validator("avatar_url")
+    @classmethod
+    def _url(cls, value):
+        if value and not re.match(r"^https?://\S+$", value):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+    @field_validator("custom_attributes", "additional_attributes")
+    @classmethod
+    def _attributes(cls, value):
+        if value is None:
+            return value
+        for key in value:
+            if not key.strip() or len(key) > 255:
+                raise ValueError("keys must be 1 to 255 characters")
+        if len(json.dumps(value)) > MAX_ATTRIBUTES_BYTES:
+            raise ValueError(f"must be at most {MAX_ATTRIBUTES_BYTES} bytes of JSON")
+        return value
+
+
+class ContactCreate(ContactFields):
+    inbox_id: int | None = None
+    source_id: str | None = Field(default=None, min_length=1, max_length=255)
+
+
+class Labels(Body):
+    labels: list[str] = Field(max_length=100)
+
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not LABEL.fullmatch(value):
+                raise ValueError(f"{value[:40]!r} is not a label: letters, digits, _ and - only")
+        return sorted(set(values))
+
+
+class ContactInboxCreate(Body):
+    inbox_id: int
+    source_id: str | None = Field(default=None, min_length=1, max_length=255)
+
+
+class FilterCondition(Body):
+    attribute_key: str = Field(min_length=1, max_length=255)
+    filter_operator: Literal["equal_to", "not_equal_to", "contains", "does_not_contain", "is_present",
+                             "is_not_present", "is_greater_than", "is_less_than", "days_before", "starts_with"]
+    values: list[Scalar] | Scalar = Field(default_factory=list)
+    query_operator: str | None = Field(default=None, max_length=3)
+    custom_attribute_type: str | None = Field(default=None, max_length=64)
+    attribute_model: str | None = Field(default=None, max_length=64)
+
+    @field_validator("values")
+    @classmethod
+    def _values(cls, value):
+        values = value if isinstance(value, list) else [value]
+        if len(values) > 100:
+            raise ValueError("at most 100 values")
+        return values
+
+
+class Filter(Body):
+    payload: list[FilterCondition] = Field(min_length=1, max_length=20)
+
+
+class FilterQuery(Body):
+    sort: Sort = contacts.DEFAULT_SORT
+    page: int = Field(default=1, ge=1, le=contacts.MAX_PAGE)
+    include_contact_inboxes: bool = True
+
+
+class Merge(Body):
+    base_contact_id: int
+    mergee_contact_id: int
+
+
+def _member(account_id: str):
+    account_id = path_id(account_id)
+    return account_id, permissions.account_member(principal(router), account_id)
+
+
+def _contact(account_id: str, contact_id: str):
+    account_id, member = _member(account_id)
+    return contacts.get_contact(account_id, path_id(contact_id)), member
+
+
+def _inbox_for(member, account_id: int, inbox_id: int):
+    """An inbox of the account the caller works in (agents: one they are a member of)."""
+    inbox = inboxes.get_inbox(account_id, inbox_id)
+    if member.role != "administrator" and not inboxes.is_member(inbox.id, member.user_id):
+        raise Invalid("You are not a member of this inbox", field="inbox_id")
+    return inbox
+
+
+def _page(count: int, rows, page: int, with_inboxes: bool, **extra) -> dict:
+    # The reference spec types current_page as a string.
+    return {"meta": {"count": count, "current_page": str(page), **extra},
+            "payload": contacts.present(rows, with_inboxes=with_inboxes)}
+
+
+@router.get("/api/v1/accounts/<account_id>/contacts")
+def index(account_id: str):
+    account_id, _ = _member(account_id)
+    params = query(router, ListQuery)
+    count, rows = contacts.list_contacts(account_id, sort=params.sort, page=params.page)
+    return _page(count, rows, params.page, params.include_contact_inboxes)
+
+
+@router.get("/api/v1/accounts/<account_id>/contacts/search")
+def search(account_id: str):
+    account_id, _ = _member(account_id)
+    params = query(router, SearchQuery)
+    count, rows = contacts.search_contacts(account_id, params.q, sort=params.sort, page=params.page)
+    return _page(count, rows, params.page, params.include_contact_inboxes)
+
+
+@router.post("/api/v1/accounts/<account_id>/contacts/filter")
+def filter_contacts(account_id: str):
+    account_id, _ = _member(account_id)
+    params = query(router, FilterQuery)
+    conditions = [c.model_dump() for c in body(router, Filter).payload]
+    count, rows, truncated = contacts.filter_contacts(account_id, conditions, sort=params.sort, page=params.page)
+    extra = {"examined_limit_reached": True} if truncated else {}
+    return _page(count, rows, params.page, params.include_contact_inboxes, **extra)
+
+
+@router.post("/api/v1/accounts/<account_id>/contacts")
+def create(account_id: str):
+    account_id, member = _member(account_id)
+    payload = body(router, ContactCreate, wrapper="contact")
+    inbox = _inbox_for(member, account_id, payload.inbox_id) if payload.inbox_id is not None else None
+    if payload.source_id and inbox is None:
+        raise Invalid("source_id needs an inbox_id", field="source_id")
+    fields = payload.model_dump(exclude={"inbox_id", "source_id"}, exclude_none=True)
+    contact, link = contacts.new_contact(account_id, inbox=inbox, source_id=payload.source_id, **fields)
+    return {"payload": {"contact": contacts.present([contact])[0],
+                        "contact_inbox": {"inbox": inbox_view(inbox) if inbox else None,
+                                          "source_id": link.source_id if link else None}}}
+
+
+@router.get("/api/v1/accounts/<account_id>/contacts/<contact_id>")
+def show(account_id: str, contact_id: str):
+    contact, _ = _contact(account_id, contact_id)
+    return {"payload": contacts.present([contact])[0]}
+
+
+@router.route("/api/v1/accounts/<account_id>/contacts/<contact_id>", method=["PUT", "PATCH"])
+def update(account_id: str, contact_id: str):
+    """Only the given fields change; custom and additional attributes are merged into the
+    contact's (as Chatwoot does)."""
+    contact, _ = _contact(account_id, contact_id)
+    payload = body(router, ContactFields, wrapper="contact")
+    changes = payload.model_dump(exclude_unset=True)
+    for key in ("custom_attributes", "additional_attributes"):
+        if key in changes:
+            changes[key] = {**(getattr(contact, key) or {}), **(changes[key] or {})}
+    if "name" in changes and changes["name"] is None:
+        changes["name"] = ""
+    if "blocked" in changes and changes["blocked"] is None:
+        raise Invalid("blocked must be true or false", field="blocked")
+    contacts.update_contact(contact, **changes)
+    return {"payload": contacts.present([contact])[0]}
+
+
+@router.delete("/api/v1/accounts/<account_id>/contacts/<contact_id>")
+def delete(account_id: str, contact_id: str):
+    account_id = path_id(account_id)
+    permissions.account_admin(principal(router), account_id)
+    contacts.delete_contact(contacts.get_contact(account_id, path_id(contact_id)))
+    return {}
+
+
+@router.get("/api/v1/accounts/<account_id>/contacts/<contact_id>/conversations")
+def contact_conversations(account_id: str, contact_id: str):
+    contact, member = _contact(account_id, contact_id)
+    return {"payload": conversations.present(contacts.conversations_of(contact, member))}
+
+
+@router.get("/api/v1/accounts/<account_id>/contacts/<contact_id>/labels")
+def labels(account_id: str, contact_id: str):
+    contact, _ = _contact(account_id, contact_id)
+    return {"payload": list(contact.labels or [])}
+
+
+@router.post("/api/v1/accounts/<account_id>/contacts/<contact_id>/labels")
+def set_labels(account_id: str, contact_id: str):
+    """Replaces the contact's labels with the given list, as Chatwoot does."""
+    contact, _ = _contact(account_id, contact_id)
+    contacts.set_labels(contact, body(router, Labels).labels)
+    return {"payload": list(contact.labels or [])}
+
+
+@router.post("/api/v1/accounts/<account_id>/contacts/<contact_id>/contact_inboxes")
+def create_contact_inbox(account_id: str, contact_id: str):
+    contact, member = _contact(account_id, contact_id)
+    payload = body(router, ContactInboxCreate)
+    inbox = _inbox_for(member, contact.account_id, payload.inbox_id)
+    link = contacts.create_contact_inbox(contact, inbox, payload.source_id)
+    return {"source_id": link.source_id, "inbox": inbox_view(inbox)}
+
+
+@router.get("/api/v1/accounts/<account_id>/contacts/<contact_id>/contactable_inboxes")
+def contactable_inboxes(account_id: str, contact_id: str):
+    contact, member = _contact(account_id, contact_id)
+    return {"payload": [{"source_id": source_id, "inbox": inbox_view(inbox)}
+                        for inbox, source_id in contacts.contactable_inboxes(contact, member)]}
+
+
+@router.post("/api/v1/accounts/<account_id>/actions/contact_merge")
+def merge(account_id: str):
+    account_id = path_id(account_id)
+    permissions.account_admin(principal(router), account_id)
+    payload = body(router, Merge)
+    base = contacts.get_contact(account_id, payload.base_contact_id)
+    mergee = contacts.get_contact(account_id, payload.mergee_contact_id)
+    return contacts.present([contacts.merge_contacts(base, mergee)], with_inboxes=False)[0]
