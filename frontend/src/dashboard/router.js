@@ -1,11 +1,13 @@
 import { createRouter, createWebHistory } from 'vue-router'
-import { isSuperAdmin, selectAccount, session } from './session.js'
+import { isAdministrator, isSuperAdmin, selectAccount, session } from './session.js'
 
 export function homePath() {
   if (!session.token) return '/app/login'
   if (session.accountId != null) return '/app/accounts/' + session.accountId + '/conversations'
   return isSuperAdmin() ? '/app/super_admin' : '/app/login'
 }
+
+export const settingsHome = () => (isAdministrator() ? 'settings-inboxes' : 'settings-canned')
 
 const routes = [
   { path: '/app/login', name: 'login', component: () => import('./views/SignIn.vue') },
@@ -14,6 +16,23 @@ const routes = [
     name: 'conversations',
     component: () => import('./views/Inbox.vue'),
     meta: { auth: true },
+  },
+  {
+    // Settings: every screen is its own lazily loaded chunk. Agents see the read-only
+    // screens (canned responses, labels); the rest is for administrators (meta.admin).
+    path: '/app/accounts/:accountId(\\d+)/settings',
+    component: () => import('./views/Settings.vue'),
+    meta: { auth: true },
+    children: [
+      { path: '', name: 'settings', redirect: (to) => ({ name: settingsHome(), params: { accountId: to.params.accountId } }) },
+      { path: 'inboxes', name: 'settings-inboxes', component: () => import('./settings/Inboxes.vue'), meta: { admin: true } },
+      { path: 'inboxes/new', name: 'settings-inbox-new', component: () => import('./settings/InboxForm.vue'), meta: { admin: true } },
+      { path: 'inboxes/:inboxId(\\d+)', name: 'settings-inbox', component: () => import('./settings/InboxForm.vue'), meta: { admin: true } },
+      { path: 'agents', name: 'settings-agents', component: () => import('./settings/Agents.vue'), meta: { admin: true } },
+      { path: 'teams/:teamId(\\d+)?', name: 'settings-teams', component: () => import('./settings/Teams.vue'), meta: { admin: true } },
+      { path: 'canned-responses', name: 'settings-canned', component: () => import('./settings/CannedResponses.vue') },
+      { path: 'labels', name: 'settings-labels', component: () => import('./settings/Labels.vue') },
+    ],
   },
   { path: '/app/super_admin', name: 'super_admin', component: () => import('./views/SuperAdmin.vue'), meta: { auth: true, superAdmin: true } },
   { path: '/:rest(.*)*', redirect: () => homePath() },
@@ -30,6 +49,7 @@ export function createAppRouter(history = createWebHistory()) {
       const member = ((session.user && session.user.accounts) || []).some((a) => a.id === id)
       if (!member) return homePath()
       if (session.accountId !== id) selectAccount(id)
+      if (to.meta.admin && !isAdministrator()) return { name: settingsHome(), params: { accountId: to.params.accountId } }
     }
     return true
   })

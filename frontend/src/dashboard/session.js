@@ -59,6 +59,12 @@ export function membership() {
   return accounts.find((a) => a.id === session.accountId) || null
 }
 
+// Administrator of the selected account: sees and changes the account's settings.
+export function isAdministrator() {
+  const m = membership()
+  return !!m && m.role === 'administrator'
+}
+
 // Authenticated calls: a 401 means the token is gone (signed out elsewhere, password
 // changed): drop the session and go back to the sign-in page.
 export const api = createApi({

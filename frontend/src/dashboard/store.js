@@ -32,6 +32,7 @@ export function createInboxStore({ api, accountId, me, realtimeFactory = createR
     presence: {},
     contactPresence: {},
     inboxes: {},
+    labels: null, // the account's labels (null until loaded; [] when the endpoint is missing)
     connection: 'connecting',
   })
   let socket = null
@@ -244,6 +245,39 @@ export function createInboxStore({ api, accountId, me, realtimeFactory = createR
     scheduleRefresh(300)
   }
 
+  // Replaces the conversation's labels (Chatwoot's POST .../labels); the answer is the list.
+  async function setLabels(id, labels) {
+    const res = await api.post(base + '/conversations/' + id + '/labels', { labels })
+    const saved = res && Array.isArray(res.payload) ? res.payload : labels
+    upsertConversation({ id, labels: saved })
+    return saved
+  }
+
+  async function setPriority(id, priority) {
+    const res = await api.post(base + '/conversations/' + id + '/toggle_priority', { priority })
+    const saved = res && 'priority' in res ? res.priority : priority === 'none' ? null : priority
+    upsertConversation({ id, priority: saved })
+    return saved
+  }
+
+  async function searchCanned(text) {
+    const res = await api.get(base + '/canned_responses', { search: text })
+    return Array.isArray(res) ? res : (res && res.payload) || []
+  }
+
+  // The account's labels, for suggestions; optional (an older server has no /labels).
+  async function loadLabels() {
+    if (state.labels) return state.labels
+    try {
+      const res = await api.get(base + '/labels')
+      state.labels = (Array.isArray(res) ? res : res && res.payload) || []
+    } catch (err) {
+      if (err.status === 404) state.labels = [] // not there yet: free-text labels only
+      return []
+    }
+    return state.labels
+  }
+
   function typing(id, on, isPrivate) {
     return api
       .post(base + '/conversations/' + id + '/toggle_typing', { typing_status: on ? 'on' : 'off', is_private: !!isPrivate })
@@ -394,6 +428,10 @@ export function createInboxStore({ api, accountId, me, realtimeFactory = createR
     retry,
     toggleStatus,
     assign,
+    setLabels,
+    setPriority,
+    searchCanned,
+    loadLabels,
     typing,
     setAvailability,
     availabilityOf,
