@@ -23,6 +23,7 @@ from . import seed
 from .cfn import REGION, ROOT, build_stack
 from .gateway import MAX_POST_BYTES, Gateway
 from .runtime import Runtime, apply_environment, shared_environment
+from .s3 import PREFIX as LOCAL_S3_PREFIX, LocalS3
 from .sources import EventSources
 from .state import Snapshots, widget_token_secret
 
@@ -60,6 +61,8 @@ def main() -> None:
     env = shared_environment(stack)
     # Pushes go to this server's @connections endpoint, and clients connect to its /ws.
     env.update(WEBSOCKET_ENDPOINT=base_url, WEBSOCKET_URL=f"ws://{HOST}:{port}/ws", POWERTOOLS_TRACE_DISABLED="true")
+    # Browsers upload and download attachments through this server's /s3 (local/s3.py).
+    env.update(S3_PUBLIC_ENDPOINT=f"{base_url}{LOCAL_S3_PREFIX}")
     apply_environment(env)
 
     runtime = Runtime(stack)
@@ -77,7 +80,8 @@ def main() -> None:
     sources.start()
     stop_saving = threading.Event()
     saver = snapshots.autosave(runtime, stop_saving)
-    gateway = Gateway(stack, runtime.invoke, ROOT / "frontend" / "dist", demo_page=lambda: seed.demo_page(cast, base_url))
+    gateway = Gateway(stack, runtime.invoke, ROOT / "frontend" / "dist", demo_page=lambda: seed.demo_page(cast, base_url),
+                      s3=LocalS3(session.client("s3"), runtime.lock))
     # ws="websockets": uvicorn 0.37's sans-io protocol garbles a refused handshake, and a
     # refused $connect must reach the client as its status code (401, 403, ...).
     config = uvicorn.Config(gateway.app, host=HOST, port=port, ws="websockets", ws_max_size=MAX_POST_BYTES,

@@ -207,7 +207,7 @@ def _gone(connection_id: str) -> Response:
 
 class Gateway:
     def __init__(self, stack: Stack, invoke: Invoke, static_dir: Path | None = None,
-                 demo_page: Callable[[], str] | None = None):
+                 demo_page: Callable[[], str] | None = None, s3: Any = None):
         self.stack = stack
         self.invoke = invoke
         self.demo_page = demo_page
@@ -217,6 +217,8 @@ class Gateway:
             Route("/@connections/{connection_id:path}", self.connections, methods=["GET", "POST", "DELETE"]),
             WebSocketRoute("/ws", self.websocket),
             Route("/demo", self.demo, methods=["GET"]),
+            # Presigned S3 uploads and downloads (local/s3.py), when the stack has S3.
+            *([Route("/s3/{path:path}", s3.asgi, methods=["GET", "HEAD", "POST"])] if s3 is not None else []),
             Route("/{path:path}", self.http, methods=METHODS),
         ])
 

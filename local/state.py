@@ -24,6 +24,10 @@ from moto.sqs.models import sqs_backends
 from .cfn import ACCOUNT, REGION
 
 SNAPSHOT = "state.json"
+# The layout of the data the services write. Bump it when items written by older code
+# would be wrong under the new code (issue 4: conversation count buckets and inbox keys);
+# an older snapshot is then set aside and the stack starts fresh, with a new seed.
+DATA_FORMAT = 2
 AUTOSAVE_SECONDS = 1.0
 
 
@@ -84,7 +88,7 @@ class Snapshots:
     def save(self) -> None:
         with self.lock:
             tables, queues, buckets = self._tables(), self._queues(), self._buckets()
-        snapshot = {"dynamodb": {name: json.loads(items) for name, items in tables.items()}, "sqs": queues, "s3": buckets}
+        snapshot = {"format": DATA_FORMAT, "dynamodb": {name: json.loads(items) for name, items in tables.items()}, "sqs": queues, "s3": buckets}
         write_atomic(self.path, json.dumps(snapshot, default=_encode).encode())
         self._drop_unused_blobs(buckets)
 
@@ -136,6 +140,12 @@ class Snapshots:
         if not self.path.exists():
             return 0
         snapshot = json.loads(self.path.read_text(), object_hook=_decode)
+        if snapshot.get("format", 1) != DATA_FORMAT:
+            kept = self.path.with_name(f"{SNAPSHOT}.format-{snapshot.get('format', 1)}")
+            os.replace(self.path, kept)
+            print(f"state: {self.path} was written by an older Parley (data format {snapshot.get('format', 1)}, "
+                  f"now {DATA_FORMAT}); it is kept as {kept.name} and the stack starts fresh", file=sys.stderr)
+            return 0
         tables = set(self.dynamodb.list_tables()["TableNames"])
         count = 0
         for name, items in snapshot.get("dynamodb", {}).items():

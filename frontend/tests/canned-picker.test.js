@@ -180,7 +180,7 @@ describe('reply box with the picker', () => {
     expect(box.element.value).toBe(R[1].content)
     expect(w.find('[data-testid="canned-picker"]').exists()).toBe(false)
     await box.trigger('keydown', { key: 'Enter' })
-    expect(store.send).toHaveBeenCalledWith(5, R[1].content, false)
+    expect(store.send).toHaveBeenCalledWith(5, R[1].content, false, [])
     w.unmount()
   })
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 import base64
 import hmac
 import json
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from parley.auth import Principal, authenticate
 from parley.errors import Invalid, NotFound, ParleyError
@@ -29,6 +29,33 @@ class Body(BaseModel):
     cold start pays only for the routes it serves."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, str_max_length=10_000, defer_build=True)
+
+
+Scalar = str | int | float | bool | None
+
+
+class FilterCondition(Body):
+    """One row of Chatwoot's filter payload (`POST /conversations/filter`, `/contacts/filter`).
+    Which attribute takes which operator and values is the filter services' to check."""
+    attribute_key: str = Field(min_length=1, max_length=255)
+    filter_operator: Literal["equal_to", "not_equal_to", "contains", "does_not_contain", "is_present",
+                             "is_not_present", "is_greater_than", "is_less_than", "days_before", "starts_with"]
+    values: list[Scalar] | Scalar = Field(default_factory=list)
+    query_operator: str | None = Field(default=None, max_length=3)
+    custom_attribute_type: str | None = Field(default=None, max_length=64)
+    attribute_model: str | None = Field(default=None, max_length=64)
+
+    @field_validator("values")
+    @classmethod
+    def _values(cls, value):
+        values = value if isinstance(value, list) else [value]
+        if len(values) > 100:
+            raise ValueError("at most 100 values")
+        return values
+
+
+class Filter(Body):
+    payload: list[FilterCondition] = Field(min_length=1, max_length=20)
 
 
 class PayloadTooLarge(ParleyError):

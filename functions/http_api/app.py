@@ -5,8 +5,8 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response, content_types
 
 from parley.errors import ParleyError, TooManyRequests
-from routes import (accounts, agents, auth, contacts, conversations, inboxes, platform, profile, public, settings, super_admin,
-                    teams,
+from routes import (accounts, agents, auth, automation, contact_jobs, contact_notes, contacts, conversations, inboxes, platform, profile, public, settings, super_admin,
+                    notifications, participants, search, teams,
                     widget)
 
 logger = Logger()
@@ -15,8 +15,12 @@ logger = Logger()
 app = APIGatewayHttpResolver(cors=CORSConfig(allow_origin="*", allow_headers=["api_access_token", "X-Auth-Token", "Content-Type"],
                                              max_age=600))
 for router in (auth.router, profile.router, accounts.router, agents.router, inboxes.router, conversations.router,
-               teams.router, settings.router, contacts.router, widget.router, platform.router, super_admin.router, public.router):
+               teams.router, settings.router, contacts.router, contact_notes.router, contact_jobs.router, widget.router, platform.router, super_admin.router, public.router):
     app.include_router(router)
+app.include_router(automation.router)
+for router in (notifications.router, participants.router):
+    app.include_router(router)
+app.include_router(search.router)
 
 
 def _error(status: int, body: dict, headers: dict | None = None) -> Response:

@@ -1,10 +1,12 @@
 """Work that a one-time schedule says is due (see parley.schedules)."""
 from __future__ import annotations
 
+import os
+
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ValidationError
 
-from parley.services import conversations
+from parley.services import auto_resolve, conversations
 
 logger = Logger()
 
@@ -16,17 +18,49 @@ class ReopenSnoozed(BaseModel):
     snoozed_until: int
 
 
+class AutoResolve(BaseModel):
+    task: str
+    account_id: int
+    conversation_id: int
+    deadline: int
+
+
+def _reopen(job: ReopenSnoozed) -> bool:
+    reopened = conversations.reopen_snoozed(job.account_id, job.conversation_id, job.snoozed_until)
+    logger.info("snooze ended", extra={"conversation_id": job.conversation_id, "reopened": reopened})
+    return reopened
+
+
+def _auto_resolve(job: AutoResolve) -> bool:
+    outcome = auto_resolve.fire(job.account_id, job.conversation_id, job.deadline)
+    logger.info("auto-resolve due", extra={"conversation_id": job.conversation_id, "outcome": outcome})
+    return outcome == "resolved"
+
+
+TASKS = {conversations.SNOOZE_TASK: (ReopenSnoozed, _reopen), auto_resolve.TASK: (AutoResolve, _auto_resolve)}
+
+
+def _own_arn(context) -> None:
+    """Auto-resolve may schedule its next deadline from here, targeting this function; its
+    ARN cannot be in its own environment (a template cycle), so it comes from the context."""
+    arn = getattr(context, "invoked_function_arn", None)
+    if arn and "SCHEDULED_FUNCTION_ARN" not in os.environ:
+        os.environ["SCHEDULED_FUNCTION_ARN"] = ":".join(arn.split(":")[:7])  # without a version or alias
+
+
 @logger.inject_lambda_context
 def lambda_handler(event: dict, context) -> dict:
-    if not isinstance(event, dict) or event.get("task") != conversations.SNOOZE_TASK:
+    name = event.get("task") if isinstance(event, dict) else None
+    task = TASKS.get(name) if isinstance(name, str) else None
+    if task is None:
         # Only Parley creates schedules in this group; anything else cannot be retried into shape.
-        logger.warning("ignored unknown scheduled task", extra={"task": (event or {}).get("task")})
+        logger.warning("ignored unknown scheduled task", extra={"task": repr(name)[:100]})
         return {"done": False}
+    model, run = task
     try:
-        job = ReopenSnoozed.model_validate(event)
+        job = model.model_validate(event)
     except ValidationError as exc:
         logger.warning("ignored malformed scheduled task", extra={"errors": exc.errors(include_url=False)})
         return {"done": False}
-    reopened = conversations.reopen_snoozed(job.account_id, job.conversation_id, job.snoozed_until)
-    logger.info("snooze ended", extra={"conversation_id": job.conversation_id, "reopened": reopened})
-    return {"done": reopened}
+    _own_arn(context)
+    return {"done": run(job)}

@@ -146,7 +146,9 @@ class Agent:
         conv_id = item.get_attribute("data-conversation-id")
         item.click()
         expect(self.page).to_have_url(re.compile(rf"/conversations/{conv_id}$"))
-        expect(item).to_have_attribute("aria-current", "page")
+        # By id from here: a reply (an automation's, say) changes the row's preview text.
+        opened = self.page.locator(f'[data-testid="conversation-item"][data-conversation-id="{conv_id}"]')
+        expect(opened).to_have_attribute("aria-current", "page")
         expect(self.messages(text)).to_have_count(1)
         expect(self.page.get_by_test_id("reply-input")).to_be_enabled()
         return conv_id

@@ -9,7 +9,7 @@ import boto3
 from moto import mock_aws
 
 from local.cfn import build_stack
-from local.state import SNAPSHOT, Snapshots
+from local.state import DATA_FORMAT, SNAPSHOT, Snapshots
 
 from .conftest import TOY_TEMPLATE
 
@@ -51,3 +51,22 @@ def test_restart_keeps_items_objects_and_messages(tmp_path):
         (message,) = session.client("sqs").receive_message(QueueUrl=stack.queue_urls["WorkQueue"],
                                                            MessageAttributeNames=["All"])["Messages"]
         assert message["Body"] == "waiting" and message["MessageAttributes"]["bin"]["BinaryValue"] == b"\x00\x01"
+
+
+def test_a_snapshot_of_an_older_data_format_is_set_aside(tmp_path, capsys):
+    """Items written by older code (no count buckets) would show wrong counts: the stack
+    starts fresh instead, and the old snapshot is kept, not deleted."""
+    with mock_aws():
+        session, stack, snapshots = start(tmp_path)
+        session.client("dynamodb").put_item(TableName=stack.names["ThingsTable"], Item=ITEM)
+        snapshots.save()
+        snapshot = json.loads((tmp_path / SNAPSHOT).read_text())
+        assert snapshot["format"] == DATA_FORMAT
+        del snapshot["format"]  # what format 1 wrote
+        (tmp_path / SNAPSHOT).write_text(json.dumps(snapshot))
+    with mock_aws():
+        session, stack, snapshots = start(tmp_path)
+        assert snapshots.restore() == 0
+        assert session.client("dynamodb").scan(TableName=stack.names["ThingsTable"])["Count"] == 0
+        assert (tmp_path / f"{SNAPSHOT}.format-1").exists() and not (tmp_path / SNAPSHOT).exists()
+        assert "older Parley" in capsys.readouterr().err

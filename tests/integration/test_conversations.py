@@ -150,3 +150,13 @@ def test_create_conversation_for_a_contact(api, world, website):
     messages = api.get(f"{base}/{created.json['id']}/messages", world.agent.token).json["payload"]
     assert [m["content"] for m in messages] == ["Following up"]
     assert api.post(base, world.agent.token, body={"inbox_id": website.id}).status == 422
+
+
+def test_an_assignee_from_another_account_creates_nothing(api, world, website):
+    visitor = website.widget.start()
+    base = f"/api/v1/accounts/{world.account_id}/conversations"
+    before = api.get(f"{base}/meta", world.admin.token).json
+    refused = api.post(base, world.admin.token, body={"inbox_id": website.id, "contact_id": visitor.contact_id,
+                                                      "assignee_id": world.other_admin.id})
+    assert refused.status == 422 and refused.json["errors"][0]["field"] == "assignee_id"
+    assert api.get(f"{base}/meta", world.admin.token).json == before

@@ -6,6 +6,8 @@ Acme's ids are used throughout, so "another account's ids answer 404" is checked
 every account route."""
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 import pytest
 
 CALLERS = ("none", "forged", "platform", "other_admin", "super_admin", "agent", "admin")
@@ -21,7 +23,10 @@ PUBLIC = (200,) * 7
 
 
 def routes(w):
+    from parley.services import contacts
+
     a = w.account_id
+    contact = contacts.create_contact(a, email="matrix@acme.test").id
     return [
         ("GET", "/api/v1/profile", None, USER_ONLY),
         ("PUT", "/api/v1/profile", {"message_signature": "--"}, USER_ONLY),
@@ -42,10 +47,29 @@ def routes(w):
         ("POST", f"/api/v1/accounts/{a}/inboxes", {"name": "I", "channel": {"type": "web_widget"}}, ADMIN),
         ("GET", f"/api/v1/accounts/{a}/conversations", None, MEMBER),
         ("GET", f"/api/v1/accounts/{a}/conversations/meta", None, MEMBER),
+        ("POST", f"/api/v1/accounts/{a}/conversations/filter",
+         {"payload": [{"attribute_key": "status", "filter_operator": "equal_to", "values": ["open"]}]}, MEMBER),
+        ("GET", f"/api/v1/accounts/{a}/search?q=acme", None, MEMBER),
+        ("GET", f"/api/v1/accounts/{a}/search/conversations?q=acme", None, MEMBER),
+        ("GET", f"/api/v1/accounts/{a}/search/contacts?q=acme", None, MEMBER),
+        ("GET", f"/api/v1/accounts/{a}/search/messages?q=acme", None, MEMBER),
         ("GET", f"/api/v1/accounts/{a}/canned_responses", None, MEMBER),
         ("POST", f"/api/v1/accounts/{a}/canned_responses", {"short_code": "c", "content": "x"}, ADMIN),
         ("GET", f"/api/v1/accounts/{a}/teams", None, MEMBER),
         ("POST", f"/api/v1/accounts/{a}/teams", {"name": "T"}, ADMIN),
+        ("GET", f"/api/v1/accounts/{a}/macros", None, MEMBER),
+        ("POST", f"/api/v1/accounts/{a}/macros", {"name": "M", "actions": [{"action_name": "resolve_conversation"}]},
+         MEMBER),
+        ("GET", f"/api/v1/accounts/{a}/automation_rules", None, ADMIN),
+        ("POST", f"/api/v1/accounts/{a}/automation_rules", {
+            "name": "R", "event_name": "conversation_created", "actions": [{"action_name": "resolve_conversation"}],
+            "conditions": [{"attribute_key": "status", "filter_operator": "equal_to", "values": ["open"]}]}, ADMIN),
+        ("GET", f"/api/v1/accounts/{a}/contacts/{contact}/notes", None, MEMBER),
+        ("POST", f"/api/v1/accounts/{a}/contacts/{contact}/notes", {"content": "n"}, MEMBER),
+        ("POST", f"/api/v1/accounts/{a}/contacts/export", {}, ADMIN),
+        ("GET", f"/api/v1/accounts/{a}/notifications", None, MEMBER),
+        ("GET", f"/api/v1/accounts/{a}/notifications/unread_count", None, MEMBER),
+        ("POST", f"/api/v1/accounts/{a}/notifications/read_all", None, MEMBER),
         # Deletions last: they change what later rows see.
         ("DELETE", f"/api/v1/accounts/{a}/agents/{w.agent.id}", None, ADMIN),
     ]
@@ -65,7 +89,9 @@ def test_every_route_with_every_caller(api, world):
         for caller, status in zip(CALLERS, expected):
             if method == "DELETE" and path == "/auth/sign_out":
                 continue  # checked below: it would revoke the tokens the other rows use
-            reply = api.call(method, path, token_of(world, caller), body=body)
+            route, _, query_string = path.partition("?")  # "?q=..." rows carry a query string
+            reply = api.call(method, route, token_of(world, caller), body=body,
+                             query=dict(parse_qsl(query_string)) or None)
             if reply.status != status:
                 failures.append(f"{method} {path} as {caller}: {reply.status} (expected {status}) {reply.json}")
     assert not failures, "\n".join(failures)
@@ -81,3 +107,21 @@ def test_errors_use_chatwoots_body(api, world):
     for reply in (api.get("/api/v1/profile"), api.get(f"/api/v1/accounts/{world.account_id}", world.other_admin.token),
                   api.patch(f"/api/v1/accounts/{world.account_id}", world.agent.token, body={"name": "x"})):
         assert set(reply.json) == {"error", "description", "errors"} and reply.json["error"]
+
+
+def test_conversation_routes_with_every_caller(api, world, website):
+    """Routes under one conversation, in an inbox Acme's agent is a member of."""
+    visitor = website.widget.start()
+    assert website.widget.say(visitor, "hello").status == 200
+    conversation_id = api.get(f"/api/v1/accounts/{world.account_id}/conversations",
+                              world.admin.token).json["data"]["payload"][0]["id"]
+    base = f"/api/v1/accounts/{world.account_id}/conversations/{conversation_id}"
+    rows = [("POST", f"{base}/direct_uploads",
+             {"blob": {"filename": "a.png", "content_type": "image/png", "byte_size": 10}}, MEMBER)]
+    failures = []
+    for method, path, body, expected in rows:
+        for caller, status in zip(CALLERS, expected):
+            reply = api.call(method, path, token_of(world, caller), body=body)
+            if reply.status != status:
+                failures.append(f"{method} {path} as {caller}: {reply.status} (expected {status}) {reply.json}")
+    assert not failures, "\n".join(failures)

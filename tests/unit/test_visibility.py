@@ -35,3 +35,13 @@ def test_contacts_see_only_their_public_events():
 
 def test_unknown_socket_kinds_see_nothing():
     assert not may_see(socket("robot"), event())
+
+
+def test_an_event_for_one_user_reaches_only_that_user():
+    mine = Connection("c", account_id=1, kind="user", user_id=5, role="agent", scope={"inbox_ids": [7]}, expires_at=0)
+    admin = Connection("d", account_id=1, kind="user", user_id=6, role="administrator", scope={}, expires_at=0)
+    contact = socket("contact", scope={"contact_id": 5})
+    assert may_see(mine, event(user_id=5, private=True))
+    assert not may_see(admin, event(user_id=5, private=True))
+    assert not may_see(contact, event(user_id=5, private=True))
+    assert not may_see(mine, event(account_id=2, user_id=5))

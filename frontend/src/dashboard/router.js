@@ -18,6 +18,12 @@ const routes = [
     meta: { auth: true },
   },
   {
+    path: '/app/accounts/:accountId(\\d+)/contacts/:contactId(\\d+)?',
+    name: 'contacts',
+    component: () => import('./views/Contacts.vue'),
+    meta: { auth: true },
+  },
+  {
     // Settings: every screen is its own lazily loaded chunk. Agents see the read-only
     // screens (canned responses, labels); the rest is for administrators (meta.admin).
     path: '/app/accounts/:accountId(\\d+)/settings',
@@ -32,6 +38,10 @@ const routes = [
       { path: 'teams/:teamId(\\d+)?', name: 'settings-teams', component: () => import('./settings/Teams.vue'), meta: { admin: true } },
       { path: 'canned-responses', name: 'settings-canned', component: () => import('./settings/CannedResponses.vue') },
       { path: 'labels', name: 'settings-labels', component: () => import('./settings/Labels.vue') },
+      { path: 'account', name: 'settings-account', component: () => import('./settings/Account.vue'), meta: { admin: true } },
+      { path: 'macros', name: 'settings-macros', component: () => import('./settings/Macros.vue') },
+      { path: 'automation', name: 'settings-automation', component: () => import('./settings/AutomationRules.vue'), meta: { admin: true } },
+      { path: 'custom-attributes', name: 'settings-custom-attributes', component: () => import('./settings/CustomAttributes.vue'), meta: { admin: true } },
     ],
   },
   { path: '/app/super_admin', name: 'super_admin', component: () => import('./views/SuperAdmin.vue'), meta: { auth: true, superAdmin: true } },

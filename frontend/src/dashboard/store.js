@@ -36,6 +36,7 @@ export function createInboxStore({ api, accountId, me, realtimeFactory = createR
     connection: 'connecting',
   })
   let socket = null
+  const listeners = new Set() // other parts of the shell (the bell) that want frames too
   let refreshTimer = null
   const typingTimers = {}
 
@@ -188,6 +189,7 @@ export function createInboxStore({ api, accountId, me, realtimeFactory = createR
         private: local.private,
         echo_id: local.echo_id,
         message_type: 'outgoing',
+        ...(local._uploads && local._uploads.length ? { attachments: local._uploads } : {}),
       })
       const saved = { ...res, echo_id: local.echo_id }
       if (!saved.status || saved.status === 'sending') saved.status = 'sent'
@@ -200,9 +202,17 @@ export function createInboxStore({ api, accountId, me, realtimeFactory = createR
     }
   }
 
-  function send(id, content, isPrivate) {
+  // A presigned S3 POST for a file to attach in conversation `id` (shared/upload.js).
+  function presignUpload(id, file) {
+    return api.post(base + '/conversations/' + id + '/direct_uploads', {
+      blob: { filename: file.name || 'file', byte_size: file.size, content_type: file.type || 'application/octet-stream' },
+    })
+  }
+
+  // `files`: uploaded attachments, [{ signedId, name, preview }], shown until the server's copy arrives.
+  function send(id, content, isPrivate, files = []) {
     const text = String(content || '').trim()
-    if (!text) return Promise.resolve(false)
+    if (!text && !files.length) return Promise.resolve(false)
     if (!state.messages[id]) state.messages[id] = []
     const local = {
       id: null,
@@ -215,7 +225,8 @@ export function createInboxStore({ api, accountId, me, realtimeFactory = createR
       conversation_id: id,
       status: 'sending',
       sender: { id: me.id, name: me.name, avatar_url: me.avatar_url, type: 'user' },
-      attachments: [],
+      attachments: files.map((f) => ({ file_type: f.preview ? 'image' : 'file', data_url: f.preview, thumb_url: f.preview, file_name: f.name })),
+      _uploads: files.map((f) => f.signedId),
       _localAt: Date.now() + Math.random(),
     }
     state.messages[id].push(local)
@@ -333,8 +344,14 @@ export function createInboxStore({ api, accountId, me, realtimeFactory = createR
 
   // ---- realtime --------------------------------------------------------------------------
 
+  function onEvent(fn) {
+    listeners.add(fn)
+    return () => listeners.delete(fn)
+  }
+
   function applyEvent(event, data) {
     if (!data || typeof data !== 'object') return
+    for (const fn of listeners) fn(event, data)
     switch (event) {
       case 'message.created':
       case 'message.updated': {
@@ -425,6 +442,7 @@ export function createInboxStore({ api, accountId, me, realtimeFactory = createR
     loadOlder,
     markRead,
     send,
+    presignUpload,
     retry,
     toggleStatus,
     assign,
@@ -436,6 +454,7 @@ export function createInboxStore({ api, accountId, me, realtimeFactory = createR
     setAvailability,
     availabilityOf,
     applyEvent,
+    onEvent,
     upsertConversation,
   }
 }

@@ -279,7 +279,8 @@ export function createWidgetStore(opts) {
     const hadConversation = state.conversation && state.conversation.status !== 'resolved' ? state.conversation.id : null
     try {
       const res = await api.post('/api/v1/widget/messages', {
-        message: { content: local.content, echo_id: local.echo_id, timestamp: new Date().toString() },
+        message: { content: local.content, echo_id: local.echo_id, timestamp: new Date().toString(),
+          ...(local._uploads.length ? { attachments: local._uploads } : {}) },
       })
       const saved = { ...res, echo_id: local.echo_id }
       if (!saved.status || saved.status === 'sending') saved.status = 'sent'
@@ -295,9 +296,17 @@ export function createWidgetStore(opts) {
     }
   }
 
-  function send(content) {
+  // A presigned S3 POST for one file (shared/upload.js does the upload).
+  function presignUpload(file) {
+    return api.post('/api/v1/widget/direct_uploads', {
+      blob: { filename: file.name || 'file', byte_size: file.size, content_type: file.type || 'application/octet-stream' },
+    })
+  }
+
+  // `files`: uploaded attachments, [{ signedId, name }].
+  function send(content, files = []) {
     const text = String(content || '').trim()
-    if (!text) return Promise.resolve(false)
+    if (!text && !files.length) return Promise.resolve(false)
     if (text.length > MAX_LENGTH) return Promise.resolve(false)
     stopTyping()
     const local = {
@@ -310,6 +319,7 @@ export function createWidgetStore(opts) {
       status: 'sending',
       sender: { type: 'contact', name: state.contact.name || '' },
       attachments: [],
+      _uploads: files.map((f) => f.signedId),
       _localAt: Date.now() + Math.random(),
     }
     state.messages.push(local)
@@ -471,6 +481,7 @@ export function createWidgetStore(opts) {
     init,
     loadOlder,
     send,
+    presignUpload,
     retry,
     typing,
     stopTyping,

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field, field_validator
 
-from api import Body, body, path_id, principal, query
+from api import Body, Filter, Scalar, body, path_id, principal, query
 from parley import permissions
 from parley.errors import Invalid
 from parley.services import contacts, conversations, inboxes
@@ -22,7 +22,6 @@ router = Router()
 
 Sort = Literal["name", "-name", "email", "-email", "phone_number", "-phone_number", "last_activity_at",
                "-last_activity_at", "created_at", "-created_at"]
-Scalar = str | int | float | bool | None
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")  # Devise's, which Chatwoot uses
 E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 LABEL = re.compile(r"^[\w\-]{1,255}$")
@@ -105,26 +104,6 @@ class ContactInboxCreate(Body):
     source_id: str | None = Field(default=None, min_length=1, max_length=255)
 
 
-class FilterCondition(Body):
-    attribute_key: str = Field(min_length=1, max_length=255)
-    filter_operator: Literal["equal_to", "not_equal_to", "contains", "does_not_contain", "is_present",
-                             "is_not_present", "is_greater_than", "is_less_than", "days_before", "starts_with"]
-    values: list[Scalar] | Scalar = Field(default_factory=list)
-    query_operator: str | None = Field(default=None, max_length=3)
-    custom_attribute_type: str | None = Field(default=None, max_length=64)
-    attribute_model: str | None = Field(default=None, max_length=64)
-
-    @field_validator("values")
-    @classmethod
-    def _values(cls, value):
-        values = value if isinstance(value, list) else [value]
-        if len(values) > 100:
-            raise ValueError("at most 100 values")
-        return values
-
-
-class Filter(Body):
-    payload: list[FilterCondition] = Field(min_length=1, max_length=20)
 
 
 class FilterQuery(Body):

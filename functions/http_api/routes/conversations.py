@@ -9,10 +9,11 @@ from typing import Literal
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field, field_validator
 
-from api import Body, body, path_id, principal, query
+import forms
+from api import Body, Filter, body, parse, path_id, principal, query
 from parley import permissions
 from parley.errors import Forbidden, Invalid
-from parley.services import contacts, conversations, inboxes
+from parley.services import attachments, contacts, conversation_filters, conversations, inboxes
 from parley.views.common import iso
 from parley.views.conversations import message as message_view
 
@@ -30,6 +31,14 @@ class ListQuery(Body):
 class MetaQuery(Body):
     status: Literal["all", "open", "resolved", "pending", "snoozed"] = "open"
     inbox_id: int | None = None
+
+
+
+
+
+
+class FilterQuery(Body):
+    page: int = Field(default=1, ge=1, le=1000)
 
 
 class InitialMessage(Body):
@@ -51,7 +60,9 @@ class ConversationCreate(Body):
 
 
 class MessageCreate(Body):
-    content: str = Field(max_length=conversations.MAX_CONTENT)
+    content: str | None = Field(default=None, max_length=conversations.MAX_CONTENT)
+    # signed_ids from direct_uploads (files sent inline come as multipart attachments[])
+    attachments: list[str] = Field(default_factory=list, max_length=attachments.MAX_PER_MESSAGE)
     message_type: Literal["outgoing", "incoming"] = "outgoing"
     private: bool = False
     content_type: Literal["text", "input_email", "cards", "input_select", "form", "article"] = "text"
@@ -145,9 +156,18 @@ def _conversation(account_id: str, conversation_id: str):
 def meta(account_id: str):
     account_id, member, _ = _member(account_id)
     params = query(router, MetaQuery)
-    counts, _rows = conversations.list_conversations(account_id, member, status=params.status,
-                                                     inbox_id=params.inbox_id, assignee_type="all")
-    return {"meta": counts}
+    return {"meta": conversations.counts(account_id, member, status=params.status, inbox_id=params.inbox_id)}
+
+
+@router.post("/api/v1/accounts/<account_id>/conversations/filter")
+def filter_conversations(account_id: str):
+    """Chatwoot answers its filter with {meta, payload} at the top level (its list wraps
+    them in "data")."""
+    account_id, member, _ = _member(account_id)
+    params = query(router, FilterQuery)
+    conditions = [c.model_dump() for c in body(router, Filter).payload]
+    counts, rows, _ = conversation_filters.filter_conversations(account_id, member, conditions, page=params.page)
+    return {"meta": counts, "payload": conversations.present(rows)}
 
 
 @router.get("/api/v1/accounts/<account_id>/conversations")
@@ -167,6 +187,8 @@ def create(account_id: str):
     inbox = inboxes.get_inbox(account_id, payload.inbox_id)
     if member.role != "administrator" and not inboxes.is_member(inbox.id, member.user_id):
         raise Invalid("You are not a member of this inbox", field="inbox_id")
+    if payload.assignee_id is not None:
+        conversations.check_assignee(account_id, payload.assignee_id)
     contact_inbox = contacts.contact_inbox(inbox.id, payload.source_id) if payload.source_id else None
     if contact_inbox is None:
         if payload.contact_id is None:
@@ -178,7 +200,7 @@ def create(account_id: str):
     contact = contacts.get_contact(account_id, contact_inbox.contact_id)
     conversation = conversations.create_conversation(
         inbox, contact, contact_inbox, status=payload.status, additional_attributes=payload.additional_attributes,
-        custom_attributes=payload.custom_attributes)
+        custom_attributes=payload.custom_attributes, auto_assign=payload.assignee_id is None)
     if payload.assignee_id is not None:
         conversations.assign(conversation, payload.assignee_id)
     if payload.message:
@@ -212,17 +234,39 @@ def messages(account_id: str, conversation_id: str):
 @router.post("/api/v1/accounts/<account_id>/conversations/<conversation_id>/messages")
 def create_message(account_id: str, conversation_id: str):
     conversation, _, caller = _conversation(account_id, conversation_id)
-    payload = body(router, MessageCreate)
+    files, uploads = [], []
+    if forms.is_multipart(router):
+        fields, files, uploads = forms.parse(router, ("attachments[]", "attachments"))
+        payload = parse(MessageCreate, forms.nest(fields))
+    else:
+        payload = body(router, MessageCreate)
     if payload.message_type == "incoming":
         contact = contacts.get_contact(conversation.account_id, conversation.contact_id)
         sender_type, sender, message_type = "Contact", contact, conversations.INCOMING
     else:
         sender_type, sender, message_type = "User", caller.user, conversations.OUTGOING
-    message = conversations.create_message(
-        conversation, content=payload.content, message_type=message_type, sender_type=sender_type, sender=sender,
+    message = attachments.create_message(
+        conversation, uploader=attachments.user_uploader(caller.user.id), uploads=payload.attachments + uploads,
+        files=files, content=payload.content, message_type=message_type, sender_type=sender_type, sender=sender,
         private=payload.private, echo_id=payload.echo_id, content_type=payload.content_type,
         content_attributes=payload.content_attributes)
     return message_view(message)
+
+
+class UploadBlob(Body):
+    filename: str = Field(min_length=1, max_length=255)
+    byte_size: int = Field(ge=0)
+    content_type: str | None = Field(default=None, max_length=255)
+    checksum: str | None = Field(default=None, max_length=64)  # ActiveStorage sends one; S3 checks ETags itself
+
+
+@router.post("/api/v1/accounts/<account_id>/conversations/<conversation_id>/direct_uploads")
+def direct_upload(account_id: str, conversation_id: str):
+    """A presigned S3 POST for one file the caller will attach to a message here."""
+    conversation, _, caller = _conversation(account_id, conversation_id)
+    blob = body(router, UploadBlob, wrapper="blob")
+    return attachments.presign_upload(conversation.account_id, attachments.user_uploader(caller.user.id),
+                                      filename=blob.filename, content_type=blob.content_type, byte_size=blob.byte_size)
 
 
 @router.post("/api/v1/accounts/<account_id>/conversations/<conversation_id>/toggle_status")
@@ -350,4 +394,4 @@ def delete_message(account_id: str, conversation_id: str, message_id: str):
     # Agents delete their own messages; administrators any.
     if member.role != "administrator" and not (message.sender_type == "User" and message.sender_id == caller.user.id):
         raise Forbidden("You can only delete your own messages")
-    return message_view(conversations.delete_message(conversation, message))
+    return message_view(attachments.delete_message(conversation, message))

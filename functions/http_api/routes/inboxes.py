@@ -67,14 +67,34 @@ class ChannelSettings(Body):
         return value
 
 
+class WorkingHour(BaseModel):
+    """One of Chatwoot's seven rows; times may be null on closed or all-day rows."""
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+    day_of_week: int = Field(ge=0, le=6)
+    closed_all_day: bool = False
+    open_all_day: bool = False
+    open_hour: int | None = Field(default=None, ge=0, le=23)
+    open_minutes: int | None = Field(default=None, ge=0, le=59)
+    close_hour: int | None = Field(default=None, ge=0, le=23)
+    close_minutes: int | None = Field(default=None, ge=0, le=59)
+
+
+class AutoAssignmentConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+    # At most this many open conversations of the inbox per agent before auto-assignment skips them.
+    max_assignment_limit: int | None = Field(default=None, ge=1, le=10_000)
+
+
 class InboxSettings(Body):
     name: str | None = Field(default=None, min_length=1, max_length=255)
     greeting_enabled: bool | None = None
     greeting_message: str | None = Field(default=None, max_length=10_000)
     enable_auto_assignment: bool | None = None
+    auto_assignment_config: AutoAssignmentConfig | None = None
     working_hours_enabled: bool | None = None
     out_of_office_message: str | None = Field(default=None, max_length=10_000)
     timezone: str | None = Field(default=None, max_length=64)
+    working_hours: list[WorkingHour] | None = Field(default=None, max_length=14)
     allow_messages_after_resolved: bool | None = None
     enable_email_collect: bool | None = None
     csat_survey_enabled: bool | None = None
@@ -92,8 +112,9 @@ class Members(Body):
     user_ids: list[int] = Field(max_length=500)
 
 
-INBOX_FIELDS = {"name", "greeting_enabled", "greeting_message", "enable_auto_assignment", "working_hours_enabled",
-                "out_of_office_message", "timezone", "allow_messages_after_resolved"}
+INBOX_FIELDS = {"name", "greeting_enabled", "greeting_message", "enable_auto_assignment", "auto_assignment_config",
+                "working_hours_enabled",
+                "out_of_office_message", "timezone", "working_hours", "allow_messages_after_resolved"}
 
 
 def _split(payload: InboxSettings) -> tuple[dict, dict]:

@@ -7,10 +7,11 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
-from api import Body, body, path_id, query
+import forms
+from api import Body, body, parse, path_id, query
 from parley import events, global_config
 from parley.errors import NotFound
-from parley.services import contacts, conversations, inboxes, widget
+from parley.services import attachments, contacts, conversations, inboxes, widget
 from parley.settings import get_settings
 from parley.views.contacts import widget_contact
 from parley.views.conversations import message as message_view
@@ -29,7 +30,9 @@ class MessagesQuery(TokenQuery):
 
 
 class NewMessage(Body):
-    content: str = Field(max_length=conversations.MAX_CONTENT)
+    content: str | None = Field(default=None, max_length=conversations.MAX_CONTENT)
+    attachments: list[str] = Field(default_factory=list, max_length=attachments.MAX_PER_MESSAGE)
+    referer_url: str | None = Field(default=None, max_length=2048)  # sent by Chatwoot's widget with files
     echo_id: str | None = Field(default=None, max_length=64)
     timestamp: str | None = Field(default=None, max_length=64)
     reply_to: int | None = None
@@ -37,6 +40,13 @@ class NewMessage(Body):
 
 class MessageBody(Body):
     message: NewMessage
+
+
+class UploadBlob(Body):
+    filename: str = Field(min_length=1, max_length=255)
+    byte_size: int = Field(ge=0)
+    content_type: str | None = Field(default=None, max_length=255)
+    checksum: str | None = Field(default=None, max_length=64)
 
 
 class ContactChanges(Body):
@@ -165,15 +175,33 @@ def list_messages():
 @router.post("/api/v1/widget/messages")
 def create_message():
     inbox, contact_inbox, contact = _visitor()
-    payload = body(router, MessageBody).message
-    conversation = _current_conversation(contact_inbox)
-    if conversation is None:
-        conversation = conversations.create_conversation(inbox, contact, contact_inbox)
-    message = conversations.create_message(
-        conversation, content=payload.content, message_type=conversations.INCOMING, sender_type="Contact",
+    files, uploads = [], []
+    if forms.is_multipart(router):
+        fields, files, uploads = forms.parse(router, ("message[attachments][]", "message[attachments]"))
+        payload = parse(MessageBody, forms.nest(fields) or {"message": {}}).message
+    else:
+        payload = body(router, MessageBody).message
+    if files or uploads or payload.attachments:
+        attachments.ensure_widget_uploads(inbox)
+    # A first message starts the conversation, but only once its files have passed.
+    message = attachments.create_message(
+        _current_conversation(contact_inbox), account_id=inbox.account_id,
+        start=lambda: conversations.create_conversation(inbox, contact, contact_inbox),
+        uploader=attachments.contact_uploader(contact.id), uploads=payload.attachments + uploads,
+        files=files, content=payload.content, message_type=conversations.INCOMING, sender_type="Contact",
         sender=contact, echo_id=payload.echo_id,
         content_attributes={"in_reply_to": payload.reply_to} if payload.reply_to else None)
     return message_view(message)
+
+
+@router.post("/api/v1/widget/direct_uploads")
+def direct_upload():
+    """A presigned S3 POST for one file; only this visitor can attach it afterwards."""
+    inbox, _, contact = _visitor()
+    attachments.ensure_widget_uploads(inbox)
+    blob = body(router, UploadBlob, wrapper="blob")
+    return attachments.presign_upload(inbox.account_id, attachments.contact_uploader(contact.id),
+                                      filename=blob.filename, content_type=blob.content_type, byte_size=blob.byte_size)
 
 
 @router.route("/api/v1/widget/messages/<message_id>", method=["PATCH", "PUT"])

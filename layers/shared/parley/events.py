@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timezone
 from functools import lru_cache
 
@@ -14,6 +16,20 @@ from .models.event_log import LoggedEvent
 from .settings import get_settings
 
 SOURCE = "parley"
+
+# Who caused the events published inside `performed_by(...)`: automation marks its own,
+# so its consumer can ignore them instead of reacting to itself in a loop (Chatwoot's
+# performed_by).
+_performed_by: ContextVar[dict | None] = ContextVar("performed_by", default=None)
+
+
+@contextmanager
+def performed_by(actor: dict):
+    token = _performed_by.set(actor)
+    try:
+        yield
+    finally:
+        _performed_by.reset(token)
 
 
 @lru_cache(maxsize=1)
@@ -29,7 +45,7 @@ def envelope(name: str, account_id: int | None, data: dict, changed_attributes: 
     """The event detail: `data` is the object's Chatwoot JSON, the same bytes for realtime
     frames and webhook bodies. `audience` says who it concerns (inbox_id, contact_id,
     private), so consumers decide visibility without parsing `data`."""
-    return {
+    detail = {
         "seq": None,
         "audience": audience or {},
         "id": str(uuid.uuid4()),
@@ -39,6 +55,9 @@ def envelope(name: str, account_id: int | None, data: dict, changed_attributes: 
         "data": data,
         "changed_attributes": changed_attributes,
     }
+    if _performed_by.get() is not None:
+        detail["performed_by"] = _performed_by.get()
+    return detail
 
 
 LOG_SECONDS = 24 * 60 * 60

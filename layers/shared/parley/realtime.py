@@ -27,6 +27,9 @@ def may_see(connection: Connection, detail: dict) -> bool:
     if connection.account_id != detail.get("account_id"):
         return False
     audience = detail.get("audience") or {}
+    if audience.get("user_id") is not None:
+        # Addressed to one agent (a notification): nobody else, administrators included.
+        return connection.kind == "user" and connection.user_id == audience["user_id"]
     if connection.kind == "user":
         inbox_id = audience.get("inbox_id")
         if inbox_id is None or connection.role == "administrator":

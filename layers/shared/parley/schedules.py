@@ -22,11 +22,11 @@ def _client():
     return boto3.client("scheduler", region_name=settings.region, endpoint_url=settings.aws_endpoint_url or None)
 
 
-def _name(kind: str, account_id: int, item_id: int) -> str:
+def _name(kind: str, account_id: int, item_id: int | str) -> str:
     return f"{kind}-{account_id}-{item_id}"
 
 
-def at(kind: str, account_id: int, item_id: int, when: int, payload: dict) -> None:
+def at(kind: str, account_id: int, item_id: int | str, when: int, payload: dict) -> None:
     """Run `payload` through the scheduled function at epoch second `when` (replacing any
     schedule this item already had)."""
     client = _client()
@@ -52,7 +52,7 @@ def at(kind: str, account_id: int, item_id: int, when: int, payload: dict) -> No
         client.update_schedule(**arguments)
 
 
-def cancel(kind: str, account_id: int, item_id: int) -> None:
+def cancel(kind: str, account_id: int, item_id: int | str) -> None:
     client = _client()
     try:
         client.delete_schedule(Name=_name(kind, account_id, item_id), GroupName=os.environ["SCHEDULE_GROUP"])

@@ -32,6 +32,7 @@ class Settings:
     messages_table: str
     events_table: str
     account_objects_table: str
+    notifications_table: str
     event_bus_name: str
     attachments_bucket: str
     websocket_endpoint: str
@@ -41,6 +42,9 @@ class Settings:
     edge_secret: str
     # Where boto3 / pynamodb send requests; empty means real AWS. Set by the local stack.
     aws_endpoint_url: str
+    # Where browsers send presigned S3 uploads and downloads; empty means S3 itself. The
+    # local stack serves its in-process S3 on its own port (local/s3.py).
+    s3_public_endpoint: str = ""
 
 
 def _env(name: str, default: str | None = None) -> str:
@@ -73,6 +77,7 @@ def get_settings() -> Settings:
         messages_table=_env("MESSAGES_TABLE"),
         events_table=_env("EVENTS_TABLE"),
         account_objects_table=_env("ACCOUNT_OBJECTS_TABLE"),
+        notifications_table=_env("NOTIFICATIONS_TABLE"),
         event_bus_name=_env("EVENT_BUS_NAME"),
         attachments_bucket=_env("ATTACHMENTS_BUCKET"),
         websocket_endpoint=_env("WEBSOCKET_ENDPOINT"),
@@ -80,4 +85,5 @@ def get_settings() -> Settings:
         widget_token_secret=_env("WIDGET_TOKEN_SECRET"),
         edge_secret=os.environ.get("EDGE_SECRET", ""),
         aws_endpoint_url=os.environ.get("AWS_ENDPOINT_URL", ""),
+        s3_public_endpoint=os.environ.get("S3_PUBLIC_ENDPOINT", ""),
     )

@@ -29,6 +29,15 @@ class AssigneeIndex(GlobalSecondaryIndex):
     last_activity_at = NumberAttribute(range_key=True)
 
 
+class InboxIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "inbox-index"
+        projection = AllProjection()
+
+    inbox_key = UnicodeAttribute(hash_key=True)
+    last_activity_at = NumberAttribute(range_key=True)
+
+
 class ContactIndex(GlobalSecondaryIndex):
     class Meta:
         index_name = "contact-index"
@@ -39,9 +48,9 @@ class ContactIndex(GlobalSecondaryIndex):
 
 
 class Conversation(TimestampedModel):
-    """Access: by (account, display id); lists by status or by assignee+status, newest
-    activity first (status-index, assignee-index); a contact's conversations
-    (contact-index). The index keys are derived in `sync_keys()` before every save."""
+    """Access: by (account, display id); lists by status, by assignee+status or by
+    inbox+status, newest activity first (status-index, assignee-index, inbox-index); a
+    contact's conversations (contact-index). The index keys are derived in `sync_keys()` before every save."""
 
     Meta = table_meta("conversations_table")
 
@@ -68,12 +77,18 @@ class Conversation(TimestampedModel):
     first_reply_created_at = NumberAttribute(null=True)
     unread_count = NumberAttribute(default=0)  # incoming messages since an agent last looked
     last_message = JSONAttribute(null=True)  # the newest non-private message, for list rows
+    # Parley's own template messages (services/auto_messages.py, auto_resolve.py), epoch seconds.
+    greeting_sent_at = NumberAttribute(null=True)
+    out_of_office_sent_at = NumberAttribute(null=True)
+    auto_resolve_at = NumberAttribute(null=True)  # the deadline the pending auto-resolve schedule is for
     status_key = UnicodeAttribute()
     assignee_key = UnicodeAttribute()
+    inbox_key = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
     status_index = StatusIndex()
     assignee_index = AssigneeIndex()
+    inbox_index = InboxIndex()
     contact_index = ContactIndex()
 
     @staticmethod
@@ -84,9 +99,14 @@ class Conversation(TimestampedModel):
     def assignee_key_for(account_id: int, assignee_id: int | None, status: str) -> str:
         return f"{account_id}#{assignee_id or UNASSIGNED}#{status}"
 
+    @staticmethod
+    def inbox_key_for(account_id: int, inbox_id: int, status: str) -> str:
+        return f"{account_id}#{inbox_id}#{status}"
+
     def sync_keys(self) -> None:
         self.status_key = self.status_key_for(self.account_id, self.status)
         self.assignee_key = self.assignee_key_for(self.account_id, self.assignee_id, self.status)
+        self.inbox_key = self.inbox_key_for(self.account_id, self.inbox_id, self.status)
 
     def save(self, *args, **kwargs):
         self.sync_keys()

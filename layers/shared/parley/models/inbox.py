@@ -38,9 +38,11 @@ class Inbox(TimestampedModel):
     greeting_enabled = BooleanAttribute(default=False)
     greeting_message = UnicodeAttribute(null=True)
     enable_auto_assignment = BooleanAttribute(default=True)
+    auto_assignment_config = JSONAttribute(default=dict, null=True)  # {"max_assignment_limit": n}
     working_hours_enabled = BooleanAttribute(default=False)
     out_of_office_message = UnicodeAttribute(null=True)
     timezone = UnicodeAttribute(default="UTC")
+    working_hours = JSONAttribute(null=True)  # Chatwoot's 7 rows; None = the defaults (services/business_hours.py)
     allow_messages_after_resolved = BooleanAttribute(default=True)
     avatar_url = UnicodeAttribute(null=True)
     version = VersionAttribute()

@@ -14,7 +14,6 @@ import re
 import secrets
 import time
 import uuid
-from datetime import date, datetime, timezone
 from typing import Any, Callable, Iterable
 
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
@@ -29,7 +28,7 @@ from ..models.inbox import Inbox
 from ..models.unique import UniqueClaim
 from ..views.contacts import contact as contact_view
 from ..views.inboxes import inbox as inbox_view
-from . import custom_attributes, inboxes
+from . import contact_notes, custom_attributes, filtering, inboxes
 
 PAGE_SIZE = 15  # Chatwoot's contacts pages
 MAX_PAGE = 1000
@@ -82,6 +81,18 @@ def _owner(key: str) -> str | None:
     try:
         return UniqueClaim.get(key, consistent_read=True).target
     except UniqueClaim.DoesNotExist:
+        return None
+
+
+def find_by_unique(account_id: int, field: str, value: str | None) -> Contact | None:
+    """The account's contact holding `value` as its email, phone number or identifier."""
+    value = _clean(field, value)
+    owner = _owner(claim_key(account_id, field, value)) if value else None
+    if not owner or not owner.startswith("Contact#"):
+        return None
+    try:
+        return get_contact(account_id, int(owner.split("#", 1)[1]))
+    except (NotFound, ValueError):
         return None
 
 
@@ -356,6 +367,7 @@ def delete_contact(contact: Contact) -> None:
     with ContactInbox.batch_write() as batch:
         for link in links:
             batch.delete(link)
+    contact_notes.delete_all(contact.account_id, contact.id)
     events.publish("contact.deleted", contact.account_id, shown)
 
 
@@ -561,45 +573,8 @@ def _additional(contact: Contact, key: str):
     return next((attributes[name] for name in ADDITIONAL_KEYS[key] if attributes.get(name) is not None), None)
 
 
-def _text(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else str(value).strip().lower()
-
-
-def _moment(value) -> float | None:
-    """Epoch seconds from a date ("2024-05-01") or an ISO date-time."""
-    text = str(value).strip()
-    try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            return datetime.combine(date.fromisoformat(text), datetime.min.time(), timezone.utc).timestamp()
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
-    except ValueError:
-        return None
-
-
-def _number(value) -> float | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _text_test(operator: str, wanted: list[str]) -> Callable[[str], bool]:
-    if operator == "equal_to":
-        return lambda value: value in wanted
-    if operator == "not_equal_to":
-        return lambda value: value not in wanted
-    if operator == "contains":
-        return lambda value: any(w in value for w in wanted)
-    if operator == "does_not_contain":
-        return lambda value: not any(w in value for w in wanted)
-    if operator == "starts_with":
-        return lambda value: any(value.startswith(w) for w in wanted)
-    raise ValueError(operator)
+# The value comparisons contact and conversation filters share (services/filtering.py).
+_text, _moment, _number, _text_test = filtering.text, filtering.moment, filtering.number, filtering.text_test
 
 
 def _condition(index: int, key: str, operator: str, values: list, custom: bool) -> Callable[[Contact], bool]:
@@ -644,62 +619,19 @@ def _condition(index: int, key: str, operator: str, values: list, custom: bool) 
                 return c.created_at.timestamp() if c.created_at else None
             return float(c.last_activity_at) if c.last_activity_at is not None else None
 
-        if operator == "days_before":
-            days = _number(wanted[0])
-            if days is None or days < 0 or days > 36_500:
-                raise Invalid("days_before takes a number of days (0 to 36500)", field=f"{where}.values")
-            return lambda c: (m := moment_of(c)) is not None and m < time.time() - days * 86_400
-        bound = _moment(wanted[0])
-        if bound is None:
-            raise Invalid(f"{key} {operator} takes a date like 2024-05-01", field=f"{where}.values")
-        if operator == "is_greater_than":
-            return lambda c: (m := moment_of(c)) is not None and m > bound
-        return lambda c: (m := moment_of(c)) is not None and m < bound
+        return filtering.date_test(where, key, operator, wanted, moment_of)
     # a custom attribute
-    def value_of(c: Contact):
-        return (c.custom_attributes or {}).get(key)
-
-    if operator == "is_present":
-        return lambda c: _text(value_of(c)) != ""
-    if operator == "is_not_present":
-        return lambda c: _text(value_of(c)) == ""
-    if operator in ("is_greater_than", "is_less_than"):
-        bound_number, bound_moment = _number(wanted[0]), _moment(wanted[0])
-        if bound_number is None and bound_moment is None:
-            raise Invalid(f"{key} {operator} takes a number or a date", field=f"{where}.values")
-
-        def compare(c: Contact) -> bool:
-            value = value_of(c)
-            if bound_number is not None:
-                mine, bound = _number(value), bound_number
-            else:
-                mine, bound = (_moment(value) if value is not None else None), bound_moment
-            if mine is None:
-                return False
-            return mine > bound if operator == "is_greater_than" else mine < bound
-        return compare
-    test = _text_test(operator, wanted)
-    return lambda c: test(_text(value_of(c)))
+    return filtering.custom_test(where, key, operator, wanted, lambda c: (c.custom_attributes or {}).get(key))
 
 
 def compile_filter(conditions: list[dict]) -> Callable[[Contact], bool]:
     """Chatwoot's filter payload as one test: each condition's query_operator joins it to
     the next; AND binds tighter than OR (as in the SQL Chatwoot builds)."""
-    if not conditions:
-        raise Invalid("payload must hold at least one condition", field="payload")
-    groups: list[list[Callable[[Contact], bool]]] = [[]]
-    for index, item in enumerate(conditions):
+    def compile_one(index: int, item: dict) -> Callable[[Contact], bool]:
         custom = (item.get("custom_attribute_type") or "") == "contact_attribute"
-        groups[-1].append(_condition(index, item["attribute_key"], item["filter_operator"], item.get("values") or [],
-                                     custom))
-        if index < len(conditions) - 1:
-            joiner = (item.get("query_operator") or "").upper()
-            if joiner not in ("AND", "OR"):
-                raise Invalid("query_operator must be AND or OR between conditions",
-                              field=f"payload.{index}.query_operator")
-            if joiner == "OR":
-                groups.append([])
-    return lambda c: any(all(test(c) for test in group) for group in groups)
+        return _condition(index, item["attribute_key"], item["filter_operator"], item.get("values") or [], custom)
+
+    return filtering.matcher(filtering.groups(conditions, compile_one))
 
 
 def filter_contacts(account_id: int, conditions: list[dict], *, sort: str | None = None,
@@ -767,6 +699,7 @@ def merge_contacts(base: Contact, mergee: Contact) -> Contact:
     for conversation in Conversation.contact_index.query(mergee.id):
         if conversation.account_id == base.account_id:
             _move_conversation(conversation, base.id)
+    contact_notes.move_all(mergee.account_id, mergee.id, base.id)
     removed = contact_view(mergee)
 
     def attempt() -> None:

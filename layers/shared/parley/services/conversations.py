@@ -2,23 +2,24 @@
 API, channels) ends in these functions, which write and then publish one event."""
 from __future__ import annotations
 
-import heapq
 import time
 import uuid
 from typing import Callable
 
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, TransactWriteError
 
-from .. import events, ids, schedules
+from .. import dynamo, events, ids, schedules
 from ..errors import Conflict, Invalid, NotFound
 from ..models.account import AccountUser
 from ..models.contact import Contact, ContactInbox
+from ..models.base import utcnow
 from ..models.conversation import STATUSES, Conversation, Message
 from ..models.inbox import Inbox
 from ..models.user import User
 from ..views import conversations as views
 from ..views.contacts import sender as contact_sender
-from . import accounts, custom_attributes as attribute_definitions, inboxes, teams, users
+from . import accounts, assignment, auto_messages, custom_attributes as attribute_definitions, inboxes, teams, users
+from . import conversation_queries as queries, message_terms
 
 PAGE_SIZE = 25
 MESSAGES_PAGE_SIZE = 20
@@ -40,18 +41,23 @@ def user_sender(user: User) -> dict:
 
 def create_conversation(inbox: Inbox, contact: Contact, contact_inbox: ContactInbox, *, status: str = "open",
                         assignee_id: int | None = None, additional_attributes: dict | None = None,
-                        custom_attributes: dict | None = None) -> Conversation:
+                        custom_attributes: dict | None = None, auto_assign: bool = True) -> Conversation:
     if status not in STATUSES:
         raise Invalid(f"Status must be one of: {', '.join(STATUSES)}", field="status")
+    if contact.blocked:
+        status = "resolved"  # as Chatwoot: a blocked contact's conversations never reach the open lists
     if custom_attributes:
         attribute_definitions.validate(inbox.account_id, "conversation_attribute", custom_attributes)
+    if assignee_id is None and auto_assign and status == "open":
+        assignee_id = assignment.for_inbox(inbox)
     conversation = Conversation(
         inbox.account_id, ids.next_id(ids.account_counter(inbox.account_id, "Conversation")),
         uuid=str(uuid.uuid4()), inbox_id=inbox.id, contact_id=contact.id, source_id=contact_inbox.source_id,
         status=status, assignee_id=assignee_id, additional_attributes=additional_attributes or {},
         custom_attributes=custom_attributes or {}, last_activity_at=now_ms())
-    conversation.save(condition=Conversation.display_id.does_not_exist())
+    _write(conversation, None)
     _publish("conversation.created", conversation)
+    auto_messages.after_conversation_created(conversation)
     return conversation
 
 
@@ -75,16 +81,13 @@ def for_contact_inbox(contact_inbox: ContactInbox) -> list[Conversation]:
             if c.inbox_id == contact_inbox.inbox_id]
 
 
-def _visible_filter(account_id: int, member: AccountUser, inbox_id: int | None):
-    """None (everything), a pynamodb filter condition, or False (nothing is visible)."""
-    allowed = None if member.role == "administrator" else inboxes.member_inbox_ids(member.user_id, account_id)
+def visible_inboxes(account_id: int, member: AccountUser, inbox_id: int | None = None) -> set[int] | None:
+    """The inboxes whose conversations the caller may list (None: all of the account's);
+    narrowed to `inbox_id` when given."""
+    allowed = None if member.role == "administrator" else set(inboxes.member_inbox_ids(member.user_id, account_id))
     if inbox_id is not None:
-        if allowed is not None and inbox_id not in allowed:
-            return False
-        allowed = [inbox_id]
-    if allowed is None:
-        return None
-    return Conversation.inbox_id.is_in(*allowed) if allowed else False
+        return {inbox_id} if allowed is None or inbox_id in allowed else set()
+    return allowed
 
 
 def _statuses(status: str) -> list[str]:
@@ -95,72 +98,75 @@ def _statuses(status: str) -> list[str]:
     return [status]
 
 
-def _index_queries(account_id: int, member: AccountUser, assignee_type: str, statuses: list[str]):
-    """(index, hash key, extra filter) for each partition that holds the wanted list."""
-    for status in statuses:
-        if assignee_type == "me":
-            yield Conversation.assignee_index, Conversation.assignee_key_for(account_id, member.user_id, status), None
-        elif assignee_type == "unassigned":
-            yield Conversation.assignee_index, Conversation.assignee_key_for(account_id, None, status), None
-        elif assignee_type == "assigned":
-            yield Conversation.status_index, Conversation.status_key_for(account_id, status), \
-                Conversation.assignee_id.exists()
-        else:
-            yield Conversation.status_index, Conversation.status_key_for(account_id, status), None
-
-
-def _combine(*conditions):
-    present = [c for c in conditions if c is not None]
-    if not present:
-        return None
-    combined = present[0]
-    for condition in present[1:]:
-        combined = combined & condition
-    return combined
+LIST_READ_SLACK = 2000  # items a list may examine beyond its page (other inboxes, other assignees)
 
 
 def list_conversations(account_id: int, member: AccountUser, *, assignee_type: str = "all", status: str = "open",
                        page: int = 1, inbox_id: int | None = None) -> tuple[dict, list[Conversation]]:
-    """One page (newest activity first) and Chatwoot's meta counts. Each list is a Query
-    on an index partition (per status; "all" merges the four)."""
+    """One page (newest activity first) and Chatwoot's meta counts. The counts are the
+    count buckets' sums; the page is read from the cheapest index partitions for the
+    caller's inboxes and assignee type (services/conversation_queries.py)."""
     if assignee_type not in ASSIGNEE_TYPES:
         raise Invalid(f"assignee_type must be one of: {', '.join(ASSIGNEE_TYPES)}", field="assignee_type")
     if page < 1 or page > 1000:
         raise Invalid("page must be between 1 and 1000", field="page")
     statuses = _statuses(status)
-    visible = _visible_filter(account_id, member, inbox_id)
-    meta = counts(account_id, member, statuses, visible)
-    if visible is False:
+    allowed = visible_inboxes(account_id, member, inbox_id)
+    counted = queries.buckets(account_id, statuses)
+    meta = queries.summary(counted, member, allowed)
+    if allowed == set():
         return meta, []
+    if assignee_type == "me":
+        assignees = {member.user_id}
+    elif assignee_type == "unassigned":
+        assignees = {0}
+    elif assignee_type == "assigned":
+        assignees = {bucket[2] for bucket in counted if bucket[2]}
+    else:
+        assignees = None
+
+    def wanted_row(c: Conversation) -> bool:
+        return ((allowed is None or c.inbox_id in allowed) and c.status in statuses
+                and (assignees is None or (c.assignee_id or 0) in assignees))
+
     wanted = page * PAGE_SIZE
-    streams = [index.query(key, filter_condition=_combine(extra, visible), scan_index_forward=False, limit=wanted)
-               for index, key, extra in _index_queries(account_id, member, assignee_type, statuses)]
-    merged = heapq.merge(*streams, key=lambda c: -c.last_activity_at)
-    rows = [c for _, c in zip(range(wanted), merged)]
+    partitions = queries.plan(account_id, counted, statuses, inboxes=allowed, assignees=assignees)
+    rows, _ = queries.read(partitions, wanted_row, wanted, wanted + LIST_READ_SLACK, page_size=min(wanted, 500))
     return meta, rows[(page - 1) * PAGE_SIZE:]
 
 
-def counts(account_id: int, member: AccountUser, statuses: list[str], visible=None) -> dict:
-    if visible is False:
-        return {"mine_count": 0, "unassigned_count": 0, "assigned_count": 0, "all_count": 0}
-    totals = {}
-    for name in ("me", "unassigned", "all"):
-        totals[name] = sum(index.count(key, filter_condition=_combine(extra, visible))
-                           for index, key, extra in _index_queries(account_id, member, name, statuses))
-    return {"mine_count": totals["me"], "unassigned_count": totals["unassigned"],
-            "assigned_count": totals["all"] - totals["unassigned"], "all_count": totals["all"]}
+def counts(account_id: int, member: AccountUser, status: str = "open", inbox_id: int | None = None) -> dict:
+    """Chatwoot's meta counts for the caller, from the count buckets alone."""
+    allowed = visible_inboxes(account_id, member, inbox_id)
+    return queries.summary(queries.buckets(account_id, _statuses(status)), member, allowed)
+
+
+def _write(conversation: Conversation, before: tuple | None) -> None:
+    """Save the conversation; when its (status, inbox, assignee) bucket changes (or it is
+    new: `before` None), move it between count buckets in the same transaction, so the
+    counts can never drift from the conversations. The version condition guards both."""
+    conversation.sync_keys()
+    after = queries.bucket_of(conversation)
+    if before == after:
+        conversation.save()
+        return
+    conversation.updated_at = utcnow()
+    with dynamo.transaction() as tx:
+        tx.save(conversation, condition=Conversation.display_id.does_not_exist() if before is None else None)
+        queries.count_moves(tx, conversation.account_id, before, after)
 
 
 def _save(conversation: Conversation, change: Callable[[Conversation], None]) -> None:
     """Apply `change` and save, re-reading and re-applying if someone saved in between
     (the version attribute makes a lost update impossible)."""
     for _ in range(5):
+        before = queries.bucket_of(conversation)
         change(conversation)
         try:
-            conversation.save()
+            _write(conversation, before)
             return
-        except PutError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
+        except (PutError, TransactWriteError) as exc:
+            if exc.cause_response_code not in ("ConditionalCheckFailedException", "TransactionCanceledException"):
                 raise
             conversation.refresh(consistent_read=True)
     raise Conflict("The conversation is being changed by someone else; try again")
@@ -196,7 +202,17 @@ def toggle_status(conversation: Conversation, status: str, snoozed_until: int | 
         schedules.cancel(SNOOZE_TASK, conversation.account_id, conversation.display_id)
     if previous != status:
         _publish("conversation.status_changed", conversation, {"status": [previous, status]})
+        if status == "open":
+            _auto_assign(conversation)
     return conversation
+
+
+def _auto_assign(conversation: Conversation) -> None:
+    """A conversation that (re)opens without an assignee goes to the inbox's next online agent."""
+    if conversation.assignee_id is None:
+        picked = assignment.for_conversation(conversation)
+        if picked is not None:
+            assign(conversation, picked)
 
 
 def reopen_snoozed(account_id: int, display_id: int, snoozed_until: int) -> bool:
@@ -212,12 +228,17 @@ def reopen_snoozed(account_id: int, display_id: int, snoozed_until: int) -> bool
     return True
 
 
+def check_assignee(account_id: int, assignee_id: int) -> None:
+    """422 unless the user is an agent of the account (checked before anything is written)."""
+    if accounts.membership(account_id, assignee_id) is None:
+        raise Invalid("Assignee is not an agent of this account", field="assignee_id")
+
+
 def assign(conversation: Conversation, assignee_id: int | None) -> User | None:
     """Assign to an agent of the account (None unassigns). Returns the assignee."""
     assignee = None
     if assignee_id is not None:
-        if accounts.membership(conversation.account_id, assignee_id) is None:
-            raise Invalid("Assignee is not an agent of this account", field="assignee_id")
+        check_assignee(conversation.account_id, assignee_id)
         assignee = users.get_user(assignee_id)
     previous = conversation.assignee_id
     _save(conversation, lambda c: setattr(c, "assignee_id", assignee_id))
@@ -234,6 +255,10 @@ def assign_team(conversation: Conversation, team_id: int | None) -> Conversation
     _save(conversation, lambda c: setattr(c, "team_id", team_id))
     if previous != team_id:
         _publish("team.changed", conversation, {"team_id": [previous, team_id]})
+        if team_id is not None and conversation.assignee_id is None:
+            picked = assignment.for_team(conversation, team_id)
+            if picked is not None:
+                assign(conversation, picked)
     return conversation
 
 
@@ -288,10 +313,11 @@ def typing(conversation: Conversation, *, on: bool, who: dict, private: bool = F
 def create_message(conversation: Conversation, *, content: str | None, message_type: int,
                    sender_type: str | None = None, sender: User | Contact | None = None, private: bool = False,
                    echo_id: str | None = None, content_type: str = "text", content_attributes: dict | None = None,
-                   source_id: str | None = None) -> Message:
-    if content is None or not content.strip():
+                   source_id: str | None = None, attachments: list[dict] | None = None) -> Message:
+    # `attachments`: already checked and stored by services.attachments.create_message.
+    if (content is None or not content.strip()) and not attachments:
         raise Invalid("Message content can't be blank", field="content")
-    if len(content) > MAX_CONTENT:
+    if content is not None and len(content) > MAX_CONTENT:
         raise Invalid(f"Message content is longer than {MAX_CONTENT} characters", field="content")
     if private and message_type != OUTGOING:
         raise Invalid("Only outgoing messages can be private notes", field="private")
@@ -306,18 +332,23 @@ def create_message(conversation: Conversation, *, content: str | None, message_t
                       message_type=message_type, content_type=content_type,
                       content_attributes=content_attributes or {}, private=private, echo_id=echo_id,
                       source_id=source_id, sender_type=sender_type,
-                      sender_id=sender.id if sender is not None else None, sender=snapshot)
-    message.save()
-    reopened = _record_activity(conversation, message)
+                      sender_id=sender.id if sender is not None else None, sender=snapshot,
+                      attachments=attachments or [])
+    message_terms.save_message(message)  # with its search terms, in one transaction
+    # A blocked contact's messages are kept but never reopen a conversation (Chatwoot's block).
+    blocked = isinstance(sender, Contact) and bool(sender.blocked)
+    reopened = _record_activity(conversation, message, blocked=blocked)
     _publish_message("message.created", conversation, message)
     if reopened == "snoozed":
         schedules.cancel(SNOOZE_TASK, conversation.account_id, conversation.display_id)
     if reopened:
         _publish("conversation.status_changed", conversation, {"status": [reopened, "open"]})
+        _auto_assign(conversation)
+    auto_messages.after_message(conversation, message)  # greeting, out of office, auto-resolve
     return message
 
 
-def _record_activity(conversation: Conversation, message: Message) -> str | None:
+def _record_activity(conversation: Conversation, message: Message, blocked: bool = False) -> str | None:
     """Update the conversation for a new message. Returns the old status if a contact's
     message reopened it."""
     now = int(time.time())
@@ -331,7 +362,7 @@ def _record_activity(conversation: Conversation, message: Message) -> str | None
         if message.message_type == INCOMING:
             c.unread_count = (c.unread_count or 0) + 1
             c.waiting_since = c.waiting_since or now
-            if c.status == "snoozed" or (c.status == "resolved" and not c.muted):
+            if not blocked and (c.status == "snoozed" or (c.status == "resolved" and not c.muted)):
                 reopened, c.status, c.snoozed_until = c.status, "open", None
         elif message.message_type == OUTGOING and not message.private and message.sender_type == "User":
             c.first_reply_created_at = c.first_reply_created_at or now
@@ -487,7 +518,7 @@ def delete_message(conversation: Conversation, message: Message) -> Message:
     message.content = DELETED_TEXT
     message.attachments = []
     message.content_attributes = {**(message.content_attributes or {}), "deleted": True}
-    message.save()
+    message_terms.save_message(message, reindex=True)  # its words are no longer found
     if conversation.last_message and conversation.last_message.get("id") == message.id:
         _save(conversation, lambda c: setattr(c, "last_message", views.message(message)))
     _publish_message("message.updated", conversation, message)

@@ -9,7 +9,7 @@ from ..models.account import AccountUser
 from ..models.inbox import CHANNEL_TYPES, Inbox, InboxMember
 from ..models.unique import UniqueClaim
 from ..views.inboxes import inbox as inbox_view
-from . import accounts
+from . import accounts, business_hours
 
 # What a channel's settings map may hold (validated by the API's request models).
 WIDGET_DEFAULTS = {
@@ -28,9 +28,23 @@ def _claim(kind: str, value: str, inbox_id: int) -> UniqueClaim:
     return claim
 
 
+def _check_hours(settings: dict, previous: list[dict] | None = None) -> dict:
+    """Validated working hours and timezone (Invalid before anything is written)."""
+    if settings.get("timezone") is not None:
+        business_hours.validate_timezone(settings["timezone"])
+    elif "timezone" in settings:
+        raise Invalid("timezone can't be blank", field="timezone")
+    if settings.get("working_hours") is not None:
+        settings["working_hours"] = business_hours.normalize(settings["working_hours"], previous)
+    elif "working_hours" in settings:
+        raise Invalid("working_hours must have 7 entries, one per day of the week", field="working_hours")
+    return settings
+
+
 def create_inbox(account_id: int, *, name: str, channel_type: str, channel: dict, **settings) -> Inbox:
     if channel_type not in CHANNEL_TYPES:
         raise Invalid(f"Channel type must be one of: {', '.join(CHANNEL_TYPES)}", field="channel.type")
+    settings = _check_hours(settings)
     defaults = WIDGET_DEFAULTS if channel_type == "web_widget" else API_DEFAULTS
     inbox = Inbox(ids.next_id("Inbox"), account_id=account_id, name=name, channel_type=channel_type,
                   channel={**defaults, **channel}, hmac_token=secrets.token_urlsafe(24), **settings)
@@ -90,6 +104,7 @@ def list_inboxes(account_id: int, member: AccountUser) -> list[Inbox]:
 
 
 def update_inbox(inbox: Inbox, *, channel: dict | None = None, **changes) -> Inbox:
+    changes = _check_hours(changes, inbox.working_hours)
     for key, value in changes.items():
         setattr(inbox, key, value)
     if channel:

@@ -8,6 +8,14 @@ CHANNEL = {"web_widget": "Channel::WebWidget", "api": "Channel::Api"}
 SENDER_TYPES = {"Contact": "contact", "User": "agent", "AgentBot": "agent_bot"}
 
 
+def _attachments(item: Message) -> list[dict]:
+    if not item.attachments:
+        return []
+    from ..services import attachments  # signs URLs (boto3): only messages with files pay for it
+
+    return attachments.present(item)
+
+
 def message(item: Message) -> dict:
     body = {
         "id": item.id,
@@ -24,7 +32,7 @@ def message(item: Message) -> dict:
         "status": item.status,
         "source_id": item.source_id,
         "echo_id": item.echo_id,
-        "attachments": item.attachments or [],
+        "attachments": _attachments(item),
         "sender": item.sender,
     }
     if item.sender_type:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from ..models.inbox import CHANNEL_TYPES, Inbox
+from ..services.business_hours import working_hours
 
 
 def widget_script(base_url: str, website_token: str) -> str:
@@ -33,12 +34,12 @@ def inbox(item: Inbox, *, base_url: str | None = None, with_secrets: bool = Fals
         "enable_auto_assignment": item.enable_auto_assignment,
         "working_hours_enabled": item.working_hours_enabled,
         "out_of_office_message": item.out_of_office_message or "",
-        "working_hours": [],
+        "working_hours": working_hours(item),
         "timezone": item.timezone,
         "allow_messages_after_resolved": item.allow_messages_after_resolved,
         "enable_email_collect": False,
         "csat_survey_enabled": False,
-        "auto_assignment_config": {},
+        "auto_assignment_config": item.auto_assignment_config or {},
         "hmac_mandatory": item.hmac_mandatory,
     }
     if item.channel_type == "web_widget":

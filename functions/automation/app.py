@@ -1,0 +1,52 @@
+"""EventBridge -> automation rules: the account's active rules for the event, applied to
+the conversation it is about (services/automation.py).
+
+EventBridge delivers at least once and Lambda retries a failed invocation, so each action
+of each matching rule runs under a Powertools idempotency record keyed on (event id, rule
+id, action index): a retry re-runs only what had not finished, and a duplicate delivery
+does nothing."""
+from __future__ import annotations
+
+import os
+from typing import Callable
+
+import boto3
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.idempotency import (DynamoDBPersistenceLayer, IdempotencyConfig,
+                                                         idempotent_function)
+
+from parley.services import automation
+from parley.settings import get_settings
+
+logger = Logger()
+_settings = get_settings()
+persistence = DynamoDBPersistenceLayer(
+    table_name=os.environ["IDEMPOTENCY_TABLE"],
+    boto3_client=boto3.client("dynamodb", region_name=_settings.region,
+                              endpoint_url=_settings.aws_endpoint_url or None))
+# A day covers EventBridge's and Lambda's retries of one event.
+config = IdempotencyConfig(expires_after_seconds=24 * 60 * 60)
+
+
+@idempotent_function(data_keyword_argument="step", config=config, persistence_store=persistence)
+def _step(step: dict, work: Callable[[], None]) -> dict:
+    work()
+    return {"done": True}
+
+
+def _once(key: str, work: Callable[[], None]) -> None:
+    _step(step={"key": key}, work=work)
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict, context) -> dict:
+    config.register_lambda_context(context)  # an in-progress record expires with this invocation
+    detail = event.get("detail")
+    if not isinstance(detail, dict) or "event" not in detail or "data" not in detail or "id" not in detail:
+        # Not one of ours: retrying cannot fix it, so log and drop.
+        logger.warning("ignored malformed event", extra={"detail_type": event.get("detail-type")})
+        return {"matched": []}
+    result = automation.handle(detail, once=_once)
+    if result.get("matched"):
+        logger.info("automation", extra={"event": detail["event"], **result})
+    return result

@@ -1,0 +1,58 @@
+"""/api/v1/accounts/{account_id}/contacts/{contact_id}/notes: Chatwoot's contact notes.
+
+Any member may read and write notes on the account's contacts; a note is changed or
+deleted by its author or an administrator."""
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from pydantic import Field
+
+from api import Body, body, path_id, principal
+from parley import permissions
+from parley.services import contact_notes, contacts
+
+router = Router()
+
+
+class NoteBody(Body):
+    content: str = Field(min_length=1, max_length=contact_notes.MAX_CONTENT)
+
+
+def _contact(account_id: str, contact_id: str):
+    account_id = path_id(account_id)
+    member = permissions.account_member(principal(router), account_id)
+    return contacts.get_contact(account_id, path_id(contact_id)), member
+
+
+@router.get("/api/v1/accounts/<account_id>/contacts/<contact_id>/notes")
+def index(account_id: str, contact_id: str):
+    contact, _ = _contact(account_id, contact_id)
+    return contact_notes.present(contact_notes.list_notes(contact))
+
+
+@router.post("/api/v1/accounts/<account_id>/contacts/<contact_id>/notes")
+def create(account_id: str, contact_id: str):
+    contact, member = _contact(account_id, contact_id)
+    note = contact_notes.create_note(contact, member.user_id, body(router, NoteBody, wrapper="note").content)
+    return contact_notes.present([note])[0]
+
+
+@router.get("/api/v1/accounts/<account_id>/contacts/<contact_id>/notes/<note_id>")
+def show(account_id: str, contact_id: str, note_id: str):
+    contact, _ = _contact(account_id, contact_id)
+    return contact_notes.present([contact_notes.get_note(contact, path_id(note_id))])[0]
+
+
+@router.route("/api/v1/accounts/<account_id>/contacts/<contact_id>/notes/<note_id>", method=["PATCH", "PUT"])
+def update(account_id: str, contact_id: str, note_id: str):
+    contact, member = _contact(account_id, contact_id)
+    note = contact_notes.get_note(contact, path_id(note_id))
+    contact_notes.update_note(note, member, body(router, NoteBody, wrapper="note").content)
+    return contact_notes.present([note])[0]
+
+
+@router.delete("/api/v1/accounts/<account_id>/contacts/<contact_id>/notes/<note_id>")
+def delete(account_id: str, contact_id: str, note_id: str):
+    contact, member = _contact(account_id, contact_id)
+    contact_notes.delete_note(contact_notes.get_note(contact, path_id(note_id)), member)
+    return {}

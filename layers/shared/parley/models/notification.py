@@ -1,0 +1,51 @@
+"""An agent's notifications (mentions, assignments, new messages), one item each."""
+from __future__ import annotations
+
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+
+from .base import TimestampedModel, table_meta
+
+TYPES = ("conversation_creation", "conversation_assignment", "assigned_conversation_new_message",
+         "participating_conversation_new_message", "conversation_mention")
+
+
+class UnreadIndex(GlobalSecondaryIndex):
+    """Sparse: only unread notifications carry `unread_owner`, so the unread count reads
+    unread items only, however many read ones a user keeps."""
+
+    class Meta:
+        index_name = "unread-index"
+        projection = KeysOnlyProjection()
+
+    unread_owner = UnicodeAttribute(hash_key=True)
+    id = NumberAttribute(range_key=True)
+
+
+class Notification(TimestampedModel):
+    """Access: a user's notifications in an account, newest first (Query on owner); one by
+    (owner, id) — a notification id of someone else is simply not found; the unread ones
+    (unread-index). TTL `expires_at` drops old ones, like Chatwoot's cleanup job."""
+
+    Meta = table_meta("notifications_table")
+
+    owner = UnicodeAttribute(hash_key=True)  # "<account id>#<user id>"
+    id = NumberAttribute(range_key=True)
+    account_id = NumberAttribute()
+    user_id = NumberAttribute()
+    notification_type = UnicodeAttribute()
+    primary_actor_type = UnicodeAttribute(default="Conversation")
+    primary_actor_id = NumberAttribute()
+    primary_actor = JSONAttribute(default=dict)  # snapshot of the conversation
+    secondary_actor = JSONAttribute(null=True)  # the message or the agent, when there is one
+    push_message_title = UnicodeAttribute(default="")
+    push_message_body = UnicodeAttribute(default="")
+    read_at = NumberAttribute(null=True)  # epoch seconds
+    unread_owner = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute()
+
+    unread_index = UnreadIndex()
+
+    @staticmethod
+    def owner_for(account_id: int, user_id: int) -> str:
+        return f"{account_id}#{user_id}"

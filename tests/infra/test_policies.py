@@ -1,0 +1,540 @@
+"""Each function's IAM policy in template.yaml allows every AWS call the function really makes.
+
+moto checks no permissions, so a missing grant only shows up as AccessDenied after a
+deploy. Here real flows run in-process over moto as the function that would run them
+(HttpApiFunction for API requests, AutomationFunction for automation events, ...), with
+exactly that function's environment from the template. Every botocore call (and every
+presigned URL, which S3 checks against the signer's permissions when it is used) is
+turned into the IAM actions and resource ARNs it needs, and each must be allowed by the
+statements that template.yaml attaches to the function, resolved to this stack's ARNs.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urlparse
+
+import boto3
+import pytest
+from botocore.client import BaseClient
+from botocore.signers import S3PostPresigner
+
+from local.cfn import ACCOUNT, REGION, Resolver, _Tag, load_template
+from local.sources import sqs_record
+from tests.conftest import PARAMETERS, Api, LambdaContext, _stack, http_event, load_function
+
+TEMPLATE = load_template()
+# The same names conftest's build_stack gives this copy of the stack.
+RESOLVER = Resolver(TEMPLATE, "test", PARAMETERS, {})
+RESOURCES = TEMPLATE["Resources"]
+FUNCTION_OF_DIR = {f.code_dir.name: fid for fid, f in _stack.functions.items()}
+# Variables some function has and another may not: swapped per function while it runs.
+FUNCTION_ENV_KEYS = set().union(*(f.environment for f in _stack.functions.values()))
+
+
+def as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+# ---------------------------------------------------------------- policies
+
+def _documents(function_id: str) -> list[dict]:
+    """Policy documents that reach the function's role: inline Policies, a Policies entry
+    that is !Ref to an AWS::IAM::ManagedPolicy, and AWS::IAM::Policy / ManagedPolicy
+    resources that name the role SAM creates (<function>Role)."""
+    docs = []
+    for entry in RESOURCES[function_id]["Properties"].get("Policies") or []:
+        if isinstance(entry, dict) and "Statement" in entry:
+            docs.append(entry)
+        elif isinstance(entry, _Tag) and entry.name == "Ref" and entry.value in RESOURCES:
+            docs.append(RESOURCES[entry.value]["Properties"]["PolicyDocument"])
+    for res in RESOURCES.values():
+        if res["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            roles = res["Properties"].get("Roles") or []
+            if any(isinstance(r, _Tag) and r.name == "Ref" and r.value == f"{function_id}Role" for r in roles):
+                docs.append(res["Properties"]["PolicyDocument"])
+    return docs
+
+
+def statements(function_id: str) -> list[dict]:
+    return [RESOLVER.resolve(s) for doc in _documents(function_id) for s in as_list(doc["Statement"])]
+
+
+def _matches(patterns, value: str, ignore_case: bool = False) -> bool:
+    """IAM's patterns: * is any run of characters (slashes included), ? is one character;
+    action names ignore case, resource ARNs do not."""
+    flags = re.S | (re.I if ignore_case else 0)
+    return any(re.fullmatch("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern),
+                            value, flags) for pattern in as_list(patterns))
+
+
+def allows(policy: list[dict], action: str, resource: str) -> bool:
+    def hit(s: dict) -> bool:
+        return _matches(s.get("Action", []), action, ignore_case=True) and _matches(s.get("Resource", []), resource)
+
+    if any(s.get("Effect") == "Deny" and hit(s) for s in policy):
+        return False
+    return any(s.get("Effect") == "Allow" and hit(s) for s in policy)
+
+
+# ---------------------------------------------------------------- calls -> IAM actions
+
+def _table(name: str) -> str:
+    return name if name.startswith("arn:") else f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}"
+
+
+def _queue(url_or_name: str) -> str:
+    return f"arn:aws:sqs:{REGION}:{ACCOUNT}:{url_or_name.rstrip('/').rsplit('/', 1)[-1]}"
+
+
+def _object(bucket: str, key: str) -> str:
+    return f"arn:aws:s3:::{bucket}/{key}"
+
+
+TRANSACT = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "ConditionCheck": "ConditionCheckItem",
+            "Get": "GetItem"}
+SQS_BATCH = {"SendMessageBatch": "SendMessage", "DeleteMessageBatch": "DeleteMessage",
+             "ChangeMessageVisibilityBatch": "ChangeMessageVisibility"}
+
+
+def needs(client: BaseClient, operation: str, params: dict) -> list[tuple[str, str]]:
+    """(IAM action, resource ARN) pairs one API call is authorized against."""
+    service = client.meta.service_model.service_name
+    if service == "dynamodb":
+        if operation in ("TransactWriteItems", "TransactGetItems"):
+            return [(f"dynamodb:{TRANSACT[kind]}", _table(body["TableName"]))
+                    for item in params["TransactItems"] for kind, body in item.items()]
+        if operation in ("BatchGetItem", "BatchWriteItem"):
+            return [(f"dynamodb:{operation}", _table(name)) for name in params["RequestItems"]]
+        table = _table(params["TableName"])
+        if params.get("IndexName"):
+            table += f"/index/{params['IndexName']}"
+        return [(f"dynamodb:{operation}", table)]
+    if service == "events" and operation == "PutEvents":
+        buses = {entry.get("EventBusName") or "default" for entry in params["Entries"]}
+        return [("events:PutEvents", b if b.startswith("arn:") else f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{b}")
+                for b in sorted(buses)]
+    if service == "scheduler" and "Name" in params:
+        arn = f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/{params.get('GroupName') or 'default'}/{params['Name']}"
+        found = [(f"scheduler:{operation}", arn)]
+        if (params.get("Target") or {}).get("RoleArn"):
+            found.append(("iam:PassRole", params["Target"]["RoleArn"]))  # Scheduler assumes it later
+        return found
+    if service == "sqs":
+        queue = _queue(params.get("QueueUrl") or params.get("QueueName"))
+        return [(f"sqs:{SQS_BATCH.get(operation, operation)}", queue)]
+    if service == "s3":
+        bucket = params.get("Bucket")
+        if operation in ("GetObject", "HeadObject"):
+            return [("s3:GetObject", _object(bucket, params["Key"]))]
+        if operation in ("PutObject", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload"):
+            return [("s3:PutObject", _object(bucket, params["Key"]))]
+        if operation == "DeleteObject":
+            return [("s3:DeleteObject", _object(bucket, params["Key"]))]
+        if operation == "DeleteObjects":
+            return [("s3:DeleteObject", _object(bucket, o["Key"])) for o in params["Delete"]["Objects"]]
+        if operation == "CopyObject":
+            source = params["CopySource"]
+            if isinstance(source, str):
+                source_bucket, _, source_key = unquote(source.lstrip("/")).partition("/")
+            else:
+                source_bucket, source_key = source["Bucket"], source["Key"]
+            return [("s3:GetObject", _object(source_bucket, source_key)), ("s3:PutObject", _object(bucket, params["Key"]))]
+        if operation in ("ListObjects", "ListObjectsV2"):
+            return [("s3:ListBucket", f"arn:aws:s3:::{bucket}")]
+    if service == "apigatewaymanagementapi":
+        # https://{api}.execute-api.{region}.amazonaws.com/{stage}
+        endpoint = urlparse(client.meta.endpoint_url)
+        api_id, stage = endpoint.hostname.split(".")[0], endpoint.path.strip("/")
+        method = client.meta.service_model.operation_model(operation).http["method"]
+        return [("execute-api:ManageConnections",
+                 f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/{stage}/{method}/@connections/{params['ConnectionId']}")]
+    # Not mapped yet: demand an exact grant nobody has, so a new kind of call is noticed.
+    return [(f"{service}:{operation}", "(unmapped call: teach tests/infra/test_policies.py its resource)")]
+
+
+# ---------------------------------------------------------------- recording
+
+@dataclass
+class Call:
+    function: str
+    action: str
+    resource: str
+    what: str  # the API call and the step that made it, for the failure message
+
+
+@dataclass
+class Recorder:
+    current: str | None = None
+    step: str = ""
+    calls: list[Call] = field(default_factory=list)
+
+    def add(self, client: BaseClient, operation: str, params: dict, how: str = "") -> None:
+        if self.current is None:
+            return  # the test harness itself (seeding, reading queues), not a function
+        for action, resource in needs(client, operation, params):
+            self.calls.append(Call(self.current, action, resource, f"{how}{operation} during {self.step}"))
+
+    def functions(self) -> set[str]:
+        return {c.function for c in self.calls}
+
+    def denied(self) -> dict[str, list[str]]:
+        missing: dict[str, dict[tuple[str, str], str]] = defaultdict(dict)
+        policies = {fid: statements(fid) for fid in self.functions()}
+        for call in self.calls:
+            if not allows(policies[call.function], call.action, call.resource):
+                missing[call.function].setdefault((call.action, call.resource), call.what)
+        return {fid: [f"{a} on {r}  ({what})" for (a, r), what in sorted(found.items())]
+                for fid, found in sorted(missing.items())}
+
+    def check(self, *expected_functions: str) -> None:
+        ran = self.functions()
+        assert set(expected_functions) <= ran, f"these functions made no AWS call: {set(expected_functions) - ran}"
+        denied = self.denied()
+        assert not denied, "template.yaml does not allow what the code does:\n" + "\n".join(
+            f"{fid}:\n  " + "\n  ".join(lines) for fid, lines in denied.items())
+
+    @contextmanager
+    def running(self, function_id: str, step: str):
+        """Run as `function_id`: its calls are its own, with its environment only."""
+        saved, before = dict(os.environ), (self.current, self.step)
+        own = _stack.env_for(function_id)
+        for key in FUNCTION_ENV_KEYS - set(own):
+            os.environ.pop(key, None)
+        os.environ.update(own)
+        self.current, self.step = function_id, step
+        try:
+            yield
+        finally:
+            self.current, self.step = before
+            os.environ.clear()
+            os.environ.update(saved)
+
+
+@pytest.fixture
+def recorder(aws, monkeypatch) -> Recorder:
+    record = Recorder()
+    make_api_call, emit_api_params = BaseClient._make_api_call, BaseClient._emit_api_params
+    presign_post = S3PostPresigner.generate_presigned_post
+
+    def recorded_call(client, operation, params):
+        record.add(client, operation, params)
+        return make_api_call(client, operation, params)
+
+    def recorded_presign(client, api_params, operation_model, context):
+        # generate_presigned_url passes the operation's parameters through here; S3 checks
+        # the signer's permission for that operation when the URL is used.
+        if context.get("is_presign_request") and operation_model.name != "CreateBucket":
+            record.add(client, operation_model.name, api_params, "presigned ")
+        return emit_api_params(client, api_params=api_params, operation_model=operation_model, context=context)
+
+    def recorded_post(signer, request_dict, fields=None, conditions=None, *args, **kwargs):
+        bucket = next(c["bucket"] for c in conditions if isinstance(c, dict) and "bucket" in c)
+        if record.current is not None:
+            record.calls.append(Call(record.current, "s3:PutObject", _object(bucket, fields["key"]),
+                                     f"presigned POST during {record.step}"))
+        return presign_post(signer, request_dict, fields, conditions, *args, **kwargs)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", recorded_call)
+    monkeypatch.setattr(BaseClient, "_emit_api_params", recorded_presign)
+    monkeypatch.setattr(S3PostPresigner, "generate_presigned_post", recorded_post)
+    return record
+
+
+def invoke(record: Recorder, name: str, event, step: str):
+    """functions/<name>/app.py's handler, run as its function with a context naming it."""
+    function_id = FUNCTION_OF_DIR[name]
+    arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{_stack.names[function_id]}"
+    context = LambdaContext(function_name=_stack.names[function_id], invoked_function_arn=arn)
+    with record.running(function_id, step):
+        return load_function(name).lambda_handler(event, context)
+
+
+class RecordingApi(Api):
+    """The conftest Api, every request run as HttpApiFunction."""
+
+    def __init__(self, record: Recorder):
+        super().__init__()
+        self.record = record
+
+    def call(self, method, path, token=None, **kw):
+        with self.record.running("HttpApiFunction", f"{method} {path}"):
+            return super().call(method, path, token, **kw)
+
+
+@pytest.fixture
+def api(aws, recorder) -> RecordingApi:  # conftest's `website` fixture uses this one too
+    return RecordingApi(recorder)
+
+
+# ---------------------------------------------------------------- consumers, as the stack runs them
+
+def pump_rule(record: Recorder, rule: str, target: str, name: str) -> int:
+    """What EventBridge delivered to one rule target, handed to its function."""
+    sqs = boto3.client("sqs")
+    url = sqs.get_queue_url(QueueName=f"test-{rule}-{target}-delivery")["QueueUrl"]
+    handled = 0
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        for message in batch:
+            event = json.loads(message["Body"])
+            invoke(record, name, event, f"{event.get('detail-type')} event")
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+            handled += 1
+    return handled
+
+
+def pump_consumers(record: Recorder, rounds: int = 4) -> None:
+    for _ in range(rounds):  # consumers publish events of their own
+        handled = (pump_rule(record, "DomainEventsToAutomationRule", "automation", "automation")
+                   + pump_rule(record, "DomainEventsToNotifyRule", "notify", "notify")
+                   + pump_rule(record, "DomainEventsToBroadcastRule", "broadcast", "broadcast"))
+        if not handled:
+            return
+
+
+def run_contact_jobs(record: Recorder) -> int:
+    sqs = boto3.client("sqs")
+    url = sqs.get_queue_url(QueueName=_stack.names["ContactJobsQueue"])["QueueUrl"]
+    arn = _queue(url)
+    handled = 0
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=5, AttributeNames=["All"],
+                                          MessageAttributeNames=["All"]).get("Messages", []):
+        result = invoke(record, "contact_jobs", {"Records": [sqs_record(m, arn) for m in messages]}, "contact job")
+        assert result == {"batchItemFailures": []}, result
+        sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                                                        for i, m in enumerate(messages)])
+        handled += len(messages)
+    return handled
+
+
+def fire_schedules(record: Recorder) -> list[str]:
+    """Each pending schedule, fired as EventBridge Scheduler does: deleted (one-time,
+    ActionAfterCompletion DELETE), then the scheduled function invoked with its Input."""
+    client = boto3.client("scheduler")
+    group = _stack.names["ConversationSchedules"]
+    fired = []
+    for summary in client.list_schedules(GroupName=group)["Schedules"]:
+        schedule = client.get_schedule(Name=summary["Name"], GroupName=group)
+        client.delete_schedule(Name=summary["Name"], GroupName=group)
+        invoke(record, "scheduled", json.loads(schedule["Target"]["Input"]), f"schedule {summary['Name']}")
+        fired.append(summary["Name"])
+    return fired
+
+
+def ws_event(name: str, connection_id: str, **changes) -> dict:
+    from tests.conftest import EVENTS
+
+    event = json.loads((EVENTS / f"{name}.json").read_text())
+    event["requestContext"]["connectionId"] = connection_id
+    event.update(changes)
+    return event
+
+
+# ---------------------------------------------------------------- flows
+
+def ok(reply, status: int = 200):
+    assert reply.status == status, reply.json
+    return reply.json
+
+
+def test_conversation_life_across_every_function(api, world, website, recorder, monkeypatch):
+    from parley.services import auto_resolve
+
+    a = world.account_id
+    base = f"/api/v1/accounts/{a}"
+    # Sockets for broadcast to push to: an agent's and, later, the visitor's.
+    invoke(recorder, "ws_connect", ws_event("ws_connect", "agent-socket",
+                                            queryStringParameters={"token": world.agent.token}), "$connect")
+    invoke(recorder, "ws_message", ws_event("ws_message", "agent-socket", body=json.dumps({"action": "heartbeat"})),
+           "heartbeat")
+    invoke(recorder, "ws_message", ws_event("ws_message", "agent-socket", body=json.dumps({"action": "resume", "since": 0})),
+           "resume")
+    ok(api.post(f"{base}/labels", world.admin.token, body={"title": "refund"}))
+    team = ok(api.post(f"{base}/teams", world.admin.token, body={"name": "Billing"}))
+    ok(api.post(f"{base}/teams/{team['id']}/team_members", world.admin.token, body={"user_ids": [world.agent.id]}))
+    ok(api.post(f"{base}/automation_rules", world.admin.token, body={
+        "name": "Refunds", "event_name": "message_created", "conditions": [
+            {"attribute_key": "content", "filter_operator": "contains", "values": ["refund"], "query_operator": None}],
+        "actions": [{"action_name": "add_label", "action_params": ["refund"]},
+                    {"action_name": "send_message", "action_params": ["Billing will answer shortly."]},
+                    {"action_name": "assign_team", "action_params": [team["id"]]},
+                    {"action_name": "assign_agent", "action_params": [world.agent.id]}]}))
+    # Reopening runs auto-assignment, and its message may schedule auto-resolve: from
+    # AutomationFunction, whose environment and policy must allow both.
+    ok(api.post(f"{base}/automation_rules", world.admin.token, body={
+        "name": "Never closed", "event_name": "conversation_resolved", "conditions": [
+            {"attribute_key": "status", "filter_operator": "equal_to", "values": ["resolved"], "query_operator": None}],
+        "actions": [{"action_name": "change_status", "action_params": ["open"]},
+                    {"action_name": "send_message", "action_params": ["We are still here."]}]}))
+    other = ok(website.widget.say(website.widget.start(), "hello"))["conversation_id"]
+    # Auto-resolve on: every activity may schedule, in whichever function makes it.
+    ok(api.patch(base, world.admin.token, body={"auto_resolve_after": 60, "auto_resolve_message": "Bye"}))
+    ok(api.post(f"{base}/conversations/{other}/assignments", world.admin.token, body={"assignee_id": None}))
+    ok(api.post(f"{base}/conversations/{other}/toggle_status", world.admin.token, body={"status": "resolved"}))
+
+    visitor = website.widget.start()
+    invoke(recorder, "ws_connect", ws_event("ws_connect", "visitor-socket",
+                                            queryStringParameters={"pubsub_token": visitor.pubsub_token}), "$connect")
+    number = ok(website.widget.say(visitor, "I want a refund"))["conversation_id"]
+    conversation = f"{base}/conversations/{number}"
+    pump_consumers(recorder)  # automation replies, assigns, labels; notify; broadcast
+
+    ok(api.post(f"{conversation}/messages", world.agent.token, body={"content": "Looking into it"}))
+    mention = f"[@Ada Admin](mention://user/{world.admin.id}/Ada%20Admin)"
+    ok(api.post(f"{conversation}/messages", world.agent.token, body={"content": f"{mention} refund?", "private": True}))
+    ok(api.post(f"{conversation}/assignments", world.admin.token, body={"assignee_id": world.admin.id}))
+    ok(api.post(f"{conversation}/labels", world.agent.token, body={"labels": ["refund"]}))
+    ok(api.post(f"{conversation}/toggle_priority", world.agent.token, body={"priority": "high"}))
+    ok(api.post(f"{conversation}/custom_attributes", world.agent.token, body={"custom_attributes": {"plan": "pro"}}))
+    ok(api.patch(conversation, world.agent.token, body={"priority": "low"}))
+    ok(api.post(f"{conversation}/mute", world.agent.token))
+    ok(api.post(f"{conversation}/unmute", world.agent.token))
+    ok(api.post(f"{conversation}/unread", world.agent.token))
+    ok(api.post(f"{conversation}/update_last_seen", world.agent.token))
+    ok(api.post(f"{conversation}/toggle_typing", world.agent.token, body={"typing_status": "on"}))
+    ok(website.widget.call("POST", "conversations/update_last_seen", visitor))
+    ok(api.get(f"{base}/search/messages", world.agent.token, query={"q": "refund"}))
+    ok(api.get(f"{base}/conversations/meta", world.agent.token))
+    ok(api.get(f"{conversation}/messages", world.agent.token))
+    doomed = ok(api.post(f"{conversation}/messages", world.agent.token, body={"content": "typo"}))
+    ok(api.delete(f"{conversation}/messages/{doomed['id']}", world.agent.token))
+    pump_consumers(recorder)
+
+    # Snooze: a schedule; the contact's message reopens it and cancels the schedule.
+    until = int(time.time()) + 3600
+    ok(api.post(f"{conversation}/toggle_status", world.agent.token, body={"status": "snoozed", "snoozed_until": until}))
+    ok(website.widget.say(visitor, "still there?"))
+    ok(api.post(f"{conversation}/toggle_status", world.agent.token, body={"status": "snoozed", "snoozed_until": until}))
+    pump_consumers(recorder)
+    # The scheduled function: the snooze ends, then the auto-resolve deadline passes.
+    fire_schedules(recorder)
+    monkeypatch.setattr(auto_resolve, "time", type("Clock", (), {"time": staticmethod(lambda: time.time() + 7200)}))
+    fire_schedules(recorder)
+    pump_consumers(recorder)
+    ok(api.post(f"{base}/bulk_actions", world.admin.token, body={
+        "type": "Conversation", "ids": [number], "fields": {"status": "open"}}))
+    ok(api.post(f"{conversation}/toggle_status", world.agent.token, body={"status": "resolved"}))
+    pump_consumers(recorder)
+    ok(api.get(f"{base}/notifications", world.admin.token))
+    invoke(recorder, "ws_connect", ws_event("ws_disconnect", "agent-socket"), "$disconnect")
+    recorder.check("HttpApiFunction", "AutomationFunction", "NotifyFunction", "BroadcastFunction",
+                   "ScheduledFunction", "WsConnectFunction", "WsMessageFunction")
+
+
+def test_every_route_of_the_permission_matrix(api, world, website, recorder):
+    from tests.integration import test_permission_matrix as matrix
+
+    visitor = website.widget.start()
+    ok(website.widget.say(visitor, "acme question"))
+    ok(api.post("/auth/sign_in", body={"email": world.admin.email, "password": world.admin.password}))
+    rows = matrix.routes(world)
+    # Signing out revokes the token the other rows use: last.
+    rows.sort(key=lambda row: row[1] == "/auth/sign_out")
+    for method, path, body, expected in rows:
+        caller = matrix.CALLERS[max(i for i, status in enumerate(expected) if status == 200)]
+        path, _, raw_query = path.partition("?")
+        query = dict(matrix.parse_qsl(raw_query)) or None
+        reply = api.call(method, path, matrix.token_of(world, caller), body=body, query=query)
+        assert reply.status == 200, (method, path, caller, reply.json)
+    recorder.check("HttpApiFunction")
+
+
+def test_account_objects_set_up_used_and_torn_down(api, world, website, recorder):
+    a = world.account_id
+    base = f"/api/v1/accounts/{a}"
+    admin = world.admin.token
+    visitor = website.widget.start()
+    number = ok(website.widget.say(visitor, "hello"))["conversation_id"]
+    conversation = f"{base}/conversations/{number}"
+    contact = ok(api.post(f"{base}/contacts", admin, body={"name": "Cleo", "email": "cleo@acme.test"}))["payload"]["contact"]
+    ok(api.put(f"{base}/contacts/{contact['id']}", admin, body={"name": "Cleo C", "phone_number": "+15550001234"}))
+    ok(api.get(f"{base}/contacts/search", admin, query={"q": "cleo"}))
+    ok(api.post(f"{base}/labels", admin, body={"title": "vip"}))
+    ok(api.post(f"{base}/contacts/{contact['id']}/labels", admin, body={"labels": ["vip"]}))
+    note = ok(api.post(f"{base}/contacts/{contact['id']}/notes", admin, body={"content": "met at expo"}))
+    ok(api.delete(f"{base}/contacts/{contact['id']}/notes/{note['id']}", admin))
+    ok(api.get(f"{base}/contacts/{visitor.contact_id}/conversations", admin))
+    ok(api.post(f"{conversation}/participants", admin, body={"user_ids": [world.admin.id]}))
+    ok(api.delete(f"{conversation}/participants", admin, body={"user_ids": [world.admin.id]}))
+    macro = ok(api.post(f"{base}/macros", admin, body={"name": "Close", "visibility": "global", "actions": [
+        {"action_name": "add_label", "action_params": ["vip"]}, {"action_name": "send_message", "action_params": ["Bye"]},
+        {"action_name": "resolve_conversation"}]}))["payload"]
+    ok(api.post(f"{base}/macros/{macro['id']}/execute", admin, body={"conversation_ids": [number]}))
+    team = ok(api.post(f"{base}/teams", admin, body={"name": "Support"}))
+    ok(api.post(f"{base}/teams/{team['id']}/team_members", admin, body={"user_ids": [world.agent.id]}))
+    ok(api.delete(f"{base}/teams/{team['id']}/team_members", admin, body={"user_ids": [world.agent.id]}))
+    ok(api.delete(f"{base}/teams/{team['id']}", admin))
+    ok(api.delete(f"{base}/inbox_members", admin, body={"inbox_id": website.id, "user_ids": [world.agent.id]}))
+    ok(api.delete(f"{base}/macros/{macro['id']}", admin))
+    ok(api.delete(f"{base}/contacts/{contact['id']}", admin))
+    ok(api.delete(f"{base}/inboxes/{website.id}", admin))
+    recorder.check("HttpApiFunction")
+
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+
+
+def test_files_contact_imports_and_exports(api, world, website, recorder):
+    from tests.integration.test_attachments import upload
+    from tests.integration.test_contact_import_export import upload as upload_csv
+
+    a = world.account_id
+    visitor = website.widget.start()
+    number = ok(website.widget.say(visitor, "a file follows"))["conversation_id"]
+    messages = f"/api/v1/accounts/{a}/conversations/{number}/messages"
+    presigned = ok(api.post(f"/api/v1/accounts/{a}/conversations/{number}/direct_uploads", world.admin.token,
+                            body={"blob": {"filename": "pic.png", "content_type": "image/png", "byte_size": len(PNG)}}))
+    upload(presigned, PNG)
+    ok(api.post(messages, world.admin.token, body={"content": "", "attachments": [presigned["signed_id"]]}))
+    fake = ok(api.post(f"/api/v1/accounts/{a}/conversations/{number}/direct_uploads", world.admin.token,
+                       body={"blob": {"filename": "x.png", "content_type": "image/png", "byte_size": 4}}))
+    upload(fake, b"text")
+    assert api.post(messages, world.admin.token, body={"content": "x", "attachments": [fake["signed_id"]]}).status == 422
+    mine = ok(website.widget.call("POST", "direct_uploads", visitor, body={"blob": {
+        "filename": "pic.png", "content_type": "image/png", "byte_size": len(PNG)}}))
+    upload(mine, PNG)
+    ok(website.widget.call("POST", "messages", visitor, body={"message": {"content": "", "attachments": [mine["signed_id"]]}}))
+    ok(website.widget.call("GET", "messages", visitor))
+    ok(api.get(messages, world.admin.token))
+
+    job = ok(upload_csv(api, world, b"name,email\r\nAnn,ann@import.test\r\nBen,ben@import.test\r\n"))
+    assert run_contact_jobs(recorder) >= 1
+    assert ok(api.get(f"/api/v1/accounts/{a}/contacts/imports/{job['id']}", world.admin.token))["status"] == "completed"
+    export = ok(api.post(f"/api/v1/accounts/{a}/contacts/export", world.admin.token, body={}))
+    assert run_contact_jobs(recorder) == 1
+    path = f"/api/v1/accounts/{a}/contacts/exports/{export['id']}/download"
+    with recorder.running("HttpApiFunction", f"GET {path}"):  # a CSV body, not JSON
+        download = api.app.lambda_handler(http_event("GET", path, headers={"api_access_token": world.admin.token}),
+                                          LambdaContext())
+    assert download["statusCode"] in (200, 302), download
+    recorder.check("HttpApiFunction", "ContactJobsFunction")
+
+
+# ---------------------------------------------------------------- the checker itself
+
+def test_checker_matches_as_iam_does():
+    policy = [{"Effect": "Allow", "Action": ["dynamodb:Query"], "Resource": ["arn:aws:dynamodb:r:1:table/T"]},
+              {"Effect": "Allow", "Action": ["S3:GetObject"], "Resource": ["arn:aws:s3:::b/uploads/*"]}]
+    assert allows(policy, "dynamodb:Query", "arn:aws:dynamodb:r:1:table/T")
+    assert not allows(policy, "dynamodb:Query", "arn:aws:dynamodb:r:1:table/T/index/i")  # an index is its own ARN
+    assert not allows(policy, "dynamodb:GetItem", "arn:aws:dynamodb:r:1:table/T")
+    assert allows(policy, "s3:getobject", "arn:aws:s3:::b/uploads/1/a/b.png")
+    assert not allows(policy, "s3:GetObject", "arn:aws:s3:::b/attachments/1.png")
+    assert not allows(policy + [{"Effect": "Deny", "Action": "s3:*", "Resource": "*"}], "s3:GetObject",
+                      "arn:aws:s3:::b/uploads/x")
+
+
+def test_checker_fails_when_a_grant_is_removed(monkeypatch):
+    """The policies as the template resolves them allow a message write; without the
+    term-index statement entry they do not."""
+    query = ("dynamodb:Query", _table(_stack.names["MessagesTable"]) + "/index/term-index")
+    assert allows(statements("HttpApiFunction"), *query)
+    stripped = [dict(s, Resource=[r for r in as_list(s.get("Resource", [])) if not r.endswith("/index/term-index")])
+                for s in statements("HttpApiFunction")]
+    assert not allows(stripped, *query)
