@@ -170,7 +170,7 @@ def test_admin_creates_a_website_inbox_and_sees_its_embed_snippet(admin, stack):
     expect(page).to_have_url(re.compile(r"/settings/inboxes/\d+\?created=1$"))
     expect(page.get_by_test_id("inbox-created")).to_contain_text(name)
     token = page.get_by_test_id("inbox-website-token").inner_text().strip()
-    assert re.fullmatch(r"\w{8,}", token), token
+    assert re.fullmatch(r"[\w-]{8,}", token), token  # token_urlsafe: letters, digits, - and _
     snippet = page.get_by_test_id("inbox-embed-snippet")
     expect(snippet).to_be_visible()
     text = snippet.inner_text()
