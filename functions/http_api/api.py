@@ -13,6 +13,7 @@ from typing import Literal, TypeVar
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from parley import permissions
 from parley.auth import Principal, authenticate
 from parley.errors import Invalid, NotFound, ParleyError
 from parley.settings import get_settings
@@ -64,6 +65,19 @@ class PayloadTooLarge(ParleyError):
 
 def principal(router: Router) -> Principal:
     return authenticate(router.current_event.get_header_value("api_access_token"))
+
+
+def account_member(router: Router, account_id: str):
+    """The path's account id and the caller's membership in it (404 if none)."""
+    account = path_id(account_id)
+    return account, permissions.account_member(principal(router), account)
+
+
+def account_admin(router: Router, account_id: str) -> int:
+    """The path's account id, once the caller is shown to administer it (403 otherwise)."""
+    account = path_id(account_id)
+    permissions.account_admin(principal(router), account)
+    return account
 
 
 def raw_body(router: Router) -> bytes:

@@ -6,8 +6,7 @@ from typing import Literal
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
-from api import Body, body, path_id, principal
-from parley import permissions
+from api import Body, account_admin, account_member, body, path_id
 from parley.services import automation, macros
 from parley.views.automation import automation_rule, macro
 
@@ -60,17 +59,6 @@ class RuleCreate(RuleFields):
     actions: list[Action] = Field(max_length=50)
 
 
-def _member(account_id: str):
-    account_id = path_id(account_id)
-    return account_id, permissions.account_member(principal(router), account_id)
-
-
-def _admin(account_id: str) -> int:
-    account_id = path_id(account_id)
-    permissions.account_admin(principal(router), account_id)
-    return account_id
-
-
 def _dump(items) -> list[dict]:
     return [item.model_dump(exclude_none=True) for item in items]
 
@@ -83,7 +71,7 @@ def _macro(item) -> dict:
 
 @router.get("/api/v1/accounts/<account_id>/macros")
 def list_macros(account_id: str):
-    account_id, member = _member(account_id)
+    account_id, member = account_member(router, account_id)
     items = macros.visible(account_id, member)
     people = macros.authors(items)
     return {"payload": [macro(item, people) for item in items]}
@@ -91,7 +79,7 @@ def list_macros(account_id: str):
 
 @router.post("/api/v1/accounts/<account_id>/macros")
 def create_macro(account_id: str):
-    account_id, member = _member(account_id)
+    account_id, member = account_member(router, account_id)
     payload = body(router, MacroCreate, wrapper="macro")
     return {"payload": _macro(macros.create(account_id, member, name=payload.name, visibility=payload.visibility,
                                             action_list=_dump(payload.actions)))}
@@ -99,13 +87,13 @@ def create_macro(account_id: str):
 
 @router.get("/api/v1/accounts/<account_id>/macros/<macro_id>")
 def show_macro(account_id: str, macro_id: str):
-    account_id, member = _member(account_id)
+    account_id, member = account_member(router, account_id)
     return {"payload": _macro(macros.get(account_id, member, path_id(macro_id)))}
 
 
 @router.route("/api/v1/accounts/<account_id>/macros/<macro_id>", method=["PATCH", "PUT"])
 def update_macro(account_id: str, macro_id: str):
-    account_id, member = _member(account_id)
+    account_id, member = account_member(router, account_id)
     item = macros.get(account_id, member, path_id(macro_id))
     payload = body(router, MacroFields, wrapper="macro")
     return {"payload": _macro(macros.update(item, member, name=payload.name, visibility=payload.visibility,
@@ -115,14 +103,14 @@ def update_macro(account_id: str, macro_id: str):
 
 @router.delete("/api/v1/accounts/<account_id>/macros/<macro_id>")
 def delete_macro(account_id: str, macro_id: str):
-    account_id, member = _member(account_id)
+    account_id, member = account_member(router, account_id)
     macros.delete(macros.get(account_id, member, path_id(macro_id)), member)
     return {}
 
 
 @router.post("/api/v1/accounts/<account_id>/macros/<macro_id>/execute")
 def execute_macro(account_id: str, macro_id: str):
-    account_id, member = _member(account_id)
+    account_id, member = account_member(router, account_id)
     item = macros.get(account_id, member, path_id(macro_id))
     payload = body(router, Execute)
     # Chatwoot answers an empty 200; the skipped actions are Parley's extra, for the dashboard.
@@ -133,13 +121,13 @@ def execute_macro(account_id: str, macro_id: str):
 
 @router.get("/api/v1/accounts/<account_id>/automation_rules")
 def list_rules(account_id: str):
-    account_id = _admin(account_id)
+    account_id = account_admin(router, account_id)
     return {"payload": [automation_rule(item) for item in automation.all_of(account_id)]}
 
 
 @router.post("/api/v1/accounts/<account_id>/automation_rules")
 def create_rule(account_id: str):
-    account_id = _admin(account_id)
+    account_id = account_admin(router, account_id)
     payload = body(router, RuleCreate, wrapper="automation_rule")
     item = automation.create(account_id, name=payload.name, description=payload.description or "",
                              event_name=payload.event_name, conditions=_dump(payload.conditions),
@@ -149,13 +137,13 @@ def create_rule(account_id: str):
 
 @router.get("/api/v1/accounts/<account_id>/automation_rules/<rule_id>")
 def show_rule(account_id: str, rule_id: str):
-    account_id = _admin(account_id)
+    account_id = account_admin(router, account_id)
     return {"payload": automation_rule(automation.get(account_id, path_id(rule_id)))}
 
 
 @router.route("/api/v1/accounts/<account_id>/automation_rules/<rule_id>", method=["PATCH", "PUT"])
 def update_rule(account_id: str, rule_id: str):
-    account_id = _admin(account_id)
+    account_id = account_admin(router, account_id)
     item = automation.get(account_id, path_id(rule_id))
     payload = body(router, RuleFields, wrapper="automation_rule")
     changes = {key: value for key, value in payload.model_dump(exclude_unset=True).items() if value is not None}
@@ -164,6 +152,6 @@ def update_rule(account_id: str, rule_id: str):
 
 @router.delete("/api/v1/accounts/<account_id>/automation_rules/<rule_id>")
 def delete_rule(account_id: str, rule_id: str):
-    account_id = _admin(account_id)
+    account_id = account_admin(router, account_id)
     automation.delete(automation.get(account_id, path_id(rule_id)))
     return {}

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field, field_validator
 
-from api import Body, Filter, Scalar, body, path_id, principal, query
+from api import Body, Filter, Scalar, account_member, body, path_id, principal, query
 from parley import permissions
 from parley.errors import Invalid
 from parley.services import contacts, conversations, inboxes
@@ -104,8 +104,6 @@ class ContactInboxCreate(Body):
     source_id: str | None = Field(default=None, min_length=1, max_length=255)
 
 
-
-
 class FilterQuery(Body):
     sort: Sort = contacts.DEFAULT_SORT
     page: int = Field(default=1, ge=1, le=contacts.MAX_PAGE)
@@ -117,13 +115,8 @@ class Merge(Body):
     mergee_contact_id: int
 
 
-def _member(account_id: str):
-    account_id = path_id(account_id)
-    return account_id, permissions.account_member(principal(router), account_id)
-
-
 def _contact(account_id: str, contact_id: str):
-    account_id, member = _member(account_id)
+    account_id, member = account_member(router, account_id)
     return contacts.get_contact(account_id, path_id(contact_id)), member
 
 
@@ -143,7 +136,7 @@ def _page(count: int, rows, page: int, with_inboxes: bool, **extra) -> dict:
 
 @router.get("/api/v1/accounts/<account_id>/contacts")
 def index(account_id: str):
-    account_id, _ = _member(account_id)
+    account_id, _ = account_member(router, account_id)
     params = query(router, ListQuery)
     count, rows = contacts.list_contacts(account_id, sort=params.sort, page=params.page)
     return _page(count, rows, params.page, params.include_contact_inboxes)
@@ -151,7 +144,7 @@ def index(account_id: str):
 
 @router.get("/api/v1/accounts/<account_id>/contacts/search")
 def search(account_id: str):
-    account_id, _ = _member(account_id)
+    account_id, _ = account_member(router, account_id)
     params = query(router, SearchQuery)
     count, rows = contacts.search_contacts(account_id, params.q, sort=params.sort, page=params.page)
     return _page(count, rows, params.page, params.include_contact_inboxes)
@@ -159,7 +152,7 @@ def search(account_id: str):
 
 @router.post("/api/v1/accounts/<account_id>/contacts/filter")
 def filter_contacts(account_id: str):
-    account_id, _ = _member(account_id)
+    account_id, _ = account_member(router, account_id)
     params = query(router, FilterQuery)
     conditions = [c.model_dump() for c in body(router, Filter).payload]
     count, rows, truncated = contacts.filter_contacts(account_id, conditions, sort=params.sort, page=params.page)
@@ -169,7 +162,7 @@ def filter_contacts(account_id: str):
 
 @router.post("/api/v1/accounts/<account_id>/contacts")
 def create(account_id: str):
-    account_id, member = _member(account_id)
+    account_id, member = account_member(router, account_id)
     payload = body(router, ContactCreate, wrapper="contact")
     inbox = _inbox_for(member, account_id, payload.inbox_id) if payload.inbox_id is not None else None
     if payload.source_id and inbox is None:

@@ -7,23 +7,11 @@ from typing import Annotated, Literal
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BeforeValidator, Field, model_validator
 
-from api import Body, body, path_id, principal, query
-from parley import permissions
+from api import Body, account_admin, account_member, body, path_id, query
 from parley.services import custom_attributes, custom_filters, labels
 from parley.views.accounts import custom_attribute, custom_filter, label
 
 router = Router()
-
-
-def _member(account_id: str):
-    account_id = path_id(account_id)
-    return account_id, permissions.account_member(principal(router), account_id)
-
-
-def _admin(account_id: str) -> int:
-    account_id = path_id(account_id)
-    permissions.account_admin(principal(router), account_id)
-    return account_id
 
 
 # ---------------------------------------------------------------- labels
@@ -45,19 +33,19 @@ class LabelCreate(LabelFields):
 
 @router.get("/api/v1/accounts/<account_id>/labels")
 def list_labels(account_id: str):
-    account_id, _ = _member(account_id)
+    account_id, _ = account_member(router, account_id)
     return {"payload": [label(item) for item in labels.all_of(account_id)]}
 
 
 @router.get("/api/v1/accounts/<account_id>/labels/<label_id>")
 def show_label(account_id: str, label_id: str):
-    account_id, _ = _member(account_id)
+    account_id, _ = account_member(router, account_id)
     return label(labels.get(account_id, path_id(label_id)))
 
 
 @router.post("/api/v1/accounts/<account_id>/labels")
 def create_label(account_id: str):
-    account_id = _admin(account_id)
+    account_id = account_admin(router, account_id)
     payload = body(router, LabelCreate, wrapper="label")
     return label(labels.create(account_id, payload.title, payload.description or "",
                                payload.color or labels.DEFAULT_COLOR, bool(payload.show_on_sidebar)))
@@ -65,7 +53,7 @@ def create_label(account_id: str):
 
 @router.route("/api/v1/accounts/<account_id>/labels/<label_id>", method=["PATCH", "PUT"])
 def update_label(account_id: str, label_id: str):
-    account_id = _admin(account_id)
+    account_id = account_admin(router, account_id)
     item = labels.get(account_id, path_id(label_id))
     changes = body(router, LabelFields, wrapper="label").model_dump(exclude_none=True)
     return label(labels.update(item, changes))
@@ -73,7 +61,7 @@ def update_label(account_id: str, label_id: str):
 
 @router.delete("/api/v1/accounts/<account_id>/labels/<label_id>")
 def delete_label(account_id: str, label_id: str):
-    account_id = _admin(account_id)
+    account_id = account_admin(router, account_id)
     labels.delete(labels.get(account_id, path_id(label_id)))
     return {}
 
@@ -122,20 +110,20 @@ WRAPPER = "custom_attribute_definition"
 
 @router.get("/api/v1/accounts/<account_id>/custom_attribute_definitions")
 def list_custom_attributes(account_id: str):
-    account_id, _ = _member(account_id)
+    account_id, _ = account_member(router, account_id)
     model = query(router, AttributeModelQuery).attribute_model
     return [custom_attribute(item) for item in custom_attributes.all_of(account_id, model)]
 
 
 @router.get("/api/v1/accounts/<account_id>/custom_attribute_definitions/<definition_id>")
 def show_custom_attribute(account_id: str, definition_id: str):
-    account_id, _ = _member(account_id)
+    account_id, _ = account_member(router, account_id)
     return custom_attribute(custom_attributes.get(account_id, path_id(definition_id)))
 
 
 @router.post("/api/v1/accounts/<account_id>/custom_attribute_definitions")
 def create_custom_attribute(account_id: str):
-    account_id = _admin(account_id)
+    account_id = account_admin(router, account_id)
     fields = body(router, CustomAttributeCreate, wrapper=WRAPPER).model_dump(exclude_none=True)
     return custom_attribute(custom_attributes.create(account_id, fields))
 
@@ -143,7 +131,7 @@ def create_custom_attribute(account_id: str):
 @router.route("/api/v1/accounts/<account_id>/custom_attribute_definitions/<definition_id>",
               method=["PATCH", "PUT"])
 def update_custom_attribute(account_id: str, definition_id: str):
-    account_id = _admin(account_id)
+    account_id = account_admin(router, account_id)
     item = custom_attributes.get(account_id, path_id(definition_id))
     changes = body(router, CustomAttributeFields, wrapper=WRAPPER).model_dump(exclude_unset=True)
     return custom_attribute(custom_attributes.update(item, changes))
@@ -151,7 +139,7 @@ def update_custom_attribute(account_id: str, definition_id: str):
 
 @router.delete("/api/v1/accounts/<account_id>/custom_attribute_definitions/<definition_id>")
 def delete_custom_attribute(account_id: str, definition_id: str):
-    account_id = _admin(account_id)
+    account_id = account_admin(router, account_id)
     custom_attributes.delete(custom_attributes.get(account_id, path_id(definition_id)))
     return {}
 
@@ -207,20 +195,20 @@ class FilterTypeQuery(Body):
 
 @router.get("/api/v1/accounts/<account_id>/custom_filters")
 def list_custom_filters(account_id: str):
-    account_id, member = _member(account_id)
+    account_id, member = account_member(router, account_id)
     filter_type = query(router, FilterTypeQuery).filter_type
     return [custom_filter(item) for item in custom_filters.mine(account_id, member.user_id, filter_type)]
 
 
 @router.get("/api/v1/accounts/<account_id>/custom_filters/<filter_id>")
 def show_custom_filter(account_id: str, filter_id: str):
-    account_id, member = _member(account_id)
+    account_id, member = account_member(router, account_id)
     return custom_filter(custom_filters.get(account_id, member.user_id, path_id(filter_id)))
 
 
 @router.post("/api/v1/accounts/<account_id>/custom_filters")
 def create_custom_filter(account_id: str):
-    account_id, member = _member(account_id)
+    account_id, member = account_member(router, account_id)
     fields = body(router, CustomFilterCreate, wrapper="custom_filter").changes()
     return custom_filter(custom_filters.create(account_id, member.user_id, fields["name"],
                                                fields.get("type", "conversation"), fields["query"]))
@@ -228,7 +216,7 @@ def create_custom_filter(account_id: str):
 
 @router.route("/api/v1/accounts/<account_id>/custom_filters/<filter_id>", method=["PATCH", "PUT"])
 def update_custom_filter(account_id: str, filter_id: str):
-    account_id, member = _member(account_id)
+    account_id, member = account_member(router, account_id)
     item = custom_filters.get(account_id, member.user_id, path_id(filter_id))
     changes = body(router, CustomFilterFields, wrapper="custom_filter").changes()
     return custom_filter(custom_filters.update(item, changes))
@@ -236,6 +224,6 @@ def update_custom_filter(account_id: str, filter_id: str):
 
 @router.delete("/api/v1/accounts/<account_id>/custom_filters/<filter_id>")
 def delete_custom_filter(account_id: str, filter_id: str):
-    account_id, member = _member(account_id)
+    account_id, member = account_member(router, account_id)
     custom_filters.delete(custom_filters.get(account_id, member.user_id, path_id(filter_id)))
     return {}

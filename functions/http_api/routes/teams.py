@@ -4,8 +4,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
-from api import Body, body, path_id, principal, query
-from parley import permissions
+from api import Body, account_admin, account_member, body, path_id, query
 from parley.services import accounts, canned_responses, teams
 from parley.views.accounts import canned_response, team
 from parley.views.users import agent
@@ -41,35 +40,24 @@ class TeamMembers(Body):
     user_ids: list[int] = Field(max_length=500)
 
 
-def _member(account_id: str):
-    account_id = path_id(account_id)
-    return account_id, permissions.account_member(principal(router), account_id)
-
-
-def _admin(account_id: str) -> int:
-    account_id = path_id(account_id)
-    permissions.account_admin(principal(router), account_id)
-    return account_id
-
-
 # ---------------------------------------------------------------- canned responses
 
 @router.get("/api/v1/accounts/<account_id>/canned_responses")
 def list_canned(account_id: str):
-    account_id, _ = _member(account_id)
+    account_id, _ = account_member(router, account_id)
     return [canned_response(r) for r in canned_responses.search(account_id, query(router, Search).search)]
 
 
 @router.post("/api/v1/accounts/<account_id>/canned_responses")
 def create_canned(account_id: str):
-    account_id = _admin(account_id)
+    account_id = account_admin(router, account_id)
     payload = body(router, CannedResponseCreate, wrapper="canned_response")
     return canned_response(canned_responses.create(account_id, payload.short_code, payload.content))
 
 
 @router.route("/api/v1/accounts/<account_id>/canned_responses/<response_id>", method=["PATCH", "PUT"])
 def update_canned(account_id: str, response_id: str):
-    account_id = _admin(account_id)
+    account_id = account_admin(router, account_id)
     item = canned_responses.get(account_id, path_id(response_id))
     changes = body(router, CannedResponseFields, wrapper="canned_response").model_dump(exclude_none=True)
     return canned_response(canned_responses.update(item, changes))
@@ -77,7 +65,7 @@ def update_canned(account_id: str, response_id: str):
 
 @router.delete("/api/v1/accounts/<account_id>/canned_responses/<response_id>")
 def delete_canned(account_id: str, response_id: str):
-    account_id = _admin(account_id)
+    account_id = account_admin(router, account_id)
     canned_responses.delete(canned_responses.get(account_id, path_id(response_id)))
     return {}
 
@@ -86,20 +74,20 @@ def delete_canned(account_id: str, response_id: str):
 
 @router.get("/api/v1/accounts/<account_id>/teams")
 def list_teams(account_id: str):
-    account_id, member = _member(account_id)
+    account_id, member = account_member(router, account_id)
     return [team(t, member.user_id in teams.member_ids(t)) for t in teams.all_of(account_id)]
 
 
 @router.get("/api/v1/accounts/<account_id>/teams/<team_id>")
 def show_team(account_id: str, team_id: str):
-    account_id, member = _member(account_id)
+    account_id, member = account_member(router, account_id)
     item = teams.get(account_id, path_id(team_id))
     return team(item, member.user_id in teams.member_ids(item))
 
 
 @router.post("/api/v1/accounts/<account_id>/teams")
 def create_team(account_id: str):
-    account_id = _admin(account_id)
+    account_id = account_admin(router, account_id)
     payload = body(router, TeamCreate, wrapper="team")
     item = teams.create(account_id, payload.name, payload.description or "",
                         True if payload.allow_auto_assign is None else payload.allow_auto_assign)
@@ -108,7 +96,7 @@ def create_team(account_id: str):
 
 @router.route("/api/v1/accounts/<account_id>/teams/<team_id>", method=["PATCH", "PUT"])
 def update_team(account_id: str, team_id: str):
-    account_id = _admin(account_id)
+    account_id = account_admin(router, account_id)
     item = teams.get(account_id, path_id(team_id))
     changes = body(router, TeamFields, wrapper="team").model_dump(exclude_none=True)
     return team(teams.update(item, changes), False)
@@ -116,7 +104,7 @@ def update_team(account_id: str, team_id: str):
 
 @router.delete("/api/v1/accounts/<account_id>/teams/<team_id>")
 def delete_team(account_id: str, team_id: str):
-    account_id = _admin(account_id)
+    account_id = account_admin(router, account_id)
     teams.delete(teams.get(account_id, path_id(team_id)))
     return {}
 
@@ -128,12 +116,12 @@ def _agents(account_id: int, user_ids: list[int]) -> list[dict]:
 
 @router.get("/api/v1/accounts/<account_id>/teams/<team_id>/team_members")
 def list_team_members(account_id: str, team_id: str):
-    account_id, _ = _member(account_id)
+    account_id, _ = account_member(router, account_id)
     return _agents(account_id, teams.member_ids(teams.get(account_id, path_id(team_id))))
 
 
 def _change_members(account_id: str, team_id: str, operation) -> list[dict]:
-    account_id = _admin(account_id)
+    account_id = account_admin(router, account_id)
     item = teams.get(account_id, path_id(team_id))
     return _agents(account_id, operation(item, body(router, TeamMembers).user_ids))
 
