@@ -4,7 +4,6 @@ target with retries and a dead-letter queue."""
 from __future__ import annotations
 
 import json
-import statistics
 import time
 from types import SimpleNamespace
 
@@ -14,6 +13,7 @@ from moto import mock_aws
 
 from local.cfn import build_stack
 from local.runtime import Runtime
+from local import sources
 from local.sources import EventSources
 
 from .conftest import TOY_TEMPLATE
@@ -110,22 +110,21 @@ def test_rule_target_gets_eventbridge_events_and_dead_letters_failures(toy):
     assert attributes["RULE_ARN"].endswith("rule/ToyRule")
 
 
-def test_events_published_by_a_handler_are_delivered_within_milliseconds(toy):
+def test_events_published_by_a_handler_are_delivered_without_waiting_for_the_idle_poll(toy, monkeypatch):
     """The poller wakes when an invocation finishes (when a handler may have published),
-    so delivery does not wait for the idle poll."""
+    so delivery does not wait for the idle poll. Shown without timing thresholds: with the
+    idle poll stretched to a minute, every event still arrives within seconds."""
+    monkeypatch.setattr(sources, "IDLE_POLL_SECONDS", 60)
     toy.sources.start()
     try:
         for n in range(30):
             toy.runtime.invoke("ConsumerFunction", {"detail": {"publish": n}})
             time.sleep(0.005)
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 10
         while len([c for c in toy.calls if "sent_at" in c[1].get("detail", {})]) < 30:
-            assert time.monotonic() < deadline, "not every event arrived"
+            assert time.monotonic() < deadline, "events waited for the idle poll"
             time.sleep(0.01)
     finally:
+        toy.sources._stop.set()
+        toy.runtime.invoke("ConsumerFunction", {"detail": {}})  # wakes the poller to see the stop
         toy.sources.stop()
-    delays = [at - event["detail"]["sent_at"] for _, event, at in toy.calls if "sent_at" in event.get("detail", {})]
-    # Well under the idle poll interval (0.25 s). Not every one: a garbage collection in
-    # this busy test process can pause any thread for a couple of hundred milliseconds.
-    delays.sort()
-    assert statistics.median(delays) < 0.05 and delays[int(len(delays) * 0.9)] < 0.1, [round(d * 1000) for d in delays]
