@@ -160,7 +160,7 @@ class Resolver:
             name: str(parameters.get(name, spec.get("Default", "")))
             for name, spec in template.get("Parameters", {}).items()
         }
-        self.params.update({"AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::StackName": prefix,
+        self.params.update({"AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::StackName": prefix, "AWS::Partition": "aws",
                             "AWS::StackId": f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{prefix}/"
                                             f"{uuid.uuid5(uuid.NAMESPACE_URL, prefix)}"})
         self.overrides = overrides  # logical id -> value, for endpoints that differ locally
@@ -291,11 +291,15 @@ def build_stack(
         stack.names[logical_id] = name
 
     existing_buckets = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
-    for logical_id in _of_type(template, "AWS::S3::Bucket"):
+    for logical_id, res in _of_type(template, "AWS::S3::Bucket").items():
         name = r.physical_name(logical_id)
         stack.names[logical_id] = name
         if name not in existing_buckets:
             s3.create_bucket(Bucket=name)
+            notifications = (res.get("Properties") or {}).get("NotificationConfiguration") or {}
+            if (notifications.get("EventBridgeConfiguration") or {}).get("EventBridgeEnabled"):
+                s3.put_bucket_notification_configuration(
+                    Bucket=name, NotificationConfiguration={"EventBridgeConfiguration": {}})
 
     for logical_id in _of_type(template, "AWS::Events::EventBus"):
         name = r.physical_name(logical_id)
@@ -316,7 +320,8 @@ def build_stack(
         props = res["Properties"]
         bus = r.resolve(props.get("EventBusName", "default"))
         rule_name = f"{prefix}-{logical_id}"
-        events.put_rule(Name=rule_name, EventBusName=bus, EventPattern=json.dumps(props["EventPattern"]), State="ENABLED")
+        events.put_rule(Name=rule_name, EventBusName=bus, EventPattern=json.dumps(r.resolve(props["EventPattern"])),
+                        State="ENABLED")
         targets = []
         for target in props.get("Targets", []):
             arn = target["Arn"]

@@ -5,6 +5,10 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response, content_types
 
 from parley.errors import ParleyError, TooManyRequests
+from routes import agent_bots, client_api
+from routes import webhooks
+from routes import channel_webhooks
+from routes import twilio
 from routes import (accounts, agents, auth, automation, contact_jobs, contact_notes, contacts, conversations, inboxes, platform, profile, public, settings, super_admin,
                     notifications, participants, search, teams,
                     widget)
@@ -21,6 +25,11 @@ app.include_router(automation.router)
 for router in (notifications.router, participants.router):
     app.include_router(router)
 app.include_router(search.router)
+app.include_router(client_api.router)
+app.include_router(webhooks.router)
+app.include_router(channel_webhooks.router)
+app.include_router(twilio.router)
+app.include_router(agent_bots.router)
 
 
 def _error(status: int, body: dict, headers: dict | None = None) -> Response:

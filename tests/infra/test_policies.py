@@ -147,6 +147,10 @@ def needs(client: BaseClient, operation: str, params: dict) -> list[tuple[str, s
             return [("s3:GetObject", _object(source_bucket, source_key)), ("s3:PutObject", _object(bucket, params["Key"]))]
         if operation in ("ListObjects", "ListObjectsV2"):
             return [("s3:ListBucket", f"arn:aws:s3:::{bucket}")]
+    if service == "sesv2" and operation == "SendEmail":
+        # Authorized against the sending identity: the From address's domain.
+        domain = params["FromEmailAddress"].rpartition("@")[2].strip(">").lower()
+        return [("ses:SendEmail", f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/{domain}")]
     if service == "apigatewaymanagementapi":
         # https://{api}.execute-api.{region}.amazonaws.com/{stage}
         endpoint = urlparse(client.meta.endpoint_url)
@@ -436,6 +440,8 @@ def test_every_route_of_the_permission_matrix(api, world, website, recorder):
     # Signing out revokes the token the other rows use: last.
     rows.sort(key=lambda row: row[1] == "/auth/sign_out")
     for method, path, body, expected in rows:
+        if 200 not in expected:
+            continue  # nobody gets through (provider webhooks without a signature): no AWS call to check
         caller = matrix.CALLERS[max(i for i, status in enumerate(expected) if status == 200)]
         path, _, raw_query = path.partition("?")
         query = dict(matrix.parse_qsl(raw_query)) or None
@@ -514,6 +520,99 @@ def test_files_contact_imports_and_exports(api, world, website, recorder):
                                           LambdaContext())
     assert download["statusCode"] in (200, 302), download
     recorder.check("HttpApiFunction", "ContactJobsFunction")
+
+
+def test_webhooks_fan_out_deliver_and_back_off(api, world, website, recorder, monkeypatch):
+    import httpx
+
+    from parley import outbound
+    from parley.services import webhooks
+
+    answers = [500, 200]
+    guard = outbound.Guard(resolver=lambda host, port: ["93.184.216.34"], allowed_hosts=frozenset())
+    monkeypatch.setattr(webhooks, "_http", outbound.client(guard, httpx.MockTransport(
+        lambda request: httpx.Response(answers.pop(0)))))
+    a = world.account_id
+    ok(api.post(f"/api/v1/accounts/{a}/webhooks", world.admin.token, body={"url": "https://hooks.example.com/in"}))
+    ok(website.widget.say(website.widget.start(), "hello"))
+    assert pump_rule(recorder, "DomainEventsToWebhooksRule", "webhooks", "webhooks") >= 1
+    sqs = boto3.client("sqs")
+    url = sqs.get_queue_url(QueueName=_stack.names["WebhookDeliveriesQueue"])["QueueUrl"]
+    for _ in range(2):  # a 500 (postponed), then a 200
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])["Messages"]
+        invoke(recorder, "webhooks", {"Records": [sqs_record(m, _queue(url)) for m in messages[:1]]}, "delivery")
+        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=messages[0]["ReceiptHandle"], VisibilityTimeout=0)
+    assert answers == []
+    ok(api.get(f"/api/v1/accounts/{a}/webhooks", world.admin.token))
+    recorder.check("HttpApiFunction", "WebhooksFunction")
+
+
+def drain_queue(record: Recorder, logical_id: str, name: str, rounds: int = 3) -> None:
+    """What Lambda's SQS poller hands the function: batches, failed items left on the queue."""
+    sqs = boto3.client("sqs")
+    url = sqs.get_queue_url(QueueName=_stack.names[logical_id])["QueueUrl"]
+    for _ in range(rounds):
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]).get("Messages", [])
+        if not messages:
+            return
+        result = invoke(record, name, {"Records": [sqs_record(m, _queue(url)) for m in messages]}, f"{name} batch")
+        failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
+        for message in messages:
+            if message["MessageId"] not in failed:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def test_channel_webhooks_ingest_and_delivery(api, world, recorder, monkeypatch):
+    from tests.integration import channel_support as channels
+
+    telegram = channels.telegram_inbox(api, world)
+    channels.whatsapp_inbox(api, world)
+    ok(channels.post_telegram(api, telegram, channels.fixture_bytes("telegram", "text_message")))
+    ok(channels.post_whatsapp(api, channels.fixture_bytes("whatsapp", "text_message")))
+    drain_queue(recorder, "IngestQueue", "channel_ingest")
+    conversations = ok(api.get(f"/api/v1/accounts/{world.account_id}/conversations", world.admin.token))["data"]["payload"]
+    assert len(conversations) == 2
+    # A provider fault first: the retry stretches the message's visibility (backoff).
+    monkeypatch.setattr(load_function("deliver"), "backoff", lambda attempt: 0)
+    channels.Provider(monkeypatch, (503, {}), (200, channels.fixture("telegram", "send_message_ok")),
+                      (200, channels.fixture("whatsapp", "send_ok")))
+    for conversation in conversations:
+        ok(api.post(f"/api/v1/accounts/{world.account_id}/conversations/{conversation['id']}/messages",
+                    world.admin.token, body={"content": "On it"}))
+    drain_queue(recorder, "DeliverQueue", "deliver", rounds=4)
+    ok(channels.post_whatsapp(api, channels.fixture_bytes("whatsapp", "status_read")))
+    drain_queue(recorder, "IngestQueue", "channel_ingest")
+    recorder.check("HttpApiFunction", "ChannelIngestFunction", "DeliverFunction")
+
+
+def test_email_and_sms_channels(api, world, recorder, monkeypatch):
+    from parley import global_config
+    from tests.integration import channel_support as channels
+    from tests.integration import test_email_channel as mail, test_twilio as sms
+
+    global_config.update("MAILER_INBOUND_EMAIL_DOMAIN", mail.DOMAIN)
+    inbox = ok(api.post(f"/api/v1/accounts/{world.account_id}/inboxes", world.admin.token,
+                        body={"name": "Mail", "channel": {"type": "email", "email": "support@acme.example"}}))
+    ok(api.post(f"/api/v1/accounts/{world.account_id}/inboxes", world.admin.token, body={
+        "name": "SMS", "channel": {"type": "sms", "account_sid": sms.ACCOUNT_SID, "auth_token": sms.AUTH_TOKEN,
+                                   "phone_number": sms.NUMBER}}))
+    mail.deliver_mail(mail._raw("attachment"), "p1")  # SES's own write (the bucket policy allows it)
+    with recorder.running("HttpApiFunction", "POST /twilio/callback"):
+        assert sms.post(api, "/twilio/callback", sms.fixture("inbound_sms")).status == 200
+    drain_queue(recorder, "IngestQueue", "channel_ingest")
+    boto3.client("ses").verify_domain_identity(Domain="acme.example")
+    channels.Provider(monkeypatch, (201, sms.fixture("send_queued")))
+    conversations = ok(api.get(f"/api/v1/accounts/{world.account_id}/conversations", world.admin.token))["data"]["payload"]
+    assert len(conversations) == 2
+    for conversation in conversations:
+        ok(api.post(f"/api/v1/accounts/{world.account_id}/conversations/{conversation['id']}/messages",
+                    world.admin.token, body={"content": "On it"}))
+    drain_queue(recorder, "DeliverQueue", "deliver")
+    assert all(m["status"] == "sent" for c in conversations for m in
+               ok(api.get(f"/api/v1/accounts/{world.account_id}/conversations/{c['id']}/messages",
+                          world.admin.token))["payload"] if m["message_type"] == 1)
+    assert inbox["forward_to_email"]
+    recorder.check("HttpApiFunction", "ChannelIngestFunction", "DeliverFunction")
 
 
 # ---------------------------------------------------------------- the checker itself

@@ -27,6 +27,16 @@ def routes(w):
 
     a = w.account_id
     contact = contacts.create_contact(a, email="matrix@acme.test").id
+    from parley.services import inboxes
+
+    api_inbox = inboxes.create_inbox(a, name="Matrix API", channel_type="api", channel={})
+    bot_token = "7000002:" + "M" * 35
+    inboxes.create_inbox(a, name="Matrix Telegram", channel_type="telegram", channel={"bot_token": bot_token})
+    inboxes.create_inbox(a, name="Matrix WhatsApp", channel_type="whatsapp", channel={
+        "phone_number": "+15550001234", "provider_config": {"api_key": "k", "phone_number_id": "1", "business_account_id": "2",
+                                                            "app_secret": "s", "webhook_verify_token": "matrix-verify"}})
+    from parley.services import webhooks
+    hook = webhooks.create(a, "https://hooks.example.com/matrix-seed", "Seed", None).id
     return [
         ("GET", "/api/v1/profile", None, USER_ONLY),
         ("PUT", "/api/v1/profile", {"message_signature": "--"}, USER_ONLY),
@@ -70,7 +80,27 @@ def routes(w):
         ("GET", f"/api/v1/accounts/{a}/notifications", None, MEMBER),
         ("GET", f"/api/v1/accounts/{a}/notifications/unread_count", None, MEMBER),
         ("POST", f"/api/v1/accounts/{a}/notifications/read_all", None, MEMBER),
+        ("GET", f"/api/v1/accounts/{a}/agent_bots", None, ADMIN),
+        ("POST", f"/api/v1/accounts/{a}/agent_bots", {"name": "Bot"}, ADMIN),
+        ("GET", f"/api/v1/accounts/{a}/inboxes/{api_inbox.id}/agent_bot", None, ADMIN),
+        ("POST", f"/api/v1/accounts/{a}/inboxes/{api_inbox.id}/set_agent_bot", {"agent_bot": None}, ADMIN[:-1] + (204,)),
+        ("GET", "/platform/api/v1/agent_bots", None, PLATFORM),
+        ("POST", "/platform/api/v1/agent_bots", {"name": "Bot"}, PLATFORM),
+        # The Client API takes no token: whoever calls, the inbox identifier decides.
+        ("GET", f"/public/api/v1/inboxes/{api_inbox.inbox_identifier}", None, PUBLIC),
+        ("POST", f"/public/api/v1/inboxes/{api_inbox.inbox_identifier}/contacts", {"name": "C"}, PUBLIC),
+        # Provider webhooks: the provider's signature decides, never a caller's token.
+        ("POST", f"/webhooks/telegram/{bot_token}", {"update_id": 1}, (401,) * 7),
+        ("GET", "/webhooks/whatsapp/+15550001234?hub.mode=subscribe&hub.verify_token=matrix-verify&hub.challenge=7",
+         None, PUBLIC),
+        ("POST", "/webhooks/whatsapp/+15550001234", {"entry": []}, (401,) * 7),
+        ("POST", "/twilio/callback", {"AccountSid": "AC" + "0" * 32, "To": "+14155550100"}, (401,) * 7),
+        ("POST", "/twilio/delivery_status", {"AccountSid": "AC" + "0" * 32, "From": "+14155550100"}, (401,) * 7),
+        ("GET", f"/api/v1/accounts/{a}/webhooks", None, ADMIN),
+        ("POST", f"/api/v1/accounts/{a}/webhooks", {"url": "https://hooks.example.com/matrix"}, ADMIN),
+        ("PATCH", f"/api/v1/accounts/{a}/webhooks/{hook}", {"name": "Renamed"}, ADMIN),
         # Deletions last: they change what later rows see.
+        ("DELETE", f"/api/v1/accounts/{a}/webhooks/{hook}", None, ADMIN),
         ("DELETE", f"/api/v1/accounts/{a}/agents/{w.agent.id}", None, ADMIN),
     ]
 

@@ -41,6 +41,8 @@ const routes = [
       { path: 'account', name: 'settings-account', component: () => import('./settings/Account.vue'), meta: { admin: true } },
       { path: 'macros', name: 'settings-macros', component: () => import('./settings/Macros.vue') },
       { path: 'automation', name: 'settings-automation', component: () => import('./settings/AutomationRules.vue'), meta: { admin: true } },
+      { path: 'agent-bots', name: 'settings-agent-bots', component: () => import('./settings/AgentBots.vue'), meta: { admin: true } },
+      { path: 'webhooks', name: 'settings-webhooks', component: () => import('./settings/Webhooks.vue'), meta: { admin: true } },
       { path: 'custom-attributes', name: 'settings-custom-attributes', component: () => import('./settings/CustomAttributes.vue'), meta: { admin: true } },
     ],
   },

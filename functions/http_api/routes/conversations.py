@@ -13,7 +13,7 @@ import forms
 from api import Body, Filter, body, parse, path_id, principal, query
 from parley import permissions
 from parley.errors import Forbidden, Invalid
-from parley.services import attachments, contacts, conversation_filters, conversations, inboxes
+from parley.services import agent_bots, attachments, contacts, conversation_filters, conversations, inboxes
 from parley.views.common import iso
 from parley.views.conversations import message as message_view
 
@@ -146,7 +146,14 @@ def _member(account_id: str):
     return account_id, permissions.account_member(caller, account_id), caller
 
 
-def _conversation(account_id: str, conversation_id: str):
+def _conversation(account_id: str, conversation_id: str, *, bots: bool = False):
+    """`bots`: an agent bot's token may call this route too (Chatwoot's bot-accessible
+    endpoints), for conversations of inboxes the bot is connected to; member is then None."""
+    caller = principal(router)
+    if bots and caller.agent_bot is not None:
+        account = path_id(account_id)
+        conversation = conversations.get_conversation(account, path_id(conversation_id))
+        return agent_bots.ensure_attached(caller.agent_bot, account, conversation), None, caller
     account_id, member, caller = _member(account_id)
     conversation = conversations.get_conversation(account_id, path_id(conversation_id))
     return conversations.ensure_visible(member, conversation), member, caller
@@ -211,13 +218,13 @@ def create(account_id: str):
 
 @router.get("/api/v1/accounts/<account_id>/conversations/<conversation_id>")
 def show(account_id: str, conversation_id: str):
-    conversation, _, _ = _conversation(account_id, conversation_id)
+    conversation, _, _ = _conversation(account_id, conversation_id, bots=True)
     return conversations.present([conversation])[0]
 
 
 @router.get("/api/v1/accounts/<account_id>/conversations/<conversation_id>/messages")
 def messages(account_id: str, conversation_id: str):
-    conversation, _, _ = _conversation(account_id, conversation_id)
+    conversation, _, _ = _conversation(account_id, conversation_id, bots=True)
     params = query(router, MessagesQuery)
     rows = conversations.list_messages(conversation, before=params.before, after=params.after)
     shown = conversations.present([conversation])[0]
@@ -233,7 +240,7 @@ def messages(account_id: str, conversation_id: str):
 
 @router.post("/api/v1/accounts/<account_id>/conversations/<conversation_id>/messages")
 def create_message(account_id: str, conversation_id: str):
-    conversation, _, caller = _conversation(account_id, conversation_id)
+    conversation, _, caller = _conversation(account_id, conversation_id, bots=True)
     files, uploads = [], []
     if forms.is_multipart(router):
         fields, files, uploads = forms.parse(router, ("attachments[]", "attachments"))
@@ -243,13 +250,20 @@ def create_message(account_id: str, conversation_id: str):
     if payload.message_type == "incoming":
         contact = contacts.get_contact(conversation.account_id, conversation.contact_id)
         sender_type, sender, message_type = "Contact", contact, conversations.INCOMING
+    elif caller.agent_bot is not None:
+        sender_type, sender, message_type = "AgentBot", caller.agent_bot, conversations.OUTGOING
     else:
         sender_type, sender, message_type = "User", caller.user, conversations.OUTGOING
+    uploader = (f"b{caller.agent_bot.id}" if caller.agent_bot is not None
+                else attachments.user_uploader(caller.user.id))
     message = attachments.create_message(
-        conversation, uploader=attachments.user_uploader(caller.user.id), uploads=payload.attachments + uploads,
+        conversation, uploader=uploader, uploads=payload.attachments + uploads,
         files=files, content=payload.content, message_type=message_type, sender_type=sender_type, sender=sender,
         private=payload.private, echo_id=payload.echo_id, content_type=payload.content_type,
-        content_attributes=payload.content_attributes)
+        # Chatwoot's WhatsApp template (name, language, processed_params) travels with the
+        # message to the delivery consumer (parley/channels/whatsapp.py).
+        content_attributes={**(payload.content_attributes or {}),
+                            **({"template_params": payload.template_params} if payload.template_params else {})})
     return message_view(message)
 
 
@@ -271,11 +285,14 @@ def direct_upload(account_id: str, conversation_id: str):
 
 @router.post("/api/v1/accounts/<account_id>/conversations/<conversation_id>/toggle_status")
 def toggle_status(account_id: str, conversation_id: str):
-    conversation, _, _ = _conversation(account_id, conversation_id)
+    conversation, _, caller = _conversation(account_id, conversation_id, bots=True)
     payload = body(router, StatusChange)
     # Without a status Chatwoot toggles between open and resolved.
     status = payload.status or ("resolved" if conversation.status == "open" else "open")
-    conversations.toggle_status(conversation, status, payload.snoozed_until)
+    if caller.agent_bot is not None and status == "open":
+        agent_bots.handoff(conversation)  # the bot hands a pending conversation to the humans
+    else:
+        conversations.toggle_status(conversation, status, payload.snoozed_until)
     return {"meta": {}, "payload": {"success": True, "current_status": conversation.status,
                                     "conversation_id": conversation.display_id}}
 

@@ -8,8 +8,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api import Body, base_url, body, path_id, principal
-from parley import permissions
-from parley.errors import NotFound
+from parley import outbound, permissions
+from parley.errors import Invalid, NotFound
 from parley.services import accounts, inboxes
 from parley.views.inboxes import inbox as inbox_view
 from parley.views.users import agent
@@ -36,8 +36,27 @@ class PreChatOptions(BaseModel):
     pre_chat_fields: list[PreChatField] = Field(default_factory=list, max_length=20)
 
 
+class WhatsAppConfig(BaseModel):
+    """Chatwoot's provider_config for WhatsApp Cloud (parley/channels/whatsapp.py checks it)."""
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
+    api_key: str | None = Field(default=None, max_length=1024)
+    phone_number_id: str | None = Field(default=None, max_length=64)
+    business_account_id: str | None = Field(default=None, max_length=64)
+    app_secret: str | None = Field(default=None, max_length=256)
+    webhook_verify_token: str | None = Field(default=None, max_length=256)
+
+
 class ChannelSettings(Body):
-    type: Literal["web_widget", "api"] | None = None
+    type: Literal["web_widget", "api", "telegram", "whatsapp", "email", "sms"] | None = None
+    email: str | None = Field(default=None, max_length=254)  # email: the support address
+    account_sid: str | None = Field(default=None, max_length=64)  # sms (Twilio)
+    auth_token: str | None = Field(default=None, max_length=64)
+    messaging_service_sid: str | None = Field(default=None, max_length=64)
+    medium: Literal["sms"] | None = None
+    bot_token: str | None = Field(default=None, max_length=200)  # telegram
+    phone_number: str | None = Field(default=None, max_length=32)  # whatsapp
+    provider: Literal["whatsapp_cloud", "twilio"] | None = None
+    provider_config: WhatsAppConfig | None = None
     website_url: str | None = Field(default=None, max_length=2048)
     widget_color: str | None = None
     welcome_title: str | None = Field(default=None, max_length=255)
@@ -64,6 +83,17 @@ class ChannelSettings(Body):
     def _url(cls, value):
         if value and not re.match(r"^https?://\S+$", value):
             raise ValueError("must be an http(s) URL")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _public_url(cls, value):
+        # Parley posts to it (services/webhooks): no private or local targets (SSRF).
+        if value:
+            try:
+                outbound.check_url(value)
+            except Invalid as exc:
+                raise ValueError(exc.message.removeprefix("url ")) from None
         return value
 
 
@@ -157,6 +187,8 @@ def create(account_id: str):
     payload = body(router, InboxCreate)
     attributes, channel = _split(payload)
     name = attributes.pop("name")
+    if payload.channel.type == "sms":  # where Twilio's delivery reports for this inbox's sends go
+        channel["public_url"] = base_url(router)
     inbox = inboxes.create_inbox(account_id, name=name, channel_type=payload.channel.type or "web_widget",
                                  channel=channel, **attributes)
     return _view(inbox, True)

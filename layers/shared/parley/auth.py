@@ -13,6 +13,7 @@ class Principal:
     token: str
     user: User | None = None
     platform_app_id: int | None = None
+    agent_bot: object | None = None  # an agent bot's AccountObject (services/agent_bots.py)
 
 
 def authenticate(token: str | None) -> Principal:
@@ -29,4 +30,10 @@ def authenticate(token: str | None) -> Principal:
             raise Unauthorized("Invalid Access Token") from None
     if kind == "PlatformApp":
         return Principal(token, platform_app_id=int(raw_id))
+    if kind == "AgentBot":
+        from .services import agent_bots  # only bot tokens pay for this import
+
+        bot = agent_bots.from_owner(raw_id)
+        if bot is not None:
+            return Principal(token, agent_bot=bot)
     raise Unauthorized("Invalid Access Token")

@@ -6,7 +6,9 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from .base import TimestampedModel, table_meta
 
-CHANNEL_TYPES = {"web_widget": "Channel::WebWidget", "api": "Channel::Api"}
+CHANNEL_TYPES = {"web_widget": "Channel::WebWidget", "api": "Channel::Api", "email": "Channel::Email",
+                 "sms": "Channel::TwilioSms"}
+CHANNEL_TYPES.update(telegram="Channel::Telegram", whatsapp="Channel::Whatsapp")  # parley/channels/
 
 
 class AccountInboxesIndex(GlobalSecondaryIndex):
@@ -45,6 +47,7 @@ class Inbox(TimestampedModel):
     working_hours = JSONAttribute(null=True)  # Chatwoot's 7 rows; None = the defaults (services/business_hours.py)
     allow_messages_after_resolved = BooleanAttribute(default=True)
     avatar_url = UnicodeAttribute(null=True)
+    agent_bot_id = NumberAttribute(null=True)  # services/agent_bots.py: its conversations start pending
     version = VersionAttribute()
 
     account_index = AccountInboxesIndex()

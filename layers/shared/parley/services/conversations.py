@@ -17,8 +17,9 @@ from ..models.conversation import STATUSES, Conversation, Message
 from ..models.inbox import Inbox
 from ..models.user import User
 from ..views import conversations as views
+from ..views.agent_bots import sender as agent_bot_sender
 from ..views.contacts import sender as contact_sender
-from . import accounts, assignment, auto_messages, custom_attributes as attribute_definitions, inboxes, teams, users
+from . import accounts, agent_bots, assignment, auto_messages, custom_attributes as attribute_definitions, inboxes, teams, users
 from . import conversation_queries as queries, message_terms
 
 PAGE_SIZE = 25
@@ -46,6 +47,8 @@ def create_conversation(inbox: Inbox, contact: Contact, contact_inbox: ContactIn
         raise Invalid(f"Status must be one of: {', '.join(STATUSES)}", field="status")
     if contact.blocked:
         status = "resolved"  # as Chatwoot: a blocked contact's conversations never reach the open lists
+    elif status == "open" and inbox.agent_bot_id and agent_bots.for_inbox(inbox) is not None:
+        status = "pending"  # as Chatwoot: the inbox's bot talks first, until it hands over
     if custom_attributes:
         attribute_definitions.validate(inbox.account_id, "conversation_attribute", custom_attributes)
     if assignee_id is None and auto_assign and status == "open":
@@ -313,8 +316,11 @@ def typing(conversation: Conversation, *, on: bool, who: dict, private: bool = F
 def create_message(conversation: Conversation, *, content: str | None, message_type: int,
                    sender_type: str | None = None, sender: User | Contact | None = None, private: bool = False,
                    echo_id: str | None = None, content_type: str = "text", content_attributes: dict | None = None,
-                   source_id: str | None = None, attachments: list[dict] | None = None) -> Message:
+                   source_id: str | None = None, attachments: list[dict] | None = None,
+                   message_id: int | None = None) -> Message:
     # `attachments`: already checked and stored by services.attachments.create_message.
+    # `message_id`: allocated by the caller when it must be known before the write
+    # (services/ingest.py claims a provider's message id for it first).
     if (content is None or not content.strip()) and not attachments:
         raise Invalid("Message content can't be blank", field="content")
     if content is not None and len(content) > MAX_CONTENT:
@@ -325,9 +331,11 @@ def create_message(conversation: Conversation, *, content: str | None, message_t
         snapshot = None
     elif isinstance(sender, User):
         snapshot = user_sender(sender)
-    else:
+    elif isinstance(sender, Contact):
         snapshot = contact_sender(sender)
-    message = Message(conversation.key, ids.next_id("Message"), account_id=conversation.account_id,
+    else:
+        snapshot = agent_bot_sender(sender)  # an agent bot (services/agent_bots.py)
+    message = Message(conversation.key, message_id or ids.next_id("Message"), account_id=conversation.account_id,
                       inbox_id=conversation.inbox_id, conversation_id=conversation.display_id, content=content,
                       message_type=message_type, content_type=content_type,
                       content_attributes=content_attributes or {}, private=private, echo_id=echo_id,
@@ -335,6 +343,14 @@ def create_message(conversation: Conversation, *, content: str | None, message_t
                       sender_id=sender.id if sender is not None else None, sender=snapshot,
                       attachments=attachments or [])
     message_terms.save_message(message)  # with its search terms, in one transaction
+    finish_message(conversation, message, sender)
+    return message
+
+
+def finish_message(conversation: Conversation, message: Message, sender) -> None:
+    """What follows a new message's write: the conversation's activity, the events,
+    automatic replies. Separate so ingest can complete a message whose first attempt
+    died right after the write (services/ingest.py)."""
     # A blocked contact's messages are kept but never reopen a conversation (Chatwoot's block).
     blocked = isinstance(sender, Contact) and bool(sender.blocked)
     reopened = _record_activity(conversation, message, blocked=blocked)
@@ -345,7 +361,6 @@ def create_message(conversation: Conversation, *, content: str | None, message_t
         _publish("conversation.status_changed", conversation, {"status": [reopened, "open"]})
         _auto_assign(conversation)
     auto_messages.after_message(conversation, message)  # greeting, out of office, auto-resolve
-    return message
 
 
 def _record_activity(conversation: Conversation, message: Message, blocked: bool = False) -> str | None:
@@ -399,6 +414,11 @@ def update_message_content_attributes(conversation: Conversation, message: Messa
     message.save()
     _publish_message("message.updated", conversation, message)
     return message
+
+
+def message_changed(conversation: Conversation, message: Message) -> None:
+    """Publish message.updated for a change made elsewhere (delivery status, provider id)."""
+    _publish_message("message.updated", conversation, message)
 
 
 # ---------------------------------------------------------------- events

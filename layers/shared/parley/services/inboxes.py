@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import secrets
 
+from pynamodb.exceptions import TransactWriteError
+
 from .. import dynamo, events, ids
-from ..errors import Invalid, NotFound
+from ..errors import Conflict, Invalid, NotFound
 from ..models.account import AccountUser
 from ..models.inbox import CHANNEL_TYPES, Inbox, InboxMember
 from ..models.unique import UniqueClaim
@@ -23,7 +25,11 @@ API_DEFAULTS = {"webhook_url": "", "additional_attributes": {}}
 
 
 def _claim(kind: str, value: str, inbox_id: int) -> UniqueClaim:
-    claim = UniqueClaim(f"{kind}#{value}")
+    return _claim_key(f"{kind}#{value}", inbox_id)
+
+
+def _claim_key(key: str, inbox_id: int) -> UniqueClaim:
+    claim = UniqueClaim(key)
     claim.target = f"Inbox#{inbox_id}"
     return claim
 
@@ -41,11 +47,39 @@ def _check_hours(settings: dict, previous: list[dict] | None = None) -> dict:
     return settings
 
 
+def _channel_module(channel_type: str):
+    """The channel module that validates and claims a provider inbox's settings (email, sms)."""
+    if channel_type == "email":
+        from ..channels import email
+        return email
+    if channel_type == "sms":
+        from ..channels import twilio_sms
+        return twilio_sms
+    if channel_type in ("telegram", "whatsapp"):
+        from .. import channels
+        return channels.module(channel_type)
+    return None
+
+
+def _channel_claims(inbox: Inbox) -> set[str]:
+    """Uniques keys the inbox's provider settings hold (addresses, phone numbers), so
+    inbound traffic finds its inbox by GetItem and no two inboxes share one."""
+    module = _channel_module(inbox.channel_type)
+    return set(module.claim_keys(inbox.channel or {})) if module else set()
+
+
+def _claims_conflict(exc: TransactWriteError) -> bool:
+    return exc.cause_response_code == "TransactionCanceledException"
+
+
 def create_inbox(account_id: int, *, name: str, channel_type: str, channel: dict, **settings) -> Inbox:
     if channel_type not in CHANNEL_TYPES:
         raise Invalid(f"Channel type must be one of: {', '.join(CHANNEL_TYPES)}", field="channel.type")
     settings = _check_hours(settings)
     defaults = WIDGET_DEFAULTS if channel_type == "web_widget" else API_DEFAULTS
+    module = _channel_module(channel_type)
+    if module is not None:
+        defaults, channel = {}, module.new_settings(channel)
     inbox = Inbox(ids.next_id("Inbox"), account_id=account_id, name=name, channel_type=channel_type,
                   channel={**defaults, **channel}, hmac_token=secrets.token_urlsafe(24), **settings)
     # Public identifiers are random and claimed, so one can never point at two inboxes.
@@ -55,9 +89,16 @@ def create_inbox(account_id: int, *, name: str, channel_type: str, channel: dict
     else:
         inbox.inbox_identifier = secrets.token_urlsafe(18)
         claim = _claim("inbox_identifier", inbox.inbox_identifier, inbox.id)
-    with dynamo.transaction() as tx:
-        tx.save(claim, condition=UniqueClaim.key.does_not_exist())
-        tx.save(inbox, condition=Inbox.id.does_not_exist())
+    try:
+        with dynamo.transaction() as tx:
+            tx.save(claim, condition=UniqueClaim.key.does_not_exist())
+            for key in _channel_claims(inbox):
+                tx.save(_claim_key(key, inbox.id), condition=UniqueClaim.key.does_not_exist())
+            tx.save(inbox, condition=Inbox.id.does_not_exist())
+    except TransactWriteError as exc:
+        if _claims_conflict(exc):
+            raise Conflict("Another inbox already uses this address or number") from None
+        raise
     events.publish("inbox.created", account_id, inbox_view(inbox))
     return inbox
 
@@ -88,6 +129,14 @@ def by_website_token(token: str | None) -> Inbox:
     return inbox
 
 
+def by_channel_claim(key: str, channel_type: str) -> Inbox:
+    """The inbox a provider webhook addresses (bot token, phone number), by its claim."""
+    inbox = _by_claim(key) if len(key) <= 300 else None
+    if inbox is None or inbox.channel_type != channel_type:
+        raise NotFound("Inbox not found")
+    return inbox
+
+
 def by_identifier(identifier: str | None) -> Inbox:
     inbox = _by_claim(f"inbox_identifier#{identifier}") if identifier and len(identifier) <= 64 else None
     if inbox is None or inbox.channel_type != "api":
@@ -105,11 +154,29 @@ def list_inboxes(account_id: int, member: AccountUser) -> list[Inbox]:
 
 def update_inbox(inbox: Inbox, *, channel: dict | None = None, **changes) -> Inbox:
     changes = _check_hours(changes, inbox.working_hours)
+    before = _channel_claims(inbox)
+    module = _channel_module(inbox.channel_type)
+    if channel and module is not None:
+        channel = module.changed_settings(inbox.channel or {}, channel)
     for key, value in changes.items():
         setattr(inbox, key, value)
     if channel:
         inbox.channel = {**(inbox.channel or {}), **channel}
-    inbox.save()
+    after = _channel_claims(inbox)
+    if before == after:
+        inbox.save()
+    else:  # a new address or number: claimed with the inbox, or nothing changes
+        try:
+            with dynamo.transaction() as tx:
+                for key in before - after:
+                    tx.delete(UniqueClaim(key))
+                for key in after - before:
+                    tx.save(_claim_key(key, inbox.id), condition=UniqueClaim.key.does_not_exist())
+                tx.save(inbox)
+        except TransactWriteError as exc:
+            if _claims_conflict(exc):
+                raise Conflict("Another inbox already uses this address or number") from None
+            raise
     events.publish("inbox.updated", inbox.account_id, inbox_view(inbox))
     return inbox
 
@@ -120,6 +187,8 @@ def delete_inbox(inbox: Inbox) -> None:
     members = list(InboxMember.query(inbox.id))
     with dynamo.transaction() as tx:
         tx.delete(UniqueClaim(key))
+        for channel_key in _channel_claims(inbox):
+            tx.delete(UniqueClaim(channel_key))
         tx.delete(inbox)
     with InboxMember.batch_write() as batch:
         for member in members:

@@ -4,7 +4,8 @@ from __future__ import annotations
 from ..models.conversation import Conversation, Message
 from .common import epoch
 
-CHANNEL = {"web_widget": "Channel::WebWidget", "api": "Channel::Api"}
+CHANNEL = {"web_widget": "Channel::WebWidget", "api": "Channel::Api", "telegram": "Channel::Telegram",
+           "whatsapp": "Channel::Whatsapp"}
 SENDER_TYPES = {"Contact": "contact", "User": "agent", "AgentBot": "agent_bot"}
 
 

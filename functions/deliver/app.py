@@ -1,0 +1,74 @@
+"""Agents' replies out to their channels: message.created events, routed by an EventBridge
+rule to the deliver queue, each sent by services/delivery.py.
+
+Retries with backoff: a Retryable failure (429, 5xx, timeout) reports the record as failed
+after stretching its visibility timeout (30 s, 60 s, 120 s, ...), so SQS hands it back
+later; on the last attempt the message is marked failed instead. Records that crash for
+other reasons go to the dead-letter queue after maxReceiveCount (alarmed).
+
+No `from __future__ import annotations`: pydantic resolves the model at import."""
+
+import json
+import os
+
+import boto3
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from parley.channels import Retryable
+from parley.errors import ParleyError
+from parley.services import delivery
+
+logger = Logger()
+# A batch that failed entirely is reported item by item too (not raised as one error),
+# so each record keeps its own receive count and backoff.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+MAX_ATTEMPTS = 5  # below the queue's maxReceiveCount, so a provider outage never reaches the DLQ
+BASE_DELAY, MAX_DELAY = 30, 900
+_sqs = None
+
+
+class MessageData(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    id: int = Field(gt=0)
+    account_id: int = Field(gt=0)
+    conversation_id: int = Field(gt=0)
+
+
+def backoff(attempt: int) -> int:
+    return min(MAX_DELAY, BASE_DELAY * 2 ** (attempt - 1))
+
+
+def _retry_later(record: SQSRecord, attempt: int) -> None:
+    global _sqs
+    if _sqs is None:
+        _sqs = boto3.client("sqs", endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None)
+    _sqs.change_message_visibility(QueueUrl=os.environ["DELIVER_QUEUE_URL"], ReceiptHandle=record.receipt_handle,
+                                   VisibilityTimeout=backoff(attempt))
+
+
+def handle(record: SQSRecord) -> None:
+    try:
+        event = json.loads(record.body)
+        data = MessageData.model_validate(((event.get("detail") or {}).get("data")) or {})
+    except (ValueError, AttributeError, ValidationError) as exc:
+        logger.warning("dropped a malformed delivery", extra={"message_id": record.message_id, "error": str(exc)[:500]})
+        return
+    attempt = int(record.attributes.approximate_receive_count or 1)
+    try:
+        outcome = delivery.deliver(data.account_id, data.conversation_id, data.id, last_attempt=attempt >= MAX_ATTEMPTS)
+    except Retryable as exc:
+        logger.info("delivery will be retried", extra={"message": data.id, "attempt": attempt, "reason": exc.reason})
+        _retry_later(record, attempt)
+        raise
+    except ParleyError as exc:
+        logger.warning("delivery dropped", extra={"message": data.id, "error": exc.message})
+        return
+    logger.info("delivery", extra={"message": data.id, "outcome": outcome, "attempt": attempt})
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict, context) -> dict:
+    return process_partial_response(event=event, record_handler=handle, processor=processor, context=context)

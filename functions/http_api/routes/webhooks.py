@@ -1,0 +1,69 @@
+"""/api/v1/accounts/{account_id}/webhooks: an account's webhooks (administrators only)."""
+from __future__ import annotations
+
+from typing import Literal
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from pydantic import Field, field_validator
+
+from api import Body, body, path_id, principal
+from parley import outbound, permissions
+from parley.services import webhooks
+from parley.views.webhooks import webhook
+
+router = Router()
+
+Event = Literal[webhooks.EVENTS]
+
+
+def _admin(account_id: str) -> int:
+    account_id = path_id(account_id)
+    permissions.account_admin(principal(router), account_id)
+    return account_id
+
+
+class WebhookFields(Body):
+    url: str | None = Field(default=None, min_length=1, max_length=outbound.MAX_URL_LENGTH)
+    name: str | None = Field(default=None, max_length=255)
+    subscriptions: list[Event] | None = Field(default=None, min_length=1, max_length=len(webhooks.EVENTS))
+
+    @field_validator("subscriptions")
+    @classmethod
+    def _unique(cls, value):
+        return list(dict.fromkeys(value)) if value is not None else value
+
+
+class WebhookCreate(WebhookFields):
+    url: str = Field(min_length=1, max_length=outbound.MAX_URL_LENGTH)
+
+
+@router.get("/api/v1/accounts/<account_id>/webhooks")
+def list_webhooks(account_id: str):
+    account_id = _admin(account_id)
+    # The reference spec's shapes: a bare array here, the webhook object below.
+    return [webhook(item) for item in webhooks.all_of(account_id)]
+
+
+@router.post("/api/v1/accounts/<account_id>/webhooks")
+def create_webhook(account_id: str):
+    account_id = _admin(account_id)
+    fields = body(router, WebhookCreate, wrapper="webhook")
+    item = webhooks.create(account_id, outbound.check_url(fields.url), fields.name, fields.subscriptions)
+    return webhook(item, with_secret=True)
+
+
+@router.route("/api/v1/accounts/<account_id>/webhooks/<webhook_id>", method=["PATCH", "PUT"])
+def update_webhook(account_id: str, webhook_id: str):
+    account_id = _admin(account_id)
+    item = webhooks.get(account_id, path_id(webhook_id))
+    changes = body(router, WebhookFields, wrapper="webhook").model_dump(exclude_none=True)
+    if "url" in changes:
+        outbound.check_url(changes["url"])
+    return webhook(webhooks.update(item, changes))
+
+
+@router.delete("/api/v1/accounts/<account_id>/webhooks/<webhook_id>")
+def delete_webhook(account_id: str, webhook_id: str):
+    account_id = _admin(account_id)
+    webhooks.delete(webhooks.get(account_id, path_id(webhook_id)))
+    return {}

@@ -1,0 +1,94 @@
+"""Channels: one module per provider, each exposing what applies of
+
+- `verify(inbox, headers, raw_body, url)`: raise errors.Unauthorized on a bad signature;
+- `parse(inbox, payload) -> list[services.ingest.Inbound]`: pure, no I/O;
+- `send(inbox, conversation, message, contact_inbox) -> str`: the provider's message id,
+  or raise Retryable (429, 5xx, timeouts) / Permanent (anything a retry cannot fix).
+
+`CHANNELS` maps an inbox's channel_type to its module (imported on first use, so a
+function pays only for the providers it touches).
+"""
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+CHANNELS = {
+    "telegram": "parley.channels.telegram",
+    "whatsapp": "parley.channels.whatsapp",
+    "email": "parley.channels.email",
+    "sms": "parley.channels.twilio_sms",
+}
+
+TIMEOUT_SECONDS = 10.0
+_client = None
+
+
+class DeliveryError(Exception):
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason[:500]
+
+
+class Retryable(DeliveryError):
+    """Worth trying again later (rate limits, provider outages, timeouts)."""
+
+
+class Permanent(DeliveryError):
+    """A retry would fail the same way (bad request, revoked token, closed window)."""
+
+
+def module(channel_type: str) -> ModuleType | None:
+    name = CHANNELS.get(channel_type)
+    return importlib.import_module(name) if name else None
+
+
+def client():
+    """One httpx client per container: providers' connections are reused between sends.
+    Tests replace `_client` with one on an httpx.MockTransport."""
+    global _client
+    if _client is None:
+        import httpx
+
+        _client = httpx.Client(timeout=httpx.Timeout(TIMEOUT_SECONDS, connect=5.0))
+    return _client
+
+
+def post_json(url: str, payload: dict, *, headers: dict | None = None) -> dict:
+    """POST JSON and return the JSON answer (see `post`)."""
+    return post(url, json=payload, headers=headers)
+
+
+def post(url: str, *, provider: str = "the provider", explain=None, **request) -> dict:
+    """POST (`json=` or `data=`, `auth=`, `headers=`) and return the JSON answer. Provider
+    failures become Retryable (timeouts, unreachable, 429, 5xx) or Permanent (other 4xx),
+    with the provider's own words as the reason: `explain(status, body)`, by default
+    "Provider answered <status>: <description>"."""
+    import httpx
+
+    explain = explain or (lambda status, body: f"Provider answered {status}: {describe(body)}")
+    try:
+        response = client().post(url, **request)
+    except httpx.TimeoutException:
+        raise Retryable(f"{provider[0].upper()}{provider[1:]} did not answer in time") from None
+    except httpx.TransportError as exc:
+        raise Retryable(f"Could not reach {provider}: {type(exc).__name__}") from None
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    if response.status_code == 429 or response.status_code >= 500:
+        raise Retryable(explain(response.status_code, body))
+    if response.status_code >= 400:
+        raise Permanent(explain(response.status_code, body))
+    return body
+
+
+def describe(body: dict) -> str:
+    """The human part of a provider's error body (Telegram `description`, Meta `error.message`)."""
+    error = body.get("error")
+    if isinstance(error, dict) and error.get("message"):
+        return str(error["message"])
+    return str(body.get("description") or body.get("message") or "no details")

@@ -1,0 +1,655 @@
+"""Email inboxes: SES receives mail for the inbound domain, stores each MIME message in the
+mail bucket and S3 notifies the ingest queue; replies leave through SES with threading headers.
+
+Addresses (MAILER_INBOUND_EMAIL_DOMAIN from installation config):
+- every email inbox has a forwarding address `<random>@<domain>` (the support mailbox
+  forwards to it) and may name its own support address; both are claimed in the Uniques
+  table (`email_inbox#<address>` -> the inbox), so a recipient finds its inbox by GetItem;
+- every conversation answers from `reply+<conversation uuid>@<domain>`; the uuid is
+  claimed (`email_conversation#<uuid>` -> the conversation) when the address is first
+  handed out, in a mail Parley sends or receives.
+
+Threading of an inbound mail, first match wins: a reply+ recipient; an `In-Reply-To` or
+`References` id that is a message Parley stored or sent in that inbox (the ingest
+claims `channel_message#<inbox>#<message id>`); else a new conversation (Chatwoot's rule
+for email: a new thread is a new conversation).
+
+Parsing treats every byte as hostile: size, header and part limits are checked before
+the stdlib parser sees the message, HTML is sanitised (email_html.py), and one bad part
+never loses the mail.
+"""
+from __future__ import annotations
+
+import email.utils
+import html
+import re
+import time
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from functools import lru_cache
+
+from .. import filetypes, global_config
+from ..errors import Invalid
+from ..models.unique import UniqueClaim
+from ..settings import get_settings
+from . import Permanent, Retryable
+from .email_html import html_to_text, split_html, split_text
+
+MAX_RAW_BYTES = 20 * 1024 * 1024  # larger mail is refused (SES itself takes up to 40 MB)
+MAX_HEADER_BYTES = 256 * 1024
+MAX_HEADER_LENGTH = 8192  # one unfolded header; longer ones are dropped before parsing
+MAX_HEADERS = 300
+MAX_PARTS = 100
+MAX_DEPTH = 8
+MAX_ATTACHMENTS = 15  # Chatwoot's per-message limit
+MAX_TEXT_CHARS = 1_000_000  # a body part beyond this is cut before it is split or sanitised
+# What a message row keeps (DynamoDB items stop at 400 KB; the MIME original stays in S3).
+KEEP = {"text_reply": 30_000, "text_quoted": 10_000, "html_reply": 40_000, "html_quoted": 10_000}
+MAX_OUTBOUND_ATTACHMENT_BYTES = 10 * 1024 * 1024
+_ID = re.compile(r"<([^<>\s]{1,500})>")
+_ADDRESS = re.compile(r"^[^@\s<>\"(),;:]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
+_MULTIPART = re.compile(rb"(?im)^content-type:[ \t]*multipart/")
+_NEEDED_HEADERS = {b"from", b"to", b"cc", b"subject", b"date", b"message-id", b"in-reply-to", b"references",
+                   b"mime-version", b"content-type", b"content-transfer-encoding", b"content-disposition",
+                   b"delivered-to", b"x-original-to", b"x-forwarded-to", b"x-envelope-to", b"auto-submitted"}
+_RECIPIENT_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To", "X-Forwarded-To", "X-Envelope-To")
+
+
+# ---------------------------------------------------------------- parsing (pure)
+
+@dataclass
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass
+class ParsedEmail:
+    message_id: str | None
+    in_reply_to: str | None
+    references: list[str]
+    subject: str
+    from_name: str
+    from_email: str | None
+    to: list[str]
+    cc: list[str]
+    recipients: list[str]  # every address the mail was sent or delivered to
+    date: str | None
+    text: str | None
+    html: str | None
+    attachments: list[Attachment] = field(default_factory=list)
+    auto_submitted: bool = False
+
+
+def _clean_headers(raw: bytes) -> bytes:
+    """The message with oversized or surplus top-level headers removed, so the parser
+    never works on a hostile header (Python's header parser is slow on huge ones)."""
+    match = re.search(rb"\r?\n\r?\n", raw[:MAX_HEADER_BYTES + 4])
+    if match is None:
+        if len(raw) > MAX_HEADER_BYTES:
+            raise Invalid("The mail's header section is too large")
+        head, rest = raw, b""
+    else:
+        head, rest = raw[:match.start()], raw[match.start():]
+    kept: list[bytes] = []
+    current: list[bytes] = []
+    counts = {"needed": 0, "other": 0}
+
+    def flush():
+        unfolded = b"".join(current)
+        if not current or len(unfolded) > MAX_HEADER_LENGTH:
+            return
+        # Padding cannot push out the headers Parley reads: each kind has its own budget.
+        kind = "needed" if unfolded.split(b":", 1)[0].strip().lower() in _NEEDED_HEADERS else "other"
+        counts[kind] += 1
+        if counts[kind] > (MAX_HEADERS if kind == "other" else 100):
+            return
+        kept.append(b"\r\n".join(line.rstrip(b"\r") for line in current))
+
+    for line in head.split(b"\n"):
+        if line[:1] in (b" ", b"\t") and current:
+            current.append(line)
+        else:
+            flush()
+            current = [line]
+    flush()
+    return b"\r\n".join(kept) + rest
+
+
+def _header(message: EmailMessage, name: str) -> str:
+    try:
+        value = message.get(name)
+        return "" if value is None else re.sub(r"[\r\n\t]+", " ", str(value)).strip()
+    except Exception:  # a malformed header is as good as none
+        return ""
+
+
+def _addresses(message: EmailMessage, name: str) -> list[tuple[str, str]]:
+    try:  # the structured header knows where an encoded display name ends
+        pairs = [(a.display_name, a.addr_spec) for a in message.get(name).addresses]
+    except Exception:  # e.g. a display name that decodes to CR/LF: split the raw value instead
+        raw = next((str(v) for k, v in message.raw_items() if k.lower() == name.lower()), "")
+        pairs = [(_decoded(display), address) for display, address in email.utils.getaddresses([raw])]
+    found = []
+    for display, address in pairs:
+        address = (address or "").strip().lower()
+        if _ADDRESS.match(address):
+            found.append((re.sub(r"[\x00-\x1f\x7f]+", " ", display or "").strip()[:255], address))
+    return found[:50]
+
+
+def _decoded(words: str) -> str:
+    from email.header import decode_header, make_header
+
+    try:
+        return str(make_header(decode_header(words)))
+    except Exception:
+        return words
+
+
+def _ids(value: str) -> list[str]:
+    return _ID.findall(value or "")
+
+
+def _decode(part: EmailMessage) -> str:
+    data = part.get_payload(decode=True) or b""
+    if isinstance(data, str):
+        data = data.encode("utf-8", "replace")
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        text = data.decode(charset, errors="replace")
+    except LookupError:  # an unknown charset name
+        text = data.decode("utf-8", errors="replace")
+    return text[:MAX_TEXT_CHARS]
+
+
+def parse_mime(raw: bytes) -> ParsedEmail:
+    """Parse one inbound mail. Invalid when it breaks a limit; otherwise as much as could
+    be understood (bad parts are skipped)."""
+    if len(raw) > MAX_RAW_BYTES:
+        raise Invalid(f"The mail is larger than {MAX_RAW_BYTES // (1024 * 1024)} MB")
+    if len(_MULTIPART.findall(raw)) > MAX_PARTS:
+        raise Invalid("The mail has too many MIME parts")
+    try:
+        message = BytesParser(policy=policy.default).parsebytes(_clean_headers(raw))
+    except (RecursionError, MemoryError):
+        raise Invalid("The mail's MIME structure is too deep") from None
+    senders = _addresses(message, "From")
+    to, cc = _addresses(message, "To"), _addresses(message, "Cc")
+    recipients = [a for name in _RECIPIENT_HEADERS for _, a in _addresses(message, name)]
+    message_ids = _ids(_header(message, "Message-ID"))
+    parsed = ParsedEmail(
+        message_id=message_ids[0] if message_ids else None,
+        in_reply_to=next(iter(_ids(_header(message, "In-Reply-To"))), None),
+        references=_ids(_header(message, "References"))[-20:],
+        subject=_header(message, "Subject")[:998],
+        from_name=senders[0][0] if senders else "", from_email=senders[0][1] if senders else None,
+        to=[a for _, a in to], cc=[a for _, a in cc], recipients=list(dict.fromkeys(recipients)),
+        date=_header(message, "Date")[:100] or None, text=None, html=None,
+        auto_submitted=_header(message, "Auto-Submitted").lower() not in ("", "no"))
+    count = 0
+
+    def walk(part: EmailMessage, depth: int) -> None:
+        nonlocal count
+        count += 1
+        if count > MAX_PARTS:
+            raise Invalid("The mail has too many MIME parts")
+        try:
+            content_type = part.get_content_type()
+            if part.is_multipart():
+                if depth < MAX_DEPTH and content_type.startswith("multipart/"):
+                    for child in part.iter_parts():
+                        walk(child, depth + 1)
+                return
+            disposition = part.get_content_disposition()
+            filename = part.get_filename()
+            if disposition != "attachment" and not filename and content_type in ("text/plain", "text/html"):
+                if content_type == "text/plain" and parsed.text is None:
+                    parsed.text = _decode(part)
+                    return
+                if content_type == "text/html" and parsed.html is None:
+                    parsed.html = _decode(part)
+                    return
+            if len(parsed.attachments) >= MAX_ATTACHMENTS:
+                return
+            data = part.get_payload(decode=True)
+            if isinstance(data, (bytes, bytearray)) and data:
+                parsed.attachments.append(Attachment(filename or "attachment", content_type, bytes(data)))
+        except Invalid:
+            raise
+        except Exception:  # one undecodable part never loses the rest of the mail
+            return
+
+    walk(message, 0)
+    return parsed
+
+
+def body_parts(parsed: ParsedEmail) -> tuple[str, dict]:
+    """(message content, Chatwoot's `content_attributes.email`): the new text shown, the
+    quoted history kept apart for the dashboard to fold."""
+    text_reply = text_quoted = html_reply = html_quoted = ""
+    if parsed.html:
+        html_reply, html_quoted = split_html(parsed.html)
+    if parsed.text:
+        text_reply, text_quoted = split_text(parsed.text)
+    elif html_reply or html_quoted:
+        text_reply, text_quoted = html_to_text(html_reply), html_to_text(html_quoted)
+    content = text_reply or text_quoted or html_to_text(html_reply)
+    truncated = False
+
+    def keep(value: str, name: str) -> str:
+        nonlocal truncated
+        if len(value) > KEEP[name]:
+            truncated = True
+            return value[:KEEP[name]]
+        return value
+
+    attributes = {
+        "subject": parsed.subject, "from": [parsed.from_email] if parsed.from_email else [],
+        "to": parsed.to[:20], "cc": parsed.cc[:20], "date": parsed.date,
+        "message_id": parsed.message_id, "in_reply_to": parsed.in_reply_to, "references": parsed.references,
+        "text_content": {"reply": keep(text_reply, "text_reply"), "quoted": keep(text_quoted, "text_quoted")},
+        "html_content": {"reply": keep(html_reply, "html_reply"), "quoted": keep(html_quoted, "html_quoted")},
+        "number_of_attachments": len(parsed.attachments),
+    }
+    if truncated:
+        attributes["truncated"] = True
+    return content[:KEEP["text_reply"]], attributes
+
+
+# ---------------------------------------------------------------- addresses
+
+def inbound_domain() -> str:
+    return str(global_config.get("MAILER_INBOUND_EMAIL_DOMAIN", "") or "").strip().lower()
+
+
+def reply_address(conversation) -> str | None:
+    domain = inbound_domain()
+    return f"reply+{conversation.uuid}@{domain}" if domain else None
+
+
+def inbox_claim_key(address: str) -> str:
+    return f"email_inbox#{address.strip().lower()}"
+
+
+def conversation_claim_key(conversation_uuid: str) -> str:
+    return f"email_conversation#{conversation_uuid.lower()}"
+
+
+def claim_reply_address(conversation) -> None:
+    """Make `reply+<uuid>@domain` findable. A plain put: the uuid is the conversation's own."""
+    claim = UniqueClaim(conversation_claim_key(conversation.uuid))
+    claim.target = f"Conversation#{conversation.account_id}#{conversation.display_id}"
+    claim.save()
+
+
+def _address_setting(value, field: str) -> str:
+    address = str(value or "").strip().lower()
+    if not _ADDRESS.match(address):
+        raise Invalid(f"{field} must be an email address", field=f"channel.{field}")
+    if address.partition("@")[0].startswith("reply+"):
+        raise Invalid(f"{field} can't be a reply+ address", field=f"channel.{field}")
+    return address
+
+
+def new_settings(channel: dict) -> dict:
+    """An email inbox's settings on creation: the support address it answers as, and a
+    forwarding address on the inbound domain for the support mailbox to forward to."""
+    unknown = set(channel) - {"email"}
+    if unknown:
+        raise Invalid(f"{sorted(unknown)[0]} is not a setting of email inboxes", field=f"channel.{sorted(unknown)[0]}")
+    domain = inbound_domain()
+    if not domain:
+        raise Invalid("Email inboxes need MAILER_INBOUND_EMAIL_DOMAIN in the installation config",
+                      field="channel.type")
+    import secrets
+
+    return {"email": _address_setting(channel.get("email"), "email"),
+            "forward_to_email": f"{secrets.token_hex(12)}@{domain}"}
+
+
+def changed_settings(current: dict, change: dict) -> dict:
+    unknown = set(change) - {"email"}
+    if unknown:
+        raise Invalid(f"{sorted(unknown)[0]} can't be changed on email inboxes", field=f"channel.{sorted(unknown)[0]}")
+    return {"email": _address_setting(change.get("email"), "email")} if "email" in change else {}
+
+
+def view(inbox, *, base_url: str | None, with_secrets: bool) -> dict:
+    """Chatwoot's Channel::Email fields: the support address and where to forward it."""
+    channel = inbox.channel or {}
+    return {"email": channel.get("email") or "", "forward_to_email": channel.get("forward_to_email") or ""}
+
+
+def claim_keys(channel: dict) -> list[str]:
+    return [inbox_claim_key(a) for a in (channel.get("email"), channel.get("forward_to_email")) if a]
+
+
+def _reply_uuid(address: str) -> str | None:
+    local, _, domain = address.partition("@")
+    match = re.fullmatch(r"reply\+([0-9a-f-]{36})", local)
+    return match.group(1) if match and domain == inbound_domain() else None
+
+
+# ---------------------------------------------------------------- receiving (I/O)
+
+@lru_cache(maxsize=1)
+def _s3():
+    import boto3
+
+    settings = get_settings()
+    return boto3.client("s3", region_name=settings.region, endpoint_url=settings.aws_endpoint_url or None)
+
+
+def s3_notice(event: dict) -> dict | None:
+    """The ingest item for an S3 "Object Created" event (EventBridge, as the mail bucket
+    sends it), or None for any other body."""
+    detail = event.get("detail") if event.get("source") == "aws.s3" else None
+    if not isinstance(detail, dict) or event.get("detail-type") != "Object Created":
+        return None
+    bucket, key = (detail.get("bucket") or {}).get("name"), (detail.get("object") or {}).get("key")
+    if not isinstance(bucket, str) or not isinstance(key, str):
+        return None
+    return {"channel": "email", "s3_bucket": bucket, "s3_key": key}
+
+
+def fetch(bucket: str, key: str) -> bytes:
+    from botocore.exceptions import ClientError
+
+    try:
+        head = _s3().head_object(Bucket=bucket, Key=key)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            raise Invalid("the stored mail is gone") from None
+        raise
+    if head["ContentLength"] > MAX_RAW_BYTES:
+        raise Invalid(f"The mail is larger than {MAX_RAW_BYTES // (1024 * 1024)} MB")
+    return _s3().get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
+def _target(key: str) -> list[str] | None:
+    try:
+        return UniqueClaim.get(key).target.split("#")
+    except UniqueClaim.DoesNotExist:
+        return None
+
+
+def _inbox(inbox_id: int):
+    from ..models.inbox import Inbox
+
+    try:
+        inbox = Inbox.get(inbox_id)
+    except Inbox.DoesNotExist:
+        return None
+    return inbox if inbox.channel_type == "email" else None
+
+
+def route(parsed: ParsedEmail):
+    """(inbox, conversation or None) the mail is for, or (None, None)."""
+    from ..models.conversation import Conversation
+
+    for address in parsed.recipients:
+        conversation_uuid = _reply_uuid(address)
+        if conversation_uuid:
+            target = _target(conversation_claim_key(conversation_uuid))
+            if target:
+                try:
+                    conversation = Conversation.get(int(target[1]), int(target[2]))
+                except Conversation.DoesNotExist:
+                    continue
+                inbox = _inbox(conversation.inbox_id)
+                if inbox is not None:
+                    return inbox, conversation
+    for address in parsed.recipients:
+        target = _target(inbox_claim_key(address))
+        if target:
+            inbox = _inbox(int(target[1]))
+            if inbox is not None:
+                return inbox, None
+    return None, None
+
+
+def _threaded(inbox, parsed: ParsedEmail):
+    """The conversation an In-Reply-To / References id of this inbox belongs to."""
+    from ..models.conversation import Conversation
+
+    for reference in [parsed.in_reply_to, *reversed(parsed.references)]:
+        claimed = _claim(inbox.id, reference) if reference else None
+        if claimed:
+            try:
+                return Conversation.get(claimed[1], claimed[2])
+            except Conversation.DoesNotExist:
+                continue
+    return None
+
+
+def _files(parsed: ParsedEmail) -> list:
+    """Attachments fit to store: within the size limit, and honest about their type (a
+    lying one is dropped, not the whole mail)."""
+    from ..services import attachments
+
+    kept = []
+    for item in parsed.attachments:
+        declared = filetypes.normalize(item.content_type) or "application/octet-stream"
+        try:
+            if len(item.data) > attachments.max_bytes():
+                continue
+            filetypes.check(declared, item.data[:filetypes.SNIFF_BYTES])
+        except ValueError:
+            continue
+        kept.append(attachments.InlineFile(item.filename, declared, item.data))
+    return kept
+
+
+def receive_s3(bucket: str | None, key: str):
+    """Store one mail from the mail bucket as a message. Returns the message, or None when
+    the mail is for no inbox, a duplicate, or a loop of Parley's own mail. Only the
+    stack's mail bucket is read, whatever a queued item names."""
+    import os
+
+    expected = os.environ.get("MAIL_BUCKET", "")
+    if not expected or bucket != expected or not isinstance(key, str) or not key.startswith("inbound/"):
+        raise Invalid("not a mail in the mail bucket")
+    return receive_raw(fetch(bucket, key), fallback_id=f"s3:{key[-400:]}")
+
+
+def _claim(inbox_id: int, provider_id: str) -> tuple[str, int, int, int] | None:
+    """(state, account, display id, message id) of the ingest claim on a Message-ID. The
+    protocol is services/ingest.py's: "Pending#..." from the claim until the message and its
+    events are done, then "Message#..."; Parley's sent replies are claimed "Message#..."."""
+    target = _target(ingest_claim_key(inbox_id, provider_id))
+    if not target or len(target) != 4 or not all(part.isdigit() for part in target[1:]):
+        return None
+    return target[0], int(target[1]), int(target[2]), int(target[3])
+
+
+def ingest_claim_key(inbox_id: int, provider_id: str) -> str:
+    from ..services import ingest
+
+    return ingest.claim_key(inbox_id, provider_id)
+
+
+def _set_claim(inbox_id: int, provider_id: str, state: str, account_id: int, display_id: int, message_id: int,
+               condition=None) -> None:
+    claim = UniqueClaim(ingest_claim_key(inbox_id, provider_id))
+    claim.target = f"{state}#{account_id}#{display_id}#{message_id}"
+    claim.save(condition=condition)
+
+
+def receive_raw(raw: bytes, *, fallback_id: str):
+    from pynamodb.exceptions import PutError
+
+    from .. import ids
+    from ..models.contact import Contact
+    from ..models.conversation import Message
+    from ..services import attachments, conversations, ingest
+
+    parsed = parse_mime(raw)
+    if not parsed.from_email:
+        return None  # nobody to answer (bounces without a sender, malformed From)
+    domain = inbound_domain()
+    if domain and parsed.from_email.endswith("@" + domain):
+        return None  # our own mail coming back: never converse with ourselves
+    inbox, conversation = route(parsed)
+    if inbox is None:
+        return None
+    provider_id = (parsed.message_id or fallback_id)[:500]
+    claimed = _claim(inbox.id, provider_id)
+    if claimed and claimed[0] == "Message":
+        return None  # SES or SQS delivered the same mail again
+    written = None
+    if claimed:  # an earlier attempt claimed the id and died: finish it with the same message id
+        _, account_id, display_id, message_id = claimed
+        conversation = conversations.get_conversation(account_id, display_id)
+        try:
+            written = Message.get(conversation.key, message_id, consistent_read=True)
+        except Message.DoesNotExist:
+            written = None
+    else:
+        conversation = conversation or _threaded(inbox, parsed)
+        if conversation is None:
+            contact, link = ingest._contact_inbox(inbox, ingest.Inbound(
+                kind="message", provider_message_id=provider_id, source_id=parsed.from_email,
+                name=parsed.from_name or parsed.from_email.split("@")[0], email=parsed.from_email))
+            conversation = conversations.create_conversation(
+                inbox, contact, link, additional_attributes={"mail_subject": parsed.subject, "source": "email"})
+            claim_reply_address(conversation)
+        message_id = ids.next_id("Message")
+        try:
+            _set_claim(inbox.id, provider_id, "Pending", conversation.account_id, conversation.display_id, message_id,
+                       condition=UniqueClaim.key.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            if (_claim(inbox.id, provider_id) or ("",))[0] == "Message":
+                return None
+            raise ingest.InFlight(provider_id) from None
+    try:
+        contact = Contact.get(conversation.contact_id)
+    except Contact.DoesNotExist:  # deleted since: nothing to attribute the mail to
+        raise Invalid("the conversation's contact is gone") from None
+    if written is not None:
+        conversations.finish_message(conversation, written, contact)
+        message = written
+    else:
+        content, email_attributes = body_parts(parsed)
+        files = _files(parsed)
+        if not content.strip() and not files:
+            content = f"(no text) {parsed.subject}".strip() if parsed.subject else "(empty email)"
+        # content_type stays "text": the reference spec's enum has no "incoming_email";
+        # content_attributes.email marks the message as a mail.
+        message = attachments.create_message(
+            conversation, uploader=attachments.contact_uploader(contact.id), files=files, content=content,
+            message_type=conversations.INCOMING, sender_type="Contact", sender=contact,
+            source_id=provider_id, content_attributes={"email": email_attributes}, message_id=message_id)
+    _set_claim(inbox.id, provider_id, "Message", conversation.account_id, conversation.display_id, message.id)
+    return message
+
+
+# ---------------------------------------------------------------- sending
+
+@lru_cache(maxsize=1)
+def _ses():
+    import boto3
+
+    settings = get_settings()
+    return boto3.client("sesv2", region_name=settings.region, endpoint_url=settings.aws_endpoint_url or None)
+
+
+def _thread_of(conversation) -> tuple[str | None, list[str]]:
+    """(In-Reply-To, References) for a reply: the newest mail in the conversation that
+    carried a Message-ID, and the chain it belonged to."""
+    from ..services import conversations
+
+    for earlier in reversed(conversations.list_messages(conversation, limit=20)):
+        details = (earlier.content_attributes or {}).get("email") or {}
+        message_id = details.get("message_id") or (earlier.source_id if earlier.message_type == 1 else None)
+        if message_id:
+            return message_id, [*details.get("references", []), message_id][-10:]
+    return None, []
+
+
+def build(inbox, conversation, message, to_address: str, files: list[tuple[str, str, bytes]] = ()) -> EmailMessage:
+    """The outgoing MIME message (no I/O)."""
+    channel = inbox.channel or {}
+    domain = inbound_domain()
+    reply_to = reply_address(conversation)
+    sender = channel.get("email") or reply_to
+    if not sender:
+        raise Permanent("The inbox has no sending address: set MAILER_INBOUND_EMAIL_DOMAIN or the inbox's email")
+    mail = EmailMessage(policy=policy.SMTP)
+    mail["From"] = email.utils.formataddr((inbox.name, sender))
+    mail["To"] = to_address
+    if reply_to:
+        mail["Reply-To"] = reply_to
+    subject = ((conversation.additional_attributes or {}).get("mail_subject") or "").strip()
+    if not subject:
+        subject = f"[#{conversation.display_id}] {inbox.name}"
+    elif not subject.lower().startswith("re:"):
+        subject = f"Re: {subject}"
+    mail["Subject"] = subject
+    mail["Date"] = email.utils.formatdate(time.time())
+    id_domain = domain or sender.rpartition("@")[2]
+    mail["Message-ID"] = f"<conversation/{conversation.uuid}/messages/{message.id}@{id_domain}>"
+    in_reply_to, references = _thread_of(conversation)
+    if in_reply_to:
+        mail["In-Reply-To"] = f"<{in_reply_to}>"
+        mail["References"] = " ".join(f"<{r}>" for r in references)
+    text = message.content or ""
+    mail.set_content(text)
+    mail.add_alternative("<html><body>" + html.escape(text).replace("\n", "<br>\n") + "</body></html>",
+                         subtype="html")
+    for name, content_type, data in files:
+        maintype, _, subtype = content_type.partition("/")
+        mail.add_attachment(data, maintype=maintype or "application", subtype=subtype or "octet-stream",
+                            filename=name)
+    return mail
+
+
+def _outgoing_files(message) -> list[tuple[str, str, bytes]]:
+    from ..services import attachments
+
+    files, total = [], 0
+    for record in message.attachments or []:
+        total += int(record.get("file_size") or 0)
+        if total > MAX_OUTBOUND_ATTACHMENT_BYTES:
+            break  # the rest stay in the dashboard; SES would refuse the whole mail
+        data = attachments._s3().get_object(Bucket=attachments._bucket(), Key=record["key"])["Body"].read()
+        files.append((record.get("filename") or "file", record.get("content_type") or "application/octet-stream",
+                      data))
+    return files
+
+
+RETRYABLE_CODES = {"TooManyRequestsException", "LimitExceededException", "InternalFailure", "ServiceUnavailable",
+                   "Throttling", "ThrottlingException"}
+
+
+def send(inbox, conversation, message, contact_inbox) -> str:
+    """Send an agent's reply; returns its Message-ID (what the customer's reply will name
+    in In-Reply-To, so it is the provider message id)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    to_address = (contact_inbox.source_id or "").strip().lower()
+    if not _ADDRESS.match(to_address):
+        raise Permanent(f"The contact's address {to_address[:100]!r} is not an email address")
+    try:
+        files = _outgoing_files(message)
+    except ClientError as exc:
+        raise Retryable(f"Could not read an attachment: {exc.response.get('Error', {}).get('Code')}") from None
+    mail = build(inbox, conversation, message, to_address, files)
+    try:
+        _ses().send_email(FromEmailAddress=(inbox.channel or {}).get("email") or reply_address(conversation),
+                          Destination={"ToAddresses": [to_address]}, Content={"Raw": {"Data": mail.as_bytes()}})
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        reason = f"SES {error.get('Code')}: {error.get('Message') or 'no details'}"
+        if error.get("Code") in RETRYABLE_CODES or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500:
+            raise Retryable(reason) from None
+        raise Permanent(reason) from None
+    except BotoCoreError as exc:  # endpoint unreachable, read timeout
+        raise Retryable(f"Could not reach SES: {type(exc).__name__}") from None
+    claim_reply_address(conversation)
+    return mail["Message-ID"].strip("<> ")

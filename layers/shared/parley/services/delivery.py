@@ -1,0 +1,73 @@
+"""Outbound delivery: an agent's reply (or a template message) in a channel inbox goes out
+through that channel's `send`, from the deliver consumer, never while the agent waits.
+
+Success stores the provider's message id on the message (`source_id`, status `sent`) and
+claims it, so the provider's status updates find the message. A Permanent failure, or a
+Retryable one on the last attempt, marks the message `failed` with the reason in
+`content_attributes.external_error` (Chatwoot's field) and publishes message.updated, so
+the dashboard shows it. A message that already has a provider id or has failed is never
+sent again."""
+from __future__ import annotations
+
+from pynamodb.exceptions import UpdateError
+
+from .. import channels
+from ..channels import Permanent, Retryable
+from ..models.base import utcnow
+from ..models.conversation import Message
+from ..models.inbox import Inbox
+from . import contacts, conversations, ingest
+
+SENDABLE = (conversations.OUTGOING, conversations.TEMPLATE)
+
+
+def _fail(conversation, message: Message, reason: str) -> None:
+    attributes = {**(message.content_attributes or {}), "external_error": reason[:500]}
+    message.update(actions=[Message.status.set("failed"), Message.content_attributes.set(attributes),
+                            Message.updated_at.set(utcnow())])
+    conversations.message_changed(conversation, message)
+
+
+def deliver(account_id: int, display_id: int, message_id: int, *, last_attempt: bool) -> str:
+    """Send one message. Returns what happened (sent, failed, or why nothing was done);
+    raises Retryable when the provider may accept it later and attempts remain."""
+    try:
+        message = Message.get(f"{account_id}#{display_id}", message_id, consistent_read=True)
+    except Message.DoesNotExist:
+        return "gone"
+    if message.private or message.message_type not in SENDABLE:
+        return "not for the channel"
+    if message.source_id or message.status == "failed":
+        return "done before"
+    try:
+        inbox = Inbox.get(message.inbox_id)
+    except Inbox.DoesNotExist:
+        return "gone"
+    module = channels.module(inbox.channel_type)
+    if module is None or not hasattr(module, "send"):
+        return "not for the channel"
+    conversation = conversations.get_conversation(account_id, display_id)
+    contact_inbox = contacts.contact_inbox(inbox.id, conversation.source_id)
+    try:
+        if contact_inbox is None:
+            raise Permanent("The contact has no identity in this channel")
+        provider_id = module.send(inbox, conversation, message, contact_inbox)
+    except Permanent as exc:
+        _fail(conversation, message, exc.reason)
+        return "failed"
+    except Retryable as exc:
+        if last_attempt:
+            _fail(conversation, message, f"{exc.reason} (gave up after retrying)")
+            return "failed"
+        raise
+    try:
+        message.update(actions=[Message.source_id.set(provider_id[:512]), Message.status.set("sent"),
+                                Message.updated_at.set(utcnow())],
+                       condition=Message.source_id.does_not_exist())
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return "done before"  # a concurrent duplicate delivery recorded its send first
+        raise
+    ingest.claim_sent(message, provider_id[:512])
+    conversations.message_changed(conversation, message)
+    return "sent"

@@ -1,0 +1,288 @@
+"""Inbound channel traffic: webhooks enqueue what providers send; channel_ingest turns
+each queued item into messages (or delivery status changes) through the same
+conversation services every other door uses.
+
+Idempotency: a provider's message id is claimed in the Uniques table
+(`channel_message#<inbox>#<provider id>` -> "Pending#<account>#<display id>#<message id>")
+before the message is written, with the message id allocated up front, and marked
+"Message#..." once the message and its events are done. A retry that finds a complete
+claim is a duplicate; one that finds it pending finishes the earlier attempt's work with
+the same message id (written or not). Either way one message. Outgoing messages claim their provider id when they are sent (services/deliver.py),
+so status updates find them the same way.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Literal
+
+from pynamodb.exceptions import PutError, UpdateError
+
+from .. import ids
+from ..errors import Invalid, NotFound
+from ..models.base import utcnow
+from ..models.contact import Contact, ContactInbox
+from ..models.conversation import Conversation, Message
+from ..models.inbox import Inbox
+from ..models.unique import UniqueClaim
+from ..settings import get_settings
+from . import contacts, conversations
+
+MAX_QUEUED_BYTES = 240_000  # SQS takes 256 KiB per message, with room for the envelope
+# Delivery states only move forward; a late "delivered" never undoes "read".
+RANK = {"progress": 0, "sent": 1, "delivered": 2, "read": 3}
+
+
+@dataclass
+class Inbound:
+    """What a provider told us, as a channel module's `parse` understood it."""
+
+    kind: Literal["message", "status"]
+    provider_message_id: str
+    source_id: str = ""  # the sender's id in the channel (chat id, wa_id, phone, address)
+    name: str = ""
+    phone_number: str | None = None
+    email: str | None = None
+    content: str | None = None
+    # Files as the provider refers to them: {"file_type", "provider_ref", "file_name", "mime_type"}.
+    attachments: list[dict] = field(default_factory=list)
+    in_reply_to: str | None = None
+    content_attributes: dict = field(default_factory=dict)
+    status: str | None = None  # for kind "status": delivered | read | failed (| sent)
+    reason: str | None = None
+
+
+class InFlight(Exception):
+    """Another worker claimed this provider message and has not written it yet: retry later."""
+
+
+# ---------------------------------------------------------------- enqueue (webhook side)
+
+@lru_cache(maxsize=1)
+def _sqs():
+    import boto3
+
+    settings = get_settings()
+    return boto3.client("sqs", region_name=settings.region, endpoint_url=settings.aws_endpoint_url or None)
+
+
+def queue_url() -> str:
+    url = os.environ.get("INGEST_QUEUE_URL", "")
+    if not url:
+        raise RuntimeError("INGEST_QUEUE_URL is not set (template.yaml HttpApiFunction)")
+    return url
+
+
+def enqueue(channel: str, inbox_id: int, payload) -> None:
+    body = json.dumps({"channel": channel, "inbox_id": inbox_id, "payload": payload, "received_at": int(time.time())})
+    if len(body.encode()) > MAX_QUEUED_BYTES:
+        raise Invalid("Webhook payload is too large")
+    _sqs().send_message(QueueUrl=queue_url(), MessageBody=body)
+
+
+# ---------------------------------------------------------------- ingest (consumer side)
+
+def claim_key(inbox_id: int, provider_message_id: str) -> str:
+    return f"channel_message#{inbox_id}#{provider_message_id}"
+
+
+def _claimed(inbox_id: int, provider_message_id: str) -> tuple[int, int, int, bool] | None:
+    """(account id, conversation display id, message id, complete) the provider id is
+    claimed for. The target is "Pending#..." from the claim until the message and
+    everything after it (conversation activity, events) are done, then "Message#..."."""
+    try:
+        target = UniqueClaim.get(claim_key(inbox_id, provider_message_id), consistent_read=True).target
+    except UniqueClaim.DoesNotExist:
+        return None
+    state, account_id, display_id, message_id = target.split("#")
+    return int(account_id), int(display_id), int(message_id), state == "Message"
+
+
+def _set_claim(inbox_id: int, provider_message_id: str, message_key: tuple[int, int, int], state: str,
+               condition=None) -> None:
+    claim = UniqueClaim(claim_key(inbox_id, provider_message_id))
+    claim.target = "{}#{}#{}#{}".format(state, *message_key)
+    claim.save(condition=condition)
+
+
+def claim_sent(message: Message, provider_message_id: str) -> None:
+    """Record an outgoing message's provider id so status updates find it."""
+    _set_claim(message.inbox_id, provider_message_id, (message.account_id, message.conversation_id, message.id),
+               "Message")
+
+
+def _message(account_id: int, display_id: int, message_id: int) -> Message | None:
+    try:
+        return Message.get(f"{account_id}#{display_id}", message_id, consistent_read=True)
+    except Message.DoesNotExist:
+        return None
+
+
+def ingest(inbox: Inbox, inbound: Inbound) -> Message | None:
+    """Apply one inbound item. Returns the message created or changed; None when there
+    was nothing to do (a duplicate, a status for a message Parley never sent, a stale status)."""
+    if not inbound.provider_message_id or len(inbound.provider_message_id) > 512:
+        raise Invalid("provider message id is missing or too long")
+    if inbound.kind == "status":
+        return apply_status(inbox, inbound)
+    return receive(inbox, inbound)
+
+
+def _contact_inbox(inbox: Inbox, inbound: Inbound) -> tuple[Contact, ContactInbox]:
+    """The sender as this inbox knows them, created on first contact. A known phone number
+    or email links the new channel identity to the account's existing contact."""
+    if not inbound.source_id or len(inbound.source_id) > 255:
+        raise Invalid("sender id is missing or too long")
+    for attempt in range(2):
+        link = contacts.contact_inbox(inbox.id, inbound.source_id)
+        if link is not None:
+            return Contact.get(link.contact_id), link
+        existing = None
+        for key, value in (("phone_number", inbound.phone_number), ("email", inbound.email)):
+            existing = existing or contacts.find_by_unique(inbox.account_id, key, value)
+        try:
+            if existing is not None:
+                link = contacts.create_contact_inbox(existing, inbox, inbound.source_id)
+            else:
+                link = contacts.new_contact(inbox.account_id, name=inbound.name[:255], phone_number=inbound.phone_number,
+                                            email=inbound.email, inbox=inbox, source_id=inbound.source_id)[1]
+            return Contact.get(link.contact_id), link
+        except Invalid:
+            # A concurrent message from the same sender linked them (or took the phone
+            # number) between our read and our write: read again and use theirs.
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _conversation(inbox: Inbox, contact: Contact, link: ContactInbox) -> Conversation:
+    """The sender's unresolved conversation in this inbox, else a new one (Chatwoot's rule
+    for messaging channels)."""
+    for conversation in conversations.for_contact_inbox(link):
+        if conversation.status != "resolved":
+            return conversation
+    return conversations.create_conversation(inbox, contact, link)
+
+
+def _content(inbound: Inbound) -> str:
+    text = (inbound.content or "").strip()
+    if not text and inbound.attachments:
+        names = [a.get("file_name") or a.get("file_type") or "file" for a in inbound.attachments]
+        text = "Attachment: " + ", ".join(names)
+    return text[:conversations.MAX_CONTENT]
+
+
+def receive(inbox: Inbox, inbound: Inbound) -> Message | None:
+    pmid = inbound.provider_message_id
+    claimed = _claimed(inbox.id, pmid)
+    if claimed and claimed[3]:
+        return None  # the provider's retry of something already stored
+    if claimed:
+        # An earlier attempt claimed it and died: before the message was written, or
+        # after but before its events went out. Finish its work with the same message id.
+        account_id, display_id, message_id = claimed[:3]
+        conversation = conversations.get_conversation(account_id, display_id)
+        written = _message(account_id, display_id, message_id)
+    else:
+        contact, link = _contact_inbox(inbox, inbound)
+        conversation = _conversation(inbox, contact, link)
+        message_id, written = ids.next_id("Message"), None
+        try:
+            _set_claim(inbox.id, pmid, (conversation.account_id, conversation.display_id, message_id), "Pending",
+                       condition=UniqueClaim.key.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            if (_claimed(inbox.id, pmid) or (0, 0, 0, False))[3]:
+                return None
+            raise InFlight(pmid) from None
+    try:
+        contact = Contact.get(conversation.contact_id)
+    except Contact.DoesNotExist:
+        raise NotFound("Contact not found") from None
+    if written is not None:
+        conversations.finish_message(conversation, written, contact)
+        message = written
+    else:
+        attributes = dict(inbound.content_attributes)
+        if inbound.attachments:
+            attributes["provider_attachments"] = inbound.attachments[:10]
+        if inbound.in_reply_to:
+            attributes["in_reply_to_external_id"] = inbound.in_reply_to[:512]
+        message = conversations.create_message(
+            conversation, content=_content(inbound), message_type=conversations.INCOMING, sender_type="Contact",
+            sender=contact, source_id=pmid, content_attributes=attributes, message_id=message_id)
+    _set_claim(inbox.id, pmid, (conversation.account_id, conversation.display_id, message.id), "Message")
+    return message
+
+
+def apply_status(inbox: Inbox, inbound: Inbound) -> Message | None:
+    """Move an outgoing message's delivery status forward (never back: read > delivered >
+    sent); `failed` only replaces sent, with the provider's reason."""
+    status = inbound.status
+    if status not in RANK and status != "failed":
+        raise Invalid(f"unknown delivery status {status!r}")
+    claimed = _claimed(inbox.id, inbound.provider_message_id)
+    message = _message(*claimed[:3]) if claimed else None
+    if message is None:
+        return None
+    allowed = ["progress", "sent"] if status == "failed" else [s for s, rank in RANK.items() if rank < RANK[status]]
+    if message.status not in allowed:
+        return None
+    actions = [Message.status.set(status), Message.updated_at.set(utcnow())]
+    if status == "failed":
+        attributes = {**(message.content_attributes or {}), "external_error": (inbound.reason or "Delivery failed")[:500]}
+        actions.append(Message.content_attributes.set(attributes))
+    try:
+        message.update(actions=actions, condition=Message.status.is_in(*allowed))
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return None  # a newer status won the race
+        raise
+    conversations.message_changed(conversations.get_conversation(claimed[0], claimed[1]), message)
+    return message
+
+
+def process(item: dict) -> int:
+    """One queued item (a webhook's payload, or the email channel's S3 notice): parse it
+    with its channel's module and ingest what it says. Returns how many inbound items were
+    applied. Items that can never succeed (unknown inbox, malformed content) are logged by
+    the caller and dropped: ParleyError. Anything else propagates, so SQS retries the item;
+    retries are safe because every step is idempotent."""
+    from .. import channels
+    from ..errors import ParleyError
+
+    channel = item.get("channel")
+    module = channels.module(channel) if isinstance(channel, str) else None
+    if module is None:
+        raise Invalid(f"unknown channel {channel!r}")
+    if "s3_key" in item and hasattr(module, "receive_s3"):
+        # Email threads by reply address and Message-ID, not by sender, and stores the
+        # mail's files itself: channels/email.py writes the message (idempotently).
+        return int(module.receive_s3(item.get("s3_bucket"), item["s3_key"]) is not None)
+    if "s3_key" in item and hasattr(module, "parse_s3"):
+        # Email: one stored MIME message may concern any of the installation's inboxes.
+        pairs = module.parse_s3(item.get("s3_bucket"), item["s3_key"])
+    else:
+        inbox_id = item.get("inbox_id")
+        if not isinstance(inbox_id, int):
+            raise Invalid("inbox_id is missing")
+        try:
+            inbox = Inbox.get(inbox_id)
+        except Inbox.DoesNotExist:
+            raise NotFound("Inbox not found") from None
+        if inbox.channel_type != channel:
+            raise Invalid(f"inbox {inbox_id} is not a {channel} inbox")
+        pairs = [(inbox, inbound) for inbound in module.parse(inbox, item.get("payload"))]
+    applied = 0
+    for inbox, inbound in pairs:
+        try:
+            applied += ingest(inbox, inbound) is not None
+        except ParleyError as exc:  # this one item is malformed; the rest of the payload still counts
+            import logging
+
+            logging.getLogger(__name__).warning("inbound item dropped: %s", exc.message)
+    return applied

@@ -1,0 +1,125 @@
+"""deliver: agents' replies reach the channel once; provider faults are retried with
+backoff and end `failed` with the provider's reason, visible on the message."""
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.integration.channel_support import (Provider, drain, fixture, fixture_bytes, post_telegram, queued,
+                                               telegram_inbox)
+from tests.spec import assert_matches
+
+
+@pytest.fixture
+def chat(api, world):
+    """A Telegram inbox with one conversation started by the contact."""
+    inbox = telegram_inbox(api, world)
+    post_telegram(api, inbox, fixture_bytes("telegram", "text_message"))
+    drain("IngestQueue", "channel_ingest")
+    conversations = api.get(f"/api/v1/accounts/{world.account_id}/conversations", world.admin.token,
+                            query={"inbox_id": inbox["id"]}).json["data"]["payload"]
+    drain("DeliverQueue", "deliver")  # the incoming message's event: nothing to send
+    return inbox, conversations[0]["id"]
+
+
+@pytest.fixture
+def backoffs(monkeypatch):
+    """Record each retry's backoff and make the message visible again at once."""
+    from tests.conftest import load_function
+
+    app = load_function("deliver")
+    seen, real = [], app.backoff
+    monkeypatch.setattr(app, "backoff", lambda attempt: seen.append(real(attempt)) or 0)
+    return seen
+
+
+def _reply(api, world, conversation_id, **body):
+    path = f"/api/v1/accounts/{world.account_id}/conversations/{conversation_id}/messages"
+    reply = api.post(path, world.agent.token if body.pop("as_agent", False) else world.admin.token,
+                     body={"content": "We are on it", **body})
+    assert reply.status == 200, reply.json
+    return reply.json
+
+
+def _message(api, world, conversation_id, message_id):
+    rows = api.get(f"/api/v1/accounts/{world.account_id}/conversations/{conversation_id}/messages",
+                   world.admin.token).json["payload"]
+    return next(m for m in rows if m["id"] == message_id)
+
+
+def test_reply_is_sent_once_and_gets_the_provider_id(api, world, chat, monkeypatch):
+    inbox, conversation_id = chat
+    provider = Provider(monkeypatch, (200, fixture("telegram", "send_message_ok")))
+    created = _reply(api, world, conversation_id)
+    assert queued("DeliverQueue") == 1
+    [result] = drain("DeliverQueue", "deliver")
+    assert result == {"batchItemFailures": []}
+    assert len(provider.requests) == 1
+    request = provider.requests[0]
+    assert request.url.path == f"/bot{inbox['bot_token']}/sendMessage"
+    assert provider.sent() == {"chat_id": "555000111", "text": "We are on it"}
+    shown = _message(api, world, conversation_id, created["id"])
+    assert shown["status"] == "sent" and shown["source_id"] == "555000111:104"
+    listed = api.get(f"/api/v1/accounts/{world.account_id}/conversations/{conversation_id}/messages", world.admin.token)
+    assert_matches(listed.json, "get", "/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages")
+    # The same event again (SQS may deliver twice): no second send.
+    from parley import events
+    events.publish("message.created", world.account_id, {**shown, "conversation": {"id": conversation_id}})
+    drain("DeliverQueue", "deliver", rounds=2)
+    assert len(provider.requests) == 1
+
+
+def test_private_notes_and_other_inboxes_are_not_sent(api, world, chat, website, monkeypatch):
+    inbox, conversation_id = chat
+    provider = Provider(monkeypatch, (200, fixture("telegram", "send_message_ok")))
+    _reply(api, world, conversation_id, private=True, content="internal only")
+    visitor = website.widget.start()
+    assert website.widget.say(visitor, "hello from the site").status == 200
+    drain("DeliverQueue", "deliver", rounds=3)
+    assert provider.requests == []
+
+
+@pytest.mark.parametrize("fault,reason", [
+    ((500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}), "Provider answered 500: Internal Server Error"),
+    ((429, fixture("telegram", "send_message_429")), "Provider answered 429: Too Many Requests: retry after 5"),
+    (httpx.ReadTimeout("timed out"), "The provider did not answer in time"),
+])
+def test_provider_faults_are_retried_then_failed_with_reason(api, world, chat, backoffs, monkeypatch, fault, reason):
+    _, conversation_id = chat
+    provider = Provider(monkeypatch, fault)
+    created = _reply(api, world, conversation_id)
+    results = drain("DeliverQueue", "deliver", rounds=10)
+    assert [len(r["batchItemFailures"]) for r in results] == [1, 1, 1, 1, 0]  # four retries, then given up
+    assert backoffs == [30, 60, 120, 240]
+    assert len(provider.requests) == 5
+    shown = _message(api, world, conversation_id, created["id"])
+    assert shown["status"] == "failed"
+    assert shown["content_attributes"]["external_error"] == f"{reason} (gave up after retrying)"
+    assert queued("DeliverQueue") == 0 and queued("DeliverDeadLetterQueue") == 0
+
+
+def test_provider_recovers_after_a_fault(api, world, chat, backoffs, monkeypatch):
+    _, conversation_id = chat
+    provider = Provider(monkeypatch, (502, {}), httpx.ConnectError("refused"), (200, fixture("telegram", "send_message_ok")))
+    created = _reply(api, world, conversation_id)
+    drain("DeliverQueue", "deliver", rounds=5)
+    assert len(provider.requests) == 3
+    shown = _message(api, world, conversation_id, created["id"])
+    assert shown["status"] == "sent" and "external_error" not in shown["content_attributes"]
+
+
+def test_permanent_refusal_fails_at_once_and_is_announced(api, world, chat, monkeypatch):
+    _, conversation_id = chat
+    provider = Provider(monkeypatch, (403, fixture("telegram", "send_message_403")))
+    created = _reply(api, world, conversation_id)
+    from parley import events
+    published = []
+    real = events.publish
+    monkeypatch.setattr(events, "publish", lambda name, *a, **k: published.append(name) or real(name, *a, **k))
+    [result] = drain("DeliverQueue", "deliver")
+    assert result == {"batchItemFailures": []}
+    assert len(provider.requests) == 1
+    shown = _message(api, world, conversation_id, created["id"])
+    assert shown["status"] == "failed"
+    assert shown["content_attributes"]["external_error"] == "Provider answered 403: Forbidden: bot was blocked by the user"
+    assert "message.updated" in published

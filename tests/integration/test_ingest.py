@@ -1,0 +1,136 @@
+"""channel_ingest: queued webhooks become messages once, whatever the queue does.
+
+Partial batch failures, DynamoDB throttling mid-ingest (the item is retried and the message
+stored exactly once), the same update delivered twice, malformed items dropped."""
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from botocore.client import BaseClient
+from botocore.exceptions import ClientError
+
+from tests.integration.channel_support import (drain, fixture, fixture_bytes, post_telegram, queue_url, queued,
+                                               telegram_inbox)
+
+
+def _messages(api, world, conversation_id: int) -> list[dict]:
+    reply = api.get(f"/api/v1/accounts/{world.account_id}/conversations/{conversation_id}/messages", world.admin.token)
+    assert reply.status == 200, reply.json
+    return reply.json["payload"]
+
+
+def _conversations(api, world, inbox_id: int) -> list[dict]:
+    reply = api.get(f"/api/v1/accounts/{world.account_id}/conversations", world.admin.token,
+                    query={"inbox_id": inbox_id, "status": "all"})
+    assert reply.status == 200, reply.json
+    return reply.json["data"]["payload"]
+
+
+def test_update_lands_in_one_conversation_with_contact(api, world):
+    inbox = telegram_inbox(api, world)
+    assert post_telegram(api, inbox, fixture_bytes("telegram", "text_message")).status == 200
+    assert post_telegram(api, inbox, fixture_bytes("telegram", "photo_message")).status == 200
+    assert queued("IngestQueue") == 2
+    [result] = drain("IngestQueue", "channel_ingest")
+    assert result == {"batchItemFailures": []}
+    [conversation] = _conversations(api, world, inbox["id"])
+    assert conversation["meta"]["channel"] == "Channel::Telegram"
+    assert conversation["meta"]["sender"]["name"] == "Tara Gram"
+    texts = [m["content"] for m in _messages(api, world, conversation["id"]) if m["message_type"] == 0]
+    assert texts == ["Hello from Telegram, my order is late", "the damaged box"]
+    assert queued("IngestQueue") == 0
+
+
+def test_same_update_twice_is_one_message(api, world):
+    inbox = telegram_inbox(api, world)
+    raw = fixture_bytes("telegram", "text_message")
+    post_telegram(api, inbox, raw)
+    post_telegram(api, inbox, raw)  # Telegram retries when it missed our 200
+    drain("IngestQueue", "channel_ingest")
+    post_telegram(api, inbox, raw)  # and again, after the first was stored
+    drain("IngestQueue", "channel_ingest")
+    [conversation] = _conversations(api, world, inbox["id"])
+    incoming = [m for m in _messages(api, world, conversation["id"]) if m["message_type"] == 0]
+    assert len(incoming) == 1 and incoming[0]["source_id"] == "555000111:101"
+
+
+def _throttle_once(monkeypatch, table_logical_id: str, operation: str):
+    """The first `operation` touching the table fails as DynamoDB throttling that outlasted
+    the SDK's retries (raised below them)."""
+    from tests.conftest import _stack
+
+    table = _stack.names[table_logical_id]
+    real = BaseClient._make_api_call
+    state = {"thrown": 0}
+
+    def call(client, name, params):
+        touched = json.dumps(params, default=str)
+        if name == operation and table in touched and not state["thrown"]:
+            state["thrown"] += 1
+            raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException",
+                                         "Message": "Rate of requests exceeds the allowed throughput."}}, name)
+        return real(client, name, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", call)
+    return state
+
+
+# Before the message is written (ids, claim, conversation, message) and after it (the
+# conversation's activity, the event log): each ends with one message and its event.
+@pytest.mark.parametrize("table,operation", [("CountersTable", "UpdateItem"), ("UniquesTable", "PutItem"),
+                                             ("ConversationsTable", "TransactWriteItems"),
+                                             ("MessagesTable", "TransactWriteItems"), ("ConversationsTable", "PutItem"),
+                                             ("EventsTable", "PutItem")])
+def test_throttled_write_is_retried_and_stored_exactly_once(api, world, monkeypatch, table, operation):
+    from parley import events
+
+    inbox = telegram_inbox(api, world)
+    post_telegram(api, inbox, fixture_bytes("telegram", "text_message"))
+    post_telegram(api, inbox, fixture_bytes("telegram", "document_message"))
+    created, real_publish = [], events.publish
+    monkeypatch.setattr(events, "publish", lambda name, account_id, data, *a, **k: (
+        real_publish(name, account_id, data, *a, **k), name == "message.created" and created.append(data["source_id"]))[0])
+    state = _throttle_once(monkeypatch, table, operation)
+    first = drain("IngestQueue", "channel_ingest", visibility=0)
+    assert state["thrown"] == 1
+    assert len(first[0]["batchItemFailures"]) == 1  # only the throttled item comes back
+    drain("IngestQueue", "channel_ingest", rounds=3)
+    assert queued("IngestQueue") == 0
+    [conversation] = _conversations(api, world, inbox["id"])
+    incoming = [m for m in _messages(api, world, conversation["id"]) if m["message_type"] == 0]
+    assert sorted(m["source_id"] for m in incoming) == ["555000111:101", "555000111:103"]
+    assert sorted(created) == ["555000111:101", "555000111:103"]  # announced once each, none lost
+    # Both reached the conversation's activity (a resumed attempt may count one twice).
+    assert conversation["unread_count"] >= 2
+
+
+def test_malformed_items_are_dropped_not_retried(api, world):
+    inbox = telegram_inbox(api, world)
+    sqs, url = boto3.client("sqs"), queue_url("IngestQueue")
+    for body in ("not json", json.dumps({"channel": "telegram"}), json.dumps({"channel": "carrier-pigeon", "inbox_id": 1}),
+                 json.dumps({"channel": "telegram", "inbox_id": 999999, "payload": {}}),
+                 json.dumps({"channel": "telegram", "inbox_id": inbox["id"], "payload": ["not", "an", "update"]}),
+                 json.dumps({"channel": "telegram", "inbox_id": inbox["id"], "payload": fixture("telegram", "group_message")}),
+                 json.dumps({"channel": "telegram", "inbox_id": inbox["id"], "payload": fixture("telegram", "edited_message")})):
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    results = drain("IngestQueue", "channel_ingest")
+    assert results[0] == {"batchItemFailures": []}
+    assert queued("IngestQueue") == 0
+    assert _conversations(api, world, inbox["id"]) == []
+
+
+def test_resolved_conversation_is_not_reused(api, world):
+    inbox = telegram_inbox(api, world)
+    post_telegram(api, inbox, fixture_bytes("telegram", "text_message"))
+    drain("IngestQueue", "channel_ingest")
+    [first] = _conversations(api, world, inbox["id"])
+    reply = api.post(f"/api/v1/accounts/{world.account_id}/conversations/{first['id']}/toggle_status",
+                     world.admin.token, body={"status": "resolved"})
+    assert reply.status == 200, reply.json
+    post_telegram(api, inbox, fixture_bytes("telegram", "photo_message"))
+    drain("IngestQueue", "channel_ingest")
+    conversations = _conversations(api, world, inbox["id"])
+    assert len(conversations) == 2
+    assert {c["meta"]["sender"]["id"] for c in conversations} == {first["meta"]["sender"]["id"]}  # one contact
