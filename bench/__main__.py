@@ -22,6 +22,7 @@ BENCHMARKS = {
     "delivery_latency": "agent POST -> frame at the visitor's socket on the local stack, p50/p99",
     "dynamo_ops": "DynamoDB requests and items per message sent, list page and broadcast",
     "scale": "inbox list, filter and search at 1,000 and 20,000 conversations: reads and latency",
+    "ingest": "Telegram webhooks -> queue -> channel_ingest -> socket on the local stack; DynamoDB per inbound message",
 }
 
 
