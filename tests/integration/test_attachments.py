@@ -117,6 +117,18 @@ def test_agent_uploads_an_image_and_sends_it(api, world, website, chat):
     widget_messages = website.widget.call("GET", "messages", visitor).json["payload"]
     assert widget_messages[-1]["attachments"][0]["file_type"] == "image"
 
+    # The conversation keeps its last message with the file's record, not a URL that
+    # would expire while stored; the list signs a fresh one each time it is read.
+    from parley.models.conversation import Conversation
+
+    kept = Conversation.get(world.account_id, conversation_id).last_message
+    assert kept["attachments"][0]["key"] == stored and "data_url" not in kept["attachments"][0]
+    row = next(c for c in api.get(f"/api/v1/accounts/{world.account_id}/conversations",
+                                  world.admin.token).json["data"]["payload"] if c["id"] == conversation_id)
+    [in_list] = row["messages"][0]["attachments"]
+    assert in_list["id"] == shown["id"] and in_list["data_url"].startswith("http") and "key" not in in_list
+    assert row["last_non_activity_message"]["attachments"] == row["messages"][0]["attachments"]
+
     # Deleting the message removes its file from the bucket.
     assert api.delete(f"{messages}/{reply.json['id']}", world.admin.token).status == 200
     assert not exists(stored)

@@ -255,11 +255,16 @@ def download_url(record: dict) -> str:
 
 def present(message: Message) -> list[dict]:
     """Chatwoot's `attachments` array of a message."""
+    return present_records(message.attachments or [], message.id, message.account_id)
+
+
+def present_records(records: list[dict], message_id: int, account_id: int) -> list[dict]:
+    """Chatwoot's `attachments` array from stored records, with URLs signed now."""
     shown = []
-    for record in message.attachments or []:
+    for record in records:
         url = download_url(record)
-        shown.append({"id": record["id"], "message_id": message.id, "file_type": record["file_type"],
-                      "account_id": message.account_id, "extension": record.get("extension"),
+        shown.append({"id": record["id"], "message_id": message_id, "file_type": record["file_type"],
+                      "account_id": account_id, "extension": record.get("extension"),
                       "data_url": url, "thumb_url": url if record["file_type"] == "image" else "",
                       "file_size": record["file_size"], "file_name": record.get("filename"),
                       "content_type": filetypes.serving(record.get("kind"))[0]})

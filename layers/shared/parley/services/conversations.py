@@ -373,7 +373,7 @@ def _record_activity(conversation: Conversation, message: Message, blocked: bool
         nonlocal reopened
         c.last_activity_at = max(c.last_activity_at, now_ms())
         if not message.private:
-            c.last_message = views.message(message)
+            c.last_message = views.stored_message(message)
         if message.message_type == INCOMING:
             c.unread_count = (c.unread_count or 0) + 1
             c.waiting_since = c.waiting_since or now
@@ -540,6 +540,6 @@ def delete_message(conversation: Conversation, message: Message) -> Message:
     message.content_attributes = {**(message.content_attributes or {}), "deleted": True}
     message_terms.save_message(message, reindex=True)  # its words are no longer found
     if conversation.last_message and conversation.last_message.get("id") == message.id:
-        _save(conversation, lambda c: setattr(c, "last_message", views.message(message)))
+        _save(conversation, lambda c: setattr(c, "last_message", views.stored_message(message)))
     _publish_message("message.updated", conversation, message)
     return message

@@ -118,7 +118,7 @@ def present_conversations(rows: list[Conversation]) -> list[dict]:
     shown = []
     for conversation, body in zip(rows, conversations.present(rows)):
         shown.append({**body, "contact": body["meta"]["sender"], "inbox": inboxes.get(conversation.inbox_id, {}),
-                      "agent": body["meta"].get("assignee") or {}, "message": conversation.last_message or {}})
+                      "agent": body["meta"].get("assignee") or {}, "message": (body["messages"] or [{}])[0]})
     return shown
 
 

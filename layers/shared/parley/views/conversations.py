@@ -17,7 +17,23 @@ def _attachments(item: Message) -> list[dict]:
     return attachments.present(item)
 
 
-def message(item: Message) -> dict:
+def stored_message(item: Message) -> dict:
+    """The message as a conversation keeps it (`last_message`): its view, but with the
+    attachment records instead of signed URLs, which would expire while it is stored."""
+    return message(item, signed=False)
+
+
+def shown_last_message(stored: dict) -> dict:
+    """A stored last message with its attachments signed now (see `stored_message`)."""
+    records = stored.get("attachments") or []
+    if not records or "key" not in records[0]:
+        return stored
+    from ..services import attachments
+
+    return {**stored, "attachments": attachments.present_records(records, stored["id"], stored["account_id"])}
+
+
+def message(item: Message, *, signed: bool = True) -> dict:
     body = {
         "id": item.id,
         "content": item.content or "",
@@ -33,7 +49,7 @@ def message(item: Message) -> dict:
         "status": item.status,
         "source_id": item.source_id,
         "echo_id": item.echo_id,
-        "attachments": _attachments(item),
+        "attachments": _attachments(item) if signed else [dict(r) for r in item.attachments or []],
         "sender": item.sender,
     }
     if item.sender_type:
@@ -68,7 +84,7 @@ def conversation(item: Conversation, *, sender: dict, channel_type: str, assigne
         "timestamp": str(item.last_activity_at // 1000),
         "created_at": epoch(item.created_at),
         "updated_at": epoch(item.updated_at),
-        "messages": [item.last_message] if item.last_message else [],
+        "messages": [shown_last_message(item.last_message)] if item.last_message else [],
         "meta": meta,
         "assignee_id": item.assignee_id,
         "team_id": item.team_id,
@@ -78,5 +94,5 @@ def conversation(item: Conversation, *, sender: dict, channel_type: str, assigne
         if getattr(item, key) is not None:
             body[key] = getattr(item, key)
     if item.last_message:
-        body["last_non_activity_message"] = item.last_message
+        body["last_non_activity_message"] = body["messages"][0]
     return {k: v for k, v in body.items() if v is not None or k in ("assignee_id", "team_id")}
