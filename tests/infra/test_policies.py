@@ -415,6 +415,8 @@ def test_conversation_life_across_every_function(api, world, website, recorder, 
     ok(website.widget.say(visitor, "still there?"))
     ok(api.post(f"{conversation}/toggle_status", world.agent.token, body={"status": "snoozed", "snoozed_until": until}))
     pump_consumers(recorder)
+    # Unassigned, so the snooze ending auto-assigns from the scheduled function.
+    ok(api.post(f"{conversation}/assignments", world.admin.token, body={"assignee_id": None}))
     # The scheduled function: the snooze ends, then the auto-resolve deadline passes.
     fire_schedules(recorder)
     monkeypatch.setattr(auto_resolve, "time", type("Clock", (), {"time": staticmethod(lambda: time.time() + 7200)}))
@@ -567,6 +569,9 @@ def test_channel_webhooks_ingest_and_delivery(api, world, recorder, monkeypatch)
 
     telegram = channels.telegram_inbox(api, world)
     channels.whatsapp_inbox(api, world)
+    # A member makes ingest auto-assign, which looks up who is online (agent-index).
+    ok(api.post(f"/api/v1/accounts/{world.account_id}/inbox_members", world.admin.token,
+                body={"inbox_id": telegram["id"], "user_ids": [world.agent.id]}))
     ok(channels.post_telegram(api, telegram, channels.fixture_bytes("telegram", "text_message")))
     ok(channels.post_whatsapp(api, channels.fixture_bytes("whatsapp", "text_message")))
     drain_queue(recorder, "IngestQueue", "channel_ingest")

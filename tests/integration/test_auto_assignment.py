@@ -129,3 +129,38 @@ def test_max_assignment_limit_skips_agents_with_enough_open_conversations(api, w
         recorder.close()
     assert api.patch(inbox_path, world.admin.token, body={"auto_assignment_config": None}).status == 200
     assert api.get(inbox_path, world.admin.token).json["auto_assignment_config"] == {}
+
+
+def test_finding_online_agents_never_reads_a_visitors_socket(api, world, website, monkeypatch):
+    """Presence reads the sparse agent-index: however many visitors have a socket open,
+    auto-assignment and the agents list read the agents' sockets and nothing else."""
+    from botocore.client import BaseClient
+
+    from parley.models.connection import Connection
+
+    recorder = online(("aaron", world.agent.token))
+    try:
+        for n in range(5):
+            visitor = website.widget.start()
+            assert connect(f"visitor-{n}", pubsub_token=visitor.pubsub_token) == 200
+
+        reads = []  # (socket ids returned, items the Query read before its filter)
+        original = BaseClient._make_api_call
+
+        def counted(client, operation, params):
+            response = original(client, operation, params)
+            if operation == "Query" and params.get("TableName") == Connection.Meta.table_name:
+                reads.append(([item["connection_id"]["S"] for item in response["Items"]], response["ScannedCount"]))
+            return response
+
+        monkeypatch.setattr(BaseClient, "_make_api_call", counted)
+        number = conversation_with_visitor(website)
+        agents = api.get(f"/api/v1/accounts/{world.account_id}/agents", world.admin.token).json
+        monkeypatch.setattr(BaseClient, "_make_api_call", original)
+
+        assert assignee_of(api, world, number) == world.agent.id
+        assert next(a for a in agents if a["id"] == world.agent.id)["availability_status"] == "available"
+        # One lookup for the assignment, one for the list; each read Aaron's socket only.
+        assert reads == [(["aaron"], 1), (["aaron"], 1)]
+    finally:
+        recorder.close()

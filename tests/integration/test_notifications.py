@@ -63,6 +63,15 @@ def of_type(data: dict, kind: str) -> list[dict]:
     return [n for n in data["payload"] if n["notification_type"] == kind]
 
 
+def opt_in(api, world, person, *kinds: str) -> None:
+    """Select push flags for `kinds` besides the defaults (assignment and mention): the
+    other types are off for a new agent, as in Chatwoot."""
+    flags = ["push_conversation_assignment", "push_conversation_mention"] + [f"push_{k}" for k in kinds]
+    reply = api.patch(f"/api/v1/accounts/{world.account_id}/notification_settings", person.token,
+                      body={"notification_settings": {"selected_push_flags": flags}})
+    assert reply.status == 200, reply.json
+
+
 def test_a_mention_notifies_the_mentioned_agent_who_can_see_it(api, world, website):
     from parley.services import accounts
 
@@ -94,6 +103,7 @@ def test_a_mention_notifies_the_mentioned_agent_who_can_see_it(api, world, websi
 
 
 def test_read_unread_read_all_and_delete_touch_only_your_own(api, world, website):
+    opt_in(api, world, world.agent, "conversation_creation")
     number = conversation_with_visitor(website)
     for _ in range(2):
         note(api, world, world.agent, number, f"Look {mention(world.admin.id, 'Ada Admin')}")
@@ -147,6 +157,7 @@ def test_pages_of_fifteen(api, world, website):
 
 
 def test_assignment_creation_and_new_message_notifications(api, world, website):
+    opt_in(api, world, world.agent, "conversation_creation", "assigned_conversation_new_message")
     number = conversation_with_visitor(website)
     notify()
     [created] = of_type(listing(api, world, world.agent), "conversation_creation")
@@ -173,6 +184,7 @@ def test_assignment_creation_and_new_message_notifications(api, world, website):
 def test_the_consumer_is_idempotent_and_ignores_junk(api, world, website):
     from parley.services import notifications
 
+    opt_in(api, world, world.agent, "conversation_creation")
     number = conversation_with_visitor(website)
     sqs = boto3.client("sqs")
     url = sqs.get_queue_url(QueueName="test-DomainEventsToNotifyRule-notify-delivery")["QueueUrl"]
@@ -195,7 +207,7 @@ def test_the_live_frame_reaches_only_the_notified_agent(api, world, website):
     try:
         assert connect("admin-socket", token=world.admin.token) == 200
         assert connect("agent-socket", token=world.agent.token) == 200
-        notify()  # Aaron's own "conversation created" notification
+        notify()  # the conversation's creation (Aaron has not opted in: nothing)
         broadcast()
         recorder.frames.clear()
         note(api, world, world.agent, number, f"Please look {mention(world.admin.id, 'Ada Admin')}")

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import boto3
 
 from tests.conftest import LambdaContext, load_function
-from tests.integration.test_notifications import conversation_with_visitor, listing, notify, of_type
+from tests.integration.test_notifications import conversation_with_visitor, listing, notify, of_type, opt_in
 
 
 def test_add_replace_remove_participants(api, world, website):
@@ -57,6 +57,8 @@ def test_who_may_see_and_change_participants(api, world, website):
 
 
 def test_participants_hear_of_new_messages_but_not_their_own(api, world, website):
+    for person in (world.agent, world.admin):
+        opt_in(api, world, person, "participating_conversation_new_message")
     number = conversation_with_visitor(website)
     notify()  # the visitor's first message, before anyone took part
     base = f"/api/v1/accounts/{world.account_id}/conversations/{number}"
@@ -73,6 +75,7 @@ def test_a_late_event_does_not_notify_who_joined_after_the_message(api, world, w
     from parley.models.account_object import AccountObject
     from parley.services import conversations as service, participants
 
+    opt_in(api, world, world.admin, "participating_conversation_new_message")  # else silent anyway
     number = conversation_with_visitor(website)
     sqs = boto3.client("sqs")
     url = sqs.get_queue_url(QueueName="test-DomainEventsToNotifyRule-notify-delivery")["QueueUrl"]

@@ -40,6 +40,7 @@ const routes = [
       { path: 'labels', name: 'settings-labels', component: () => import('./settings/Labels.vue') },
       { path: 'account', name: 'settings-account', component: () => import('./settings/Account.vue'), meta: { admin: true } },
       { path: 'macros', name: 'settings-macros', component: () => import('./settings/Macros.vue') },
+      { path: 'notifications', name: 'settings-notifications', component: () => import('./settings/NotificationSettings.vue') },
       { path: 'automation', name: 'settings-automation', component: () => import('./settings/AutomationRules.vue'), meta: { admin: true } },
       { path: 'agent-bots', name: 'settings-agent-bots', component: () => import('./settings/AgentBots.vue'), meta: { admin: true } },
       { path: 'webhooks', name: 'settings-webhooks', component: () => import('./settings/Webhooks.vue'), meta: { admin: true } },

@@ -1,12 +1,12 @@
-"""/api/v1/accounts/{account_id}/notifications: the caller's own notifications only."""
+"""/api/v1/accounts/{account_id}/notifications and /notification_settings: the caller's own only."""
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
-from api import Body, json_body, parse, path_id, principal, query
+from api import Body, body, json_body, parse, path_id, principal, query
 from parley import permissions
-from parley.services import notifications
+from parley.services import notification_settings, notifications
 
 router = Router()
 
@@ -19,6 +19,12 @@ class ReadAll(Body):
     # Chatwoot's dashboard marks one conversation's notifications read this way.
     primary_actor_type: str | None = Field(default=None, pattern=r"^Conversation$")
     primary_actor_id: int | None = Field(default=None, ge=1)
+
+
+class SettingsChange(Body):
+    # Flag names are checked by the service (422 naming the unknown ones).
+    selected_email_flags: list[str] | None = Field(default=None, max_length=20)
+    selected_push_flags: list[str] | None = Field(default=None, max_length=20)
 
 
 def _caller(account_id: str) -> tuple[int, object]:
@@ -71,3 +77,19 @@ def delete(account_id: str, notification_id: str):
     item, _ = _own(account_id, notification_id)
     notifications.delete(item)
     return {}
+
+
+# Chatwoot's per-account notification preferences. Parley sends no email or push yet: the
+# flags only decide which in-app notifications are made (either flag of a type turns it on).
+@router.get("/api/v1/accounts/<account_id>/notification_settings")
+def show_settings(account_id: str):
+    account_id, user = _caller(account_id)
+    return notification_settings.view(notification_settings.get(account_id, user.id))
+
+
+@router.route("/api/v1/accounts/<account_id>/notification_settings", method=["PATCH", "PUT"])
+def update_settings(account_id: str):
+    account_id, user = _caller(account_id)
+    change = body(router, SettingsChange, wrapper="notification_settings")
+    return notification_settings.view(notification_settings.update(
+        account_id, user.id, email=change.selected_email_flags, push=change.selected_push_flags))

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 
 from .base import TimestampedModel, table_meta
 
@@ -15,9 +15,22 @@ class AccountConnectionsIndex(GlobalSecondaryIndex):
     connection_id = UnicodeAttribute(range_key=True)
 
 
+class AgentConnectionsIndex(GlobalSecondaryIndex):
+    """Sparse: only agents' sockets carry agent_account_id, so finding who is online never
+    reads a widget visitor's socket however many visitors are connected."""
+
+    class Meta:
+        index_name = "agent-index"
+        projection = IncludeProjection(["user_id", "last_seen_at"])
+
+    agent_account_id = NumberAttribute(hash_key=True)
+    connection_id = UnicodeAttribute(range_key=True)
+
+
 class Connection(TimestampedModel):
     """An open WebSocket. Access: by id ($disconnect, frames, gone sockets); by account
-    (account-index) when broadcasting. Expires by TTL if $disconnect never came."""
+    (account-index) when broadcasting; an account's agent sockets (agent-index) for
+    presence. Expires by TTL if $disconnect never came."""
 
     Meta = table_meta("connections_table")
 
@@ -29,5 +42,7 @@ class Connection(TimestampedModel):
     scope = JSONAttribute(default=dict)  # what this socket may see (inbox ids, contact id ...)
     last_seen_at = NumberAttribute(default=0)
     expires_at = NumberAttribute()
+    agent_account_id = NumberAttribute(null=True)  # account_id, on agent sockets only (agent-index)
 
     account_index = AccountConnectionsIndex()
+    agent_index = AgentConnectionsIndex()

@@ -5,7 +5,7 @@ from .. import events, ids
 from ..errors import Conflict, Invalid, NotFound
 from ..models.account import AVAILABILITY, ROLES, Account, AccountUser
 from ..models.user import User
-from . import users
+from . import notification_settings, users
 
 
 def create_account(*, name: str, locale: str = "en", domain: str | None = None, support_email: str | None = None,
@@ -119,6 +119,7 @@ def remove_member(member: AccountUser) -> None:
     if member.role == "administrator":
         _keep_an_administrator(member)
     member.delete()
+    notification_settings.forget(member.account_id, member.user_id)
 
 
 def _apply_availability(member: AccountUser, availability: str | None, auto_offline: bool | None) -> None:

@@ -50,7 +50,7 @@ def open_agent_connection(connection_id: str, token: str | None, account_id: str
     scope = {} if member.role == "administrator" else {
         "inbox_ids": inboxes.member_inbox_ids(member.user_id, member.account_id)}
     return _save(connection_id, account_id=member.account_id, kind="user", user_id=member.user_id,
-                 role=member.role, scope=scope)
+                 role=member.role, scope=scope, agent_account_id=member.account_id)
 
 
 def open_contact_connection(connection_id: str, pubsub_token: str | None) -> Connection:
@@ -80,10 +80,11 @@ PRESENCE_SECONDS = 60  # three missed 20 s heartbeats and an agent counts as off
 
 
 def online_user_ids(account_id: int) -> set[int]:
-    """Agents with a socket that has sent a heartbeat recently."""
+    """Agents with a socket that has sent a heartbeat recently. The sparse agent-index
+    holds agents' sockets only, so visitors' sockets cost nothing here."""
     fresh = int(time.time()) - PRESENCE_SECONDS
-    return {c.user_id for c in Connection.account_index.query(
-        account_id, filter_condition=(Connection.kind == "user") & (Connection.last_seen_at >= fresh))}
+    return {c.user_id for c in Connection.agent_index.query(
+        account_id, filter_condition=Connection.last_seen_at >= fresh)}
 
 
 def announce(connection: Connection, availability: str) -> None:

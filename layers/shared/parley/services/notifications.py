@@ -1,6 +1,7 @@
 """Agents' notifications, as Chatwoot makes them: a mention in a private note, a
 conversation assigned to you, a new conversation in your inbox, a new message in a
-conversation you are assigned to or take part in.
+conversation you are assigned to or take part in — each only for agents whose
+notification settings select that type (services/notification_settings.py).
 
 They are made by the notify consumer from domain events (`handle`), never inline in the
 request that wrote the message. Each is for one user; the live frame
@@ -25,7 +26,7 @@ from ..models.inbox import Inbox, InboxMember
 from ..models.notification import Notification
 from ..models.user import User
 from ..views.common import iso
-from . import participants, teams
+from . import notification_settings, participants, teams
 
 PAGE_SIZE = 15  # Chatwoot's page size for notifications
 KEEP_SECONDS = 90 * 24 * 60 * 60
@@ -204,7 +205,9 @@ def _inbox_name(inbox_id: int) -> str:
 
 def _notify_many(detail: dict, conversation: dict, user_ids: set[int], notification_type: str, title: str,
                  body: str, secondary_actor: dict | None) -> int:
+    """Notify those of `user_ids` whose settings ask for this type (notification_settings)."""
     made = 0
+    user_ids = notification_settings.subscribed(detail["account_id"], user_ids, notification_type)
     for user_id in sorted(user_ids):
         if create(account_id=detail["account_id"], user_id=user_id, notification_type=notification_type,
                   conversation=conversation, secondary_actor=secondary_actor, title=title, body=body,
