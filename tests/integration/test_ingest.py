@@ -106,6 +106,44 @@ def test_throttled_write_is_retried_and_stored_exactly_once(api, world, monkeypa
     assert conversation["unread_count"] >= 2
 
 
+class _Killed(BaseException):
+    """The Lambda runtime stopping a worker (a timeout): no except clause of ours runs."""
+
+
+def test_a_copy_processed_while_another_worker_holds_the_claim_waits(api, world, monkeypatch):
+    """A provider that missed our 200 retries, so two copies of one update can be processed
+    at the same moment. While the first worker's pending claim is leased the second waits
+    (its item returns to the queue); it finishes the work only once the lease has run out."""
+    from parley.models.unique import UniqueClaim
+    from parley.services import conversations, ingest
+
+    inbox = telegram_inbox(api, world)
+    post_telegram(api, inbox, fixture_bytes("telegram", "text_message"))
+    real_create = conversations.create_message
+
+    def killed(*args, **kwargs):
+        raise _Killed()
+
+    monkeypatch.setattr(conversations, "create_message", killed)
+    with pytest.raises(_Killed):  # worker A claimed the update, then was stopped mid-write
+        drain("IngestQueue", "channel_ingest", visibility=0)
+    monkeypatch.setattr(conversations, "create_message", real_create)
+    key = ingest.claim_key(inbox["id"], "555000111:101")
+    assert UniqueClaim.get(key).target.startswith("Pending#")
+
+    [waiting] = drain("IngestQueue", "channel_ingest", visibility=0)  # worker B, within A's lease
+    assert len(waiting["batchItemFailures"]) == 1
+    [conversation] = _conversations(api, world, inbox["id"])
+    assert [m for m in _messages(api, world, conversation["id"]) if m["message_type"] == 0] == []
+
+    claim = UniqueClaim.get(key)  # the lease runs out
+    claim.update(actions=[UniqueClaim.claimed_at.set(claim.claimed_at - ingest.LEASE_SECONDS - 1)])
+    assert drain("IngestQueue", "channel_ingest") == [{"batchItemFailures": []}]
+    incoming = [m for m in _messages(api, world, conversation["id"]) if m["message_type"] == 0]
+    assert [m["source_id"] for m in incoming] == ["555000111:101"]
+    assert UniqueClaim.get(key).target.startswith("Message#") and queued("IngestQueue") == 0
+
+
 def test_malformed_items_are_dropped_not_retried(api, world):
     inbox = telegram_inbox(api, world)
     sqs, url = boto3.client("sqs"), queue_url("IngestQueue")

@@ -457,9 +457,10 @@ def receive_s3(bucket: str | None, key: str):
 
 
 def _claim(inbox_id: int, provider_id: str) -> tuple[str, int, int, int] | None:
-    """(state, account, display id, message id) of the ingest claim on a Message-ID. The
-    protocol is services/ingest.py's: "Pending#..." from the claim until the message and its
-    events are done, then "Message#..."; Parley's sent replies are claimed "Message#..."."""
+    """(state, account, display id, message id) of the ingest claim on a Message-ID, read
+    without the lease check: threading only needs where the mail went. The protocol is
+    services/ingest.py's (`claimed`, `set_claim`); Parley's sent replies are claimed
+    "Message#..."."""
     target = _target(ingest_claim_key(inbox_id, provider_id))
     if not target or len(target) != 4 or not all(part.isdigit() for part in target[1:]):
         return None
@@ -470,13 +471,6 @@ def ingest_claim_key(inbox_id: int, provider_id: str) -> str:
     from ..services import ingest
 
     return ingest.claim_key(inbox_id, provider_id)
-
-
-def _set_claim(inbox_id: int, provider_id: str, state: str, account_id: int, display_id: int, message_id: int,
-               condition=None) -> None:
-    claim = UniqueClaim(ingest_claim_key(inbox_id, provider_id))
-    claim.target = f"{state}#{account_id}#{display_id}#{message_id}"
-    claim.save(condition=condition)
 
 
 def receive_raw(raw: bytes, *, fallback_id: str):
@@ -497,12 +491,13 @@ def receive_raw(raw: bytes, *, fallback_id: str):
     if inbox is None:
         return None
     provider_id = (parsed.message_id or fallback_id)[:500]
-    claimed = _claim(inbox.id, provider_id)
-    if claimed and claimed[0] == "Message":
+    claim = ingest.claimed(inbox.id, provider_id)
+    if claim and claim[3]:
         return None  # SES or SQS delivered the same mail again
     written = None
-    if claimed:  # an earlier attempt claimed the id and died: finish it with the same message id
-        _, account_id, display_id, message_id = claimed
+    if claim:  # an earlier attempt claimed the id and is gone: finish it with the same message id
+        ingest.take_over(inbox.id, provider_id)  # InFlight while a live worker holds it
+        account_id, display_id, message_id = claim[:3]
         conversation = conversations.get_conversation(account_id, display_id)
         try:
             written = Message.get(conversation.key, message_id, consistent_read=True)
@@ -519,33 +514,35 @@ def receive_raw(raw: bytes, *, fallback_id: str):
             claim_reply_address(conversation)
         message_id = ids.next_id("Message")
         try:
-            _set_claim(inbox.id, provider_id, "Pending", conversation.account_id, conversation.display_id, message_id,
-                       condition=UniqueClaim.key.does_not_exist())
+            ingest.set_claim(inbox.id, provider_id, (conversation.account_id, conversation.display_id, message_id),
+                             "Pending", condition=UniqueClaim.key.does_not_exist())
         except PutError as exc:
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise
             if (_claim(inbox.id, provider_id) or ("",))[0] == "Message":
                 return None
             raise ingest.InFlight(provider_id) from None
-    try:
-        contact = Contact.get(conversation.contact_id)
-    except Contact.DoesNotExist:  # deleted since: nothing to attribute the mail to
-        raise Invalid("the conversation's contact is gone") from None
-    if written is not None:
-        conversations.finish_message(conversation, written, contact)
-        message = written
-    else:
-        content, email_attributes = body_parts(parsed)
-        files = _files(parsed)
-        if not content.strip() and not files:
-            content = f"(no text) {parsed.subject}".strip() if parsed.subject else "(empty email)"
-        # content_type stays "text": the reference spec's enum has no "incoming_email";
-        # content_attributes.email marks the message as a mail.
-        message = attachments.create_message(
-            conversation, uploader=attachments.contact_uploader(contact.id), files=files, content=content,
-            message_type=conversations.INCOMING, sender_type="Contact", sender=contact,
-            source_id=provider_id, content_attributes={"email": email_attributes}, message_id=message_id)
-    _set_claim(inbox.id, provider_id, "Message", conversation.account_id, conversation.display_id, message.id)
+    with ingest.holding(inbox.id, provider_id):
+        try:
+            contact = Contact.get(conversation.contact_id)
+        except Contact.DoesNotExist:  # deleted since: nothing to attribute the mail to
+            raise Invalid("the conversation's contact is gone") from None
+        if written is not None:
+            conversations.finish_message(conversation, written, contact)
+            message = written
+        else:
+            content, email_attributes = body_parts(parsed)
+            files = _files(parsed)
+            if not content.strip() and not files:
+                content = f"(no text) {parsed.subject}".strip() if parsed.subject else "(empty email)"
+            # content_type stays "text": the reference spec's enum has no "incoming_email";
+            # content_attributes.email marks the message as a mail.
+            message = attachments.create_message(
+                conversation, uploader=attachments.contact_uploader(contact.id), files=files, content=content,
+                message_type=conversations.INCOMING, sender_type="Contact", sender=contact,
+                source_id=provider_id, content_attributes={"email": email_attributes}, message_id=message_id)
+        ingest.set_claim(inbox.id, provider_id, (conversation.account_id, conversation.display_id, message.id),
+                         "Message")
     return message
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pynamodb.attributes import UnicodeAttribute
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
 from .base import table_meta
@@ -15,3 +15,4 @@ class UniqueClaim(Model):
 
     key = UnicodeAttribute(hash_key=True)
     target = UnicodeAttribute()
+    claimed_at = NumberAttribute(null=True)  # epoch seconds, on claims that can go stale (ingest)

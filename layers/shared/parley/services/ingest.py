@@ -7,18 +7,24 @@ Idempotency: a provider's message id is claimed in the Uniques table
 before the message is written, with the message id allocated up front, and marked
 "Message#..." once the message and its events are done. A retry that finds a complete
 claim is a duplicate; one that finds it pending finishes the earlier attempt's work with
-the same message id (written or not). Either way one message. Outgoing messages claim their provider id when they are sent (services/deliver.py),
-so status updates find them the same way.
+the same message id (written or not). Either way one message. A pending claim younger
+than LEASE_SECONDS may still belong to a live worker (the provider retried its webhook
+and both copies are being processed at once): the second waits (InFlight, the queue
+retries it) rather than finish the same work twice. Outgoing messages claim their
+provider id when they are sent (services/delivery.py), so status updates find them the
+same way.
 """
 from __future__ import annotations
 
 import json
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
+from aws_lambda_powertools import Logger
 from pynamodb.exceptions import PutError, UpdateError
 
 from .. import ids
@@ -55,6 +61,11 @@ class Inbound:
     reason: str | None = None
 
 
+logger = Logger(child=True)
+# Twice channel_ingest's timeout (30 s): a pending claim older than this has no live worker.
+LEASE_SECONDS = 60
+
+
 class InFlight(Exception):
     """Another worker claimed this provider message and has not written it yet: retry later."""
 
@@ -89,28 +100,59 @@ def claim_key(inbox_id: int, provider_message_id: str) -> str:
     return f"channel_message#{inbox_id}#{provider_message_id}"
 
 
-def _claimed(inbox_id: int, provider_message_id: str) -> tuple[int, int, int, bool] | None:
+def claimed(inbox_id: int, provider_message_id: str) -> tuple[int, int, int, bool] | None:
     """(account id, conversation display id, message id, complete) the provider id is
     claimed for. The target is "Pending#..." from the claim until the message and
     everything after it (conversation activity, events) are done, then "Message#..."."""
     try:
-        target = UniqueClaim.get(claim_key(inbox_id, provider_message_id), consistent_read=True).target
+        claim = UniqueClaim.get(claim_key(inbox_id, provider_message_id), consistent_read=True)
     except UniqueClaim.DoesNotExist:
         return None
-    state, account_id, display_id, message_id = target.split("#")
+    state, account_id, display_id, message_id = claim.target.split("#")
     return int(account_id), int(display_id), int(message_id), state == "Message"
 
 
-def _set_claim(inbox_id: int, provider_message_id: str, message_key: tuple[int, int, int], state: str,
-               condition=None) -> None:
+def take_over(inbox_id: int, provider_message_id: str) -> None:
+    """Lease a pending claim whose worker is gone (its lease ran out, or it let go on
+    failure); InFlight if a live worker still holds it."""
+    now = int(time.time())
+    try:
+        UniqueClaim(claim_key(inbox_id, provider_message_id)).update(
+            actions=[UniqueClaim.claimed_at.set(now)],
+            condition=UniqueClaim.target.startswith("Pending#")
+            & (UniqueClaim.claimed_at.does_not_exist() | (UniqueClaim.claimed_at < now - LEASE_SECONDS)))
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise InFlight(provider_message_id) from None
+        raise
+
+
+@contextmanager
+def holding(inbox_id: int, provider_message_id: str):
+    """Around a worker's work on its pending claim: if the work fails, the lease is let go
+    at once, so the queue's retry need not wait it out."""
+    try:
+        yield
+    except Exception:
+        try:
+            UniqueClaim(claim_key(inbox_id, provider_message_id)).update(
+                actions=[UniqueClaim.claimed_at.remove()], condition=UniqueClaim.target.startswith("Pending#"))
+        except Exception:  # the lease then simply runs out
+            logger.warning("could not release an ingest claim", extra={"provider_message_id": provider_message_id})
+        raise
+
+
+def set_claim(inbox_id: int, provider_message_id: str, message_key: tuple[int, int, int], state: str,
+              condition=None) -> None:
     claim = UniqueClaim(claim_key(inbox_id, provider_message_id))
     claim.target = "{}#{}#{}#{}".format(state, *message_key)
+    claim.claimed_at = int(time.time()) if state == "Pending" else None
     claim.save(condition=condition)
 
 
 def claim_sent(message: Message, provider_message_id: str) -> None:
     """Record an outgoing message's provider id so status updates find it."""
-    _set_claim(message.inbox_id, provider_message_id, (message.account_id, message.conversation_id, message.id),
+    set_claim(message.inbox_id, provider_message_id, (message.account_id, message.conversation_id, message.id),
                "Message")
 
 
@@ -177,13 +219,14 @@ def _content(inbound: Inbound) -> str:
 
 def receive(inbox: Inbox, inbound: Inbound) -> Message | None:
     pmid = inbound.provider_message_id
-    claimed = _claimed(inbox.id, pmid)
-    if claimed and claimed[3]:
+    claim = claimed(inbox.id, pmid)
+    if claim and claim[3]:
         return None  # the provider's retry of something already stored
-    if claimed:
-        # An earlier attempt claimed it and died: before the message was written, or
+    if claim:
+        # An earlier attempt claimed it and is gone: before the message was written, or
         # after but before its events went out. Finish its work with the same message id.
-        account_id, display_id, message_id = claimed[:3]
+        take_over(inbox.id, pmid)
+        account_id, display_id, message_id = claim[:3]
         conversation = conversations.get_conversation(account_id, display_id)
         written = _message(account_id, display_id, message_id)
     else:
@@ -191,31 +234,32 @@ def receive(inbox: Inbox, inbound: Inbound) -> Message | None:
         conversation = _conversation(inbox, contact, link)
         message_id, written = ids.next_id("Message"), None
         try:
-            _set_claim(inbox.id, pmid, (conversation.account_id, conversation.display_id, message_id), "Pending",
-                       condition=UniqueClaim.key.does_not_exist())
+            set_claim(inbox.id, pmid, (conversation.account_id, conversation.display_id, message_id), "Pending",
+                      condition=UniqueClaim.key.does_not_exist())
         except PutError as exc:
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise
-            if (_claimed(inbox.id, pmid) or (0, 0, 0, False))[3]:
+            if (claimed(inbox.id, pmid) or (0, 0, 0, False))[3]:
                 return None
             raise InFlight(pmid) from None
-    try:
-        contact = Contact.get(conversation.contact_id)
-    except Contact.DoesNotExist:
-        raise NotFound("Contact not found") from None
-    if written is not None:
-        conversations.finish_message(conversation, written, contact)
-        message = written
-    else:
-        attributes = dict(inbound.content_attributes)
-        if inbound.attachments:
-            attributes["provider_attachments"] = inbound.attachments[:10]
-        if inbound.in_reply_to:
-            attributes["in_reply_to_external_id"] = inbound.in_reply_to[:512]
-        message = conversations.create_message(
-            conversation, content=_content(inbound), message_type=conversations.INCOMING, sender_type="Contact",
-            sender=contact, source_id=pmid, content_attributes=attributes, message_id=message_id)
-    _set_claim(inbox.id, pmid, (conversation.account_id, conversation.display_id, message.id), "Message")
+    with holding(inbox.id, pmid):
+        try:
+            contact = Contact.get(conversation.contact_id)
+        except Contact.DoesNotExist:
+            raise NotFound("Contact not found") from None
+        if written is not None:
+            conversations.finish_message(conversation, written, contact)
+            message = written
+        else:
+            attributes = dict(inbound.content_attributes)
+            if inbound.attachments:
+                attributes["provider_attachments"] = inbound.attachments[:10]
+            if inbound.in_reply_to:
+                attributes["in_reply_to_external_id"] = inbound.in_reply_to[:512]
+            message = conversations.create_message(
+                conversation, content=_content(inbound), message_type=conversations.INCOMING, sender_type="Contact",
+                sender=contact, source_id=pmid, content_attributes=attributes, message_id=message_id)
+        set_claim(inbox.id, pmid, (conversation.account_id, conversation.display_id, message.id), "Message")
     return message
 
 
@@ -225,8 +269,8 @@ def apply_status(inbox: Inbox, inbound: Inbound) -> Message | None:
     status = inbound.status
     if status not in RANK and status != "failed":
         raise Invalid(f"unknown delivery status {status!r}")
-    claimed = _claimed(inbox.id, inbound.provider_message_id)
-    message = _message(*claimed[:3]) if claimed else None
+    claim = claimed(inbox.id, inbound.provider_message_id)
+    message = _message(*claim[:3]) if claim else None
     if message is None:
         return None
     allowed = ["progress", "sent"] if status == "failed" else [s for s, rank in RANK.items() if rank < RANK[status]]
@@ -242,7 +286,7 @@ def apply_status(inbox: Inbox, inbound: Inbound) -> Message | None:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             return None  # a newer status won the race
         raise
-    conversations.message_changed(conversations.get_conversation(claimed[0], claimed[1]), message)
+    conversations.message_changed(conversations.get_conversation(claim[0], claim[1]), message)
     return message
 
 
