@@ -226,6 +226,7 @@ def receive(inbox: Inbox, inbound: Inbound) -> Message | None:
         # An earlier attempt claimed it and is gone: before the message was written, or
         # after but before its events went out. Finish its work with the same message id.
         take_over(inbox.id, pmid)
+        contact = None
         account_id, display_id, message_id = claim[:3]
         conversation = conversations.get_conversation(account_id, display_id)
         written = _message(account_id, display_id, message_id)
@@ -243,10 +244,11 @@ def receive(inbox: Inbox, inbound: Inbound) -> Message | None:
                 return None
             raise InFlight(pmid) from None
     with holding(inbox.id, pmid):
-        try:
-            contact = Contact.get(conversation.contact_id)
-        except Contact.DoesNotExist:
-            raise NotFound("Contact not found") from None
+        if contact is None or contact.id != conversation.contact_id:
+            try:
+                contact = Contact.get(conversation.contact_id)
+            except Contact.DoesNotExist:
+                raise NotFound("Contact not found") from None
         if written is not None:
             conversations.finish_message(conversation, written, contact)
             message = written
