@@ -77,6 +77,29 @@ def test_inbox_has_forwarding_address_and_claims_its_addresses(api, world, inbox
     assert sneaky.status == 422
 
 
+def test_forwarded_mail_goes_to_the_forwarding_address_not_a_squatted_support_address(api, world):
+    """Globex names Acme's support address as its own before Acme does; Acme's support
+    mailbox forwards to Acme's forwarding address. The mail keeps To: support@..., and
+    must still reach Acme, never Globex."""
+    from parley import global_config
+
+    global_config.update("MAILER_INBOUND_EMAIL_DOMAIN", DOMAIN)
+    squatter = api.post(f"/api/v1/accounts/{world.other_account_id}/inboxes", world.other_admin.token,
+                        body={"name": "Not Acme", "channel": {"type": "email", "email": "support@acme.example"}})
+    assert squatter.status == 200, squatter.json
+    acme = api.post(f"/api/v1/accounts/{world.account_id}/inboxes", world.admin.token,
+                    body={"name": "Acme", "channel": {"type": "email", "email": "help@acme.example"}})
+    assert acme.status == 200, acme.json
+    raw = _raw("plain").replace(b"Delivered-To: support@acme.example",
+                                f"Delivered-To: {acme.json['forward_to_email']}".encode())
+    deliver_mail(raw, "forwarded")
+    assert ingest() == [{"batchItemFailures": []}]
+    assert len(conversations(api, world, acme.json["id"])) == 1
+    squatted = api.get(f"/api/v1/accounts/{world.other_account_id}/conversations", world.other_admin.token,
+                       query={"inbox_id": squatter.json["id"], "status": "all"})
+    assert squatted.json["data"]["payload"] == []
+
+
 def test_plain_mail_becomes_a_conversation_once(api, world, inbox):
     raw = _raw("plain")
     deliver_mail(raw, "a1")

@@ -403,7 +403,13 @@ def route(parsed: ParsedEmail):
                 inbox = _inbox(conversation.inbox_id)
                 if inbox is not None:
                     return inbox, conversation
-    for address in parsed.recipients:
+    # Our own (inbound-domain) addresses first: the forwarding address is a secret of its
+    # inbox, while a support address is whatever an inbox named, and forwarded mail still
+    # has the original To. Matching that first would hand one account's forwarded mail to
+    # another account that named the same support address.
+    domain = inbound_domain()
+    ours = [a for a in parsed.recipients if domain and a.endswith("@" + domain)]
+    for address in ours + [a for a in parsed.recipients if a not in ours]:
         target = _target(inbox_claim_key(address))
         if target:
             inbox = _inbox(int(target[1]))
