@@ -7,7 +7,6 @@ latency follow, so each row is a cost per action.
 """
 from __future__ import annotations
 
-import json
 from collections import Counter
 from contextlib import contextmanager
 
@@ -61,7 +60,6 @@ def counting():
 
 
 def run() -> None:
-    import boto3
     from moto import mock_aws
 
     from tests import conftest

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hmac
 import json
+import re
 from typing import Literal, TypeVar
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -15,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from parley import permissions
 from parley.auth import Principal, authenticate
-from parley.errors import Invalid, NotFound, ParleyError
+from parley.errors import Invalid, NotFound, ParleyError, PayloadTooLarge
 from parley.settings import get_settings
 
 MAX_BODY_BYTES = 1_048_576  # Chatwoot's largest field is 150,000 characters of message text
@@ -59,12 +60,39 @@ class Filter(Body):
     payload: list[FilterCondition] = Field(min_length=1, max_length=20)
 
 
-class PayloadTooLarge(ParleyError):
-    status, code = 413, "payload_too_large"
+LABEL = re.compile(r"[\w\-]{1,255}")
+
+
+class Labels(Body):
+    """A conversation's or contact's labels (POST .../labels): the whole set, deduplicated."""
+    labels: list[str] = Field(max_length=100)
+
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not LABEL.fullmatch(value):
+                raise ValueError(f"{value[:40]!r} is not a label: letters, digits, _ and - only")
+        return sorted(set(values))
+
+
+class UploadBlob(Body):
+    """ActiveStorage's direct-upload request, as Chatwoot's clients send it."""
+    filename: str = Field(min_length=1, max_length=255)
+    byte_size: int = Field(ge=0)
+    content_type: str | None = Field(default=None, max_length=255)
+    checksum: str | None = Field(default=None, max_length=64)  # S3 checks ETags itself
+
 
 
 def principal(router: Router) -> Principal:
-    return authenticate(router.current_event.get_header_value("api_access_token"))
+    """The caller, authenticated once per request (two reads) however many helpers ask."""
+    event = router.current_event
+    caller = getattr(event, "_parley_principal", None)
+    if caller is None:
+        caller = authenticate(event.get_header_value("api_access_token"))
+        event._parley_principal = caller
+    return caller
 
 
 def account_member(router: Router, account_id: str):

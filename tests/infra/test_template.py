@@ -25,7 +25,7 @@ FUNCTION_GLOBALS: dict = TEMPLATE.get("Globals", {}).get("Function", {})
 
 REQUIRED_FUNCTIONS = ("HttpApiFunction", "WsConnectFunction", "WsMessageFunction", "BroadcastFunction")
 WEBSOCKET_ROUTES = ("$connect", "$disconnect", "$default")
-API_PATHS = ("/api/*", "/auth/*", "/public/*", "/platform/*", "/super_admin/*", "/webhooks/*")
+API_PATHS = ("/api/*", "/auth/*", "/public/*", "/platform/*", "/super_admin/*", "/webhooks/*", "/twilio/*")
 ALL_METHODS = {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"}
 # CloudFront managed policies: never cache, and forward everything but Host (API Gateway
 # answers 403 to a Host header that is not its own).
@@ -465,6 +465,10 @@ def test_distribution_sends_api_paths_to_the_http_api_uncached(path):
     assert behavior.get("OriginRequestPolicyId") == ALL_VIEWER_EXCEPT_HOST_HEADER, \
         f"{lid} {path}: OriginRequestPolicyId must be Managed-AllViewerExceptHostHeader (headers, query strings, no Host)"
     assert set(behavior.get("AllowedMethods", [])) == ALL_METHODS, f"{lid} {path}: AllowedMethods must be all seven methods"
+    functions = [references(a.get("FunctionARN")) for a in behavior.get("FunctionAssociations", [])
+                 if a.get("EventType") == "viewer-request"]
+    assert any("ApiForwardedHostFunction" in f for f in functions), \
+        f"{lid} {path}: the viewer's host must reach the API as X-Forwarded-Host (ApiForwardedHostFunction)"
 
 
 # ---------------------------------------------------------------- the template as a whole

@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
-from api import Body, body, path_id, principal
+from api import Body, account_admin, body, path_id, principal
 from parley import permissions
 from parley.services import accounts, agent_bots, inboxes, platform
 from parley.views.agent_bots import agent_bot
@@ -36,12 +36,6 @@ def _fields(payload: BotPayload) -> dict:
     return payload.model_dump(exclude_unset=True, exclude={"bot_type", "account_id"})
 
 
-def _admin(account_id: str) -> int:
-    account_id = path_id(account_id)
-    permissions.account_admin(principal(router), account_id)
-    return account_id
-
-
 def _no_content() -> Response:
     return Response(status_code=204, body="")
 
@@ -50,13 +44,13 @@ def _no_content() -> Response:
 
 @router.get("/api/v1/accounts/<account_id>/agent_bots")
 def index(account_id: str):
-    account_id = _admin(account_id)
+    account_id = account_admin(router, account_id)
     return [agent_bot(bot) for bot in agent_bots.list_for_account(account_id)]
 
 
 @router.post("/api/v1/accounts/<account_id>/agent_bots")
 def create(account_id: str):
-    account_id = _admin(account_id)
+    account_id = account_admin(router, account_id)
     payload = body(router, BotPayload, wrapper="agent_bot")
     bot, token = agent_bots.create_bot(account_id, **_fields(payload))
     return agent_bot(bot, access_token=token)
@@ -64,25 +58,25 @@ def create(account_id: str):
 
 @router.get("/api/v1/accounts/<account_id>/agent_bots/<bot_id>")
 def show(account_id: str, bot_id: str):
-    return agent_bot(agent_bots.for_account(_admin(account_id), path_id(bot_id)))
+    return agent_bot(agent_bots.for_account(account_admin(router, account_id), path_id(bot_id)))
 
 
 @router.patch("/api/v1/accounts/<account_id>/agent_bots/<bot_id>")
 def update(account_id: str, bot_id: str):
-    bot = agent_bots.own_for_account(_admin(account_id), path_id(bot_id))
+    bot = agent_bots.own_for_account(account_admin(router, account_id), path_id(bot_id))
     payload = body(router, BotPayload, wrapper="agent_bot")
     return agent_bot(agent_bots.update_bot(bot, **_fields(payload)))
 
 
 @router.delete("/api/v1/accounts/<account_id>/agent_bots/<bot_id>")
 def delete(account_id: str, bot_id: str):
-    agent_bots.delete_bot(agent_bots.own_for_account(_admin(account_id), path_id(bot_id)))
+    agent_bots.delete_bot(agent_bots.own_for_account(account_admin(router, account_id), path_id(bot_id)))
     return {}
 
 
 @router.post("/api/v1/accounts/<account_id>/agent_bots/<bot_id>/reset_access_token")
 def reset_access_token(account_id: str, bot_id: str):
-    bot = agent_bots.own_for_account(_admin(account_id), path_id(bot_id))
+    bot = agent_bots.own_for_account(account_admin(router, account_id), path_id(bot_id))
     return agent_bot(bot, access_token=agent_bots.reset_token(bot))
 
 
@@ -90,14 +84,14 @@ def reset_access_token(account_id: str, bot_id: str):
 
 @router.get("/api/v1/accounts/<account_id>/inboxes/<inbox_id>/agent_bot")
 def inbox_bot(account_id: str, inbox_id: str):
-    inbox = inboxes.get_inbox(_admin(account_id), path_id(inbox_id))
+    inbox = inboxes.get_inbox(account_admin(router, account_id), path_id(inbox_id))
     bot = agent_bots.for_inbox(inbox)
     return {"agent_bot": agent_bot(bot) if bot else None}
 
 
 @router.post("/api/v1/accounts/<account_id>/inboxes/<inbox_id>/set_agent_bot")
 def set_inbox_bot(account_id: str, inbox_id: str):
-    inbox = inboxes.get_inbox(_admin(account_id), path_id(inbox_id))
+    inbox = inboxes.get_inbox(account_admin(router, account_id), path_id(inbox_id))
     agent_bots.set_for_inbox(inbox, body(router, InboxBot).agent_bot)
     return _no_content()
 

@@ -16,7 +16,7 @@ from pydantic import Field
 
 from api import Body, FilterCondition, body, path_id, principal
 from parley import permissions
-from parley.errors import Invalid
+from parley.errors import Invalid, PayloadTooLarge
 from parley.services import contact_jobs
 
 router = Router()
@@ -42,13 +42,13 @@ def _upload() -> tuple[bytes, str | None]:
     raw = event.get("body") or ""
     # base64 grows 4/3: refuse an oversized body before decoding it
     if len(raw) > MAX_REQUEST * 4 // 3 + 4:
-        raise contact_jobs.PayloadTooLarge(f"import_file is larger than {contact_jobs.MAX_IMPORT_BYTES} bytes")
+        raise PayloadTooLarge(f"import_file is larger than {contact_jobs.MAX_IMPORT_BYTES} bytes")
     try:
         data = base64.b64decode(raw, validate=False) if event.get("isBase64Encoded") else raw.encode()
     except ValueError:
         raise Invalid("The request body is not valid base64") from None
     if len(data) > MAX_REQUEST:
-        raise contact_jobs.PayloadTooLarge(f"import_file is larger than {contact_jobs.MAX_IMPORT_BYTES} bytes")
+        raise PayloadTooLarge(f"import_file is larger than {contact_jobs.MAX_IMPORT_BYTES} bytes")
     content_type = event.get_header_value("content-type") or ""
     if content_type.lower().startswith("multipart/form-data"):
         message = BytesParser(policy=policy.HTTP).parsebytes(

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field, field_validator
 
-from api import Body, Filter, Scalar, account_member, body, path_id, principal, query
+from api import Body, Filter, Labels, Scalar, account_member, body, path_id, principal, query
 from parley import permissions
 from parley.errors import Invalid
 from parley.services import contacts, conversations, inboxes
@@ -24,7 +24,6 @@ Sort = Literal["name", "-name", "email", "-email", "phone_number", "-phone_numbe
                "-last_activity_at", "created_at", "-created_at"]
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")  # Devise's, which Chatwoot uses
 E164 = re.compile(r"^\+[1-9]\d{1,14}$")
-LABEL = re.compile(r"^[\w\-]{1,255}$")
 MAX_ATTRIBUTES_BYTES = 16_384
 
 
@@ -85,18 +84,6 @@ class ContactFields(Body):
 class ContactCreate(ContactFields):
     inbox_id: int | None = None
     source_id: str | None = Field(default=None, min_length=1, max_length=255)
-
-
-class Labels(Body):
-    labels: list[str] = Field(max_length=100)
-
-    @field_validator("labels")
-    @classmethod
-    def _labels(cls, values: list[str]) -> list[str]:
-        for value in values:
-            if not LABEL.fullmatch(value):
-                raise ValueError(f"{value[:40]!r} is not a label: letters, digits, _ and - only")
-        return sorted(set(values))
 
 
 class ContactInboxCreate(Body):

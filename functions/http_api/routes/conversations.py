@@ -2,7 +2,6 @@
 status, assignment, read receipts and typing."""
 from __future__ import annotations
 
-import re
 from datetime import datetime, timezone
 from typing import Literal
 
@@ -10,7 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field, field_validator
 
 import forms
-from api import Body, Filter, body, parse, path_id, principal, query
+from api import Body, Filter, Labels, UploadBlob, body, parse, path_id, principal, query
 from parley import permissions
 from parley.errors import Forbidden, Invalid
 from parley.services import agent_bots, attachments, contacts, conversation_filters, conversations, inboxes
@@ -31,10 +30,6 @@ class ListQuery(Body):
 class MetaQuery(Body):
     status: Literal["all", "open", "resolved", "pending", "snoozed"] = "open"
     inbox_id: int | None = None
-
-
-
-
 
 
 class FilterQuery(Body):
@@ -85,18 +80,6 @@ class StatusChange(Body):
 class Assignment(Body):
     assignee_id: int | None = None
     team_id: int | None = None
-
-
-class Labels(Body):
-    labels: list[str] = Field(max_length=100)
-
-    @field_validator("labels")
-    @classmethod
-    def _labels(cls, values: list[str]) -> list[str]:
-        for value in values:
-            if not re.fullmatch(r"[\w\-]{1,255}", value):
-                raise ValueError(f"{value[:40]!r} is not a label: letters, digits, _ and - only")
-        return sorted(set(values))
 
 
 class Priority(Body):
@@ -154,7 +137,7 @@ def _conversation(account_id: str, conversation_id: str, *, bots: bool = False):
         account = path_id(account_id)
         conversation = conversations.get_conversation(account, path_id(conversation_id))
         return agent_bots.ensure_attached(caller.agent_bot, account, conversation), None, caller
-    account_id, member, caller = _member(account_id)
+    account_id, member, _ = _member(account_id)
     conversation = conversations.get_conversation(account_id, path_id(conversation_id))
     return conversations.ensure_visible(member, conversation), member, caller
 
@@ -196,6 +179,7 @@ def create(account_id: str):
         raise Invalid("You are not a member of this inbox", field="inbox_id")
     if payload.assignee_id is not None:
         conversations.check_assignee(account_id, payload.assignee_id)
+    contact = None
     contact_inbox = contacts.contact_inbox(inbox.id, payload.source_id) if payload.source_id else None
     if contact_inbox is None:
         if payload.contact_id is None:
@@ -204,7 +188,7 @@ def create(account_id: str):
         contact = contacts.get_contact(account_id, payload.contact_id)
         contact_inbox = (contacts.contact_inbox_for(contact, inbox)
                          or contacts.create_contact_inbox(contact, inbox, payload.source_id))
-    contact = contacts.get_contact(account_id, contact_inbox.contact_id)
+    contact = contact or contacts.get_contact(account_id, contact_inbox.contact_id)
     conversation = conversations.create_conversation(
         inbox, contact, contact_inbox, status=payload.status, additional_attributes=payload.additional_attributes,
         custom_attributes=payload.custom_attributes, auto_assign=payload.assignee_id is None)
@@ -265,13 +249,6 @@ def create_message(account_id: str, conversation_id: str):
         content_attributes={**(payload.content_attributes or {}),
                             **({"template_params": payload.template_params} if payload.template_params else {})})
     return message_view(message)
-
-
-class UploadBlob(Body):
-    filename: str = Field(min_length=1, max_length=255)
-    byte_size: int = Field(ge=0)
-    content_type: str | None = Field(default=None, max_length=255)
-    checksum: str | None = Field(default=None, max_length=64)  # ActiveStorage sends one; S3 checks ETags itself
 
 
 @router.post("/api/v1/accounts/<account_id>/conversations/<conversation_id>/direct_uploads")

@@ -6,20 +6,14 @@ from typing import Literal
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field, field_validator
 
-from api import Body, body, path_id, principal
-from parley import outbound, permissions
+from api import Body, account_admin, body, path_id
+from parley import outbound
 from parley.services import webhooks
 from parley.views.webhooks import webhook
 
 router = Router()
 
 Event = Literal[webhooks.EVENTS]
-
-
-def _admin(account_id: str) -> int:
-    account_id = path_id(account_id)
-    permissions.account_admin(principal(router), account_id)
-    return account_id
 
 
 class WebhookFields(Body):
@@ -39,14 +33,14 @@ class WebhookCreate(WebhookFields):
 
 @router.get("/api/v1/accounts/<account_id>/webhooks")
 def list_webhooks(account_id: str):
-    account_id = _admin(account_id)
+    account_id = account_admin(router, account_id)
     # The reference spec's shapes: a bare array here, the webhook object below.
     return [webhook(item) for item in webhooks.all_of(account_id)]
 
 
 @router.post("/api/v1/accounts/<account_id>/webhooks")
 def create_webhook(account_id: str):
-    account_id = _admin(account_id)
+    account_id = account_admin(router, account_id)
     fields = body(router, WebhookCreate, wrapper="webhook")
     item = webhooks.create(account_id, outbound.check_url(fields.url), fields.name, fields.subscriptions)
     return webhook(item, with_secret=True)
@@ -54,7 +48,7 @@ def create_webhook(account_id: str):
 
 @router.route("/api/v1/accounts/<account_id>/webhooks/<webhook_id>", method=["PATCH", "PUT"])
 def update_webhook(account_id: str, webhook_id: str):
-    account_id = _admin(account_id)
+    account_id = account_admin(router, account_id)
     item = webhooks.get(account_id, path_id(webhook_id))
     changes = body(router, WebhookFields, wrapper="webhook").model_dump(exclude_none=True)
     if "url" in changes:
@@ -64,6 +58,6 @@ def update_webhook(account_id: str, webhook_id: str):
 
 @router.delete("/api/v1/accounts/<account_id>/webhooks/<webhook_id>")
 def delete_webhook(account_id: str, webhook_id: str):
-    account_id = _admin(account_id)
+    account_id = account_admin(router, account_id)
     webhooks.delete(webhooks.get(account_id, path_id(webhook_id)))
     return {}

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
 import forms
-from api import Body, body, parse, path_id, query
+from api import Body, UploadBlob, body, parse, path_id, query
 from parley import events, global_config
 from parley.errors import NotFound
 from parley.services import attachments, contacts, conversations, inboxes, widget
@@ -40,13 +40,6 @@ class NewMessage(Body):
 
 class MessageBody(Body):
     message: NewMessage
-
-
-class UploadBlob(Body):
-    filename: str = Field(min_length=1, max_length=255)
-    byte_size: int = Field(ge=0)
-    content_type: str | None = Field(default=None, max_length=255)
-    checksum: str | None = Field(default=None, max_length=64)
 
 
 class ContactChanges(Body):
@@ -104,7 +97,7 @@ def _visitor():
 
 
 def _current_conversation(contact_inbox):
-    found = conversations.for_contact_inbox(contact_inbox)
+    found = conversations.for_contact_inbox(contact_inbox, limit=1)
     return found[0] if found else None
 
 

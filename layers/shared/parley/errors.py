@@ -38,6 +38,10 @@ class Conflict(ParleyError):
     status, code = 409, "conflict"
 
 
+class PayloadTooLarge(ParleyError):
+    status, code = 413, "payload_too_large"
+
+
 class Invalid(ParleyError):
     status, code = 422, "invalid"
 

@@ -421,12 +421,13 @@ def route(parsed: ParsedEmail):
 def _threaded(inbox, parsed: ParsedEmail):
     """The conversation an In-Reply-To / References id of this inbox belongs to."""
     from ..models.conversation import Conversation
+    from ..services import ingest
 
     for reference in [parsed.in_reply_to, *reversed(parsed.references)]:
-        claimed = _claim(inbox.id, reference) if reference else None
+        claimed = ingest.claimed(inbox.id, reference) if reference else None
         if claimed:
             try:
-                return Conversation.get(claimed[1], claimed[2])
+                return Conversation.get(claimed[0], claimed[1])
             except Conversation.DoesNotExist:
                 continue
     return None
@@ -460,23 +461,6 @@ def receive_s3(bucket: str | None, key: str):
     if not expected or bucket != expected or not isinstance(key, str) or not key.startswith("inbound/"):
         raise Invalid("not a mail in the mail bucket")
     return receive_raw(fetch(bucket, key), fallback_id=f"s3:{key[-400:]}")
-
-
-def _claim(inbox_id: int, provider_id: str) -> tuple[str, int, int, int] | None:
-    """(state, account, display id, message id) of the ingest claim on a Message-ID, read
-    without the lease check: threading only needs where the mail went. The protocol is
-    services/ingest.py's (`claimed`, `set_claim`); Parley's sent replies are claimed
-    "Message#..."."""
-    target = _target(ingest_claim_key(inbox_id, provider_id))
-    if not target or len(target) != 4 or not all(part.isdigit() for part in target[1:]):
-        return None
-    return target[0], int(target[1]), int(target[2]), int(target[3])
-
-
-def ingest_claim_key(inbox_id: int, provider_id: str) -> str:
-    from ..services import ingest
-
-    return ingest.claim_key(inbox_id, provider_id)
 
 
 def receive_raw(raw: bytes, *, fallback_id: str):
@@ -525,7 +509,7 @@ def receive_raw(raw: bytes, *, fallback_id: str):
         except PutError as exc:
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise
-            if (_claim(inbox.id, provider_id) or ("",))[0] == "Message":
+            if (ingest.claimed(inbox.id, provider_id) or (0, 0, 0, False))[3]:
                 return None
             raise ingest.InFlight(provider_id) from None
     with ingest.holding(inbox.id, provider_id):

@@ -71,7 +71,6 @@ class ContactIndexEntry(Model):
     id = NumberAttribute(hash_key=True)
     entry_pk = UnicodeAttribute()
     entry_sk = UnicodeAttribute()
-    contact_id = NumberAttribute(null=True)
 
     entry_index = EntryIndex()
 

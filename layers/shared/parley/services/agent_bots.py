@@ -11,11 +11,10 @@ An inbox names its bot in `agent_bot_id`; a bot that was deleted simply stops co
 (nothing has to find the inboxes that pointed at it)."""
 from __future__ import annotations
 
-import ipaddress
 import secrets
 from urllib.parse import urlsplit
 
-from .. import dynamo, events, ids
+from .. import dynamo, events, ids, outbound
 from ..errors import Forbidden, Invalid, NotFound
 from ..models.account_object import AccountObject
 from ..models.conversation import Conversation
@@ -47,22 +46,15 @@ def _get(partition: int, bot_id: int) -> AccountObject | None:
 
 
 def check_url(url: str | None) -> str:
-    """An http(s) URL or nothing. Where it may point is checked again, after DNS
-    resolution, every time something is sent (functions/agent_bots)."""
+    """An http(s) URL without credentials, or nothing; where it points is checked by
+    outbound.check_url now and again after DNS resolution on every delivery."""
     url = (url or "").strip()
     if not url:
         return ""
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
+    if parts.username or parts.password:
         raise Invalid("outgoing_url must be an http(s) URL without credentials", field="outgoing_url")
-    try:
-        address = ipaddress.ip_address(parts.hostname)
-    except ValueError:
-        return url
-    if not address.is_global:
-        raise Invalid("outgoing_url must not point at a private, loopback or link-local address",
-                      field="outgoing_url")
-    return url
+    return outbound.check_url(url, "outgoing_url")
 
 
 def _clean(fields: dict) -> dict:

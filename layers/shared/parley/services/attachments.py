@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Callable
 
 from .. import filetypes, global_config, ids
-from ..errors import Forbidden, Invalid, NotFound, ParleyError
+from ..errors import Forbidden, Invalid, NotFound, ParleyError, PayloadTooLarge
 from ..models.conversation import Conversation, Message
 from ..settings import get_settings
 from . import conversations
@@ -33,9 +33,6 @@ MULTIPART_BYTES = 4 * 1024 * 1024
 _NAME = re.compile(r"[^A-Za-z0-9._ -]+")
 _TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$")
 
-
-class TooLarge(ParleyError):
-    status, code = 413, "payload_too_large"
 
 
 @dataclass(frozen=True)
@@ -102,7 +99,7 @@ def _check_size(size: int) -> None:
         raise Invalid("The file is empty", field="attachments")
     limit = max_bytes()
     if size > limit:
-        raise TooLarge(f"The file is {size} bytes; the limit is {limit // (1024 * 1024)} MB")
+        raise PayloadTooLarge(f"The file is {size} bytes; the limit is {limit // (1024 * 1024)} MB")
 
 
 def ensure_widget_uploads(inbox) -> None:

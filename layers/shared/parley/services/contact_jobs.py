@@ -30,7 +30,7 @@ from functools import lru_cache
 from pynamodb.exceptions import PutError
 
 from .. import ids
-from ..errors import Conflict, Invalid, NotFound, ParleyError
+from ..errors import Conflict, Invalid, NotFound, PayloadTooLarge
 from ..models.account_object import AccountObject
 from ..models.contact import Contact
 from ..settings import get_settings
@@ -59,9 +59,6 @@ E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 _PHONE_PUNCTUATION = re.compile(r"[\s().\-]")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-
-class PayloadTooLarge(ParleyError):
-    status, code = 413, "payload_too_large"
 
 
 # ---------------------------------------------------------------- AWS clients

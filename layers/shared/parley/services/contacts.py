@@ -157,18 +157,18 @@ def search_terms(contact: Contact) -> list[str]:
     return unique[:MAX_TERMS]
 
 
-def _entry(account_id: int, kind: str, sk: str, contact_id: int) -> ContactIndexEntry:
+def _entry(account_id: int, kind: str, sk: str) -> ContactIndexEntry:
     pk = f"{account_id}#{kind}"
     digest = int(hashlib.sha256(f"{pk}|{sk}".encode()).hexdigest()[:30], 16)  # 120 bits, < 10**37
-    return ContactIndexEntry(-(digest + 1), entry_pk=pk, entry_sk=sk, contact_id=contact_id)
+    return ContactIndexEntry(-(digest + 1), entry_pk=pk, entry_sk=sk)
 
 
 def entries_for(contact: Contact) -> dict[int, ContactIndexEntry]:
     """Every entry the contact should have now, by id."""
     if not is_resolved(contact):
         return {}
-    rows = [_entry(contact.account_id, kind, sort_key(contact, kind), contact.id) for kind in SORT_FIELDS.values()]
-    rows += [_entry(contact.account_id, "term", f"{term}{SEP}{contact.id:019d}", contact.id)
+    rows = [_entry(contact.account_id, kind, sort_key(contact, kind)) for kind in SORT_FIELDS.values()]
+    rows += [_entry(contact.account_id, "term", f"{term}{SEP}{contact.id:019d}")
              for term in search_terms(contact)]
     return {row.id: row for row in rows}
 
@@ -196,7 +196,7 @@ def _write(contact: Contact, old_unique: dict[str, str | None], *, new: bool = F
     account_id, mine = contact.account_id, f"Contact#{contact.id}"
     wanted = entries_for(contact)
     have = set(contact.index_ids or ())
-    created = _entry(account_id, "created", sort_key(contact, "created"), contact.id).id
+    created = _entry(account_id, "created", sort_key(contact, "created")).id
     delta = listed_delta + (created in wanted) - (created in have)
     taking: list[tuple[str, str]] = []
     previous_index = contact.index_ids
@@ -345,7 +345,7 @@ def delete_contact(contact: Contact) -> None:
 
     def attempt() -> None:
         have = set(contact.index_ids or ())
-        created = _entry(contact.account_id, "created", sort_key(contact, "created"), contact.id).id
+        created = _entry(contact.account_id, "created", sort_key(contact, "created")).id
         try:
             with dynamo.transaction() as tx:
                 mine = f"Contact#{contact.id}"
@@ -547,24 +547,20 @@ def search_contacts(account_id: int, q: str, *, sort: str | None = None, page: i
 
 # ---------------------------------------------------------------- filter
 
-TEXT_OPERATORS = ("equal_to", "not_equal_to", "contains", "does_not_contain")
-DATE_OPERATORS = ("is_greater_than", "is_less_than", "days_before")
 # Chatwoot's contact filters (its lib/filters/filter_keys.yml): key -> (type, operators)
 FILTERS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "name": ("text", TEXT_OPERATORS),
-    "email": ("text", TEXT_OPERATORS),
-    "phone_number": ("phone", TEXT_OPERATORS + ("starts_with",)),
+    "name": ("text", filtering.TEXT_OPERATORS),
+    "email": ("text", filtering.TEXT_OPERATORS),
+    "phone_number": ("phone", filtering.TEXT_OPERATORS + ("starts_with",)),
     "identifier": ("text", ("equal_to", "not_equal_to")),
     "country_code": ("additional", ("equal_to", "not_equal_to")),
-    "city": ("additional", TEXT_OPERATORS),
-    "company": ("additional", TEXT_OPERATORS),
+    "city": ("additional", filtering.TEXT_OPERATORS),
+    "company": ("additional", filtering.TEXT_OPERATORS),
     "labels": ("labels", ("equal_to", "not_equal_to", "is_present", "is_not_present")),
-    "created_at": ("date", DATE_OPERATORS),
-    "last_activity_at": ("date", DATE_OPERATORS),
+    "created_at": ("date", filtering.DATE_OPERATORS),
+    "last_activity_at": ("date", filtering.DATE_OPERATORS),
     "blocked": ("boolean", ("equal_to", "not_equal_to")),
 }
-CUSTOM_OPERATORS = TEXT_OPERATORS + ("is_present", "is_not_present", "is_greater_than", "is_less_than")
-NO_VALUE_OPERATORS = ("is_present", "is_not_present")
 ADDITIONAL_KEYS = {"country_code": ("country_code",), "city": ("city",), "company": ("company_name", "company")}
 
 
@@ -573,33 +569,27 @@ def _additional(contact: Contact, key: str):
     return next((attributes[name] for name in ADDITIONAL_KEYS[key] if attributes.get(name) is not None), None)
 
 
-# The value comparisons contact and conversation filters share (services/filtering.py).
-_text, _moment, _number, _text_test = filtering.text, filtering.moment, filtering.number, filtering.text_test
-
-
 def _condition(index: int, key: str, operator: str, values: list, custom: bool) -> Callable[[Contact], bool]:
     """Validate one filter condition and compile it to a test on a contact."""
     where = f"payload.{index}"
     if not custom and key in FILTERS:
         kind, operators = FILTERS[key]
     elif custom:
-        kind, operators = "custom", CUSTOM_OPERATORS
+        kind, operators = "custom", filtering.CUSTOM_OPERATORS
     else:
         raise Invalid(f"Invalid attribute key - [{key}]", field=f"{where}.attribute_key")
     if operator not in operators:
         raise Invalid(f"Invalid filter operator for {key} - [{operator}]; use one of: {', '.join(operators)}",
                       field=f"{where}.filter_operator")
-    wanted = [_text(v) for v in values if _text(v) != ""]
-    if operator not in NO_VALUE_OPERATORS and not wanted:
-        raise Invalid(f"values can't be blank for {key} {operator}", field=f"{where}.values")
+    wanted = filtering.wanted_values(where, key, operator, values)
 
     if kind in ("text", "phone", "additional"):
         if kind == "phone" and operator in ("equal_to", "not_equal_to", "starts_with"):
             wanted = [w if w.startswith("+") else f"+{w}" for w in wanted]  # as Chatwoot does
-        test = _text_test(operator, wanted)
+        test = filtering.text_test(operator, wanted)
         if kind == "additional":
-            return lambda c: test(_text(_additional(c, key)))
-        return lambda c: test(_text(getattr(c, key)))
+            return lambda c: test(filtering.text(_additional(c, key)))
+        return lambda c: test(filtering.text(getattr(c, key)))
     if kind == "boolean":
         if wanted[0] not in ("true", "false"):
             raise Invalid(f"{key} takes true or false", field=f"{where}.values")
@@ -713,7 +703,7 @@ def merge_contacts(base: Contact, mergee: Contact) -> Contact:
         base.labels = sorted(set(base.labels or []) | set(mergee.labels or []))
         base.last_activity_at = max(base.last_activity_at or 0, mergee.last_activity_at or 0) or None
         mergee_entries = set(mergee.index_ids or ())
-        mergee_created = _entry(mergee.account_id, "created", sort_key(mergee, "created"), mergee.id).id
+        mergee_created = _entry(mergee.account_id, "created", sort_key(mergee, "created")).id
         mine = f"Contact#{mergee.id}"
 
         def also(tx) -> None:

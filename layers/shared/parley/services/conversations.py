@@ -78,10 +78,20 @@ def ensure_visible(member: AccountUser, conversation: Conversation) -> Conversat
     return conversation
 
 
-def for_contact_inbox(contact_inbox: ContactInbox) -> list[Conversation]:
-    """The contact's conversations in this inbox, newest activity first."""
-    return [c for c in Conversation.contact_index.query(contact_inbox.contact_id, scan_index_forward=False)
-            if c.inbox_id == contact_inbox.inbox_id]
+CONTACT_INBOX_CONVERSATIONS = 20  # what the widget and the Client API list
+
+
+def for_contact_inbox(contact_inbox: ContactInbox, limit: int = CONTACT_INBOX_CONVERSATIONS) -> list[Conversation]:
+    """The contact's conversations in this inbox, newest activity first, at most `limit`:
+    the index is read lazily and the read stops once they are found."""
+    found = []
+    for conversation in Conversation.contact_index.query(contact_inbox.contact_id, scan_index_forward=False,
+                                                         page_size=max(limit, 10)):
+        if conversation.inbox_id == contact_inbox.inbox_id:
+            found.append(conversation)
+            if len(found) == limit:
+                break
+    return found
 
 
 def visible_inboxes(account_id: int, member: AccountUser, inbox_id: int | None = None) -> set[int] | None:
@@ -507,15 +517,19 @@ def bulk_update(account_id: int, member: AccountUser, display_ids: list[int], *,
         raise Invalid(f"ids must name 1 to {BULK_LIMIT} conversations", field="ids")
     if status is not None and status not in STATUSES:
         raise Invalid(f"Status must be one of: {', '.join(STATUSES)}", field="status")
-    if assignee_id not in (UNCHANGED, None) and accounts.membership(account_id, assignee_id) is None:
-        raise Invalid("Assignee is not an agent of this account", field="assignee_id")
+    if assignee_id not in (UNCHANGED, None):
+        check_assignee(account_id, assignee_id)
     if team_id not in (UNCHANGED, None):
         teams.get(account_id, team_id)
     found = {c.display_id: c for c in Conversation.batch_get([(account_id, i) for i in set(display_ids)])}
     missing = sorted(set(display_ids) - set(found))
     if missing:
         raise NotFound(f"Conversations not found: {', '.join(map(str, missing))}")
-    targets = [ensure_visible(member, found[i]) for i in dict.fromkeys(display_ids)]
+    allowed = visible_inboxes(account_id, member)  # one Query, not one read per conversation
+    hidden = sorted(i for i in found if allowed is not None and found[i].inbox_id not in allowed)
+    if hidden:
+        raise NotFound(f"Conversations not found: {', '.join(map(str, hidden))}")
+    targets = [found[i] for i in dict.fromkeys(display_ids)]
     for conversation in targets:
         if status is not None:
             toggle_status(conversation, status)

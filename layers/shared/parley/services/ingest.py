@@ -309,26 +309,19 @@ def process(item: dict) -> int:
         # Email threads by reply address and Message-ID, not by sender, and stores the
         # mail's files itself: channels/email.py writes the message (idempotently).
         return int(module.receive_s3(item.get("s3_bucket"), item["s3_key"]) is not None)
-    if "s3_key" in item and hasattr(module, "parse_s3"):
-        # Email: one stored MIME message may concern any of the installation's inboxes.
-        pairs = module.parse_s3(item.get("s3_bucket"), item["s3_key"])
-    else:
-        inbox_id = item.get("inbox_id")
-        if not isinstance(inbox_id, int):
-            raise Invalid("inbox_id is missing")
-        try:
-            inbox = Inbox.get(inbox_id)
-        except Inbox.DoesNotExist:
-            raise NotFound("Inbox not found") from None
-        if inbox.channel_type != channel:
-            raise Invalid(f"inbox {inbox_id} is not a {channel} inbox")
-        pairs = [(inbox, inbound) for inbound in module.parse(inbox, item.get("payload"))]
+    inbox_id = item.get("inbox_id")
+    if not isinstance(inbox_id, int):
+        raise Invalid("inbox_id is missing")
+    try:
+        inbox = Inbox.get(inbox_id)
+    except Inbox.DoesNotExist:
+        raise NotFound("Inbox not found") from None
+    if inbox.channel_type != channel:
+        raise Invalid(f"inbox {inbox_id} is not a {channel} inbox")
     applied = 0
-    for inbox, inbound in pairs:
+    for inbound in module.parse(inbox, item.get("payload")):
         try:
             applied += ingest(inbox, inbound) is not None
         except ParleyError as exc:  # this one item is malformed; the rest of the payload still counts
-            import logging
-
-            logging.getLogger(__name__).warning("inbound item dropped: %s", exc.message)
+            logger.warning("inbound item dropped", extra={"reason": exc.message})
     return applied

@@ -27,6 +27,7 @@ from ..models.notification import Notification
 from ..models.user import User
 from ..views.common import iso
 from . import notification_settings, participants, teams
+from .conversations import user_sender
 
 PAGE_SIZE = 15  # Chatwoot's page size for notifications
 KEEP_SECONDS = 90 * 24 * 60 * 60
@@ -49,10 +50,7 @@ class NotificationClaim(Model):
 # ---------------------------------------------------------------- reading
 
 def _user_json(user: User | None) -> dict | None:
-    if user is None:
-        return None
-    return {"id": user.id, "name": user.name, "available_name": user.available_name,
-            "avatar_url": user.avatar_url or "", "thumbnail": user.avatar_url or "", "type": "user"}
+    return user_sender(user) if user else None
 
 
 def view(item: Notification, user: User | None = None) -> dict:

@@ -27,6 +27,9 @@ from ..models.account_object import AccountObject
 from ..models.inbox import Inbox
 from . import account_objects, agent_bots
 
+if TYPE_CHECKING:
+    import httpx  # imported lazily at run time: the HTTP API never needs it
+
 KIND, UNIQUE = "webhook", "url"
 
 # Chatwoot's subscribable events; the first eight are its API's enum and its default.
