@@ -5,6 +5,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response, content_types
 
 from parley.errors import ParleyError, TooManyRequests
+from parley.security_log import refused
 from routes import agent_bots, client_api
 from routes import webhooks
 from routes import channel_webhooks
@@ -38,6 +39,10 @@ def _error(status: int, body: dict, headers: dict | None = None) -> Response:
 
 @app.exception_handler(ParleyError)
 def handle_domain_error(exc: ParleyError) -> Response:
+    if exc.status in (401, 403, 429):
+        http = (app.current_event.raw_event.get("requestContext") or {}).get("http") or {}
+        refused(f"http_{exc.status}", exc.message, method=http.get("method"), path=http.get("path"),
+                source_ip=http.get("sourceIp"))
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
     return _error(exc.status, exc.body(), headers)
 
