@@ -1,4 +1,6 @@
-"""Validate responses against the reference Chatwoot OpenAPI description."""
+"""Validate responses against Chatwoot's reference OpenAPI description: the repository's
+own copy in tests/reference/ (see its README: where it came from, how to refresh it, and
+the recorded patches where Chatwoot's real server differs from its spec)."""
 from __future__ import annotations
 
 import json
@@ -7,7 +9,7 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "reference" / "chatwoot-openapi.json"
+SPEC = Path(__file__).resolve().parent / "reference" / "chatwoot-openapi.json"
 
 
 @lru_cache(maxsize=1)

@@ -159,7 +159,7 @@ def test_finding_online_agents_never_reads_a_visitors_socket(api, world, website
         monkeypatch.setattr(BaseClient, "_make_api_call", original)
 
         assert assignee_of(api, world, number) == world.agent.id
-        assert next(a for a in agents if a["id"] == world.agent.id)["availability_status"] == "available"
+        assert next(a for a in agents if a["id"] == world.agent.id)["availability_status"] == "online"
         # One lookup for the assignment, one for the list; each read Aaron's socket only.
         assert reads == [(["aaron"], 1), (["aaron"], 1)]
     finally:

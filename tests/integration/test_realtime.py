@@ -268,7 +268,7 @@ def test_presence_follows_sockets_and_heartbeats(api, world, bus, sockets):
     connect("admin", token=world.admin.token)
     assert status_of(world.agent.id) == "offline"
     assert connect("agent", token=world.agent.token) == 200
-    assert status_of(world.agent.id) == "available"
+    assert status_of(world.agent.id) == "online"
     assert sockets.frames["admin"][-1] == {**sockets.frames["admin"][-1], "event": "presence.update",
                                            "data": {"account_id": world.account_id,
                                                     "users": {str(world.agent.id): "online"}, "contacts": {}}}

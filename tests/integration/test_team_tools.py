@@ -131,3 +131,28 @@ def test_priority_and_custom_attributes(api, world, website):
                     body={"custom_attributes": {"nested": {"no": 1}}}).status == 422
     assert api.post(f"/api/v1/accounts/{world.other_account_id}/conversations/{conversation_id}/toggle_priority",
                     world.other_admin.token, body={"priority": "high"}).status == 404
+
+
+def test_team_members_say_online_as_chatwoots_server_does(api, world):
+    """A published Chatwoot SDK refuses availability_status "available" (the spec's word);
+    Chatwoot's server says online | busy | offline. Both words are accepted on input."""
+    from tests.integration.test_realtime import Sockets, connect
+
+    base = f"/api/v1/accounts/{world.account_id}"
+    team_id = api.post(f"{base}/teams", world.admin.token, body={"name": "Presence"}).json["id"]
+    api.post(f"{base}/teams/{team_id}/team_members", world.admin.token, body={"user_ids": [world.agent.id]})
+    recorder = Sockets()
+    try:
+        assert connect("online-agent", token=world.agent.token) == 200
+        members = api.get(f"{base}/teams/{team_id}/team_members", world.admin.token)
+        assert [m["availability_status"] for m in members.json] == ["online"]
+        assert_matches(members.json, "get", "/api/v1/accounts/{account_id}/teams/{team_id}/team_members")
+        for word, shown in (("busy", "busy"), ("available", "online"), ("online", "online")):
+            updated = api.patch(f"{base}/agents/{world.agent.id}", world.admin.token, body={"role": "agent", "availability_status": word})
+            assert updated.status == 200, updated.json
+            assert updated.json["availability_status"] == shown
+            assert_matches(updated.json, "patch", "/api/v1/accounts/{account_id}/agents/{id}")
+        assert api.patch(f"{base}/agents/{world.agent.id}", world.admin.token,
+                         body={"role": "agent", "availability_status": "away"}).status == 422
+    finally:
+        recorder.close()

@@ -15,7 +15,8 @@ from parley.views.users import agent as agent_view
 router = Router()
 
 Role = Literal["agent", "administrator"]
-Availability = Literal["available", "busy", "offline"]
+# Both words on input: the spec says "available", Chatwoot's server and clients say "online".
+Availability = Literal["available", "online", "busy", "offline"]
 
 
 class AgentCreate(Body):

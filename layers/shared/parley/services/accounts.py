@@ -124,7 +124,7 @@ def remove_member(member: AccountUser) -> None:
 
 def _apply_availability(member: AccountUser, availability: str | None, auto_offline: bool | None) -> None:
     if availability is not None:
-        # Chatwoot's API says "available"; its dashboard and presence say "online".
+        # The spec's "available" is accepted as the server's "online".
         availability = "online" if availability == "available" else availability
         if availability not in AVAILABILITY:
             raise Invalid("Availability must be one of: available, online, busy, offline", field="availability_status")

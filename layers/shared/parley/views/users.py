@@ -5,14 +5,6 @@ from ..models.account import Account, AccountUser
 from ..models.user import User
 from .common import iso
 
-# Chatwoot's API says "available" where its presence data says "online".
-_API_AVAILABILITY = {"online": "available"}
-
-
-def availability(member: AccountUser) -> str:
-    return _API_AVAILABILITY.get(member.availability, member.availability)
-
-
 def thumbnail(user: User) -> str:
     return user.avatar_url or ""
 
@@ -84,7 +76,9 @@ def agent(member: AccountUser, user: User, online: bool = True) -> dict:
     return {
         "id": user.id,
         "account_id": member.account_id,
-        "availability_status": availability(member) if online else "offline",
+        # Chatwoot's server says online | busy | offline (its spec's "available" is refused
+        # by published SDKs; docs/api-coverage.md, "Where the spec and the server differ").
+        "availability_status": member.availability if online else "offline",
         "auto_offline": member.auto_offline,
         "confirmed": user.confirmed,
         "email": user.email,
