@@ -423,7 +423,9 @@ def new_settings(channel: dict) -> dict:
                       field="channel.type")
     import secrets
 
-    return {"email": _address_setting(channel.get("email"), "email"),
+    # The support address is only named here: it is claimed (and routes mail) once its
+    # owner follows the confirmation link (services/inboxes.confirm_email).
+    return {"email": _address_setting(channel.get("email"), "email"), "email_verified": False,
             "forward_to_email": f"{secrets.token_hex(12)}@{domain}"}
 
 
@@ -431,17 +433,64 @@ def changed_settings(current: dict, change: dict) -> dict:
     unknown = set(change) - {"email"}
     if unknown:
         raise Invalid(f"{sorted(unknown)[0]} can't be changed on email inboxes", field=f"channel.{sorted(unknown)[0]}")
-    return {"email": _address_setting(change.get("email"), "email")} if "email" in change else {}
+    if "email" not in change:
+        return {}
+    address = _address_setting(change.get("email"), "email")
+    if address == current.get("email"):
+        return {}
+    return {"email": address, "email_verified": False, "email_verification": None}
+
+
+def verified(channel: dict) -> bool:
+    """Whether the support address was proven by its owner. Inboxes made before
+    verification existed (no flag) had their address claimed then and keep it."""
+    return bool(channel.get("email")) and channel.get("email_verified", True) is not False
 
 
 def view(inbox, *, base_url: str | None, with_secrets: bool) -> dict:
-    """Chatwoot's Channel::Email fields: the support address and where to forward it."""
+    """Chatwoot's Channel::Email fields: the support address and where to forward it;
+    whether the address is confirmed, and (administrators) where the link was mailed."""
     channel = inbox.channel or {}
-    return {"email": channel.get("email") or "", "forward_to_email": channel.get("forward_to_email") or ""}
+    shown = {"email": channel.get("email") or "", "forward_to_email": channel.get("forward_to_email") or "",
+             "email_verified": verified(channel)}
+    if with_secrets and not shown["email_verified"]:
+        pending = channel.get("email_verification") or {}
+        shown.update(email_verification_sent_to=pending.get("sent_to"),
+                     email_verification_error=pending.get("error"))
+    return shown
 
 
 def claim_keys(channel: dict) -> list[str]:
-    return [inbox_claim_key(a) for a in (channel.get("email"), channel.get("forward_to_email")) if a]
+    addresses = [channel.get("forward_to_email"), channel.get("email") if verified(channel) else None]
+    return [inbox_claim_key(a) for a in addresses if a]
+
+
+def send_verification(address: str, link: str, inbox_name: str) -> None:
+    """Mail the support address a link that proves whoever reads it owns the address.
+    Raises Retryable/Permanent with SES's reason when SES refuses or is unreachable."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    domain = inbound_domain()
+    sender = str(global_config.get("MAILER_SUPPORT_EMAIL", "") or "").strip() or f"noreply@{domain}"
+    inbox_name = re.sub(r"[\x00-\x1f\x7f]+", " ", inbox_name)[:100]
+    mail = EmailMessage(policy=policy.SMTP)
+    mail["From"] = sender
+    mail["To"] = address
+    mail["Subject"] = f"Confirm {address} for {inbox_name}"
+    mail["Date"] = email.utils.formatdate(time.time())
+    mail["Auto-Submitted"] = "auto-generated"
+    mail.set_content(
+        f"Someone set up the inbox \"{inbox_name}\" to receive the mail sent to {address}.\n\n"
+        f"If that was you, open this link and press Confirm (it expires in 48 hours):\n\n{link}\n\n"
+        "If it was not you, ignore this mail: nothing is routed anywhere until the address is confirmed.\n")
+    try:
+        _ses().send_email(FromEmailAddress=sender, Destination={"ToAddresses": [address]},
+                          Content={"Raw": {"Data": mail.as_bytes()}})
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        raise Permanent(f"SES {error.get('Code')}: {error.get('Message') or 'no details'}") from None
+    except BotoCoreError as exc:
+        raise Retryable(f"Could not reach SES: {type(exc).__name__}") from None
 
 
 def _reply_uuid(address: str) -> str | None:
@@ -697,7 +746,7 @@ def build(inbox, conversation, message, to_address: str, files: list[tuple[str, 
     channel = inbox.channel or {}
     domain = inbound_domain()
     reply_to = reply_address(conversation)
-    sender = channel.get("email") or reply_to
+    sender = _sender(inbox, conversation)
     if not sender:
         raise Permanent("The inbox has no sending address: set MAILER_INBOUND_EMAIL_DOMAIN or the inbox's email")
     mail = EmailMessage(policy=policy.SMTP)
@@ -727,6 +776,13 @@ def build(inbox, conversation, message, to_address: str, files: list[tuple[str, 
         mail.add_attachment(data, maintype=maintype or "application", subtype=subtype or "octet-stream",
                             filename=name)
     return mail
+
+
+def _sender(inbox, conversation) -> str | None:
+    """The support address once its owner confirmed it; until then the conversation's
+    reply+ address (an inbox must not mail as an address it has not proven)."""
+    channel = inbox.channel or {}
+    return channel["email"] if verified(channel) else reply_address(conversation)
 
 
 def _outgoing_files(message) -> list[tuple[str, str, bytes]]:
@@ -761,7 +817,7 @@ def send(inbox, conversation, message, contact_inbox) -> str:
         raise Retryable(f"Could not read an attachment: {exc.response.get('Error', {}).get('Code')}") from None
     mail = build(inbox, conversation, message, to_address, files)
     try:
-        _ses().send_email(FromEmailAddress=(inbox.channel or {}).get("email") or reply_address(conversation),
+        _ses().send_email(FromEmailAddress=_sender(inbox, conversation),
                           Destination={"ToAddresses": [to_address]}, Content={"Raw": {"Data": mail.as_bytes()}})
     except ClientError as exc:
         error = exc.response.get("Error", {})
