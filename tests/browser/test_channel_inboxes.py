@@ -96,6 +96,9 @@ def test_email_and_api_inboxes_show_their_addresses(admin, stack, seed):  # noqa
     forward = page.get_by_test_id("inbox-setup-forward_to_email")
     expect(forward).to_have_text(re.compile(rf"^[0-9a-f]{{24}}@{re.escape(domain)}$"))
     expect(page.get_by_test_id("inbox-setup-email")).to_have_text(f"support@{t}.example")
+    # Named, not yet proven: no mail is routed by it until the link mailed to it is followed.
+    expect(page.get_by_test_id("inbox-setup-email-unverified")).to_contain_text(
+        re.compile(rf"^\s*Unverified — .*support@{re.escape(t)}\.example"))
     expect(page.get_by_test_id("inbox-email")).to_have_value(f"support@{t}.example")
 
     new_inbox(page, "api", f"App {t}")

@@ -595,9 +595,13 @@ def test_email_and_sms_channels(api, world, recorder, monkeypatch):
     from tests.integration import channel_support as channels
     from tests.integration import test_email_channel as mail, test_twilio as sms
 
+    from tests.integration.test_channel_claims import confirmation_token, page
+
     global_config.update("MAILER_INBOUND_EMAIL_DOMAIN", mail.DOMAIN)
+    boto3.client("ses").verify_domain_identity(Domain=mail.DOMAIN)  # the confirmation mail's sender
     inbox = ok(api.post(f"/api/v1/accounts/{world.account_id}/inboxes", world.admin.token,
                         body={"name": "Mail", "channel": {"type": "email", "email": "support@acme.example"}}))
+    assert page(api, "POST", confirmation_token("support@acme.example", inbox["id"]))[0] == 200
     ok(api.post(f"/api/v1/accounts/{world.account_id}/inboxes", world.admin.token, body={
         "name": "SMS", "channel": {"type": "sms", "account_sid": sms.ACCOUNT_SID, "auth_token": sms.AUTH_TOKEN,
                                    "phone_number": sms.NUMBER}}))

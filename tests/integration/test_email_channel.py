@@ -29,12 +29,17 @@ def _raw(name: str, **fill) -> bytes:
 def inbox(api, world):
     from parley import global_config
 
+    from tests.integration.test_channel_claims import confirmation_token, page
+
     global_config.update("MAILER_INBOUND_EMAIL_DOMAIN", DOMAIN)
+    boto3.client("ses", region_name="us-east-1").verify_domain_identity(Domain=DOMAIN)  # confirmation mails
     reply = api.post(f"/api/v1/accounts/{world.account_id}/inboxes", world.admin.token,
                      body={"name": "Acme Support", "channel": {"type": "email", "email": "Support@Acme.example"}})
     assert reply.status == 200, reply.json
     assert_matches(reply.json, "post", "/api/v1/accounts/{account_id}/inboxes/")
-    return reply.json
+    # The support address routes mail once its owner follows the link mailed to it.
+    assert page(api, "POST", confirmation_token("support@acme.example", reply.json["id"]))[0] == 200
+    return {**reply.json, "email_verified": True}
 
 
 def deliver_mail(raw: bytes, key: str) -> None:
@@ -65,9 +70,13 @@ def test_inbox_has_forwarding_address_and_claims_its_addresses(api, world, inbox
     assert inbox["email"] == "support@acme.example"
     local, _, domain = inbox["forward_to_email"].partition("@")
     assert domain == DOMAIN and len(local) == 24
+    # Naming a confirmed address is allowed (it claims nothing), proving it is not.
     again = api.post(f"/api/v1/accounts/{world.other_account_id}/inboxes", world.other_admin.token,
                      body={"name": "Copycat", "channel": {"type": "email", "email": "support@acme.example"}})
-    assert again.status == 409
+    assert again.status == 200 and again.json["email_verified"] is False
+    from tests.integration.test_channel_claims import confirmation_token, page
+
+    assert page(api, "POST", confirmation_token("support@acme.example", again.json["id"]))[0] == 409
     bad = api.post(f"/api/v1/accounts/{world.account_id}/inboxes", world.admin.token,
                    body={"name": "X", "channel": {"type": "email", "email": "not-an-address"}})
     assert bad.status == 422

@@ -35,6 +35,9 @@ def routes(w):
     inboxes.create_inbox(a, name="Matrix WhatsApp", channel_type="whatsapp", channel={
         "phone_number": "+15550001234", "provider_config": {"api_key": "k", "phone_number_id": "1", "business_account_id": "2",
                                                             "app_secret": "s", "webhook_verify_token": "matrix-verify"}})
+    from parley import global_config
+    global_config.update("MAILER_INBOUND_EMAIL_DOMAIN", "mail.matrix.test")
+    email_inbox = inboxes.create_inbox(a, name="Matrix Email", channel_type="email", channel={"email": "m@acme.test"})
     from parley.services import webhooks
     hook = webhooks.create(a, "https://hooks.example.com/matrix-seed", "Seed", None).id
     return [
@@ -94,6 +97,7 @@ def routes(w):
         ("GET", f"/public/api/v1/inboxes/{api_inbox.inbox_identifier}", None, PUBLIC),
         ("POST", f"/public/api/v1/inboxes/{api_inbox.inbox_identifier}/contacts", {"name": "C"}, PUBLIC),
         # Provider webhooks: the provider's signature decides, never a caller's token.
+        ("POST", f"/api/v1/accounts/{a}/inboxes/{email_inbox.id}/email_verification", None, ADMIN),
         ("POST", f"/webhooks/telegram/{bot_token}", {"update_id": 1}, (401,) * 7),
         ("GET", "/webhooks/whatsapp/+15550001234?hub.mode=subscribe&hub.verify_token=matrix-verify&hub.challenge=7",
          None, PUBLIC),
@@ -129,6 +133,20 @@ def test_every_route_with_every_caller(api, world):
             if reply.status != status:
                 failures.append(f"{method} {path} as {caller}: {reply.status} (expected {status}) {reply.json}")
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_email_confirmation_pages_answer_everyone_alike(api, world, caller):
+    """The public confirmation link (HTML): any caller sees the page; only the link's own
+    secret confirms, whoever calls (a token is no substitute)."""
+    from tests.conftest import LambdaContext, http_event
+
+    token = token_of(world, caller)
+    headers = {"api_access_token": token} if token else {}
+    for method, path, status in (("GET", "/public/email_verification/1.x", 200),
+                                 ("POST", f"/public/email_verification/1.{'x' * 43}", 404)):
+        result = api.app.lambda_handler(http_event(method, path, headers=headers), LambdaContext())
+        assert result["statusCode"] == status, (method, caller, result)
 
 
 @pytest.mark.parametrize("caller", CALLERS)

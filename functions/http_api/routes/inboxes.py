@@ -190,7 +190,7 @@ def create(account_id: str):
     if payload.channel.type == "sms":  # where Twilio's delivery reports for this inbox's sends go
         channel["public_url"] = base_url(router)
     inbox = inboxes.create_inbox(account_id, name=name, channel_type=payload.channel.type or "web_widget",
-                                 channel=channel, **attributes)
+                                 channel=channel, base_url=base_url(router), **attributes)
     return _view(inbox, True)
 
 
@@ -200,7 +200,18 @@ def update(account_id: str, inbox_id: str):
     permissions.account_admin(principal(router), account_id)
     inbox = inboxes.get_inbox(account_id, path_id(inbox_id))
     attributes, channel = _split(body(router, InboxSettings))
-    return _view(inboxes.update_inbox(inbox, channel=channel, **attributes), True)
+    return _view(inboxes.update_inbox(inbox, channel=channel, base_url=base_url(router), **attributes), True)
+
+
+@router.post("/api/v1/accounts/<account_id>/inboxes/<inbox_id>/email_verification")
+def resend_email_verification(account_id: str, inbox_id: str):
+    """Mail the support address a new confirmation link (the old one stops working)."""
+    account_id = path_id(account_id)
+    permissions.account_admin(principal(router), account_id)
+    inbox = inboxes.get_inbox(account_id, path_id(inbox_id))
+    if inbox.channel_type != "email":
+        raise NotFound("Inbox not found")
+    return _view(inboxes.request_email_verification(inbox, base_url(router)), True)
 
 
 @router.delete("/api/v1/accounts/<account_id>/inboxes/<inbox_id>")

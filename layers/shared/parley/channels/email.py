@@ -14,6 +14,12 @@ Threading of an inbound mail, first match wins: a reply+ recipient; an `In-Reply
 claims `channel_message#<inbox>#<message id>`); else a new conversation (Chatwoot's rule
 for email: a new thread is a new conversation).
 
+SES's verdicts (the receipt rule scans: `ScanEnabled`) are read from the headers SES
+prepends to the stored mail, the first occurrence of each, as everything below them is
+the sender's to write (`read_verdicts`). Mail flagged as spam or a virus, or whose From
+neither SPF nor DKIM vouches for, is stored flagged in a conversation of its own, never
+threaded into an existing one; a virus-flagged mail's files are never stored.
+
 Parsing treats every byte as hostile: size, header and part limits are checked before
 the stdlib parser sees the message, HTML is sanitised (email_html.py), and one bad part
 never loses the mail.
@@ -260,6 +266,116 @@ def body_parts(parsed: ParsedEmail) -> tuple[str, dict]:
     return content[:KEEP["text_reply"]], attributes
 
 
+# ---------------------------------------------------------------- SES verdicts (pure)
+
+# What SES prepends to every mail it stores (in this order, above the sender's headers).
+_VERDICT_HEADERS = ("x-ses-spam-verdict", "x-ses-virus-verdict", "received-spf", "authentication-results")
+_RESULT = re.compile(r"^\s*(spf|dkim|dmarc)\s*=\s*([a-z]+)", re.I)
+_PROPERTY = re.compile(r"(smtp\.mailfrom|envelope-from|header\.i|header\.d)\s*=\s*([^\s;]+)", re.I)
+
+
+@dataclass
+class Verdicts:
+    """SES's scan of one mail; None where SES said nothing (mail that never passed SES)."""
+    spam: str | None = None
+    virus: str | None = None
+    spf: str | None = None
+    dkim: str | None = None
+    dmarc: str | None = None
+    authenticated: bool | None = None  # From vouched for by DMARC, or SPF or DKIM of its own domain
+
+    def flags(self) -> list[str]:
+        flags = []
+        if self.spam == "FAIL":
+            flags.append("spam")
+        if self.virus not in (None, "PASS"):  # FAIL, or a scan that could not finish
+            flags.append("virus")
+        if self.authenticated is False:
+            flags.append("unauthenticated")
+        return flags
+
+    def as_dict(self) -> dict | None:
+        found = {k: getattr(self, k) for k in ("spam", "virus", "spf", "dkim", "dmarc", "authenticated")}
+        return found if any(v is not None for v in found.values()) else None
+
+
+def _first_headers(raw: bytes, names: tuple[str, ...]) -> dict[str, str]:
+    """The first occurrence of each named top-level header (unfolded)."""
+    match = re.search(rb"\r?\n\r?\n", raw[:MAX_HEADER_BYTES + 4])
+    head = raw[:match.start()] if match else raw[:MAX_HEADER_BYTES]
+    found: dict[str, str] = {}
+    name, value = None, []
+
+    def keep():
+        if name in names and name not in found:
+            found[name] = " ".join(value)[:MAX_HEADER_LENGTH]
+
+    for line in head.decode("latin-1").split("\n"):
+        line = line.rstrip("\r")
+        if line[:1] in (" ", "\t") and name is not None:
+            value.append(line.strip())
+            continue
+        keep()
+        key, colon, rest = line.partition(":")
+        name, value = (key.strip().lower(), [rest.strip()]) if colon else (None, [])
+    keep()
+    return found
+
+
+def _domain(value: str) -> str:
+    return value.strip("<>\"' ").rpartition("@")[2].lower().rstrip(".")
+
+
+def _aligned(domain: str, from_domain: str) -> bool:
+    """Relaxed alignment without the public suffix list: the same domain or one inside the
+    other (sibling subdomains count as not aligned, which only flags more)."""
+    return bool(domain) and (domain == from_domain or from_domain.endswith("." + domain)
+                             or domain.endswith("." + from_domain))
+
+
+def read_verdicts(raw: bytes, from_email: str | None) -> Verdicts:
+    """SES's verdicts. SES prepends X-SES-Spam-Verdict, X-SES-Virus-Verdict, Received-SPF
+    and `Authentication-Results: amazonses.com; spf=…; dkim=…; dmarc=…` above the sender's
+    headers, so only the first occurrence of each is trusted: a sender's own "PASS" lower
+    down is ignored (and mail forwarded through another SES keeps that SES's verdicts
+    below ours)."""
+    headers = _first_headers(raw, _VERDICT_HEADERS)
+    verdicts = Verdicts()
+    for attribute, name in (("spam", "x-ses-spam-verdict"), ("virus", "x-ses-virus-verdict")):
+        if name in headers:
+            setattr(verdicts, attribute, (headers[name].split() or ["MISSING"])[0].upper()[:32])
+    from_domain = _domain(from_email or "")
+    spf_domains, dkim_domains = [], []
+    results = headers.get("authentication-results", "")
+    serv_id, _, rest = results.partition(";")
+    if serv_id.strip().lower() == "amazonses.com":  # another server's results prove nothing
+        current = None
+        for token in rest.split(";"):
+            token = re.sub(r"\([^()]*\)", " ", token)
+            result = _RESULT.match(token)
+            if result:
+                current = result.group(1).lower()
+                value = result.group(2).lower()
+                if getattr(verdicts, current) is None or value == "pass":
+                    setattr(verdicts, current, value)
+                if value != "pass":
+                    current = None  # properties of a failed result vouch for nothing
+            for key, value in _PROPERTY.findall(token):
+                if current == "spf" and key.lower() in ("smtp.mailfrom", "envelope-from"):
+                    spf_domains.append(_domain(value))
+                elif current == "dkim" and key.lower() in ("header.i", "header.d"):
+                    dkim_domains.append(_domain(value))
+    elif "received-spf" in headers:
+        verdicts.spf = (headers["received-spf"].split() or ["none"])[0].lower()[:32]
+        if verdicts.spf == "pass":
+            spf_domains += [_domain(v) for k, v in _PROPERTY.findall(headers["received-spf"])
+                            if k.lower() == "envelope-from"]
+    if any(v is not None for v in (verdicts.spf, verdicts.dkim, verdicts.dmarc)):
+        verdicts.authenticated = (verdicts.dmarc == "pass"
+                                  or any(_aligned(d, from_domain) for d in spf_domains + dkim_domains))
+    return verdicts
+
+
 # ---------------------------------------------------------------- addresses
 
 def inbound_domain() -> str:
@@ -307,7 +423,9 @@ def new_settings(channel: dict) -> dict:
                       field="channel.type")
     import secrets
 
-    return {"email": _address_setting(channel.get("email"), "email"),
+    # The support address is only named here: it is claimed (and routes mail) once its
+    # owner follows the confirmation link (services/inboxes.confirm_email).
+    return {"email": _address_setting(channel.get("email"), "email"), "email_verified": False,
             "forward_to_email": f"{secrets.token_hex(12)}@{domain}"}
 
 
@@ -315,17 +433,64 @@ def changed_settings(current: dict, change: dict) -> dict:
     unknown = set(change) - {"email"}
     if unknown:
         raise Invalid(f"{sorted(unknown)[0]} can't be changed on email inboxes", field=f"channel.{sorted(unknown)[0]}")
-    return {"email": _address_setting(change.get("email"), "email")} if "email" in change else {}
+    if "email" not in change:
+        return {}
+    address = _address_setting(change.get("email"), "email")
+    if address == current.get("email"):
+        return {}
+    return {"email": address, "email_verified": False, "email_verification": None}
+
+
+def verified(channel: dict) -> bool:
+    """Whether the support address was proven by its owner. Inboxes made before
+    verification existed (no flag) had their address claimed then and keep it."""
+    return bool(channel.get("email")) and channel.get("email_verified", True) is not False
 
 
 def view(inbox, *, base_url: str | None, with_secrets: bool) -> dict:
-    """Chatwoot's Channel::Email fields: the support address and where to forward it."""
+    """Chatwoot's Channel::Email fields: the support address and where to forward it;
+    whether the address is confirmed, and (administrators) where the link was mailed."""
     channel = inbox.channel or {}
-    return {"email": channel.get("email") or "", "forward_to_email": channel.get("forward_to_email") or ""}
+    shown = {"email": channel.get("email") or "", "forward_to_email": channel.get("forward_to_email") or "",
+             "email_verified": verified(channel)}
+    if with_secrets and not shown["email_verified"]:
+        pending = channel.get("email_verification") or {}
+        shown.update(email_verification_sent_to=pending.get("sent_to"),
+                     email_verification_error=pending.get("error"))
+    return shown
 
 
 def claim_keys(channel: dict) -> list[str]:
-    return [inbox_claim_key(a) for a in (channel.get("email"), channel.get("forward_to_email")) if a]
+    addresses = [channel.get("forward_to_email"), channel.get("email") if verified(channel) else None]
+    return [inbox_claim_key(a) for a in addresses if a]
+
+
+def send_verification(address: str, link: str, inbox_name: str) -> None:
+    """Mail the support address a link that proves whoever reads it owns the address.
+    Raises Retryable/Permanent with SES's reason when SES refuses or is unreachable."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    domain = inbound_domain()
+    sender = str(global_config.get("MAILER_SUPPORT_EMAIL", "") or "").strip() or f"noreply@{domain}"
+    inbox_name = re.sub(r"[\x00-\x1f\x7f]+", " ", inbox_name)[:100]
+    mail = EmailMessage(policy=policy.SMTP)
+    mail["From"] = sender
+    mail["To"] = address
+    mail["Subject"] = f"Confirm {address} for {inbox_name}"
+    mail["Date"] = email.utils.formatdate(time.time())
+    mail["Auto-Submitted"] = "auto-generated"
+    mail.set_content(
+        f"Someone set up the inbox \"{inbox_name}\" to receive the mail sent to {address}.\n\n"
+        f"If that was you, open this link and press Confirm (it expires in 48 hours):\n\n{link}\n\n"
+        "If it was not you, ignore this mail: nothing is routed anywhere until the address is confirmed.\n")
+    try:
+        _ses().send_email(FromEmailAddress=sender, Destination={"ToAddresses": [address]},
+                          Content={"Raw": {"Data": mail.as_bytes()}})
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        raise Permanent(f"SES {error.get('Code')}: {error.get('Message') or 'no details'}") from None
+    except BotoCoreError as exc:
+        raise Retryable(f"Could not reach SES: {type(exc).__name__}") from None
 
 
 def _reply_uuid(address: str) -> str | None:
@@ -480,6 +645,14 @@ def receive_raw(raw: bytes, *, fallback_id: str):
     inbox, conversation = route(parsed)
     if inbox is None:
         return None
+    verdicts = read_verdicts(raw, parsed.from_email)
+    flags = verdicts.flags()
+    if flags:  # filed apart, never into a conversation the mail names
+        from .. import security_log
+
+        security_log.refused("email_flagged", f"SES flagged the mail ({', '.join(flags)}): stored apart",
+                             inbox_id=inbox.id, flags=flags, from_domain=_domain(parsed.from_email))
+        conversation = None
     provider_id = (parsed.message_id or fallback_id)[:500]
     claim = ingest.claimed(inbox.id, provider_id)
     if claim and claim[3]:
@@ -494,13 +667,14 @@ def receive_raw(raw: bytes, *, fallback_id: str):
         except Message.DoesNotExist:
             written = None
     else:
-        conversation = conversation or _threaded(inbox, parsed)
+        conversation = conversation or (None if flags else _threaded(inbox, parsed))
         if conversation is None:
             contact, link = ingest._contact_inbox(inbox, ingest.Inbound(
                 kind="message", provider_message_id=provider_id, source_id=parsed.from_email,
                 name=parsed.from_name or parsed.from_email.split("@")[0], email=parsed.from_email))
+            extra = {"email_flagged": flags} if flags else {}
             conversation = conversations.create_conversation(
-                inbox, contact, link, additional_attributes={"mail_subject": parsed.subject, "source": "email"})
+                inbox, contact, link, additional_attributes={"mail_subject": parsed.subject, "source": "email", **extra})
             claim_reply_address(conversation)
         message_id = ids.next_id("Message")
         try:
@@ -522,7 +696,15 @@ def receive_raw(raw: bytes, *, fallback_id: str):
             message = written
         else:
             content, email_attributes = body_parts(parsed)
-            files = _files(parsed)
+            if verdicts.as_dict():
+                email_attributes["verdict"] = verdicts.as_dict()
+            if flags:
+                email_attributes["flagged"] = flags
+            if "virus" in flags:  # never stored, so never signed or served to an agent
+                files = []
+                email_attributes["withheld_attachments"] = [a.filename[:255] for a in parsed.attachments]
+            else:
+                files = _files(parsed)
             if not content.strip() and not files:
                 content = f"(no text) {parsed.subject}".strip() if parsed.subject else "(empty email)"
             # content_type stays "text": the reference spec's enum has no "incoming_email";
@@ -564,7 +746,7 @@ def build(inbox, conversation, message, to_address: str, files: list[tuple[str, 
     channel = inbox.channel or {}
     domain = inbound_domain()
     reply_to = reply_address(conversation)
-    sender = channel.get("email") or reply_to
+    sender = _sender(inbox, conversation)
     if not sender:
         raise Permanent("The inbox has no sending address: set MAILER_INBOUND_EMAIL_DOMAIN or the inbox's email")
     mail = EmailMessage(policy=policy.SMTP)
@@ -594,6 +776,13 @@ def build(inbox, conversation, message, to_address: str, files: list[tuple[str, 
         mail.add_attachment(data, maintype=maintype or "application", subtype=subtype or "octet-stream",
                             filename=name)
     return mail
+
+
+def _sender(inbox, conversation) -> str | None:
+    """The support address once its owner confirmed it; until then the conversation's
+    reply+ address (an inbox must not mail as an address it has not proven)."""
+    channel = inbox.channel or {}
+    return channel["email"] if verified(channel) else reply_address(conversation)
 
 
 def _outgoing_files(message) -> list[tuple[str, str, bytes]]:
@@ -628,7 +817,7 @@ def send(inbox, conversation, message, contact_inbox) -> str:
         raise Retryable(f"Could not read an attachment: {exc.response.get('Error', {}).get('Code')}") from None
     mail = build(inbox, conversation, message, to_address, files)
     try:
-        _ses().send_email(FromEmailAddress=(inbox.channel or {}).get("email") or reply_address(conversation),
+        _ses().send_email(FromEmailAddress=_sender(inbox, conversation),
                           Destination={"ToAddresses": [to_address]}, Content={"Raw": {"Data": mail.as_bytes()}})
     except ClientError as exc:
         error = exc.response.get("Error", {})

@@ -1,11 +1,14 @@
 """Inboxes (website widget and API channels) and their members."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
+import time
 
 from pynamodb.exceptions import TransactWriteError
 
-from .. import dynamo, events, ids
+from .. import dynamo, events, ids, security_log
 from ..errors import Conflict, Invalid, NotFound
 from ..models.account import AccountUser
 from ..models.inbox import CHANNEL_TYPES, Inbox, InboxMember
@@ -72,7 +75,8 @@ def _claims_conflict(exc: TransactWriteError) -> bool:
     return exc.cause_response_code == "TransactionCanceledException"
 
 
-def create_inbox(account_id: int, *, name: str, channel_type: str, channel: dict, **settings) -> Inbox:
+def create_inbox(account_id: int, *, name: str, channel_type: str, channel: dict, base_url: str = "",
+                 **settings) -> Inbox:
     if channel_type not in CHANNEL_TYPES:
         raise Invalid(f"Channel type must be one of: {', '.join(CHANNEL_TYPES)}", field="channel.type")
     settings = _check_hours(settings)
@@ -99,6 +103,8 @@ def create_inbox(account_id: int, *, name: str, channel_type: str, channel: dict
         if _claims_conflict(exc):
             raise Conflict("Another inbox already uses this address or number") from None
         raise
+    if channel_type == "email":
+        request_email_verification(inbox, base_url)
     events.publish("inbox.created", account_id, inbox_view(inbox))
     return inbox
 
@@ -152,7 +158,7 @@ def list_inboxes(account_id: int, member: AccountUser) -> list[Inbox]:
     return [inbox for inbox in inboxes if inbox.id in mine]
 
 
-def update_inbox(inbox: Inbox, *, channel: dict | None = None, **changes) -> Inbox:
+def update_inbox(inbox: Inbox, *, channel: dict | None = None, base_url: str = "", **changes) -> Inbox:
     changes = _check_hours(changes, inbox.working_hours)
     before = _channel_claims(inbox)
     module = _channel_module(inbox.channel_type)
@@ -177,6 +183,73 @@ def update_inbox(inbox: Inbox, *, channel: dict | None = None, **changes) -> Inb
             if _claims_conflict(exc):
                 raise Conflict("Another inbox already uses this address or number") from None
             raise
+    if inbox.channel_type == "email" and (channel or {}).get("email_verified") is False:  # a new address
+        request_email_verification(inbox, base_url)
+    events.publish("inbox.updated", inbox.account_id, inbox_view(inbox))
+    return inbox
+
+
+# ---------------------------------------------------------------- support address proof
+
+EMAIL_VERIFICATION_SECONDS = 48 * 60 * 60
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def request_email_verification(inbox: Inbox, base_url: str) -> Inbox:
+    """Mail the inbox's support address a single-use link (`<inbox id>.<random>`, only its
+    SHA-256 kept, 48 hours). Until someone who reads that mailbox follows it, the address
+    is claimed by no one: it neither routes mail to this inbox nor blocks another's."""
+    from ..channels import DeliveryError, email
+
+    channel = dict(inbox.channel or {})
+    if email.verified(channel):
+        raise Invalid("The support address is already confirmed", field="channel.email")
+    secret = secrets.token_urlsafe(32)
+    pending = {"digest": _digest(secret), "expires_at": int(time.time()) + EMAIL_VERIFICATION_SECONDS,
+               "sent_to": channel.get("email")}
+    try:
+        email.send_verification(channel["email"], f"{base_url}/public/email_verification/{inbox.id}.{secret}",
+                                inbox.name)
+    except DeliveryError as exc:  # shown to administrators, who can send it again
+        pending["error"] = exc.reason
+    inbox.channel = {**channel, "email_verification": pending}
+    inbox.save()
+    return inbox
+
+
+def confirm_email(token: str) -> Inbox:
+    """Follow a confirmation link: the support address becomes the inbox's claim (409 if
+    another inbox proved it first). Unknown, used, expired or altered links are 404."""
+    from ..channels import email
+
+    inbox_id, _, secret = (token or "").partition(".")
+    inbox = None
+    if inbox_id.isdigit() and len(inbox_id) < 20 and 20 <= len(secret) <= 100:
+        try:
+            inbox = Inbox.get(int(inbox_id))
+        except Inbox.DoesNotExist:
+            inbox = None
+    channel = dict(inbox.channel or {}) if inbox is not None and inbox.channel_type == "email" else {}
+    pending = channel.get("email_verification") or {}
+    valid = (hmac.compare_digest(_digest(secret or "-").encode(), str(pending.get("digest") or "").encode())
+             and pending.get("sent_to") == channel.get("email") and int(pending.get("expires_at") or 0) > time.time())
+    if inbox is None or not valid or email.verified(channel):
+        security_log.refused("email_verification", "an unknown, used or expired confirmation link",
+                             inbox_id=inbox.id if inbox is not None else None)
+        raise NotFound("This confirmation link is not valid (used, expired or replaced by a newer one)")
+    inbox.channel = {**channel, "email_verified": True, "email_verification": None}
+    try:
+        with dynamo.transaction() as tx:  # the version check makes the link single-use
+            tx.save(_claim_key(email.inbox_claim_key(channel["email"]), inbox.id),
+                    condition=UniqueClaim.key.does_not_exist())
+            tx.save(inbox)
+    except TransactWriteError as exc:
+        if _claims_conflict(exc):
+            raise Conflict("Another inbox already receives the mail of this address") from None
+        raise
     events.publish("inbox.updated", inbox.account_id, inbox_view(inbox))
     return inbox
 
