@@ -15,7 +15,7 @@ from .. import ids, security_log
 from ..errors import NotFound, Unauthorized
 from ..models.platform_app import PlatformApp
 from ..models.user import AccessToken, User
-from . import accounts, tokens, users
+from . import accounts, throttle, tokens, users
 
 
 def owner(app_id: int) -> str:
@@ -74,9 +74,11 @@ def issue_sso_token(user: User) -> str:
 
 
 def sign_in_with_sso(email: str, sso_token: str, source_ip: str) -> tuple[User, str]:
+    """Sign in with a link from the login route. The token is 32 random bytes: guessing
+    it is limited per source address only, so strangers who lock an e-mail's password
+    sign-in out (a per-e-mail limit) do not lock its owner out of this way in."""
     email = (email or "").strip().lower()[:254]
-    limits = [(users.SIGN_IN_LIMITS[0], email), (users.SIGN_IN_LIMITS[1], source_ip or "unknown")]
-    users.throttle.check(limits, "Too many sign-in attempts. Try again later.")
+    reserved = throttle.reserve([(users.SIGN_IN_PER_SOURCE, throttle.source(source_ip))], users.TOO_MANY_SIGN_INS)
     user = users.find_by_email(email) if users.EMAIL_RE.match(email) else None
     item = AccessToken(tokens.digest(sso_token)) if user else None
     try:
@@ -86,10 +88,10 @@ def sign_in_with_sso(email: str, sso_token: str, source_ip: str) -> tuple[User, 
         item.delete(condition=(AccessToken.owner == f"SsoLogin#{user.id}")
                     & (AccessToken.expires_at > int(time.time())))
     except (DeleteError, DoesNotExist):
-        users.throttle.record_failure(limits)
         raise Unauthorized("Invalid login credentials. Please try again.") from None
     # A link minted while the app still controlled the user opens nothing once another
     # tenant has invited it (the link is used up either way).
     if user.platform_app_id is None or not controls(user.platform_app_id, user):
         raise Unauthorized("Invalid login credentials. Please try again.")
+    throttle.release(reserved)
     return user, tokens.issue(users.owner(user.id))
