@@ -86,3 +86,90 @@ def test_sso_link_signs_in_once(api, world):
     assert again.status == 401
     # A login token is not an API token.
     assert api.get("/api/v1/profile", query["sso_auth_token"][0]).status == 401
+
+
+def _sso_token(api, token, user_id):
+    from urllib.parse import parse_qs, urlparse
+
+    link = api.get(f"/platform/api/v1/users/{user_id}/login", token)
+    assert link.status == 200, link.json
+    return parse_qs(urlparse(link.json["url"]).query)["sso_auth_token"][0]
+
+
+def test_platform_app_loses_a_user_invited_into_another_tenant(api, world):
+    """The attack: pre-create a user for an e-mail another account will invite, then log in as it."""
+    token = world.platform_token
+    email = "ceo@acme-partner.test"
+    user_id = api.post("/platform/api/v1/users", token, body={"name": "CEO", "email": email,
+                                                            "password": PASSWORD}).json["id"]
+    early_link = _sso_token(api, token, user_id)  # minted while the user was still only the app's
+    # Acme (not the app's account) invites that e-mail: the existing user joins Acme.
+    invited = api.post(f"/api/v1/accounts/{world.account_id}/agents", world.admin.token,
+                       body={"name": "CEO", "email": email, "role": "administrator"})
+    assert invited.status == 200, invited.json
+
+    assert api.get(f"/platform/api/v1/users/{user_id}/login", token).status == 404
+    assert api.get(f"/platform/api/v1/users/{user_id}", token).status == 404
+    assert api.patch(f"/platform/api/v1/users/{user_id}", token, body={"password": "An0ther-secret!"}).status == 404
+    assert api.patch(f"/platform/api/v1/users/{user_id}", token, body={"email": "mine@app.test"}).status == 404
+    assert api.delete(f"/platform/api/v1/users/{user_id}", token).status == 404
+    # A link minted before the invite no longer opens the account either.
+    assert api.post("/auth/sign_in", body={"email": email, "sso_auth_token": early_link}).status == 401
+    # Nothing changed: the user is still in Acme with its e-mail.
+    members = api.get(f"/api/v1/accounts/{world.account_id}/agents", world.admin.token).json
+    assert [m["email"] for m in members if m["id"] == user_id] == [email]
+
+
+def test_platform_app_adds_only_users_it_controls(api, world):
+    token = world.platform_token
+    account_id = api.post("/platform/api/v1/accounts", token, body={"name": "Mine"}).json["id"]
+    from parley.services import platform
+
+    _, other_token = platform.create_platform_app("Other")
+    theirs = api.post("/platform/api/v1/users", other_token, body={"name": "T", "email": "t@other.test"}).json["id"]
+    mine = api.post("/platform/api/v1/users", token, body={"name": "M", "email": "m@mine.test"}).json["id"]
+    for user_id in (world.super_admin.id, world.admin.id, theirs):
+        refused = api.post(f"/platform/api/v1/accounts/{account_id}/account_users", token,
+                           body={"user_id": user_id, "role": "administrator"})
+        assert refused.status == 404, (user_id, refused.json)
+    assert api.get(f"/platform/api/v1/accounts/{account_id}/account_users", token).json == []
+    # Its own user, once a member of a foreign account, is no longer its to add anywhere.
+    api.post(f"/api/v1/accounts/{world.account_id}/agents", world.admin.token,
+             body={"name": "M", "email": "m@mine.test", "role": "agent"})
+    assert api.post(f"/platform/api/v1/accounts/{account_id}/account_users", token,
+                    body={"user_id": mine, "role": "agent"}).status == 404
+    fresh = api.post("/platform/api/v1/users", token, body={"name": "F", "email": "f@mine.test"}).json["id"]
+    assert api.post(f"/platform/api/v1/accounts/{account_id}/account_users", token,
+                    body={"user_id": fresh, "role": "agent"}).status == 200
+    # Still its own user while it belongs only to the app's accounts.
+    assert api.get(f"/platform/api/v1/users/{fresh}/login", token).status == 200
+
+
+def test_credentials_the_app_held_before_the_invite_open_nothing_after_it(api, world):
+    """The app set the password and opened a session before another tenant invited the e-mail."""
+    token = world.platform_token
+    email = "cfo@acme-partner.test"
+    user_id = api.post("/platform/api/v1/users", token, body={"name": "CFO", "email": email,
+                                                            "password": PASSWORD}).json["id"]
+    session = api.post("/auth/sign_in", body={"email": email, "sso_auth_token": _sso_token(api, token, user_id)})
+    app_session = session.json["data"]["access_token"]
+    assert api.post(f"/api/v1/accounts/{world.account_id}/agents", world.admin.token,
+                    body={"name": "CFO", "email": email, "role": "agent"}).status == 200
+
+    assert api.get(f"/api/v1/accounts/{world.account_id}/conversations", app_session).status == 401
+    assert api.post("/auth/sign_in", body={"email": email, "password": PASSWORD}).status == 401
+
+
+def test_a_password_the_user_chose_survives_the_invite(api, world):
+    token = world.platform_token
+    email = "cto@acme-partner.test"
+    user_id = api.post("/platform/api/v1/users", token, body={"name": "CTO", "email": email,
+                                                            "password": PASSWORD}).json["id"]
+    own = api.post("/auth/sign_in", body={"email": email, "password": PASSWORD}).json["data"]["access_token"]
+    changed = api.put("/api/v1/profile", own, body={"current_password": PASSWORD, "password": "Us3r-chosen!",
+                                                    "password_confirmation": "Us3r-chosen!"})
+    assert changed.status == 200, changed.json
+    assert api.post(f"/api/v1/accounts/{world.account_id}/agents", world.admin.token,
+                    body={"name": "CTO", "email": email, "role": "agent"}).status == 200
+    signed_in = api.post("/auth/sign_in", body={"email": email, "password": "Us3r-chosen!"})
+    assert signed_in.status == 200 and signed_in.json["data"]["id"] == user_id

@@ -6,7 +6,7 @@ from pydantic import Field
 
 from api import Body, body, principal, source_ip
 from parley import permissions
-from parley.services import accounts, tokens, users
+from parley.services import accounts, platform, tokens, users
 from parley.views.users import profile
 
 router = Router()
@@ -22,7 +22,7 @@ class SignIn(Body):
 def sign_in():
     payload = body(router, SignIn)
     if payload.sso_auth_token:
-        user, token = users.sign_in_with_sso(payload.email, payload.sso_auth_token, source_ip(router))
+        user, token = platform.sign_in_with_sso(payload.email, payload.sso_auth_token, source_ip(router))
     else:
         user, token = users.sign_in(payload.email, payload.password or "", source_ip(router))
     return {"data": profile(user, accounts.memberships_of(user.id), token)}

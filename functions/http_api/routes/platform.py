@@ -57,9 +57,7 @@ def _owned_account(app_id: int, account_id: str):
 
 
 def _owned_user(app_id: int, user_id: str):
-    user = users.get_user(path_id(user_id))
-    platform.ensure_owned(app_id, user)
-    return user
+    return platform.controlled_user(app_id, path_id(user_id))
 
 
 # ---------------------------------------------------------------- accounts
@@ -105,7 +103,7 @@ def add_account_user(account_id: str):
     app_id = _app_id()
     account = _owned_account(app_id, account_id)
     payload = body(router, AccountUserPayload)
-    users.get_user(payload.user_id)  # 404 for a user that does not exist
+    platform.controlled_user(app_id, payload.user_id)  # 404 unless the app may hand this user an account
     existing = accounts.membership(account.id, payload.user_id)
     if existing:
         return account_user(accounts.update_member(existing, role=payload.role))
@@ -144,7 +142,7 @@ def show_user(user_id: str):
 def update_user(user_id: str):
     user = _owned_user(_app_id(), user_id)
     changes = body(router, UserPayload).model_dump(exclude_unset=True, exclude_none=True)
-    return platform_user(users.update_user(user, **changes))
+    return platform_user(users.update_user(user, by_platform=True, **changes))
 
 
 @router.delete("/platform/api/v1/users/<user_id>")
@@ -156,7 +154,7 @@ def delete_user(user_id: str):
 @router.get("/platform/api/v1/users/<user_id>/login")
 def sso_login(user_id: str):
     user = _owned_user(_app_id(), user_id)
-    token = users.issue_sso_token(user)
+    token = platform.issue_sso_token(user)
     host = router.current_event.get_header_value("host") or "localhost"
     scheme = router.current_event.get_header_value("x-forwarded-proto") or "https"
     query = urlencode({"email": user.email, "sso_auth_token": token})

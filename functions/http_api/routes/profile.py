@@ -6,7 +6,7 @@ from typing import Literal
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
-from api import Body, body
+from api import Body, body, source_ip
 from api import principal as caller
 from parley import permissions
 from parley.errors import Invalid
@@ -55,7 +55,7 @@ def update():
         if changes:
             users.update_user(user, **changes)
         # Changing the password revokes every token; the caller gets a fresh one.
-        token = users.change_password(user, payload.current_password or "", payload.password)
+        token = users.change_password(user, payload.current_password or "", payload.password, source_ip(router))
     elif changes:
         users.update_user(user, **changes)
     return profile_view(user, accounts.memberships_of(user.id), token)

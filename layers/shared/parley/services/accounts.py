@@ -5,7 +5,7 @@ from .. import events, ids
 from ..errors import Conflict, Invalid, NotFound
 from ..models.account import AVAILABILITY, ROLES, Account, AccountUser
 from ..models.user import User
-from . import notification_settings, users
+from . import notification_settings, tokens, users
 
 
 def create_account(*, name: str, locale: str = "en", domain: str | None = None, support_email: str | None = None,
@@ -82,6 +82,7 @@ def add_member(account_id: int, user_id: int, role: str, inviter_id: int | None 
     _check_role(role)
     member = AccountUser(account_id, user_id, role=role, inviter_id=inviter_id)
     member.save()
+    hand_over(users.get_user(user_id), get_account(account_id))
     return member
 
 
@@ -96,7 +97,22 @@ def add_agent(account_id: int, *, name: str, email: str, role: str, availability
     member = AccountUser(account_id, user.id, role=role, inviter_id=inviter_id)
     _apply_availability(member, availability, auto_offline)
     member.save()
+    hand_over(user, get_account(account_id))
     return member, user
+
+
+def hand_over(user: User, account: Account) -> None:
+    """A user a platform app created, joining an account that app does not own, leaves
+    the app's reach (services/platform.controls): the sessions the app could have opened
+    through SSO end, and a password the app set (so knows) is cleared; the user chooses
+    their own through the password reset. Runs after the membership is stored, so a
+    session opened before is revoked here and one opened after is refused by `controls`."""
+    if user.platform_app_id is None or user.platform_app_id == account.platform_app_id:
+        return
+    if user.password_from_platform:
+        user.password_hash, user.password_from_platform = None, False
+        user.save()
+    tokens.revoke_all(users.owner(user.id))
 
 
 def update_member(member: AccountUser, *, role: str | None = None, availability: str | None = None,

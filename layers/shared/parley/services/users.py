@@ -3,22 +3,23 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 
 from .. import dynamo, ids, passwords
 from ..errors import Conflict, Invalid, NotFound, Unauthorized
 from ..models.account import AccountUser
 from ..models.unique import UniqueClaim
-from ..models.user import SUPER_ADMIN, AccessToken, User
+from ..models.user import SUPER_ADMIN, User
 from . import throttle, tokens
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
-SIGN_IN_LIMITS = (
-    throttle.Limit("sign_in:email", max_failures=5, window_seconds=900),
-    throttle.Limit("sign_in:ip", max_failures=30, window_seconds=900),
-)
+SIGN_IN_PER_EMAIL = throttle.Limit("sign_in:email", max_failures=5, window_seconds=900)
+SIGN_IN_PER_SOURCE = throttle.Limit("sign_in:ip", max_failures=30, window_seconds=900)
+# A signed-in caller proving its password again (profile changes): a stolen session must
+# not become an unlimited oracle for the password.
+PASSWORD_CHECK_PER_USER = throttle.Limit("password_check:user", max_failures=5, window_seconds=900)
+TOO_MANY_SIGN_INS = "Too many sign-in attempts. Try again later."
 
 
 def owner(user_id: int) -> str:
@@ -70,6 +71,7 @@ def create_user(
         custom_attributes=custom_attributes or {},
         type=SUPER_ADMIN if super_admin else None,
         platform_app_id=platform_app_id,
+        password_from_platform=bool(password and platform_app_id),
     )
     claim = _email_claim(email)
     claim.target = owner(user.id)
@@ -84,15 +86,17 @@ def create_user(
     return user
 
 
-def update_user(user: User, **changes) -> User:
+def update_user(user: User, *, by_platform: bool = False, **changes) -> User:
     """Apply profile changes. A new email moves its uniqueness claim in the same
-    transaction; a new password revokes every token the user has."""
+    transaction; a new password revokes every token the user has. `by_platform`: the
+    Platform API sets it, so its app knows the password."""
     password = changes.pop("password", None)
     new_email = changes.pop("email", None)
     for key, value in changes.items():
         setattr(user, key, value)
     if password is not None:
         user.password_hash = passwords.hash_password(password)
+        user.password_from_platform = by_platform
     old_email = user.email
     if new_email is not None and normalize_email(new_email) != old_email:
         user.email = normalize_email(new_email)
@@ -126,51 +130,28 @@ def delete_user(user: User) -> None:
 
 
 def sign_in(email: str, password: str, source_ip: str) -> tuple[User, str]:
-    """Check the password; on success issue a new API token. Failures are counted per
-    email and per source address; too many answer 429 before any hash is checked."""
+    """Check the password; on success issue a new API token. Attempts are counted per
+    email and per source address (an IPv6 /64), reserved before any hash is checked, so
+    parallel guesses get no more than the limit; a success gives its attempt back."""
     email = (email or "").strip().lower()[:254]
-    limits = [(SIGN_IN_LIMITS[0], email), (SIGN_IN_LIMITS[1], source_ip or "unknown")]
-    throttle.check(limits, "Too many sign-in attempts. Try again later.")
+    reserved = throttle.reserve([(SIGN_IN_PER_EMAIL, email), (SIGN_IN_PER_SOURCE, throttle.source(source_ip))],
+                                TOO_MANY_SIGN_INS)
     user = find_by_email(email) if EMAIL_RE.match(email) else None
     # verify() runs even for an unknown email, so timing does not tell which emails exist.
     if not passwords.verify(user.password_hash if user else None, password or "") or user is None:
-        throttle.record_failure(limits)
         raise Unauthorized("Invalid login credentials. Please try again.")
+    throttle.release(reserved)
     return user, tokens.issue(owner(user.id))
 
 
-def change_password(user: User, current_password: str, new_password: str) -> str:
+def change_password(user: User, current_password: str, new_password: str, source_ip: str) -> str:
     """Verify the current password, set the new one (revoking every token), and return a
-    fresh token so the caller stays signed in."""
+    fresh token so the caller stays signed in. Checks are throttled like sign-ins."""
+    reserved = throttle.reserve([(PASSWORD_CHECK_PER_USER, str(user.id)),
+                                 (SIGN_IN_PER_SOURCE, throttle.source(source_ip))],
+                                "Too many password attempts. Try again later.")
     if not passwords.verify(user.password_hash, current_password or ""):
         raise Invalid("Current password is incorrect", field="current_password")
+    throttle.release(reserved)
     update_user(user, password=new_password)
     return tokens.issue(owner(user.id))
-
-
-SSO_SECONDS = 300
-
-
-def issue_sso_token(user: User) -> str:
-    """A single-use sign-in link token for the Platform API's SSO login (5 minutes)."""
-    token = secrets.token_urlsafe(32)
-    AccessToken(tokens.digest(token), owner=f"SsoLogin#{user.id}", expires_at=int(time.time()) + SSO_SECONDS).save()
-    return token
-
-
-def sign_in_with_sso(email: str, sso_token: str, source_ip: str) -> tuple[User, str]:
-    email = (email or "").strip().lower()[:254]
-    limits = [(SIGN_IN_LIMITS[0], email), (SIGN_IN_LIMITS[1], source_ip or "unknown")]
-    throttle.check(limits, "Too many sign-in attempts. Try again later.")
-    user = find_by_email(email) if EMAIL_RE.match(email) else None
-    item = AccessToken(tokens.digest(sso_token)) if user else None
-    try:
-        # Deleting with a condition makes the link single-use even under concurrent clicks.
-        if item is None:
-            raise DoesNotExist()
-        item.delete(condition=(AccessToken.owner == f"SsoLogin#{user.id}")
-                    & (AccessToken.expires_at > int(time.time())))
-    except (DeleteError, DoesNotExist):
-        throttle.record_failure(limits)
-        raise Unauthorized("Invalid login credentials. Please try again.") from None
-    return user, tokens.issue(owner(user.id))
