@@ -201,10 +201,14 @@ def test_other_echo_ids_and_other_conversations_do_not_collide(api, world, websi
     assert len([m for m in stored(world, conversation_id) if m.content == "again"]) == 4
 
 
-def test_an_echo_id_never_returns_someone_elses_message(api, world, website, chat):
+def test_an_echo_id_never_returns_someone_elses_message(api, world, website, chat, monkeypatch):
     """A visitor sees the echo_ids of agents' public messages; reusing one must not hand
     back (or replace) the agent's message, and another agent cannot read a private note
-    by guessing its echo_id."""
+    by guessing its echo_id. Each refusal leaves an alertable log line."""
+    from parley import security_log
+
+    refusals = []
+    monkeypatch.setattr(security_log, "refused", lambda kind, reason, **ids: refusals.append((kind, ids)))
     visitor, conversation_id, messages = chat
     note = api.post(messages, world.agent.token, body={"content": "secret", "private": True, "echo_id": "n-1"})
     assert note.status == 200
@@ -214,6 +218,8 @@ def test_an_echo_id_never_returns_someone_elses_message(api, world, website, cha
     from_visitor = website.widget.say(visitor, "spoof", echo_id="p-1")
     assert from_visitor.status == 409 and "Hello visitor" not in str(from_visitor.json)
     assert [m.id for m in stored(world, conversation_id, "p-1")] == [public.json["id"]]
+    assert [(kind, ids["sender_type"]) for kind, ids in refusals if kind == "echo_id_foreign"] == [
+        ("echo_id_foreign", "User"), ("echo_id_foreign", "Contact")]
 
 
 @pytest.mark.parametrize("echo_id", ["e" * 65, 123, ["a"], {"a": 1}, True])

@@ -8,7 +8,7 @@ from typing import Callable
 
 from pynamodb.exceptions import PutError, TransactWriteError
 
-from .. import dynamo, events, ids, schedules
+from .. import dynamo, events, ids, schedules, security_log
 from ..errors import Conflict, Invalid, NotFound
 from ..models.account import AccountUser
 from ..models.contact import Contact, ContactInbox
@@ -413,6 +413,9 @@ def echoed(conversation: Conversation, echo_id: str, *, sender_type: str | None,
     except Message.DoesNotExist:
         raise Conflict("echo_id belongs to a message that no longer exists") from None
     if (message.sender_type, message.sender_id) != (sender_type, sender.id if sender is not None else None):
+        security_log.refused("echo_id_foreign", "echo_id of another sender's message", account_id=conversation.account_id,
+                             conversation_id=conversation.display_id, message_id=message.id,
+                             sender_type=sender_type, sender_id=sender.id if sender is not None else None)
         raise Conflict("echo_id is already used by another message in this conversation", field="echo_id")
     return message
 
