@@ -12,7 +12,7 @@ const conv = (id, extra = {}) => ({
   ...extra,
 })
 
-function setup(listPayload) {
+function setup(listPayload, { failedSends = 0 } = {}) {
   const calls = []
   const fetchImpl = vi.fn(async (url, init) => {
     const u = new URL(url, 'http://parley.test')
@@ -22,6 +22,7 @@ function setup(listPayload) {
     else if (u.pathname === '/api/v1/accounts/1/agents') body = [{ id: 7, name: 'Me', availability_status: 'available' }, { id: 8, name: 'Kim', availability_status: 'offline' }]
     else if (u.pathname.endsWith('/messages') && init.method === 'GET') body = { meta: {}, payload: [{ id: 11, content: 'hi', message_type: 0, conversation_id: 2 }] }
     else if (u.pathname.endsWith('/messages')) {
+      if (failedSends-- > 0) return new Response(JSON.stringify({ error: 'boom' }), { status: 500 })
       const b = JSON.parse(init.body)
       body = { id: 12, content: b.content, private: b.private, message_type: 1, conversation_id: 2, created_at: 2000 }
     }
@@ -96,6 +97,21 @@ describe('dashboard inbox store', () => {
     store.applyEvent('message.created', { id: 31, conversation_id: 1, message_type: 0, content: 'new', created_at: 1100 })
     expect(store.state.conversations[1].unread_count).toBe(1)
     expect(store.state.conversations[1].messages[0].content).toBe('new')
+  })
+
+  it('retries a failed send with the same echo_id, so the server stores it once', async () => {
+    const { store, calls } = setup([conv(2)], { failedSends: 1 })
+    await store.start()
+    await store.open(2)
+    expect(await store.send(2, 'once')).toBe(false)
+    const failed = store.state.messages[2].at(-1)
+    expect(failed).toMatchObject({ id: null, status: 'failed' })
+    expect(await store.retry(2, failed.echo_id)).toBe(true)
+    const posts = calls.filter((c) => c.method === 'POST' && c.path === '/api/v1/accounts/1/conversations/2/messages')
+    expect(posts).toHaveLength(2)
+    expect(posts[0].body.echo_id).toBeTruthy()
+    expect(posts[1].body.echo_id).toBe(posts[0].body.echo_id)
+    expect(store.state.messages[2].filter((m) => m.content === 'once')).toEqual([expect.objectContaining({ id: 12, status: 'sent' })])
   })
 
   it('ignores an older copy of a conversation (replayed frame)', async () => {

@@ -31,7 +31,7 @@ ALL_METHODS = {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"}
 # answers 403 to a Host header that is not its own).
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
-EXPIRING_TABLES = ("ConnectionsTable", "ThrottleTable")
+EXPIRING_TABLES = ("ConnectionsTable", "ThrottleTable", "UniquesTable")
 SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")  # ${!Literal} is an escaped literal
 
 

@@ -16,3 +16,4 @@ class UniqueClaim(Model):
     key = UnicodeAttribute(hash_key=True)
     target = UnicodeAttribute()
     claimed_at = NumberAttribute(null=True)  # epoch seconds, on claims that can go stale (ingest)
+    expires_at = NumberAttribute(null=True)  # epoch seconds: the table's TTL removes short-lived claims (echo ids)

@@ -208,9 +208,11 @@ def create_message(conversation: Conversation | None, *, uploader: str, uploads:
                    files: list[InlineFile] | None = None, start: Callable[[], Conversation] | None = None,
                    account_id: int | None = None, **message) -> Message:
     """conversations.create_message with files. Every file is checked before anything is
-    written; if the message is then refused, the stored copies are removed again. With
+    written; if the message write then fails, the stored copies are removed again (and
+    only then: a message that was written keeps its files whatever fails after). With
     `start` (and `account_id`) instead of a conversation, as for a visitor's first message,
-    the conversation is created only once the files have passed."""
+    the conversation is created only once the files have passed. A retry (same echo_id)
+    of a message already stored returns that message."""
     uploads, files = list(uploads or []), list(files or [])
     account_id = conversation.account_id if conversation is not None else account_id
     if len(uploads) + len(files) > MAX_PER_MESSAGE:
@@ -219,7 +221,17 @@ def create_message(conversation: Conversation | None, *, uploader: str, uploads:
         raise Invalid("The same upload is attached twice", field="attachments")
     if not uploads and not files and not (message.get("content") or "").strip():
         raise Invalid("Message content can't be blank", field="content")
-    accepted = [_uploaded(account_id, uploader, key) for key in uploads]
+    try:
+        accepted = [_uploaded(account_id, uploader, key) for key in uploads]
+    except NotFound:
+        # The first attempt of a retried send stored its message and consumed the uploads.
+        earlier = None
+        if conversation is not None and message.get("echo_id"):
+            earlier = conversations.echoed(conversation, message["echo_id"], sender_type=message.get("sender_type"),
+                                           sender=message.get("sender"))
+        if earlier is None:
+            raise
+        return earlier
     accepted += [_inline(item) for item in files]
     if conversation is None:
         conversation = start()
@@ -227,12 +239,17 @@ def create_message(conversation: Conversation | None, *, uploader: str, uploads:
     try:
         for item in accepted:
             stored.append(_store(conversation, item))
-        created = conversations.create_message(conversation, attachments=stored, **message)
+        written, created = conversations.write_message(conversation, attachments=stored, **message)
     except BaseException:
-        _delete([record["key"] for record in stored])
+        _delete([record["key"] for record in stored])  # the message was not written: nothing refers to them
         raise
+    # A retry's own copies: the message stored earlier refers to the first attempt's files.
+    kept = {record.get("key") for record in written.attachments or []}
+    _delete([record["key"] for record in stored if record["key"] not in kept])
     _delete(uploads)  # copied: the upload's own expiry would remove it too, a day later
-    return created
+    if created:
+        conversations.finish_message(conversation, written, message.get("sender"))
+    return written
 
 
 # ---------------------------------------------------------------- serving

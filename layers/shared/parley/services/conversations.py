@@ -8,13 +8,14 @@ from typing import Callable
 
 from pynamodb.exceptions import PutError, TransactWriteError
 
-from .. import dynamo, events, ids, schedules
+from .. import dynamo, events, ids, schedules, security_log
 from ..errors import Conflict, Invalid, NotFound
 from ..models.account import AccountUser
 from ..models.contact import Contact, ContactInbox
 from ..models.base import utcnow
 from ..models.conversation import STATUSES, Conversation, Message
 from ..models.inbox import Inbox
+from ..models.unique import UniqueClaim
 from ..models.user import User
 from ..views import conversations as views
 from ..views.agent_bots import sender as agent_bot_sender
@@ -323,11 +324,29 @@ def typing(conversation: Conversation, *, on: bool, who: dict, private: bool = F
 
 # ---------------------------------------------------------------- messages
 
-def create_message(conversation: Conversation, *, content: str | None, message_type: int,
-                   sender_type: str | None = None, sender: User | Contact | None = None, private: bool = False,
-                   echo_id: str | None = None, content_type: str = "text", content_attributes: dict | None = None,
-                   source_id: str | None = None, attachments: list[dict] | None = None,
-                   message_id: int | None = None) -> Message:
+ECHO_ID_LENGTH = 64
+# A client retries within seconds or minutes; a few days covers a device that was offline.
+ECHO_SECONDS = 3 * 24 * 60 * 60
+WRITE_ATTEMPTS = 3  # a transaction cancelled only by a concurrent one is tried again
+
+
+def create_message(conversation: Conversation, *, sender: User | Contact | None = None, **fields) -> Message:
+    """Write a message (write_message) and, unless it is a retry of one stored earlier, do
+    what follows a new message (finish_message): a retry publishes nothing a second time."""
+    message, created = write_message(conversation, sender=sender, **fields)
+    if created:
+        finish_message(conversation, message, sender)
+    return message
+
+
+def write_message(conversation: Conversation, *, content: str | None, message_type: int,
+                  sender_type: str | None = None, sender: User | Contact | None = None, private: bool = False,
+                  echo_id: str | None = None, content_type: str = "text", content_attributes: dict | None = None,
+                  source_id: str | None = None, attachments: list[dict] | None = None,
+                  message_id: int | None = None) -> tuple[Message, bool]:
+    """Check and store a new message. Returns (message, True); or, when this sender already
+    stored a message under the same `echo_id` in this conversation (a client's retry),
+    (that message, False) and nothing is written."""
     # `attachments`: already checked and stored by services.attachments.create_message.
     # `message_id`: allocated by the caller when it must be known before the write
     # (services/ingest.py claims a provider's message id for it first).
@@ -337,6 +356,8 @@ def create_message(conversation: Conversation, *, content: str | None, message_t
         raise Invalid(f"Message content is longer than {MAX_CONTENT} characters", field="content")
     if private and message_type != OUTGOING:
         raise Invalid("Only outgoing messages can be private notes", field="private")
+    if echo_id is not None and (not isinstance(echo_id, str) or len(echo_id) > ECHO_ID_LENGTH):
+        raise Invalid(f"echo_id must be a string of at most {ECHO_ID_LENGTH} characters", field="echo_id")
     if sender is None:
         snapshot = None
     elif isinstance(sender, User):
@@ -348,12 +369,54 @@ def create_message(conversation: Conversation, *, content: str | None, message_t
     message = Message(conversation.key, message_id or ids.next_id("Message"), account_id=conversation.account_id,
                       inbox_id=conversation.inbox_id, conversation_id=conversation.display_id, content=content,
                       message_type=message_type, content_type=content_type,
-                      content_attributes=content_attributes or {}, private=private, echo_id=echo_id,
+                      content_attributes=content_attributes or {}, private=private, echo_id=echo_id or None,
                       source_id=source_id, sender_type=sender_type,
                       sender_id=sender.id if sender is not None else None, sender=snapshot,
                       attachments=attachments or [])
-    message_terms.save_message(message)  # with its search terms, in one transaction
-    finish_message(conversation, message, sender)
+    if not message.echo_id:
+        message_terms.save_message(message)  # with its search terms, in one transaction
+        return message, True
+    # The echo claim goes in the message's own transaction: whoever writes it owns the
+    # echo id, and every other attempt with it finds the message instead.
+    claim = UniqueClaim(echo_key(conversation, message.echo_id), target=f"Message#{message.id}",
+                        expires_at=int(time.time()) + ECHO_SECONDS)
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            message_terms.save_message(message, claim=claim)
+            return message, True
+        except TransactWriteError as exc:
+            earlier = echoed(conversation, message.echo_id, sender_type=sender_type, sender=sender)
+            if earlier is not None:
+                # Ours if this very write landed and only its reply was lost.
+                return earlier, earlier.id == message.id
+            codes = {reason.code for reason in exc.cancellation_reasons if reason is not None}
+            if "TransactionConflict" not in codes or attempt == WRITE_ATTEMPTS:
+                raise
+            time.sleep(0.05 * attempt)  # a concurrent attempt with the same echo id is committing
+    raise AssertionError("unreachable")
+
+
+def echo_key(conversation: Conversation, echo_id: str) -> str:
+    return f"echo#{conversation.account_id}#{conversation.display_id}#{echo_id}"
+
+
+def echoed(conversation: Conversation, echo_id: str, *, sender_type: str | None,
+           sender: User | Contact | None) -> Message | None:
+    """The message this sender stored under `echo_id` in this conversation, or None. Another
+    sender's message is never handed out (a visitor sees agents' echo ids): 409."""
+    try:
+        claim = UniqueClaim.get(echo_key(conversation, echo_id), consistent_read=True)
+    except UniqueClaim.DoesNotExist:
+        return None
+    try:
+        message = Message.get(conversation.key, int(claim.target.partition("#")[2]), consistent_read=True)
+    except Message.DoesNotExist:
+        raise Conflict("echo_id belongs to a message that no longer exists") from None
+    if (message.sender_type, message.sender_id) != (sender_type, sender.id if sender is not None else None):
+        security_log.refused("echo_id_foreign", "echo_id of another sender's message", account_id=conversation.account_id,
+                             conversation_id=conversation.display_id, message_id=message.id,
+                             sender_type=sender_type, sender_id=sender.id if sender is not None else None)
+        raise Conflict("echo_id is already used by another message in this conversation", field="echo_id")
     return message
 
 

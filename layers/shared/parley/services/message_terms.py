@@ -8,6 +8,7 @@ from .. import dynamo
 from ..models.base import utcnow
 from ..models.conversation import Message
 from ..models.conversation_index import MessageTerm
+from ..models.unique import UniqueClaim
 
 ACTIVITY = 2
 MIN_WORD, MAX_WORD = 2, 40
@@ -57,16 +58,19 @@ def terms_for(message: Message) -> list[MessageTerm]:
             for n, word in enumerate(words(message.content))]
 
 
-def save_message(message: Message, *, reindex: bool = False) -> None:
+def save_message(message: Message, *, reindex: bool = False, claim: UniqueClaim | None = None) -> None:
     """Save `message` with its search terms in one transaction. With `reindex` (its content
-    changed) the terms it had are replaced."""
+    changed) the terms it had are replaced. A `claim` (a new message's echo id) is put in
+    the same transaction, only if no one holds it yet."""
     old = list(MessageTerm.query(f"terms#{message.id}")) if reindex else []
     new = terms_for(message)
-    if not old and not new:
+    if not old and not new and claim is None:
         message.save()
         return
     message.updated_at = utcnow()
     with dynamo.transaction() as tx:
+        if claim is not None:
+            tx.save(claim, condition=UniqueClaim.key.does_not_exist())
         tx.save(message)
         for term in new:  # term n of the message is item ("terms#<id>", n): a put replaces the old one
             tx.save(term)
