@@ -480,6 +480,8 @@ def receive_raw(raw: bytes, *, fallback_id: str):
     inbox, conversation = route(parsed)
     if inbox is None:
         return None
+    from ..services import accounts
+    accounts.open_account(inbox.account_id)  # suspended: the mail is held (services/ingest.process)
     provider_id = (parsed.message_id or fallback_id)[:500]
     claim = ingest.claimed(inbox.id, provider_id)
     if claim and claim[3]:
