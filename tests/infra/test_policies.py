@@ -648,3 +648,24 @@ def test_checker_fails_when_a_grant_is_removed(monkeypatch):
     stripped = [dict(s, Resource=[r for r in as_list(s.get("Resource", [])) if not r.endswith("/index/term-index")])
                 for s in statements("HttpApiFunction")]
     assert not allows(stripped, *query)
+
+
+def test_account_suspension_hold_release_and_deletion(api, world, recorder, monkeypatch):
+    """Suspend (held ingest), reactivate (release), then delete a populated account to the end."""
+    from tests.integration import channel_support as channels
+    from tests.integration.test_account_deletion import _populate
+
+    a = world.account_id
+    telegram = channels.telegram_inbox(api, world)
+    ok(channels.post_telegram(api, telegram, channels.fixture_bytes("telegram", "text_message")))
+    ok(api.patch(f"/super_admin/api/v1/accounts/{a}", world.super_admin.token, body={"status": "suspended"}))
+    drain_queue(recorder, "IngestQueue", "channel_ingest")
+    ok(api.patch(f"/super_admin/api/v1/accounts/{a}", world.super_admin.token, body={"status": "active"}))
+    drain_queue(recorder, "AccountJobsQueue", "account_jobs")
+    drain_queue(recorder, "IngestQueue", "channel_ingest")
+    channels_inbox = api.delete(f"/api/v1/accounts/{a}/inboxes/{telegram['id']}", world.admin.token)
+    assert channels_inbox.status == 200, channels_inbox.json
+    _populate(api, world)
+    ok(api.delete(f"/super_admin/api/v1/accounts/{a}", world.super_admin.token))
+    drain_queue(recorder, "AccountJobsQueue", "account_jobs", rounds=20)
+    recorder.check("HttpApiFunction", "ChannelIngestFunction", "AccountJobsFunction")

@@ -110,6 +110,9 @@ def routes(w):
         # Deletions last: they change what later rows see.
         ("DELETE", f"/api/v1/accounts/{a}/webhooks/{hook}", None, ADMIN),
         ("DELETE", f"/api/v1/accounts/{a}/agents/{w.agent.id}", None, ADMIN),
+        ("GET", f"/super_admin/api/v1/accounts/{a}", None, SUPER),
+        ("PATCH", f"/super_admin/api/v1/accounts/{a}", {"status": "active"}, SUPER),
+        ("DELETE", f"/super_admin/api/v1/accounts/{w.other_account_id}", None, SUPER),  # last: Globex is gone after it
     ]
 
 

@@ -1,14 +1,15 @@
-"""/super_admin/api/v1: installation config and platform apps, for super admins only."""
+"""/super_admin/api/v1: installation config, platform apps and accounts, for super admins only."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
-from api import Body, body, principal
+from api import Body, body, path_id, principal
 from parley import global_config, permissions
-from parley.services import platform
+from parley.services import accounts, platform
+from parley.views.accounts import platform_account
 
 router = Router()
 
@@ -19,6 +20,12 @@ class ConfigUpdate(Body):
 
 class PlatformAppCreate(Body):
     name: str = Field(min_length=1, max_length=255)
+
+
+class AccountChanges(Body):
+    name: str | None = Field(default=None, min_length=1, max_length=255)
+    status: Literal["active", "suspended"] | None = None
+    limits: dict | None = None
 
 
 @router.get("/super_admin/api/v1/installation_configs")
@@ -39,3 +46,27 @@ def create_platform_app():
     permissions.super_admin(principal(router))
     app, token = platform.create_platform_app(body(router, PlatformAppCreate).name)
     return {"id": app.id, "name": app.name, "access_token": token}
+
+
+# ---------------------------------------------------------------- accounts
+# The super admin manages every account, suspended ones included: these routes never pass
+# through membership, so a suspension cannot lock out the one who lifts it.
+
+@router.get("/super_admin/api/v1/accounts/<account_id>")
+def show_account(account_id: str):
+    permissions.super_admin(principal(router))
+    return platform_account(accounts.get_account(path_id(account_id)))
+
+
+@router.patch("/super_admin/api/v1/accounts/<account_id>")
+def update_account(account_id: str):
+    permissions.super_admin(principal(router))
+    account = accounts.get_account(path_id(account_id))
+    changes = body(router, AccountChanges).model_dump(exclude_unset=True, exclude_none=True)
+    return platform_account(accounts.update_account(account, **changes))
+
+
+@router.delete("/super_admin/api/v1/accounts/<account_id>")
+def delete_account(account_id: str):
+    permissions.super_admin(principal(router))
+    return platform_account(accounts.delete_account(accounts.get_account(path_id(account_id))))

@@ -27,6 +27,15 @@ class Forbidden(ParleyError):
     status, code = 403, "forbidden"
 
 
+class AccountSuspended(Forbidden):
+    """The account a credential or public identifier resolves to is suspended: 403 (not
+    401, so the widget keeps its visitor's token for when the account is reactivated)."""
+
+    def __init__(self, account_id: int):
+        super().__init__("Account is suspended")
+        self.account_id = account_id
+
+
 class NotFound(ParleyError):
     status, code = 404, "not_found"
 

@@ -11,9 +11,10 @@ from .services import accounts
 
 
 def account_member(principal: Principal, account_id: int) -> AccountUser:
-    """The caller's membership in `account_id`; 404 if there is none."""
+    """The caller's membership in `account_id`; 404 if there is none (or the account is
+    being deleted), 403 if the account is suspended."""
     user(principal)
-    member = accounts.membership(account_id, principal.user.id)
+    member = accounts.open_membership(account_id, principal.user.id)
     if member is None:
         raise NotFound()
     return member

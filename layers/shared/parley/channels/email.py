@@ -645,6 +645,8 @@ def receive_raw(raw: bytes, *, fallback_id: str):
     inbox, conversation = route(parsed)
     if inbox is None:
         return None
+    from ..services import accounts
+    accounts.open_account(inbox.account_id)  # suspended: the mail is held (services/ingest.process)
     verdicts = read_verdicts(raw, parsed.from_email)
     flags = verdicts.flags()
     if flags:  # filed apart, never into a conversation the mail names

@@ -1,11 +1,13 @@
 """Accounts and their members (Chatwoot's account_users, shown as "agents")."""
 from __future__ import annotations
 
-from .. import events, ids
-from ..errors import Conflict, Invalid, NotFound
+from .. import dynamo, events, ids
+from ..errors import AccountSuspended, Conflict, Invalid, NotFound
 from ..models.account import AVAILABILITY, ROLES, Account, AccountUser
 from ..models.user import User
 from . import notification_settings, tokens, users
+
+ACTIVE, SUSPENDED, DELETING = "active", "suspended", "deleting"
 
 
 def create_account(*, name: str, locale: str = "en", domain: str | None = None, support_email: str | None = None,
@@ -20,25 +22,58 @@ def create_account(*, name: str, locale: str = "en", domain: str | None = None, 
     return account
 
 
-def get_account(account_id: int) -> Account:
+def get_account(account_id: int, *, deleting: bool = False) -> Account:
+    """The account; one being deleted is already gone (unless `deleting`: its deletion
+    may be asked for again, to re-queue the job)."""
     try:
-        return Account.get(account_id)
+        account = Account.get(account_id)
+    except Account.DoesNotExist:
+        raise NotFound("Account not found") from None
+    if account.status == DELETING and not deleting:
+        raise NotFound("Account not found")
+    return account
+
+
+def require_open(account: Account | None) -> Account:
+    """The one check every door makes once it knows the account: suspended is 403, being
+    deleted (or gone) is 404, exactly like an account that never existed."""
+    if account is None or account.status == DELETING:
+        raise NotFound("Account not found")
+    if account.status == SUSPENDED:
+        raise AccountSuspended(account.id)
+    return account
+
+
+def open_account(account_id: int) -> Account:
+    """The account a public identifier or a token led to, if it may be served (one GetItem)."""
+    try:
+        return require_open(Account.get(account_id))
     except Account.DoesNotExist:
         raise NotFound("Account not found") from None
 
 
 def update_account(account: Account, **changes) -> Account:
+    reopened = account.status == SUSPENDED and changes.get("status") == ACTIVE
     for key, value in changes.items():
         setattr(account, key, value)
     account.save()  # VersionAttribute: a concurrent edit fails instead of being overwritten
+    if reopened:  # channel traffic held while it was suspended goes back to the ingest queue
+        from . import account_jobs
+        account_jobs.enqueue("release_held", account.id)
     return account
 
 
-def delete_account(account: Account) -> None:
-    with AccountUser.batch_write() as batch:
-        for member in AccountUser.query(account.id):
-            batch.delete(member)
-    account.delete()
+def delete_account(account: Account) -> Account:
+    """Mark the account `deleting` in one write, so every door (which all check the status)
+    answers 404 from now on, then queue the job that removes its data in bounded chunks
+    (services/account_deletion.py). Asking again re-queues the job: it is safe to re-run."""
+    from . import account_jobs
+
+    if account.status != DELETING:
+        account.status = DELETING
+        account.save()
+    account_jobs.enqueue("delete", account.id)
+    return account
 
 
 # ---------------------------------------------------------------- membership
@@ -48,6 +83,24 @@ def membership(account_id: int, user_id: int) -> AccountUser | None:
         return AccountUser.get(account_id, user_id)
     except AccountUser.DoesNotExist:
         return None
+
+
+def open_membership(account_id: int, user_id: int) -> AccountUser | None:
+    """The caller's membership, once its account is shown open (require_open): both items
+    in one BatchGetItem, so the status check costs no extra round trip on the dashboard."""
+    keys = {AccountUser.Meta.table_name: {"Keys": [{"account_id": {"N": str(account_id)}, "user_id": {"N": str(user_id)}}]},
+            Account.Meta.table_name: {"Keys": [{"id": {"N": str(account_id)}}]}}
+    response = dynamo.connection().client.batch_get_item(RequestItems=keys)
+    if response.get("UnprocessedKeys"):  # throttled: read them one by one instead
+        member = membership(account_id, user_id)
+        return member if member is None else (open_account(account_id) and member)
+    found = response.get("Responses", {})
+    rows = found.get(AccountUser.Meta.table_name) or []
+    if not rows:
+        return None
+    accounts = found.get(Account.Meta.table_name) or []
+    require_open(Account.from_raw_data(accounts[0]) if accounts else None)
+    return AccountUser.from_raw_data(rows[0])
 
 
 def memberships_of(user_id: int) -> list[tuple[AccountUser, Account]]:

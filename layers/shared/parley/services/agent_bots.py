@@ -180,6 +180,9 @@ def ensure_attached(bot: AccountObject, account_id: int, conversation: Conversat
     not found."""
     if bot.account_id not in (GLOBAL, account_id):
         raise NotFound("Conversation not found")
+    from . import accounts  # a bot token reaches an account here: it must be open
+
+    accounts.open_account(account_id)
     try:
         inbox = Inbox.get(conversation.inbox_id)
     except Inbox.DoesNotExist:

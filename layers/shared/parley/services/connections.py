@@ -42,9 +42,11 @@ def open_agent_connection(connection_id: str, token: str | None, account_id: str
     memberships = accounts.memberships_of(principal.user.id)
     if account_id is not None:
         memberships = [(m, a) for m, a in memberships if str(a.id) == account_id]
+    memberships.sort(key=lambda pair: pair[1].status != accounts.ACTIVE)  # an open account first
     if not memberships:
         raise NotFound("Account not found")
-    member = memberships[0][0]
+    member, account = memberships[0]
+    accounts.require_open(account)
     # What an agent may see is fixed when the socket opens: joining an inbox takes effect
     # on the next connection (the dashboard reconnects when its inboxes change).
     scope = {} if member.role == "administrator" else {
@@ -58,6 +60,7 @@ def open_contact_connection(connection_id: str, pubsub_token: str | None) -> Con
     contact_inbox = contacts.by_pubsub_token(pubsub_token)
     if contact_inbox is None:
         raise Unauthorized("Invalid pubsub token")
+    accounts.open_account(contact_inbox.account_id)
     return _save(connection_id, account_id=contact_inbox.account_id, kind="contact",
                  scope={"contact_id": contact_inbox.contact_id, "inbox_id": contact_inbox.inbox_id})
 

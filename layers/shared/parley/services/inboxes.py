@@ -128,11 +128,18 @@ def _by_claim(key: str) -> Inbox | None:
         return None
 
 
+def _open(inbox: Inbox) -> Inbox:
+    """Every public identifier (website token, inbox identifier, a provider's webhook
+    address) ends here: its account must be open (403 suspended, 404 being deleted)."""
+    accounts.open_account(inbox.account_id)
+    return inbox
+
+
 def by_website_token(token: str | None) -> Inbox:
     inbox = _by_claim(f"website_token#{token}") if token and len(token) <= 64 else None
     if inbox is None or inbox.channel_type != "web_widget":
         raise NotFound("Web widget does not exist")
-    return inbox
+    return _open(inbox)
 
 
 def by_channel_claim(key: str, channel_type: str) -> Inbox:
@@ -140,14 +147,14 @@ def by_channel_claim(key: str, channel_type: str) -> Inbox:
     inbox = _by_claim(key) if len(key) <= 300 else None
     if inbox is None or inbox.channel_type != channel_type:
         raise NotFound("Inbox not found")
-    return inbox
+    return _open(inbox)
 
 
 def by_identifier(identifier: str | None) -> Inbox:
     inbox = _by_claim(f"inbox_identifier#{identifier}") if identifier and len(identifier) <= 64 else None
     if inbox is None or inbox.channel_type != "api":
         raise NotFound("Inbox not found")
-    return inbox
+    return _open(inbox)
 
 
 def list_inboxes(account_id: int, member: AccountUser) -> list[Inbox]:

@@ -16,6 +16,7 @@ same way.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -28,14 +29,15 @@ from aws_lambda_powertools import Logger
 from pynamodb.exceptions import PutError, UpdateError
 
 from .. import ids
-from ..errors import Invalid, NotFound
+from ..errors import AccountSuspended, Invalid, NotFound
+from ..models.account_object import AccountObject
 from ..models.base import utcnow
 from ..models.contact import Contact, ContactInbox
 from ..models.conversation import Conversation, Message
 from ..models.inbox import Inbox
 from ..models.unique import UniqueClaim
 from ..settings import get_settings
-from . import contacts, conversations
+from . import accounts, contacts, conversations
 
 MAX_QUEUED_BYTES = 240_000  # SQS takes 256 KiB per message, with room for the envelope
 # Delivery states only move forward; a late "delivered" never undoes "read".
@@ -292,7 +294,35 @@ def apply_status(inbox: Inbox, inbound: Inbound) -> Message | None:
     return message
 
 
+HELD = "held_ingest"  # AccountObjects kind: items of a suspended account, kept until it reopens
+
+
+def hold(account_id: int, item: dict) -> None:
+    """Keep a queued item of a suspended account in its own partition (retrievable, and
+    removed with the account if it is deleted); services/account_jobs.release_held puts it
+    back on the queue when the account is reactivated. Keyed by arrival time and content,
+    so a redelivered item is held once."""
+    digest = hashlib.sha256(json.dumps(item, sort_keys=True).encode()).hexdigest()[:32]
+    held = AccountObject(account_id, f"{HELD}#{int(item.get('received_at') or 0):012d}#{digest}", id=0, data=item)
+    try:
+        held.save()
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+    logger.info("held an ingest item of a suspended account", extra={"account_id": account_id, "key": held.key})
+
+
 def process(item: dict) -> int:
+    """One queued item: applied, or held whole if its account is suspended (nothing of it
+    is stored until the account reopens; see `hold`)."""
+    try:
+        return _process(item)
+    except AccountSuspended as exc:
+        hold(exc.account_id, item)
+        return 0
+
+
+def _process(item: dict) -> int:
     """One queued item (a webhook's payload, or the email channel's S3 notice): parse it
     with its channel's module and ingest what it says. Returns how many inbound items were
     applied. Items that can never succeed (unknown inbox, malformed content) are logged by
@@ -318,6 +348,7 @@ def process(item: dict) -> int:
         raise NotFound("Inbox not found") from None
     if inbox.channel_type != channel:
         raise Invalid(f"inbox {inbox_id} is not a {channel} inbox")
+    accounts.open_account(inbox.account_id)  # suspended: held by process(); being deleted: dropped
     applied = 0
     for inbound in module.parse(inbox, item.get("payload")):
         try:

@@ -23,9 +23,10 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from .. import global_config, outbound
+from ..errors import ParleyError
 from ..models.account_object import AccountObject
 from ..models.inbox import Inbox
-from . import account_objects, agent_bots
+from . import account_objects, accounts, agent_bots
 
 if TYPE_CHECKING:
     import httpx  # imported lazily at run time: the HTTP API never needs it
@@ -122,6 +123,10 @@ def fan_out(detail: dict) -> list[dict]:
     if not name or not isinstance(account_id, int) or not isinstance(data, dict) or not isinstance(event_id, str):
         return []
     if name.startswith("message_") and data.get("message_type") == ACTIVITY:
+        return []
+    try:
+        accounts.open_account(account_id)
+    except ParleyError:  # suspended or being deleted: its receivers hear nothing
         return []
     payload = {**data, "event": name}
     if (changed := _changed(detail.get("changed_attributes"))) is not None:
