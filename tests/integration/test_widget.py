@@ -6,17 +6,42 @@ import hmac
 import time
 
 from parley import jwt
+from tests.test_support import table_snapshot
 
 
-def test_config_starts_a_visitor_and_keeps_it(api, world, website):
+def test_opening_the_widget_creates_nobody_until_the_visitor_speaks(api, world, website):
+    from parley.models.contact import Contact
+
+    website.widget.call("POST", "config")  # the installation's config defaults are seeded on first read
+    before = table_snapshot()
     reply = website.widget.call("POST", "config")
     assert reply.status == 200
     config = reply.json["website_channel_config"]
     assert config["welcome_title"] == "Hi there" and config["widget_color"] == "#0f766e"
     assert reply.json["global_config"]["WEBSOCKET_URL"]
     assert "hmac_token" not in str(reply.json)
-    visitor = website.widget.start(reply.json["auth_token"])
-    assert visitor.contact_id == reply.json["contact"]["id"]  # the same visitor comes back
+    assert reply.json["auth_token"] is None and reply.json["contact"] == {}
+    # A stale or forged token opens the widget the same way, and writes nothing either.
+    assert website.widget.call("POST", "config", headers={"X-Auth-Token": "a.b.c"}).json["auth_token"] is None
+    assert table_snapshot() == before  # no contact, no contact inbox, no logged event
+    assert not list(Contact.account_index.query(world.account_id))
+    # The first message creates the visitor and hands over its token.
+    sent = website.widget.call("POST", "messages", body={"message": {"content": "Hello"}})
+    assert sent.status == 200, sent.json
+    visitor = website.widget.start(sent.json["widget_auth_token"])  # the same visitor comes back
+    assert _contents(website.widget.call("GET", "messages", visitor)) == ["Hello"]
+    assert [c.id for c in Contact.account_index.query(world.account_id)] == [visitor.contact_id]
+    again = website.widget.say(visitor, "Still there?")
+    assert again.status == 200 and "widget_auth_token" not in again.json
+    # So does a first setUser; bad input on a first message creates nobody.
+    assert website.widget.call("POST", "messages", body={"message": {"content": "x" * 150_001}}).status == 422
+    user = website.widget.call("POST", "contact/set_user", body={"identifier": "user-9", "name": "Nine"})
+    assert user.status == 200 and user.json["identifier"] == "user-9" and user.json["widget_auth_token"]
+    assert website.widget.start(user.json["widget_auth_token"]).contact_id == user.json["id"]
+    assert len(list(Contact.account_index.query(world.account_id))) == 2
+    # Other calls still need a token.
+    assert website.widget.call("GET", "messages").status == 401
+    assert website.widget.call("PATCH", "contact", body={"name": "x"}).status == 401
 
 
 def test_unknown_website_token_is_404(api, world):
