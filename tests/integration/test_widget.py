@@ -263,7 +263,12 @@ def test_an_unverified_claim_gives_the_claimant_nothing_of_the_verified_user(api
     assert shown["identifier"] == "user-42" and shown["email"] == "jane@acme.test"
 
 
-def test_a_verified_user_never_lands_in_a_contact_inbox_an_unverified_claimant_holds(api, world, website):
+def test_a_verified_user_never_lands_in_a_contact_inbox_an_unverified_claimant_holds(api, world, website,
+                                                                                     monkeypatch):
+    from parley import security_log
+
+    logged = []
+    monkeypatch.setattr(security_log, "refused", lambda kind, reason, **ids: logged.append((kind, ids)))
     members = _members_area(api, world)
     mallory = website.widget.start()
     assert website.widget.call("POST", "contact/set_user", mallory, body={"identifier": "user-42"}).status == 200
@@ -282,3 +287,5 @@ def test_a_verified_user_never_lands_in_a_contact_inbox_an_unverified_claimant_h
     assert "jane@acme.test" not in str(config) and config["contact"].get("identifier") != "user-42"
     # An unverified claimant cannot take the identifier back now that it is proven.
     assert website.widget.call("POST", "contact/set_user", mallory, body={"identifier": "user-42"}).status == 401
+    # The operator sees the claim that was taken back.
+    assert [ids["claimant_contact_id"] for kind, ids in logged if "claimant_contact_id" in ids] == [mallory.contact_id]

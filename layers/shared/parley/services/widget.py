@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import time
 
-from .. import global_config, jwt
+from .. import global_config, jwt, security_log
 from ..errors import Invalid, NotFound, Unauthorized
 from ..models.contact import Contact, ContactInbox
 from ..models.inbox import Inbox
@@ -104,6 +104,10 @@ def identify(inbox: Inbox, contact_inbox: ContactInbox | None, contact: Contact 
                                                             **fresh, **new_contact_fields)
             if target.identifier != identifier:
                 contacts.claim_identifier(target, identifier, verified=verified, taken_from=owner)
+            if owner is not None:  # an unverified claim of a real user's identity: maybe an attempt
+                security_log.refused("widget_identity", "an unverified identifier claim was taken back by a "
+                                     "verified visitor", account_id=inbox.account_id, inbox_id=inbox.id,
+                                     claimant_contact_id=owner.id, contact_id=target.id)
         except Invalid as exc:
             if not any(error.get("field") == "identifier" for error in exc.errors):
                 raise
