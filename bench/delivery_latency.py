@@ -30,11 +30,11 @@ async def measure(stack: LocalStack) -> list[float]:
     base, agent = stack.base_url, seed["agent"]
     async with httpx.AsyncClient(base_url=base, timeout=10) as http:
         website = {"website_token": seed["website_inbox"]["website_token"]}
-        config = (await http.post("/api/v1/widget/config", params=website)).json()
-        visitor = {"X-Auth-Token": config["auth_token"]}
-        first = await http.post("/api/v1/widget/messages", params=website, headers=visitor,
-                                 json={"message": {"content": "Hello, I have a question"}})
+        first = await http.post("/api/v1/widget/messages", params=website,
+                                json={"message": {"content": "Hello, I have a question"}})  # creates the visitor
         conversation = first.json()["conversation_id"]
+        visitor = {"X-Auth-Token": first.json()["widget_auth_token"]}
+        config = (await http.post("/api/v1/widget/config", params=website, headers=visitor)).json()
         url = f"/api/v1/accounts/{seed['account']['id']}/conversations/{conversation}/messages"
         socket_url = f"{stack.ws_url}?pubsub_token={config['contact']['pubsub_token']}"
         async with websockets.connect(socket_url) as socket:

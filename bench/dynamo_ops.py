@@ -125,6 +125,15 @@ def run() -> None:
         with counting() as tally:
             website.widget.start(visitor.token)
         row("widget opens for a returning visitor", tally, "")
+
+        anonymous = {"query": {"website_token": website.website_token}}
+        with counting() as tally:
+            api.call("POST", "/api/v1/widget/config", **anonymous)
+        row("widget opens for a new visitor (no token)", tally, "writes nothing: no contact until it speaks")
+
+        with counting() as tally:
+            api.call("POST", "/api/v1/widget/messages", body={"message": {"content": "hi"}}, **anonymous)
+        row("a new visitor's first message", tally, "creates the contact, its contact inbox and the conversation")
     print_table("DynamoDB per action (requests / items)",
                 ["action", "read req", "read items", "write req", "write items", "what"], rows,
                 ["items: GetItem/PutItem 1, Query the items returned (COUNT queries: items scanned), batches and "

@@ -242,6 +242,39 @@ describe('widget store', () => {
     expect(configs[1].headers['X-Auth-Token']).toBeUndefined()
   })
 
+  it('opens without creating a visitor; the first message does, and hands over its token', async () => {
+    const anonymous = server.routes['POST /api/v1/widget/config']
+    server.routes['POST /api/v1/widget/config'] = (b, u, init) => {
+      const [status, data] = anonymous()
+      return init.headers['X-Auth-Token'] === 'jwt-new' ? [status, data] : [status, { ...data, contact: {}, auth_token: null }]
+    }
+    let id = 100
+    server.routes['POST /api/v1/widget/messages'] = (body, u, init) => [200, { id: id++, content: body.message.content, message_type: 0, conversation_id: 7,
+      ...(init.headers['X-Auth-Token'] ? {} : { widget_auth_token: 'jwt-new' }) }]
+    server.routes['PATCH /api/v1/widget/contact'] = (body) => [200, { id: 1, ...body }]
+    storage.setItem(tokenKey('WT'), 'forgotten-by-the-server')
+    const store = make()
+    await store.start()
+    expect(store.state.status).toBe('ready')
+    expect(storage.getItem(tokenKey('WT'))).toBeNull() // a session the server does not know is dropped
+    expect(server.calls.map((c) => c.path)).toEqual(['/api/v1/widget/config']) // no history to load
+    expect(sockets).toHaveLength(0)
+    await store.command('setCustomAttributes', [{ plan: 'pro' }]) // waits for the visitor
+    await store.command('setLabel', ['vip'])
+    expect(posted.at(-1)).toMatchObject({ event: 'error' })
+    expect(server.calls.map((c) => c.path)).toEqual(['/api/v1/widget/config'])
+    await Promise.all([store.send('hello'), store.send('again')])
+    const sends = server.calls.filter((c) => c.path === '/api/v1/widget/messages')
+    expect(sends[0].headers['X-Auth-Token']).toBeUndefined()
+    expect(sends[1].headers['X-Auth-Token']).toBe('jwt-new') // the second waited: one visitor, not two
+    expect(storage.getItem(tokenKey('WT'))).toBe('jwt-new')
+    expect(sockets.at(-1).opts.url).toContain('pubsub_token=pub-1')
+    const patch = server.calls.find((c) => c.method === 'PATCH')
+    expect(patch.body).toEqual({ custom_attributes: { plan: 'pro' } })
+    expect(patch.headers['X-Auth-Token']).toBe('jwt-new')
+    expect(store.state.messages.map((m) => m.status)).toEqual(['sent', 'sent'])
+  })
+
   it('shows an unknown website token as unavailable', async () => {
     server.routes['POST /api/v1/widget/config'] = () => [404, { error: 'Not found' }]
     const store = make()

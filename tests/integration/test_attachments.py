@@ -248,7 +248,12 @@ def test_visitor_uploads_a_pdf_and_cannot_use_another_visitors(api, world, websi
     assert agent_view["extension"] == "pdf"
     assert parse_qs(urlparse(agent_view["data_url"]).query)["response-content-disposition"] == [
         'attachment; filename="invoice.pdf"']
-    assert widget.call("POST", "direct_uploads", body={"blob": {"filename": "a.pdf", "byte_size": 3}}).status == 401
+    blob = {"blob": {"filename": "a.pdf", "byte_size": 3}}
+    assert widget.call("POST", "direct_uploads", body=blob, headers={"X-Auth-Token": "a.b.c"}).status == 401
+    # No token at all: a new visitor about to send its first file, with uploads of its own.
+    fresh = widget.call("POST", "direct_uploads", body=blob)
+    assert fresh.status == 200 and fresh.json["widget_auth_token"]
+    assert not fresh.json["signed_id"].startswith(f"uploads/{world.account_id}/c{visitor.contact_id}/")
 
     # The inbox's widget settings can turn attachments off.
     changed = api.patch(f"/api/v1/accounts/{world.account_id}/inboxes/{website.id}", world.admin.token,

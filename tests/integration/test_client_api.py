@@ -157,3 +157,43 @@ def test_isolation_and_hostile_input(api, world, channel, website):
     assert api.post(f"{base}/contacts", body="[1,2]").status == 400
     assert api.post(f"{base}/contacts", body={"name": "x", "admin": True}).status == 422
     assert api.get(f"{base}/contacts/{a}/conversations/{cid}/messages").json == []
+
+
+def _sign(channel, identifier: str) -> str:
+    return hmac.new(channel["hmac_token"].encode(), identifier.encode(), hashlib.sha256).hexdigest()
+
+
+def test_an_unverified_claimant_reads_nothing_of_the_verified_contact(api, world, channel):
+    base = _base(channel)
+    # Mallory creates a contact with Jane's identifier and no hash (the inbox allows it).
+    claimant = api.post(f"{base}/contacts", body={"identifier": "user-42", "name": "Mallory"}).json
+    mallory = claimant["source_id"]
+    mallory_chat = api.post(f"{base}/contacts/{mallory}/conversations", body={}).json["id"]
+    # Jane proves the identifier and talks to support.
+    jane = api.post(f"{base}/contacts", body={"identifier": "user-42", "identifier_hash": _sign(channel, "user-42"),
+                                              "email": "jane@acme.test"})
+    assert jane.status == 200, jane.json
+    jane_source = jane.json["source_id"]
+    jane_chat = api.post(f"{base}/contacts/{jane_source}/conversations", body={}).json["id"]
+    api.post(f"{base}/contacts/{jane_source}/conversations/{jane_chat}/messages", body={"content": "card 4242"})
+    # Mallory's contact identifier shows her own conversation only, and not Jane's details.
+    listed = api.get(f"{base}/contacts/{mallory}/conversations").json
+    assert [c["id"] for c in listed] == [mallory_chat]
+    assert api.get(f"{base}/contacts/{mallory}/conversations/{jane_chat}/messages").status == 404
+    assert "jane@acme.test" not in str(api.get(f"{base}/contacts/{mallory}").json)
+    # The identifier went to Jane; Mallory's contact no longer holds it.
+    contacts = f"/api/v1/accounts/{world.account_id}/contacts"
+    assert api.get(f"{contacts}/{jane.json['id']}", world.admin.token).json["payload"]["identifier"] == "user-42"
+    assert "identifier" not in api.get(f"{contacts}/{claimant['id']}", world.admin.token).json["payload"]
+
+
+def test_a_contact_identifier_reads_only_its_own_source_ids_conversations(api, world, channel):
+    base = _base(channel)
+    proof = {"identifier": "user-7", "identifier_hash": _sign(channel, "user-7")}
+    phone = api.post(f"{base}/contacts", body=proof).json
+    tablet = api.post(f"{base}/contacts", body=proof).json
+    assert phone["id"] == tablet["id"] and phone["source_id"] != tablet["source_id"]
+    on_phone = api.post(f"{base}/contacts/{phone['source_id']}/conversations", body={}).json["id"]
+    assert [c["id"] for c in api.get(f"{base}/contacts/{phone['source_id']}/conversations").json] == [on_phone]
+    assert api.get(f"{base}/contacts/{tablet['source_id']}/conversations").json == []
+    assert api.get(f"{base}/contacts/{tablet['source_id']}/conversations/{on_phone}").status == 404

@@ -298,3 +298,42 @@ def test_first_resume_gets_recent_events_not_the_whole_log(api, world, website, 
     assert 0 < len(replayed) <= 20 and replayed[-1] == "old 39"
     done = sockets.frames["fresh"][-1]
     assert done["event"] == "resume.done" and done["seq"] >= 41
+
+
+def test_an_unverified_claimants_socket_gets_nothing_of_the_verified_user(api, world, website, bus, sockets):
+    import hashlib
+    import hmac
+
+    from tests.integration.test_widget import _as, _members_area
+
+    members = _members_area(api, world)
+    mallory = website.widget.start()
+    assert website.widget.call("POST", "contact/set_user", mallory, body={"identifier": "user-42"}).status == 200
+    assert connect("mallory", pubsub_token=mallory.pubsub_token) == 200
+    # Jane proves the identifier on the members area and chats there.
+    jane = members.widget.start()
+    proof = hmac.new(members.hmac_token.encode(), b"user-42", hashlib.sha256).hexdigest()
+    jane = _as(jane, members.widget.call("POST", "contact/set_user", jane,
+                                         body={"identifier": "user-42", "identifier_hash": proof}))
+    assert connect("jane", pubsub_token=jane.pubsub_token) == 200
+    chat = members.widget.say(jane, "jane's secret").json["conversation_id"]
+    api.post(f"/api/v1/accounts/{world.account_id}/conversations/{chat}/messages", world.admin.token,
+             body={"content": "answer for jane"})
+    assert contents(sockets.frames["jane"]) == ["jane's secret", "answer for jane"]
+    send("mallory", json.dumps({"action": "resume", "since": 1}))
+    leaked = json.dumps(sockets.frames["mallory"])
+    assert "jane's secret" not in leaked and "answer for jane" not in leaked
+
+
+def test_a_visitor_socket_sees_only_its_own_contact_inbox(api, world, website, bus, sockets):
+    from parley.services import contacts
+
+    phone, laptop = website.widget.start(), website.widget.start()
+    # An agent merges the two visitors: one contact, two contact inboxes (two browsers).
+    merged = api.post(f"/api/v1/accounts/{world.account_id}/actions/contact_merge", world.admin.token,
+                      body={"base_contact_id": phone.contact_id, "mergee_contact_id": laptop.contact_id})
+    assert merged.status == 200, merged.json
+    assert contacts.by_pubsub_token(laptop.pubsub_token).contact_id == phone.contact_id
+    connect("laptop", pubsub_token=laptop.pubsub_token)
+    website.widget.say(phone, "typed on the phone")
+    assert contents(sockets.frames["laptop"]) == []

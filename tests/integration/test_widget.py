@@ -6,17 +6,42 @@ import hmac
 import time
 
 from parley import jwt
+from tests.test_support import table_snapshot
 
 
-def test_config_starts_a_visitor_and_keeps_it(api, world, website):
+def test_opening_the_widget_creates_nobody_until_the_visitor_speaks(api, world, website):
+    from parley.models.contact import Contact
+
+    website.widget.call("POST", "config")  # the installation's config defaults are seeded on first read
+    before = table_snapshot()
     reply = website.widget.call("POST", "config")
     assert reply.status == 200
     config = reply.json["website_channel_config"]
     assert config["welcome_title"] == "Hi there" and config["widget_color"] == "#0f766e"
     assert reply.json["global_config"]["WEBSOCKET_URL"]
     assert "hmac_token" not in str(reply.json)
-    visitor = website.widget.start(reply.json["auth_token"])
-    assert visitor.contact_id == reply.json["contact"]["id"]  # the same visitor comes back
+    assert reply.json["auth_token"] is None and reply.json["contact"] == {}
+    # A stale or forged token opens the widget the same way, and writes nothing either.
+    assert website.widget.call("POST", "config", headers={"X-Auth-Token": "a.b.c"}).json["auth_token"] is None
+    assert table_snapshot() == before  # no contact, no contact inbox, no logged event
+    assert not list(Contact.account_index.query(world.account_id))
+    # The first message creates the visitor and hands over its token.
+    sent = website.widget.call("POST", "messages", body={"message": {"content": "Hello"}})
+    assert sent.status == 200, sent.json
+    visitor = website.widget.start(sent.json["widget_auth_token"])  # the same visitor comes back
+    assert _contents(website.widget.call("GET", "messages", visitor)) == ["Hello"]
+    assert [c.id for c in Contact.account_index.query(world.account_id)] == [visitor.contact_id]
+    again = website.widget.say(visitor, "Still there?")
+    assert again.status == 200 and "widget_auth_token" not in again.json
+    # So does a first setUser; bad input on a first message creates nobody.
+    assert website.widget.call("POST", "messages", body={"message": {"content": "x" * 150_001}}).status == 422
+    user = website.widget.call("POST", "contact/set_user", body={"identifier": "user-9", "name": "Nine"})
+    assert user.status == 200 and user.json["identifier"] == "user-9" and user.json["widget_auth_token"]
+    assert website.widget.start(user.json["widget_auth_token"]).contact_id == user.json["id"]
+    assert len(list(Contact.account_index.query(world.account_id))) == 2
+    # Other calls still need a token.
+    assert website.widget.call("GET", "messages").status == 401
+    assert website.widget.call("PATCH", "contact", body={"name": "x"}).status == 401
 
 
 def test_unknown_website_token_is_404(api, world):
@@ -179,3 +204,88 @@ def test_visitor_answers_an_interactive_message(api, world, website):
     other = website.widget.start()
     assert website.widget.call("PATCH", f"messages/{ask['id']}", other,
                                body={"message": {"submitted_email": "x@y.z"}}).status == 404
+
+
+def _members_area(api, world):
+    """A second website inbox of the same account that makes identity validation mandatory."""
+    from tests.conftest import WebsiteInbox, Widget
+
+    inbox = api.post(f"/api/v1/accounts/{world.account_id}/inboxes", world.admin.token, body={
+        "name": "Members area", "channel": {"type": "web_widget", "website_url": "https://members.acme.test"}}).json
+    assert api.patch(f"/api/v1/accounts/{world.account_id}/inboxes/{inbox['id']}", world.admin.token,
+                     body={"channel": {"hmac_mandatory": True}}).status == 200
+    return WebsiteInbox(inbox["id"], inbox["website_token"], inbox["hmac_token"], Widget(api, inbox["website_token"]))
+
+
+def _as(visitor, reply):
+    """The visitor after set_user: a new token if it became another contact inbox."""
+    from tests.conftest import Visitor
+
+    assert reply.status == 200, reply.json
+    return Visitor(reply.json.get("widget_auth_token") or visitor.token, reply.json["id"], reply.json["pubsub_token"])
+
+
+def _contents(reply) -> list[str]:
+    return [m["content"] for m in reply.json["payload"]]
+
+
+def test_an_unverified_claim_gives_the_claimant_nothing_of_the_verified_user(api, world, website):
+    # Mallory chats anonymously, then claims Jane's identifier without a hash (this inbox allows that).
+    mallory = website.widget.start()
+    mallory_chat = website.widget.say(mallory, "mallory's own question").json["conversation_id"]
+    assert website.widget.call("POST", "contact/set_user", mallory, body={"identifier": "user-42"}).status == 200
+    # Jane, the real user, identifies with a valid hash on the same site and on the members area.
+    jane = website.widget.start()
+    jane = _as(jane, website.widget.call("POST", "contact/set_user", jane, body={
+        "identifier": "user-42", "identifier_hash": sign(website, "user-42"), "email": "jane@acme.test",
+        "phone_number": "+15550100"}))
+    jane_chat = website.widget.say(jane, "my card ends 4242").json["conversation_id"]
+    api.post(f"/api/v1/accounts/{world.account_id}/conversations/{jane_chat}/messages", world.agent.token,
+             body={"content": "Your refund is on its way"})
+    members = _members_area(api, world)
+    jane_there = members.widget.start()
+    jane_there = _as(jane_there, members.widget.call("POST", "contact/set_user", jane_there, body={
+        "identifier": "user-42", "identifier_hash": sign(members, "user-42")}))
+    members.widget.say(jane_there, "members area question")
+
+    # Mallory's old token reads her own anonymous history and nothing of Jane's.
+    assert _contents(website.widget.call("GET", "messages", mallory)) == ["mallory's own question"]
+    assert [c["id"] for c in website.widget.call("GET", "conversations", mallory).json] == [mallory_chat]
+    config = website.widget.call("POST", "config", mallory)
+    assert config.status == 200
+    assert config.json["contact"].get("identifier") != "user-42"
+    for secret in ("jane@acme.test", "+15550100", "4242", "refund"):
+        assert secret not in str(config.json)
+    # Jane reads hers, on both sites.
+    assert _contents(website.widget.call("GET", "messages", jane)) == ["my card ends 4242", "Your refund is on its way"]
+    assert _contents(members.widget.call("GET", "messages", jane_there)) == ["members area question"]
+    shown = website.widget.call("PATCH", "contact", jane, body={}).json
+    assert shown["identifier"] == "user-42" and shown["email"] == "jane@acme.test"
+
+
+def test_a_verified_user_never_lands_in_a_contact_inbox_an_unverified_claimant_holds(api, world, website,
+                                                                                     monkeypatch):
+    from parley import security_log
+
+    logged = []
+    monkeypatch.setattr(security_log, "refused", lambda kind, reason, **ids: logged.append((kind, ids)))
+    members = _members_area(api, world)
+    mallory = website.widget.start()
+    assert website.widget.call("POST", "contact/set_user", mallory, body={"identifier": "user-42"}).status == 200
+    # Jane identifies on the mandatory inbox only, then on the open site from a fresh browser.
+    jane = members.widget.start()
+    jane = _as(jane, members.widget.call("POST", "contact/set_user", jane, body={
+        "identifier": "user-42", "identifier_hash": sign(members, "user-42"), "email": "jane@acme.test"}))
+    members.widget.say(jane, "members area secret")
+    laptop = website.widget.start()
+    laptop = _as(laptop, website.widget.call("POST", "contact/set_user", laptop, body={
+        "identifier": "user-42", "identifier_hash": sign(website, "user-42")}))
+    website.widget.say(laptop, "laptop secret")
+    assert laptop.token != mallory.token and laptop.pubsub_token != mallory.pubsub_token
+    assert _contents(website.widget.call("GET", "messages", mallory)) == []
+    config = website.widget.call("POST", "config", mallory).json
+    assert "jane@acme.test" not in str(config) and config["contact"].get("identifier") != "user-42"
+    # An unverified claimant cannot take the identifier back now that it is proven.
+    assert website.widget.call("POST", "contact/set_user", mallory, body={"identifier": "user-42"}).status == 401
+    # The operator sees the claim that was taken back.
+    assert [ids["claimant_contact_id"] for kind, ids in logged if "claimant_contact_id" in ids] == [mallory.contact_id]

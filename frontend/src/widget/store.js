@@ -43,6 +43,10 @@ export function createWidgetStore(opts) {
   let chain = Promise.resolve()
   let lastUnread = -1
   let newestLoaded = 0 // frames for messages up to this id are history (e.g. a resume replay)
+  // Opening the widget creates no visitor: the first message, upload or setUser does and
+  // hands its token back. Until then contact changes wait here, and calls wait for that one.
+  let pendingContact = {}
+  let firstCall = null
 
   const state = reactive({
     status: 'loading', // loading | ready | error
@@ -121,11 +125,13 @@ export function createWidgetStore(opts) {
     state.contact = res.contact || {}
     state.globalConfig = res.global_config || {}
     if (!state.locale && state.config.locale) state.locale = state.config.locale
-    if (res.auth_token) setToken(res.auth_token)
-    try {
-      await loadConversation()
-    } catch (err) {
-      report(err)
+    setToken(res.auth_token) // none: a new visitor, or a stored session the server no longer knows
+    if (token) {
+      try {
+        await loadConversation()
+      } catch (err) {
+        report(err)
+      }
     }
     connect()
     state.status = 'ready'
@@ -272,16 +278,64 @@ export function createWidgetStore(opts) {
     else publishUnread()
   }
 
+  // ---- the visitor's first call ----------------------------------------------------------
+
+  async function asVisitor(call) {
+    if (!token && firstCall) await firstCall.catch(() => {})
+    if (token) return call()
+    const first = call().then(adopt)
+    firstCall = first
+    try {
+      return await first
+    } finally {
+      if (firstCall === first) firstCall = null
+    }
+  }
+
+  // The response of a visitor's first message or upload carries its new token.
+  async function adopt(res) {
+    if (!res || !res.widget_auth_token || token) return res
+    setToken(res.widget_auth_token)
+    try {
+      // Its contact and pubsub token (the socket), then the contact changes made meanwhile.
+      const session = await api.post('/api/v1/widget/config', {})
+      state.contact = (session && session.contact) || {}
+      connect()
+      await flushContact()
+    } catch (err) {
+      report(err) // the message itself was stored
+    }
+    return res
+  }
+
+  async function flushContact() {
+    const changes = pendingContact
+    pendingContact = {}
+    if (!Object.keys(changes).length) return
+    const res = await api.patch('/api/v1/widget/contact', changes)
+    if (isObject(res)) state.contact = { ...state.contact, ...res }
+  }
+
+  function changeContact(changes) {
+    if (token) return api.patch('/api/v1/widget/contact', changes)
+    const attrs = { ...(pendingContact.custom_attributes || {}), ...(changes.custom_attributes || {}) }
+    pendingContact = { ...pendingContact, ...changes, ...(Object.keys(attrs).length ? { custom_attributes: attrs } : {}) }
+  }
+
+  function needsConversation(what) {
+    if (!token) throw new Error(what + ': no conversation yet, send a message first')
+  }
+
   // ---- sending ---------------------------------------------------------------------------
 
   async function deliver(local) {
     upsertMessage(state.messages, { echo_id: local.echo_id, status: 'sending', error: '' })
     const hadConversation = state.conversation && state.conversation.status !== 'resolved' ? state.conversation.id : null
     try {
-      const res = await api.post('/api/v1/widget/messages', {
+      const res = await asVisitor(() => api.post('/api/v1/widget/messages', {
         message: { content: local.content, echo_id: local.echo_id, timestamp: new Date().toString(),
           ...(local._uploads.length ? { attachments: local._uploads } : {}) },
-      })
+      }))
       const saved = { ...res, echo_id: local.echo_id }
       if (!saved.status || saved.status === 'sending') saved.status = 'sent'
       upsertMessage(state.messages, saved)
@@ -298,9 +352,9 @@ export function createWidgetStore(opts) {
 
   // A presigned S3 POST for one file (shared/upload.js does the upload).
   function presignUpload(file) {
-    return api.post('/api/v1/widget/direct_uploads', {
+    return asVisitor(() => api.post('/api/v1/widget/direct_uploads', {
       blob: { filename: file.name || 'file', byte_size: file.size, content_type: file.type || 'application/octet-stream' },
-    })
+    }))
   }
 
   // `files`: uploaded attachments, [{ signedId, name }].
@@ -365,7 +419,7 @@ export function createWidgetStore(opts) {
     }
     if (Object.keys(contactAttrs).length) contact.custom_attributes = contactAttrs
     if (Object.keys(contact).length) {
-      const res = await api.patch('/api/v1/widget/contact', contact) // errors go back to the form
+      const res = await changeContact(contact) // errors go back to the form
       state.contact = { ...state.contact, ...(isObject(res) ? res : contact) }
     }
     state.preChatDone = true
@@ -389,21 +443,29 @@ export function createWidgetStore(opts) {
         return setUser(a, b)
       case 'setCustomAttributes':
         if (!isObject(a)) throw new Error('setCustomAttributes expects an object')
-        return api.patch('/api/v1/widget/contact', { custom_attributes: a })
+        return changeContact({ custom_attributes: a })
       case 'deleteCustomAttribute':
         if (typeof a !== 'string' || !a) throw new Error('deleteCustomAttribute expects a key')
+        if (!token) {
+          if (pendingContact.custom_attributes) delete pendingContact.custom_attributes[a]
+          return
+        }
         return api.post('/api/v1/widget/contact/destroy_custom_attributes', { custom_attributes: [a] })
       case 'setConversationCustomAttributes':
         if (!isObject(a)) throw new Error('setConversationCustomAttributes expects an object')
+        needsConversation(name)
         return api.post('/api/v1/widget/conversations/set_custom_attributes', { custom_attributes: a })
       case 'deleteConversationCustomAttribute':
         if (typeof a !== 'string' || !a) throw new Error('deleteConversationCustomAttribute expects a key')
+        needsConversation(name)
         return api.post('/api/v1/widget/conversations/destroy_custom_attributes', { custom_attributes: [a] })
       case 'setLabel':
         if (typeof a !== 'string' || !a) throw new Error('setLabel expects a label')
+        needsConversation(name)
         return api.post('/api/v1/widget/labels', { label: a })
       case 'removeLabel':
         if (typeof a !== 'string' || !a) throw new Error('removeLabel expects a label')
+        needsConversation(name)
         return api.del('/api/v1/widget/labels/' + encodeURIComponent(a))
       case 'setLocale':
         if (typeof a === 'string' && /^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$/.test(a)) state.locale = a
@@ -425,11 +487,14 @@ export function createWidgetStore(opts) {
     for (const f of USER_FIELDS) if (user[f] != null && user[f] !== '') body[f] = user[f]
     const fingerprint = JSON.stringify(body)
     if (token && read(userKey) === fingerprint) return // already identified as exactly this
+    if (!token && firstCall) await firstCall.catch(() => {})
     const res = (await api.post('/api/v1/widget/contact/set_user', body)) || {}
     write(userKey, fingerprint)
     const previous = state.contact.pubsub_token
+    const created = !token
     state.contact = { ...state.contact, ...res }
     if (res.widget_auth_token) setToken(res.widget_auth_token)
+    if (created) await flushContact()
     if (res.widget_auth_token || (res.pubsub_token && res.pubsub_token !== previous)) {
       // Identified as another contact: its conversation, its history, its socket.
       state.messages = []
@@ -448,6 +513,7 @@ export function createWidgetStore(opts) {
     state.messages = []
     state.conversation = null
     state.contact = {}
+    pendingContact = {}
     state.preChatDone = false
     state.agentTyping = ''
     lastUnread = -1

@@ -1,7 +1,8 @@
 """The widget API (/api/v1/widget/*): what the chat bubble on a customer's site calls.
 
-Every call names its inbox by `website_token`; after /config the visitor proves who it is
-with the X-Auth-Token JWT. Private notes and activity never reach this API."""
+Every call names its inbox by `website_token`; the visitor proves who it is with the
+X-Auth-Token JWT, which its first message, upload or setUser hands over (opening the widget
+creates nothing). Private notes and activity never reach this API."""
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -90,10 +91,31 @@ def _inbox():
     return inboxes.by_website_token(query(router, TokenQuery).website_token)
 
 
-def _visitor():
-    inbox = _inbox()
+def _visitor(inbox=None):
+    inbox = inbox or _inbox()
     contact_inbox, contact = widget.authenticate(inbox, router.current_event.get_header_value("X-Auth-Token"))
     return inbox, contact_inbox, contact
+
+
+def _browser() -> dict:
+    event = router.current_event
+    return {"referer": event.get_header_value("referer") or "",
+            "browser_language": (event.get_header_value("accept-language") or "")[:32]}
+
+
+def _visitor_or_new(inbox):
+    """The visitor behind X-Auth-Token or, for a call with no token at all, a new visitor
+    and its token (to hand back as `widget_auth_token`). A token that does not verify is
+    still a 401."""
+    if router.current_event.get_header_value("X-Auth-Token"):
+        return (*_visitor(inbox)[1:], None)
+    return widget.new_visitor(inbox, additional_attributes=_browser())
+
+
+def _handing_over(shown: dict, new_token: str | None) -> dict:
+    if new_token:
+        shown["widget_auth_token"] = new_token
+    return shown
 
 
 def _current_conversation(contact_inbox):
@@ -117,12 +139,11 @@ def _contact_changes(payload: ContactChanges, contact) -> dict:
 
 @router.post("/api/v1/widget/config")
 def config():
+    """The widget's settings and, for a returning visitor, its contact and a fresh token.
+    A visitor without a (valid) token gets none: opening the widget writes nothing, the
+    first message or setUser creates the contact (and hands over its token)."""
     inbox = _inbox()
-    event = router.current_event
-    browser = {"referer": event.get_header_value("referer") or "",
-               "browser_language": (event.get_header_value("accept-language") or "")[:32]}
-    contact_inbox, contact, token = widget.start(inbox, event.get_header_value("X-Auth-Token"),
-                                                 additional_attributes=browser)
+    session = widget.resolve(inbox, router.current_event.get_header_value("X-Auth-Token"))
     channel = inbox.channel or {}
     return {
         "website_channel_config": {
@@ -137,8 +158,8 @@ def config():
             "enabled_features": channel.get("selected_feature_flags", []),
             "locale": "en",
         },
-        "contact": widget_contact(contact, contact_inbox.pubsub_token),
-        "auth_token": token,
+        "contact": widget_contact(session[1], session[0].pubsub_token) if session else {},
+        "auth_token": widget.issue_token(session[0]) if session else None,
         "global_config": {**global_config.public_config(), "WEBSOCKET_URL": get_settings().websocket_url},
     }
 
@@ -167,7 +188,8 @@ def list_messages():
 
 @router.post("/api/v1/widget/messages")
 def create_message():
-    inbox, contact_inbox, contact = _visitor()
+    """A visitor's message; the first one of a visitor without a token creates it."""
+    inbox = _inbox()
     files, uploads = [], []
     if forms.is_multipart(router):
         fields, files, uploads = forms.parse(router, ("message[attachments][]", "message[attachments]"))
@@ -176,6 +198,7 @@ def create_message():
         payload = body(router, MessageBody).message
     if files or uploads or payload.attachments:
         attachments.ensure_widget_uploads(inbox)
+    contact_inbox, contact, new_token = _visitor_or_new(inbox)  # only once the input is known good
     # A first message starts the conversation, but only once its files have passed.
     message = attachments.create_message(
         _current_conversation(contact_inbox), account_id=inbox.account_id,
@@ -184,17 +207,21 @@ def create_message():
         files=files, content=payload.content, message_type=conversations.INCOMING, sender_type="Contact",
         sender=contact, echo_id=payload.echo_id,
         content_attributes={"in_reply_to": payload.reply_to} if payload.reply_to else None)
-    return message_view(message)
+    return _handing_over(message_view(message), new_token)
 
 
 @router.post("/api/v1/widget/direct_uploads")
 def direct_upload():
-    """A presigned S3 POST for one file; only this visitor can attach it afterwards."""
-    inbox, _, contact = _visitor()
+    """A presigned S3 POST for one file; only this visitor can attach it afterwards. A
+    visitor without a token that is about to send its first file is created here."""
+    inbox = _inbox()
     attachments.ensure_widget_uploads(inbox)
     blob = body(router, UploadBlob, wrapper="blob")
-    return attachments.presign_upload(inbox.account_id, attachments.contact_uploader(contact.id),
-                                      filename=blob.filename, content_type=blob.content_type, byte_size=blob.byte_size)
+    _, contact, new_token = _visitor_or_new(inbox)
+    presigned = attachments.presign_upload(inbox.account_id, attachments.contact_uploader(contact.id),
+                                           filename=blob.filename, content_type=blob.content_type,
+                                           byte_size=blob.byte_size)
+    return _handing_over(presigned, new_token)
 
 
 @router.route("/api/v1/widget/messages/<message_id>", method=["PATCH", "PUT"])
@@ -249,15 +276,17 @@ def update_contact():
 
 @router.post("/api/v1/widget/contact/set_user")
 def set_user():
-    inbox, contact_inbox, contact = _visitor()
+    """Identify the visitor; a visitor without a token yet gets its contact (and token) here."""
+    inbox = _inbox()
     payload = body(router, SetUser)
+    if router.current_event.get_header_value("X-Auth-Token"):
+        _, contact_inbox, contact = _visitor(inbox)
+    else:
+        contact_inbox = contact = None
     contact_inbox, contact, new_token = widget.identify(inbox, contact_inbox, contact, payload.identifier,
-                                                        payload.identifier_hash)
+                                                        payload.identifier_hash, additional_attributes=_browser())
     contact = contacts.update_contact(contact, **_contact_changes(payload, contact))
-    shown = widget_contact(contact, contact_inbox.pubsub_token)
-    if new_token:
-        shown["widget_auth_token"] = new_token
-    return shown
+    return _handing_over(widget_contact(contact, contact_inbox.pubsub_token), new_token)
 
 
 @router.post("/api/v1/widget/contact/destroy_custom_attributes")

@@ -44,7 +44,7 @@ def envelope(name: str, account_id: int | None, data: dict, changed_attributes: 
              audience: dict | None = None) -> dict:
     """The event detail: `data` is the object's Chatwoot JSON, the same bytes for realtime
     frames and webhook bodies. `audience` says who it concerns (inbox_id, contact_id,
-    private), so consumers decide visibility without parsing `data`."""
+    the contact inbox's source_id, private), so consumers decide visibility without parsing `data`."""
     detail = {
         "seq": None,
         "audience": audience or {},

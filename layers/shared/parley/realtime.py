@@ -23,7 +23,7 @@ def _client():
 def may_see(connection: Connection, detail: dict) -> bool:
     """Agents see their account's events; events about an inbox only if they work in it
     (administrators see all). Contacts see only events addressed to them that are not
-    private. Who an event concerns is in `detail["audience"]`, set by the publisher."""
+    private, and of their own contact inbox (inbox and source_id). Who an event concerns is in `detail["audience"]`, set by the publisher."""
     if connection.account_id != detail.get("account_id"):
         return False
     audience = detail.get("audience") or {}
@@ -36,9 +36,11 @@ def may_see(connection: Connection, detail: dict) -> bool:
             return True
         return inbox_id in (connection.scope or {}).get("inbox_ids", [])
     if connection.kind == "contact":
+        scope = connection.scope or {}
         contact_id = audience.get("contact_id")
-        return (not audience.get("private") and contact_id is not None
-                and contact_id == (connection.scope or {}).get("contact_id"))
+        return (not audience.get("private") and contact_id is not None and contact_id == scope.get("contact_id")
+                and audience.get("inbox_id") == scope.get("inbox_id")
+                and audience.get("source_id") == scope.get("source_id"))
     return False
 
 

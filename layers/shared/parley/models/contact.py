@@ -27,6 +27,9 @@ class Contact(TimestampedModel):
     email = UnicodeAttribute(null=True)
     phone_number = UnicodeAttribute(null=True)
     identifier = UnicodeAttribute(null=True)
+    # True while the identifier rests only on a visitor's word (setUser or the Client API
+    # without identifier_hash): a visitor who proves it later takes it back (services/widget.py).
+    identifier_unverified = BooleanAttribute(null=True)
     avatar_url = UnicodeAttribute(null=True)
     contact_type = UnicodeAttribute(default="visitor")  # visitor | lead | customer
     blocked = BooleanAttribute(default=False)

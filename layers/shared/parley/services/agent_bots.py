@@ -203,6 +203,7 @@ def handoff(conversation: Conversation) -> Conversation:
         events.publish("conversation.bot_handoff", conversation.account_id,
                        conversations.present([conversation])[0],
                        audience={"inbox_id": conversation.inbox_id, "contact_id": conversation.contact_id,
+                                 "source_id": conversation.source_id,
                                  "private": False})
     return conversation
 

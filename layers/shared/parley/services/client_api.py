@@ -5,7 +5,8 @@ A contact is named by its contact inbox's `source_id` (Chatwoot's contact_identi
 Identity works as in the widget (services/widget.py): an `identifier` proven by
 `identifier_hash` = HMAC-SHA256(inbox hmac token, identifier); an inbox with
 `hmac_mandatory` refuses contact writes without one (401), and an identifier that already
-belongs to a contact is only taken with a valid hash."""
+belongs to a contact is only taken with a valid hash. A contact identifier reads only its
+own contact inbox's conversations."""
 from __future__ import annotations
 
 from ..errors import NotFound, Unauthorized
@@ -23,26 +24,19 @@ def _verified(inbox: Inbox, identifier: str | None, given_hash: str | None) -> b
     return widget.verify_identity(inbox, identifier, given_hash)
 
 
-def _mark_verified(contact_inbox: ContactInbox) -> None:
-    if not contact_inbox.hmac_verified:
-        contact_inbox.update(actions=[ContactInbox.hmac_verified.set(True)])
-
-
 def create_contact(inbox: Inbox, *, identifier: str | None = None, identifier_hash: str | None = None,
                    **fields) -> tuple[ContactInbox, Contact]:
-    """A new contact inbox: for the contact holding `identifier` (with a valid hash), or
-    for a new contact."""
-    verified = _verified(inbox, identifier, identifier_hash)
-    existing = contacts.find_by_unique(inbox.account_id, "identifier", identifier) if identifier else None
-    if existing is not None:
-        if not verified:
-            raise Unauthorized("This identifier belongs to another contact: identifier_hash is required")
-        contact_inbox = contacts.create_contact_inbox(existing, inbox)
-        contact = contacts.update_contact(existing, **fields) if fields else existing
-    else:
-        contact, contact_inbox = contacts.new_contact(inbox.account_id, identifier=identifier, inbox=inbox, **fields)
-    if verified:
-        _mark_verified(contact_inbox)
+    """A new contact inbox: for the contact that proved `identifier` before, or for a new
+    contact (services/widget.py `identify` decides, as for the widget's setUser). Each call
+    is a new contact inbox, so one device never reads another's conversations."""
+    if identifier is None:
+        _verified(inbox, None, identifier_hash)  # 401 where the inbox makes it mandatory
+        contact, contact_inbox = contacts.new_contact(inbox.account_id, inbox=inbox, **fields)
+        return contact_inbox, contact
+    contact_inbox, contact, _ = widget.identify(inbox, None, None, identifier, identifier_hash,
+                                                reuse_verified_inbox=False, **fields)
+    if fields:  # a contact that existed takes the new values; a new one already has them
+        contact = contacts.update_contact(contact, **fields)
     return contact_inbox, contact
 
 
@@ -58,7 +52,8 @@ def update_contact(inbox: Inbox, contact_inbox: ContactInbox, contact: Contact, 
     if identifier is None:
         _verified(inbox, None, identifier_hash)  # 401 where the inbox makes it mandatory
     else:
-        contact_inbox, contact, _ = widget.identify(inbox, contact_inbox, contact, identifier, identifier_hash)
+        contact_inbox, contact, _ = widget.identify(inbox, contact_inbox, contact, identifier, identifier_hash,
+                                                    reuse_verified_inbox=False)
     if fields:
         if "custom_attributes" in fields:
             fields["custom_attributes"] = {**(contact.custom_attributes or {}), **(fields["custom_attributes"] or {})}

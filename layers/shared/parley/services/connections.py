@@ -56,13 +56,15 @@ def open_agent_connection(connection_id: str, token: str | None, account_id: str
 
 
 def open_contact_connection(connection_id: str, pubsub_token: str | None) -> Connection:
-    """A widget visitor's socket, opened with its contact inbox's pubsub token."""
+    """A widget visitor's socket, opened with its contact inbox's pubsub token: it sees that
+    contact inbox's conversations only (realtime.may_see), not all of its contact's."""
     contact_inbox = contacts.by_pubsub_token(pubsub_token)
     if contact_inbox is None:
         raise Unauthorized("Invalid pubsub token")
     accounts.open_account(contact_inbox.account_id)
     return _save(connection_id, account_id=contact_inbox.account_id, kind="contact",
-                 scope={"contact_id": contact_inbox.contact_id, "inbox_id": contact_inbox.inbox_id})
+                 scope={"contact_id": contact_inbox.contact_id, "inbox_id": contact_inbox.inbox_id,
+                        "source_id": contact_inbox.source_id})
 
 
 def _save(connection_id: str, **attributes) -> Connection:

@@ -270,15 +270,19 @@ def _clean(field: str, value):
 def new_contact(account_id: int, *, name: str = "", email: str | None = None, phone_number: str | None = None,
                 identifier: str | None = None, avatar_url: str | None = None, blocked: bool = False,
                 custom_attributes: dict | None = None, additional_attributes: dict | None = None,
-                inbox: Inbox | None = None, source_id: str | None = None) -> tuple[Contact, ContactInbox | None]:
-    """A new contact and, with `inbox`, its contact inbox there, written together."""
+                inbox: Inbox | None = None, source_id: str | None = None, identifier_unverified: bool = False,
+                hmac_verified: bool = False) -> tuple[Contact, ContactInbox | None]:
+    """A new contact and, with `inbox`, its contact inbox there, written together.
+    `identifier_unverified`: the identifier is only a visitor's word (see claim_identifier)."""
     custom_attributes = custom_attributes_checked(account_id, custom_attributes or {})
     contact = Contact(ids.next_id("Contact"), account_id=account_id, name=(name or "").strip(),
                       email=_clean("email", email), phone_number=_clean("phone_number", phone_number),
                       identifier=_clean("identifier", identifier), avatar_url=_clean("avatar_url", avatar_url),
                       blocked=bool(blocked), custom_attributes=custom_attributes or {},
                       additional_attributes=additional_attributes or {}, last_activity_at=int(time.time()))
-    link = _new_contact_inbox(contact, inbox, source_id) if inbox is not None else None
+    if contact.identifier and identifier_unverified:
+        contact.identifier_unverified = True
+    link = _new_contact_inbox(contact, inbox, source_id, hmac_verified=hmac_verified) if inbox is not None else None
     also = (lambda tx: tx.save(link, condition=ContactInbox.source_id.does_not_exist())) if link else None
     try:
         _write(contact, {}, new=True, also=also, check_source=link)
@@ -323,6 +327,8 @@ def update_contact(contact: Contact, **changes) -> Contact:
             setattr(contact, key, value)
         changed.clear()
         changed.update({k: [before[k], v] for k, v in changes.items() if before[k] != v})
+        if "identifier" in changed:  # set by an agent or an API token: trusted
+            contact.identifier_unverified = None
         if not changed and set(entries_for(contact)) == set(contact.index_ids or ()):
             return
         _write(contact, old_unique)
@@ -371,15 +377,76 @@ def delete_contact(contact: Contact) -> None:
     events.publish("contact.deleted", contact.account_id, shown)
 
 
+def claim_identifier(contact: Contact, identifier: str, *, verified: bool, taken_from: Contact | None = None
+                     ) -> Contact:
+    """Give `contact` the identifier a visitor named (widget setUser, Client API). Unless
+    `verified` (proven with identifier_hash) the claim is marked unverified, and a visitor
+    who proves the identifier later takes it back: `taken_from` is that unverified holder,
+    which loses it in the same transaction and keeps everything else (its own history).
+    Raises Invalid (field identifier) if someone else holds it."""
+    if taken_from is not None and not verified:
+        raise ValueError("only a verified claim takes an identifier back")
+    previous = contact.identifier
+
+    def attempt() -> None:
+        if taken_from is not None and (taken_from.identifier != identifier or not taken_from.identifier_unverified):
+            raise Conflict("The identifier changed hands meanwhile; try again")
+        old_unique = _unique_values(contact)
+        contact.identifier = identifier
+        contact.identifier_unverified = None if verified else True
+        also, listed_delta = None, 0
+        if taken_from is not None:
+            had = set(taken_from.index_ids or ())
+            created = _entry(taken_from.account_id, "created", sort_key(taken_from, "created")).id
+            taken_from.identifier = taken_from.identifier_unverified = None
+            wanted = entries_for(taken_from)
+            listed_delta = (created in wanted) - (created in had)
+            taken_from.index_ids = set(wanted) or None
+
+            def also(tx) -> None:  # the claim itself moves with `contact`'s write (adopt_from)
+                for entry_id, entry in wanted.items():
+                    if entry_id not in had:
+                        tx.save(entry)
+                for entry_id in had - set(wanted):
+                    tx.delete(ContactIndexEntry(entry_id))
+                tx.save(taken_from)
+        _write(contact, old_unique, also=also, listed_delta=listed_delta,
+               adopt_from=taken_from.id if taken_from is not None else None)
+
+    for _ in range(4):
+        try:
+            attempt()
+            break
+        except _Stale:
+            try:
+                contact.refresh(consistent_read=True)
+                if taken_from is not None:
+                    taken_from.refresh(consistent_read=True)
+            except Contact.DoesNotExist:
+                raise NotFound("Contact not found") from None
+    else:
+        raise Conflict("The contact is being changed by someone else; try again")
+    if previous != identifier:
+        events.publish("contact.updated", contact.account_id, contact_view(contact),
+                       {"identifier": [previous, identifier]})
+    if taken_from is not None:
+        events.publish("contact.updated", taken_from.account_id, contact_view(taken_from),
+                       {"identifier": [identifier, None]})
+    return contact
+
+
 # ---------------------------------------------------------------- contact inboxes
 
-def _new_contact_inbox(contact: Contact, inbox: Inbox, source_id: str | None = None) -> ContactInbox:
+def _new_contact_inbox(contact: Contact, inbox: Inbox, source_id: str | None = None, *,
+                       hmac_verified: bool = False) -> ContactInbox:
     return ContactInbox(inbox.id, source_id or str(uuid.uuid4()), contact_id=contact.id,
-                        account_id=contact.account_id, pubsub_token=secrets.token_urlsafe(24))
+                        account_id=contact.account_id, pubsub_token=secrets.token_urlsafe(24),
+                        hmac_verified=hmac_verified)
 
 
-def create_contact_inbox(contact: Contact, inbox: Inbox, source_id: str | None = None) -> ContactInbox:
-    contact_inbox = _new_contact_inbox(contact, inbox, source_id)
+def create_contact_inbox(contact: Contact, inbox: Inbox, source_id: str | None = None, *,
+                         hmac_verified: bool = False) -> ContactInbox:
+    contact_inbox = _new_contact_inbox(contact, inbox, source_id, hmac_verified=hmac_verified)
     try:
         contact_inbox.save(condition=ContactInbox.source_id.does_not_exist())
     except PutError as exc:
@@ -401,6 +468,14 @@ def contact_inbox(inbox_id: int, source_id: str) -> ContactInbox | None:
 def contact_inbox_for(contact: Contact, inbox: Inbox) -> ContactInbox | None:
     """The contact's identity in `inbox`, if it has one."""
     return next(iter(ContactInbox.contact_index.query(contact.id, ContactInbox.inbox_id == inbox.id, limit=1)), None)
+
+
+def verified_contact_inbox(contact: Contact, inbox: Inbox) -> ContactInbox | None:
+    """The contact's identity in `inbox` that a visitor proved with identifier_hash, if any:
+    the only kind a later verified visitor may share (an unverified one may be anyone's)."""
+    rows = ContactInbox.contact_index.query(contact.id, ContactInbox.inbox_id == inbox.id,
+                                            filter_condition=ContactInbox.hmac_verified == True)  # noqa: E712
+    return next(iter(rows), None)
 
 
 def contact_inboxes_of(contact: Contact) -> list[ContactInbox]:
@@ -695,6 +770,8 @@ def merge_contacts(base: Contact, mergee: Contact) -> Contact:
     def attempt() -> None:
         old_unique = _unique_values(base)
         mergee_unique = _unique_values(mergee)
+        if not base.identifier and mergee.identifier:
+            base.identifier_unverified = mergee.identifier_unverified  # an unproven one stays unproven
         for field in ("name", "email", "phone_number", "identifier", "avatar_url"):
             if not getattr(base, field) and getattr(mergee, field):
                 setattr(base, field, getattr(mergee, field))

@@ -83,12 +83,14 @@ CONTACT_INBOX_CONVERSATIONS = 20  # what the widget and the Client API list
 
 
 def for_contact_inbox(contact_inbox: ContactInbox, limit: int = CONTACT_INBOX_CONVERSATIONS) -> list[Conversation]:
-    """The contact's conversations in this inbox, newest activity first, at most `limit`:
-    the index is read lazily and the read stops once they are found."""
+    """The conversations of this contact inbox (one source_id: one browser, one API contact
+    identifier, one sender), newest activity first, at most `limit`. The contact's other
+    identities in the inbox are someone else as far as a visitor token is concerned. The
+    index is read lazily and the read stops once they are found."""
     found = []
     for conversation in Conversation.contact_index.query(contact_inbox.contact_id, scan_index_forward=False,
                                                          page_size=max(limit, 10)):
-        if conversation.inbox_id == contact_inbox.inbox_id:
+        if conversation.inbox_id == contact_inbox.inbox_id and conversation.source_id == contact_inbox.source_id:
             found.append(conversation)
             if len(found) == limit:
                 break
@@ -317,7 +319,7 @@ def typing(conversation: Conversation, *, on: bool, who: dict, private: bool = F
     events.publish("conversation.typing_on" if on else "conversation.typing_off", conversation.account_id,
                    {"conversation": {"id": conversation.display_id, "inbox_id": conversation.inbox_id},
                     "user": who, "is_private": private},
-                   audience={"inbox_id": conversation.inbox_id,
+                   audience={"inbox_id": conversation.inbox_id, "source_id": conversation.source_id,
                              "contact_id": None if by_contact else conversation.contact_id, "private": private},
                    ephemeral=True)
 
@@ -497,7 +499,8 @@ def message_changed(conversation: Conversation, message: Message) -> None:
 # ---------------------------------------------------------------- events
 
 def _audience(conversation: Conversation, private: bool = False) -> dict:
-    return {"inbox_id": conversation.inbox_id, "contact_id": conversation.contact_id, "private": private}
+    return {"inbox_id": conversation.inbox_id, "contact_id": conversation.contact_id,
+            "source_id": conversation.source_id, "private": private}
 
 
 def _conversation_summary(conversation: Conversation) -> dict:

@@ -7,17 +7,15 @@ import hashlib
 import hmac
 import time
 
-from pynamodb.exceptions import TransactWriteError
-
-from .. import dynamo, global_config, jwt
-from ..errors import NotFound, Unauthorized
+from .. import global_config, jwt, security_log
+from ..errors import Invalid, NotFound, Unauthorized
 from ..models.contact import Contact, ContactInbox
 from ..models.inbox import Inbox
-from ..models.unique import UniqueClaim
 from ..settings import get_settings
 from . import contacts
 
 DAY = 24 * 60 * 60
+TAKEN = "This identifier belongs to another contact: identifier_hash is required"
 
 
 def issue_token(contact_inbox: ContactInbox) -> str:
@@ -48,14 +46,12 @@ def authenticate(inbox: Inbox, token: str | None) -> tuple[ContactInbox, Contact
     return session
 
 
-def start(inbox: Inbox, token: str | None, *, additional_attributes: dict | None = None
-          ) -> tuple[ContactInbox, Contact, str]:
-    """The visitor behind `token`, or a new anonymous visitor. Returns a fresh token too."""
-    session = resolve(inbox, token)
-    if session is None:
-        contact = contacts.create_contact(inbox.account_id, additional_attributes=additional_attributes)
-        session = contacts.create_contact_inbox(contact, inbox), contact
-    return session[0], session[1], issue_token(session[0])
+def new_visitor(inbox: Inbox, *, additional_attributes: dict | None = None) -> tuple[ContactInbox, Contact, str]:
+    """A new anonymous visitor and its token. Only a visitor's first message, upload or
+    setUser makes one: opening the widget writes nothing."""
+    contact, contact_inbox = contacts.new_contact(inbox.account_id, inbox=inbox,
+                                                  additional_attributes=additional_attributes)
+    return contact_inbox, contact, issue_token(contact_inbox)
 
 
 def identifier_hash(inbox: Inbox, identifier: str) -> str:
@@ -74,53 +70,49 @@ def verify_identity(inbox: Inbox, identifier: str, given_hash: str | None) -> bo
     return True
 
 
-def _identifier_claim(account_id: int, identifier: str) -> str:
-    return f"contact_identifier#{account_id}#{identifier}"
+def identify(inbox: Inbox, contact_inbox: ContactInbox | None, contact: Contact | None, identifier: str,
+             given_hash: str | None, *, reuse_verified_inbox: bool = True, **new_contact_fields
+             ) -> tuple[ContactInbox, Contact, str | None]:
+    """setUser, and the Client API's identifier. Returns the visitor to go on as and, when
+    that is another contact inbox than the caller's (or the caller had none yet), its token.
 
-
-def _owner_of(account_id: int, identifier: str) -> int | None:
-    try:
-        return int(UniqueClaim.get(_identifier_claim(account_id, identifier)).target.split("#", 1)[1])
-    except UniqueClaim.DoesNotExist:
-        return None
-
-
-def identify(inbox: Inbox, contact_inbox: ContactInbox, contact: Contact, identifier: str,
-             given_hash: str | None) -> tuple[ContactInbox, Contact, str | None]:
-    """setUser. Returns the (possibly different) visitor and, when it changed, a new token.
-
-    An identifier that already belongs to another contact is only taken over with a valid
-    hash: without one, nobody can read or write as someone else."""
+    A verified identity never inherits what an unverified claimant touched:
+    - an identifier that another contact holds is only joined with a valid hash, and then
+      only through a contact inbox proven the same way (`reuse_verified_inbox`) or a new one;
+    - an identifier held on a visitor's word alone is taken back by the first visitor who
+      proves it: the claimant keeps its contact and history, without the identifier."""
     verified = verify_identity(inbox, identifier, given_hash)
-    owner_id = _owner_of(inbox.account_id, identifier)
-    if owner_id == contact.id:
-        target_inbox, target = contact_inbox, contact
-    elif owner_id is not None:
-        if not verified:
-            raise Unauthorized("This identifier belongs to another contact: identifier_hash is required")
-        target = contacts.get_contact(inbox.account_id, owner_id)
-        target_inbox = contacts.contact_inbox_for(target, inbox) or contacts.create_contact_inbox(target, inbox)
-    else:
-        # A fresh identifier. A visitor already identified as someone else becomes a new contact.
+    owner = contacts.find_by_unique(inbox.account_id, "identifier", identifier)
+    if owner is not None and contact is not None and owner.id == contact.id:
         target, target_inbox = contact, contact_inbox
-        if contact.identifier and contact.identifier != identifier:
-            target = contacts.create_contact(inbox.account_id)
-            target_inbox = contacts.create_contact_inbox(target, inbox)
-        _claim_identifier(target, identifier)
+        if verified and contact.identifier_unverified:
+            contacts.claim_identifier(contact, identifier, verified=True)
+    elif owner is not None and not verified:
+        raise Unauthorized(TAKEN)
+    elif owner is not None and not owner.identifier_unverified:
+        target = owner
+        target_inbox = ((contacts.verified_contact_inbox(owner, inbox) if reuse_verified_inbox else None)
+                        or contacts.create_contact_inbox(owner, inbox, hmac_verified=True))
+    else:
+        # A fresh identifier, or one only an unverified claimant (`owner`) holds.
+        target, target_inbox = contact, contact_inbox
+        try:
+            if contact is None or (contact.identifier and contact.identifier != identifier):
+                # No visitor yet, or one identified as someone else: a new contact.
+                fresh = {"identifier": identifier, "identifier_unverified": not verified} if owner is None else {}
+                target, target_inbox = contacts.new_contact(inbox.account_id, inbox=inbox, hmac_verified=verified,
+                                                            **fresh, **new_contact_fields)
+            if target.identifier != identifier:
+                contacts.claim_identifier(target, identifier, verified=verified, taken_from=owner)
+            if owner is not None:  # an unverified claim of a real user's identity: maybe an attempt
+                security_log.refused("widget_identity", "an unverified identifier claim was taken back by a "
+                                     "verified visitor", account_id=inbox.account_id, inbox_id=inbox.id,
+                                     claimant_contact_id=owner.id, contact_id=target.id)
+        except Invalid as exc:
+            if not any(error.get("field") == "identifier" for error in exc.errors):
+                raise
+            raise Unauthorized(TAKEN) from None  # another visitor claimed it a moment ago
     if verified and not target_inbox.hmac_verified:
         target_inbox.update(actions=[ContactInbox.hmac_verified.set(True)])
-    new_token = issue_token(target_inbox) if target_inbox.source_id != contact_inbox.source_id else None
-    return target_inbox, target, new_token
-
-
-def _claim_identifier(contact: Contact, identifier: str) -> None:
-    claim = UniqueClaim(_identifier_claim(contact.account_id, identifier))
-    claim.target = f"Contact#{contact.id}"
-    contact.identifier = identifier
-    try:
-        with dynamo.transaction() as tx:
-            tx.save(claim, condition=UniqueClaim.key.does_not_exist())
-            tx.save(contact)
-    except TransactWriteError:
-        contact.refresh()
-        raise Unauthorized("This identifier belongs to another contact: identifier_hash is required") from None
+    moved = contact_inbox is None or target_inbox.source_id != contact_inbox.source_id
+    return target_inbox, target, issue_token(target_inbox) if moved else None
