@@ -61,6 +61,23 @@ def refusals(monkeypatch):
     return logged
 
 
+@pytest.fixture
+def presence(monkeypatch):
+    """The presence frames published (live only: they never reach the log)."""
+    from parley import events
+
+    frames = []
+    original = events.publish
+
+    def publish(name, account_id, data, *args, **kwargs):
+        if name == "presence.update":
+            frames.append(data["users"])
+        return original(name, account_id, data, *args, **kwargs)
+
+    monkeypatch.setattr(events, "publish", publish)
+    return frames
+
+
 def publish_to_inbox(account_id: int, inbox_id: int, marker: str) -> dict:
     """A logged conversation event of one inbox, handed to broadcast as EventBridge would."""
     from parley import events
@@ -97,11 +114,13 @@ def resumed_markers(sockets, connection_id: str) -> list[str]:
 
 # ---------------------------------------------------------------- the six triggers
 
-def test_agent_removed_from_the_account_is_cut_off(api, world, website, sockets):
+def test_agent_removed_from_the_account_is_cut_off(api, world, website, sockets, presence):
     publish_to_inbox(world.account_id, website.id, "before")
     assert connect("agent", token=world.agent.token) == 200
     assert api.delete(f"/api/v1/accounts/{world.account_id}/agents/{world.agent.id}", world.admin.token).status == 200
     assert_revoked(sockets, "agent", "removed_from_account")
+    # $disconnect finds no record once revoked: the revocation itself announces offline.
+    assert presence[-1] == {str(world.agent.id): "offline"}
     publish_to_inbox(world.account_id, website.id, "after")
     assert markers(sockets.frames["agent"]) == []
 
@@ -193,14 +212,16 @@ def test_password_change_closes_every_socket_of_the_user(api, world, website, so
     assert markers(sockets.frames["laptop"]) == markers(sockets.frames["phone"]) == []
 
 
-def test_sign_out_closes_the_sockets_opened_with_that_token_only(api, world, website, sockets):
+def test_sign_out_closes_the_sockets_opened_with_that_token_only(api, world, website, sockets, presence):
     from parley.services import tokens, users
 
     second_device = tokens.issue(users.owner(world.agent.id))
     assert connect("laptop", token=world.agent.token) == 200
     assert connect("phone", token=second_device) == 200
+    announced = len(presence)
     assert api.delete("/auth/sign_out", world.agent.token).status == 200
     assert_revoked(sockets, "laptop", "token_revoked")
+    assert len(presence) == announced  # the phone is still online
     publish_to_inbox(world.account_id, website.id, "after")
     assert markers(sockets.frames["phone"]) == ["after"]
     assert markers(sockets.frames["laptop"]) == []

@@ -176,11 +176,13 @@ def _revoke_all(account_id: int, user_id: int, sockets: list[Connection], reason
     socket in the account, tell its agents the user went offline ($disconnect, which
     follows the close, no longer finds the record to do it)."""
     fresh = int(time.time()) - PRESENCE_SECONDS
-    remaining = False
+    revoked = remaining = False
     for connection in sockets:
-        if not revoke(connection, reason, condition=condition):
+        if revoke(connection, reason, condition=condition):
+            revoked = True
+        else:
             remaining = remaining or connection.last_seen_at >= fresh
-    if sockets and not remaining:
+    if revoked and not remaining:
         events.publish("presence.update", account_id, {"account_id": account_id, "users": {str(user_id): "offline"},
                                                        "contacts": {}}, ephemeral=True)
 
