@@ -1,7 +1,9 @@
 """Frames a client sends on its socket:
   {"action": "heartbeat"}            -> {"event": "pong"}
   {"action": "resume", "since": N}   -> every event it may see after seq N, then
-                                        {"event": "resume.done", "seq": <last seq sent>}
+                                        {"event": "resume.done", "seq": <last seq sent>};
+                                        rate-limited per socket ({"event": "error", ...,
+                                        "retry_after": s}), rights re-checked each time
 
 Replies go back through the management API, like every other frame, so the protocol is
 the same whether or not API Gateway route responses are configured."""
@@ -12,6 +14,7 @@ import json
 from aws_lambda_powertools import Logger
 
 from parley import realtime
+from parley.errors import TooManyRequests, Unauthorized
 from parley.services import connections
 
 logger = Logger()
@@ -51,8 +54,15 @@ def lambda_handler(event: dict, context) -> dict:
         if isinstance(since, bool) or not isinstance(since, int) or since < 0:
             _reply(connection_id, {"event": "error", "message": '"since" must be a whole number of 0 or more'})
             return {"statusCode": 400}
+        try:
+            missed = connections.resume(connection, since)
+        except TooManyRequests as exc:
+            _reply(connection_id, {"event": "error", "message": exc.message, "retry_after": exc.retry_after})
+            return {"statusCode": 429}
+        except Unauthorized:
+            return {"statusCode": 410}  # its rights are gone: it was told why and closed
         last = since
-        for detail in connections.missed_events(connection, since):
+        for detail in missed:
             if not realtime.push(connection_id, realtime.frame(detail)):
                 return {"statusCode": 410}
             last = max(last, detail["seq"])

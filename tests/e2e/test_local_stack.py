@@ -93,6 +93,25 @@ def test_socket_receives_what_a_service_publishes(local_stack):
     asyncio.run(scenario())
 
 
+def test_signing_out_closes_the_socket_that_token_opened(local_stack):
+    """Service -> management API DELETE @connections -> the gateway closes the real socket."""
+    agent = local_stack.seed["agent"]
+    token = sign_in(local_stack.base_url, agent["email"], agent["password"]).json()["data"]["access_token"]
+
+    async def scenario():
+        async with websockets.connect(f"{local_stack.ws_url}?token={token}") as socket, httpx.AsyncClient() as http:
+            await socket.send(json.dumps({"action": "heartbeat"}))
+            await frame_where(socket, lambda frame: frame == {"event": "pong"})
+            reply = await http.delete(f"{local_stack.base_url}/auth/sign_out", headers={"api_access_token": token})
+            assert reply.status_code == 200, reply.text
+            revoked = await frame_where(socket, lambda frame: frame.get("event") == "connection.revoked")
+            assert revoked == {"event": "connection.revoked", "reason": "token_revoked"}
+            with pytest.raises(websockets.ConnectionClosed):
+                await asyncio.wait_for(socket.recv(), 5)
+
+    asyncio.run(scenario())
+
+
 @pytest.mark.parametrize("query", ["?token=not-a-token", ""])
 def test_bad_token_is_refused_at_connect(local_stack, query):
     async def scenario():

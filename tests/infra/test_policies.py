@@ -434,6 +434,51 @@ def test_conversation_life_across_every_function(api, world, website, recorder, 
                    "ScheduledFunction", "WsConnectFunction", "WsMessageFunction")
 
 
+def test_socket_rights_follow_every_change(api, world, website, recorder):
+    """Rights changes rewrite or close open sockets (HttpApiFunction); resume re-checks
+    rights at their source and closes a socket whose token is gone (WsMessageFunction)."""
+    from parley.models.user import AccessToken
+    from parley.services import tokens, users
+
+    base = f"/api/v1/accounts/{world.account_id}"
+
+    def connect(connection_id: str, **query):
+        invoke(recorder, "ws_connect", ws_event("ws_connect", connection_id, queryStringParameters=query), "$connect")
+
+    def resume(connection_id: str):
+        return invoke(recorder, "ws_message", ws_event("ws_message", connection_id,
+                                                       body=json.dumps({"action": "resume", "since": 1})), "resume")
+
+    visitor = website.widget.start()
+    ok(website.widget.say(visitor, "hello"))
+    connect("visitor", pubsub_token=visitor.pubsub_token)
+    assert resume("visitor")["statusCode"] == 200
+    connect("agent", token=world.agent.token)
+    assert resume("agent")["statusCode"] == 200
+    ok(api.delete(f"{base}/inbox_members", world.admin.token, body={"inbox_id": website.id, "user_ids": [world.agent.id]}))
+    ok(api.patch(f"{base}/agents/{world.agent.id}", world.admin.token, body={"role": "administrator"}))
+    ok(api.put("/api/v1/profile", world.agent.token, body={
+        "current_password": world.agent.password, "password": "N3w-secret!!", "password_confirmation": "N3w-secret!!"}))
+    second = tokens.issue(users.owner(world.admin.id))
+    connect("admin", token=second)
+    ok(api.delete("/auth/sign_out", second))
+    connect("admin-2", token=world.admin.token)
+    AccessToken(tokens.digest(world.admin.token)).delete()
+    assert resume("admin-2")["statusCode"] == 410
+    agent_token = tokens.issue(users.owner(world.agent.id))
+    connect("agent-2", token=agent_token)
+    ok(api.delete(f"{base}/agents/{world.agent.id}", tokens.issue(users.owner(world.admin.id))))
+    # A platform app deletes its user, who has a socket open.
+    app = world.platform_token
+    account = ok(api.post("/platform/api/v1/accounts", app, body={"name": "Initech"}))
+    user = ok(api.post("/platform/api/v1/users", app, body={"name": "Pat", "email": "pat@initech.test"}))
+    ok(api.post(f"/platform/api/v1/accounts/{account['id']}/account_users", app,
+                body={"user_id": user["id"], "role": "administrator"}))
+    connect("pat", token=tokens.issue(users.owner(user["id"])), account_id=str(account["id"]))
+    ok(api.delete(f"/platform/api/v1/users/{user['id']}", app))
+    recorder.check("HttpApiFunction", "WsMessageFunction", "WsConnectFunction")
+
+
 def test_every_route_of_the_permission_matrix(api, world, website, recorder):
     from tests.integration import test_permission_matrix as matrix
 

@@ -6,7 +6,7 @@ from pydantic import Field
 
 from api import Body, body, principal, source_ip
 from parley import permissions
-from parley.services import accounts, platform, tokens, users
+from parley.services import accounts, platform, users
 from parley.views.users import profile
 
 router = Router()
@@ -31,5 +31,5 @@ def sign_in():
 @router.delete("/auth/sign_out")
 def sign_out():
     caller = permissions.user(principal(router))
-    tokens.revoke(caller.token)
+    users.sign_out(caller.user, caller.token)
     return {"success": True}

@@ -117,7 +117,7 @@ def remove_account_user(account_id: str):
     member = accounts.membership(account.id, payload.user_id)
     if member is None:
         raise NotFound("Account user not found")
-    member.delete()  # the platform owns the account: it may remove its last administrator
+    accounts.remove_member(member, keep_an_administrator=False)  # the platform owns the account
     return {}
 
 

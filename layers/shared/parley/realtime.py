@@ -63,6 +63,17 @@ def push(connection_id: str, payload: bytes) -> bool:
         return False
 
 
+def hang_up(connection_id: str, payload: bytes) -> None:
+    """Send a last frame saying why, then close the socket (DeleteConnection). The caller
+    has already forgotten the connection; a socket that is already gone is fine."""
+    client = _client()
+    try:
+        client.post_to_connection(ConnectionId=connection_id, Data=payload)
+        client.delete_connection(ConnectionId=connection_id)
+    except client.exceptions.GoneException:
+        pass
+
+
 def broadcast(detail: dict) -> int:
     """Deliver one domain event to every socket of its account that may see it."""
     account_id = detail.get("account_id")

@@ -30,7 +30,7 @@ class AgentConnectionsIndex(GlobalSecondaryIndex):
 class Connection(TimestampedModel):
     """An open WebSocket. Access: by id ($disconnect, frames, gone sockets); by account
     (account-index) when broadcasting; an account's agent sockets (agent-index) for
-    presence. Expires by TTL if $disconnect never came."""
+    presence and when a user's rights change. Expires by TTL if $disconnect never came."""
 
     Meta = table_meta("connections_table")
 
@@ -40,6 +40,11 @@ class Connection(TimestampedModel):
     user_id = NumberAttribute(null=True)
     role = UnicodeAttribute(null=True)
     scope = JSONAttribute(default=dict)  # what this socket may see (inbox ids, contact id ...)
+    # SHA-256 of the token the socket opened with (API token or pubsub token): revoking
+    # that token finds and closes it, and every resume checks it still stands.
+    credential = UnicodeAttribute(null=True)
+    # The resume rate limit (services/connections.take_resume), in epoch milliseconds.
+    resume_tat = NumberAttribute(null=True)
     last_seen_at = NumberAttribute(default=0)
     expires_at = NumberAttribute()
     agent_account_id = NumberAttribute(null=True)  # account_id, on agent sockets only (agent-index)

@@ -170,6 +170,7 @@ def hand_over(user: User, account: Account) -> None:
 
 def update_member(member: AccountUser, *, role: str | None = None, availability: str | None = None,
                   auto_offline: bool | None = None) -> AccountUser:
+    previous_role = member.role
     if role is not None:
         _check_role(role)
         if member.role == "administrator" and role != "administrator":
@@ -177,6 +178,8 @@ def update_member(member: AccountUser, *, role: str | None = None, availability:
         member.role = role
     _apply_availability(member, availability, auto_offline)
     member.save()
+    if member.role != previous_role:
+        _sockets_follow(member.account_id, [member.user_id])
     if availability is not None:  # live only, like every presence frame (see connections.announce)
         events.publish("presence.update", member.account_id,
                        {"account_id": member.account_id, "users": {str(member.user_id): member.availability},
@@ -184,11 +187,20 @@ def update_member(member: AccountUser, *, role: str | None = None, availability:
     return member
 
 
-def remove_member(member: AccountUser) -> None:
-    if member.role == "administrator":
+def remove_member(member: AccountUser, *, keep_an_administrator: bool = True) -> None:
+    """Remove someone from the account (a platform app owning the account may remove its
+    last administrator: `keep_an_administrator=False`); their sockets there are closed."""
+    if keep_an_administrator and member.role == "administrator":
         _keep_an_administrator(member)
     member.delete()
     notification_settings.forget(member.account_id, member.user_id)
+    _sockets_follow(member.account_id, [member.user_id])
+
+
+def _sockets_follow(account_id: int, user_ids: list[int]) -> None:
+    from . import connections  # imported here: connections imports this module
+
+    connections.rights_changed(account_id, user_ids)
 
 
 def _apply_availability(member: AccountUser, availability: str | None, auto_offline: bool | None) -> None:

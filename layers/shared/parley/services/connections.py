@@ -1,16 +1,28 @@
-"""WebSocket connections: who a socket belongs to and what it may see."""
+"""WebSocket connections: who a socket belongs to and what it may see.
+
+What a socket may see is stored on its record (role, scope) when it opens, so a broadcast
+reads nothing else. Every change of a user's rights calls `rights_changed` (membership,
+role, inbox members) or `credential_revoked` (password, sign-out, user deleted), which
+rewrites the scope of the user's open sockets or forgets and closes them; `resume`
+re-checks the rights from the source on every call, and is rate-limited."""
 from __future__ import annotations
 
+import hmac
+import json
 import time
+from typing import Iterable
 
+from pynamodb.exceptions import DeleteError, UpdateError
+
+from .. import events, ids, realtime, security_log
 from ..auth import authenticate
-from ..errors import NotFound, ParleyError, Unauthorized
+from ..errors import NotFound, ParleyError, TooManyRequests, Unauthorized
+from ..models.account import AccountUser
 from ..models.connection import Connection
 from ..models.counter import Counter
 from ..models.event_log import LoggedEvent
 from ..realtime import may_see
-from .. import events, ids
-from . import accounts, contacts, inboxes
+from . import accounts, contacts, inboxes, tokens
 
 RESUME_LIMIT = 1000  # a client further behind than this reloads instead
 RESUME_OVERLAP = 20  # events are sequenced before they are logged, so two publishers can
@@ -47,12 +59,16 @@ def open_agent_connection(connection_id: str, token: str | None, account_id: str
         raise NotFound("Account not found")
     member, account = memberships[0]
     accounts.require_open(account)
-    # What an agent may see is fixed when the socket opens: joining an inbox takes effect
-    # on the next connection (the dashboard reconnects when its inboxes change).
-    scope = {} if member.role == "administrator" else {
-        "inbox_ids": inboxes.member_inbox_ids(member.user_id, member.account_id)}
     return _save(connection_id, account_id=member.account_id, kind="user", user_id=member.user_id,
-                 role=member.role, scope=scope, agent_account_id=member.account_id)
+                 role=member.role, scope=_scope_of(member), agent_account_id=member.account_id,
+                 credential=tokens.digest(token))
+
+
+def _scope_of(member: AccountUser) -> dict:
+    """What an agent's socket may see: administrators the whole account, agents their inboxes."""
+    if member.role == "administrator":
+        return {}
+    return {"inbox_ids": inboxes.member_inbox_ids(member.user_id, member.account_id)}
 
 
 def open_contact_connection(connection_id: str, pubsub_token: str | None) -> Connection:
@@ -64,7 +80,8 @@ def open_contact_connection(connection_id: str, pubsub_token: str | None) -> Con
     accounts.open_account(contact_inbox.account_id)
     return _save(connection_id, account_id=contact_inbox.account_id, kind="contact",
                  scope={"contact_id": contact_inbox.contact_id, "inbox_id": contact_inbox.inbox_id,
-                        "source_id": contact_inbox.source_id})
+                        "source_id": contact_inbox.source_id},
+                 credential=tokens.digest(pubsub_token))
 
 
 def _save(connection_id: str, **attributes) -> Connection:
@@ -117,3 +134,156 @@ def close(connection_id: str) -> Connection | None:
     if connection is not None:
         connection.delete()
     return connection
+
+
+# ---------------------------------------------------------------- rights change
+
+def rights_changed(account_id: int, user_ids: Iterable[int]) -> None:
+    """The users' rights in `account_id` changed (role, inbox members, membership removed):
+    their open sockets get the scope the rights now give, or, for a user who is no longer
+    a member, are forgotten, told why and closed. One agent-index Query for the account,
+    then per user with sockets one membership read (and its inboxes)."""
+    wanted = set(user_ids)
+    if not wanted:
+        return
+    by_user: dict[int, list[Connection]] = {}
+    for connection in Connection.agent_index.query(account_id):
+        if connection.user_id in wanted:
+            by_user.setdefault(connection.user_id, []).append(connection)
+    for user_id, sockets in by_user.items():
+        member = accounts.membership(account_id, user_id)
+        if member is None:
+            _revoke_all(account_id, user_id, sockets, "removed_from_account", condition=None)
+            continue
+        scope = _scope_of(member)
+        for connection in sockets:
+            try:
+                Connection(connection.connection_id).update(
+                    actions=[Connection.role.set(member.role), Connection.scope.set(scope)],
+                    condition=Connection.connection_id.exists())
+            except UpdateError as exc:
+                if exc.cause_response_code != "ConditionalCheckFailedException":
+                    raise  # a closed socket has nothing to update; anything else is real
+
+
+def credential_revoked(user_id: int, reason: str, token: str | None = None) -> None:
+    """The user's API token `token` (every token, when None) no longer stands: close the
+    sockets it opened, in every account of the user. Call before memberships are removed."""
+    condition = Connection.credential == tokens.digest(token) if token else None
+    for member, _account in accounts.memberships_of(user_id):
+        sockets = [c for c in Connection.agent_index.query(member.account_id) if c.user_id == user_id]
+        _revoke_all(member.account_id, user_id, sockets, reason, condition=condition)
+
+
+def _revoke_all(account_id: int, user_id: int, sockets: list[Connection], reason: str, condition) -> None:
+    """Revoke those of `sockets` that match `condition`; if that leaves the user no live
+    socket in the account, tell its agents the user went offline ($disconnect, which
+    follows the close, no longer finds the record to do it)."""
+    fresh = int(time.time()) - PRESENCE_SECONDS
+    revoked = remaining = False
+    for connection in sockets:
+        if revoke(connection, reason, condition=condition):
+            revoked = True
+        else:
+            remaining = remaining or connection.last_seen_at >= fresh
+    if revoked and not remaining:
+        events.publish("presence.update", account_id, {"account_id": account_id, "users": {str(user_id): "offline"},
+                                                       "contacts": {}}, ephemeral=True)
+
+
+def revoke(connection: Connection, reason: str, condition=None) -> bool:
+    """Forget the socket (from now on no broadcast finds it and its frames answer 410),
+    then tell it why and close it. False if `condition` did not hold (or it was gone)."""
+    try:
+        Connection(connection.connection_id).delete(
+            condition=Connection.connection_id.exists() & condition if condition is not None
+            else Connection.connection_id.exists())
+    except DeleteError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    realtime.hang_up(connection.connection_id, json.dumps({"event": "connection.revoked", "reason": reason}).encode())
+    return True
+
+
+# ---------------------------------------------------------------- resume
+
+RESUME_BURST = 2  # resumes a socket may make back to back (one per (re)connect is normal)
+RESUME_INTERVAL_SECONDS = 5  # then one per interval: each may read up to RESUME_LIMIT events
+
+
+def resume(connection: Connection, since: int) -> list[dict]:
+    """The events a socket missed, after taking one resume from its budget (429 when
+    spent, costing no read) and re-checking its rights at their source (a socket whose
+    credential or membership is gone is revoked and gets Unauthorized)."""
+    _take_resume(connection)
+    _recheck(connection)
+    return missed_events(connection, since)
+
+
+def _take_resume(connection: Connection) -> None:
+    """A token bucket in one number (GCRA): `resume_tat` is when the bucket will be full
+    again. A resume is allowed while that is at most BURST-1 intervals ahead; taking it
+    moves it one interval on, with a conditional update so two concurrent resumes cannot
+    both spend the same token."""
+    now = int(time.time() * 1000)
+    interval = RESUME_INTERVAL_SECONDS * 1000
+    previous = connection.resume_tat
+    tat = max(previous or now, now)
+    allowed_from = tat - (RESUME_BURST - 1) * interval
+    if now < allowed_from:
+        _refuse_resume(connection, allowed_from - now)
+    expected = (Connection.resume_tat == previous) if previous is not None else Connection.resume_tat.does_not_exist()
+    try:
+        connection.update(actions=[Connection.resume_tat.set(tat + interval)],
+                          condition=Connection.connection_id.exists() & expected)
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        _refuse_resume(connection, interval)
+
+
+def _refuse_resume(connection: Connection, wait_ms: int) -> None:
+    retry_after = max(1, -(-wait_ms // 1000))
+    security_log.refused("socket_resume_throttled", "too many resumes on one socket",
+                         connection_id=connection.connection_id, account_id=connection.account_id,
+                         user_id=connection.user_id, retry_after=retry_after)
+    raise TooManyRequests(f"Too many resume requests; retry in {retry_after} s", retry_after)
+
+
+def _recheck(connection: Connection) -> None:
+    """Re-derive the socket's rights from their source; revoke it if they are gone, and
+    store the scope they now give if it changed (so live frames follow too)."""
+    if connection.kind == "contact":
+        scope = connection.scope or {}
+        contact_inbox = contacts.contact_inbox(scope.get("inbox_id"), scope.get("source_id"))
+        if (contact_inbox is None or contact_inbox.contact_id != scope.get("contact_id")
+                or not _same(tokens.digest(contact_inbox.pubsub_token), connection.credential)):
+            _lost(connection, "token_revoked")
+        return
+    if tokens.owner_of_digest(connection.credential or "") != f"User#{connection.user_id}":
+        _lost(connection, "token_revoked")
+    member = accounts.membership(connection.account_id, connection.user_id)
+    if member is None:
+        _lost(connection, "removed_from_account")
+    scope = _scope_of(member)
+    if (member.role, scope) != (connection.role, connection.scope):
+        try:
+            connection.update(actions=[Connection.role.set(member.role), Connection.scope.set(scope)],
+                              condition=Connection.connection_id.exists())
+        except UpdateError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            raise Unauthorized("Connection closed") from None
+
+
+def _same(digest: str, credential: str | None) -> bool:
+    return credential is not None and hmac.compare_digest(digest, credential)
+
+
+def _lost(connection: Connection, reason: str) -> None:
+    security_log.refused("socket_rights_lost", f"socket resumed without its rights ({reason})",
+                         connection_id=connection.connection_id, account_id=connection.account_id,
+                         user_id=connection.user_id, socket_kind=connection.kind)
+    revoke(connection, reason)
+    raise Unauthorized("Connection rights revoked")

@@ -298,6 +298,7 @@ def add_members(inbox: Inbox, user_ids: list[int]) -> list[int]:
     with InboxMember.batch_write() as batch:
         for user_id in set(user_ids):
             batch.save(InboxMember(inbox.id, user_id, account_id=inbox.account_id))
+    _sockets_follow(inbox, set(user_ids))
     return member_ids(inbox.id)
 
 
@@ -311,6 +312,7 @@ def set_members(inbox: Inbox, user_ids: list[int]) -> list[int]:
             batch.save(InboxMember(inbox.id, user_id, account_id=inbox.account_id))
         for user_id in current - wanted:
             batch.delete(InboxMember(inbox.id, user_id))
+    _sockets_follow(inbox, wanted ^ current)
     return sorted(wanted)
 
 
@@ -318,4 +320,12 @@ def remove_members(inbox: Inbox, user_ids: list[int]) -> list[int]:
     with InboxMember.batch_write() as batch:
         for user_id in set(user_ids):
             batch.delete(InboxMember(inbox.id, user_id))
+    _sockets_follow(inbox, set(user_ids))
     return member_ids(inbox.id)
+
+
+def _sockets_follow(inbox: Inbox, user_ids: set[int]) -> None:
+    """Open sockets of these users see this inbox's events from now on, or no longer."""
+    from . import connections  # imported here: connections imports this module
+
+    connections.rights_changed(inbox.account_id, user_ids)

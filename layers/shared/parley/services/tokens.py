@@ -26,7 +26,12 @@ def owner_of(token: str | None) -> str | None:
     # Bound the input before hashing: a real token is 43 characters.
     if not token or len(token) > 256:
         return None
-    item = _get(digest(token))
+    return owner_of_digest(digest(token))
+
+
+def owner_of_digest(token_hash: str) -> str | None:
+    """Whose the token with this hash is, while it stands (sockets keep only the hash)."""
+    item = _get(token_hash)
     return item.owner if item else None
 
 

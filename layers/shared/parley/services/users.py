@@ -116,17 +116,31 @@ def update_user(user: User, *, by_platform: bool = False, **changes) -> User:
         user.save()
     if password is not None:
         tokens.revoke_all(owner(user.id))
+        _close_sockets(user, "password_changed")
     return user
 
 
 def delete_user(user: User) -> None:
     tokens.revoke_all(owner(user.id))
+    _close_sockets(user, "user_deleted")  # before the memberships go: they say where the sockets are
     with AccountUser.batch_write() as batch:
         for member in AccountUser.user_index.query(user.id):
             batch.delete(AccountUser(member.account_id, member.user_id))
     with dynamo.transaction() as tx:
         tx.delete(_email_claim(user.email))
         tx.delete(user)
+
+
+def sign_out(user: User, token: str) -> None:
+    """Revoke this one token; the sockets it opened are closed, the user's others stay."""
+    tokens.revoke(token)
+    _close_sockets(user, "token_revoked", token)
+
+
+def _close_sockets(user: User, reason: str, token: str | None = None) -> None:
+    from . import connections  # imported here: connections imports accounts, which imports this module
+
+    connections.credential_revoked(user.id, reason, token)
 
 
 def sign_in(email: str, password: str, source_ip: str) -> tuple[User, str]:
