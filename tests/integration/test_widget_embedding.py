@@ -114,7 +114,7 @@ def test_visitor_sockets_are_capped_per_inbox(api, world, website, monkeypatch, 
     from parley.services import connections
 
     monkeypatch.setattr(connections, "MAX_VISITOR_SOCKETS_PER_INBOX", 2)
-    other = api.post(f"/api/v1/accounts/{world.other_account_id}/inboxes", world.other.token,
+    other = api.post(f"/api/v1/accounts/{world.other_account_id}/inboxes", world.other_admin.token,
                      body={"name": "Globex site", "channel": {"type": "web_widget"}}).json
     from tests.conftest import Widget
 
@@ -142,7 +142,7 @@ def test_agent_sockets_are_capped_per_account(world, monkeypatch):
     assert connect("a1", token=world.agent.token) == 200
     assert connect("a2", token=world.admin.token) == 200
     assert connect("a3", token=world.agent.token) == 429
-    assert connect("o1", token=world.other.token) == 200  # Globex is not Acme's problem
+    assert connect("o1", token=world.other_admin.token) == 200  # Globex is not Acme's problem
 
 
 def test_socket_counts_heal_when_disconnects_are_lost(world, monkeypatch):
