@@ -48,6 +48,14 @@ class _Server(uvicorn.Server):
             self.on_ready()
 
 
+def _upload_widget_page(session: boto3.Session, stack) -> None:
+    """What `aws s3 sync frontend/dist` does for the page the API serves at /widget."""
+    page = ROOT / "frontend" / "dist" / "widget" / "index.html"
+    if page.is_file():
+        session.client("s3").put_object(Bucket=stack.names["FrontendBucket"], Key="widget/index.html",
+                                        Body=page.read_bytes(), ContentType="text/html")
+
+
 def main() -> None:
     port = int(os.environ.get("PORT", "3000"))
     state_dir = Path(os.environ.get("PARLEY_STATE_DIR") or ROOT / ".local").resolve()
@@ -65,6 +73,7 @@ def main() -> None:
     env.update(S3_PUBLIC_ENDPOINT=f"{base_url}{LOCAL_S3_PREFIX}")
     apply_environment(env)
 
+    _upload_widget_page(session, stack)
     runtime = Runtime(stack)
     snapshots = Snapshots(session, runtime.lock, state_dir)
     snapshots.restore()

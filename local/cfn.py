@@ -6,6 +6,7 @@ Resources are created through boto3, which moto answers (in-process or as a serv
 """
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 import uuid
@@ -126,6 +127,19 @@ class WebSocketApi:
 
 
 @dataclass
+class EdgeBehavior:
+    """One CloudFront cache behavior: which paths, whether they go to the HTTP API (else
+    the frontend bucket), and the response headers its ResponseHeadersPolicy adds."""
+
+    path_pattern: str  # "*" for the default behavior
+    to_api: bool
+    headers: dict[str, tuple[str, bool]] = field(default_factory=dict)  # name -> (value, override)
+
+    def matches(self, path: str) -> bool:
+        return fnmatch.fnmatchcase(path, self.path_pattern)
+
+
+@dataclass
 class Stack:
     """What a running copy of the template needs to know about itself."""
 
@@ -139,6 +153,11 @@ class Stack:
     http_routes: list[HttpRoute] = field(default_factory=list)
     websocket: WebSocketApi | None = None
     schedule_groups: list[str] = field(default_factory=list)  # EventBridge Scheduler groups
+    edge: list[EdgeBehavior] = field(default_factory=list)  # CloudFront behaviors, in matching order
+
+    def edge_behavior(self, path: str) -> EdgeBehavior | None:
+        """CloudFront's choice: the first cache behavior whose pattern matches, else the default."""
+        return next((b for b in self.edge if b.matches(path)), None)
 
     def function_for_arn(self, arn: str) -> str | None:
         """The logical id of the function an ARN (a schedule's target) names."""
@@ -351,7 +370,44 @@ def build_stack(
         stack.names[logical_id] = r.physical_name(logical_id)
         _add_event_sources(r, stack, logical_id, props.get("Events") or {})
     stack.websocket = _websocket_api(template, r)
+    stack.edge = _edge_behaviors(template, r)
     return stack
+
+
+def _security_headers(config: dict) -> dict[str, tuple[str, bool]]:
+    """The headers a ResponseHeadersPolicy's SecurityHeadersConfig makes CloudFront send."""
+    headers = {}
+    hsts = config.get("StrictTransportSecurity")
+    if hsts:
+        value = f"max-age={hsts['AccessControlMaxAgeSec']}" + ("; includeSubDomains" if hsts.get("IncludeSubdomains") else "")
+        headers["Strict-Transport-Security"] = (value + ("; preload" if hsts.get("Preload") else ""), bool(hsts.get("Override")))
+    if "ContentTypeOptions" in config:
+        headers["X-Content-Type-Options"] = ("nosniff", bool(config["ContentTypeOptions"].get("Override")))
+    if "ReferrerPolicy" in config:
+        headers["Referrer-Policy"] = (config["ReferrerPolicy"]["ReferrerPolicy"], bool(config["ReferrerPolicy"].get("Override")))
+    if "FrameOptions" in config:
+        headers["X-Frame-Options"] = (config["FrameOptions"]["FrameOption"], bool(config["FrameOptions"].get("Override")))
+    if "ContentSecurityPolicy" in config:
+        csp = config["ContentSecurityPolicy"]
+        headers["Content-Security-Policy"] = (csp["ContentSecurityPolicy"], bool(csp.get("Override")))
+    return headers
+
+
+def _edge_behaviors(template: dict, r: Resolver) -> list[EdgeBehavior]:
+    """The distribution's behaviors, so the local gateway routes paths and adds response
+    headers exactly as CloudFront would (no second copy of either)."""
+    distributions = _of_type(template, "AWS::CloudFront::Distribution")
+    if not distributions:
+        return []
+    config = next(iter(distributions.values()))["Properties"]["DistributionConfig"]
+    policies = _of_type(template, "AWS::CloudFront::ResponseHeadersPolicy")
+    api_origins = {o["Id"] for o in config.get("Origins", []) if "HttpApi" in _referenced(o.get("DomainName"))}
+    out = []
+    for behavior in [*config.get("CacheBehaviors", []), {**config["DefaultCacheBehavior"], "PathPattern": "*"}]:
+        policy = next((policies[p] for p in _referenced(behavior.get("ResponseHeadersPolicyId")) if p in policies), None)
+        security = r.resolve(policy["Properties"]["ResponseHeadersPolicyConfig"].get("SecurityHeadersConfig") or {}) if policy else {}
+        out.append(EdgeBehavior(behavior["PathPattern"], behavior["TargetOriginId"] in api_origins, _security_headers(security)))
+    return out
 
 
 def _referenced(value: Any) -> list[str]:

@@ -6,7 +6,8 @@
   selection expression) / $disconnect events for the functions the template's routes name.
 - `/@connections/{id}` is the management API that the real boto3 `apigatewaymanagementapi`
   client reaches with `endpoint_url=WEBSOCKET_ENDPOINT` (410 GoneException for a gone socket).
-- Files under frontend/dist are served the way CloudFront serves the frontend bucket.
+- Files under frontend/dist are served the way CloudFront serves the frontend bucket, and
+  every answer gets the headers of its CloudFront behavior (template.yaml's policies).
 
 Handlers run through `invoke(function_id, event)` on a worker thread, so the event loop
 never waits for one.
@@ -32,7 +33,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Respon
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from .cfn import ACCOUNT, HttpRoute, Stack
+from .cfn import ACCOUNT, EdgeBehavior, HttpRoute, Stack
 
 HTTP_API_ID = "localhttp0"
 WEBSOCKET_API_ID = "localwsapi"
@@ -195,6 +196,14 @@ class Socket:
         self.last_active_at = time.time()
 
 
+def _with_edge_headers(response: Response, behavior: EdgeBehavior | None) -> Response:
+    """Add what the behavior's CloudFront ResponseHeadersPolicy adds (template.yaml)."""
+    for name, (value, override) in (behavior.headers if behavior else {}).items():
+        if override or name.lower() not in response.headers:
+            response.headers[name] = value
+    return response
+
+
 def _header_case(name: str) -> str:
     """WebSocket events keep the client's header casing; browsers send these forms."""
     return "-".join(p.capitalize() for p in name.split("-")).replace("Websocket", "WebSocket")
@@ -229,7 +238,12 @@ class Gateway:
 
     async def http(self, request: Request) -> Response:
         path = request.url.path
-        if request.method in ("GET", "HEAD") and (static := self.static(path)) is not None:
+        behavior = self.stack.edge_behavior(path)
+        return _with_edge_headers(await self._origin(request, behavior is None or not behavior.to_api), behavior)
+
+    async def _origin(self, request: Request, bucket_first: bool) -> Response:
+        path = request.url.path
+        if bucket_first and request.method in ("GET", "HEAD") and (static := self.static(path)) is not None:
             return static
         found = match_route(self.stack.http_routes, request.method, path)
         if found is None:
@@ -250,12 +264,10 @@ class Gateway:
 
     def static(self, path: str) -> Response | None:
         """The frontend bucket behind CloudFront: template.yaml's FrontendRoutingFunction
-        maps `/`, `/app/*` (the dashboard) and `/widget` to their files; other paths are
-        files as they are. Not a file: the API answers (CloudFront sends only its API path
-        patterns there, the API's own endpoint sends it everything)."""
-        if path in ("/widget", "/widget/"):
-            key = "widget/index.html"
-        elif path in ("/", "/app") or path.startswith("/app/"):
+        maps `/` and `/app/*` (the dashboard) to its file; other paths are files as they
+        are. Not a file: the API answers (CloudFront sends only its API path patterns
+        there, the API's own endpoint sends it everything)."""
+        if path in ("/", "/app") or path.startswith("/app/"):
             key = "index.html"
         else:
             key = path.lstrip("/")

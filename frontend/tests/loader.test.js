@@ -150,6 +150,23 @@ describe('sdk.js loader', () => {
     expect(sent(frame).at(-1)).toMatchObject({ event: 'command', name: 'reset' })
   })
 
+  it("never puts the session in the iframe URL; hands it over only to Parley's iframe", () => {
+    window.localStorage.setItem('parley.widget.T.auth', 'VISITOR-TOKEN')
+    install(window)
+    window.chatwootSDK.run({ websiteToken: 'T', baseUrl: BASE })
+    const [frame] = frames
+    expect(frame.el.src).toBe(BASE + '/widget?website_token=T')
+    fromFrame(frame, { event: 'hello' }, 'https://evil.example') // the frame navigated elsewhere
+    fromFrame(frame, { event: 'hello' }, BASE, window) // another window
+    expect(frame.win.postMessage).not.toHaveBeenCalled()
+    fromFrame(frame, { event: 'hello' })
+    expect(sent(frame)).toEqual([{ event: 'session', token: 'VISITOR-TOKEN', target: BASE }])
+    // The iframe's new session is kept on this (first-party) page for the next visit.
+    fromFrame(frame, { event: 'auth', token: 'NEW-TOKEN' })
+    expect(window.localStorage.getItem('parley.widget.T.auth')).toBe('NEW-TOKEN')
+    window.localStorage.removeItem('parley.widget.T.auth')
+  })
+
   it('honours hideMessageBubble and expanded_bubble, and runs only once', () => {
     window.chatwootSettings = { hideMessageBubble: true, type: 'expanded_bubble', launcherTitle: 'Talk to us' }
     install(window)

@@ -291,8 +291,6 @@ describe('widget bridge', () => {
     const listeners = []
     const win = {
       parent,
-      location: { ancestorOrigins: ['https://shop.example'] },
-      document: { referrer: '' },
       addEventListener: (t, fn) => listeners.push(fn),
       removeEventListener() {},
     }
@@ -300,6 +298,8 @@ describe('widget bridge', () => {
     const bridge = createBridge(win, (m) => got.push(m))
     const deliver = (data, origin = 'https://shop.example', source = parent) => listeners.forEach((fn) => fn({ data, origin, source }))
 
+    bridge.handshake(1000)
+    deliver(encode({ event: 'session', token: '' })) // the loader's answer names the parent's origin
     deliver(encode({ event: 'toggle', open: true }))
     deliver(encode({ event: 'toggle', open: true }), 'https://evil.example') // other origin
     deliver(encode({ event: 'toggle', open: true }), 'https://shop.example', {}) // other window

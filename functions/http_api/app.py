@@ -10,6 +10,7 @@ from routes import agent_bots, client_api
 from routes import webhooks
 from routes import channel_webhooks
 from routes import twilio
+from routes import widget_page
 from routes import (accounts, agents, auth, automation, contact_jobs, contact_notes, contacts, conversations, inboxes, platform, profile, public, settings, super_admin,
                     notifications, participants, search, teams,
                     widget)
@@ -31,6 +32,7 @@ app.include_router(webhooks.router)
 app.include_router(channel_webhooks.router)
 app.include_router(twilio.router)
 app.include_router(agent_bots.router)
+app.include_router(widget_page.router)
 
 
 def _error(status: int, body: dict, headers: dict | None = None) -> Response:

@@ -471,6 +471,105 @@ def test_distribution_sends_api_paths_to_the_http_api_uncached(path):
         f"{lid} {path}: the viewer's host must reach the API as X-Forwarded-Host (ApiForwardedHostFunction)"
 
 
+# ---------------------------------------------------------------- edge headers (issue 9, items 7-8)
+
+ONE_YEAR = 365 * 24 * 3600
+
+
+def behaviors(config: dict) -> list[dict]:
+    return [config["DefaultCacheBehavior"], *config.get("CacheBehaviors", [])]
+
+
+def headers_policy(behavior: dict) -> dict:
+    """The ResponseHeadersPolicyConfig a behavior names (a policy of this template)."""
+    named = references(behavior.get("ResponseHeadersPolicyId")) & set(of_type("AWS::CloudFront::ResponseHeadersPolicy"))
+    assert named, f"behavior {behavior.get('PathPattern', 'default')}: no ResponseHeadersPolicyId of this template"
+    return props(named.pop())["ResponseHeadersPolicyConfig"]
+
+
+def csp_directives(text: str) -> dict[str, list[str]]:
+    out = {}
+    for part in text.split(";"):
+        words = part.split()
+        if words:
+            out[words[0]] = words[1:]
+    return out
+
+
+def sub_text(value) -> str:
+    return value["Fn::Sub"] if isinstance(value, dict) and isinstance(value.get("Fn::Sub"), str) else value
+
+
+def test_every_behavior_sends_hsts_nosniff_and_a_referrer_policy():
+    lid, config = distribution()
+    for behavior in behaviors(config):
+        where = f"{lid} {behavior.get('PathPattern', 'default')}"
+        security = headers_policy(behavior).get("SecurityHeadersConfig") or {}
+        hsts = security.get("StrictTransportSecurity") or {}
+        assert int(hsts.get("AccessControlMaxAgeSec", 0)) >= ONE_YEAR and hsts.get("IncludeSubdomains") is True \
+            and hsts.get("Override") is True, f"{where}: HSTS for a year with subdomains"
+        assert (security.get("ContentTypeOptions") or {}).get("Override") is True, f"{where}: X-Content-Type-Options: nosniff"
+        assert (security.get("ReferrerPolicy") or {}).get("ReferrerPolicy") in (
+            "strict-origin-when-cross-origin", "same-origin", "no-referrer", "strict-origin"), f"{where}: Referrer-Policy"
+
+
+def test_dashboard_has_a_strict_content_security_policy_and_cannot_be_framed():
+    lid, config = distribution()
+    default = config["DefaultCacheBehavior"]
+    assert default["TargetOriginId"] == "frontend"
+    security = headers_policy(default).get("SecurityHeadersConfig") or {}
+    csp = security.get("ContentSecurityPolicy") or {}
+    assert csp.get("Override") is True, f"{lid}: the frontend's CSP must override whatever S3 sends"
+    directives = csp_directives(sub_text(csp["ContentSecurityPolicy"]))
+    assert directives.get("script-src") == ["'self'"], f"{lid}: script-src must be 'self' only (no inline script, no eval)"
+    assert directives.get("object-src") == ["'none'"] and directives.get("base-uri") in (["'self'"], ["'none'"])
+    assert directives.get("frame-ancestors") == ["'none'"], f"{lid}: /app (and any page from the bucket) must not be framed"
+    assert (security.get("FrameOptions") or {}).get("FrameOption") == "DENY", f"{lid}: X-Frame-Options for old browsers"
+    for words in directives.values():
+        assert "'unsafe-eval'" not in words and "*" not in words
+
+
+def test_frontend_pages_have_no_inline_script():
+    """script-src 'self' would block it: any bootstrap code lives in a file."""
+    for page in ("frontend/index.html", "frontend/widget/index.html"):
+        html = (ROOT / page).read_text()
+        for tag in re.findall(r"<script\b[^>]*>", html, flags=re.I):
+            assert "src=" in tag, f"{page}: inline <script> {tag}"
+        assert not re.search(r"\son[a-z]+\s*=", html, flags=re.I), f"{page}: inline event handler"
+
+
+def test_widget_page_comes_from_the_api_cached_per_website_token():
+    """frame-ancestors differs per inbox (allowed_domains), so the widget page is the API's
+    answer, cached by CloudFront per website_token; its CSP is the API's, not overridden."""
+    lid, config = distribution()
+    behavior = next((b for b in config.get("CacheBehaviors", []) if b.get("PathPattern") == "/widget"), None)
+    assert behavior, f"{lid}: no cache behavior for /widget"
+    assert "HttpApi" in references(origin(config, behavior.get("TargetOriginId")).get("DomainName"))
+    assert set(behavior.get("AllowedMethods", ["GET", "HEAD"])) == {"GET", "HEAD"}
+    policies = references(behavior.get("CachePolicyId")) & set(of_type("AWS::CloudFront::CachePolicy"))
+    assert policies, f"{lid} /widget: CachePolicyId must be a cache policy of this template"
+    cache = props(policies.pop())["CachePolicyConfig"]
+    keys = cache["ParametersInCacheKeyAndForwardedToOrigin"]
+    assert keys["QueryStringsConfig"] == {"QueryStringBehavior": "whitelist", "QueryStrings": ["website_token"]}
+    assert keys["HeadersConfig"]["HeaderBehavior"] == "none" and keys["CookiesConfig"]["CookieBehavior"] == "none"
+    assert int(cache["MaxTTL"]) <= 300, f"{lid} /widget: an allowed_domains change must reach browsers within minutes"
+    security = headers_policy(behavior).get("SecurityHeadersConfig") or {}
+    assert "ContentSecurityPolicy" not in security and "FrameOptions" not in security, \
+        f"{lid} /widget: the page's own frame-ancestors must reach the browser unchanged"
+
+
+def test_websocket_connects_and_frames_are_throttled_separately():
+    """A flood of $connect must not use up the frame budget of everyone's open sockets."""
+    api = the_websocket_api()
+    stage = next(s for s in of_type("AWS::ApiGatewayV2::Stage") if references(props(s).get("ApiId")) == {api})
+    settings = props(stage).get("RouteSettings") or {}
+    connect, default = settings.get("$connect") or {}, props(stage).get("DefaultRouteSettings") or {}
+    assert connect.get("ThrottlingRateLimit") and connect.get("ThrottlingBurstLimit"), f"{stage}: $connect needs its own limit"
+    assert connect["ThrottlingRateLimit"] < default["ThrottlingRateLimit"]
+    # Route settings apply only to routes the stage's deployment has.
+    assert set(settings) <= set(routes_of(api)), f"{stage}: RouteSettings for routes that do not exist"
+
+
 # ---------------------------------------------------------------- the template as a whole
 
 def test_every_reference_names_something_that_exists():

@@ -4,8 +4,9 @@
 //
 // Protocol: every postMessage in either direction is the string "parley-widget:" + JSON of
 // {"event": name, ...}. The loader only accepts messages whose origin is baseUrl's origin and
-// whose source is its own iframe; $chatwoot calls made before the iframe said "ready" are
-// queued and sent, in order, once it has.
+// whose source is its own iframe, and posts only to that origin (so nothing reaches a frame
+// that navigated elsewhere). The iframe's "hello" gets the visitor's session ("session");
+// $chatwoot calls made before the iframe said "ready" are queued and sent, in order, once it has.
 
 import { COMMANDS, decode, encode } from '../shared/protocol.js'
 
@@ -94,15 +95,10 @@ export function install(win) {
     frame.setAttribute('data-testid', 'widget-frame')
     frame.setAttribute('allow', 'clipboard-write')
     // The visitor's session, kept on this (first-party) page for browsers that deny the
-    // cross-site iframe its own storage; handed over in the fragment, never sent to a server.
+    // cross-site iframe its own storage; handed to the iframe by postMessage once it has
+    // said hello from Parley's origin (never in its URL, never sent to a server).
     const authKey = 'parley.widget.' + token + '.auth'
-    let saved = ''
-    try {
-      saved = win.localStorage.getItem(authKey) || ''
-    } catch (e) {
-      /* storage blocked: the iframe's own storage or a per-page session */
-    }
-    frame.src = widgetBase + '?' + query + (saved ? '#auth=' + encodeURIComponent(saved) : '')
+    frame.src = widgetBase + '?' + query
     holder.appendChild(frame)
 
     const bubble = doc.createElement('button')
@@ -177,6 +173,16 @@ export function install(win) {
       const msg = decode(e.data)
       if (!msg) return
       switch (msg.event) {
+        case 'hello': {
+          let saved = ''
+          try {
+            saved = win.localStorage.getItem(authKey) || ''
+          } catch (e) {
+            /* storage blocked: the iframe's own storage or a per-page session */
+          }
+          post({ event: 'session', token: saved })
+          break
+        }
         case 'ready': {
           ready = true
           api.hasLoaded = true

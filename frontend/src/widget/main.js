@@ -16,19 +16,19 @@ try {
   local = undefined // blocked third-party storage (Chromium with third-party cookies blocked, incognito)
 }
 
-// The visitor's session can come in the URL fragment (never sent to a server): a popped-out
-// window gets it from the widget, and the embedded iframe from the loader, which keeps a copy
-// on the customer's page (first-party storage, like Chatwoot's cw_conversation cookie) for
-// browsers that deny this iframe its storage. Keep it and clean the address bar.
+const embedded = window.parent !== window
+// A popped-out window (top level, opened by the loader) gets the visitor's session in the
+// URL fragment (never sent to a server). The embedded iframe never takes one from its URL:
+// its parent hands it over by postMessage once both sides know who the other is (bridge.js).
 let handed = ''
-if (location.hash.startsWith('#auth=') && websiteToken) {
+if (!embedded && location.hash.startsWith('#auth=') && websiteToken) {
   try {
     handed = decodeURIComponent(location.hash.slice(6))
   } catch (e) {
     /* malformed: ignore */
   }
-  history.replaceState(null, '', location.pathname + location.search)
 }
+if (location.hash) history.replaceState(null, '', location.pathname + location.search)
 
 const memory = new Map()
 function getItem(k) {
@@ -50,16 +50,13 @@ function put(k, v) {
     /* memory keeps it for this page */
   }
 }
-// A popout uses the session it was handed; the embedded iframe prefers its own storage.
-const embedded = window.parent !== window
-if (handed && (!embedded || !getItem(key))) put(key, handed)
-
-// Tell the loader when the session changes (new visitor, setUser, reset) so its copy follows.
-let told = getItem(key) || ''
+// Tell the loader when the session changes (new visitor, setUser, reset) so the copy it
+// keeps on the customer's page follows; only ever to the origin that handed one over.
+let told = ''
 let bridge
 function tellLoader(v) {
   v = v || ''
-  if (!bridge || !bridge.embedded || bridge.target === '*' || v === told) return // only to a known origin
+  if (!bridge || !bridge.target || v === told) return
   told = v
   bridge.post({ event: 'auth', token: v })
 }
@@ -75,8 +72,12 @@ const storage = {
   },
 }
 
+// The inbox's allowed domains, put in the page by the API that serves it (GET /widget).
+const allowedMeta = document.querySelector('meta[name="parley-allowed-domains"]')
+const allowed = ((allowedMeta && allowedMeta.content) || '').split(',').map((d) => d.trim()).filter(Boolean)
+
 let store
-bridge = createBridge(window, (msg) => store && store.onParentMessage(msg))
+bridge = createBridge(window, (msg) => store && store.onParentMessage(msg), { allowed })
 store = createWidgetStore({
   websiteToken,
   storage,
@@ -87,8 +88,18 @@ store = createWidgetStore({
 })
 
 createApp(App, { store }).mount('#app')
-if (websiteToken) store.start()
-else {
+if (!websiteToken) {
   store.state.status = 'error'
   store.state.error = 'This chat is not available.'
+} else if (embedded) {
+  // The loader answers at once; without one (an iframe embedded by hand) go on alone.
+  bridge.handshake(3000).then((token) => {
+    // The iframe's own storage (where the browser grants it) wins over the host's copy.
+    if (token && !getItem(key)) put(key, token)
+    told = token && getItem(key) === token ? token : ''
+    store.start().then(() => tellLoader(getItem(key)))
+  })
+} else {
+  if (handed) put(key, handed)
+  store.start()
 }

@@ -536,6 +536,7 @@ export function createWidgetStore(opts) {
   }
 
   function start() {
+    token = read(key) // the embedded iframe's session may have been handed over since
     chain = init()
     return chain
   }

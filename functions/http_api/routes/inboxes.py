@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api import Body, base_url, body, path_id, principal
-from parley import outbound, permissions
+from parley import embedding, outbound, permissions
 from parley.errors import Invalid, NotFound
 from parley.services import accounts, inboxes
 from parley.views.inboxes import inbox as inbox_view
@@ -77,6 +77,17 @@ class ChannelSettings(Body):
         if value is not None and not COLOR.match(value):
             raise ValueError("must be a hex colour like #1f93ff")
         return value
+
+    @field_validator("allowed_domains")
+    @classmethod
+    def _allowed_domains(cls, value):
+        # Becomes the widget page's CSP frame-ancestors: host names only (parley/embedding.py).
+        if value is None:
+            return value
+        try:
+            return embedding.normalize_allowed_domains(value)
+        except Invalid as exc:
+            raise ValueError(exc.message) from None
 
     @field_validator("website_url", "webhook_url")
     @classmethod

@@ -45,6 +45,8 @@ class Settings:
     # Where browsers send presigned S3 uploads and downloads; empty means S3 itself. The
     # local stack serves its in-process S3 on its own port (local/s3.py).
     s3_public_endpoint: str = ""
+    # The frontend bucket (the HTTP API reads the built widget page from it); HttpApiFunction only.
+    frontend_bucket: str = ""
 
 
 def _env(name: str, default: str | None = None) -> str:
@@ -86,4 +88,5 @@ def get_settings() -> Settings:
         edge_secret=os.environ.get("EDGE_SECRET", ""),
         aws_endpoint_url=os.environ.get("AWS_ENDPOINT_URL", ""),
         s3_public_endpoint=os.environ.get("S3_PUBLIC_ENDPOINT", ""),
+        frontend_bucket=os.environ.get("FRONTEND_BUCKET", ""),
     )

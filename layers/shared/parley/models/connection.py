@@ -48,6 +48,7 @@ class Connection(TimestampedModel):
     last_seen_at = NumberAttribute(default=0)
     expires_at = NumberAttribute()
     agent_account_id = NumberAttribute(null=True)  # account_id, on agent sockets only (agent-index)
+    slot = UnicodeAttribute(null=True)  # the open-socket count it holds (services/connections.py)
 
     account_index = AccountConnectionsIndex()
     agent_index = AgentConnectionsIndex()

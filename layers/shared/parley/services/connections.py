@@ -21,6 +21,7 @@ from ..models.account import AccountUser
 from ..models.connection import Connection
 from ..models.counter import Counter
 from ..models.event_log import LoggedEvent
+from ..models.throttle import ThrottleWindow
 from ..realtime import may_see
 from . import accounts, contacts, inboxes, tokens
 
@@ -59,7 +60,8 @@ def open_agent_connection(connection_id: str, token: str | None, account_id: str
         raise NotFound("Account not found")
     member, account = memberships[0]
     accounts.require_open(account)
-    return _save(connection_id, account_id=member.account_id, kind="user", user_id=member.user_id,
+    return _save(connection_id, f"account:{member.account_id}", MAX_AGENT_SOCKETS_PER_ACCOUNT,
+                 account_id=member.account_id, kind="user", user_id=member.user_id,
                  role=member.role, scope=_scope_of(member), agent_account_id=member.account_id,
                  credential=tokens.digest(token))
 
@@ -78,16 +80,66 @@ def open_contact_connection(connection_id: str, pubsub_token: str | None) -> Con
     if contact_inbox is None:
         raise Unauthorized("Invalid pubsub token")
     accounts.open_account(contact_inbox.account_id)
-    return _save(connection_id, account_id=contact_inbox.account_id, kind="contact",
+    return _save(connection_id, f"inbox:{contact_inbox.inbox_id}", MAX_VISITOR_SOCKETS_PER_INBOX,
+                 account_id=contact_inbox.account_id, kind="contact",
                  scope={"contact_id": contact_inbox.contact_id, "inbox_id": contact_inbox.inbox_id,
                         "source_id": contact_inbox.source_id},
                  credential=tokens.digest(pubsub_token))
 
 
-def _save(connection_id: str, **attributes) -> Connection:
+# Open sockets one tenant may hold, so no tenant can take the stage's frame budget
+# (template.yaml WebSocketStage): visitors per website inbox, agents per account.
+MAX_VISITOR_SOCKETS_PER_INBOX = 2000
+MAX_AGENT_SOCKETS_PER_ACCOUNT = 500
+
+
+def _slot_key(tenant: str, window_end: int) -> str:
+    return f"ws_open:{tenant}:{window_end}"
+
+
+def _take_slot(tenant: str, cap: int) -> str:
+    """Count one more open socket for the tenant, or refuse (429) at the cap.
+
+    Sockets are counted in the window of MAX_CONNECTION_SECONDS they opened in (ADD 1 at
+    $connect, ADD -1 at $disconnect on that same window's item). No socket outlives the
+    window after its own, so open = this window's count + the last one's; a $disconnect
+    that never came stops counting once its window has passed, instead of locking the
+    tenant out for good. The previous window only shrinks, so checking the current one
+    against `cap - previous` in the conditional ADD holds under concurrent connects."""
     now = int(time.time())
-    connection = Connection(connection_id, last_seen_at=now, expires_at=now + MAX_CONNECTION_SECONDS, **attributes)
-    connection.save()
+    window_end = (now // MAX_CONNECTION_SECONDS + 1) * MAX_CONNECTION_SECONDS
+    key, previous_key = _slot_key(tenant, window_end), _slot_key(tenant, window_end - MAX_CONNECTION_SECONDS)
+    try:
+        previous = max(0, int(ThrottleWindow.get(previous_key).count))
+    except ThrottleWindow.DoesNotExist:
+        previous = 0
+    room = cap - previous
+    try:
+        ThrottleWindow(key).update(
+            actions=[ThrottleWindow.count.add(1), ThrottleWindow.expires_at.set(window_end + MAX_CONNECTION_SECONDS)],
+            condition=ThrottleWindow.count.does_not_exist() | (ThrottleWindow.count < room))
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        security_log.refused("ws_socket_cap", f"{tenant} already holds {cap} open sockets", tenant=tenant)
+        raise TooManyRequests("Too many open connections", retry_after=60) from None
+    return key
+
+
+def _free_slot(key: str) -> None:
+    ThrottleWindow(key).update(actions=[ThrottleWindow.count.add(-1)])
+
+
+def _save(connection_id: str, tenant: str, cap: int, **attributes) -> Connection:
+    now = int(time.time())
+    slot = _take_slot(tenant, cap)
+    connection = Connection(connection_id, last_seen_at=now, expires_at=now + MAX_CONNECTION_SECONDS, slot=slot,
+                            **attributes)
+    try:
+        connection.save()
+    except Exception:
+        _free_slot(slot)
+        raise
     return connection
 
 
@@ -132,7 +184,14 @@ def close(connection_id: str) -> Connection | None:
     """Forget the socket; returns what it was, if it was known."""
     connection = get(connection_id)
     if connection is not None:
-        connection.delete()
+        try:  # only the $disconnect that removes the record frees its slot (no double frees)
+            connection.delete(condition=Connection.connection_id.exists())
+        except DeleteError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            return connection
+        if connection.slot:
+            _free_slot(connection.slot)
     return connection
 
 
@@ -202,6 +261,8 @@ def revoke(connection: Connection, reason: str, condition=None) -> bool:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             return False
         raise
+    if getattr(connection, "slot", None):  # the agent-index projection lacks it: that slot heals with its window
+        _free_slot(connection.slot)
     realtime.hang_up(connection.connection_id, json.dumps({"event": "connection.revoked", "reason": reason}).encode())
     return True
 
