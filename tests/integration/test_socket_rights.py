@@ -310,3 +310,24 @@ def test_a_visitor_looping_resume_is_rate_limited(api, world, website, sockets, 
     now[0] += connections.RESUME_INTERVAL_SECONDS
     assert send("visitor", json.dumps({"action": "resume", "since": 1})) == 200
     assert send("visitor", json.dumps({"action": "resume", "since": 1})) == 429
+
+
+def test_suspending_or_deleting_an_account_closes_every_socket_of_it(api, world, website, sockets):
+    """Sockets opened before a suspension would keep streaming the account's events: the
+    suspension closes agents' and visitors' sockets alike, and so does a deletion."""
+    visitor = website.widget.start()
+    assert connect("agent-s", token=world.agent.token) == 200
+    assert connect("visitor-s", pubsub_token=visitor.pubsub_token) == 200
+    assert connect("other-s", token=world.other_admin.token) == 200
+    status = api.patch(f"/super_admin/api/v1/accounts/{world.account_id}", world.super_admin.token,
+                       body={"status": "suspended"})
+    assert status.status == 200, status.json
+    assert sorted(sockets.closed) == ["agent-s", "visitor-s"]
+    assert sockets.frames["visitor-s"][-1] == {"event": "connection.revoked", "reason": "account_suspended"}
+    assert send("agent-s", json.dumps({"action": "heartbeat"})) == 410
+
+    api.patch(f"/super_admin/api/v1/accounts/{world.account_id}", world.super_admin.token, body={"status": "active"})
+    assert connect("agent-t", token=world.agent.token) == 200
+    assert api.delete(f"/super_admin/api/v1/accounts/{world.account_id}", world.super_admin.token).status in (200, 204)
+    assert "agent-t" in sockets.closed and "other-s" not in sockets.closed
+    assert sockets.frames["agent-t"][-1] == {"event": "connection.revoked", "reason": "account_deleted"}

@@ -54,9 +54,13 @@ def open_account(account_id: int) -> Account:
 
 def update_account(account: Account, **changes) -> Account:
     reopened = account.status == SUSPENDED and changes.get("status") == ACTIVE
+    suspended = account.status != SUSPENDED and changes.get("status") == SUSPENDED
     for key, value in changes.items():
         setattr(account, key, value)
     account.save()  # VersionAttribute: a concurrent edit fails instead of being overwritten
+    if suspended:  # open sockets would keep streaming the account's events
+        from . import connections  # imported here: connections imports this module
+        connections.account_closed(account.id, "account_suspended")
     if reopened:  # channel traffic held while it was suspended goes back to the ingest queue
         from . import account_jobs
         account_jobs.enqueue("release_held", account.id)
@@ -69,9 +73,12 @@ def delete_account(account: Account) -> Account:
     (services/account_deletion.py). Asking again re-queues the job: it is safe to re-run."""
     from . import account_jobs
 
+    from . import connections  # imported here: connections imports this module
+
     if account.status != DELETING:
         account.status = DELETING
         account.save()
+    connections.account_closed(account.id, "account_deleted")
     account_jobs.enqueue("delete", account.id)
     return account
 

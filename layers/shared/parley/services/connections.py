@@ -234,6 +234,15 @@ def credential_revoked(user_id: int, reason: str, token: str | None = None) -> N
         _revoke_all(member.account_id, user_id, sockets, reason, condition=condition)
 
 
+def account_closed(account_id: int, reason: str) -> int:
+    """The account was suspended or is being deleted: every socket of it, agents' and
+    visitors', is forgotten, told why and closed (the doors refuse their reconnects)."""
+    closed = 0
+    for connection in Connection.account_index.query(account_id):
+        closed += revoke(connection, reason)
+    return closed
+
+
 def _revoke_all(account_id: int, user_id: int, sockets: list[Connection], reason: str, condition) -> None:
     """Revoke those of `sockets` that match `condition`; if that leaves the user no live
     socket in the account, tell its agents the user went offline ($disconnect, which
