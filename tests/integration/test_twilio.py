@@ -79,6 +79,7 @@ def test_inbox_shows_setup_and_never_the_full_token(api, world, inbox):
     assert inbox["callback_webhook_url"].endswith("/twilio/callback")
     agent_view = api.get(f"/api/v1/accounts/{world.account_id}/inboxes", world.agent.token).json["payload"]
     assert all("auth_token" not in i for i in agent_view)
+    # Proven again (Twilio still lists it for these credentials), but the first claim holds.
     same_number = api.post(f"/api/v1/accounts/{world.other_account_id}/inboxes", world.other_admin.token, body={
         "name": "Copy", "channel": {"type": "sms", "account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN,
                                     "phone_number": NUMBER}})
