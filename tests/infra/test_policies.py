@@ -615,7 +615,7 @@ def test_channel_webhooks_ingest_and_delivery(api, world, recorder, monkeypatch)
     from tests.integration import channel_support as channels
 
     telegram = channels.telegram_inbox(api, world)
-    channels.whatsapp_inbox(api, world)
+    channels.whatsapp_inbox(api, world, monkeypatch)
     # A member makes ingest auto-assign, which looks up who is online (agent-index).
     ok(api.post(f"/api/v1/accounts/{world.account_id}/inbox_members", world.admin.token,
                 body={"inbox_id": telegram["id"], "user_ids": [world.agent.id]}))
@@ -649,6 +649,7 @@ def test_email_and_sms_channels(api, world, recorder, monkeypatch):
     inbox = ok(api.post(f"/api/v1/accounts/{world.account_id}/inboxes", world.admin.token,
                         body={"name": "Mail", "channel": {"type": "email", "email": "support@acme.example"}}))
     assert page(api, "POST", confirmation_token("support@acme.example", inbox["id"]))[0] == 200
+    channels.twilio_lists(monkeypatch, sms.ACCOUNT_SID, sms.NUMBER)
     ok(api.post(f"/api/v1/accounts/{world.account_id}/inboxes", world.admin.token, body={
         "name": "SMS", "channel": {"type": "sms", "account_sid": sms.ACCOUNT_SID, "auth_token": sms.AUTH_TOKEN,
                                    "phone_number": sms.NUMBER}}))

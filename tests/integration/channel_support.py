@@ -35,7 +35,22 @@ def telegram_inbox(api, world) -> dict:
     return reply.json
 
 
-def whatsapp_inbox(api, world) -> dict:
+def meta_knows(monkeypatch, display_phone_number: str = "+1 555-000-9999") -> "Provider":
+    """Meta's Graph API answering the ownership check: the phone number id is this number."""
+    return Provider(monkeypatch, (200, {**fixture("whatsapp", "phone_number"),
+                                        "display_phone_number": display_phone_number}))
+
+
+def twilio_lists(monkeypatch, account_sid: str, *numbers: str) -> "Provider":
+    """Twilio's IncomingPhoneNumbers answering the ownership check: the account has these numbers."""
+    page = fixture("twilio", "incoming_phone_numbers")
+    [record] = page["incoming_phone_numbers"]
+    page["incoming_phone_numbers"] = [{**record, "account_sid": account_sid, "phone_number": n} for n in numbers]
+    return Provider(monkeypatch, (200, page))
+
+
+def whatsapp_inbox(api, world, monkeypatch) -> dict:
+    meta_knows(monkeypatch)
     reply = api.post(f"/api/v1/accounts/{world.account_id}/inboxes", world.admin.token, body={
         "name": "Acme WhatsApp", "channel": {
             "type": "whatsapp", "phone_number": WHATSAPP_NUMBER, "provider": "whatsapp_cloud",

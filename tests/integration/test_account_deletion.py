@@ -12,7 +12,7 @@ from boto3.dynamodb.types import TypeDeserializer
 
 from tests.conftest import Widget, _stack
 from tests.integration.channel_support import (drain, fixture_bytes, post_telegram, queue_url, queued, telegram_inbox,
-                                               whatsapp_inbox)
+                                               twilio_lists, whatsapp_inbox)
 from tests.integration.test_attachments import PNG, multipart
 
 _deserialize = TypeDeserializer().deserialize
@@ -46,7 +46,7 @@ def _schedules(account_id: int) -> list[str]:
     return [s["Name"] for s in client.list_schedules(GroupName=group)["Schedules"] if f"-{account_id}-" in s["Name"]]
 
 
-def _populate(api, world) -> dict:
+def _populate(api, world, monkeypatch) -> dict:
     """Acme with an inbox of each type, contacts, conversations, messages with files,
     settings objects, a webhook, a bot with a token, automation and a snoozed conversation."""
     from parley import global_config
@@ -58,11 +58,12 @@ def _populate(api, world) -> dict:
     api_inbox = api.post(f"{base}/inboxes", admin, body={"name": "App", "channel": {"type": "api"}}).json
     email_inbox = api.post(f"{base}/inboxes", admin,
                            body={"name": "Mail", "channel": {"type": "email", "email": "help@acme.example"}}).json
+    twilio_lists(monkeypatch, "AC" + "1" * 32, "+14155550111")
     sms_inbox = api.post(f"{base}/inboxes", admin, body={"name": "SMS", "channel": {
         "type": "sms", "provider": "twilio", "account_sid": "AC" + "1" * 32, "auth_token": "t" * 32,
         "phone_number": "+14155550111"}}).json
     telegram = telegram_inbox(api, world)
-    whatsapp_inbox(api, world)
+    whatsapp_inbox(api, world, monkeypatch)
     site = api.post(f"{base}/inboxes", admin, body={"name": "Site", "channel": {"type": "web_widget"}}).json
     assert api.post(f"{base}/inbox_members", admin, body={"inbox_id": site["id"], "user_ids": [world.agent.id]}).status == 200
     website = Widget(api, site["website_token"])
@@ -159,8 +160,8 @@ def _assert_gone(before: dict, after: dict, account_id: int) -> None:
     assert _schedules(account_id) == []
 
 
-def test_deleted_accounts_public_identifiers_answer_404_at_once(api, world):
-    doors = _populate(api, world)
+def test_deleted_accounts_public_identifiers_answer_404_at_once(api, world, monkeypatch):
+    doors = _populate(api, world, monkeypatch)
     account = f"/api/v1/accounts/{world.account_id}"
     assert api.delete(f"/super_admin/api/v1/accounts/{world.account_id}", world.admin.token).status == 403
     deleted = api.delete(f"/super_admin/api/v1/accounts/{world.account_id}", world.super_admin.token)
@@ -175,9 +176,9 @@ def test_deleted_accounts_public_identifiers_answer_404_at_once(api, world):
     assert queued("IngestQueue") == 0
 
 
-def test_deletion_removes_everything_of_the_account_and_nothing_else(api, world, globex):
+def test_deletion_removes_everything_of_the_account_and_nothing_else(api, world, globex, monkeypatch):
     before = _snapshot()
-    _populate(api, world)
+    _populate(api, world, monkeypatch)
     populated = _snapshot()
     assert any(k.startswith(f"attachments/{world.account_id}/") for name, keys in populated.items() if name.startswith("s3:")
                for k in keys)
@@ -198,7 +199,7 @@ def test_deletion_removes_everything_of_the_account_and_nothing_else(api, world,
 
 def test_deletion_resumes_after_a_fault_midway(api, world, monkeypatch):
     before = _snapshot()
-    _populate(api, world)
+    _populate(api, world, monkeypatch)
     api.delete(f"/super_admin/api/v1/accounts/{world.account_id}", world.super_admin.token)
     from parley.services import account_deletion
 

@@ -22,8 +22,9 @@ SUPER = UNAUTH + (401, 403, 200, 403, 403)
 PUBLIC = (200,) * 7
 
 
-def routes(w):
+def routes(w, monkeypatch):
     from parley.services import contacts
+    from tests.integration.channel_support import meta_knows
 
     a = w.account_id
     contact = contacts.create_contact(a, email="matrix@acme.test").id
@@ -32,6 +33,7 @@ def routes(w):
     api_inbox = inboxes.create_inbox(a, name="Matrix API", channel_type="api", channel={})
     bot_token = "7000002:" + "M" * 35
     inboxes.create_inbox(a, name="Matrix Telegram", channel_type="telegram", channel={"bot_token": bot_token})
+    meta_knows(monkeypatch, "+15550001234")  # Meta's word that the number is the inbox's
     inboxes.create_inbox(a, name="Matrix WhatsApp", channel_type="whatsapp", channel={
         "phone_number": "+15550001234", "provider_config": {"api_key": "k", "phone_number_id": "1", "business_account_id": "2",
                                                             "app_secret": "s", "webhook_verify_token": "matrix-verify"}})
@@ -124,9 +126,9 @@ def token_of(world, caller: str):
             "agent": world.agent.token, "admin": world.admin.token}[caller]
 
 
-def test_every_route_with_every_caller(api, world):
+def test_every_route_with_every_caller(api, world, monkeypatch):
     failures = []
-    for method, path, body, expected in routes(world):
+    for method, path, body, expected in routes(world, monkeypatch):
         for caller, status in zip(CALLERS, expected):
             if method == "DELETE" and path == "/auth/sign_out":
                 continue  # checked below: it would revoke the tokens the other rows use

@@ -10,8 +10,8 @@ from tests.integration.channel_support import (WHATSAPP_NUMBER, Provider, drain,
                                                queued, signature, whatsapp_inbox)
 
 
-def test_handshake_echoes_the_challenge_only_for_our_token(api, world):
-    whatsapp_inbox(api, world)
+def test_handshake_echoes_the_challenge_only_for_our_token(api, world, monkeypatch):
+    whatsapp_inbox(api, world, monkeypatch)
     path = f"/webhooks/whatsapp/{WHATSAPP_NUMBER}"
     ok = api.get(path, query={"hub.mode": "subscribe", "hub.verify_token": "verify-me", "hub.challenge": "1158201444"})
     assert ok.status == 200 and str(ok.json) == "1158201444"
@@ -22,8 +22,8 @@ def test_handshake_echoes_the_challenge_only_for_our_token(api, world):
     assert api.get("/webhooks/whatsapp/+15550000000", query={"hub.mode": "subscribe", "hub.verify_token": "verify-me"}).status == 404
 
 
-def test_inbox_hides_credentials_and_validates(api, world):
-    inbox = whatsapp_inbox(api, world)
+def test_inbox_hides_credentials_and_validates(api, world, monkeypatch):
+    inbox = whatsapp_inbox(api, world, monkeypatch)
     assert inbox["channel_type"] == "Channel::Whatsapp"
     assert inbox["provider_config"]["api_key"] == "********"
     assert "app_secret" not in inbox["provider_config"]
@@ -38,8 +38,8 @@ def test_inbox_hides_credentials_and_validates(api, world):
     assert [i["name"] for i in api.get(base, world.admin.token).json["payload"]] == ["Acme WhatsApp"]
 
 
-def test_bad_or_missing_signature_is_401_and_nothing_queued(api, world):
-    whatsapp_inbox(api, world)
+def test_bad_or_missing_signature_is_401_and_nothing_queued(api, world, monkeypatch):
+    whatsapp_inbox(api, world, monkeypatch)
     raw = fixture_bytes("whatsapp", "text_message")
     assert post_whatsapp(api, raw, sig="sha256=" + "0" * 64).status == 401
     assert post_whatsapp(api, raw, sig=signature(raw, "another-secret")).status == 401
@@ -54,11 +54,11 @@ def test_bad_or_missing_signature_is_401_and_nothing_queued(api, world):
     assert queued("IngestQueue") == 3
 
 
-def test_parse_messages_statuses_and_other_numbers(api, world):
+def test_parse_messages_statuses_and_other_numbers(api, world, monkeypatch):
     from parley.channels import whatsapp
     from parley.models.inbox import Inbox
 
-    inbox = Inbox.get(whatsapp_inbox(api, world)["id"])
+    inbox = Inbox.get(whatsapp_inbox(api, world, monkeypatch)["id"])
     [text] = whatsapp.parse(inbox, fixture("whatsapp", "text_message"))
     assert (text.kind, text.source_id, text.name, text.phone_number, text.content) == (
         "message", "15551234567", "Wanda Apps", "+15551234567", "Hi, is my parcel on its way?")
@@ -76,7 +76,7 @@ def test_parse_messages_statuses_and_other_numbers(api, world):
 @pytest.fixture
 def sent_reply(api, world, monkeypatch):
     """A contact's message, and an agent's reply that WhatsApp accepted as wamid.OUTBOUND0001."""
-    whatsapp_inbox(api, world)
+    whatsapp_inbox(api, world, monkeypatch)
     post_whatsapp(api, fixture_bytes("whatsapp", "text_message"))
     drain("IngestQueue", "channel_ingest")
     [conversation] = api.get(f"/api/v1/accounts/{world.account_id}/conversations", world.admin.token).json["data"]["payload"]

@@ -55,6 +55,12 @@ class Invalid(ParleyError):
     status, code = 422, "invalid"
 
 
+class ProviderUnavailable(ParleyError):
+    """A provider Parley must ask first (to prove a claimed number) is down or too slow:
+    nothing was changed, and the same request may simply be sent again."""
+    status, code = 503, "provider_unavailable"
+
+
 class TooManyRequests(ParleyError):
     status, code = 429, "too_many_requests"
 

@@ -21,13 +21,15 @@ CHANNELS = {
 }
 
 TIMEOUT_SECONDS = 10.0
+CHECK_TIMEOUT_SECONDS = 4.0
 _client = None
 
 
 class DeliveryError(Exception):
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, status: int | None = None):
         super().__init__(reason)
         self.reason = reason[:500]
+        self.status = status  # the provider's HTTP status, when it answered
 
 
 class Retryable(DeliveryError):
@@ -64,11 +66,24 @@ def post(url: str, *, provider: str = "the provider", explain=None, **request) -
     failures become Retryable (timeouts, unreachable, 429, 5xx) or Permanent (other 4xx),
     with the provider's own words as the reason: `explain(status, body)`, by default
     "Provider answered <status>: <description>"."""
+    return _call("POST", url, provider, explain, **request)
+
+
+def get(url: str, *, provider: str = "the provider", explain=None, **request) -> dict:
+    """GET (`params=`, `auth=`, `headers=`), failures as for `post`. A GET is a check made
+    while someone waits in the API (10 s function timeout), so it gets a shorter timeout."""
+    import httpx
+
+    request.setdefault("timeout", httpx.Timeout(CHECK_TIMEOUT_SECONDS, connect=2.0))
+    return _call("GET", url, provider, explain, **request)
+
+
+def _call(method: str, url: str, provider: str, explain, **request) -> dict:
     import httpx
 
     explain = explain or (lambda status, body: f"Provider answered {status}: {describe(body)}")
     try:
-        response = client().post(url, **request)
+        response = client().request(method, url, **request)
     except httpx.TimeoutException:
         raise Retryable(f"{provider[0].upper()}{provider[1:]} did not answer in time") from None
     except httpx.TransportError as exc:
@@ -80,9 +95,9 @@ def post(url: str, *, provider: str = "the provider", explain=None, **request) -
     if not isinstance(body, dict):
         body = {}
     if response.status_code == 429 or response.status_code >= 500:
-        raise Retryable(explain(response.status_code, body))
+        raise Retryable(explain(response.status_code, body), response.status_code)
     if response.status_code >= 400:
-        raise Permanent(explain(response.status_code, body))
+        raise Permanent(explain(response.status_code, body), response.status_code)
     return body
 
 

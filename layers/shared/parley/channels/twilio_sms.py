@@ -17,11 +17,12 @@ import hmac
 import re
 from urllib.parse import parse_qsl
 
-from ..errors import Invalid, Unauthorized
+from ..errors import Invalid, ProviderUnavailable, Unauthorized
 from ..services.ingest import Inbound
-from . import Permanent, Retryable, post
+from . import Permanent, Retryable, get, post
 
 API = "https://api.twilio.com/2010-04-01"
+MESSAGING_API = "https://messaging.twilio.com/v1"
 SIGNATURE_HEADER = "x-twilio-signature"
 MAX_FIELDS = 100
 MAX_BODY = 1600  # Twilio's limit for one message body
@@ -88,6 +89,45 @@ def changed_settings(current: dict, change: dict) -> dict:
     if "phone_number" in change or "messaging_service_sid" in change:
         result.update(_sender(change))
     return result
+
+
+def proven_settings(channel: dict) -> tuple:
+    """What `verify_number` proves: a change to any of these is proven again."""
+    return tuple(channel.get(k) for k in ("account_sid", "auth_token", "phone_number", "messaging_service_sid"))
+
+
+def verify_number(channel: dict) -> None:
+    """Proof that the number (or messaging service) is the claimant's: Twilio, asked with
+    the account SID and auth token given, lists the number among the account's own
+    (IncomingPhoneNumbers) or shows the service as the account's. An account SID alone is
+    no secret (it is in every media URL), the auth token is. Invalid names the field
+    Twilio refused; ProviderUnavailable if Twilio can't be asked now."""
+    sid, service = channel["account_sid"], channel.get("messaging_service_sid")
+    if service:
+        url, params, field = f"{MESSAGING_API}/Services/{service}", None, "channel.messaging_service_sid"
+    else:
+        url, params = f"{API}/Accounts/{sid}/IncomingPhoneNumbers.json", {"PhoneNumber": channel["phone_number"]}
+        field = "channel.phone_number"
+    try:
+        body = get(url, params=params, auth=(sid, channel["auth_token"]), provider="Twilio", explain=_twilio_error)
+    except Retryable as exc:
+        raise ProviderUnavailable(f"Could not check the number with Twilio ({exc.reason}); try again later") from None
+    except Permanent as exc:
+        if exc.status in (401, 403):
+            raise Invalid(f"Twilio refused the account SID and auth token: {exc.reason}",
+                          field="channel.auth_token") from None
+        raise Invalid(f"Twilio does not show this {'messaging service' if service else 'number'} to this account: "
+                      f"{exc.reason}", field=field) from None
+    if service:
+        owned = body.get("sid") == service and body.get("account_sid") == sid
+    else:  # Twilio's filter also matches partial numbers: only the exact number counts
+        listed = body.get("incoming_phone_numbers")
+        owned = isinstance(listed, list) and any(
+            isinstance(n, dict) and n.get("phone_number") == channel["phone_number"] and n.get("account_sid") == sid
+            for n in listed)
+    if not owned:
+        raise Invalid(f"The Twilio account {sid} does not have this {'messaging service' if service else 'number'}",
+                      field=field)
 
 
 def claim_keys(channel: dict) -> list[str]:

@@ -12,10 +12,10 @@ import re
 import secrets
 import time
 
-from ..errors import Invalid, Unauthorized
+from ..errors import Invalid, ProviderUnavailable, Unauthorized
 from ..models.conversation import Message
 from ..services.ingest import Inbound
-from . import Permanent, post_json
+from . import Permanent, Retryable, describe, get, post_json
 
 GRAPH = "https://graph.facebook.com/v20.0"
 SIGNATURE_HEADER = "x-hub-signature-256"
@@ -52,6 +52,29 @@ def new_settings(channel: dict) -> dict:
             raise Invalid(f"provider_config.{key} must be Meta's numeric id", field=f"channel.provider_config.{key}")
     config["webhook_verify_token"] = (given.get("webhook_verify_token") or "").strip() or secrets.token_urlsafe(24)
     return {"phone_number": phone, "provider": "whatsapp_cloud", "provider_config": config}
+
+
+def verify_number(settings: dict) -> None:
+    """Proof that the number is the claimant's: Meta, asked with the claimant's own API key,
+    says the phone number id is this number. (The verify token and app secret are the
+    claimant's own choice, so they prove nothing.) Invalid names the field Meta refused;
+    ProviderUnavailable if Meta can't be asked now."""
+    config = settings["provider_config"]
+    try:
+        body = get(f"{GRAPH}/{config['phone_number_id']}", params={"fields": "display_phone_number"},
+                   headers={"Authorization": f"Bearer {config['api_key']}"}, provider="Meta",
+                   explain=lambda status, answer: f"Meta answered {status}: {describe(answer)}")
+    except Retryable as exc:
+        raise ProviderUnavailable(f"Could not check the number with Meta ({exc.reason}); try again later") from None
+    except Permanent as exc:
+        if exc.status == 401:
+            raise Invalid(f"Meta refused the API key: {exc.reason}", field="channel.provider_config.api_key") from None
+        raise Invalid(f"Meta does not show this phone number id to this API key: {exc.reason}",
+                      field="channel.provider_config.phone_number_id") from None
+    shown = body.get("display_phone_number")
+    if not isinstance(shown, str) or digits(shown) != digits(settings["phone_number"]):
+        raise Invalid("Meta says this phone number id belongs to another number than phone_number",
+                      field="channel.phone_number")
 
 
 def claim_key(phone_number: str) -> str:

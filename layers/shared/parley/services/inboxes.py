@@ -71,6 +71,21 @@ def _channel_claims(inbox: Inbox) -> set[str]:
     return set(module.claim_keys(inbox.channel or {})) if module else set()
 
 
+def _prove_number(module, channel: dict, account_id: int) -> None:
+    """A phone number (WhatsApp, Twilio) is claimed only on its provider's word, asked with
+    the claimant's own credentials (the channel's `verify_number`), before anything is
+    written: a refusal is Invalid and logged, an outage ProviderUnavailable."""
+    verify = getattr(module, "verify_number", None)
+    if verify is None:
+        return
+    try:
+        verify(channel)
+    except Invalid as exc:
+        security_log.refused("channel_claim", exc.message, account_id=account_id,
+                             field=exc.errors[0]["field"] if exc.errors else None)
+        raise
+
+
 def _claims_conflict(exc: TransactWriteError) -> bool:
     return exc.cause_response_code == "TransactionCanceledException"
 
@@ -84,6 +99,7 @@ def create_inbox(account_id: int, *, name: str, channel_type: str, channel: dict
     module = _channel_module(channel_type)
     if module is not None:
         defaults, channel = {}, module.new_settings(channel)
+        _prove_number(module, channel, account_id)
     inbox = Inbox(ids.next_id("Inbox"), account_id=account_id, name=name, channel_type=channel_type,
                   channel={**defaults, **channel}, hmac_token=secrets.token_urlsafe(24), **settings)
     # Public identifiers are random and claimed, so one can never point at two inboxes.
@@ -171,6 +187,9 @@ def update_inbox(inbox: Inbox, *, channel: dict | None = None, base_url: str = "
     module = _channel_module(inbox.channel_type)
     if channel and module is not None:
         channel = module.changed_settings(inbox.channel or {}, channel)
+        proven = getattr(module, "proven_settings", None)
+        if proven and proven({**(inbox.channel or {}), **channel}) != proven(inbox.channel or {}):
+            _prove_number(module, {**(inbox.channel or {}), **channel}, inbox.account_id)
     for key, value in changes.items():
         setattr(inbox, key, value)
     if channel:
