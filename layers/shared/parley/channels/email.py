@@ -470,7 +470,8 @@ def system_sender() -> str:
     installation's MAILER_SUPPORT_EMAIL, else noreply@ the inbound mail domain. SES sends
     only from an identity verified in the account (docs/deploy.md)."""
     configured = str(global_config.get("MAILER_SUPPORT_EMAIL", "") or "").strip()
-    return configured or f"noreply@{inbound_domain()}"
+    domain = inbound_domain()
+    return configured or (f"noreply@{domain}" if domain else "")
 
 
 def send_verification(address: str, link: str, inbox_name: str) -> None:
@@ -489,6 +490,8 @@ def send_notice(address: str, subject: str, text: str) -> None:
     from botocore.exceptions import BotoCoreError, ClientError
 
     sender = system_sender()
+    if not sender:
+        raise Permanent("No sender address: set MAILER_SUPPORT_EMAIL in the installation config")
     mail = EmailMessage(policy=policy.SMTP)
     mail["From"] = sender
     mail["To"] = address
