@@ -19,9 +19,9 @@ import boto3
 import uvicorn
 from moto import mock_aws
 
-from . import seed
+from . import mail, seed
 from .cfn import REGION, ROOT, build_stack
-from .gateway import MAX_POST_BYTES, Gateway
+from .gateway import MAIL_PATH, MAX_POST_BYTES, Gateway
 from .runtime import Runtime, apply_environment, shared_environment
 from .s3 import PREFIX as LOCAL_S3_PREFIX, LocalS3
 from .sources import EventSources
@@ -78,6 +78,7 @@ def main() -> None:
     snapshots = Snapshots(session, runtime.lock, state_dir)
     snapshots.restore()
     cast = seed.ensure(state_dir, base_url)
+    mail.ensure_senders(session)
     snapshots.save()
     for function_id in stack.functions:  # cold starts now, not on the first request
         try:
@@ -90,13 +91,15 @@ def main() -> None:
     stop_saving = threading.Event()
     saver = snapshots.autosave(runtime, stop_saving)
     gateway = Gateway(stack, runtime.invoke, ROOT / "frontend" / "dist", demo_page=lambda: seed.demo_page(cast, base_url),
-                      s3=LocalS3(session.client("s3"), runtime.lock))
+                      s3=LocalS3(session.client("s3"), runtime.lock), mail_page=lambda: mail.page(runtime.lock))
     # ws="websockets": uvicorn 0.37's sans-io protocol garbles a refused handshake, and a
     # refused $connect must reach the client as its status code (401, 403, ...).
     config = uvicorn.Config(gateway.app, host=HOST, port=port, ws="websockets", ws_max_size=MAX_POST_BYTES,
                             lifespan="off", log_level="warning")
     logging.getLogger("uvicorn.access").setLevel(logging.INFO)  # one line per request, nothing else
-    server = _Server(config, on_ready=lambda: print(seed.banner(cast, base_url, state_dir), flush=True))
+    server = _Server(config, on_ready=lambda: print(seed.banner(cast, base_url, state_dir)
+                                                    + f"\n  Mail sent:      {base_url}{MAIL_PATH} (password and confirmation links)",
+                                                    flush=True))
     # uvicorn shuts down gracefully on SIGINT and SIGTERM, then re-raises the signal: make
     # both end here as KeyboardInterrupt, so the final snapshot below always runs.
     signal.signal(signal.SIGTERM, signal.default_int_handler)

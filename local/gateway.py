@@ -29,7 +29,7 @@ from urllib.parse import parse_qsl, unquote
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -42,6 +42,7 @@ METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 # HTTP APIs hand the body over as text only for these; everything else (forms included)
 # arrives base64-encoded.
 TEXT_TYPES = ("application/json", "application/xml", "application/javascript")
+MAIL_PATH = "/_local/mail"  # what the stack "sent" (local/mail.py): no mailbox receives it locally
 HOP_BY_HOP = {"connection", "keep-alive", "upgrade", "te", "transfer-encoding", "proxy-connection"}  # not forwarded
 
 Invoke = Callable[[str, Any], Any]
@@ -216,16 +217,19 @@ def _gone(connection_id: str) -> Response:
 
 class Gateway:
     def __init__(self, stack: Stack, invoke: Invoke, static_dir: Path | None = None,
-                 demo_page: Callable[[], str] | None = None, s3: Any = None):
+                 demo_page: Callable[[], str] | None = None, s3: Any = None,
+                 mail_page: Callable[[], str] | None = None):
         self.stack = stack
         self.invoke = invoke
         self.demo_page = demo_page
+        self.mail_page = mail_page
         self.static_dir = static_dir.resolve() if static_dir and static_dir.is_dir() else None
         self.sockets: dict[str, Socket] = {}
         self.app = Starlette(routes=[
             Route("/@connections/{connection_id:path}", self.connections, methods=["GET", "POST", "DELETE"]),
             WebSocketRoute("/ws", self.websocket),
             Route("/demo", self.demo, methods=["GET"]),
+            Route(MAIL_PATH, self.mail, methods=["GET"]),
             # Presigned S3 uploads and downloads (local/s3.py), when the stack has S3.
             *([Route("/s3/{path:path}", s3.asgi, methods=["GET", "HEAD", "POST"])] if s3 is not None else []),
             Route("/{path:path}", self.http, methods=METHODS),
@@ -261,6 +265,13 @@ class Gateway:
         if self.demo_page is None:
             return JSONResponse({"message": "Not Found"}, 404)
         return HTMLResponse(self.demo_page())
+
+    async def mail(self, request: Request) -> Response:
+        """The mail SES (moto) accepted (local only: on AWS it reaches real mailboxes)."""
+        if self.mail_page is None:
+            return JSONResponse({"message": "Not Found"}, 404)
+        text = await asyncio.to_thread(self.mail_page)
+        return PlainTextResponse(text, headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
 
     def static(self, path: str) -> Response | None:
         """The frontend bucket behind CloudFront: template.yaml's FrontendRoutingFunction

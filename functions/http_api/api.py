@@ -163,9 +163,7 @@ def source_ip(router: Router) -> str:
     anything into X-Forwarded-For)."""
     event = router.current_event
     peer = event.request_context.http.source_ip or "unknown"
-    secret = get_settings().edge_secret
-    given = event.get_header_value("x-parley-edge") or ""
-    if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+    if not _through_edge(router):
         return peer
     hops = [hop.strip() for hop in (event.get_header_value("x-forwarded-for") or "").split(",") if hop.strip()]
     while hops and hops[-1] == peer:  # API Gateway may append the edge server itself
@@ -180,9 +178,19 @@ def query(router: Router, model: type[Model]) -> Model:
     return parse(model, {k: v for k, v in params.items() if k in model.model_fields})
 
 
+def _through_edge(router: Router) -> bool:
+    """The request came through CloudFront: it carries the stack's edge secret."""
+    secret = get_settings().edge_secret
+    given = router.current_event.get_header_value("x-parley-edge") or ""
+    return bool(secret) and hmac.compare_digest(given.encode(), secret.encode())
+
+
 def base_url(router: Router) -> str:
-    """This installation's public URL, as the caller reached it (CloudFront or local)."""
+    """This installation's public URL, as the caller reached it (CloudFront or local).
+    CloudFront passes the viewer's host as X-Forwarded-Host; from anyone else that header
+    is ignored, or a caller could have links (a password link!) mailed pointing at its host."""
     event = router.current_event
-    host = event.get_header_value("x-forwarded-host") or event.get_header_value("host") or "localhost"
+    forwarded = event.get_header_value("x-forwarded-host") if _through_edge(router) else None
+    host = forwarded or event.get_header_value("host") or "localhost"
     scheme = event.get_header_value("x-forwarded-proto") or "https"
     return f"{scheme}://{host}"

@@ -172,3 +172,26 @@ def test_a_snoozed_conversation_reopens_on_time(local_stack):
         assert time.monotonic() < deadline, "the snooze schedule did not reopen the conversation"
         time.sleep(0.2)
     assert time.time() >= until
+
+
+def test_an_invited_agent_reads_the_link_at_local_mail_and_signs_in(local_stack):
+    """moto's SES sends only from verified identities: the stack verifies its sender on
+    start, and /_local/mail shows what was "sent" (no mailbox receives it locally)."""
+    import re
+
+    base, admin = local_stack.base_url, local_stack.seed["administrator"]
+    email = f"invited-{time.time_ns()}@acme.test"
+    reply = httpx.post(f"{base}/api/v1/accounts/{local_stack.seed['account']['id']}/agents",
+                       headers={"api_access_token": admin["access_token"]},
+                       json={"name": "Invited", "email": email, "role": "agent"}, timeout=10)
+    assert reply.status_code == 200, reply.text
+    page = httpx.get(f"{base}/_local/mail", timeout=10)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/plain")
+    mail = next(part for part in page.text.split("-" * 72) if f"To: {email}" in part)
+    token = re.search(r"/app/auth/reset\?token=([A-Za-z0-9_-]+)", mail).group(1)
+    assert mail.count(base) == 1  # the link opens this stack's dashboard
+    password = "Invited-pass-42!"
+    reply = httpx.put(f"{base}/auth/password", json={"reset_password_token": token, "password": password,
+                                                     "password_confirmation": password}, timeout=10)
+    assert reply.status_code == 200, reply.text
+    assert sign_in(base, email, password).status_code == 200

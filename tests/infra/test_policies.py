@@ -672,6 +672,24 @@ def test_email_and_sms_channels(api, world, recorder, monkeypatch):
     recorder.check("HttpApiFunction", "ChannelIngestFunction", "DeliverFunction")
 
 
+def test_password_links_reset_and_invitation(api, world, recorder):
+    """POST /auth/password mails a link (SES, from MAILER_SUPPORT_EMAIL), PUT redeems it;
+    adding an agent without a password mails the same kind of link."""
+    from parley import global_config
+    from tests.integration.test_password_reset import NEW_PASSWORD, reset_tokens
+
+    global_config.update("MAILER_SUPPORT_EMAIL", "accounts@parley.example")
+    boto3.client("ses").verify_domain_identity(Domain="parley.example")
+    ok(api.post("/auth/password", body={"email": world.agent.email}))
+    [token] = reset_tokens(world.agent.email)
+    ok(api.put("/auth/password", body={"reset_password_token": token, "password": NEW_PASSWORD,
+                                       "password_confirmation": NEW_PASSWORD}))
+    ok(api.post(f"/api/v1/accounts/{world.account_id}/agents", world.admin.token,
+                body={"name": "Newbie", "email": "newbie@acme.test", "role": "agent"}))
+    assert reset_tokens("newbie@acme.test")
+    recorder.check("HttpApiFunction")
+
+
 # ---------------------------------------------------------------- the checker itself
 
 def test_checker_matches_as_iam_does():

@@ -47,6 +47,11 @@ def routes(w, monkeypatch):
         ("PUT", "/api/v1/profile", {"message_signature": "--"}, USER_ONLY),
         ("POST", "/api/v1/profile/availability", {"availability": "busy", "account_id": a}, MEMBER),
         ("DELETE", "/auth/sign_out", None, USER_ONLY),
+        # Public: the same answer for everyone (and any e-mail); the mailed token is the
+        # only thing that sets a password, an api_access_token is no substitute for it.
+        ("POST", "/auth/password", {"email": "agent@acme.test"}, PUBLIC),
+        ("PUT", "/auth/password", {"reset_password_token": "x" * 43, "password": "Matrix-pass-1!",
+                                   "password_confirmation": "Matrix-pass-1!"}, (422,) * 7),
         ("GET", f"/api/v1/accounts/{a}", None, MEMBER),
         ("PATCH", f"/api/v1/accounts/{a}", {"name": "Acme"}, ADMIN),
         ("GET", f"/api/v1/accounts/{a}/agents", None, MEMBER),

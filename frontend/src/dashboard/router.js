@@ -11,6 +11,7 @@ export const settingsHome = () => (isAdministrator() ? 'settings-inboxes' : 'set
 
 const routes = [
   { path: '/app/login', name: 'login', component: () => import('./views/SignIn.vue') },
+  { path: '/app/auth/reset', name: 'password-reset', component: () => import('./views/PasswordReset.vue') },
   {
     path: '/app/accounts/:accountId(\\d+)/conversations/:conversationId(\\d+)?',
     name: 'conversations',

@@ -6,7 +6,7 @@ from typing import Literal
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
-from api import Body, body, path_id, principal
+from api import Body, base_url, body, path_id, principal
 from parley import permissions
 from parley.errors import NotFound
 from parley.services import accounts, connections, users
@@ -55,7 +55,7 @@ def create(account_id: str):
     payload = body(router, AgentCreate)
     member, user = accounts.add_agent(account_id, name=payload.name, email=payload.email, role=payload.role,
                                       availability=payload.availability_status, auto_offline=payload.auto_offline,
-                                      inviter_id=admin.user_id)
+                                      inviter_id=admin.user_id, base_url=base_url(router))
     return agent_view(member, user)
 
 

@@ -465,24 +465,40 @@ def claim_keys(channel: dict) -> list[str]:
     return [inbox_claim_key(a) for a in addresses if a]
 
 
+def system_sender() -> str:
+    """The From of Parley's own mails (confirmation links, password links): the
+    installation's MAILER_SUPPORT_EMAIL, else noreply@ the inbound mail domain. SES sends
+    only from an identity verified in the account (docs/deploy.md)."""
+    configured = str(global_config.get("MAILER_SUPPORT_EMAIL", "") or "").strip()
+    domain = inbound_domain()
+    return configured or (f"noreply@{domain}" if domain else "")
+
+
 def send_verification(address: str, link: str, inbox_name: str) -> None:
     """Mail the support address a link that proves whoever reads it owns the address.
     Raises Retryable/Permanent with SES's reason when SES refuses or is unreachable."""
+    inbox_name = re.sub(r"[\x00-\x1f\x7f]+", " ", inbox_name)[:100]
+    send_notice(address, f"Confirm {address} for {inbox_name}",
+                f"Someone set up the inbox \"{inbox_name}\" to receive the mail sent to {address}.\n\n"
+                f"If that was you, open this link and press Confirm (it expires in 48 hours):\n\n{link}\n\n"
+                "If it was not you, ignore this mail: nothing is routed anywhere until the address is confirmed.\n")
+
+
+def send_notice(address: str, subject: str, text: str) -> None:
+    """One plain-text mail from the installation (system_sender) to one address.
+    Raises Retryable/Permanent with SES's reason when SES refuses or is unreachable."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    domain = inbound_domain()
-    sender = str(global_config.get("MAILER_SUPPORT_EMAIL", "") or "").strip() or f"noreply@{domain}"
-    inbox_name = re.sub(r"[\x00-\x1f\x7f]+", " ", inbox_name)[:100]
+    sender = system_sender()
+    if not sender:
+        raise Permanent("No sender address: set MAILER_SUPPORT_EMAIL in the installation config")
     mail = EmailMessage(policy=policy.SMTP)
     mail["From"] = sender
     mail["To"] = address
-    mail["Subject"] = f"Confirm {address} for {inbox_name}"
+    mail["Subject"] = re.sub(r"[\x00-\x1f\x7f]+", " ", subject)
     mail["Date"] = email.utils.formatdate(time.time())
     mail["Auto-Submitted"] = "auto-generated"
-    mail.set_content(
-        f"Someone set up the inbox \"{inbox_name}\" to receive the mail sent to {address}.\n\n"
-        f"If that was you, open this link and press Confirm (it expires in 48 hours):\n\n{link}\n\n"
-        "If it was not you, ignore this mail: nothing is routed anywhere until the address is confirmed.\n")
+    mail.set_content(text)
     try:
         _ses().send_email(FromEmailAddress=sender, Destination={"ToAddresses": [address]},
                           Content={"Raw": {"Data": mail.as_bytes()}})

@@ -147,9 +147,11 @@ def add_member(account_id: int, user_id: int, role: str, inviter_id: int | None 
 
 
 def add_agent(account_id: int, *, name: str, email: str, role: str, availability: str | None = None,
-              auto_offline: bool | None = None, inviter_id: int | None = None) -> tuple[AccountUser, User]:
-    """Add a person to the account, creating the user if the email is new (it can sign in
-    once a password is set through the Platform API or the profile)."""
+              auto_offline: bool | None = None, inviter_id: int | None = None,
+              base_url: str | None = None) -> tuple[AccountUser, User]:
+    """Add a person to the account, creating the user if the email is new. One without a
+    password (new, or handed over from a platform app) is mailed a link to choose one,
+    pointing at `base_url`'s dashboard."""
     _check_role(role)
     user = users.find_by_email(users.normalize_email(email)) or users.create_user(email=email, name=name)
     if membership(account_id, user.id):
@@ -157,7 +159,12 @@ def add_agent(account_id: int, *, name: str, email: str, role: str, availability
     member = AccountUser(account_id, user.id, role=role, inviter_id=inviter_id)
     _apply_availability(member, availability, auto_offline)
     member.save()
-    hand_over(user, get_account(account_id))
+    account = get_account(account_id)
+    hand_over(user, account)
+    if base_url is not None:
+        from . import password_resets  # only adding an agent pays for this import
+
+        password_resets.invite(user, account.name, base_url)
     return member, user
 
 

@@ -86,3 +86,11 @@ def release(keys: list[str]) -> None:
             ThrottleWindow(key).update(actions=[ThrottleWindow.count.add(-1)], condition=ThrottleWindow.count.exists())
         except UpdateError:
             pass
+
+
+def clear(limit: Limit, subject: str) -> None:
+    """Forget a subject's attempts (the windows the sliding count reads); the owner proved
+    who they are another way."""
+    now = time.time()
+    for at in (now, now - limit.window_seconds):
+        ThrottleWindow(limit.key(subject, at)[0]).delete()

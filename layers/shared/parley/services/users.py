@@ -115,9 +115,14 @@ def update_user(user: User, *, by_platform: bool = False, **changes) -> User:
     else:
         user.save()
     if password is not None:
-        tokens.revoke_all(owner(user.id))
-        _close_sockets(user, "password_changed")
+        password_changed(user)
     return user
+
+
+def password_changed(user: User) -> None:
+    """Every session the old password opened ends: its tokens and its open sockets."""
+    tokens.revoke_all(owner(user.id))
+    _close_sockets(user, "password_changed")
 
 
 def delete_user(user: User) -> None:
