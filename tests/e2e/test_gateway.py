@@ -134,7 +134,10 @@ def test_responses_without_status_binary_and_errors(toy):
 def test_static_files_where_cloudfront_serves_them(toy):
     for dashboard in ("/", "/app", "/app/accounts/1/conversations"):
         assert httpx.get(toy.base + dashboard).text == "<h1>dashboard</h1>"
-    assert httpx.get(f"{toy.base}/widget").text == "<h1>widget</h1>"
+    # /widget is the API's (CloudFront's /widget behaviour: the page carries each inbox's
+    # frame-ancestors); the built file itself is still a static file.
+    assert httpx.get(f"{toy.base}/widget").status_code == 201
+    assert httpx.get(f"{toy.base}/widget/index.html").text == "<h1>widget</h1>"
     sdk = httpx.get(f"{toy.base}/packs/js/sdk.js")
     assert sdk.text.startswith("window.chatwootSDK") and "javascript" in sdk.headers["content-type"]
     # Not a file (or outside the folder): the API answers.
