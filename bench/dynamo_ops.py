@@ -66,7 +66,7 @@ def run() -> None:
     from moto import mock_aws
 
     from tests import conftest
-    from tests.integration.test_realtime import connect, deliver
+    from tests.integration.test_realtime import connect, deliver, send
 
     rows = []
 
@@ -112,6 +112,18 @@ def run() -> None:
         with counting() as tally:
             deliver(published[-1])
         row("broadcast one message to 3 sockets", tally, "account's sockets, then one push each (no reads)")
+
+        with counting() as tally:
+            send("agent-socket", '{"action": "heartbeat"}')
+        row("socket heartbeat (every 20 s)", tally, "the socket's record; last_seen_at and its frame budget")
+
+        with counting() as tally:
+            send("visitor-socket", '{"action": "resume", "since": 0}')
+        row("socket resume (after a connect)", tally, "record; frame + resume budgets; rights; event log")
+
+        with counting() as tally:
+            send("visitor-socket", '{"action": "junk"}')
+        row("socket frame the server ignores", tally, "record; its frame budget")
 
         with counting() as tally:
             reply = api.get(base, world.agent.token, query={"assignee_type": "all", "status": "open"})

@@ -2,8 +2,11 @@
   {"action": "heartbeat"}            -> {"event": "pong"}
   {"action": "resume", "since": N}   -> every event it may see after seq N, then
                                         {"event": "resume.done", "seq": <last seq sent>};
-                                        rate-limited per socket ({"event": "error", ...,
-                                        "retry_after": s}), rights re-checked each time
+                                        rate-limited per socket, rights re-checked each time
+
+Every frame, whatever it holds, spends from the socket's frame budget first: past it the
+answer is {"event": "error", ..., "retry_after": s}; a socket that keeps sending is told
+{"event": "connection.revoked", "reason": "flooding"} and closed.
 
 Replies go back through the management API, like every other frame, so the protocol is
 the same whether or not API Gateway route responses are configured."""
@@ -35,6 +38,10 @@ def _parse(body: str | None) -> dict | None:
     return frame if isinstance(frame, dict) and isinstance(frame.get("action"), str) else None
 
 
+def _valid_since(since) -> bool:
+    return isinstance(since, int) and not isinstance(since, bool) and since >= 0
+
+
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
 def lambda_handler(event: dict, context) -> dict:
     connection_id = (event.get("requestContext") or {}).get("connectionId")
@@ -42,31 +49,34 @@ def lambda_handler(event: dict, context) -> dict:
     if connection is None:
         return {"statusCode": 410}
     frame = _parse(event.get("body"))
+    action = frame["action"] if frame else None
+    resuming = action == "resume" and _valid_since(frame.get("since"))
+    try:
+        if resuming:
+            missed = connections.resume(connection, frame["since"])
+        else:
+            connections.take_frame(connection, heartbeat=action == "heartbeat")
+    except TooManyRequests as exc:
+        _reply(connection_id, {"event": "error", "message": exc.message, "retry_after": exc.retry_after})
+        return {"statusCode": 429}
+    except Unauthorized:
+        return {"statusCode": 410}  # its rights are gone or it flooded: it was told why and closed
     if frame is None:
         _reply(connection_id, {"event": "error", "message": 'Frames must be JSON objects with an "action"'})
         return {"statusCode": 400}
-    if frame["action"] == "heartbeat":
-        connections.heartbeat(connection)
+    if action == "heartbeat":
         _reply(connection_id, {"event": "pong"})
         return {"statusCode": 200}
-    if frame["action"] == "resume":
-        since = frame.get("since")
-        if isinstance(since, bool) or not isinstance(since, int) or since < 0:
-            _reply(connection_id, {"event": "error", "message": '"since" must be a whole number of 0 or more'})
-            return {"statusCode": 400}
-        try:
-            missed = connections.resume(connection, since)
-        except TooManyRequests as exc:
-            _reply(connection_id, {"event": "error", "message": exc.message, "retry_after": exc.retry_after})
-            return {"statusCode": 429}
-        except Unauthorized:
-            return {"statusCode": 410}  # its rights are gone: it was told why and closed
-        last = since
+    if resuming:
+        last = frame["since"]
         for detail in missed:
             if not realtime.push(connection_id, realtime.frame(detail)):
                 return {"statusCode": 410}
             last = max(last, detail["seq"])
         _reply(connection_id, {"event": "resume.done", "seq": last})
         return {"statusCode": 200}
-    _reply(connection_id, {"event": "error", "message": f"Unknown action {frame['action'][:64]!r}"})
+    if action == "resume":
+        _reply(connection_id, {"event": "error", "message": '"since" must be a whole number of 0 or more'})
+        return {"statusCode": 400}
+    _reply(connection_id, {"event": "error", "message": f"Unknown action {action[:64]!r}"})
     return {"statusCode": 400}

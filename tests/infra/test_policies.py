@@ -733,3 +733,18 @@ def test_account_suspension_hold_release_and_deletion(api, world, recorder, monk
     ok(api.delete(f"/super_admin/api/v1/accounts/{a}", world.super_admin.token))
     drain_queue(recorder, "AccountJobsQueue", "account_jobs", rounds=20)
     recorder.check("HttpApiFunction", "ChannelIngestFunction", "AccountJobsFunction")
+
+
+def test_flooding_sockets_are_closed_by_their_own_function(api, world, website, recorder):
+    """A socket that keeps sending past its frame budget is closed from WsMessageFunction:
+    its record and open-socket slot freed, DeleteConnection, and (an agent's) presence."""
+    from parley.services import connections
+
+    visitor = website.widget.start()
+    for connection_id, query in (("visitor", {"pubsub_token": visitor.pubsub_token}),
+                                 ("agent", {"token": world.agent.token})):
+        invoke(recorder, "ws_connect", ws_event("ws_connect", connection_id, queryStringParameters=query), "$connect")
+        replies = [invoke(recorder, "ws_message", ws_event("ws_message", connection_id, body="junk"), "flood")
+                   for _ in range(connections.FRAME_BURST + connections.FLOOD_FRAMES)]
+        assert replies[-1]["statusCode"] == 410
+    recorder.check("WsMessageFunction")

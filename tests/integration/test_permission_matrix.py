@@ -187,3 +187,71 @@ def test_conversation_routes_with_every_caller(api, world, website):
             if reply.status != status:
                 failures.append(f"{method} {path} as {caller}: {reply.status} (expected {status}) {reply.json}")
     assert not failures, "\n".join(failures)
+
+
+# ---------------------------------------------------------------- HTML routes
+
+@pytest.fixture
+def built_pages(aws):
+    """The least of what `aws s3 sync frontend/dist` puts in the frontend bucket, for
+    routes that serve a built page (GET /widget)."""
+    import boto3
+
+    from parley.settings import get_settings
+
+    boto3.client("s3").put_object(Bucket=get_settings().frontend_bucket, Key="widget/index.html",
+                                  Body=b"<!doctype html><html><head><title>Chat</title></head><body></body></html>",
+                                  ContentType="text/html")
+
+
+def html_call(api, method: str, path: str, token: str | None) -> tuple[int, str, str]:
+    """An HTML route's status, content type and text (the matrix's `api.call` reads JSON)."""
+    import base64
+
+    from tests.conftest import LambdaContext, http_event
+
+    route, _, query_string = path.partition("?")
+    result = api.app.lambda_handler(http_event(method, route, headers={"api_access_token": token} if token else {},
+                                               query=dict(parse_qsl(query_string)) or None), LambdaContext())
+    body = result.get("body") or ""
+    if result.get("isBase64Encoded"):
+        body = base64.b64decode(body).decode()
+    headers = {k.lower(): v for k, v in (result.get("headers") or {}).items()}
+    return result["statusCode"], headers.get("content-type", ""), body
+
+
+def test_widget_page_with_every_caller(api, world, website, built_pages):
+    """GET /widget is public: the website token decides, never the caller's token. An
+    unknown token is 404; a suspended account's page is refused (403) like its widget API,
+    and a deleted account's is 404 — always as an HTML page, never the built widget."""
+    from parley.services import accounts
+
+    def page(token: str) -> str:
+        return f"/widget?website_token={token}"
+
+    other_website = api.post(f"/api/v1/accounts/{world.other_account_id}/inboxes", world.other_admin.token, body={
+        "name": "Globex website", "channel": {"type": "web_widget", "website_url": "https://globex.test"}}).json
+    rows = [(page(website.website_token), PUBLIC),
+            (page("no-such-token"), (404,) * 7),
+            (page(other_website["website_token"]), PUBLIC)]
+    failures = []
+
+    def walk():
+        for path, expected in rows:
+            for caller, status in zip(CALLERS, expected):
+                got, content_type, body = html_call(api, "GET", path, token_of(world, caller))
+                if (got, content_type.split(";")[0]) != (status, "text/html") or (status == 200) != ("<head>" in body):
+                    failures.append(f"GET {path} as {caller}: {got} {content_type} (expected {status}) {body[:80]}")
+
+    walk()
+    suspended = accounts.get_account(world.account_id)
+    accounts.update_account(suspended, status=accounts.SUSPENDED)
+    rows = [(page(website.website_token), (403,) * 7), (page(other_website["website_token"]), PUBLIC)]
+    walk()
+    accounts.update_account(accounts.get_account(world.account_id), status=accounts.ACTIVE)
+    rows = [(page(website.website_token), PUBLIC)]
+    walk()
+    assert api.delete(f"/super_admin/api/v1/accounts/{world.other_account_id}", world.super_admin.token).status == 200
+    rows = [(page(other_website["website_token"]), (404,) * 7)]
+    walk()
+    assert not failures, "\n".join(failures)

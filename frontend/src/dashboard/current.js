@@ -1,6 +1,6 @@
 // One live inbox store per signed-in account, shared by every page of the shell.
 import { shallowRef } from 'vue'
-import { api, session } from './session.js'
+import { api, endSession, revokedNotice, session } from './session.js'
 import { createInboxStore } from './store.js'
 
 export const inbox = shallowRef(null)
@@ -20,6 +20,12 @@ export function useInbox() {
     me: session.user || {},
     token: session.token,
     wsUrl: (window.globalConfig || {}).WEBSOCKET_URL,
+    onRevoked: (reason) => {
+      const notice = revokedNotice(reason)
+      if (notice === null) return
+      stopInbox() // no reconnect with a token the server no longer accepts
+      endSession(notice)
+    },
   })
   accountOf = accountId
   inbox.value = store

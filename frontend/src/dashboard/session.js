@@ -6,7 +6,8 @@ import { createApi } from '../shared/api.js'
 const KEY = 'parley.session'
 const ACCOUNT_KEY = 'parley.account'
 
-export const session = reactive({ token: '', user: null, accountId: null })
+// notice: why the last session ended, when the server ended it (shown on the sign-in page).
+export const session = reactive({ token: '', user: null, accountId: null, notice: '' })
 
 let onSignedOut = () => {}
 export function whenSignedOut(fn) {
@@ -31,6 +32,7 @@ export function loadSession() {
 }
 
 export function setUser(user, persist = true) {
+  session.notice = ''
   session.user = user
   session.token = user.access_token || session.token
   const accounts = user.accounts || []
@@ -52,6 +54,29 @@ export function clearSession() {
   if (storage()) storage().removeItem(KEY)
 }
 
+// The server ended the session (a 401, or the socket revoked for a reason the token
+// cannot outlive): drop it and go back to the sign-in page, saying why.
+export function endSession(notice = '') {
+  if (!session.token) return
+  clearSession()
+  session.notice = notice
+  onSignedOut()
+}
+
+// Why a revoked socket means this session is over; other reasons (flooding) leave the
+// token standing, and the socket reconnects. A role or inbox change revokes nothing: the
+// server rewrites the socket's scope in place.
+const REVOKED_NOTICES = {
+  password_changed: 'You were signed out: your password was changed.',
+  token_revoked: 'You were signed out: this session was ended.',
+  user_deleted: 'You were signed out: your user was deleted.',
+  removed_from_account: 'You were signed out: you were removed from the account.',
+}
+
+export function revokedNotice(reason) {
+  return Object.hasOwn(REVOKED_NOTICES, reason) ? REVOKED_NOTICES[reason] : null
+}
+
 export const isSuperAdmin = () => !!(session.user && session.user.type === 'SuperAdmin')
 
 export function membership() {
@@ -69,11 +94,7 @@ export function isAdministrator() {
 // changed): drop the session and go back to the sign-in page.
 export const api = createApi({
   headers: () => (session.token ? { api_access_token: session.token } : {}),
-  onUnauthorized: () => {
-    if (!session.token) return
-    clearSession()
-    onSignedOut()
-  },
+  onUnauthorized: () => endSession(),
 })
 
 // Unauthenticated calls (sign in, global config): a 401 is just an answer.

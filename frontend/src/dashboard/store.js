@@ -12,7 +12,7 @@ export function activityOf(c) {
   return c.last_activity_at || c.timestamp || (c.messages && c.messages[0] && c.messages[0].created_at) || 0
 }
 
-export function createInboxStore({ api, accountId, me, realtimeFactory = createRealtime, wsUrl, token }) {
+export function createInboxStore({ api, accountId, me, realtimeFactory = createRealtime, wsUrl, token, onRevoked = () => {} }) {
   const base = '/api/v1/accounts/' + accountId
   const state = reactive({
     tab: 'mine',
@@ -414,6 +414,7 @@ export function createInboxStore({ api, accountId, me, realtimeFactory = createR
       url: websocketUrl(wsUrl, { token, account_id: accountId }),
       onEvent: applyEvent,
       onStatus: (s) => (state.connection = s),
+      onRevoked,
     })
   }
 

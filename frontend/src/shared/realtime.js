@@ -9,6 +9,10 @@
 // seq is NOT dropped: two publishers can deliver out of order, and the server's resume
 // overlaps on purpose; `lastSeq` is the highest seq seen, which the next resume starts from. Closed sockets reconnect with capped exponential
 // backoff (with jitter); the backoff resets once a connection has opened.
+//
+// {"event":"connection.revoked","reason"} comes just before the server closes the socket
+// (its user lost the rights it was opened with, or it flooded): it goes to onRevoked, and
+// the owner closes the client when reconnecting with the same credential would be refused.
 
 const SEEN_LIMIT = 500
 
@@ -18,6 +22,7 @@ export function createRealtime(options) {
     onEvent, // (event, data, frame) => void
     onStatus = () => {}, // ('connecting' | 'open' | 'closed') => void
     onResumed = () => {}, // (seq) => void, after each resume.done
+    onRevoked = () => {}, // (reason) => void, before the server closes the socket
     heartbeatMs = 20000,
     minDelay = 1000,
     maxDelay = 30000,
@@ -50,6 +55,10 @@ export function createRealtime(options) {
     }
     if (!frame || typeof frame.event !== 'string') return
     if (frame.event === 'pong') return
+    if (frame.event === 'connection.revoked') {
+      onRevoked(typeof frame.reason === 'string' ? frame.reason : '')
+      return
+    }
     if (frame.event === 'resume.done') {
       if (typeof frame.seq === 'number' && frame.seq > lastSeq) lastSeq = frame.seq
       onResumed(lastSeq)

@@ -43,7 +43,9 @@ class Connection(TimestampedModel):
     # SHA-256 of the token the socket opened with (API token or pubsub token): revoking
     # that token finds and closes it, and every resume checks it still stands.
     credential = UnicodeAttribute(null=True)
-    # The resume rate limit (services/connections.take_resume), in epoch milliseconds.
+    # The socket's frame and resume budgets (services/connections.py `_spend`): when each
+    # bucket is full again, in epoch milliseconds.
+    frame_tat = NumberAttribute(null=True)
     resume_tat = NumberAttribute(null=True)
     last_seen_at = NumberAttribute(default=0)
     expires_at = NumberAttribute()

@@ -4,14 +4,17 @@ What a socket may see is stored on its record (role, scope) when it opens, so a 
 reads nothing else. Every change of a user's rights calls `rights_changed` (membership,
 role, inbox members) or `credential_revoked` (password, sign-out, user deleted), which
 rewrites the scope of the user's open sockets or forgets and closes them; `resume`
-re-checks the rights from the source on every call, and is rate-limited."""
+re-checks the rights from the source on every call. Every frame a socket sends spends from
+its own budget, and `resume` from a second one (`_take`)."""
 from __future__ import annotations
 
 import hmac
 import json
 import time
+from dataclasses import dataclass
 from typing import Iterable
 
+from pynamodb.attributes import NumberAttribute
 from pynamodb.exceptions import DeleteError, UpdateError
 
 from .. import events, ids, realtime, security_log
@@ -176,10 +179,6 @@ def get(connection_id: str) -> Connection | None:
         return None
 
 
-def heartbeat(connection: Connection) -> None:
-    connection.update(actions=[Connection.last_seen_at.set(int(time.time()))])
-
-
 def close(connection_id: str) -> Connection | None:
     """Forget the socket; returns what it was, if it was known."""
     connection = get(connection_id)
@@ -276,49 +275,121 @@ def revoke(connection: Connection, reason: str, condition=None) -> bool:
     return True
 
 
-# ---------------------------------------------------------------- resume
+# ---------------------------------------------------------------- frame and resume budgets
+
+@dataclass(frozen=True)
+class Budget:
+    """A token bucket in one number (GCRA): the connection attribute holds when the bucket
+    will be full again (epoch ms). A request is allowed while that is at most burst-1
+    intervals ahead; taking it moves it one interval on."""
+    attribute: NumberAttribute
+    burst: int
+    interval_ms: int
+    what: str  # what it counts, for the refusal's message
+    refusal_kind: str  # security_log kind of a refusal
+
+    def wait_ms(self, connection: Connection, now: int) -> int:
+        """How long until a token is free (0 or less: one is free now)."""
+        tat = getattr(connection, self.attribute.attr_name) or now
+        return max(tat, now) - (self.burst - 1) * self.interval_ms - now
+
+
+# Every frame: a client heartbeats every 20 s and resumes once per (re)connect, so 10 back
+# to back (a reconnect, a resume, a retry) then one per 2 s (10 times a heartbeat's rate)
+# is room to spare for it, while one socket can no longer send faster than that.
+FRAME_BURST = 10
+FRAME_INTERVAL_SECONDS = 2
+# Frames sent past the budget still count; this many more without pausing and the socket
+# is closed (it ignored retry_after: a client bug or a flood).
+FLOOD_FRAMES = 10
+FRAMES = Budget(Connection.frame_tat, FRAME_BURST, FRAME_INTERVAL_SECONDS * 1000, "frames",
+                "socket_frames_throttled")
 
 RESUME_BURST = 2  # resumes a socket may make back to back (one per (re)connect is normal)
 RESUME_INTERVAL_SECONDS = 5  # then one per interval: each may read up to RESUME_LIMIT events
+RESUMES = Budget(Connection.resume_tat, RESUME_BURST, RESUME_INTERVAL_SECONDS * 1000, "resume requests",
+                 "socket_resume_throttled")
+
+
+def take_frame(connection: Connection, *, heartbeat: bool = False) -> None:
+    """Spend one frame of the socket's budget; a heartbeat marks the socket seen (presence)
+    in that same write. TooManyRequests past the budget, Unauthorized once closed for
+    flooding."""
+    _take(connection, heartbeat=heartbeat)
 
 
 def resume(connection: Connection, since: int) -> list[dict]:
-    """The events a socket missed, after taking one resume from its budget (429 when
-    spent, costing no read) and re-checking its rights at their source (a socket whose
-    credential or membership is gone is revoked and gets Unauthorized)."""
-    _take_resume(connection)
+    """The events a socket missed, after taking one frame and one resume from its budgets
+    (429 when spent, costing no read) and re-checking its rights at their source (a socket
+    whose credential or membership is gone is revoked and gets Unauthorized)."""
+    _take(connection, resume=True)
     _recheck(connection)
     return missed_events(connection, since)
 
 
-def _take_resume(connection: Connection) -> None:
-    """A token bucket in one number (GCRA): `resume_tat` is when the bucket will be full
-    again. A resume is allowed while that is at most BURST-1 intervals ahead; taking it
-    moves it one interval on, with a conditional update so two concurrent resumes cannot
-    both spend the same token."""
+def _take(connection: Connection, *, heartbeat: bool = False, resume: bool = False) -> None:
+    """One conditional write per frame: the frame token, the resume token if it is a
+    resume, last_seen_at if it is a heartbeat. A refused resume still spends its frame."""
     now = int(time.time() * 1000)
-    interval = RESUME_INTERVAL_SECONDS * 1000
-    previous = connection.resume_tat
-    tat = max(previous or now, now)
-    allowed_from = tat - (RESUME_BURST - 1) * interval
-    if now < allowed_from:
-        _refuse_resume(connection, allowed_from - now)
-    expected = (Connection.resume_tat == previous) if previous is not None else Connection.resume_tat.does_not_exist()
+    if FRAMES.wait_ms(connection, now) > 0:
+        _over_budget(connection, now)
+    resume_wait = RESUMES.wait_ms(connection, now) if resume else 0
+    budgets = [FRAMES, RESUMES] if resume and resume_wait <= 0 else [FRAMES]
+    actions = [Connection.last_seen_at.set(now // 1000)] if heartbeat else []
+    if not _spend(connection, budgets, actions, now):  # another frame of this socket won the race
+        _refuse(connection, RESUMES if resume else FRAMES, budgets[-1].interval_ms)
+    if resume_wait > 0:
+        _refuse(connection, RESUMES, resume_wait)
+
+
+def _spend(connection: Connection, budgets: list[Budget], actions: list, now: int) -> bool:
+    """Take one token from each budget (the caller checked each has one) with `actions`,
+    in one update conditional on the values read, so two concurrent frames cannot both
+    spend the same token. False if the condition failed (a concurrent frame, or gone)."""
+    condition = Connection.connection_id.exists()
+    for budget in budgets:
+        previous = getattr(connection, budget.attribute.attr_name)
+        actions = [*actions, budget.attribute.set(max(previous or now, now) + budget.interval_ms)]
+        condition &= (budget.attribute == previous) if previous is not None else budget.attribute.does_not_exist()
     try:
-        connection.update(actions=[Connection.resume_tat.set(tat + interval)],
-                          condition=Connection.connection_id.exists() & expected)
+        connection.update(actions=actions, condition=condition)
     except UpdateError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
-        _refuse_resume(connection, interval)
+        return False
+    return True
 
 
-def _refuse_resume(connection: Connection, wait_ms: int) -> None:
+def _over_budget(connection: Connection, now: int) -> None:
+    """A frame past the budget still moves the bucket on (an atomic ADD: it is already
+    ahead of now), so a socket that keeps sending instead of waiting runs up a debt; past
+    FLOOD_FRAMES intervals of it the socket is closed."""
+    try:
+        connection.update(actions=[FRAMES.attribute.add(FRAMES.interval_ms)],
+                          condition=Connection.connection_id.exists())
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        raise Unauthorized("Connection closed") from None
+    wait = FRAMES.wait_ms(connection, now)
+    if wait > FLOOD_FRAMES * FRAMES.interval_ms:
+        security_log.refused("socket_flooding", "socket kept sending past its frame budget; closed",
+                             connection_id=connection.connection_id, account_id=connection.account_id,
+                             user_id=connection.user_id, socket_kind=connection.kind)
+        # as its $disconnect would have (it finds no record now): offline if it was the last
+        if (revoke(connection, "flooding") and connection.kind == "user"
+                and connection.user_id not in online_user_ids(connection.account_id)):
+            announce(connection, "offline")
+        raise Unauthorized("Connection closed for flooding")
+    _refuse(connection, FRAMES, wait)
+
+
+def _refuse(connection: Connection, budget: Budget, wait_ms: int) -> None:
     retry_after = max(1, -(-wait_ms // 1000))
-    security_log.refused("socket_resume_throttled", "too many resumes on one socket",
+    security_log.refused(budget.refusal_kind, f"too many {budget.what} on one socket",
                          connection_id=connection.connection_id, account_id=connection.account_id,
                          user_id=connection.user_id, retry_after=retry_after)
-    raise TooManyRequests(f"Too many resume requests; retry in {retry_after} s", retry_after)
+    raise TooManyRequests(f"Too many {budget.what}; retry in {retry_after} s", retry_after)
 
 
 def _recheck(connection: Connection) -> None:

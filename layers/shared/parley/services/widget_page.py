@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from html import escape
 
 from .. import embedding
-from ..errors import Invalid, NotFound
+from ..errors import AccountSuspended, Invalid, NotFound
 from ..security_log import refused
 from ..settings import get_settings
 from . import attachments, inboxes
@@ -34,6 +34,9 @@ def render(website_token: str | None) -> Page:
         inbox = inboxes.by_website_token(website_token)
     except NotFound:
         return Page(404, NOT_AVAILABLE, embedding.NOT_EMBEDDABLE)
+    except AccountSuspended as exc:  # refused like its widget API, as a page a frame can show
+        refused("account_suspended", exc.message, account_id=exc.account_id, path="/widget")
+        return Page(403, NOT_AVAILABLE, embedding.NOT_EMBEDDABLE)
     try:
         allowed = embedding.parse_allowed_domains((inbox.channel or {}).get("allowed_domains"))
     except Invalid as exc:  # stored before it was validated: embeddable nowhere until fixed

@@ -1,0 +1,59 @@
+"""The dashboard follows a revoked socket: when the server revokes an agent's socket
+(`connection.revoked`, then a close) for a reason its token cannot outlive, the dashboard
+stops reconnecting, drops the session and shows the sign-in page saying why."""
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import CHROMIUM, NO_CHROMIUM
+from .test_live_chat import Agent, tag
+
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
+
+
+def platform_call(stack, seed, method: str, path: str, body: dict):
+    """One Platform API call on a connection of its own (the stack closes idle keep-alive
+    connections after 5 s, which a shared browser request context would reuse)."""
+    request = urllib.request.Request(stack.base_url + path, method=method, data=json.dumps(body).encode(),
+                                     headers={"content-type": "application/json",
+                                              "api_access_token": seed["platform_token"]})
+    with urllib.request.urlopen(request, timeout=30) as reply:
+        return json.loads(reply.read() or b"null")
+
+
+def test_an_agent_removed_from_its_account_is_signed_out_with_a_reason(new_context, stack, seed):
+    # A user of its own (a platform app's account), so no other test's user is touched.
+    context = new_context(viewport={"width": 1280, "height": 800})
+    name = tag()
+    account = platform_call(stack, seed, "POST", "/platform/api/v1/accounts", {"name": f"Revoked {name}"})
+    person = {"email": f"revoked-{name}@parley.test", "password": "Revoked-secret-1!"}
+    user = platform_call(stack, seed, "POST", "/platform/api/v1/users", {"name": "Rhea", **person})
+    platform_call(stack, seed, "POST", f"/platform/api/v1/accounts/{account['id']}/account_users",
+                  {"user_id": user["id"], "role": "administrator"})
+
+    agent = Agent(context, stack, person)
+    sockets = []
+    agent.page.on("websocket", lambda ws: sockets.append(ws))
+    agent.sign_in()
+    expect(agent.page).to_have_url(re.compile(rf"/app/accounts/{account['id']}/conversations$"))
+    for _ in range(50):  # the dashboard opens its socket
+        if sockets:
+            break
+        agent.page.wait_for_timeout(100)
+    assert len(sockets) == 1
+    agent.page.wait_for_timeout(500)  # and resumes on it
+
+    platform_call(stack, seed, "DELETE", f"/platform/api/v1/accounts/{account['id']}/account_users",
+                  {"user_id": user["id"]})
+    expect(agent.page).to_have_url(re.compile(r"/app/login"))
+    expect(agent.page.get_by_test_id("signin-error")).to_have_text(
+        "You were signed out: you were removed from the account.")
+    assert agent.page.evaluate("localStorage.getItem('parley.session')") is None
+    opened = len(sockets)
+    agent.page.wait_for_timeout(3000)  # longer than the first reconnect delay
+    assert len(sockets) == opened  # no reconnect with the old token
