@@ -302,6 +302,15 @@ def test_function_logs_to_a_log_group_with_retention(function):
         assert props(group).get("RetentionInDays"), f"{group} (logs of {function}) has no RetentionInDays"
 
 
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_function_policy_statement_ids_are_unique(function):
+    """IAM refuses a policy whose statements share a Sid (merged branches each adding one)."""
+    for policy in function_props(function).get("Policies") or []:
+        sids = [s.get("Sid") for s in as_list(policy.get("Statement")) if s.get("Sid")]
+        repeated = sorted({sid for sid in sids if sids.count(sid) > 1})
+        assert not repeated, f"{function}: statement ids used twice: {repeated}"
+
+
 def dynamodb_resource_of_template(resource) -> bool:
     """True for a table's Arn or "${Table.Arn}/index/<one of its indexes>"."""
     if isinstance(resource, dict) and resource.get("Fn::GetAtt") and len(resource) == 1:
