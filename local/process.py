@@ -31,7 +31,9 @@ class LocalStack:
         self.log = state_dir.parent / f"{state_dir.name}.log"
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 30) -> None:
+    def start(self, timeout: float = 90) -> None:
+        # Generous: a fresh clone compiles every module and seeds argon2 hashes on first
+        # start, and CI runs it beside the other xdist worker; a healthy start takes seconds.
         # A developer's shell, not this test run's environment (tests/conftest.py sets
         # the functions' variables for in-process tests).
         env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR", "SYSTEMROOT")}
