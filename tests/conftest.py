@@ -259,3 +259,19 @@ def website(api, world) -> WebsiteInbox:
                        body={"inbox_id": inbox["id"], "user_ids": [world.agent.id]})
     assert members.status == 200, members.json
     return WebsiteInbox(inbox["id"], inbox["website_token"], inbox["hmac_token"], Widget(api, inbox["website_token"]))
+
+
+@pytest.fixture
+def refusals(monkeypatch):
+    """Every security_log.refused line a test causes, as (kind, context), still logged."""
+    from parley import security_log
+
+    logged = []
+    original = security_log.refused
+
+    def record(kind, reason, **context):
+        logged.append((kind, context))
+        original(kind, reason, **context)
+
+    monkeypatch.setattr(security_log, "refused", record)
+    return logged

@@ -479,13 +479,13 @@ def test_socket_rights_follow_every_change(api, world, website, recorder):
     recorder.check("HttpApiFunction", "WsMessageFunction", "WsConnectFunction")
 
 
-def test_every_route_of_the_permission_matrix(api, world, website, recorder):
+def test_every_route_of_the_permission_matrix(api, world, website, recorder, monkeypatch):
     from tests.integration import test_permission_matrix as matrix
 
     visitor = website.widget.start()
     ok(website.widget.say(visitor, "acme question"))
     ok(api.post("/auth/sign_in", body={"email": world.admin.email, "password": world.admin.password}))
-    rows = matrix.routes(world)
+    rows = matrix.routes(world, monkeypatch)
     # Signing out revokes the token the other rows use: last.
     rows.sort(key=lambda row: row[1] == "/auth/sign_out")
     for method, path, body, expected in rows:
@@ -729,7 +729,7 @@ def test_account_suspension_hold_release_and_deletion(api, world, recorder, monk
     drain_queue(recorder, "IngestQueue", "channel_ingest")
     channels_inbox = api.delete(f"/api/v1/accounts/{a}/inboxes/{telegram['id']}", world.admin.token)
     assert channels_inbox.status == 200, channels_inbox.json
-    _populate(api, world)
+    _populate(api, world, monkeypatch)
     ok(api.delete(f"/super_admin/api/v1/accounts/{a}", world.super_admin.token))
     drain_queue(recorder, "AccountJobsQueue", "account_jobs", rounds=20)
     recorder.check("HttpApiFunction", "ChannelIngestFunction", "AccountJobsFunction")

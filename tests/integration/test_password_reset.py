@@ -219,16 +219,3 @@ def test_adding_an_agent_who_has_a_password_sends_no_link(api, world, mailer):
     assert reset_tokens("admin@globex.test") == []
 
 
-@pytest.fixture
-def refusals(monkeypatch):
-    from parley import security_log
-
-    logged = []
-    original = security_log.refused
-
-    def record(kind, reason, **context):
-        logged.append((kind, context))
-        original(kind, reason, **context)
-
-    monkeypatch.setattr(security_log, "refused", record)
-    return logged

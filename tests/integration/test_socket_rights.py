@@ -48,21 +48,6 @@ def sockets(aws):
 
 
 @pytest.fixture
-def refusals(monkeypatch):
-    from parley import security_log
-
-    logged = []
-    original = security_log.refused
-
-    def record(kind, reason, **context):
-        logged.append((kind, context))
-        original(kind, reason, **context)
-
-    monkeypatch.setattr(security_log, "refused", record)
-    return logged
-
-
-@pytest.fixture
 def presence(monkeypatch):
     """The presence frames published (live only: they never reach the log)."""
     from parley import events
