@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 
 from tests.integration.test_realtime import connect, send
-from tests.integration.test_socket_rights import refusals, sockets  # noqa: F401 (fixtures)
+from tests.integration.test_socket_rights import sockets  # noqa: F401 (fixture; refusals is in tests/conftest.py)
 
 
 @pytest.fixture

@@ -20,13 +20,12 @@ def test_attempts_just_before_a_window_boundary_still_count_after_it(aws, monkey
     with pytest.raises(TooManyRequests):
         throttle.reserve([(limit, "someone")], "slow down")
     # Just after it a fixed window would allow 5 more; the previous window still weighs
-    # 59/60 of its 5, so one more attempt is the most a burst across the boundary gains.
+    # 59/60 of its 5, rounded up, so a burst across the boundary gains nothing.
     clock["now"] = 6_000_061.0
-    throttle.reserve([(limit, "someone")], "slow down")
     with pytest.raises(TooManyRequests):
         throttle.reserve([(limit, "someone")], "slow down")
     throttle.reserve([(limit, "someone else")], "slow down")  # subjects stay apart
-    clock["now"] = 6_000_100.0  # 1 + 5 × 20/60 weighs less than 5
+    clock["now"] = 6_000_100.0  # 5 × 20/60, rounded up, leaves room for 3
     throttle.reserve([(limit, "someone")], "slow down")
     clock["now"] = 6_000_121.0  # two windows on: nothing left
     throttle.reserve([(limit, "someone")], "slow down")

@@ -15,6 +15,7 @@ forgotten just after it (twice the limit in a burst, and a limit that lapsed mid
 from __future__ import annotations
 
 import ipaddress
+import math
 import time
 from dataclasses import dataclass
 
@@ -64,7 +65,9 @@ def reserve(limits: list[tuple[Limit, str]], message: str) -> list[str]:
                 key, window_end = limit.key(subject, now)
                 retry_after = max(retry_after, window_end - int(now))
                 overlap = (window_end - now) / limit.window_seconds  # of the previous window, still in the last one
-                room = limit.max_failures - earlier[(limit.name, subject)] * overlap  # this window may hold < room
+                # The previous window's weight is rounded up: a burst that straddles the
+                # boundary must not gain a fractional extra attempt (this window holds < room).
+                room = limit.max_failures - math.ceil(earlier[(limit.name, subject)] * overlap)
                 if room <= 0:
                     raise TooManyRequests(message, retry_after=retry_after)
                 tx.update(ThrottleWindow(key),
