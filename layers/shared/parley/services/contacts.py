@@ -56,8 +56,8 @@ class _Stale(Exception):
 # ---------------------------------------------------------------- claims
 
 def claim_key(account_id: int, field: str, value: str) -> str:
-    """The Uniques key for a unique value. Identifiers use the widget's scheme
-    (services/widget.py `_identifier_claim`: exact value); emails are case-insensitive."""
+    """The Uniques key for a unique value. Identifiers are exact values (the widget's
+    setUser claims them through `claim_identifier`); emails are case-insensitive."""
     if field == "identifier":
         return f"contact_identifier#{account_id}#{value}"
     if field == "email":
@@ -242,19 +242,22 @@ def _write(contact: Contact, old_unique: dict[str, str | None], *, new: bool = F
         raise _Stale() from None
 
 
-def _retrying(contact: Contact, attempt: Callable[[], None], what: str = "contact") -> None:
-    """Run `attempt` (which applies its change to `contact` and writes it) until it is not
-    stale: re-read the contact between tries, so no concurrent change is lost."""
+def _retrying(contact: Contact, attempt: Callable[[], None], *also: Contact | None) -> None:
+    """Run `attempt` (which applies its change to `contact`, and to the contacts in `also`,
+    and writes them) until it is not stale: re-read them between tries, so no concurrent
+    change is lost."""
+    involved = [c for c in (contact, *also) if c is not None]
     for _ in range(4):
         try:
             attempt()
             return
         except _Stale:
             try:
-                contact.refresh(consistent_read=True)
+                for each in involved:
+                    each.refresh(consistent_read=True)
             except Contact.DoesNotExist:
                 raise NotFound("Contact not found") from None
-    raise Conflict(f"The {what} is being changed by someone else; try again")
+    raise Conflict(f"The {'contacts are' if len(involved) > 1 else 'contact is'} being changed by someone else; try again")
 
 
 # ---------------------------------------------------------------- create, read, update
@@ -413,19 +416,7 @@ def claim_identifier(contact: Contact, identifier: str, *, verified: bool, taken
         _write(contact, old_unique, also=also, listed_delta=listed_delta,
                adopt_from=taken_from.id if taken_from is not None else None)
 
-    for _ in range(4):
-        try:
-            attempt()
-            break
-        except _Stale:
-            try:
-                contact.refresh(consistent_read=True)
-                if taken_from is not None:
-                    taken_from.refresh(consistent_read=True)
-            except Contact.DoesNotExist:
-                raise NotFound("Contact not found") from None
-    else:
-        raise Conflict("The contact is being changed by someone else; try again")
+    _retrying(contact, attempt, taken_from)
     if previous != identifier:
         events.publish("contact.updated", contact.account_id, contact_view(contact),
                        {"identifier": [previous, identifier]})
@@ -796,18 +787,7 @@ def merge_contacts(base: Contact, mergee: Contact) -> Contact:
         _write(base, old_unique, also=also, adopt_from=mergee.id,
                listed_delta=-1 if mergee_created in mergee_entries else 0)
 
-    for _ in range(4):
-        try:
-            attempt()
-            break
-        except _Stale:
-            try:
-                base.refresh(consistent_read=True)
-                mergee.refresh(consistent_read=True)
-            except Contact.DoesNotExist:
-                raise NotFound("Contact not found") from None
-    else:
-        raise Conflict("The contacts are being changed by someone else; try again")
+    _retrying(base, attempt, mergee)
     events.publish("contact.deleted", mergee.account_id, removed)
     events.publish("contact.merged", base.account_id, contact_view(base))
     return base
