@@ -1,9 +1,15 @@
 """`python -m local` (make dev): template.yaml running on this machine.
 
-DynamoDB, SQS, EventBridge, S3 and SES are moto, in this process (`mock_aws`: the
-fastest option, and the handlers run in this process anyway). API Gateway, the event
-sources and CloudFront are local/gateway.py and local/sources.py. State lives in
-PARLEY_STATE_DIR (default .local/) and survives Ctrl-C. See docs/local.md.
+- DynamoDB: Amazon DynamoDB Local, a child process with its data in `.local/dynamodb/`
+  (local/dynamodb.py).
+- The functions: containers in a bounded pool of worker processes (local/runtime.py).
+- SQS and EventBridge PutEvents: the runner's own durable engines (local/queues.py,
+  local/bus.py); S3, SES, Scheduler and EventBridge's rules: moto's server mode. Both on
+  one AWS endpoint in this process (local/aws.py) that the containers reach over HTTP.
+- API Gateway, CloudFront and the event sources: local/gateway.py and local/sources.py.
+
+State lives in PARLEY_STATE_DIR (default .local/) and survives Ctrl-C, SIGTERM and a
+kill -9. See docs/local.md.
 """
 from __future__ import annotations
 
@@ -13,21 +19,23 @@ import os
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
-import boto3
 import uvicorn
-from moto import mock_aws
 
 from . import mail, seed
-from .cfn import REGION, ROOT, build_stack
+from .cfn import ROOT
+from .dynamodb import DynamoDBLocal, EngineError
+from .engines import Engines
 from .gateway import MAIL_PATH, MAX_POST_BYTES, Gateway
-from .runtime import Runtime, apply_environment, shared_environment
+from .runtime import apply_environment
 from .s3 import PREFIX as LOCAL_S3_PREFIX, LocalS3
-from .sources import EventSources
-from .state import Snapshots, widget_token_secret
+from .state import Snapshots, set_aside_older_data, widget_token_secret
 
 HOST = "127.0.0.1"
+# Warmed before the stack says it is ready: the first page load and socket need them.
+FIRST_NEEDED = ("HttpApiFunction", "WebSocketFunction")
 
 
 class _Server(uvicorn.Server):
@@ -40,81 +48,106 @@ class _Server(uvicorn.Server):
     async def startup(self, sockets=None) -> None:
         await super().startup(sockets)
         if self.started:
-            # moto, botocore, the handlers and uvicorn leave ~240,000 long-lived objects;
-            # frozen, full collections skip them instead of scanning them every time
-            # (each full collection stalls every thread).
+            # The runner's long-lived objects (moto, botocore models) are frozen so full
+            # collections skip them instead of scanning them every time.
             gc.collect()
             gc.freeze()
             self.on_ready()
 
 
-def _upload_widget_page(session: boto3.Session, stack) -> None:
+def _upload_widget_page(session, stack, endpoint: str) -> None:
     """What `aws s3 sync frontend/dist` does for the page the API serves at /widget."""
     page = ROOT / "frontend" / "dist" / "widget" / "index.html"
     if page.is_file():
-        session.client("s3").put_object(Bucket=stack.names["FrontendBucket"], Key="widget/index.html",
-                                        Body=page.read_bytes(), ContentType="text/html")
+        session.client("s3", endpoint_url=endpoint).put_object(
+            Bucket=stack.names["FrontendBucket"], Key="widget/index.html", Body=page.read_bytes(), ContentType="text/html")
 
 
-def main() -> None:
+def _watch(engine: DynamoDBLocal, server: uvicorn.Server, failed: threading.Event) -> None:
+    """If DynamoDB Local dies, say so and stop, rather than answer every request with 500."""
+    while not server.should_exit:
+        if not engine.alive() and engine.process is not None:
+            print(f"\nDynamoDB Local stopped unexpectedly (exit code {engine.process.returncode}); its log is "
+                  f"{engine.log}. Parley stops: start it again with `make dev`.", file=sys.stderr, flush=True)
+            failed.set()
+            server.should_exit = True
+            return
+        time.sleep(0.5)
+
+
+def main() -> int:
     port = int(os.environ.get("PORT", "3000"))
     state_dir = Path(os.environ.get("PARLEY_STATE_DIR") or ROOT / ".local").resolve()
     state_dir.mkdir(parents=True, exist_ok=True)
     base_url = f"http://{HOST}:{port}"
+    set_aside_older_data(state_dir)
 
-    mock = mock_aws()
-    mock.start()
-    session = boto3.Session(region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
-    stack = build_stack(session, parameters={"Stage": "local", "WidgetTokenSecret": widget_token_secret(state_dir)})
-    env = shared_environment(stack)
-    # Pushes go to this server's @connections endpoint, and clients connect to its /ws.
-    env.update(WEBSOCKET_ENDPOINT=base_url, WEBSOCKET_URL=f"ws://{HOST}:{port}/ws", POWERTOOLS_TRACE_DISABLED="true")
-    # Browsers upload and download attachments through this server's /s3 (local/s3.py).
-    env.update(S3_PUBLIC_ENDPOINT=f"{base_url}{LOCAL_S3_PREFIX}")
-    apply_environment(env)
+    engines = Engines(state_dir, parameters={"Stage": "local", "WidgetTokenSecret": widget_token_secret(state_dir)},
+                      dynamodb_port=int(os.environ.get("PARLEY_DYNAMODB_PORT") or 0) or None)
+    # What differs locally, over every function's own variables (after the endpoints):
+    # where pushes go (this server's @connections), where clients connect, where browsers
+    # upload and download attachments (this server's /s3, local/s3.py).
+    overrides = {"WEBSOCKET_ENDPOINT": base_url, "WEBSOCKET_URL": f"ws://{HOST}:{port}/ws",
+                 "S3_PUBLIC_ENDPOINT": f"{base_url}{LOCAL_S3_PREFIX}", "POWERTOOLS_TRACE_DISABLED": "true"}
+    try:
+        engines.start(overrides)
+    except EngineError as exc:
+        print(f"Parley cannot start: {exc}", file=sys.stderr, flush=True)
+        return 1
+    stack, runtime, session, aws = engines.stack, engines.runtime, engines.session, engines.aws
+    # The runner's own code (the seed, the mail page) runs as the HTTP API would.
+    apply_environment({**stack.env_for("HttpApiFunction"), **engines.environment})
+    warming = threading.Thread(target=runtime.warm, args=(list(FIRST_NEEDED),), name="warm")
+    warming.start()
 
-    _upload_widget_page(session, stack)
-    runtime = Runtime(stack)
-    snapshots = Snapshots(session, runtime.lock, state_dir)
+    _upload_widget_page(session, stack, aws.endpoint)
+    snapshots = Snapshots(session, state_dir, aws.endpoint, dynamodb=engines.client("dynamodb"), queues=engines.queues,
+                          schedule_groups=stack.schedule_groups)
     snapshots.restore()
     cast = seed.ensure(state_dir, base_url)
-    mail.ensure_senders(session)
+    mail.ensure_senders(session, aws.endpoint)
     snapshots.save()
-    for function_id in stack.functions:  # cold starts now, not on the first request
-        try:
-            runtime.handler(function_id)
-        except Exception as exc:
-            print(f"[{function_id}] cannot be loaded yet ({exc!r}); it will be retried when invoked", file=sys.stderr)
 
-    sources = EventSources(session, stack, runtime)
-    sources.start()
+    engines.sources.start()
     stop_saving = threading.Event()
     saver = snapshots.autosave(runtime, stop_saving)
     gateway = Gateway(stack, runtime.invoke, ROOT / "frontend" / "dist", demo_page=lambda: seed.demo_page(cast, base_url),
-                      s3=LocalS3(session.client("s3"), runtime.lock), mail_page=lambda: mail.page(runtime.lock))
+                      s3=LocalS3(session.client("s3", endpoint_url=aws.endpoint), aws.lock),
+                      mail_page=lambda: mail.page(aws.lock))
     # ws="websockets": uvicorn 0.37's sans-io protocol garbles a refused handshake, and a
     # refused $connect must reach the client as its status code (401, 403, ...).
     config = uvicorn.Config(gateway.app, host=HOST, port=port, ws="websockets", ws_max_size=MAX_POST_BYTES,
                             lifespan="off", log_level="warning")
     logging.getLogger("uvicorn.access").setLevel(logging.INFO)  # one line per request, nothing else
-    server = _Server(config, on_ready=lambda: print(seed.banner(cast, base_url, state_dir)
-                                                    + f"\n  Mail sent:      {base_url}{MAIL_PATH} (password and confirmation links)",
-                                                    flush=True))
+    warming.join()
+
+    def ready() -> None:
+        print(seed.banner(cast, base_url, state_dir)
+              + f"\n  Mail sent:      {base_url}{MAIL_PATH} (password and confirmation links)"
+              + f"\n  DynamoDB Local: {engines.dynamodb.endpoint} (data in {engines.dynamodb.data_dir})", flush=True)
+        # The other functions' first containers start now, not on their first event.
+        threading.Thread(target=runtime.warm, name="warm-rest", daemon=True).start()
+
+    server = _Server(config, on_ready=ready)
+    failed = threading.Event()
+    threading.Thread(target=_watch, args=(engines.dynamodb, server, failed), name="dynamodb-watch", daemon=True).start()
     # uvicorn shuts down gracefully on SIGINT and SIGTERM, then re-raises the signal: make
-    # both end here as KeyboardInterrupt, so the final snapshot below always runs.
+    # both end here as KeyboardInterrupt, so the shutdown below always runs.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         server.run()
     except KeyboardInterrupt:
         pass
     finally:
-        sources.stop()
         stop_saving.set()
         saver.join()
+        engines.sources.stop()
+        runtime.stop()
         snapshots.save()
-        mock.stop()
+        engines.stop()
         print("Parley stopped; state saved.", flush=True)
+    return 1 if failed.is_set() else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

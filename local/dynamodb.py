@@ -82,6 +82,13 @@ class DynamoDBLocal:
                 *storage, "-port", str(self.port), "-disableTelemetry"]
 
     def start(self, timeout: float = 60) -> None:
+        self.launch()
+        self.wait_ready(timeout)
+
+    def launch(self) -> None:
+        """Start the process and return at once (the JVM's start overlaps the caller's).
+        Call it from the thread that lives as long as the engine should: the kernel's
+        parent-death signal follows the thread that started the child, not the process."""
         command = self.command()
         if not port_is_free(self.port):
             raise EngineError(f"port {self.port} is taken, and DynamoDB Local needs it: stop what holds it "
@@ -95,6 +102,8 @@ class DynamoDBLocal:
         finally:
             if self.log:
                 out.close()
+
+    def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while not self._answers():
             if self.process.poll() is not None:

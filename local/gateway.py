@@ -9,13 +9,15 @@
 - Files under frontend/dist are served the way CloudFront serves the frontend bucket, and
   every answer gets the headers of its CloudFront behavior (template.yaml's policies).
 
-Handlers run through `invoke(function_id, event)` on a worker thread, so the event loop
-never waits for one.
+Handlers run through `invoke(function_id, event)` on a thread of the gateway's own pool
+(as many as requests in flight, not asyncio's default of cores + 4), so the event loop
+never waits for one and the runtime's containers, not threads, bound the concurrency.
 """
 from __future__ import annotations
 
 import asyncio
 import base64
+import concurrent.futures
 import json
 import re
 import secrets
@@ -34,6 +36,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from .cfn import ACCOUNT, EdgeBehavior, HttpRoute, Stack
+from .runtime import FunctionTimeout
 
 HTTP_API_ID = "localhttp0"
 WEBSOCKET_API_ID = "localwsapi"
@@ -225,6 +228,7 @@ class Gateway:
         self.mail_page = mail_page
         self.static_dir = static_dir.resolve() if static_dir and static_dir.is_dir() else None
         self.sockets: dict[str, Socket] = {}
+        self._threads = concurrent.futures.ThreadPoolExecutor(max_workers=64, thread_name_prefix="gateway")
         self.app = Starlette(routes=[
             Route("/@connections/{connection_id:path}", self.connections, methods=["GET", "POST", "DELETE"]),
             WebSocketRoute("/ws", self.websocket),
@@ -236,7 +240,7 @@ class Gateway:
         ])
 
     async def _invoke(self, function_id: str, event: dict) -> Any:
-        return await asyncio.to_thread(self.invoke, function_id, event)
+        return await asyncio.get_running_loop().run_in_executor(self._threads, self.invoke, function_id, event)
 
     # ------------------------------------------------------------ HTTP
 
@@ -257,6 +261,8 @@ class Gateway:
         request_id = event["requestContext"]["requestId"]
         try:
             return http_response(await self._invoke(route.function_id, event), request_id)
+        except FunctionTimeout:  # what an HTTP API answers when its Lambda integration times out
+            return JSONResponse({"message": "Service Unavailable"}, 503, headers={"apigw-requestid": request_id})
         except Exception:  # the handler raised, or answered something API Gateway rejects
             return JSONResponse({"message": "Internal Server Error"}, 500, headers={"apigw-requestid": request_id})
 

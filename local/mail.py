@@ -20,7 +20,7 @@ from .cfn import ACCOUNT, REGION
 FALLBACK_SENDER = "noreply@parley.test"
 
 
-def ensure_senders(session: Any) -> list[str]:
+def ensure_senders(session: Any, endpoint: str | None = None) -> list[str]:
     """Give the installation a sender if it has none, and verify, in moto's SES, the
     domains Parley's mails are sent from. Returns them."""
     from parley import global_config
@@ -29,7 +29,7 @@ def ensure_senders(session: Any) -> list[str]:
     if not mail_channel.system_sender():
         global_config.update("MAILER_SUPPORT_EMAIL", FALLBACK_SENDER)
     domains = sorted({d for d in (mail_channel.system_sender().rpartition("@")[2], mail_channel.inbound_domain()) if d})
-    ses = session.client("ses", region_name=REGION)
+    ses = session.client("ses", region_name=REGION, endpoint_url=endpoint)
     for domain in domains:
         ses.verify_domain_identity(Domain=domain)
     return domains
@@ -39,7 +39,7 @@ def page(lock: threading.RLock) -> str:
     """Every mail moto accepted since the stack started, newest first, as plain text."""
     from moto.ses.models import ses_backends
 
-    with lock:  # moto is not thread-safe; the handlers hold the same lock
+    with lock:  # moto is not thread-safe; its server holds the same lock per request
         sent = list(ses_backends[ACCOUNT][REGION].sent_messages)
     if not sent:
         return "No mail sent since the local stack started.\n"

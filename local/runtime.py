@@ -1,116 +1,234 @@
-"""The template's functions, run in this process the way Lambda runs them.
+"""The template's functions, run side by side the way Lambda runs them.
 
-Each function's handler file is imported by path under its own module name (every
-function has an `app.py`), with the layer and the function folders on sys.path, and
-called with a Lambda-shaped context. Invocations run one at a time (see `Runtime.lock`).
+Each "container" is a process that runs one function and takes one invocation at a time,
+staying warm between invocations (local/worker.py): the handlers assume exactly that
+(Powertools' resolver keeps the current event on the router, batch processors are module
+globals). Concurrency comes from more containers, never from threads in one.
+
+Containers fork from a forkserver that has imported boto3, pydantic, pynamodb and
+Powertools once, so a cold start costs the function's own imports. The pool is bounded
+(`PARLEY_LOCAL_CONTAINERS`, default 12): on a 2-core machine the handlers spend most of
+an invocation waiting on DynamoDB Local and the AWS endpoint, so more containers than
+cores overlap that waiting, while each one (~60 MB) costs memory and a cold start. Twelve
+lets every function of the template stay warm with room for a few concurrent requests;
+when the pool is full an idle container of another function is stopped (least recently
+used first), else the invocation waits for one to come free.
+
+An invocation that outlives its function's Timeout is stopped by killing its container
+(as Lambda does) and raises `FunctionTimeout`; a container that dies raises
+`FunctionCrashed`. The event sources then retry as AWS would; the gateway answers 503/500.
 """
 from __future__ import annotations
 
-import importlib.util
+import multiprocessing
+import multiprocessing.connection
 import os
 import sys
 import threading
 import time
-import traceback
-import uuid
-from typing import Any, Callable
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import Any
 
-from .cfn import ACCOUNT, REGION, ROOT, Function, Stack
+from . import worker
+from .cfn import ACCOUNT, REGION, ROOT, Stack
 
 LAYER = ROOT / "layers" / "shared"
+DEFAULT_CONTAINERS = 12
+# Time a container may take to start (fork + the function's imports) on a loaded machine.
+INIT_TIMEOUT = 30.0
 
 
-class LambdaContext:
-    """What a Python handler gets as `context` on Lambda (the attributes Powertools reads)."""
-
-    def __init__(self, function: Function, name: str):
-        self.function_name = name
-        self.function_version = "$LATEST"
-        self.invoked_function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
-        self.memory_limit_in_mb = function.memory_size
-        self.aws_request_id = str(uuid.uuid4())
-        self.log_group_name = f"/aws/lambda/{name}"
-        self.log_stream_name = f"{time.strftime('%Y/%m/%d')}/[$LATEST]{uuid.uuid4().hex}"
-        self._deadline = time.monotonic() + function.timeout
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
+class InvocationError(Exception):
+    """The function did not return a result; the message says why."""
 
 
-def shared_environment(stack: Stack) -> dict[str, str]:
-    """The one environment all functions get. They share a process here, so a function
-    with its own value for a variable cannot be run locally; say so instead of guessing."""
-    envs = [fn.environment for fn in stack.functions.values()]
-    merged: dict[str, str] = {}
-    for env in envs:
-        for key, value in env.items():
-            if merged.setdefault(key, value) != value:
-                raise RuntimeError(f"functions disagree on {key}; the local stack runs them in one process "
-                                   "and needs one value per variable")
-    return merged
+class FunctionError(InvocationError):
+    """The handler raised (its traceback is in the log, as Lambda logs it)."""
 
 
-def _check_module_names(stack: Stack) -> None:
-    """Two function folders with a module of the same name would shadow each other on the
-    shared sys.path (on Lambda each function has its own /var/task)."""
-    owners: dict[str, Function] = {}
-    for fn in stack.functions.values():
-        for entry in fn.code_dir.iterdir() if fn.code_dir.is_dir() else ():
-            if entry == fn.app_path or entry.name.startswith((".", "__")):
-                continue
-            name = entry.stem if entry.suffix == ".py" else entry.name if (entry / "__init__.py").exists() else None
-            other = owners.setdefault(name, fn) if name else fn
-            if other.code_dir != fn.code_dir:
-                raise RuntimeError(f"{fn.code_dir} and {other.code_dir} both define a module {name!r}")
+class FunctionTimeout(InvocationError):
+    pass
+
+
+class FunctionCrashed(InvocationError):
+    pass
+
+
+@dataclass(eq=False)
+class Container:
+    function_id: str
+    process: Any
+    conn: Connection
+    last_used: float = field(default_factory=time.monotonic)
+
+    def stop(self) -> None:
+        try:
+            self.conn.close()
+        except OSError:
+            pass
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(timeout=5)
+
+
+def _context() -> Any:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["local.worker", *worker.PRELOAD])
+    return context
+
+
+def apply_environment(env: dict[str, str]) -> None:
+    """Set the functions' shared environment on this process (the runner's own code, the
+    seed, and every container inherit it), before anything imports `parley`."""
+    os.environ.update(env)
+    os.environ.update(AWS_REGION=REGION, AWS_DEFAULT_REGION=REGION, AWS_ACCESS_KEY_ID="testing",
+                      AWS_SECRET_ACCESS_KEY="testing", AWS_SESSION_TOKEN="testing")
+    os.environ.pop("AWS_PROFILE", None)  # a profile from the shell would send calls elsewhere
 
 
 class Runtime:
-    """Loads and invokes handlers.
+    """Invokes the stack's functions in a bounded pool of containers.
 
-    `lock` serialises everything that touches moto (handlers, pollers, snapshots): moto's
-    backends are not thread-safe, and a DynamoDB conditional write must stay atomic.
-    `invocations` counts finished invocations, so pollers wake up as soon as a handler
-    may have published something and the snapshotter knows when state may have changed.
-    """
+    `invocations` counts finished invocations; `wait_for_invocation` lets a caller sleep
+    until the next one finishes."""
 
-    def __init__(self, stack: Stack):
+    def __init__(self, stack: Stack, overrides: dict[str, str] | None = None, max_containers: int | None = None):
         self.stack = stack
-        self.lock = threading.RLock()
+        self.overrides = overrides or {}  # what differs locally (endpoints), over each function's own variables
+        self.max_containers = max_containers or int(os.environ.get("PARLEY_LOCAL_CONTAINERS") or DEFAULT_CONTAINERS)
         self.invocations = 0
+        self.cold_starts = 0
+        self._context = _context()
+        self._lock = threading.Condition()
+        self._idle: dict[str, list[Container]] = {fid: [] for fid in stack.functions}
+        self._count = 0  # containers running or starting
+        self._stopped = False
         self._activity = threading.Condition()
-        self._handlers: dict[str, Callable[[Any, LambdaContext], Any]] = {}
-        _check_module_names(stack)
-        # Lambda's order: the function's own folder, then the layer.
-        for path in [LAYER, *{fn.code_dir for fn in stack.functions.values()}]:
-            if str(path) not in sys.path:
-                sys.path.insert(0, str(path))
 
-    def handler(self, function_id: str) -> Callable[[Any, LambdaContext], Any]:
-        """The function's handler, importing its file on first use (a cold start)."""
-        if function_id not in self._handlers:
-            fn = self.stack.functions[function_id]
-            spec = importlib.util.spec_from_file_location(f"parley_fn_{function_id}", fn.app_path)
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-            self._handlers[function_id] = getattr(module, fn.handler.rsplit(".", 1)[1])
-        return self._handlers[function_id]
+    # ------------------------------------------------------------ containers
+
+    def _spec(self, function_id: str) -> dict:
+        fn = self.stack.functions[function_id]
+        name = self.stack.names.get(function_id, function_id)
+        return {"function_id": function_id, "name": name, "arn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}",
+                "memory_size": fn.memory_size, "timeout": fn.timeout, "environment": {**fn.environment, **self.overrides},
+                "layer": str(LAYER), "code_dir": str(fn.code_dir), "app_path": str(fn.app_path),
+                "handler": fn.handler.rsplit(".", 1)[1]}
+
+    def _start(self, function_id: str) -> Container:
+        parent, child = self._context.Pipe()
+        process = self._context.Process(target=worker.serve, args=(child, self._spec(function_id)),
+                                        name=f"lambda-{function_id}", daemon=True)
+        process.start()
+        child.close()
+        container = Container(function_id, process, parent)
+        reply = self._receive(container, INIT_TIMEOUT)
+        if reply[0] != "ready":
+            container.stop()
+            raise FunctionCrashed(f"{function_id}: the container did not start ({reply[-1]})")
+        self.cold_starts += 1
+        return container
+
+    @staticmethod
+    def _receive(container: Container, timeout: float) -> tuple:
+        """The container's next reply, ("died",) or ("timeout",). Waits on the process
+        too: its pipe may not report a death at once (the forkserver that forked it may
+        still hold a copy of its end)."""
+        try:
+            ready = multiprocessing.connection.wait([container.conn, container.process.sentinel], timeout)
+            if not ready:
+                return ("timeout",)
+            if container.conn in ready:
+                return container.conn.recv()
+        except (EOFError, OSError):
+            pass
+        return ("died",)
+
+    def _acquire(self, function_id: str) -> Container:
+        """A warm idle container of the function, or a new one when the pool has room."""
+        evicted = None
+        with self._lock:
+            while True:
+                if self._stopped:
+                    raise InvocationError("the local stack is stopping")
+                idle = self._idle[function_id]
+                if idle:
+                    return idle.pop()
+                if self._count < self.max_containers:
+                    self._count += 1
+                    break
+                others = [c for cs in self._idle.values() for c in cs]
+                if others:
+                    evicted = min(others, key=lambda c: c.last_used)
+                    self._idle[evicted.function_id].remove(evicted)
+                    break  # its slot passes to the new container
+                self._lock.wait()
+        if evicted is not None:
+            evicted.stop()
+        try:
+            return self._start(function_id)
+        except BaseException:
+            self._forget()
+            raise
+
+    def _release(self, container: Container) -> None:
+        container.last_used = time.monotonic()
+        with self._lock:
+            if self._stopped:
+                container.stop()
+                return
+            self._idle[container.function_id].append(container)
+            self._lock.notify()
+
+    def _forget(self) -> None:
+        with self._lock:
+            self._count -= 1
+            self._lock.notify()
+
+    # ------------------------------------------------------------ invocations
+
+    def warm(self, function_ids: list[str] | None = None) -> None:
+        """Start one container per function now (in parallel), not on the first request."""
+
+        def start(fid: str) -> None:
+            try:
+                self._release(self._acquire(fid))
+            except InvocationError as exc:
+                print(f"[{fid}] could not be started: {exc}", file=sys.stderr, flush=True)
+
+        threads = [threading.Thread(target=start, args=(fid,)) for fid in function_ids or self.stack.functions]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
 
     def invoke(self, function_id: str, event: Any) -> Any:
-        """Run one invocation. A handler's exception is printed (as Lambda logs it) and raised."""
+        """Run one invocation in a container of the function; its result, or an
+        InvocationError (the handler raised, timed out, or its container died)."""
         fn = self.stack.functions[function_id]
         try:
-            with self.lock:
-                handler = self.handler(function_id)
-                started = time.monotonic()
-                try:
-                    return handler(event, LambdaContext(fn, self.stack.names.get(function_id, function_id)))
-                finally:
-                    if (elapsed := time.monotonic() - started) > fn.timeout:
-                        print(f"[{function_id}] took {elapsed:.1f} s, longer than its {fn.timeout} s Timeout: "
-                              "Lambda would have stopped it", file=sys.stderr, flush=True)
-        except Exception:
-            print(f"[{function_id}] invocation failed:\n{traceback.format_exc()}", file=sys.stderr, flush=True)
-            raise
+            container = self._acquire(function_id)
+            try:
+                container.conn.send(event)
+            except (OSError, ValueError) as exc:
+                container.stop()
+                self._forget()
+                raise FunctionCrashed(f"{function_id}: the container is gone ({exc})") from exc
+            reply = self._receive(container, fn.timeout)
+            if reply[0] in ("died", "timeout"):
+                container.stop()
+                self._forget()
+                if reply[0] == "died":
+                    raise FunctionCrashed(f"{function_id}: the container died during the invocation "
+                                          f"(exit code {container.process.exitcode})")
+                print(f"[{function_id}] Task timed out after {fn.timeout} s: container stopped",
+                      file=sys.stderr, flush=True)
+                raise FunctionTimeout(f"{function_id}: Task timed out after {fn.timeout} seconds")
+            self._release(container)
+            if reply[0] == "error":
+                raise FunctionError(reply[1])
+            return reply[1]
         finally:
             with self._activity:
                 self.invocations += 1
@@ -122,13 +240,17 @@ class Runtime:
             self._activity.wait_for(lambda: self.invocations != seen, timeout)
             return self.invocations
 
+    def containers(self) -> dict[str, int]:
+        """Idle containers per function (for tests and the benchmarks)."""
+        with self._lock:
+            return {fid: len(cs) for fid, cs in self._idle.items() if cs}
 
-def apply_environment(env: dict[str, str]) -> None:
-    """Set the functions' environment on this process, before anything imports `parley`."""
-    os.environ.update(env)
-    os.environ.update(AWS_REGION=REGION, AWS_DEFAULT_REGION=REGION, AWS_ACCESS_KEY_ID="testing",
-                      AWS_SECRET_ACCESS_KEY="testing", AWS_SESSION_TOKEN="testing")
-    # AWS calls are answered in-process by moto; an endpoint or profile from the shell
-    # would send them elsewhere.
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        os.environ.pop(name, None)
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            idle = [c for cs in self._idle.values() for c in cs]
+            for cs in self._idle.values():
+                cs.clear()
+            self._lock.notify_all()
+        for container in idle:
+            container.stop()

@@ -1,11 +1,12 @@
 """Event sources: EventBridge rule targets, SQS event-source mappings and EventBridge
 Scheduler one-time schedules.
 
-moto delivers each rule's matching events to a local delivery queue (see cfn.build_stack);
-one thread polls those queues and the template's SQS event sources, and invokes the
-functions with the events AWS would send. It polls again as soon as any invocation
-finishes (that is when a handler may have published), and a few times a second
-otherwise, so the delay from put_events to the consumer is a few milliseconds.
+The bus (local/bus.py) puts each rule's matching events on a local delivery queue per
+Lambda target (see cfn.build_stack); pollers take them, and the template's SQS event
+sources, from the runner's queues (local/queues.py, in this process, no HTTP) and invoke
+the functions with the events AWS would send. Each source has its own pollers
+(`POLLERS_PER_SOURCE`), so consumers run side by side in their own containers instead
+of waiting in line; a poller sleeps until anything is sent to a queue.
 """
 from __future__ import annotations
 
@@ -13,12 +14,22 @@ import base64
 import json
 import sys
 import threading
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
 from .cfn import ACCOUNT, REGION, SqsSource, Stack, TargetPolicy
+from .runtime import InvocationError
 
+# A poller with nothing to do wakes at least this often (a message whose visibility
+# timeout ran out is noticed by this, not by a send).
 IDLE_POLL_SECONDS = 0.25
+# Lambda starts several pollers per event-source mapping and scales them with the
+# backlog; two per source keep a burst moving without crowding out the HTTP API on the
+# pool's containers (a FIFO group still goes one message at a time: the queue holds the
+# group while one is in flight).
+POLLERS_PER_SOURCE = 2
+SCHEDULE_POLL_SECONDS = 1.0
 # EventBridge retries a failed target for up to 24 hours (185 times by default); locally
 # at most this many times, 1 s, 2 s, 4 s ... apart, then the rule's dead-letter queue.
 MAX_LOCAL_RETRIES = 3
@@ -57,37 +68,52 @@ def sqs_record(message: dict, queue_arn: str) -> dict:
 
 
 class EventSources:
-    """`runtime` provides `invoke(function_id, event)`, `lock`, `invocations` and
-    `wait_for_invocation(seen, timeout)` (local.runtime.Runtime)."""
+    """`runtime` provides `invoke(function_id, event)` (local.runtime.Runtime); `queues` is
+    the runner's SQS engine (local.queues.Queues); `scheduler` a boto3 Scheduler client."""
 
-    def __init__(self, session: Any, stack: Stack, runtime: Any):
+    def __init__(self, stack: Stack, runtime: Any, queues: Any, scheduler: Any):
         self.stack = stack
         self.runtime = runtime
-        self.sqs = session.client("sqs", region_name=REGION)
-        self.scheduler = session.client("scheduler", region_name=REGION)
+        self.queues = queues
+        self.scheduler = scheduler
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="event-sources", daemon=True)
+        self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
-        self._thread.start()
+        loops: list[tuple[str, Callable[[], bool]]] = []
+        for rule_id, function_id, url in self.stack.rule_targets:
+            loops += [(f"{rule_id}->{function_id}", lambda r=rule_id, f=function_id, u=url: self._deliver_events(r, f, u))
+                      ] * POLLERS_PER_SOURCE
+        for source in self.stack.sqs_sources:
+            loops += [(f"{source.queue_url.rsplit('/', 1)[-1]}->{source.function_id}",
+                       lambda s=source: self._deliver_batch(s))] * POLLERS_PER_SOURCE
+        for name, poll in loops:
+            self._threads.append(threading.Thread(target=self._run, args=(poll, IDLE_POLL_SECONDS), name=name, daemon=True))
+        if self.stack.schedule_groups:
+            self._threads.append(threading.Thread(target=self._run, args=(self._fire_due_schedules, SCHEDULE_POLL_SECONDS),
+                                                  name="schedules", daemon=True))
+        for thread in self._threads:
+            thread.start()
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=10)
+        self.queues.wake()
+        for thread in self._threads:
+            thread.join(timeout=10)
 
-    def _run(self) -> None:
+    def _run(self, poll: Callable[[], bool], idle_seconds: float) -> None:
         while not self._stop.is_set():
-            seen = self.runtime.invocations
+            seen = self.queues.changes
             try:
-                busy = self.poll_once()
+                busy = poll()
             except Exception as exc:  # a poller that dies silently would look like lost events
-                print(f"event sources: {exc!r}", file=sys.stderr, flush=True)
+                print(f"event sources ({threading.current_thread().name}): {exc!r}", file=sys.stderr, flush=True)
                 busy = False
             if not busy:
-                self.runtime.wait_for_invocation(seen, IDLE_POLL_SECONDS)
+                self.queues.wait(seen, idle_seconds)
 
     def poll_once(self) -> bool:
-        """Deliver what is waiting on every source; True if anything was."""
+        """Deliver what is waiting on every source, in this thread; True if anything was."""
         busy = False
         for rule_id, function_id, url in self.stack.rule_targets:
             busy |= self._deliver_events(rule_id, function_id, url)
@@ -105,71 +131,62 @@ class EventSources:
         fired = False
         now = datetime.now(timezone.utc).replace(tzinfo=None)
         for group in self.stack.schedule_groups:
-            with self.runtime.lock:
-                names = [s["Name"] for s in self.scheduler.list_schedules(GroupName=group)["Schedules"]]
-            for name in names:
-                with self.runtime.lock:
-                    schedule = self.scheduler.get_schedule(Name=name, GroupName=group)
+            for name in [s["Name"] for s in self.scheduler.list_schedules(GroupName=group)["Schedules"]]:
+                schedule = self.scheduler.get_schedule(Name=name, GroupName=group)
                 expression = schedule["ScheduleExpression"]
                 if not (expression.startswith("at(") and datetime.fromisoformat(expression[3:-1]) <= now):
                     continue
                 function_id = self.stack.function_for_arn(schedule["Target"]["Arn"])
-                with self.runtime.lock:
-                    self.scheduler.delete_schedule(Name=name, GroupName=group)
+                self.scheduler.delete_schedule(Name=name, GroupName=group)
                 if function_id is None:
                     print(f"schedule {name}: target {schedule['Target']['Arn']} is not a function of this stack",
                           file=sys.stderr, flush=True)
                     continue
                 try:
                     self.runtime.invoke(function_id, json.loads(schedule["Target"].get("Input") or "{}"))
-                except Exception:  # printed by the runtime; AWS would retry, then its DLQ
+                except InvocationError:  # printed by the container; AWS would retry, then its DLQ
                     pass
                 fired = True
         return fired
 
     def _receive(self, url: str, count: int) -> list[dict]:
-        with self.runtime.lock:
-            return self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=count, WaitTimeSeconds=0,
-                                            AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
+        return self.queues.receive(self.queues.name_of(url), max_messages=count)
 
     # ------------------------------------------------------------ EventBridge
 
     def _deliver_events(self, rule_id: str, function_id: str, url: str) -> bool:
-        messages = self._receive(url, 10)
+        messages = self._receive(url, 1)
         for message in messages:
             event = json.loads(message["Body"])
-            event.setdefault("account", ACCOUNT)  # moto leaves it out; EventBridge always sends it
             try:
                 self.runtime.invoke(function_id, event)
-            except Exception as exc:
+            except InvocationError as exc:
                 self._retry_later(rule_id, function_id, url, message, exc)
             else:
-                with self.runtime.lock:
-                    self.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+                self.queues.delete(self.queues.name_of(url), message["ReceiptHandle"])
         return bool(messages)
 
     def _retry_later(self, rule_id: str, function_id: str, url: str, message: dict, error: Exception) -> None:
         policy = self.stack.target_policies.get(url, TargetPolicy())
         attempts = int(message["Attributes"]["ApproximateReceiveCount"])
-        with self.runtime.lock:
-            if attempts <= min(policy.max_retries, MAX_LOCAL_RETRIES):
-                self.sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"],
-                                                   VisibilityTimeout=2 ** (attempts - 1))
-                return
-            if policy.dead_letter_url:
-                # The attributes EventBridge puts on the messages it dead-letters.
-                name = self.stack.names.get(function_id, function_id)
-                self.sqs.send_message(QueueUrl=policy.dead_letter_url, MessageBody=message["Body"], MessageAttributes={
-                    "ERROR_CODE": _text("LocalInvocationFailed"),
-                    "ERROR_MESSAGE": _text(f"{type(error).__name__}: {error}"[:1000]),
-                    "RULE_ARN": _text(f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{rule_id}"),
-                    "TARGET_ARN": _text(f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"),
-                    "RETRY_ATTEMPTS": _text(attempts - 1),
-                })
-            print(f"[{function_id}] gave up on an event from {rule_id} after {attempts} attempts"
-                  + (" (sent to the dead-letter queue)" if policy.dead_letter_url else " (dropped: no dead-letter queue)"),
-                  file=sys.stderr, flush=True)
-            self.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        queue = self.queues.name_of(url)
+        if attempts <= min(policy.max_retries, MAX_LOCAL_RETRIES):
+            self.queues.change_visibility(queue, message["ReceiptHandle"], 2 ** (attempts - 1))
+            return
+        if policy.dead_letter_url:
+            # The attributes EventBridge puts on the messages it dead-letters.
+            name = self.stack.names.get(function_id, function_id)
+            self.queues.send(self.queues.name_of(policy.dead_letter_url), message["Body"], message_attributes={
+                "ERROR_CODE": _text("LocalInvocationFailed"),
+                "ERROR_MESSAGE": _text(f"{type(error).__name__}: {error}"[:1000]),
+                "RULE_ARN": _text(f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{rule_id}"),
+                "TARGET_ARN": _text(f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"),
+                "RETRY_ATTEMPTS": _text(attempts - 1),
+            })
+        print(f"[{function_id}] gave up on an event from {rule_id} after {attempts} attempts"
+              + (" (sent to the dead-letter queue)" if policy.dead_letter_url else " (dropped: no dead-letter queue)"),
+              file=sys.stderr, flush=True)
+        self.queues.delete(queue, message["ReceiptHandle"])
 
     # ------------------------------------------------------------ SQS
 
@@ -179,18 +196,17 @@ class EventSources:
             return False
         try:
             result = self.runtime.invoke(source.function_id, {"Records": [sqs_record(m, source.queue_arn) for m in messages]})
-        except Exception:
+        except InvocationError:
             return True  # the whole batch comes back after the visibility timeout
         failed: set[str] = set()
         if source.report_batch_item_failures and isinstance(result, dict):
             failed = {str(f.get("itemIdentifier")) for f in result.get("batchItemFailures") or []}
             if failed - {m["MessageId"] for m in messages}:
                 failed = {m["MessageId"] for m in messages}  # Lambda treats a bad identifier as a failed batch
-        done = [m for m in messages if m["MessageId"] not in failed]
-        if done:
-            with self.runtime.lock:
-                self.sqs.delete_message_batch(QueueUrl=source.queue_url, Entries=[
-                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)])
+        queue = self.queues.name_of(source.queue_url)
+        for message in messages:
+            if message["MessageId"] not in failed:
+                self.queues.delete(queue, message["ReceiptHandle"])
         # Failed records stay in flight; after the visibility timeout they come back, and
         # the queue's RedrivePolicy moves them to its dead-letter queue after maxReceiveCount.
         return True

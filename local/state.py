@@ -1,10 +1,15 @@
-"""What survives a restart: every DynamoDB item, SQS message and S3 object.
+"""What survives a restart, beside DynamoDB Local's own files and the queue journal.
 
-moto keeps everything in memory, so the state dir holds a snapshot: `state.json` (items,
-messages, and an index of S3 objects) plus `s3/<etag>` files with the object bodies,
-named by content so unchanged objects are never rewritten. A snapshot is taken under the
-runtime lock (one consistent cut), written to a temporary file and renamed over the old
+DynamoDB items live in DynamoDB Local (`dynamodb/`, durable on every write) and queue
+messages in the runner's journal (`queues/`, local/queues.py). What still lives in moto
+is kept here: `state.json` has an index of S3 objects, whose bodies are in `s3/<etag>`
+(named by content, so unchanged objects are never rewritten), and the pending
+EventBridge Scheduler schedules. It is written to a temporary file renamed over the old
 one, so a crash leaves either the previous snapshot or the new one, never half of each.
+
+A `state.json` written by the moto-only stack (data format 2, with every item and queued
+message in it) is imported once on first start, then set aside as
+`state.json.imported-from-moto`: upgrading loses nothing a trial typed in.
 """
 from __future__ import annotations
 
@@ -17,17 +22,17 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from moto.dynamodb.models import dynamodb_backends
-from moto.dynamodb.models.utilities import dynamo_json_dump
-from moto.sqs.models import sqs_backends
-
-from .cfn import ACCOUNT, REGION
+from .cfn import REGION
 
 SNAPSHOT = "state.json"
 # The layout of the data the services write. Bump it when items written by older code
 # would be wrong under the new code (issue 4: conversation count buckets and inbox keys);
-# an older snapshot is then set aside and the stack starts fresh, with a new seed.
+# older data is then set aside and the stack starts fresh, with a new seed.
 DATA_FORMAT = 2
+# What state.json holds: 1-2 every DynamoDB item and SQS message (moto-only stack), 3 only
+# what still lives in moto.
+SNAPSHOT_LAYOUT = 3
+IMPORTED_SUFFIX = ".imported-from-moto"
 AUTOSAVE_SECONDS = 1.0
 
 
@@ -52,6 +57,8 @@ def widget_token_secret(state_dir: Path) -> str:
 def _encode(value: Any) -> Any:
     if isinstance(value, (bytes, bytearray)):
         return {"$b64": base64.b64encode(value).decode()}
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
     raise TypeError(f"cannot snapshot {type(value).__name__}")
 
 
@@ -75,37 +82,60 @@ def _from_wire(value: dict) -> dict:
     return value
 
 
+def set_aside_older_data(state_dir: Path) -> bool:
+    """Before the engines open their files: if `state.json` says the data was written in
+    another data format, move it and the engines' folders aside (kept, not deleted) so
+    the stack starts fresh. True if it did."""
+    path = state_dir / SNAPSHOT
+    if not path.exists():
+        return False
+    written = json.loads(path.read_text()).get("format", 1)
+    if written == DATA_FORMAT:
+        return False
+    suffix = f".format-{written}"
+    for name in (SNAPSHOT, "dynamodb", "queues"):
+        if (state_dir / name).exists():
+            os.replace(state_dir / name, state_dir / (name + suffix))
+    print(f"state: {state_dir} holds data written by an older Parley (data format {written}, now {DATA_FORMAT}); "
+          f"it is kept as *{suffix} and the stack starts fresh", file=sys.stderr, flush=True)
+    return True
+
+
 class Snapshots:
-    def __init__(self, session: Any, lock: threading.RLock, state_dir: Path):
-        self.lock = lock
+    """`session` reaches moto (the runner's AWS endpoint) through `endpoints`; `dynamodb`
+    is a client of DynamoDB Local and `queues` the runner's queue engine (both only for
+    importing a moto-era snapshot)."""
+
+    SCHEDULE_FIELDS = ("ScheduleExpression", "ScheduleExpressionTimezone", "Target", "FlexibleTimeWindow",
+                       "ActionAfterCompletion", "State", "Description")
+
+    def __init__(self, session: Any, state_dir: Path, endpoint: str | None = None,
+                 dynamodb: Any = None, queues: Any = None, schedule_groups: list[str] | None = None):
         self.path = state_dir / SNAPSHOT
         self.blobs = state_dir / "s3"
-        self.dynamodb, self.sqs, self.s3 = (session.client(s, region_name=REGION) for s in ("dynamodb", "sqs", "s3"))
+        self.s3, self.scheduler = (session.client(s, region_name=REGION, endpoint_url=endpoint) for s in ("s3", "scheduler"))
+        self.dynamodb, self.queues = dynamodb, queues
+        self.schedule_groups = schedule_groups or []
         self._objects: dict[tuple[str, str, str], dict] = {}  # (bucket, key, etag) -> what was saved
+        self._save_lock = threading.Lock()
 
     # ------------------------------------------------------------ save
 
     def save(self) -> None:
-        with self.lock:
-            tables, queues, buckets = self._tables(), self._queues(), self._buckets()
-        snapshot = {"format": DATA_FORMAT, "dynamodb": {name: json.loads(items) for name, items in tables.items()}, "sqs": queues, "s3": buckets}
-        write_atomic(self.path, json.dumps(snapshot, default=_encode).encode())
-        self._drop_unused_blobs(buckets)
+        with self._save_lock:
+            buckets = self._buckets()
+            snapshot = {"format": DATA_FORMAT, "layout": SNAPSHOT_LAYOUT, "s3": buckets, "schedules": self._schedules()}
+            write_atomic(self.path, json.dumps(snapshot, default=_encode).encode())
+            self._drop_unused_blobs(buckets)
 
-    def _tables(self) -> dict[str, str]:
-        """Every table's items as DynamoDB wire JSON, read from moto directly: 25 times
-        faster than a Scan through boto3, which matters while the lock is held."""
-        tables = dynamodb_backends[ACCOUNT][REGION].tables
-        return {name: dynamo_json_dump([item.to_json()["Attributes"] for item in table.all_items()])
-                for name, table in tables.items()}
-
-    def _queues(self) -> dict[str, list[dict]]:
-        # SQS has no way to read messages without receiving them (which would count
-        # towards redrive), so read moto's queues directly.
-        queues = sqs_backends[ACCOUNT][REGION].queues
-        return {name: [{"body": m.body, "attributes": m.message_attributes, "group_id": m.group_id,
-                        "deduplication_id": m.deduplication_id} for m in queue._messages]
-                for name, queue in queues.items() if queue._messages}
+    def _schedules(self) -> list[dict]:
+        kept = []
+        for group in self.schedule_groups:
+            for summary in self.scheduler.list_schedules(GroupName=group)["Schedules"]:
+                schedule = self.scheduler.get_schedule(Name=summary["Name"], GroupName=group)
+                kept.append({"Name": summary["Name"], "GroupName": group,
+                             **{k: schedule[k] for k in self.SCHEDULE_FIELDS if k in schedule}})
+        return kept
 
     def _buckets(self) -> dict[str, dict[str, dict]]:
         self.blobs.mkdir(exist_ok=True)
@@ -136,42 +166,29 @@ class Snapshots:
     # ------------------------------------------------------------ restore
 
     def restore(self) -> int:
-        """Load the last snapshot into the freshly built stack; the number of items."""
+        """Load the last snapshot into the freshly built stack; the number of DynamoDB
+        items imported from a moto-era snapshot (0 otherwise)."""
         if not self.path.exists():
             return 0
         snapshot = json.loads(self.path.read_text(), object_hook=_decode)
-        if snapshot.get("format", 1) != DATA_FORMAT:
-            kept = self.path.with_name(f"{SNAPSHOT}.format-{snapshot.get('format', 1)}")
-            os.replace(self.path, kept)
-            print(f"state: {self.path} was written by an older Parley (data format {snapshot.get('format', 1)}, "
-                  f"now {DATA_FORMAT}); it is kept as {kept.name} and the stack starts fresh", file=sys.stderr)
+        self._restore_objects(snapshot.get("s3", {}))
+        self._restore_schedules(snapshot.get("schedules", []))
+        if snapshot.get("layout", 2) >= SNAPSHOT_LAYOUT:
             return 0
-        tables = set(self.dynamodb.list_tables()["TableNames"])
-        count = 0
-        for name, items in snapshot.get("dynamodb", {}).items():
-            if name not in tables:
-                print(f"state: table {name} is no longer in template.yaml; its {len(items)} items are dropped",
-                      file=sys.stderr)
-                continue
-            for start in range(0, len(items), 25):
-                batch = [{"PutRequest": {"Item": {k: _from_wire(v) for k, v in item.items()}}}
-                         for item in items[start:start + 25]]
-                self._write_batch(name, batch)
-            count += len(items)
-        for name, messages in snapshot.get("sqs", {}).items():
-            try:
-                url = self.sqs.get_queue_url(QueueName=name)["QueueUrl"]
-            except self.sqs.exceptions.QueueDoesNotExist:
-                print(f"state: queue {name} is gone; {len(messages)} messages dropped", file=sys.stderr)
-                continue
-            for m in messages:
-                extra = {"MessageGroupId": m["group_id"]} if m.get("group_id") else {}
-                if m.get("deduplication_id"):
-                    extra["MessageDeduplicationId"] = m["deduplication_id"]
-                self.sqs.send_message(QueueUrl=url, MessageBody=m["body"], MessageAttributes=m["attributes"], **extra)
-        buckets = {b["Name"] for b in self.s3.list_buckets().get("Buckets", [])}
-        for bucket, objects in snapshot.get("s3", {}).items():
-            if bucket not in buckets:
+        count = self._import_items(snapshot.get("dynamodb", {}))
+        self._import_messages(snapshot.get("sqs", {}))
+        kept = self.path.with_name(SNAPSHOT + IMPORTED_SUFFIX)
+        os.replace(self.path, kept)
+        self.save()
+        print(f"state: imported {count} items and the queued messages of {self.path} (written by the moto-only "
+              f"stack) into DynamoDB Local and the queue journal; the old file is kept as {kept.name}",
+              file=sys.stderr, flush=True)
+        return count
+
+    def _restore_objects(self, buckets: dict[str, dict[str, dict]]) -> None:
+        existing = {b["Name"] for b in self.s3.list_buckets().get("Buckets", [])}
+        for bucket, objects in buckets.items():
+            if bucket not in existing:
                 print(f"state: bucket {bucket} is gone; {len(objects)} objects dropped", file=sys.stderr)
                 continue
             for key, meta in objects.items():
@@ -179,18 +196,47 @@ class Snapshots:
                 self.s3.put_object(Bucket=bucket, Key=key, Body=(self.blobs / meta["etag"]).read_bytes(),
                                    Metadata=meta.get("metadata") or {}, **extra)
                 self._objects[(bucket, key, meta["etag"])] = meta
+
+    def _restore_schedules(self, schedules: list[dict]) -> None:
+        for schedule in schedules:
+            if schedule["GroupName"] not in self.schedule_groups:
+                print(f"state: schedule group {schedule['GroupName']} is gone; schedule {schedule['Name']} dropped",
+                      file=sys.stderr)
+                continue
+            self.scheduler.create_schedule(**schedule)
+
+    def _import_items(self, tables: dict[str, list[dict]]) -> int:
+        existing = set(self.dynamodb.list_tables()["TableNames"])
+        count = 0
+        for name, items in tables.items():
+            if name not in existing:
+                print(f"state: table {name} is no longer in template.yaml; its {len(items)} items are dropped",
+                      file=sys.stderr)
+                continue
+            for start in range(0, len(items), 25):
+                requests = [{"PutRequest": {"Item": {k: _from_wire(v) for k, v in item.items()}}}
+                            for item in items[start:start + 25]]
+                while requests:  # PutItem overwrites: an import cut short is simply redone
+                    unprocessed = self.dynamodb.batch_write_item(RequestItems={name: requests}).get("UnprocessedItems", {})
+                    requests = unprocessed.get(name, [])
+            count += len(items)
         return count
 
-    def _write_batch(self, table: str, requests: list[dict]) -> None:
-        while requests:
-            unprocessed = self.dynamodb.batch_write_item(RequestItems={table: requests}).get("UnprocessedItems", {})
-            requests = unprocessed.get(table, [])
+    def _import_messages(self, queues: dict[str, list[dict]]) -> None:
+        for name, messages in queues.items():
+            for m in messages:
+                try:
+                    self.queues.send(name, m["body"], message_attributes=m.get("attributes") or None,
+                                     group_id=m.get("group_id"), dedup_id=m.get("deduplication_id"))
+                except KeyError:
+                    print(f"state: queue {name} is gone; {len(messages)} messages dropped", file=sys.stderr)
+                    break
 
     # ------------------------------------------------------------ autosave
 
     def autosave(self, runtime: Any, stop: threading.Event) -> threading.Thread:
         """Save whenever an invocation has finished since the last save (at most once a
-        second), so a crash loses about a second of work."""
+        second): an upload or a schedule is kept within about a second."""
 
         def run() -> None:
             saved = runtime.invocations

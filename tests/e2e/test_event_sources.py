@@ -1,4 +1,5 @@
-"""local/sources.py with tests/e2e/toy/template.yaml on moto, in this process: an SQS
+"""local/sources.py with tests/e2e/toy/template.yaml on the local stack's own engines
+(local/engines.py: the queues, the bus, DynamoDB Local, function containers): an SQS
 event source with partial batch failures and a redrive policy, and an EventBridge rule
 target with retries and a dead-letter queue."""
 from __future__ import annotations
@@ -7,36 +8,36 @@ import json
 import time
 from types import SimpleNamespace
 
-import boto3
 import pytest
-from moto import mock_aws
 
-from local.cfn import build_stack
-from local.runtime import Runtime
 from local import sources
-from local.sources import EventSources
+from local.engines import Engines
 
 from .conftest import TOY_TEMPLATE
 
 EVENTBRIDGE_KEYS = {"version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail"}
 
 
+@pytest.fixture(scope="module")
+def engines():
+    engines = Engines(None, template_path=TOY_TEMPLATE, prefix="toy")
+    engines.start()
+    yield engines
+    engines.stop()
+
+
 @pytest.fixture
-def toy():
-    with mock_aws():
-        session = boto3.Session(region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
-        stack = build_stack(session, prefix="toy", template_path=TOY_TEMPLATE)
-        runtime = Runtime(stack)
-        calls: list[tuple[str, dict, float]] = []
-        invoke = runtime.invoke
+def toy(engines, monkeypatch):
+    calls: list[tuple[str, dict, float]] = []
+    invoke = engines.runtime.invoke
 
-        def recording(function_id: str, event: dict):
-            calls.append((function_id, event, time.time()))
-            return invoke(function_id, event)
+    def recording(function_id: str, event: dict):
+        calls.append((function_id, event, time.time()))
+        return invoke(function_id, event)
 
-        runtime.invoke = recording
-        yield SimpleNamespace(stack=stack, runtime=runtime, calls=calls, sources=EventSources(session, stack, runtime),
-                              sqs=session.client("sqs"), events=session.client("events"))
+    monkeypatch.setattr(engines.runtime, "invoke", recording)
+    yield SimpleNamespace(stack=engines.stack, runtime=engines.runtime, calls=calls, sources=engines.sources,
+                          sqs=engines.client("sqs"), events=engines.client("events"))
 
 
 def poll_until(toy, done, timeout: float = 8) -> None:
@@ -111,8 +112,8 @@ def test_rule_target_gets_eventbridge_events_and_dead_letters_failures(toy):
 
 
 def test_events_published_by_a_handler_are_delivered_without_waiting_for_the_idle_poll(toy, monkeypatch):
-    """The poller wakes when an invocation finishes (when a handler may have published),
-    so delivery does not wait for the idle poll. Shown without timing thresholds: with the
+    """The pollers wake when anything is sent to a queue (a handler's put_events lands on
+    a rule's delivery queue), so delivery does not wait for the idle poll. Shown without timing thresholds: with the
     idle poll stretched to a minute, every event still arrives within seconds."""
     monkeypatch.setattr(sources, "IDLE_POLL_SECONDS", 60)
     toy.sources.start()
@@ -125,6 +126,4 @@ def test_events_published_by_a_handler_are_delivered_without_waiting_for_the_idl
             assert time.monotonic() < deadline, "events waited for the idle poll"
             time.sleep(0.01)
     finally:
-        toy.sources._stop.set()
-        toy.runtime.invoke("ConsumerFunction", {"detail": {}})  # wakes the poller to see the stop
         toy.sources.stop()

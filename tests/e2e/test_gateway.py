@@ -42,6 +42,7 @@ def toy(tmp_path_factory):
 
     with serve(Gateway(stack, invoke, dist).app) as base_url:
         yield SimpleNamespace(base=base_url, ws=base_url.replace("http", "ws") + "/ws", events=events)
+    runtime.stop()
 
 
 def last_event(toy, function_id: str = "WebFunction") -> dict:

@@ -1,12 +1,23 @@
-"""Answers with the event it got, so tests can see what API Gateway would have sent."""
+"""Answers with the event it got, so tests can see what API Gateway would have sent; and
+misbehaves on request, as real functions sometimes do (hang, die, write its environment)."""
 import base64
 import json
+import os
+import time
 
 
 def lambda_handler(event, context):
     path = event["rawPath"]
     if path == "/boom":
         raise RuntimeError("boom")
+    if path == "/sleep":  # longer than the function's Timeout, or just slow
+        time.sleep(float(event.get("queryStringParameters", {}).get("s", "1")))
+        return {"pid": os.getpid()}
+    if path == "/exit":  # the process dies mid-invocation (out of memory, a segfault)
+        os._exit(3)
+    if path == "/pid":
+        os.environ["TOY_WRITTEN"] = event.get("queryStringParameters", {}).get("value", "")
+        return {"pid": os.getpid(), "toy": os.environ.get("TOY"), "written": os.environ["TOY_WRITTEN"]}
     if path == "/bare":
         return {"hello": "world"}  # payload 2.0: no statusCode means a 200 JSON body
     if path == "/png":

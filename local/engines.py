@@ -1,0 +1,82 @@
+"""Everything of the local stack but its front door: DynamoDB Local, the AWS endpoint
+(the runner's queues and bus, moto for the rest), the template's resources built on them,
+the pool of function containers and the event sources.
+
+`python -m local` adds the gateway, the seed and the snapshots on top; tests/e2e start
+it with a small template of their own. One place assembles the parts, so the tests run
+what `make dev` runs.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import boto3
+
+from .aws import MotoServer
+from .bus import Bus
+from .cfn import REGION, TEMPLATE, Stack, build_stack
+from .dynamodb import DynamoDBLocal
+from .process import free_port
+from .queues import Queues
+from .runtime import Runtime
+from .sources import EventSources
+
+MOTO_SERVICES = ("sqs", "s3", "events", "scheduler", "ses")
+
+
+class Engines:
+    """`state_dir` None keeps everything in memory (tests); otherwise DynamoDB Local's
+    files are in `state_dir/dynamodb` and the queue journal in `state_dir/queues`."""
+
+    def __init__(self, state_dir: Path | None, template_path: Path = TEMPLATE, prefix: str = "parley-local",
+                 parameters: dict[str, str] | None = None, dynamodb_port: int | None = None):
+        self.state_dir = state_dir
+        self.template_path, self.prefix, self.parameters = template_path, prefix, parameters or {}
+        self.dynamodb = DynamoDBLocal(dynamodb_port or free_port(), state_dir / "dynamodb" if state_dir else None,
+                                      log=state_dir / "dynamodb.log" if state_dir else None)
+        self.aws = MotoServer()
+        self.queues = Queues(state_dir / "queues" if state_dir else None)
+        self.aws.engines["AmazonSQS"] = self.queues.handle
+        self.aws.engines["AWSEvents"] = Bus(self.queues, self.aws.lock).handle
+        self.session = boto3.Session(region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
+        self.stack: Stack | None = None
+        self.runtime: Runtime | None = None
+        self.sources: EventSources | None = None
+
+    @property
+    def endpoints(self) -> dict[str, str]:
+        return {**{name: self.aws.endpoint for name in MOTO_SERVICES}, "dynamodb": self.dynamodb.endpoint}
+
+    def client(self, service: str):
+        return self.session.client(service, endpoint_url=self.endpoints[service])
+
+    def start(self, overrides: dict[str, str] | None = None) -> None:
+        """Start the engines and build the template on them. Raises EngineError (with a
+        message for a person) if DynamoDB Local cannot run. `overrides` go over every
+        function's environment, after the endpoints."""
+        self.dynamodb.launch()  # the JVM's few seconds overlap the rest
+        self.aws.start()
+        try:
+            self.dynamodb.wait_ready()
+        except BaseException:
+            self.aws.stop()
+            raise
+        self.stack = build_stack(self.session, prefix=self.prefix, parameters=self.parameters,
+                                 template_path=self.template_path, endpoints=self.endpoints)
+        environment = {"AWS_ENDPOINT_URL": self.aws.endpoint, "AWS_ENDPOINT_URL_DYNAMODB": self.dynamodb.endpoint,
+                       **(overrides or {})}
+        self.runtime = Runtime(self.stack, environment)
+        self.sources = EventSources(self.stack, self.runtime, self.queues, self.client("scheduler"))
+
+    @property
+    def environment(self) -> dict[str, str]:
+        return dict(self.runtime.overrides)
+
+    def stop(self) -> None:
+        if self.sources:
+            self.sources.stop()
+        if self.runtime:
+            self.runtime.stop()
+        self.aws.stop()
+        self.queues.close()
+        self.dynamodb.stop()
