@@ -205,21 +205,31 @@ class Consumer:
         self.positions: dict[str, dict] = {}
         self.shards: dict[str, _Shard] = {}
         self.refreshed_at = 0.0
+        self.from_start = False  # a stream that appeared while running: ignore StartingPosition
         self._warned = False
 
     # ------------------------------------------------------------------ shards
 
     def _find_stream(self) -> bool:
+        """Attach to the table's stream. A stream disabled and enabled again is a new stream
+        (a new ARN): once the old one is read to its end, follow the new one from its start."""
         table = self.owner.dynamodb.describe_table(TableName=self.source.table_name)["Table"]
         arn = table.get("LatestStreamArn")
-        if not arn or not (table.get("StreamSpecification") or {}).get("StreamEnabled"):
+        if not arn:
             if not self._warned:
-                print(f"streams: {self.source.consumer_id}: table {self.source.table_name} has no stream enabled",
+                print(f"streams: {self.source.consumer_id}: table {self.source.table_name} has no stream",
                       file=sys.stderr, flush=True)
                 self._warned = True
             return False
-        self.stream_arn = arn
-        self.positions = self.owner.checkpoints.consumer(self.source.consumer_id, arn)
+        if arn != self.stream_arn:
+            if self.stream_arn is not None:
+                if not all(p["done"] for p in self.positions.values()):
+                    return True  # finish the old stream first
+                print(f"streams: {self.source.consumer_id}: table {self.source.table_name} has a new stream; "
+                      "reading it from its first record", file=sys.stderr, flush=True)
+                self.from_start = True
+            self.stream_arn, self.shards = arn, {}
+            self.positions = self.owner.checkpoints.consumer(self.source.consumer_id, arn)
         return True
 
     def _refresh_shards(self) -> None:
@@ -233,7 +243,7 @@ class Consumer:
                 break
             request["ExclusiveStartShardId"] = page["LastEvaluatedShardId"]
         fresh = not self.positions
-        latest = fresh and self.source.starting_position == "LATEST"
+        latest = fresh and self.source.starting_position == "LATEST" and not self.from_start
         changes: dict[str, dict | None] = {}
         for shard in described:
             shard_id = shard["ShardId"]
@@ -331,9 +341,10 @@ class Consumer:
 
     def poll_once(self) -> bool:
         """Deliver what is waiting on every readable shard; True if anything was read or delivered."""
-        if self.stream_arn is None and not self._find_stream():
-            return False
         if time.monotonic() - self.refreshed_at > SHARD_REFRESH_SECONDS:
+            if not self._find_stream():
+                self.refreshed_at = time.monotonic()
+                return False
             self._refresh_shards()
         busy = False
         for shard in list(self.shards.values()):

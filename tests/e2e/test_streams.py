@@ -303,3 +303,33 @@ def test_latency_from_a_write_to_its_consumer(env):
     delays = sorted(invoked[k] - written[k] for k in written)
     print(f"PutItem -> invocation: p50 {statistics.median(delays) * 1000:.0f} ms, max {delays[-1] * 1000:.0f} ms")
     assert statistics.median(delays) < 0.3 and delays[-1] < 1.0
+
+
+def test_bisecting_isolates_the_failing_record(env):
+    for key in "abcd":
+        put(env, key, **({"poison": 1} if key == "b" else {}))
+    env.sources("function:BisectFunction:Changes").start()
+    wait_until(lambda: ["INSERT c", "INSERT d"] in batches(env, "BisectFunction"))
+    time.sleep(0.3)
+    abcd = ["INSERT a", "INSERT b", "INSERT c", "INSERT d"]
+    # Halving is not a retry; alone, "b" gets its one attempt (MaximumRetryAttempts 0) and is skipped.
+    assert batches(env, "BisectFunction") == [abcd, abcd[:2], abcd[:1], abcd[1:], abcd[1:2], abcd[2:]]
+
+
+def test_a_stream_enabled_again_is_followed_from_its_first_record(env):
+    streams = env.sources("function:InsertsFunction:Inserts")
+    streams.start()
+    wait_until(lambda: (env.state_dir / CHECKPOINTS).exists())
+    put(env, "a")
+    wait_until(lambda: batches(env, "InsertsFunction") == [["INSERT a"]])
+    old = env.dynamodb.describe_table(TableName=env.table)["Table"]["LatestStreamArn"]
+    env.dynamodb.update_table(TableName=env.table, StreamSpecification={"StreamEnabled": False})
+    put(env, "b")  # no stream records this
+    env.dynamodb.update_table(TableName=env.table, StreamSpecification={"StreamEnabled": True,
+                                                                        "StreamViewType": "NEW_AND_OLD_IMAGES"})
+    put(env, "c")  # before the consumer noticed the new stream: still delivered (LATEST is for a first start)
+    wait_until(lambda: ["INSERT c"] in batches(env, "InsertsFunction"))
+    streams.stop()
+    assert batches(env, "InsertsFunction") == [["INSERT a"], ["INSERT c"]]
+    saved = json.loads((env.state_dir / CHECKPOINTS).read_text())["function:InsertsFunction:Inserts"]
+    assert saved["stream"] == env.dynamodb.describe_table(TableName=env.table)["Table"]["LatestStreamArn"] != old
