@@ -298,14 +298,16 @@ class Consumer:
         position = self.positions[shard.shard_id]
         if shard.iterator is None:
             args = {"StreamArn": self.stream_arn, "ShardId": shard.shard_id}
-            if position["after"]:
-                args.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber=position["after"])
+            # After what is already buffered (an iterator expired), else after the checkpoint.
+            after = shard.buffer[-1]["dynamodb"]["SequenceNumber"] if shard.buffer else position["after"]
+            if after:
+                args.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber=after)
             else:
                 args.update(ShardIteratorType="TRIM_HORIZON")
             try:
                 shard.iterator = streams.get_shard_iterator(**args)["ShardIterator"]
             except streams.exceptions.TrimmedDataAccessException:
-                print(f"streams: {self.source.consumer_id}: records after {position['after']} in {shard.shard_id} "
+                print(f"streams: {self.source.consumer_id}: records after {after} in {shard.shard_id} "
                       "left the stream (older than 24 h) before they were read: continuing from the oldest left",
                       file=sys.stderr, flush=True)
                 shard.iterator = streams.get_shard_iterator(StreamArn=self.stream_arn, ShardId=shard.shard_id,
