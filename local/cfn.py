@@ -116,6 +116,31 @@ class SqsSource:
 
 
 @dataclass
+class StreamSource:
+    """A consumer of a table's DynamoDB stream: an `AWS::Pipes::Pipe` (to a bus or a function)
+    or a function's `Type: DynamoDB` event (an event-source mapping). Defaults are AWS's."""
+
+    consumer_id: str  # "pipe:<logical id>" or "function:<function id>:<event name>": names its checkpoints
+    table_id: str
+    table_name: str
+    kind: str  # "pipe" or "mapping"
+    starting_position: str = "LATEST"  # or TRIM_HORIZON
+    batch_size: int = 100
+    batching_window: float = 0.0  # MaximumBatchingWindowInSeconds
+    max_retries: int = -1  # -1: until the record leaves the stream (24 h)
+    bisect_on_error: bool = False
+    report_batch_item_failures: bool = False
+    on_failure_url: str | None = None  # SQS queue of DeadLetterConfig / DestinationConfig.OnFailure
+    filters: list[str] = field(default_factory=list)  # FilterCriteria patterns (JSON text); any may match
+    function_id: str | None = None  # the target function, else:
+    bus_name: str | None = None  # the target event bus
+    detail_type: str | None = None  # EventBridgeEventBusParameters
+    event_source: str | None = None
+    input_template: str | None = None
+    arn: str = ""  # the pipe's or the function's ARN, for dead-letter records
+
+
+@dataclass
 class WebSocketApi:
     """The template's WebSocket API: which function answers each route."""
 
@@ -150,6 +175,7 @@ class Stack:
     rule_targets: list[tuple[str, str, str]] = field(default_factory=list)
     target_policies: dict[str, TargetPolicy] = field(default_factory=dict)  # delivery queue URL -> policy
     sqs_sources: list[SqsSource] = field(default_factory=list)
+    stream_sources: list[StreamSource] = field(default_factory=list)  # DynamoDB stream consumers
     http_routes: list[HttpRoute] = field(default_factory=list)
     websocket: WebSocketApi | None = None
     schedule_groups: list[str] = field(default_factory=list)  # EventBridge Scheduler groups
@@ -374,6 +400,8 @@ def build_stack(
         stack.functions[logical_id] = Function(logical_id, code_dir, props["Handler"], env, timeout, memory)
         stack.names[logical_id] = r.physical_name(logical_id)
         _add_event_sources(r, stack, logical_id, props.get("Events") or {})
+    stack.stream_sources += [_pipe(template, r, stack, pipe_id) for pipe_id, pipe in _of_type(template, "AWS::Pipes::Pipe").items()
+                             if r.resolve(pipe["Properties"].get("DesiredState", "RUNNING")) != "STOPPED"]
     stack.websocket = _websocket_api(template, r)
     stack.edge = _edge_behaviors(template, r)
     return stack
@@ -471,7 +499,7 @@ def _target_policy(r: Resolver, stack: Stack, target: dict) -> TargetPolicy:
 
 
 def _add_event_sources(r: Resolver, stack: Stack, function_id: str, events: dict) -> None:
-    for event in events.values():
+    for name, event in events.items():
         props = r.resolve(event.get("Properties") or {})
         if event["Type"] == "HttpApi":
             path = props.get("Path")
@@ -482,3 +510,81 @@ def _add_event_sources(r: Resolver, stack: Stack, function_id: str, events: dict
                 raise ValueError(f"{function_id}: SQS event names a queue the template does not create: {props['Queue']}")
             stack.sqs_sources.append(SqsSource(function_id, url, props["Queue"], int(props.get("BatchSize", 10)),
                                                "ReportBatchItemFailures" in props.get("FunctionResponseTypes", [])))
+        elif event["Type"] == "DynamoDB" and props.get("Enabled", True):
+            source = _stream_consumer(r, stack, f"function:{function_id}:{name}", "mapping",
+                                      (event.get("Properties") or {}).get("Stream"), props)
+            source.function_id = function_id
+            source.arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{stack.names[function_id]}"
+            source.report_batch_item_failures = "ReportBatchItemFailures" in props.get("FunctionResponseTypes", [])
+            source.bisect_on_error = bool(props.get("BisectBatchOnFunctionError", False))
+            destination = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+            source.on_failure_url = _failure_queue(stack, source.consumer_id, destination)
+            stack.stream_sources.append(source)
+
+
+def _failure_queue(stack: Stack, consumer_id: str, arn: str | None) -> str | None:
+    if not arn:
+        return None
+    url = _queue_url(stack, arn)
+    if url is None:
+        raise ValueError(f"{consumer_id}: the failure destination {arn} is not a queue of this template "
+                         "(locally only SQS destinations are supported)")
+    return url
+
+
+def _stream_consumer(r: Resolver, stack: Stack, consumer_id: str, kind: str, stream: Any, props: dict) -> StreamSource:
+    """The part pipes and event-source mappings share: which table, where to start, how many."""
+    target = (stream.value.split(".", 1) if isinstance(stream.value, str) else stream.value) \
+        if isinstance(stream, _Tag) and stream.name == "GetAtt" else [None, None]
+    table_id = target[0]
+    if target[1] != "StreamArn" or r.resources.get(table_id, {}).get("Type") != "AWS::DynamoDB::Table":
+        raise ValueError(f"{consumer_id}: the stream must be !GetAtt <Table>.StreamArn of a table in this template")
+    if not (r.resources[table_id].get("Properties") or {}).get("StreamSpecification"):
+        raise ValueError(f"{consumer_id}: table {table_id} declares no StreamSpecification, so it has no stream")
+    position = str(props.get("StartingPosition", ""))
+    if position not in ("LATEST", "TRIM_HORIZON"):
+        raise ValueError(f"{consumer_id}: StartingPosition must be LATEST or TRIM_HORIZON, not {position!r}")
+    filters = [str(f["Pattern"]) for f in (props.get("FilterCriteria") or {}).get("Filters") or []]
+    return StreamSource(consumer_id, table_id, stack.names[table_id], kind, position,
+                        # Lambda's default is 100; the CDK documents 1 for pipes
+                        int(props.get("BatchSize", 100 if kind == "mapping" else 1)),
+                        float(props.get("MaximumBatchingWindowInSeconds", 0)),
+                        int(props.get("MaximumRetryAttempts", -1)), filters=filters)
+
+
+def _pipe(template: dict, r: Resolver, stack: Stack, pipe_id: str) -> StreamSource:
+    """An EventBridge pipe from a table's stream to a bus or a function."""
+    raw = template["Resources"][pipe_id]["Properties"]
+    consumer_id = f"pipe:{pipe_id}"
+    for unsupported in ("Enrichment", "EnrichmentParameters"):
+        if raw.get(unsupported):
+            raise ValueError(f"{consumer_id}: {unsupported} is not supported by the local stack")
+    source_params = r.resolve(raw.get("SourceParameters") or {})
+    stream_params = source_params.get("DynamoDBStreamParameters") or {}
+    source = _stream_consumer(r, stack, consumer_id, "pipe", raw.get("Source"),
+                              {**stream_params, "FilterCriteria": source_params.get("FilterCriteria")})
+    name = r.physical_name(pipe_id)
+    source.arn = f"arn:aws:pipes:{REGION}:{ACCOUNT}:pipe/{name}"
+    source.on_failure_url = _failure_queue(stack, consumer_id, (stream_params.get("DeadLetterConfig") or {}).get("Arn"))
+    if stream_params.get("OnPartialBatchItemFailure"):
+        source.bisect_on_error = True  # AUTOMATIC_BISECT, its only value
+    target_params = r.resolve(raw.get("TargetParameters") or {})
+    source.input_template = target_params.get("InputTemplate")
+    target = raw.get("Target")
+    resources = template["Resources"]
+    referenced = [t for t in _referenced(target) if t in resources]
+    target_arn = str(r.resolve(target))
+    if referenced and resources[referenced[0]]["Type"] == "AWS::Serverless::Function":
+        source.function_id = referenced[0]
+    elif referenced and resources[referenced[0]]["Type"] == "AWS::Events::EventBus":
+        source.bus_name = stack.names[referenced[0]]
+    elif ":event-bus/" in target_arn:
+        source.bus_name = target_arn.rsplit("/", 1)[-1]
+    elif stack.function_for_arn(target_arn):
+        source.function_id = stack.function_for_arn(target_arn)
+    else:
+        raise ValueError(f"{consumer_id}: target {target_arn} is neither an event bus nor a function of this "
+                         "template (the local stack runs those two)")
+    bus = target_params.get("EventBridgeEventBusParameters") or {}
+    source.detail_type, source.event_source = bus.get("DetailType"), bus.get("Source")
+    return source
