@@ -13,6 +13,7 @@ after every request that may have changed something, so pollers wake at once.
 """
 from __future__ import annotations
 
+import io
 import json
 import threading
 from collections.abc import Callable, Iterable
@@ -21,8 +22,9 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 HOST = "127.0.0.1"
-# An engine answers one JSON-protocol call: (operation, request body) -> (status, body).
-Engine = Callable[[str, dict], "tuple[int, dict]"]
+# An engine answers one JSON-protocol call: (operation, request body) -> (status, body) or
+# (status, body, extra headers), or None to let moto answer it (the bus takes only PutEvents).
+Engine = Callable[[str, dict], "tuple | None"]
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -65,19 +67,28 @@ class MotoServer:
 
     def _engine_call(self, engine: Engine, prefix: str, operation: str, environ: dict,
                      start_response: Callable) -> Iterable[bytes]:
-        self._count(f"{prefix}.{operation}")
         length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length)
         try:
-            request = json.loads(environ["wsgi.input"].read(length) or b"{}")
+            request = json.loads(raw or b"{}")
         except ValueError:
             request = None
+        extra = None
         if not isinstance(request, dict):
             status, body = 400, {"__type": "SerializationException", "message": "the body is not a JSON object"}
         else:
-            status, body = engine(operation, request)
+            answer = engine(operation, request)
+            if answer is None:
+                environ["wsgi.input"] = io.BytesIO(raw)
+                return self._moto_call(environ, start_response)
+            status, body, *rest = answer
+            extra = rest[0] if rest else None
+        self._count(f"{prefix}.{operation}")
         data = json.dumps(body).encode()
         headers = [("Content-Type", "application/x-amz-json-1.0"), ("Content-Length", str(len(data)))]
-        if status >= 400 and "__type" in body:
+        if extra is not None:
+            headers += extra
+        elif status >= 400 and "__type" in body:
             # SQS's JSON protocol also names the error as the query protocol did.
             headers.append(("x-amzn-query-error", f"{body['__type'].rsplit('#', 1)[-1]};Sender"))
         start_response(f"{status} {'OK' if status < 400 else 'Error'}", headers)
