@@ -334,7 +334,7 @@ def read_journal(path: Path, log: Callable[[str], None]) -> tuple[dict[str, dict
     return live, torn
 
 
-def _stderr(message: str) -> None:
+def stderr_log(message: str) -> None:
     print(f"queues: {message}", file=sys.stderr, flush=True)
 
 
@@ -342,7 +342,7 @@ class Queues:
     def __init__(self, journal_dir: Path | None, endpoint: str = f"https://sqs.{REGION}.amazonaws.com",
                  log: Callable[[str], None] | None = None):
         self.endpoint = endpoint.rstrip("/")  # queue URLs start with it; any host is accepted back
-        self._log = log or _stderr
+        self._log = log or stderr_log
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)  # direct-API pollers wait here
         self.changes = 0
