@@ -23,6 +23,7 @@ BENCHMARKS = {
     "dynamo_ops": "DynamoDB requests and items per message sent, list page and broadcast",
     "scale": "inbox list, filter and search at 1,000 and 20,000 conversations: reads and latency",
     "ingest": "Telegram webhooks -> queue -> channel_ingest -> socket on the local stack; DynamoDB per inbound message",
+    "queue_ops": "SQS send/receive/delete per second over HTTP, the runner's engine next to moto; fsync cost",
 }
 
 

@@ -66,7 +66,6 @@ class Bus:
         self.moto_lock = moto_lock  # moto's backends are not thread-safe: read the rules under it
         self._log = log or stderr_log
         self._reported: set[str] = set()
-        self.delivered = 0  # messages handed to queues (the benchmark reads it)
 
     def handle(self, operation: str, request: dict) -> tuple[int, dict] | None:
         """An X-Amz-Target "AWSEvents.<operation>" call; None hands it to moto (all but PutEvents)."""
@@ -166,7 +165,6 @@ class Bus:
         group = (target.get("SqsParameters") or {}).get("MessageGroupId")
         try:
             self.queues.send(parts[5], body, group_id=group, sync=False)
-            self.delivered += 1
         except SqsError as error:
             # EventBridge reports a failed delivery asynchronously, never in PutEvents' answer.
             self._log(f"event {event['id']} ({event['detail-type']}) not delivered to {arn}: {error}")
