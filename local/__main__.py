@@ -29,13 +29,13 @@ from .cfn import ROOT
 from .dynamodb import DynamoDBLocal, EngineError
 from .engines import Engines
 from .gateway import MAIL_PATH, MAX_POST_BYTES, Gateway
-from .runtime import apply_environment
+from .runtime import LAYER, apply_environment
 from .s3 import PREFIX as LOCAL_S3_PREFIX, LocalS3
 from .state import Snapshots, set_aside_older_data, widget_token_secret
 
 HOST = "127.0.0.1"
 # Warmed before the stack says it is ready: the first page load and socket need them.
-FIRST_NEEDED = ("HttpApiFunction", "WebSocketFunction")
+FIRST_NEEDED = ("HttpApiFunction", "WsConnectFunction", "WsMessageFunction")
 
 
 class _Server(uvicorn.Server):
@@ -97,6 +97,7 @@ def main() -> int:
     stack, runtime, session, aws = engines.stack, engines.runtime, engines.session, engines.aws
     # The runner's own code (the seed, the mail page) runs as the HTTP API would.
     apply_environment({**stack.env_for("HttpApiFunction"), **engines.environment})
+    sys.path.insert(0, str(LAYER))
     warming = threading.Thread(target=runtime.warm, args=(list(FIRST_NEEDED),), name="warm")
     warming.start()
 
@@ -108,7 +109,7 @@ def main() -> int:
     mail.ensure_senders(session, aws.endpoint)
     snapshots.save()
 
-    engines.sources.start()
+    engines.start_consumers()
     stop_saving = threading.Event()
     saver = snapshots.autosave(runtime, stop_saving)
     gateway = Gateway(stack, runtime.invoke, ROOT / "frontend" / "dist", demo_page=lambda: seed.demo_page(cast, base_url),
@@ -141,6 +142,7 @@ def main() -> int:
     finally:
         stop_saving.set()
         saver.join()
+        engines.streams.stop()
         engines.sources.stop()
         runtime.stop()
         snapshots.save()

@@ -426,15 +426,14 @@ class Queues:
         with self._lock:
             while self.changes == seen:
                 now = time.time()
-                due = min((t for q in self._queues.values() if (t := q.next_visible_at()) is not None),
-                          default=deadline)
-                if due <= now:
+                due = min((t for q in self._queues.values() if (t := q.next_visible_at()) is not None), default=None)
+                if due is not None and due <= now:
                     if sum(self._promote(queue, now) for queue in self._queues.values()):
                         self.changes += 1  # a message became visible: pollers should look
                     continue
                 if now >= deadline:
                     break
-                self._changed.wait(min(deadline, due) - now)
+                self._changed.wait(min(deadline, due if due is not None else deadline) - now)
             return self.changes
 
     def wake(self) -> None:

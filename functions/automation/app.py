@@ -22,8 +22,7 @@ logger = Logger()
 _settings = get_settings()
 persistence = DynamoDBPersistenceLayer(
     table_name=os.environ["IDEMPOTENCY_TABLE"],
-    boto3_client=boto3.client("dynamodb", region_name=_settings.region,
-                              endpoint_url=_settings.aws_endpoint_url or None))
+    boto3_client=boto3.client("dynamodb", region_name=_settings.region))
 # A day covers EventBridge's and Lambda's retries of one event.
 config = IdempotencyConfig(expires_after_seconds=24 * 60 * 60)
 

@@ -44,7 +44,7 @@ def backoff(attempt: int) -> int:
 def _retry_later(record: SQSRecord, attempt: int) -> None:
     global _sqs
     if _sqs is None:
-        _sqs = boto3.client("sqs", endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None)
+        _sqs = boto3.client("sqs")
     _sqs.change_message_visibility(QueueUrl=os.environ["DELIVER_QUEUE_URL"], ReceiptHandle=record.receipt_handle,
                                    VisibilityTimeout=backoff(attempt))
 

@@ -485,3 +485,23 @@ def test_sigkill_mid_burst_loses_no_acknowledged_message(tmp_path):
     missing = [b for b in acknowledged if b not in by_body]
     assert missing == []
     assert all(by_body[b] == message_id for b, message_id in acknowledged.items())
+
+
+def test_a_wait_that_times_out_with_nothing_due_returns_and_lets_go_of_the_lock(tmp_path):
+    """A poller's idle wait on empty queues ends at its timeout; it must not spin holding
+    the lock (which froze every other poller and the runner's shutdown)."""
+    queues = Queues(None)
+    queues.handle("CreateQueue", {"QueueName": "idle"})
+    started = time.monotonic()
+    first = threading.Thread(target=queues.wait, args=(queues.changes, 0.2), daemon=True)
+    first.start()
+    first.join(2)
+    assert not first.is_alive() and 0.15 < time.monotonic() - started < 1
+    sleeper = threading.Thread(target=queues.wait, args=(queues.changes, 0.3), daemon=True)
+    sleeper.start()
+    time.sleep(0.4)  # past the sleeper's deadline
+    woke = threading.Thread(target=queues.wake, daemon=True)
+    woke.start()
+    woke.join(1)
+    sleeper.join(1)
+    assert not woke.is_alive() and not sleeper.is_alive()

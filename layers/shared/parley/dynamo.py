@@ -13,7 +13,7 @@ from .settings import get_settings
 @lru_cache(maxsize=1)
 def connection() -> Connection:
     settings = get_settings()
-    return Connection(region=settings.region, host=settings.aws_endpoint_url or None)
+    return Connection(region=settings.region)
 
 
 def transaction() -> TransactWrite:

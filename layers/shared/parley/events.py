@@ -37,7 +37,7 @@ def _client():
     import boto3  # lazily: request paths that publish nothing never pay for it
 
     settings = get_settings()
-    return boto3.client("events", region_name=settings.region, endpoint_url=settings.aws_endpoint_url or None)
+    return boto3.client("events", region_name=settings.region)
 
 
 def envelope(name: str, account_id: int | None, data: dict, changed_attributes: dict | None = None,

@@ -19,7 +19,7 @@ def _client():
     import boto3
 
     settings = get_settings()
-    return boto3.client("scheduler", region_name=settings.region, endpoint_url=settings.aws_endpoint_url or None)
+    return boto3.client("scheduler", region_name=settings.region)
 
 
 def _name(kind: str, account_id: int, item_id: int | str) -> str:

@@ -40,8 +40,6 @@ class Settings:
     widget_token_secret: str
     # Sent by CloudFront on every API request (X-Parley-Edge); empty locally.
     edge_secret: str
-    # Where boto3 / pynamodb send requests; empty means real AWS. Set by the local stack.
-    aws_endpoint_url: str
     # Where browsers send presigned S3 uploads and downloads; empty means S3 itself. The
     # local stack serves its in-process S3 on its own port (local/s3.py).
     s3_public_endpoint: str = ""
@@ -86,7 +84,6 @@ def get_settings() -> Settings:
         websocket_url=_env("WEBSOCKET_URL"),
         widget_token_secret=_env("WIDGET_TOKEN_SECRET"),
         edge_secret=os.environ.get("EDGE_SECRET", ""),
-        aws_endpoint_url=os.environ.get("AWS_ENDPOINT_URL", ""),
         s3_public_endpoint=os.environ.get("S3_PUBLIC_ENDPOINT", ""),
         frontend_bucket=os.environ.get("FRONTEND_BUCKET", ""),
     )

@@ -522,7 +522,7 @@ def _s3():
     import boto3
 
     settings = get_settings()
-    return boto3.client("s3", region_name=settings.region, endpoint_url=settings.aws_endpoint_url or None)
+    return boto3.client("s3", region_name=settings.region)
 
 
 def s3_notice(event: dict) -> dict | None:
@@ -743,7 +743,7 @@ def _ses():
     import boto3
 
     settings = get_settings()
-    return boto3.client("sesv2", region_name=settings.region, endpoint_url=settings.aws_endpoint_url or None)
+    return boto3.client("sesv2", region_name=settings.region)
 
 
 def _thread_of(conversation) -> tuple[str | None, list[str]]:

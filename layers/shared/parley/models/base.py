@@ -20,7 +20,6 @@ def table_meta(setting: str) -> type:
     class Meta:
         table_name = getattr(settings, setting)
         region = settings.region
-        host = settings.aws_endpoint_url or None
         max_retry_attempts = 3
 
     return Meta

@@ -61,7 +61,7 @@ def _s3():
     import boto3  # lazily: messages without files never pay for it
 
     settings = get_settings()
-    return boto3.client("s3", region_name=settings.region, endpoint_url=settings.aws_endpoint_url or None)
+    return boto3.client("s3", region_name=settings.region)
 
 
 @lru_cache(maxsize=1)
@@ -71,7 +71,7 @@ def _signer():
     from botocore.config import Config
 
     settings = get_settings()
-    endpoint = settings.s3_public_endpoint or settings.aws_endpoint_url or None
+    endpoint = settings.s3_public_endpoint or None
     config = Config(signature_version="s3v4", s3={"addressing_style": "path" if endpoint else "virtual"})
     return boto3.client("s3", region_name=settings.region, endpoint_url=endpoint, config=config)
 

@@ -68,7 +68,7 @@ def _s3():
     import boto3  # lazily: most requests never touch S3
 
     settings = get_settings()
-    return boto3.client("s3", region_name=settings.region, endpoint_url=settings.aws_endpoint_url or None)
+    return boto3.client("s3", region_name=settings.region)
 
 
 @lru_cache(maxsize=1)
@@ -76,7 +76,7 @@ def _sqs():
     import boto3
 
     settings = get_settings()
-    return boto3.client("sqs", region_name=settings.region, endpoint_url=settings.aws_endpoint_url or None)
+    return boto3.client("sqs", region_name=settings.region)
 
 
 @lru_cache(maxsize=4)

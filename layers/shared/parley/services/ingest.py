@@ -79,7 +79,7 @@ def _sqs():
     import boto3
 
     settings = get_settings()
-    return boto3.client("sqs", region_name=settings.region, endpoint_url=settings.aws_endpoint_url or None)
+    return boto3.client("sqs", region_name=settings.region)
 
 
 def queue_url() -> str:

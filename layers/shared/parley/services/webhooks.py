@@ -162,7 +162,7 @@ def _sqs():
     from ..settings import get_settings
 
     settings = get_settings()
-    return boto3.client("sqs", region_name=settings.region, endpoint_url=settings.aws_endpoint_url or None)
+    return boto3.client("sqs", region_name=settings.region)
 
 
 @lru_cache(maxsize=2)
