@@ -129,9 +129,11 @@ class DynamoDBLocal:
     def _check_data(self) -> None:
         """A corrupt database file starts fine and then fails every call: ask once now."""
         import boto3
+        from botocore.config import Config
 
         client = boto3.client("dynamodb", endpoint_url=self.endpoint, region_name="us-east-1",
-                              aws_access_key_id="local", aws_secret_access_key="local")
+                              aws_access_key_id="local", aws_secret_access_key="local",
+                              config=Config(retries={"mode": "standard", "max_attempts": 1}))
         try:
             client.list_tables(Limit=1)
         except Exception as exc:

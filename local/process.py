@@ -30,6 +30,8 @@ class LocalStack:
         self.ws_url = f"ws://127.0.0.1:{port}/ws"
         self.log = state_dir.parent / f"{state_dir.name}.log"
         self.process: subprocess.Popen | None = None
+        self.env_extra: dict[str, str] = {}  # more variables for the stack (tests)
+        self.exit_code: int | None = None  # why a start failed
 
     def start(self, timeout: float = 90) -> None:
         # Generous: a fresh clone compiles every module and seeds argon2 hashes on first
@@ -37,7 +39,7 @@ class LocalStack:
         # A developer's shell, not this test run's environment (tests/conftest.py sets
         # the functions' variables for in-process tests).
         env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR", "SYSTEMROOT")}
-        env.update(PORT=str(self.port), PARLEY_STATE_DIR=str(self.state_dir), PYTHONUNBUFFERED="1")
+        env.update(PORT=str(self.port), PARLEY_STATE_DIR=str(self.state_dir), PYTHONUNBUFFERED="1", **self.env_extra)
         self.log.write_text("")
         with self.log.open("a") as out:
             self.process = subprocess.Popen([sys.executable, "-m", "local"], cwd=ROOT, env=env, stdout=out,
@@ -45,6 +47,7 @@ class LocalStack:
         deadline = time.monotonic() + timeout
         while READY not in self.log.read_text():
             if self.process.poll() is not None or time.monotonic() > deadline:
+                self.exit_code = self.process.poll()
                 self.stop()
                 raise RuntimeError(f"python -m local did not start:\n{self.log.read_text()[-4000:]}")
             time.sleep(0.05)
