@@ -13,11 +13,12 @@ That covers pynamodb's per-model connections, parley.dynamo's shared one and cli
 made at import time (the automation function's idempotency store) without knowing
 about any of those caches, and costs nothing when a worker alternates between variants.
 
-Tests share the tables, so after each one every item it left is deleted (the `world`
-fixture's fixed e-mails claim the same unique keys in every test).
+Tests share the tables, so after each one every item is deleted from the tables it wrote
+to (the `world` fixture's fixed e-mails claim the same unique keys in every test).
 """
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
@@ -34,12 +35,20 @@ VARIANTS = ("moto", "dynamodb-local")
 
 # DynamoDB Local's URL while a [dynamodb-local] test runs, else None (moto answers).
 _endpoint: str | None = None
+# The tables the running test wrote to: the only ones to empty after it.
+_written: set[str] = set()
+WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
 
 
-def _to_dynamodb_local(request, **_) -> None:
-    if _endpoint is not None:
-        url = urlsplit(request.url)
-        request.url = _endpoint + url.path + (f"?{url.query}" if url.query else "")
+def _to_dynamodb_local(request, event_name: str, **_) -> None:
+    if _endpoint is None:
+        return
+    url = urlsplit(request.url)
+    request.url = _endpoint + url.path + (f"?{url.query}" if url.query else "")
+    if event_name.rsplit(".", 1)[-1] in WRITES:
+        body = json.loads(request.body)
+        _written.update([body["TableName"]] if "TableName" in body else body.get("RequestItems", ()))
+        _written.update(next(iter(op.values()))["TableName"] for op in body.get("TransactItems", ()))
 
 
 def install() -> None:
@@ -68,9 +77,10 @@ class Engine:
                           for name in self.client.list_tables()["TableNames"]}
         return self._keys
 
-    def empty(self) -> None:
-        """Delete every item of every table (tests write few: cheaper than new tables)."""
-        for name, key in self.keys().items():
+    def empty(self, tables: set[str]) -> None:
+        """Delete every item of these tables (tests write few: cheaper than new tables)."""
+        for name in tables:
+            key = self.keys()[name]
             names = {f"#k{i}": attribute for i, attribute in enumerate(key)}
             pages = self.client.get_paginator("scan").paginate(
                 TableName=name, ProjectionExpression=", ".join(names), ExpressionAttributeNames=names)
@@ -107,8 +117,9 @@ def serving(request):
         return
     engine = request.getfixturevalue("dynamodb_local_engine")
     _endpoint = engine.endpoint
+    _written.clear()
     try:
         yield {"dynamodb": engine.endpoint}
     finally:
         _endpoint = None
-        engine.empty()
+        engine.empty(_written)
