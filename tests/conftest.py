@@ -3,7 +3,8 @@
 - Environment: every variable the template gives the functions, resolved by local/cfn.py
   (so tests and stack cannot drift), set before anything imports `parley`.
 - `aws`: a fresh moto account per test with every table, queue, bucket and rule of
-  template.yaml.
+  template.yaml. Tests marked `dynamodb_local` run twice: `[moto]`, and `[dynamodb-local]`
+  with the tables on Amazon DynamoDB Local (tests/dynamodb_local.py).
 - `api`: calls the real http_api handler with API Gateway HTTP API v2 events built from
   tests/events/http_api_v2.json.
 - Functions are loaded by path (each has an app.py), never by module name.
@@ -40,6 +41,10 @@ os.environ.update(
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
 from local.cfn import build_stack  # noqa: E402
+from tests import dynamodb_local  # noqa: E402
+from tests.dynamodb_local import dynamodb_local_engine  # noqa: E402,F401 (a fixture)
+
+dynamodb_local.install()
 
 PARAMETERS = {"WidgetTokenSecret": "test-secret-" + "x" * 32, "Stage": "test"}
 
@@ -77,13 +82,18 @@ def load_function(name: str) -> ModuleType:
     return _loaded[name]
 
 
+def pytest_generate_tests(metafunc):
+    dynamodb_local.parametrize(metafunc)
+
+
 @pytest.fixture
-def aws():
-    """A fresh moto account holding every resource of template.yaml."""
+def aws(request):
+    """A fresh moto account holding every resource of template.yaml (in the
+    [dynamodb-local] variant, its tables on DynamoDB Local, emptied after the test)."""
     from parley import global_config
 
-    with mock_aws():
-        build_stack(_session, prefix="test", parameters=PARAMETERS)
+    with mock_aws(), dynamodb_local.serving(request) as endpoints:
+        build_stack(_session, prefix="test", parameters=PARAMETERS, endpoints=endpoints)
         global_config.invalidate()
         global_config._cache["items"] = {}
         yield

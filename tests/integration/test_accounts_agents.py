@@ -1,7 +1,11 @@
 """Accounts and agents through the Application API, validated against the reference spec."""
 from __future__ import annotations
 
+import pytest
+
 from tests.spec import assert_matches
+
+pytestmark = pytest.mark.dynamodb_local
 
 
 def test_account_show_matches_spec(api, world):

@@ -2,8 +2,12 @@
 "online"), a rotation persisted with a conditional write, team auto-assign."""
 from __future__ import annotations
 
+import pytest
+
 from tests.integration.test_notifications import conversation_with_visitor
 from tests.integration.test_realtime import Sockets, connect
+
+pytestmark = pytest.mark.dynamodb_local
 
 
 def second_agent(api, world, website, name="Bea Busy", email="bea@acme.test"):

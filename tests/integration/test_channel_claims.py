@@ -25,6 +25,8 @@ from tests.integration.channel_support import (APP_SECRET, WHATSAPP_NUMBER, WHAT
                                                whatsapp_inbox)
 from tests.integration.test_email_channel import DOMAIN, _raw, conversations, deliver_mail, ingest
 
+pytestmark = pytest.mark.dynamodb_local
+
 LINK = re.compile(r"(https?://\S+/public/email_verification/([0-9]+\.[A-Za-z0-9_-]+))")
 
 

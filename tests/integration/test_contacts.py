@@ -7,10 +7,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+import pytest
 from jsonschema import Draft202012Validator
 
 from tests.integration.test_conversations import start_chat
 from tests.spec import _nullable, assert_matches, spec
+
+pytestmark = pytest.mark.dynamodb_local
 
 
 def assert_schema(body, name: str) -> None:

@@ -2,7 +2,11 @@
 refused before anything is read."""
 from __future__ import annotations
 
+import pytest
+
 from tests.spec import assert_matches
+
+pytestmark = pytest.mark.dynamodb_local
 
 FILTER_PATH = "/api/v1/accounts/{account_id}/conversations/filter"
 

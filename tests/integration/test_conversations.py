@@ -1,7 +1,11 @@
 """Conversations and messages for agents, each response validated against the spec."""
 from __future__ import annotations
 
+import pytest
+
 from tests.spec import assert_matches
+
+pytestmark = pytest.mark.dynamodb_local
 
 XSS = "<img src=x onerror=alert(1)>"
 

@@ -15,6 +15,8 @@ from botocore.client import BaseClient
 
 from tests.integration.test_attachments import PNG, exists, keys, multipart, presign, upload
 
+pytestmark = pytest.mark.dynamodb_local
+
 MESSAGES = "/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages"
 
 

@@ -2,6 +2,10 @@
 served by keys and term indexes, within the caller's inboxes."""
 from __future__ import annotations
 
+import pytest
+
+pytestmark = pytest.mark.dynamodb_local
+
 
 def search(api, world, token, q, kind=None, account=None):
     path = f"/api/v1/accounts/{account or world.account_id}/search" + (f"/{kind}" if kind else "")

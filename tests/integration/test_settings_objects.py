@@ -8,6 +8,8 @@ import pytest
 
 from tests.spec import assert_matches
 
+pytestmark = pytest.mark.dynamodb_local
+
 ATTRS = "/api/v1/accounts/{account_id}/custom_attribute_definitions"
 ATTR = ATTRS + "/{id}"
 FILTERS = "/api/v1/accounts/{account_id}/custom_filters"

@@ -8,6 +8,8 @@ import pytest
 from parley.errors import TooManyRequests
 from tests.conftest import PASSWORD
 
+pytestmark = pytest.mark.dynamodb_local
+
 
 def test_attempts_just_before_a_window_boundary_still_count_after_it(aws, monkeypatch):
     from parley.services import throttle

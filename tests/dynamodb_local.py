@@ -1,0 +1,125 @@
+"""The `[dynamodb-local]` variant of tests marked `dynamodb_local` (tests/conftest.py).
+
+moto is a test double: it accepts things DynamoDB refuses (and refuses a few it accepts),
+so the tests of transactions, conditional writes and GSI queries also run against Amazon
+DynamoDB Local. Each pytest-xdist worker starts ONE DynamoDB Local (in memory), lazily
+when its first marked test runs, and builds the template's tables there once, with the
+local stack's own code (local.cfn.build_stack). moto stays on for SQS, EventBridge, S3
+and SES.
+
+Every DynamoDB request goes there, whichever client sends it: a botocore `before-send`
+handler, registered ahead of moto's, points it at DynamoDB Local while such a test runs.
+That covers pynamodb's per-model connections, parley.dynamo's shared one and clients
+made at import time (the automation function's idempotency store) without knowing
+about any of those caches, and costs nothing when a worker alternates between variants.
+
+Tests share the tables, so after each one every item is deleted from the tables it wrote
+to (the `world` fixture's fixed e-mails claim the same unique keys in every test).
+"""
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+import boto3
+import botocore.handlers
+import pytest
+from moto.core.models import botocore_stubber
+
+from local.dynamodb import DynamoDBLocal
+from local.process import free_port
+
+MARKER = "dynamodb_local"
+VARIANTS = ("moto", "dynamodb-local")
+
+# DynamoDB Local's URL while a [dynamodb-local] test runs, else None (moto answers).
+_endpoint: str | None = None
+# The tables the running test wrote to: the only ones to empty after it.
+_written: set[str] = set()
+WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
+
+
+def _to_dynamodb_local(request, event_name: str, **_) -> None:
+    if _endpoint is None:
+        return
+    url = urlsplit(request.url)
+    request.url = _endpoint + url.path + (f"?{url.query}" if url.query else "")
+    if event_name.rsplit(".", 1)[-1] in WRITES:
+        body = json.loads(request.body)
+        _written.update([body["TableName"]] if "TableName" in body else body.get("RequestItems", ()))
+        _written.update(next(iter(op.values()))["TableName"] for op in body.get("TransactItems", ()))
+
+
+def install() -> None:
+    """Register the redirect in every botocore session created from now on, before moto's
+    stubber (which would answer the request itself). Call after importing moto and before
+    creating any session."""
+    builtin = botocore.handlers.BUILTIN_HANDLERS
+    moto_at = next(i for i, (_, handler, *__) in enumerate(builtin) if handler is botocore_stubber)
+    builtin.insert(moto_at, ("before-send.dynamodb", _to_dynamodb_local))
+
+
+class Engine:
+    """One worker's DynamoDB Local and the tables the tests share on it."""
+
+    def __init__(self):
+        self.server = DynamoDBLocal(free_port(), None)
+        self.server.start()
+        self.endpoint = self.server.endpoint
+        self.client = boto3.client("dynamodb", endpoint_url=self.endpoint, region_name="us-east-1")
+        self._keys: dict[str, list[str]] | None = None
+
+    def keys(self) -> dict[str, list[str]]:
+        """Each table's key attributes (read once, after build_stack created the tables)."""
+        if self._keys is None:
+            self._keys = {name: [k["AttributeName"] for k in self.client.describe_table(TableName=name)["Table"]["KeySchema"]]
+                          for name in self.client.list_tables()["TableNames"]}
+        return self._keys
+
+    def empty(self, tables: set[str]) -> None:
+        """Delete every item of these tables (tests write few: cheaper than new tables)."""
+        for name in tables:
+            key = self.keys()[name]
+            names = {f"#k{i}": attribute for i, attribute in enumerate(key)}
+            pages = self.client.get_paginator("scan").paginate(
+                TableName=name, ProjectionExpression=", ".join(names), ExpressionAttributeNames=names)
+            items = [item for page in pages for item in page["Items"]]
+            for start in range(0, len(items), 25):
+                requests = [{"DeleteRequest": {"Key": item}} for item in items[start:start + 25]]
+                while requests:
+                    unprocessed = self.client.batch_write_item(RequestItems={name: requests})["UnprocessedItems"]
+                    requests = unprocessed.get(name, [])
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local_engine():
+    """This worker's DynamoDB Local. Not installed: every marked test fails with
+    EngineError's message (CI must run them, so no skip)."""
+    engine = Engine()
+    yield engine
+    engine.server.stop()
+
+
+def parametrize(metafunc) -> None:
+    """A marked test that uses `aws` runs once on moto and once on DynamoDB Local."""
+    if metafunc.definition.get_closest_marker(MARKER) and "aws" in metafunc.fixturenames:
+        metafunc.parametrize("aws", VARIANTS, indirect=True)
+
+
+@contextmanager
+def serving(request):
+    """For the `aws` fixture: the endpoints build_stack takes ({"dynamodb": ...} in the
+    dynamodb-local variant, None on moto); DynamoDB requests go there until the test ends."""
+    global _endpoint
+    if getattr(request, "param", "moto") == "moto":
+        yield None
+        return
+    engine = request.getfixturevalue("dynamodb_local_engine")
+    _endpoint = engine.endpoint
+    _written.clear()
+    try:
+        yield {"dynamodb": engine.endpoint}
+    finally:
+        _endpoint = None
+        engine.empty(_written)

@@ -1,0 +1,57 @@
+"""The [dynamodb-local] variant really talks to DynamoDB Local (tests/dynamodb_local.py):
+every client's requests land there and none in moto, and each test starts on empty tables."""
+from __future__ import annotations
+
+import os
+
+import boto3
+import pytest
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.dynamodb.models import dynamodb_backends
+
+from local.cfn import TEMPLATE, Resolver, _of_type, load_template
+from tests.conftest import PARAMETERS, LambdaContext, _stack, load_function
+
+pytestmark = pytest.mark.dynamodb_local
+os.environ.setdefault("IDEMPOTENCY_TABLE", _stack.env_for("AutomationFunction")["IDEMPOTENCY_TABLE"])
+
+
+def on_dynamodb_local(request) -> bool:
+    return request.node.callspec.params["aws"] == "dynamodb-local"
+
+
+def moto_tables() -> dict:
+    return dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].tables
+
+
+def template_tables() -> set[str]:
+    resolver = Resolver(load_template(TEMPLATE), "test", PARAMETERS, {})
+    return {resolver.physical_name(logical_id) for logical_id in _of_type(load_template(TEMPLATE), "AWS::DynamoDB::Table")}
+
+
+def test_each_test_starts_on_empty_tables(request, aws):
+    if on_dynamodb_local(request):
+        engine = request.getfixturevalue("dynamodb_local_engine")
+        assert set(engine.keys()) == template_tables()
+        for name in engine.keys():  # nothing left by the tests this worker ran before
+            assert engine.client.scan(TableName=name, Select="COUNT")["Count"] == 0, name
+        assert moto_tables() == {}
+    else:
+        assert set(moto_tables()) == template_tables()
+
+
+def test_models_transactions_and_import_time_clients_reach_the_engine(request, aws):
+    from parley.services import users
+
+    user = users.create_user(email="harness@parley.test", name="Harness")  # a pynamodb transaction
+    automation = load_function("automation")  # its boto3 client was made at import time
+    automation.config.register_lambda_context(LambdaContext())
+    automation._once("harness-step", lambda: None)
+    table, idempotency = os.environ["USERS_TABLE"], os.environ["IDEMPOTENCY_TABLE"]
+    endpoint = request.getfixturevalue("dynamodb_local_engine").endpoint if on_dynamodb_local(request) else None
+    client = boto3.client("dynamodb", region_name="us-east-1", endpoint_url=endpoint)
+    item = client.get_item(TableName=table, Key={"id": {"N": str(user.id)}})["Item"]
+    assert item["email"] == {"S": "harness@parley.test"}
+    assert client.scan(TableName=idempotency, Select="COUNT")["Count"] == 1
+    if on_dynamodb_local(request):
+        assert moto_tables() == {}  # nothing reached moto
