@@ -113,7 +113,7 @@ def main() -> int:
     stop_saving = threading.Event()
     saver = snapshots.autosave(runtime, stop_saving)
     gateway = Gateway(stack, runtime.invoke, ROOT / "frontend" / "dist", demo_page=lambda: seed.demo_page(cast, base_url),
-                      s3=LocalS3(session.client("s3", endpoint_url=aws.endpoint), aws.lock),
+                      s3=LocalS3(session.client("s3", endpoint_url=aws.endpoint)),
                       mail_page=lambda: mail.page(aws.lock))
     # ws="websockets": uvicorn 0.37's sans-io protocol garbles a refused handshake, and a
     # refused $connect must reach the client as its status code (401, 403, ...).

@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 import boto3
+from moto.moto_api._internal.models import moto_api_backend
 
 from .aws import MotoServer
 from .bus import Bus
@@ -64,6 +65,9 @@ class Engines:
         function's environment, after the endpoints."""
         if self._own_dynamodb:
             self.dynamodb.launch()  # the JVM's few seconds overlap the rest
+        # moto's backends are this process's globals: a stack starts with none of an
+        # earlier one's buckets, rules or mail (tests start several in one process).
+        moto_api_backend.reset()
         self.aws.start()
         try:
             if self._own_dynamodb:

@@ -13,7 +13,6 @@ import hashlib
 import hmac
 import json
 import os
-import threading
 from datetime import datetime, timedelta, timezone
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -130,23 +129,21 @@ def check_get(query: dict[str, str], now: datetime | None = None) -> None:
 
 
 class LocalS3:
-    """Mounted by the gateway at PREFIX. `lock` is the runtime's: moto is not thread-safe."""
+    """Mounted by the gateway at PREFIX; `s3_client` reaches moto's S3 (the runner's AWS
+    endpoint, which runs one request at a time)."""
 
-    def __init__(self, s3_client, lock: threading.RLock | threading.Lock | None = None):
+    def __init__(self, s3_client):
         self.s3 = s3_client
-        self.lock = lock or threading.Lock()
 
     def post(self, bucket: str, fields: dict[str, str], data: bytes) -> None:
         check_post(bucket, fields, len(data), known_secrets())
-        with self.lock:
-            self.s3.put_object(Bucket=bucket, Key=fields["key"], Body=data,
-                               ContentType=fields.get("content-type", "binary/octet-stream"))
+        self.s3.put_object(Bucket=bucket, Key=fields["key"], Body=data,
+                           ContentType=fields.get("content-type", "binary/octet-stream"))
 
     def get(self, bucket: str, key: str, query: dict[str, str]) -> tuple[bytes, dict[str, str]]:
         check_get(query)
-        with self.lock:
-            got = self.s3.get_object(Bucket=bucket, Key=key)
-            data = got["Body"].read()
+        got = self.s3.get_object(Bucket=bucket, Key=key)
+        data = got["Body"].read()
         headers = {"content-type": query.get("response-content-type") or got.get("ContentType") or "binary/octet-stream",
                    "x-content-type-options": "nosniff"}
         disposition = query.get("response-content-disposition") or got.get("ContentDisposition")

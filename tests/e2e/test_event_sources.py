@@ -19,8 +19,8 @@ EVENTBRIDGE_KEYS = {"version", "id", "detail-type", "source", "account", "time",
 
 
 @pytest.fixture(scope="module")
-def engines():
-    engines = Engines(None, template_path=TOY_TEMPLATE, prefix="toy")
+def engines(dynamodb_local_engine):
+    engines = Engines(None, template_path=TOY_TEMPLATE, prefix="toy", dynamodb=dynamodb_local_engine.server)
     engines.start()
     yield engines
     engines.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 
 from local.engines import Engines
 from local.state import DATA_FORMAT, IMPORTED_SUFFIX, SNAPSHOT, Snapshots, set_aside_older_data
@@ -21,10 +22,11 @@ WIRE_ITEM = {"id": {"S": "one"}, "raw": {"B": base64.b64encode(b"\x00\xff").deco
 
 
 class Started:
-    """One run of the stack's engines on a state dir (a start ... a stop)."""
+    """One run of the stack's engines on a state dir (a start ... a stop), on this test
+    worker's DynamoDB Local (which outlives the runs, as the stack's own does on disk)."""
 
-    def __init__(self, state_dir):
-        self.engines = Engines(state_dir, template_path=TOY_TEMPLATE, prefix="toy")
+    def __init__(self, state_dir, engine, prefix: str):
+        self.engines = Engines(state_dir, template_path=TOY_TEMPLATE, prefix=prefix, dynamodb=engine.server)
 
     def __enter__(self):
         e = self.engines
@@ -37,8 +39,9 @@ class Started:
         self.engines.stop()
 
 
-def test_restart_keeps_items_objects_and_messages(tmp_path):
-    with Started(tmp_path) as run:
+def test_restart_keeps_items_objects_and_messages(tmp_path, dynamodb_local_engine):
+    prefix = f"restart{uuid.uuid4().hex[:6]}"
+    with Started(tmp_path, dynamodb_local_engine, prefix) as run:
         e = run.engines
         s3 = e.client("s3")
         e.client("dynamodb").put_item(TableName=e.stack.names["ThingsTable"], Item=ITEM)
@@ -54,7 +57,7 @@ def test_restart_keeps_items_objects_and_messages(tmp_path):
         assert len(list((tmp_path / "s3").iterdir())) == 1  # the deleted object's body is dropped
         assert "dynamodb" not in json.loads((tmp_path / SNAPSHOT).read_text())  # items live in DynamoDB Local
 
-    with Started(tmp_path) as run:  # the restarted process
+    with Started(tmp_path, dynamodb_local_engine, prefix) as run:  # the restarted process
         e = run.engines
         assert run.snapshots.restore() == 0  # nothing to import: the items never left DynamoDB Local
         got = e.client("dynamodb").get_item(TableName=e.stack.names["ThingsTable"], Key={"id": {"S": "one"}})
@@ -67,46 +70,47 @@ def test_restart_keeps_items_objects_and_messages(tmp_path):
         assert message["Body"] == "waiting" and message["MessageAttributes"]["bin"]["BinaryValue"] == b"\x00\x01"
 
 
-def test_a_snapshot_of_the_moto_only_stack_is_imported_once(tmp_path, capsys):
+def test_a_snapshot_of_the_moto_only_stack_is_imported_once(tmp_path, capsys, dynamodb_local_engine):
+    p = f"import{uuid.uuid4().hex[:6]}"
     (tmp_path / "s3").mkdir()
     (tmp_path / "s3" / "etag1").write_bytes(b"\x89PNG")
     (tmp_path / SNAPSHOT).write_text(json.dumps({
         "format": DATA_FORMAT,
-        "dynamodb": {"toy-ThingsTable": [WIRE_ITEM], "toy-GoneTable": [WIRE_ITEM]},
-        "sqs": {"toy-WorkQueue": [{"body": "queued before the upgrade", "attributes": {}, "group_id": None,
+        "dynamodb": {f"{p}-ThingsTable": [WIRE_ITEM], f"{p}-GoneTable": [WIRE_ITEM]},
+        "sqs": {f"{p}-WorkQueue": [{"body": "queued before the upgrade", "attributes": {}, "group_id": None,
                                    "deduplication_id": None}]},
-        "s3": {"toy-filesbucket": {"photo.png": {"etag": "etag1", "content_type": "image/png", "metadata": {}}}},
+        "s3": {f"{p}-filesbucket": {"photo.png": {"etag": "etag1", "content_type": "image/png", "metadata": {}}}},
     }))
-    with Started(tmp_path) as run:
+    with Started(tmp_path, dynamodb_local_engine, p) as run:
         e = run.engines
         assert run.snapshots.restore() == 1
-        assert e.client("dynamodb").get_item(TableName="toy-ThingsTable", Key={"id": {"S": "one"}})["Item"] == ITEM
-        (message,) = e.queues.receive("toy-WorkQueue")
+        assert e.client("dynamodb").get_item(TableName=f"{p}-ThingsTable", Key={"id": {"S": "one"}})["Item"] == ITEM
+        (message,) = e.queues.receive(f"{p}-WorkQueue")
         assert message["Body"] == "queued before the upgrade"
-        e.queues.change_visibility("toy-WorkQueue", message["ReceiptHandle"], 0)
-        assert e.client("s3").get_object(Bucket="toy-filesbucket", Key="photo.png")["Body"].read() == b"\x89PNG"
+        e.queues.change_visibility(f"{p}-WorkQueue", message["ReceiptHandle"], 0)
+        assert e.client("s3").get_object(Bucket=f"{p}-filesbucket", Key="photo.png")["Body"].read() == b"\x89PNG"
         assert (tmp_path / (SNAPSHOT + IMPORTED_SUFFIX)).exists()
         assert "dynamodb" not in json.loads((tmp_path / SNAPSHOT).read_text())
-        e.client("dynamodb").delete_item(TableName="toy-ThingsTable", Key={"id": {"S": "one"}})
+        e.client("dynamodb").delete_item(TableName=f"{p}-ThingsTable", Key={"id": {"S": "one"}})
     err = capsys.readouterr().err
-    assert "toy-GoneTable is no longer in template.yaml" in err and "imported 1 items" in err
+    assert f"{p}-GoneTable is no longer in template.yaml" in err and "imported 1 items" in err
 
-    with Started(tmp_path) as run:  # the next start does not import it again
+    with Started(tmp_path, dynamodb_local_engine, p) as run:  # the next start does not import it again
         assert run.snapshots.restore() == 0
-        assert "Item" not in run.engines.client("dynamodb").get_item(TableName="toy-ThingsTable", Key={"id": {"S": "one"}})
-        assert [m["Body"] for m in run.engines.queues.receive("toy-WorkQueue")] == ["queued before the upgrade"]
+        assert "Item" not in run.engines.client("dynamodb").get_item(TableName=f"{p}-ThingsTable", Key={"id": {"S": "one"}})
+        assert [m["Body"] for m in run.engines.queues.receive(f"{p}-WorkQueue")] == ["queued before the upgrade"]
 
 
-def test_a_snapshot_of_an_older_data_format_is_set_aside(tmp_path, capsys):
-    """Items written by older code (no count buckets) would show wrong counts: the stack
-    starts fresh instead, and the old snapshot is kept, not deleted."""
+def test_data_of_an_older_data_format_is_set_aside(tmp_path, capsys):
+    """Items written by older code (no count buckets) would show wrong counts: before the
+    engines open their files, the old data is moved aside (kept, not deleted) and the
+    stack starts fresh."""
     (tmp_path / SNAPSHOT).write_text(json.dumps({"dynamodb": {"toy-ThingsTable": [WIRE_ITEM]}}))  # what format 1 wrote
     (tmp_path / "dynamodb").mkdir()
     (tmp_path / "dynamodb" / "shared-local-instance.db").write_bytes(b"older tables")
     assert set_aside_older_data(tmp_path)
-    with Started(tmp_path) as run:
-        assert run.snapshots.restore() == 0
-        assert run.engines.client("dynamodb").scan(TableName="toy-ThingsTable")["Count"] == 0
-    assert (tmp_path / f"{SNAPSHOT}.format-1").exists() and not (tmp_path / SNAPSHOT).exists()
+    assert not (tmp_path / SNAPSHOT).exists() and not (tmp_path / "dynamodb").exists()
+    assert (tmp_path / f"{SNAPSHOT}.format-1").exists()
     assert (tmp_path / "dynamodb.format-1" / "shared-local-instance.db").read_bytes() == b"older tables"
     assert "older Parley" in capsys.readouterr().err
+    assert not set_aside_older_data(tmp_path)  # nothing left to move: a fresh start

@@ -18,8 +18,6 @@ from aws_lambda_powertools.utilities.parser.models import (DynamoDBStreamLambdaO
 from moto import mock_aws
 
 from local.cfn import build_stack
-from local.dynamodb import DynamoDBLocal
-from local.process import free_port
 from local.runtime import Runtime
 from local.streams import CHECKPOINTS, StreamConfigError, StreamSources
 
@@ -28,11 +26,9 @@ RECORD_KEYS = {"eventID", "eventName", "eventVersion", "eventSource", "awsRegion
 
 
 @pytest.fixture(scope="module")
-def engine():
-    db = DynamoDBLocal(free_port())
-    db.start()
-    yield db
-    db.stop()
+def engine(dynamodb_local_engine):
+    """This test worker's DynamoDB Local (tests/dynamodb_local.py); each test has its own tables."""
+    return dynamodb_local_engine.server
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +67,7 @@ def env(engine, aws, tmp_path):
                           streams=session.client("dynamodbstreams", endpoint_url=engine.endpoint))
     for streams in running:
         streams.stop()
+    runtime.stop()
 
 
 def put(env, key: str, **attributes) -> None:
