@@ -5,7 +5,9 @@ import pytest
 
 from tests.spec import assert_matches
 
-pytestmark = pytest.mark.dynamodb_local
+# The tests below that write with transactions or conditions, or read through GSIs,
+# also run on DynamoDB Local (tests/dynamodb_local.py).
+real_engine = pytest.mark.dynamodb_local
 
 
 def test_account_show_matches_spec(api, world):
@@ -54,6 +56,7 @@ def test_agents_list_create_update_delete(api, world):
     assert nina not in {a["id"] for a in api.get(base, world.admin.token).json}
 
 
+@real_engine
 def test_adding_an_existing_user_joins_them_and_duplicates_conflict(api, world):
     base = f"/api/v1/accounts/{world.other_account_id}/agents"
     joined = api.post(base, world.other_admin.token, body={"name": "x", "email": "agent@acme.test", "role": "agent"})
@@ -65,6 +68,7 @@ def test_adding_an_existing_user_joins_them_and_duplicates_conflict(api, world):
     assert {a["id"] for a in accounts} == {world.account_id, world.other_account_id}
 
 
+@real_engine
 def test_last_administrator_cannot_be_removed_or_demoted(api, world):
     base = f"/api/v1/accounts/{world.other_account_id}/agents/{world.other_admin.id}"
     assert api.delete(base, world.other_admin.token).status == 422

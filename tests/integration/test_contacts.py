@@ -13,7 +13,9 @@ from jsonschema import Draft202012Validator
 from tests.integration.test_conversations import start_chat
 from tests.spec import _nullable, assert_matches, spec
 
-pytestmark = pytest.mark.dynamodb_local
+# The tests below that write with transactions or conditions, or read through GSIs,
+# also run on DynamoDB Local (tests/dynamodb_local.py).
+real_engine = pytest.mark.dynamodb_local
 
 
 def assert_schema(body, name: str) -> None:
@@ -93,6 +95,7 @@ def test_create_without_an_inbox(api, world):
     assert reply.json["payload"]["contact"]["contact_inboxes"] == []
 
 
+@real_engine
 def test_email_phone_and_identifier_are_unique_per_account(api, world):
     first = create(api, world, name="A", email="Same@X.test", phone_number="+4915112345678", identifier="ext-1")
     for field, value in (("email", "same@x.TEST"), ("phone_number", "+4915112345678"), ("identifier", "ext-1")):
@@ -112,6 +115,7 @@ def test_email_phone_and_identifier_are_unique_per_account(api, world):
     assert claim(f"contact_email#{world.account_id}#new@x.test") == f"Contact#{first['id']}"
 
 
+@real_engine
 def test_identifier_claims_are_shared_with_the_widget(api, world, website):
     # The widget claims identifiers through services/contacts.py (claim_identifier): one scheme.
     visitor = website.widget.start()
@@ -127,6 +131,7 @@ def test_identifier_claims_are_shared_with_the_widget(api, world, website):
     assert [c["id"] for c in found] == [visitor.contact_id]
 
 
+@real_engine
 def test_bad_input_is_refused_and_writes_nothing(api, world, website):
     bad_bodies = [
         {"name": "x", "email": "not-an-email"},
@@ -219,6 +224,7 @@ def test_count_follows_resolution_and_deletion(api, world):
 
 # ---------------------------------------------------------------- search
 
+@real_engine
 def test_search_by_name_words_email_phone_and_identifier(api, world):
     alice = create(api, world, name="Alice Mary Liddell", email="alice.liddell@wonder.land",
                    phone_number="+447700900123", identifier="CRM-Alice")
@@ -266,6 +272,7 @@ def test_search_pages(api, world):
 
 # ---------------------------------------------------------------- filter
 
+@real_engine
 def test_filter(api, world):
     alice = create(api, world, name="Alice", email="alice@acme.test", custom_attributes={"plan": "Pro", "seats": 10},
                    additional_attributes={"city": "Berlin", "country_code": "DE"})
@@ -398,6 +405,7 @@ def test_contact_inboxes_and_contactable_inboxes(api, world, website):
 
 # ---------------------------------------------------------------- delete, merge, permissions
 
+@real_engine
 def test_delete_is_for_administrators_and_frees_the_claims(api, world, website):
     contact = create(api, world, name="Gone", email="gone@x.test", identifier="gone-1", inbox_id=website.id)
     url = f"{base(world)}/{contact['id']}"
@@ -414,6 +422,7 @@ def test_delete_is_for_administrators_and_frees_the_claims(api, world, website):
     assert contacts.contact_inbox(website.id, contact["contact_inboxes"][0]["source_id"]) is None
 
 
+@real_engine
 def test_merge_moves_conversations_and_inboxes_and_keeps_the_base(api, world, website):
     visitor, conversation_id = start_chat(website)
     api.put(f"{base(world)}/{visitor.contact_id}", world.agent.token, body={

@@ -5,7 +5,9 @@ import pytest
 
 from tests.spec import assert_matches
 
-pytestmark = pytest.mark.dynamodb_local
+# The tests below that write with transactions or conditions, or read through GSIs,
+# also run on DynamoDB Local (tests/dynamodb_local.py).
+real_engine = pytest.mark.dynamodb_local
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -17,6 +19,7 @@ def start_chat(website, text="Hello, I need help"):
     return visitor, reply.json["conversation_id"]
 
 
+@real_engine
 def test_visitor_message_appears_in_the_agents_list(api, world, website):
     _, conversation_id = start_chat(website)
     base = f"/api/v1/accounts/{world.account_id}/conversations"
@@ -30,6 +33,7 @@ def test_visitor_message_appears_in_the_agents_list(api, world, website):
     assert listed.json["data"]["meta"] == {"mine_count": 0, "unassigned_count": 1, "assigned_count": 0, "all_count": 1}
 
 
+@real_engine
 def test_meta_tabs_and_status_filter(api, world, website):
     ids = [start_chat(website, f"chat {n}")[1] for n in range(3)]
     base = f"/api/v1/accounts/{world.account_id}/conversations"
@@ -47,6 +51,7 @@ def test_meta_tabs_and_status_filter(api, world, website):
     assert everything["meta"]["all_count"] == 3
 
 
+@real_engine
 def test_list_pages_of_25(api, world, website):
     for n in range(27):
         start_chat(website, f"chat {n}")
@@ -57,6 +62,7 @@ def test_list_pages_of_25(api, world, website):
     assert not {c["id"] for c in first} & {c["id"] for c in second}
 
 
+@real_engine
 def test_agent_reply_note_and_history_paging(api, world, website):
     _, conversation_id = start_chat(website)
     base = f"/api/v1/accounts/{world.account_id}/conversations/{conversation_id}"
@@ -80,6 +86,7 @@ def test_agent_reply_note_and_history_paging(api, world, website):
     assert row["messages"][0]["content"] == "m24"
 
 
+@real_engine
 def test_status_toggle_assign_and_read(api, world, website):
     _, conversation_id = start_chat(website)
     base = f"/api/v1/accounts/{world.account_id}/conversations/{conversation_id}"
@@ -156,6 +163,7 @@ def test_create_conversation_for_a_contact(api, world, website):
     assert api.post(base, world.agent.token, body={"inbox_id": website.id}).status == 422
 
 
+@real_engine
 def test_an_assignee_from_another_account_creates_nothing(api, world, website):
     visitor = website.widget.start()
     base = f"/api/v1/accounts/{world.account_id}/conversations"

@@ -8,7 +8,9 @@ import pytest
 
 from tests.spec import assert_matches
 
-pytestmark = pytest.mark.dynamodb_local
+# The tests below that write with transactions or conditions, or read through GSIs,
+# also run on DynamoDB Local (tests/dynamodb_local.py).
+real_engine = pytest.mark.dynamodb_local
 
 ATTRS = "/api/v1/accounts/{account_id}/custom_attribute_definitions"
 ATTR = ATTRS + "/{id}"
@@ -44,6 +46,7 @@ def test_labels(api, world):
     assert [item["title"] for item in api.get(base, world.agent.token).json["payload"]] == ["billing-2"]
 
 
+@real_engine
 def test_label_titles_are_unique_case_insensitively(api, world):
     base = f"/api/v1/accounts/{world.account_id}/labels"
     first = api.post(base, world.admin.token, body={"title": "urgent"}).json
@@ -130,6 +133,7 @@ def test_custom_attribute_definitions(api, world):
     assert api.get(f"{base}/{code.json['id']}", world.admin.token).status == 404
 
 
+@real_engine
 def test_attribute_keys_are_unique_per_account_and_model(api, world):
     base = f"/api/v1/accounts/{world.account_id}/custom_attribute_definitions"
 
