@@ -9,7 +9,10 @@ message id. A record that can never succeed (malformed, unknown inbox) is logged
 No `from __future__ import annotations`: pydantic resolves the model at import."""
 
 import json
+import os
 from typing import Any
+
+import boto3
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -24,6 +27,7 @@ logger = Logger()
 # A batch that failed entirely is reported item by item too (not raised as one error),
 # so each record keeps its own receive count and backoff.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+_sqs = None
 
 
 class Queued(BaseModel):
@@ -47,10 +51,24 @@ def handle(record: SQSRecord) -> None:
         return
     try:
         applied = ingest.process(item)
+    except ingest.InFlight as exc:
+        # Another worker's lease on this message: come back when it has run out, not after
+        # the queue's whole visibility timeout (a worker that died mid-write, e.g. in a
+        # restart, would otherwise hold its messages back for minutes).
+        _come_back_in(record, exc.retry_after)
+        raise
     except ParleyError as exc:
         logger.warning("dropped an ingest item", extra={"message_id": record.message_id, "error": exc.message})
         return
     logger.info("ingested", extra={"channel": item["channel"], "inbox_id": item.get("inbox_id"), "applied": applied})
+
+
+def _come_back_in(record: SQSRecord, seconds: int) -> None:
+    global _sqs
+    if _sqs is None:
+        _sqs = boto3.client("sqs")
+    _sqs.change_message_visibility(QueueUrl=os.environ["INGEST_QUEUE_URL"], ReceiptHandle=record.receipt_handle,
+                                   VisibilityTimeout=seconds)
 
 
 @logger.inject_lambda_context

@@ -150,7 +150,9 @@ def test_kill_9_mid_burst_loses_and_duplicates_nothing_acknowledged(tmp_path):
     stack.start()
     try:
         listing = {"inbox_id": inbox["id"], "status": "all", "assignee_type": "all"}
-        deadline = time.monotonic() + 120
+        # Updates a killed worker had claimed wait out its lease (ingest.LEASE_SECONDS, 60 s)
+        # before another finishes them, as on AWS.
+        deadline = time.monotonic() + 150
         while True:
             stored = _stored_texts(stack.base_url, account, auth, listing)
             if set(acknowledged) <= set(stored) or time.monotonic() > deadline:

@@ -5,12 +5,14 @@ stored exactly once), the same update delivered twice, malformed items dropped."
 from __future__ import annotations
 
 import json
+import time
 
 import boto3
 import pytest
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
+from local.cfn import ACCOUNT, REGION
 from tests.integration.channel_support import (drain, fixture, fixture_bytes, post_telegram, queue_url, queued,
                                                telegram_inbox)
 
@@ -135,10 +137,19 @@ def test_a_copy_processed_while_another_worker_holds_the_claim_waits(api, world,
     assert len(waiting["batchItemFailures"]) == 1
     [conversation] = _conversations(api, world, inbox["id"])
     assert [m for m in _messages(api, world, conversation["id"]) if m["message_type"] == 0] == []
+    # B put the item back for the lease's length, not the queue's (much longer) visibility
+    # timeout: read off moto's queue, since SQS shows no message's visibility.
+    from moto.sqs.models import sqs_backends
 
-    claim = UniqueClaim.get(key)  # the lease runs out
+    [held] = sqs_backends[ACCOUNT][REGION].queues[queue_url("IngestQueue").rsplit("/", 1)[1]]._messages
+    assert (held.visible_at / 1000 - time.time()) == pytest.approx(ingest.LEASE_SECONDS, abs=5)
+    assert drain("IngestQueue", "channel_ingest") == []  # not visible now
+
+    claim = UniqueClaim.get(key)  # the lease runs out, and with it the item's wait
     claim.update(actions=[UniqueClaim.claimed_at.set(claim.claimed_at - ingest.LEASE_SECONDS - 1)])
-    assert drain("IngestQueue", "channel_ingest") == [{"batchItemFailures": []}]
+    boto3.client("sqs").change_message_visibility(QueueUrl=queue_url("IngestQueue"), ReceiptHandle=held.receipt_handle,
+                                                  VisibilityTimeout=0)
+    assert drain("IngestQueue", "channel_ingest", visibility=0) == [{"batchItemFailures": []}]
     incoming = [m for m in _messages(api, world, conversation["id"]) if m["message_type"] == 0]
     assert [m["source_id"] for m in incoming] == ["555000111:101"]
     assert UniqueClaim.get(key).target.startswith("Message#") and queued("IngestQueue") == 0

@@ -69,7 +69,10 @@ LEASE_SECONDS = 60
 
 
 class InFlight(Exception):
-    """Another worker claimed this provider message and has not written it yet: retry later."""
+    """Another worker claimed this provider message and has not written it yet: retry
+    later, once its lease may have run out (`retry_after` seconds at most)."""
+
+    retry_after = LEASE_SECONDS
 
 
 # ---------------------------------------------------------------- enqueue (webhook side)
