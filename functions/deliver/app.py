@@ -60,13 +60,13 @@ def handle(record: SQSRecord) -> None:
     try:
         outcome = delivery.deliver(data.account_id, data.conversation_id, data.id, last_attempt=attempt >= MAX_ATTEMPTS)
     except Retryable as exc:
-        logger.info("delivery will be retried", extra={"message": data.id, "attempt": attempt, "reason": exc.reason})
+        logger.info("delivery will be retried", extra={"message_id": data.id, "attempt": attempt, "reason": exc.reason})
         _retry_later(record, attempt)
         raise
     except ParleyError as exc:
-        logger.warning("delivery dropped", extra={"message": data.id, "error": exc.message})
+        logger.warning("delivery dropped", extra={"message_id": data.id, "error": exc.message})
         return
-    logger.info("delivery", extra={"message": data.id, "outcome": outcome, "attempt": attempt})
+    logger.info("delivery", extra={"message_id": data.id, "outcome": outcome, "attempt": attempt})
 
 
 @logger.inject_lambda_context
