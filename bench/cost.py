@@ -31,6 +31,7 @@ from local.process import LocalStack, free_port
 MESSAGES = 300
 SENDERS = 10
 QUIET_SECONDS = 2.0
+SETTLE_LIMIT = 30.0  # seconds after the last frame
 TIMEOUT_SECONDS = 120
 
 # List prices, us-east-1, on-demand, taken 2026-12-03 (first pricing tier of each).
@@ -125,6 +126,7 @@ async def burst(stack: LocalStack) -> tuple[dict, Measured]:
             await asyncio.sleep(QUIET_SECONDS)  # the inbox's own events settle first
             before = await usage(http)
             path = f"/webhooks/telegram/{BOT_TOKEN}"
+            measured.started = time.perf_counter()
             await asyncio.gather(*[sender(http, path, inbox["secret_token"], FIRST_CHAT + s, MESSAGES // SENDERS,
                                           measured) for s in range(SENDERS)])
             deadline = time.monotonic() + TIMEOUT_SECONDS
@@ -132,14 +134,18 @@ async def burst(stack: LocalStack) -> tuple[dict, Measured]:
                 if time.monotonic() > deadline:
                     raise SystemExit(f"cost benchmark: {len(measured.framed)} of {MESSAGES} frames arrived")
                 await asyncio.sleep(0.1)
-            # Wait for the other consumers of each message to finish: no invocation for a while.
-            last, quiet_since = None, time.monotonic()
-            while time.monotonic() - quiet_since < QUIET_SECONDS:
+            # Wait for the other consumers of each message to finish: no invocation for a
+            # while, or SETTLE_LIMIT (a function still invoked then is named in the report).
+            last, quiet_since, settle_by = None, time.monotonic(), time.monotonic() + SETTLE_LIMIT
+            busy: list[str] = []
+            while time.monotonic() - quiet_since < QUIET_SECONDS and time.monotonic() < settle_by:
                 after = await usage(http)
-                count = sum(f["invocations"] for f in after["lambda"].values())
-                if count != last:
-                    last, quiet_since = count, time.monotonic()
+                counts = {fid: f["invocations"] for fid, f in after["lambda"].items()}
+                if counts != last:
+                    busy = [fid for fid in counts if last and counts[fid] != last.get(fid)]
+                    last, quiet_since = counts, time.monotonic()
                 await asyncio.sleep(0.25)
+            measured.still_busy = busy if time.monotonic() >= settle_by else []
             listener.cancel()
     return difference(after, before), measured
 
@@ -154,6 +160,13 @@ def run() -> None:
         finally:
             stack.stop()
     report(used, MESSAGES)
+    last_frame = max(measured.framed.values()) - measured.started
+    print(f"  the burst: {MESSAGES} updates from {SENDERS} chats, every message's frame at the dashboard socket "
+          f"{last_frame:.1f} s after the first POST: {MESSAGES / last_frame:.1f} messages per second end to end; "
+          f"{measured.retried} webhooks answered 5xx and were posted again")
+    if measured.still_busy:
+        print(f"  still being invoked {SETTLE_LIMIT:g} s after the last frame (counted up to then): "
+              + ", ".join(measured.still_busy))
 
 
 def report(used: dict, messages: int) -> None:
@@ -178,9 +191,13 @@ def report(used: dict, messages: int) -> None:
     ranked = sorted(items, key=lambda item: -item[3])[:2]
     print("\n  largest drivers: " + "; ".join(f"{service} {what} (${dollars * per_million:.2f})"
                                            for service, what, _, dollars in ranked))
+    print("  Lambda per function: " + "; ".join(
+        f"{fid} {f['invocations'] / messages:.2f}/msg, {f['billed_ms'] / max(f['invocations'], 1):.0f} ms each"
+        + (f", {f['cold_starts']:g} cold starts" if f.get("cold_starts") else "")
+        for fid, f in sorted(used["lambda"].items()) if f.get("invocations")))
     dynamodb = used["dynamodb"]
     print(f"  DynamoDB per message: {dynamodb.get('requests', 0) / messages:.1f} requests, "
           f"{dynamodb.get('write_units', 0) / messages:.1f} WRU, {dynamodb.get('read_units', 0) / messages:.1f} RRU, "
           f"{dynamodb.get('failed_writes', 0) / messages:.2f} refused conditional writes")
-    print("  SQS counted: functions over HTTP " + json.dumps(used["sqs"]["http"]) + "; pollers "
-          + json.dumps(used["sqs"]["pollers"]))
+    print("  SQS counted: functions over HTTP " + json.dumps({k: v for k, v in used["sqs"]["http"].items() if v})
+          + "; pollers " + json.dumps({k: v for k, v in used["sqs"]["pollers"].items() if v}))

@@ -1,9 +1,11 @@
 """Delivery latency on the local stack: an agent's POST of a reply -> the frame at the
 visitor's socket, for MESSAGES messages one after another.
 
-The whole path runs: http_api writes the message and logs the sequenced event, EventBridge
-(moto) routes it, the local runner invokes broadcast, which pushes through the
-@connections endpoint to the visitor's WebSocket. The clock starts just before the POST
+The whole path runs: http_api writes the message (DynamoDB Local) and logs the sequenced
+event, the runner's bus routes it, a poller invokes broadcast in its own container, which
+pushes through the @connections endpoint to the visitor's WebSocket. Measured on a stack
+holding CONVERSATIONS conversations (bench/load.py), alone and with an ingest burst
+posting beside it. The clock starts just before the POST
 is sent and stops when the frame with that message's id arrives.
 """
 from __future__ import annotations

@@ -130,6 +130,9 @@ class Runtime:
             container.stop()
             raise FunctionCrashed(f"{function_id}: the container did not start ({reply[-1]})")
         self.cold_starts += 1
+        with self._activity:
+            used = self._usage.setdefault(function_id, {"invocations": 0, "billed_ms": 0})
+            used["cold_starts"] = used.get("cold_starts", 0) + 1
         return container
 
     @staticmethod
@@ -249,7 +252,7 @@ class Runtime:
                 used[key] = used.get(key, 0) + amount
 
     def usage(self) -> dict[str, dict]:
-        """Per function: invocations, billed_ms, memory_mb, and the DynamoDB requests,
+        """Per function: invocations, billed_ms, memory_mb, cold_starts, and the DynamoDB requests,
         read_units, write_units (and failed_writes) its invocations consumed."""
         with self._activity:
             return {fid: {**used, "memory_mb": self.stack.functions[fid].memory_size}
