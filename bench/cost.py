@@ -195,6 +195,10 @@ def report(used: dict, messages: int) -> None:
         f"{fid} {f['invocations'] / messages:.2f}/msg, {f['billed_ms'] / max(f['invocations'], 1):.0f} ms each"
         + (f", {f['cold_starts']:g} cold starts" if f.get("cold_starts") else "")
         for fid, f in sorted(used["lambda"].items()) if f.get("invocations")))
+    print("  DynamoDB per message by function (WRU/RRU): " + "; ".join(
+        f"{fid} {f.get('write_units', 0) / messages:.1f}/{f.get('read_units', 0) / messages:.1f}"
+        for fid, f in sorted(used["lambda"].items(), key=lambda kv: -kv[1].get("write_units", 0))
+        if f.get("requests")))
     dynamodb = used["dynamodb"]
     print(f"  DynamoDB per message: {dynamodb.get('requests', 0) / messages:.1f} requests, "
           f"{dynamodb.get('write_units', 0) / messages:.1f} WRU, {dynamodb.get('read_units', 0) / messages:.1f} RRU, "
