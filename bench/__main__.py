@@ -22,7 +22,9 @@ BENCHMARKS = {
     "delivery_latency": "agent POST -> frame at the visitor's socket on the local stack, p50/p99",
     "dynamo_ops": "DynamoDB requests and items per message sent, list page and broadcast",
     "scale": "inbox list, filter and search at 1,000 and 20,000 conversations: reads and latency",
+    "start_time": "make dev start time: first start and a restart with 20,000 conversations stored",
     "ingest": "Telegram webhooks -> queue -> channel_ingest -> socket on the local stack; DynamoDB per inbound message",
+    "cost": "what AWS would bill per 1M inbound messages, from the calls metered during an ingest burst",
     "queue_ops": "SQS send/receive/delete per second over HTTP, the runner's engine next to moto; fsync cost",
 }
 

@@ -5,10 +5,10 @@ DynamoDB requests each inbound message costs.
    created through the API; SENDERS concurrent senders (distinct private chats, so one
    conversation each) POST MESSAGES signed updates in all to /webhooks/telegram/<token>,
    each sender one after another, as Telegram does per chat. The path is the real one:
-   http_api verifies and enqueues on IngestQueue (moto SQS), the local poller hands
-   batches of up to 10 to channel_ingest, which stores each message and logs
-   message.created, which EventBridge routes to broadcast, which pushes it to the
-   administrator's socket. Measured: each webhook's answer time; each message's time from
+   http_api verifies and enqueues on IngestQueue (the runner's SQS engine), the local
+   pollers hand batches of up to 10 to channel_ingest, which stores each message in
+   DynamoDB Local and logs message.created, which the runner's bus routes to broadcast,
+   which pushes it to the administrator's socket. Measured: each webhook's answer time; each message's time from
    its POST to its frame at the socket; and "all stored": the first poll of the inbox's
    conversation list (one request every POLL_SECONDS) whose unread counts add up to
    MESSAGES. Afterwards every conversation's messages are read back to check that each
@@ -39,8 +39,9 @@ from local.process import LocalStack, free_port
 MESSAGES = 300
 SENDERS = 10
 SOLO = 20  # follow-ups sent one at a time after the burst
-POLL_SECONDS = 0.5  # each poll is a list request under the stack's one lock: keep it rare
+POLL_SECONDS = 0.5  # each poll is a list request competing with the burst: keep it rare
 TIMEOUT_SECONDS = 90
+RETRIES = 5
 BOT_TOKEN = "7000002:AAbenchmarkBENCHMARKbenchmark01"
 FIRST_CHAT = 880_000_000
 
@@ -59,6 +60,7 @@ class Measured:
         self.answered: list[float] = []       # webhook answer times, ms
         self.framed: dict[str, float] = {}    # content -> when its message.created frame arrived
         self.duplicate_frames = 0
+        self.retried = 0                      # webhooks answered other than 200 and posted again
         self.frames: Counter = Counter()      # every frame the socket got, by event
         self.solo: list[float] = []           # POST -> frame with nothing queued, ms
         self.started = self.posts_done = self.stored = 0.0
@@ -86,6 +88,12 @@ async def sender(http: httpx.AsyncClient, path: str, secret: str, chat_id: int, 
         measured.posted[body["message"]["text"]] = started
         reply = await http.post(path, content=json.dumps(body), headers=headers)
         measured.answered.append((time.perf_counter() - started) * 1000)
+        for _ in range(RETRIES):  # Telegram delivers an update again until the webhook answers 200
+            if reply.status_code == 200:
+                break
+            measured.retried += 1
+            await asyncio.sleep(1)
+            reply = await http.post(path, content=json.dumps(body), headers=headers)
         if reply.status_code != 200:
             raise RuntimeError(f"webhook answered {reply.status_code}: {reply.text[:200]}")
 
@@ -157,8 +165,11 @@ async def wait_stored(http: httpx.AsyncClient, account: int, auth: dict, listing
     """One list request per poll: each incoming message adds one to its conversation's
     unread count (nobody reads them here), so the sum is the number stored."""
     while True:
-        rows = (await http.get(f"/api/v1/accounts/{account}/conversations", headers=auth,
-                               params=listing)).json()["data"]["payload"]
+        reply = await http.get(f"/api/v1/accounts/{account}/conversations", headers=auth, params=listing)
+        if reply.status_code != 200:  # a list that timed out under the burst (503): ask again
+            await asyncio.sleep(POLL_SECONDS)
+            continue
+        rows = reply.json()["data"]["payload"]
         if sum(r["unread_count"] for r in rows) >= MESSAGES:
             measured.stored = time.perf_counter()
             return
@@ -203,10 +214,10 @@ def throughput() -> None:
                  ["conversations / stored / distinct", f"{check['conversations']} / {check['stored']} / {check['distinct']}"],
                  ["each update stored exactly once", "yes"],
                  ["duplicate socket frames", str(measured.duplicate_frames)],
+                 ["webhooks answered 5xx and posted again (as Telegram does)", str(measured.retried)],
                  ["socket frames per message", ", ".join(f"{event} {count / (MESSAGES + SOLO):.2f}"
                                                          for event, count in measured.frames.most_common())]],
-                ["one process, one lock: webhooks, the ingest consumer and broadcast take turns on the same core",
-                 f"'stored' = first poll (every {POLL_SECONDS:.1f} s) whose unread counts add up to {MESSAGES}"])
+                [f"'stored' = first poll (every {POLL_SECONDS:.1f} s) whose unread counts add up to {MESSAGES}"])
 
 
 @contextmanager

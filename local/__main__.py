@@ -24,7 +24,7 @@ from pathlib import Path
 
 import uvicorn
 
-from . import mail, seed
+from . import mail, seed, usage
 from .cfn import ROOT
 from .dynamodb import DynamoDBLocal, EngineError
 from .engines import Engines
@@ -114,7 +114,7 @@ def main() -> int:
     saver = snapshots.autosave(runtime, stop_saving)
     gateway = Gateway(stack, runtime.invoke, ROOT / "frontend" / "dist", demo_page=lambda: seed.demo_page(cast, base_url),
                       s3=LocalS3(session.client("s3", endpoint_url=aws.endpoint)),
-                      mail_page=lambda: mail.page(aws.lock))
+                      mail_page=lambda: mail.page(aws.lock), usage=lambda: usage.collect(engines))
     # ws="websockets": uvicorn 0.37's sans-io protocol garbles a refused handshake, and a
     # refused $connect must reach the client as its status code (401, 403, ...).
     config = uvicorn.Config(gateway.app, host=HOST, port=port, ws="websockets", ws_max_size=MAX_POST_BYTES,

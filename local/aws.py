@@ -42,6 +42,7 @@ class MotoServer:
         self.after_request: list[Callable[[], None]] = []
         self.engines: dict[str, Engine] = {}  # X-Amz-Target prefix ("AmazonSQS") -> engine
         self.calls: dict[str, int] = {}  # "sqs.SendMessage" -> count (the cost benchmark reads it)
+        self._calls_lock = threading.Lock()
         self._moto = DomainDispatcherApplication(create_backend_app)
         self._server = make_server(HOST, port, self._app, threaded=True, request_handler=_QuietHandler)
         self.port = self._server.server_address[1]
@@ -63,7 +64,8 @@ class MotoServer:
         return self._moto_call(environ, start_response)
 
     def _count(self, name: str) -> None:
-        self.calls[name] = self.calls.get(name, 0) + 1
+        with self._calls_lock:  # the server's threads count at once: no count may be lost
+            self.calls[name] = self.calls.get(name, 0) + 1
 
     def _engine_call(self, engine: Engine, prefix: str, operation: str, environ: dict,
                      start_response: Callable) -> Iterable[bytes]:

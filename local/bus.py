@@ -21,9 +21,11 @@ from typing import Any
 
 from local.cfn import ACCOUNT, REGION
 from local.queues import Queues, SqsError, stderr_log
+from local.usage import Tally
 
 MAX_ENTRIES = 10
 MAX_REQUEST_BYTES = 262_144
+EVENT_CHUNK = 64 * 1024
 
 
 class _Invalid(Exception):
@@ -66,6 +68,8 @@ class Bus:
         self.moto_lock = moto_lock  # moto's backends are not thread-safe: read the rules under it
         self._log = log or stderr_log
         self._reported: set[str] = set()
+        # What EventBridge bills: each accepted entry, per 64 KB of it (local/usage.py).
+        self.events = Tally()
 
     def handle(self, operation: str, request: dict) -> tuple[int, dict] | None:
         """An X-Amz-Target "AWSEvents.<operation>" call; None hands it to moto (all but PutEvents)."""
@@ -103,6 +107,7 @@ class Bus:
                     for target in targets:
                         self._deliver(event, target)
             answers.append({"EventId": event["id"]})
+            self.events.add("entries", -(-entry_size(entry) // EVENT_CHUNK))
         self.queues.sync()  # every routed copy is on disk before PutEvents answers
         return {"FailedEntryCount": sum("ErrorCode" in a for a in answers), "Entries": answers}
 

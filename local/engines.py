@@ -44,7 +44,8 @@ class Engines:
         self.aws = MotoServer()
         self.queues = Queues(state_dir / "queues" if state_dir else None, endpoint=self.aws.endpoint)
         self.aws.engines["AmazonSQS"] = self.queues.handle
-        self.aws.engines["AWSEvents"] = Bus(self.queues, self.aws.lock).handle
+        self.bus = Bus(self.queues, self.aws.lock)
+        self.aws.engines["AWSEvents"] = self.bus.handle
         self.session = boto3.Session(region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
         self.stack: Stack | None = None
         self.runtime: Runtime | None = None

@@ -37,6 +37,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from .cfn import ACCOUNT, EdgeBehavior, HttpRoute, Stack
 from .runtime import FunctionTimeout
+from .usage import Tally
 
 HTTP_API_ID = "localhttp0"
 WEBSOCKET_API_ID = "localwsapi"
@@ -46,6 +47,8 @@ METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 # arrives base64-encoded.
 TEXT_TYPES = ("application/json", "application/xml", "application/javascript")
 MAIL_PATH = "/_local/mail"  # what the stack "sent" (local/mail.py): no mailbox receives it locally
+USAGE_PATH = "/_local/usage"  # what AWS would bill so far (local/usage.py), as JSON
+WS_MESSAGE_CHUNK = 32 * 1024  # WebSocket APIs meter messages in 32 KB increments
 HOP_BY_HOP = {"connection", "keep-alive", "upgrade", "te", "transfer-encoding", "proxy-connection"}  # not forwarded
 
 Invoke = Callable[[str, Any], Any]
@@ -221,8 +224,10 @@ def _gone(connection_id: str) -> Response:
 class Gateway:
     def __init__(self, stack: Stack, invoke: Invoke, static_dir: Path | None = None,
                  demo_page: Callable[[], str] | None = None, s3: Any = None,
-                 mail_page: Callable[[], str] | None = None):
+                 mail_page: Callable[[], str] | None = None, usage: Callable[[], dict] | None = None):
         self.stack = stack
+        self.usage = usage  # the other services' metering; the gateway meters API Gateway itself
+        self.metered = Tally()
         self.invoke = invoke
         self.demo_page = demo_page
         self.mail_page = mail_page
@@ -234,6 +239,7 @@ class Gateway:
             WebSocketRoute("/ws", self.websocket),
             Route("/demo", self.demo, methods=["GET"]),
             Route(MAIL_PATH, self.mail, methods=["GET"]),
+            Route(USAGE_PATH, self.usage_page, methods=["GET"]),
             # Presigned S3 uploads and downloads (local/s3.py), when the stack has S3.
             *([Route("/s3/{path:path}", s3.asgi, methods=["GET", "HEAD", "POST"])] if s3 is not None else []),
             Route("/{path:path}", self.http, methods=METHODS),
@@ -257,6 +263,7 @@ class Gateway:
         if found is None:
             return JSONResponse({"message": "Not Found"}, 404)
         route, params = found
+        self.metered.add("http_requests")
         event = http_event(request, await request.body(), route, params)
         request_id = event["requestContext"]["requestId"]
         try:
@@ -278,6 +285,20 @@ class Gateway:
             return JSONResponse({"message": "Not Found"}, 404)
         text = await asyncio.to_thread(self.mail_page)
         return PlainTextResponse(text, headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+
+    def api_gateway_usage(self) -> dict[str, float]:
+        """HTTP API requests, WebSocket messages (in and pushed out, per 32 KB), connections
+        and connection minutes (the open sockets' time so far included)."""
+        counts = self.metered.snapshot()
+        now = time.time()
+        open_ms = sum((now - s.connected_at) * 1000 for s in list(self.sockets.values()))
+        counts["ws_connection_minutes"] = (counts.pop("ws_connection_ms", 0) + open_ms) / 60_000
+        return counts
+
+    async def usage_page(self, request: Request) -> Response:
+        """What AWS would bill for the work done since the start (local only)."""
+        others = await asyncio.to_thread(self.usage) if self.usage is not None else {}
+        return JSONResponse({"apigateway": self.api_gateway_usage(), **others}, headers={"Cache-Control": "no-store"})
 
     def static(self, path: str) -> Response | None:
         """The frontend bucket behind CloudFront: template.yaml's FrontendRoutingFunction
@@ -372,6 +393,7 @@ class Gateway:
         socket = Socket(websocket, connected_at, websocket.client.host if websocket.client else "127.0.0.1",
                         websocket.headers.get("user-agent", ""))
         self.sockets[connection_id] = socket
+        self.metered.add("ws_connections")
         close_code, reason = 1006, ""
         try:
             await websocket.accept()
@@ -387,6 +409,7 @@ class Gateway:
             close_code, reason = exc.code, exc.reason or ""
         finally:
             self.sockets.pop(connection_id, None)
+            self.metered.add("ws_connection_ms", (time.time() - connected_at) * 1000)
             if "$disconnect" in api.routes:
                 context = self._ws_context(websocket, connection_id, "$disconnect", "DISCONNECT", connected_at)
                 context.update(disconnectStatusCode=close_code, disconnectReason=reason)
@@ -401,6 +424,8 @@ class Gateway:
     async def _on_frame(self, websocket: WebSocket, socket: Socket, connection_id: str, message: dict) -> None:
         api = self.stack.websocket
         text = message.get("text")
+        size = len(text.encode()) if text is not None else len(message.get("bytes") or b"")
+        self.metered.add("ws_messages", max(1, -(-size // WS_MESSAGE_CHUNK)))
         route_key = self._route_for(text)
         context = self._ws_context(websocket, connection_id, route_key, "MESSAGE", socket.connected_at)
         context["messageId"] = aws_id()
@@ -422,7 +447,9 @@ class Gateway:
         # Without a RouteResponse API Gateway drops what the handler returns.
         if route_key in api.two_way and isinstance(result, dict) and result.get("body"):
             body = result["body"]
-            await socket.send(base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode())
+            data = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode()
+            self.metered.add("ws_messages", max(1, -(-len(data) // WS_MESSAGE_CHUNK)))
+            await socket.send(data)
 
     # ------------------------------------------------------------ @connections
 
@@ -451,6 +478,7 @@ class Gateway:
             await socket.send(data)
         except Exception:  # the client went away between lookup and send
             return _gone(connection_id)
+        self.metered.add("ws_messages", max(1, -(-len(data) // WS_MESSAGE_CHUNK)))
         return Response(status_code=200)
 
 

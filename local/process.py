@@ -38,7 +38,7 @@ class LocalStack:
         # start, and CI runs it beside the other xdist worker; a healthy start takes seconds.
         # A developer's shell, not this test run's environment (tests/conftest.py sets
         # the functions' variables for in-process tests).
-        env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR", "SYSTEMROOT")}
+        env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR", "SYSTEMROOT", "PARLEY_LOCAL_CONTAINERS")}
         env.update(PORT=str(self.port), PARLEY_STATE_DIR=str(self.state_dir), PYTHONUNBUFFERED="1", **self.env_extra)
         self.log.write_text("")
         with self.log.open("a") as out:

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from local.cfn import ACCOUNT, REGION
+from local.usage import Tally, sqs_requests
 
 JOURNAL_NAME = "queues.journal"
 MAX_MESSAGE_BYTES = 262_144
@@ -354,6 +355,9 @@ class Queues:
         # Messages replayed for queues build_stack has not (re)created yet.
         self._pending: dict[str, dict[str, dict]] = {}
         self.journal: Journal | None = None
+        # The direct API's calls as SQS bills them ("ReceiveMessage:<queue>" -> requests
+        # of 64 KB): on AWS these are Lambda's pollers' calls, billed to the account.
+        self.direct_calls = Tally()
         if journal_dir is not None:
             journal_dir = Path(journal_dir)
             journal_dir.mkdir(parents=True, exist_ok=True)
@@ -384,6 +388,7 @@ class Queues:
         with self._lock:
             queue = self._queue(queue_name)
             answer = self._send(queue, body, attributes, group_id, dedup_id, delay, None)
+        self.direct_calls.add(f"SendMessage:{queue_name}", sqs_requests(len(body.encode())))
         if sync:
             self.sync()
         return answer["MessageId"]
@@ -399,6 +404,11 @@ class Queues:
         with self._lock:
             queue = self._queue(queue_name)
             messages = self._receive(queue, max_messages, visibility_timeout, {"All"}, ["All"], time.time())
+        if messages:
+            self.direct_calls.add(f"ReceiveMessage:{queue_name}",
+                                  sqs_requests(sum(len(m["Body"].encode()) for m in messages)))
+        else:  # Lambda long-polls an idle queue (20 s): not comparable, counted apart
+            self.direct_calls.add(f"ReceiveMessage(empty):{queue_name}")
         for message in messages:
             for value in message.get("MessageAttributes", {}).values():
                 if "BinaryValue" in value:
@@ -408,10 +418,12 @@ class Queues:
     def delete(self, queue_name: str, receipt_handle: str) -> None:
         with self._lock:
             self._delete(self._queue(queue_name), receipt_handle)
+        self.direct_calls.add(f"DeleteMessage:{queue_name}")
 
     def change_visibility(self, queue_name: str, receipt_handle: str, seconds: int) -> None:
         with self._lock:
             self._change_visibility(self._queue(queue_name), receipt_handle, seconds, time.time())
+        self.direct_calls.add(f"ChangeMessageVisibility:{queue_name}")
 
     def next_visible_at(self, queue_name: str) -> float | None:
         """When the earliest delayed or in-flight message of the queue may become visible (epoch s)."""

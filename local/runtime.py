@@ -22,6 +22,7 @@ An invocation that outlives its function's Timeout is stopped by killing its con
 """
 from __future__ import annotations
 
+import math
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -107,6 +108,7 @@ class Runtime:
         self._count = 0  # containers running or starting
         self._stopped = False
         self._activity = threading.Condition()
+        self._usage: dict[str, dict[str, float]] = {}  # function id -> what AWS would bill (local/usage.py)
 
     # ------------------------------------------------------------ containers
 
@@ -130,6 +132,9 @@ class Runtime:
             container.stop()
             raise FunctionCrashed(f"{function_id}: the container did not start ({reply[-1]})")
         self.cold_starts += 1
+        with self._activity:
+            used = self._usage.setdefault(function_id, {"invocations": 0, "billed_ms": 0})
+            used["cold_starts"] = used.get("cold_starts", 0) + 1
         return container
 
     @staticmethod
@@ -217,7 +222,9 @@ class Runtime:
                 container.stop()
                 self._forget()
                 raise FunctionCrashed(f"{function_id}: the container is gone ({exc})") from exc
+            began = time.perf_counter()
             reply = self._receive(container, fn.timeout)
+            self._meter(function_id, time.perf_counter() - began, reply[2] if len(reply) > 2 else {})
             if reply[0] in ("died", "timeout"):
                 container.stop()
                 self._forget()
@@ -235,6 +242,23 @@ class Runtime:
             with self._activity:
                 self.invocations += 1
                 self._activity.notify_all()
+
+    def _meter(self, function_id: str, seconds: float, dynamodb: dict[str, float]) -> None:
+        """Lambda bills each invocation and its duration rounded up to 1 ms (a timed-out or
+        crashed one too); the container reports the DynamoDB units it consumed."""
+        with self._activity:
+            used = self._usage.setdefault(function_id, {"invocations": 0, "billed_ms": 0})
+            used["invocations"] += 1
+            used["billed_ms"] += math.ceil(seconds * 1000)
+            for key, amount in dynamodb.items():
+                used[key] = used.get(key, 0) + amount
+
+    def usage(self) -> dict[str, dict]:
+        """Per function: invocations, billed_ms, memory_mb, cold_starts, and the DynamoDB requests,
+        read_units, write_units (and failed_writes) its invocations consumed."""
+        with self._activity:
+            return {fid: {**used, "memory_mb": self.stack.functions[fid].memory_size}
+                    for fid, used in self._usage.items()}
 
     def wait_for_invocation(self, seen: int, timeout: float) -> int:
         """Block until an invocation after `seen` finished (or `timeout`); the current count."""

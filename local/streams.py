@@ -28,6 +28,7 @@ from moto.events.models import EventPattern
 
 from .cfn import ACCOUNT, REGION, Stack, StreamSource
 from .state import write_atomic
+from .usage import Tally
 
 CHECKPOINTS = "streams.json"
 IDLE_POLL_SECONDS = 0.1
@@ -314,6 +315,7 @@ class Consumer:
                                                             ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
         try:
             page = streams.get_records(ShardIterator=shard.iterator, Limit=READ_LIMIT)
+            self.owner.get_records.add(self.source.kind)
         except streams.exceptions.ExpiredIteratorException:
             shard.iterator = None  # 15 minutes idle: the next read asks for a new one at the checkpoint
             return
@@ -526,6 +528,8 @@ class StreamSources:
         self.events, self.sqs = client("events"), client("sqs")
         self.checkpoints = Checkpoints(Path(state_dir) / CHECKPOINTS)
         self.consumers = [Consumer(self, source) for source in stack.stream_sources]
+        # GetRecords calls by kind of consumer: free for Lambda's, billed for a pipe's (local/usage.py)
+        self.get_records = Tally()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 

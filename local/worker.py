@@ -18,6 +18,8 @@ import uuid
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from .usage import meter_dynamodb
+
 # What every function imports; the forkserver imports it once (set_forkserver_preload).
 PRELOAD = ("boto3", "botocore.session", "botocore.client", "pydantic", "pynamodb.models", "pynamodb.connection",
            "aws_lambda_powertools", "aws_lambda_powertools.event_handler", "aws_lambda_powertools.utilities.batch")
@@ -51,8 +53,10 @@ def _load(spec: dict):
 
 def serve(conn: Connection, spec: dict) -> None:
     """The container's main loop. Replies: ("ready",) once loaded, then per invocation
-    ("ok", result) or ("error", summary)."""
+    ("ok", result, usage) or ("error", summary, usage), usage being the DynamoDB units
+    the invocation consumed (local/usage.py)."""
     os.environ.update(spec["environment"])
+    meter = meter_dynamodb()  # before the function's imports make any client
     try:
         handler = _load(spec)
     except BaseException as exc:
@@ -69,6 +73,6 @@ def serve(conn: Connection, spec: dict) -> None:
             result = handler(event, LambdaContext(spec))
         except Exception as exc:
             print(f"[{spec['function_id']}] invocation failed:\n{traceback.format_exc()}", file=sys.stderr, flush=True)
-            conn.send(("error", f"{type(exc).__name__}: {exc}"[:2000]))
+            conn.send(("error", f"{type(exc).__name__}: {exc}"[:2000], meter.take()))
         else:
-            conn.send(("ok", result))
+            conn.send(("ok", result, meter.take()))

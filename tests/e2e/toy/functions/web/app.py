@@ -18,6 +18,8 @@ def lambda_handler(event, context):
     if path == "/pid":
         os.environ["TOY_WRITTEN"] = event.get("queryStringParameters", {}).get("value", "")
         return {"pid": os.getpid(), "toy": os.environ.get("TOY"), "written": os.environ["TOY_WRITTEN"]}
+    if path == "/things":  # DynamoDB work whose billed units are known (tests/e2e/test_usage.py)
+        return things(event["queryStringParameters"])
     if path == "/bare":
         return {"hello": "world"}  # payload 2.0: no statusCode means a 200 JSON body
     if path == "/png":
@@ -27,3 +29,26 @@ def lambda_handler(event, context):
             "cookies": ["a=1; Path=/", "b=2; HttpOnly"],
             "body": json.dumps({"event": event, "function_name": context.function_name,
                                 "remaining_ms": context.get_remaining_time_in_millis()})}
+
+
+def things(query: dict) -> dict:
+    """Through boto3: a Put of a `size`-byte item, then an eventually consistent Get of it;
+    through pynamodb (its own botocore session): a consistent Get of the same item."""
+    import boto3
+    from pynamodb.attributes import UnicodeAttribute
+    from pynamodb.models import Model
+
+    class Thing(Model):
+        class Meta:
+            table_name = query["table"]
+            region = "us-east-1"
+
+        id = UnicodeAttribute(hash_key=True)
+        data = UnicodeAttribute(null=True)
+
+    table = boto3.resource("dynamodb", region_name="us-east-1").Table(query["table"])
+    # "id" + its value (2 bytes) + "data" + the value: `size` bytes in all
+    table.put_item(Item={"id": "t1", "data": "x" * (int(query["size"]) - len("id") - 2 - len("data"))})
+    table.get_item(Key={"id": "t1"})
+    Thing.get("t1", consistent_read=True)
+    return {"ok": True}
