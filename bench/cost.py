@@ -22,9 +22,8 @@ import time
 from pathlib import Path
 
 import httpx
-import websockets
 
-from bench.ingest import BOT_TOKEN, FIRST_CHAT, Measured, listen, sender
+from bench.ingest import BOT_TOKEN, FIRST_CHAT, Measured, sender, telegram_burst_setup
 from bench.report import print_table
 from local.process import LocalStack, free_port
 
@@ -107,46 +106,31 @@ async def usage(http: httpx.AsyncClient) -> dict:
 
 
 async def burst(stack: LocalStack) -> tuple[dict, Measured]:
-    seed = stack.seed
-    admin, account = seed["administrator"], seed["account"]["id"]
-    auth = {"api_access_token": admin["access_token"]}
     measured = Measured()
-    async with httpx.AsyncClient(base_url=stack.base_url, timeout=30,
-                                 limits=httpx.Limits(max_connections=SENDERS + 4)) as http:
-        created = await http.post(f"/api/v1/accounts/{account}/inboxes", headers=auth, json={
-            "name": "Bench Telegram", "channel": {"type": "telegram", "bot_token": BOT_TOKEN}})
-        created.raise_for_status()
-        inbox = created.json()
-        socket_url = f"{stack.ws_url}?token={admin['access_token']}&account_id={account}"
-        async with websockets.connect(socket_url) as socket:
-            await socket.send(json.dumps({"action": "resume", "since": 0}))
-            while json.loads(await socket.recv()).get("event") != "resume.done":
-                pass
-            listener = asyncio.create_task(listen(socket, measured))
-            await asyncio.sleep(QUIET_SECONDS)  # the inbox's own events settle first
-            before = await usage(http)
-            path = f"/webhooks/telegram/{BOT_TOKEN}"
-            measured.started = time.perf_counter()
-            await asyncio.gather(*[sender(http, path, inbox["secret_token"], FIRST_CHAT + s, MESSAGES // SENDERS,
-                                          measured) for s in range(SENDERS)])
-            deadline = time.monotonic() + TIMEOUT_SECONDS
-            while len(measured.framed) < MESSAGES:
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"cost benchmark: {len(measured.framed)} of {MESSAGES} frames arrived")
-                await asyncio.sleep(0.1)
-            # Wait for the other consumers of each message to finish: no invocation for a
-            # while, or SETTLE_LIMIT (a function still invoked then is named in the report).
-            last, quiet_since, settle_by = None, time.monotonic(), time.monotonic() + SETTLE_LIMIT
-            busy: list[str] = []
-            while time.monotonic() - quiet_since < QUIET_SECONDS and time.monotonic() < settle_by:
-                after = await usage(http)
-                counts = {fid: f["invocations"] for fid, f in after["lambda"].items()}
-                if counts != last:
-                    busy = [fid for fid in counts if last and counts[fid] != last.get(fid)]
-                    last, quiet_since = counts, time.monotonic()
-                await asyncio.sleep(0.25)
-            measured.still_busy = busy if time.monotonic() >= settle_by else []
-            listener.cancel()
+    async with telegram_burst_setup(stack, measured) as (http, inbox, _account, _auth):
+        await asyncio.sleep(QUIET_SECONDS)  # the inbox's own events settle first
+        before = await usage(http)
+        path = f"/webhooks/telegram/{BOT_TOKEN}"
+        measured.started = time.perf_counter()
+        await asyncio.gather(*[sender(http, path, inbox["secret_token"], FIRST_CHAT + s, MESSAGES // SENDERS,
+                                      measured) for s in range(SENDERS)])
+        deadline = time.monotonic() + TIMEOUT_SECONDS
+        while len(measured.framed) < MESSAGES:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"cost benchmark: {len(measured.framed)} of {MESSAGES} frames arrived")
+            await asyncio.sleep(0.1)
+        # Wait for the other consumers of each message to finish: no invocation for a
+        # while, or SETTLE_LIMIT (a function still invoked then is named in the report).
+        last, quiet_since, settle_by = None, time.monotonic(), time.monotonic() + SETTLE_LIMIT
+        busy: list[str] = []
+        while time.monotonic() - quiet_since < QUIET_SECONDS and time.monotonic() < settle_by:
+            after = await usage(http)
+            counts = {fid: f["invocations"] for fid, f in after["lambda"].items()}
+            if counts != last:
+                busy = [fid for fid in counts if last and counts[fid] != last.get(fid)]
+                last, quiet_since = counts, time.monotonic()
+            await asyncio.sleep(0.25)
+        measured.still_busy = busy if time.monotonic() >= settle_by else []
     return difference(after, before), measured
 
 

@@ -25,7 +25,7 @@ import statistics
 import tempfile
 import time
 from collections import Counter
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import httpx
@@ -109,55 +109,65 @@ async def all_messages(http: httpx.AsyncClient, path: str, headers: dict) -> lis
         before = min(m["id"] for m in page)
 
 
-async def measure(stack: LocalStack) -> tuple[Measured, dict]:
+@asynccontextmanager
+async def telegram_burst_setup(stack: LocalStack, measured: Measured):
+    """A Telegram inbox made through the API and the administrator's socket, resumed and
+    listened to: (http client, inbox, account id, auth headers)."""
     seed = stack.seed
     admin, account = seed["administrator"], seed["account"]["id"]
     auth = {"api_access_token": admin["access_token"]}
-    measured = Measured()
     async with httpx.AsyncClient(base_url=stack.base_url, timeout=30,
                                  limits=httpx.Limits(max_connections=SENDERS + 4)) as http:
         created = await http.post(f"/api/v1/accounts/{account}/inboxes", headers=auth, json={
             "name": "Bench Telegram", "channel": {"type": "telegram", "bot_token": BOT_TOKEN}})
         created.raise_for_status()
         inbox = created.json()
-        listing = {"inbox_id": inbox["id"], "status": "all", "assignee_type": "all"}
         socket_url = f"{stack.ws_url}?token={admin['access_token']}&account_id={account}"
         async with websockets.connect(socket_url) as socket:
             await socket.send(json.dumps({"action": "resume", "since": 0}))
             while json.loads(await socket.recv()).get("event") != "resume.done":
                 pass
             listener = asyncio.create_task(listen(socket, measured))
-            path = f"/webhooks/telegram/{BOT_TOKEN}"
-            measured.started = time.perf_counter()
-            senders = [sender(http, path, inbox["secret_token"], FIRST_CHAT + s, MESSAGES // SENDERS, measured)
-                       for s in range(SENDERS)]
-            poll_stored = asyncio.create_task(wait_stored(http, account, auth, listing, measured))
-            await asyncio.gather(*senders)
-            measured.posts_done = time.perf_counter()
-            await asyncio.wait_for(poll_stored, TIMEOUT_SECONDS)
-            # The last frames trail the store by a broadcast: give them a moment.
+            try:
+                yield http, inbox, account, auth
+            finally:
+                listener.cancel()
+
+
+async def measure(stack: LocalStack) -> tuple[Measured, dict]:
+    measured = Measured()
+    async with telegram_burst_setup(stack, measured) as (http, inbox, account, auth):
+        listing = {"inbox_id": inbox["id"], "status": "all", "assignee_type": "all"}
+        path = f"/webhooks/telegram/{BOT_TOKEN}"
+        measured.started = time.perf_counter()
+        senders = [sender(http, path, inbox["secret_token"], FIRST_CHAT + s, MESSAGES // SENDERS, measured)
+                   for s in range(SENDERS)]
+        poll_stored = asyncio.create_task(wait_stored(http, account, auth, listing, measured))
+        await asyncio.gather(*senders)
+        measured.posts_done = time.perf_counter()
+        await asyncio.wait_for(poll_stored, TIMEOUT_SECONDS)
+        # The last frames trail the store by a broadcast: give them a moment.
+        deadline = time.perf_counter() + 10
+        while len(measured.framed) < MESSAGES and time.perf_counter() < deadline:
+            await asyncio.sleep(0.05)
+        conversations = (await http.get(f"/api/v1/accounts/{account}/conversations", headers=auth,
+                                        params=listing)).json()["data"]["payload"]
+        contents = []
+        for conversation in conversations:
+            rows = await all_messages(http, f"/api/v1/accounts/{account}/conversations/{conversation['id']}/messages",
+                                      auth)
+            contents += [m["content"] for m in rows if m["message_type"] == 0]
+        check = {"conversations": len(conversations), "stored": len(contents), "distinct": len(set(contents)),
+                 "expected": set(contents) == set(measured.posted)}
+        # The same path with no backlog: one follow-up at a time, each waiting for its frame.
+        for n in range(MESSAGES // SENDERS, MESSAGES // SENDERS + SOLO):
+            content = update(FIRST_CHAT, n)["message"]["text"]
+            await sender(http, path, inbox["secret_token"], FIRST_CHAT, 1, measured, first=n)
             deadline = time.perf_counter() + 10
-            while len(measured.framed) < MESSAGES and time.perf_counter() < deadline:
-                await asyncio.sleep(0.05)
-            conversations = (await http.get(f"/api/v1/accounts/{account}/conversations", headers=auth,
-                                            params=listing)).json()["data"]["payload"]
-            contents = []
-            for conversation in conversations:
-                rows = await all_messages(http, f"/api/v1/accounts/{account}/conversations/{conversation['id']}/messages",
-                                          auth)
-                contents += [m["content"] for m in rows if m["message_type"] == 0]
-            check = {"conversations": len(conversations), "stored": len(contents), "distinct": len(set(contents)),
-                     "expected": set(contents) == set(measured.posted)}
-            # The same path with no backlog: one follow-up at a time, each waiting for its frame.
-            for n in range(MESSAGES // SENDERS, MESSAGES // SENDERS + SOLO):
-                content = update(FIRST_CHAT, n)["message"]["text"]
-                await sender(http, path, inbox["secret_token"], FIRST_CHAT, 1, measured, first=n)
-                deadline = time.perf_counter() + 10
-                while content not in measured.framed and time.perf_counter() < deadline:
-                    await asyncio.sleep(0.002)
-                if content in measured.framed:
-                    measured.solo.append((measured.framed[content] - measured.posted[content]) * 1000)
-            listener.cancel()
+            while content not in measured.framed and time.perf_counter() < deadline:
+                await asyncio.sleep(0.002)
+            if content in measured.framed:
+                measured.solo.append((measured.framed[content] - measured.posted[content]) * 1000)
     return measured, check
 
 
