@@ -10,6 +10,7 @@ import fnmatch
 import json
 import re
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -311,12 +312,8 @@ def build_stack(
                                             for s in ("dynamodb", "sqs", "s3", "events", "scheduler"))
 
     existing_tables = set(dynamodb.list_tables()["TableNames"])
-    for logical_id, res in _of_type(template, "AWS::DynamoDB::Table").items():
-        props = r.resolve(res["Properties"])
-        name = r.physical_name(logical_id)
-        stack.names[logical_id] = name
-        if name in existing_tables:
-            continue
+
+    def create_table(name: str, props: dict) -> None:
         args = {k: props[k] for k in ("AttributeDefinitions", "KeySchema", "BillingMode") if k in props}
         if props.get("GlobalSecondaryIndexes"):
             args["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
@@ -326,6 +323,18 @@ def build_stack(
         ttl = props.get("TimeToLiveSpecification")
         if ttl and ttl.get("Enabled"):
             dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+
+    missing = []
+    for logical_id, res in _of_type(template, "AWS::DynamoDB::Table").items():
+        name = r.physical_name(logical_id)
+        stack.names[logical_id] = name
+        if name not in existing_tables:
+            missing.append((name, r.resolve(res["Properties"])))
+    # DynamoDB Local takes ~0.1-0.2 s a table on disk: create them side by side there
+    # (moto in-process is not thread-safe: one at a time).
+    with ThreadPoolExecutor(8 if endpoints.get("dynamodb") else 1) as pool:
+        for done in [pool.submit(create_table, name, props) for name, props in missing]:
+            done.result()
 
     queues = _of_type(template, "AWS::SQS::Queue")
     # Dead-letter queues first, so redrive policies can name them.

@@ -39,12 +39,19 @@ def _website_inbox(account_id: int, agent_id: int) -> dict:
 
 
 def _create_cast() -> dict:
+    from concurrent.futures import ThreadPoolExecutor
+
     from parley.services import accounts, platform
 
-    root = _person("root@parley.test", "Root", super_admin=True)
-    acme, globex = accounts.create_account(name="Acme"), accounts.create_account(name="Globex")
-    admin, agent = _person("admin@acme.test", "Ada Admin"), _person("agent@acme.test", "Aaron Agent")
-    other = _person("admin@globex.test", "Gloria Globex")
+    # Side by side: each password is an argon2 hash, slow on purpose, and the first start's
+    # wait is mostly these four.
+    with ThreadPoolExecutor(4) as pool:
+        people = [pool.submit(_person, *who) for who in (("root@parley.test", "Root", True),
+                                                          ("admin@acme.test", "Ada Admin"),
+                                                          ("agent@acme.test", "Aaron Agent"),
+                                                          ("admin@globex.test", "Gloria Globex"))]
+        acme, globex = accounts.create_account(name="Acme"), accounts.create_account(name="Globex")
+        root, admin, agent, other = (person.result() for person in people)
     accounts.add_member(acme.id, admin["id"], "administrator")
     accounts.add_member(acme.id, agent["id"], "agent", inviter_id=admin["id"])
     accounts.add_member(globex.id, other["id"], "administrator")
