@@ -311,7 +311,7 @@ def build_stack(
     dynamodb, sqs, s3, events, scheduler = (session.client(s, region_name=REGION, endpoint_url=endpoints.get(s))
                                             for s in ("dynamodb", "sqs", "s3", "events", "scheduler"))
 
-    existing_tables = set(dynamodb.list_tables()["TableNames"])
+    existing_tables = {name for page in dynamodb.get_paginator("list_tables").paginate() for name in page["TableNames"]}
 
     def create_table(name: str, props: dict) -> None:
         args = {k: props[k] for k in ("AttributeDefinitions", "KeySchema", "BillingMode") if k in props}

@@ -206,7 +206,7 @@ class Snapshots:
             self.scheduler.create_schedule(**schedule)
 
     def _import_items(self, tables: dict[str, list[dict]]) -> int:
-        existing = set(self.dynamodb.list_tables()["TableNames"])
+        existing = {name for page in self.dynamodb.get_paginator("list_tables").paginate() for name in page["TableNames"]}
         count = 0
         for name, items in tables.items():
             if name not in existing:

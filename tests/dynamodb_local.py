@@ -68,19 +68,20 @@ class Engine:
         self.server.start()
         self.endpoint = self.server.endpoint
         self.client = boto3.client("dynamodb", endpoint_url=self.endpoint, region_name="us-east-1")
-        self._keys: dict[str, list[str]] | None = None
+        self._keys: dict[str, list[str]] = {}
 
-    def keys(self) -> dict[str, list[str]]:
-        """Each table's key attributes (read once, after build_stack created the tables)."""
-        if self._keys is None:
-            self._keys = {name: [k["AttributeName"] for k in self.client.describe_table(TableName=name)["Table"]["KeySchema"]]
-                          for name in self.client.list_tables()["TableNames"]}
-        return self._keys
+    def key(self, table: str) -> list[str]:
+        """A table's key attributes, read once per table (other tests share this engine
+        and make tables of their own: never list them all)."""
+        if table not in self._keys:
+            schema = self.client.describe_table(TableName=table)["Table"]["KeySchema"]
+            self._keys[table] = [k["AttributeName"] for k in schema]
+        return self._keys[table]
 
     def empty(self, tables: set[str]) -> None:
         """Delete every item of these tables (tests write few: cheaper than new tables)."""
         for name in tables:
-            key = self.keys()[name]
+            key = self.key(name)
             names = {f"#k{i}": attribute for i, attribute in enumerate(key)}
             pages = self.client.get_paginator("scan").paginate(
                 TableName=name, ProjectionExpression=", ".join(names), ExpressionAttributeNames=names)

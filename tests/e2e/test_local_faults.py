@@ -87,19 +87,6 @@ def _java_child(pid: int) -> int:
     raise AssertionError("no DynamoDB Local child")
 
 
-def test_the_stack_stops_with_a_message_when_dynamodb_local_dies(tmp_path):
-    stack = LocalStack(tmp_path / "state", free_port())
-    stack.state_dir.mkdir()
-    stack.start()
-    try:
-        os.kill(_java_child(stack.process.pid), signal.SIGKILL)
-        stack.process.wait(timeout=30)
-        assert stack.process.returncode == 1
-        assert "DynamoDB Local stopped unexpectedly" in stack.log.read_text()
-    finally:
-        stack.stop()
-
-
 def _update(chat_id: int, n: int) -> dict:
     person = {"id": chat_id, "first_name": "Burst", "last_name": str(chat_id - FIRST_CHAT)}
     return {"update_id": chat_id * 1000 + n, "message": {
@@ -110,7 +97,9 @@ def _update(chat_id: int, n: int) -> dict:
 def test_kill_9_mid_burst_loses_and_duplicates_nothing_acknowledged(tmp_path):
     """Four chats post updates as fast as the stack answers; the whole stack (runner,
     containers, DynamoDB Local) is killed with SIGKILL mid-burst. After a restart every
-    update that got a 200 is stored, each exactly once."""
+    update that got a 200 is stored, each exactly once. Then DynamoDB Local alone dies
+    under the running stack: it stops with exit code 1 and says why (one stack for both
+    faults: each start costs a JVM and a pool of containers)."""
     stack = LocalStack(tmp_path / "state", free_port())
     stack.state_dir.mkdir()
     stack.start()
@@ -133,7 +122,7 @@ def test_kill_9_mid_burst_loses_and_duplicates_nothing_acknowledged(tmp_path):
                     return  # the stack is gone
                 if reply.status_code == 200:
                     acknowledged.append(body["message"]["text"])
-                    if len(acknowledged) >= 60:
+                    if len(acknowledged) >= 40:
                         enough.set()
 
     chats = [threading.Thread(target=chat, args=(FIRST_CHAT + c,)) for c in range(4)]
@@ -144,7 +133,7 @@ def test_kill_9_mid_burst_loses_and_duplicates_nothing_acknowledged(tmp_path):
     stack.process.wait()
     for t in chats:
         t.join(30)
-    assert len(acknowledged) >= 60
+    assert len(acknowledged) >= 40
 
     stack.process = None
     stack.start()
@@ -162,6 +151,11 @@ def test_kill_9_mid_burst_loses_and_duplicates_nothing_acknowledged(tmp_path):
         assert not missing, f"{len(missing)} acknowledged updates lost, e.g. {sorted(missing)[:3]}"
         duplicated = {text for text in stored if stored.count(text) > 1}
         assert not duplicated, f"stored twice: {sorted(duplicated)[:3]}"
+
+        os.kill(_java_child(stack.process.pid), signal.SIGKILL)
+        stack.process.wait(timeout=30)
+        assert stack.process.returncode == 1
+        assert "DynamoDB Local stopped unexpectedly" in stack.log.read_text()
     finally:
         stack.stop()
 
