@@ -45,6 +45,29 @@ def test_super_admin_lists_and_updates(api, world):
         "WEBHOOK_TIMEOUT"]["value"] == 10
 
 
+def test_an_administrator_reads_what_was_saved_not_a_containers_copy(api, world):
+    """Lambda runs several containers, each with its own 30-second copy of the config: the
+    change is saved by one, the next page load is served by another. What an administrator
+    reads back and acts on (the config list, creating an email inbox) is the saved value."""
+    from parley import global_config
+
+    token = world.super_admin.token
+    api.get("/super_admin/api/v1/installation_configs", token)
+    elsewhere = dict(global_config._cache)  # another container's copy, taken before the change
+    assert api.patch("/super_admin/api/v1/installation_configs/BRAND_NAME", token,
+                     body={"value": "Acme Help"}).status == 200
+    assert api.patch("/super_admin/api/v1/installation_configs/MAILER_INBOUND_EMAIL_DOMAIN", token,
+                     body={"value": "inbound.acme.test"}).status == 200
+    global_config._cache.update(elsewhere)  # the next requests land on that container
+    listing = {i["name"]: i["value"] for i in api.get("/super_admin/api/v1/installation_configs", token).json["payload"]}
+    assert listing["BRAND_NAME"] == "Acme Help"
+    global_config._cache.update(elsewhere)
+    created = api.post(f"/api/v1/accounts/{world.account_id}/inboxes", world.admin.token,
+                       body={"name": "Mail", "channel": {"type": "email", "email": "help@acme.example"}})
+    assert created.status == 200, created.json
+    assert created.json["forward_to_email"].endswith("@inbound.acme.test")
+
+
 @pytest.mark.parametrize("name,value,message", [
     ("WEBHOOK_TIMEOUT", "ten", "WEBHOOK_TIMEOUT must be a whole number"),
     ("WEBHOOK_TIMEOUT", True, "WEBHOOK_TIMEOUT must be a whole number"),

@@ -108,8 +108,11 @@ def invalidate() -> None:
     _cache["at"] = 0.0
 
 
-def items() -> dict[str, InstallationConfig]:
-    if time.monotonic() - _cache["at"] > CACHE_SECONDS or not _cache["items"]:
+def items(fresh: bool = False) -> dict[str, InstallationConfig]:
+    """Every key, from this container's copy (at most CACHE_SECONDS old) or, `fresh`, from
+    the table: what an administrator's own action reads, since the container that saved a
+    change is rarely the one that serves the next request (Lambda runs several)."""
+    if fresh or time.monotonic() - _cache["at"] > CACHE_SECONDS or not _cache["items"]:
         current = {item.name: item for item in InstallationConfig.query(SCOPE)}
         if not set(defaults()) <= set(current):
             load_defaults()
@@ -118,8 +121,8 @@ def items() -> dict[str, InstallationConfig]:
     return _cache["items"]
 
 
-def get(name: str, default: Any = None) -> Any:
-    item = items().get(name)
+def get(name: str, default: Any = None, fresh: bool = False) -> Any:
+    item = items(fresh).get(name)
     return default if item is None or item.value in (None, "") else item.value
 
 
@@ -128,8 +131,8 @@ def public_config() -> dict[str, Any]:
 
 
 def listing() -> list[dict]:
-    """Every key for the super admin; secret values are masked."""
-    return [view(item) for _, item in sorted(items().items())]
+    """Every key for the super admin, as saved (not a cached copy); secrets masked."""
+    return [view(item) for _, item in sorted(items(fresh=True).items())]
 
 
 def view(item: InstallationConfig) -> dict:

@@ -378,8 +378,8 @@ def read_verdicts(raw: bytes, from_email: str | None) -> Verdicts:
 
 # ---------------------------------------------------------------- addresses
 
-def inbound_domain() -> str:
-    return str(global_config.get("MAILER_INBOUND_EMAIL_DOMAIN", "") or "").strip().lower()
+def inbound_domain(fresh: bool = False) -> str:
+    return str(global_config.get("MAILER_INBOUND_EMAIL_DOMAIN", "", fresh) or "").strip().lower()
 
 
 def reply_address(conversation) -> str | None:
@@ -417,7 +417,7 @@ def new_settings(channel: dict) -> dict:
     unknown = set(channel) - {"email"}
     if unknown:
         raise Invalid(f"{sorted(unknown)[0]} is not a setting of email inboxes", field=f"channel.{sorted(unknown)[0]}")
-    domain = inbound_domain()
+    domain = inbound_domain(fresh=True)  # an administrator's action: the domain as saved
     if not domain:
         raise Invalid("Email inboxes need MAILER_INBOUND_EMAIL_DOMAIN in the installation config",
                       field="channel.type")
