@@ -5,7 +5,8 @@ the real frontend against `python -m local`.
   and state dir. Tests never share a visitor: every test opens the customer page in a
   fresh browser context, which is a new anonymous contact and a new conversation.
 - `browser`: one Chromium per test module (see the fixture for why not per session);
-  `new_context` gives each test fresh contexts (cookies, localStorage) and closes them.
+  `new_context` gives each test fresh contexts (cookies, localStorage) and closes them;
+  pages wait up to 20 s (the suite runs two stacks and two Chromiums on 2 cores).
 - The customer page is `http://localhost:<port>/demo` while Parley is on
   `http://127.0.0.1:<port>`: the widget iframe really runs cross-origin.
 
@@ -34,7 +35,7 @@ CANDIDATES = ("/usr/lib/chromium/chromium", "/usr/lib/chromium-browser/chromium-
               "/usr/lib/chromium-browser/chromium", "/snap/chromium/current/usr/lib/chromium-browser/chrome")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--disable-quic", "--no-first-run", "--disable-dev-shm-usage"]
-TIMEOUT_MS = 10_000
+TIMEOUT_MS = 20_000  # the stack runs beside another worker's stack and two Chromiums on 2 cores
 
 
 def find_chromium() -> str | None:
@@ -94,7 +95,7 @@ def seed(stack) -> dict:
 
 @pytest.fixture
 def new_context(browser) -> Iterator[Callable]:
-    """Open fresh browser contexts (closed after the test); pages time out after 10 s."""
+    """Open fresh browser contexts (closed after the test); pages time out after 20 s."""
     from playwright.sync_api import expect
 
     expect.set_options(timeout=TIMEOUT_MS)
