@@ -25,10 +25,14 @@ from .runtime import InvocationError
 # timeout ran out is noticed by this, not by a send).
 IDLE_POLL_SECONDS = 0.25
 # Lambda starts several pollers per event-source mapping and scales them with the
-# backlog; two per source keep a burst moving without crowding out the HTTP API on the
-# pool's containers (a FIFO group still goes one message at a time: the queue holds the
-# group while one is in flight).
+# backlog; two per SQS source keep a burst moving without crowding out the HTTP API on
+# the pool's containers (a FIFO group still goes one message at a time: the queue holds
+# the group while one is in flight).
 POLLERS_PER_SOURCE = 2
+# One per rule target: each consumer still runs beside the others, but sees the bus's
+# events in the order they were put (with two, a socket could get "busy" after "online";
+# the browser tests caught the dashboard showing the older state).
+POLLERS_PER_RULE_TARGET = 1
 SCHEDULE_POLL_SECONDS = 1.0
 # EventBridge retries a failed target for up to 24 hours (185 times by default); locally
 # at most this many times, 1 s, 2 s, 4 s ... apart, then the rule's dead-letter queue.
@@ -83,7 +87,7 @@ class EventSources:
         loops: list[tuple[str, Callable[[], bool]]] = []
         for rule_id, function_id, url in self.stack.rule_targets:
             loops += [(f"{rule_id}->{function_id}", lambda r=rule_id, f=function_id, u=url: self._deliver_events(r, f, u))
-                      ] * POLLERS_PER_SOURCE
+                      ] * POLLERS_PER_RULE_TARGET
         for source in self.stack.sqs_sources:
             loops += [(f"{source.queue_url.rsplit('/', 1)[-1]}->{source.function_id}",
                        lambda s=source: self._deliver_batch(s))] * POLLERS_PER_SOURCE
