@@ -228,11 +228,11 @@ def test_a_restarted_consumer_resumes_from_its_checkpoint(env):
     first = env.sources(*consumers)
     first.start()
     wait_until(lambda: (env.state_dir / CHECKPOINTS).exists()
-               and len(json.loads((env.state_dir / CHECKPOINTS).read_text())) == 2)
+               and len(json.loads((env.state_dir / CHECKPOINTS).read_text())) == 2, timeout=20)
     for key in ("a", "b", "c"):
         put(env, key)
     wait_until(lambda: sum(map(len, batches(env, "BatchesFunction"))) == 3
-               and sum(map(len, batches(env, "InsertsFunction"))) == 3)
+               and sum(map(len, batches(env, "InsertsFunction"))) == 3, timeout=20)
     first.stop()
     for key in ("d", "e", "f"):
         put(env, key)  # while nothing runs
@@ -240,7 +240,7 @@ def test_a_restarted_consumer_resumes_from_its_checkpoint(env):
     assert sum(map(len, batches(env, "BatchesFunction"))) == 3
     env.sources(*consumers).start()  # a new process would build exactly this from streams.json
     wait_until(lambda: sum(map(len, batches(env, "BatchesFunction"))) == 6
-               and sum(map(len, batches(env, "InsertsFunction"))) == 6)
+               and sum(map(len, batches(env, "InsertsFunction"))) == 6, timeout=20)
     time.sleep(0.4)
     for function_id in ("BatchesFunction", "InsertsFunction"):
         delivered = [r for batch in batches(env, function_id) for r in batch]
