@@ -13,11 +13,12 @@ That covers pynamodb's per-model connections, parley.dynamo's shared one and cli
 made at import time (the automation function's idempotency store) without knowing
 about any of those caches, and costs nothing when a worker alternates between variants.
 
-Tests share the tables, so after each one every item of the template's tables is deleted
+Tests share the tables, so before and after each one every item of the template's tables is deleted
 (the `world` fixture's fixed e-mails claim the same unique keys in every test).
 """
 from __future__ import annotations
 
+import warnings
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
@@ -64,6 +65,7 @@ class Engine:
         self.endpoint = self.server.endpoint
         self.client = boto3.client("dynamodb", endpoint_url=self.endpoint, region_name="us-east-1")
         self._keys: dict[str, list[str]] = {}
+        self.last_test: str | None = None
 
     def key(self, table: str) -> list[str]:
         """A table's key attributes, read once per table (other tests share this engine
@@ -77,8 +79,10 @@ class Engine:
         pages = self.client.get_paginator("list_tables").paginate()
         return {name for page in pages for name in page["TableNames"] if name.startswith(prefix)}
 
-    def empty(self, tables: set[str]) -> None:
-        """Delete every item of these tables (tests write few: cheaper than new tables)."""
+    def empty(self, tables: set[str]) -> int:
+        """Delete every item of these tables (tests write few: cheaper than new tables);
+        how many there were."""
+        deleted = 0
         for name in tables:
             try:
                 key = self.key(name)
@@ -88,11 +92,13 @@ class Engine:
             pages = self.client.get_paginator("scan").paginate(
                 TableName=name, ProjectionExpression=", ".join(names), ExpressionAttributeNames=names)
             items = [item for page in pages for item in page["Items"]]
+            deleted += len(items)
             for start in range(0, len(items), 25):
                 requests = [{"DeleteRequest": {"Key": item}} for item in items[start:start + 25]]
                 while requests:
                     unprocessed = self.client.batch_write_item(RequestItems={name: requests})["UnprocessedItems"]
                     requests = unprocessed.get(name, [])
+        return deleted
 
 
 @pytest.fixture(scope="session")
@@ -120,6 +126,14 @@ def serving(request):
         return
     engine = request.getfixturevalue("dynamodb_local_engine")
     _endpoint = engine.endpoint
+    # Empty before the test as well: twice in full runs (never in a run of these tests
+    # alone) the `world` fixture found its e-mails taken, so something between two
+    # [dynamodb-local] tests wrote to these tables; say which test ran last, and go on clean.
+    left = engine.empty(engine.tables_with_prefix(TABLE_PREFIX))
+    if left:
+        warnings.warn(f"{left} items were in the shared DynamoDB Local tables before {request.node.nodeid} "
+                      f"(the previous [dynamodb-local] test on this worker: {engine.last_test})")
+    engine.last_test = request.node.nodeid
     try:
         yield {"dynamodb": engine.endpoint}
     finally:
