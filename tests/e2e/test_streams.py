@@ -108,7 +108,12 @@ def receive(sqs, url: str, count: int, timeout: float = 8.0) -> list[dict]:
     deadline = time.monotonic() + timeout
     while len(messages) < count:
         assert time.monotonic() < deadline, f"timed out with {len(messages)} of {count} messages"
-        messages += sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        messages += got
+        if not got:
+            # moto answers in this process: polling without a pause starves the consumer
+            # threads under test (they waited seconds for the GIL to make one DynamoDB call).
+            time.sleep(0.05)
     return messages
 
 
