@@ -80,10 +80,19 @@ def create_user(
             tx.save(claim, condition=UniqueClaim.key.does_not_exist())
             tx.save(user, condition=User.id.does_not_exist())
     except TransactWriteError as exc:
-        if exc.cause_response_code == "TransactionCanceledException":
+        if _claim_was_taken(exc):
             raise Conflict("Email has already been taken", field="email") from None
         raise
     return user
+
+
+def _claim_was_taken(exc: TransactWriteError) -> bool:
+    """The transaction failed on a condition (the e-mail's claim exists). Any other
+    cancellation, such as a concurrent transaction on the same items, is not the caller's
+    doing and must not read as a taken e-mail: it propagates with its reasons."""
+    if exc.cause_response_code != "TransactionCanceledException":
+        return False
+    return any(reason is not None and reason.code == "ConditionalCheckFailed" for reason in exc.cancellation_reasons or [])
 
 
 def update_user(user: User, *, by_platform: bool = False, **changes) -> User:
@@ -109,7 +118,7 @@ def update_user(user: User, *, by_platform: bool = False, **changes) -> User:
                 tx.save(user)  # the version attribute guards against a concurrent edit
         except TransactWriteError as exc:
             user.email = old_email
-            if exc.cause_response_code == "TransactionCanceledException":
+            if _claim_was_taken(exc):
                 raise Conflict("Email has already been taken", field="email") from None
             raise
     else:
