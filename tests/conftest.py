@@ -52,7 +52,10 @@ PARAMETERS = {"WidgetTokenSecret": "test-secret-" + "x" * 32, "Stage": "test"}
 _session = boto3.Session()
 with mock_aws():
     _stack = build_stack(_session, prefix="test", parameters=PARAMETERS)
-os.environ.update(_stack.env_for("HttpApiFunction"))
+# Every function's variables (they agree where they overlap; tests/infra checks the
+# template), so a test may call any function's code.
+for _function in _stack.functions:
+    os.environ.update(_stack.env_for(_function))
 
 
 @dataclass

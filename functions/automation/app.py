@@ -7,22 +7,19 @@ id, action index): a retry re-runs only what had not finished, and a duplicate d
 does nothing."""
 from __future__ import annotations
 
-import os
 from typing import Callable
 
-import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.idempotency import (DynamoDBPersistenceLayer, IdempotencyConfig,
                                                          idempotent_function)
 
+from parley import aws
 from parley.services import automation
 from parley.settings import get_settings
 
 logger = Logger()
-_settings = get_settings()
-persistence = DynamoDBPersistenceLayer(
-    table_name=os.environ["IDEMPOTENCY_TABLE"],
-    boto3_client=boto3.client("dynamodb", region_name=_settings.region))
+persistence = DynamoDBPersistenceLayer(table_name=get_settings().required("idempotency_table"),
+                                       boto3_client=aws.client("dynamodb"))
 # A day covers EventBridge's and Lambda's retries of one event.
 config = IdempotencyConfig(expires_after_seconds=24 * 60 * 60)
 

@@ -9,16 +9,14 @@ message id. A record that can never succeed (malformed, unknown inbox) is logged
 No `from __future__ import annotations`: pydantic resolves the model at import."""
 
 import json
-import os
 from typing import Any
-
-import boto3
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from parley import aws
 from parley.errors import ParleyError
 from parley.channels import email
 from parley.services import ingest
@@ -27,7 +25,6 @@ logger = Logger()
 # A batch that failed entirely is reported item by item too (not raised as one error),
 # so each record keeps its own receive count and backoff.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-_sqs = None
 
 
 class Queued(BaseModel):
@@ -64,11 +61,8 @@ def handle(record: SQSRecord) -> None:
 
 
 def _come_back_in(record: SQSRecord, seconds: int) -> None:
-    global _sqs
-    if _sqs is None:
-        _sqs = boto3.client("sqs")
-    _sqs.change_message_visibility(QueueUrl=os.environ["INGEST_QUEUE_URL"], ReceiptHandle=record.receipt_handle,
-                                   VisibilityTimeout=seconds)
+    aws.client("sqs").change_message_visibility(QueueUrl=ingest.queue_url(), ReceiptHandle=record.receipt_handle,
+                                                VisibilityTimeout=seconds)
 
 
 @logger.inject_lambda_context

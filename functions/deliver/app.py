@@ -9,17 +9,17 @@ other reasons go to the dead-letter queue after maxReceiveCount (alarmed).
 No `from __future__ import annotations`: pydantic resolves the model at import."""
 
 import json
-import os
 
-import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from parley import aws
 from parley.channels import Retryable
 from parley.errors import ParleyError
 from parley.services import delivery
+from parley.settings import get_settings
 
 logger = Logger()
 # A batch that failed entirely is reported item by item too (not raised as one error),
@@ -27,7 +27,6 @@ logger = Logger()
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 MAX_ATTEMPTS = 5  # below the queue's maxReceiveCount, so a provider outage never reaches the DLQ
 BASE_DELAY, MAX_DELAY = 30, 900
-_sqs = None
 
 
 class MessageData(BaseModel):
@@ -42,11 +41,8 @@ def backoff(attempt: int) -> int:
 
 
 def _retry_later(record: SQSRecord, attempt: int) -> None:
-    global _sqs
-    if _sqs is None:
-        _sqs = boto3.client("sqs")
-    _sqs.change_message_visibility(QueueUrl=os.environ["DELIVER_QUEUE_URL"], ReceiptHandle=record.receipt_handle,
-                                   VisibilityTimeout=backoff(attempt))
+    aws.client("sqs").change_message_visibility(QueueUrl=get_settings().required("deliver_queue_url"),
+                                                ReceiptHandle=record.receipt_handle, VisibilityTimeout=backoff(attempt))
 
 
 def handle(record: SQSRecord) -> None:

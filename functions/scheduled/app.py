@@ -1,11 +1,10 @@
 """Work that a one-time schedule says is due (see parley.schedules)."""
 from __future__ import annotations
 
-import os
-
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ValidationError
 
+from parley import schedules
 from parley.services import auto_resolve, conversations
 
 logger = Logger()
@@ -44,8 +43,8 @@ def _own_arn(context) -> None:
     """Auto-resolve may schedule its next deadline from here, targeting this function; its
     ARN cannot be in its own environment (a template cycle), so it comes from the context."""
     arn = getattr(context, "invoked_function_arn", None)
-    if arn and "SCHEDULED_FUNCTION_ARN" not in os.environ:
-        os.environ["SCHEDULED_FUNCTION_ARN"] = ":".join(arn.split(":")[:7])  # without a version or alias
+    if arn:
+        schedules.target_self(arn)
 
 
 @logger.inject_lambda_context

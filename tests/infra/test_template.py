@@ -612,3 +612,15 @@ def test_layer_builds_for_lambda_arm64(tmp_path):
     native = list(python.glob("pydantic_core/_pydantic_core*.so"))
     assert native and "aarch64" in native[0].name, f"pydantic-core is not the arm64 build: {native}"
     assert list((python / "parley").rglob("*.pyc")), "the layer must ship compiled .pyc"
+
+
+def test_a_variable_means_the_same_in_every_function_that_has_it():
+    """parley.settings reads each variable by name, whichever function runs it (and the
+    tests set every function's at once): a name must never mean two things."""
+    from tests.conftest import _stack
+
+    seen: dict[str, tuple[str, str]] = {}
+    for function in _stack.functions:
+        for name, value in _stack.env_for(function).items():
+            first = seen.setdefault(name, (function, value))
+            assert first[1] == value, f"{name} is {first[1]!r} in {first[0]} but {value!r} in {function}"

@@ -4,16 +4,14 @@ over."""
 from __future__ import annotations
 
 import json
-import os
 
 import boto3
 import pytest
 
-from tests.conftest import LambdaContext, _stack, load_function
+from tests.conftest import LambdaContext, load_function
 from tests.integration.test_conversations import start_chat
 from tests.spec import assert_matches
 
-os.environ.setdefault("IDEMPOTENCY_TABLE", _stack.env_for("AutomationFunction")["IDEMPOTENCY_TABLE"])
 
 SPEC_LIST = "/api/v1/accounts/{account_id}/automation_rules"
 SPEC_ONE = "/api/v1/accounts/{account_id}/automation_rules/{id}"

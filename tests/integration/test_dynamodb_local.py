@@ -10,10 +10,9 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
 
 from local.cfn import TEMPLATE, Resolver, _of_type, load_template
-from tests.conftest import PARAMETERS, LambdaContext, _stack, load_function
+from tests.conftest import PARAMETERS, LambdaContext, load_function
 
 pytestmark = pytest.mark.dynamodb_local
-os.environ.setdefault("IDEMPOTENCY_TABLE", _stack.env_for("AutomationFunction")["IDEMPOTENCY_TABLE"])
 
 
 def on_dynamodb_local(request) -> bool:

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from botocore.client import BaseClient
 
+from tests.aws_faults import swap_client
 from tests.integration.test_attachments import PNG, exists, keys, multipart, presign, upload
 
 pytestmark = pytest.mark.dynamodb_local
@@ -51,18 +52,16 @@ class PublishFails:
     """Fault: EventBridge refuses message.created (after the message was written)."""
 
     def __init__(self, monkeypatch):
-        from parley import events
-
-        real = events._client()
-
         class Client:
+            def __init__(self, real):
+                self.real = real
+
             def put_events(self, Entries):
                 if Entries[0]["DetailType"] == "message.created":
                     raise ConnectionError("EventBridge is unreachable")
-                return real.put_events(Entries=Entries)
+                return self.real.put_events(Entries=Entries)
 
-        monkeypatch.setattr(events, "_client", lambda: Client())
-        self.undo = lambda: monkeypatch.setattr(events, "_client", lambda: real)
+        self.undo = swap_client(monkeypatch, "events", Client)
 
 
 def fail_message_writes(monkeypatch):

@@ -11,6 +11,7 @@ from email import policy
 import boto3
 import pytest
 
+from tests.aws_faults import swap_client
 from tests.conftest import EVENTS, _stack
 from tests.integration.channel_support import drain, queued
 from tests.spec import assert_matches
@@ -191,14 +192,11 @@ def _reply(api, world, conversation_id: int, text: str) -> dict:
 
 
 def test_agent_reply_goes_out_through_ses_and_the_answer_threads_back(api, world, inbox, monkeypatch):
-    from parley.channels import email as email_channel
-
     ses = boto3.client("ses", region_name="us-east-1")
     ses.verify_domain_identity(Domain="acme.example")
     ses.verify_domain_identity(Domain=DOMAIN)
     sent: list[dict] = []
-    real = email_channel._ses()
-    monkeypatch.setattr(email_channel, "_ses", lambda: _Recording(real, sent))
+    swap_client(monkeypatch, "sesv2", lambda real: _Recording(real, sent))
 
     deliver_mail(_raw("plain"), "t1")
     ingest()
@@ -237,14 +235,12 @@ def test_agent_reply_goes_out_through_ses_and_the_answer_threads_back(api, world
 def test_ses_refusal_marks_the_reply_failed(api, world, inbox, monkeypatch):
     from botocore.exceptions import ClientError
 
-    from parley.channels import email as email_channel
-
     class Refusing:
         def send_email(self, **kw):
             raise ClientError({"Error": {"Code": "MessageRejected", "Message": "Email address is not verified."},
                                "ResponseMetadata": {"HTTPStatusCode": 400}}, "SendEmail")
 
-    monkeypatch.setattr(email_channel, "_ses", lambda: Refusing())
+    swap_client(monkeypatch, "sesv2", lambda real: Refusing())
     deliver_mail(_raw("plain"), "r1")
     ingest()
     [conversation] = conversations(api, world, inbox["id"])

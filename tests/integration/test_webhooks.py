@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 
 import boto3
 import httpx
@@ -17,7 +16,6 @@ from local.sources import sqs_record
 from tests.conftest import LambdaContext, _stack, load_function
 from tests.spec import assert_matches
 
-os.environ.setdefault("WEBHOOK_DELIVERIES_QUEUE", _stack.env_for("WebhooksFunction")["WEBHOOK_DELIVERIES_QUEUE"])
 
 PUBLIC = "93.184.216.34"
 SPEC = "/api/v1/accounts/{account_id}/webhooks"

@@ -9,9 +9,8 @@ import uuid
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timezone
-from functools import lru_cache
 
-from . import ids
+from . import aws, ids
 from .models.event_log import LoggedEvent
 from .settings import get_settings
 
@@ -30,14 +29,6 @@ def performed_by(actor: dict):
         yield
     finally:
         _performed_by.reset(token)
-
-
-@lru_cache(maxsize=1)
-def _client():
-    import boto3  # lazily: request paths that publish nothing never pay for it
-
-    settings = get_settings()
-    return boto3.client("events", region_name=settings.region)
 
 
 def envelope(name: str, account_id: int | None, data: dict, changed_attributes: dict | None = None,
@@ -76,7 +67,7 @@ def publish(name: str, account_id: int | None, data: dict, changed_attributes: d
         detail["seq"] = ids.next_id(ids.account_counter(account_id, "Event"))
         LoggedEvent(account_id, detail["seq"], detail=json.loads(json.dumps(detail, default=str)),
                     expires_at=int(time.time()) + LOG_SECONDS).save()
-    response = _client().put_events(Entries=[{
+    response = aws.client("events").put_events(Entries=[{
         "Source": SOURCE,
         "DetailType": name,
         "Detail": json.dumps(detail, default=str),

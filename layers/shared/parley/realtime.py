@@ -5,19 +5,14 @@ deleted so nobody pushes to it again."""
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 
 from .models.connection import Connection
+from . import aws
 from .settings import get_settings
 
 
-@lru_cache(maxsize=1)
 def _client():
-    import boto3
-
-    settings = get_settings()
-    return boto3.client("apigatewaymanagementapi", region_name=settings.region,
-                        endpoint_url=settings.websocket_endpoint)
+    return aws.client("apigatewaymanagementapi", endpoint_url=get_settings().websocket_endpoint)
 
 
 def may_see(connection: Connection, detail: dict) -> bool:

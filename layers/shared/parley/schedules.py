@@ -7,19 +7,26 @@ schedule that fires late or twice is harmless: the function re-checks the conver
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime, timezone
-from functools import lru_cache
 
+from . import aws
 from .settings import get_settings
 
 
-@lru_cache(maxsize=1)
-def _client():
-    import boto3
+# The scheduled function's own ARN, when it schedules from inside itself (its environment
+# cannot name it: a template cycle); set from the invocation by functions/scheduled.
+_own_arn: str = ""
 
-    settings = get_settings()
-    return boto3.client("scheduler", region_name=settings.region)
+
+def target_self(invoked_function_arn: str) -> None:
+    """Schedules made in this container target the function running it (its ARN without
+    a version or alias)."""
+    global _own_arn
+    _own_arn = ":".join(invoked_function_arn.split(":")[:7])
+
+
+def _target_arn() -> str:
+    return get_settings().scheduled_function_arn or _own_arn or get_settings().required("scheduled_function_arn")
 
 
 def _name(kind: str, account_id: int, item_id: int | str) -> str:
@@ -29,21 +36,21 @@ def _name(kind: str, account_id: int, item_id: int | str) -> str:
 def at(kind: str, account_id: int, item_id: int | str, when: int, payload: dict) -> None:
     """Run `payload` through the scheduled function at epoch second `when` (replacing any
     schedule this item already had)."""
-    client = _client()
+    client, settings = aws.client("scheduler"), get_settings()
     moment = datetime.fromtimestamp(when, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
     arguments = {
         "Name": _name(kind, account_id, item_id),
-        "GroupName": os.environ["SCHEDULE_GROUP"],
+        "GroupName": settings.required("schedule_group"),
         "ScheduleExpression": f"at({moment})",
         "ScheduleExpressionTimezone": "UTC",
         "FlexibleTimeWindow": {"Mode": "OFF"},
         "ActionAfterCompletion": "DELETE",
         "Target": {
-            "Arn": os.environ["SCHEDULED_FUNCTION_ARN"],
-            "RoleArn": os.environ["SCHEDULER_ROLE_ARN"],
+            "Arn": _target_arn(),
+            "RoleArn": settings.required("scheduler_role_arn"),
             "Input": json.dumps({"task": kind, **payload}),
             "RetryPolicy": {"MaximumRetryAttempts": 5, "MaximumEventAgeInSeconds": 3600},
-            "DeadLetterConfig": {"Arn": os.environ["SCHEDULE_DLQ_ARN"]},
+            "DeadLetterConfig": {"Arn": settings.required("schedule_dlq_arn")},
         },
     }
     try:
@@ -53,8 +60,8 @@ def at(kind: str, account_id: int, item_id: int | str, when: int, payload: dict)
 
 
 def cancel(kind: str, account_id: int, item_id: int | str) -> None:
-    client = _client()
+    client = aws.client("scheduler")
     try:
-        client.delete_schedule(Name=_name(kind, account_id, item_id), GroupName=os.environ["SCHEDULE_GROUP"])
+        client.delete_schedule(Name=_name(kind, account_id, item_id), GroupName=get_settings().required("schedule_group"))
     except client.exceptions.ResourceNotFoundException:
         pass  # it already fired, or never existed

@@ -45,6 +45,28 @@ class Settings:
     s3_public_endpoint: str = ""
     # The frontend bucket (the HTTP API reads the built widget page from it); HttpApiFunction only.
     frontend_bucket: str = ""
+    # Queues, buckets and tables only some functions are given (template.yaml): empty in
+    # the others, and `required` says which function lacks one.
+    ingest_queue_url: str = ""
+    deliver_queue_url: str = ""
+    account_jobs_queue: str = ""
+    contact_jobs_queue: str = ""
+    webhook_deliveries_queue: str = ""
+    mail_bucket: str = ""
+    idempotency_table: str = ""
+    schedule_group: str = ""
+    scheduler_role_arn: str = ""
+    schedule_dlq_arn: str = ""
+    # The scheduled function's ARN; it cannot be in that function's own environment (a
+    # template cycle), so there it comes from the invocation (parley.schedules).
+    scheduled_function_arn: str = ""
+
+    def required(self, name: str) -> str:
+        """A per-function value this function must have been given."""
+        value = getattr(self, name)
+        if not value:
+            raise RuntimeError(f"environment variable {name.upper()} is not set for this function (template.yaml)")
+        return value
 
 
 def _env(name: str, default: str | None = None) -> str:
@@ -86,4 +108,10 @@ def get_settings() -> Settings:
         edge_secret=os.environ.get("EDGE_SECRET", ""),
         s3_public_endpoint=os.environ.get("S3_PUBLIC_ENDPOINT", ""),
         frontend_bucket=os.environ.get("FRONTEND_BUCKET", ""),
+        **{name: os.environ.get(name.upper(), "") for name in _PER_FUNCTION},
     )
+
+
+_PER_FUNCTION = ("ingest_queue_url", "deliver_queue_url", "account_jobs_queue", "contact_jobs_queue",
+                 "webhook_deliveries_queue", "mail_bucket", "idempotency_table", "schedule_group",
+                 "scheduler_role_arn", "schedule_dlq_arn", "scheduled_function_arn")

@@ -34,9 +34,8 @@ from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from functools import lru_cache
 
-from .. import filetypes, global_config
+from .. import aws, filetypes, global_config
 from ..errors import Invalid
 from ..models.unique import UniqueClaim
 from ..settings import get_settings
@@ -500,7 +499,7 @@ def send_notice(address: str, subject: str, text: str) -> None:
     mail["Auto-Submitted"] = "auto-generated"
     mail.set_content(text)
     try:
-        _ses().send_email(FromEmailAddress=sender, Destination={"ToAddresses": [address]},
+        aws.client("sesv2").send_email(FromEmailAddress=sender, Destination={"ToAddresses": [address]},
                           Content={"Raw": {"Data": mail.as_bytes()}})
     except ClientError as exc:
         error = exc.response.get("Error", {})
@@ -516,14 +515,6 @@ def _reply_uuid(address: str) -> str | None:
 
 
 # ---------------------------------------------------------------- receiving (I/O)
-
-@lru_cache(maxsize=1)
-def _s3():
-    import boto3
-
-    settings = get_settings()
-    return boto3.client("s3", region_name=settings.region)
-
 
 def s3_notice(event: dict) -> dict | None:
     """The ingest item for an S3 "Object Created" event (EventBridge, as the mail bucket
@@ -541,14 +532,14 @@ def fetch(bucket: str, key: str) -> bytes:
     from botocore.exceptions import ClientError
 
     try:
-        head = _s3().head_object(Bucket=bucket, Key=key)
+        head = aws.client("s3").head_object(Bucket=bucket, Key=key)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
             raise Invalid("the stored mail is gone") from None
         raise
     if head["ContentLength"] > MAX_RAW_BYTES:
         raise Invalid(f"The mail is larger than {MAX_RAW_BYTES // (1024 * 1024)} MB")
-    return _s3().get_object(Bucket=bucket, Key=key)["Body"].read()
+    return aws.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
 
 
 def _target(key: str) -> list[str] | None:
@@ -636,9 +627,7 @@ def receive_s3(bucket: str | None, key: str):
     """Store one mail from the mail bucket as a message. Returns the message, or None when
     the mail is for no inbox, a duplicate, or a loop of Parley's own mail. Only the
     stack's mail bucket is read, whatever a queued item names."""
-    import os
-
-    expected = os.environ.get("MAIL_BUCKET", "")
+    expected = get_settings().mail_bucket
     if not expected or bucket != expected or not isinstance(key, str) or not key.startswith("inbound/"):
         raise Invalid("not a mail in the mail bucket")
     return receive_raw(fetch(bucket, key), fallback_id=f"s3:{key[-400:]}")
@@ -738,14 +727,6 @@ def receive_raw(raw: bytes, *, fallback_id: str):
 
 # ---------------------------------------------------------------- sending
 
-@lru_cache(maxsize=1)
-def _ses():
-    import boto3
-
-    settings = get_settings()
-    return boto3.client("sesv2", region_name=settings.region)
-
-
 def _thread_of(conversation) -> tuple[str | None, list[str]]:
     """(In-Reply-To, References) for a reply: the newest mail in the conversation that
     carried a Message-ID, and the chain it belonged to."""
@@ -811,7 +792,7 @@ def _outgoing_files(message) -> list[tuple[str, str, bytes]]:
         total += int(record.get("file_size") or 0)
         if total > MAX_OUTBOUND_ATTACHMENT_BYTES:
             break  # the rest stay in the dashboard; SES would refuse the whole mail
-        data = attachments._s3().get_object(Bucket=attachments._bucket(), Key=record["key"])["Body"].read()
+        data = aws.client("s3").get_object(Bucket=get_settings().attachments_bucket, Key=record["key"])["Body"].read()
         files.append((record.get("filename") or "file", record.get("content_type") or "application/octet-stream",
                       data))
     return files
@@ -835,7 +816,7 @@ def send(inbox, conversation, message, contact_inbox) -> str:
         raise Retryable(f"Could not read an attachment: {exc.response.get('Error', {}).get('Code')}") from None
     mail = build(inbox, conversation, message, to_address, files)
     try:
-        _ses().send_email(FromEmailAddress=_sender(inbox, conversation),
+        aws.client("sesv2").send_email(FromEmailAddress=_sender(inbox, conversation),
                           Destination={"ToAddresses": [to_address]}, Content={"Raw": {"Data": mail.as_bytes()}})
     except ClientError as exc:
         error = exc.response.get("Error", {})

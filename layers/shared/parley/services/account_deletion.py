@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 
-from .. import schedules
+from .. import aws, schedules
 from ..models.account import Account, AccountUser
 from ..models.account_object import AccountObject
 from ..models.connection import Connection
@@ -171,7 +171,7 @@ def _partitions(job: _Run) -> None:
 def _files(job: _Run) -> None:
     from . import attachments
 
-    client, bucket = attachments._s3(), attachments._bucket()
+    client, bucket = aws.client("s3"), get_settings().attachments_bucket
     for prefix in FILE_PREFIXES:
         while keys := [o["Key"] for o in client.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/{job.account_id}/",
                                                                  MaxKeys=500).get("Contents", [])]:

@@ -5,9 +5,8 @@ one is simply retried from where the data now stands."""
 from __future__ import annotations
 
 import json
-import os
-from functools import lru_cache
 
+from .. import aws
 from ..models.account_object import AccountObject
 from ..settings import get_settings
 
@@ -15,19 +14,9 @@ JOBS = ("delete", "release_held")
 RELEASE_CHUNK = 100
 
 
-@lru_cache(maxsize=1)
-def _sqs():
-    import boto3
-
-    settings = get_settings()
-    return boto3.client("sqs", region_name=settings.region)
-
-
 def enqueue(job: str, account_id: int) -> None:
-    url = os.environ.get("ACCOUNT_JOBS_QUEUE", "")
-    if not url:
-        raise RuntimeError("ACCOUNT_JOBS_QUEUE is not set (template.yaml)")
-    _sqs().send_message(QueueUrl=url, MessageBody=json.dumps({"job": job, "account_id": account_id}))
+    url = get_settings().required("account_jobs_queue")
+    aws.client("sqs").send_message(QueueUrl=url, MessageBody=json.dumps({"job": job, "account_id": account_id}))
 
 
 def run(job: str, account_id: int) -> bool:
@@ -52,6 +41,6 @@ def release_held(account_id: int, limit: int = RELEASE_CHUNK) -> bool:
         return True  # suspended again (the items stay held) or being deleted (they go with it)
     held = list(AccountObject.query(account_id, AccountObject.key.startswith(f"{ingest.HELD}#"), limit=limit))
     for item in held:
-        _sqs().send_message(QueueUrl=ingest.queue_url(), MessageBody=json.dumps(item.data))
+        aws.client("sqs").send_message(QueueUrl=ingest.queue_url(), MessageBody=json.dumps(item.data))
         item.delete()
     return len(held) < limit

@@ -16,10 +16,9 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Callable
 
-from .. import filetypes, global_config, ids
+from .. import aws, filetypes, global_config, ids
 from ..errors import Forbidden, Invalid, NotFound, ParleyError, PayloadTooLarge
 from ..models.conversation import Conversation, Message
 from ..settings import get_settings
@@ -56,24 +55,9 @@ def contact_uploader(contact_id: int) -> str:
     return f"c{contact_id}"
 
 
-@lru_cache(maxsize=1)
-def _s3():
-    import boto3  # lazily: messages without files never pay for it
-
-    settings = get_settings()
-    return boto3.client("s3", region_name=settings.region)
-
-
-@lru_cache(maxsize=1)
 def _signer():
     """Signs the URLs browsers use: they point at S3 (or the local stack's stand-in)."""
-    import boto3
-    from botocore.config import Config
-
-    settings = get_settings()
-    endpoint = settings.s3_public_endpoint or None
-    config = Config(signature_version="s3v4", s3={"addressing_style": "path" if endpoint else "virtual"})
-    return boto3.client("s3", region_name=settings.region, endpoint_url=endpoint, config=config)
+    return aws.client("s3", endpoint_url=get_settings().s3_public_endpoint or None, presigning=True)
 
 
 def _bucket() -> str:
@@ -148,7 +132,7 @@ def _uploaded(account_id: int, uploader: str, key: str) -> _Accepted:
             or not re.fullmatch(r"[0-9a-f]{32}", parts[3]) or safe_name(parts[4]) != parts[4]):
         raise NotFound("Attachment upload not found")
     try:
-        got = _s3().get_object(Bucket=_bucket(), Key=key, Range=f"bytes=0-{filetypes.SNIFF_BYTES - 1}")
+        got = aws.client("s3").get_object(Bucket=_bucket(), Key=key, Range=f"bytes=0-{filetypes.SNIFF_BYTES - 1}")
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code")
         if code in ("NoSuchKey", "404", "NotFound"):
@@ -189,10 +173,10 @@ def _store(conversation: Conversation, item: _Accepted) -> dict:
     key = f"attachments/{conversation.account_id}/{conversation.display_id}/{uuid.uuid4().hex}/{item.name}"
     headers = {"ContentType": served_as, "ContentDisposition": _disposition(item.name, inline)}
     if item.source is not None:
-        _s3().copy_object(Bucket=_bucket(), Key=key, CopySource={"Bucket": _bucket(), "Key": item.source},
+        aws.client("s3").copy_object(Bucket=_bucket(), Key=key, CopySource={"Bucket": _bucket(), "Key": item.source},
                           MetadataDirective="REPLACE", **headers)
     else:
-        _s3().put_object(Bucket=_bucket(), Key=key, Body=item.data, **headers)
+        aws.client("s3").put_object(Bucket=_bucket(), Key=key, Body=item.data, **headers)
     extension = item.name.rpartition(".")[2].lower() if "." in item.name else None
     return {"id": ids.next_id("Attachment"), "key": key, "kind": item.kind, "content_type": item.declared,
             "file_type": filetypes.file_type(item.kind, item.declared), "extension": extension,
@@ -201,7 +185,7 @@ def _store(conversation: Conversation, item: _Accepted) -> dict:
 
 def _delete(keys: list[str]) -> None:
     if keys:
-        _s3().delete_objects(Bucket=_bucket(), Delete={"Objects": [{"Key": k} for k in keys], "Quiet": True})
+        aws.client("s3").delete_objects(Bucket=_bucket(), Delete={"Objects": [{"Key": k} for k in keys], "Quiet": True})
 
 
 def create_message(conversation: Conversation | None, *, uploader: str, uploads: list[str] | None = None,

@@ -22,14 +22,13 @@ import csv
 import io
 import json
 import logging
-import os
 import re
 import time
 from functools import lru_cache
 
 from pynamodb.exceptions import PutError
 
-from .. import ids
+from .. import aws, ids
 from ..errors import Conflict, Invalid, NotFound, PayloadTooLarge
 from ..models.account_object import AccountObject
 from ..models.contact import Contact
@@ -63,33 +62,17 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 # ---------------------------------------------------------------- AWS clients
 
-@lru_cache(maxsize=1)
-def _s3():
-    import boto3  # lazily: most requests never touch S3
-
-    settings = get_settings()
-    return boto3.client("s3", region_name=settings.region)
-
-
-@lru_cache(maxsize=1)
-def _sqs():
-    import boto3
-
-    settings = get_settings()
-    return boto3.client("sqs", region_name=settings.region)
-
-
 @lru_cache(maxsize=4)
 def _queue_url(value: str) -> str:
     # CloudFormation's Ref of a queue is its URL; the local stack resolves it to the name.
-    return value if "://" in value else _sqs().get_queue_url(QueueName=value)["QueueUrl"]
+    return value if "://" in value else aws.client("sqs").get_queue_url(QueueName=value)["QueueUrl"]
 
 
 def _send(messages: list[dict]) -> None:
-    url = _queue_url(os.environ["CONTACT_JOBS_QUEUE"])
+    url = _queue_url(get_settings().required("contact_jobs_queue"))
     for start in range(0, len(messages), 10):
         batch = messages[start:start + 10]
-        result = _sqs().send_message_batch(QueueUrl=url, Entries=[
+        result = aws.client("sqs").send_message_batch(QueueUrl=url, Entries=[
             {"Id": str(i), "MessageBody": json.dumps(m)} for i, m in enumerate(batch)])
         if result.get("Failed"):
             raise RuntimeError(f"SQS refused {len(result['Failed'])} contact job messages")
@@ -169,7 +152,7 @@ def start_import(account_id: int, user_id: int, data: bytes, file_name: str | No
         raise Invalid("import_file has a header but no rows", field="import_file")
     chunks = (len(rows) + CHUNK_ROWS - 1) // CHUNK_ROWS
     import_id = ids.next_id(ids.account_counter(account_id, IMPORT_KIND))
-    _s3().put_object(Bucket=_bucket(), Key=_import_key(account_id, import_id), Body=data,
+    aws.client("s3").put_object(Bucket=_bucket(), Key=_import_key(account_id, import_id), Body=data,
                      ContentType="text/csv", ServerSideEncryption="AES256")
     record = AccountObject(account_id, AccountObject.key_for(IMPORT_KIND, import_id), id=import_id, data={
         "status": "pending", "file_name": (file_name or "contacts.csv")[:255], "user_id": user_id,
@@ -269,7 +252,7 @@ def _import_rows(record: AccountObject):
     key = _import_key(record.account_id, record.id)
     cache_key = f"{key}@{record.created_at.isoformat()}"
     if cache_key not in _file_cache:
-        body = _s3().get_object(Bucket=_bucket(), Key=key)["Body"].read()
+        body = aws.client("s3").get_object(Bucket=_bucket(), Key=key)["Body"].read()
         _file_cache.clear()
         _file_cache[cache_key] = parse_csv(_text_of(body))
     return _file_cache[cache_key]
@@ -412,7 +395,7 @@ def run_export(account_id: int, export_id: int) -> bool:
         writer.writerow([safe_cell(_cell(contact, c)) for c in columns]
                         + [safe_cell((contact.custom_attributes or {}).get(k)) for k in custom_keys])
     body = out.getvalue().encode("utf-8")
-    _s3().put_object(Bucket=_bucket(), Key=_export_key(account_id, export_id), Body=body,
+    aws.client("s3").put_object(Bucket=_bucket(), Key=_export_key(account_id, export_id), Body=body,
                      ContentType="text/csv; charset=utf-8", ServerSideEncryption="AES256")
     record.data = {**record.data, "status": "completed", "rows": len(chosen), "bytes": len(body),
                    "truncated": truncated}
@@ -424,14 +407,14 @@ def export_file(record: AccountObject) -> bytes:
     if record.data.get("status") != "completed":
         raise Conflict("The export is not ready yet", field="status")
     try:
-        return _s3().get_object(Bucket=_bucket(), Key=_export_key(record.account_id, record.id))["Body"].read()
-    except _s3().exceptions.NoSuchKey:
+        return aws.client("s3").get_object(Bucket=_bucket(), Key=_export_key(record.account_id, record.id))["Body"].read()
+    except aws.client("s3").exceptions.NoSuchKey:
         raise NotFound("The export file is gone") from None
 
 
 def export_link(record: AccountObject, expires: int = 300) -> str:
     """A short-lived S3 link, for files too large to pass through a Lambda response."""
-    return _s3().generate_presigned_url("get_object", ExpiresIn=expires, Params={
+    return aws.client("s3").generate_presigned_url("get_object", ExpiresIn=expires, Params={
         "Bucket": _bucket(), "Key": _export_key(record.account_id, record.id),
         "ResponseContentDisposition": f'attachment; filename="contacts-{record.id}.csv"'})
 

@@ -18,17 +18,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Literal
 
 from aws_lambda_powertools import Logger
 from pynamodb.exceptions import PutError, UpdateError
 
-from .. import ids
+from .. import aws, ids
 from ..errors import AccountSuspended, Invalid, NotFound
 from ..models.account_object import AccountObject
 from ..models.base import utcnow
@@ -77,26 +75,15 @@ class InFlight(Exception):
 
 # ---------------------------------------------------------------- enqueue (webhook side)
 
-@lru_cache(maxsize=1)
-def _sqs():
-    import boto3
-
-    settings = get_settings()
-    return boto3.client("sqs", region_name=settings.region)
-
-
 def queue_url() -> str:
-    url = os.environ.get("INGEST_QUEUE_URL", "")
-    if not url:
-        raise RuntimeError("INGEST_QUEUE_URL is not set (template.yaml HttpApiFunction)")
-    return url
+    return get_settings().required("ingest_queue_url")
 
 
 def enqueue(channel: str, inbox_id: int, payload) -> None:
     body = json.dumps({"channel": channel, "inbox_id": inbox_id, "payload": payload, "received_at": int(time.time())})
     if len(body.encode()) > MAX_QUEUED_BYTES:
         raise Invalid("Webhook payload is too large")
-    _sqs().send_message(QueueUrl=queue_url(), MessageBody=body)
+    aws.client("sqs").send_message(QueueUrl=queue_url(), MessageBody=body)
 
 
 # ---------------------------------------------------------------- ingest (consumer side)

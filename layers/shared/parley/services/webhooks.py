@@ -15,14 +15,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import secrets
 import time
 import uuid
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from .. import global_config, outbound
+from .. import aws, global_config, outbound
 from ..errors import ParleyError
 from ..models.account_object import AccountObject
 from ..models.inbox import Inbox
@@ -155,21 +154,13 @@ def _inbox(inbox_id: int) -> Inbox | None:
 
 # ---------------------------------------------------------------- the queue
 
-@lru_cache(maxsize=1)
-def _sqs():
-    import boto3
-
-    from ..settings import get_settings
-
-    settings = get_settings()
-    return boto3.client("sqs", region_name=settings.region)
-
-
 @lru_cache(maxsize=2)
 def queue_url(value: str | None = None) -> str:
-    value = value or os.environ["WEBHOOK_DELIVERIES_QUEUE"]
+    from ..settings import get_settings
+
+    value = value or get_settings().required("webhook_deliveries_queue")
     # CloudFormation's Ref of a queue is its URL; the local stack resolves it to the name.
-    return value if "://" in value else _sqs().get_queue_url(QueueName=value)["QueueUrl"]
+    return value if "://" in value else aws.client("sqs").get_queue_url(QueueName=value)["QueueUrl"]
 
 
 BATCH_BYTES = 200_000  # SendMessageBatch's limit is 256 KiB for the whole batch
@@ -181,7 +172,7 @@ def enqueue(deliveries: list[dict]) -> int:
 
     def flush():
         if batch:
-            result = _sqs().send_message_batch(QueueUrl=queue_url(), Entries=[
+            result = aws.client("sqs").send_message_batch(QueueUrl=queue_url(), Entries=[
                 {"Id": str(i), "MessageBody": body} for i, body in enumerate(batch)])
             if result.get("Failed"):
                 raise RuntimeError(f"SQS refused {len(result['Failed'])} webhook deliveries")
@@ -207,7 +198,7 @@ def retry_delay(attempt: int) -> int:
 
 def postpone(receipt_handle: str, attempt: int) -> int:
     delay = retry_delay(attempt)
-    _sqs().change_message_visibility(QueueUrl=queue_url(), ReceiptHandle=receipt_handle, VisibilityTimeout=delay)
+    aws.client("sqs").change_message_visibility(QueueUrl=queue_url(), ReceiptHandle=receipt_handle, VisibilityTimeout=delay)
     return delay
 
 

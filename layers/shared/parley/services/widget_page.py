@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from .. import embedding
+from .. import aws, embedding
 from ..errors import AccountSuspended, Invalid, NotFound
 from ..security_log import refused
 from ..settings import get_settings
@@ -26,7 +26,7 @@ class Page:
 def _built_page() -> str:
     # Read on every render, not memoised: a frontend upload replaces the hashed asset
     # names it points to, and CloudFront already keeps each answer for a minute.
-    return attachments._s3().get_object(Bucket=get_settings().frontend_bucket, Key="widget/index.html")["Body"].read().decode("utf-8")
+    return aws.client("s3").get_object(Bucket=get_settings().frontend_bucket, Key="widget/index.html")["Body"].read().decode("utf-8")
 
 
 def render(website_token: str | None) -> Page:
