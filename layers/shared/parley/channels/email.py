@@ -785,8 +785,6 @@ def _sender(inbox, conversation) -> str | None:
 
 
 def _outgoing_files(message) -> list[tuple[str, str, bytes]]:
-    from ..services import attachments
-
     files, total = [], 0
     for record in message.attachments or []:
         total += int(record.get("file_size") or 0)

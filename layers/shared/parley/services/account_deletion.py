@@ -36,6 +36,7 @@ from ..models.notification import Notification
 from ..models.unique import UniqueClaim
 from ..models.user import AccessToken
 from ..security_log import refused
+from ..settings import get_settings
 
 logger = Logger(child=True)
 CHUNK = 500  # items per run: well inside the function's timeout
@@ -169,8 +170,6 @@ def _partitions(job: _Run) -> None:
 
 
 def _files(job: _Run) -> None:
-    from . import attachments
-
     client, bucket = aws.client("s3"), get_settings().attachments_bucket
     for prefix in FILE_PREFIXES:
         while keys := [o["Key"] for o in client.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/{job.account_id}/",

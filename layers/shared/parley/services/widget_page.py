@@ -11,7 +11,7 @@ from .. import aws, embedding
 from ..errors import AccountSuspended, Invalid, NotFound
 from ..security_log import refused
 from ..settings import get_settings
-from . import attachments, inboxes
+from . import inboxes
 
 NOT_AVAILABLE = "<!doctype html><title>Chat</title><p>This chat is not available.</p>"
 
