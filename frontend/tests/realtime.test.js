@@ -38,6 +38,23 @@ describe('realtime client', () => {
     expect(sockets[0].sent.filter((f) => f.action === 'heartbeat')).toHaveLength(3)
   })
 
+  it('sends a refused resume again after retry_after, and only while it waits for resume.done', () => {
+    start()
+    const ws = sockets[0]
+    ws.open()
+    ws.push({ event: 'error', message: 'Too many resume requests; retry in 5 s', retry_after: 5 })
+    vi.advanceTimersByTime(4999)
+    expect(ws.sent).toEqual([{ action: 'resume', since: 0 }])
+    vi.advanceTimersByTime(1)
+    expect(ws.sent).toEqual([{ action: 'resume', since: 0 }, { action: 'resume', since: 0 }])
+    ws.push({ event: 'message.created', data: { id: 1 }, id: 'a', seq: 9 })
+    ws.push({ event: 'resume.done', seq: 9 })
+    ws.push({ event: 'error', message: 'Too many frames; retry in 2 s', retry_after: 2 }) // not about a resume
+    vi.advanceTimersByTime(10000)
+    expect(ws.sent.filter((f) => f.action === 'resume')).toHaveLength(2)
+    expect(events.filter((e) => e.event === 'message.created').map((e) => e.seq)).toEqual([9])
+  })
+
   it('applies frames once by id, and keeps a lower seq that arrives late', () => {
     start()
     const ws = sockets[0]

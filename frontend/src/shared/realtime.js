@@ -10,6 +10,10 @@
 // overlaps on purpose; `lastSeq` is the highest seq seen, which the next resume starts from. Closed sockets reconnect with capped exponential
 // backoff (with jitter); the backoff resets once a connection has opened.
 //
+// A resume the server refuses ({"event":"error","retry_after":s}, its per-socket budget, or a
+// concurrent frame) is sent again after retry_after: until a resume.done, frames that were
+// published before this socket was registered are missing.
+//
 // {"event":"connection.revoked","reason"} comes just before the server closes the socket
 // (its user lost the rights it was opened with, or it flooded): it goes to onRevoked, and
 // the owner closes the client when reconnecting with the same credential would be refused.
@@ -34,6 +38,8 @@ export function createRealtime(options) {
   let attempts = 0
   let timer = null
   let beat = null
+  let resumeTimer = null
+  let resuming = false // a resume is sent and its resume.done has not come yet
   let stopped = false
   const seen = new Set()
 
@@ -59,7 +65,13 @@ export function createRealtime(options) {
       onRevoked(typeof frame.reason === 'string' ? frame.reason : '')
       return
     }
+    if (frame.event === 'error' && resuming && typeof frame.retry_after === 'number') {
+      clearTimeout(resumeTimer)
+      resumeTimer = setTimeout(resume, Math.max(1, frame.retry_after) * 1000)
+      return
+    }
     if (frame.event === 'resume.done') {
+      resuming = false
       if (typeof frame.seq === 'number' && frame.seq > lastSeq) lastSeq = frame.seq
       onResumed(lastSeq)
       return
@@ -75,6 +87,11 @@ export function createRealtime(options) {
       // One bad handler must not kill the connection.
       if (globalThis.console) console.error('realtime handler failed', err)
     }
+  }
+
+  function resume() {
+    resuming = true
+    send({ action: 'resume', since: lastSeq })
   }
 
   function connect() {
@@ -93,7 +110,7 @@ export function createRealtime(options) {
       if (socket !== ws) return
       attempts = 0
       onStatus('open')
-      send({ action: 'resume', since: lastSeq })
+      resume()
       clearInterval(beat)
       beat = setInterval(() => send({ action: 'heartbeat' }), heartbeatMs)
     }
@@ -104,6 +121,7 @@ export function createRealtime(options) {
       if (socket !== ws) return
       socket = null
       clearInterval(beat)
+      clearTimeout(resumeTimer)
       onStatus('closed')
       schedule()
     }
@@ -137,6 +155,7 @@ export function createRealtime(options) {
     close() {
       stopped = true
       clearTimeout(timer)
+      clearTimeout(resumeTimer)
       clearInterval(beat)
       const ws = socket
       socket = null
