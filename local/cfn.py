@@ -289,6 +289,11 @@ def _of_type(template: dict, kind: str) -> dict[str, dict]:
     return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
 
 
+def table_names(dynamodb) -> set[str]:
+    """Every table this DynamoDB endpoint has (ListTables answers 100 at a time)."""
+    return {name for page in dynamodb.get_paginator("list_tables").paginate() for name in page["TableNames"]}
+
+
 def build_stack(
     session: Any,
     prefix: str = "parley-local",
@@ -311,7 +316,7 @@ def build_stack(
     dynamodb, sqs, s3, events, scheduler = (session.client(s, region_name=REGION, endpoint_url=endpoints.get(s))
                                             for s in ("dynamodb", "sqs", "s3", "events", "scheduler"))
 
-    existing_tables = {name for page in dynamodb.get_paginator("list_tables").paginate() for name in page["TableNames"]}
+    existing_tables = table_names(dynamodb)
 
     def create_table(name: str, props: dict) -> None:
         args = {k: props[k] for k in ("AttributeDefinitions", "KeySchema", "BillingMode") if k in props}

@@ -22,7 +22,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from .cfn import REGION
+from .cfn import REGION, table_names
 
 SNAPSHOT = "state.json"
 # The layout of the data the services write. Bump it when items written by older code
@@ -206,7 +206,7 @@ class Snapshots:
             self.scheduler.create_schedule(**schedule)
 
     def _import_items(self, tables: dict[str, list[dict]]) -> int:
-        existing = {name for page in self.dynamodb.get_paginator("list_tables").paginate() for name in page["TableNames"]}
+        existing = table_names(self.dynamodb)
         count = 0
         for name, items in tables.items():
             if name not in existing:

@@ -13,8 +13,8 @@ That covers pynamodb's per-model connections, parley.dynamo's shared one and cli
 made at import time (the automation function's idempotency store) without knowing
 about any of those caches, and costs nothing when a worker alternates between variants.
 
-Tests share the tables, so before and after each one every item of the template's tables is deleted
-(the `world` fixture's fixed e-mails claim the same unique keys in every test).
+Tests share the tables, so before and after each one every item of the template's tables
+is deleted (the `world` fixture's fixed e-mails claim the same unique keys in every test).
 """
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ import botocore.handlers
 import pytest
 from moto.core.models import botocore_stubber
 
+from local.cfn import table_names
 from local.dynamodb import DynamoDBLocal
 from local.process import free_port
 
@@ -76,19 +77,14 @@ class Engine:
         return self._keys[table]
 
     def tables_with_prefix(self, prefix: str) -> set[str]:
-        pages = self.client.get_paginator("list_tables").paginate()
-        return {name for page in pages for name in page["TableNames"] if name.startswith(prefix)}
+        return {name for name in table_names(self.client) if name.startswith(prefix)}
 
     def empty(self, tables: set[str]) -> int:
         """Delete every item of these tables (tests write few: cheaper than new tables);
         how many there were."""
         deleted = 0
         for name in tables:
-            try:
-                key = self.key(name)
-            except self.client.exceptions.ResourceNotFoundException:
-                continue  # a write the engine refused, to a table that is not there
-            names = {f"#k{i}": attribute for i, attribute in enumerate(key)}
+            names = {f"#k{i}": attribute for i, attribute in enumerate(self.key(name))}
             pages = self.client.get_paginator("scan").paginate(
                 TableName=name, ProjectionExpression=", ".join(names), ExpressionAttributeNames=names)
             items = [item for page in pages for item in page["Items"]]

@@ -9,7 +9,7 @@ import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
 
-from local.cfn import TEMPLATE, Resolver, _of_type, load_template
+from local.cfn import TEMPLATE, Resolver, _of_type, load_template, table_names
 from tests.conftest import PARAMETERS, LambdaContext, load_function
 
 pytestmark = pytest.mark.dynamodb_local
@@ -31,7 +31,7 @@ def template_tables() -> set[str]:
 def test_each_test_starts_on_empty_tables(request, aws):
     if on_dynamodb_local(request):
         engine = request.getfixturevalue("dynamodb_local_engine")
-        tables = {name for page in engine.client.get_paginator("list_tables").paginate() for name in page["TableNames"]}
+        tables = table_names(engine.client)
         assert template_tables() <= tables  # beside them, the e2e tests' own (other prefixes)
         for name in template_tables():  # nothing left by the tests this worker ran before
             assert engine.client.scan(TableName=name, Select="COUNT")["Count"] == 0, name

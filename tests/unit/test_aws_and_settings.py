@@ -47,6 +47,17 @@ def test_one_client_per_service_and_endpoint(aws):
     assert url.startswith("http://127.0.0.1:9/b/k?") and "X-Amz-Signature" in url  # path-style SigV4
 
 
+def test_a_queue_ref_is_a_url_on_aws_and_a_name_locally(aws):
+    from parley import aws as factory
+    from parley.settings import get_settings
+
+    name = get_settings().contact_jobs_queue
+    assert "://" not in name  # the tests resolve a Ref to the name, as the local stack does
+    url = factory.queue_url(name)
+    assert url == factory.client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
+    assert factory.queue_url(url) == url
+
+
 def test_a_variable_a_function_was_not_given_is_named():
     from parley.settings import get_settings
 
@@ -60,9 +71,9 @@ def test_the_scheduled_function_targets_itself_without_writing_the_environment(m
     from parley import schedules
     from parley.settings import get_settings
 
-    monkeypatch.setattr(schedules, "get_settings", lambda: dataclasses.replace(get_settings(), scheduled_function_arn=""))
+    own_environment = dataclasses.replace(get_settings(), scheduled_function_arn="")
     monkeypatch.setattr(schedules, "_own_arn", "")
     with pytest.raises(RuntimeError, match="SCHEDULED_FUNCTION_ARN"):
-        schedules._target_arn()
+        schedules._target_arn(own_environment)
     schedules.target_self("arn:aws:lambda:us-east-1:123456789012:function:parley-Scheduled:live")
-    assert schedules._target_arn() == "arn:aws:lambda:us-east-1:123456789012:function:parley-Scheduled"
+    assert schedules._target_arn(own_environment) == "arn:aws:lambda:us-east-1:123456789012:function:parley-Scheduled"

@@ -13,6 +13,8 @@ call time.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .settings import get_settings
 
 _clients: dict[tuple[str, str | None, bool], object] = {}
@@ -35,3 +37,10 @@ def client(service: str, *, endpoint_url: str | None = None, presigning: bool = 
         made = _clients[key] = boto3.client(service, region_name=get_settings().region, endpoint_url=key[1],
                                             config=config)
     return made
+
+
+@lru_cache(maxsize=8)
+def queue_url(ref: str) -> str:
+    """The URL of a queue from its template Ref: a URL on AWS; the local stack and the
+    tests resolve a Ref to the queue's name, which SQS turns into the URL."""
+    return ref if "://" in ref else client("sqs").get_queue_url(QueueName=ref)["QueueUrl"]

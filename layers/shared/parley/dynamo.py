@@ -18,3 +18,11 @@ def connection() -> Connection:
 
 def transaction() -> TransactWrite:
     return TransactWrite(connection=connection())
+
+
+def cancellation_codes(exc) -> set[str]:
+    """Why DynamoDB cancelled a transaction (TransactWriteError), one code per item that
+    failed: "ConditionalCheckFailed", "TransactionConflict", ...; empty for other errors."""
+    if exc.cause_response_code != "TransactionCanceledException":
+        return set()
+    return {reason.code for reason in exc.cancellation_reasons or [] if reason is not None}

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import json
 
-from .models.connection import Connection
 from . import aws
+from .models.connection import Connection
 from .settings import get_settings
 
 

@@ -25,8 +25,8 @@ def target_self(invoked_function_arn: str) -> None:
     _own_arn = ":".join(invoked_function_arn.split(":")[:7])
 
 
-def _target_arn() -> str:
-    return get_settings().scheduled_function_arn or _own_arn or get_settings().required("scheduled_function_arn")
+def _target_arn(settings) -> str:
+    return settings.scheduled_function_arn or _own_arn or settings.required("scheduled_function_arn")
 
 
 def _name(kind: str, account_id: int, item_id: int | str) -> str:
@@ -46,7 +46,7 @@ def at(kind: str, account_id: int, item_id: int | str, when: int, payload: dict)
         "FlexibleTimeWindow": {"Mode": "OFF"},
         "ActionAfterCompletion": "DELETE",
         "Target": {
-            "Arn": _target_arn(),
+            "Arn": _target_arn(settings),
             "RoleArn": settings.required("scheduler_role_arn"),
             "Input": json.dumps({"task": kind, **payload}),
             "RetryPolicy": {"MaximumRetryAttempts": 5, "MaximumEventAgeInSeconds": 3600},

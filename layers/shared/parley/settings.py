@@ -6,13 +6,12 @@ the tests set them from the same template (local/cfn.py).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from functools import lru_cache
 
 
 @dataclass(frozen=True)
 class Settings:
-    stage: str
     region: str
     users_table: str
     accounts_table: str
@@ -38,8 +37,9 @@ class Settings:
     websocket_endpoint: str
     websocket_url: str
     widget_token_secret: str
+    stage: str = "prod"
     # Sent by CloudFront on every API request (X-Parley-Edge); empty locally.
-    edge_secret: str
+    edge_secret: str = ""
     # Where browsers send presigned S3 uploads and downloads; empty means S3 itself. The
     # local stack serves its in-process S3 on its own port (local/s3.py).
     s3_public_endpoint: str = ""
@@ -78,40 +78,8 @@ def _env(name: str, default: str | None = None) -> str:
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings(
-        stage=_env("STAGE", "prod"),
-        region=_env("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1")),
-        users_table=_env("USERS_TABLE"),
-        accounts_table=_env("ACCOUNTS_TABLE"),
-        account_users_table=_env("ACCOUNT_USERS_TABLE"),
-        access_tokens_table=_env("ACCESS_TOKENS_TABLE"),
-        platform_apps_table=_env("PLATFORM_APPS_TABLE"),
-        uniques_table=_env("UNIQUES_TABLE"),
-        counters_table=_env("COUNTERS_TABLE"),
-        installation_config_table=_env("INSTALLATION_CONFIG_TABLE"),
-        connections_table=_env("CONNECTIONS_TABLE"),
-        throttle_table=_env("THROTTLE_TABLE"),
-        inboxes_table=_env("INBOXES_TABLE"),
-        inbox_members_table=_env("INBOX_MEMBERS_TABLE"),
-        contacts_table=_env("CONTACTS_TABLE"),
-        contact_inboxes_table=_env("CONTACT_INBOXES_TABLE"),
-        conversations_table=_env("CONVERSATIONS_TABLE"),
-        messages_table=_env("MESSAGES_TABLE"),
-        events_table=_env("EVENTS_TABLE"),
-        account_objects_table=_env("ACCOUNT_OBJECTS_TABLE"),
-        notifications_table=_env("NOTIFICATIONS_TABLE"),
-        event_bus_name=_env("EVENT_BUS_NAME"),
-        attachments_bucket=_env("ATTACHMENTS_BUCKET"),
-        websocket_endpoint=_env("WEBSOCKET_ENDPOINT"),
-        websocket_url=_env("WEBSOCKET_URL"),
-        widget_token_secret=_env("WIDGET_TOKEN_SECRET"),
-        edge_secret=os.environ.get("EDGE_SECRET", ""),
-        s3_public_endpoint=os.environ.get("S3_PUBLIC_ENDPOINT", ""),
-        frontend_bucket=os.environ.get("FRONTEND_BUCKET", ""),
-        **{name: os.environ.get(name.upper(), "") for name in _PER_FUNCTION},
-    )
-
-
-_PER_FUNCTION = ("ingest_queue_url", "deliver_queue_url", "account_jobs_queue", "contact_jobs_queue",
-                 "webhook_deliveries_queue", "mail_bucket", "idempotency_table", "schedule_group",
-                 "scheduler_role_arn", "schedule_dlq_arn", "scheduled_function_arn")
+    """Each field from the variable of its name in capitals: required unless the field has
+    a default. The region follows Lambda's AWS_REGION, else AWS_DEFAULT_REGION."""
+    values = {f.name: _env(f.name.upper(), None if f.default is MISSING else f.default)
+              for f in fields(Settings) if f.name != "region"}
+    return Settings(region=_env("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1")), **values)

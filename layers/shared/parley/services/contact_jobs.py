@@ -24,7 +24,6 @@ import json
 import logging
 import re
 import time
-from functools import lru_cache
 
 from pynamodb.exceptions import PutError
 
@@ -62,14 +61,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 # ---------------------------------------------------------------- AWS clients
 
-@lru_cache(maxsize=4)
-def _queue_url(value: str) -> str:
-    # CloudFormation's Ref of a queue is its URL; the local stack resolves it to the name.
-    return value if "://" in value else aws.client("sqs").get_queue_url(QueueName=value)["QueueUrl"]
-
-
 def _send(messages: list[dict]) -> None:
-    url = _queue_url(get_settings().required("contact_jobs_queue"))
+    url = aws.queue_url(get_settings().required("contact_jobs_queue"))
     for start in range(0, len(messages), 10):
         batch = messages[start:start + 10]
         result = aws.client("sqs").send_message_batch(QueueUrl=url, Entries=[

@@ -391,8 +391,7 @@ def write_message(conversation: Conversation, *, content: str | None, message_ty
             if earlier is not None:
                 # Ours if this very write landed and only its reply was lost.
                 return earlier, earlier.id == message.id
-            codes = {reason.code for reason in exc.cancellation_reasons if reason is not None}
-            if "TransactionConflict" not in codes or attempt == WRITE_ATTEMPTS:
+            if "TransactionConflict" not in dynamo.cancellation_codes(exc) or attempt == WRITE_ATTEMPTS:
                 raise
             time.sleep(0.05 * attempt)  # a concurrent attempt with the same echo id is committing
     raise AssertionError("unreachable")

@@ -80,19 +80,12 @@ def create_user(
             tx.save(claim, condition=UniqueClaim.key.does_not_exist())
             tx.save(user, condition=User.id.does_not_exist())
     except TransactWriteError as exc:
-        if _claim_was_taken(exc):
+        # Only a failed condition means the e-mail's claim exists; any other cancellation
+        # (a concurrent transaction, say) propagates with its reasons.
+        if "ConditionalCheckFailed" in dynamo.cancellation_codes(exc):
             raise Conflict("Email has already been taken", field="email") from None
         raise
     return user
-
-
-def _claim_was_taken(exc: TransactWriteError) -> bool:
-    """The transaction failed on a condition (the e-mail's claim exists). Any other
-    cancellation, such as a concurrent transaction on the same items, is not the caller's
-    doing and must not read as a taken e-mail: it propagates with its reasons."""
-    if exc.cause_response_code != "TransactionCanceledException":
-        return False
-    return any(reason is not None and reason.code == "ConditionalCheckFailed" for reason in exc.cancellation_reasons or [])
 
 
 def update_user(user: User, *, by_platform: bool = False, **changes) -> User:
@@ -118,7 +111,7 @@ def update_user(user: User, *, by_platform: bool = False, **changes) -> User:
                 tx.save(user)  # the version attribute guards against a concurrent edit
         except TransactWriteError as exc:
             user.email = old_email
-            if _claim_was_taken(exc):
+            if "ConditionalCheckFailed" in dynamo.cancellation_codes(exc):
                 raise Conflict("Email has already been taken", field="email") from None
             raise
     else:

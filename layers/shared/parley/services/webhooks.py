@@ -18,7 +18,6 @@ import json
 import secrets
 import time
 import uuid
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from .. import aws, global_config, outbound
@@ -154,13 +153,10 @@ def _inbox(inbox_id: int) -> Inbox | None:
 
 # ---------------------------------------------------------------- the queue
 
-@lru_cache(maxsize=2)
-def queue_url(value: str | None = None) -> str:
+def queue_url() -> str:
     from ..settings import get_settings
 
-    value = value or get_settings().required("webhook_deliveries_queue")
-    # CloudFormation's Ref of a queue is its URL; the local stack resolves it to the name.
-    return value if "://" in value else aws.client("sqs").get_queue_url(QueueName=value)["QueueUrl"]
+    return aws.queue_url(get_settings().required("webhook_deliveries_queue"))
 
 
 BATCH_BYTES = 200_000  # SendMessageBatch's limit is 256 KiB for the whole batch
