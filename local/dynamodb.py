@@ -76,7 +76,10 @@ class DynamoDBLocal:
 
     def command(self) -> list[str]:
         jar = find_jar()
-        storage = ["-sharedDb", "-dbPath", str(self.data_dir)] if self.data_dir else ["-inMemory"]
+        # -sharedDb in memory too: without it DynamoDB Local keeps one database per access
+        # key and region, and a client signing with other credentials (moto's mock sets
+        # its own) silently sees other, empty tables.
+        storage = ["-sharedDb", *(["-dbPath", str(self.data_dir)] if self.data_dir else ["-inMemory"])]
         return [find_java(), f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}", "-Xms64m",
                 "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", str(jar),
                 *storage, "-port", str(self.port), "-disableTelemetry"]

@@ -122,9 +122,10 @@ def serving(request):
         return
     engine = request.getfixturevalue("dynamodb_local_engine")
     _endpoint = engine.endpoint
-    # Empty before the test as well: twice in full runs (never in a run of these tests
-    # alone) the `world` fixture found its e-mails taken, so something between two
-    # [dynamodb-local] tests wrote to these tables; say which test ran last, and go on clean.
+    # Empty before the test as well, and say which test left items: a leftover breaks every
+    # later test on this worker (the `world` fixture's e-mails are taken). It happened while
+    # DynamoDB Local kept one database per access key: the cleanup client, made outside
+    # moto's mock, emptied other tables than the tests wrote (now -sharedDb, local/dynamodb.py).
     left = engine.empty(engine.tables_with_prefix(TABLE_PREFIX))
     if left:
         warnings.warn(f"{left} items were in the shared DynamoDB Local tables before {request.node.nodeid} "

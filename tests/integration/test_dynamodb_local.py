@@ -55,3 +55,20 @@ def test_models_transactions_and_import_time_clients_reach_the_engine(request, a
     assert client.scan(TableName=idempotency, Select="COUNT")["Count"] == 1
     if on_dynamodb_local(request):
         assert moto_tables() == {}  # nothing reached moto
+
+
+def test_clients_with_other_credentials_see_the_same_tables(request, aws):
+    """The engine's cleanup client is made once per worker, possibly outside moto's mock
+    (whose fake keys the tests' clients sign with): DynamoDB Local must keep one database
+    for every access key and region (-sharedDb), or the cleanup empties other, empty
+    tables and every later test finds the last one's items."""
+    if not on_dynamodb_local(request):
+        pytest.skip("a DynamoDB Local property")
+    from parley.services import users
+
+    user = users.create_user(email="keys@parley.test", name="Keys")
+    engine = request.getfixturevalue("dynamodb_local_engine")
+    stranger = boto3.client("dynamodb", endpoint_url=engine.endpoint, region_name="eu-west-1",
+                            aws_access_key_id="AnotherKey", aws_secret_access_key="AnotherSecret")
+    item = stranger.get_item(TableName=os.environ["USERS_TABLE"], Key={"id": {"N": str(user.id)}}).get("Item")
+    assert item is not None and item["email"] == {"S": "keys@parley.test"}
