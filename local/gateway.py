@@ -203,6 +203,13 @@ class Socket:
         self.last_active_at = time.time()
 
 
+def _log_frame(connection_id: str, route_key: str, outcome: Any, began: float) -> None:
+    """One line per WebSocket frame, beside uvicorn's one per HTTP request (frames are
+    invisible there): which socket, which route, what the function answered, how long."""
+    print(f"WS:       {connection_id} {route_key} -> {outcome} in {(time.perf_counter() - began) * 1000:.0f} ms",
+          flush=True)
+
+
 def _with_edge_headers(response: Response, behavior: EdgeBehavior | None) -> Response:
     """Add what the behavior's CloudFront ResponseHeadersPolicy adds (template.yaml)."""
     for name, (value, override) in (behavior.headers if behavior else {}).items():
@@ -381,11 +388,13 @@ class Gateway:
             return
         connection_id, connected_at = aws_id(), time.time()
         if "$connect" in api.routes:
+            began = time.perf_counter()
             try:
                 result = await self._invoke(api.routes["$connect"], self.connect_event(websocket, connection_id, connected_at))
                 status = int(result.get("statusCode", 200)) if isinstance(result, dict) else 200
             except Exception:
                 status = 500
+            _log_frame(connection_id, "$connect", status, began)
             if not 200 <= status < 300:
                 # A non-2xx from $connect refuses the handshake with that status.
                 await websocket.send_denial_response(Response(status_code=status))
@@ -438,12 +447,15 @@ class Gateway:
         else:
             event = {"requestContext": context, "body": base64.b64encode(message.get("bytes") or b"").decode(),
                      "isBase64Encoded": True}
+        began = time.perf_counter()
         try:
             result = await self._invoke(api.routes[route_key], event)
-        except Exception:
+        except Exception as exc:
+            _log_frame(connection_id, route_key, type(exc).__name__, began)
             await socket.send(json.dumps({"message": "Internal server error", "connectionId": connection_id,
                                           "requestId": context["requestId"]}).encode())
             return
+        _log_frame(connection_id, route_key, result.get("statusCode") if isinstance(result, dict) else "-", began)
         # Without a RouteResponse API Gateway drops what the handler returns.
         if route_key in api.two_way and isinstance(result, dict) and result.get("body"):
             body = result["body"]

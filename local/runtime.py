@@ -38,6 +38,8 @@ from .cfn import ACCOUNT, REGION, ROOT, Stack
 
 LAYER = ROOT / "layers" / "shared"
 DEFAULT_CONTAINERS = 20
+# An invocation that waited longer than this for its container says so in the log.
+SLOW_ACQUIRE_SECONDS = 2.0
 # Time a container may take to start (fork + the function's imports) on a loaded machine.
 INIT_TIMEOUT = 30.0
 
@@ -214,8 +216,12 @@ class Runtime:
         """Run one invocation in a container of the function; its result, or an
         InvocationError (the handler raised, timed out, or its container died)."""
         fn = self.stack.functions[function_id]
+        asked = time.perf_counter()
         try:
             container = self._acquire(function_id)
+            waited = time.perf_counter() - asked
+            if waited > SLOW_ACQUIRE_SECONDS:  # what Lambda would show as throttling or a cold start
+                print(f"[{function_id}] waited {waited:.1f} s for a container", file=sys.stderr, flush=True)
             try:
                 container.conn.send(event)
             except (OSError, ValueError) as exc:

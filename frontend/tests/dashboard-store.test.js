@@ -148,4 +148,37 @@ describe('dashboard inbox store', () => {
     expect(store.availabilityOf(8)).toBe('busy')
     expect(store.state.contactPresence[52]).toBe('online')
   })
+
+  it('reads presence again once its socket is registered, keeping a live change that came meanwhile', async () => {
+    // Presence frames are never replayed: one published before this socket was registered
+    // (Kim came online while the dashboard loaded) is only in a read made after resume.done.
+    let kim = 'offline'
+    let answerAgents = null
+    const fetchImpl = vi.fn(async (url) => {
+      const path = new URL(url, 'http://parley.test').pathname
+      if (path !== '/api/v1/accounts/1/agents') return new Response('{}', { status: 200 })
+      const body = JSON.stringify([{ id: 8, name: 'Kim', availability_status: kim }, { id: 9, name: 'Lee', availability_status: 'online' }])
+      if (!answerAgents) return new Response(body, { status: 200 })
+      return new Promise((resolve) => (answerAgents = () => resolve(new Response(body, { status: 200 }))))
+    })
+    const sockets = []
+    const store = createInboxStore({
+      api: createApi({ fetchImpl, headers: () => ({}) }),
+      accountId: 1,
+      me: { id: 7 },
+      token: 'tok',
+      realtimeFactory: (o) => (sockets.push(o), { close() {} }),
+    })
+    await store.start()
+    expect(store.availabilityOf(8)).toBe('offline')
+
+    kim = 'online'
+    answerAgents = true // the next read waits until answered below
+    sockets[0].onResumed(0)
+    await vi.waitFor(() => expect(typeof answerAgents).toBe('function'))
+    store.applyEvent('presence.update', { account_id: 1, users: { 9: 'busy' }, contacts: {} }) // while it reads
+    answerAgents()
+    await vi.waitFor(() => expect(store.availabilityOf(8)).toBe('online'))
+    expect(store.availabilityOf(9)).toBe('busy') // the frame is newer than the read
+  })
 })

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import json
 from collections import defaultdict
+from datetime import timedelta
 
 import pytest
 
@@ -138,10 +139,29 @@ def test_gone_socket_is_deleted_and_others_still_get_the_frame(world, sockets):
 
     connect("alive", token=world.admin.token)
     connect("dead", token=world.agent.token)
+    dead = connections.get("dead")
+    dead.update(actions=[type(dead).created_at.set(dead.created_at - timedelta(minutes=5))])
     sockets.gone.add("dead")
     detail = events.envelope("presence.update", world.account_id, {"account_id": world.account_id, "users": {}})
     assert deliver(detail) == {"sent": 1}
     assert connections.get("dead") is None and connections.get("alive") is not None
+
+
+def test_a_socket_still_connecting_keeps_its_record_through_a_410(world, sockets):
+    """API Gateway answers 410 until $connect returns, and $connect itself publishes the
+    agent's "online": the broadcast of that must not forget the socket being opened."""
+    from parley import events
+    from parley.services import connections
+
+    connect("opening", token=world.agent.token)
+    sockets.gone.add("opening")  # its $connect has written the record and not yet returned
+    detail = events.envelope("presence.update", world.account_id, {"account_id": world.account_id, "users": {}})
+    assert deliver(detail) == {"sent": 0}
+    assert connections.get("opening") is not None
+    sockets.gone.discard("opening")  # $connect returned: the socket is open
+    assert send("opening", json.dumps({"action": "resume", "since": 0})) == 200
+    assert sockets.frames["opening"][-1]["event"] == "resume.done"
+    assert deliver(detail) == {"sent": 1}
 
 
 def test_inbox_scoped_events_reach_only_members_and_admins(world, sockets):

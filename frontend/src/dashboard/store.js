@@ -313,11 +313,26 @@ export function createInboxStore({ api, accountId, me, realtimeFactory = createR
 
   // ---- agents & presence -----------------------------------------------------------------
 
+  // Presence is live only (never replayed by a resume), so the agents list is read again
+  // after every resume.done: a change made before this socket was registered is in that
+  // read, every later one arrives as a frame. A frame that lands while the read is in
+  // flight is newer than the read, so the read does not overwrite it.
+  let presenceTick = 0
+  const presenceSetAt = {} // user id -> presenceTick of its last live change
+
+  function setPresence(id, availability) {
+    presenceSetAt[id] = ++presenceTick
+    state.presence[id] = normalizeAvailability(availability)
+  }
+
   async function loadAgents() {
+    const asked = presenceTick
     try {
       const res = await api.get(base + '/agents')
       state.agents = Array.isArray(res) ? res : (res && res.payload) || []
-      for (const a of state.agents) if (!(a.id in state.presence)) state.presence[a.id] = normalizeAvailability(a.availability_status)
+      for (const a of state.agents) {
+        if (!((presenceSetAt[a.id] || 0) > asked)) state.presence[a.id] = normalizeAvailability(a.availability_status)
+      }
     } catch (err) {
       state.agents = []
     }
@@ -338,7 +353,7 @@ export function createInboxStore({ api, accountId, me, realtimeFactory = createR
 
   async function setAvailability(value) {
     const res = await api.post('/api/v1/profile/availability', { profile: { availability: value, account_id: accountId } })
-    state.presence[me.id] = normalizeAvailability(value)
+    setPresence(me.id, value)
     return res
   }
 
@@ -395,7 +410,7 @@ export function createInboxStore({ api, accountId, me, realtimeFactory = createR
       }
       case 'presence.update': {
         const users = data.users || {}
-        for (const id of Object.keys(users)) state.presence[id] = normalizeAvailability(users[id])
+        for (const id of Object.keys(users)) setPresence(id, users[id])
         const contacts = data.contacts || {}
         for (const id of Object.keys(contacts)) state.contactPresence[id] = contacts[id]
         return
@@ -414,6 +429,7 @@ export function createInboxStore({ api, accountId, me, realtimeFactory = createR
       url: websocketUrl(wsUrl, { token, account_id: accountId }),
       onEvent: applyEvent,
       onStatus: (s) => (state.connection = s),
+      onResumed: () => loadAgents(),
       onRevoked,
     })
   }

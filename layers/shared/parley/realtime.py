@@ -1,14 +1,24 @@
 """Push frames to WebSocket connections through the API Gateway management API.
 
 Who may see an event is decided in one place, `may_see`; a socket that is gone (410) is
-deleted so nobody pushes to it again."""
+deleted so nobody pushes to it again, unless it may still be connecting (below)."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
+
+from pynamodb.exceptions import DeleteError
 
 from . import aws
+from .models.base import utcnow
 from .models.connection import Connection
 from .settings import get_settings
+
+# API Gateway answers 410 for a socket until its $connect integration returns (at most
+# 29 s), and the record is written inside $connect: an event published meanwhile (the
+# agent's own "online", say) finds the record and a 410. Deleting it then would leave the
+# socket open but deaf, and its first resume refused as unknown.
+CONNECT_GRACE = timedelta(seconds=30)
 
 
 def _client():
@@ -54,8 +64,18 @@ def push(connection_id: str, payload: bytes) -> bool:
         return True
     except client.exceptions.GoneException:
         # Catch GoneException before anything broader: only this socket is dead.
-        Connection(connection_id).delete()
+        _forget(connection_id)
         return False
+
+
+def _forget(connection_id: str) -> None:
+    """Delete a gone socket's record unless it opened within CONNECT_GRACE (its $connect
+    may still be running; if it never completes, its $disconnect or the TTL removes it)."""
+    try:
+        Connection(connection_id).delete(condition=Connection.created_at < utcnow() - CONNECT_GRACE)
+    except DeleteError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
 
 
 def hang_up(connection_id: str, payload: bytes) -> None:
