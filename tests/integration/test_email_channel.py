@@ -119,6 +119,7 @@ def test_plain_mail_becomes_a_conversation_once(api, world, inbox):
     [conversation] = conversations(api, world, inbox["id"])
     assert conversation["meta"]["sender"]["email"] == "carla@customer.example"
     assert conversation["meta"]["sender"]["name"] == "Carla Customer"
+    assert conversation["meta"]["channel"] == "Channel::Email"  # as the inbox names it
     assert conversation["additional_attributes"]["mail_subject"] == "My order #1042 has not arrived"
     listing = api.get(f"/api/v1/accounts/{world.account_id}/conversations/{conversation['id']}/messages",
                       world.admin.token).json

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 from ..models.conversation import Conversation, Message
+from ..models.inbox import CHANNEL_TYPES
 from .common import epoch
 
-CHANNEL = {"web_widget": "Channel::WebWidget", "api": "Channel::Api", "telegram": "Channel::Telegram",
-           "whatsapp": "Channel::Whatsapp"}
 SENDER_TYPES = {"Contact": "contact", "User": "agent", "AgentBot": "agent_bot"}
 
 
@@ -60,7 +59,7 @@ def message(item: Message, *, signed: bool = True) -> dict:
 
 def conversation(item: Conversation, *, sender: dict, channel_type: str, assignee: dict | None) -> dict:
     """`sender` is the contact's short form; `assignee` the agent's, or None."""
-    meta = {"sender": sender, "channel": CHANNEL.get(channel_type, channel_type), "hmac_verified": False}
+    meta = {"sender": sender, "channel": CHANNEL_TYPES.get(channel_type, channel_type), "hmac_verified": False}
     if assignee:
         meta["assignee"] = assignee
     body = {
