@@ -1,38 +1,51 @@
-"""The HTTP API: every Chatwoot-compatible route, one Router per resource (routes/)."""
+"""The HTTP API: every Chatwoot-compatible route, one Router per resource (routes/),
+imported by path prefix on a request's first use (ROUTE_GROUPS)."""
 from __future__ import annotations
+
+import importlib
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response, content_types
 
 from parley.errors import ParleyError, TooManyRequests
 from parley.security_log import refused
-from routes import agent_bots, client_api
-from routes import webhooks
-from routes import channel_webhooks
-from routes import twilio
-from routes import widget_page
-from routes import (accounts, agents, auth, automation, contact_jobs, contact_notes, contacts, conversations, inboxes, platform, profile, public, settings, super_admin,
-                    notifications, participants, search, teams,
-                    widget)
 
 logger = Logger()
 # Auth is by header, never by cookie, so any origin may call the API (the widget's Client
 # API is called from customers' sites).
 app = APIGatewayHttpResolver(cors=CORSConfig(allow_origin="*", allow_headers=["api_access_token", "X-Auth-Token", "Content-Type"],
                                              max_age=600))
-for router in (auth.router, profile.router, accounts.router, agents.router, inboxes.router, conversations.router,
-               teams.router, settings.router, contacts.router, contact_notes.router, contact_jobs.router, widget.router, platform.router, super_admin.router, public.router):
-    app.include_router(router)
-app.include_router(automation.router)
-for router in (notifications.router, participants.router):
-    app.include_router(router)
-app.include_router(search.router)
-app.include_router(client_api.router)
-app.include_router(webhooks.router)
-app.include_router(channel_webhooks.router)
-app.include_router(twilio.router)
-app.include_router(agent_bots.router)
-app.include_router(widget_page.router)
+
+# The route modules (routes/), by the path prefix they serve. A cold start imports none of
+# them; a request imports its own group on first use, so a widget, webhook or sign-in call
+# never loads the dashboard's fifteen modules and their services. Within a group the order
+# is the order routes are matched in. A path no prefix claims loads every group, so
+# anything unforeseen resolves (or is a 404) as if every route were registered.
+ROUTE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("/api/v1/accounts", ("accounts", "agents", "inboxes", "conversations", "teams", "settings", "contacts",
+                          "contact_notes", "contact_jobs", "automation", "notifications", "participants", "search",
+                          "webhooks", "agent_bots")),
+    ("/api/v1/profile", ("profile",)),
+    ("/api/v1/widget", ("widget",)),
+    ("/auth/", ("auth",)),
+    ("/platform/", ("platform", "agent_bots")),
+    ("/super_admin/", ("super_admin",)),
+    ("/public/", ("public", "client_api")),
+    ("/webhooks/", ("channel_webhooks",)),
+    ("/twilio/", ("twilio",)),
+    ("/widget", ("widget_page",)),
+)
+_included: set[str] = set()
+
+
+def include_routes(path: str | None = None) -> None:
+    """Register the routes that may answer `path` (every route when None or unclaimed)."""
+    groups = [modules for prefix, modules in ROUTE_GROUPS if path is not None and path.startswith(prefix)]
+    for modules in groups[:1] or [modules for _, modules in ROUTE_GROUPS]:
+        for name in modules:
+            if name not in _included:
+                app.include_router(importlib.import_module(f"routes.{name}").router)
+                _included.add(name)
 
 
 def _error(status: int, body: dict, headers: dict | None = None) -> Response:
@@ -73,4 +86,6 @@ def _without_trailing_slash(event: dict) -> dict:
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
 def lambda_handler(event: dict, context) -> dict:
-    return app.resolve(_without_trailing_slash(event), context)
+    event = _without_trailing_slash(event)
+    include_routes(event.get("rawPath"))
+    return app.resolve(event, context)
