@@ -28,13 +28,6 @@ def create_platform_app(name: str) -> tuple[PlatformApp, str]:
     return app, tokens.issue(owner(app.id))
 
 
-def get_platform_app(app_id: int) -> PlatformApp:
-    try:
-        return PlatformApp.get(app_id)
-    except PlatformApp.DoesNotExist:
-        raise NotFound("Platform app not found") from None
-
-
 def ensure_owned(app_id: int, resource) -> None:
     """404 for anything another app (or a person) created: its existence is not the app's business."""
     if getattr(resource, "platform_app_id", None) != app_id:
