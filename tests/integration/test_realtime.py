@@ -147,6 +147,26 @@ def test_gone_socket_is_deleted_and_others_still_get_the_frame(world, sockets):
     assert connections.get("dead") is None and connections.get("alive") is not None
 
 
+def test_a_socket_found_gone_gives_its_open_socket_slot_back_once(world, sockets, monkeypatch):
+    """The broadcast that finds a socket gone deletes its record, so the $disconnect that
+    follows finds none: the slot must come back with the delete, and only once."""
+    from parley import events
+    from parley.services import connections
+
+    monkeypatch.setattr(connections, "MAX_AGENT_SOCKETS_PER_ACCOUNT", 2)
+    assert connect("left", token=world.agent.token) == 200
+    assert connect("stays", token=world.admin.token) == 200
+    assert connect("refused", token=world.agent.token) == 429
+    left = connections.get("left")
+    left.update(actions=[type(left).created_at.set(left.created_at - timedelta(minutes=5))])
+    sockets.gone.add("left")
+    deliver(events.envelope("presence.update", world.account_id, {"account_id": world.account_id, "users": {}}))
+    assert connections.get("left") is None
+    assert connect("next", token=world.agent.token) == 200  # its slot came back
+    load_function("ws_connect").lambda_handler(ws_event("ws_disconnect", "left"), LambdaContext())
+    assert connect("one-more", token=world.agent.token) == 429  # and the $disconnect freed nothing twice
+
+
 def test_a_socket_still_connecting_keeps_its_record_through_a_410(world, sockets):
     """API Gateway answers 410 until $connect returns, and $connect itself publishes the
     agent's "online": the broadcast of that must not forget the socket being opened."""

@@ -12,6 +12,7 @@ from pynamodb.exceptions import DeleteError
 from . import aws
 from .models.base import utcnow
 from .models.connection import Connection
+from .models.throttle import ThrottleWindow
 from .settings import get_settings
 
 # API Gateway answers 410 for a socket until its $connect integration returns (at most
@@ -69,13 +70,24 @@ def push(connection_id: str, payload: bytes) -> bool:
 
 
 def _forget(connection_id: str) -> None:
-    """Delete a gone socket's record unless it opened within CONNECT_GRACE (its $connect
-    may still be running; if it never completes, its $disconnect or the TTL removes it)."""
+    """Delete a gone socket's record and give its open-socket slot back, unless it opened
+    within CONNECT_GRACE (its $connect may still be running; if it never completes, its
+    $disconnect or the TTL removes it). Whoever deletes the record frees the slot, so the
+    $disconnect that follows (it finds no record) frees nothing twice."""
     try:
-        Connection(connection_id).delete(condition=Connection.created_at < utcnow() - CONNECT_GRACE)
+        connection = Connection.get(connection_id)
+    except Connection.DoesNotExist:
+        return
+    if connection.created_at > utcnow() - CONNECT_GRACE:
+        return
+    try:
+        connection.delete(condition=Connection.connection_id.exists())
     except DeleteError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
+        return
+    if connection.slot:
+        ThrottleWindow.release(connection.slot)
 
 
 def hang_up(connection_id: str, payload: bytes) -> None:

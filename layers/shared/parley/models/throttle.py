@@ -14,3 +14,8 @@ class ThrottleWindow(Model):
     key = UnicodeAttribute(hash_key=True)
     count = NumberAttribute(default=0)
     expires_at = NumberAttribute()
+
+    @classmethod
+    def release(cls, key: str) -> None:
+        """Give one count of the window back (an open socket's slot, services/connections.py)."""
+        cls(key).update(actions=[cls.count.add(-1)])

@@ -129,10 +129,6 @@ def _take_slot(tenant: str, cap: int) -> str:
     return key
 
 
-def _free_slot(key: str) -> None:
-    ThrottleWindow(key).update(actions=[ThrottleWindow.count.add(-1)])
-
-
 def _save(connection_id: str, tenant: str, cap: int, **attributes) -> Connection:
     now = int(time.time())
     slot = _take_slot(tenant, cap)
@@ -141,7 +137,7 @@ def _save(connection_id: str, tenant: str, cap: int, **attributes) -> Connection
     try:
         connection.save()
     except Exception:
-        _free_slot(slot)
+        ThrottleWindow.release(slot)
         raise
     return connection
 
@@ -190,7 +186,7 @@ def close(connection_id: str) -> Connection | None:
                 raise
             return connection
         if connection.slot:
-            _free_slot(connection.slot)
+            ThrottleWindow.release(connection.slot)
     return connection
 
 
@@ -270,7 +266,7 @@ def revoke(connection: Connection, reason: str, condition=None) -> bool:
             return False
         raise
     if getattr(connection, "slot", None):  # the agent-index projection lacks it: that slot heals with its window
-        _free_slot(connection.slot)
+        ThrottleWindow.release(connection.slot)
     realtime.hang_up(connection.connection_id, json.dumps({"event": "connection.revoked", "reason": reason}).encode())
     return True
 
