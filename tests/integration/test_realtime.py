@@ -167,6 +167,25 @@ def test_a_socket_found_gone_gives_its_open_socket_slot_back_once(world, sockets
     assert connect("one-more", token=world.agent.token) == 429  # and the $disconnect freed nothing twice
 
 
+def test_a_first_frame_that_reads_a_stale_replica_still_finds_its_socket(world, sockets, monkeypatch):
+    """DynamoDB's default reads are eventually consistent: the resume that follows $connect
+    by milliseconds may read a replica without the record. It must not be taken for an
+    unknown socket (410, no resume.done: the socket would be deaf)."""
+    from parley.models.connection import Connection
+
+    assert connect("fresh", token=world.agent.token) == 200
+    real_get = Connection.get.__func__
+
+    def stale_replica(cls, hash_key, *args, consistent_read=False, **kw):
+        if not consistent_read:
+            raise cls.DoesNotExist()
+        return real_get(cls, hash_key, *args, consistent_read=consistent_read, **kw)
+
+    monkeypatch.setattr(Connection, "get", classmethod(stale_replica))
+    assert send("fresh", json.dumps({"action": "resume", "since": 0})) == 200
+    assert sockets.frames["fresh"][-1]["event"] == "resume.done"
+
+
 def test_a_socket_still_connecting_keeps_its_record_through_a_410(world, sockets):
     """API Gateway answers 410 until $connect returns, and $connect itself publishes the
     agent's "online": the broadcast of that must not forget the socket being opened."""

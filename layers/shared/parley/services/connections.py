@@ -169,10 +169,15 @@ def announce(connection: Connection, availability: str) -> None:
 
 
 def get(connection_id: str) -> Connection | None:
-    try:
-        return Connection.get(connection_id)
-    except Connection.DoesNotExist:
-        return None
+    """The socket's record. A socket's first frame follows its $connect by milliseconds, and
+    an eventually consistent read may not see a record that new yet: a miss is read again
+    consistently (twice the units, only for sockets that look unknown)."""
+    for consistent in (False, True):
+        try:
+            return Connection.get(connection_id, consistent_read=consistent)
+        except Connection.DoesNotExist:
+            pass
+    return None
 
 
 def close(connection_id: str) -> Connection | None:
