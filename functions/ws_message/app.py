@@ -45,11 +45,11 @@ def _valid_since(since) -> bool:
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
 def lambda_handler(event: dict, context) -> dict:
     connection_id = (event.get("requestContext") or {}).get("connectionId")
-    connection = connections.get(connection_id)
-    if connection is None:
-        return {"statusCode": 410}
     frame = _parse(event.get("body"))
     action = frame["action"] if frame else None
+    connection = connections.get(connection_id, first_frame=action == "resume")
+    if connection is None:
+        return {"statusCode": 410}
     resuming = action == "resume" and _valid_since(frame.get("since"))
     try:
         if resuming:

@@ -168,11 +168,12 @@ def announce(connection: Connection, availability: str) -> None:
                     "contacts": {}}, ephemeral=True)
 
 
-def get(connection_id: str) -> Connection | None:
-    """The socket's record. A socket's first frame follows its $connect by milliseconds, and
-    an eventually consistent read may not see a record that new yet: a miss is read again
-    consistently (twice the units, only for sockets that look unknown)."""
-    for consistent in (False, True):
+def get(connection_id: str, *, first_frame: bool = False) -> Connection | None:
+    """The socket's record. `first_frame`: the caller may be the socket's first frame (a
+    resume), which follows its $connect by milliseconds, and an eventually consistent read
+    may not see a record that new yet: a miss is then read again consistently. Other
+    frames of an unknown socket (a closed flood, say) still cost one read."""
+    for consistent in (False, True) if first_frame else (False,):
         try:
             return Connection.get(connection_id, consistent_read=consistent)
         except Connection.DoesNotExist:
