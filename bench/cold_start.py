@@ -166,9 +166,8 @@ def run() -> None:
         no_cache = shutil.ignore_patterns("__pycache__", "*.pyc")
         shutil.copytree(ROOT / "layers" / "shared" / "parley", opt / "parley", ignore=no_cache)
         compileall.compile_dir(opt, quiet=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
-        for t in functions:
-            if not t.missing and not (tasks / t.task.name).exists():
-                shutil.copytree(t.task, tasks / t.task.name, ignore=no_cache)
+        for task in {t.task for t in functions if not t.missing}:  # the 'then ...' rows share their function's
+            shutil.copytree(task, tasks / task.name, ignore=no_cache)
         setups = [
             Setup("bytecode", [str(ROOT / "layers" / "shared")], ROOT / "functions", []),
             Setup("as deployed", [str(opt), str(deployed_dependencies())], tasks, ["-B"]),

@@ -331,7 +331,7 @@ export function createInboxStore({ api, accountId, me, realtimeFactory = createR
       const res = await api.get(base + '/agents')
       state.agents = Array.isArray(res) ? res : (res && res.payload) || []
       for (const a of state.agents) {
-        if (!((presenceSetAt[a.id] || 0) > asked)) state.presence[a.id] = normalizeAvailability(a.availability_status)
+        if ((presenceSetAt[a.id] || 0) <= asked) state.presence[a.id] = normalizeAvailability(a.availability_status)
       }
     } catch (err) {
       state.agents = []

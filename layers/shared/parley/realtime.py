@@ -70,24 +70,30 @@ def push(connection_id: str, payload: bytes) -> bool:
 
 
 def _forget(connection_id: str) -> None:
-    """Delete a gone socket's record and give its open-socket slot back, unless it opened
-    within CONNECT_GRACE (its $connect may still be running; if it never completes, its
-    $disconnect or the TTL removes it). Whoever deletes the record frees the slot, so the
-    $disconnect that follows (it finds no record) frees nothing twice."""
+    """Forget a gone socket, unless it opened within CONNECT_GRACE (its $connect may still
+    be running; if it never completes, its $disconnect or the TTL removes it)."""
     try:
-        connection = Connection.get(connection_id)
+        connection = Connection.get(connection_id)  # for its slot
     except Connection.DoesNotExist:
         return
-    if connection.created_at > utcnow() - CONNECT_GRACE:
-        return
+    forget(connection, condition=Connection.created_at < utcnow() - CONNECT_GRACE)
+
+
+def forget(connection: Connection, condition=None) -> bool:
+    """Delete the socket's record (if `condition` holds too) and give its open-socket slot
+    back. Only the caller whose delete removed the record frees the slot, so a $disconnect,
+    a revocation and a push that finds the socket gone never free it twice. False if the
+    record was already gone or the condition failed."""
+    exists = Connection.connection_id.exists()
     try:
-        connection.delete(condition=Connection.connection_id.exists())
+        Connection(connection.connection_id).delete(condition=exists & condition if condition is not None else exists)
     except DeleteError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
-        return
-    if connection.slot:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    if getattr(connection, "slot", None):  # the agent-index projection lacks it: that slot heals with its window
         ThrottleWindow.release(connection.slot)
+    return True
 
 
 def hang_up(connection_id: str, payload: bytes) -> None:

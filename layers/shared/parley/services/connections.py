@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from pynamodb.attributes import NumberAttribute
-from pynamodb.exceptions import DeleteError, UpdateError
+from pynamodb.exceptions import UpdateError
 
 from .. import events, ids, realtime, security_log
 from ..auth import authenticate
@@ -185,14 +185,7 @@ def close(connection_id: str) -> Connection | None:
     """Forget the socket; returns what it was, if it was known."""
     connection = get(connection_id)
     if connection is not None:
-        try:  # only the $disconnect that removes the record frees its slot (no double frees)
-            connection.delete(condition=Connection.connection_id.exists())
-        except DeleteError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
-                raise
-            return connection
-        if connection.slot:
-            ThrottleWindow.release(connection.slot)
+        realtime.forget(connection)
     return connection
 
 
@@ -263,16 +256,8 @@ def _revoke_all(account_id: int, user_id: int, sockets: list[Connection], reason
 def revoke(connection: Connection, reason: str, condition=None) -> bool:
     """Forget the socket (from now on no broadcast finds it and its frames answer 410),
     then tell it why and close it. False if `condition` did not hold (or it was gone)."""
-    try:
-        Connection(connection.connection_id).delete(
-            condition=Connection.connection_id.exists() & condition if condition is not None
-            else Connection.connection_id.exists())
-    except DeleteError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    if getattr(connection, "slot", None):  # the agent-index projection lacks it: that slot heals with its window
-        ThrottleWindow.release(connection.slot)
+    if not realtime.forget(connection, condition):
+        return False
     realtime.hang_up(connection.connection_id, json.dumps({"event": "connection.revoked", "reason": reason}).encode())
     return True
 
