@@ -106,6 +106,16 @@ def _lookup(record: Any, path: str) -> Any:
     return value
 
 
+def dynamic(value: str | None, record: dict) -> str | None:
+    """A target parameter: a dynamic path parameter (a value that is wholly a JSON path,
+    `$.dynamodb.NewImage.event.S`) is replaced by what the record holds there (nothing if
+    it holds nothing, or no string); any other value is used as it is."""
+    if value is None or not value.startswith("$."):
+        return value
+    found = _lookup(record, value)
+    return found if isinstance(found, str) and found else None
+
+
 def render_template(template: str, record: dict, variables: dict[str, Any]) -> str:
     """Pipes' input transformation: `<$.json.path>` and `<aws.pipes.*>` placeholders. Inside a
     JSON string a placeholder becomes text; elsewhere it becomes the value as JSON."""
@@ -319,6 +329,13 @@ class Consumer:
         except streams.exceptions.ExpiredIteratorException:
             shard.iterator = None  # 15 minutes idle: the next read asks for a new one at the checkpoint
             return
+        except streams.exceptions.TrimmedDataAccessException:
+            # The iterator points at records that left the stream: ask for a new one at the
+            # checkpoint (which says so if those records are gone too).
+            print(f"streams: {self.source.consumer_id}: GetRecords on {shard.shard_id} read past the oldest "
+                  "record; asking for a new iterator", file=sys.stderr, flush=True)
+            shard.iterator = None
+            return
         if page["Records"] and not shard.buffer:
             shard.first_buffered_at = time.monotonic()
         shard.buffer += [self._record(r) for r in page["Records"]]
@@ -355,6 +372,27 @@ class Consumer:
             if shard.shard_id in self.positions and self._readable(shard):
                 busy |= self._work(shard)
         return busy
+
+    def discard_pending(self) -> int:
+        """Move past every record now in the stream without delivering any (a consumer that
+        must start where its caller starts, on a stream it has read before); how many."""
+        discarded, self.refreshed_at = 0, 0.0
+        while True:
+            if time.monotonic() - self.refreshed_at > SHARD_REFRESH_SECONDS:
+                if not self._find_stream():
+                    return discarded
+                self._refresh_shards()
+            moved = 0
+            for shard in list(self.shards.values()):
+                if shard.shard_id in self.positions and self._readable(shard):
+                    if not shard.closed:
+                        self._read(shard)
+                    if shard.buffer:
+                        moved += len(shard.buffer)
+                        self._commit(shard, len(shard.buffer))
+            if not moved:
+                return discarded
+            discarded += moved
 
     def _matches(self, record: dict) -> bool:
         return not self.patterns or any(p.matches_event(record) for p in self.patterns)
@@ -465,8 +503,8 @@ class Consumer:
                       if source.input_template else json.dumps(record))
             entries.append({"EventBusName": source.bus_name, "Resources": [source.arn], "Detail": detail,
                             # Pipes' defaults when the target parameters name none
-                            "Source": source.event_source or f"Pipe {source.arn.rsplit('/', 1)[-1]}",
-                            "DetailType": source.detail_type or "Event from aws:dynamodb"})
+                            "Source": dynamic(source.event_source, record) or f"Pipe {source.arn.rsplit('/', 1)[-1]}",
+                            "DetailType": dynamic(source.detail_type, record) or "Event from aws:dynamodb"})
         for start in range(0, len(entries), PUT_EVENTS_LIMIT):
             answer = self.owner.events.put_events(Entries=entries[start:start + PUT_EVENTS_LIMIT])
             if answer.get("FailedEntryCount"):

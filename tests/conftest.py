@@ -41,7 +41,7 @@ os.environ.update(
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
 from local.cfn import build_stack  # noqa: E402
-from tests import dynamodb_local  # noqa: E402
+from tests import dynamodb_local, event_pipe  # noqa: E402
 from tests.dynamodb_local import dynamodb_local_engine  # noqa: E402,F401 (a fixture)
 
 dynamodb_local.install()
@@ -97,6 +97,7 @@ def aws(request):
 
     with mock_aws(), dynamodb_local.serving(request) as endpoints:
         build_stack(_session, prefix="test", parameters=PARAMETERS, endpoints=endpoints)
+        event_pipe.start(_session, _stack, endpoints)
         global_config.invalidate()
         global_config._cache["items"] = {}
         yield

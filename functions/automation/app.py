@@ -13,7 +13,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.idempotency import (DynamoDBPersistenceLayer, IdempotencyConfig,
                                                          idempotent_function)
 
-from parley import aws
+from parley import aws, events
 from parley.services import automation
 from parley.settings import get_settings
 
@@ -37,8 +37,8 @@ def _once(key: str, work: Callable[[], None]) -> None:
 @logger.inject_lambda_context
 def lambda_handler(event: dict, context) -> dict:
     config.register_lambda_context(context)  # an in-progress record expires with this invocation
-    detail = event.get("detail")
-    if not isinstance(detail, dict) or "event" not in detail or "data" not in detail or "id" not in detail:
+    detail = events.from_bus(event)
+    if detail is None:
         # Not one of ours: retrying cannot fix it, so log and drop.
         logger.warning("ignored malformed event", extra={"detail_type": event.get("detail-type")})
         return {"matched": []}

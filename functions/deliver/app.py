@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from parley import aws
+from parley import aws, events
 from parley.channels import Retryable
 from parley.errors import ParleyError
 from parley.services import delivery
@@ -47,9 +47,11 @@ def _retry_later(record: SQSRecord, attempt: int) -> None:
 
 def handle(record: SQSRecord) -> None:
     try:
-        event = json.loads(record.body)
-        data = MessageData.model_validate(((event.get("detail") or {}).get("data")) or {})
-    except (ValueError, AttributeError, ValidationError) as exc:
+        detail = events.from_bus(json.loads(record.body))
+        if detail is None:
+            raise ValueError("not one of our events")
+        data = MessageData.model_validate(detail["data"])
+    except (ValueError, ValidationError) as exc:
         logger.warning("dropped a malformed delivery", extra={"message_id": record.message_id, "error": str(exc)[:500]})
         return
     attempt = int(record.attributes.approximate_receive_count or 1)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 
+from parley import events
 from parley.services import notifications
 
 logger = Logger()
@@ -14,8 +15,8 @@ logger = Logger()
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict, context) -> dict:
-    detail = event.get("detail")
-    if not isinstance(detail, dict) or not isinstance(detail.get("id"), str) or "event" not in detail:
+    detail = events.from_bus(event)
+    if detail is None:
         # Not one of ours: retrying cannot fix it, so log and drop.
         logger.warning("ignored malformed event", extra={"detail_type": event.get("detail-type")})
         return {"created": 0}

@@ -14,14 +14,15 @@ import json
 
 from aws_lambda_powertools import Logger
 
+from parley import events
 from parley.services import webhooks
 
 logger = Logger()
 
 
 def _fan_out(event: dict) -> dict:
-    detail = event.get("detail")
-    if not isinstance(detail, dict) or not isinstance(detail.get("id"), str) or "event" not in detail:
+    detail = events.from_bus(event)
+    if detail is None:
         # Not one of ours: retrying cannot fix it, so log and drop.
         logger.warning("ignored malformed event", extra={"detail_type": event.get("detail-type")})
         return {"queued": 0}

@@ -73,7 +73,7 @@ def test_the_root_page_answers(local_stack):
 
 
 def test_socket_receives_what_a_service_publishes(local_stack):
-    """HTTP request -> service -> EventBridge (moto) -> rule -> broadcast -> @connections -> socket."""
+    """HTTP request -> service -> its own push: @connections -> socket."""
     seed = local_stack.seed
     token = seed["administrator"]["access_token"]
 

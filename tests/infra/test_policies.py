@@ -26,6 +26,7 @@ from botocore.signers import S3PostPresigner
 
 from local.cfn import ACCOUNT, REGION, Resolver, _Tag, load_template
 from local.sources import sqs_record
+from tests import event_pipe
 from tests.conftest import PARAMETERS, Api, LambdaContext, _stack, http_event, load_function
 
 TEMPLATE = load_template()
@@ -280,6 +281,7 @@ def api(aws, recorder) -> RecordingApi:  # conftest's `website` fixture uses thi
 
 def pump_rule(record: Recorder, rule: str, target: str, name: str) -> int:
     """What EventBridge delivered to one rule target, handed to its function."""
+    event_pipe.pump()
     sqs = boto3.client("sqs")
     url = sqs.get_queue_url(QueueName=f"test-{rule}-{target}-delivery")["QueueUrl"]
     handled = 0
@@ -295,8 +297,7 @@ def pump_rule(record: Recorder, rule: str, target: str, name: str) -> int:
 def pump_consumers(record: Recorder, rounds: int = 4) -> None:
     for _ in range(rounds):  # consumers publish events of their own
         handled = (pump_rule(record, "DomainEventsToAutomationRule", "automation", "automation")
-                   + pump_rule(record, "DomainEventsToNotifyRule", "notify", "notify")
-                   + pump_rule(record, "DomainEventsToBroadcastRule", "broadcast", "broadcast"))
+                   + pump_rule(record, "DomainEventsToNotifyRule", "notify", "notify"))
         if not handled:
             return
 
@@ -351,7 +352,7 @@ def test_conversation_life_across_every_function(api, world, website, recorder, 
 
     a = world.account_id
     base = f"/api/v1/accounts/{a}"
-    # Sockets for broadcast to push to: an agent's and, later, the visitor's.
+    # Sockets for the writers to push to: an agent's and, later, the visitor's.
     invoke(recorder, "ws_connect", ws_event("ws_connect", "agent-socket",
                                             queryStringParameters={"token": world.agent.token}), "$connect")
     invoke(recorder, "ws_message", ws_event("ws_message", "agent-socket", body=json.dumps({"action": "heartbeat"})),
@@ -386,7 +387,7 @@ def test_conversation_life_across_every_function(api, world, website, recorder, 
                                             queryStringParameters={"pubsub_token": visitor.pubsub_token}), "$connect")
     number = ok(website.widget.say(visitor, "I want a refund"))["conversation_id"]
     conversation = f"{base}/conversations/{number}"
-    pump_consumers(recorder)  # automation replies, assigns, labels; notify; broadcast
+    pump_consumers(recorder)  # automation replies, assigns, labels; notify (each pushes its own events)
 
     # The dashboard sends an echo_id; its retry finds the stored message (echo claim).
     for _ in range(2):
@@ -430,7 +431,7 @@ def test_conversation_life_across_every_function(api, world, website, recorder, 
     pump_consumers(recorder)
     ok(api.get(f"{base}/notifications", world.admin.token))
     invoke(recorder, "ws_connect", ws_event("ws_disconnect", "agent-socket"), "$disconnect")
-    recorder.check("HttpApiFunction", "AutomationFunction", "NotifyFunction", "BroadcastFunction",
+    recorder.check("HttpApiFunction", "AutomationFunction", "NotifyFunction",
                    "ScheduledFunction", "WsConnectFunction", "WsMessageFunction")
 
 
@@ -598,6 +599,7 @@ def test_webhooks_fan_out_deliver_and_back_off(api, world, website, recorder, mo
 
 def drain_queue(record: Recorder, logical_id: str, name: str, rounds: int = 3) -> None:
     """What Lambda's SQS poller hands the function: batches, failed items left on the queue."""
+    event_pipe.pump()
     sqs = boto3.client("sqs")
     url = sqs.get_queue_url(QueueName=_stack.names[logical_id])["QueueUrl"]
     for _ in range(rounds):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 import re
 import subprocess
 import sys
@@ -23,7 +24,7 @@ RESOURCES: dict[str, dict] = TEMPLATE["Resources"]
 PARAMETERS: dict[str, dict] = TEMPLATE.get("Parameters", {})
 FUNCTION_GLOBALS: dict = TEMPLATE.get("Globals", {}).get("Function", {})
 
-REQUIRED_FUNCTIONS = ("HttpApiFunction", "WsConnectFunction", "WsMessageFunction", "BroadcastFunction")
+REQUIRED_FUNCTIONS = ("HttpApiFunction", "WsConnectFunction", "WsMessageFunction")
 WEBSOCKET_ROUTES = ("$connect", "$disconnect", "$default")
 API_PATHS = ("/api/*", "/auth/*", "/public/*", "/platform/*", "/super_admin/*", "/webhooks/*", "/twilio/*")
 ALL_METHODS = {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"}
@@ -144,6 +145,9 @@ def dead_letter_queues() -> set[str]:
     for rule in RULES:
         for target in props(rule).get("Targets", []):
             named |= references((target.get("DeadLetterConfig") or {}).get("Arn"))
+    for pipe in of_type("AWS::Pipes::Pipe"):
+        stream = (props(pipe).get("SourceParameters") or {}).get("DynamoDBStreamParameters") or {}
+        named |= references((stream.get("DeadLetterConfig") or {}).get("Arn"))
     for function in FUNCTIONS:
         config = (RESOURCES[function].get("Properties") or {}).get("EventInvokeConfig") or {}
         named |= references(((config.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination"))
@@ -374,12 +378,21 @@ def test_table_defines_exactly_its_key_attributes(table):
 
 # ---------------------------------------------------------------- events and queues
 
-def test_broadcast_rule_on_the_event_bus():
-    buses = set(of_type("AWS::Events::EventBus"))
-    assert buses, "no AWS::Events::EventBus"
-    broadcast = [(rule, t) for rule in RULES if references(props(rule).get("EventBusName")) & buses
-                 for t in props(rule).get("Targets", []) if t.get("Arn") == {"Fn::GetAtt": ["BroadcastFunction", "Arn"]}]
-    assert broadcast, "no AWS::Events::Rule on the event bus targets BroadcastFunction"
+def test_the_event_log_reaches_the_bus_through_its_stream():
+    """The outbox's way out: every record a committed change adds to the event log goes to
+    the bus, named by its event; the log's TTL deletions do not; failures are retried, then
+    described on an alarmed dead-letter queue."""
+    assert props("EventsTable").get("StreamSpecification") == {"StreamViewType": "NEW_IMAGE"}
+    pipes = [p for p in of_type("AWS::Pipes::Pipe") if props(p).get("Source") == {"Fn::GetAtt": ["EventsTable", "StreamArn"]}]
+    assert len(pipes) == 1, "one AWS::Pipes::Pipe reads the EventsTable stream"
+    pipe = props(pipes[0])
+    assert references(pipe.get("Target")) & set(of_type("AWS::Events::EventBus"))
+    filters = [json.loads(f["Pattern"]) for f in pipe["SourceParameters"]["FilterCriteria"]["Filters"]]
+    assert filters == [{"eventName": ["INSERT"]}]
+    stream = pipe["SourceParameters"]["DynamoDBStreamParameters"]
+    assert stream.get("MaximumRetryAttempts") and references((stream.get("DeadLetterConfig") or {}).get("Arn"))
+    bus = pipe["TargetParameters"]["EventBridgeEventBusParameters"]
+    assert bus == {"Source": "parley", "DetailType": "$.dynamodb.NewImage.event.S"}
 
 
 @pytest.mark.parametrize("rule", sorted(RULES))

@@ -12,6 +12,7 @@ import httpx
 
 from local.cfn import ACCOUNT, REGION
 from local.sources import sqs_record
+from tests import event_pipe
 from tests.conftest import EVENTS, LambdaContext, _stack, load_function
 
 TELEGRAM_TOKEN = "7000001:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
@@ -79,7 +80,15 @@ def queue_url(logical_id: str) -> str:
     return boto3.client("sqs").get_queue_url(QueueName=_stack.names[logical_id])["QueueUrl"]
 
 
+def logged(account_id: int, name: str) -> list[dict]:
+    """The data of the events of this name in the account's event log (the outbox)."""
+    from parley.models.event_log import LoggedEvent
+
+    return [row.detail["data"] for row in LoggedEvent.query(account_id, consistent_read=True) if row.event == name]
+
+
 def queued(logical_id: str) -> int:
+    event_pipe.pump()
     attrs = boto3.client("sqs").get_queue_attributes(QueueUrl=queue_url(logical_id),
                                                      AttributeNames=["ApproximateNumberOfMessages"])
     return int(attrs["Attributes"]["ApproximateNumberOfMessages"])
@@ -101,6 +110,7 @@ def drain(logical_id: str, function: str, *, rounds: int = 1, visibility: int | 
     """Receive what is visible on the queue, hand it to the function in one batch, delete
     what succeeded (what Lambda's poller does); repeat `rounds` times. Returns each
     round's batchItemFailures."""
+    event_pipe.pump()
     sqs = boto3.client("sqs")
     url = queue_url(logical_id)
     arn = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{_stack.names[logical_id]}"

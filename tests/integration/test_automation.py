@@ -8,6 +8,7 @@ import json
 import boto3
 import pytest
 
+from tests import event_pipe
 from tests.conftest import LambdaContext, load_function
 from tests.integration.test_conversations import start_chat
 from tests.spec import assert_matches
@@ -24,6 +25,7 @@ def url(world, rest: str = "") -> str:
 def delivered() -> list[dict]:
     """Everything EventBridge delivered to the automation rule's target, in order, taken off
     its queue (moto delivers rule targets in-process)."""
+    event_pipe.pump()
     sqs = boto3.client("sqs")
     queue = sqs.get_queue_url(QueueName="test-DomainEventsToAutomationRule-automation-delivery")["QueueUrl"]
     events = []

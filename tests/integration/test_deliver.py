@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.integration.channel_support import (Provider, drain, fixture, fixture_bytes, post_telegram, queued,
+from tests.integration.channel_support import (Provider, drain, fixture, fixture_bytes, logged, post_telegram, queued,
                                                telegram_inbox)
 from tests.spec import assert_matches
 
@@ -112,14 +112,10 @@ def test_permanent_refusal_fails_at_once_and_is_announced(api, world, chat, monk
     _, conversation_id = chat
     provider = Provider(monkeypatch, (403, fixture("telegram", "send_message_403")))
     created = _reply(api, world, conversation_id)
-    from parley import events
-    published = []
-    real = events.publish
-    monkeypatch.setattr(events, "publish", lambda name, *a, **k: published.append(name) or real(name, *a, **k))
     [result] = drain("DeliverQueue", "deliver")
     assert result == {"batchItemFailures": []}
     assert len(provider.requests) == 1
     shown = _message(api, world, conversation_id, created["id"])
     assert shown["status"] == "failed"
     assert shown["content_attributes"]["external_error"] == "Provider answered 403: Forbidden: bot was blocked by the user"
-    assert "message.updated" in published
+    assert [m["status"] for m in logged(world.account_id, "message.updated")] == ["failed"]

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
 
 import pytest
 from botocore.client import BaseClient
 
-from tests.aws_faults import swap_client
 from tests.integration.test_attachments import PNG, exists, keys, multipart, presign, upload
 
 pytestmark = pytest.mark.dynamodb_local
@@ -21,14 +21,39 @@ pytestmark = pytest.mark.dynamodb_local
 MESSAGES = "/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages"
 
 
-@pytest.fixture
-def published(monkeypatch):
-    """The names of the domain events published from here on."""
-    from parley import events
+class EventLog:
+    """The names of the domain events committed to the account's event log (the outbox)
+    from here on: what reaches sockets, the bus and every consumer."""
 
-    names, real = [], events.publish
-    monkeypatch.setattr(events, "publish", lambda name, *a, **k: names.append(name) or real(name, *a, **k))
-    return names
+    def __init__(self, account_id: int):
+        self.account_id = account_id
+        self.clear()
+
+    def names(self) -> list[str]:
+        from parley.models.event_log import LoggedEvent
+
+        rows = LoggedEvent.query(self.account_id, LoggedEvent.seq > self.since, consistent_read=True)
+        return [row.event for row in rows]
+
+    def clear(self) -> None:
+        self.since = self._last()
+
+    def _last(self) -> int:
+        from parley.models.event_log import LoggedEvent
+
+        rows = list(LoggedEvent.query(self.account_id, scan_index_forward=False, limit=1, consistent_read=True))
+        return int(rows[0].seq) if rows else 0
+
+    def count(self, name: str) -> int:
+        return self.names().count(name)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.names()
+
+
+@pytest.fixture
+def published(world):
+    return EventLog(world.account_id)
 
 
 @pytest.fixture
@@ -48,20 +73,23 @@ def stored(world, conversation_id, echo_id=None) -> list:
     return [m for m in rows if echo_id is None or m.echo_id == echo_id]
 
 
-class PublishFails:
-    """Fault: EventBridge refuses message.created (after the message was written)."""
+class Died(BaseException):
+    """The function stops here (its timeout, the container killed): nothing after runs and
+    the client gets no answer."""
 
-    def __init__(self, monkeypatch):
-        class Client:
-            def __init__(self, real):
-                self.real = real
 
-            def put_events(self, Entries):
-                if Entries[0]["DetailType"] == "message.created":
-                    raise ConnectionError("EventBridge is unreachable")
-                return self.real.put_events(Entries=Entries)
+def die_after_commit(monkeypatch) -> Callable[[], None]:
+    """Fault: the function dies right after a transaction commits, before it pushes the
+    events or answers. Returns a function that ends the fault."""
+    from parley import events
 
-        self.undo = swap_client(monkeypatch, "events", Client)
+    real = events.push
+
+    def push(detail):
+        raise Died()
+
+    monkeypatch.setattr(events, "push", push)
+    return lambda: monkeypatch.setattr(events, "push", real)
 
 
 def fail_message_writes(monkeypatch):
@@ -235,21 +263,22 @@ def test_a_bad_echo_id_is_refused(api, world, website, chat, echo_id):
 
 # ---------------------------------------------------------------- faults and files
 
-def test_retry_after_a_failed_publish_returns_the_stored_message_and_keeps_its_files(
+def test_retry_after_dying_after_the_commit_returns_the_stored_message_and_keeps_its_files(
         api, world, chat, monkeypatch, published):
     _, conversation_id, messages = chat
     presigned = presign(api, world, conversation_id, world.agent.token)
     upload(presigned.json, PNG)
     body = {"content": "the screenshot", "attachments": [presigned.json["signed_id"]], "echo_id": "f-1"}
 
-    fault = PublishFails(monkeypatch)
-    failed = api.post(messages, world.agent.token, body=body)
-    assert failed.status == 500
-    [written] = stored(world, conversation_id, "f-1")  # the write happened before the publish failed
+    recover = die_after_commit(monkeypatch)
+    with pytest.raises(Died):
+        api.post(messages, world.agent.token, body=body)
+    [written] = stored(world, conversation_id, "f-1")  # committed before the function died
+    assert published.count("message.created") == 1  # and its event with it: consumers get it
     [record] = written.attachments
     assert exists(record["key"]), "the files of a stored message were deleted"
 
-    fault.undo()
+    recover()
     published.clear()
     retried = api.post(messages, world.agent.token, body=body)
     assert retried.status == 200, retried.json
@@ -261,14 +290,14 @@ def test_retry_after_a_failed_publish_returns_the_stored_message_and_keeps_its_f
     assert "message.created" not in published  # the retry notifies nobody a second time
 
 
-def test_multipart_retry_after_a_failed_publish_is_one_message(api, world, website, chat, monkeypatch):
+def test_multipart_retry_after_dying_after_the_commit_is_one_message(api, world, website, chat, monkeypatch):
     visitor, conversation_id, _ = chat
     raw, content_type = multipart({"message[content]": "look", "message[echo_id]": "mp-1"},
                                   [("message[attachments][]", "shot.png", "image/png", PNG)])
-    fault = PublishFails(monkeypatch)
-    failed = website.widget.call("POST", "messages", visitor, raw_body=raw, headers={"content-type": content_type})
-    assert failed.status == 500
-    fault.undo()
+    recover = die_after_commit(monkeypatch)
+    with pytest.raises(Died):
+        website.widget.call("POST", "messages", visitor, raw_body=raw, headers={"content-type": content_type})
+    recover()
     retried = website.widget.call("POST", "messages", visitor, raw_body=raw, headers={"content-type": content_type})
     assert retried.status == 200, retried.json
     [written] = stored(world, conversation_id, "mp-1")

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import boto3
 
+from tests import event_pipe
 from tests.conftest import LambdaContext, load_function
 from tests.integration.test_notifications import conversation_with_visitor, listing, notify, of_type, opt_in
 
@@ -78,6 +79,7 @@ def test_a_late_event_does_not_notify_who_joined_after_the_message(api, world, w
     opt_in(api, world, world.admin, "participating_conversation_new_message")  # else silent anyway
     number = conversation_with_visitor(website)
     sqs = boto3.client("sqs")
+    event_pipe.pump()
     url = sqs.get_queue_url(QueueName="test-DomainEventsToNotifyRule-notify-delivery")["QueueUrl"]
     held = [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]]
     conversation = service.get_conversation(world.account_id, number)

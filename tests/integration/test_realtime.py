@@ -1,4 +1,5 @@
-"""$connect / $default / $disconnect and broadcast, invoked with API Gateway's event shapes.
+"""$connect / $default / $disconnect and the writers' push (realtime.broadcast after a
+commit), invoked with API Gateway's event shapes.
 
 Frames leave through the real boto3 management-API client; a botocore `before-call`
 hook answers in place of API Gateway (200, or 410 GoneException for a dead socket) and
@@ -63,9 +64,11 @@ def send(connection_id: str, body: str) -> int:
 
 
 def deliver(detail: dict) -> dict:
-    event = json.loads((EVENTS / "eventbridge_domain_event.json").read_text())
-    event.update({"detail-type": detail["event"], "detail": detail})
-    return load_function("broadcast").lambda_handler(event, LambdaContext())
+    """What a writer does once its change committed (events.push): the frame to every
+    socket of the account that may see the event."""
+    from parley import realtime
+
+    return {"sent": realtime.broadcast(detail)}
 
 
 def test_connect_needs_a_valid_token(world, sockets):
@@ -108,7 +111,7 @@ def test_service_event_reaches_the_accounts_sockets_only(world, sockets, api):
     assert connect("acme-agent", token=world.agent.token) == 200
     assert connect("acme-admin", token=world.admin.token) == 200
     assert connect("globex-admin", token=world.other_admin.token) == 200
-    # A service publishes (the availability change); EventBridge hands the detail to broadcast.
+    # A service publishes (the availability change) and pushes it to the sockets itself.
     from parley import events
 
     published = []
@@ -125,12 +128,11 @@ def test_service_event_reaches_the_accounts_sockets_only(world, sockets, api):
     finally:
         events.publish = original
     assert [d["event"] for d in published] == ["presence.update"]
-    assert deliver(published[0]) == {"sent": 2}
     for socket in ("acme-agent", "acme-admin"):
         frame = sockets.frames[socket][-1]
         assert frame["event"] == "presence.update"
         assert frame["data"]["users"] == {str(world.agent.id): "busy"}
-    assert "globex-admin" not in sockets.frames
+    assert not [f for f in sockets.frames["globex-admin"] if f["data"].get("account_id") == world.account_id]
 
 
 def test_gone_socket_is_deleted_and_others_still_get_the_frame(world, sockets):
@@ -212,7 +214,8 @@ def test_inbox_scoped_events_reach_only_members_and_admins(world, sockets):
     detail = events.envelope("conversation.created", world.account_id, {"id": 1, "inbox_id": 7},
                              audience={"inbox_id": 7})
     deliver(detail)
-    assert "agent" not in sockets.frames and sockets.frames["admin"][-1]["event"] == "conversation.created"
+    assert "conversation.created" not in [f["event"] for f in sockets.frames["agent"]]
+    assert sockets.frames["admin"][-1]["event"] == "conversation.created"
     agent = connections.get("agent")
     agent.scope = {"inbox_ids": [7]}
     agent.save()
@@ -220,35 +223,11 @@ def test_inbox_scoped_events_reach_only_members_and_admins(world, sockets):
     assert sockets.frames["agent"][-1]["event"] == "conversation.created"
 
 
-def test_broadcast_ignores_malformed_events(world, sockets):
-    handler = load_function("broadcast").lambda_handler
-    assert handler({"detail-type": "x", "detail": "nonsense"}, LambdaContext()) == {"sent": 0}
-    assert handler({}, LambdaContext()) == {"sent": 0}
-
-
-@pytest.fixture
-def bus(sockets, monkeypatch):
-    """Every published event is handed to broadcast as EventBridge would, right away."""
-    from parley import events
-
-    original = events.publish
-    published = []
-
-    def publish_and_deliver(*args, **kwargs):
-        detail = original(*args, **kwargs)
-        published.append(detail)
-        deliver(detail)
-        return detail
-
-    monkeypatch.setattr(events, "publish", publish_and_deliver)
-    return published
-
-
 def contents(frames, event="message.created"):
     return [f["data"]["content"] for f in frames if f.get("event") == event]
 
 
-def test_private_notes_never_reach_the_contact_socket(api, world, website, bus, sockets):
+def test_private_notes_never_reach_the_contact_socket(api, world, website, sockets):
     visitor = website.widget.start()
     conversation = website.widget.say(visitor, "hello").json["conversation_id"]
     assert connect("visitor", pubsub_token=visitor.pubsub_token) == 200
@@ -267,7 +246,7 @@ def test_private_notes_never_reach_the_contact_socket(api, world, website, bus, 
     assert "internal: refund?" not in json.dumps(sockets.frames["visitor"])
 
 
-def test_contact_socket_sees_only_its_own_conversation(api, world, website, bus, sockets):
+def test_contact_socket_sees_only_its_own_conversation(api, world, website, sockets):
     alice, bob = website.widget.start(), website.widget.start()
     website.widget.say(alice, "alice here")
     connect("bob", pubsub_token=bob.pubsub_token)
@@ -276,7 +255,7 @@ def test_contact_socket_sees_only_its_own_conversation(api, world, website, bus,
     assert connect("forged", pubsub_token="not-a-token") == 401
 
 
-def test_dropped_sockets_resume_and_get_each_message_once_in_order(api, world, website, bus, sockets):
+def test_dropped_sockets_resume_and_get_each_message_once_in_order(api, world, website, sockets):
     visitor = website.widget.start()
     conversation = website.widget.say(visitor, "hi").json["conversation_id"]
     base = f"/api/v1/accounts/{world.account_id}/conversations/{conversation}"
@@ -317,7 +296,7 @@ def test_resume_rejects_bad_since(world, sockets):
         assert send("c", json.dumps(bad)) == 400
 
 
-def test_presence_follows_sockets_and_heartbeats(api, world, bus, sockets):
+def test_presence_follows_sockets_and_heartbeats(api, world, sockets):
     from parley.models.connection import Connection
 
     def status_of(user_id):
@@ -345,7 +324,7 @@ def test_presence_follows_sockets_and_heartbeats(api, world, bus, sockets):
     assert status_of(world.agent.id) == "offline"
 
 
-def test_first_resume_gets_recent_events_not_the_whole_log(api, world, website, bus, sockets):
+def test_first_resume_gets_recent_events_not_the_whole_log(api, world, website, sockets):
     visitor = website.widget.start()
     conversation = website.widget.say(visitor, "hi").json["conversation_id"]
     base = f"/api/v1/accounts/{world.account_id}/conversations/{conversation}/messages"
@@ -359,7 +338,7 @@ def test_first_resume_gets_recent_events_not_the_whole_log(api, world, website, 
     assert done["event"] == "resume.done" and done["seq"] >= 41
 
 
-def test_an_unverified_claimants_socket_gets_nothing_of_the_verified_user(api, world, website, bus, sockets):
+def test_an_unverified_claimants_socket_gets_nothing_of_the_verified_user(api, world, website, sockets):
     import hashlib
     import hmac
 
@@ -384,7 +363,7 @@ def test_an_unverified_claimants_socket_gets_nothing_of_the_verified_user(api, w
     assert "jane's secret" not in leaked and "answer for jane" not in leaked
 
 
-def test_a_visitor_socket_sees_only_its_own_contact_inbox(api, world, website, bus, sockets):
+def test_a_visitor_socket_sees_only_its_own_contact_inbox(api, world, website, sockets):
     from parley.services import contacts
 
     phone, laptop = website.widget.start(), website.widget.start()

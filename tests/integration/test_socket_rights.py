@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.integration.test_realtime import Sockets, connect, deliver, send
+from tests.integration.test_realtime import Sockets, connect, send
 
 
 class RecordingSockets(Sockets):
@@ -65,13 +65,11 @@ def presence(monkeypatch):
 
 
 def publish_to_inbox(account_id: int, inbox_id: int, marker: str) -> dict:
-    """A logged conversation event of one inbox, handed to broadcast as EventBridge would."""
+    """A logged conversation event of one inbox, pushed by its publisher."""
     from parley import events
 
-    detail = events.publish("conversation.updated", account_id, {"id": 1, "inbox_id": inbox_id, "marker": marker},
-                            audience={"inbox_id": inbox_id})
-    deliver(detail)
-    return detail
+    return events.publish("conversation.updated", account_id, {"id": 1, "inbox_id": inbox_id, "marker": marker},
+                          audience={"inbox_id": inbox_id})
 
 
 def markers(frames) -> list[str]:

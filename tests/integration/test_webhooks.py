@@ -13,6 +13,7 @@ import pytest
 
 from local.cfn import load_template
 from local.sources import sqs_record
+from tests import event_pipe
 from tests.conftest import LambdaContext, _stack, load_function
 from tests.spec import assert_matches
 
@@ -63,6 +64,7 @@ def url_of(logical_id: str) -> str:
 def fan_out() -> int:
     """What EventBridge delivered to DomainEventsToWebhooksRule, handed to the function."""
     handler = load_function("webhooks").lambda_handler
+    event_pipe.pump()
     url = sqs().get_queue_url(QueueName="test-DomainEventsToWebhooksRule-webhooks-delivery")["QueueUrl"]
     queued = 0
     while batch := sqs().receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):

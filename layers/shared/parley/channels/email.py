@@ -699,7 +699,7 @@ def receive_raw(raw: bytes, *, fallback_id: str):
         except Contact.DoesNotExist:  # deleted since: nothing to attribute the mail to
             raise Invalid("the conversation's contact is gone") from None
         if written is not None:
-            conversations.finish_message(conversation, written, contact)
+            conversations.after_message(conversation, written)
             message = written
         else:
             content, email_attributes = body_parts(parsed)

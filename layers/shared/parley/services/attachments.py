@@ -223,17 +223,20 @@ def create_message(conversation: Conversation | None, *, uploader: str, uploads:
     try:
         for item in accepted:
             stored.append(_store(conversation, item))
-        written, created = conversations.write_message(conversation, attachments=stored, **message)
-    except BaseException:
-        _delete([record["key"] for record in stored])  # the message was not written: nothing refers to them
+        written = conversations.write_message(conversation, attachments=stored, **message)
+    except Exception:
+        # The write failed, so nothing refers to them. Not BaseException: a function that is
+        # stopped (its timeout) runs no handler anyway, and one stopped after the commit
+        # must keep the files its stored message refers to.
+        _delete([record["key"] for record in stored])
         raise
     # A retry's own copies: the message stored earlier refers to the first attempt's files.
-    kept = {record.get("key") for record in written.attachments or []}
+    kept = {record.get("key") for record in written.message.attachments or []}
     _delete([record["key"] for record in stored if record["key"] not in kept])
     _delete(uploads)  # copied: the upload's own expiry would remove it too, a day later
-    if created:
-        conversations.finish_message(conversation, written, message.get("sender"))
-    return written
+    if written.created:
+        conversations.after_message(conversation, written.message, written.reopened)
+    return written.message
 
 
 # ---------------------------------------------------------------- serving

@@ -1,10 +1,11 @@
 """Conversations and messages: the heart of Parley. Every door (dashboard, widget, Client
-API, channels) ends in these functions, which write and then publish one event."""
+API, channels) ends in these functions, which write a change and its events in one
+transaction (events.Outbox)."""
 from __future__ import annotations
 
 import time
 import uuid
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from pynamodb.exceptions import PutError, TransactWriteError
 
@@ -59,8 +60,7 @@ def create_conversation(inbox: Inbox, contact: Contact, contact_inbox: ContactIn
         uuid=str(uuid.uuid4()), inbox_id=inbox.id, contact_id=contact.id, source_id=contact_inbox.source_id,
         status=status, assignee_id=assignee_id, additional_attributes=additional_attributes or {},
         custom_attributes=custom_attributes or {}, last_activity_at=now_ms())
-    _write(conversation, None)
-    _publish("conversation.created", conversation)
+    _write(conversation, None, ("conversation.created", None))
     auto_messages.after_conversation_created(conversation)
     return conversation
 
@@ -157,29 +157,44 @@ def counts(account_id: int, member: AccountUser, status: str = "open", inbox_id:
     return queries.summary(queries.buckets(account_id, _statuses(status)), member, allowed)
 
 
-def _write(conversation: Conversation, before: tuple | None) -> None:
-    """Save the conversation; when its (status, inbox, assignee) bucket changes (or it is
-    new: `before` None), move it between count buckets in the same transaction, so the
-    counts can never drift from the conversations. The version condition guards both."""
+Announcement = tuple[str, "dict | None"]  # an event's name and its changed_attributes
+
+
+def _changed(name: str, field: str, previous, now) -> Callable[[Conversation], Announcement | None]:
+    """For _save: announce `name` with {field: [previous, now]}, if it did change."""
+    return lambda c: (name, {field: [previous, now]}) if previous != now else None
+
+
+def _write(conversation: Conversation, before: tuple | None, announcement: Announcement | None = None) -> None:
+    """Save the conversation, with its event if it announces one, in one transaction; when
+    its (status, inbox, assignee) bucket changes (or it is new: `before` None), move it
+    between count buckets in the same transaction, so the counts can never drift from the
+    conversations. The version condition guards all of it."""
     conversation.sync_keys()
     after = queries.bucket_of(conversation)
-    if before == after:
+    if before == after and announcement is None:
         conversation.save()
         return
-    conversation.updated_at = utcnow()
-    with dynamo.transaction() as tx:
+    if before != after:
+        conversation.updated_at = utcnow()
+    with events.Outbox() as tx:
         tx.save(conversation, condition=Conversation.display_id.does_not_exist() if before is None else None)
-        queries.count_moves(tx, conversation.account_id, before, after)
+        if before != after:
+            queries.count_moves(tx, conversation.account_id, before, after)
+        if announcement is not None:
+            _publish(tx, announcement[0], conversation, announcement[1])
 
 
-def _save(conversation: Conversation, change: Callable[[Conversation], None]) -> None:
-    """Apply `change` and save, re-reading and re-applying if someone saved in between
-    (the version attribute makes a lost update impossible)."""
+def _save(conversation: Conversation, change: Callable[[Conversation], None],
+          announce: Callable[[Conversation], Announcement | None] | None = None) -> None:
+    """Apply `change` and save, with the event `announce` names for the changed conversation
+    (if any), re-reading and re-applying if someone saved in between (the version attribute
+    makes a lost update impossible)."""
     for _ in range(5):
         before = queries.bucket_of(conversation)
         change(conversation)
         try:
-            _write(conversation, before)
+            _write(conversation, before, announce(conversation) if announce else None)
             return
         except (PutError, TransactWriteError) as exc:
             if exc.cause_response_code not in ("ConditionalCheckFailedException", "TransactionCanceledException"):
@@ -209,17 +224,15 @@ def toggle_status(conversation: Conversation, status: str, snoozed_until: int | 
         if status == "resolved":
             c.waiting_since = None
 
-    _save(conversation, change)
+    _save(conversation, change, _changed("conversation.status_changed", "status", previous, status))
     if conversation.snoozed_until:
         schedules.at(SNOOZE_TASK, conversation.account_id, conversation.display_id, conversation.snoozed_until,
                      {"account_id": conversation.account_id, "conversation_id": conversation.display_id,
                       "snoozed_until": conversation.snoozed_until})
     elif previous_until:
         schedules.cancel(SNOOZE_TASK, conversation.account_id, conversation.display_id)
-    if previous != status:
-        _publish("conversation.status_changed", conversation, {"status": [previous, status]})
-        if status == "open":
-            _auto_assign(conversation)
+    if previous != status and status == "open":
+        _auto_assign(conversation)
     return conversation
 
 
@@ -257,9 +270,8 @@ def assign(conversation: Conversation, assignee_id: int | None) -> User | None:
         check_assignee(conversation.account_id, assignee_id)
         assignee = users.get_user(assignee_id)
     previous = conversation.assignee_id
-    _save(conversation, lambda c: setattr(c, "assignee_id", assignee_id))
-    if previous != assignee_id:
-        _publish("assignee.changed", conversation, {"assignee_id": [previous, assignee_id]})
+    _save(conversation, lambda c: setattr(c, "assignee_id", assignee_id),
+          _changed("assignee.changed", "assignee_id", previous, assignee_id))
     return assignee
 
 
@@ -268,9 +280,8 @@ def assign_team(conversation: Conversation, team_id: int | None) -> Conversation
     if team_id is not None:
         teams.get(conversation.account_id, team_id)  # 404 for another account's team
     previous = conversation.team_id
-    _save(conversation, lambda c: setattr(c, "team_id", team_id))
+    _save(conversation, lambda c: setattr(c, "team_id", team_id), _changed("team.changed", "team_id", previous, team_id))
     if previous != team_id:
-        _publish("team.changed", conversation, {"team_id": [previous, team_id]})
         if team_id is not None and conversation.assignee_id is None:
             picked = assignment.for_team(conversation, team_id)
             if picked is not None:
@@ -281,9 +292,7 @@ def assign_team(conversation: Conversation, team_id: int | None) -> Conversation
 def set_muted(conversation: Conversation, muted: bool) -> Conversation:
     """A muted conversation stays resolved when the contact writes again (spam, loops)."""
     previous = conversation.muted
-    _save(conversation, lambda c: setattr(c, "muted", muted))
-    if previous != muted:
-        _publish("conversation.updated", conversation, {"muted": [previous, muted]})
+    _save(conversation, lambda c: setattr(c, "muted", muted), _changed("conversation.updated", "muted", previous, muted))
     return conversation
 
 
@@ -307,8 +316,8 @@ def mark_read_by_agent(conversation: Conversation, user_id: int) -> Conversation
 
 
 def mark_read_by_contact(conversation: Conversation) -> Conversation:
-    _save(conversation, lambda c: setattr(c, "contact_last_seen_at", int(time.time())))
-    _publish("conversation.read", conversation)
+    _save(conversation, lambda c: setattr(c, "contact_last_seen_at", int(time.time())),
+          lambda c: ("conversation.read", None))
     return conversation
 
 
@@ -329,26 +338,34 @@ def typing(conversation: Conversation, *, on: bool, who: dict, private: bool = F
 ECHO_ID_LENGTH = 64
 # A client retries within seconds or minutes; a few days covers a device that was offline.
 ECHO_SECONDS = 3 * 24 * 60 * 60
-WRITE_ATTEMPTS = 3  # a transaction cancelled only by a concurrent one is tried again
+WRITE_ATTEMPTS = 5  # a message write cancelled by a concurrent change of its conversation is tried again
+
+
+class Written(NamedTuple):
+    message: Message
+    created: bool  # False: a retry found the message stored earlier under its echo_id
+    reopened: str | None = None  # the status a contact's message reopened the conversation from
 
 
 def create_message(conversation: Conversation, *, sender: User | Contact | None = None, **fields) -> Message:
-    """Write a message (write_message) and, unless it is a retry of one stored earlier, do
-    what follows a new message (finish_message): a retry publishes nothing a second time."""
-    message, created = write_message(conversation, sender=sender, **fields)
-    if created:
-        finish_message(conversation, message, sender)
-    return message
+    """Write a message with its conversation's activity and events (write_message) and,
+    unless it is a retry of one stored earlier, do what follows (after_message)."""
+    written = write_message(conversation, sender=sender, **fields)
+    if written.created:
+        after_message(conversation, written.message, written.reopened)
+    return written.message
 
 
 def write_message(conversation: Conversation, *, content: str | None, message_type: int,
                   sender_type: str | None = None, sender: User | Contact | None = None, private: bool = False,
                   echo_id: str | None = None, content_type: str = "text", content_attributes: dict | None = None,
                   source_id: str | None = None, attachments: list[dict] | None = None,
-                  message_id: int | None = None) -> tuple[Message, bool]:
-    """Check and store a new message. Returns (message, True); or, when this sender already
-    stored a message under the same `echo_id` in this conversation (a client's retry),
-    (that message, False) and nothing is written."""
+                  message_id: int | None = None) -> Written:
+    """Check and store a new message: the message with its search terms, the conversation's
+    activity and the events (message.created, and conversation.status_changed if it
+    reopened) in one transaction, so a message exists if and only if its events do. When
+    this sender already stored a message under the same `echo_id` in this conversation (a
+    client's retry), that message is returned (created False) and nothing is written."""
     # `attachments`: already checked and stored by services.attachments.create_message.
     # `message_id`: allocated by the caller when it must be known before the write
     # (services/ingest.py claims a provider's message id for it first).
@@ -375,26 +392,51 @@ def write_message(conversation: Conversation, *, content: str | None, message_ty
                       source_id=source_id, sender_type=sender_type,
                       sender_id=sender.id if sender is not None else None, sender=snapshot,
                       attachments=attachments or [])
-    if not message.echo_id:
-        message_terms.save_message(message)  # with its search terms, in one transaction
-        return message, True
     # The echo claim goes in the message's own transaction: whoever writes it owns the
     # echo id, and every other attempt with it finds the message instead.
-    claim = UniqueClaim(echo_key(conversation, message.echo_id), target=f"Message#{message.id}",
-                        expires_at=int(time.time()) + ECHO_SECONDS)
+    claim = None if not message.echo_id else UniqueClaim(
+        echo_key(conversation, message.echo_id), target=f"Message#{message.id}",
+        expires_at=int(time.time()) + ECHO_SECONDS)
+    # A blocked contact's messages are kept but never reopen a conversation (Chatwoot's block).
+    blocked = isinstance(sender, Contact) and bool(sender.blocked)
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         try:
-            message_terms.save_message(message, claim=claim)
-            return message, True
+            return Written(message, True, _store_new_message(conversation, message, claim, blocked))
         except TransactWriteError as exc:
-            earlier = echoed(conversation, message.echo_id, sender_type=sender_type, sender=sender)
-            if earlier is not None:
+            earlier = claim and echoed(conversation, message.echo_id, sender_type=sender_type, sender=sender)
+            if earlier:
                 # Ours if this very write landed and only its reply was lost.
-                return earlier, earlier.id == message.id
-            if "TransactionConflict" not in dynamo.cancellation_codes(exc) or attempt == WRITE_ATTEMPTS:
+                return Written(earlier, earlier.id == message.id)
+            reasons = dynamo.cancellation_codes(exc)
+            if not reasons & {"ConditionalCheckFailed", "TransactionConflict"} or attempt == WRITE_ATTEMPTS:
                 raise
-            time.sleep(0.05 * attempt)  # a concurrent attempt with the same echo id is committing
+            # The conversation changed meanwhile (its version), or a concurrent transaction
+            # held an item: apply the activity again to what is stored now.
+            conversation.refresh(consistent_read=True)
+            time.sleep(0.05 * attempt)
     raise AssertionError("unreachable")
+
+
+def _store_new_message(conversation: Conversation, message: Message, claim: UniqueClaim | None,
+                       blocked: bool) -> str | None:
+    """One transaction: the message (terms, echo claim), the conversation's activity (and
+    its count bucket if the status moved) and the events. Returns the status a contact's
+    message reopened the conversation from, if it did."""
+    before = queries.bucket_of(conversation)
+    reopened = _record_activity(conversation, message, blocked)
+    conversation.sync_keys()
+    after = queries.bucket_of(conversation)
+    if before != after:
+        conversation.updated_at = utcnow()
+    with events.Outbox() as tx:
+        message_terms.put(tx, message, claim=claim)
+        tx.save(conversation)  # under its version: a concurrent change cancels the whole write
+        if before != after:
+            queries.count_moves(tx, conversation.account_id, before, after)
+        _publish_message(tx, "message.created", conversation, message)
+        if reopened:
+            _publish(tx, "conversation.status_changed", conversation, {"status": [reopened, "open"]})
+    return reopened
 
 
 def echo_key(conversation: Conversation, echo_id: str) -> str:
@@ -421,43 +463,35 @@ def echoed(conversation: Conversation, echo_id: str, *, sender_type: str | None,
     return message
 
 
-def finish_message(conversation: Conversation, message: Message, sender) -> None:
-    """What follows a new message's write: the conversation's activity, the events,
-    automatic replies. Separate so ingest can complete a message whose first attempt
-    died right after the write (services/ingest.py)."""
-    # A blocked contact's messages are kept but never reopen a conversation (Chatwoot's block).
-    blocked = isinstance(sender, Contact) and bool(sender.blocked)
-    reopened = _record_activity(conversation, message, blocked=blocked)
-    _publish_message("message.created", conversation, message)
+def after_message(conversation: Conversation, message: Message, reopened: str | None = None) -> None:
+    """What follows a new message once it is stored with its events: a reopened
+    conversation's snooze schedule and assignment, automatic replies. Separate so ingest
+    can finish a message whose first attempt died right after the write
+    (services/ingest.py)."""
     if reopened == "snoozed":
         schedules.cancel(SNOOZE_TASK, conversation.account_id, conversation.display_id)
     if reopened:
-        _publish("conversation.status_changed", conversation, {"status": [reopened, "open"]})
         _auto_assign(conversation)
     auto_messages.after_message(conversation, message)  # greeting, out of office, auto-resolve
 
 
 def _record_activity(conversation: Conversation, message: Message, blocked: bool = False) -> str | None:
-    """Update the conversation for a new message. Returns the old status if a contact's
-    message reopened it."""
+    """Apply a new message to the conversation (in memory: the caller saves it). Returns
+    the old status if a contact's message reopened it."""
     now = int(time.time())
     reopened = None
-
-    def change(c: Conversation) -> None:
-        nonlocal reopened
-        c.last_activity_at = max(c.last_activity_at, now_ms())
-        if not message.private:
-            c.last_message = views.stored_message(message)
-        if message.message_type == INCOMING:
-            c.unread_count = (c.unread_count or 0) + 1
-            c.waiting_since = c.waiting_since or now
-            if not blocked and (c.status == "snoozed" or (c.status == "resolved" and not c.muted)):
-                reopened, c.status, c.snoozed_until = c.status, "open", None
-        elif message.message_type == OUTGOING and not message.private and message.sender_type == "User":
-            c.first_reply_created_at = c.first_reply_created_at or now
-            c.waiting_since = None
-
-    _save(conversation, change)
+    c = conversation
+    c.last_activity_at = max(c.last_activity_at, now_ms())
+    if not message.private:
+        c.last_message = views.stored_message(message)
+    if message.message_type == INCOMING:
+        c.unread_count = (c.unread_count or 0) + 1
+        c.waiting_since = c.waiting_since or now
+        if not blocked and (c.status == "snoozed" or (c.status == "resolved" and not c.muted)):
+            reopened, c.status, c.snoozed_until = c.status, "open", None
+    elif message.message_type == OUTGOING and not message.private and message.sender_type == "User":
+        c.first_reply_created_at = c.first_reply_created_at or now
+        c.waiting_since = None
     return reopened
 
 
@@ -485,14 +519,19 @@ def list_messages(conversation: Conversation, *, before: int | None = None, afte
 
 def update_message_content_attributes(conversation: Conversation, message: Message, attributes: dict) -> Message:
     message.content_attributes = {**(message.content_attributes or {}), **attributes}
-    message.save()
-    _publish_message("message.updated", conversation, message)
+    with events.Outbox() as tx:
+        tx.save(message)
+        _publish_message(tx, "message.updated", conversation, message)
     return message
 
 
-def message_changed(conversation: Conversation, message: Message) -> None:
-    """Publish message.updated for a change made elsewhere (delivery status, provider id)."""
-    _publish_message("message.updated", conversation, message)
+def update_message(conversation: Conversation, message: Message, actions: list, condition=None) -> None:
+    """Update a message (delivery status, provider id ...) and publish message.updated, in
+    one transaction; `message` must already hold the new values, for the event. A failed
+    `condition` raises TransactWriteError (dynamo.cancellation_codes says why)."""
+    with events.Outbox() as tx:
+        tx.update(message, actions=actions, condition=condition)
+        _publish_message(tx, "message.updated", conversation, message)
 
 
 # ---------------------------------------------------------------- events
@@ -509,14 +548,13 @@ def _conversation_summary(conversation: Conversation) -> dict:
             "contact_inbox": {"source_id": conversation.source_id}}
 
 
-def _publish_message(name: str, conversation: Conversation, message: Message) -> None:
+def _publish_message(tx: events.Outbox, name: str, conversation: Conversation, message: Message) -> None:
     data = {**views.message(message), "conversation": _conversation_summary(conversation)}
-    events.publish(name, conversation.account_id, data, audience=_audience(conversation, message.private))
+    tx.publish(name, conversation.account_id, data, audience=_audience(conversation, message.private))
 
 
-def _publish(name: str, conversation: Conversation, changed: dict | None = None) -> None:
-    events.publish(name, conversation.account_id, present([conversation])[0], changed,
-                   audience=_audience(conversation))
+def _publish(tx: events.Outbox, name: str, conversation: Conversation, changed: dict | None = None) -> None:
+    tx.publish(name, conversation.account_id, present([conversation])[0], changed, audience=_audience(conversation))
 
 
 def present(conversations: list[Conversation]) -> list[dict]:
@@ -540,17 +578,15 @@ def present(conversations: list[Conversation]) -> list[dict]:
 def set_custom_attributes(conversation: Conversation, values: dict) -> Conversation:
     attribute_definitions.validate(conversation.account_id, "conversation_attribute", values)
     previous = dict(conversation.custom_attributes or {})
-    _save(conversation, lambda c: setattr(c, "custom_attributes", values))
-    if previous != values:
-        _publish("conversation.updated", conversation, {"custom_attributes": [previous, values]})
+    _save(conversation, lambda c: setattr(c, "custom_attributes", values),
+          _changed("conversation.updated", "custom_attributes", previous, values))
     return conversation
 
 
 def set_labels(conversation: Conversation, labels: list[str]) -> Conversation:
     previous = list(conversation.labels or [])
-    _save(conversation, lambda c: setattr(c, "labels", labels))
-    if previous != labels:
-        _publish("conversation.updated", conversation, {"label_list": [previous, labels]})
+    _save(conversation, lambda c: setattr(c, "labels", labels),
+          _changed("conversation.updated", "label_list", previous, labels))
     return conversation
 
 
@@ -562,9 +598,8 @@ def set_priority(conversation: Conversation, priority: str | None) -> Conversati
     if priority is not None and priority not in PRIORITIES:
         raise Invalid(f"Priority must be one of: {', '.join(PRIORITIES)}, none", field="priority")
     previous = conversation.priority
-    _save(conversation, lambda c: setattr(c, "priority", priority))
-    if previous != priority:
-        _publish("conversation.updated", conversation, {"priority": [previous, priority]})
+    _save(conversation, lambda c: setattr(c, "priority", priority),
+          _changed("conversation.updated", "priority", previous, priority))
     return conversation
 
 
@@ -617,8 +652,10 @@ def delete_message(conversation: Conversation, message: Message) -> Message:
     message.content = DELETED_TEXT
     message.attachments = []
     message.content_attributes = {**(message.content_attributes or {}), "deleted": True}
-    message_terms.save_message(message, reindex=True)  # its words are no longer found
+    old = list(message_terms.MessageTerm.query(f"terms#{message.id}"))  # its words are no longer found
+    with events.Outbox() as tx:
+        message_terms.put(tx, message, old=old)
+        _publish_message(tx, "message.updated", conversation, message)
     if conversation.last_message and conversation.last_message.get("id") == message.id:
         _save(conversation, lambda c: setattr(c, "last_message", views.stored_message(message)))
-    _publish_message("message.updated", conversation, message)
     return message

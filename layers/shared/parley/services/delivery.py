@@ -9,9 +9,9 @@ the dashboard shows it. A message that already has a provider id or has failed i
 sent again."""
 from __future__ import annotations
 
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import TransactWriteError
 
-from .. import channels
+from .. import channels, dynamo
 from ..channels import Permanent, Retryable
 from ..models.base import utcnow
 from ..models.conversation import Message
@@ -22,10 +22,11 @@ SENDABLE = (conversations.OUTGOING, conversations.TEMPLATE)
 
 
 def _fail(conversation, message: Message, reason: str) -> None:
-    attributes = {**(message.content_attributes or {}), "external_error": reason[:500]}
-    message.update(actions=[Message.status.set("failed"), Message.content_attributes.set(attributes),
-                            Message.updated_at.set(utcnow())])
-    conversations.message_changed(conversation, message)
+    message.status = "failed"
+    message.content_attributes = {**(message.content_attributes or {}), "external_error": reason[:500]}
+    conversations.update_message(conversation, message, [Message.status.set("failed"),
+                                                         Message.content_attributes.set(message.content_attributes),
+                                                         Message.updated_at.set(utcnow())])
 
 
 def deliver(account_id: int, display_id: int, message_id: int, *, last_attempt: bool) -> str:
@@ -60,14 +61,14 @@ def deliver(account_id: int, display_id: int, message_id: int, *, last_attempt: 
             _fail(conversation, message, f"{exc.reason} (gave up after retrying)")
             return "failed"
         raise
+    message.source_id, message.status = provider_id[:512], "sent"
     try:
-        message.update(actions=[Message.source_id.set(provider_id[:512]), Message.status.set("sent"),
-                                Message.updated_at.set(utcnow())],
-                       condition=Message.source_id.does_not_exist())
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        conversations.update_message(conversation, message, [Message.source_id.set(message.source_id),
+                                                             Message.status.set("sent"), Message.updated_at.set(utcnow())],
+                                     condition=Message.source_id.does_not_exist())
+    except TransactWriteError as exc:
+        if "ConditionalCheckFailed" in dynamo.cancellation_codes(exc):
             return "done before"  # a concurrent duplicate delivery recorded its send first
         raise
-    ingest.claim_sent(message, provider_id[:512])
-    conversations.message_changed(conversation, message)
+    ingest.claim_sent(message, message.source_id)
     return "sent"

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from aws_lambda_powertools import Logger
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 
-from .. import aws, ids
+from .. import aws, dynamo, ids
 from ..errors import AccountSuspended, Invalid, NotFound
 from ..models.account_object import AccountObject
 from ..models.base import utcnow
@@ -215,8 +215,9 @@ def receive(inbox: Inbox, inbound: Inbound) -> Message | None:
     if claim and claim[3]:
         return None  # the provider's retry of something already stored
     if claim:
-        # An earlier attempt claimed it and is gone: before the message was written, or
-        # after but before its events went out. Finish its work with the same message id.
+        # An earlier attempt claimed it and is gone: before the message was written (write
+        # it, with the same message id), or after (it was stored with its events: finish
+        # what follows a message).
         take_over(inbox.id, pmid)
         contact = None
         account_id, display_id, message_id = claim[:3]
@@ -242,7 +243,7 @@ def receive(inbox: Inbox, inbound: Inbound) -> Message | None:
             except Contact.DoesNotExist:
                 raise NotFound("Contact not found") from None
         if written is not None:
-            conversations.finish_message(conversation, written, contact)
+            conversations.after_message(conversation, written)
             message = written
         else:
             attributes = dict(inbound.content_attributes)
@@ -274,13 +275,16 @@ def apply_status(inbox: Inbox, inbound: Inbound) -> Message | None:
     if status == "failed":
         attributes = {**(message.content_attributes or {}), "external_error": (inbound.reason or "Delivery failed")[:500]}
         actions.append(Message.content_attributes.set(attributes))
+    conversation = conversations.get_conversation(claim[0], claim[1])
+    message.status = status
+    if status == "failed":
+        message.content_attributes = attributes
     try:
-        message.update(actions=actions, condition=Message.status.is_in(*allowed))
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        conversations.update_message(conversation, message, actions, condition=Message.status.is_in(*allowed))
+    except TransactWriteError as exc:
+        if "ConditionalCheckFailed" in dynamo.cancellation_codes(exc):
             return None  # a newer status won the race
         raise
-    conversations.message_changed(conversations.get_conversation(claim[0], claim[1]), message)
     return message
 
 

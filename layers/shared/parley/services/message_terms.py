@@ -67,15 +67,23 @@ def save_message(message: Message, *, reindex: bool = False, claim: UniqueClaim 
     if not old and not new and claim is None:
         message.save()
         return
-    message.updated_at = utcnow()
     with dynamo.transaction() as tx:
-        if claim is not None:
-            tx.save(claim, condition=UniqueClaim.key.does_not_exist())
-        tx.save(message)
-        for term in new:  # term n of the message is item ("terms#<id>", n): a put replaces the old one
-            tx.save(term)
-        for term in old[len(new):]:
-            tx.delete(term)
+        put(tx, message, claim=claim, old=old, new=new)
+
+
+def put(tx, message: Message, *, claim: UniqueClaim | None = None, old: list[MessageTerm] | None = None,
+        new: list[MessageTerm] | None = None) -> None:
+    """Add `message`, its terms (`new`, else computed) and the removal of `old` ones, and its
+    `claim` to a transaction the caller commits (with its conversation and events)."""
+    message.updated_at = utcnow()
+    if claim is not None:
+        tx.save(claim, condition=UniqueClaim.key.does_not_exist())
+    tx.save(message)
+    new = terms_for(message) if new is None else new
+    for term in new:  # term n of the message is item ("terms#<id>", n): a put replaces the old one
+        tx.save(term)
+    for term in (old or [])[len(new):]:
+        tx.delete(term)
 
 
 def search(account_id: int, inbox_ids: list[int], prefix: str, read_limit: int) -> tuple[list[tuple[int, int]], bool]:
