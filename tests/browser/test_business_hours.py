@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import CHROMIUM, NO_CHROMIUM
-from .test_live_chat import Visitor, tag
-from .test_settings import admin, open_settings, visitor  # noqa: F401  (fixtures)
+from .pages import open_settings, tag
+from .test_settings import admin, visitor  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 

@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import CHROMIUM, NO_CHROMIUM
-from .test_live_chat import tag
-from .test_settings import admin, open_settings  # noqa: F401 (fixture)
+from .pages import open_settings, tag
+from .test_settings import admin  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import CHROMIUM, NO_CHROMIUM
-from .test_live_chat import Agent, Visitor, start_chat, tag
+from .pages import Agent, Visitor, start_chat, tag
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 

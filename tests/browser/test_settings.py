@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import CHROMIUM, NO_CHROMIUM
-from .test_live_chat import Agent, Visitor, start_chat, tag
+from .pages import Agent, Visitor, open_settings, start_chat, tag
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 
@@ -40,15 +40,6 @@ def admin(new_context, stack, seed) -> Agent:
     a.sign_in()
     expect(a.page).to_have_url(re.compile(r"/app/accounts/\d+/conversations$"))
     return a
-
-
-def open_settings(person: Agent, section: str) -> None:
-    """Through the sidebar, then the settings menu: what a person clicks."""
-    page = person.page
-    page.get_by_test_id("nav-settings").click()
-    expect(page).to_have_url(re.compile(r"/settings/[\w-]+"))
-    page.get_by_test_id(f"settings-nav-{section}").click()
-    expect(page).to_have_url(re.compile(rf"/settings/{section}$"))
 
 
 # ---- canned responses: made in Settings, used with "/" ------------------------------------------
