@@ -14,6 +14,7 @@ import uuid
 from playwright.sync_api import Frame, FrameLocator, expect
 
 WIDGET_FRAME = '[data-testid="widget-frame"]'
+DASHBOARD = re.compile(r"/app/accounts/\d+/conversations$")  # where signing in lands
 
 
 def tag() -> str:
@@ -108,10 +109,18 @@ class Agent:
         self.page.get_by_test_id("signin-password").fill(password or self.person["password"])
         self.page.get_by_test_id("signin-submit").click()
 
+    def open_dashboard(self, timeout: float | None = None) -> None:
+        """Sign in and wait for the conversations screen (`timeout` in ms: the suite's by default)."""
+        self.sign_in()
+        expect(self.page).to_have_url(DASHBOARD, timeout=timeout)
+
     def open_inbox(self) -> None:
         """Sign in and show every open conversation (a new one is unassigned)."""
-        self.sign_in()
-        expect(self.page).to_have_url(re.compile(r"/app/accounts/\d+/conversations$"))
+        self.open_dashboard()
+        self.show_all()
+
+    def show_all(self) -> None:
+        """The conversation list's "All" tab: every open conversation."""
         tab = self.page.get_by_test_id("tab-all")
         tab.click()
         expect(tab).to_have_attribute("aria-selected", "true")

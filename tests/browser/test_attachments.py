@@ -12,7 +12,6 @@ from playwright.sync_api import expect
 
 from .conftest import CHROMIUM, NO_CHROMIUM
 from .pages import start_chat, tag
-from .test_live_chat import agent, visitor  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 

@@ -14,7 +14,6 @@ from playwright.sync_api import expect
 
 from .conftest import CHROMIUM, NO_CHROMIUM
 from .pages import open_settings, tag
-from .test_settings import admin, visitor  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 
@@ -35,7 +34,7 @@ def closed_inbox_restored(stack, seed):
     _reopen(stack, seed)
 
 
-def test_visitor_gets_the_out_of_office_reply_when_the_inbox_is_closed(admin, visitor, seed, closed_inbox_restored):  # noqa: F811
+def test_visitor_gets_the_out_of_office_reply_when_the_inbox_is_closed(admin, visitor, seed, closed_inbox_restored):
     away = f"We are closed today, back tomorrow [{tag()}]"
     page = admin.page
     open_settings(admin, "inboxes")

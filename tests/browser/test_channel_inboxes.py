@@ -12,7 +12,6 @@ from playwright.sync_api import expect
 
 from .conftest import CHROMIUM, NO_CHROMIUM
 from .pages import open_settings, tag
-from .test_settings import admin  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 
@@ -38,7 +37,7 @@ def api_get(stack, seed, path: str) -> dict:
     return reply.json()
 
 
-def test_telegram_inbox_shows_the_webhook_to_register(admin, stack, seed):  # noqa: F811
+def test_telegram_inbox_shows_the_webhook_to_register(admin, stack, seed):
     page = admin.page
     account_id = seed["account"]["id"]
     bot_token = f"{secrets.randbelow(10**9) + 10**8}:AA{secrets.token_urlsafe(24)}"
@@ -76,7 +75,7 @@ def test_telegram_inbox_shows_the_webhook_to_register(admin, stack, seed):  # no
     assert admin.dialogs == []
 
 
-def test_email_and_api_inboxes_show_their_addresses(admin, stack, seed):  # noqa: F811
+def test_email_and_api_inboxes_show_their_addresses(admin, stack, seed):
     # Email inboxes need the installation's inbound domain (a super admin sets it).
     domain = "inbound.parley.test"
     reply = httpx.patch(f"{stack.base_url}/super_admin/api/v1/installation_configs/MAILER_INBOUND_EMAIL_DOMAIN",

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Frame, Page, expect
 
 from .conftest import CHROMIUM, NO_CHROMIUM
-from .pages import Agent, Visitor, start_chat, tag
+from .pages import Agent, start_chat, tag
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 
@@ -28,20 +28,6 @@ def mark_no_reload(target: Page | Frame) -> None:
 
 def assert_not_reloaded(target: Page | Frame) -> None:
     assert target.evaluate(f"window.{STAY} === true"), "the page was reloaded"
-
-
-@pytest.fixture
-def visitor(new_context, stack) -> Visitor:
-    v = Visitor(new_context(viewport={"width": 1280, "height": 800}), stack)
-    v.open_page()
-    return v
-
-
-@pytest.fixture
-def agent(new_context, stack, seed) -> Agent:
-    a = Agent(new_context(viewport={"width": 1440, "height": 900}), stack, seed["agent"])
-    a.open_inbox()
-    return a
 
 
 # ---- 1. the round trip ---------------------------------------------------------------------
@@ -183,7 +169,7 @@ def test_html_in_messages_is_shown_as_text(visitor, agent):
 
 # ---- 5. typing, super admin, sign-in errors ----------------------------------------------------
 
-def test_agent_typing_shows_in_the_widget(visitor, agent, new_context, stack, seed):
+def test_agent_typing_shows_in_the_widget(visitor, agent, new_agent):
     t = tag()
     start_chat(visitor, agent, f"Anyone there? [{t}]")
     name = agent.page.evaluate("JSON.parse(localStorage.getItem('parley.session')).name")
@@ -198,7 +184,7 @@ def test_agent_typing_shows_in_the_widget(visitor, agent, new_context, stack, se
     expect(typing).to_have_count(0)
 
     # Writing a private note: the administrator's dashboard shows it, the widget never does.
-    admin = Agent(new_context(viewport={"width": 1440, "height": 900}), stack, seed["administrator"])
+    admin = new_agent("administrator")
     admin.open_inbox()
     admin.open_conversation(t)
     watching = admin.page.get_by_test_id("typing-indicator")
@@ -221,8 +207,8 @@ def test_agent_typing_shows_in_the_widget(visitor, agent, new_context, stack, se
     expect(watching).to_have_count(0)
 
 
-def test_super_admin_changes_an_installation_setting(new_context, stack, seed):
-    admin = Agent(new_context(viewport={"width": 1440, "height": 900}), stack, seed["super_admin"])
+def test_super_admin_changes_an_installation_setting(new_agent, new_context, stack):
+    admin = new_agent("super_admin")
     admin.sign_in()
     page = admin.page
     nav = page.get_by_test_id("nav-super-admin")

@@ -10,7 +10,6 @@ from playwright.sync_api import expect
 
 from .conftest import CHROMIUM, NO_CHROMIUM
 from .pages import open_settings, start_chat, tag
-from .test_settings import admin, agent, visitor  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 

@@ -13,34 +13,9 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import CHROMIUM, NO_CHROMIUM
-from .pages import Agent, Visitor, open_settings, start_chat, tag
+from .pages import open_settings, start_chat, tag
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
-
-VIEWPORT = {"width": 1440, "height": 900}
-
-
-@pytest.fixture
-def visitor(new_context, stack) -> Visitor:
-    v = Visitor(new_context(viewport={"width": 1280, "height": 800}), stack)
-    v.open_page()
-    return v
-
-
-@pytest.fixture
-def agent(new_context, stack, seed) -> Agent:
-    a = Agent(new_context(viewport=VIEWPORT), stack, seed["agent"])
-    a.open_inbox()
-    return a
-
-
-@pytest.fixture
-def admin(new_context, stack, seed) -> Agent:
-    a = Agent(new_context(viewport=VIEWPORT), stack, seed["administrator"])
-    a.sign_in()
-    expect(a.page).to_have_url(re.compile(r"/app/accounts/\d+/conversations$"))
-    return a
-
 
 # ---- canned responses: made in Settings, used with "/" ------------------------------------------
 

@@ -7,12 +7,11 @@ from playwright.sync_api import expect
 
 from .conftest import CHROMIUM, NO_CHROMIUM
 from .pages import open_settings, tag
-from .test_settings import admin  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 
 
-def test_admin_adds_edits_and_deletes_a_webhook(admin):  # noqa: F811
+def test_admin_adds_edits_and_deletes_a_webhook(admin):
     page = admin.page
     url = f"https://hooks.example.com/{tag()}"
     open_settings(admin, "webhooks")
