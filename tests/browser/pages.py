@@ -52,6 +52,14 @@ class Visitor:
     def open_page(self) -> None:
         self.page.goto(self.url)
         assert self.page.url.startswith("http://localhost:")  # not Parley's origin
+        self._wait_for_widget()
+
+    def reload(self) -> None:
+        """Reload the customer page and wait for the widget to load again, as open_page does."""
+        self.page.reload()
+        self._wait_for_widget()
+
+    def _wait_for_widget(self) -> None:
         # The loader says the iframe has loaded its config, history and socket.
         self.page.wait_for_function("window.$chatwoot && window.$chatwoot.hasLoaded === true")
 

@@ -88,8 +88,7 @@ def test_private_note_never_reaches_the_widget(visitor, agent):
 
     # Nor after a reload, when the history comes from the REST API.
     received = len(visitor.received)
-    visitor.page.reload()
-    visitor.page.wait_for_function("window.$chatwoot && window.$chatwoot.hasLoaded === true")
+    visitor.reload()
     visitor.open_chat()
     visitor.expect_agent_message(reply)
     expect(visitor.frame.locator("body")).not_to_contain_text(f"{t}-note")
@@ -110,8 +109,7 @@ def test_reload_keeps_the_widget_history(visitor, agent):
     agent.send(reply)
     visitor.expect_agent_message(reply)
 
-    visitor.page.reload()
-    visitor.page.wait_for_function("window.$chatwoot && window.$chatwoot.hasLoaded === true")
+    visitor.reload()
     # Same contact and conversation after the reload; nothing sent, nothing duplicated.
     visitor.open_chat()
     msgs = visitor.messages()
@@ -154,8 +152,7 @@ def test_html_in_messages_is_shown_as_text(visitor, agent):
     expect(agent.page.locator('img[src="x"]')).to_have_count(0)
 
     # Reloaded from the REST API it is still text, and nothing ever ran.
-    visitor.page.reload()
-    visitor.page.wait_for_function("window.$chatwoot && window.$chatwoot.hasLoaded === true")
+    visitor.reload()
     visitor.open_chat()
     expect(visitor.messages()).to_have_count(2)
     expect(visitor.messages(from_visitor).locator(".pw-bubble")).to_have_text(from_visitor)

@@ -13,13 +13,12 @@ import http.server
 import json
 import threading
 import urllib.request
-import uuid
 
 import pytest
 from playwright.sync_api import expect
 
 from .conftest import CHROMIUM, NO_CHROMIUM
-from .pages import WIDGET_FRAME, Visitor
+from .pages import WIDGET_FRAME, Visitor, tag
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 
@@ -95,14 +94,13 @@ def test_returning_visitor_stays_signed_in_without_third_party_storage(new_conte
         f"(() => {{ try {{ return localStorage.getItem({key!r}) }} catch (e) {{ return 'blocked' }} }})()")
     assert own in ("blocked", None), own
     visitor.open_chat()
-    text = f"Remember me [{uuid.uuid4().hex[:8]}]"
+    text = f"Remember me [{tag()}]"
     visitor.send(text)
     # The session lives on the customer's page (first-party), not in any URL.
     assert visitor.page.evaluate(f"localStorage.getItem({key!r})")
     assert "#auth=" not in (visitor.page.locator(WIDGET_FRAME).get_attribute("src") or "")
 
-    visitor.page.reload()
-    visitor.page.wait_for_function("window.$chatwoot && window.$chatwoot.hasLoaded === true")
+    visitor.reload()
     assert "auth=" not in visitor.widget_frame().url
     visitor.open_chat()
     expect(visitor.messages(text)).to_have_count(1)
