@@ -4,11 +4,15 @@
 - `Agent`: the dashboard, signed in through the sign-in page (any seeded person).
 - `tag()`: a per-test mark for names and messages, so tests sharing a stack never see
   each other's data; `start_chat`: a visitor's first message, opened by an agent;
-  `open_settings`: a settings section, through the sidebar as a person clicks.
+  `open_settings`: a settings section, through the sidebar as a person clicks; `api`: one
+  call to the stack's JSON API, for what a test sets up or checks besides the browser.
 """
 from __future__ import annotations
 
+import json
 import re
+import urllib.error
+import urllib.request
 import uuid
 
 from playwright.sync_api import Frame, FrameLocator, expect
@@ -19,6 +23,22 @@ DASHBOARD = re.compile(r"/app/accounts/\d+/conversations$")  # where signing in 
 
 def tag() -> str:
     return uuid.uuid4().hex[:8]
+
+
+def api(stack, method: str, path: str, token: str, body: dict | None = None, timeout: float = 10):
+    """One JSON API call as `token` (an `api_access_token`), on a connection of its own: the
+    stack closes idle keep-alive connections after 5 s, which a shared client would reuse.
+    Fails unless the answer is 200; returns its JSON (None for an empty body)."""
+    request = urllib.request.Request(stack.base_url + path, method=method,
+                                     data=None if body is None else json.dumps(body).encode(),
+                                     headers={"api_access_token": token, "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as reply:
+            status, text = reply.status, reply.read()
+    except urllib.error.HTTPError as error:
+        status, text = error.code, error.read()
+    assert status == 200, f"{method} {path}: {status} {text[:1000]!r}"
+    return json.loads(text or b"null")
 
 
 class Visitor:

@@ -10,7 +10,6 @@ postMessage from the customer page's first-party storage.
 from __future__ import annotations
 
 import http.server
-import json
 import threading
 import urllib.request
 
@@ -18,18 +17,11 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import CHROMIUM, NO_CHROMIUM
-from .pages import WIDGET_FRAME, Visitor, tag
+from .pages import WIDGET_FRAME, Visitor, api, tag
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 
 OTHER_HOST = "127.0.0.2"  # another loopback address: another site, not in allowed_domains
-
-
-def _api(stack, method: str, path: str, token: str, body: dict | None = None) -> dict:
-    request = urllib.request.Request(stack.base_url + path, method=method, data=json.dumps(body).encode() if body else None,
-                                     headers={"api_access_token": token, "Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as reply:
-        return json.loads(reply.read() or b"null")
 
 
 @pytest.fixture(scope="module")
@@ -38,9 +30,9 @@ def allowed_demo(stack, seed):
     inbox = f"/api/v1/accounts/{seed['account']['id']}/inboxes/{seed['website_inbox']['id']}"
     token = seed["administrator"]["access_token"]
     host = "localhost:" + stack.base_url.rsplit(":", 1)[1]
-    assert _api(stack, "PATCH", inbox, token, {"channel": {"allowed_domains": host}})["allowed_domains"] == host
+    assert api(stack, "PATCH", inbox, token, {"channel": {"allowed_domains": host}})["allowed_domains"] == host
     yield host
-    _api(stack, "PATCH", inbox, token, {"channel": {"allowed_domains": ""}})
+    api(stack, "PATCH", inbox, token, {"channel": {"allowed_domains": ""}})
 
 
 @pytest.fixture(scope="module")
