@@ -41,23 +41,31 @@ def api(stack, method: str, path: str, token: str, body: dict | None = None, tim
     return json.loads(text or b"null")
 
 
-class Visitor:
-    """The customer's page with the widget, as a visitor sees it."""
+class _Tab:
+    """A new page in `context` that dismisses every dialog and keeps what it said in
+    `dialogs` (tests expect none)."""
 
-    def __init__(self, context, stack):
+    def __init__(self, context):
         self.page = context.new_page()
         self.dialogs: list[str] = []
         self.page.on("dialog", self._dialog)
+
+    def _dialog(self, dialog) -> None:
+        self.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+
+class Visitor(_Tab):
+    """The customer's page with the widget, as a visitor sees it."""
+
+    def __init__(self, context, stack):
+        super().__init__(context)
         # Everything the visitor's browser receives from Parley: widget API bodies and
         # WebSocket frames (private notes must never be in there, not just hidden).
         self.received: list[str] = []
         self.page.on("response", self._response)
         self.page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
         self.url = stack.base_url.replace("://127.0.0.1", "://localhost") + "/demo"
-
-    def _dialog(self, dialog) -> None:
-        self.dialogs.append(f"{dialog.type}: {dialog.message}")
-        dialog.dismiss()
 
     def _response(self, response) -> None:
         if "/api/v1/widget/" in response.url:
@@ -118,18 +126,12 @@ class Visitor:
         expect(msg).to_have_attribute("data-message-type", "1")
 
 
-class Agent:
+class Agent(_Tab):
     """The dashboard, signed in through the sign-in page."""
 
     def __init__(self, context, stack, person: dict):
-        self.page = context.new_page()
-        self.dialogs: list[str] = []
-        self.page.on("dialog", self._dialog)
+        super().__init__(context)
         self.stack, self.person = stack, person
-
-    def _dialog(self, dialog) -> None:
-        self.dialogs.append(f"{dialog.type}: {dialog.message}")
-        dialog.dismiss()
 
     def sign_in(self, password: str | None = None) -> None:
         self.page.goto(self.stack.base_url + "/app/login")
