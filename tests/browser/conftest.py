@@ -67,6 +67,16 @@ NO_CHROMIUM = ("no Chromium binary found (install Debian's `chromium` package, e
                "or set PARLEY_CHROMIUM)")
 
 
+def pytest_collection_modifyitems(config, items) -> None:
+    """Without Chromium every test in this folder is skipped, saying why, before any fixture
+    runs (this hook sees the whole session's tests, hence the folder check)."""
+    if CHROMIUM is None:
+        here = Path(__file__).parent
+        for item in items:
+            if here in item.path.parents:
+                item.add_marker(pytest.mark.skip(reason=NO_CHROMIUM))
+
+
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     if CHROMIUM is None:

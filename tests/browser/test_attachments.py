@@ -7,13 +7,9 @@ import re
 import struct
 import zlib
 
-import pytest
 from playwright.sync_api import expect
 
-from .conftest import CHROMIUM, NO_CHROMIUM
 from .pages import start_chat, tag
-
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 
 
 def png_1x1() -> bytes:

@@ -6,13 +6,9 @@ from __future__ import annotations
 import re
 import secrets
 
-import pytest
 from playwright.sync_api import expect
 
-from .conftest import CHROMIUM, NO_CHROMIUM
 from .pages import api, open_settings, tag
-
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 
 CREATED = re.compile(r"/settings/inboxes/(\d+)\?created=1$")
 

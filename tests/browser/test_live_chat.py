@@ -10,13 +10,9 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
 from playwright.sync_api import Frame, Page, expect
 
-from .conftest import CHROMIUM, NO_CHROMIUM
 from .pages import Agent, start_chat, tag
-
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 
 XSS = "<img src=x onerror=alert(1)>"
 STAY = "parleyNoReload"  # set on window at start; still there at the end = never reloaded

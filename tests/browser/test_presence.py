@@ -1,12 +1,7 @@
 """Agent availability in a real browser: what one agent chooses, the others see live."""
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import expect
-
-from .conftest import CHROMIUM, NO_CHROMIUM
-
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 
 
 def test_busy_and_back_online_reach_the_administrator_without_a_reload(admin, agent, seed):

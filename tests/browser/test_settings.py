@@ -9,13 +9,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
-from .conftest import CHROMIUM, NO_CHROMIUM
 from .pages import open_settings, start_chat, tag
-
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 
 # ---- canned responses: made in Settings, used with "/" ------------------------------------------
 

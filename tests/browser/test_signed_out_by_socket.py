@@ -5,13 +5,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
-from .conftest import CHROMIUM, NO_CHROMIUM
 from .pages import Agent, api, tag
-
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 
 
 def platform_call(stack, seed, method: str, path: str, body: dict):

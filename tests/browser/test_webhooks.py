@@ -2,13 +2,9 @@
 shown once), is refused a private address, edits its events and deletes it."""
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import expect
 
-from .conftest import CHROMIUM, NO_CHROMIUM
 from .pages import open_settings, tag
-
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 
 
 def test_admin_adds_edits_and_deletes_a_webhook(admin):

@@ -16,10 +16,7 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import CHROMIUM, NO_CHROMIUM
 from .pages import WIDGET_FRAME, Visitor, api, tag
-
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 
 OTHER_HOST = "127.0.0.2"  # another loopback address: another site, not in allowed_domains
 
