@@ -9,6 +9,12 @@ the real frontend against `python -m local`.
   pages wait up to 20 s (the suite runs two stacks and two Chromiums on 2 cores).
 - The customer page is `http://localhost:<port>/demo` while Parley is on
   `http://127.0.0.1:<port>`: the widget iframe really runs cross-origin.
+- `visitor`: a new visitor on the customer page (widget loaded, chat not opened yet);
+  `agent`: the seeded agent, signed in, on the "All" tab of the conversation list;
+  `admin`: the seeded administrator, signed in (a module may narrow it, e.g. to the
+  contacts screen); `new_agent(role)`: any seeded person's dashboard, not signed in.
+  The page objects and helpers behind them (`Visitor`, `Agent`, `tag()`, `start_chat`,
+  `open_settings`) are in pages.py.
 
 Set PARLEY_CHROMIUM to use another Chromium binary. Without one the tests skip and say so.
 """
@@ -20,6 +26,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from .pages import Agent, Visitor
 
 try:  # the harness moved to local/process.py; tests/e2e/conftest.py re-exports it
     from local.process import LocalStack, free_port
@@ -36,6 +44,8 @@ CANDIDATES = ("/usr/lib/chromium/chromium", "/usr/lib/chromium-browser/chromium-
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--disable-quic", "--no-first-run", "--disable-dev-shm-usage"]
 TIMEOUT_MS = 20_000  # the stack runs beside another worker's stack and two Chromiums on 2 cores
+VISITOR_VIEWPORT = {"width": 1280, "height": 800}
+DASHBOARD_VIEWPORT = {"width": 1440, "height": 900}  # wide enough for the contact panel
 
 
 def find_chromium() -> str | None:
@@ -55,6 +65,16 @@ def find_chromium() -> str | None:
 CHROMIUM = find_chromium()
 NO_CHROMIUM = ("no Chromium binary found (install Debian's `chromium` package, e.g. `make browser`, "
                "or set PARLEY_CHROMIUM)")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Without Chromium every test in this folder is skipped, saying why, before any fixture
+    runs (this hook sees the whole session's tests, hence the folder check)."""
+    if CHROMIUM is None:
+        here = Path(__file__).parent
+        for item in items:
+            if here in item.path.parents:
+                item.add_marker(pytest.mark.skip(reason=NO_CHROMIUM))
 
 
 @pytest.fixture(scope="session")
@@ -110,3 +130,33 @@ def new_context(browser) -> Iterator[Callable]:
     yield make
     for ctx in opened:
         ctx.close()
+
+
+@pytest.fixture
+def visitor(new_context, stack) -> Visitor:
+    v = Visitor(new_context(viewport=VISITOR_VIEWPORT), stack)
+    v.open_page()
+    return v
+
+
+@pytest.fixture
+def new_agent(new_context, stack, seed) -> Callable[[str], Agent]:
+    """`new_agent(role)`: the dashboard of `seed[role]` in a fresh context, not signed in yet."""
+    def make(role: str) -> Agent:
+        return Agent(new_context(viewport=DASHBOARD_VIEWPORT), stack, seed[role])
+
+    return make
+
+
+@pytest.fixture
+def agent(new_agent) -> Agent:
+    a = new_agent("agent")
+    a.open_inbox()
+    return a
+
+
+@pytest.fixture
+def admin(new_agent) -> Agent:
+    a = new_agent("administrator")
+    a.open_dashboard()
+    return a

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
-from .conftest import CHROMIUM, NO_CHROMIUM
-from .test_live_chat import tag
-from .test_settings import admin, open_settings  # noqa: F401 (fixture)
-
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
+from .pages import open_settings, tag
 
 
-def test_admin_creates_a_bot_and_connects_it_to_an_inbox(admin, stack, seed):  # noqa: F811
+def test_admin_creates_a_bot_and_connects_it_to_an_inbox(admin, stack, seed):
     page = admin.page
     name = f"Helper {tag()}"
     open_settings(admin, "agent-bots")

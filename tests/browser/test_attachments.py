@@ -7,13 +7,9 @@ import re
 import struct
 import zlib
 
-import pytest
 from playwright.sync_api import expect
 
-from .conftest import CHROMIUM, NO_CHROMIUM
-from .test_live_chat import agent, start_chat, tag, visitor  # noqa: F401 (fixtures)
-
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
+from .pages import start_chat, tag
 
 
 def png_1x1() -> bytes:

@@ -5,37 +5,23 @@ The stack is shared with the other browser tests, so the inbox's hours are switc
 again through the API at the end, whatever happened."""
 from __future__ import annotations
 
-import json
 import re
-import urllib.request
 
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import CHROMIUM, NO_CHROMIUM
-from .test_live_chat import Visitor, tag
-from .test_settings import admin, open_settings, visitor  # noqa: F401  (fixtures)
-
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
-
-
-def _reopen(stack, seed) -> None:
-    inbox, account = seed["website_inbox"]["id"], seed["account"]["id"]
-    request = urllib.request.Request(
-        f"{stack.base_url}/api/v1/accounts/{account}/inboxes/{inbox}", method="PATCH",
-        data=json.dumps({"working_hours_enabled": False}).encode(),
-        headers={"api_access_token": seed["administrator"]["access_token"], "content-type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as reply:
-        assert reply.status == 200
+from .pages import api, open_settings, tag
 
 
 @pytest.fixture
 def closed_inbox_restored(stack, seed):
     yield
-    _reopen(stack, seed)
+    inbox, account = seed["website_inbox"]["id"], seed["account"]["id"]
+    api(stack, "PATCH", f"/api/v1/accounts/{account}/inboxes/{inbox}", seed["administrator"]["access_token"],
+        {"working_hours_enabled": False})
 
 
-def test_visitor_gets_the_out_of_office_reply_when_the_inbox_is_closed(admin, visitor, seed, closed_inbox_restored):  # noqa: F811
+def test_visitor_gets_the_out_of_office_reply_when_the_inbox_is_closed(admin, visitor, seed, closed_inbox_restored):
     away = f"We are closed today, back tomorrow [{tag()}]"
     page = admin.page
     open_settings(admin, "inboxes")

@@ -6,15 +6,9 @@ from __future__ import annotations
 import re
 import secrets
 
-import httpx
-import pytest
 from playwright.sync_api import expect
 
-from .conftest import CHROMIUM, NO_CHROMIUM
-from .test_live_chat import tag
-from .test_settings import admin, open_settings  # noqa: F401 (fixture)
-
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
+from .pages import api, open_settings, tag
 
 CREATED = re.compile(r"/settings/inboxes/(\d+)\?created=1$")
 
@@ -32,13 +26,7 @@ def created_id(page) -> int:
     return int(CREATED.search(page.url).group(1))
 
 
-def api_get(stack, seed, path: str) -> dict:
-    reply = httpx.get(stack.base_url + path, headers={"api_access_token": seed["administrator"]["access_token"]})
-    assert reply.status_code == 200, reply.text
-    return reply.json()
-
-
-def test_telegram_inbox_shows_the_webhook_to_register(admin, stack, seed):  # noqa: F811
+def test_telegram_inbox_shows_the_webhook_to_register(admin, stack, seed):
     page = admin.page
     account_id = seed["account"]["id"]
     bot_token = f"{secrets.randbelow(10**9) + 10**8}:AA{secrets.token_urlsafe(24)}"
@@ -56,7 +44,7 @@ def test_telegram_inbox_shows_the_webhook_to_register(admin, stack, seed):  # no
     hook = f"{stack.base_url}/webhooks/telegram/{bot_token}"
     expect(page.get_by_test_id("inbox-setup-webhook_url")).to_have_text(hook)
     shown_secret = page.get_by_test_id("inbox-setup-secret_token").inner_text().strip()
-    inbox = api_get(stack, seed, f"/api/v1/accounts/{account_id}/inboxes/{inbox_id}")
+    inbox = api(stack, "GET", f"/api/v1/accounts/{account_id}/inboxes/{inbox_id}", seed["administrator"]["access_token"])
     assert shown_secret == inbox["secret_token"] and len(shown_secret) >= 32
     expect(page.get_by_test_id("inbox-setup-set_webhook")).to_contain_text(f"bot{bot_token}/setWebhook?url=")
     page.get_by_test_id("inbox-setup-copy-webhook_url").click()
@@ -76,12 +64,11 @@ def test_telegram_inbox_shows_the_webhook_to_register(admin, stack, seed):  # no
     assert admin.dialogs == []
 
 
-def test_email_and_api_inboxes_show_their_addresses(admin, stack, seed):  # noqa: F811
+def test_email_and_api_inboxes_show_their_addresses(admin, stack, seed):
     # Email inboxes need the installation's inbound domain (a super admin sets it).
     domain = "inbound.parley.test"
-    reply = httpx.patch(f"{stack.base_url}/super_admin/api/v1/installation_configs/MAILER_INBOUND_EMAIL_DOMAIN",
-                        headers={"api_access_token": seed["super_admin"]["access_token"]}, json={"value": domain})
-    assert reply.status_code == 200, reply.text
+    api(stack, "PATCH", "/super_admin/api/v1/installation_configs/MAILER_INBOUND_EMAIL_DOMAIN",
+        seed["super_admin"]["access_token"], {"value": domain})
     page = admin.page
     t = tag()
     open_settings(admin, "inboxes")
@@ -104,7 +91,8 @@ def test_email_and_api_inboxes_show_their_addresses(admin, stack, seed):  # noqa
     new_inbox(page, "api", f"App {t}")
     page.get_by_test_id("inbox-submit").click()
     inbox_id = created_id(page)
-    inbox = api_get(stack, seed, f"/api/v1/accounts/{seed['account']['id']}/inboxes/{inbox_id}")
+    inbox = api(stack, "GET", f"/api/v1/accounts/{seed['account']['id']}/inboxes/{inbox_id}",
+                seed["administrator"]["access_token"])
     expect(page.get_by_test_id("inbox-setup-inbox_identifier")).to_have_text(inbox["inbox_identifier"])
     expect(page.get_by_test_id("inbox-setup-client_api")).to_have_text(
         f"{stack.base_url}/public/api/v1/inboxes/{inbox['inbox_identifier']}")

@@ -9,20 +9,15 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import CHROMIUM, NO_CHROMIUM
-from .test_live_chat import Agent, tag
-
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
-
-VIEWPORT = {"width": 1440, "height": 900}
+from .pages import Agent, tag
 
 
 @pytest.fixture
-def admin(new_context, stack, seed) -> Agent:
-    a = Agent(new_context(viewport=VIEWPORT), stack, seed["administrator"])
-    a.sign_in()
+def admin(new_agent) -> Agent:
+    """The administrator on the contacts screen."""
+    a = new_agent("administrator")
     # sign-in hashes the password on purpose (argon2): slow on a busy machine
-    expect(a.page).to_have_url(re.compile(r"/app/accounts/\d+/conversations$"), timeout=30_000)
+    a.open_dashboard(timeout=30_000)
     a.page.get_by_test_id("nav-contacts").click()
     expect(a.page).to_have_url(re.compile(r"/app/accounts/\d+/contacts$"))
     return a

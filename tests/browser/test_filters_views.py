@@ -12,26 +12,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import CHROMIUM, NO_CHROMIUM
-from .test_live_chat import Agent, Visitor, start_chat, tag
-
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
-
-VIEWPORT = {"width": 1440, "height": 900}  # wide enough for the contact panel
-
+from .pages import Agent, start_chat, tag
 
 @pytest.fixture
-def visitor(new_context, stack) -> Visitor:
-    v = Visitor(new_context(viewport={"width": 1280, "height": 800}), stack)
-    v.open_page()
-    return v
-
-
-@pytest.fixture
-def admin(new_context, stack, seed) -> Agent:
-    a = Agent(new_context(viewport=VIEWPORT), stack, seed["administrator"])
-    a.open_inbox()
-    return a
+def admin(admin) -> Agent:
+    """The administrator on every open conversation, as `agent` is."""
+    admin.show_all()
+    return admin
 
 
 def add_attribute(page, name: str, kind: str, **fields: str) -> None:

@@ -9,22 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 
-import pytest
-from playwright.sync_api import Frame, FrameLocator, Page, expect
+from playwright.sync_api import Frame, Page, expect
 
-from .conftest import CHROMIUM, NO_CHROMIUM
-
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
+from .pages import Agent, start_chat, tag
 
 XSS = "<img src=x onerror=alert(1)>"
-WIDGET_FRAME = '[data-testid="widget-frame"]'
 STAY = "parleyNoReload"  # set on window at start; still there at the end = never reloaded
-
-
-def tag() -> str:
-    return uuid.uuid4().hex[:8]
 
 
 def mark_no_reload(target: Page | Frame) -> None:
@@ -33,163 +24,6 @@ def mark_no_reload(target: Page | Frame) -> None:
 
 def assert_not_reloaded(target: Page | Frame) -> None:
     assert target.evaluate(f"window.{STAY} === true"), "the page was reloaded"
-
-
-class Visitor:
-    """The customer's page with the widget, as a visitor sees it."""
-
-    def __init__(self, context, stack):
-        self.page = context.new_page()
-        self.dialogs: list[str] = []
-        self.page.on("dialog", self._dialog)
-        # Everything the visitor's browser receives from Parley: widget API bodies and
-        # WebSocket frames (private notes must never be in there, not just hidden).
-        self.received: list[str] = []
-        self.page.on("response", self._response)
-        self.page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
-        self.url = stack.base_url.replace("://127.0.0.1", "://localhost") + "/demo"
-
-    def _dialog(self, dialog) -> None:
-        self.dialogs.append(f"{dialog.type}: {dialog.message}")
-        dialog.dismiss()
-
-    def _response(self, response) -> None:
-        if "/api/v1/widget/" in response.url:
-            try:
-                self.received.append(response.text())
-            except Exception:  # a body that is gone (navigation) or not text
-                pass
-
-    def _frame(self, payload) -> None:
-        self.received.append(payload if isinstance(payload, str) else payload.decode("utf-8", "replace"))
-
-    def open_page(self) -> None:
-        self.page.goto(self.url)
-        assert self.page.url.startswith("http://localhost:")  # not Parley's origin
-        # The loader says the iframe has loaded its config, history and socket.
-        self.page.wait_for_function("window.$chatwoot && window.$chatwoot.hasLoaded === true")
-
-    @property
-    def frame(self) -> FrameLocator:
-        return self.page.frame_locator(WIDGET_FRAME)
-
-    def widget_frame(self) -> Frame:
-        frame = self.page.frame(url=re.compile(r"/widget\?"))
-        assert frame is not None
-        return frame
-
-    def open_chat(self) -> None:
-        launcher = self.page.get_by_test_id("widget-launcher")
-        launcher.click()
-        expect(launcher).to_have_attribute("aria-expanded", "true")
-        expect(self.frame.get_by_test_id("widget-message-input")).to_be_enabled()
-
-    def messages(self, text: str | None = None):
-        loc = self.frame.get_by_test_id("widget-message")
-        return loc if text is None else loc.filter(has_text=text)
-
-    def send(self, text: str) -> None:
-        box = self.frame.get_by_test_id("widget-message-input")
-        box.fill(text)
-        box.press("Enter")
-        sent = self.messages(text)
-        expect(sent).to_have_count(1)
-        expect(sent).to_have_attribute("data-message-type", "0")
-        expect(sent).to_have_attribute("data-message-id", re.compile(r"^\d+$"))  # saved, not "sending"
-
-    def expect_agent_message(self, text: str) -> None:
-        msg = self.messages(text)
-        expect(msg).to_have_count(1)
-        expect(msg).to_be_visible()
-        expect(msg).to_have_attribute("data-message-type", "1")
-
-
-class Agent:
-    """The dashboard, signed in through the sign-in page."""
-
-    def __init__(self, context, stack, person: dict):
-        self.page = context.new_page()
-        self.dialogs: list[str] = []
-        self.page.on("dialog", self._dialog)
-        self.stack, self.person = stack, person
-
-    def _dialog(self, dialog) -> None:
-        self.dialogs.append(f"{dialog.type}: {dialog.message}")
-        dialog.dismiss()
-
-    def sign_in(self, password: str | None = None) -> None:
-        self.page.goto(self.stack.base_url + "/app/login")
-        self.page.get_by_test_id("signin-email").fill(self.person["email"])
-        self.page.get_by_test_id("signin-password").fill(password or self.person["password"])
-        self.page.get_by_test_id("signin-submit").click()
-
-    def open_inbox(self) -> None:
-        """Sign in and show every open conversation (a new one is unassigned)."""
-        self.sign_in()
-        expect(self.page).to_have_url(re.compile(r"/app/accounts/\d+/conversations$"))
-        tab = self.page.get_by_test_id("tab-all")
-        tab.click()
-        expect(tab).to_have_attribute("aria-selected", "true")
-        expect(self.page.get_by_test_id("conversation-list")).to_be_visible()
-
-    def conversation(self, text: str):
-        """The list item whose preview shows `text` (the conversation's last message)."""
-        return self.page.get_by_test_id("conversation-item").filter(has_text=text)
-
-    def messages(self, text: str | None = None):
-        loc = self.page.get_by_test_id("message-list").get_by_test_id("message")
-        return loc if text is None else loc.filter(has_text=text)
-
-    def open_conversation(self, text: str) -> str:
-        item = self.conversation(text)
-        expect(item).to_have_count(1)
-        conv_id = item.get_attribute("data-conversation-id")
-        item.click()
-        expect(self.page).to_have_url(re.compile(rf"/conversations/{conv_id}$"))
-        # By id from here: a reply (an automation's, say) changes the row's preview text.
-        opened = self.page.locator(f'[data-testid="conversation-item"][data-conversation-id="{conv_id}"]')
-        expect(opened).to_have_attribute("aria-current", "page")
-        expect(self.messages(text)).to_have_count(1)
-        expect(self.page.get_by_test_id("reply-input")).to_be_enabled()
-        return conv_id
-
-    def note_mode(self, on: bool) -> None:
-        toggle = self.page.get_by_test_id("private-note-toggle")
-        if (toggle.get_attribute("aria-pressed") == "true") != on:
-            toggle.click()
-        expect(toggle).to_have_attribute("aria-pressed", "true" if on else "false")
-
-    def send(self, text: str, private: bool = False) -> None:
-        self.note_mode(private)
-        box = self.page.get_by_test_id("reply-input")
-        box.fill(text)
-        box.press("Enter")
-        sent = self.messages(text)
-        expect(sent).to_have_count(1)
-        expect(sent).to_have_attribute("data-private", "true" if private else "false")
-        expect(sent).to_have_attribute("data-message-id", re.compile(r"^\d+$"))
-
-
-@pytest.fixture
-def visitor(new_context, stack) -> Visitor:
-    v = Visitor(new_context(viewport={"width": 1280, "height": 800}), stack)
-    v.open_page()
-    return v
-
-
-@pytest.fixture
-def agent(new_context, stack, seed) -> Agent:
-    a = Agent(new_context(viewport={"width": 1440, "height": 900}), stack, seed["agent"])
-    a.open_inbox()
-    return a
-
-
-def start_chat(visitor: Visitor, agent: Agent, first: str) -> str:
-    """The visitor says `first`; the agent sees it arrive live and opens the conversation."""
-    visitor.open_chat()
-    visitor.send(first)
-    expect(agent.conversation(first)).to_be_visible()
-    return agent.open_conversation(first)
 
 
 # ---- 1. the round trip ---------------------------------------------------------------------
@@ -250,8 +84,7 @@ def test_private_note_never_reaches_the_widget(visitor, agent):
 
     # Nor after a reload, when the history comes from the REST API.
     received = len(visitor.received)
-    visitor.page.reload()
-    visitor.page.wait_for_function("window.$chatwoot && window.$chatwoot.hasLoaded === true")
+    visitor.reload()
     visitor.open_chat()
     visitor.expect_agent_message(reply)
     expect(visitor.frame.locator("body")).not_to_contain_text(f"{t}-note")
@@ -272,8 +105,7 @@ def test_reload_keeps_the_widget_history(visitor, agent):
     agent.send(reply)
     visitor.expect_agent_message(reply)
 
-    visitor.page.reload()
-    visitor.page.wait_for_function("window.$chatwoot && window.$chatwoot.hasLoaded === true")
+    visitor.reload()
     # Same contact and conversation after the reload; nothing sent, nothing duplicated.
     visitor.open_chat()
     msgs = visitor.messages()
@@ -316,8 +148,7 @@ def test_html_in_messages_is_shown_as_text(visitor, agent):
     expect(agent.page.locator('img[src="x"]')).to_have_count(0)
 
     # Reloaded from the REST API it is still text, and nothing ever ran.
-    visitor.page.reload()
-    visitor.page.wait_for_function("window.$chatwoot && window.$chatwoot.hasLoaded === true")
+    visitor.reload()
     visitor.open_chat()
     expect(visitor.messages()).to_have_count(2)
     expect(visitor.messages(from_visitor).locator(".pw-bubble")).to_have_text(from_visitor)
@@ -331,7 +162,7 @@ def test_html_in_messages_is_shown_as_text(visitor, agent):
 
 # ---- 5. typing, super admin, sign-in errors ----------------------------------------------------
 
-def test_agent_typing_shows_in_the_widget(visitor, agent, new_context, stack, seed):
+def test_agent_typing_shows_in_the_widget(visitor, agent, new_agent):
     t = tag()
     start_chat(visitor, agent, f"Anyone there? [{t}]")
     name = agent.page.evaluate("JSON.parse(localStorage.getItem('parley.session')).name")
@@ -346,7 +177,7 @@ def test_agent_typing_shows_in_the_widget(visitor, agent, new_context, stack, se
     expect(typing).to_have_count(0)
 
     # Writing a private note: the administrator's dashboard shows it, the widget never does.
-    admin = Agent(new_context(viewport={"width": 1440, "height": 900}), stack, seed["administrator"])
+    admin = new_agent("administrator")
     admin.open_inbox()
     admin.open_conversation(t)
     watching = admin.page.get_by_test_id("typing-indicator")
@@ -369,8 +200,8 @@ def test_agent_typing_shows_in_the_widget(visitor, agent, new_context, stack, se
     expect(watching).to_have_count(0)
 
 
-def test_super_admin_changes_an_installation_setting(new_context, stack, seed):
-    admin = Agent(new_context(viewport={"width": 1440, "height": 900}), stack, seed["super_admin"])
+def test_super_admin_changes_an_installation_setting(new_agent, new_context, stack):
+    admin = new_agent("super_admin")
     admin.sign_in()
     page = admin.page
     nav = page.get_by_test_id("nav-super-admin")

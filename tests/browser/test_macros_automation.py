@@ -5,14 +5,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
-from .conftest import CHROMIUM, NO_CHROMIUM
-from .test_live_chat import start_chat, tag
-from .test_settings import admin, agent, open_settings, visitor  # noqa: F401  (fixtures)
-
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
+from .pages import open_settings, start_chat, tag
 
 
 def add_label(person, title: str) -> None:

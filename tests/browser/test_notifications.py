@@ -5,15 +5,10 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 
-import pytest
 from playwright.sync_api import expect
 
-from .conftest import CHROMIUM, NO_CHROMIUM
-from .test_live_chat import Agent
-
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
+from .pages import Agent, tag
 
 
 def start_conversation(request, stack, seed, text: str) -> int:
@@ -37,7 +32,7 @@ def signed_in(context, stack, person: dict) -> Agent:
 
 
 def test_a_mention_lights_the_bell_live_and_opening_it_reads_it(new_context, stack, seed):
-    t = uuid.uuid4().hex[:8]
+    t = tag()
     account = seed["account"]["id"]
     ada_context = new_context(viewport={"width": 1440, "height": 900})
     # Start from a clean bell: whatever other tests left for Ada is read.

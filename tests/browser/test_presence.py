@@ -1,16 +1,10 @@
 """Agent availability in a real browser: what one agent chooses, the others see live."""
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import expect
 
-from .conftest import CHROMIUM, NO_CHROMIUM
-from .test_settings import admin, agent  # noqa: F401  (fixtures)
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
-
-
-def test_busy_and_back_online_reach_the_administrator_without_a_reload(admin, agent, seed):  # noqa: F811
+def test_busy_and_back_online_reach_the_administrator_without_a_reload(admin, agent, seed):
     seen_by_admin = admin.page.locator(f'[data-testid="agent-presence"][data-agent-id="{seed["agent"]["id"]}"]')
     expect(seen_by_admin).to_have_attribute("data-availability", "online")  # the agent's socket is open
     select = agent.page.get_by_test_id("availability-select")

@@ -9,47 +9,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
-from .conftest import CHROMIUM, NO_CHROMIUM
-from .test_live_chat import Agent, Visitor, start_chat, tag
-
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
-
-VIEWPORT = {"width": 1440, "height": 900}
-
-
-@pytest.fixture
-def visitor(new_context, stack) -> Visitor:
-    v = Visitor(new_context(viewport={"width": 1280, "height": 800}), stack)
-    v.open_page()
-    return v
-
-
-@pytest.fixture
-def agent(new_context, stack, seed) -> Agent:
-    a = Agent(new_context(viewport=VIEWPORT), stack, seed["agent"])
-    a.open_inbox()
-    return a
-
-
-@pytest.fixture
-def admin(new_context, stack, seed) -> Agent:
-    a = Agent(new_context(viewport=VIEWPORT), stack, seed["administrator"])
-    a.sign_in()
-    expect(a.page).to_have_url(re.compile(r"/app/accounts/\d+/conversations$"))
-    return a
-
-
-def open_settings(person: Agent, section: str) -> None:
-    """Through the sidebar, then the settings menu: what a person clicks."""
-    page = person.page
-    page.get_by_test_id("nav-settings").click()
-    expect(page).to_have_url(re.compile(r"/settings/[\w-]+"))
-    page.get_by_test_id(f"settings-nav-{section}").click()
-    expect(page).to_have_url(re.compile(rf"/settings/{section}$"))
-
+from .pages import open_settings, start_chat, tag
 
 # ---- canned responses: made in Settings, used with "/" ------------------------------------------
 

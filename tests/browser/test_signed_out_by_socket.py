@@ -3,27 +3,16 @@
 stops reconnecting, drops the session and shows the sign-in page saying why."""
 from __future__ import annotations
 
-import json
 import re
-import urllib.request
 
-import pytest
 from playwright.sync_api import expect
 
-from .conftest import CHROMIUM, NO_CHROMIUM
-from .test_live_chat import Agent, tag
-
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
+from .pages import Agent, api, tag
 
 
 def platform_call(stack, seed, method: str, path: str, body: dict):
-    """One Platform API call on a connection of its own (the stack closes idle keep-alive
-    connections after 5 s, which a shared browser request context would reuse)."""
-    request = urllib.request.Request(stack.base_url + path, method=method, data=json.dumps(body).encode(),
-                                     headers={"content-type": "application/json",
-                                              "api_access_token": seed["platform_token"]})
-    with urllib.request.urlopen(request, timeout=30) as reply:
-        return json.loads(reply.read() or b"null")
+    """One Platform API call (not through the browser's request context: see `api`)."""
+    return api(stack, method, path, seed["platform_token"], body, timeout=30)
 
 
 def test_an_agent_removed_from_its_account_is_signed_out_with_a_reason(new_context, stack, seed):

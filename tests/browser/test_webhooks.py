@@ -2,17 +2,12 @@
 shown once), is refused a private address, edits its events and deletes it."""
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import expect
 
-from .conftest import CHROMIUM, NO_CHROMIUM
-from .test_live_chat import tag
-from .test_settings import admin, open_settings  # noqa: F401 (fixture)
-
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
+from .pages import open_settings, tag
 
 
-def test_admin_adds_edits_and_deletes_a_webhook(admin):  # noqa: F811
+def test_admin_adds_edits_and_deletes_a_webhook(admin):
     page = admin.page
     url = f"https://hooks.example.com/{tag()}"
     open_settings(admin, "webhooks")

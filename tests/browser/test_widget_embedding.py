@@ -10,27 +10,15 @@ postMessage from the customer page's first-party storage.
 from __future__ import annotations
 
 import http.server
-import json
 import threading
 import urllib.request
-import uuid
 
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import CHROMIUM, NO_CHROMIUM
-from .test_live_chat import WIDGET_FRAME, Visitor
-
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
+from .pages import WIDGET_FRAME, Visitor, api, tag
 
 OTHER_HOST = "127.0.0.2"  # another loopback address: another site, not in allowed_domains
-
-
-def _api(stack, method: str, path: str, token: str, body: dict | None = None) -> dict:
-    request = urllib.request.Request(stack.base_url + path, method=method, data=json.dumps(body).encode() if body else None,
-                                     headers={"api_access_token": token, "Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as reply:
-        return json.loads(reply.read() or b"null")
 
 
 @pytest.fixture(scope="module")
@@ -39,9 +27,9 @@ def allowed_demo(stack, seed):
     inbox = f"/api/v1/accounts/{seed['account']['id']}/inboxes/{seed['website_inbox']['id']}"
     token = seed["administrator"]["access_token"]
     host = "localhost:" + stack.base_url.rsplit(":", 1)[1]
-    assert _api(stack, "PATCH", inbox, token, {"channel": {"allowed_domains": host}})["allowed_domains"] == host
+    assert api(stack, "PATCH", inbox, token, {"channel": {"allowed_domains": host}})["allowed_domains"] == host
     yield host
-    _api(stack, "PATCH", inbox, token, {"channel": {"allowed_domains": ""}})
+    api(stack, "PATCH", inbox, token, {"channel": {"allowed_domains": ""}})
 
 
 @pytest.fixture(scope="module")
@@ -95,14 +83,13 @@ def test_returning_visitor_stays_signed_in_without_third_party_storage(new_conte
         f"(() => {{ try {{ return localStorage.getItem({key!r}) }} catch (e) {{ return 'blocked' }} }})()")
     assert own in ("blocked", None), own
     visitor.open_chat()
-    text = f"Remember me [{uuid.uuid4().hex[:8]}]"
+    text = f"Remember me [{tag()}]"
     visitor.send(text)
     # The session lives on the customer's page (first-party), not in any URL.
     assert visitor.page.evaluate(f"localStorage.getItem({key!r})")
     assert "#auth=" not in (visitor.page.locator(WIDGET_FRAME).get_attribute("src") or "")
 
-    visitor.page.reload()
-    visitor.page.wait_for_function("window.$chatwoot && window.$chatwoot.hasLoaded === true")
+    visitor.reload()
     assert "auth=" not in visitor.widget_frame().url
     visitor.open_chat()
     expect(visitor.messages(text)).to_have_count(1)
