@@ -4,6 +4,7 @@
 import { computed, reactive } from 'vue'
 import { createRealtime, websocketUrl } from '../shared/realtime.js'
 import { echoId, upsertMessage } from '../shared/text.js'
+import { accountEndpoints, endpoints } from '../shared/endpoints.js'
 
 const PRESENCE = { available: 'online', online: 'online', busy: 'busy', offline: 'offline' }
 export const normalizeAvailability = (v) => PRESENCE[v] || 'offline'
@@ -13,7 +14,7 @@ export function activityOf(c) {
 }
 
 export function createInboxStore({ api, accountId, me, realtimeFactory = createRealtime, wsUrl, token, onRevoked = () => {} }) {
-  const base = '/api/v1/accounts/' + accountId
+  const paths = accountEndpoints(accountId)
   const state = reactive({
     tab: 'mine',
     status: 'open',
@@ -83,7 +84,7 @@ export function createInboxStore({ api, accountId, me, realtimeFactory = createR
     state.loadingList = true
     state.listError = ''
     try {
-      const res = await api.get(base + '/conversations', listParams(p))
+      const res = await api.get(paths.conversations(), listParams(p))
       const data = (res && res.data) || {}
       if (data.meta) Object.assign(state.counts, data.meta)
       const payload = data.payload || []
@@ -117,7 +118,7 @@ export function createInboxStore({ api, accountId, me, realtimeFactory = createR
 
   async function refreshCounts() {
     try {
-      const res = await api.get(base + '/conversations', listParams(1))
+      const res = await api.get(paths.conversations(), listParams(1))
       const data = (res && res.data) || {}
       if (data.meta) Object.assign(state.counts, data.meta)
       ;(data.payload || []).forEach(upsertConversation)
@@ -132,7 +133,7 @@ export function createInboxStore({ api, accountId, me, realtimeFactory = createR
     state.activeId = id
     if (!state.conversations[id]) {
       try {
-        upsertConversation(await api.get(base + '/conversations/' + id))
+        upsertConversation(await api.get(paths.conversations(id)))
       } catch (err) {
         if (err.status === 404) throw err
       }
@@ -142,7 +143,7 @@ export function createInboxStore({ api, accountId, me, realtimeFactory = createR
   }
 
   async function loadMessages(id) {
-    const res = await api.get(base + '/conversations/' + id + '/messages')
+    const res = await api.get(paths.conversations(id, 'messages'))
     const payload = (res && res.payload) || []
     const list = state.messages[id] || []
     payload.forEach((m) => upsertMessage(list, m))
@@ -157,7 +158,7 @@ export function createInboxStore({ api, accountId, me, realtimeFactory = createR
     if (!oldest) return 0
     state.loadingOlder = true
     try {
-      const res = await api.get(base + '/conversations/' + id + '/messages', { before: oldest.id })
+      const res = await api.get(paths.conversations(id, 'messages'), { before: oldest.id })
       const payload = (res && res.payload) || []
       payload.forEach((m) => upsertMessage(list, m))
       state.hasOlder[id] = payload.length > 0
@@ -174,7 +175,7 @@ export function createInboxStore({ api, accountId, me, realtimeFactory = createR
       c.agent_last_seen_at = Math.floor(Date.now() / 1000)
     }
     try {
-      await api.post(base + '/conversations/' + id + '/update_last_seen', {})
+      await api.post(paths.conversations(id, 'update_last_seen'), {})
     } catch (err) {
       /* harmless */
     }
@@ -184,7 +185,7 @@ export function createInboxStore({ api, accountId, me, realtimeFactory = createR
     const list = state.messages[id]
     upsertMessage(list, { echo_id: local.echo_id, status: 'sending', error: '' })
     try {
-      const res = await api.post(base + '/conversations/' + id + '/messages', {
+      const res = await api.post(paths.conversations(id, 'messages'), {
         content: local.content,
         private: local.private,
         echo_id: local.echo_id,
@@ -204,7 +205,7 @@ export function createInboxStore({ api, accountId, me, realtimeFactory = createR
 
   // A presigned S3 POST for a file to attach in conversation `id` (shared/upload.js).
   function presignUpload(id, file) {
-    return api.post(base + '/conversations/' + id + '/direct_uploads', {
+    return api.post(paths.conversations(id, 'direct_uploads'), {
       blob: { filename: file.name || 'file', byte_size: file.size, content_type: file.type || 'application/octet-stream' },
     })
   }
@@ -239,14 +240,14 @@ export function createInboxStore({ api, accountId, me, realtimeFactory = createR
   }
 
   async function toggleStatus(id, status) {
-    const res = await api.post(base + '/conversations/' + id + '/toggle_status', { status })
+    const res = await api.post(paths.conversations(id, 'toggle_status'), { status })
     const current = (res && res.payload && res.payload.current_status) || (res && res.current_status) || status
     upsertConversation({ id, status: current })
     scheduleRefresh(300)
   }
 
   async function assign(id, assigneeId) {
-    const res = await api.post(base + '/conversations/' + id + '/assignments', { assignee_id: assigneeId })
+    const res = await api.post(paths.conversations(id, 'assignments'), { assignee_id: assigneeId })
     let assignee = null
     if (assigneeId != null) {
       assignee = (res && res.id != null ? res : null) || state.agents.find((a) => a.id === assigneeId) || { id: assigneeId }
@@ -258,21 +259,21 @@ export function createInboxStore({ api, accountId, me, realtimeFactory = createR
 
   // Replaces the conversation's labels (Chatwoot's POST .../labels); the answer is the list.
   async function setLabels(id, labels) {
-    const res = await api.post(base + '/conversations/' + id + '/labels', { labels })
+    const res = await api.post(paths.conversations(id, 'labels'), { labels })
     const saved = res && Array.isArray(res.payload) ? res.payload : labels
     upsertConversation({ id, labels: saved })
     return saved
   }
 
   async function setPriority(id, priority) {
-    const res = await api.post(base + '/conversations/' + id + '/toggle_priority', { priority })
+    const res = await api.post(paths.conversations(id, 'toggle_priority'), { priority })
     const saved = res && 'priority' in res ? res.priority : priority === 'none' ? null : priority
     upsertConversation({ id, priority: saved })
     return saved
   }
 
   async function searchCanned(text) {
-    const res = await api.get(base + '/canned_responses', { search: text })
+    const res = await api.get(paths.resource('canned_responses'), { search: text })
     return Array.isArray(res) ? res : (res && res.payload) || []
   }
 
@@ -280,7 +281,7 @@ export function createInboxStore({ api, accountId, me, realtimeFactory = createR
   async function loadLabels() {
     if (state.labels) return state.labels
     try {
-      const res = await api.get(base + '/labels')
+      const res = await api.get(paths.resource('labels'))
       state.labels = (Array.isArray(res) ? res : res && res.payload) || []
     } catch (err) {
       if (err.status === 404) state.labels = [] // not there yet: free-text labels only
@@ -291,7 +292,7 @@ export function createInboxStore({ api, accountId, me, realtimeFactory = createR
 
   function typing(id, on, isPrivate) {
     return api
-      .post(base + '/conversations/' + id + '/toggle_typing', { typing_status: on ? 'on' : 'off', is_private: !!isPrivate })
+      .post(paths.conversations(id, 'toggle_typing'), { typing_status: on ? 'on' : 'off', is_private: !!isPrivate })
       .catch(() => {})
   }
 
@@ -328,7 +329,7 @@ export function createInboxStore({ api, accountId, me, realtimeFactory = createR
   async function loadAgents() {
     const asked = presenceTick
     try {
-      const res = await api.get(base + '/agents')
+      const res = await api.get(paths.resource('agents'))
       state.agents = Array.isArray(res) ? res : (res && res.payload) || []
       for (const a of state.agents) {
         if ((presenceSetAt[a.id] || 0) <= asked) state.presence[a.id] = normalizeAvailability(a.availability_status)
@@ -340,7 +341,7 @@ export function createInboxStore({ api, accountId, me, realtimeFactory = createR
 
   async function loadInboxes() {
     try {
-      const res = await api.get(base + '/inboxes')
+      const res = await api.get(paths.resource('inboxes'))
       for (const i of (res && res.payload) || []) state.inboxes[i.id] = i
     } catch (err) {
       /* optional: the list just shows no inbox names */
@@ -352,7 +353,7 @@ export function createInboxStore({ api, accountId, me, realtimeFactory = createR
   }
 
   async function setAvailability(value) {
-    const res = await api.post('/api/v1/profile/availability', { profile: { availability: value, account_id: accountId } })
+    const res = await api.post(endpoints.availability, { profile: { availability: value, account_id: accountId } })
     setPresence(me.id, value)
     return res
   }

@@ -4,6 +4,7 @@
 import { reactive } from 'vue'
 import { createApi } from '../shared/api.js'
 import { createRealtime, websocketUrl } from '../shared/realtime.js'
+import { widgetEndpoints as paths } from '../shared/widgetEndpoints.js'
 import { echoId, upsertMessage } from '../shared/text.js'
 
 export const MAX_LENGTH = 150000
@@ -108,7 +109,7 @@ export function createWidgetStore(opts) {
     state.error = ''
     let res
     try {
-      res = await api.post('/api/v1/widget/config', {})
+      res = await api.post(paths.config, {})
     } catch (err) {
       if (err.status === 401 && token) {
         // The stored session expired or was revoked: start a fresh one.
@@ -141,10 +142,10 @@ export function createWidgetStore(opts) {
   }
 
   async function loadConversation() {
-    const list = await api.get('/api/v1/widget/conversations')
+    const list = await api.get(paths.conversations)
     const convs = Array.isArray(list) ? list : (list && list.payload) || []
     state.conversation = convs.find((c) => c.status !== 'resolved') || convs[0] || null
-    const res = await api.get('/api/v1/widget/messages')
+    const res = await api.get(paths.messages)
     const payload = ((res && res.payload) || []).filter((m) => !m.private)
     state.messages = payload.slice().sort((a, b) => a.id - b.id)
     newestLoaded = state.messages.length ? state.messages[state.messages.length - 1].id : 0
@@ -159,7 +160,7 @@ export function createWidgetStore(opts) {
     if (!oldest) return
     state.loadingOlder = true
     try {
-      const res = await api.get('/api/v1/widget/messages', { before: oldest.id })
+      const res = await api.get(paths.messages, { before: oldest.id })
       const payload = ((res && res.payload) || []).filter((m) => !m.private)
       payload.forEach((m) => upsertMessage(state.messages, m))
       state.hasMore = payload.length > 0
@@ -261,7 +262,7 @@ export function createWidgetStore(opts) {
     publishUnread()
     if (!state.conversation) return
     try {
-      await api.post('/api/v1/widget/conversations/update_last_seen', {})
+      await api.post(paths.lastSeen, {})
     } catch (err) {
       /* not worth bothering the visitor */
     }
@@ -298,7 +299,7 @@ export function createWidgetStore(opts) {
     setToken(res.widget_auth_token)
     try {
       // Its contact and pubsub token (the socket), then the contact changes made meanwhile.
-      const session = await api.post('/api/v1/widget/config', {})
+      const session = await api.post(paths.config, {})
       state.contact = (session && session.contact) || {}
       connect()
       await flushContact()
@@ -312,12 +313,12 @@ export function createWidgetStore(opts) {
     const changes = pendingContact
     pendingContact = {}
     if (!Object.keys(changes).length) return
-    const res = await api.patch('/api/v1/widget/contact', changes)
+    const res = await api.patch(paths.contact, changes)
     if (isObject(res)) state.contact = { ...state.contact, ...res }
   }
 
   function changeContact(changes) {
-    if (token) return api.patch('/api/v1/widget/contact', changes)
+    if (token) return api.patch(paths.contact, changes)
     const attrs = { ...(pendingContact.custom_attributes || {}), ...(changes.custom_attributes || {}) }
     pendingContact = { ...pendingContact, ...changes, ...(Object.keys(attrs).length ? { custom_attributes: attrs } : {}) }
   }
@@ -332,7 +333,7 @@ export function createWidgetStore(opts) {
     upsertMessage(state.messages, { echo_id: local.echo_id, status: 'sending', error: '' })
     const hadConversation = state.conversation && state.conversation.status !== 'resolved' ? state.conversation.id : null
     try {
-      const res = await asVisitor(() => api.post('/api/v1/widget/messages', {
+      const res = await asVisitor(() => api.post(paths.messages, {
         message: { content: local.content, echo_id: local.echo_id, timestamp: new Date().toString(),
           ...(local._uploads.length ? { attachments: local._uploads } : {}) },
       }))
@@ -352,7 +353,7 @@ export function createWidgetStore(opts) {
 
   // A presigned S3 POST for one file (shared/upload.js does the upload).
   function presignUpload(file) {
-    return asVisitor(() => api.post('/api/v1/widget/direct_uploads', {
+    return asVisitor(() => api.post(paths.directUploads, {
       blob: { filename: file.name || 'file', byte_size: file.size, content_type: file.type || 'application/octet-stream' },
     }))
   }
@@ -391,14 +392,14 @@ export function createWidgetStore(opts) {
     typingTimer = setTimeout(stopTyping, 3000)
     if (typingOn) return
     typingOn = true
-    api.post('/api/v1/widget/conversations/toggle_typing', { typing_status: 'on' }).catch(() => {})
+    api.post(paths.typing, { typing_status: 'on' }).catch(() => {})
   }
 
   function stopTyping() {
     clearTimeout(typingTimer)
     if (!typingOn) return
     typingOn = false
-    api.post('/api/v1/widget/conversations/toggle_typing', { typing_status: 'off' }).catch(() => {})
+    api.post(paths.typing, { typing_status: 'off' }).catch(() => {})
   }
 
   // ---- pre-chat form ---------------------------------------------------------------------
@@ -425,7 +426,7 @@ export function createWidgetStore(opts) {
     state.preChatDone = true
     const sent = await send(message)
     if (sent && Object.keys(convAttrs).length) {
-      await api.post('/api/v1/widget/conversations/set_custom_attributes', { custom_attributes: convAttrs }).catch(report)
+      await api.post(paths.setConversationAttributes, { custom_attributes: convAttrs }).catch(report)
     }
   }
 
@@ -450,23 +451,23 @@ export function createWidgetStore(opts) {
           if (pendingContact.custom_attributes) delete pendingContact.custom_attributes[a]
           return
         }
-        return api.post('/api/v1/widget/contact/destroy_custom_attributes', { custom_attributes: [a] })
+        return api.post(paths.destroyContactAttributes, { custom_attributes: [a] })
       case 'setConversationCustomAttributes':
         if (!isObject(a)) throw new Error('setConversationCustomAttributes expects an object')
         needsConversation(name)
-        return api.post('/api/v1/widget/conversations/set_custom_attributes', { custom_attributes: a })
+        return api.post(paths.setConversationAttributes, { custom_attributes: a })
       case 'deleteConversationCustomAttribute':
         if (typeof a !== 'string' || !a) throw new Error('deleteConversationCustomAttribute expects a key')
         needsConversation(name)
-        return api.post('/api/v1/widget/conversations/destroy_custom_attributes', { custom_attributes: [a] })
+        return api.post(paths.destroyConversationAttributes, { custom_attributes: [a] })
       case 'setLabel':
         if (typeof a !== 'string' || !a) throw new Error('setLabel expects a label')
         needsConversation(name)
-        return api.post('/api/v1/widget/labels', { label: a })
+        return api.post(paths.labels, { label: a })
       case 'removeLabel':
         if (typeof a !== 'string' || !a) throw new Error('removeLabel expects a label')
         needsConversation(name)
-        return api.del('/api/v1/widget/labels/' + encodeURIComponent(a))
+        return api.del(paths.label(a))
       case 'setLocale':
         if (typeof a === 'string' && /^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$/.test(a)) state.locale = a
         return
@@ -488,7 +489,7 @@ export function createWidgetStore(opts) {
     const fingerprint = JSON.stringify(body)
     if (token && read(userKey) === fingerprint) return // already identified as exactly this
     if (!token && firstCall) await firstCall.catch(() => {})
-    const res = (await api.post('/api/v1/widget/contact/set_user', body)) || {}
+    const res = (await api.post(paths.setUser, body)) || {}
     write(userKey, fingerprint)
     const previous = state.contact.pubsub_token
     const created = !token

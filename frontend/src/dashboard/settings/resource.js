@@ -3,8 +3,10 @@
 // deleted with DELETE on <path>/<id>. An endpoint this server does not have yet answers
 // 404: the screen says so instead of failing.
 import { reactive } from 'vue'
+import { accountEndpoints, join } from '../../shared/endpoints.js'
 
-export const accountPath = (accountId, rest = '') => '/api/v1/accounts/' + accountId + (rest ? '/' + rest : '')
+// accountPath(1) -> /api/v1/accounts/1; accountPath(1, 'teams', 5, 'team_members') -> .../teams/5/team_members
+export const accountPath = (accountId, name, id, action) => accountEndpoints(accountId).resource(name, id, action)
 export const listOf = (res) => (Array.isArray(res) ? res : res && Array.isArray(res.payload) ? res.payload : [])
 export const itemOf = (res) => (res && res.payload && typeof res.payload === 'object' && !Array.isArray(res.payload) ? res.payload : res)
 export const isMissing = (err) => !!err && (err.status === 404 || err.status === 405 || err.status === 501)
@@ -42,7 +44,7 @@ export function createCollection({ api, path, sort = null }) {
   }
 
   async function update(id, body) {
-    const item = itemOf(await api.patch(path + '/' + id, body))
+    const item = itemOf(await api.patch(join([path, id]), body))
     const next = item && item.id != null ? item : { ...state.items.find((i) => i.id === id), ...body }
     state.items = state.items.map((i) => (i.id === id ? next : i))
     order()
@@ -50,7 +52,7 @@ export function createCollection({ api, path, sort = null }) {
   }
 
   async function remove(id) {
-    await api.del(path + '/' + id)
+    await api.del(join([path, id]))
     state.items = state.items.filter((i) => i.id !== id)
   }
 
