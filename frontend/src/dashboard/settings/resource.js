@@ -10,6 +10,10 @@ export const accountPath = (accountId, name, id, action) => accountEndpoints(acc
 export const listOf = (res) => (Array.isArray(res) ? res : res && Array.isArray(res.payload) ? res.payload : [])
 export const itemOf = (res) => (res && res.payload && typeof res.payload === 'object' && !Array.isArray(res.payload) ? res.payload : res)
 export const isMissing = (err) => !!err && (err.status === 404 || err.status === 405 || err.status === 501)
+// "Webhooks are" -> the sentence a screen shows for an endpoint this server lacks.
+export const notYet = (subject) => subject + ' not available on this server yet.'
+// An error's message, or notYet(subject) when the endpoint is missing and nothing was listed.
+export const explainMissing = (state, subject) => (err) => (isMissing(err) && !state.items.length ? notYet(subject) : err.message)
 
 export function createCollection({ api, path, sort = null }) {
   const state = reactive({ items: [], loading: false, loaded: false, error: '', unavailable: false })
