@@ -3,7 +3,8 @@
 // the snapshot; realtime frames keep it current (applied idempotently, see shared/realtime).
 import { computed, reactive } from 'vue'
 import { createRealtime, websocketUrl } from '../shared/realtime.js'
-import { echoId, upsertMessage } from '../shared/text.js'
+import { upsertMessage } from '../shared/text.js'
+import { blobOf, deliver as deliverMessage, outgoing, unsent } from '../shared/outbox.js'
 import { accountEndpoints, endpoints } from '../shared/endpoints.js'
 
 const PRESENCE = { available: 'online', online: 'online', busy: 'busy', offline: 'offline' }
@@ -181,33 +182,21 @@ export function createInboxStore({ api, accountId, me, realtimeFactory = createR
     }
   }
 
-  async function deliver(id, local) {
-    const list = state.messages[id]
-    upsertMessage(list, { echo_id: local.echo_id, status: 'sending', error: '' })
-    try {
-      const res = await api.post(paths.conversations(id, 'messages'), {
+  function deliver(id, local) {
+    const post = () =>
+      api.post(paths.conversations(id, 'messages'), {
         content: local.content,
         private: local.private,
         echo_id: local.echo_id,
         message_type: 'outgoing',
         ...(local._uploads && local._uploads.length ? { attachments: local._uploads } : {}),
       })
-      const saved = { ...res, echo_id: local.echo_id }
-      if (!saved.status || saved.status === 'sending') saved.status = 'sent'
-      upsertMessage(list, saved)
-      bump(id, saved)
-      return true
-    } catch (err) {
-      upsertMessage(list, { echo_id: local.echo_id, status: 'failed', error: err.message })
-      return false
-    }
+    return deliverMessage(state.messages[id], local, post, (saved) => bump(id, saved))
   }
 
   // A presigned S3 POST for a file to attach in conversation `id` (shared/upload.js).
   function presignUpload(id, file) {
-    return api.post(paths.conversations(id, 'direct_uploads'), {
-      blob: { filename: file.name || 'file', byte_size: file.size, content_type: file.type || 'application/octet-stream' },
-    })
+    return api.post(paths.conversations(id, 'direct_uploads'), blobOf(file))
   }
 
   // `files`: uploaded attachments, [{ signedId, name, preview }], shown until the server's copy arrives.
@@ -215,27 +204,20 @@ export function createInboxStore({ api, accountId, me, realtimeFactory = createR
     const text = String(content || '').trim()
     if (!text && !files.length) return Promise.resolve(false)
     if (!state.messages[id]) state.messages[id] = []
-    const local = {
-      id: null,
-      echo_id: echoId(),
-      content: text,
-      content_type: 'text',
+    const local = outgoing(text, files, {
       message_type: 1,
       private: !!isPrivate,
       created_at: Math.floor(Date.now() / 1000),
       conversation_id: id,
-      status: 'sending',
       sender: { id: me.id, name: me.name, avatar_url: me.avatar_url, type: 'user' },
       attachments: files.map((f) => ({ file_type: f.preview ? 'image' : 'file', data_url: f.preview, thumb_url: f.preview, file_name: f.name })),
-      _uploads: files.map((f) => f.signedId),
-      _localAt: Date.now() + Math.random(),
-    }
+    })
     state.messages[id].push(local)
     return deliver(id, local)
   }
 
   function retry(id, echo) {
-    const local = (state.messages[id] || []).find((m) => m.echo_id === echo && m.id == null)
+    const local = unsent(state.messages[id], echo)
     return local ? deliver(id, local) : Promise.resolve(false)
   }
 

@@ -5,7 +5,8 @@ import { reactive } from 'vue'
 import { createApi } from '../shared/api.js'
 import { createRealtime, websocketUrl } from '../shared/realtime.js'
 import { widgetEndpoints as paths } from '../shared/widgetEndpoints.js'
-import { echoId, upsertMessage } from '../shared/text.js'
+import { upsertMessage } from '../shared/text.js'
+import { blobOf, deliver as deliverMessage, outgoing, unsent } from '../shared/outbox.js'
 
 export const MAX_LENGTH = 150000
 const AGENT_TYPES = [1, 3]
@@ -329,33 +330,23 @@ export function createWidgetStore(opts) {
 
   // ---- sending ---------------------------------------------------------------------------
 
-  async function deliver(local) {
-    upsertMessage(state.messages, { echo_id: local.echo_id, status: 'sending', error: '' })
+  function deliver(local) {
     const hadConversation = state.conversation && state.conversation.status !== 'resolved' ? state.conversation.id : null
-    try {
-      const res = await asVisitor(() => api.post(paths.messages, {
-        message: { content: local.content, echo_id: local.echo_id, timestamp: new Date().toString(),
-          ...(local._uploads.length ? { attachments: local._uploads } : {}) },
-      }))
-      const saved = { ...res, echo_id: local.echo_id }
-      if (!saved.status || saved.status === 'sending') saved.status = 'sent'
-      upsertMessage(state.messages, saved)
+    const post = () => asVisitor(() => api.post(paths.messages, {
+      message: { content: local.content, echo_id: local.echo_id, timestamp: new Date().toString(),
+        ...(local._uploads.length ? { attachments: local._uploads } : {}) },
+    }))
+    return deliverMessage(state.messages, local, post, (saved) => {
       if (saved.conversation_id != null && saved.conversation_id !== hadConversation) {
         state.conversation = { ...(state.conversation || {}), id: saved.conversation_id, status: 'open' }
         bridge.post({ event: 'conversation-started', conversation: { id: saved.conversation_id } })
       }
-      return true
-    } catch (err) {
-      upsertMessage(state.messages, { echo_id: local.echo_id, status: 'failed', error: err.message })
-      return false
-    }
+    })
   }
 
   // A presigned S3 POST for one file (shared/upload.js does the upload).
   function presignUpload(file) {
-    return asVisitor(() => api.post(paths.directUploads, {
-      blob: { filename: file.name || 'file', byte_size: file.size, content_type: file.type || 'application/octet-stream' },
-    }))
+    return asVisitor(() => api.post(paths.directUploads, blobOf(file)))
   }
 
   // `files`: uploaded attachments, [{ signedId, name }].
@@ -364,25 +355,18 @@ export function createWidgetStore(opts) {
     if (!text && !files.length) return Promise.resolve(false)
     if (text.length > MAX_LENGTH) return Promise.resolve(false)
     stopTyping()
-    const local = {
-      id: null,
-      echo_id: echoId(),
-      content: text,
-      content_type: 'text',
+    const local = outgoing(text, files, {
       message_type: 0,
       created_at: Math.floor(now()),
-      status: 'sending',
       sender: { type: 'contact', name: state.contact.name || '' },
       attachments: [],
-      _uploads: files.map((f) => f.signedId),
-      _localAt: Date.now() + Math.random(),
-    }
+    })
     state.messages.push(local)
     return deliver(local)
   }
 
   function retry(echo) {
-    const local = state.messages.find((m) => m.echo_id === echo && m.id == null)
+    const local = unsent(state.messages, echo)
     return local ? deliver(local) : Promise.resolve(false)
   }
 
