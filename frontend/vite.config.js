@@ -24,6 +24,13 @@ export default defineConfig({
         widget: fileURLToPath(new URL('./widget/index.html', import.meta.url)),
       },
       output: {
+        // Vue and the src/shared modules both apps use are one chunk. Without the group a
+        // shared module that the dashboard loads lazily (useAction) got a chunk of its own:
+        // one more request and a few hundred bytes for every widget visitor. endpoints.js is
+        // the dashboard's and upload.js is loaded on demand: they stay out.
+        codeSplitting: {
+          groups: [{ name: 'shared', test: /[\\/]node_modules[\\/](vue|@vue)[\\/]|[\\/]src[\\/]shared[\\/](?!endpoints\.js|upload\.js)|modulepreload-polyfill/ }],
+        },
         // The chunk both apps share (Vue + src/shared) would be named after one of its
         // modules; call it what it is.
         chunkFileNames: (chunk) =>

@@ -2,6 +2,7 @@
 // by the filter builder and the conversation panel; the settings screen forgets them
 // after a change so the next reader gets the new list.
 import { api as sessionApi } from './session.js'
+import { accountEndpoints } from '../shared/endpoints.js'
 
 const cache = new Map()
 
@@ -9,7 +10,7 @@ export function loadDefinitions(accountId, model = 'conversation_attribute', api
   const key = accountId + ':' + model
   if (!cache.has(key)) {
     const pending = api
-      .get('/api/v1/accounts/' + accountId + '/custom_attribute_definitions', { attribute_model: model })
+      .get(accountEndpoints(accountId).attributeDefinitions, { attribute_model: model })
       .then((res) => (Array.isArray(res) ? res : (res && res.payload) || []).filter((d) => !d.attribute_model || d.attribute_model === model))
       .catch((err) => {
         cache.delete(key) // try again next time

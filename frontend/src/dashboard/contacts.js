@@ -2,8 +2,9 @@
 // payloads, the CSV import (multipart, like Chatwoot's) and the export download.
 import { ApiError, errorMessage } from '../shared/api.js'
 import { api, session } from './session.js'
+import { accountEndpoints } from '../shared/endpoints.js'
 
-export const contactsPath = (accountId, rest = '') => '/api/v1/accounts/' + accountId + '/contacts' + (rest ? '/' + rest : '')
+const contactsPath = (accountId, ...rest) => accountEndpoints(accountId).contacts(...rest)
 
 export const SORTS = [
   { value: '-last_activity_at', label: 'Last activity' },
@@ -94,13 +95,13 @@ export async function uploadImport(accountId, file) {
   return (await raw('POST', contactsPath(accountId, 'import'), form)).json()
 }
 
-export const importStatus = (accountId, id) => api.get(contactsPath(accountId, 'imports/' + id))
+export const importStatus = (accountId, id) => api.get(contactsPath(accountId, 'imports', id))
 export const startExport = (accountId) => api.post(contactsPath(accountId, 'export'), {})
-export const exportStatus = (accountId, id) => api.get(contactsPath(accountId, 'exports/' + id))
+export const exportStatus = (accountId, id) => api.get(contactsPath(accountId, 'exports', id))
 
 // The file needs the token header, so it is fetched and handed to the browser as a blob URL.
 export async function downloadExport(accountId, id) {
-  const res = await raw('GET', contactsPath(accountId, 'exports/' + id + '/download'))
+  const res = await raw('GET', contactsPath(accountId, 'exports', id, 'download'))
   return URL.createObjectURL(await res.blob())
 }
 

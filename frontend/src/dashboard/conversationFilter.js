@@ -4,6 +4,7 @@
 import { computed, reactive, shallowRef } from 'vue'
 import { api as sessionApi, session } from './session.js'
 import { inbox } from './current.js'
+import { accountEndpoints } from '../shared/endpoints.js'
 
 export const PAGE_SIZE = 25
 
@@ -16,7 +17,7 @@ export function resultOf(res) {
 const listOf = (res) => (Array.isArray(res) ? res : res && Array.isArray(res.payload) ? res.payload : [])
 
 export function createFilterSession({ api, accountId, store = () => null }) {
-  const base = '/api/v1/accounts/' + accountId
+  const paths = accountEndpoints(accountId)
   const state = reactive({
     query: null, // the applied {payload: [...]}, or null: the list shows the tabs
     view: null, // the id of the saved view applied, if the query is one
@@ -40,7 +41,7 @@ export function createFilterSession({ api, accountId, store = () => null }) {
   })
 
   async function fetchPage(query, page) {
-    const res = await api.post(base + '/conversations/filter', query, { page })
+    const res = await api.post(paths.conversationFilter, query, { page })
     return resultOf(res)
   }
 
@@ -106,7 +107,7 @@ export function createFilterSession({ api, accountId, store = () => null }) {
   async function loadViews({ force = false } = {}) {
     if (state.viewsLoaded && !force) return state.views
     try {
-      state.views = listOf(await api.get(base + '/custom_filters', { filter_type: 'conversation' }))
+      state.views = listOf(await api.get(paths.customFilters(), { filter_type: 'conversation' }))
       state.viewsError = ''
     } catch (err) {
       state.viewsError = err.status === 404 ? '' : err.message
@@ -121,7 +122,7 @@ export function createFilterSession({ api, accountId, store = () => null }) {
     const title = String(name || '').trim()
     if (!title) throw new Error('Give the view a name.')
     if (!state.query) throw new Error('Apply a filter first.')
-    const saved = await api.post(base + '/custom_filters', { name: title, type: 'conversation', query: state.query })
+    const saved = await api.post(paths.customFilters(), { name: title, type: 'conversation', query: state.query })
     if (saved && saved.id != null) {
       state.views = state.views.filter((v) => v.id !== saved.id).concat(saved)
       state.view = saved.id
@@ -133,7 +134,7 @@ export function createFilterSession({ api, accountId, store = () => null }) {
   // The edited query replaces the view's own.
   async function updateView(id) {
     if (!state.query) throw new Error('Apply a filter first.')
-    const saved = await api.patch(base + '/custom_filters/' + id, { query: state.query })
+    const saved = await api.patch(paths.customFilters(id), { query: state.query })
     const next = saved && saved.id != null ? saved : { ...state.views.find((v) => v.id === id), query: state.query }
     state.views = state.views.map((v) => (v.id === id ? next : v))
     state.view = id
@@ -142,7 +143,7 @@ export function createFilterSession({ api, accountId, store = () => null }) {
   }
 
   async function deleteView(id) {
-    await api.del(base + '/custom_filters/' + id)
+    await api.del(paths.customFilters(id))
     state.views = state.views.filter((v) => v.id !== id)
     if (state.view === id) state.view = null // the filter stays applied, just unsaved
     if (state.edited === id) state.edited = null

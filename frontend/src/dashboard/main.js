@@ -4,11 +4,12 @@ import { createAppRouter } from './router.js'
 import { api, loadSession, publicApi, session, setUser, whenSignedOut } from './session.js'
 import { stopInbox } from './current.js'
 import './dashboard.css'
+import { endpoints } from '../shared/endpoints.js'
 
 async function boot() {
   // window.globalConfig: the installation's public settings (brand, logo, WEBSOCKET_URL...).
   try {
-    window.globalConfig = (await publicApi.get('/public/api/v1/global_config')) || {}
+    window.globalConfig = (await publicApi.get(endpoints.globalConfig)) || {}
   } catch (e) {
     window.globalConfig = {}
   }
@@ -22,7 +23,7 @@ async function boot() {
   if (session.token) {
     // Refresh the profile (accounts, role, availability) without blocking the first paint.
     api
-      .get('/api/v1/profile')
+      .get(endpoints.profile)
       .then((user) => user && setUser({ ...user, access_token: user.access_token || session.token }))
       .catch(() => {})
   }

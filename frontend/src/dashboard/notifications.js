@@ -5,6 +5,7 @@
 // only. Mentions are written as Chatwoot's dashboard writes them:
 // [@Name](mention://user/<id>/<Name>), which the server turns into notifications.
 import { computed, reactive } from 'vue'
+import { accountEndpoints } from '../shared/endpoints.js'
 
 export const MAX_MENTION_OPTIONS = 8
 const MENTION_RE = /\[@([^\]]{0,255})\]\(mention:\/\/(?:user|team)\/\d+\/[^)]{0,255}\)/g
@@ -52,7 +53,7 @@ export function conversationIdOf(n) {
 }
 
 export function createNotificationStore({ api, accountId }) {
-  const base = '/api/v1/accounts/' + accountId + '/notifications'
+  const paths = accountEndpoints(accountId)
   const state = reactive({ items: [], unread: 0, count: 0, page: 0, more: false, loading: false, error: '' })
 
   function upsert(n) {
@@ -70,7 +71,7 @@ export function createNotificationStore({ api, accountId }) {
     state.error = ''
     liveDuringLoad = []
     try {
-      const res = await api.get(base, { page })
+      const res = await api.get(paths.notifications(), { page })
       const data = (res && res.data) || {}
       const meta = data.meta || {}
       const live = liveDuringLoad
@@ -91,13 +92,13 @@ export function createNotificationStore({ api, accountId }) {
 
   async function markRead(n) {
     if (!n || n.read_at) return
-    const res = await api.patch(base + '/' + n.id, {})
+    const res = await api.patch(paths.notifications(n.id), {})
     upsert(res && res.id ? res : { ...n, read_at: new Date().toISOString() })
     state.unread = Math.max(0, state.unread - 1)
   }
 
   async function readAll() {
-    await api.post(base + '/read_all', {})
+    await api.post(paths.readAllNotifications, {})
     const now = new Date().toISOString()
     state.items = state.items.map((n) => (n.read_at ? n : { ...n, read_at: now }))
     state.unread = 0
@@ -107,7 +108,7 @@ export function createNotificationStore({ api, accountId }) {
   async function readConversation(conversationId) {
     const mine = state.items.filter((n) => !n.read_at && conversationIdOf(n) === conversationId)
     if (!mine.length) return
-    await api.post(base + '/read_all', { primary_actor_type: 'Conversation', primary_actor_id: conversationId })
+    await api.post(paths.readAllNotifications, { primary_actor_type: 'Conversation', primary_actor_id: conversationId })
     const now = new Date().toISOString()
     state.items = state.items.map((n) => (mine.includes(n) ? { ...n, read_at: now } : n))
     state.unread = Math.max(0, state.unread - mine.length)

@@ -2,6 +2,7 @@
 // the session. Every API call sends the token as the `api_access_token` header.
 import { reactive } from 'vue'
 import { createApi } from '../shared/api.js'
+import { endpoints } from '../shared/endpoints.js'
 
 const KEY = 'parley.session'
 const ACCOUNT_KEY = 'parley.account'
@@ -101,14 +102,14 @@ export const api = createApi({
 export const publicApi = createApi()
 
 export async function signIn(email, password) {
-  const res = await publicApi.post('/auth/sign_in', { email, password })
+  const res = await publicApi.post(endpoints.signIn, { email, password })
   setUser(res.data)
   return res.data
 }
 
 export async function signOut() {
   try {
-    if (session.token) await api.del('/auth/sign_out')
+    if (session.token) await api.del(endpoints.signOut)
   } catch (e) {
     /* the token is dropped locally either way */
   }

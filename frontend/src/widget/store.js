@@ -4,7 +4,9 @@
 import { reactive } from 'vue'
 import { createApi } from '../shared/api.js'
 import { createRealtime, websocketUrl } from '../shared/realtime.js'
-import { echoId, upsertMessage } from '../shared/text.js'
+import { widgetEndpoints as paths } from '../shared/widgetEndpoints.js'
+import { upsertMessage } from '../shared/text.js'
+import { blobOf, deliver as deliverMessage, outgoing, unsent } from '../shared/outbox.js'
 
 export const MAX_LENGTH = 150000
 const AGENT_TYPES = [1, 3]
@@ -108,7 +110,7 @@ export function createWidgetStore(opts) {
     state.error = ''
     let res
     try {
-      res = await api.post('/api/v1/widget/config', {})
+      res = await api.post(paths.config, {})
     } catch (err) {
       if (err.status === 401 && token) {
         // The stored session expired or was revoked: start a fresh one.
@@ -141,10 +143,10 @@ export function createWidgetStore(opts) {
   }
 
   async function loadConversation() {
-    const list = await api.get('/api/v1/widget/conversations')
+    const list = await api.get(paths.conversations)
     const convs = Array.isArray(list) ? list : (list && list.payload) || []
     state.conversation = convs.find((c) => c.status !== 'resolved') || convs[0] || null
-    const res = await api.get('/api/v1/widget/messages')
+    const res = await api.get(paths.messages)
     const payload = ((res && res.payload) || []).filter((m) => !m.private)
     state.messages = payload.slice().sort((a, b) => a.id - b.id)
     newestLoaded = state.messages.length ? state.messages[state.messages.length - 1].id : 0
@@ -159,7 +161,7 @@ export function createWidgetStore(opts) {
     if (!oldest) return
     state.loadingOlder = true
     try {
-      const res = await api.get('/api/v1/widget/messages', { before: oldest.id })
+      const res = await api.get(paths.messages, { before: oldest.id })
       const payload = ((res && res.payload) || []).filter((m) => !m.private)
       payload.forEach((m) => upsertMessage(state.messages, m))
       state.hasMore = payload.length > 0
@@ -261,7 +263,7 @@ export function createWidgetStore(opts) {
     publishUnread()
     if (!state.conversation) return
     try {
-      await api.post('/api/v1/widget/conversations/update_last_seen', {})
+      await api.post(paths.lastSeen, {})
     } catch (err) {
       /* not worth bothering the visitor */
     }
@@ -298,7 +300,7 @@ export function createWidgetStore(opts) {
     setToken(res.widget_auth_token)
     try {
       // Its contact and pubsub token (the socket), then the contact changes made meanwhile.
-      const session = await api.post('/api/v1/widget/config', {})
+      const session = await api.post(paths.config, {})
       state.contact = (session && session.contact) || {}
       connect()
       await flushContact()
@@ -312,12 +314,12 @@ export function createWidgetStore(opts) {
     const changes = pendingContact
     pendingContact = {}
     if (!Object.keys(changes).length) return
-    const res = await api.patch('/api/v1/widget/contact', changes)
+    const res = await api.patch(paths.contact, changes)
     if (isObject(res)) state.contact = { ...state.contact, ...res }
   }
 
   function changeContact(changes) {
-    if (token) return api.patch('/api/v1/widget/contact', changes)
+    if (token) return api.patch(paths.contact, changes)
     const attrs = { ...(pendingContact.custom_attributes || {}), ...(changes.custom_attributes || {}) }
     pendingContact = { ...pendingContact, ...changes, ...(Object.keys(attrs).length ? { custom_attributes: attrs } : {}) }
   }
@@ -328,33 +330,23 @@ export function createWidgetStore(opts) {
 
   // ---- sending ---------------------------------------------------------------------------
 
-  async function deliver(local) {
-    upsertMessage(state.messages, { echo_id: local.echo_id, status: 'sending', error: '' })
+  function deliver(local) {
     const hadConversation = state.conversation && state.conversation.status !== 'resolved' ? state.conversation.id : null
-    try {
-      const res = await asVisitor(() => api.post('/api/v1/widget/messages', {
-        message: { content: local.content, echo_id: local.echo_id, timestamp: new Date().toString(),
-          ...(local._uploads.length ? { attachments: local._uploads } : {}) },
-      }))
-      const saved = { ...res, echo_id: local.echo_id }
-      if (!saved.status || saved.status === 'sending') saved.status = 'sent'
-      upsertMessage(state.messages, saved)
+    const post = () => asVisitor(() => api.post(paths.messages, {
+      message: { content: local.content, echo_id: local.echo_id, timestamp: new Date().toString(),
+        ...(local._uploads.length ? { attachments: local._uploads } : {}) },
+    }))
+    return deliverMessage(state.messages, local, post, (saved) => {
       if (saved.conversation_id != null && saved.conversation_id !== hadConversation) {
         state.conversation = { ...(state.conversation || {}), id: saved.conversation_id, status: 'open' }
         bridge.post({ event: 'conversation-started', conversation: { id: saved.conversation_id } })
       }
-      return true
-    } catch (err) {
-      upsertMessage(state.messages, { echo_id: local.echo_id, status: 'failed', error: err.message })
-      return false
-    }
+    })
   }
 
   // A presigned S3 POST for one file (shared/upload.js does the upload).
   function presignUpload(file) {
-    return asVisitor(() => api.post('/api/v1/widget/direct_uploads', {
-      blob: { filename: file.name || 'file', byte_size: file.size, content_type: file.type || 'application/octet-stream' },
-    }))
+    return asVisitor(() => api.post(paths.directUploads, blobOf(file)))
   }
 
   // `files`: uploaded attachments, [{ signedId, name }].
@@ -363,25 +355,18 @@ export function createWidgetStore(opts) {
     if (!text && !files.length) return Promise.resolve(false)
     if (text.length > MAX_LENGTH) return Promise.resolve(false)
     stopTyping()
-    const local = {
-      id: null,
-      echo_id: echoId(),
-      content: text,
-      content_type: 'text',
+    const local = outgoing(text, files, {
       message_type: 0,
       created_at: Math.floor(now()),
-      status: 'sending',
       sender: { type: 'contact', name: state.contact.name || '' },
       attachments: [],
-      _uploads: files.map((f) => f.signedId),
-      _localAt: Date.now() + Math.random(),
-    }
+    })
     state.messages.push(local)
     return deliver(local)
   }
 
   function retry(echo) {
-    const local = state.messages.find((m) => m.echo_id === echo && m.id == null)
+    const local = unsent(state.messages, echo)
     return local ? deliver(local) : Promise.resolve(false)
   }
 
@@ -391,14 +376,14 @@ export function createWidgetStore(opts) {
     typingTimer = setTimeout(stopTyping, 3000)
     if (typingOn) return
     typingOn = true
-    api.post('/api/v1/widget/conversations/toggle_typing', { typing_status: 'on' }).catch(() => {})
+    api.post(paths.typing, { typing_status: 'on' }).catch(() => {})
   }
 
   function stopTyping() {
     clearTimeout(typingTimer)
     if (!typingOn) return
     typingOn = false
-    api.post('/api/v1/widget/conversations/toggle_typing', { typing_status: 'off' }).catch(() => {})
+    api.post(paths.typing, { typing_status: 'off' }).catch(() => {})
   }
 
   // ---- pre-chat form ---------------------------------------------------------------------
@@ -425,7 +410,7 @@ export function createWidgetStore(opts) {
     state.preChatDone = true
     const sent = await send(message)
     if (sent && Object.keys(convAttrs).length) {
-      await api.post('/api/v1/widget/conversations/set_custom_attributes', { custom_attributes: convAttrs }).catch(report)
+      await api.post(paths.setConversationAttributes, { custom_attributes: convAttrs }).catch(report)
     }
   }
 
@@ -450,23 +435,23 @@ export function createWidgetStore(opts) {
           if (pendingContact.custom_attributes) delete pendingContact.custom_attributes[a]
           return
         }
-        return api.post('/api/v1/widget/contact/destroy_custom_attributes', { custom_attributes: [a] })
+        return api.post(paths.destroyContactAttributes, { custom_attributes: [a] })
       case 'setConversationCustomAttributes':
         if (!isObject(a)) throw new Error('setConversationCustomAttributes expects an object')
         needsConversation(name)
-        return api.post('/api/v1/widget/conversations/set_custom_attributes', { custom_attributes: a })
+        return api.post(paths.setConversationAttributes, { custom_attributes: a })
       case 'deleteConversationCustomAttribute':
         if (typeof a !== 'string' || !a) throw new Error('deleteConversationCustomAttribute expects a key')
         needsConversation(name)
-        return api.post('/api/v1/widget/conversations/destroy_custom_attributes', { custom_attributes: [a] })
+        return api.post(paths.destroyConversationAttributes, { custom_attributes: [a] })
       case 'setLabel':
         if (typeof a !== 'string' || !a) throw new Error('setLabel expects a label')
         needsConversation(name)
-        return api.post('/api/v1/widget/labels', { label: a })
+        return api.post(paths.labels, { label: a })
       case 'removeLabel':
         if (typeof a !== 'string' || !a) throw new Error('removeLabel expects a label')
         needsConversation(name)
-        return api.del('/api/v1/widget/labels/' + encodeURIComponent(a))
+        return api.del(paths.label(a))
       case 'setLocale':
         if (typeof a === 'string' && /^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$/.test(a)) state.locale = a
         return
@@ -488,7 +473,7 @@ export function createWidgetStore(opts) {
     const fingerprint = JSON.stringify(body)
     if (token && read(userKey) === fingerprint) return // already identified as exactly this
     if (!token && firstCall) await firstCall.catch(() => {})
-    const res = (await api.post('/api/v1/widget/contact/set_user', body)) || {}
+    const res = (await api.post(paths.setUser, body)) || {}
     write(userKey, fingerprint)
     const previous = state.contact.pubsub_token
     const created = !token

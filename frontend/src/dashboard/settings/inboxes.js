@@ -1,4 +1,6 @@
 // Inbox settings: the channel types this dashboard can create, and the form <-> API body.
+import { endpoints } from '../../shared/endpoints.js'
+
 export const CHANNELS = {
   web_widget: 'Website',
   api: 'API',
@@ -196,7 +198,7 @@ export function setupOf(inbox, { origin = '' } = {}) {
   if (type === 'api') {
     return [
       ...item('inbox_identifier', 'Inbox identifier', i.inbox_identifier),
-      ...item('client_api', 'Client API base URL', i.inbox_identifier ? origin + '/public/api/v1/inboxes/' + i.inbox_identifier : ''),
+      ...item('client_api', 'Client API base URL', i.inbox_identifier ? origin + endpoints.publicInbox(i.inbox_identifier) : ''),
       ...item('hmac_token', 'HMAC token (secret: sign the contact’s identifier on your server)', i.hmac_token, { secret: true }),
       ...item('webhook_url', 'Parley posts outgoing messages and events to', i.webhook_url),
     ]

@@ -3,11 +3,17 @@
 // deleted with DELETE on <path>/<id>. An endpoint this server does not have yet answers
 // 404: the screen says so instead of failing.
 import { reactive } from 'vue'
+import { accountEndpoints, join } from '../../shared/endpoints.js'
 
-export const accountPath = (accountId, rest = '') => '/api/v1/accounts/' + accountId + (rest ? '/' + rest : '')
+// accountPath(1) -> /api/v1/accounts/1; accountPath(1, 'teams', 5, 'team_members') -> .../teams/5/team_members
+export const accountPath = (accountId, name, id, action) => accountEndpoints(accountId).resource(name, id, action)
 export const listOf = (res) => (Array.isArray(res) ? res : res && Array.isArray(res.payload) ? res.payload : [])
 export const itemOf = (res) => (res && res.payload && typeof res.payload === 'object' && !Array.isArray(res.payload) ? res.payload : res)
 export const isMissing = (err) => !!err && (err.status === 404 || err.status === 405 || err.status === 501)
+// "Webhooks are" -> the sentence a screen shows for an endpoint this server lacks.
+export const notYet = (subject) => subject + ' not available on this server yet.'
+// An error's message, or notYet(subject) when the endpoint is missing and nothing was listed.
+export const explainMissing = (state, subject) => (err) => (isMissing(err) && !state.items.length ? notYet(subject) : err.message)
 
 export function createCollection({ api, path, sort = null }) {
   const state = reactive({ items: [], loading: false, loaded: false, error: '', unavailable: false })
@@ -42,7 +48,7 @@ export function createCollection({ api, path, sort = null }) {
   }
 
   async function update(id, body) {
-    const item = itemOf(await api.patch(path + '/' + id, body))
+    const item = itemOf(await api.patch(join([path, id]), body))
     const next = item && item.id != null ? item : { ...state.items.find((i) => i.id === id), ...body }
     state.items = state.items.map((i) => (i.id === id ? next : i))
     order()
@@ -50,7 +56,7 @@ export function createCollection({ api, path, sort = null }) {
   }
 
   async function remove(id) {
-    await api.del(path + '/' + id)
+    await api.del(join([path, id]))
     state.items = state.items.filter((i) => i.id !== id)
   }
 

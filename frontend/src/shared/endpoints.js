@@ -1,0 +1,40 @@
+// Every API path the dashboard calls, built here and nowhere else (the widget's are in
+// widgetEndpoints.js, re-exported below). Components and stores name an endpoint; they do
+// not concatenate paths.
+export { widgetEndpoints } from './widgetEndpoints.js'
+
+// '/a', 1, 'b' -> '/a/1/b'; empty parts are left out.
+export const join = (parts) => parts.filter((p) => p != null && p !== '').join('/')
+
+export const endpoints = {
+  signIn: '/auth/sign_in',
+  signOut: '/auth/sign_out',
+  password: '/auth/password',
+  globalConfig: '/public/api/v1/global_config',
+  profile: '/api/v1/profile',
+  availability: '/api/v1/profile/availability',
+  installationConfigs: (name) => join(['/super_admin/api/v1/installation_configs', name != null ? encodeURIComponent(name) : null]),
+  // The Client API base of an API inbox (shown on its settings page).
+  publicInbox: (identifier) => '/public/api/v1/inboxes/' + identifier,
+}
+
+// Paths under /api/v1/accounts/<id>. `resource(name, id, action)` covers Chatwoot's plain
+// collections (labels, teams, webhooks, inboxes, agents, macros, ...): <name>, <name>/<id>,
+// <name>/<id>/<action>.
+export function accountEndpoints(accountId) {
+  const root = '/api/v1/accounts/' + accountId
+  const at = (...parts) => join([root, ...parts])
+  return {
+    account: root,
+    resource: (name, id, action) => at(name, id, action),
+    conversations: (id, action) => at('conversations', id, action),
+    conversationFilter: at('conversations', 'filter'),
+    contacts: (...parts) => at('contacts', ...parts),
+    contactMerge: at('actions', 'contact_merge'),
+    customFilters: (id) => at('custom_filters', id),
+    notifications: (id) => at('notifications', id),
+    readAllNotifications: at('notifications', 'read_all'),
+    attributeDefinitions: at('custom_attribute_definitions'),
+    notificationSettings: at('notification_settings'),
+  }
+}
