@@ -1,6 +1,7 @@
 """The email HTML sanitiser and quoted-history folding (pure functions, no AWS)."""
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -103,3 +104,85 @@ def test_a_message_that_is_only_a_quote_is_shown_as_is():
 
 def test_html_to_text():
     assert html_to_text("<p>Hello&nbsp;<b>you</b></p><p>2 &lt; 3</p>") == "Hello you\n2 < 3"
+
+
+# ---------------------------------------------------------------- attacks nh3 must stop
+
+@pytest.mark.parametrize("markup", [
+    '<script>alert(1)</script><p>hi</p>',
+    '<scr<script>ipt>alert(1)</script><p>hi</p>',
+    '<img src="x" onerror="alert(1)"><p>hi</p>',
+    '<img src=x onerror=alert(1)//><p>hi</p>',
+    '<body onload="alert(1)"><p>hi</p></body>',
+    '<a href="javascript:alert(1)" onmouseover="alert(1)">x</a><p>hi</p>',
+    '<a href="jav&#x09;ascript:alert(1)">x</a><p>hi</p>',
+    '<a href="&#x6A;&#x61;&#x76;&#x61;&#x73;&#x63;&#x72;&#x69;&#x70;&#x74;:alert(1)">x</a><p>hi</p>',
+    '<svg onload="alert(1)"><p>hi</p>',
+    '<svg><a xlink:href="javascript:alert(1)"><text>x</text></a></svg><p>hi</p>',
+    '<svg><style><img src=x onerror=alert(1)></style></svg><p>hi</p>',
+    '<math><mtext><table><mglyph><style><img src=x onerror=alert(1)></style></mglyph></table></mtext></math><p>hi</p>',
+    '<math><mi xlink:href="javascript:alert(1)">x</mi></math><p>hi</p>',
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript><p>hi</p>',
+    '<div style="width: expression(alert(1))"><p>hi</p></div>',
+    '<p style="background:url(javascript:alert(1))">hi</p>',
+    '<style>@import "https://evil.example/x.css"; p{behavior:url(x.htc)}</style><p>hi</p>',
+    '<link rel="stylesheet" href="https://evil.example/x.css"><p>hi</p>',
+    '<meta http-equiv="refresh" content="0;url=javascript:alert(1)"><p>hi</p>',
+    '<base href="javascript:alert(1)//"><p>hi</p>',
+    '<form action="https://evil.example"><input name="password"><button>go</button></form><p>hi</p>',
+    '<iframe srcdoc="<script>alert(1)</script>"></iframe><p>hi</p>',
+    '<object data="javascript:alert(1)"></object><embed src="javascript:alert(1)"><p>hi</p>',
+    '<!--[if gte IE 4]><script>alert(1)</script><![endif]--><p>hi</p>',
+    '<![CDATA[<script>alert(1)</script>]]><p>hi</p>',
+    '<xmp><img src=x onerror=alert(1)></xmp><p>hi</p>',
+    '<template><img src=x onerror=alert(1)></template><p>hi</p>',
+    '<img src="data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+"><p>hi</p>',
+    '<img srcset="javascript:alert(1) 1x" src="https://ex.com/a.png"><p>hi</p>',
+    '<a href="https://ex.com" target="_top" rel="opener">x</a><p>hi</p>',
+    '<details open ontoggle="alert(1)"><p>hi</p></details>',
+])
+def test_attacks_leave_nothing_active(markup):
+    for out in (sanitize(markup), *split_html(markup)):
+        lowered = out.lower()
+        for bad in ("<script", "<svg", "<math", "<style", "<iframe", "<object", "<embed", "<form", "<input",
+                    "<link", "<meta", "<base", "<noscript", "<template", "<xmp", "<details", "<body",
+                    "javascript:", "data:", "expression(", "srcset", "style=", "xlink", "\"opener", "_top"):
+            assert bad not in lowered, (markup, out)
+        assert not re.search(r"<[^>]*\son[a-z]+\s*=", lowered), (markup, out)  # no event handler on any tag
+    assert "<p>hi</p>" in sanitize(markup)
+
+
+def test_links_always_open_safely_and_images_keep_only_safe_sources():
+    out = sanitize('<a href="https://ex.com" target="_self" rel="opener">x</a><img src="cid:logo@x" alt="l">'
+                   '<img src="https://ex.com/a.png"><img src="/local.png"><img src="mailto:a@b.c">')
+    assert out == ('<a href="https://ex.com" target="_blank" rel="noopener noreferrer nofollow">x</a>'
+                   '<img alt="l" src="cid:logo@x"><img src="https://ex.com/a.png"><img><img>')
+    assert sanitize('<a href="cid:x">y</a>') == '<a target="_blank" rel="noopener noreferrer nofollow">y</a>'
+    assert sanitize('<blockquote cite="javascript:x">q</blockquote><blockquote cite="https://ex.com">r</blockquote>') \
+        == '<blockquote>q</blockquote><blockquote cite="https://ex.com">r</blockquote>'
+
+
+def test_quote_markers_are_read_but_never_stored():
+    reply, quoted = split_html('<div class="gmail_quote x" id="appendonsend" title="t">old</div>')
+    assert (reply, quoted) == ("", "<div>old</div>")
+    assert sanitize('<blockquote type="cite" class="gmail_quote">q</blockquote>') == "<blockquote>q</blockquote>"
+
+
+def test_a_quote_marker_inside_an_element_leaves_both_parts_well_formed():
+    reply, quoted = split_html('<div><p>Answer</p><div id="appendonsend"></div><p>old</p></div>')
+    assert reply == "<div><p>Answer</p></div>"
+    assert quoted == "<div></div><p>old</p>"
+
+
+@pytest.mark.parametrize("name,markup", [
+    ("stray end tags under open spans", "<span>" * 5_000 + "</x>" * 200_000),
+    ("divs the tag counter thinks are closed", "<div><xmp></div></xmp>" * 40_000),
+    ("adoption agency", "<a><div></a>" * 40_000),
+    ("divs hidden in foreign raw text", "<svg><script>" + "<div>" * 150_000),
+    ("divs after a comment closed by --!>", "<!----!>" + "<div>" * 150_000 + "-->"),
+])
+def test_parser_work_is_bounded_whatever_the_tree(name, markup):
+    started = time.perf_counter()
+    reply, quoted = split_html(markup[:1_000_000])
+    assert time.perf_counter() - started < 10, name
+    assert (reply + quoted).count("<div>") <= 64

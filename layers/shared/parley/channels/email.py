@@ -634,11 +634,9 @@ def receive_s3(bucket: str | None, key: str):
 
 
 def receive_raw(raw: bytes, *, fallback_id: str):
-    from pynamodb.exceptions import PutError
-
-    from .. import ids
-    from ..models.contact import Contact
-    from ..models.conversation import Message
+    """Store one mail through the ingest claim protocol (services/ingest.receive, keyed by
+    its Message-ID), with email's own routing (reply address, thread, else a new
+    conversation) and writing (sanitised body, checked files, SES's verdicts)."""
     from ..services import attachments, conversations, ingest
 
     parsed = parse_mime(raw)
@@ -647,7 +645,7 @@ def receive_raw(raw: bytes, *, fallback_id: str):
     domain = inbound_domain()
     if domain and parsed.from_email.endswith("@" + domain):
         return None  # our own mail coming back: never converse with ourselves
-    inbox, conversation = route(parsed)
+    inbox, addressed = route(parsed)
     if inbox is None:
         return None
     from ..services import accounts
@@ -659,70 +657,44 @@ def receive_raw(raw: bytes, *, fallback_id: str):
 
         security_log.refused("email_flagged", f"SES flagged the mail ({', '.join(flags)}): stored apart",
                              inbox_id=inbox.id, flags=flags, from_domain=_domain(parsed.from_email))
-        conversation = None
+        addressed = None
     provider_id = (parsed.message_id or fallback_id)[:500]
-    claim = ingest.claimed(inbox.id, provider_id)
-    if claim and claim[3]:
-        return None  # SES or SQS delivered the same mail again
-    written = None
-    if claim:  # an earlier attempt claimed the id and is gone: finish it with the same message id
-        ingest.take_over(inbox.id, provider_id)  # InFlight while a live worker holds it
-        account_id, display_id, message_id = claim[:3]
-        conversation = conversations.get_conversation(account_id, display_id)
-        try:
-            written = Message.get(conversation.key, message_id, consistent_read=True)
-        except Message.DoesNotExist:
-            written = None
-    else:
-        conversation = conversation or (None if flags else _threaded(inbox, parsed))
-        if conversation is None:
-            contact, link = ingest._contact_inbox(inbox, ingest.Inbound(
-                kind="message", provider_message_id=provider_id, source_id=parsed.from_email,
-                name=parsed.from_name or parsed.from_email.split("@")[0], email=parsed.from_email))
-            extra = {"email_flagged": flags} if flags else {}
-            conversation = conversations.create_conversation(
-                inbox, contact, link, additional_attributes={"mail_subject": parsed.subject, "source": "email", **extra})
-            claim_reply_address(conversation)
-        message_id = ids.next_id("Message")
-        try:
-            ingest.set_claim(inbox.id, provider_id, (conversation.account_id, conversation.display_id, message_id),
-                             "Pending", condition=UniqueClaim.key.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
-                raise
-            if (ingest.claimed(inbox.id, provider_id) or (0, 0, 0, False))[3]:
-                return None
-            raise ingest.InFlight(provider_id) from None
-    with ingest.holding(inbox.id, provider_id):
-        try:
-            contact = Contact.get(conversation.contact_id)
-        except Contact.DoesNotExist:  # deleted since: nothing to attribute the mail to
-            raise Invalid("the conversation's contact is gone") from None
-        if written is not None:
-            conversations.after_message(conversation, written)
-            message = written
+    inbound = ingest.Inbound(kind="message", provider_message_id=provider_id, source_id=parsed.from_email,
+                             name=parsed.from_name or parsed.from_email.split("@")[0], email=parsed.from_email)
+
+    def conversation_for():
+        """The reply address's conversation, else the thread's, else a new one."""
+        conversation = addressed or (None if flags else _threaded(inbox, parsed))
+        if conversation is not None:
+            return conversation, None
+        contact, link = ingest._contact_inbox(inbox, inbound)
+        extra = {"email_flagged": flags} if flags else {}
+        conversation = conversations.create_conversation(
+            inbox, contact, link, additional_attributes={"mail_subject": parsed.subject, "source": "email", **extra})
+        claim_reply_address(conversation)
+        return conversation, contact
+
+    def write(conversation, contact, message_id: int):
+        content, email_attributes = body_parts(parsed)
+        if verdicts.as_dict():
+            email_attributes["verdict"] = verdicts.as_dict()
+        if flags:
+            email_attributes["flagged"] = flags
+        if "virus" in flags:  # never stored, so never signed or served to an agent
+            files = []
+            email_attributes["withheld_attachments"] = [a.filename[:255] for a in parsed.attachments]
         else:
-            content, email_attributes = body_parts(parsed)
-            if verdicts.as_dict():
-                email_attributes["verdict"] = verdicts.as_dict()
-            if flags:
-                email_attributes["flagged"] = flags
-            if "virus" in flags:  # never stored, so never signed or served to an agent
-                files = []
-                email_attributes["withheld_attachments"] = [a.filename[:255] for a in parsed.attachments]
-            else:
-                files = _files(parsed)
-            if not content.strip() and not files:
-                content = f"(no text) {parsed.subject}".strip() if parsed.subject else "(empty email)"
-            # content_type stays "text": the reference spec's enum has no "incoming_email";
-            # content_attributes.email marks the message as a mail.
-            message = attachments.create_message(
-                conversation, uploader=attachments.contact_uploader(contact.id), files=files, content=content,
-                message_type=conversations.INCOMING, sender_type="Contact", sender=contact,
-                source_id=provider_id, content_attributes={"email": email_attributes}, message_id=message_id)
-        ingest.set_claim(inbox.id, provider_id, (conversation.account_id, conversation.display_id, message.id),
-                         "Message")
-    return message
+            files = _files(parsed)
+        if not content.strip() and not files:
+            content = f"(no text) {parsed.subject}".strip() if parsed.subject else "(empty email)"
+        # content_type stays "text": the reference spec's enum has no "incoming_email";
+        # content_attributes.email marks the message as a mail.
+        return attachments.create_message(
+            conversation, uploader=attachments.contact_uploader(contact.id), files=files, content=content,
+            message_type=conversations.INCOMING, sender_type="Contact", sender=contact,
+            source_id=provider_id, content_attributes={"email": email_attributes}, message_id=message_id)
+
+    return ingest.receive(inbox, inbound, route=conversation_for, write=write)
 
 
 # ---------------------------------------------------------------- sending

@@ -21,7 +21,8 @@ import json
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Literal
+from functools import partial
+from typing import Callable, Literal
 
 from aws_lambda_powertools import Logger
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
@@ -209,8 +210,36 @@ def _content(inbound: Inbound) -> str:
     return text[:conversations.MAX_CONTENT]
 
 
-def receive(inbox: Inbox, inbound: Inbound) -> Message | None:
+def _by_sender(inbox: Inbox, inbound: Inbound) -> tuple[Conversation, Contact]:
+    """Where a messaging channel's new message goes: its sender's open conversation."""
+    contact, link = _contact_inbox(inbox, inbound)
+    return _conversation(inbox, contact, link), contact
+
+
+def _write_text(inbound: Inbound, conversation: Conversation, contact: Contact, message_id: int) -> Message:
+    """A messaging channel's message: its text, with the provider's file references."""
+    attributes = dict(inbound.content_attributes)
+    if inbound.attachments:
+        attributes["provider_attachments"] = inbound.attachments[:10]
+    if inbound.in_reply_to:
+        attributes["in_reply_to_external_id"] = inbound.in_reply_to[:512]
+    return conversations.create_message(
+        conversation, content=_content(inbound), message_type=conversations.INCOMING, sender_type="Contact",
+        sender=contact, source_id=inbound.provider_message_id, content_attributes=attributes, message_id=message_id)
+
+
+def receive(inbox: Inbox, inbound: Inbound, *, route: Callable[[], tuple[Conversation, Contact | None]] | None = None,
+            write: Callable[[Conversation, Contact, int], Message] | None = None) -> Message | None:
+    """Store one inbound message exactly once (the claim protocol in the module's doc).
+
+    What differs between channels is two hooks: `route()` gives the conversation a message
+    not yet claimed goes to, and its contact when it has it at hand (default: the sender's
+    open conversation, else a new one); `write(conversation, contact, message_id)` stores
+    the message under the id claimed for it (default: text and the provider's file
+    references). Email routes by reply address and thread, and stores its body and files."""
     pmid = inbound.provider_message_id
+    route = route or partial(_by_sender, inbox, inbound)
+    write = write or partial(_write_text, inbound)
     claim = claimed(inbox.id, pmid)
     if claim and claim[3]:
         return None  # the provider's retry of something already stored
@@ -224,8 +253,7 @@ def receive(inbox: Inbox, inbound: Inbound) -> Message | None:
         conversation = conversations.get_conversation(account_id, display_id)
         written = _message(account_id, display_id, message_id)
     else:
-        contact, link = _contact_inbox(inbox, inbound)
-        conversation = _conversation(inbox, contact, link)
+        conversation, contact = route()
         message_id, written = ids.next_id("Message"), None
         try:
             set_claim(inbox.id, pmid, (conversation.account_id, conversation.display_id, message_id), "Pending",
@@ -246,14 +274,7 @@ def receive(inbox: Inbox, inbound: Inbound) -> Message | None:
             conversations.after_message(conversation, written)
             message = written
         else:
-            attributes = dict(inbound.content_attributes)
-            if inbound.attachments:
-                attributes["provider_attachments"] = inbound.attachments[:10]
-            if inbound.in_reply_to:
-                attributes["in_reply_to_external_id"] = inbound.in_reply_to[:512]
-            message = conversations.create_message(
-                conversation, content=_content(inbound), message_type=conversations.INCOMING, sender_type="Contact",
-                sender=contact, source_id=pmid, content_attributes=attributes, message_id=message_id)
+            message = write(conversation, contact, message_id)
         set_claim(inbox.id, pmid, (conversation.account_id, conversation.display_id, message.id), "Message")
     return message
 
@@ -330,8 +351,9 @@ def _process(item: dict) -> int:
     if module is None:
         raise Invalid(f"unknown channel {channel!r}")
     if "s3_key" in item and hasattr(module, "receive_s3"):
-        # Email threads by reply address and Message-ID, not by sender, and stores the
-        # mail's files itself: channels/email.py writes the message (idempotently).
+        # Email reads its mail from S3, threads by reply address and Message-ID, not by
+        # sender, and stores the mail's files: channels/email.py hands `receive` its own
+        # route and write hooks (the same claim, so the same idempotency).
         return int(module.receive_s3(item.get("s3_bucket"), item["s3_key"]) is not None)
     inbox_id = item.get("inbox_id")
     if not isinstance(inbox_id, int):
