@@ -714,7 +714,6 @@ def _thread_of(conversation) -> tuple[str | None, list[str]]:
 
 def build(inbox, conversation, message, to_address: str, files: list[tuple[str, str, bytes]] = ()) -> EmailMessage:
     """The outgoing MIME message (no I/O)."""
-    channel = inbox.channel or {}
     domain = inbound_domain()
     reply_to = reply_address(conversation)
     sender = _sender(inbox, conversation)
