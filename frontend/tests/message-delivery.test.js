@@ -14,6 +14,22 @@ describe('dashboard message delivery state', () => {
     expect(w.get('.msg-bubble').classes()).toContain('failed')
   })
 
+  it('asks the server to send a stored reply again (delivery unknown included)', async () => {
+    const w = mount(DashboardMessage, {
+      props: { message: { id: 9, content: 'On it', message_type: 1, status: 'failed', sender: { name: 'Agent' },
+        content_attributes: { external_error: 'Delivery unknown: ...', delivery_unknown: true } } },
+    })
+    await w.get('[data-testid="message-resend"]').trigger('click')
+    expect(w.emitted('resend')[0]).toEqual([9])
+  })
+
+  it('offers no resend for an incoming message or a note', () => {
+    for (const message of [{ id: 4, content: 'x', message_type: 0, status: 'failed' },
+      { id: 5, content: 'x', message_type: 1, private: true, status: 'failed' }]) {
+      expect(mount(DashboardMessage, { props: { message } }).find('[data-testid="message-resend"]').exists()).toBe(false)
+    }
+  })
+
   it('keeps Retry for a reply the browser could not post', async () => {
     const w = mount(DashboardMessage, {
       props: { message: { echo_id: 'e7', content: 'hi', message_type: 1, status: 'failed', error: 'Network error' } },

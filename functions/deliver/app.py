@@ -1,5 +1,6 @@
-"""Agents' replies out to their channels: message.created events, routed by an EventBridge
-rule to the deliver queue, each sent by services/delivery.py.
+"""Agents' replies out to their channels: message.created events (and message.updated of a
+message an agent retried), routed by an EventBridge rule to the deliver queue, each sent
+by services/delivery.py.
 
 Retries with backoff: a Retryable failure (429, 5xx, timeout) reports the record as failed
 after stretching its visibility timeout (30 s, 60 s, 120 s, ...), so SQS hands it back
@@ -29,11 +30,15 @@ MAX_ATTEMPTS = 5  # below the queue's maxReceiveCount, so a provider outage neve
 BASE_DELAY, MAX_DELAY = 30, 900
 
 
+RETRIED = "progress"  # the status services/delivery.retry gives a message to send again
+
+
 class MessageData(BaseModel):
     model_config = ConfigDict(extra="ignore")
     id: int = Field(gt=0)
     account_id: int = Field(gt=0)
     conversation_id: int = Field(gt=0)
+    status: str | None = None
 
 
 def backoff(attempt: int) -> int:
@@ -51,6 +56,8 @@ def handle(record: SQSRecord) -> None:
         if detail is None:
             raise ValueError("not one of our events")
         data = MessageData.model_validate(detail["data"])
+        if detail["event"] == "message.updated" and data.status != RETRIED:
+            return  # a status or content change: only an agent's retry asks for a delivery
     except (ValueError, ValidationError) as exc:
         logger.warning("dropped a malformed delivery", extra={"message_id": record.message_id, "error": str(exc)[:500]})
         return

@@ -629,11 +629,21 @@ def test_channel_webhooks_ingest_and_delivery(api, world, recorder, monkeypatch)
     # A provider fault first: the retry stretches the message's visibility (backoff).
     monkeypatch.setattr(load_function("deliver"), "backoff", lambda attempt: 0)
     channels.Provider(monkeypatch, (503, {}), (200, channels.fixture("telegram", "send_message_ok")),
-                      (200, channels.fixture("whatsapp", "send_ok")))
+                      (200, channels.fixture("whatsapp", "send_ok")),
+                      (403, channels.fixture("telegram", "send_message_403")),
+                      (200, channels.fixture("telegram", "send_message_ok")))
     for conversation in conversations:
         ok(api.post(f"/api/v1/accounts/{world.account_id}/conversations/{conversation['id']}/messages",
                     world.admin.token, body={"content": "On it"}))
     drain_queue(recorder, "DeliverQueue", "deliver", rounds=4)
+    # A refused reply, then the agent's retry (Chatwoot's retry action) sends it again.
+    on_telegram = next(c for c in conversations if c["inbox_id"] == telegram["id"])["id"]
+    refused = ok(api.post(f"/api/v1/accounts/{world.account_id}/conversations/{on_telegram}/messages",
+                          world.admin.token, body={"content": "Still there?"}))
+    drain_queue(recorder, "DeliverQueue", "deliver")
+    ok(api.post(f"/api/v1/accounts/{world.account_id}/conversations/{on_telegram}/messages/{refused['id']}/retry",
+                world.admin.token))
+    drain_queue(recorder, "DeliverQueue", "deliver")
     ok(channels.post_whatsapp(api, channels.fixture_bytes("whatsapp", "status_read")))
     drain_queue(recorder, "IngestQueue", "channel_ingest")
     recorder.check("HttpApiFunction", "ChannelIngestFunction", "DeliverFunction")

@@ -95,6 +95,8 @@ def test_provider_faults_are_retried_then_failed_with_reason(api, world, chat, b
     shown = _message(api, world, conversation_id, created["id"])
     assert shown["status"] == "failed"
     assert shown["content_attributes"]["external_error"] == f"{reason} (gave up after retrying)"
+    assert drain("DeliverQueue", "deliver") == [{"batchItemFailures": []}]  # the failure's message.updated: no retry
+    assert len(provider.requests) == 5
     assert queued("DeliverQueue") == 0 and queued("DeliverDeadLetterQueue") == 0
 
 
@@ -119,3 +121,84 @@ def test_permanent_refusal_fails_at_once_and_is_announced(api, world, chat, monk
     assert shown["status"] == "failed"
     assert shown["content_attributes"]["external_error"] == "Provider answered 403: Forbidden: bot was blocked by the user"
     assert [m["status"] for m in logged(world.account_id, "message.updated")] == ["failed"]
+
+
+# ---------------------------------------------------------------- sent at most once
+
+class Died(BaseException):
+    """The function stops here (its timeout, the container killed): no handler of ours runs."""
+
+
+def die_recording_the_send(monkeypatch):
+    """Fault: the provider took the message, then the function died before storing its id."""
+    from parley.services import conversations
+
+    real = conversations.update_message
+
+    def update_message(conversation, message, actions, condition=None):
+        if message.status == "sent":
+            raise Died()
+        return real(conversation, message, actions, condition)
+
+    monkeypatch.setattr(conversations, "update_message", update_message)
+    return lambda: monkeypatch.setattr(conversations, "update_message", real)
+
+
+def test_a_send_whose_outcome_was_lost_is_never_repeated_and_is_flagged(api, world, chat, backoffs, monkeypatch):
+    from parley.services import delivery
+
+    _, conversation_id = chat
+    provider = Provider(monkeypatch, (200, fixture("telegram", "send_message_ok")))
+    created = _reply(api, world, conversation_id)
+    recover = die_recording_the_send(monkeypatch)
+    with pytest.raises(Died):
+        drain("DeliverQueue", "deliver", visibility=0)  # received, and back on the queue at once
+    recover()
+    assert len(provider.requests) == 1
+    # Redelivered while the dead attempt's claim is young: it might still be sending.
+    [result] = drain("DeliverQueue", "deliver", visibility=0)
+    assert len(result["batchItemFailures"]) == 1 and len(provider.requests) == 1
+    # Later the claim is older than any attempt lives: flagged for the agent, not sent again.
+    monkeypatch.setattr(delivery, "SEND_LEASE_SECONDS", 0)
+    assert drain("DeliverQueue", "deliver", visibility=0) == [{"batchItemFailures": []}]
+    assert len(provider.requests) == 1
+    shown = _message(api, world, conversation_id, created["id"])
+    assert shown["status"] == "failed" and shown["content_attributes"]["delivery_unknown"] is True
+    assert shown["content_attributes"]["external_error"].startswith("Delivery unknown")
+    assert [m["status"] for m in logged(world.account_id, "message.updated")] == ["failed"]  # the dashboard is told
+    assert drain("DeliverQueue", "deliver", rounds=3) == [{"batchItemFailures": []}]  # that event: not a retry
+    assert len(provider.requests) == 1 and queued("DeliverDeadLetterQueue") == 0
+
+
+def test_the_agent_retries_a_failed_reply_and_it_is_sent_once(api, world, chat, monkeypatch):
+    _, conversation_id = chat
+    provider = Provider(monkeypatch, (403, fixture("telegram", "send_message_403")),
+                        (200, fixture("telegram", "send_message_ok")))
+    created = _reply(api, world, conversation_id)
+    drain("DeliverQueue", "deliver")
+    assert _message(api, world, conversation_id, created["id"])["status"] == "failed"
+    drain("DeliverQueue", "deliver")  # the failure's own message.updated: nothing to send
+    retry = f"/api/v1/accounts/{world.account_id}/conversations/{conversation_id}/messages/{created['id']}/retry"
+    other = api.post(retry.replace(f"accounts/{world.account_id}", f"accounts/{world.other_account_id}"),
+                     world.other_admin.token)
+    assert other.status == 404  # another account's admin cannot reach it
+    answer = api.post(retry, world.admin.token)
+    assert answer.status == 200, answer.json
+    assert answer.json["status"] == "progress" and "external_error" not in answer.json["content_attributes"]
+    assert api.post(retry, world.admin.token).status == 422  # not failed any more: nothing to retry
+    drain("DeliverQueue", "deliver", rounds=3)
+    assert len(provider.requests) == 2
+    shown = _message(api, world, conversation_id, created["id"])
+    assert shown["status"] == "sent" and shown["source_id"]
+    assert api.post(retry, world.admin.token).status == 422  # delivered: never sent twice
+
+
+def test_only_failed_outgoing_messages_can_be_retried(api, world, chat):
+    _, conversation_id = chat
+    rows = api.get(f"/api/v1/accounts/{world.account_id}/conversations/{conversation_id}/messages",
+                   world.admin.token).json["payload"]
+    incoming = next(m for m in rows if m["message_type"] == 0)
+    path = f"/api/v1/accounts/{world.account_id}/conversations/{conversation_id}/messages/{incoming['id']}/retry"
+    assert api.post(path, world.admin.token).status == 422
+    assert api.post(path.replace(f"/{incoming['id']}/", "/999999/"), world.admin.token).status == 404
+    assert api.post(path, world.agent.token).status == 404  # not a member of the inbox: not there for them

@@ -12,7 +12,7 @@ import forms
 from api import Body, Filter, Labels, UploadBlob, body, parse, path_id, principal, query
 from parley import permissions
 from parley.errors import Forbidden, Invalid
-from parley.services import agent_bots, attachments, contacts, conversation_filters, conversations, inboxes
+from parley.services import agent_bots, attachments, contacts, conversation_filters, conversations, delivery, inboxes
 from parley.views.common import iso
 from parley.views.conversations import message as message_view
 
@@ -389,3 +389,12 @@ def delete_message(account_id: str, conversation_id: str, message_id: str):
     if member.role != "administrator" and not (message.sender_type == "User" and message.sender_id == caller.user.id):
         raise Forbidden("You can only delete your own messages")
     return message_view(attachments.delete_message(conversation, message))
+
+
+@router.post("/api/v1/accounts/<account_id>/conversations/<conversation_id>/messages/<message_id>/retry")
+def retry_message(account_id: str, conversation_id: str, message_id: str):
+    """Chatwoot's retry: send a failed reply to its channel again (delivery_unknown included:
+    the agent decided the customer did not get it)."""
+    conversation, _, _ = _conversation(account_id, conversation_id)
+    message = conversations.get_message(conversation, path_id(message_id))
+    return message_view(delivery.retry(conversation, message))

@@ -97,5 +97,12 @@ export function createConversation(ctx) {
     return local ? deliver(id, local) : Promise.resolve(false)
   }
 
-  return { open, loadOlder, markRead, send, presignUpload, retry }
+  // A stored reply the channel refused (or whose delivery is unknown): the server sends it
+  // again (Chatwoot's retry) and the message.updated frames bring its new status.
+  async function resend(id, messageId) {
+    const list = state.messages[id] || []
+    upsertMessage(list, await api.post(paths.conversations(id, `messages/${messageId}/retry`), {}))
+  }
+
+  return { open, loadOlder, markRead, send, presignUpload, retry, resend }
 }

@@ -135,6 +135,9 @@ class Message(TimestampedModel):
     private = BooleanAttribute(default=False)
     status = UnicodeAttribute(default="sent")
     source_id = UnicodeAttribute(null=True)
+    # When a delivery claimed the provider send (epoch seconds); kept with the provider's id
+    # after it. A claim with no id is a send that may or may not have happened (services/delivery.py).
+    sending_at = NumberAttribute(null=True)
     echo_id = UnicodeAttribute(null=True)
     sender_type = UnicodeAttribute(null=True)  # "User" | "Contact" | "AgentBot"
     sender_id = NumberAttribute(null=True)
