@@ -20,7 +20,7 @@ BENCHMARKS = {
     "layer_size": "installed size of the shared layer for Lambda arm64",
     "widget_size": "gzipped size of the loader and of everything the open widget loads",
     "delivery_latency": "agent POST -> frame at the visitor's socket on the local stack, p50/p99",
-    "dynamo_ops": "DynamoDB requests and items per message sent, list page and broadcast",
+    "dynamo_ops": "DynamoDB requests and items per message sent, list page and socket push",
     "scale": "inbox list, filter and search at 1,000 and 20,000 conversations: reads and latency",
     "start_time": "make dev start time: first start and a restart with 20,000 conversations stored",
     "ingest": "Telegram webhooks -> queue -> channel_ingest -> socket on the local stack; DynamoDB per inbound message",
