@@ -5,7 +5,7 @@ The burst is bench/ingest.py's: a Telegram inbox, SENDERS chats posting MESSAGES
 to the webhook, an administrator's dashboard socket open (it gets every message.created
 frame, as a working agent's would). The usage is read once the burst is posted and
 again when every message's frame has arrived and no function has run for QUIET_SECONDS
-(the consumers of message.created: broadcast, automation, notify, webhooks, ... have
+(the consumers of message.created: automation, notify, webhooks, deliver ... have
 finished); the difference, divided by MESSAGES and multiplied by the list prices below,
 is the cost of one message's whole path.
 

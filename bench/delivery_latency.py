@@ -1,9 +1,10 @@
 """Delivery latency on the local stack: an agent's POST of a reply -> the frame at the
 visitor's socket, for MESSAGES messages one after another.
 
-The whole path runs: http_api writes the message (DynamoDB Local) and logs the sequenced
-event, the runner's bus routes it, a poller invokes broadcast in its own container, which
-pushes through the @connections endpoint to the visitor's WebSocket. Measured on a stack
+The whole path runs: http_api writes the message with its sequenced event in one
+transaction (DynamoDB Local) and, once it commits, pushes the frame itself through the
+@connections endpoint to the visitor's WebSocket (the event reaches the bus separately,
+through the event log's stream and EventLogPipe, for the other consumers). Measured on a stack
 holding CONVERSATIONS conversations (bench/load.py), alone and with an ingest burst
 posting beside it. The clock starts just before the POST
 is sent and stops when the frame with that message's id arrives.

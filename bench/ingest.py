@@ -7,8 +7,9 @@ DynamoDB requests each inbound message costs.
    each sender one after another, as Telegram does per chat. The path is the real one:
    http_api verifies and enqueues on IngestQueue (the runner's SQS engine), the local
    pollers hand batches of up to 10 to channel_ingest, which stores each message in
-   DynamoDB Local and logs message.created, which the runner's bus routes to broadcast,
-   which pushes it to the administrator's socket. Measured: each webhook's answer time; each message's time from
+   DynamoDB Local with message.created in one transaction, and pushes that event to the
+   administrator's socket itself (the event log's stream takes it to the bus for the
+   other consumers). Measured: each webhook's answer time; each message's time from
    its POST to its frame at the socket; and "all stored": the first poll of the inbox's
    conversation list (one request every POLL_SECONDS) whose unread counts add up to
    MESSAGES. Afterwards every conversation's messages are read back to check that each
@@ -146,7 +147,7 @@ async def measure(stack: LocalStack) -> tuple[Measured, dict]:
         await asyncio.gather(*senders)
         measured.posts_done = time.perf_counter()
         await asyncio.wait_for(poll_stored, TIMEOUT_SECONDS)
-        # The last frames trail the store by a broadcast: give them a moment.
+        # The last frames trail the store by their push: give them a moment.
         deadline = time.perf_counter() + 10
         while len(measured.framed) < MESSAGES and time.perf_counter() < deadline:
             await asyncio.sleep(0.05)
@@ -317,8 +318,8 @@ def dynamo_per_message() -> None:
                 + [f"{(total - sum(spent.values()) * 1000) / 10:.0f}"])
     print_table("DynamoDB per inbound message (requests / items)",
                 ["step", "read req", "read items", "write req", "write items", "what"], rows,
-                ["counted at botocore in-process over moto, warm functions; broadcast of the message.created "
-                 "event is extra (see 'DynamoDB per action': 1 Query, no writes)"])
+                ["counted at botocore in-process over moto, warm functions; the push of message.created "
+                 "to the sockets is included (1 Query of the account's sockets, no writes)"])
     print_table("channel_ingest in-process over moto: ms per message",
                 ["batch", "total", "in DynamoDB calls", "in EventBridge calls", "in SQS calls", "the rest"], timings,
                 ["'in ... calls': time inside botocore for that service, i.e. moto's work plus botocore's "
