@@ -229,8 +229,8 @@ def test_failures_back_off_and_keep_one_delivery_id(api, world, website, receive
     website.widget.say(website.widget.start(), "hi")
     assert fan_out() == 1
     hidden = []
-    real = webhooks.postpone
-    monkeypatch.setattr(webhooks, "postpone", lambda handle, attempt: hidden.append(real(handle, attempt)) or hidden[-1])
+    real = webhooks.retry_delay
+    monkeypatch.setattr(webhooks, "retry_delay", lambda attempt: hidden.append(real(attempt)) or hidden[-1])
     receiver.answers = [500, httpx.ReadTimeout("slow"), 429]
     failures, records = deliver_once()
     assert len(failures) == 1 and failures[0]["itemIdentifier"] == records[0]["messageId"]

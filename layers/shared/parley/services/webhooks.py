@@ -192,12 +192,6 @@ def retry_delay(attempt: int) -> int:
     return min(BASE_DELAY * 2 ** (max(attempt, 1) - 1), MAX_VISIBILITY)
 
 
-def postpone(receipt_handle: str, attempt: int) -> int:
-    delay = retry_delay(attempt)
-    aws.client("sqs").change_message_visibility(QueueUrl=queue_url(), ReceiptHandle=receipt_handle, VisibilityTimeout=delay)
-    return delay
-
-
 # ---------------------------------------------------------------- one attempt
 
 def body_bytes(delivery: dict) -> bytes:
