@@ -43,6 +43,7 @@ dev: install engines frontend
 
 lint: install
 	$(VENV)/bin/cfn-lint template.yaml
+	cd layers/shared && ../../$(VENV)/bin/lint-imports --config ../../.importlinter
 
 test-python: install engines browser frontend
 	$(PY) -m pytest -q -n 2 tests

@@ -37,6 +37,7 @@ from email.parser import BytesParser
 
 from .. import aws, filetypes, global_config
 from ..errors import Invalid
+from ..models.inbox import email_verified
 from ..models.unique import UniqueClaim
 from ..settings import get_settings
 from . import Permanent, Retryable
@@ -440,27 +441,8 @@ def changed_settings(current: dict, change: dict) -> dict:
     return {"email": address, "email_verified": False, "email_verification": None}
 
 
-def verified(channel: dict) -> bool:
-    """Whether the support address was proven by its owner. Inboxes made before
-    verification existed (no flag) had their address claimed then and keep it."""
-    return bool(channel.get("email")) and channel.get("email_verified", True) is not False
-
-
-def view(inbox, *, base_url: str | None, with_secrets: bool) -> dict:
-    """Chatwoot's Channel::Email fields: the support address and where to forward it;
-    whether the address is confirmed, and (administrators) where the link was mailed."""
-    channel = inbox.channel or {}
-    shown = {"email": channel.get("email") or "", "forward_to_email": channel.get("forward_to_email") or "",
-             "email_verified": verified(channel)}
-    if with_secrets and not shown["email_verified"]:
-        pending = channel.get("email_verification") or {}
-        shown.update(email_verification_sent_to=pending.get("sent_to"),
-                     email_verification_error=pending.get("error"))
-    return shown
-
-
 def claim_keys(channel: dict) -> list[str]:
-    addresses = [channel.get("forward_to_email"), channel.get("email") if verified(channel) else None]
+    addresses = [channel.get("forward_to_email"), channel.get("email") if email_verified(channel) else None]
     return [inbox_claim_key(a) for a in addresses if a]
 
 
@@ -752,7 +734,7 @@ def _sender(inbox, conversation) -> str | None:
     """The support address once its owner confirmed it; until then the conversation's
     reply+ address (an inbox must not mail as an address it has not proven)."""
     channel = inbox.channel or {}
-    return channel["email"] if verified(channel) else reply_address(conversation)
+    return channel["email"] if email_verified(channel) else reply_address(conversation)
 
 
 def _outgoing_files(message) -> list[tuple[str, str, bytes]]:

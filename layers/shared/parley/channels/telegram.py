@@ -48,16 +48,6 @@ def changed_settings(current: dict, patch: dict) -> dict:
     return {k: v for k, v in patch.items() if k not in CREDENTIALS}
 
 
-def view(inbox, *, base_url: str | None, with_secrets: bool) -> dict:
-    """Administrators see what setWebhook needs: the URL and the secret token."""
-    channel = inbox.channel or {}
-    shown = {"bot_name": channel.get("bot_name", "")}
-    if with_secrets:
-        shown.update(bot_token=channel.get("bot_token"), secret_token=channel.get("secret_token"),
-                     webhook_url=f"{base_url or ''}/webhooks/telegram/{channel.get('bot_token')}")
-    return shown
-
-
 def verify(inbox, headers: dict, raw_body: bytes, url: str) -> None:
     expected = (inbox.channel or {}).get("secret_token") or ""
     given = {k.lower(): v for k, v in headers.items()}.get(SECRET_HEADER) or ""

@@ -140,21 +140,6 @@ def claim_keys(channel: dict) -> list[str]:
     return keys
 
 
-def view(inbox, *, base_url: str | None, with_secrets: bool) -> dict:
-    """Chatwoot's Twilio inbox fields. The auth token never leaves in full; administrators
-    see the URLs to set on the number or messaging service in Twilio's console."""
-    channel = inbox.channel or {}
-    shown = {"provider": "twilio", "medium": "sms", "phone_number": channel.get("phone_number") or "",
-             "messaging_service_sid": channel.get("messaging_service_sid") or ""}
-    if with_secrets:
-        token = channel.get("auth_token") or ""
-        root = base_url or channel.get("public_url") or ""
-        shown.update(account_sid=channel.get("account_sid") or "", auth_token="*" * 28 + token[-4:] if token else "",
-                     callback_webhook_url=f"{root}/twilio/callback",
-                     delivery_status_url=f"{root}/twilio/delivery_status")
-    return shown
-
-
 # ---------------------------------------------------------------- inbound
 
 def form(raw_body: bytes) -> dict[str, str]:
@@ -272,6 +257,6 @@ def _twilio_error(status: int, body: dict) -> str:
 
 def _media_urls(message) -> list[str]:
     """Short-lived links Twilio fetches the files from (images only travel as MMS)."""
-    from ..services import attachments
+    from .. import storage
 
-    return [attachments.download_url(record) for record in (message.attachments or [])[:10]]
+    return [storage.download_url(record) for record in (message.attachments or [])[:10]]

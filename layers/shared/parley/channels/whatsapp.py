@@ -93,22 +93,6 @@ def changed_settings(current: dict, patch: dict) -> dict:
     return {k: v for k, v in patch.items() if k not in CREDENTIALS}
 
 
-def view(inbox, *, base_url: str | None, with_secrets: bool) -> dict:
-    """The API key and app secret are never shown again, only whether they are set;
-    administrators see the verify token and callback URL Meta's setup asks for."""
-    channel = inbox.channel or {}
-    config = channel.get("provider_config") or {}
-    shown_config = {"phone_number_id": config.get("phone_number_id"),
-                    "business_account_id": config.get("business_account_id"),
-                    "api_key": "********" if config.get("api_key") else ""}
-    shown = {"phone_number": channel.get("phone_number"), "provider": channel.get("provider", "whatsapp_cloud"),
-             "provider_config": shown_config}
-    if with_secrets:
-        shown_config["webhook_verify_token"] = config.get("webhook_verify_token")
-        shown["webhook_url"] = f"{base_url or ''}/webhooks/whatsapp/{channel.get('phone_number')}"
-    return shown
-
-
 def verify(inbox, headers: dict, raw_body: bytes, url: str) -> None:
     secret = ((inbox.channel or {}).get("provider_config") or {}).get("app_secret") or ""
     given = {k.lower(): v for k, v in headers.items()}.get(SIGNATURE_HEADER) or ""

@@ -11,6 +11,29 @@ CHANNEL_TYPES = {"web_widget": "Channel::WebWidget", "api": "Channel::Api", "ema
 CHANNEL_TYPES.update(telegram="Channel::Telegram", whatsapp="Channel::Whatsapp")  # parley/channels/
 
 
+
+
+def _day(day_of_week: int, open_from: tuple[int, int] | None, closed: bool = False) -> dict:
+    start, end = open_from or (9, 17)
+    return {"day_of_week": day_of_week, "closed_all_day": closed, "open_hour": start, "open_minutes": 0,
+            "close_hour": end, "close_minutes": 0, "open_all_day": False}
+
+
+# Chatwoot's defaults for a new inbox: Monday to Friday 9:00-17:00, weekends closed.
+DEFAULT_WORKING_HOURS = [_day(d, (9, 17), closed=d in (0, 6)) for d in range(7)]
+
+
+def working_hours(inbox: "Inbox") -> list[dict]:
+    """The inbox's seven rows (Chatwoot's shape), its own or the defaults."""
+    return inbox.working_hours or DEFAULT_WORKING_HOURS
+
+
+
+def email_verified(channel: dict) -> bool:
+    """Whether an e-mail inbox's support address was proven by its owner. Inboxes made
+    before verification existed (no flag) had their address claimed then and keep it."""
+    return bool(channel.get("email")) and channel.get("email_verified", True) is not False
+
 class AccountInboxesIndex(GlobalSecondaryIndex):
     class Meta:
         index_name = "account-index"
@@ -44,7 +67,7 @@ class Inbox(TimestampedModel):
     working_hours_enabled = BooleanAttribute(default=False)
     out_of_office_message = UnicodeAttribute(null=True)
     timezone = UnicodeAttribute(default="UTC")
-    working_hours = JSONAttribute(null=True)  # Chatwoot's 7 rows; None = the defaults (services/business_hours.py)
+    working_hours = JSONAttribute(null=True)  # Chatwoot's 7 rows; None = the defaults (DEFAULT_WORKING_HOURS)
     allow_messages_after_resolved = BooleanAttribute(default=True)
     avatar_url = UnicodeAttribute(null=True)
     agent_bot_id = NumberAttribute(null=True)  # services/agent_bots.py: its conversations start pending

@@ -18,15 +18,13 @@ import uuid
 from dataclasses import dataclass
 from typing import Callable
 
-from .. import aws, filetypes, global_config, ids
+from .. import aws, filetypes, global_config, ids, storage
 from ..errors import Forbidden, Invalid, NotFound, ParleyError, PayloadTooLarge
 from ..models.conversation import Conversation, Message
-from ..settings import get_settings
 from . import conversations
 
 MAX_PER_MESSAGE = 15  # Chatwoot's limit
 UPLOAD_SECONDS = 15 * 60  # a presigned POST is good for this long
-URL_SECONDS = 15 * 60  # a presigned GET (data_url) is good for this long
 # Inline (multipart) files travel through API Gateway and Lambda: 6 MB payload, base64.
 MULTIPART_BYTES = 4 * 1024 * 1024
 _NAME = re.compile(r"[^A-Za-z0-9._ -]+")
@@ -53,15 +51,6 @@ def user_uploader(user_id: int) -> str:
 
 def contact_uploader(contact_id: int) -> str:
     return f"c{contact_id}"
-
-
-def _signer():
-    """Signs the URLs browsers use: they point at S3 (or the local stack's stand-in)."""
-    return aws.client("s3", endpoint_url=get_settings().s3_public_endpoint or None, presigning=True)
-
-
-def _bucket() -> str:
-    return get_settings().attachments_bucket
 
 
 def safe_name(filename: str | None) -> str:
@@ -103,8 +92,8 @@ def presign_upload(account_id: int, uploader: str, *, filename: str, content_typ
     declared = _declared(content_type)
     name = safe_name(filename)
     key = f"uploads/{account_id}/{uploader}/{uuid.uuid4().hex}/{name}"
-    post = _signer().generate_presigned_post(
-        _bucket(), key, Fields={"Content-Type": declared},
+    post = storage.signer().generate_presigned_post(
+        storage.bucket(), key, Fields={"Content-Type": declared},
         Conditions=[{"Content-Type": declared}, ["content-length-range", 1, max_bytes()]],
         ExpiresIn=UPLOAD_SECONDS)
     # ActiveStorage's direct-upload answer, with a POST (url + form fields) in direct_upload.
@@ -132,7 +121,7 @@ def _uploaded(account_id: int, uploader: str, key: str) -> _Accepted:
             or not re.fullmatch(r"[0-9a-f]{32}", parts[3]) or safe_name(parts[4]) != parts[4]):
         raise NotFound("Attachment upload not found")
     try:
-        got = aws.client("s3").get_object(Bucket=_bucket(), Key=key, Range=f"bytes=0-{filetypes.SNIFF_BYTES - 1}")
+        got = aws.client("s3").get_object(Bucket=storage.bucket(), Key=key, Range=f"bytes=0-{filetypes.SNIFF_BYTES - 1}")
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code")
         if code in ("NoSuchKey", "404", "NotFound"):
@@ -171,12 +160,12 @@ def _store(conversation: Conversation, item: _Accepted) -> dict:
     the attachment as the message stores it."""
     served_as, inline = filetypes.serving(item.kind)
     key = f"attachments/{conversation.account_id}/{conversation.display_id}/{uuid.uuid4().hex}/{item.name}"
-    headers = {"ContentType": served_as, "ContentDisposition": _disposition(item.name, inline)}
+    headers = {"ContentType": served_as, "ContentDisposition": storage.disposition(item.name, inline)}
     if item.source is not None:
-        aws.client("s3").copy_object(Bucket=_bucket(), Key=key, CopySource={"Bucket": _bucket(), "Key": item.source},
+        aws.client("s3").copy_object(Bucket=storage.bucket(), Key=key, CopySource={"Bucket": storage.bucket(), "Key": item.source},
                           MetadataDirective="REPLACE", **headers)
     else:
-        aws.client("s3").put_object(Bucket=_bucket(), Key=key, Body=item.data, **headers)
+        aws.client("s3").put_object(Bucket=storage.bucket(), Key=key, Body=item.data, **headers)
     extension = item.name.rpartition(".")[2].lower() if "." in item.name else None
     return {"id": ids.next_id("Attachment"), "key": key, "kind": item.kind, "content_type": item.declared,
             "file_type": filetypes.file_type(item.kind, item.declared), "extension": extension,
@@ -185,7 +174,7 @@ def _store(conversation: Conversation, item: _Accepted) -> dict:
 
 def _delete(keys: list[str]) -> None:
     if keys:
-        aws.client("s3").delete_objects(Bucket=_bucket(), Delete={"Objects": [{"Key": k} for k in keys], "Quiet": True})
+        aws.client("s3").delete_objects(Bucket=storage.bucket(), Delete={"Objects": [{"Key": k} for k in keys], "Quiet": True})
 
 
 def create_message(conversation: Conversation | None, *, uploader: str, uploads: list[str] | None = None,
@@ -237,39 +226,6 @@ def create_message(conversation: Conversation | None, *, uploader: str, uploads:
     if written.created:
         conversations.after_message(conversation, written.message, written.reopened)
     return written.message
-
-
-# ---------------------------------------------------------------- serving
-
-def _disposition(name: str, inline: bool) -> str:
-    return f'{"inline" if inline else "attachment"}; filename="{name}"'
-
-
-def download_url(record: dict) -> str:
-    """A short-lived GET URL. The response headers are set again here (not only on the
-    object), so what a browser may render never depends on what was stored."""
-    served_as, inline = filetypes.serving(record.get("kind"))
-    return _signer().generate_presigned_url("get_object", ExpiresIn=URL_SECONDS, Params={
-        "Bucket": _bucket(), "Key": record["key"], "ResponseContentType": served_as,
-        "ResponseContentDisposition": _disposition(record.get("filename") or "file", inline)})
-
-
-def present(message: Message) -> list[dict]:
-    """Chatwoot's `attachments` array of a message."""
-    return present_records(message.attachments or [], message.id, message.account_id)
-
-
-def present_records(records: list[dict], message_id: int, account_id: int) -> list[dict]:
-    """Chatwoot's `attachments` array from stored records, with URLs signed now."""
-    shown = []
-    for record in records:
-        url = download_url(record)
-        shown.append({"id": record["id"], "message_id": message_id, "file_type": record["file_type"],
-                      "account_id": account_id, "extension": record.get("extension"),
-                      "data_url": url, "thumb_url": url if record["file_type"] == "image" else "",
-                      "file_size": record["file_size"], "file_name": record.get("filename"),
-                      "content_type": filetypes.serving(record.get("kind"))[0]})
-    return shown
 
 
 def delete_message(conversation: Conversation, message: Message) -> Message:

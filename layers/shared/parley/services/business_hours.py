@@ -7,20 +7,12 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import Invalid
-from ..models.inbox import Inbox
+from ..models.inbox import DEFAULT_WORKING_HOURS, Inbox, working_hours
 
 FIELDS = ("day_of_week", "closed_all_day", "open_hour", "open_minutes", "close_hour", "close_minutes",
           "open_all_day")
 
 
-def _day(day_of_week: int, open_from: tuple[int, int] | None, closed: bool = False) -> dict:
-    start, end = open_from or (9, 17)
-    return {"day_of_week": day_of_week, "closed_all_day": closed, "open_hour": start, "open_minutes": 0,
-            "close_hour": end, "close_minutes": 0, "open_all_day": False}
-
-
-# Chatwoot's defaults for a new inbox: Monday to Friday 9:00-17:00, weekends closed.
-DEFAULT_WORKING_HOURS = [_day(d, (9, 17), closed=d in (0, 6)) for d in range(7)]
 
 
 def validate_timezone(name: str) -> str:
@@ -69,10 +61,6 @@ def normalize(entries: list[dict], previous: list[dict] | None = None) -> list[d
             raise Invalid(f"working_hours day {day}: closing time must be after opening time", field="working_hours")
         rows[day] = row
     return [{key: rows[day][key] for key in FIELDS} for day in range(7)]
-
-
-def working_hours(inbox: Inbox) -> list[dict]:
-    return inbox.working_hours or DEFAULT_WORKING_HOURS
 
 
 def _window(row: dict, day: date, zone: ZoneInfo) -> tuple[datetime, datetime] | None:

@@ -11,7 +11,7 @@ from pynamodb.exceptions import TransactWriteError
 from .. import dynamo, events, ids, security_log
 from ..errors import Conflict, Invalid, NotFound
 from ..models.account import AccountUser
-from ..models.inbox import CHANNEL_TYPES, Inbox, InboxMember
+from ..models.inbox import CHANNEL_TYPES, Inbox, InboxMember, email_verified
 from ..models.unique import UniqueClaim
 from ..views.inboxes import inbox as inbox_view
 from . import accounts, business_hours
@@ -231,7 +231,7 @@ def request_email_verification(inbox: Inbox, base_url: str) -> Inbox:
     from ..channels import DeliveryError, email
 
     channel = dict(inbox.channel or {})
-    if email.verified(channel):
+    if email_verified(channel):
         raise Invalid("The support address is already confirmed", field="channel.email")
     secret = secrets.token_urlsafe(32)
     pending = {"digest": _digest(secret), "expires_at": int(time.time()) + EMAIL_VERIFICATION_SECONDS,
@@ -262,7 +262,7 @@ def confirm_email(token: str) -> Inbox:
     pending = channel.get("email_verification") or {}
     valid = (hmac.compare_digest(_digest(secret or "-").encode(), str(pending.get("digest") or "").encode())
              and pending.get("sent_to") == channel.get("email") and int(pending.get("expires_at") or 0) > time.time())
-    if inbox is None or not valid or email.verified(channel):
+    if inbox is None or not valid or email_verified(channel):
         security_log.refused("email_verification", "an unknown, used or expired confirmation link",
                              inbox_id=inbox.id if inbox is not None else None)
         raise NotFound("This confirmation link is not valid (used, expired or replaced by a newer one)")

@@ -10,7 +10,7 @@ import json
 from ..models.contact import Contact, ContactInbox
 from ..models.conversation import Conversation, Message
 from ..models.inbox import Inbox
-from ..services.business_hours import working_hours
+from ..models.inbox import working_hours
 from . import conversations as views
 from .common import epoch
 

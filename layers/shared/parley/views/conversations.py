@@ -1,6 +1,7 @@
 """Conversations and messages as Chatwoot shows them."""
 from __future__ import annotations
 
+from .. import filetypes
 from ..models.conversation import Conversation, Message
 from ..models.inbox import CHANNEL_TYPES
 from .common import epoch
@@ -8,12 +9,22 @@ from .common import epoch
 SENDER_TYPES = {"Contact": "contact", "User": "agent", "AgentBot": "agent_bot"}
 
 
-def _attachments(item: Message) -> list[dict]:
-    if not item.attachments:
+def attachments(records: list[dict], message_id: int, account_id: int) -> list[dict]:
+    """Chatwoot's `attachments` array from stored records, with URLs signed now (locally,
+    no request: parley/storage.py)."""
+    if not records:
         return []
-    from ..services import attachments  # signs URLs (boto3): only messages with files pay for it
+    from .. import storage  # boto3's signer: only messages with files pay for its import
 
-    return attachments.present(item)
+    shown = []
+    for record in records:
+        url = storage.download_url(record)
+        shown.append({"id": record["id"], "message_id": message_id, "file_type": record["file_type"],
+                      "account_id": account_id, "extension": record.get("extension"),
+                      "data_url": url, "thumb_url": url if record["file_type"] == "image" else "",
+                      "file_size": record["file_size"], "file_name": record.get("filename"),
+                      "content_type": filetypes.serving(record.get("kind"))[0]})
+    return shown
 
 
 def stored_message(item: Message) -> dict:
@@ -27,9 +38,7 @@ def shown_last_message(stored: dict) -> dict:
     records = stored.get("attachments") or []
     if not records or "key" not in records[0]:
         return stored
-    from ..services import attachments
-
-    return {**stored, "attachments": attachments.present_records(records, stored["id"], stored["account_id"])}
+    return {**stored, "attachments": attachments(records, stored["id"], stored["account_id"])}
 
 
 def message(item: Message, *, signed: bool = True) -> dict:
@@ -48,7 +57,8 @@ def message(item: Message, *, signed: bool = True) -> dict:
         "status": item.status,
         "source_id": item.source_id,
         "echo_id": item.echo_id,
-        "attachments": _attachments(item) if signed else [dict(r) for r in item.attachments or []],
+        "attachments": (attachments(item.attachments or [], item.id, item.account_id) if signed
+                        else [dict(r) for r in item.attachments or []]),
         "sender": item.sender,
     }
     if item.sender_type:

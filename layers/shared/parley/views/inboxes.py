@@ -4,7 +4,8 @@ from __future__ import annotations
 import json
 
 from ..models.inbox import CHANNEL_TYPES, Inbox
-from ..services.business_hours import working_hours
+from ..models.inbox import working_hours
+from . import channels as channel_views
 
 
 def widget_script(base_url: str, website_token: str) -> str:
@@ -59,10 +60,8 @@ def inbox(item: Inbox, *, base_url: str | None = None, with_secrets: bool = Fals
         })
         if base_url:
             body["web_widget_script"] = widget_script(base_url, item.website_token)
-    elif item.channel_type in ("telegram", "whatsapp", "email", "sms"):
-        from .. import channels  # each provider shows its own settings, secrets to admins only
-
-        body.update(channels.module(item.channel_type).view(item, base_url=base_url, with_secrets=with_secrets))
+    elif item.channel_type in channel_views.BY_CHANNEL_TYPE:  # each provider's settings, secrets to admins only
+        body.update(channel_views.BY_CHANNEL_TYPE[item.channel_type](item, base_url=base_url, with_secrets=with_secrets))
     else:
         body.update({"inbox_identifier": item.inbox_identifier, "webhook_url": channel.get("webhook_url", ""),
                      "additional_attributes": channel.get("additional_attributes", {})})
