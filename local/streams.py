@@ -304,7 +304,7 @@ class Consumer:
         parent = self.positions.get(shard.parent_id) if shard.parent_id else None
         return parent is None or parent["done"] or shard.parent_id not in self.shards
 
-    def _read(self, shard: _Shard) -> None:
+    def _read(self, shard: _Shard, retried: bool = False) -> None:
         streams = self.owner.streams
         position = self.positions[shard.shard_id]
         if shard.iterator is None:
@@ -330,11 +330,12 @@ class Consumer:
             shard.iterator = None  # 15 minutes idle: the next read asks for a new one at the checkpoint
             return
         except streams.exceptions.TrimmedDataAccessException:
-            # The iterator points at records that left the stream: ask for a new one at the
-            # checkpoint (which says so if those records are gone too).
-            print(f"streams: {self.source.consumer_id}: GetRecords on {shard.shard_id} read past the oldest "
-                  "record; asking for a new iterator", file=sys.stderr, flush=True)
+            # The iterator points at records that left the stream: read again with a new one
+            # from the checkpoint (which says so if those records are gone too).
+            if retried:
+                raise
             shard.iterator = None
+            self._read(shard, retried=True)
             return
         if page["Records"] and not shard.buffer:
             shard.first_buffered_at = time.monotonic()
