@@ -87,6 +87,32 @@ def logged(account_id: int, name: str) -> list[dict]:
     return [row.detail["data"] for row in LoggedEvent.query(account_id, consistent_read=True) if row.event == name]
 
 
+def throttle_event_log_once(monkeypatch) -> dict:
+    """Fault: the first write that would put a record in the event log (a PutItem, or a
+    TransactWriteItems carrying one) fails as DynamoDB throttling that outlasted the SDK's
+    retries. A change that commits in the same transaction as its event fails with it; one
+    written before its event (events.publish) stays, unannounced."""
+    from botocore.client import BaseClient
+    from botocore.exceptions import ClientError
+
+    from parley.settings import get_settings
+
+    table, real = get_settings().events_table, BaseClient._make_api_call
+    state = {"thrown": 0}
+
+    def call(client, operation, params):
+        items = [item.get("Put", {}) for item in params.get("TransactItems", [])] + [params]
+        if (operation in ("PutItem", "TransactWriteItems") and not state["thrown"]
+                and any(i.get("TableName") == table for i in items)):
+            state["thrown"] += 1
+            raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException",
+                                         "Message": "Rate of requests exceeds the allowed throughput."}}, operation)
+        return real(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", call)
+    return state
+
+
 def queued(logical_id: str) -> int:
     event_pipe.pump()
     attrs = boto3.client("sqs").get_queue_attributes(QueueUrl=queue_url(logical_id),

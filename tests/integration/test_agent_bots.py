@@ -56,6 +56,9 @@ def test_account_bot_crud_matches_spec_and_shows_the_token_once(api, world):
                 {"outgoing_url": "http://127.0.0.1:8080/"}, {"name": "x", "admin": True}):
         assert api.patch(f"{base}/{bot['id']}", world.admin.token, body=bad).status == 422, bad
     assert api.get(f"{base}/{bot['id']}", world.admin.token).json["name"] == "Helper 2"
+    # Each committed change has its one event in the log (the refused ones none).
+    assert [e["data"]["id"] for e in _events(world.account_id, "agent_bot.created")] == [bot["id"]]
+    assert [e["data"]["name"] for e in _events(world.account_id, "agent_bot.updated")] == ["Helper 2"]
     # A new token replaces the old one.
     reset = api.post(f"{base}/{bot['id']}/reset_access_token", world.admin.token).json["access_token"]
     assert reset != bot["access_token"]

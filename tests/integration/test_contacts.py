@@ -500,3 +500,75 @@ def test_other_accounts_and_outsiders_get_404_or_401(api, world, website):
         assert api.call(method, f"{other}/{contact['id']}{suffix}", world.other_admin.token,
                         body={} if method == "PUT" else None).status == 404
     assert api.get(mine, world.agent.token).json["payload"]["name"] == "Mine"
+
+
+# ---------------------------------------------------------------- the outbox: a change and its event commit together
+
+def _contact_row(contact_id: int):
+    from parley.models.contact import Contact
+
+    try:
+        return Contact.get(contact_id, consistent_read=True)
+    except Contact.DoesNotExist:
+        return None
+
+
+@real_engine
+def test_a_contact_write_and_its_event_commit_together_or_not_at_all(api, world, monkeypatch):
+    """Each contact write carries its event in the same transaction: a write that fails
+    (its TransactWriteItems throttled past the SDK's retries, the event log's record in
+    it) leaves neither the change nor the event; one that commits has exactly one event in
+    the log, even if the function dies before it pushes anything."""
+    from tests.integration.channel_support import logged, throttle_event_log_once
+    from tests.integration.test_echo_id import Died, die_after_commit
+
+    # Create: refused, nothing at all; then created, one contact.created.
+    state = throttle_event_log_once(monkeypatch)
+    assert api.post(base(world), world.agent.token, body={"name": "Tess", "email": "tess@x.test"}).status == 500
+    assert state["thrown"] == 1 and logged(world.account_id, "contact.created") == []
+    assert claim(f"contact_email#{world.account_id}#tess@x.test") is None
+    assert api.get(base(world), world.admin.token).json["payload"] == []
+    contact = create(api, world, name="Tess", email="tess@x.test")
+    assert [c["id"] for c in logged(world.account_id, "contact.created")] == [contact["id"]]
+
+    # Update: refused, unchanged and unannounced; then committed (the function dying
+    # before it pushes), changed with one contact.updated.
+    url = f"{base(world)}/{contact['id']}"
+    state = throttle_event_log_once(monkeypatch)
+    assert api.put(url, world.agent.token, body={"name": "Tessa"}).status == 500
+    assert state["thrown"] == 1 and logged(world.account_id, "contact.updated") == []
+    assert _contact_row(contact["id"]).name == "Tess"
+    recover = die_after_commit(monkeypatch)
+    with pytest.raises(Died):
+        api.put(url, world.agent.token, body={"name": "Tessa"})
+    recover()
+    assert _contact_row(contact["id"]).name == "Tessa"
+    assert [c["name"] for c in logged(world.account_id, "contact.updated")] == ["Tessa"]
+
+    # Delete: refused, still there; then gone with one contact.deleted.
+    state = throttle_event_log_once(monkeypatch)
+    assert api.delete(url, world.admin.token).status == 500
+    assert state["thrown"] == 1 and _contact_row(contact["id"]) is not None
+    assert logged(world.account_id, "contact.deleted") == []
+    assert api.delete(url, world.admin.token).status == 200
+    assert _contact_row(contact["id"]) is None
+    assert [c["id"] for c in logged(world.account_id, "contact.deleted")] == [contact["id"]]
+
+
+@real_engine
+def test_a_merge_and_its_events_commit_together(api, world, monkeypatch):
+    from tests.integration.channel_support import logged, throttle_event_log_once
+
+    kept = create(api, world, name="Kept", email="kept@x.test")
+    mergee = create(api, world, name="Mergee", phone_number="+15550001111")
+    action = f"/api/v1/accounts/{world.account_id}/actions/contact_merge"
+    body = {"base_contact_id": kept["id"], "mergee_contact_id": mergee["id"]}
+    state = throttle_event_log_once(monkeypatch)
+    assert api.post(action, world.admin.token, body=body).status == 500
+    assert state["thrown"] == 1 and _contact_row(mergee["id"]) is not None
+    assert _contact_row(kept["id"]).phone_number is None
+    assert logged(world.account_id, "contact.deleted") == logged(world.account_id, "contact.merged") == []
+    assert api.post(action, world.admin.token, body=body).status == 200  # running it again finishes it
+    assert _contact_row(mergee["id"]) is None
+    assert [c["id"] for c in logged(world.account_id, "contact.deleted")] == [mergee["id"]]
+    assert [c["phone_number"] for c in logged(world.account_id, "contact.merged")] == ["+15550001111"]

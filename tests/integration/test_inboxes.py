@@ -1,6 +1,8 @@
 """Inboxes and inbox members through the Application API."""
 from __future__ import annotations
 
+import pytest
+
 from tests.spec import assert_matches
 
 
@@ -85,3 +87,47 @@ def test_trailing_slash_paths_of_the_spec_work(api, world, website):
     assert created.status == 200, created.json
     shown = api.get(f"/api/v1/accounts/{world.account_id}/inboxes/{created.json['id']}/", world.admin.token)
     assert shown.status == 200 and shown.json["name"] == "Slash"
+
+
+def _inbox_row(inbox_id: int):
+    from parley.models.inbox import Inbox
+
+    try:
+        return Inbox.get(inbox_id, consistent_read=True)
+    except Inbox.DoesNotExist:
+        return None
+
+
+@pytest.mark.dynamodb_local
+def test_an_inbox_write_and_its_event_commit_together_or_not_at_all(api, world, monkeypatch):
+    """An inbox's create and update carry their event in the same transaction: a write
+    that fails (its TransactWriteItems throttled past the SDK's retries, the event log's
+    record in it) leaves neither the change nor the event; one that commits has exactly
+    one event in the log, even if the function dies before it pushes anything."""
+    from tests.integration.channel_support import logged, throttle_event_log_once
+    from tests.integration.test_echo_id import Died, die_after_commit
+
+    base = f"/api/v1/accounts/{world.account_id}/inboxes"
+    state = throttle_event_log_once(monkeypatch)
+    assert api.post(base, world.admin.token, body={"name": "Help", "channel": {"type": "api"}}).status == 500
+    assert state["thrown"] == 1 and logged(world.account_id, "inbox.created") == []
+    assert api.get(base, world.admin.token).json["payload"] == []
+    created = api.post(base, world.admin.token, body={"name": "Help", "channel": {"type": "api"}})
+    assert created.status == 200, created.json
+    inbox_id = created.json["id"]
+    assert [i["id"] for i in logged(world.account_id, "inbox.created")] == [inbox_id]
+    assert [i["id"] for i in api.get(base, world.admin.token).json["payload"]] == [inbox_id]
+
+    state = throttle_event_log_once(monkeypatch)
+    assert api.patch(f"{base}/{inbox_id}", world.admin.token, body={"name": "Support"}).status == 500
+    assert state["thrown"] == 1 and logged(world.account_id, "inbox.updated") == []
+    assert _inbox_row(inbox_id).name == "Help"
+    recover = die_after_commit(monkeypatch)
+    with pytest.raises(Died):
+        api.patch(f"{base}/{inbox_id}", world.admin.token, body={"name": "Support"})
+    recover()
+    assert _inbox_row(inbox_id).name == "Support"
+    assert [i["name"] for i in logged(world.account_id, "inbox.updated")] == ["Support"]
+    # The transaction keeps the version check: the next update goes through as usual.
+    assert api.patch(f"{base}/{inbox_id}", world.admin.token, body={"name": "Support 2"}).status == 200
+    assert [i["name"] for i in logged(world.account_id, "inbox.updated")] == ["Support", "Support 2"]

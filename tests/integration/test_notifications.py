@@ -191,6 +191,11 @@ def test_the_consumer_is_idempotent_and_ignores_junk(api, world, website):
     for body in bodies + bodies:  # EventBridge and Lambda may deliver twice
         load_function("notify").lambda_handler(json.loads(body), LambdaContext())
     assert notifications.total_count(world.account_id, world.agent.id) == 1
+    from tests.integration.channel_support import logged
+
+    # Its event commits with it, once: the second delivery writes and announces nothing.
+    [created] = logged(world.account_id, "notification.created")
+    assert created["unread_count"] == created["count"] == 1
     handler = load_function("notify").lambda_handler
     for junk in ({}, {"detail": "x"}, {"detail": {"event": "message.created", "id": "1", "data": []}},
                  {"detail": {"event": "message.created", "id": "2", "account_id": world.account_id,

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from .. import dynamo, events, ids, outbound
 from ..errors import Forbidden, Invalid, NotFound
 from ..models.account_object import AccountObject
+from ..models.base import utcnow
 from ..models.conversation import Conversation
 from ..models.inbox import Inbox
 from ..views.agent_bots import GLOBAL, agent_bot as bot_view
@@ -75,14 +76,14 @@ def create_bot(account_id: int | None, *, platform_app_id: int | None = None, **
     partition = account_id if account_id is not None else GLOBAL
     data = {**fields, "platform_app_id": platform_app_id, "secret": secrets.token_urlsafe(24)}
     bot = AccountObject(partition, _key(bot_id), id=bot_id, data=data)
-    with dynamo.transaction() as tx:
+    with events.Outbox() as tx:
         tx.save(bot, condition=AccountObject.key.does_not_exist())
         if platform_app_id is not None:
             tx.save(AccountObject(GLOBAL, _pointer(platform_app_id, bot_id), id=bot_id,
                                   data={"account_id": partition}))
+        if partition != GLOBAL:  # a system bot belongs to no account's event log
+            tx.publish("agent_bot.created", partition, bot_view(bot))
     token = tokens.issue(owner(bot))
-    if partition != GLOBAL:
-        events.publish("agent_bot.created", partition, bot_view(bot))
     return bot, token
 
 
@@ -135,9 +136,11 @@ def list_for_platform_app(app_id: int) -> list[AccountObject]:
 
 def update_bot(bot: AccountObject, **changes) -> AccountObject:
     bot.data = {**bot.data, **_clean(changes)}
-    bot.save()
-    if bot.account_id != GLOBAL:
-        events.publish("agent_bot.updated", bot.account_id, bot_view(bot))
+    bot.updated_at = utcnow()  # as Model.save() sets it; a transaction's save does not
+    with events.Outbox() as tx:
+        tx.save(bot)  # under its version, as bot.save() was
+        if bot.account_id != GLOBAL:
+            tx.publish("agent_bot.updated", bot.account_id, bot_view(bot))
     return bot
 
 
@@ -200,6 +203,8 @@ def handoff(conversation: Conversation) -> Conversation:
     was_pending = conversation.status == "pending"
     conversations.toggle_status(conversation, "open")
     if was_pending:
+        # Not in toggle_status's Outbox: the payload is the conversation after the open and
+        # its auto-assignment (separate writes in conversations.py), as Chatwoot sends it.
         events.publish("conversation.bot_handoff", conversation.account_id,
                        conversations.present([conversation])[0],
                        audience={"inbox_id": conversation.inbox_id, "contact_id": conversation.contact_id,

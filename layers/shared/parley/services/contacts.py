@@ -5,7 +5,8 @@ Every contact write is one TransactWriteItems holding the contact (with its vers
 condition), the claims on its unique values (email, phone number, identifier: Uniques
 items, so two contacts can never hold the same one) and the list / search entries that
 change with it (ContactIndexEntry items, see models/contact.py and "Contact search" in
-docs/data-model.md). Nothing is written unless all of it is.
+docs/data-model.md), and the contact's events (an events.Outbox). Nothing is written, and
+nothing announced, unless all of it is.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from typing import Any, Callable, Iterable
 
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 
-from .. import dynamo, events, ids
+from .. import events, ids
 from ..errors import Conflict, Invalid, NotFound
 from ..models.account import AccountUser
 from ..models.contact import Contact, ContactInbox, ContactIndexEntry
@@ -185,14 +186,16 @@ def _contact_id(sk: str) -> int:
 
 def _write(contact: Contact, old_unique: dict[str, str | None], *, new: bool = False,
            also: Callable[[Any], None] | None = None, adopt_from: int | None = None, listed_delta: int = 0,
-           check_source: ContactInbox | None = None) -> None:
+           check_source: ContactInbox | None = None,
+           announce: Callable[[events.Outbox], None] | None = None) -> None:
     """Save `contact` with its claims and entries in one transaction.
 
     `old_unique`: the unique values the contact held before (their claims are released
     when they change). `adopt_from`: a contact whose claims this one may take over (a
     merge). `also(tx)` adds more items; `listed_delta` adjusts the listed-contacts count
-    for them. Raises Invalid naming a field whose value another contact holds, _Stale if
-    the contact changed under us."""
+    for them. `announce(tx)` publishes the change's events in the same transaction, from
+    the contacts as they are written. Raises Invalid naming a field whose value another
+    contact holds, _Stale if the contact changed under us."""
     account_id, mine = contact.account_id, f"Contact#{contact.id}"
     wanted = entries_for(contact)
     have = set(contact.index_ids or ())
@@ -202,7 +205,7 @@ def _write(contact: Contact, old_unique: dict[str, str | None], *, new: bool = F
     previous_index = contact.index_ids
     contact.index_ids = set(wanted) or None
     try:
-        with dynamo.transaction() as tx:
+        with events.Outbox() as tx:
             for field in UNIQUE_FIELDS:
                 old, current = old_unique.get(field), getattr(contact, field)
                 old_key = claim_key(account_id, field, old) if old else None
@@ -228,6 +231,8 @@ def _write(contact: Contact, old_unique: dict[str, str | None], *, new: bool = F
             if also:
                 also(tx)
             tx.save(contact, condition=Contact.id.does_not_exist() if new else None)
+            if announce:
+                announce(tx)
     except TransactWriteError as exc:
         contact.index_ids = previous_index
         if exc.cause_response_code != "TransactionCanceledException":
@@ -288,10 +293,10 @@ def new_contact(account_id: int, *, name: str = "", email: str | None = None, ph
     link = _new_contact_inbox(contact, inbox, source_id, hmac_verified=hmac_verified) if inbox is not None else None
     also = (lambda tx: tx.save(link, condition=ContactInbox.source_id.does_not_exist())) if link else None
     try:
-        _write(contact, {}, new=True, also=also, check_source=link)
+        _write(contact, {}, new=True, also=also, check_source=link,
+               announce=lambda tx: tx.publish("contact.created", account_id, contact_view(contact)))
     except _Stale:
         raise Conflict("The contact could not be created; try again") from None
-    events.publish("contact.created", account_id, contact_view(contact))
     return contact, link
 
 
@@ -323,6 +328,10 @@ def update_contact(contact: Contact, **changes) -> Contact:
         changes["name"] = (changes["name"] or "").strip()
     changed: dict = {}
 
+    def announce(tx: events.Outbox) -> None:
+        if changed:
+            tx.publish("contact.updated", contact.account_id, contact_view(contact), changed)
+
     def attempt() -> None:
         before = {key: getattr(contact, key) for key in changes}
         old_unique = _unique_values(contact)
@@ -334,11 +343,9 @@ def update_contact(contact: Contact, **changes) -> Contact:
             contact.identifier_unverified = None
         if not changed and set(entries_for(contact)) == set(contact.index_ids or ()):
             return
-        _write(contact, old_unique)
+        _write(contact, old_unique, announce=announce)
 
     _retrying(contact, attempt)
-    if changed:
-        events.publish("contact.updated", contact.account_id, contact_view(contact), changed)
     return contact
 
 
@@ -348,7 +355,9 @@ def set_labels(contact: Contact, labels: list[str]) -> Contact:
 
 def delete_contact(contact: Contact) -> None:
     """The contact, its claims, entries and contact inboxes (so its widget sessions end).
-    Its conversations stay (see docs: a consumer of contact.deleted may remove them)."""
+    Its conversations stay (see docs: a consumer of contact.deleted may remove them).
+    contact.deleted commits with the contact's own delete, the step that makes it gone;
+    its contact inboxes and notes (too many for that transaction) are removed after it."""
     links = contact_inboxes_of(contact)
     shown = contact_view(contact)
 
@@ -356,7 +365,7 @@ def delete_contact(contact: Contact) -> None:
         have = set(contact.index_ids or ())
         created = _entry(contact.account_id, "created", sort_key(contact, "created")).id
         try:
-            with dynamo.transaction() as tx:
+            with events.Outbox() as tx:
                 mine = f"Contact#{contact.id}"
                 for field, value in _unique_values(contact).items():
                     if value:
@@ -367,6 +376,7 @@ def delete_contact(contact: Contact) -> None:
                 if created in have:
                     tx.update(Counter(_listed_counter(contact.account_id)), actions=[Counter.value.add(-1)])
                 tx.delete(contact)
+                tx.publish("contact.deleted", contact.account_id, shown)
         except TransactWriteError as exc:
             if exc.cause_response_code != "TransactionCanceledException":
                 raise
@@ -377,7 +387,6 @@ def delete_contact(contact: Contact) -> None:
         for link in links:
             batch.delete(link)
     contact_notes.delete_all(contact.account_id, contact.id)
-    events.publish("contact.deleted", contact.account_id, shown)
 
 
 def claim_identifier(contact: Contact, identifier: str, *, verified: bool, taken_from: Contact | None = None
@@ -390,6 +399,14 @@ def claim_identifier(contact: Contact, identifier: str, *, verified: bool, taken
     if taken_from is not None and not verified:
         raise ValueError("only a verified claim takes an identifier back")
     previous = contact.identifier
+
+    def announce(tx: events.Outbox) -> None:
+        if previous != identifier:
+            tx.publish("contact.updated", contact.account_id, contact_view(contact),
+                       {"identifier": [previous, identifier]})
+        if taken_from is not None:
+            tx.publish("contact.updated", taken_from.account_id, contact_view(taken_from),
+                       {"identifier": [identifier, None]})
 
     def attempt() -> None:
         if taken_from is not None and (taken_from.identifier != identifier or not taken_from.identifier_unverified):
@@ -414,15 +431,9 @@ def claim_identifier(contact: Contact, identifier: str, *, verified: bool, taken
                     tx.delete(ContactIndexEntry(entry_id))
                 tx.save(taken_from)
         _write(contact, old_unique, also=also, listed_delta=listed_delta,
-               adopt_from=taken_from.id if taken_from is not None else None)
+               adopt_from=taken_from.id if taken_from is not None else None, announce=announce)
 
     _retrying(contact, attempt, taken_from)
-    if previous != identifier:
-        events.publish("contact.updated", contact.account_id, contact_view(contact),
-                       {"identifier": [previous, identifier]})
-    if taken_from is not None:
-        events.publish("contact.updated", taken_from.account_id, contact_view(taken_from),
-                       {"identifier": [identifier, None]})
     return contact
 
 
@@ -745,7 +756,7 @@ def merge_contacts(base: Contact, mergee: Contact) -> Contact:
 
     The moves come first and are idempotent: if anything fails half-way the mergee still
     exists and running the merge again finishes it. The last step (base, mergee, claims,
-    entries) is one transaction."""
+    entries) is one transaction, and contact.deleted and contact.merged commit with it."""
     if base.account_id != mergee.account_id:
         raise NotFound("Contact not found")
     if base.id == mergee.id:
@@ -784,10 +795,12 @@ def merge_contacts(base: Contact, mergee: Contact) -> Contact:
                 tx.delete(ContactIndexEntry(entry_id))
             tx.delete(mergee)
 
+        def announce(tx: events.Outbox) -> None:
+            tx.publish("contact.deleted", mergee.account_id, removed)
+            tx.publish("contact.merged", base.account_id, contact_view(base))
+
         _write(base, old_unique, also=also, adopt_from=mergee.id,
-               listed_delta=-1 if mergee_created in mergee_entries else 0)
+               listed_delta=-1 if mergee_created in mergee_entries else 0, announce=announce)
 
     _retrying(base, attempt, mergee)
-    events.publish("contact.deleted", mergee.account_id, removed)
-    events.publish("contact.merged", base.account_id, contact_view(base))
     return base

@@ -11,6 +11,7 @@ from pynamodb.exceptions import TransactWriteError
 from .. import dynamo, events, ids, security_log
 from ..errors import Conflict, Invalid, NotFound
 from ..models.account import AccountUser
+from ..models.base import utcnow
 from ..models.inbox import CHANNEL_TYPES, Inbox, InboxMember, email_verified
 from ..models.unique import UniqueClaim
 from ..views.inboxes import inbox as inbox_view
@@ -110,18 +111,20 @@ def create_inbox(account_id: int, *, name: str, channel_type: str, channel: dict
         inbox.inbox_identifier = secrets.token_urlsafe(18)
         claim = _claim("inbox_identifier", inbox.inbox_identifier, inbox.id)
     try:
-        with dynamo.transaction() as tx:
+        with events.Outbox() as tx:
             tx.save(claim, condition=UniqueClaim.key.does_not_exist())
             for key in _channel_claims(inbox):
                 tx.save(_claim_key(key, inbox.id), condition=UniqueClaim.key.does_not_exist())
             tx.save(inbox, condition=Inbox.id.does_not_exist())
+            # The event shows no verification state (inbox_view without secrets), so the
+            # verification mail below changes nothing it says.
+            tx.publish("inbox.created", account_id, inbox_view(inbox))
     except TransactWriteError as exc:
         if _claims_conflict(exc):
             raise Conflict("Another inbox already uses this address or number") from None
         raise
     if channel_type == "email":
         request_email_verification(inbox, base_url)
-    events.publish("inbox.created", account_id, inbox_view(inbox))
     return inbox
 
 
@@ -195,23 +198,23 @@ def update_inbox(inbox: Inbox, *, channel: dict | None = None, base_url: str = "
     if channel:
         inbox.channel = {**(inbox.channel or {}), **channel}
     after = _channel_claims(inbox)
-    if before == after:
-        inbox.save()
-    else:  # a new address or number: claimed with the inbox, or nothing changes
-        try:
-            with dynamo.transaction() as tx:
-                for key in before - after:
-                    tx.delete(UniqueClaim(key))
-                for key in after - before:
-                    tx.save(_claim_key(key, inbox.id), condition=UniqueClaim.key.does_not_exist())
-                tx.save(inbox)
-        except TransactWriteError as exc:
-            if _claims_conflict(exc):
-                raise Conflict("Another inbox already uses this address or number") from None
-            raise
+    inbox.updated_at = utcnow()  # as Model.save() sets it; a transaction's save does not
+    try:  # a new address or number is claimed with the inbox, or nothing changes
+        with events.Outbox() as tx:
+            for key in before - after:
+                tx.delete(UniqueClaim(key))
+            for key in after - before:
+                tx.save(_claim_key(key, inbox.id), condition=UniqueClaim.key.does_not_exist())
+            tx.save(inbox)
+            tx.publish("inbox.updated", inbox.account_id, inbox_view(inbox))
+    except TransactWriteError as exc:
+        if before == after and exc.cause_response_code == "TransactionCanceledException":
+            raise Conflict("The inbox was changed by someone else meanwhile; try again") from None
+        if _claims_conflict(exc):
+            raise Conflict("Another inbox already uses this address or number") from None
+        raise
     if inbox.channel_type == "email" and (channel or {}).get("email_verified") is False:  # a new address
         request_email_verification(inbox, base_url)
-    events.publish("inbox.updated", inbox.account_id, inbox_view(inbox))
     return inbox
 
 
@@ -268,15 +271,15 @@ def confirm_email(token: str) -> Inbox:
         raise NotFound("This confirmation link is not valid (used, expired or replaced by a newer one)")
     inbox.channel = {**channel, "email_verified": True, "email_verification": None}
     try:
-        with dynamo.transaction() as tx:  # the version check makes the link single-use
+        with events.Outbox() as tx:  # the version check makes the link single-use
             tx.save(_claim_key(email.inbox_claim_key(channel["email"]), inbox.id),
                     condition=UniqueClaim.key.does_not_exist())
             tx.save(inbox)
+            tx.publish("inbox.updated", inbox.account_id, inbox_view(inbox))
     except TransactWriteError as exc:
         if _claims_conflict(exc):
             raise Conflict("Another inbox already receives the mail of this address") from None
         raise
-    events.publish("inbox.updated", inbox.account_id, inbox_view(inbox))
     return inbox
 
 

@@ -7,7 +7,8 @@ They are made by the notify consumer from domain events (`handle`), never inline
 request that wrote the message. Each is for one user; the live frame
 `notification.created` is addressed to that user only (audience `user_id`, see
 realtime.may_see). The consumer may see an event twice: a claim item per (event, user)
-written in the same transaction as the notification makes the second time a no-op."""
+written in the same transaction as the notification (and its notification.created)
+makes the second time a no-op."""
 from __future__ import annotations
 
 import re
@@ -18,7 +19,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.models import Model
 
-from .. import dynamo, events, ids
+from .. import events, ids
 from ..errors import NotFound
 from ..models.base import table_meta
 from ..models.conversation import Conversation
@@ -145,21 +146,22 @@ def create(*, account_id: int, user_id: int, notification_type: str, conversatio
                         push_message_body=body[:500], unread_owner=owner, expires_at=now + KEEP_SECONDS)
     claim = NotificationClaim(f"claim#{event_id}", user_id, expires_at=now + CLAIM_SECONDS)
     try:
-        with dynamo.transaction() as tx:
+        user = User.get(user_id)
+    except User.DoesNotExist:
+        user = None  # deleted meanwhile: the notification stays, the frame has no user
+    # The counts as this write leaves them: read before it, with this notification added.
+    unread, total = unread_count(account_id, user_id) + 1, total_count(account_id, user_id) + 1
+    try:
+        with events.Outbox() as tx:
             tx.save(claim, condition=NotificationClaim.owner.does_not_exist())
             tx.save(item)
+            tx.publish("notification.created", account_id,
+                       {"notification": view(item, user), "unread_count": unread, "count": total},
+                       audience={"user_id": user_id, "private": True})
     except TransactWriteError as exc:
         if exc.cause_response_code == "TransactionCanceledException":
             return None  # this event was handled before
         raise
-    try:
-        user = User.get(user_id)
-    except User.DoesNotExist:
-        user = None  # deleted meanwhile: the notification stays, the frame has no user
-    events.publish("notification.created", account_id,
-                   {"notification": view(item, user), "unread_count": unread_count(account_id, user_id),
-                    "count": total_count(account_id, user_id)},
-                   audience={"user_id": user_id, "private": True})
     return item
 
 
