@@ -48,6 +48,7 @@ DYNAMODB_READ_PER_MILLION = 0.125     # read request units, on-demand
 SQS_STANDARD_PER_MILLION = 0.40       # requests, per 64 KB (after the first million)
 EVENTBRIDGE_EVENT_PER_MILLION = 1.00  # custom events published, per 64 KB
 STREAMS_READ_PER_MILLION = 0.20       # DynamoDB Streams GetRecords ($0.02 per 100,000); free for Lambda triggers
+PIPES_REQUEST_PER_MILLION = 0.40      # EventBridge Pipes: events that pass the filter, per 64 KB
 
 
 def difference(after: dict, before: dict) -> dict:
@@ -98,6 +99,9 @@ def line_items(used: dict) -> list[tuple[str, str, float, float]]:
     pipe_reads = used["dynamodb_streams"]["get_records"].get("pipe", 0)
     items.append(("DynamoDB Streams", "GetRecords by pipes (Lambda triggers' are free)", pipe_reads,
                   pipe_reads * STREAMS_READ_PER_MILLION / 1e6))
+    pipe_requests = sum((used.get("pipes") or {}).get("requests", {}).values())
+    items.append(("EventBridge Pipes", "requests (events past the filter, per 64 KB: the outbox's way to the bus)",
+                  pipe_requests, pipe_requests * PIPES_REQUEST_PER_MILLION / 1e6))
     return items
 
 

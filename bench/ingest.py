@@ -255,7 +255,7 @@ def dynamo_per_message() -> None:
     from moto import mock_aws
 
     from bench.dynamo_ops import Tally, counting
-    from tests import conftest
+    from tests import conftest, event_pipe
     from tests.integration.channel_support import drain
 
     rows, timings = [], []
@@ -266,6 +266,7 @@ def dynamo_per_message() -> None:
 
     with mock_aws():
         conftest.build_stack(conftest._session, prefix="test", parameters=conftest.PARAMETERS)
+        event_pipe.start(conftest._session, conftest._stack, None)  # the outbox's pipe, as the tests run it
         api = conftest.Api()
         world = conftest.world.__wrapped__(None)
         inbox = api.post(f"/api/v1/accounts/{world.account_id}/inboxes", world.admin.token, body={

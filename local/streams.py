@@ -502,6 +502,7 @@ class Consumer:
         for record in batch:
             detail = (render_template(source.input_template, record, self.template_variables(record))
                       if source.input_template else json.dumps(record))
+            self.owner.pipe_requests.add(source.consumer_id, max(1, -(-len(detail.encode()) // 65_536)))
             entries.append({"EventBusName": source.bus_name, "Resources": [source.arn], "Detail": detail,
                             # Pipes' defaults when the target parameters name none
                             "Source": dynamic(source.event_source, record) or f"Pipe {source.arn.rsplit('/', 1)[-1]}",
@@ -569,6 +570,8 @@ class StreamSources:
         self.consumers = [Consumer(self, source) for source in stack.stream_sources]
         # GetRecords calls by kind of consumer: free for Lambda's, billed for a pipe's (local/usage.py)
         self.get_records = Tally()
+        # Pipes bill each record that passes their filter (per 64 KB): by pipe
+        self.pipe_requests = Tally()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 

@@ -174,4 +174,5 @@ def collect(engines: Any) -> dict:
             if name.startswith("AmazonSQS.")}
     return {"lambda": functions, "dynamodb": dynamodb, "sqs": {"http": http, "pollers": pollers},
             "events": engines.bus.events.snapshot(),
-            "dynamodb_streams": {"get_records": engines.streams.get_records.snapshot() if engines.streams else {}}}
+            "dynamodb_streams": {"get_records": engines.streams.get_records.snapshot() if engines.streams else {}},
+            "pipes": {"requests": engines.streams.pipe_requests.snapshot() if engines.streams else {}}}
