@@ -9,6 +9,8 @@ import os
 
 import boto3
 import httpx
+from botocore.client import BaseClient
+from botocore.exceptions import ClientError
 
 from local.cfn import ACCOUNT, REGION
 from local.sources import sqs_record
@@ -87,30 +89,32 @@ def logged(account_id: int, name: str) -> list[dict]:
     return [row.detail["data"] for row in LoggedEvent.query(account_id, consistent_read=True) if row.event == name]
 
 
-def throttle_event_log_once(monkeypatch) -> dict:
-    """Fault: the first write that would put a record in the event log (a PutItem, or a
-    TransactWriteItems carrying one) fails as DynamoDB throttling that outlasted the SDK's
-    retries. A change that commits in the same transaction as its event fails with it; one
-    written before its event (events.publish) stays, unannounced."""
-    from botocore.client import BaseClient
-    from botocore.exceptions import ClientError
+def throttle_once(monkeypatch, table_logical_id: str, *operations: str) -> dict:
+    """Fault: the first of `operations` touching the table (a TransactWriteItems touches
+    every table it carries) fails as DynamoDB throttling that outlasted the SDK's retries
+    (raised below them). Returns {"thrown": n}."""
+    from tests.conftest import _stack
 
-    from parley.settings import get_settings
-
-    table, real = get_settings().events_table, BaseClient._make_api_call
+    table, real = _stack.names[table_logical_id], BaseClient._make_api_call
     state = {"thrown": 0}
 
-    def call(client, operation, params):
-        items = [item.get("Put", {}) for item in params.get("TransactItems", [])] + [params]
-        if (operation in ("PutItem", "TransactWriteItems") and not state["thrown"]
-                and any(i.get("TableName") == table for i in items)):
+    def call(client, name, params):
+        if name in operations and not state["thrown"] and table in json.dumps(params, default=str):
             state["thrown"] += 1
             raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException",
-                                         "Message": "Rate of requests exceeds the allowed throughput."}}, operation)
-        return real(client, operation, params)
+                                         "Message": "Rate of requests exceeds the allowed throughput."}}, name)
+        return real(client, name, params)
 
     monkeypatch.setattr(BaseClient, "_make_api_call", call)
     return state
+
+
+def throttle_event_log_once(monkeypatch) -> dict:
+    """Fault: the first write that would put a record in the event log (a PutItem, or a
+    TransactWriteItems carrying one) fails. A change that commits in the same transaction
+    as its event fails with it; one written before its event (events.publish) stays,
+    unannounced."""
+    return throttle_once(monkeypatch, "EventsTable", "PutItem", "TransactWriteItems")
 
 
 def queued(logical_id: str) -> int:

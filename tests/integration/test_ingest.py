@@ -9,12 +9,10 @@ import time
 
 import boto3
 import pytest
-from botocore.client import BaseClient
-from botocore.exceptions import ClientError
 
 from local.cfn import ACCOUNT, REGION
 from tests.integration.channel_support import (drain, fixture, fixture_bytes, logged, post_telegram, queue_url, queued,
-                                               telegram_inbox)
+                                               telegram_inbox, throttle_once)
 
 
 def _messages(api, world, conversation_id: int) -> list[dict]:
@@ -58,27 +56,6 @@ def test_same_update_twice_is_one_message(api, world):
     assert len(incoming) == 1 and incoming[0]["source_id"] == "555000111:101"
 
 
-def _throttle_once(monkeypatch, table_logical_id: str, operation: str):
-    """The first `operation` touching the table fails as DynamoDB throttling that outlasted
-    the SDK's retries (raised below them)."""
-    from tests.conftest import _stack
-
-    table = _stack.names[table_logical_id]
-    real = BaseClient._make_api_call
-    state = {"thrown": 0}
-
-    def call(client, name, params):
-        touched = json.dumps(params, default=str)
-        if name == operation and table in touched and not state["thrown"]:
-            state["thrown"] += 1
-            raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException",
-                                         "Message": "Rate of requests exceeds the allowed throughput."}}, name)
-        return real(client, name, params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", call)
-    return state
-
-
 # Each write on the way: the ids, the claim, the new conversation (with its count bucket and
 # conversation.created), the message (with its terms, the conversation's activity and
 # message.created, one transaction). Each ends with one message and one event.
@@ -89,7 +66,7 @@ def test_throttled_write_is_retried_and_stored_exactly_once(api, world, monkeypa
     inbox = telegram_inbox(api, world)
     post_telegram(api, inbox, fixture_bytes("telegram", "text_message"))
     post_telegram(api, inbox, fixture_bytes("telegram", "document_message"))
-    state = _throttle_once(monkeypatch, table, operation)
+    state = throttle_once(monkeypatch, table, operation)
     first = drain("IngestQueue", "channel_ingest", visibility=0)
     assert state["thrown"] == 1
     assert len(first[0]["batchItemFailures"]) == 1  # only the throttled item comes back
