@@ -14,7 +14,14 @@ $(STAMP): requirements-dev.txt layers/shared/requirements.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-install: $(STAMP)
+# `parley` (layers/shared) on the venv's path, so tools run from the repository root find
+# it as Lambda's layer provides it (lint-imports; the tests add it themselves too).
+LAYER_PATH := $(VENV)/.layer-path
+$(LAYER_PATH): $(STAMP)
+	echo "$(CURDIR)/layers/shared" > "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/parley-layer.pth"
+	touch $(LAYER_PATH)
+
+install: $(STAMP) $(LAYER_PATH)
 
 # Debian's Chromium for the browser tests (never a browser downloaded by Playwright).
 browser:
@@ -43,7 +50,7 @@ dev: install engines frontend
 
 lint: install
 	$(VENV)/bin/cfn-lint template.yaml
-	cd layers/shared && ../../$(VENV)/bin/lint-imports --config ../../.importlinter
+	$(VENV)/bin/lint-imports
 
 test-python: install engines browser frontend
 	$(PY) -m pytest -q -n 2 tests
