@@ -22,7 +22,6 @@ from parley.settings import get_settings
 logger = Logger()
 MAX_ATTEMPTS = 5  # below the queue's maxReceiveCount, so a provider outage never reaches the DLQ
 BASE_DELAY, MAX_DELAY = 30, 900
-RETRIED = "progress"  # the status services/delivery.retry gives a message to send again
 
 
 class MessageData(BaseModel):
@@ -42,7 +41,7 @@ def parse(body: str) -> MessageData | None:
     if detail is None:
         raise ValueError("not one of our events")
     data = MessageData.model_validate(detail["data"])
-    if detail["event"] == "message.updated" and data.status != RETRIED:
+    if detail["event"] == "message.updated" and data.status != delivery.RETRIED:
         return None  # a status or content change: only an agent's retry asks for a delivery
     return data
 

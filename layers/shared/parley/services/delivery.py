@@ -33,6 +33,7 @@ from . import contacts, conversations, ingest
 # Longer than a deliver invocation can run (its timeout, 10 s): a claim this old belongs
 # to an attempt that is gone.
 SEND_LEASE_SECONDS = 60
+RETRIED = "progress"  # the status `retry` gives a message: the deliver consumer sends it again
 UNKNOWN = ("Delivery unknown: an earlier attempt stopped after calling the provider and before it "
            "answered, so the customer may or may not have received it. Retry to send it again.")
 
@@ -131,10 +132,10 @@ def retry(conversation, message: Message) -> Message:
         raise Invalid("Only a failed outgoing message that was never delivered can be retried")
     attributes = {k: v for k, v in (message.content_attributes or {}).items()
                   if k not in ("external_error", "delivery_unknown")}
-    message.status, message.content_attributes, message.sending_at = "progress", attributes, None
+    message.status, message.content_attributes, message.sending_at = RETRIED, attributes, None
     try:
         conversations.update_message(conversation, message, [
-            Message.status.set("progress"), Message.content_attributes.set(attributes),
+            Message.status.set(RETRIED), Message.content_attributes.set(attributes),
             Message.sending_at.remove(), Message.updated_at.set(utcnow())],
             condition=(Message.status == "failed") & Message.source_id.does_not_exist())
     except TransactWriteError as exc:
