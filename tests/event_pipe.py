@@ -14,6 +14,8 @@ from local.streams import StreamSources
 
 _pipes: dict[str, StreamSources] = {}
 _current: StreamSources | None = None
+# Every pipe's checkpoint folder lives in this one, removed when the test process exits.
+_state = tempfile.TemporaryDirectory(prefix="event-pipes-")
 
 
 def _no_function(function_id: str, event) -> None:
@@ -24,10 +26,10 @@ def start(session, stack, endpoints: dict | None) -> None:
     global _current
     endpoint = (endpoints or {}).get("dynamodb")
     if endpoint is None:
-        _current = StreamSources(session, stack, _no_function, tempfile.mkdtemp(prefix="event-pipe-"))
+        _current = StreamSources(session, stack, _no_function, tempfile.mkdtemp(dir=_state.name))
         return
     if endpoint not in _pipes:
-        _pipes[endpoint] = StreamSources(session, stack, _no_function, tempfile.mkdtemp(prefix="event-pipe-"),
+        _pipes[endpoint] = StreamSources(session, stack, _no_function, tempfile.mkdtemp(dir=_state.name),
                                          endpoints)
     _current = _pipes[endpoint]
     for consumer in _current.consumers:
