@@ -1,4 +1,8 @@
-// The v-model prop of a settings form component (each emits update:modelValue itself:
-// neither defineModel nor a template assigning to a computed, whose runtime helpers would
-// land in the chunk the widget shares with the dashboard).
-export const modelProp = (type, fallback) => ({ modelValue: { type, default: fallback } })
+// The v-model props of a settings form component. Each component emits update:modelValue
+// itself: defineModel and templates assigning to a computed would add Vue helpers to the
+// chunk the widget shares with the dashboard. modelModifiers is declared so that it does
+// not fall through to the control as an attribute (Vue applies .number / .trim on emit).
+export const modelProp = (type, fallback) => ({
+  modelValue: { type, default: fallback },
+  modelModifiers: { type: Object, default: undefined },
+})
