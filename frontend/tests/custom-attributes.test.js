@@ -1,36 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { flushPromises, mount } from '@vue/test-utils'
-import { createMemoryHistory } from 'vue-router'
-import { createAppRouter } from '../src/dashboard/router.js'
+import { flushPromises } from '@vue/test-utils'
 import { clearSession, setUser } from '../src/dashboard/session.js'
 import CustomAttributes from '../src/dashboard/settings/CustomAttributes.vue'
+import { fakeServer, mountAt, routerAt, user } from './screen.js'
 
-const user = (role) => ({ id: 2, name: 'Ada', access_token: 't', accounts: [{ id: 1, name: 'Acme', role }] })
 const BASE = '/api/v1/accounts/1/custom_attribute_definitions'
-
-function server(routes) {
-  const calls = []
-  globalThis.fetch = vi.fn(async (url, init) => {
-    const u = new URL(url, 'http://parley.test')
-    const body = init.body ? JSON.parse(init.body) : undefined
-    calls.push({ method: init.method, path: u.pathname, body })
-    const route = routes[init.method + ' ' + u.pathname]
-    const [status, json] = route ? route(body) : [404, { error: 'Not found' }]
-    return new Response(JSON.stringify(json), { status })
-  })
-  return calls
-}
-
-async function mountScreen(routes, role = 'administrator') {
-  setUser(user(role), false)
-  const calls = server(routes)
-  const router = createAppRouter(createMemoryHistory())
-  router.push('/app/accounts/1/settings/custom-attributes')
-  await router.isReady()
-  const w = mount(CustomAttributes, { global: { plugins: [router] } })
-  await flushPromises()
-  return { w, calls, router }
-}
+const mountScreen = (routes, role = 'administrator') => mountAt(CustomAttributes, '/app/accounts/1/settings/custom-attributes', routes, user(role))
 
 describe('custom attributes settings', () => {
   afterEach(() => {
@@ -96,9 +71,7 @@ describe('custom attributes settings', () => {
 
   it('is for administrators only', async () => {
     setUser(user('agent'), false)
-    server({})
-    const router = createAppRouter(createMemoryHistory())
-    await router.push('/app/accounts/1/settings/custom-attributes')
+    const router = await routerAt('/app/accounts/1/settings/custom-attributes', fakeServer({}).fetchImpl)
     expect(router.currentRoute.value.name).toBe('settings-canned')
   })
 })

@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { flushPromises, mount } from '@vue/test-utils'
-import { createMemoryHistory } from 'vue-router'
-import { createAppRouter } from '../src/dashboard/router.js'
-import { clearSession, setUser } from '../src/dashboard/session.js'
+import { flushPromises } from '@vue/test-utils'
+import { clearSession } from '../src/dashboard/session.js'
 import NotificationSettings from '../src/dashboard/settings/NotificationSettings.vue'
+import { mountAt, user } from './screen.js'
 
 const PATH = '/api/v1/accounts/1/notification_settings'
 const TYPES = ['conversation_creation', 'conversation_assignment', 'conversation_mention',
@@ -17,24 +16,7 @@ function settings(email, push) {
   }
 }
 
-async function mountScreen(handlers) {
-  setUser({ id: 2, name: 'Aaron', access_token: 't', accounts: [{ id: 1, name: 'Acme', role: 'agent' }] }, false)
-  const calls = []
-  globalThis.fetch = vi.fn(async (url, init) => {
-    const u = new URL(url, 'http://parley.test')
-    const body = init.body ? JSON.parse(init.body) : undefined
-    calls.push({ method: init.method, path: u.pathname, body })
-    const handler = handlers[init.method + ' ' + u.pathname]
-    const [status, json] = handler ? handler(body) : [404, { error: 'Not found' }]
-    return new Response(JSON.stringify(json), { status })
-  })
-  const router = createAppRouter(createMemoryHistory())
-  router.push('/app/accounts/1/settings/notifications')
-  await router.isReady()
-  const w = mount(NotificationSettings, { global: { plugins: [router] } })
-  await flushPromises()
-  return { w, calls, router }
-}
+const mountScreen = (routes) => mountAt(NotificationSettings, '/app/accounts/1/settings/notifications', routes, user('agent', 'Aaron'))
 
 describe('notification settings screen', () => {
   afterEach(() => {

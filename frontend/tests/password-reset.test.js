@@ -1,20 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { flushPromises, mount } from '@vue/test-utils'
-import { createMemoryHistory } from 'vue-router'
-import { createAppRouter } from '../src/dashboard/router.js'
+import { flushPromises } from '@vue/test-utils'
 import PasswordReset from '../src/dashboard/views/PasswordReset.vue'
 import SignIn from '../src/dashboard/views/SignIn.vue'
 import { clearSession, session } from '../src/dashboard/session.js'
+import { mountAt as mountScreen } from './screen.js'
 
-async function mountAt(path, response) {
-  globalThis.fetch = vi.fn(async () => response())
-  const router = createAppRouter(createMemoryHistory())
-  router.push(path)
-  await router.isReady()
-  const w = mount(PasswordReset, { global: { plugins: [router] } })
-  await flushPromises()
-  return { w, router }
-}
+const mountAt = (path, response) => mountScreen(PasswordReset, path, response)
 
 describe('password reset page', () => {
   afterEach(() => {
@@ -23,10 +14,7 @@ describe('password reset page', () => {
   })
 
   it('is linked from the sign-in page', async () => {
-    const router = createAppRouter(createMemoryHistory())
-    router.push('/app/login')
-    await router.isReady()
-    const w = mount(SignIn, { global: { plugins: [router] } })
+    const { w } = await mountScreen(SignIn, '/app/login', () => new Response('{}'))
     expect(w.get('[data-testid="signin-forgot"]').attributes('href')).toBe('/app/auth/reset')
   })
 

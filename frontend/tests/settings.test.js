@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { flushPromises, mount } from '@vue/test-utils'
+import { flushPromises } from '@vue/test-utils'
 import { createMemoryHistory } from 'vue-router'
 import { createApi } from '../src/shared/api.js'
+import { fakeServer, mountAt, user } from './screen.js'
 import { createInboxStore } from '../src/dashboard/store.js'
 import { createAppRouter } from '../src/dashboard/router.js'
 import { clearSession, setUser } from '../src/dashboard/session.js'
@@ -10,21 +11,11 @@ import { bodyOf, channelOf, formOf, invalidInbox } from '../src/dashboard/settin
 import CannedResponses from '../src/dashboard/settings/CannedResponses.vue'
 import Labels from '../src/dashboard/settings/Labels.vue'
 
-// A fake server: routes map "METHOD /path" to (body, query) => [status, json].
+// The collection tests talk to the fake server through the app's api client.
 function server(routes) {
-  const calls = []
-  const fetchImpl = vi.fn(async (url, init) => {
-    const u = new URL(url, 'http://parley.test')
-    const body = init.body ? JSON.parse(init.body) : undefined
-    calls.push({ method: init.method, path: u.pathname, query: Object.fromEntries(u.searchParams), body })
-    const route = routes[init.method + ' ' + u.pathname]
-    const [status, json] = route ? route(body, Object.fromEntries(u.searchParams)) : [404, { error: 'Not found' }]
-    return new Response(JSON.stringify(json), { status })
-  })
-  return { calls, fetchImpl, api: createApi({ fetchImpl }) }
+  const { calls, fetchImpl } = fakeServer(routes)
+  return { calls, api: createApi({ fetchImpl }) }
 }
-
-const user = (role) => ({ id: 2, name: 'Ada', access_token: 't', accounts: [{ id: 1, name: 'Acme', role }] })
 
 describe('settings collections', () => {
   it('loads arrays and {payload} lists, creates, updates, removes', async () => {
@@ -106,17 +97,7 @@ describe('settings screens', () => {
     vi.restoreAllMocks()
   })
 
-  async function mountScreen(component, path, routes, role = 'administrator') {
-    setUser(user(role), false)
-    const { fetchImpl, calls } = server(routes)
-    globalThis.fetch = fetchImpl
-    const router = createAppRouter(createMemoryHistory())
-    router.push(path)
-    await router.isReady()
-    const w = mount(component, { global: { plugins: [router] } })
-    await flushPromises()
-    return { w, calls, router }
-  }
+  const mountScreen = (component, path, routes, role = 'administrator') => mountAt(component, path, routes, user(role))
 
   it('canned responses: create, and a duplicate short code shows the 409 inline', async () => {
     const items = []

@@ -1,16 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { flushPromises, mount } from '@vue/test-utils'
-import { createMemoryHistory } from 'vue-router'
-import { createAppRouter } from '../src/dashboard/router.js'
+import { flushPromises } from '@vue/test-utils'
 import SignIn from '../src/dashboard/views/SignIn.vue'
 import { clearSession, session } from '../src/dashboard/session.js'
+import { mountAt } from './screen.js'
 
 async function mountSignIn(response) {
-  globalThis.fetch = vi.fn(async () => response())
-  const router = createAppRouter(createMemoryHistory())
-  router.push('/app/login')
-  await router.isReady()
-  const w = mount(SignIn, { global: { plugins: [router] } })
+  const { w, router } = await mountAt(SignIn, '/app/login', response)
   await w.get('[data-testid="signin-email"]').setValue('a@b.co')
   await w.get('[data-testid="signin-password"]').setValue('pw')
   await w.get('form').trigger('submit')

@@ -423,33 +423,38 @@ export function createWidgetStore(opts) {
 
   async function runCommand(name, args) {
     const [a, b] = args
+    // A command given the wrong argument fails with "<command> expects <what>".
+    const expects = (ok, what) => {
+      if (!ok) throw new Error(name + ' expects ' + what)
+    }
+    const named = typeof a === 'string' && !!a
     switch (name) {
       case 'setUser':
         return setUser(a, b)
       case 'setCustomAttributes':
-        if (!isObject(a)) throw new Error('setCustomAttributes expects an object')
+        expects(isObject(a), 'an object')
         return changeContact({ custom_attributes: a })
       case 'deleteCustomAttribute':
-        if (typeof a !== 'string' || !a) throw new Error('deleteCustomAttribute expects a key')
+        expects(named, 'a key')
         if (!token) {
           if (pendingContact.custom_attributes) delete pendingContact.custom_attributes[a]
           return
         }
         return api.post(paths.destroyContactAttributes, { custom_attributes: [a] })
       case 'setConversationCustomAttributes':
-        if (!isObject(a)) throw new Error('setConversationCustomAttributes expects an object')
+        expects(isObject(a), 'an object')
         needsConversation(name)
         return api.post(paths.setConversationAttributes, { custom_attributes: a })
       case 'deleteConversationCustomAttribute':
-        if (typeof a !== 'string' || !a) throw new Error('deleteConversationCustomAttribute expects a key')
+        expects(named, 'a key')
         needsConversation(name)
         return api.post(paths.destroyConversationAttributes, { custom_attributes: [a] })
       case 'setLabel':
-        if (typeof a !== 'string' || !a) throw new Error('setLabel expects a label')
+        expects(named, 'a label')
         needsConversation(name)
         return api.post(paths.labels, { label: a })
       case 'removeLabel':
-        if (typeof a !== 'string' || !a) throw new Error('removeLabel expects a label')
+        expects(named, 'a label')
         needsConversation(name)
         return api.del(paths.label(a))
       case 'setLocale':

@@ -76,6 +76,9 @@ export function cleanConditions(list) {
   }))
 }
 
+// A saved macro's or rule's actions as the builder edits them (copies: the form's own).
+export const editableActions = (list) => list.map((a) => ({ action_name: a.action_name, action_params: [...(a.action_params || [])] }))
+
 export function cleanActions(list) {
   return list.map((a) => ({ action_name: a.action_name, action_params: ACTIONS[a.action_name] && ACTIONS[a.action_name].param ? a.action_params.filter((v) => v !== '' && v != null) : [] }))
 }
