@@ -12,8 +12,7 @@ from typing import Any, Literal
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field, field_validator
 
-from api import Body, Filter, Labels, Scalar, account_member, body, path_id, principal, query
-from parley import permissions
+from api import Attributes, Body, Filter, Labels, account_admin, account_member, admin_item, body, path_id, query
 from parley.errors import Invalid
 from parley.services import contacts, conversations, inboxes
 from parley.views.inboxes import inbox as inbox_view
@@ -44,7 +43,7 @@ class ContactFields(Body):
     identifier: str | None = Field(default=None, max_length=255)
     avatar_url: str | None = Field(default=None, max_length=2048)
     blocked: bool | None = None
-    custom_attributes: dict[str, Scalar] | None = Field(default=None, max_length=100)
+    custom_attributes: Attributes | None = Field(default=None, max_length=100)
     additional_attributes: dict[str, Any] | None = Field(default=None, max_length=100)
 
     @field_validator("email")
@@ -107,14 +106,6 @@ def _contact(account_id: str, contact_id: str):
     return contacts.get_contact(account_id, path_id(contact_id)), member
 
 
-def _inbox_for(member, account_id: int, inbox_id: int):
-    """An inbox of the account the caller works in (agents: one they are a member of)."""
-    inbox = inboxes.get_inbox(account_id, inbox_id)
-    if member.role != "administrator" and not inboxes.is_member(inbox.id, member.user_id):
-        raise Invalid("You are not a member of this inbox", field="inbox_id")
-    return inbox
-
-
 def _page(count: int, rows, page: int, with_inboxes: bool, **extra) -> dict:
     # The reference spec types current_page as a string.
     return {"meta": {"count": count, "current_page": str(page), **extra},
@@ -151,7 +142,7 @@ def filter_contacts(account_id: str):
 def create(account_id: str):
     account_id, member = account_member(router, account_id)
     payload = body(router, ContactCreate, wrapper="contact")
-    inbox = _inbox_for(member, account_id, payload.inbox_id) if payload.inbox_id is not None else None
+    inbox = inboxes.working_inbox(member, payload.inbox_id) if payload.inbox_id is not None else None
     if payload.source_id and inbox is None:
         raise Invalid("source_id needs an inbox_id", field="source_id")
     fields = payload.model_dump(exclude={"inbox_id", "source_id"}, exclude_none=True)
@@ -187,9 +178,7 @@ def update(account_id: str, contact_id: str):
 
 @router.delete("/api/v1/accounts/<account_id>/contacts/<contact_id>")
 def delete(account_id: str, contact_id: str):
-    account_id = path_id(account_id)
-    permissions.account_admin(principal(router), account_id)
-    contacts.delete_contact(contacts.get_contact(account_id, path_id(contact_id)))
+    contacts.delete_contact(admin_item(router, account_id, contact_id, contacts.get_contact))
     return {}
 
 
@@ -217,7 +206,7 @@ def set_labels(account_id: str, contact_id: str):
 def create_contact_inbox(account_id: str, contact_id: str):
     contact, member = _contact(account_id, contact_id)
     payload = body(router, ContactInboxCreate)
-    inbox = _inbox_for(member, contact.account_id, payload.inbox_id)
+    inbox = inboxes.working_inbox(member, payload.inbox_id)
     link = contacts.create_contact_inbox(contact, inbox, payload.source_id)
     return {"source_id": link.source_id, "inbox": inbox_view(inbox)}
 
@@ -231,8 +220,7 @@ def contactable_inboxes(account_id: str, contact_id: str):
 
 @router.post("/api/v1/accounts/<account_id>/actions/contact_merge")
 def merge(account_id: str):
-    account_id = path_id(account_id)
-    permissions.account_admin(principal(router), account_id)
+    account_id = account_admin(router, account_id)
     payload = body(router, Merge)
     base = contacts.get_contact(account_id, payload.base_contact_id)
     mergee = contacts.get_contact(account_id, payload.mergee_contact_id)
