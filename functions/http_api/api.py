@@ -86,6 +86,7 @@ class Filter(Body):
 
 
 LABEL = re.compile(r"[\w\-]{1,255}")
+HTTP_URL = re.compile(r"^https?://\S+$")
 
 
 class Labels(Body):
@@ -177,9 +178,16 @@ def admin_edits(router: Router, path: str, service, render: Callable[[Item], dic
         changes = given.model_dump(exclude_unset=True) if clear_with_null else given.model_dump(exclude_none=True)
         return render(service.update(item, changes))
 
+    admin_delete(router, path, service.get, service.delete)
+
+
+def admin_delete(router: Router, path: str, get: Callable[[int, int], Item], delete: Callable[[Item], object]) -> None:
+    """Registers DELETE of `path`, which ends in <item_id>, for the account's administrators:
+    the item found through `get` (404 outside the account) goes through `delete`; answers {}."""
+
     @router.delete(path)
-    def delete(account_id: str, item_id: str):
-        service.delete(admin_item(router, account_id, item_id, service.get))
+    def remove(account_id: str, item_id: str):
+        delete(admin_item(router, account_id, item_id, get))
         return {}
 
 

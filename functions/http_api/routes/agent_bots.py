@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
-from api import Body, account_admin, admin_item, body, path_id, platform_app
+from api import Body, account_admin, admin_delete, admin_item, body, path_id, platform_app
 from parley.services import accounts, agent_bots, inboxes, platform
 from parley.views.agent_bots import agent_bot
 
@@ -67,10 +67,8 @@ def update(account_id: str, bot_id: str):
     return agent_bot(agent_bots.update_bot(bot, **_fields(payload)))
 
 
-@router.delete("/api/v1/accounts/<account_id>/agent_bots/<bot_id>")
-def delete(account_id: str, bot_id: str):
-    agent_bots.delete_bot(admin_item(router, account_id, bot_id, agent_bots.own_for_account))
-    return {}
+admin_delete(router, "/api/v1/accounts/<account_id>/agent_bots/<item_id>", agent_bots.own_for_account,
+             agent_bots.delete_bot)
 
 
 @router.post("/api/v1/accounts/<account_id>/agent_bots/<bot_id>/reset_access_token")

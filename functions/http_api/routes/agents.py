@@ -6,7 +6,7 @@ from typing import Literal
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
-from api import Body, account_member, admin_item, admin_membership, base_url, body
+from api import Body, account_member, admin_delete, admin_item, admin_membership, base_url, body
 from parley.errors import NotFound
 from parley.services import accounts, connections, users
 from parley.views.users import agent as agent_view
@@ -66,7 +66,4 @@ def update(account_id: str, user_id: str):
     return agent_view(member, users.get_user(member.user_id))
 
 
-@router.delete("/api/v1/accounts/<account_id>/agents/<user_id>")
-def delete(account_id: str, user_id: str):
-    accounts.remove_member(admin_item(router, account_id, user_id, _member_of))
-    return {}
+admin_delete(router, "/api/v1/accounts/<account_id>/agents/<item_id>", _member_of, accounts.remove_member)

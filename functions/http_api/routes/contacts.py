@@ -10,9 +10,10 @@ import re
 from typing import Any, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
-from api import Attributes, Body, Filter, Labels, account_admin, account_member, admin_item, body, path_id, query
+from api import (HTTP_URL, Body, ContactChanges, Filter, Labels, account_admin, account_member, admin_delete, body,
+                 path_id, query)
 from parley.errors import Invalid
 from parley.services import contacts, conversations, inboxes
 from parley.views.inboxes import inbox as inbox_view
@@ -36,35 +37,24 @@ class SearchQuery(ListQuery):
     q: str = Field(default="", max_length=200)
 
 
-class ContactFields(Body):
-    name: str | None = Field(default=None, max_length=255)
-    email: str | None = Field(default=None, max_length=254)
-    phone_number: str | None = Field(default=None, max_length=32)
+# The fields an agent's edit checks the form of, with what is wrong with one that fails.
+FORMATS = {"email": (EMAIL, "is not an email address"),
+           "phone_number": (E164, "must be in E.164 format, like +15551234567"),
+           "avatar_url": (HTTP_URL, "must be an http(s) URL")}
+
+
+class ContactFields(ContactChanges):
+    """An agent edits what a contact may change about itself, and more."""
     identifier: str | None = Field(default=None, max_length=255)
-    avatar_url: str | None = Field(default=None, max_length=2048)
     blocked: bool | None = None
-    custom_attributes: Attributes | None = Field(default=None, max_length=100)
     additional_attributes: dict[str, Any] | None = Field(default=None, max_length=100)
 
-    @field_validator("email")
+    @field_validator(*FORMATS)
     @classmethod
-    def _email(cls, value):
-        if value and not EMAIL.match(value):
-            raise ValueError("is not an email address")
-        return value
-
-    @field_validator("phone_number")
-    @classmethod
-    def _phone(cls, value):
-        if value and not E164.match(value):
-            raise ValueError("must be in E.164 format, like +15551234567")
-        return value
-
-    @field_validator("avatar_url")
-    @classmethod
-    def _url(cls, value):
-        if value and not re.match(r"^https?://\S+$", value):
-            raise ValueError("must be an http(s) URL")
+    def _format(cls, value, info: ValidationInfo):
+        pattern, problem = FORMATS[info.field_name]
+        if value and not pattern.match(value):
+            raise ValueError(problem)
         return value
 
     @field_validator("custom_attributes", "additional_attributes")
@@ -88,12 +78,6 @@ class ContactCreate(ContactFields):
 class ContactInboxCreate(Body):
     inbox_id: int
     source_id: str | None = Field(default=None, min_length=1, max_length=255)
-
-
-class FilterQuery(Body):
-    sort: Sort = contacts.DEFAULT_SORT
-    page: int = Field(default=1, ge=1, le=contacts.MAX_PAGE)
-    include_contact_inboxes: bool = True
 
 
 class Merge(Body):
@@ -131,7 +115,7 @@ def search(account_id: str):
 @router.post("/api/v1/accounts/<account_id>/contacts/filter")
 def filter_contacts(account_id: str):
     account_id, _ = account_member(router, account_id)
-    params = query(router, FilterQuery)
+    params = query(router, ListQuery)
     conditions = [c.model_dump() for c in body(router, Filter).payload]
     count, rows, truncated = contacts.filter_contacts(account_id, conditions, sort=params.sort, page=params.page)
     extra = {"examined_limit_reached": True} if truncated else {}
@@ -176,10 +160,7 @@ def update(account_id: str, contact_id: str):
     return {"payload": contacts.present([contact])[0]}
 
 
-@router.delete("/api/v1/accounts/<account_id>/contacts/<contact_id>")
-def delete(account_id: str, contact_id: str):
-    contacts.delete_contact(admin_item(router, account_id, contact_id, contacts.get_contact))
-    return {}
+admin_delete(router, "/api/v1/accounts/<account_id>/contacts/<item_id>", contacts.get_contact, contacts.delete_contact)
 
 
 @router.get("/api/v1/accounts/<account_id>/contacts/<contact_id>/conversations")

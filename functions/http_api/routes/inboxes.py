@@ -7,7 +7,8 @@ from typing import Literal
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from api import Body, account_admin, account_member, admin_item, base_url, body, member_item, path_id
+from api import (HTTP_URL, Body, account_admin, account_member, admin_delete, admin_item, base_url, body,
+                 member_item, path_id)
 from parley import embedding
 from parley.errors import Invalid, NotFound
 from parley.services import accounts, inboxes
@@ -92,7 +93,7 @@ class ChannelSettings(Body):
     @field_validator("website_url", "webhook_url")
     @classmethod
     def _url(cls, value):
-        if value and not re.match(r"^https?://\S+$", value):
+        if value and not HTTP_URL.match(value):
             raise ValueError("must be an http(s) URL")
         return value
 
@@ -207,10 +208,7 @@ def resend_email_verification(account_id: str, inbox_id: str):
     return _view(inboxes.request_email_verification(inbox, base_url(router)), True)
 
 
-@router.delete("/api/v1/accounts/<account_id>/inboxes/<inbox_id>")
-def delete(account_id: str, inbox_id: str):
-    inboxes.delete_inbox(admin_item(router, account_id, inbox_id, inboxes.get_inbox))
-    return {}
+admin_delete(router, "/api/v1/accounts/<account_id>/inboxes/<item_id>", inboxes.get_inbox, inboxes.delete_inbox)
 
 
 # ---------------------------------------------------------------- members
