@@ -10,7 +10,7 @@ from pydantic import Field, field_validator
 
 import forms
 from api import Body, Filter, Labels, UploadBlob, account_member, body, parse, path_id, principal, query
-from parley.errors import Forbidden
+from parley import permissions
 from parley.services import (agent_bots, attachments, contacts, conversation_filters, conversation_start, conversations,
                              delivery)
 from parley.views.common import iso
@@ -363,11 +363,9 @@ def bulk_actions(account_id: str):
 
 @router.delete("/api/v1/accounts/<account_id>/conversations/<conversation_id>/messages/<message_id>")
 def delete_message(account_id: str, conversation_id: str, message_id: str):
-    conversation, member, caller = _conversation(account_id, conversation_id)
+    conversation, member, _ = _conversation(account_id, conversation_id)
     message = conversations.get_message(conversation, path_id(message_id))
-    # Agents delete their own messages; administrators any.
-    if member.role != "administrator" and not (message.sender_type == "User" and message.sender_id == caller.user.id):
-        raise Forbidden("You can only delete your own messages")
+    permissions.own_message_or_admin(member, message)
     return message_view(attachments.delete_message(conversation, message))
 
 
