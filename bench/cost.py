@@ -17,15 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
 
 from bench.ingest import BOT_TOKEN, FIRST_CHAT, Measured, sender, telegram_burst_setup
 from bench.report import print_table
-from local.process import LocalStack, free_port
+from local.process import LocalStack, fresh_stack
 
 MESSAGES = 300
 SENDERS = 10
@@ -139,14 +137,8 @@ async def burst(stack: LocalStack) -> tuple[dict, Measured]:
 
 
 def run() -> None:
-    with tempfile.TemporaryDirectory(prefix="parley-cost-") as tmp:
-        stack = LocalStack(Path(tmp) / "state", free_port())
-        stack.state_dir.mkdir()
-        stack.start()
-        try:
-            used, measured = asyncio.run(burst(stack))
-        finally:
-            stack.stop()
+    with fresh_stack("parley-cost-") as stack:
+        used, measured = asyncio.run(burst(stack))
     report(used, MESSAGES)
     last_frame = max(measured.framed.values()) - measured.started
     print(f"  the burst: {MESSAGES} updates from {SENDERS} chats, every message's frame at the dashboard socket "

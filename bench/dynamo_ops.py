@@ -7,8 +7,10 @@ latency follow, so each row is a cost per action.
 """
 from __future__ import annotations
 
+import time
 from collections import Counter
 from contextlib import contextmanager
+from typing import Callable, Iterator
 
 from botocore.client import BaseClient
 
@@ -42,24 +44,37 @@ class Tally:
 
 
 @contextmanager
-def counting():
-    tally = Tally()
+def sdk_calls(observe: Callable[[BaseClient, str, dict, dict, float], None]) -> Iterator[None]:
+    """Every AWS SDK call made in the block, seen once it has answered or failed:
+    observe(client, operation, params, response ({} for a refused one), seconds)."""
     original = BaseClient._make_api_call
 
-    def counted(self, operation, params):
-        response = {}
+    def observed(self, operation, params):
+        response, began = {}, time.perf_counter()
         try:
             response = original(self, operation, params)
             return response
-        finally:  # a refused request (a lost condition, a cancelled transaction) is billed too
-            if self.meta.service_model.service_name == "dynamodb":
-                tally.record(operation, params, response)
+        finally:
+            observe(self, operation, params, response, time.perf_counter() - began)
 
-    BaseClient._make_api_call = counted
+    BaseClient._make_api_call = observed
     try:
-        yield tally
+        yield
     finally:
         BaseClient._make_api_call = original
+
+
+@contextmanager
+def counting():
+    tally = Tally()
+
+    def counted(client, operation, params, response, seconds):
+        # A refused request (a lost condition, a cancelled transaction) is billed too.
+        if client.meta.service_model.service_name == "dynamodb":
+            tally.record(operation, params, response)
+
+    with sdk_calls(counted):
+        yield tally
 
 
 def run() -> None:

@@ -23,19 +23,17 @@ from __future__ import annotations
 import asyncio
 import json
 import statistics
-import tempfile
 import time
 from collections import Counter
 from contextlib import asynccontextmanager, contextmanager
-from pathlib import Path
 
 import httpx
 import websockets
-from botocore.client import BaseClient
 
 from bench.delivery_latency import percentile
+from bench.dynamo_ops import sdk_calls
 from bench.report import print_table
-from local.process import LocalStack, free_port
+from local.process import LocalStack, fresh_stack
 
 MESSAGES = 300
 SENDERS = 10
@@ -188,14 +186,8 @@ async def wait_stored(http: httpx.AsyncClient, account: int, auth: dict, listing
 
 
 def throughput() -> None:
-    with tempfile.TemporaryDirectory(prefix="parley-ingest-") as tmp:
-        stack = LocalStack(Path(tmp) / "state", free_port())
-        stack.state_dir.mkdir()
-        stack.start()
-        try:
-            measured, check = asyncio.run(measure(stack))
-        finally:
-            stack.stop()
+    with fresh_stack("parley-ingest-") as stack:
+        measured, check = asyncio.run(measure(stack))
     burst = [c for c in measured.posted if int(c.rsplit(":", 1)[1]) < MESSAGES // SENDERS]
     framed = sum(c in measured.framed for c in burst)
     ok = check["stored"] == check["distinct"] == MESSAGES and check["expected"] and check["conversations"] == SENDERS
@@ -235,20 +227,12 @@ def throughput() -> None:
 def timing():
     """Seconds spent inside AWS SDK calls, per service."""
     spent: Counter = Counter()
-    original = BaseClient._make_api_call
 
-    def timed(self, operation, params):
-        began = time.perf_counter()
-        try:
-            return original(self, operation, params)
-        finally:
-            spent[self.meta.service_model.service_name] += time.perf_counter() - began
+    def timed(client, operation, params, response, seconds):
+        spent[client.meta.service_model.service_name] += seconds
 
-    BaseClient._make_api_call = timed
-    try:
+    with sdk_calls(timed):
         yield spent
-    finally:
-        BaseClient._make_api_call = original
 
 
 def dynamo_per_message() -> None:

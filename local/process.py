@@ -8,8 +8,11 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 READY = "Parley is running at"
@@ -19,6 +22,19 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def fresh_stack(prefix: str) -> Iterator["LocalStack"]:
+    """A stack of its own, with empty state in a temporary folder, running for the block."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        stack = LocalStack(Path(tmp) / "state", free_port())
+        stack.state_dir.mkdir()
+        stack.start()
+        try:
+            yield stack
+        finally:
+            stack.stop()
 
 
 class LocalStack:

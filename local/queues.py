@@ -38,7 +38,7 @@ import uuid
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from local.cfn import ACCOUNT, REGION
 from local.usage import Tally, sqs_requests
@@ -611,27 +611,19 @@ class Queues:
         return answer
 
     def _op_SendMessageBatch(self, request: dict) -> dict:
-        entries = request.get("Entries") or []
-        self._check_batch(entries, "SendMessageBatchRequestEntry")
-        total = sum(len(str(e.get("MessageBody", "")).encode("utf-8", "surrogatepass"))
-                    + _attributes_size(e.get("MessageAttributes")) for e in entries)
-        if total > MAX_MESSAGE_BYTES:
-            raise SqsError("BatchRequestTooLong", f"Batch requests cannot be longer than {MAX_MESSAGE_BYTES} bytes. "
-                                                  f"You have sent {total} bytes.")
-        successful, failed = [], []
-        with self._lock:
-            queue = self._url_queue(request)
-            for entry in entries:
-                try:
-                    answer = self._send(queue, entry.get("MessageBody"), entry.get("MessageAttributes"),
-                                        entry.get("MessageGroupId"), entry.get("MessageDeduplicationId"),
-                                        entry.get("DelaySeconds"), entry.get("MessageSystemAttributes"))
-                    successful.append({"Id": entry["Id"], **answer})
-                except SqsError as error:
-                    failed.append({"Id": entry["Id"], "SenderFault": True, "Code": error.shape,
-                                   "Message": error.message})
+        def fits(entries: list) -> None:
+            total = sum(len(str(e.get("MessageBody", "")).encode("utf-8", "surrogatepass"))
+                        + _attributes_size(e.get("MessageAttributes")) for e in entries)
+            if total > MAX_MESSAGE_BYTES:
+                raise SqsError("BatchRequestTooLong", f"Batch requests cannot be longer than {MAX_MESSAGE_BYTES} "
+                                                      f"bytes. You have sent {total} bytes.")
+
+        answer = self._batch(request, "SendMessageBatchRequestEntry", lambda queue, entry: self._send(
+            queue, entry.get("MessageBody"), entry.get("MessageAttributes"), entry.get("MessageGroupId"),
+            entry.get("MessageDeduplicationId"), entry.get("DelaySeconds"), entry.get("MessageSystemAttributes")),
+            check=fits)
         self.sync()
-        return {"Successful": successful, "Failed": failed}
+        return answer
 
     def _op_ReceiveMessage(self, request: dict) -> dict:
         count = _int(request.get("MaxNumberOfMessages", 1), "MaxNumberOfMessages", 1, 10)
@@ -666,19 +658,8 @@ class Queues:
         return {}
 
     def _op_DeleteMessageBatch(self, request: dict) -> dict:
-        entries = request.get("Entries") or []
-        self._check_batch(entries, "DeleteMessageBatchRequestEntry")
-        successful, failed = [], []
-        with self._lock:
-            queue = self._url_queue(request)
-            for entry in entries:
-                try:
-                    self._delete(queue, entry.get("ReceiptHandle"))
-                    successful.append({"Id": entry["Id"]})
-                except SqsError as error:
-                    failed.append({"Id": entry["Id"], "SenderFault": True, "Code": error.shape,
-                                   "Message": error.message})
-        return {"Successful": successful, "Failed": failed}
+        return self._batch(request, "DeleteMessageBatchRequestEntry",
+                           lambda queue, entry: self._delete(queue, entry.get("ReceiptHandle")))
 
     def _op_ChangeMessageVisibility(self, request: dict) -> dict:
         with self._lock:
@@ -687,16 +668,25 @@ class Queues:
         return {}
 
     def _op_ChangeMessageVisibilityBatch(self, request: dict) -> dict:
+        now = time.time()
+        return self._batch(request, "ChangeMessageVisibilityBatchRequestEntry", lambda queue, entry: (
+            self._change_visibility(queue, entry.get("ReceiptHandle"), entry.get("VisibilityTimeout"), now)))
+
+    def _batch(self, request: dict, entry_name: str, each: Callable[[Queue, dict], dict | None],
+               check: Callable[[list], None] | None = None) -> dict:
+        """One of SQS's batch actions: the entries checked (then `check`), each done on its
+        own under the lock; one whose `each` raises is answered in Failed with its error,
+        the others in Successful with what `each` returned."""
         entries = request.get("Entries") or []
-        self._check_batch(entries, "ChangeMessageVisibilityBatchRequestEntry")
+        self._check_batch(entries, entry_name)
+        if check is not None:
+            check(entries)
         successful, failed = [], []
         with self._lock:
             queue = self._url_queue(request)
-            now = time.time()
             for entry in entries:
                 try:
-                    self._change_visibility(queue, entry.get("ReceiptHandle"), entry.get("VisibilityTimeout"), now)
-                    successful.append({"Id": entry["Id"]})
+                    successful.append({"Id": entry["Id"], **(each(queue, entry) or {})})
                 except SqsError as error:
                     failed.append({"Id": entry["Id"], "SenderFault": True, "Code": error.shape,
                                    "Message": error.message})

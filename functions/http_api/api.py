@@ -9,7 +9,7 @@ import base64
 import hmac
 import json
 import re
-from typing import Literal, TypeVar
+from typing import Callable, Literal, TypeVar
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -22,6 +22,7 @@ from parley.settings import get_settings
 MAX_BODY_BYTES = 1_048_576  # Chatwoot's largest field is 150,000 characters of message text
 
 Model = TypeVar("Model", bound=BaseModel)
+Item = TypeVar("Item")
 
 
 class Body(BaseModel):
@@ -34,6 +35,30 @@ class Body(BaseModel):
 
 
 Scalar = str | int | float | bool | None
+Attributes = dict[str, Scalar]
+
+
+class AccountFields(Body):
+    """An account's own fields, as its administrators and its platform app change them."""
+    name: str | None = Field(default=None, min_length=1, max_length=255)
+    locale: str | None = Field(default=None, pattern=r"^[a-z]{2}([_-][A-Za-z]{2,4})?$")
+    domain: str | None = Field(default=None, max_length=255)
+    support_email: str | None = Field(default=None, max_length=254)
+
+
+class ContactChanges(Body):
+    """What a contact changes about itself: the widget's visitor, the Client API's contact."""
+    name: str | None = Field(default=None, max_length=255)
+    email: str | None = Field(default=None, max_length=254)
+    phone_number: str | None = Field(default=None, max_length=32)
+    avatar_url: str | None = Field(default=None, max_length=2048)
+    custom_attributes: Attributes | None = Field(default=None, max_length=100)
+
+
+class ContactIdentity(ContactChanges):
+    """The same with the identifier the customer's own system knows it by, and its HMAC."""
+    identifier: str | None = Field(default=None, min_length=1, max_length=255)
+    identifier_hash: str | None = Field(default=None, max_length=128)
 
 
 class FilterCondition(Body):
@@ -61,6 +86,7 @@ class Filter(Body):
 
 
 LABEL = re.compile(r"[\w\-]{1,255}")
+HTTP_URL = re.compile(r"^https?://\S+$")
 
 
 class Labels(Body):
@@ -103,9 +129,66 @@ def account_member(router: Router, account_id: str):
 
 def account_admin(router: Router, account_id: str) -> int:
     """The path's account id, once the caller is shown to administer it (403 otherwise)."""
-    account = path_id(account_id)
-    permissions.account_admin(principal(router), account)
-    return account
+    return admin_membership(router, account_id).account_id
+
+
+def admin_membership(router: Router, account_id: str):
+    """The caller's membership in the path's account, once shown to be an administrator's."""
+    return permissions.account_admin(principal(router), path_id(account_id))
+
+
+def admin_item(router: Router, account_id: str, item_id: str, get: Callable[[int, int], Item]) -> Item:
+    """The path's item of an account the caller administers: `get(account id, item id)`
+    is the service's lookup, which answers 404 for an item of another account."""
+    return get(account_admin(router, account_id), path_id(item_id))
+
+
+def member_item(router: Router, account_id: str, item_id: str, get: Callable[[int, int], Item]) -> Item:
+    """The path's item of an account the caller is a member of, through the service's `get`."""
+    account, _ = account_member(router, account_id)
+    return get(account, path_id(item_id))
+
+
+def signed_in(router: Router) -> Principal:
+    """The caller, who must be a user (401 for a bot's or a platform app's token)."""
+    return permissions.user(principal(router))
+
+
+def super_admin(router: Router) -> Principal:
+    """The caller, who must be a super admin (403 otherwise)."""
+    return permissions.super_admin(principal(router))
+
+
+def platform_app(router: Router) -> int:
+    """The calling platform app's id (401 for any other caller)."""
+    return permissions.platform_app(principal(router))
+
+
+def admin_edits(router: Router, path: str, service, render: Callable[[Item], dict], fields: type[Body],
+                wrapper: str, clear_with_null: bool = False) -> None:
+    """Registers PATCH/PUT (update) and DELETE of `path`, which ends in <item_id>, for the
+    account's administrators: the same for every settings object. `service` has get(account
+    id, item id), update(item, changes) and delete(item); an update changes the fields given
+    (`clear_with_null`: a null given clears its field, else it is ignored)."""
+
+    @router.route(path, method=["PATCH", "PUT"])
+    def update(account_id: str, item_id: str):
+        item = admin_item(router, account_id, item_id, service.get)
+        given = body(router, fields, wrapper=wrapper)
+        changes = given.model_dump(exclude_unset=True) if clear_with_null else given.model_dump(exclude_none=True)
+        return render(service.update(item, changes))
+
+    admin_delete(router, path, service.get, service.delete)
+
+
+def admin_delete(router: Router, path: str, get: Callable[[int, int], Item], delete: Callable[[Item], object]) -> None:
+    """Registers DELETE of `path`, which ends in <item_id>, for the account's administrators:
+    the item found through `get` (404 outside the account) goes through `delete`; answers {}."""
+
+    @router.delete(path)
+    def remove(account_id: str, item_id: str):
+        delete(admin_item(router, account_id, item_id, get))
+        return {}
 
 
 def raw_body(router: Router) -> bytes:
@@ -119,14 +202,17 @@ def raw_body(router: Router) -> bytes:
 
 def json_body(router: Router) -> dict:
     raw = raw_body(router)
-    if not raw.strip():
-        return {}
+    return json_object(raw, "Request body", ParleyError) if raw.strip() else {}
+
+
+def json_object(raw: bytes, what: str, error: type[ParleyError]) -> dict:
+    """`raw` as a JSON object; anything else raises `error` naming `what` ("Request body")."""
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        raise ParleyError("Request body is not valid JSON") from None
+        raise error(f"{what} is not valid JSON") from None
     if not isinstance(data, dict):
-        raise ParleyError("Request body must be a JSON object")
+        raise error(f"{what} must be a JSON object")
     return data
 
 

@@ -18,12 +18,22 @@ def _incoming(api, world, conversation_id: int) -> list[dict]:
     return [m for m in messages(api, world, conversation_id) if m["message_type"] == 0]
 
 
+def _thread(api, world, inbox) -> dict:  # noqa: F811
+    """Carla's clean first mail, filed as the inbox's one conversation."""
+    deliver_mail(_raw("plain"), "p1")
+    ingest()
+    [thread] = conversations(api, world, inbox["id"])
+    return thread
+
+
+def _other(api, world, inbox, thread: dict) -> dict:  # noqa: F811
+    """The inbox's one conversation besides `thread`."""
+    [other] = [c for c in conversations(api, world, inbox["id"]) if c["id"] != thread["id"]]
+    return other
 
 
 def test_clean_mail_with_ses_verdicts_threads_as_before(api, world, inbox):  # noqa: F811
-    deliver_mail(_raw("plain"), "p1")
-    ingest()
-    [conversation] = conversations(api, world, inbox["id"])
+    conversation = _thread(api, world, inbox)
     deliver_mail(_raw("ses_clean_reply"), "c1")
     ingest()
     assert [c["id"] for c in conversations(api, world, inbox["id"])] == [conversation["id"]]
@@ -45,14 +55,12 @@ def test_spam_is_stored_flagged_in_a_conversation_of_its_own(api, world, inbox):
 
 
 def test_virus_verdict_wins_over_forged_pass_headers_and_the_file_is_never_stored(api, world, inbox):  # noqa: F811
-    deliver_mail(_raw("plain"), "p1")
-    ingest()
-    [thread] = conversations(api, world, inbox["id"])
+    thread = _thread(api, world, inbox)
     deliver_mail(_raw("ses_virus_forged_pass"), "v1")
     assert ingest() == [{"batchItemFailures": []}]
     # Not threaded into Carla's conversation although it names it in In-Reply-To.
     assert len(_incoming(api, world, thread["id"])) == 1
-    [flagged] = [c for c in conversations(api, world, inbox["id"]) if c["id"] != thread["id"]]
+    flagged = _other(api, world, inbox, thread)
     assert flagged["additional_attributes"]["email_flagged"] == ["virus"]
     [message] = _incoming(api, world, flagged["id"])
     assert message["content"] == "Here is the invoice you asked for."
@@ -64,14 +72,12 @@ def test_virus_verdict_wins_over_forged_pass_headers_and_the_file_is_never_store
 
 
 def test_from_failing_spf_and_dkim_never_joins_the_contacts_conversation(api, world, inbox):  # noqa: F811
-    deliver_mail(_raw("plain"), "p1")
-    ingest()
-    [thread] = conversations(api, world, inbox["id"])
+    thread = _thread(api, world, inbox)
     deliver_mail(_raw("ses_spoofed_from"), "x1")
     assert ingest() == [{"batchItemFailures": []}]
     assert [m["content"] for m in _incoming(api, world, thread["id"])] == [
         "Hello,\n\nI ordered a kettle two weeks ago and it still hasn\u2019t arrived.\n\nCarla"]
-    [flagged] = [c for c in conversations(api, world, inbox["id"]) if c["id"] != thread["id"]]
+    flagged = _other(api, world, inbox, thread)
     assert flagged["additional_attributes"]["email_flagged"] == ["unauthenticated"]
     [message] = _incoming(api, world, flagged["id"])
     assert message["content_attributes"]["email"]["verdict"]["authenticated"] is False
@@ -80,9 +86,7 @@ def test_from_failing_spf_and_dkim_never_joins_the_contacts_conversation(api, wo
 def test_spoofed_mail_to_the_conversation_reply_address_is_not_threaded_either(api, world, inbox):  # noqa: F811
     from tests.integration.test_email_channel import DOMAIN
 
-    deliver_mail(_raw("plain"), "p1")
-    ingest()
-    [thread] = conversations(api, world, inbox["id"])
+    thread = _thread(api, world, inbox)
     reply_to = f"reply+{thread['uuid']}@{DOMAIN}".encode()
     deliver_mail(_raw("ses_spoofed_from").replace(b"To: support@acme.example", b"To: " + reply_to), "x2")
     ingest()
@@ -91,9 +95,7 @@ def test_spoofed_mail_to_the_conversation_reply_address_is_not_threaded_either(a
 
 
 def test_dkim_pass_for_another_domain_does_not_vouch_for_from(api, world, inbox):  # noqa: F811
-    deliver_mail(_raw("plain"), "p1")
-    ingest()
-    [thread] = conversations(api, world, inbox["id"])
+    thread = _thread(api, world, inbox)
     # The attacker signs with its own domain's key and sends from its own envelope.
     raw = _raw("ses_spoofed_from").replace(b"dkim=fail header.i=@customer.example",
                                             b"dkim=pass header.i=@attacker.example").replace(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 from collections import defaultdict
+from typing import Callable
 from datetime import timedelta
 
 import pytest
@@ -25,15 +26,24 @@ class Sockets:
         self.gone: set[str] = set()
         self.client.meta.events.register("before-call.apigatewaymanagementapi.PostToConnection", self._answer)
 
-    def _answer(self, params, **_):
+    def reply(self, params: dict, done: Callable[[str, dict], int]):
+        """API Gateway's answer to a call on one socket: 410 GoneException once it is gone,
+        else the status `done(connection id, params)` returns after doing the call's work."""
         from botocore.awsrequest import AWSResponse
 
         connection_id = params["url_path"].rsplit("/", 1)[-1]
         if connection_id in self.gone:
             return AWSResponse("", 410, {}, None), {"Error": {"Code": "GoneException", "Message": "gone"},
                                                     "ResponseMetadata": {"HTTPStatusCode": 410}}
+        status = done(connection_id, params)
+        return AWSResponse("", status, {}, None), {"ResponseMetadata": {"HTTPStatusCode": status}}
+
+    def _answer(self, params, **_):
+        return self.reply(params, self._posted)
+
+    def _posted(self, connection_id: str, params: dict) -> int:
         self.frames[connection_id].append(json.loads(params["body"]))
-        return AWSResponse("", 200, {}, None), {"ResponseMetadata": {"HTTPStatusCode": 200}}
+        return 200
 
     def close(self):
         self.client.meta.events.unregister("before-call.apigatewaymanagementapi.PostToConnection", self._answer)

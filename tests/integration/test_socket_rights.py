@@ -25,15 +25,12 @@ class RecordingSockets(Sockets):
         self.client.meta.events.register("before-call.apigatewaymanagementapi.DeleteConnection", self._close)
 
     def _close(self, params, **_):
-        from botocore.awsrequest import AWSResponse
+        return self.reply(params, self._closed)
 
-        connection_id = params["url_path"].rsplit("/", 1)[-1]
-        if connection_id in self.gone:
-            return AWSResponse("", 410, {}, None), {"Error": {"Code": "GoneException", "Message": "gone"},
-                                                    "ResponseMetadata": {"HTTPStatusCode": 410}}
+    def _closed(self, connection_id: str, params: dict) -> int:
         self.closed.append(connection_id)
         self.gone.add(connection_id)  # a closed socket answers 410 from now on, as on AWS
-        return AWSResponse("", 204, {}, None), {"ResponseMetadata": {"HTTPStatusCode": 204}}
+        return 204
 
     def close(self):
         self.client.meta.events.unregister("before-call.apigatewaymanagementapi.DeleteConnection", self._close)
@@ -109,7 +106,9 @@ def test_agent_removed_from_the_account_is_cut_off(api, world, website, sockets,
     assert markers(sockets.frames["agent"]) == []
 
 
-def test_platform_app_removing_an_account_user_cuts_it_off(api, world, sockets):
+def _platform_admin_online(api, world) -> tuple[str, dict, dict]:
+    """A platform app's new account and its administrator Pat, with socket "pat" open:
+    (the app's token, the account, the user)."""
     from parley.services import tokens, users
 
     app = world.platform_token
@@ -118,6 +117,11 @@ def test_platform_app_removing_an_account_user_cuts_it_off(api, world, sockets):
     assert api.post(f"/platform/api/v1/accounts/{account['id']}/account_users", app,
                     body={"user_id": user["id"], "role": "administrator"}).status == 200
     assert connect("pat", token=tokens.issue(users.owner(user["id"])), account_id=str(account["id"])) == 200
+    return app, account, user
+
+
+def test_platform_app_removing_an_account_user_cuts_it_off(api, world, sockets):
+    app, account, user = _platform_admin_online(api, world)
     assert api.delete(f"/platform/api/v1/accounts/{account['id']}/account_users", app,
                       body={"user_id": user["id"]}).status == 200
     assert_revoked(sockets, "pat", "removed_from_account")
@@ -162,14 +166,7 @@ def test_inbox_members_replaced_with_patch_follow_too(api, world, website, socke
 
 
 def test_deleted_user_is_cut_off(api, world, sockets):
-    from parley.services import tokens, users
-
-    app = world.platform_token
-    account = api.post("/platform/api/v1/accounts", app, body={"name": "Initech"}).json
-    user = api.post("/platform/api/v1/users", app, body={"name": "Pat", "email": "pat@initech.test"}).json
-    api.post(f"/platform/api/v1/accounts/{account['id']}/account_users", app,
-             body={"user_id": user["id"], "role": "administrator"})
-    assert connect("pat", token=tokens.issue(users.owner(user["id"])), account_id=str(account["id"])) == 200
+    app, account, user = _platform_admin_online(api, world)
     assert api.delete(f"/platform/api/v1/users/{user['id']}", app).status == 200
     assert_revoked(sockets, "pat", "user_deleted")
     publish_to_inbox(account["id"], 1, "after")

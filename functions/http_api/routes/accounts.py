@@ -4,19 +4,14 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
-from api import Body, body, path_id, principal
-from parley import permissions
+from api import AccountFields, account_admin, account_member, body
 from parley.services import accounts
 from parley.views.accounts import account as account_view
 
 router = Router()
 
 
-class AccountUpdate(Body):
-    name: str | None = Field(default=None, min_length=1, max_length=255)
-    locale: str | None = Field(default=None, pattern=r"^[a-z]{2}([_-][A-Za-z]{2,4})?$")
-    domain: str | None = Field(default=None, max_length=255)
-    support_email: str | None = Field(default=None, max_length=254)
+class AccountUpdate(AccountFields):
     auto_resolve_after: int | None = Field(default=None, ge=10, le=1_439_856)
     auto_resolve_message: str | None = Field(default=None, max_length=10_000)
     auto_resolve_ignore_waiting: bool | None = None
@@ -31,15 +26,13 @@ CUSTOM_FIELDS = {"industry", "company_size", "timezone"}
 
 @router.get("/api/v1/accounts/<account_id>")
 def show(account_id: str):
-    account_id = path_id(account_id)
-    permissions.account_member(principal(router), account_id)
+    account_id, _ = account_member(router, account_id)
     return account_view(accounts.get_account(account_id))
 
 
 @router.route("/api/v1/accounts/<account_id>", method=["PATCH", "PUT"])
 def update(account_id: str):
-    account_id = path_id(account_id)
-    permissions.account_admin(principal(router), account_id)
+    account_id = account_admin(router, account_id)
     payload = body(router, AccountUpdate).model_dump(exclude_unset=True)
     account = accounts.get_account(account_id)
     changes = {k: v for k, v in payload.items() if k not in SETTINGS_FIELDS | CUSTOM_FIELDS}

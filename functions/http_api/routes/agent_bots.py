@@ -6,8 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
-from api import Body, account_admin, body, path_id, principal
-from parley import permissions
+from api import Body, account_admin, admin_delete, admin_item, body, path_id, platform_app
 from parley.services import accounts, agent_bots, inboxes, platform
 from parley.views.agent_bots import agent_bot
 
@@ -58,25 +57,23 @@ def create(account_id: str):
 
 @router.get("/api/v1/accounts/<account_id>/agent_bots/<bot_id>")
 def show(account_id: str, bot_id: str):
-    return agent_bot(agent_bots.for_account(account_admin(router, account_id), path_id(bot_id)))
+    return agent_bot(admin_item(router, account_id, bot_id, agent_bots.for_account))
 
 
 @router.patch("/api/v1/accounts/<account_id>/agent_bots/<bot_id>")
 def update(account_id: str, bot_id: str):
-    bot = agent_bots.own_for_account(account_admin(router, account_id), path_id(bot_id))
+    bot = admin_item(router, account_id, bot_id, agent_bots.own_for_account)
     payload = body(router, BotPayload, wrapper="agent_bot")
     return agent_bot(agent_bots.update_bot(bot, **_fields(payload)))
 
 
-@router.delete("/api/v1/accounts/<account_id>/agent_bots/<bot_id>")
-def delete(account_id: str, bot_id: str):
-    agent_bots.delete_bot(agent_bots.own_for_account(account_admin(router, account_id), path_id(bot_id)))
-    return {}
+admin_delete(router, "/api/v1/accounts/<account_id>/agent_bots/<item_id>", agent_bots.own_for_account,
+             agent_bots.delete_bot)
 
 
 @router.post("/api/v1/accounts/<account_id>/agent_bots/<bot_id>/reset_access_token")
 def reset_access_token(account_id: str, bot_id: str):
-    bot = agent_bots.own_for_account(account_admin(router, account_id), path_id(bot_id))
+    bot = admin_item(router, account_id, bot_id, agent_bots.own_for_account)
     return agent_bot(bot, access_token=agent_bots.reset_token(bot))
 
 
@@ -84,32 +81,28 @@ def reset_access_token(account_id: str, bot_id: str):
 
 @router.get("/api/v1/accounts/<account_id>/inboxes/<inbox_id>/agent_bot")
 def inbox_bot(account_id: str, inbox_id: str):
-    inbox = inboxes.get_inbox(account_admin(router, account_id), path_id(inbox_id))
+    inbox = admin_item(router, account_id, inbox_id, inboxes.get_inbox)
     bot = agent_bots.for_inbox(inbox)
     return {"agent_bot": agent_bot(bot) if bot else None}
 
 
 @router.post("/api/v1/accounts/<account_id>/inboxes/<inbox_id>/set_agent_bot")
 def set_inbox_bot(account_id: str, inbox_id: str):
-    inbox = inboxes.get_inbox(account_admin(router, account_id), path_id(inbox_id))
+    inbox = admin_item(router, account_id, inbox_id, inboxes.get_inbox)
     agent_bots.set_for_inbox(inbox, body(router, InboxBot).agent_bot)
     return _no_content()
 
 
 # ---------------------------------------------------------------- platform app bots
 
-def _app_id() -> int:
-    return permissions.platform_app(principal(router))
-
-
 @router.get("/platform/api/v1/agent_bots")
 def platform_index():
-    return [agent_bot(bot) for bot in agent_bots.list_for_platform_app(_app_id())]
+    return [agent_bot(bot) for bot in agent_bots.list_for_platform_app(platform_app(router))]
 
 
 @router.post("/platform/api/v1/agent_bots")
 def platform_create():
-    app_id = _app_id()
+    app_id = platform_app(router)
     payload = body(router, PlatformBotPayload, wrapper="agent_bot")
     if payload.account_id is not None:
         platform.ensure_owned(app_id, accounts.get_account(payload.account_id))  # only into its own accounts
@@ -119,17 +112,17 @@ def platform_create():
 
 @router.get("/platform/api/v1/agent_bots/<bot_id>")
 def platform_show(bot_id: str):
-    return agent_bot(agent_bots.for_platform_app(_app_id(), path_id(bot_id)))
+    return agent_bot(agent_bots.for_platform_app(platform_app(router), path_id(bot_id)))
 
 
 @router.patch("/platform/api/v1/agent_bots/<bot_id>")
 def platform_update(bot_id: str):
-    bot = agent_bots.for_platform_app(_app_id(), path_id(bot_id))
+    bot = agent_bots.for_platform_app(platform_app(router), path_id(bot_id))
     payload = body(router, BotPayload, wrapper="agent_bot")
     return agent_bot(agent_bots.update_bot(bot, **_fields(payload)))
 
 
 @router.delete("/platform/api/v1/agent_bots/<bot_id>")
 def platform_delete(bot_id: str):
-    agent_bots.delete_bot(agent_bots.for_platform_app(_app_id(), path_id(bot_id)))
+    agent_bots.delete_bot(agent_bots.for_platform_app(platform_app(router), path_id(bot_id)))
     return {}

@@ -6,8 +6,7 @@ from typing import Literal
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
-from api import Body, base_url, body, path_id, principal
-from parley import permissions
+from api import Body, account_member, admin_delete, admin_item, admin_membership, base_url, body
 from parley.errors import NotFound
 from parley.services import accounts, connections, users
 from parley.views.users import agent as agent_view
@@ -33,8 +32,8 @@ class AgentUpdate(Body):
     auto_offline: bool | None = None
 
 
-def _member_of(account_id: int, user_id: str):
-    member = accounts.membership(account_id, path_id(user_id))
+def _member_of(account_id: int, user_id: int):
+    member = accounts.membership(account_id, user_id)
     if member is None:
         raise NotFound("Agent not found")
     return member
@@ -42,16 +41,15 @@ def _member_of(account_id: int, user_id: str):
 
 @router.get("/api/v1/accounts/<account_id>/agents")
 def index(account_id: str):
-    account_id = path_id(account_id)
-    permissions.account_member(principal(router), account_id)
+    account_id, _ = account_member(router, account_id)
     online = connections.online_user_ids(account_id)
     return [agent_view(member, user, online=user.id in online) for member, user in accounts.members(account_id)]
 
 
 @router.post("/api/v1/accounts/<account_id>/agents")
 def create(account_id: str):
-    account_id = path_id(account_id)
-    admin = permissions.account_admin(principal(router), account_id)
+    admin = admin_membership(router, account_id)
+    account_id = admin.account_id
     payload = body(router, AgentCreate)
     member, user = accounts.add_agent(account_id, name=payload.name, email=payload.email, role=payload.role,
                                       availability=payload.availability_status, auto_offline=payload.auto_offline,
@@ -61,18 +59,11 @@ def create(account_id: str):
 
 @router.route("/api/v1/accounts/<account_id>/agents/<user_id>", method=["PATCH", "PUT"])
 def update(account_id: str, user_id: str):
-    account_id = path_id(account_id)
-    permissions.account_admin(principal(router), account_id)
-    member = _member_of(account_id, user_id)
+    member = admin_item(router, account_id, user_id, _member_of)
     payload = body(router, AgentUpdate)
     accounts.update_member(member, role=payload.role, availability=payload.availability_status,
                            auto_offline=payload.auto_offline)
     return agent_view(member, users.get_user(member.user_id))
 
 
-@router.delete("/api/v1/accounts/<account_id>/agents/<user_id>")
-def delete(account_id: str, user_id: str):
-    account_id = path_id(account_id)
-    permissions.account_admin(principal(router), account_id)
-    accounts.remove_member(_member_of(account_id, user_id))
-    return {}
+admin_delete(router, "/api/v1/accounts/<account_id>/agents/<item_id>", _member_of, accounts.remove_member)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
-from api import Body, base_url, body, principal, source_ip
-from parley import permissions
+from api import Body, base_url, body, signed_in, source_ip
 from parley.services import accounts, password_resets, platform, users
 from parley.views.users import profile
 
@@ -31,7 +30,7 @@ def sign_in():
 
 @router.delete("/auth/sign_out")
 def sign_out():
-    caller = permissions.user(principal(router))
+    caller = signed_in(router)
     users.sign_out(caller.user, caller.token)
     return {"success": True}
 

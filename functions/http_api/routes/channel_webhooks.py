@@ -4,13 +4,12 @@ payload on the ingest queue and answers 200 at once; channel_ingest does the res
 A bad or missing signature is 401 and nothing is queued."""
 from __future__ import annotations
 
-import json
 from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from api import raw_body
+from api import json_object, raw_body
 from parley.channels import telegram, whatsapp
 from parley.errors import Invalid, NotFound
 from parley.services import inboxes, ingest
@@ -20,16 +19,6 @@ router = Router()
 
 def _headers() -> dict:
     return dict(router.current_event.headers or {})
-
-
-def _payload(raw: bytes) -> dict:
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise Invalid("Webhook body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise Invalid("Webhook body must be a JSON object")
-    return data
 
 
 def _url() -> str:
@@ -44,7 +33,7 @@ def telegram_update(bot_token: str):
     inbox = inboxes.by_channel_claim(telegram.claim_key(bot_token), "telegram")
     raw = raw_body(router)
     telegram.verify(inbox, _headers(), raw, _url())
-    ingest.enqueue("telegram", inbox.id, _payload(raw))
+    ingest.enqueue("telegram", inbox.id, json_object(raw, "Webhook body", Invalid))
     return {}
 
 
@@ -69,5 +58,5 @@ def whatsapp_update(phone_number: str):
     inbox = _whatsapp_inbox(phone_number)
     raw = raw_body(router)
     whatsapp.verify(inbox, _headers(), raw, _url())
-    ingest.enqueue("whatsapp", inbox.id, _payload(raw))
+    ingest.enqueue("whatsapp", inbox.id, json_object(raw, "Webhook body", Invalid))
     return {}

@@ -8,7 +8,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
-from api import Body, body, path_id, query
+from api import Attributes, Body, ContactIdentity, body, path_id, query
 from parley.errors import NotFound
 from parley.services import client_api, conversations, inboxes
 from parley.views.client_api import public_contact, public_conversation, public_inbox, public_message
@@ -16,17 +16,6 @@ from parley.views.client_api import public_contact, public_conversation, public_
 router = Router()
 BASE = "/public/api/v1/inboxes/<inbox_identifier>"
 CONVERSATION = BASE + "/contacts/<contact_identifier>/conversations/<conversation_id>"
-Attributes = dict[str, str | int | float | bool | None]
-
-
-class ContactPayload(Body):
-    identifier: str | None = Field(default=None, min_length=1, max_length=255)
-    identifier_hash: str | None = Field(default=None, max_length=128)
-    name: str | None = Field(default=None, max_length=255)
-    email: str | None = Field(default=None, max_length=254)
-    phone_number: str | None = Field(default=None, max_length=32)
-    avatar_url: str | None = Field(default=None, max_length=2048)
-    custom_attributes: Attributes | None = Field(default=None, max_length=100)
 
 
 class ConversationPayload(Body):
@@ -82,7 +71,7 @@ def show_inbox(inbox_identifier: str):
 @router.post(BASE + "/contacts")
 def create_contact(inbox_identifier: str):
     inbox = _inbox(inbox_identifier)
-    payload = body(router, ContactPayload, wrapper="contact").model_dump(exclude_unset=True)
+    payload = body(router, ContactIdentity, wrapper="contact").model_dump(exclude_unset=True)
     contact_inbox, contact = client_api.create_contact(inbox, **payload)
     return public_contact(contact, contact_inbox)
 
@@ -96,7 +85,7 @@ def show_contact(inbox_identifier: str, contact_identifier: str):
 @router.route(BASE + "/contacts/<contact_identifier>", method=["PATCH", "PUT"])
 def update_contact(inbox_identifier: str, contact_identifier: str):
     inbox, contact_inbox, contact = _contact(inbox_identifier, contact_identifier)
-    payload = body(router, ContactPayload, wrapper="contact").model_dump(exclude_unset=True)
+    payload = body(router, ContactIdentity, wrapper="contact").model_dump(exclude_unset=True)
     contact_inbox, contact = client_api.update_contact(inbox, contact_inbox, contact, **payload)
     return public_contact(contact, contact_inbox)
 

@@ -14,8 +14,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
-from api import Body, FilterCondition, body, path_id, principal
-from parley import permissions
+from api import Body, FilterCondition, admin_membership, body, path_id
 from parley.errors import Invalid, PayloadTooLarge
 from parley.services import contact_jobs
 
@@ -32,8 +31,8 @@ class ExportBody(Body):
 
 
 def _admin(account_id: str):
-    account_id = path_id(account_id)
-    return account_id, permissions.account_admin(principal(router), account_id)
+    admin = admin_membership(router, account_id)
+    return admin.account_id, admin
 
 
 def _upload() -> tuple[bytes, str | None]:

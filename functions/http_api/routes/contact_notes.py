@@ -7,8 +7,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
-from api import Body, body, path_id, principal
-from parley import permissions
+from api import Body, account_member, body, path_id
 from parley.services import contact_notes, contacts
 
 router = Router()
@@ -19,8 +18,7 @@ class NoteBody(Body):
 
 
 def _contact(account_id: str, contact_id: str):
-    account_id = path_id(account_id)
-    member = permissions.account_member(principal(router), account_id)
+    account_id, member = account_member(router, account_id)
     return contacts.get_contact(account_id, path_id(contact_id)), member
 
 

@@ -10,10 +10,10 @@ import re
 from typing import Any, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
-from api import Body, Filter, Labels, Scalar, account_member, body, path_id, principal, query
-from parley import permissions
+from api import (HTTP_URL, Body, ContactChanges, Filter, Labels, account_admin, account_member, admin_delete, body,
+                 path_id, query)
 from parley.errors import Invalid
 from parley.services import contacts, conversations, inboxes
 from parley.views.inboxes import inbox as inbox_view
@@ -37,35 +37,24 @@ class SearchQuery(ListQuery):
     q: str = Field(default="", max_length=200)
 
 
-class ContactFields(Body):
-    name: str | None = Field(default=None, max_length=255)
-    email: str | None = Field(default=None, max_length=254)
-    phone_number: str | None = Field(default=None, max_length=32)
+# The fields an agent's edit checks the form of, with what is wrong with one that fails.
+FORMATS = {"email": (EMAIL, "is not an email address"),
+           "phone_number": (E164, "must be in E.164 format, like +15551234567"),
+           "avatar_url": (HTTP_URL, "must be an http(s) URL")}
+
+
+class ContactFields(ContactChanges):
+    """An agent edits what a contact may change about itself, and more."""
     identifier: str | None = Field(default=None, max_length=255)
-    avatar_url: str | None = Field(default=None, max_length=2048)
     blocked: bool | None = None
-    custom_attributes: dict[str, Scalar] | None = Field(default=None, max_length=100)
     additional_attributes: dict[str, Any] | None = Field(default=None, max_length=100)
 
-    @field_validator("email")
+    @field_validator(*FORMATS)
     @classmethod
-    def _email(cls, value):
-        if value and not EMAIL.match(value):
-            raise ValueError("is not an email address")
-        return value
-
-    @field_validator("phone_number")
-    @classmethod
-    def _phone(cls, value):
-        if value and not E164.match(value):
-            raise ValueError("must be in E.164 format, like +15551234567")
-        return value
-
-    @field_validator("avatar_url")
-    @classmethod
-    def _url(cls, value):
-        if value and not re.match(r"^https?://\S+$", value):
-            raise ValueError("must be an http(s) URL")
+    def _format(cls, value, info: ValidationInfo):
+        pattern, problem = FORMATS[info.field_name]
+        if value and not pattern.match(value):
+            raise ValueError(problem)
         return value
 
     @field_validator("custom_attributes", "additional_attributes")
@@ -91,12 +80,6 @@ class ContactInboxCreate(Body):
     source_id: str | None = Field(default=None, min_length=1, max_length=255)
 
 
-class FilterQuery(Body):
-    sort: Sort = contacts.DEFAULT_SORT
-    page: int = Field(default=1, ge=1, le=contacts.MAX_PAGE)
-    include_contact_inboxes: bool = True
-
-
 class Merge(Body):
     base_contact_id: int
     mergee_contact_id: int
@@ -105,14 +88,6 @@ class Merge(Body):
 def _contact(account_id: str, contact_id: str):
     account_id, member = account_member(router, account_id)
     return contacts.get_contact(account_id, path_id(contact_id)), member
-
-
-def _inbox_for(member, account_id: int, inbox_id: int):
-    """An inbox of the account the caller works in (agents: one they are a member of)."""
-    inbox = inboxes.get_inbox(account_id, inbox_id)
-    if member.role != "administrator" and not inboxes.is_member(inbox.id, member.user_id):
-        raise Invalid("You are not a member of this inbox", field="inbox_id")
-    return inbox
 
 
 def _page(count: int, rows, page: int, with_inboxes: bool, **extra) -> dict:
@@ -140,7 +115,7 @@ def search(account_id: str):
 @router.post("/api/v1/accounts/<account_id>/contacts/filter")
 def filter_contacts(account_id: str):
     account_id, _ = account_member(router, account_id)
-    params = query(router, FilterQuery)
+    params = query(router, ListQuery)
     conditions = [c.model_dump() for c in body(router, Filter).payload]
     count, rows, truncated = contacts.filter_contacts(account_id, conditions, sort=params.sort, page=params.page)
     extra = {"examined_limit_reached": True} if truncated else {}
@@ -151,7 +126,7 @@ def filter_contacts(account_id: str):
 def create(account_id: str):
     account_id, member = account_member(router, account_id)
     payload = body(router, ContactCreate, wrapper="contact")
-    inbox = _inbox_for(member, account_id, payload.inbox_id) if payload.inbox_id is not None else None
+    inbox = inboxes.working_inbox(member, payload.inbox_id) if payload.inbox_id is not None else None
     if payload.source_id and inbox is None:
         raise Invalid("source_id needs an inbox_id", field="source_id")
     fields = payload.model_dump(exclude={"inbox_id", "source_id"}, exclude_none=True)
@@ -185,12 +160,7 @@ def update(account_id: str, contact_id: str):
     return {"payload": contacts.present([contact])[0]}
 
 
-@router.delete("/api/v1/accounts/<account_id>/contacts/<contact_id>")
-def delete(account_id: str, contact_id: str):
-    account_id = path_id(account_id)
-    permissions.account_admin(principal(router), account_id)
-    contacts.delete_contact(contacts.get_contact(account_id, path_id(contact_id)))
-    return {}
+admin_delete(router, "/api/v1/accounts/<account_id>/contacts/<item_id>", contacts.get_contact, contacts.delete_contact)
 
 
 @router.get("/api/v1/accounts/<account_id>/contacts/<contact_id>/conversations")
@@ -217,7 +187,7 @@ def set_labels(account_id: str, contact_id: str):
 def create_contact_inbox(account_id: str, contact_id: str):
     contact, member = _contact(account_id, contact_id)
     payload = body(router, ContactInboxCreate)
-    inbox = _inbox_for(member, contact.account_id, payload.inbox_id)
+    inbox = inboxes.working_inbox(member, payload.inbox_id)
     link = contacts.create_contact_inbox(contact, inbox, payload.source_id)
     return {"source_id": link.source_id, "inbox": inbox_view(inbox)}
 
@@ -231,8 +201,7 @@ def contactable_inboxes(account_id: str, contact_id: str):
 
 @router.post("/api/v1/accounts/<account_id>/actions/contact_merge")
 def merge(account_id: str):
-    account_id = path_id(account_id)
-    permissions.account_admin(principal(router), account_id)
+    account_id = account_admin(router, account_id)
     payload = body(router, Merge)
     base = contacts.get_contact(account_id, payload.base_contact_id)
     mergee = contacts.get_contact(account_id, payload.mergee_contact_id)

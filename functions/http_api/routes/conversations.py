@@ -9,10 +9,10 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field, field_validator
 
 import forms
-from api import Body, Filter, Labels, UploadBlob, body, parse, path_id, principal, query
+from api import Body, Filter, Labels, UploadBlob, account_member, body, parse, path_id, principal, query
 from parley import permissions
-from parley.errors import Forbidden, Invalid
-from parley.services import agent_bots, attachments, contacts, conversation_filters, conversations, delivery, inboxes
+from parley.services import (agent_bots, attachments, contacts, conversation_filters, conversation_start, conversations,
+                             delivery)
 from parley.views.common import iso
 from parley.views.conversations import message as message_view
 
@@ -124,9 +124,8 @@ class Typing(Body):
 
 
 def _member(account_id: str):
-    account_id = path_id(account_id)
-    caller = principal(router)
-    return account_id, permissions.account_member(caller, account_id), caller
+    account_id, member = account_member(router, account_id)
+    return account_id, member, principal(router)
 
 
 def _conversation(account_id: str, conversation_id: str, *, bots: bool = False):
@@ -172,31 +171,12 @@ def index(account_id: str):
 
 @router.post("/api/v1/accounts/<account_id>/conversations")
 def create(account_id: str):
-    account_id, member, caller = _member(account_id)
+    _, member, caller = _member(account_id)
     payload = body(router, ConversationCreate)
-    inbox = inboxes.get_inbox(account_id, payload.inbox_id)
-    if member.role != "administrator" and not inboxes.is_member(inbox.id, member.user_id):
-        raise Invalid("You are not a member of this inbox", field="inbox_id")
-    if payload.assignee_id is not None:
-        conversations.check_assignee(account_id, payload.assignee_id)
-    contact = None
-    contact_inbox = contacts.contact_inbox(inbox.id, payload.source_id) if payload.source_id else None
-    if contact_inbox is None:
-        if payload.contact_id is None:
-            raise Invalid("source_id must name a contact inbox of this inbox, or contact_id must be given",
-                          field="source_id")
-        contact = contacts.get_contact(account_id, payload.contact_id)
-        contact_inbox = (contacts.contact_inbox_for(contact, inbox)
-                         or contacts.create_contact_inbox(contact, inbox, payload.source_id))
-    contact = contact or contacts.get_contact(account_id, contact_inbox.contact_id)
-    conversation = conversations.create_conversation(
-        inbox, contact, contact_inbox, status=payload.status, additional_attributes=payload.additional_attributes,
-        custom_attributes=payload.custom_attributes, auto_assign=payload.assignee_id is None)
-    if payload.assignee_id is not None:
-        conversations.assign(conversation, payload.assignee_id)
-    if payload.message:
-        conversations.create_message(conversation, content=payload.message.content,
-                                     message_type=conversations.OUTGOING, sender_type="User", sender=caller.user)
+    conversation = conversation_start.start(
+        member, caller.user, payload.inbox_id, source_id=payload.source_id, contact_id=payload.contact_id,
+        assignee_id=payload.assignee_id, status=payload.status, additional_attributes=payload.additional_attributes,
+        custom_attributes=payload.custom_attributes, message=payload.message.content if payload.message else None)
     return conversations.present([conversation])[0]
 
 
@@ -383,11 +363,9 @@ def bulk_actions(account_id: str):
 
 @router.delete("/api/v1/accounts/<account_id>/conversations/<conversation_id>/messages/<message_id>")
 def delete_message(account_id: str, conversation_id: str, message_id: str):
-    conversation, member, caller = _conversation(account_id, conversation_id)
+    conversation, member, _ = _conversation(account_id, conversation_id)
     message = conversations.get_message(conversation, path_id(message_id))
-    # Agents delete their own messages; administrators any.
-    if member.role != "administrator" and not (message.sender_type == "User" and message.sender_id == caller.user.id):
-        raise Forbidden("You can only delete your own messages")
+    permissions.own_message_or_admin(member, message)
     return message_view(attachments.delete_message(conversation, message))
 
 

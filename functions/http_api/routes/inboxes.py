@@ -7,12 +7,13 @@ from typing import Literal
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from api import Body, base_url, body, path_id, principal
-from parley import embedding, outbound, permissions
+from api import (HTTP_URL, Body, account_admin, account_member, admin_delete, admin_item, base_url, body,
+                 member_item, path_id)
+from parley import embedding
 from parley.errors import Invalid, NotFound
 from parley.services import accounts, inboxes
 from parley.views.inboxes import inbox as inbox_view
-from parley.views.users import agent
+from parley.views.users import members
 
 router = Router()
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -92,19 +93,8 @@ class ChannelSettings(Body):
     @field_validator("website_url", "webhook_url")
     @classmethod
     def _url(cls, value):
-        if value and not re.match(r"^https?://\S+$", value):
+        if value and not HTTP_URL.match(value):
             raise ValueError("must be an http(s) URL")
-        return value
-
-    @field_validator("webhook_url")
-    @classmethod
-    def _public_url(cls, value):
-        # Parley posts to it (services/webhooks): no private or local targets (SSRF).
-        if value:
-            try:
-                outbound.check_url(value)
-            except Invalid as exc:
-                raise ValueError(exc.message.removeprefix("url ")) from None
         return value
 
 
@@ -175,26 +165,23 @@ def _view(inbox, admin: bool) -> dict:
 
 @router.get("/api/v1/accounts/<account_id>/inboxes")
 def index(account_id: str):
-    account_id = path_id(account_id)
-    member = permissions.account_member(principal(router), account_id)
+    account_id, member = account_member(router, account_id)
     admin = member.role == "administrator"
     return {"payload": [_view(i, admin) for i in inboxes.list_inboxes(account_id, member)]}
 
 
 @router.get("/api/v1/accounts/<account_id>/inboxes/<inbox_id>")
 def show(account_id: str, inbox_id: str):
-    account_id = path_id(account_id)
-    member = permissions.account_member(principal(router), account_id)
+    account_id, member = account_member(router, account_id)
     inbox = inboxes.get_inbox(account_id, path_id(inbox_id))
-    if member.role != "administrator" and not inboxes.is_member(inbox.id, member.user_id):
+    if not inboxes.works_in(member, inbox.id):
         raise NotFound("Inbox not found")
     return _view(inbox, member.role == "administrator")
 
 
 @router.post("/api/v1/accounts/<account_id>/inboxes")
 def create(account_id: str):
-    account_id = path_id(account_id)
-    permissions.account_admin(principal(router), account_id)
+    account_id = account_admin(router, account_id)
     payload = body(router, InboxCreate)
     attributes, channel = _split(payload)
     name = attributes.pop("name")
@@ -207,9 +194,7 @@ def create(account_id: str):
 
 @router.route("/api/v1/accounts/<account_id>/inboxes/<inbox_id>", method=["PATCH", "PUT"])
 def update(account_id: str, inbox_id: str):
-    account_id = path_id(account_id)
-    permissions.account_admin(principal(router), account_id)
-    inbox = inboxes.get_inbox(account_id, path_id(inbox_id))
+    inbox = admin_item(router, account_id, inbox_id, inboxes.get_inbox)
     attributes, channel = _split(body(router, InboxSettings))
     return _view(inboxes.update_inbox(inbox, channel=channel, base_url=base_url(router), **attributes), True)
 
@@ -217,43 +202,28 @@ def update(account_id: str, inbox_id: str):
 @router.post("/api/v1/accounts/<account_id>/inboxes/<inbox_id>/email_verification")
 def resend_email_verification(account_id: str, inbox_id: str):
     """Mail the support address a new confirmation link (the old one stops working)."""
-    account_id = path_id(account_id)
-    permissions.account_admin(principal(router), account_id)
-    inbox = inboxes.get_inbox(account_id, path_id(inbox_id))
+    inbox = admin_item(router, account_id, inbox_id, inboxes.get_inbox)
     if inbox.channel_type != "email":
         raise NotFound("Inbox not found")
     return _view(inboxes.request_email_verification(inbox, base_url(router)), True)
 
 
-@router.delete("/api/v1/accounts/<account_id>/inboxes/<inbox_id>")
-def delete(account_id: str, inbox_id: str):
-    account_id = path_id(account_id)
-    permissions.account_admin(principal(router), account_id)
-    inboxes.delete_inbox(inboxes.get_inbox(account_id, path_id(inbox_id)))
-    return {}
+admin_delete(router, "/api/v1/accounts/<account_id>/inboxes/<item_id>", inboxes.get_inbox, inboxes.delete_inbox)
 
 
 # ---------------------------------------------------------------- members
 
-def _members_payload(account_id: int, user_ids: list[int]) -> dict:
-    people = {user.id: (member, user) for member, user in accounts.members(account_id)}
-    return {"payload": [agent(*people[u]) for u in user_ids if u in people]}
-
-
 @router.get("/api/v1/accounts/<account_id>/inbox_members/<inbox_id>")
-def members(account_id: str, inbox_id: str):
-    account_id = path_id(account_id)
-    permissions.account_member(principal(router), account_id)
-    inbox = inboxes.get_inbox(account_id, path_id(inbox_id))
-    return _members_payload(account_id, inboxes.member_ids(inbox.id))
+def list_members(account_id: str, inbox_id: str):
+    inbox = member_item(router, account_id, inbox_id, inboxes.get_inbox)
+    return {"payload": members(accounts.members(inbox.account_id), inboxes.member_ids(inbox.id))}
 
 
 def _change_members(account_id: str, operation) -> dict:
-    account_id = path_id(account_id)
-    permissions.account_admin(principal(router), account_id)
+    account_id = account_admin(router, account_id)
     payload = body(router, Members)
     inbox = inboxes.get_inbox(account_id, payload.inbox_id)
-    return _members_payload(account_id, operation(inbox, payload.user_ids))
+    return {"payload": members(accounts.members(account_id), operation(inbox, payload.user_ids))}
 
 
 @router.post("/api/v1/accounts/<account_id>/inbox_members")

@@ -4,8 +4,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
-from api import Body, body, json_body, parse, path_id, principal, query
-from parley import permissions
+from api import Body, account_member, body, json_body, parse, path_id, principal, query
 from parley.services import notification_settings, notifications
 
 router = Router()
@@ -28,10 +27,8 @@ class SettingsChange(Body):
 
 
 def _caller(account_id: str) -> tuple[int, object]:
-    account_id = path_id(account_id)
-    caller = principal(router)
-    permissions.account_member(caller, account_id)
-    return account_id, caller.user
+    account_id, _ = account_member(router, account_id)
+    return account_id, principal(router).user
 
 
 def _own(account_id: str, notification_id: str):

@@ -5,10 +5,9 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
-from api import Body, body, path_id, principal
-from parley import permissions
+from api import Body, account_member, body, path_id
 from parley.services import accounts, conversations, participants
-from parley.views.users import agent
+from parley.views.users import members
 
 router = Router()
 
@@ -18,15 +17,13 @@ class Participants(Body):
 
 
 def _conversation(account_id: str, conversation_id: str):
-    account_id = path_id(account_id)
-    member = permissions.account_member(principal(router), account_id)
+    account_id, member = account_member(router, account_id)
     conversation = conversations.get_conversation(account_id, path_id(conversation_id))
     return conversations.ensure_visible(member, conversation)
 
 
 def _agents(account_id: int, user_ids: list[int]) -> list[dict]:
-    people = {user.id: (member, user) for member, user in accounts.members(account_id)}
-    return [agent(*people[u]) for u in user_ids if u in people]
+    return members(accounts.members(account_id), user_ids)
 
 
 @router.get("/api/v1/accounts/<account_id>/conversations/<conversation_id>/participants")

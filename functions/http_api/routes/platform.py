@@ -9,8 +9,7 @@ from urllib.parse import urlencode
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
-from api import Body, body, path_id, principal
-from parley import permissions
+from api import AccountFields, Body, body, path_id, platform_app
 from parley.errors import NotFound
 from parley.services import accounts, platform, users
 from parley.views.accounts import platform_account
@@ -19,11 +18,7 @@ from parley.views.users import account_user, platform_user
 router = Router()
 
 
-class AccountPayload(Body):
-    name: str | None = Field(default=None, min_length=1, max_length=255)
-    locale: str | None = Field(default=None, pattern=r"^[a-z]{2}([_-][A-Za-z]{2,4})?$")
-    domain: str | None = Field(default=None, max_length=255)
-    support_email: str | None = Field(default=None, max_length=254)
+class AccountPayload(AccountFields):
     status: Literal["active", "suspended"] | None = None
     limits: dict | None = None
     custom_attributes: dict | None = None
@@ -46,10 +41,6 @@ class UserPayload(Body):
     custom_attributes: dict | None = None
 
 
-def _app_id() -> int:
-    return permissions.platform_app(principal(router))
-
-
 def _owned_account(app_id: int, account_id: str):
     account = accounts.get_account(path_id(account_id))
     platform.ensure_owned(app_id, account)
@@ -64,7 +55,7 @@ def _owned_user(app_id: int, user_id: str):
 
 @router.post("/platform/api/v1/accounts")
 def create_account():
-    app_id = _app_id()
+    app_id = platform_app(router)
     payload = body(router, AccountPayload)
     fields = payload.model_dump(exclude_none=True)
     if "name" not in fields:
@@ -74,19 +65,19 @@ def create_account():
 
 @router.get("/platform/api/v1/accounts/<account_id>")
 def show_account(account_id: str):
-    return platform_account(_owned_account(_app_id(), account_id))
+    return platform_account(_owned_account(platform_app(router), account_id))
 
 
 @router.patch("/platform/api/v1/accounts/<account_id>")
 def update_account(account_id: str):
-    account = _owned_account(_app_id(), account_id)
+    account = _owned_account(platform_app(router), account_id)
     changes = body(router, AccountPayload).model_dump(exclude_unset=True, exclude_none=True)
     return platform_account(accounts.update_account(account, **changes))
 
 
 @router.delete("/platform/api/v1/accounts/<account_id>")
 def delete_account(account_id: str):
-    accounts.delete_account(_owned_account(_app_id(), account_id))
+    accounts.delete_account(_owned_account(platform_app(router), account_id))
     return {}
 
 
@@ -94,13 +85,13 @@ def delete_account(account_id: str):
 
 @router.get("/platform/api/v1/accounts/<account_id>/account_users")
 def list_account_users(account_id: str):
-    account = _owned_account(_app_id(), account_id)
+    account = _owned_account(platform_app(router), account_id)
     return [account_user(member) for member, _ in accounts.members(account.id)]
 
 
 @router.post("/platform/api/v1/accounts/<account_id>/account_users")
 def add_account_user(account_id: str):
-    app_id = _app_id()
+    app_id = platform_app(router)
     account = _owned_account(app_id, account_id)
     payload = body(router, AccountUserPayload)
     platform.controlled_user(app_id, payload.user_id)  # 404 unless the app may hand this user an account
@@ -112,7 +103,7 @@ def add_account_user(account_id: str):
 
 @router.delete("/platform/api/v1/accounts/<account_id>/account_users")
 def remove_account_user(account_id: str):
-    account = _owned_account(_app_id(), account_id)
+    account = _owned_account(platform_app(router), account_id)
     payload = body(router, AccountUserRemoval)
     member = accounts.membership(account.id, payload.user_id)
     if member is None:
@@ -125,7 +116,7 @@ def remove_account_user(account_id: str):
 
 @router.post("/platform/api/v1/users")
 def create_user():
-    app_id = _app_id()
+    app_id = platform_app(router)
     payload = body(router, UserPayload)
     user = users.create_user(email=payload.email or "", name=payload.name or "", password=payload.password,
                              display_name=payload.display_name, custom_attributes=payload.custom_attributes,
@@ -135,25 +126,25 @@ def create_user():
 
 @router.get("/platform/api/v1/users/<user_id>")
 def show_user(user_id: str):
-    return platform_user(_owned_user(_app_id(), user_id))
+    return platform_user(_owned_user(platform_app(router), user_id))
 
 
 @router.patch("/platform/api/v1/users/<user_id>")
 def update_user(user_id: str):
-    user = _owned_user(_app_id(), user_id)
+    user = _owned_user(platform_app(router), user_id)
     changes = body(router, UserPayload).model_dump(exclude_unset=True, exclude_none=True)
     return platform_user(users.update_user(user, by_platform=True, **changes))
 
 
 @router.delete("/platform/api/v1/users/<user_id>")
 def delete_user(user_id: str):
-    users.delete_user(_owned_user(_app_id(), user_id))
+    users.delete_user(_owned_user(platform_app(router), user_id))
     return {}
 
 
 @router.get("/platform/api/v1/users/<user_id>/login")
 def sso_login(user_id: str):
-    user = _owned_user(_app_id(), user_id)
+    user = _owned_user(platform_app(router), user_id)
     token = platform.issue_sso_token(user)
     host = router.current_event.get_header_value("host") or "localhost"
     scheme = router.current_event.get_header_value("x-forwarded-proto") or "https"

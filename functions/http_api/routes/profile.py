@@ -6,8 +6,7 @@ from typing import Literal
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
-from api import Body, body, source_ip
-from api import principal as caller
+from api import Body, body, signed_in, source_ip
 from parley import permissions
 from parley.errors import Invalid
 from parley.services import accounts, users
@@ -36,13 +35,13 @@ class Availability(Body):
 
 @router.get("/api/v1/profile")
 def show():
-    principal = permissions.user(caller(router))
+    principal = signed_in(router)
     return profile_view(principal.user, accounts.memberships_of(principal.user.id), principal.token)
 
 
 @router.route("/api/v1/profile", method=["PUT", "PATCH"])
 def update():
-    principal = permissions.user(caller(router))
+    principal = signed_in(router)
     payload = body(router, ProfileUpdate, wrapper="profile")
     user, token = principal.user, principal.token
     if payload.avatar_url and not payload.avatar_url.startswith("https://"):
@@ -63,7 +62,7 @@ def update():
 
 @router.post("/api/v1/profile/availability")
 def availability():
-    principal = permissions.user(caller(router))
+    principal = signed_in(router)
     payload = body(router, Availability, wrapper="profile")
     member = permissions.account_member(principal, payload.account_id)
     accounts.update_member(member, availability=payload.availability, auto_offline=payload.auto_offline)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
-from api import Body, path_id, principal, query
-from parley import permissions
+from api import Body, account_member, query
 from parley.services import search
 
 router = Router()
@@ -18,8 +17,7 @@ class SearchQuery(Body):
 
 
 def _params(account_id: str):
-    account_id = path_id(account_id)
-    member = permissions.account_member(principal(router), account_id)
+    account_id, member = account_member(router, account_id)
     return account_id, member, query(router, SearchQuery)
 
 

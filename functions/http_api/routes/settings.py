@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BeforeValidator, Field, model_validator
 
-from api import Body, account_admin, account_member, body, path_id, query
+from api import Body, account_admin, account_member, admin_edits, body, member_item, path_id, query
 from parley.services import custom_attributes, custom_filters, labels
 from parley.views.accounts import custom_attribute, custom_filter, label
 
@@ -39,8 +39,7 @@ def list_labels(account_id: str):
 
 @router.get("/api/v1/accounts/<account_id>/labels/<label_id>")
 def show_label(account_id: str, label_id: str):
-    account_id, _ = account_member(router, account_id)
-    return label(labels.get(account_id, path_id(label_id)))
+    return label(member_item(router, account_id, label_id, labels.get))
 
 
 @router.post("/api/v1/accounts/<account_id>/labels")
@@ -51,19 +50,7 @@ def create_label(account_id: str):
                                payload.color or labels.DEFAULT_COLOR, bool(payload.show_on_sidebar)))
 
 
-@router.route("/api/v1/accounts/<account_id>/labels/<label_id>", method=["PATCH", "PUT"])
-def update_label(account_id: str, label_id: str):
-    account_id = account_admin(router, account_id)
-    item = labels.get(account_id, path_id(label_id))
-    changes = body(router, LabelFields, wrapper="label").model_dump(exclude_none=True)
-    return label(labels.update(item, changes))
-
-
-@router.delete("/api/v1/accounts/<account_id>/labels/<label_id>")
-def delete_label(account_id: str, label_id: str):
-    account_id = account_admin(router, account_id)
-    labels.delete(labels.get(account_id, path_id(label_id)))
-    return {}
+admin_edits(router, "/api/v1/accounts/<account_id>/labels/<item_id>", labels, label, LabelFields, "label")
 
 
 # ---------------------------------------------------------------- custom attribute definitions
@@ -117,8 +104,7 @@ def list_custom_attributes(account_id: str):
 
 @router.get("/api/v1/accounts/<account_id>/custom_attribute_definitions/<definition_id>")
 def show_custom_attribute(account_id: str, definition_id: str):
-    account_id, _ = account_member(router, account_id)
-    return custom_attribute(custom_attributes.get(account_id, path_id(definition_id)))
+    return custom_attribute(member_item(router, account_id, definition_id, custom_attributes.get))
 
 
 @router.post("/api/v1/accounts/<account_id>/custom_attribute_definitions")
@@ -128,20 +114,8 @@ def create_custom_attribute(account_id: str):
     return custom_attribute(custom_attributes.create(account_id, fields))
 
 
-@router.route("/api/v1/accounts/<account_id>/custom_attribute_definitions/<definition_id>",
-              method=["PATCH", "PUT"])
-def update_custom_attribute(account_id: str, definition_id: str):
-    account_id = account_admin(router, account_id)
-    item = custom_attributes.get(account_id, path_id(definition_id))
-    changes = body(router, CustomAttributeFields, wrapper=WRAPPER).model_dump(exclude_unset=True)
-    return custom_attribute(custom_attributes.update(item, changes))
-
-
-@router.delete("/api/v1/accounts/<account_id>/custom_attribute_definitions/<definition_id>")
-def delete_custom_attribute(account_id: str, definition_id: str):
-    account_id = account_admin(router, account_id)
-    custom_attributes.delete(custom_attributes.get(account_id, path_id(definition_id)))
-    return {}
+admin_edits(router, "/api/v1/accounts/<account_id>/custom_attribute_definitions/<item_id>", custom_attributes,
+            custom_attribute, CustomAttributeFields, WRAPPER, clear_with_null=True)
 
 
 # ---------------------------------------------------------------- custom filters

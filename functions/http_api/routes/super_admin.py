@@ -6,8 +6,8 @@ from typing import Any, Literal
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
-from api import Body, body, path_id, principal
-from parley import global_config, permissions
+from api import Body, body, path_id, super_admin
+from parley import global_config
 from parley.services import accounts, platform
 from parley.views.accounts import platform_account
 
@@ -30,20 +30,20 @@ class AccountChanges(Body):
 
 @router.get("/super_admin/api/v1/installation_configs")
 def list_configs():
-    permissions.super_admin(principal(router))
+    super_admin(router)
     return {"payload": global_config.listing()}
 
 
 @router.route("/super_admin/api/v1/installation_configs/<name>", method=["PATCH", "PUT"])
 def update_config(name: str):
-    permissions.super_admin(principal(router))
+    super_admin(router)
     payload = body(router, ConfigUpdate)
     return global_config.view(global_config.update(name, payload.value))
 
 
 @router.post("/super_admin/api/v1/platform_apps")
 def create_platform_app():
-    permissions.super_admin(principal(router))
+    super_admin(router)
     app, token = platform.create_platform_app(body(router, PlatformAppCreate).name)
     return {"id": app.id, "name": app.name, "access_token": token}
 
@@ -54,13 +54,13 @@ def create_platform_app():
 
 @router.get("/super_admin/api/v1/accounts/<account_id>")
 def show_account(account_id: str):
-    permissions.super_admin(principal(router))
+    super_admin(router)
     return platform_account(accounts.get_account(path_id(account_id)))
 
 
 @router.patch("/super_admin/api/v1/accounts/<account_id>")
 def update_account(account_id: str):
-    permissions.super_admin(principal(router))
+    super_admin(router)
     account = accounts.get_account(path_id(account_id))
     changes = body(router, AccountChanges).model_dump(exclude_unset=True, exclude_none=True)
     return platform_account(accounts.update_account(account, **changes))
@@ -68,5 +68,5 @@ def update_account(account_id: str):
 
 @router.delete("/super_admin/api/v1/accounts/<account_id>")
 def delete_account(account_id: str):
-    permissions.super_admin(principal(router))
+    super_admin(router)
     return platform_account(accounts.delete_account(accounts.get_account(path_id(account_id))))

@@ -4,10 +4,10 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
-from api import Body, account_admin, account_member, body, path_id, query
+from api import Body, account_admin, account_member, admin_edits, admin_item, body, member_item, path_id, query
 from parley.services import accounts, canned_responses, teams
 from parley.views.accounts import canned_response, team
-from parley.views.users import agent
+from parley.views.users import members
 
 router = Router()
 
@@ -55,19 +55,8 @@ def create_canned(account_id: str):
     return canned_response(canned_responses.create(account_id, payload.short_code, payload.content))
 
 
-@router.route("/api/v1/accounts/<account_id>/canned_responses/<response_id>", method=["PATCH", "PUT"])
-def update_canned(account_id: str, response_id: str):
-    account_id = account_admin(router, account_id)
-    item = canned_responses.get(account_id, path_id(response_id))
-    changes = body(router, CannedResponseFields, wrapper="canned_response").model_dump(exclude_none=True)
-    return canned_response(canned_responses.update(item, changes))
-
-
-@router.delete("/api/v1/accounts/<account_id>/canned_responses/<response_id>")
-def delete_canned(account_id: str, response_id: str):
-    account_id = account_admin(router, account_id)
-    canned_responses.delete(canned_responses.get(account_id, path_id(response_id)))
-    return {}
+admin_edits(router, "/api/v1/accounts/<account_id>/canned_responses/<item_id>", canned_responses, canned_response,
+            CannedResponseFields, "canned_response")
 
 
 # ---------------------------------------------------------------- teams
@@ -94,36 +83,19 @@ def create_team(account_id: str):
     return team(item, False)
 
 
-@router.route("/api/v1/accounts/<account_id>/teams/<team_id>", method=["PATCH", "PUT"])
-def update_team(account_id: str, team_id: str):
-    account_id = account_admin(router, account_id)
-    item = teams.get(account_id, path_id(team_id))
-    changes = body(router, TeamFields, wrapper="team").model_dump(exclude_none=True)
-    return team(teams.update(item, changes), False)
-
-
-@router.delete("/api/v1/accounts/<account_id>/teams/<team_id>")
-def delete_team(account_id: str, team_id: str):
-    account_id = account_admin(router, account_id)
-    teams.delete(teams.get(account_id, path_id(team_id)))
-    return {}
-
-
-def _agents(account_id: int, user_ids: list[int]) -> list[dict]:
-    people = {user.id: (member, user) for member, user in accounts.members(account_id)}
-    return [agent(*people[u]) for u in user_ids if u in people]
+admin_edits(router, "/api/v1/accounts/<account_id>/teams/<item_id>", teams, lambda item: team(item, False),
+            TeamFields, "team")
 
 
 @router.get("/api/v1/accounts/<account_id>/teams/<team_id>/team_members")
 def list_team_members(account_id: str, team_id: str):
-    account_id, _ = account_member(router, account_id)
-    return _agents(account_id, teams.member_ids(teams.get(account_id, path_id(team_id))))
+    item = member_item(router, account_id, team_id, teams.get)
+    return members(accounts.members(item.account_id), teams.member_ids(item))
 
 
 def _change_members(account_id: str, team_id: str, operation) -> list[dict]:
-    account_id = account_admin(router, account_id)
-    item = teams.get(account_id, path_id(team_id))
-    return _agents(account_id, operation(item, body(router, TeamMembers).user_ids))
+    item = admin_item(router, account_id, team_id, teams.get)
+    return members(accounts.members(item.account_id), operation(item, body(router, TeamMembers).user_ids))
 
 
 @router.post("/api/v1/accounts/<account_id>/teams/<team_id>/team_members")

@@ -6,7 +6,7 @@ from typing import Literal
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field, field_validator
 
-from api import Body, account_admin, body, path_id
+from api import Body, account_admin, admin_edits, body
 from parley import outbound
 from parley.services import webhooks
 from parley.views.webhooks import webhook
@@ -42,22 +42,8 @@ def list_webhooks(account_id: str):
 def create_webhook(account_id: str):
     account_id = account_admin(router, account_id)
     fields = body(router, WebhookCreate, wrapper="webhook")
-    item = webhooks.create(account_id, outbound.check_url(fields.url), fields.name, fields.subscriptions)
+    item = webhooks.create(account_id, fields.url, fields.name, fields.subscriptions)
     return webhook(item, with_secret=True)
 
 
-@router.route("/api/v1/accounts/<account_id>/webhooks/<webhook_id>", method=["PATCH", "PUT"])
-def update_webhook(account_id: str, webhook_id: str):
-    account_id = account_admin(router, account_id)
-    item = webhooks.get(account_id, path_id(webhook_id))
-    changes = body(router, WebhookFields, wrapper="webhook").model_dump(exclude_none=True)
-    if "url" in changes:
-        outbound.check_url(changes["url"])
-    return webhook(webhooks.update(item, changes))
-
-
-@router.delete("/api/v1/accounts/<account_id>/webhooks/<webhook_id>")
-def delete_webhook(account_id: str, webhook_id: str):
-    account_id = account_admin(router, account_id)
-    webhooks.delete(webhooks.get(account_id, path_id(webhook_id)))
-    return {}
+admin_edits(router, "/api/v1/accounts/<account_id>/webhooks/<item_id>", webhooks, webhook, WebhookFields, "webhook")

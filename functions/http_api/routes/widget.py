@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
 import forms
-from api import Body, UploadBlob, body, parse, path_id, query
+from api import Attributes, Body, ContactChanges, ContactIdentity, UploadBlob, body, parse, path_id, query
 from parley import events, global_config
 from parley.errors import NotFound
 from parley.services import attachments, contacts, conversations, inboxes, widget
@@ -18,7 +18,6 @@ from parley.views.contacts import widget_contact
 from parley.views.conversations import message as message_view
 
 router = Router()
-Attributes = dict[str, str | int | float | bool | None]
 
 
 class TokenQuery(Body):
@@ -43,17 +42,8 @@ class MessageBody(Body):
     message: NewMessage
 
 
-class ContactChanges(Body):
-    name: str | None = Field(default=None, max_length=255)
-    email: str | None = Field(default=None, max_length=254)
-    phone_number: str | None = Field(default=None, max_length=32)
-    avatar_url: str | None = Field(default=None, max_length=2048)
-    custom_attributes: Attributes | None = Field(default=None, max_length=100)
-
-
-class SetUser(ContactChanges):
+class SetUser(ContactIdentity):
     identifier: str = Field(min_length=1, max_length=255)
-    identifier_hash: str | None = Field(default=None, max_length=128)
 
 
 class AttributeKeys(Body):

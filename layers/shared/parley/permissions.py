@@ -7,6 +7,7 @@ from __future__ import annotations
 from .auth import Principal
 from .errors import Forbidden, NotFound, Unauthorized
 from .models.account import AccountUser
+from .models.conversation import Message
 from .services import accounts
 
 
@@ -43,3 +44,10 @@ def platform_app(principal: Principal) -> int:
     if principal.platform_app_id is None:
         raise Unauthorized("Invalid access_token")
     return principal.platform_app_id
+
+
+def own_message_or_admin(member: AccountUser, message: Message) -> AccountUser:
+    """Agents delete their own messages; administrators any (403 otherwise)."""
+    if member.role != "administrator" and not (message.sender_type == "User" and message.sender_id == member.user_id):
+        raise Forbidden("You can only delete your own messages")
+    return member

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from pynamodb.attributes import (BooleanAttribute, JSONAttribute, ListAttribute, NumberAttribute,
                                  UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute)
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from .base import TimestampedModel, table_meta, utcnow
+from .base import TimestampedModel, global_index, table_meta, utcnow
 
 ROLES = ("agent", "administrator")
 AVAILABILITY = ("online", "busy", "offline")
@@ -28,15 +27,6 @@ class Account(TimestampedModel):
     version = VersionAttribute()
 
 
-class UserIndex(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "user-index"
-        projection = AllProjection()
-
-    user_id = NumberAttribute(hash_key=True)
-    account_id = NumberAttribute(range_key=True)
-
-
 class AccountUser(TimestampedModel):
     """Membership. Access: members of an account (Query on account_id); accounts of a
     user (user-index); one membership (GetItem) on every account-scoped request."""
@@ -51,4 +41,6 @@ class AccountUser(TimestampedModel):
     inviter_id = NumberAttribute(null=True)
     active_at = UTCDateTimeAttribute(default_for_new=utcnow)
 
-    user_index = UserIndex()
+    user_index = global_index("user-index",
+                              user_id=NumberAttribute(hash_key=True),
+                              account_id=NumberAttribute(range_key=True))

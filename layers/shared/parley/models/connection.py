@@ -1,30 +1,9 @@
 from __future__ import annotations
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
+from pynamodb.indexes import IncludeProjection
 
-from .base import TimestampedModel, table_meta
-
-
-class AccountConnectionsIndex(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "account-index"
-        projection = AllProjection()
-
-    account_id = NumberAttribute(hash_key=True)
-    connection_id = UnicodeAttribute(range_key=True)
-
-
-class AgentConnectionsIndex(GlobalSecondaryIndex):
-    """Sparse: only agents' sockets carry agent_account_id, so finding who is online never
-    reads a widget visitor's socket however many visitors are connected."""
-
-    class Meta:
-        index_name = "agent-index"
-        projection = IncludeProjection(["user_id", "last_seen_at"])
-
-    agent_account_id = NumberAttribute(hash_key=True)
-    connection_id = UnicodeAttribute(range_key=True)
+from .base import TimestampedModel, global_index, table_meta
 
 
 class Connection(TimestampedModel):
@@ -52,5 +31,12 @@ class Connection(TimestampedModel):
     agent_account_id = NumberAttribute(null=True)  # account_id, on agent sockets only (agent-index)
     slot = UnicodeAttribute(null=True)  # the open-socket count it holds (services/connections.py)
 
-    account_index = AccountConnectionsIndex()
-    agent_index = AgentConnectionsIndex()
+    account_index = global_index("account-index",
+                                 account_id=NumberAttribute(hash_key=True),
+                                 connection_id=UnicodeAttribute(range_key=True))
+    # Sparse: only agents' sockets carry agent_account_id, so finding who is online never reads a
+    # widget visitor's socket however many visitors are connected.
+    agent_index = global_index("agent-index",
+                               IncludeProjection(["user_id", "last_seen_at"]),
+                               agent_account_id=NumberAttribute(hash_key=True),
+                               connection_id=UnicodeAttribute(range_key=True))

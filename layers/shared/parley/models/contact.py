@@ -3,19 +3,10 @@ from __future__ import annotations
 
 from pynamodb.attributes import (BooleanAttribute, JSONAttribute, ListAttribute, NumberAttribute,
                                  NumberSetAttribute, UnicodeAttribute, VersionAttribute)
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import KeysOnlyProjection
 from pynamodb.models import Model
 
-from .base import TimestampedModel, table_meta
-
-
-class AccountContactsIndex(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "account-index"
-        projection = AllProjection()
-
-    account_id = NumberAttribute(hash_key=True)
-    id = NumberAttribute(range_key=True)
+from .base import TimestampedModel, global_index, table_meta
 
 
 class Contact(TimestampedModel):
@@ -42,16 +33,9 @@ class Contact(TimestampedModel):
     index_ids = NumberSetAttribute(null=True)
     version = VersionAttribute()
 
-    account_index = AccountContactsIndex()
-
-
-class EntryIndex(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "entry-index"
-        projection = KeysOnlyProjection()
-
-    entry_pk = UnicodeAttribute(hash_key=True)
-    entry_sk = UnicodeAttribute(range_key=True)
+    account_index = global_index("account-index",
+                                 account_id=NumberAttribute(hash_key=True),
+                                 id=NumberAttribute(range_key=True))
 
 
 class ContactIndexEntry(Model):
@@ -75,24 +59,10 @@ class ContactIndexEntry(Model):
     entry_pk = UnicodeAttribute()
     entry_sk = UnicodeAttribute()
 
-    entry_index = EntryIndex()
-
-
-class ContactByContactIndex(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "contact-index"
-        projection = AllProjection()
-
-    contact_id = NumberAttribute(hash_key=True)
-    inbox_id = NumberAttribute(range_key=True)
-
-
-class ContactByPubsubIndex(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "pubsub-index"
-        projection = AllProjection()
-
-    pubsub_token = UnicodeAttribute(hash_key=True)
+    entry_index = global_index("entry-index",
+                               KeysOnlyProjection(),
+                               entry_pk=UnicodeAttribute(hash_key=True),
+                               entry_sk=UnicodeAttribute(range_key=True))
 
 
 class ContactInbox(TimestampedModel):
@@ -108,5 +78,7 @@ class ContactInbox(TimestampedModel):
     pubsub_token = UnicodeAttribute()
     hmac_verified = BooleanAttribute(default=False)
 
-    contact_index = ContactByContactIndex()
-    pubsub_index = ContactByPubsubIndex()
+    contact_index = global_index("contact-index",
+                                 contact_id=NumberAttribute(hash_key=True),
+                                 inbox_id=NumberAttribute(range_key=True))
+    pubsub_index = global_index("pubsub-index", pubsub_token=UnicodeAttribute(hash_key=True))

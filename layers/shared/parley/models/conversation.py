@@ -3,48 +3,17 @@ from __future__ import annotations
 
 from pynamodb.attributes import (BooleanAttribute, JSONAttribute, ListAttribute, NumberAttribute,
                                  UnicodeAttribute, VersionAttribute)
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex
 
-from .base import TimestampedModel, table_meta
+from .base import TimestampedModel, global_index, table_meta
 
 STATUSES = ("open", "resolved", "pending", "snoozed")
 UNASSIGNED = 0
 
 
-class StatusIndex(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "status-index"
-        projection = AllProjection()
-
-    status_key = UnicodeAttribute(hash_key=True)
-    last_activity_at = NumberAttribute(range_key=True)
-
-
-class AssigneeIndex(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "assignee-index"
-        projection = AllProjection()
-
-    assignee_key = UnicodeAttribute(hash_key=True)
-    last_activity_at = NumberAttribute(range_key=True)
-
-
-class InboxIndex(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "inbox-index"
-        projection = AllProjection()
-
-    inbox_key = UnicodeAttribute(hash_key=True)
-    last_activity_at = NumberAttribute(range_key=True)
-
-
-class ContactIndex(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "contact-index"
-        projection = AllProjection()
-
-    contact_id = NumberAttribute(hash_key=True)
-    last_activity_at = NumberAttribute(range_key=True)
+def by_activity(index_name: str, **hash_key) -> GlobalSecondaryIndex:
+    """A list of conversations, newest activity first: every list index sorts this way."""
+    return global_index(index_name, last_activity_at=NumberAttribute(range_key=True), **hash_key)
 
 
 class Conversation(TimestampedModel):
@@ -86,10 +55,10 @@ class Conversation(TimestampedModel):
     inbox_key = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
-    status_index = StatusIndex()
-    assignee_index = AssigneeIndex()
-    inbox_index = InboxIndex()
-    contact_index = ContactIndex()
+    status_index = by_activity("status-index", status_key=UnicodeAttribute(hash_key=True))
+    assignee_index = by_activity("assignee-index", assignee_key=UnicodeAttribute(hash_key=True))
+    inbox_index = by_activity("inbox-index", inbox_key=UnicodeAttribute(hash_key=True))
+    contact_index = by_activity("contact-index", contact_id=NumberAttribute(hash_key=True))
 
     @staticmethod
     def status_key_for(account_id: int, status: str) -> str:

@@ -4,10 +4,10 @@ the conversation or message they describe (services/conversations.py)."""
 from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import KeysOnlyProjection
 from pynamodb.models import Model
 
-from .base import table_meta
+from .base import global_index, table_meta
 
 COUNT_KIND = "conversation_count"
 
@@ -42,15 +42,6 @@ class ConversationCount(Model):
         return status, int(inbox_id), int(assignee_id)
 
 
-class TermIndex(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "term-index"
-        projection = KeysOnlyProjection()
-
-    term_pk = UnicodeAttribute(hash_key=True)
-    term_sk = UnicodeAttribute(range_key=True)
-
-
 class MessageTerm(Model):
     """One word of one message, for word-prefix search (see "Message search" in
     docs/data-model.md). Stored in the messages table beside the messages: key
@@ -68,4 +59,7 @@ class MessageTerm(Model):
     term_pk = UnicodeAttribute()
     term_sk = UnicodeAttribute()
 
-    term_index = TermIndex()
+    term_index = global_index("term-index",
+                              KeysOnlyProjection(),
+                              term_pk=UnicodeAttribute(hash_key=True),
+                              term_sk=UnicodeAttribute(range_key=True))

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from .base import TimestampedModel, table_meta
+from .base import TimestampedModel, global_index, table_meta
 
 CHANNEL_TYPES = {"web_widget": "Channel::WebWidget", "api": "Channel::Api", "email": "Channel::Email",
                  "sms": "Channel::TwilioSms"}
@@ -28,19 +27,10 @@ def working_hours(inbox: "Inbox") -> list[dict]:
     return inbox.working_hours or DEFAULT_WORKING_HOURS
 
 
-
 def email_verified(channel: dict) -> bool:
     """Whether an e-mail inbox's support address was proven by its owner. Inboxes made
     before verification existed (no flag) had their address claimed then and keep it."""
     return bool(channel.get("email")) and channel.get("email_verified", True) is not False
-
-class AccountInboxesIndex(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "account-index"
-        projection = AllProjection()
-
-    account_id = NumberAttribute(hash_key=True)
-    id = NumberAttribute(range_key=True)
 
 
 class Inbox(TimestampedModel):
@@ -73,16 +63,9 @@ class Inbox(TimestampedModel):
     agent_bot_id = NumberAttribute(null=True)  # services/agent_bots.py: its conversations start pending
     version = VersionAttribute()
 
-    account_index = AccountInboxesIndex()
-
-
-class MemberInboxesIndex(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "user-index"
-        projection = AllProjection()
-
-    user_id = NumberAttribute(hash_key=True)
-    inbox_id = NumberAttribute(range_key=True)
+    account_index = global_index("account-index",
+                                 account_id=NumberAttribute(hash_key=True),
+                                 id=NumberAttribute(range_key=True))
 
 
 class InboxMember(TimestampedModel):
@@ -95,4 +78,6 @@ class InboxMember(TimestampedModel):
     user_id = NumberAttribute(range_key=True)
     account_id = NumberAttribute()
 
-    user_index = MemberInboxesIndex()
+    user_index = global_index("user-index",
+                              user_id=NumberAttribute(hash_key=True),
+                              inbox_id=NumberAttribute(range_key=True))

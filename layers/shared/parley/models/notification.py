@@ -2,24 +2,12 @@
 from __future__ import annotations
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import KeysOnlyProjection
 
-from .base import TimestampedModel, table_meta
+from .base import TimestampedModel, global_index, table_meta
 
 TYPES = ("conversation_creation", "conversation_assignment", "assigned_conversation_new_message",
          "participating_conversation_new_message", "conversation_mention")
-
-
-class UnreadIndex(GlobalSecondaryIndex):
-    """Sparse: only unread notifications carry `unread_owner`, so the unread count reads
-    unread items only, however many read ones a user keeps."""
-
-    class Meta:
-        index_name = "unread-index"
-        projection = KeysOnlyProjection()
-
-    unread_owner = UnicodeAttribute(hash_key=True)
-    id = NumberAttribute(range_key=True)
 
 
 class Notification(TimestampedModel):
@@ -44,7 +32,12 @@ class Notification(TimestampedModel):
     unread_owner = UnicodeAttribute(null=True)
     expires_at = NumberAttribute()
 
-    unread_index = UnreadIndex()
+    # Sparse: only unread notifications carry `unread_owner`, so the unread count reads unread
+    # items only, however many read ones a user keeps.
+    unread_index = global_index("unread-index",
+                                KeysOnlyProjection(),
+                                unread_owner=UnicodeAttribute(hash_key=True),
+                                id=NumberAttribute(range_key=True))
 
     @staticmethod
     def owner_for(account_id: int, user_id: int) -> str:

@@ -3,19 +3,11 @@ from __future__ import annotations
 
 from pynamodb.attributes import (BooleanAttribute, JSONAttribute, NumberAttribute,
                                  UnicodeAttribute, VersionAttribute)
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import KeysOnlyProjection
 
-from .base import TimestampedModel, table_meta
+from .base import TimestampedModel, global_index, table_meta
 
 SUPER_ADMIN = "SuperAdmin"
-
-
-class EmailIndex(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "email-index"
-        projection = AllProjection()
-
-    email = UnicodeAttribute(hash_key=True)
 
 
 class User(TimestampedModel):
@@ -40,7 +32,7 @@ class User(TimestampedModel):
     password_from_platform = BooleanAttribute(default=False)
     version = VersionAttribute()
 
-    email_index = EmailIndex()
+    email_index = global_index("email-index", email=UnicodeAttribute(hash_key=True))
 
     @property
     def is_super_admin(self) -> bool:
@@ -51,14 +43,6 @@ class User(TimestampedModel):
         return self.display_name or self.name
 
 
-class OwnerIndex(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "owner-index"
-        projection = KeysOnlyProjection()
-
-    owner = UnicodeAttribute(hash_key=True)
-
-
 class AccessToken(TimestampedModel):
     """An API token, stored only as its SHA-256. Access: by hash; by owner to revoke."""
 
@@ -67,4 +51,4 @@ class AccessToken(TimestampedModel):
     token_hash = UnicodeAttribute(hash_key=True)
     owner = UnicodeAttribute()  # "User#12", "PlatformApp#3", "SsoLogin#12" (single use)
     expires_at = NumberAttribute(null=True)  # epoch seconds; TTL removes it afterwards
-    owner_index = OwnerIndex()
+    owner_index = global_index("owner-index", KeysOnlyProjection(), owner=UnicodeAttribute(hash_key=True))

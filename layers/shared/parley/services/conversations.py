@@ -74,7 +74,7 @@ def get_conversation(account_id: int, display_id: int) -> Conversation:
 
 def ensure_visible(member: AccountUser, conversation: Conversation) -> Conversation:
     """Agents work only in their inboxes: any other conversation is not found."""
-    if member.role != "administrator" and not inboxes.is_member(conversation.inbox_id, member.user_id):
+    if not inboxes.works_in(member, conversation.inbox_id):
         raise NotFound("Conversation not found")
     return conversation
 

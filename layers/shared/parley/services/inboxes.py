@@ -8,7 +8,7 @@ import time
 
 from pynamodb.exceptions import TransactWriteError
 
-from .. import dynamo, events, ids, security_log
+from .. import dynamo, events, ids, outbound, security_log
 from ..errors import Conflict, Invalid, NotFound
 from ..models.account import AccountUser
 from ..models.base import utcnow
@@ -26,6 +26,12 @@ WIDGET_DEFAULTS = {
     "continuity_via_email": False,
 }
 API_DEFAULTS = {"webhook_url": "", "additional_attributes": {}}
+
+
+def _check_webhook_url(channel: dict) -> None:
+    """Parley posts an API inbox's events to its webhook_url: no private or local targets (SSRF)."""
+    if channel.get("webhook_url"):
+        outbound.check_url(channel["webhook_url"], "webhook_url")
 
 
 def _claim(kind: str, value: str, inbox_id: int) -> UniqueClaim:
@@ -96,6 +102,7 @@ def create_inbox(account_id: int, *, name: str, channel_type: str, channel: dict
     if channel_type not in CHANNEL_TYPES:
         raise Invalid(f"Channel type must be one of: {', '.join(CHANNEL_TYPES)}", field="channel.type")
     settings = _check_hours(settings)
+    _check_webhook_url(channel)
     defaults = WIDGET_DEFAULTS if channel_type == "web_widget" else API_DEFAULTS
     module = _channel_module(channel_type)
     if module is not None:
@@ -188,6 +195,7 @@ def update_inbox(inbox: Inbox, *, channel: dict | None = None, base_url: str = "
     changes = _check_hours(changes, inbox.working_hours)
     before = _channel_claims(inbox)
     module = _channel_module(inbox.channel_type)
+    _check_webhook_url(channel or {})
     if channel and module is not None:
         channel = module.changed_settings(inbox.channel or {}, channel)
         proven = getattr(module, "proven_settings", None)
@@ -305,6 +313,20 @@ def member_ids(inbox_id: int) -> list[int]:
 
 def member_inbox_ids(user_id: int, account_id: int) -> list[int]:
     return [m.inbox_id for m in InboxMember.user_index.query(user_id) if m.account_id == account_id]
+
+
+def works_in(member: AccountUser, inbox_id: int) -> bool:
+    """Administrators work in every inbox of their account, agents in those they are members of."""
+    return member.role == "administrator" or is_member(inbox_id, member.user_id)
+
+
+def working_inbox(member: AccountUser, inbox_id: int) -> Inbox:
+    """The account's inbox `inbox_id`, for a member who starts something in it (a contact,
+    a conversation): a 422 on inbox_id unless they work in it."""
+    inbox = get_inbox(member.account_id, inbox_id)
+    if not works_in(member, inbox.id):
+        raise Invalid("You are not a member of this inbox", field="inbox_id")
+    return inbox
 
 
 def is_member(inbox_id: int, user_id: int) -> bool:

@@ -75,7 +75,7 @@ class Retry(Exception):
 # ---------------------------------------------------------------- the account's webhooks
 
 def create(account_id: int, url: str, name: str | None, subscriptions: list[str] | None) -> AccountObject:
-    data = {"url": url, "name": name or "", "subscriptions": list(subscriptions or DEFAULT_SUBSCRIPTIONS),
+    data = {"url": outbound.check_url(url), "name": name or "", "subscriptions": list(subscriptions or DEFAULT_SUBSCRIPTIONS),
             "secret": secrets.token_urlsafe(32)}
     return account_objects.create(account_id, KIND, data, UNIQUE)
 
@@ -89,6 +89,8 @@ def all_of(account_id: int) -> list[AccountObject]:
 
 
 def update(item: AccountObject, changes: dict) -> AccountObject:
+    if "url" in changes:
+        outbound.check_url(changes["url"])
     return account_objects.update(item, KIND, changes, UNIQUE)
 
 

@@ -1,9 +1,12 @@
 """Users as Chatwoot shows them: profile / sign-in data, agents, account users."""
 from __future__ import annotations
 
+from typing import Iterable
+
 from ..models.account import Account, AccountUser
 from ..models.user import User
 from .common import iso
+
 
 def thumbnail(user: User) -> str:
     return user.avatar_url or ""
@@ -91,3 +94,11 @@ def agent(member: AccountUser, user: User, online: bool = True) -> dict:
 
 def account_user(member: AccountUser) -> dict:
     return {"account_id": member.account_id, "user_id": member.user_id, "role": member.role}
+
+
+def members(people: Iterable[tuple[AccountUser, User]], user_ids: Iterable[int]) -> list[dict]:
+    """The agents among `people` (an account's members) whose ids are `user_ids`, in that
+    order: an inbox's, a team's or a conversation's participants. An id that is no longer
+    a member of the account is left out."""
+    by_id = {user.id: (member, user) for member, user in people}
+    return [agent(*by_id[user_id]) for user_id in user_ids if user_id in by_id]
