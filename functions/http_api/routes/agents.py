@@ -9,7 +9,7 @@ from pydantic import Field
 from api import Body, base_url, body, path_id, principal
 from parley import permissions
 from parley.errors import NotFound
-from parley.services import accounts, connections, users
+from parley.services import accounts, connections, members, users
 from parley.views.users import agent as agent_view
 
 router = Router()
@@ -53,7 +53,7 @@ def create(account_id: str):
     account_id = path_id(account_id)
     admin = permissions.account_admin(principal(router), account_id)
     payload = body(router, AgentCreate)
-    member, user = accounts.add_agent(account_id, name=payload.name, email=payload.email, role=payload.role,
+    member, user = members.add_agent(account_id, name=payload.name, email=payload.email, role=payload.role,
                                       availability=payload.availability_status, auto_offline=payload.auto_offline,
                                       inviter_id=admin.user_id, base_url=base_url(router))
     return agent_view(member, user)
@@ -65,7 +65,7 @@ def update(account_id: str, user_id: str):
     permissions.account_admin(principal(router), account_id)
     member = _member_of(account_id, user_id)
     payload = body(router, AgentUpdate)
-    accounts.update_member(member, role=payload.role, availability=payload.availability_status,
+    members.update_member(member, role=payload.role, availability=payload.availability_status,
                            auto_offline=payload.auto_offline)
     return agent_view(member, users.get_user(member.user_id))
 
@@ -74,5 +74,5 @@ def update(account_id: str, user_id: str):
 def delete(account_id: str, user_id: str):
     account_id = path_id(account_id)
     permissions.account_admin(principal(router), account_id)
-    accounts.remove_member(_member_of(account_id, user_id))
+    members.remove_member(_member_of(account_id, user_id))
     return {}

@@ -13,6 +13,7 @@ from api import Body, Filter, Labels, UploadBlob, body, parse, path_id, principa
 from parley import permissions
 from parley.errors import Forbidden, Invalid
 from parley.services import agent_bots, attachments, contacts, conversation_filters, conversations, delivery, inboxes
+from parley.services import messages as message_service  # `messages` is a route below
 from parley.views.common import iso
 from parley.views.conversations import message as message_view
 
@@ -189,13 +190,13 @@ def create(account_id: str):
         contact_inbox = (contacts.contact_inbox_for(contact, inbox)
                          or contacts.create_contact_inbox(contact, inbox, payload.source_id))
     contact = contact or contacts.get_contact(account_id, contact_inbox.contact_id)
-    conversation = conversations.create_conversation(
+    conversation = message_service.start_conversation(
         inbox, contact, contact_inbox, status=payload.status, additional_attributes=payload.additional_attributes,
         custom_attributes=payload.custom_attributes, auto_assign=payload.assignee_id is None)
     if payload.assignee_id is not None:
         conversations.assign(conversation, payload.assignee_id)
     if payload.message:
-        conversations.create_message(conversation, content=payload.message.content,
+        message_service.post_message(conversation, content=payload.message.content,
                                      message_type=conversations.OUTGOING, sender_type="User", sender=caller.user)
     return conversations.present([conversation])[0]
 
@@ -240,7 +241,7 @@ def create_message(account_id: str, conversation_id: str):
         sender_type, sender, message_type = "User", caller.user, conversations.OUTGOING
     uploader = (f"b{caller.agent_bot.id}" if caller.agent_bot is not None
                 else attachments.user_uploader(caller.user.id))
-    message = attachments.create_message(
+    message = message_service.post_message(
         conversation, uploader=uploader, uploads=payload.attachments + uploads,
         files=files, content=payload.content, message_type=message_type, sender_type=sender_type, sender=sender,
         private=payload.private, echo_id=payload.echo_id, content_type=payload.content_type,
@@ -267,7 +268,7 @@ def toggle_status(account_id: str, conversation_id: str):
     # Without a status Chatwoot toggles between open and resolved.
     status = payload.status or ("resolved" if conversation.status == "open" else "open")
     if caller.agent_bot is not None and status == "open":
-        agent_bots.handoff(conversation)  # the bot hands a pending conversation to the humans
+        conversations.handoff(conversation)  # the bot hands a pending conversation to the humans
     else:
         conversations.toggle_status(conversation, status, payload.snoozed_until)
     return {"meta": {}, "payload": {"success": True, "current_status": conversation.status,
@@ -388,7 +389,7 @@ def delete_message(account_id: str, conversation_id: str, message_id: str):
     # Agents delete their own messages; administrators any.
     if member.role != "administrator" and not (message.sender_type == "User" and message.sender_id == caller.user.id):
         raise Forbidden("You can only delete your own messages")
-    return message_view(attachments.delete_message(conversation, message))
+    return message_view(message_service.delete_message(conversation, message))
 
 
 @router.post("/api/v1/accounts/<account_id>/conversations/<conversation_id>/messages/<message_id>/retry")

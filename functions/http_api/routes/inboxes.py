@@ -178,7 +178,7 @@ def index(account_id: str):
     account_id = path_id(account_id)
     member = permissions.account_member(principal(router), account_id)
     admin = member.role == "administrator"
-    return {"payload": [_view(i, admin) for i in inboxes.list_inboxes(account_id, member)]}
+    return {"payload": [_view(i, admin) for i in permissions.visible_inboxes(member)]}
 
 
 @router.get("/api/v1/accounts/<account_id>/inboxes/<inbox_id>")

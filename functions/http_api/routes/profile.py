@@ -10,7 +10,7 @@ from api import Body, body, source_ip
 from api import principal as caller
 from parley import permissions
 from parley.errors import Invalid
-from parley.services import accounts, users
+from parley.services import accounts, members, users
 from parley.views.users import profile as profile_view
 
 router = Router()
@@ -66,5 +66,5 @@ def availability():
     principal = permissions.user(caller(router))
     payload = body(router, Availability, wrapper="profile")
     member = permissions.account_member(principal, payload.account_id)
-    accounts.update_member(member, availability=payload.availability, auto_offline=payload.auto_offline)
+    members.update_member(member, availability=payload.availability, auto_offline=payload.auto_offline)
     return profile_view(principal.user, accounts.memberships_of(principal.user.id), principal.token)

@@ -8,6 +8,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from .base import TimestampedModel, table_meta, utcnow
 
 ROLES = ("agent", "administrator")
+ACTIVE, SUSPENDED, DELETING = "active", "suspended", "deleting"  # an account's status
 AVAILABILITY = ("online", "busy", "offline")
 
 
@@ -19,7 +20,7 @@ class Account(TimestampedModel):
     locale = UnicodeAttribute(default="en")
     domain = UnicodeAttribute(null=True)
     support_email = UnicodeAttribute(null=True)
-    status = UnicodeAttribute(default="active")  # active | suspended
+    status = UnicodeAttribute(default=ACTIVE)  # ACTIVE | SUSPENDED | DELETING
     features = ListAttribute(of=UnicodeAttribute, default=list)
     settings = JSONAttribute(default=dict)
     custom_attributes = JSONAttribute(default=dict)
