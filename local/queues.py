@@ -38,7 +38,7 @@ import uuid
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from local.cfn import ACCOUNT, REGION
 from local.usage import Tally, sqs_requests

@@ -20,7 +20,8 @@ def _password() -> str:
 
 
 def _person(email: str, name: str, super_admin: bool = False) -> dict:
-    from parley.services import tokens, users
+    from parley import tokens
+    from parley.services import users
 
     password = _password()
     user = users.create_user(email=email, name=name, password=password, super_admin=super_admin)
@@ -41,7 +42,7 @@ def _website_inbox(account_id: int, agent_id: int) -> dict:
 def _create_cast() -> dict:
     from concurrent.futures import ThreadPoolExecutor
 
-    from parley.services import accounts, platform
+    from parley.services import accounts, members, platform
 
     # Side by side: each password is an argon2 hash, slow on purpose, and the first start's
     # wait is mostly these four.
@@ -52,9 +53,9 @@ def _create_cast() -> dict:
                                                           ("admin@globex.test", "Gloria Globex"))]
         acme, globex = accounts.create_account(name="Acme"), accounts.create_account(name="Globex")
         root, admin, agent, other = (person.result() for person in people)
-    accounts.add_member(acme.id, admin["id"], "administrator")
-    accounts.add_member(acme.id, agent["id"], "agent", inviter_id=admin["id"])
-    accounts.add_member(globex.id, other["id"], "administrator")
+    members.add_member(acme.id, admin["id"], "administrator")
+    members.add_member(acme.id, agent["id"], "agent", inviter_id=admin["id"])
+    members.add_member(globex.id, other["id"], "administrator")
     _, platform_token = platform.create_platform_app("Provisioner")
     return {
         "website_inbox": _website_inbox(acme.id, agent["id"]),

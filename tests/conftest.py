@@ -200,7 +200,8 @@ class World:
 def world(aws) -> World:
     """The local seed's cast: a super admin, Acme (administrator + agent), Globex
     (its own administrator) and a platform app."""
-    from parley.services import accounts, platform, tokens, users
+    from parley import tokens
+    from parley.services import accounts, members, platform, users
 
     def person(email: str, name: str, **kw) -> Person:
         user = users.create_user(email=email, name=name, **kw)
@@ -212,9 +213,9 @@ def world(aws) -> World:
     acme, globex = accounts.create_account(name="Acme"), accounts.create_account(name="Globex")
     admin, agent, other = (person("admin@acme.test", "Ada Admin"), person("agent@acme.test", "Aaron Agent"),
                            person("admin@globex.test", "Gloria Globex"))
-    accounts.add_member(acme.id, admin.id, "administrator")
-    accounts.add_member(acme.id, agent.id, "agent", inviter_id=admin.id)
-    accounts.add_member(globex.id, other.id, "administrator")
+    members.add_member(acme.id, admin.id, "administrator")
+    members.add_member(acme.id, agent.id, "agent", inviter_id=admin.id)
+    members.add_member(globex.id, other.id, "administrator")
     app, app_token = platform.create_platform_app("Provisioner")
     return World(root, admin, agent, other, acme.id, globex.id, app_token, app.id)
 

@@ -1,5 +1,6 @@
 """Channel traffic from the ingest queue: each record is one provider webhook payload (or
-an email's S3 notice), turned into messages and status changes by services/ingest.py.
+an email's S3 notice), turned into messages and status changes by services/ingest.py
+(services/email_ingest.py for a mail).
 
 Retrying is safe: ingest is idempotent on the provider's message id. A record another
 worker holds comes back when that worker's lease may have run out. The rest is the
@@ -17,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from parley import consumers
 from parley.channels import email
-from parley.services import ingest
+from parley.services import email_ingest, ingest
 
 logger = Logger()
 
@@ -41,7 +42,8 @@ def parse(body: str) -> dict:
 
 def handle(item: dict, attempt: int) -> dict:
     try:
-        applied = ingest.process(item)
+        # A mail's S3 notice is stored by services/email_ingest.py, a webhook's payload by ingest.
+        applied = (email_ingest.process if "s3_key" in item else ingest.process)(item)
     except ingest.InFlight as exc:
         # Another worker's lease on this message: come back when it has run out, not after
         # the queue's whole visibility timeout (a worker that died mid-write, e.g. in a

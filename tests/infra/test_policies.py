@@ -439,7 +439,8 @@ def test_socket_rights_follow_every_change(api, world, website, recorder):
     """Rights changes rewrite or close open sockets (HttpApiFunction); resume re-checks
     rights at their source and closes a socket whose token is gone (WsMessageFunction)."""
     from parley.models.user import AccessToken
-    from parley.services import tokens, users
+    from parley import tokens
+    from parley.services import users
 
     base = f"/api/v1/accounts/{world.account_id}"
 

@@ -11,9 +11,10 @@ pytestmark = pytest.mark.dynamodb_local
 
 
 def second_agent(api, world, website, name="Bea Busy", email="bea@acme.test"):
-    from parley.services import accounts, tokens, users
+    from parley import tokens
+    from parley.services import members, users
 
-    member, _ = accounts.add_agent(world.account_id, name=name, email=email, role="agent")
+    member, _ = members.add_agent(world.account_id, name=name, email=email, role="agent")
     reply = api.post(f"/api/v1/accounts/{world.account_id}/inbox_members", world.admin.token,
                      body={"inbox_id": website.id, "user_ids": [world.agent.id, member.user_id]})
     assert reply.status == 200, reply.json

@@ -167,7 +167,7 @@ def isolated_moto(monkeypatch):
 
 
 def test_concurrent_posts_with_one_echo_id_store_one_message(api, world, chat, published, isolated_moto):
-    from parley.services import attachments, conversations, users
+    from parley.services import attachments, conversations, messages, users
 
     _, conversation_id, _ = chat
     agent = users.get_user(world.agent.id)
@@ -176,9 +176,9 @@ def test_concurrent_posts_with_one_echo_id_store_one_message(api, world, chat, p
     def send(_):
         conversation = conversations.get_conversation(world.account_id, conversation_id)
         start.wait()
-        return attachments.create_message(conversation, uploader=attachments.user_uploader(agent.id),
-                                          content="Only once", message_type=conversations.OUTGOING,
-                                          sender_type="User", sender=agent, echo_id="race-1").id
+        return messages.post_message(conversation, uploader=attachments.user_uploader(agent.id),
+                                     content="Only once", message_type=conversations.OUTGOING,
+                                     sender_type="User", sender=agent, echo_id="race-1").id
 
     with ThreadPoolExecutor(4) as pool:
         ids = list(pool.map(send, range(4)))

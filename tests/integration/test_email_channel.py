@@ -264,9 +264,9 @@ class _Recording:
 def test_a_crash_mid_ingest_is_retried_into_exactly_one_message(api, world, inbox, monkeypatch):
     from botocore.exceptions import ClientError
 
-    from parley.services import attachments
+    from parley.services import messages as message_service  # `messages` is this file's reader
 
-    real = attachments.create_message
+    real = message_service.post_message
     calls = []
 
     def throttled_once(*args, **kw):
@@ -276,7 +276,7 @@ def test_a_crash_mid_ingest_is_retried_into_exactly_one_message(api, world, inbo
                               "TransactWriteItems")
         return real(*args, **kw)
 
-    monkeypatch.setattr(attachments, "create_message", throttled_once)
+    monkeypatch.setattr(message_service, "post_message", throttled_once)
     deliver_mail(_raw("attachment"), "c1")
     [first] = drain("IngestQueue", "channel_ingest", visibility=0)
     assert len(first["batchItemFailures"]) == 1  # handed back to SQS, not lost

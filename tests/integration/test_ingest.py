@@ -90,19 +90,19 @@ def test_a_copy_processed_while_another_worker_holds_the_claim_waits(api, world,
     at the same moment. While the first worker's pending claim is leased the second waits
     (its item returns to the queue); it finishes the work only once the lease has run out."""
     from parley.models.unique import UniqueClaim
-    from parley.services import conversations, ingest
+    from parley.services import ingest, messages
 
     inbox = telegram_inbox(api, world)
     post_telegram(api, inbox, fixture_bytes("telegram", "text_message"))
-    real_create = conversations.create_message
+    real_create = messages.post_message
 
     def killed(*args, **kwargs):
         raise _Killed()
 
-    monkeypatch.setattr(conversations, "create_message", killed)
+    monkeypatch.setattr(messages, "post_message", killed)
     with pytest.raises(_Killed):  # worker A claimed the update, then was stopped mid-write
         drain("IngestQueue", "channel_ingest", visibility=0)
-    monkeypatch.setattr(conversations, "create_message", real_create)
+    monkeypatch.setattr(messages, "post_message", real_create)
     key = ingest.claim_key(inbox["id"], "555000111:101")
     assert UniqueClaim.get(key).target.startswith("Pending#")
 

@@ -56,9 +56,9 @@ def test_patch_replaces_the_given_lists_and_rejects_unknown_flags(api, world):
 
 
 def test_settings_are_per_user_and_per_account(api, world):
-    from parley.services import accounts
+    from parley.services import members
 
-    accounts.add_member(world.other_account_id, world.agent.id, "agent")
+    members.add_member(world.other_account_id, world.agent.id, "agent")
     mine = api.patch(path(world.account_id), world.agent.token, body={"selected_push_flags": []})
     assert mine.status == 200
     # The same user in another account, and another user in this one, keep the defaults.
@@ -75,12 +75,12 @@ def test_settings_are_per_user_and_per_account(api, world):
 
 
 def test_leaving_the_account_drops_the_settings(api, world):
-    from parley.services import accounts, notification_settings
+    from parley.services import members, notification_settings
 
-    member, _ = accounts.add_agent(world.account_id, name="Lou Leaver", email="lou@acme.test", role="agent")
+    member, _ = members.add_agent(world.account_id, name="Lou Leaver", email="lou@acme.test", role="agent")
     notification_settings.update(world.account_id, member.user_id, email=[], push=[])
-    accounts.remove_member(member)
-    accounts.add_member(world.account_id, member.user_id, "agent")
+    members.remove_member(member)
+    members.add_member(world.account_id, member.user_id, "agent")
     again = notification_settings.get(world.account_id, member.user_id)
     assert again.data["push"] == ["push_conversation_assignment", "push_conversation_mention"]
 

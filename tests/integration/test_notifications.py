@@ -71,9 +71,9 @@ def opt_in(api, world, person, *kinds: str) -> None:
 
 
 def test_a_mention_notifies_the_mentioned_agent_who_can_see_it(api, world, website):
-    from parley.services import accounts
+    from parley.services import members
 
-    outsider, _ = accounts.add_agent(world.account_id, name="Olive Out", email="olive@acme.test", role="agent")
+    outsider, _ = members.add_agent(world.account_id, name="Olive Out", email="olive@acme.test", role="agent")
     number = conversation_with_visitor(website)
     notify()
     text = (f"{mention(world.admin.id, 'Ada Admin')} and {mention(outsider.user_id, 'Olive Out')} "

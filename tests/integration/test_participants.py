@@ -13,7 +13,7 @@ from tests.integration.test_notifications import conversation_with_visitor, list
 
 
 def test_add_replace_remove_participants(api, world, website):
-    from parley.services import accounts
+    from parley.services import members
 
     number = conversation_with_visitor(website)
     path = f"/api/v1/accounts/{world.account_id}/conversations/{number}/participants"
@@ -31,7 +31,7 @@ def test_add_replace_remove_participants(api, world, website):
 
     # Not a member, another account's user, an agent who cannot see the inbox: 422, nothing changed.
     api.post(path, world.admin.token, body={"user_ids": [world.agent.id]})
-    outsider, _ = accounts.add_agent(world.account_id, name="Olive Out", email="olive@acme.test", role="agent")
+    outsider, _ = members.add_agent(world.account_id, name="Olive Out", email="olive@acme.test", role="agent")
     for bad in ([999_999], [world.other_admin.id], [outsider.user_id], [world.admin.id, outsider.user_id]):
         reply = api.post(path, world.admin.token, body={"user_ids": bad})
         assert reply.status == 422, (bad, reply.json)
@@ -42,11 +42,12 @@ def test_add_replace_remove_participants(api, world, website):
 
 
 def test_who_may_see_and_change_participants(api, world, website):
-    from parley.services import accounts, tokens, users
+    from parley import tokens
+    from parley.services import members, users
 
     number = conversation_with_visitor(website)
     path = f"/api/v1/accounts/{world.account_id}/conversations/{number}/participants"
-    outsider, _ = accounts.add_agent(world.account_id, name="Olive Out", email="olive@acme.test", role="agent")
+    outsider, _ = members.add_agent(world.account_id, name="Olive Out", email="olive@acme.test", role="agent")
     outsider_token = tokens.issue(users.owner(outsider.user_id))
     assert api.get(path, outsider_token).status == 404  # not in the inbox: the conversation is not found
     assert api.post(path, outsider_token, body={"user_ids": [outsider.user_id]}).status == 404

@@ -133,7 +133,8 @@ def test_a_reset_link_expires_after_an_hour(api, world, mailer, monkeypatch):
 
 
 def test_a_reset_revokes_every_token_and_socket(api, world, website, mailer, sockets):  # noqa: F811
-    from parley.services import tokens, users
+    from parley import tokens
+    from parley.services import users
 
     second_device = tokens.issue(users.owner(world.agent.id))
     assert connect("laptop", token=world.agent.token) == 200

@@ -124,7 +124,7 @@ def routes(w, monkeypatch):
 
 
 def token_of(world, caller: str):
-    from parley.services import tokens
+    from parley import tokens
 
     return {"none": None, "forged": tokens.digest("forged"), "platform": world.platform_token,
             "other_admin": world.other_admin.token, "super_admin": world.super_admin.token,
@@ -224,7 +224,8 @@ def test_widget_page_with_every_caller(api, world, website, built_pages):
     """GET /widget is public: the website token decides, never the caller's token. An
     unknown token is 404; a suspended account's page is refused (403) like its widget API,
     and a deleted account's is 404 — always as an HTML page, never the built widget."""
-    from parley.services import accounts
+    from parley.models.account import ACTIVE, SUSPENDED
+    from parley.services import account_status, accounts
 
     def page(token: str) -> str:
         return f"/widget?website_token={token}"
@@ -245,10 +246,10 @@ def test_widget_page_with_every_caller(api, world, website, built_pages):
 
     walk()
     suspended = accounts.get_account(world.account_id)
-    accounts.update_account(suspended, status=accounts.SUSPENDED)
+    account_status.update_account(suspended, status=SUSPENDED)
     rows = [(page(website.website_token), (403,) * 7), (page(other_website["website_token"]), PUBLIC)]
     walk()
-    accounts.update_account(accounts.get_account(world.account_id), status=accounts.ACTIVE)
+    account_status.update_account(accounts.get_account(world.account_id), status=ACTIVE)
     rows = [(page(website.website_token), PUBLIC)]
     walk()
     assert api.delete(f"/super_admin/api/v1/accounts/{world.other_account_id}", world.super_admin.token).status == 200

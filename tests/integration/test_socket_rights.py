@@ -109,7 +109,8 @@ def test_agent_removed_from_the_account_is_cut_off(api, world, website, sockets,
 def _platform_admin_online(api, world) -> tuple[str, dict, dict]:
     """A platform app's new account and its administrator Pat, with socket "pat" open:
     (the app's token, the account, the user)."""
-    from parley.services import tokens, users
+    from parley import tokens
+    from parley.services import users
 
     app = world.platform_token
     account = api.post("/platform/api/v1/accounts", app, body={"name": "Initech"}).json
@@ -174,7 +175,8 @@ def test_deleted_user_is_cut_off(api, world, sockets):
 
 
 def test_password_change_closes_every_socket_of_the_user(api, world, website, sockets):
-    from parley.services import tokens, users
+    from parley import tokens
+    from parley.services import users
 
     second_device = tokens.issue(users.owner(world.agent.id))
     assert connect("laptop", token=world.agent.token) == 200
@@ -194,7 +196,8 @@ def test_password_change_closes_every_socket_of_the_user(api, world, website, so
 
 
 def test_sign_out_closes_the_sockets_opened_with_that_token_only(api, world, website, sockets, presence):
-    from parley.services import tokens, users
+    from parley import tokens
+    from parley.services import users
 
     second_device = tokens.issue(users.owner(world.agent.id))
     assert connect("laptop", token=world.agent.token) == 200
@@ -216,7 +219,7 @@ def test_resume_rechecks_rights_even_when_nothing_told_the_socket(world, website
     from parley.models.account import AccountUser
     from parley.models.inbox import InboxMember
     from parley.models.user import AccessToken
-    from parley.services import tokens
+    from parley import tokens
 
     assert connect("agent", token=world.agent.token) == 200
     publish_to_inbox(world.account_id, website.id, "member")

@@ -5,7 +5,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
 from api import AccountFields, account_admin, account_member, body
-from parley.services import accounts
+from parley.services import account_status, accounts
 from parley.views.accounts import account as account_view
 
 router = Router()
@@ -41,4 +41,4 @@ def update(account_id: str):
     if CUSTOM_FIELDS & payload.keys():
         changes["custom_attributes"] = {**(account.custom_attributes or {}),
                                         **{k: payload[k] for k in CUSTOM_FIELDS & payload.keys()}}
-    return account_view(accounts.update_account(account, **changes))
+    return account_view(account_status.update_account(account, **changes))

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from api import Body, account_member, admin_delete, admin_item, admin_membership, base_url, body
 from parley.errors import NotFound
-from parley.services import accounts, connections, users
+from parley.services import accounts, connections, members, users
 from parley.views.users import agent as agent_view
 
 router = Router()
@@ -51,7 +51,7 @@ def create(account_id: str):
     admin = admin_membership(router, account_id)
     account_id = admin.account_id
     payload = body(router, AgentCreate)
-    member, user = accounts.add_agent(account_id, name=payload.name, email=payload.email, role=payload.role,
+    member, user = members.add_agent(account_id, name=payload.name, email=payload.email, role=payload.role,
                                       availability=payload.availability_status, auto_offline=payload.auto_offline,
                                       inviter_id=admin.user_id, base_url=base_url(router))
     return agent_view(member, user)
@@ -61,9 +61,9 @@ def create(account_id: str):
 def update(account_id: str, user_id: str):
     member = admin_item(router, account_id, user_id, _member_of)
     payload = body(router, AgentUpdate)
-    accounts.update_member(member, role=payload.role, availability=payload.availability_status,
+    members.update_member(member, role=payload.role, availability=payload.availability_status,
                            auto_offline=payload.auto_offline)
     return agent_view(member, users.get_user(member.user_id))
 
 
-admin_delete(router, "/api/v1/accounts/<account_id>/agents/<item_id>", _member_of, accounts.remove_member)
+admin_delete(router, "/api/v1/accounts/<account_id>/agents/<item_id>", _member_of, members.remove_member)

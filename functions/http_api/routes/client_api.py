@@ -10,7 +10,7 @@ from pydantic import Field
 
 from api import Attributes, Body, ContactIdentity, body, path_id, query
 from parley.errors import NotFound
-from parley.services import client_api, conversations, inboxes
+from parley.services import client_api, conversations, inboxes, messages
 from parley.views.client_api import public_contact, public_conversation, public_inbox, public_message
 
 router = Router()
@@ -100,8 +100,8 @@ def list_conversations(inbox_identifier: str, contact_identifier: str):
 def create_conversation(inbox_identifier: str, contact_identifier: str):
     inbox, contact_inbox, contact = _contact(inbox_identifier, contact_identifier)
     payload = body(router, ConversationPayload)
-    conversation = conversations.create_conversation(inbox, contact, contact_inbox,
-                                                     custom_attributes=payload.custom_attributes)
+    conversation = messages.start_conversation(inbox, contact, contact_inbox,
+                                               custom_attributes=payload.custom_attributes)
     return public_conversation(conversation, contact, [])
 
 
@@ -147,9 +147,9 @@ def list_messages(inbox_identifier: str, contact_identifier: str, conversation_i
 def create_message(inbox_identifier: str, contact_identifier: str, conversation_id: str):
     conversation, contact = _conversation(inbox_identifier, contact_identifier, conversation_id)
     payload = body(router, MessagePayload)
-    message = conversations.create_message(conversation, content=payload.content,
-                                           message_type=conversations.INCOMING, sender_type="Contact",
-                                           sender=contact, echo_id=payload.echo_id)
+    message = messages.post_message(conversation, content=payload.content,
+                                    message_type=conversations.INCOMING, sender_type="Contact",
+                                    sender=contact, echo_id=payload.echo_id)
     return public_message(message)
 
 

@@ -13,6 +13,7 @@ from api import Body, Filter, Labels, UploadBlob, account_member, body, parse, p
 from parley import permissions
 from parley.services import (agent_bots, attachments, contacts, conversation_filters, conversation_start, conversations,
                              delivery)
+from parley.services import messages as message_service  # `messages` is a route below
 from parley.views.common import iso
 from parley.views.conversations import message as message_view
 
@@ -220,7 +221,7 @@ def create_message(account_id: str, conversation_id: str):
         sender_type, sender, message_type = "User", caller.user, conversations.OUTGOING
     uploader = (f"b{caller.agent_bot.id}" if caller.agent_bot is not None
                 else attachments.user_uploader(caller.user.id))
-    message = attachments.create_message(
+    message = message_service.post_message(
         conversation, uploader=uploader, uploads=payload.attachments + uploads,
         files=files, content=payload.content, message_type=message_type, sender_type=sender_type, sender=sender,
         private=payload.private, echo_id=payload.echo_id, content_type=payload.content_type,
@@ -247,7 +248,7 @@ def toggle_status(account_id: str, conversation_id: str):
     # Without a status Chatwoot toggles between open and resolved.
     status = payload.status or ("resolved" if conversation.status == "open" else "open")
     if caller.agent_bot is not None and status == "open":
-        agent_bots.handoff(conversation)  # the bot hands a pending conversation to the humans
+        conversations.handoff(conversation)  # the bot hands a pending conversation to the humans
     else:
         conversations.toggle_status(conversation, status, payload.snoozed_until)
     return {"meta": {}, "payload": {"success": True, "current_status": conversation.status,
@@ -366,7 +367,7 @@ def delete_message(account_id: str, conversation_id: str, message_id: str):
     conversation, member, _ = _conversation(account_id, conversation_id)
     message = conversations.get_message(conversation, path_id(message_id))
     permissions.own_message_or_admin(member, message)
-    return message_view(attachments.delete_message(conversation, message))
+    return message_view(message_service.delete_message(conversation, message))
 
 
 @router.post("/api/v1/accounts/<account_id>/conversations/<conversation_id>/messages/<message_id>/retry")

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api import (HTTP_URL, Body, account_admin, account_member, admin_delete, admin_item, base_url, body,
                  member_item, path_id)
-from parley import embedding
+from parley import embedding, permissions
 from parley.errors import Invalid, NotFound
 from parley.services import accounts, inboxes
 from parley.views.inboxes import inbox as inbox_view
@@ -167,14 +167,14 @@ def _view(inbox, admin: bool) -> dict:
 def index(account_id: str):
     account_id, member = account_member(router, account_id)
     admin = member.role == "administrator"
-    return {"payload": [_view(i, admin) for i in inboxes.list_inboxes(account_id, member)]}
+    return {"payload": [_view(i, admin) for i in permissions.visible_inboxes(member)]}
 
 
 @router.get("/api/v1/accounts/<account_id>/inboxes/<inbox_id>")
 def show(account_id: str, inbox_id: str):
     account_id, member = account_member(router, account_id)
     inbox = inboxes.get_inbox(account_id, path_id(inbox_id))
-    if not inboxes.works_in(member, inbox.id):
+    if not permissions.may_see_inbox(member, inbox.id):
         raise NotFound("Inbox not found")
     return _view(inbox, member.role == "administrator")
 

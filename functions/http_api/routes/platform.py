@@ -11,7 +11,7 @@ from pydantic import Field
 
 from api import AccountFields, Body, body, path_id, platform_app
 from parley.errors import NotFound
-from parley.services import accounts, platform, users
+from parley.services import account_status, accounts, members, platform, users
 from parley.views.accounts import platform_account
 from parley.views.users import account_user, platform_user
 
@@ -72,12 +72,12 @@ def show_account(account_id: str):
 def update_account(account_id: str):
     account = _owned_account(platform_app(router), account_id)
     changes = body(router, AccountPayload).model_dump(exclude_unset=True, exclude_none=True)
-    return platform_account(accounts.update_account(account, **changes))
+    return platform_account(account_status.update_account(account, **changes))
 
 
 @router.delete("/platform/api/v1/accounts/<account_id>")
 def delete_account(account_id: str):
-    accounts.delete_account(_owned_account(platform_app(router), account_id))
+    account_status.delete_account(_owned_account(platform_app(router), account_id))
     return {}
 
 
@@ -97,8 +97,8 @@ def add_account_user(account_id: str):
     platform.controlled_user(app_id, payload.user_id)  # 404 unless the app may hand this user an account
     existing = accounts.membership(account.id, payload.user_id)
     if existing:
-        return account_user(accounts.update_member(existing, role=payload.role))
-    return account_user(accounts.add_member(account.id, payload.user_id, payload.role))
+        return account_user(members.update_member(existing, role=payload.role))
+    return account_user(members.add_member(account.id, payload.user_id, payload.role))
 
 
 @router.delete("/platform/api/v1/accounts/<account_id>/account_users")
@@ -108,7 +108,7 @@ def remove_account_user(account_id: str):
     member = accounts.membership(account.id, payload.user_id)
     if member is None:
         raise NotFound("Account user not found")
-    accounts.remove_member(member, keep_an_administrator=False)  # the platform owns the account
+    members.remove_member(member, keep_an_administrator=False)  # the platform owns the account
     return {}
 
 

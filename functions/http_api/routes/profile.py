@@ -9,7 +9,7 @@ from pydantic import Field
 from api import Body, body, signed_in, source_ip
 from parley import permissions
 from parley.errors import Invalid
-from parley.services import accounts, users
+from parley.services import accounts, members, users
 from parley.views.users import profile as profile_view
 
 router = Router()
@@ -65,5 +65,5 @@ def availability():
     principal = signed_in(router)
     payload = body(router, Availability, wrapper="profile")
     member = permissions.account_member(principal, payload.account_id)
-    accounts.update_member(member, availability=payload.availability, auto_offline=payload.auto_offline)
+    members.update_member(member, availability=payload.availability, auto_offline=payload.auto_offline)
     return profile_view(principal.user, accounts.memberships_of(principal.user.id), principal.token)

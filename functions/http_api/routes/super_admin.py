@@ -8,7 +8,7 @@ from pydantic import Field
 
 from api import Body, body, path_id, super_admin
 from parley import global_config
-from parley.services import accounts, platform
+from parley.services import account_status, accounts, platform
 from parley.views.accounts import platform_account
 
 router = Router()
@@ -63,10 +63,10 @@ def update_account(account_id: str):
     super_admin(router)
     account = accounts.get_account(path_id(account_id))
     changes = body(router, AccountChanges).model_dump(exclude_unset=True, exclude_none=True)
-    return platform_account(accounts.update_account(account, **changes))
+    return platform_account(account_status.update_account(account, **changes))
 
 
 @router.delete("/super_admin/api/v1/accounts/<account_id>")
 def delete_account(account_id: str):
     super_admin(router)
-    return platform_account(accounts.delete_account(accounts.get_account(path_id(account_id))))
+    return platform_account(account_status.delete_account(accounts.get_account(path_id(account_id))))

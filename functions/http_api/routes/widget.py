@@ -12,7 +12,7 @@ import forms
 from api import Attributes, Body, ContactChanges, ContactIdentity, UploadBlob, body, parse, path_id, query
 from parley import events, global_config
 from parley.errors import NotFound
-from parley.services import attachments, contacts, conversations, inboxes, widget
+from parley.services import attachments, contacts, conversations, inboxes, messages, widget
 from parley.settings import get_settings
 from parley.views.contacts import widget_contact
 from parley.views.conversations import message as message_view
@@ -190,9 +190,9 @@ def create_message():
         attachments.ensure_widget_uploads(inbox)
     contact_inbox, contact, new_token = _visitor_or_new(inbox)  # only once the input is known good
     # A first message starts the conversation, but only once its files have passed.
-    message = attachments.create_message(
+    message = messages.post_message(
         _current_conversation(contact_inbox), account_id=inbox.account_id,
-        start=lambda: conversations.create_conversation(inbox, contact, contact_inbox),
+        start=lambda: messages.start_conversation(inbox, contact, contact_inbox),
         uploader=attachments.contact_uploader(contact.id), uploads=payload.attachments + uploads,
         files=files, content=payload.content, message_type=conversations.INCOMING, sender_type="Contact",
         sender=contact, echo_id=payload.echo_id,

@@ -1,11 +1,14 @@
-"""Who is calling: the `api_access_token` header resolved to a user or a platform app."""
+"""Who is calling: the `api_access_token` header resolved to a user or a platform app.
+
+Below the domain: it reads tokens and the stored user or bot, and imports no service."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import tokens
 from .errors import Unauthorized
+from .models.account_object import AGENT_BOT, AccountObject
 from .models.user import User
-from .services import tokens
 
 
 @dataclass(frozen=True)
@@ -31,9 +34,19 @@ def authenticate(token: str | None) -> Principal:
     if kind == "PlatformApp":
         return Principal(token, platform_app_id=int(raw_id))
     if kind == "AgentBot":
-        from .services import agent_bots  # only bot tokens pay for this import
-
-        bot = agent_bots.from_owner(raw_id)
+        bot = _agent_bot(raw_id)
         if bot is not None:
             return Principal(token, agent_bot=bot)
     raise Unauthorized("Invalid Access Token")
+
+
+def _agent_bot(raw: str) -> AccountObject | None:
+    """The bot a token's owner ("<account>/<id>", services/agent_bots.owner) names, if it
+    still exists."""
+    account, _, bot_id = raw.partition("/")
+    if not account.isdigit() or not bot_id.isdigit():
+        return None
+    try:
+        return AccountObject.get(int(account), AccountObject.key_for(AGENT_BOT, int(bot_id)))
+    except AccountObject.DoesNotExist:
+        return None

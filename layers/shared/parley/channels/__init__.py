@@ -1,7 +1,7 @@
 """Channels: one module per provider, each exposing what applies of
 
 - `verify(inbox, headers, raw_body, url)`: raise errors.Unauthorized on a bad signature;
-- `parse(inbox, payload) -> list[services.ingest.Inbound]`: pure, no I/O;
+- `parse(inbox, payload) -> list[inbound.Inbound]`: pure, no I/O;
 - `send(inbox, conversation, message, contact_inbox) -> str`: the provider's message id,
   or raise Retryable (429, 5xx, timeouts) / Permanent (anything a retry cannot fix).
 

@@ -1,5 +1,7 @@
 """Email inboxes: SES receives mail for the inbound domain, stores each MIME message in the
 mail bucket and S3 notifies the ingest queue; replies leave through SES with threading headers.
+This module verifies, parses and sends; storing a received mail (its routing, body, files
+and verdicts as a message) is services/email_ingest.py's.
 
 Addresses (MAILER_INBOUND_EMAIL_DOMAIN from installation config):
 - every email inbox has a forwarding address `<random>@<domain>` (the support mailbox
@@ -9,10 +11,10 @@ Addresses (MAILER_INBOUND_EMAIL_DOMAIN from installation config):
   claimed (`email_conversation#<uuid>` -> the conversation) when the address is first
   handed out, in a mail Parley sends or receives.
 
-Threading of an inbound mail, first match wins: a reply+ recipient; an `In-Reply-To` or
-`References` id that is a message Parley stored or sent in that inbox (the ingest
-claims `channel_message#<inbox>#<message id>`); else a new conversation (Chatwoot's rule
-for email: a new thread is a new conversation).
+Threading of an inbound mail (services/email_ingest.py), first match wins: a reply+
+recipient; an `In-Reply-To` or `References` id that is a message Parley stored or sent in
+that inbox (the ingest claims `channel_message#<inbox>#<message id>`); else a new
+conversation (Chatwoot's rule for email: a new thread is a new conversation).
 
 SES's verdicts (the receipt rule scans: `ScanEnabled`) are read from the headers SES
 prepends to the stored mail, the first occurrence of each, as everything below them is
@@ -35,7 +37,7 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 
-from .. import aws, filetypes, global_config
+from .. import aws, global_config
 from ..errors import Invalid
 from ..models.inbox import email_verified
 from ..models.unique import UniqueClaim
@@ -322,7 +324,8 @@ def _first_headers(raw: bytes, names: tuple[str, ...]) -> dict[str, str]:
     return found
 
 
-def _domain(value: str) -> str:
+def domain_of(value: str) -> str:
+    """The domain of an address (or of a bare domain), lower-case."""
     return value.strip("<>\"' ").rpartition("@")[2].lower().rstrip(".")
 
 
@@ -344,7 +347,7 @@ def read_verdicts(raw: bytes, from_email: str | None) -> Verdicts:
     for attribute, name in (("spam", "x-ses-spam-verdict"), ("virus", "x-ses-virus-verdict")):
         if name in headers:
             setattr(verdicts, attribute, (headers[name].split() or ["MISSING"])[0].upper()[:32])
-    from_domain = _domain(from_email or "")
+    from_domain = domain_of(from_email or "")
     spf_domains, dkim_domains = [], []
     results = headers.get("authentication-results", "")
     serv_id, _, rest = results.partition(";")
@@ -362,13 +365,13 @@ def read_verdicts(raw: bytes, from_email: str | None) -> Verdicts:
                     current = None  # properties of a failed result vouch for nothing
             for key, value in _PROPERTY.findall(token):
                 if current == "spf" and key.lower() in ("smtp.mailfrom", "envelope-from"):
-                    spf_domains.append(_domain(value))
+                    spf_domains.append(domain_of(value))
                 elif current == "dkim" and key.lower() in ("header.i", "header.d"):
-                    dkim_domains.append(_domain(value))
+                    dkim_domains.append(domain_of(value))
     elif "received-spf" in headers:
         verdicts.spf = (headers["received-spf"].split() or ["none"])[0].lower()[:32]
         if verdicts.spf == "pass":
-            spf_domains += [_domain(v) for k, v in _PROPERTY.findall(headers["received-spf"])
+            spf_domains += [domain_of(v) for k, v in _PROPERTY.findall(headers["received-spf"])
                             if k.lower() == "envelope-from"]
     if any(v is not None for v in (verdicts.spf, verdicts.dkim, verdicts.dmarc)):
         verdicts.authenticated = (verdicts.dmarc == "pass"
@@ -490,7 +493,8 @@ def send_notice(address: str, subject: str, text: str) -> None:
         raise Retryable(f"Could not reach SES: {type(exc).__name__}") from None
 
 
-def _reply_uuid(address: str) -> str | None:
+def reply_uuid(address: str) -> str | None:
+    """The conversation uuid a `reply+<uuid>@<inbound domain>` address names, if it is one."""
     local, _, domain = address.partition("@")
     match = re.fullmatch(r"reply\+([0-9a-f-]{36})", local)
     return match.group(1) if match and domain == inbound_domain() else None
@@ -524,169 +528,14 @@ def fetch(bucket: str, key: str) -> bytes:
     return aws.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
 
 
-def _target(key: str) -> list[str] | None:
-    try:
-        return UniqueClaim.get(key).target.split("#")
-    except UniqueClaim.DoesNotExist:
-        return None
-
-
-def _inbox(inbox_id: int):
-    from ..models.inbox import Inbox
-
-    try:
-        inbox = Inbox.get(inbox_id)
-    except Inbox.DoesNotExist:
-        return None
-    return inbox if inbox.channel_type == "email" else None
-
-
-def route(parsed: ParsedEmail):
-    """(inbox, conversation or None) the mail is for, or (None, None)."""
-    from ..models.conversation import Conversation
-
-    for address in parsed.recipients:
-        conversation_uuid = _reply_uuid(address)
-        if conversation_uuid:
-            target = _target(conversation_claim_key(conversation_uuid))
-            if target:
-                try:
-                    conversation = Conversation.get(int(target[1]), int(target[2]))
-                except Conversation.DoesNotExist:
-                    continue
-                inbox = _inbox(conversation.inbox_id)
-                if inbox is not None:
-                    return inbox, conversation
-    # Our own (inbound-domain) addresses first: the forwarding address is a secret of its
-    # inbox, while a support address is whatever an inbox named, and forwarded mail still
-    # has the original To. Matching that first would hand one account's forwarded mail to
-    # another account that named the same support address.
-    domain = inbound_domain()
-    ours = [a for a in parsed.recipients if domain and a.endswith("@" + domain)]
-    for address in ours + [a for a in parsed.recipients if a not in ours]:
-        target = _target(inbox_claim_key(address))
-        if target:
-            inbox = _inbox(int(target[1]))
-            if inbox is not None:
-                return inbox, None
-    return None, None
-
-
-def _threaded(inbox, parsed: ParsedEmail):
-    """The conversation an In-Reply-To / References id of this inbox belongs to."""
-    from ..models.conversation import Conversation
-    from ..services import ingest
-
-    for reference in [parsed.in_reply_to, *reversed(parsed.references)]:
-        claimed = ingest.claimed(inbox.id, reference) if reference else None
-        if claimed:
-            try:
-                return Conversation.get(claimed[0], claimed[1])
-            except Conversation.DoesNotExist:
-                continue
-    return None
-
-
-def _files(parsed: ParsedEmail) -> list:
-    """Attachments fit to store: within the size limit, and honest about their type (a
-    lying one is dropped, not the whole mail)."""
-    from ..services import attachments
-
-    kept = []
-    for item in parsed.attachments:
-        declared = filetypes.normalize(item.content_type) or "application/octet-stream"
-        try:
-            if len(item.data) > attachments.max_bytes():
-                continue
-            filetypes.check(declared, item.data[:filetypes.SNIFF_BYTES])
-        except ValueError:
-            continue
-        kept.append(attachments.InlineFile(item.filename, declared, item.data))
-    return kept
-
-
-def receive_s3(bucket: str | None, key: str):
-    """Store one mail from the mail bucket as a message. Returns the message, or None when
-    the mail is for no inbox, a duplicate, or a loop of Parley's own mail. Only the
-    stack's mail bucket is read, whatever a queued item names."""
-    expected = get_settings().mail_bucket
-    if not expected or bucket != expected or not isinstance(key, str) or not key.startswith("inbound/"):
-        raise Invalid("not a mail in the mail bucket")
-    return receive_raw(fetch(bucket, key), fallback_id=f"s3:{key[-400:]}")
-
-
-def receive_raw(raw: bytes, *, fallback_id: str):
-    """Store one mail through the ingest claim protocol (services/ingest.receive, keyed by
-    its Message-ID), with email's own routing (reply address, thread, else a new
-    conversation) and writing (sanitised body, checked files, SES's verdicts)."""
-    from ..services import attachments, conversations, ingest
-
-    parsed = parse_mime(raw)
-    if not parsed.from_email:
-        return None  # nobody to answer (bounces without a sender, malformed From)
-    domain = inbound_domain()
-    if domain and parsed.from_email.endswith("@" + domain):
-        return None  # our own mail coming back: never converse with ourselves
-    inbox, addressed = route(parsed)
-    if inbox is None:
-        return None
-    from ..services import accounts
-    accounts.open_account(inbox.account_id)  # suspended: the mail is held (services/ingest.process)
-    verdicts = read_verdicts(raw, parsed.from_email)
-    flags = verdicts.flags()
-    if flags:  # filed apart, never into a conversation the mail names
-        from .. import security_log
-
-        security_log.refused("email_flagged", f"SES flagged the mail ({', '.join(flags)}): stored apart",
-                             inbox_id=inbox.id, flags=flags, from_domain=_domain(parsed.from_email))
-        addressed = None
-    provider_id = (parsed.message_id or fallback_id)[:500]
-    inbound = ingest.Inbound(kind="message", provider_message_id=provider_id, source_id=parsed.from_email,
-                             name=parsed.from_name or parsed.from_email.split("@")[0], email=parsed.from_email)
-
-    def conversation_for():
-        """The reply address's conversation, else the thread's, else a new one."""
-        conversation = addressed or (None if flags else _threaded(inbox, parsed))
-        if conversation is not None:
-            return conversation, None
-        contact, link = ingest._contact_inbox(inbox, inbound)
-        extra = {"email_flagged": flags} if flags else {}
-        conversation = conversations.create_conversation(
-            inbox, contact, link, additional_attributes={"mail_subject": parsed.subject, "source": "email", **extra})
-        claim_reply_address(conversation)
-        return conversation, contact
-
-    def write(conversation, contact, message_id: int):
-        content, email_attributes = body_parts(parsed)
-        if verdicts.as_dict():
-            email_attributes["verdict"] = verdicts.as_dict()
-        if flags:
-            email_attributes["flagged"] = flags
-        if "virus" in flags:  # never stored, so never signed or served to an agent
-            files = []
-            email_attributes["withheld_attachments"] = [a.filename[:255] for a in parsed.attachments]
-        else:
-            files = _files(parsed)
-        if not content.strip() and not files:
-            content = f"(no text) {parsed.subject}".strip() if parsed.subject else "(empty email)"
-        # content_type stays "text": the reference spec's enum has no "incoming_email";
-        # content_attributes.email marks the message as a mail.
-        return attachments.create_message(
-            conversation, uploader=attachments.contact_uploader(contact.id), files=files, content=content,
-            message_type=conversations.INCOMING, sender_type="Contact", sender=contact,
-            source_id=provider_id, content_attributes={"email": email_attributes}, message_id=message_id)
-
-    return ingest.receive(inbox, inbound, route=conversation_for, write=write)
-
-
 # ---------------------------------------------------------------- sending
 
 def _thread_of(conversation) -> tuple[str | None, list[str]]:
     """(In-Reply-To, References) for a reply: the newest mail in the conversation that
     carried a Message-ID, and the chain it belonged to."""
-    from ..services import conversations
+    from ..models.conversation import Message
 
-    for earlier in reversed(conversations.list_messages(conversation, limit=20)):
+    for earlier in Message.query(conversation.key, scan_index_forward=False, limit=20):  # newest first
         details = (earlier.content_attributes or {}).get("email") or {}
         message_id = details.get("message_id") or (earlier.source_id if earlier.message_type == 1 else None)
         if message_id:

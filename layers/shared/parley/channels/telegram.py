@@ -11,7 +11,7 @@ import re
 import secrets
 
 from ..errors import Invalid, Unauthorized
-from ..services.ingest import Inbound
+from .inbound import Inbound
 from . import Permanent, post_json
 
 API = "https://api.telegram.org"

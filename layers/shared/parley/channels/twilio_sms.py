@@ -18,7 +18,7 @@ import re
 from urllib.parse import parse_qsl
 
 from ..errors import Invalid, ProviderUnavailable, Unauthorized
-from ..services.ingest import Inbound
+from .inbound import Inbound
 from . import Permanent, Retryable, get, post
 
 API = "https://api.twilio.com/2010-04-01"

@@ -14,7 +14,7 @@ import time
 
 from ..errors import Invalid, ProviderUnavailable, Unauthorized
 from ..models.conversation import Message
-from ..services.ingest import Inbound
+from .inbound import Inbound
 from . import Permanent, Retryable, describe, get, post_json
 
 GRAPH = "https://graph.facebook.com/v20.0"

@@ -7,6 +7,7 @@ from pynamodb.attributes import (BooleanAttribute, JSONAttribute, ListAttribute,
 from .base import TimestampedModel, global_index, table_meta, utcnow
 
 ROLES = ("agent", "administrator")
+ACTIVE, SUSPENDED, DELETING = "active", "suspended", "deleting"  # an account's status
 AVAILABILITY = ("online", "busy", "offline")
 
 
@@ -18,7 +19,7 @@ class Account(TimestampedModel):
     locale = UnicodeAttribute(default="en")
     domain = UnicodeAttribute(null=True)
     support_email = UnicodeAttribute(null=True)
-    status = UnicodeAttribute(default="active")  # active | suspended
+    status = UnicodeAttribute(default=ACTIVE)  # ACTIVE | SUSPENDED | DELETING
     features = ListAttribute(of=UnicodeAttribute, default=list)
     settings = JSONAttribute(default=dict)
     custom_attributes = JSONAttribute(default=dict)

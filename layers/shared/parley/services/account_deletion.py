@@ -1,6 +1,6 @@
 """Deleting an account's data, in bounded chunks that can be re-run.
 
-`accounts.delete_account` marks the account `deleting` (every door then answers 404) and
+`account_status.delete_account` marks the account `deleting` (every door then answers 404) and
 queues the job; each run here deletes at most `limit` items and returns False if more
 remain (its continuation is queued). Every phase deletes what hangs off an item before
 the item itself, so a run that fails midway leaves its roots in place and the next run
@@ -73,7 +73,7 @@ def run(account_id: int, limit: int | None = None) -> bool:
     except Account.DoesNotExist:
         return True
     if account.status != "deleting":
-        # Only an account marked by delete_account is ever deleted, whatever a message says.
+        # Only an account marked by account_status.delete_account is ever deleted, whatever a message says.
         refused("account_deletion", "deletion job for an account not marked deleting", account_id=account_id)
         return True
     job = _Run(account_id, limit or CHUNK)
@@ -108,7 +108,7 @@ def _conversations(job: _Run) -> None:
                 schedules.cancel(conversations.SNOOZE_TASK, job.account_id, conversation.display_id)
             if conversation.auto_resolve_at:
                 schedules.cancel(auto_resolve.TASK, job.account_id,
-                                 auto_resolve._schedule_name_id(conversation, conversation.auto_resolve_at))
+                                 auto_resolve.schedule_name_id(conversation, conversation.auto_resolve_at))
             job.delete([UniqueClaim(email.conversation_claim_key(conversation.uuid)), conversation])
 
 
@@ -133,7 +133,7 @@ def _inboxes(job: _Run) -> None:
                 job.delete(links)
             keys = {f"website_token#{inbox.website_token}" if inbox.website_token else None,
                     f"inbox_identifier#{inbox.inbox_identifier}" if inbox.inbox_identifier else None,
-                    *inboxes._channel_claims(inbox)} - {None}
+                    *inboxes.channel_claims(inbox)} - {None}
             doomed = [UniqueClaim(key) for key in sorted(keys)] + list(InboxMember.query(inbox.id))
             job.delete(doomed + [Inbox(inbox.id)])
 
@@ -148,7 +148,7 @@ def _account_objects(job: _Run) -> None:
             kind = item.key.split("#", 1)[0]
             value = (item.data or {}).get(unique.get(kind, ""))
             if isinstance(value, str):
-                doomed.append(account_objects._claim(job.account_id, kind, unique[kind], value))
+                doomed.append(account_objects.unique_claim(job.account_id, kind, unique[kind], value))
             if kind == agent_bots.KIND:
                 doomed += [AccessToken(row.token_hash) for row in AccessToken.owner_index.query(agent_bots.owner(item))]
             doomed.append(AccountObject(item.account_id, item.key))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from .. import aws
+from ..models.account import ACTIVE
 from ..models.account_object import AccountObject
 from ..settings import get_settings
 
@@ -37,7 +38,7 @@ def release_held(account_id: int, limit: int = RELEASE_CHUNK) -> bool:
     sends it twice, which ingest's provider-id claims make harmless."""
     from . import accounts, ingest
 
-    if accounts.get_account(account_id, deleting=True).status != accounts.ACTIVE:
+    if accounts.get_account(account_id, deleting=True).status != ACTIVE:
         return True  # suspended again (the items stay held) or being deleted (they go with it)
     held = list(AccountObject.query(account_id, AccountObject.key.startswith(f"{ingest.HELD}#"), limit=limit))
     for item in held:

@@ -15,7 +15,7 @@ from ..models.unique import UniqueClaim
 PAGE_LIMIT = 1000  # an account's objects of one kind: small by nature, bounded anyway
 
 
-def _claim(account_id: int, kind: str, field: str, value: str) -> UniqueClaim:
+def unique_claim(account_id: int, kind: str, field: str, value: str) -> UniqueClaim:
     return UniqueClaim(f"{kind}.{field}#{account_id}#{value.strip().lower()}")
 
 
@@ -25,11 +25,11 @@ def _write(item: AccountObject, kind: str, unique: str | None, old_value: str | 
     try:
         with dynamo.transaction() as tx:
             if unique and value != old_value:
-                claim = _claim(item.account_id, kind, unique, value)
+                claim = unique_claim(item.account_id, kind, unique, value)
                 claim.target = item.key
                 tx.save(claim, condition=UniqueClaim.key.does_not_exist())
                 if old_value is not None:
-                    tx.delete(_claim(item.account_id, kind, unique, old_value))
+                    tx.delete(unique_claim(item.account_id, kind, unique, old_value))
             tx.save(item, condition=AccountObject.key.does_not_exist() if new else None)
     except TransactWriteError as exc:
         if exc.cause_response_code == "TransactionCanceledException" and unique:
@@ -69,5 +69,5 @@ def update(item: AccountObject, kind: str, changes: dict, unique: str | None = N
 def delete(item: AccountObject, kind: str, unique: str | None = None) -> None:
     with dynamo.transaction() as tx:
         if unique and item.data.get(unique) is not None:
-            tx.delete(_claim(item.account_id, kind, unique, item.data[unique]))
+            tx.delete(unique_claim(item.account_id, kind, unique, item.data[unique]))
         tx.delete(item)

@@ -14,7 +14,7 @@ from aws_lambda_powertools import Logger
 from ..errors import Invalid, NotFound, ParleyError
 from ..models.conversation import STATUSES, Conversation
 from ..models.user import User
-from . import accounts, conversations, labels, teams
+from . import accounts, conversations, labels, messages, teams
 
 logger = Logger(child=True)
 
@@ -156,9 +156,9 @@ def _apply(conversation: Conversation, name: str, value, actor: User | None, rul
         conversations.set_labels(conversation, sorted(set(conversation.labels or []) - set(value)))
     elif name in ("send_message", "add_private_note"):
         attributes = {"automation_rule_id": rule_id} if rule_id is not None else None
-        conversations.create_message(conversation, content=value, message_type=conversations.OUTGOING,
-                                     sender_type="User" if actor else None, sender=actor,
-                                     private=name == "add_private_note", content_attributes=attributes)
+        messages.post_message(conversation, content=value, message_type=conversations.OUTGOING,
+                              sender_type="User" if actor else None, sender=actor,
+                              private=name == "add_private_note", content_attributes=attributes)
     elif name == "change_status":
         conversations.toggle_status(conversation, value)
     elif name == "snooze_conversation":

@@ -14,16 +14,15 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlsplit
 
-from .. import dynamo, events, ids, outbound
+from .. import dynamo, events, ids, outbound, permissions, tokens
 from ..errors import Forbidden, Invalid, NotFound
-from ..models.account_object import AccountObject
+from ..models.account_object import AGENT_BOT, AccountObject
 from ..models.base import utcnow
 from ..models.conversation import Conversation
 from ..models.inbox import Inbox
 from ..views.agent_bots import GLOBAL, agent_bot as bot_view
-from . import tokens
 
-KIND = "agent_bot"
+KIND = AGENT_BOT
 FIELDS = ("name", "description", "outgoing_url", "avatar_url", "bot_config")
 
 
@@ -85,14 +84,6 @@ def create_bot(account_id: int | None, *, platform_app_id: int | None = None, **
             tx.publish("agent_bot.created", partition, bot_view(bot))
     token = tokens.issue(owner(bot))
     return bot, token
-
-
-def from_owner(raw: str) -> AccountObject | None:
-    """The bot a token's owner string ("<account>/<id>") names, if it still exists."""
-    account, _, bot_id = raw.partition("/")
-    if not account.isdigit() or not bot_id.isdigit():
-        return None
-    return _get(int(account), int(bot_id))
 
 
 def for_account(account_id: int, bot_id: int) -> AccountObject:
@@ -183,33 +174,13 @@ def ensure_attached(bot: AccountObject, account_id: int, conversation: Conversat
     not found."""
     if bot.account_id not in (GLOBAL, account_id):
         raise NotFound("Conversation not found")
-    from . import accounts  # a bot token reaches an account here: it must be open
-
-    accounts.open_account(account_id)
+    permissions.open_account(account_id)  # a bot token reaches an account here: it must be open
     try:
         inbox = Inbox.get(conversation.inbox_id)
     except Inbox.DoesNotExist:
         raise NotFound("Conversation not found") from None
     if inbox.account_id != account_id or inbox.agent_bot_id != bot.id:
         raise NotFound("Conversation not found")
-    return conversation
-
-
-def handoff(conversation: Conversation) -> Conversation:
-    """The bot hands a pending conversation to the humans: it opens (and is auto-assigned
-    there) and Chatwoot's conversation.bot_handoff event says so."""
-    from . import conversations  # conversations asks this module whether to start pending
-
-    was_pending = conversation.status == "pending"
-    conversations.toggle_status(conversation, "open")
-    if was_pending:
-        # Not in toggle_status's Outbox: the payload is the conversation after the open and
-        # its auto-assignment (separate writes in conversations.py), as Chatwoot sends it.
-        events.publish("conversation.bot_handoff", conversation.account_id,
-                       conversations.present([conversation])[0],
-                       audience={"inbox_id": conversation.inbox_id, "contact_id": conversation.contact_id,
-                                 "source_id": conversation.source_id,
-                                 "private": False})
     return conversation
 
 

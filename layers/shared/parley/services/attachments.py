@@ -10,18 +10,18 @@ Object keys (the attachments bucket):
   copied with a safe Content-Type and Content-Disposition, referenced by the message.
 
 Nothing is accepted before its first bytes (a ranged GET) show that the declared type is
-true; a lie is deleted and answered 422."""
+true; a lie is deleted and answered 422. The message that carries them is written by
+services/messages.post_message: `accept`, then `store` each, `delete` what is no longer
+referred to."""
 from __future__ import annotations
 
 import re
 import uuid
 from dataclasses import dataclass
-from typing import Callable
 
 from .. import aws, filetypes, global_config, ids, storage
 from ..errors import Forbidden, Invalid, NotFound, ParleyError, PayloadTooLarge
-from ..models.conversation import Conversation, Message
-from . import conversations
+from ..models.conversation import Conversation
 
 MAX_PER_MESSAGE = 15  # Chatwoot's limit
 UPLOAD_SECONDS = 15 * 60  # a presigned POST is good for this long
@@ -29,7 +29,6 @@ UPLOAD_SECONDS = 15 * 60  # a presigned POST is good for this long
 MULTIPART_BYTES = 4 * 1024 * 1024
 _NAME = re.compile(r"[^A-Za-z0-9._ -]+")
 _TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$")
-
 
 
 @dataclass(frozen=True)
@@ -103,7 +102,8 @@ def presign_upload(account_id: int, uploader: str, *, filename: str, content_typ
 
 
 @dataclass
-class _Accepted:
+class Accepted:
+    """A file that passed its checks, not yet stored."""
     source: str | None  # the upload key to copy from, or None for an inline file
     data: bytes | None
     name: str
@@ -112,7 +112,19 @@ class _Accepted:
     size: int
 
 
-def _uploaded(account_id: int, uploader: str, key: str) -> _Accepted:
+def accept(account_id: int | None, uploader: str | None, uploads: list[str], files: list[InlineFile]) -> list[Accepted]:
+    """Check a message's files before anything is written: at most MAX_PER_MESSAGE, each
+    upload named once and the caller's own, every file within the limit and honest about
+    its type. NotFound if an upload is not (or no longer) there."""
+    if len(uploads) + len(files) > MAX_PER_MESSAGE:
+        raise Invalid(f"A message can have at most {MAX_PER_MESSAGE} attachments", field="attachments")
+    if len(set(uploads)) != len(uploads):
+        raise Invalid("The same upload is attached twice", field="attachments")
+    accepted = [_uploaded(account_id, uploader, key) for key in uploads]
+    return accepted + [_inline(item) for item in files]
+
+
+def _uploaded(account_id: int, uploader: str, key: str) -> Accepted:
     """Check one presigned upload: the caller's own, present, within the limit, honest."""
     from botocore.exceptions import ClientError
 
@@ -127,7 +139,7 @@ def _uploaded(account_id: int, uploader: str, key: str) -> _Accepted:
         if code in ("NoSuchKey", "404", "NotFound"):
             raise NotFound("Attachment upload not found") from None
         if code == "InvalidRange":  # an empty object
-            _delete([key])
+            delete([key])
             raise Invalid("The file is empty", field="attachments") from None
         raise
     head = got["Body"].read()
@@ -138,24 +150,24 @@ def _uploaded(account_id: int, uploader: str, key: str) -> _Accepted:
         _check_size(size)
         kind = filetypes.check(declared, head)
     except (ParleyError, ValueError) as exc:
-        _delete([key])  # refused for good: nothing may serve it later
+        delete([key])  # refused for good: nothing may serve it later
         if isinstance(exc, ValueError):
             raise Invalid(str(exc), field="attachments") from None
         raise
-    return _Accepted(key, None, parts[4], declared, kind, size)
+    return Accepted(key, None, parts[4], declared, kind, size)
 
 
-def _inline(item: InlineFile) -> _Accepted:
+def _inline(item: InlineFile) -> Accepted:
     _check_size(len(item.data))
     declared = _declared(item.content_type)
     try:
         kind = filetypes.check(declared, item.data[:filetypes.SNIFF_BYTES])
     except ValueError as exc:
         raise Invalid(str(exc), field="attachments") from None
-    return _Accepted(None, item.data, safe_name(item.filename), declared, kind, len(item.data))
+    return Accepted(None, item.data, safe_name(item.filename), declared, kind, len(item.data))
 
 
-def _store(conversation: Conversation, item: _Accepted) -> dict:
+def store(conversation: Conversation, item: Accepted) -> dict:
     """Put the file at its final key with headers that make it safe to serve, and return
     the attachment as the message stores it."""
     served_as, inline = filetypes.serving(item.kind)
@@ -172,65 +184,7 @@ def _store(conversation: Conversation, item: _Accepted) -> dict:
             "file_size": item.size, "filename": item.name}
 
 
-def _delete(keys: list[str]) -> None:
+def delete(keys: list[str]) -> None:
+    """Remove these objects from the attachments bucket (uploads or stored files)."""
     if keys:
         aws.client("s3").delete_objects(Bucket=storage.bucket(), Delete={"Objects": [{"Key": k} for k in keys], "Quiet": True})
-
-
-def create_message(conversation: Conversation | None, *, uploader: str, uploads: list[str] | None = None,
-                   files: list[InlineFile] | None = None, start: Callable[[], Conversation] | None = None,
-                   account_id: int | None = None, **message) -> Message:
-    """conversations.create_message with files. Every file is checked before anything is
-    written; if the message write then fails, the stored copies are removed again (and
-    only then: a message that was written keeps its files whatever fails after). With
-    `start` (and `account_id`) instead of a conversation, as for a visitor's first message,
-    the conversation is created only once the files have passed. A retry (same echo_id)
-    of a message already stored returns that message."""
-    uploads, files = list(uploads or []), list(files or [])
-    account_id = conversation.account_id if conversation is not None else account_id
-    if len(uploads) + len(files) > MAX_PER_MESSAGE:
-        raise Invalid(f"A message can have at most {MAX_PER_MESSAGE} attachments", field="attachments")
-    if len(set(uploads)) != len(uploads):
-        raise Invalid("The same upload is attached twice", field="attachments")
-    if not uploads and not files and not (message.get("content") or "").strip():
-        raise Invalid("Message content can't be blank", field="content")
-    try:
-        accepted = [_uploaded(account_id, uploader, key) for key in uploads]
-    except NotFound:
-        # The first attempt of a retried send stored its message and consumed the uploads.
-        earlier = None
-        if conversation is not None and message.get("echo_id"):
-            earlier = conversations.echoed(conversation, message["echo_id"], sender_type=message.get("sender_type"),
-                                           sender=message.get("sender"))
-        if earlier is None:
-            raise
-        return earlier
-    accepted += [_inline(item) for item in files]
-    if conversation is None:
-        conversation = start()
-    stored: list[dict] = []
-    try:
-        for item in accepted:
-            stored.append(_store(conversation, item))
-        written = conversations.write_message(conversation, attachments=stored, **message)
-    except Exception:
-        # The write failed, so nothing refers to them. Not BaseException: a function that is
-        # stopped (its timeout) runs no handler anyway, and one stopped after the commit
-        # must keep the files its stored message refers to.
-        _delete([record["key"] for record in stored])
-        raise
-    # A retry's own copies: the message stored earlier refers to the first attempt's files.
-    kept = {record.get("key") for record in written.message.attachments or []}
-    _delete([record["key"] for record in stored if record["key"] not in kept])
-    _delete(uploads)  # copied: the upload's own expiry would remove it too, a day later
-    if written.created:
-        conversations.after_message(conversation, written.message, written.reopened)
-    return written.message
-
-
-def delete_message(conversation: Conversation, message: Message) -> Message:
-    """conversations.delete_message, and the message's files leave the bucket too."""
-    keys = [record["key"] for record in message.attachments or [] if record.get("key")]
-    deleted = conversations.delete_message(conversation, message)
-    _delete(keys)
-    return deleted

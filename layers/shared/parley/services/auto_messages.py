@@ -28,7 +28,7 @@ def after_conversation_created(conversation: Conversation) -> None:
 
 
 def after_message(conversation: Conversation, message: Message) -> None:
-    """The hook create_message calls once the message is stored and published."""
+    """The hook services/messages.after_message calls once the message is stored and published."""
     if is_system(message):
         return  # the caller that posted it tracks the activity itself
     if message.message_type == conversations.INCOMING and message.sender_type == "Contact":
@@ -49,7 +49,7 @@ def _agent_replied_recently(conversation: Conversation, now: float) -> bool:
 
 def _claim(conversation: Conversation, attribute: str, due: Callable[[Conversation], bool], now: int) -> bool:
     """Mark `attribute` sent if `due` still holds on the saved conversation. The version
-    check in _save re-reads on a race, so two messages at once send it only once."""
+    check in apply_change re-reads on a race, so two messages at once send it only once."""
     if not due(conversation):
         return False
     won = False
@@ -60,12 +60,13 @@ def _claim(conversation: Conversation, attribute: str, due: Callable[[Conversati
         if won:
             setattr(c, attribute, now)
 
-    conversations._save(conversation, change)
+    conversations.apply_change(conversation, change)
     return won
 
 
 def _post(conversation: Conversation, content: str) -> None:
-    conversations.create_message(conversation, content=content, message_type=conversations.TEMPLATE)
+    """A template message: nothing follows it (`after_message` returns at once for it)."""
+    conversations.write_message(conversation, content=content, message_type=conversations.TEMPLATE)
 
 
 def reply_to_contact(conversation: Conversation) -> None:

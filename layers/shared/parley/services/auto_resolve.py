@@ -32,7 +32,7 @@ def _settings(account_id: int) -> dict:
         return {}
 
 
-def _schedule_name_id(conversation: Conversation, deadline: int) -> str:
+def schedule_name_id(conversation: Conversation, deadline: int) -> str:
     # The deadline is part of the name: moving a deadline creates a new schedule instead of
     # updating the one that is firing (which deletes itself after completion).
     return f"{conversation.display_id}-{deadline}"
@@ -41,17 +41,17 @@ def _schedule_name_id(conversation: Conversation, deadline: int) -> str:
 def _schedule(conversation: Conversation, deadline: int) -> None:
     previous = conversation.auto_resolve_at
     when = max(deadline, int(time.time()) + MIN_LEAD_SECONDS)
-    schedules.at(TASK, conversation.account_id, _schedule_name_id(conversation, deadline), when,
+    schedules.at(TASK, conversation.account_id, schedule_name_id(conversation, deadline), when,
                  {"account_id": conversation.account_id, "conversation_id": conversation.display_id,
                   "deadline": deadline})
-    conversations._save(conversation, lambda c: setattr(c, "auto_resolve_at", deadline))
+    conversations.apply_change(conversation, lambda c: setattr(c, "auto_resolve_at", deadline))
     if previous and previous != deadline:
-        schedules.cancel(TASK, conversation.account_id, _schedule_name_id(conversation, previous))
+        schedules.cancel(TASK, conversation.account_id, schedule_name_id(conversation, previous))
 
 
 def _clear(conversation: Conversation) -> None:
     if conversation.auto_resolve_at is not None:
-        conversations._save(conversation, lambda c: setattr(c, "auto_resolve_at", None))
+        conversations.apply_change(conversation, lambda c: setattr(c, "auto_resolve_at", None))
 
 
 def _deadline(conversation: Conversation, minutes: int) -> int:
@@ -96,7 +96,8 @@ def fire(account_id: int, display_id: int, deadline: int) -> str:
         return "waiting"
     message = (settings.get("auto_resolve_message") or "").strip()
     if message:
-        conversations.create_message(conversation, content=message, message_type=conversations.TEMPLATE)
+        # a template message: nothing follows it (auto_messages.after_message)
+        conversations.write_message(conversation, content=message, message_type=conversations.TEMPLATE)
     conversations.toggle_status(conversation, "resolved")
     _clear(conversation)
     return "resolved"

@@ -17,16 +17,16 @@ from typing import Iterable
 from pynamodb.attributes import NumberAttribute
 from pynamodb.exceptions import UpdateError
 
-from .. import events, ids, realtime, security_log
+from .. import events, ids, permissions, realtime, security_log, tokens
 from ..auth import authenticate
 from ..errors import NotFound, ParleyError, TooManyRequests, Unauthorized
-from ..models.account import AccountUser
+from ..models.account import ACTIVE, AccountUser
 from ..models.connection import Connection
 from ..models.counter import Counter
 from ..models.event_log import LoggedEvent
 from ..models.throttle import ThrottleWindow
 from ..realtime import may_see
-from . import accounts, contacts, inboxes, tokens
+from . import accounts, contacts
 
 RESUME_LIMIT = 1000  # a client further behind than this reloads instead
 RESUME_OVERLAP = 20  # events are sequenced before they are logged, so two publishers can
@@ -58,11 +58,11 @@ def open_agent_connection(connection_id: str, token: str | None, account_id: str
     memberships = accounts.memberships_of(principal.user.id)
     if account_id is not None:
         memberships = [(m, a) for m, a in memberships if str(a.id) == account_id]
-    memberships.sort(key=lambda pair: pair[1].status != accounts.ACTIVE)  # an open account first
+    memberships.sort(key=lambda pair: pair[1].status != ACTIVE)  # an open account first
     if not memberships:
         raise NotFound("Account not found")
     member, account = memberships[0]
-    accounts.require_open(account)
+    permissions.require_open(account)
     return _save(connection_id, f"account:{member.account_id}", MAX_AGENT_SOCKETS_PER_ACCOUNT,
                  account_id=member.account_id, kind="user", user_id=member.user_id,
                  role=member.role, scope=_scope_of(member), agent_account_id=member.account_id,
@@ -71,9 +71,8 @@ def open_agent_connection(connection_id: str, token: str | None, account_id: str
 
 def _scope_of(member: AccountUser) -> dict:
     """What an agent's socket may see: administrators the whole account, agents their inboxes."""
-    if member.role == "administrator":
-        return {}
-    return {"inbox_ids": inboxes.member_inbox_ids(member.user_id, member.account_id)}
+    allowed = permissions.visible_inbox_ids(member)
+    return {} if allowed is None else {"inbox_ids": sorted(allowed)}
 
 
 def open_contact_connection(connection_id: str, pubsub_token: str | None) -> Connection:
@@ -82,7 +81,7 @@ def open_contact_connection(connection_id: str, pubsub_token: str | None) -> Con
     contact_inbox = contacts.by_pubsub_token(pubsub_token)
     if contact_inbox is None:
         raise Unauthorized("Invalid pubsub token")
-    accounts.open_account(contact_inbox.account_id)
+    permissions.open_account(contact_inbox.account_id)
     return _save(connection_id, f"inbox:{contact_inbox.inbox_id}", MAX_VISITOR_SOCKETS_PER_INBOX,
                  account_id=contact_inbox.account_id, kind="contact",
                  scope={"contact_id": contact_inbox.contact_id, "inbox_id": contact_inbox.inbox_id,

@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable
 
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 
-from .. import events, ids
+from .. import events, ids, permissions
 from ..errors import Conflict, Invalid, NotFound
 from ..models.account import AccountUser
 from ..models.contact import Contact, ContactInbox, ContactIndexEntry
@@ -29,7 +29,7 @@ from ..models.inbox import Inbox
 from ..models.unique import UniqueClaim
 from ..views.contacts import contact as contact_view
 from ..views.inboxes import inbox as inbox_view
-from . import contact_notes, custom_attributes, filtering, inboxes
+from . import contact_notes, custom_attributes, filtering
 
 PAGE_SIZE = 15  # Chatwoot's contacts pages
 MAX_PAGE = 1000
@@ -499,7 +499,7 @@ def contactable_inboxes(contact: Contact, member: AccountUser) -> list[tuple[Inb
     for link in contact_inboxes_of(contact):
         existing.setdefault(link.inbox_id, link.source_id)
     rows = []
-    for inbox in inboxes.list_inboxes(contact.account_id, member):
+    for inbox in permissions.visible_inboxes(member):
         if inbox.channel_type == "api":
             rows.append((inbox, existing.get(inbox.id) or str(uuid.uuid4())))
         elif inbox.id in existing:
@@ -510,8 +510,7 @@ def contactable_inboxes(contact: Contact, member: AccountUser) -> list[tuple[Inb
 def conversations_of(contact: Contact, member: AccountUser) -> list[Conversation]:
     """The contact's conversations the caller may see (agents: their inboxes'), newest
     activity first, at most CONVERSATIONS_LIMIT."""
-    allowed = None if member.role == "administrator" else set(inboxes.member_inbox_ids(member.user_id,
-                                                                                        contact.account_id))
+    allowed = permissions.visible_inbox_ids(member)
     if allowed == set():
         return []
     rows = []

@@ -8,7 +8,7 @@ from ..models.contact import Contact, ContactInbox
 from ..models.conversation import Conversation
 from ..models.inbox import Inbox
 from ..models.user import User
-from . import contacts, conversations, inboxes
+from . import contacts, conversations, inboxes, messages
 
 
 def start(member: AccountUser, agent: User, inbox_id: int, *, source_id: str | None, contact_id: int | None,
@@ -22,14 +22,14 @@ def start(member: AccountUser, agent: User, inbox_id: int, *, source_id: str | N
     if assignee_id is not None:
         conversations.check_assignee(account_id, assignee_id)
     contact, contact_inbox = _contact_inbox(account_id, inbox, source_id, contact_id)
-    conversation = conversations.create_conversation(
+    conversation = messages.start_conversation(
         inbox, contact, contact_inbox, status=status, additional_attributes=additional_attributes,
         custom_attributes=custom_attributes, auto_assign=assignee_id is None)
     if assignee_id is not None:
         conversations.assign(conversation, assignee_id)
     if message:
-        conversations.create_message(conversation, content=message, message_type=conversations.OUTGOING,
-                                     sender_type="User", sender=agent)
+        messages.post_message(conversation, content=message, message_type=conversations.OUTGOING,
+                              sender_type="User", sender=agent)
     return conversation
 
 

@@ -9,7 +9,7 @@ from typing import Callable, NamedTuple
 
 from pynamodb.exceptions import PutError, TransactWriteError
 
-from .. import dynamo, events, ids, schedules, security_log
+from .. import dynamo, events, ids, permissions, schedules, security_log
 from ..errors import Conflict, Invalid, NotFound
 from ..models.account import AccountUser
 from ..models.contact import Contact, ContactInbox
@@ -21,7 +21,7 @@ from ..models.user import User
 from ..views import conversations as views
 from ..views.agent_bots import sender as agent_bot_sender
 from ..views.contacts import sender as contact_sender
-from . import accounts, agent_bots, assignment, auto_messages, custom_attributes as attribute_definitions, inboxes, teams, users
+from . import accounts, agent_bots, assignment, custom_attributes as attribute_definitions, teams, users
 from . import conversation_queries as queries, message_terms
 
 PAGE_SIZE = 25
@@ -61,7 +61,6 @@ def create_conversation(inbox: Inbox, contact: Contact, contact_inbox: ContactIn
         status=status, assignee_id=assignee_id, additional_attributes=additional_attributes or {},
         custom_attributes=custom_attributes or {}, last_activity_at=now_ms())
     _write(conversation, None, ("conversation.created", None))
-    auto_messages.after_conversation_created(conversation)
     return conversation
 
 
@@ -74,7 +73,7 @@ def get_conversation(account_id: int, display_id: int) -> Conversation:
 
 def ensure_visible(member: AccountUser, conversation: Conversation) -> Conversation:
     """Agents work only in their inboxes: any other conversation is not found."""
-    if not inboxes.works_in(member, conversation.inbox_id):
+    if not permissions.may_see_inbox(member, conversation.inbox_id):
         raise NotFound("Conversation not found")
     return conversation
 
@@ -100,7 +99,7 @@ def for_contact_inbox(contact_inbox: ContactInbox, limit: int = CONTACT_INBOX_CO
 def visible_inboxes(account_id: int, member: AccountUser, inbox_id: int | None = None) -> set[int] | None:
     """The inboxes whose conversations the caller may list (None: all of the account's);
     narrowed to `inbox_id` when given."""
-    allowed = None if member.role == "administrator" else set(inboxes.member_inbox_ids(member.user_id, account_id))
+    allowed = permissions.visible_inbox_ids(member)
     if inbox_id is not None:
         return {inbox_id} if allowed is None or inbox_id in allowed else set()
     return allowed
@@ -161,7 +160,7 @@ Announcement = tuple[str, "dict | None"]  # an event's name and its changed_attr
 
 
 def _changed(name: str, field: str, previous, now) -> Callable[[Conversation], Announcement | None]:
-    """For _save: announce `name` with {field: [previous, now]}, if it did change."""
+    """For apply_change: announce `name` with {field: [previous, now]}, if it did change."""
     return lambda c: (name, {field: [previous, now]}) if previous != now else None
 
 
@@ -185,8 +184,8 @@ def _write(conversation: Conversation, before: tuple | None, announcement: Annou
             _publish(tx, announcement[0], conversation, announcement[1])
 
 
-def _save(conversation: Conversation, change: Callable[[Conversation], None],
-          announce: Callable[[Conversation], Announcement | None] | None = None) -> None:
+def apply_change(conversation: Conversation, change: Callable[[Conversation], None],
+                 announce: Callable[[Conversation], Announcement | None] | None = None) -> None:
     """Apply `change` and save, with the event `announce` names for the changed conversation
     (if any), re-reading and re-applying if someone saved in between (the version attribute
     makes a lost update impossible)."""
@@ -224,7 +223,7 @@ def toggle_status(conversation: Conversation, status: str, snoozed_until: int | 
         if status == "resolved":
             c.waiting_since = None
 
-    _save(conversation, change, _changed("conversation.status_changed", "status", previous, status))
+    apply_change(conversation, change, _changed("conversation.status_changed", "status", previous, status))
     if conversation.snoozed_until:
         schedules.at(SNOOZE_TASK, conversation.account_id, conversation.display_id, conversation.snoozed_until,
                      {"account_id": conversation.account_id, "conversation_id": conversation.display_id,
@@ -233,6 +232,19 @@ def toggle_status(conversation: Conversation, status: str, snoozed_until: int | 
         schedules.cancel(SNOOZE_TASK, conversation.account_id, conversation.display_id)
     if previous != status and status == "open":
         _auto_assign(conversation)
+    return conversation
+
+
+def handoff(conversation: Conversation) -> Conversation:
+    """The inbox's bot hands a pending conversation to the humans: it opens (and is
+    auto-assigned there) and Chatwoot's conversation.bot_handoff event says so."""
+    was_pending = conversation.status == "pending"
+    toggle_status(conversation, "open")
+    if was_pending:
+        # Not in toggle_status's Outbox: the payload is the conversation after the open and
+        # its auto-assignment (separate writes), as Chatwoot sends it.
+        events.publish("conversation.bot_handoff", conversation.account_id, present([conversation])[0],
+                       audience=_audience(conversation))
     return conversation
 
 
@@ -270,8 +282,8 @@ def assign(conversation: Conversation, assignee_id: int | None) -> User | None:
         check_assignee(conversation.account_id, assignee_id)
         assignee = users.get_user(assignee_id)
     previous = conversation.assignee_id
-    _save(conversation, lambda c: setattr(c, "assignee_id", assignee_id),
-          _changed("assignee.changed", "assignee_id", previous, assignee_id))
+    apply_change(conversation, lambda c: setattr(c, "assignee_id", assignee_id),
+                 _changed("assignee.changed", "assignee_id", previous, assignee_id))
     return assignee
 
 
@@ -280,7 +292,8 @@ def assign_team(conversation: Conversation, team_id: int | None) -> Conversation
     if team_id is not None:
         teams.get(conversation.account_id, team_id)  # 404 for another account's team
     previous = conversation.team_id
-    _save(conversation, lambda c: setattr(c, "team_id", team_id), _changed("team.changed", "team_id", previous, team_id))
+    apply_change(conversation, lambda c: setattr(c, "team_id", team_id),
+                 _changed("team.changed", "team_id", previous, team_id))
     if previous != team_id:
         if team_id is not None and conversation.assignee_id is None:
             picked = assignment.for_team(conversation, team_id)
@@ -292,13 +305,14 @@ def assign_team(conversation: Conversation, team_id: int | None) -> Conversation
 def set_muted(conversation: Conversation, muted: bool) -> Conversation:
     """A muted conversation stays resolved when the contact writes again (spam, loops)."""
     previous = conversation.muted
-    _save(conversation, lambda c: setattr(c, "muted", muted), _changed("conversation.updated", "muted", previous, muted))
+    apply_change(conversation, lambda c: setattr(c, "muted", muted),
+                 _changed("conversation.updated", "muted", previous, muted))
     return conversation
 
 
 def mark_unread(conversation: Conversation) -> Conversation:
     """The agent wants it back in their unread list: at least one unread message."""
-    _save(conversation, lambda c: setattr(c, "unread_count", max(1, c.unread_count or 0)))
+    apply_change(conversation, lambda c: setattr(c, "unread_count", max(1, c.unread_count or 0)))
     return conversation
 
 
@@ -311,13 +325,13 @@ def mark_read_by_agent(conversation: Conversation, user_id: int) -> Conversation
         if c.assignee_id == user_id:
             c.assignee_last_seen_at = now
 
-    _save(conversation, change)
+    apply_change(conversation, change)
     return conversation
 
 
 def mark_read_by_contact(conversation: Conversation) -> Conversation:
-    _save(conversation, lambda c: setattr(c, "contact_last_seen_at", int(time.time())),
-          lambda c: ("conversation.read", None))
+    apply_change(conversation, lambda c: setattr(c, "contact_last_seen_at", int(time.time())),
+                 lambda c: ("conversation.read", None))
     return conversation
 
 
@@ -347,15 +361,6 @@ class Written(NamedTuple):
     reopened: str | None = None  # the status a contact's message reopened the conversation from
 
 
-def create_message(conversation: Conversation, *, sender: User | Contact | None = None, **fields) -> Message:
-    """Write a message with its conversation's activity and events (write_message) and,
-    unless it is a retry of one stored earlier, do what follows (after_message)."""
-    written = write_message(conversation, sender=sender, **fields)
-    if written.created:
-        after_message(conversation, written.message, written.reopened)
-    return written.message
-
-
 def write_message(conversation: Conversation, *, content: str | None, message_type: int,
                   sender_type: str | None = None, sender: User | Contact | None = None, private: bool = False,
                   echo_id: str | None = None, content_type: str = "text", content_attributes: dict | None = None,
@@ -366,7 +371,7 @@ def write_message(conversation: Conversation, *, content: str | None, message_ty
     reopened) in one transaction, so a message exists if and only if its events do. When
     this sender already stored a message under the same `echo_id` in this conversation (a
     client's retry), that message is returned (created False) and nothing is written."""
-    # `attachments`: already checked and stored by services.attachments.create_message.
+    # `attachments`: already checked and stored by services.messages.post_message.
     # `message_id`: allocated by the caller when it must be known before the write
     # (services/ingest.py claims a provider's message id for it first).
     if (content is None or not content.strip()) and not attachments:
@@ -463,16 +468,13 @@ def echoed(conversation: Conversation, echo_id: str, *, sender_type: str | None,
     return message
 
 
-def after_message(conversation: Conversation, message: Message, reopened: str | None = None) -> None:
-    """What follows a new message once it is stored with its events: a reopened
-    conversation's snooze schedule and assignment, automatic replies. Separate so ingest
-    can finish a message whose first attempt died right after the write
-    (services/ingest.py)."""
-    if reopened == "snoozed":
+def after_reopen(conversation: Conversation, previous_status: str) -> None:
+    """A contact's message reopened the conversation from `previous_status` (written with
+    it): a snooze's reopening is no longer due, and the conversation goes to the inbox's
+    next online agent if it has none (services/messages.after_message)."""
+    if previous_status == "snoozed":
         schedules.cancel(SNOOZE_TASK, conversation.account_id, conversation.display_id)
-    if reopened:
-        _auto_assign(conversation)
-    auto_messages.after_message(conversation, message)  # greeting, out of office, auto-resolve
+    _auto_assign(conversation)
 
 
 def _record_activity(conversation: Conversation, message: Message, blocked: bool = False) -> str | None:
@@ -578,15 +580,15 @@ def present(conversations: list[Conversation]) -> list[dict]:
 def set_custom_attributes(conversation: Conversation, values: dict) -> Conversation:
     attribute_definitions.validate(conversation.account_id, "conversation_attribute", values)
     previous = dict(conversation.custom_attributes or {})
-    _save(conversation, lambda c: setattr(c, "custom_attributes", values),
-          _changed("conversation.updated", "custom_attributes", previous, values))
+    apply_change(conversation, lambda c: setattr(c, "custom_attributes", values),
+                 _changed("conversation.updated", "custom_attributes", previous, values))
     return conversation
 
 
 def set_labels(conversation: Conversation, labels: list[str]) -> Conversation:
     previous = list(conversation.labels or [])
-    _save(conversation, lambda c: setattr(c, "labels", labels),
-          _changed("conversation.updated", "label_list", previous, labels))
+    apply_change(conversation, lambda c: setattr(c, "labels", labels),
+                 _changed("conversation.updated", "label_list", previous, labels))
     return conversation
 
 
@@ -598,8 +600,8 @@ def set_priority(conversation: Conversation, priority: str | None) -> Conversati
     if priority is not None and priority not in PRIORITIES:
         raise Invalid(f"Priority must be one of: {', '.join(PRIORITIES)}, none", field="priority")
     previous = conversation.priority
-    _save(conversation, lambda c: setattr(c, "priority", priority),
-          _changed("conversation.updated", "priority", previous, priority))
+    apply_change(conversation, lambda c: setattr(c, "priority", priority),
+                 _changed("conversation.updated", "priority", previous, priority))
     return conversation
 
 
@@ -657,5 +659,5 @@ def delete_message(conversation: Conversation, message: Message) -> Message:
         message_terms.put(tx, message, old=old)
         _publish_message(tx, "message.updated", conversation, message)
     if conversation.last_message and conversation.last_message.get("id") == message.id:
-        _save(conversation, lambda c: setattr(c, "last_message", views.stored_message(message)))
+        apply_change(conversation, lambda c: setattr(c, "last_message", views.stored_message(message)))
     return message

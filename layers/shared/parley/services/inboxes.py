@@ -8,7 +8,7 @@ import time
 
 from pynamodb.exceptions import TransactWriteError
 
-from .. import dynamo, events, ids, outbound, security_log
+from .. import dynamo, events, ids, outbound, permissions, security_log
 from ..errors import Conflict, Invalid, NotFound
 from ..models.account import AccountUser
 from ..models.base import utcnow
@@ -71,7 +71,7 @@ def _channel_module(channel_type: str):
     return None
 
 
-def _channel_claims(inbox: Inbox) -> set[str]:
+def channel_claims(inbox: Inbox) -> set[str]:
     """Uniques keys the inbox's provider settings hold (addresses, phone numbers), so
     inbound traffic finds its inbox by GetItem and no two inboxes share one."""
     module = _channel_module(inbox.channel_type)
@@ -120,7 +120,7 @@ def create_inbox(account_id: int, *, name: str, channel_type: str, channel: dict
     try:
         with events.Outbox() as tx:
             tx.save(claim, condition=UniqueClaim.key.does_not_exist())
-            for key in _channel_claims(inbox):
+            for key in channel_claims(inbox):
                 tx.save(_claim_key(key, inbox.id), condition=UniqueClaim.key.does_not_exist())
             tx.save(inbox, condition=Inbox.id.does_not_exist())
             # The event shows no verification state (inbox_view without secrets), so the
@@ -157,7 +157,7 @@ def _by_claim(key: str) -> Inbox | None:
 def _open(inbox: Inbox) -> Inbox:
     """Every public identifier (website token, inbox identifier, a provider's webhook
     address) ends here: its account must be open (403 suspended, 404 being deleted)."""
-    accounts.open_account(inbox.account_id)
+    permissions.open_account(inbox.account_id)
     return inbox
 
 
@@ -183,17 +183,9 @@ def by_identifier(identifier: str | None) -> Inbox:
     return _open(inbox)
 
 
-def list_inboxes(account_id: int, member: AccountUser) -> list[Inbox]:
-    inboxes = list(Inbox.account_index.query(account_id))
-    if member.role == "administrator":
-        return inboxes
-    mine = set(member_inbox_ids(member.user_id, account_id))
-    return [inbox for inbox in inboxes if inbox.id in mine]
-
-
 def update_inbox(inbox: Inbox, *, channel: dict | None = None, base_url: str = "", **changes) -> Inbox:
     changes = _check_hours(changes, inbox.working_hours)
-    before = _channel_claims(inbox)
+    before = channel_claims(inbox)
     module = _channel_module(inbox.channel_type)
     _check_webhook_url(channel or {})
     if channel and module is not None:
@@ -205,7 +197,7 @@ def update_inbox(inbox: Inbox, *, channel: dict | None = None, base_url: str = "
         setattr(inbox, key, value)
     if channel:
         inbox.channel = {**(inbox.channel or {}), **channel}
-    after = _channel_claims(inbox)
+    after = channel_claims(inbox)
     inbox.updated_at = utcnow()  # as Model.save() sets it; a transaction's save does not
     try:  # a new address or number is claimed with the inbox, or nothing changes
         with events.Outbox() as tx:
@@ -297,7 +289,7 @@ def delete_inbox(inbox: Inbox) -> None:
     members = list(InboxMember.query(inbox.id))
     with dynamo.transaction() as tx:
         tx.delete(UniqueClaim(key))
-        for channel_key in _channel_claims(inbox):
+        for channel_key in channel_claims(inbox):
             tx.delete(UniqueClaim(channel_key))
         tx.delete(inbox)
     with InboxMember.batch_write() as batch:
@@ -311,30 +303,13 @@ def member_ids(inbox_id: int) -> list[int]:
     return [m.user_id for m in InboxMember.query(inbox_id)]
 
 
-def member_inbox_ids(user_id: int, account_id: int) -> list[int]:
-    return [m.inbox_id for m in InboxMember.user_index.query(user_id) if m.account_id == account_id]
-
-
-def works_in(member: AccountUser, inbox_id: int) -> bool:
-    """Administrators work in every inbox of their account, agents in those they are members of."""
-    return member.role == "administrator" or is_member(inbox_id, member.user_id)
-
-
 def working_inbox(member: AccountUser, inbox_id: int) -> Inbox:
     """The account's inbox `inbox_id`, for a member who starts something in it (a contact,
-    a conversation): a 422 on inbox_id unless they work in it."""
+    a conversation): a 422 on inbox_id unless they may work in it."""
     inbox = get_inbox(member.account_id, inbox_id)
-    if not works_in(member, inbox.id):
+    if not permissions.may_see_inbox(member, inbox.id):
         raise Invalid("You are not a member of this inbox", field="inbox_id")
     return inbox
-
-
-def is_member(inbox_id: int, user_id: int) -> bool:
-    try:
-        InboxMember.get(inbox_id, user_id)
-        return True
-    except InboxMember.DoesNotExist:
-        return False
 
 
 def add_members(inbox: Inbox, user_ids: list[int]) -> list[int]:
@@ -370,6 +345,6 @@ def remove_members(inbox: Inbox, user_ids: list[int]) -> list[int]:
 
 def _sockets_follow(inbox: Inbox, user_ids: set[int]) -> None:
     """Open sockets of these users see this inbox's events from now on, or no longer."""
-    from . import connections  # imported here: connections imports this module
+    from . import connections  # only member changes pay for this import (the widget's doors never do)
 
     connections.rights_changed(inbox.account_id, user_ids)

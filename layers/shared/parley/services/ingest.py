@@ -20,14 +20,14 @@ import hashlib
 import json
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from functools import partial
-from typing import Callable, Literal
+from typing import Callable
 
 from aws_lambda_powertools import Logger
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 
-from .. import aws, dynamo, ids
+from .. import aws, dynamo, ids, permissions
+from ..channels.inbound import Inbound
 from ..errors import AccountSuspended, Invalid, NotFound
 from ..models.account_object import AccountObject
 from ..models.base import utcnow
@@ -36,30 +36,11 @@ from ..models.conversation import Conversation, Message
 from ..models.inbox import Inbox
 from ..models.unique import UniqueClaim
 from ..settings import get_settings
-from . import accounts, contacts, conversations
+from . import contacts, conversations, messages
 
 MAX_QUEUED_BYTES = 240_000  # SQS takes 256 KiB per message, with room for the envelope
 # Delivery states only move forward; a late "delivered" never undoes "read".
 RANK = {"progress": 0, "sent": 1, "delivered": 2, "read": 3}
-
-
-@dataclass
-class Inbound:
-    """What a provider told us, as a channel module's `parse` understood it."""
-
-    kind: Literal["message", "status"]
-    provider_message_id: str
-    source_id: str = ""  # the sender's id in the channel (chat id, wa_id, phone, address)
-    name: str = ""
-    phone_number: str | None = None
-    email: str | None = None
-    content: str | None = None
-    # Files as the provider refers to them: {"file_type", "provider_ref", "file_name", "mime_type"}.
-    attachments: list[dict] = field(default_factory=list)
-    in_reply_to: str | None = None
-    content_attributes: dict = field(default_factory=dict)
-    status: str | None = None  # for kind "status": delivered | read | failed (| sent)
-    reason: str | None = None
 
 
 logger = Logger(child=True)
@@ -166,7 +147,7 @@ def ingest(inbox: Inbox, inbound: Inbound) -> Message | None:
     return receive(inbox, inbound)
 
 
-def _contact_inbox(inbox: Inbox, inbound: Inbound) -> tuple[Contact, ContactInbox]:
+def sender_contact(inbox: Inbox, inbound: Inbound) -> tuple[Contact, ContactInbox]:
     """The sender as this inbox knows them, created on first contact. A known phone number
     or email links the new channel identity to the account's existing contact."""
     if not inbound.source_id or len(inbound.source_id) > 255:
@@ -199,7 +180,7 @@ def _conversation(inbox: Inbox, contact: Contact, link: ContactInbox) -> Convers
     for conversation in conversations.for_contact_inbox(link):
         if conversation.status != "resolved":
             return conversation
-    return conversations.create_conversation(inbox, contact, link)
+    return messages.start_conversation(inbox, contact, link)
 
 
 def _content(inbound: Inbound) -> str:
@@ -212,7 +193,7 @@ def _content(inbound: Inbound) -> str:
 
 def _by_sender(inbox: Inbox, inbound: Inbound) -> tuple[Conversation, Contact]:
     """Where a messaging channel's new message goes: its sender's open conversation."""
-    contact, link = _contact_inbox(inbox, inbound)
+    contact, link = sender_contact(inbox, inbound)
     return _conversation(inbox, contact, link), contact
 
 
@@ -223,7 +204,7 @@ def _write_text(inbound: Inbound, conversation: Conversation, contact: Contact, 
         attributes["provider_attachments"] = inbound.attachments[:10]
     if inbound.in_reply_to:
         attributes["in_reply_to_external_id"] = inbound.in_reply_to[:512]
-    return conversations.create_message(
+    return messages.post_message(
         conversation, content=_content(inbound), message_type=conversations.INCOMING, sender_type="Contact",
         sender=contact, source_id=inbound.provider_message_id, content_attributes=attributes, message_id=message_id)
 
@@ -271,7 +252,7 @@ def receive(inbox: Inbox, inbound: Inbound, *, route: Callable[[], tuple[Convers
             except Contact.DoesNotExist:
                 raise NotFound("Contact not found") from None
         if written is not None:
-            conversations.after_message(conversation, written)
+            messages.after_message(conversation, written)
             message = written
         else:
             message = write(conversation, contact, message_id)
@@ -338,11 +319,11 @@ def process(item: dict) -> int:
 
 
 def _process(item: dict) -> int:
-    """One queued item (a webhook's payload, or the email channel's S3 notice): parse it
-    with its channel's module and ingest what it says. Returns how many inbound items were
-    applied. Items that can never succeed (unknown inbox, malformed content) are logged by
-    the caller and dropped: ParleyError. Anything else propagates, so SQS retries the item;
-    retries are safe because every step is idempotent."""
+    """One queued webhook payload (a mail's S3 notice is services/email_ingest.process's):
+    parse it with its channel's module and ingest what it says. Returns how many inbound
+    items were applied. Items that can never succeed (unknown inbox, malformed content) are
+    logged by the caller and dropped: ParleyError. Anything else propagates, so SQS retries
+    the item; retries are safe because every step is idempotent."""
     from .. import channels
     from ..errors import ParleyError
 
@@ -350,11 +331,6 @@ def _process(item: dict) -> int:
     module = channels.module(channel) if isinstance(channel, str) else None
     if module is None:
         raise Invalid(f"unknown channel {channel!r}")
-    if "s3_key" in item and hasattr(module, "receive_s3"):
-        # Email reads its mail from S3, threads by reply address and Message-ID, not by
-        # sender, and stores the mail's files: channels/email.py hands `receive` its own
-        # route and write hooks (the same claim, so the same idempotency).
-        return int(module.receive_s3(item.get("s3_bucket"), item["s3_key"]) is not None)
     inbox_id = item.get("inbox_id")
     if not isinstance(inbox_id, int):
         raise Invalid("inbox_id is missing")
@@ -364,7 +340,7 @@ def _process(item: dict) -> int:
         raise NotFound("Inbox not found") from None
     if inbox.channel_type != channel:
         raise Invalid(f"inbox {inbox_id} is not a {channel} inbox")
-    accounts.open_account(inbox.account_id)  # suspended: held by process(); being deleted: dropped
+    permissions.open_account(inbox.account_id)  # suspended: held by process(); being deleted: dropped
     applied = 0
     for inbound in module.parse(inbox, item.get("payload")):
         try:

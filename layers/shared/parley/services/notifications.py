@@ -19,7 +19,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.models import Model
 
-from .. import events, ids
+from .. import events, ids, permissions
 from ..errors import NotFound
 from ..models.base import table_meta
 from ..models.conversation import Conversation
@@ -231,7 +231,7 @@ def on_conversation_created(detail: dict) -> int:
     if not _ids_ok(data, "assignee_id"):
         assignee_id = None
     if assignee_id:
-        allowed = participants.who_can_see(detail["account_id"], inbox_id, {assignee_id})
+        allowed = permissions.who_may_see_inbox(detail["account_id"], inbox_id, {assignee_id})
         made += _notify_many(detail, conversation, allowed, "conversation_assignment",
                              f"A conversation (#{number}) has been assigned to you", "", None)
     members = {m.user_id for m in InboxMember.query(inbox_id)} - {assignee_id}
@@ -245,7 +245,7 @@ def on_assignee_changed(detail: dict) -> int:
     assignee_id = data.get("assignee_id")
     if not assignee_id or not _ids_ok(data, "id", "inbox_id", "assignee_id"):
         return 0
-    allowed = participants.who_can_see(detail["account_id"], data["inbox_id"], {assignee_id})
+    allowed = permissions.who_may_see_inbox(detail["account_id"], data["inbox_id"], {assignee_id})
     return _notify_many(detail, _conversation_snapshot(data), allowed, "conversation_assignment",
                         f"A conversation (#{data['id']}) has been assigned to you", "", None)
 
@@ -268,7 +268,7 @@ def on_message_created(detail: dict) -> int:
     made, done = 0, {sender_id}
     if data.get("private"):
         mentioned = mentioned_user_ids(account_id, data.get("content")) - done
-        mentioned = participants.who_can_see(account_id, inbox_id, mentioned)
+        mentioned = permissions.who_may_see_inbox(account_id, inbox_id, mentioned)
         made += _notify_many(detail, snapshot, mentioned, "conversation_mention",
                              f"You have been mentioned in conversation (#{number})", message["content"], message)
         if mentioned:
@@ -276,7 +276,7 @@ def on_message_created(detail: dict) -> int:
         done |= mentioned
     assignee_id = conversation.get("assignee_id") if _ids_ok(conversation, "assignee_id") else None
     if assignee_id and assignee_id not in done:
-        allowed = participants.who_can_see(account_id, inbox_id, {assignee_id})
+        allowed = permissions.who_may_see_inbox(account_id, inbox_id, {assignee_id})
         made += _notify_many(detail, snapshot, allowed, "assigned_conversation_new_message",
                              f"A new message is created in conversation (#{number})", message["content"], message)
         done.add(assignee_id)
@@ -285,7 +285,7 @@ def on_message_created(detail: dict) -> int:
     written = data.get("created_at") if _ids_ok(data, "created_at") else None
     joined = participants.joined_at(Conversation(account_id, number))
     following = {u for u, at in joined.items() if written is None or at <= written} - done
-    following = participants.who_can_see(account_id, inbox_id, following)
+    following = permissions.who_may_see_inbox(account_id, inbox_id, following)
     made += _notify_many(detail, snapshot, following, "participating_conversation_new_message",
                          f"A new message is created in conversation (#{number})", message["content"], message)
     return made

@@ -5,11 +5,10 @@ Stored in the account objects table as "participant#<display id>#<user id>", so 
 conversation's participants are one Query on that prefix."""
 from __future__ import annotations
 
+from .. import permissions
 from ..errors import Invalid
-from ..models.account import AccountUser
 from ..models.account_object import AccountObject
 from ..models.conversation import Conversation
-from ..models.inbox import InboxMember
 from . import account_objects, accounts
 
 MAX_PARTICIPANTS = 100
@@ -36,24 +35,13 @@ def joined_at(conversation: Conversation) -> dict[int, int]:
         limit=account_objects.PAGE_LIMIT)}
 
 
-def who_can_see(account_id: int, inbox_id: int, user_ids: set[int]) -> set[int]:
-    """The subset of `user_ids` who are members of the account and can see the inbox
-    (administrators see every inbox): two BatchGets."""
-    if not user_ids:
-        return set()
-    members = {m.user_id: m for m in AccountUser.batch_get([(account_id, u) for u in user_ids])}
-    admins = {u for u, m in members.items() if m.role == "administrator"}
-    others = set(members) - admins
-    in_inbox = {m.user_id for m in InboxMember.batch_get([(inbox_id, u) for u in others])} if others else set()
-    return admins | in_inbox
-
-
 def _check(conversation: Conversation, wanted: list[int]) -> set[int]:
     wanted_set = set(wanted)
     if len(wanted_set) > MAX_PARTICIPANTS:
         raise Invalid(f"A conversation has at most {MAX_PARTICIPANTS} participants", field="user_ids")
     accounts.require_members(conversation.account_id, list(wanted_set))
-    blind = sorted(wanted_set - who_can_see(conversation.account_id, conversation.inbox_id, wanted_set))
+    seeing = permissions.who_may_see_inbox(conversation.account_id, conversation.inbox_id, wanted_set)
+    blind = sorted(wanted_set - seeing)
     if blind:
         raise Invalid(f"Agents without access to this inbox: {', '.join(map(str, blind))}", field="user_ids")
     return wanted_set

@@ -23,10 +23,10 @@ import time
 from aws_lambda_powertools import Logger
 from pynamodb.exceptions import TransactWriteError
 
-from .. import dynamo, passwords, security_log
+from .. import dynamo, passwords, security_log, tokens
 from ..errors import Invalid, TooManyRequests
 from ..models.user import AccessToken, User
-from . import throttle, tokens, users
+from . import throttle, users
 
 logger = Logger(child=True)
 

@@ -11,11 +11,11 @@ import time
 
 from pynamodb.exceptions import DeleteError, DoesNotExist
 
-from .. import ids, security_log
+from .. import ids, security_log, tokens
 from ..errors import NotFound, Unauthorized
 from ..models.platform_app import PlatformApp
 from ..models.user import AccessToken, User
-from . import accounts, throttle, tokens, users
+from . import accounts, throttle, users
 
 
 def owner(app_id: int) -> str:

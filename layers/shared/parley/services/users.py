@@ -6,12 +6,12 @@ import secrets
 
 from pynamodb.exceptions import TransactWriteError
 
-from .. import dynamo, ids, passwords
+from .. import dynamo, ids, passwords, tokens
 from ..errors import Conflict, Invalid, NotFound, Unauthorized
 from ..models.account import AccountUser
 from ..models.unique import UniqueClaim
 from ..models.user import SUPER_ADMIN, User
-from . import throttle, tokens
+from . import throttle
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 SIGN_IN_PER_EMAIL = throttle.Limit("sign_in:email", max_failures=5, window_seconds=900)
@@ -145,7 +145,7 @@ def sign_out(user: User, token: str) -> None:
 
 
 def _close_sockets(user: User, reason: str, token: str | None = None) -> None:
-    from . import connections  # imported here: connections imports accounts, which imports this module
+    from . import connections  # only a credential change pays for this import (sign-in never does)
 
     connections.credential_revoked(user.id, reason, token)
 

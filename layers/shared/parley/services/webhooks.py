@@ -20,11 +20,11 @@ import time
 import uuid
 from typing import TYPE_CHECKING
 
-from .. import aws, global_config, outbound
+from .. import aws, global_config, outbound, permissions
 from ..errors import ParleyError
 from ..models.account_object import AccountObject
 from ..models.inbox import Inbox
-from . import account_objects, accounts, agent_bots
+from . import account_objects, agent_bots
 
 if TYPE_CHECKING:
     import httpx  # imported lazily at run time: the HTTP API never needs it
@@ -125,7 +125,7 @@ def fan_out(detail: dict) -> list[dict]:
     if name.startswith("message_") and data.get("message_type") == ACTIVITY:
         return []
     try:
-        accounts.open_account(account_id)
+        permissions.open_account(account_id)
     except ParleyError:  # suspended or being deleted: its receivers hear nothing
         return []
     payload = {**data, "event": name}

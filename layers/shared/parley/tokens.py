@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from ..models.user import AccessToken
+from .models.user import AccessToken
 
 
 def digest(token: str) -> str:
