@@ -13,10 +13,11 @@ import json
 from typing import Any
 
 from aws_lambda_powertools import Logger
+# parley.consumers before pydantic: Powertools' batch utility builds its parser's pydantic
+# models at import if pydantic is loaded already (tests/unit/test_cold_start_imports.py).
+from parley import consumers
 from pydantic import BaseModel, ConfigDict, Field
 
-from parley import consumers
-from parley.channels import email
 from parley.services import ingest
 
 logger = Logger()
@@ -35,6 +36,10 @@ def parse(body: str) -> dict:
     item = json.loads(body)
     # The mail bucket's "Object Created" events arrive as EventBridge sends them.
     if isinstance(item, dict) and item.get("source") == "aws.s3":
+        # Imported here, as ingest imports each provider's module (channels.module) when
+        # its first record arrives: MIME parsing and the HTML sanitiser are for mail alone.
+        from parley.channels import email
+
         item = email.s3_notice(item) or {}
     return Queued.model_validate(item).model_dump()
 
