@@ -16,8 +16,12 @@ from local.cfn import ROOT
 # at import when pydantic is loaded already: consumers import parley.consumers first.
 PARSER_MODELS = "aws_lambda_powertools.utilities.parser"
 NOT_AT_INIT = {
-    # Idempotency and its boto3 client: when a rule's first action runs.
-    "automation": (PARSER_MODELS, "aws_lambda_powertools.utilities.idempotency", "boto3"),
+    # Idempotency and its boto3 client: when a rule's first action runs. pydantic: only
+    # a custom attribute's pattern needs it (services/custom_attributes.py).
+    "automation": (PARSER_MODELS, "aws_lambda_powertools.utilities.idempotency", "boto3", "pydantic"),
+    "notify": ("pydantic",),
+    "ws_connect": ("pydantic",),
+    "ws_message": ("pydantic",),
     # The e-mail channel (MIME parsing, the HTML sanitiser): when a mail arrives.
     "channel_ingest": (PARSER_MODELS, "parley.channels.email", "email.policy", "nh3"),
     "deliver": (PARSER_MODELS,),
