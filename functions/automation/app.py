@@ -10,11 +10,14 @@ from __future__ import annotations
 from functools import cache, partial
 from typing import Callable
 
-from aws_lambda_powertools import Logger
+from parley.coldstart import loading
 
-from parley import aws, events
-from parley.services import automation
-from parley.settings import get_settings
+with loading():  # the imports of this init: see parley/coldstart.py
+    from aws_lambda_powertools import Logger
+
+    from parley import aws, events
+    from parley.services import automation
+    from parley.settings import get_settings
 
 logger = Logger()
 

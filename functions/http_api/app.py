@@ -5,11 +5,14 @@ from __future__ import annotations
 import importlib
 import re
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response, content_types
+from parley.coldstart import loading
 
-from parley.errors import ParleyError, TooManyRequests
-from parley.security_log import refused
+with loading():  # the imports of this init: see parley/coldstart.py
+    from aws_lambda_powertools import Logger
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response, content_types
+
+    from parley.errors import ParleyError, TooManyRequests
+    from parley.security_log import refused
 
 logger = Logger()
 # Auth is by header, never by cookie, so any origin may call the API (the widget's Client
@@ -72,9 +75,11 @@ _included: set[str] = set()
 def include_routes(path: str | None = None) -> None:
     """Register the routes that may answer `path` (every route when None or unclaimed)."""
     groups = [modules for pattern, modules in _CLAIMS if path is not None and pattern.match(path)]
-    for modules in groups[:1] or [modules for _, modules in ROUTE_GROUPS]:
-        for name in modules:
-            if name not in _included:
+    missing = [name for modules in groups[:1] or [modules for _, modules in ROUTE_GROUPS] for name in modules
+               if name not in _included]
+    if missing:
+        with loading():  # part of the cold start, as the init's imports
+            for name in dict.fromkeys(missing):
                 app.include_router(importlib.import_module(f"routes.{name}").router)
                 _included.add(name)
 
