@@ -55,9 +55,13 @@ handler = getattr(module, {attribute!r})"""
 IMPORT_BOTO3 = 'import boto3\nboto3.client("dynamodb")'
 # HttpApiFunction imports its route modules on a request's first use (functions/http_api
 # ROUTE_GROUPS): its init alone would hide that cost, so these rows add the imports the
-# first request of each kind makes to the init, and are held to the same target.
+# first request of each kind makes to the init, and are held to the same target. The
+# dashboard's groups are per resource; its row is the conversation list, the call the
+# dashboard makes on every page load, whose group (conversations, participants) is the
+# largest a dashboard call loads.
 FIRST_REQUESTS = {"HttpApiFunction": (("a widget call's routes", "/api/v1/widget/messages"),
-                                      ("a dashboard call's routes", "/api/v1/accounts/1/conversations"),
+                                      ("a dashboard call's routes (conversation list)",
+                                       "/api/v1/accounts/1/conversations"),
                                       ("a channel webhook's routes", "/webhooks/telegram/bench"))}
 
 

@@ -11,11 +11,16 @@ No `from __future__ import annotations`: pydantic resolves the model at import."
 
 from typing import Literal
 
-from aws_lambda_powertools import Logger
-from pydantic import BaseModel, ConfigDict, Field
+from parley.coldstart import loading
 
-from parley import consumers
-from parley.services import account_jobs
+with loading():  # the imports of this init: see parley/coldstart.py
+    from aws_lambda_powertools import Logger
+    # parley.consumers before pydantic: Powertools' batch utility builds its parser's pydantic
+    # models at import if pydantic is loaded already (tests/unit/test_cold_start_imports.py).
+    from parley import consumers
+    from pydantic import BaseModel, ConfigDict, Field
+
+    from parley.services import account_jobs
 
 logger = Logger()
 

@@ -7,42 +7,56 @@ id, action index): a retry re-runs only what had not finished, and a duplicate d
 does nothing."""
 from __future__ import annotations
 
+from functools import cache, partial
 from typing import Callable
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.idempotency import (DynamoDBPersistenceLayer, IdempotencyConfig,
-                                                         idempotent_function)
+from parley.coldstart import loading
 
-from parley import aws, events
-from parley.services import automation
-from parley.settings import get_settings
+with loading():  # the imports of this init: see parley/coldstart.py
+    from aws_lambda_powertools import Logger
+
+    from parley import aws, events
+    from parley.services import automation
+    from parley.settings import get_settings
 
 logger = Logger()
-persistence = DynamoDBPersistenceLayer(table_name=get_settings().required("idempotency_table"),
-                                       boto3_client=aws.client("dynamodb"))
-# A day covers EventBridge's and Lambda's retries of one event.
-config = IdempotencyConfig(expires_after_seconds=24 * 60 * 60)
 
 
-@idempotent_function(data_keyword_argument="step", config=config, persistence_store=persistence)
-def _step(step: dict, work: Callable[[], None]) -> dict:
-    work()
-    return {"done": True}
+@cache
+def _idempotency():
+    """The idempotency record's config and the step it guards, made when a rule's first
+    action runs: most events match no rule, and the utility with its boto3 DynamoDB client
+    was a third of this function's cold start."""
+    from aws_lambda_powertools.utilities.idempotency import (DynamoDBPersistenceLayer, IdempotencyConfig,
+                                                             idempotent_function)
+
+    persistence = DynamoDBPersistenceLayer(table_name=get_settings().required("idempotency_table"),
+                                           boto3_client=aws.client("dynamodb"))
+    # A day covers EventBridge's and Lambda's retries of one event.
+    config = IdempotencyConfig(expires_after_seconds=24 * 60 * 60)
+
+    @idempotent_function(data_keyword_argument="step", config=config, persistence_store=persistence)
+    def step(step: dict, work: Callable[[], None]) -> dict:
+        work()
+        return {"done": True}
+
+    return config, step
 
 
-def _once(key: str, work: Callable[[], None]) -> None:
-    _step(step={"key": key}, work=work)
+def _once(key: str, work: Callable[[], None], context) -> None:
+    config, step = _idempotency()
+    config.register_lambda_context(context)  # an in-progress record expires with this invocation
+    step(step={"key": key}, work=work)
 
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict, context) -> dict:
-    config.register_lambda_context(context)  # an in-progress record expires with this invocation
     detail = events.from_bus(event)
     if detail is None:
         # Not one of ours: retrying cannot fix it, so log and drop.
         logger.warning("ignored malformed event", extra={"detail_type": event.get("detail-type")})
         return {"matched": []}
-    result = automation.handle(detail, once=_once)
+    result = automation.handle(detail, once=partial(_once, context=context))
     if result.get("matched"):
         logger.info("automation", extra={"event": detail["event"], **result})
     return result

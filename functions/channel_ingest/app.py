@@ -13,12 +13,16 @@ No `from __future__ import annotations`: pydantic resolves the model at import."
 import json
 from typing import Any
 
-from aws_lambda_powertools import Logger
-from pydantic import BaseModel, ConfigDict, Field
+from parley.coldstart import loading
 
-from parley import consumers
-from parley.channels import email
-from parley.services import email_ingest, ingest
+with loading():  # the imports of this init: see parley/coldstart.py
+    from aws_lambda_powertools import Logger
+    # parley.consumers before pydantic: Powertools' batch utility builds its parser's pydantic
+    # models at import if pydantic is loaded already (tests/unit/test_cold_start_imports.py).
+    from parley import consumers
+    from pydantic import BaseModel, ConfigDict, Field
+
+    from parley.services import ingest
 
 logger = Logger()
 
@@ -36,14 +40,22 @@ def parse(body: str) -> dict:
     item = json.loads(body)
     # The mail bucket's "Object Created" events arrive as EventBridge sends them.
     if isinstance(item, dict) and item.get("source") == "aws.s3":
+        # Imported here, as ingest imports each provider's module (channels.module) when
+        # its first record arrives: MIME parsing and the HTML sanitiser are for mail alone.
+        from parley.channels import email
+
         item = email.s3_notice(item) or {}
     return Queued.model_validate(item).model_dump()
 
 
 def handle(item: dict, attempt: int) -> dict:
     try:
-        # A mail's S3 notice is stored by services/email_ingest.py, a webhook's payload by ingest.
-        applied = (email_ingest.process if "s3_key" in item else ingest.process)(item)
+        if "s3_key" in item:  # a mail's S3 notice: stored by services/email_ingest.py
+            from parley.services import email_ingest
+
+            applied = email_ingest.process(item)
+        else:
+            applied = ingest.process(item)
     except ingest.InFlight as exc:
         # Another worker's lease on this message: come back when it has run out, not after
         # the queue's whole visibility timeout (a worker that died mid-write, e.g. in a

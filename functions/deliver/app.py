@@ -11,13 +11,19 @@ No `from __future__ import annotations`: pydantic resolves the model at import."
 
 import json
 
-from aws_lambda_powertools import Logger
-from pydantic import BaseModel, ConfigDict, Field
+from parley.coldstart import loading
 
-from parley import consumers, events
-from parley.channels import Retryable
-from parley.services import delivery
-from parley.settings import get_settings
+with loading():  # the imports of this init: see parley/coldstart.py
+    from aws_lambda_powertools import Logger
+    # parley.consumers before pydantic: Powertools' batch utility builds its parser's pydantic
+    # models at import if pydantic is loaded already (tests/unit/test_cold_start_imports.py).
+    from parley import consumers
+    from pydantic import BaseModel, ConfigDict, Field
+
+    from parley import events
+    from parley.channels import Retryable
+    from parley.services import delivery
+    from parley.settings import get_settings
 
 logger = Logger()
 MAX_ATTEMPTS = 5  # below the queue's maxReceiveCount, so a provider outage never reaches the DLQ

@@ -3,12 +3,16 @@ imported by path prefix on a request's first use (ROUTE_GROUPS)."""
 from __future__ import annotations
 
 import importlib
+import re
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response, content_types
+from parley.coldstart import loading
 
-from parley.errors import ParleyError, TooManyRequests
-from parley.security_log import refused
+with loading():  # the imports of this init: see parley/coldstart.py
+    from aws_lambda_powertools import Logger
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response, content_types
+
+    from parley.errors import ParleyError, TooManyRequests
+    from parley.security_log import refused
 
 logger = Logger()
 # Auth is by header, never by cookie, so any origin may call the API (the widget's Client
@@ -18,13 +22,34 @@ app = APIGatewayHttpResolver(cors=CORSConfig(allow_origin="*", allow_headers=["a
 
 # The route modules (routes/), by the path prefix they serve. A cold start imports none of
 # them; a request imports its own group on first use, so a widget, webhook or sign-in call
-# never loads the dashboard's fifteen modules and their services. Within a group the order
-# is the order routes are matched in. A path no prefix claims loads every group, so
-# anything unforeseen resolves (or is a 404) as if every route were registered.
+# never loads the dashboard's modules, and a dashboard call loads only its resource's (a
+# conversation call, not contacts, settings or automation, and their services). In a prefix
+# `<name>` stands for any one path segment, and a prefix ends at a segment's end; the first
+# prefix that claims a path decides its group. Within a group the order is the order routes
+# are matched in. A path no prefix claims loads every group, so anything unforeseen
+# resolves (or is a 404) as if every route were registered.
+ACCOUNT = "/api/v1/accounts/<account_id>"
 ROUTE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("/api/v1/accounts", ("accounts", "agents", "inboxes", "conversations", "teams", "settings", "contacts",
-                          "contact_notes", "contact_jobs", "automation", "notifications", "participants", "search",
-                          "webhooks", "agent_bots")),
+    (f"{ACCOUNT}/conversations", ("conversations", "participants")),
+    (f"{ACCOUNT}/bulk_actions", ("conversations",)),
+    (f"{ACCOUNT}/contacts", ("contacts", "contact_notes", "contact_jobs")),
+    (f"{ACCOUNT}/actions", ("contacts",)),
+    (f"{ACCOUNT}/inboxes", ("inboxes", "agent_bots")),
+    (f"{ACCOUNT}/inbox_members", ("inboxes",)),
+    (f"{ACCOUNT}/agent_bots", ("agent_bots",)),
+    (f"{ACCOUNT}/agents", ("agents",)),
+    (f"{ACCOUNT}/teams", ("teams",)),
+    (f"{ACCOUNT}/canned_responses", ("teams",)),
+    (f"{ACCOUNT}/labels", ("settings",)),
+    (f"{ACCOUNT}/custom_filters", ("settings",)),
+    (f"{ACCOUNT}/custom_attribute_definitions", ("settings",)),
+    (f"{ACCOUNT}/automation_rules", ("automation",)),
+    (f"{ACCOUNT}/macros", ("automation",)),
+    (f"{ACCOUNT}/notifications", ("notifications",)),
+    (f"{ACCOUNT}/notification_settings", ("notifications",)),
+    (f"{ACCOUNT}/search", ("search",)),
+    (f"{ACCOUNT}/webhooks", ("webhooks",)),
+    ("/api/v1/accounts", ("accounts",)),
     ("/api/v1/profile", ("profile",)),
     ("/api/v1/widget", ("widget",)),
     ("/auth/", ("auth",)),
@@ -35,15 +60,26 @@ ROUTE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("/twilio/", ("twilio",)),
     ("/widget", ("widget_page",)),
 )
+
+
+def prefix_pattern(prefix: str) -> re.Pattern:
+    """The paths a ROUTE_GROUPS prefix claims, as a pattern to `match`."""
+    parts = ("[^/]+" if part.startswith("<") else re.escape(part) for part in re.split(r"(<\w+>)", prefix))
+    return re.compile("".join(parts) + ("" if prefix.endswith("/") else "(?=/|$)"))
+
+
+_CLAIMS = [(prefix_pattern(prefix), modules) for prefix, modules in ROUTE_GROUPS]
 _included: set[str] = set()
 
 
 def include_routes(path: str | None = None) -> None:
     """Register the routes that may answer `path` (every route when None or unclaimed)."""
-    groups = [modules for prefix, modules in ROUTE_GROUPS if path is not None and path.startswith(prefix)]
-    for modules in groups[:1] or [modules for _, modules in ROUTE_GROUPS]:
-        for name in modules:
-            if name not in _included:
+    groups = [modules for pattern, modules in _CLAIMS if path is not None and pattern.match(path)]
+    missing = [name for modules in groups[:1] or [modules for _, modules in ROUTE_GROUPS] for name in modules
+               if name not in _included]
+    if missing:
+        with loading():  # part of the cold start, as the init's imports
+            for name in dict.fromkeys(missing):
                 app.include_router(importlib.import_module(f"routes.{name}").router)
                 _included.add(name)
 

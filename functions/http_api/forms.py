@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import json
 from email.parser import BytesParser
-from email.policy import HTTP
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
@@ -38,6 +37,10 @@ def parse(router: Router, file_fields: tuple[str, ...]) -> tuple[dict[str, str],
         raise ParleyError("Request body is not valid base64") from None
     if len(raw) > MULTIPART_BYTES + 65_536:
         raise PayloadTooLarge(f"Request body is larger than {MULTIPART_BYTES} bytes: upload with direct_uploads")
+    # Here, not at import: the policy's header parser costs a widget or conversation call's
+    # cold start ~12 ms, and most of their requests are JSON.
+    from email.policy import HTTP
+
     header = (event.get_header_value("content-type") or "").encode("latin-1", "replace")
     message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + header + b"\r\n\r\n" + raw)
     if not message.is_multipart() or message.defects:

@@ -5,10 +5,13 @@ then lands in the alarmed dead-letter queue. Safe to run twice for one event: ea
 notification is claimed per (event, user)."""
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger
+from parley.coldstart import loading
 
-from parley import events
-from parley.services import notifications
+with loading():  # the imports of this init: see parley/coldstart.py
+    from aws_lambda_powertools import Logger
+
+    from parley import events
+    from parley.services import notifications
 
 logger = Logger()
 

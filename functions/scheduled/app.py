@@ -1,11 +1,14 @@
 """Work that a one-time schedule says is due (see parley.schedules)."""
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger
-from pydantic import BaseModel, ValidationError
+from parley.coldstart import loading
 
-from parley import schedules
-from parley.services import auto_resolve, conversations
+with loading():  # the imports of this init: see parley/coldstart.py
+    from aws_lambda_powertools import Logger
+    from pydantic import BaseModel, ValidationError
+
+    from parley import schedules
+    from parley.services import auto_resolve, conversations
 
 logger = Logger()
 

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import json
 
-from aws_lambda_powertools import Logger
+from parley.coldstart import loading
 
-from parley import consumers, events
-from parley.services import webhooks
+with loading():  # the imports of this init: see parley/coldstart.py
+    from aws_lambda_powertools import Logger
+
+    from parley import consumers, events
+    from parley.services import webhooks
 
 logger = Logger()
 

@@ -1,10 +1,13 @@
 """WebSocket $connect (authenticate, record the socket) and $disconnect (forget it)."""
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger
+from parley.coldstart import loading
 
-from parley.errors import ParleyError
-from parley.services import accounts, connections
+with loading():  # the imports of this init: see parley/coldstart.py
+    from aws_lambda_powertools import Logger
+
+    from parley.errors import ParleyError
+    from parley.services import accounts, connections
 
 logger = Logger()
 

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import json
 
-from aws_lambda_powertools import Logger
+from parley.coldstart import loading
 
-from parley import realtime
-from parley.errors import TooManyRequests, Unauthorized
-from parley.services import connections
+with loading():  # the imports of this init: see parley/coldstart.py
+    from aws_lambda_powertools import Logger
+
+    from parley import realtime
+    from parley.errors import TooManyRequests, Unauthorized
+    from parley.services import connections
 
 logger = Logger()
 MAX_FRAME_BYTES = 32_768  # API Gateway's frame limit

@@ -44,9 +44,8 @@ def test_models_transactions_and_import_time_clients_reach_the_engine(request, a
     from parley.services import users
 
     user = users.create_user(email="harness@parley.test", name="Harness")  # a pynamodb transaction
-    automation = load_function("automation")  # its boto3 client was made at import time
-    automation.config.register_lambda_context(LambdaContext())
-    automation._once("harness-step", lambda: None)
+    automation = load_function("automation")  # its boto3 client is made on the first step, then kept
+    automation._once("harness-step", lambda: None, LambdaContext())
     table, idempotency = os.environ["USERS_TABLE"], os.environ["IDEMPOTENCY_TABLE"]
     endpoint = request.getfixturevalue("dynamodb_local_engine").endpoint if on_dynamodb_local(request) else None
     client = boto3.client("dynamodb", region_name="us-east-1", endpoint_url=endpoint)

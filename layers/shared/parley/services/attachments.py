@@ -19,7 +19,7 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from .. import aws, filetypes, global_config, ids, storage
+from .. import aws, filetypes, ids, storage
 from ..errors import Forbidden, Invalid, NotFound, ParleyError, PayloadTooLarge
 from ..models.conversation import Conversation
 
@@ -40,6 +40,8 @@ class InlineFile:
 
 
 def max_bytes() -> int:
+    from .. import global_config  # its pydantic models load only where a file is checked (cold start)
+
     megabytes = global_config.get("MAXIMUM_FILE_UPLOAD_SIZE", 40)
     return int(megabytes) * 1024 * 1024
 

@@ -7,11 +7,13 @@ import re
 from contextlib import contextmanager
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
 
-from pydantic import ConfigDict, StringConstraints, TypeAdapter, ValidationError
-from pydantic_core import SchemaError
+from pydantic_core import SchemaError, ValidationError
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
 from ..errors import Conflict, Invalid
 from ..models.account_object import AccountObject
@@ -129,7 +131,11 @@ def _check_pattern(pattern: str) -> None:
 def _matcher(pattern: str) -> TypeAdapter:
     """A full match in pydantic-core's Rust regex engine, which runs in linear time. Python's
     `re` backtracks: a pattern such as (\\w+\\s?)* takes hours on a 40-character near miss,
-    and values come from visitors. The price: no look-arounds or back-references."""
+    and values come from visitors. The price: no look-arounds or back-references. pydantic
+    is imported here, as only a patterned attribute needs it: the functions that load this
+    module for anything else (automation, notify, the websockets) start ~40 ms sooner."""
+    from pydantic import ConfigDict, StringConstraints, TypeAdapter
+
     return TypeAdapter(Annotated[str, StringConstraints(pattern=rf"\A(?:{_source(pattern)})\z")],
                        config=ConfigDict(regex_engine="rust-regex"))
 

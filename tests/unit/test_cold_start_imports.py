@@ -1,0 +1,51 @@
+"""What a function's cold start must not import (bench/cold_start.py measures the time;
+docs/benchmarks.md "Cold start"): modules only some events need are imported when one of
+those arrives. HttpApiFunction's route modules: tests/unit/test_http_api_route_groups.py."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from local.cfn import ROOT
+
+# Powertools' batch utility builds its parser's pydantic models (SQS, Kinesis, Kafka ...)
+# at import when pydantic is loaded already: consumers import parley.consumers first.
+PARSER_MODELS = "aws_lambda_powertools.utilities.parser"
+NOT_AT_INIT = {
+    # Idempotency and its boto3 client: when a rule's first action runs. pydantic: only
+    # a custom attribute's pattern needs it (services/custom_attributes.py).
+    "automation": (PARSER_MODELS, "aws_lambda_powertools.utilities.idempotency", "boto3", "pydantic"),
+    "notify": ("pydantic",),
+    "ws_connect": ("pydantic",),
+    "ws_message": ("pydantic",),
+    # The e-mail channel (MIME parsing, the HTML sanitiser): when a mail arrives.
+    "channel_ingest": (PARSER_MODELS, "parley.channels.email", "email.policy", "nh3"),
+    "deliver": (PARSER_MODELS,),
+    "contact_jobs": (PARSER_MODELS,),
+    "account_jobs": (PARSER_MODELS,),
+    "webhooks": (PARSER_MODELS,),
+}
+PROBE = """
+import importlib.util, json, sys
+sys.path[:0] = [{layer!r}, {folder!r}]
+spec = importlib.util.spec_from_file_location("app", {app!r})
+app = importlib.util.module_from_spec(spec); spec.loader.exec_module(app)
+app.lambda_handler
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+@pytest.mark.parametrize("function", sorted(NOT_AT_INIT))
+def test_a_cold_start_leaves_out_what_only_some_events_need(function):
+    folder = ROOT / "functions" / function
+    code = PROBE.format(layer=str(ROOT / "layers" / "shared"), folder=str(folder), app=str(folder / "app.py"))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ),
+                          cwd=folder, timeout=60)
+    assert done.returncode == 0, done.stderr
+    loaded = json.loads(done.stdout)
+    for name in NOT_AT_INIT[function]:
+        assert not [m for m in loaded if m == name or m.startswith(name + ".")], f"{function} imports {name} at init"
