@@ -11,6 +11,7 @@ import boto3
 import pytest
 
 from local.cfn import ACCOUNT, REGION
+from tests.integration.test_echo_id import isolated_moto  # noqa: F401 (a fixture)
 from tests.integration.channel_support import (drain, fixture, fixture_bytes, logged, post_telegram, queue_url, queued,
                                                telegram_inbox, throttle_once)
 
@@ -156,3 +157,38 @@ def test_resolved_conversation_is_not_reused(api, world):
     conversations = _conversations(api, world, inbox["id"])
     assert len(conversations) == 2
     assert {c["meta"]["sender"]["id"] for c in conversations} == {first["meta"]["sender"]["id"]}  # one contact
+
+
+def test_two_first_messages_of_one_new_sender_at_once_open_one_conversation(api, world, monkeypatch, isolated_moto):
+    """Two pollers can each hold one of a new sender's first two messages: both find no open
+    conversation (the barrier makes both look before either writes), and the contact inbox's
+    open-conversation claim lets only one of them open one; the other's message joins it."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from parley.models.inbox import Inbox
+    from parley.services import contacts, conversations, ingest
+
+    inbox = Inbox.get(telegram_inbox(api, world)["id"])
+    contacts.new_contact(world.account_id, name="Nia New", inbox=inbox, source_id="new-sender")
+    looked = threading.Barrier(2)
+    real_lookup, lookups = conversations.for_contact_inbox, []
+
+    def lookup_together(link, *args, **kwargs):
+        found = real_lookup(link, *args, **kwargs)
+        lookups.append(link.source_id)
+        if len(lookups) <= 2:  # each thread's first look
+            looked.wait(timeout=10)
+        return found
+
+    monkeypatch.setattr(conversations, "for_contact_inbox", lookup_together)
+
+    def first(n: int):
+        return ingest.ingest(inbox, ingest.Inbound(kind="message", provider_message_id=f"new:{n}",
+                                                   source_id="new-sender", name="Nia New", content=f"hello {n}"))
+
+    with ThreadPoolExecutor(2) as pool:
+        messages = list(pool.map(first, range(2)))
+    assert messages[0].conversation_id == messages[1].conversation_id
+    [conversation] = _conversations(api, world, inbox.id)
+    assert conversation["unread_count"] == 2

@@ -44,7 +44,9 @@ def user_sender(user: User) -> dict:
 
 def create_conversation(inbox: Inbox, contact: Contact, contact_inbox: ContactInbox, *, status: str = "open",
                         assignee_id: int | None = None, additional_attributes: dict | None = None,
-                        custom_attributes: dict | None = None, auto_assign: bool = True) -> Conversation:
+                        custom_attributes: dict | None = None, auto_assign: bool = True,
+                        also: Callable[[events.Outbox, Conversation], None] | None = None) -> Conversation:
+    """`also(tx, conversation)` adds writes to the conversation's transaction (a claim on it)."""
     if status not in STATUSES:
         raise Invalid(f"Status must be one of: {', '.join(STATUSES)}", field="status")
     if contact.blocked:
@@ -60,7 +62,7 @@ def create_conversation(inbox: Inbox, contact: Contact, contact_inbox: ContactIn
         uuid=str(uuid.uuid4()), inbox_id=inbox.id, contact_id=contact.id, source_id=contact_inbox.source_id,
         status=status, assignee_id=assignee_id, additional_attributes=additional_attributes or {},
         custom_attributes=custom_attributes or {}, last_activity_at=now_ms())
-    _write(conversation, None, ("conversation.created", None))
+    _write(conversation, None, ("conversation.created", None), also=also)
     auto_messages.after_conversation_created(conversation)
     return conversation
 
@@ -165,14 +167,15 @@ def _changed(name: str, field: str, previous, now) -> Callable[[Conversation], A
     return lambda c: (name, {field: [previous, now]}) if previous != now else None
 
 
-def _write(conversation: Conversation, before: tuple | None, announcement: Announcement | None = None) -> None:
+def _write(conversation: Conversation, before: tuple | None, announcement: Announcement | None = None,
+           also: Callable[[events.Outbox, Conversation], None] | None = None) -> None:
     """Save the conversation, with its event if it announces one, in one transaction; when
     its (status, inbox, assignee) bucket changes (or it is new: `before` None), move it
     between count buckets in the same transaction, so the counts can never drift from the
     conversations. The version condition guards all of it."""
     conversation.sync_keys()
     after = queries.bucket_of(conversation)
-    if before == after and announcement is None:
+    if before == after and announcement is None and also is None:
         conversation.save()
         return
     if before != after:
@@ -183,6 +186,8 @@ def _write(conversation: Conversation, before: tuple | None, announcement: Annou
             queries.count_moves(tx, conversation.account_id, before, after)
         if announcement is not None:
             _publish(tx, announcement[0], conversation, announcement[1])
+        if also is not None:
+            also(tx, conversation)
 
 
 def _save(conversation: Conversation, change: Callable[[Conversation], None],

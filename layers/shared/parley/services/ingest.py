@@ -195,11 +195,35 @@ def _contact_inbox(inbox: Inbox, inbound: Inbound) -> tuple[Contact, ContactInbo
 
 def _conversation(inbox: Inbox, contact: Contact, link: ContactInbox) -> Conversation:
     """The sender's unresolved conversation in this inbox, else a new one (Chatwoot's rule
-    for messaging channels)."""
-    for conversation in conversations.for_contact_inbox(link):
-        if conversation.status != "resolved":
-            return conversation
-    return conversations.create_conversation(inbox, contact, link)
+    for messaging channels). Opening one claims it on the contact inbox
+    (`open_conversation_id`, written only if it still holds what we read, in the new
+    conversation's transaction): two first messages of a new sender processed at once
+    open one conversation, and the second joins the first's."""
+    for attempt in range(2):
+        for conversation in conversations.for_contact_inbox(link):
+            if conversation.status != "resolved":
+                return conversation
+        if link.open_conversation_id is not None:  # the contact index may not show it yet
+            try:
+                claimed_conversation = conversations.get_conversation(inbox.account_id, link.open_conversation_id)
+            except NotFound:
+                claimed_conversation = None
+            if claimed_conversation is not None and claimed_conversation.status != "resolved":
+                return claimed_conversation
+        try:
+            return conversations.create_conversation(inbox, contact, link, also=partial(_claim_open, link))
+        except TransactWriteError as exc:
+            if attempt or "ConditionalCheckFailed" not in dynamo.cancellation_codes(exc):
+                raise
+            link.refresh(consistent_read=True)  # another message opened one: find it
+    raise AssertionError("unreachable")
+
+
+def _claim_open(link: ContactInbox, tx, conversation: Conversation) -> None:
+    held = ContactInbox.open_conversation_id
+    tx.update(ContactInbox(link.inbox_id, link.source_id), actions=[held.set(conversation.display_id)],
+              condition=ContactInbox.source_id.exists()
+              & (held.does_not_exist() if link.open_conversation_id is None else held == link.open_conversation_id))
 
 
 def _content(inbound: Inbound) -> str:
