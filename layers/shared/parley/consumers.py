@@ -24,7 +24,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError
 
-from . import aws
+from . import aws, events
 from .errors import ParleyError
 
 
@@ -75,5 +75,7 @@ class QueueConsumer:
         self.logger.info(self.what, extra={**where, "attempt": attempt, "outcome": outcome})
 
     def __call__(self, event: dict, context) -> dict:
-        return process_partial_response(event=event, record_handler=self.record, processor=self.processor,
-                                        context=context)
+        # The batch's socket frames go out together at its end (events.pushes_batched).
+        with events.pushes_batched():
+            return process_partial_response(event=event, record_handler=self.record, processor=self.processor,
+                                            context=context)

@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 # so its consumer can ignore them instead of reacting to itself in a loop (Chatwoot's
 # performed_by).
 _performed_by: ContextVar[dict | None] = ContextVar("performed_by", default=None)
+# Inside `pushes_batched()`: the committed events whose frames wait for the batch's end.
+_batched: ContextVar[list[dict] | None] = ContextVar("batched_pushes", default=None)
 
 
 @contextmanager
@@ -79,11 +81,40 @@ def _logged(name: str, account_id: int | None, data: dict, changed_attributes: d
 
 def push(detail: dict) -> None:
     """Best effort: a push that fails is covered by the socket's resume, and must not turn
-    a committed change into an error for its caller."""
+    a committed change into an error for its caller. Inside `pushes_batched()` it waits
+    for the batch's end."""
+    batch = _batched.get()
+    if batch is not None:
+        batch.append(detail)
+        return
+    _push_now([detail])
+
+
+def _push_now(details: list[dict]) -> None:
     try:
-        realtime.broadcast(detail)
-    except Exception:  # noqa: BLE001 (anything: the change is committed whatever happens here)
-        logger.exception("pushing %s to sockets failed; clients catch up by resuming", detail.get("event"))
+        realtime.broadcast_all(details)
+    except Exception:  # noqa: BLE001 (anything: the changes are committed whatever happens here)
+        logger.exception("pushing %s to sockets failed; clients catch up by resuming",
+                         ", ".join(sorted({str(d.get("event")) for d in details})))
+
+
+@contextmanager
+def pushes_batched():
+    """For a batch of work (a queue consumer's SQS batch): the frames of the events it
+    commits are pushed together when it ends, however it ends (one Query of each account's
+    sockets and the posts side by side, instead of both per event, one after another).
+    A frame is later by the rest of the batch; the log, and so the bus, is not."""
+    if _batched.get() is not None:  # already inside a batch: its end pushes
+        yield
+        return
+    batch: list[dict] = []
+    token = _batched.set(batch)
+    try:
+        yield
+    finally:
+        _batched.reset(token)
+        if batch:
+            _push_now(batch)
 
 
 class Outbox(TransactWrite):
