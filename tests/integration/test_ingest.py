@@ -82,6 +82,27 @@ def test_throttled_write_is_retried_and_stored_exactly_once(api, world, monkeypa
     assert conversation["unread_count"] >= 2
 
 
+def test_activity_lost_after_the_message_committed_is_caught_up_by_the_retry(api, world, monkeypatch):
+    """A follow-up's conversation activity is written after its message and event commit;
+    if that write fails, the item's retry finds the message stored and applies the activity
+    it lacks (once: the conversation's last message says it is there)."""
+    inbox = telegram_inbox(api, world)
+    post_telegram(api, inbox, fixture_bytes("telegram", "text_message"))
+    drain("IngestQueue", "channel_ingest")
+    post_telegram(api, inbox, fixture_bytes("telegram", "document_message"))
+    state = throttle_once(monkeypatch, "ConversationsTable", "PutItem")
+    [first] = drain("IngestQueue", "channel_ingest", visibility=0)
+    assert state["thrown"] == 1 and len(first["batchItemFailures"]) == 1
+    [conversation] = _conversations(api, world, inbox["id"])
+    assert conversation["unread_count"] == 1  # the message is stored, its activity is not
+    assert [m["source_id"] for m in logged(world.account_id, "message.created")] == ["555000111:101", "555000111:103"]
+    drain("IngestQueue", "channel_ingest", rounds=2)
+    [conversation] = _conversations(api, world, inbox["id"])
+    assert conversation["unread_count"] == 2 and conversation["last_non_activity_message"]["source_id"] == "555000111:103"
+    drain("IngestQueue", "channel_ingest")  # nothing left: the activity is applied once
+    assert _conversations(api, world, inbox["id"])[0]["unread_count"] == 2 and queued("IngestQueue") == 0
+
+
 class _Killed(BaseException):
     """The Lambda runtime stopping a worker (a timeout): no except clause of ours runs."""
 

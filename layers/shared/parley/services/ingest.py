@@ -295,7 +295,8 @@ def receive(inbox: Inbox, inbound: Inbound, *, route: Callable[[], tuple[Convers
             except Contact.DoesNotExist:
                 raise NotFound("Contact not found") from None
         if written is not None:
-            conversations.after_message(conversation, written)
+            reopened = conversations.catch_up_activity(conversation, written, bool(contact.blocked))
+            conversations.after_message(conversation, written, reopened)
             message = written
         else:
             message = write(conversation, contact, message_id)
