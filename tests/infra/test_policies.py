@@ -590,11 +590,12 @@ def test_webhooks_fan_out_deliver_and_back_off(api, world, website, recorder, mo
     url = sqs.get_queue_url(QueueName=_stack.names["WebhookDeliveriesQueue"])["QueueUrl"]
     for _ in range(2):  # a 500 (postponed), then a 200
         messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])["Messages"]
-        invoke(recorder, "webhooks", {"Records": [sqs_record(m, _queue(url)) for m in messages[:1]]}, "delivery")
+        invoke(recorder, "webhook_deliveries", {"Records": [sqs_record(m, _queue(url)) for m in messages[:1]]},
+               "delivery")
         sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=messages[0]["ReceiptHandle"], VisibilityTimeout=0)
     assert answers == []
     ok(api.get(f"/api/v1/accounts/{a}/webhooks", world.admin.token))
-    recorder.check("HttpApiFunction", "WebhooksFunction")
+    recorder.check("HttpApiFunction", "WebhooksFunction", "WebhookDeliveriesFunction")
 
 
 def drain_queue(record: Recorder, logical_id: str, name: str, rounds: int = 3) -> None:

@@ -28,7 +28,7 @@ from aws_lambda_powertools import Logger
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 
 from .. import aws, dynamo, ids
-from ..errors import AccountSuspended, Invalid, NotFound
+from ..errors import AccountSuspended, Invalid, NotFound, Retry
 from ..models.account_object import AccountObject
 from ..models.base import utcnow
 from ..models.contact import Contact, ContactInbox
@@ -67,11 +67,14 @@ logger = Logger(child=True)
 LEASE_SECONDS = 60
 
 
-class InFlight(Exception):
+class InFlight(Retry):
     """Another worker claimed this provider message and has not written it yet: retry
-    later, once its lease may have run out (`retry_after` seconds at most)."""
+    later, once its lease may have run out, not after the queue's whole visibility timeout
+    (a worker that died mid-write, e.g. in a restart, would hold its messages back for
+    minutes)."""
 
-    retry_after = LEASE_SECONDS
+    def __init__(self, provider_message_id: str):
+        super().__init__(f"another worker holds message {provider_message_id[:100]}", LEASE_SECONDS)
 
 
 # ---------------------------------------------------------------- enqueue (webhook side)
