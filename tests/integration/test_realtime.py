@@ -375,3 +375,39 @@ def test_a_visitor_socket_sees_only_its_own_contact_inbox(api, world, website, s
     connect("laptop", pubsub_token=laptop.pubsub_token)
     website.widget.say(phone, "typed on the phone")
     assert contents(sockets.frames["laptop"]) == []
+
+
+def test_a_batch_pushes_its_frames_once_at_its_end_in_order(world, sockets, monkeypatch):
+    """A queue consumer's batch (events.pushes_batched): nothing is pushed while it runs;
+    at its end one Query of the account's sockets (made after the last commit, so a socket
+    that opened meanwhile gets every frame), each socket its frames in commit order."""
+    from botocore.client import BaseClient
+
+    from parley import events
+
+    queries, real = [], BaseClient._make_api_call
+
+    def counted(client, operation, params):
+        if operation == "Query" and params.get("IndexName") == "account-index":
+            queries.append(params)
+        return real(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", counted)
+    assert connect("early-admin", token=world.admin.token) == 200
+    with events.pushes_batched():
+        for n in range(3):
+            with events.Outbox() as tx:
+                tx.publish("conversation.updated", world.account_id, {"n": n})
+            if n == 0:
+                assert connect("late-agent", token=world.agent.token) == 200
+                queries.clear()  # $connect's own reads
+        assert [f for f in sockets.frames["early-admin"] if f["event"] == "conversation.updated"] == []
+        assert queries == []
+    assert len(queries) == 1
+    for socket in ("early-admin", "late-agent"):
+        assert [f["data"]["n"] for f in sockets.frames[socket] if f["event"] == "conversation.updated"] == [0, 1, 2]
+    monkeypatch.setattr(events, "BATCH_PUSH_SECONDS", 0)  # a batch holds no frame longer than that
+    with events.pushes_batched():
+        with events.Outbox() as tx:
+            tx.publish("conversation.updated", world.account_id, {"n": 3})
+        assert sockets.frames["early-admin"][-1]["data"] == {"n": 3}

@@ -33,8 +33,9 @@ logger = logging.getLogger(__name__)
 # so its consumer can ignore them instead of reacting to itself in a loop (Chatwoot's
 # performed_by).
 _performed_by: ContextVar[dict | None] = ContextVar("performed_by", default=None)
-# Inside `pushes_batched()`: the committed events whose frames wait for the batch's end.
-_batched: ContextVar[list[dict] | None] = ContextVar("batched_pushes", default=None)
+# Inside `pushes_batched()`: the committed events whose frames wait (and since when).
+_batched: ContextVar["_Waiting | None"] = ContextVar("batched_pushes", default=None)
+BATCH_PUSH_SECONDS = 1.0  # the longest a batch holds a committed event's frame back
 
 
 @contextmanager
@@ -83,11 +84,26 @@ def push(detail: dict) -> None:
     """Best effort: a push that fails is covered by the socket's resume, and must not turn
     a committed change into an error for its caller. Inside `pushes_batched()` it waits
     for the batch's end."""
-    batch = _batched.get()
-    if batch is not None:
-        batch.append(detail)
+    waiting = _batched.get()
+    if waiting is None:
+        _push_now([detail])
         return
-    _push_now([detail])
+    if not waiting.details:
+        waiting.since = time.monotonic()
+    waiting.details.append(detail)
+    if time.monotonic() - waiting.since >= BATCH_PUSH_SECONDS:
+        waiting.flush()
+
+
+class _Waiting:
+    def __init__(self) -> None:
+        self.details: list[dict] = []
+        self.since = 0.0
+
+    def flush(self) -> None:
+        details, self.details = self.details, []
+        if details:
+            _push_now(details)
 
 
 def _push_now(details: list[dict]) -> None:
@@ -101,20 +117,20 @@ def _push_now(details: list[dict]) -> None:
 @contextmanager
 def pushes_batched():
     """For a batch of work (a queue consumer's SQS batch): the frames of the events it
-    commits are pushed together when it ends, however it ends (one Query of each account's
-    sockets and the posts side by side, instead of both per event, one after another).
-    A frame is later by the rest of the batch; the log, and so the bus, is not."""
+    commits are pushed together (one Query of each account's sockets, after the last of
+    them committed, and the posts side by side, instead of both per event, one after
+    another), when the batch ends however it ends, or once the oldest has waited
+    BATCH_PUSH_SECONDS. Only the frames wait; the log, and so the bus, does not."""
     if _batched.get() is not None:  # already inside a batch: its end pushes
         yield
         return
-    batch: list[dict] = []
-    token = _batched.set(batch)
+    waiting = _Waiting()
+    token = _batched.set(waiting)
     try:
         yield
     finally:
         _batched.reset(token)
-        if batch:
-            _push_now(batch)
+        waiting.flush()
 
 
 class Outbox(TransactWrite):
