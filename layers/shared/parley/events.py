@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timezone
@@ -33,9 +35,8 @@ logger = logging.getLogger(__name__)
 # so its consumer can ignore them instead of reacting to itself in a loop (Chatwoot's
 # performed_by).
 _performed_by: ContextVar[dict | None] = ContextVar("performed_by", default=None)
-# Inside `pushes_batched()`: the committed events whose frames wait (and since when).
-_batched: ContextVar["_Waiting | None"] = ContextVar("batched_pushes", default=None)
-BATCH_PUSH_SECONDS = 1.0  # the longest a batch holds a committed event's frame back
+# Inside `pushes_batched()`: the pusher that takes the batch's committed events.
+_batched: ContextVar["_Pusher | None"] = ContextVar("batched_pushes", default=None)
 
 
 @contextmanager
@@ -84,26 +85,49 @@ def push(detail: dict) -> None:
     """Best effort: a push that fails is covered by the socket's resume, and must not turn
     a committed change into an error for its caller. Inside `pushes_batched()` it waits
     for the batch's end."""
-    waiting = _batched.get()
-    if waiting is None:
+    pusher = _batched.get()
+    if pusher is None:
         _push_now([detail])
-        return
-    if not waiting.details:
-        waiting.since = time.monotonic()
-    waiting.details.append(detail)
-    if time.monotonic() - waiting.since >= BATCH_PUSH_SECONDS:
-        waiting.flush()
+    else:
+        pusher.add(detail)
 
 
-class _Waiting:
+class _Pusher:
+    """One background thread that pushes a batch's committed events while the batch goes
+    on: each round takes every event waiting (one Query of each account's sockets for all
+    of them, made after they committed), so a quiet batch's frame goes out at once and a
+    busy one's are pushed together."""
+
     def __init__(self) -> None:
-        self.details: list[dict] = []
-        self.since = 0.0
+        self._lock = threading.Lock()
+        self._waiting: list[dict] = []
+        self._round: Future | None = None
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="pusher")
 
-    def flush(self) -> None:
-        details, self.details = self.details, []
-        if details:
+    def add(self, detail: dict) -> None:
+        with self._lock:
+            self._waiting.append(detail)
+            if self._round is None:
+                self._round = self._thread.submit(self._run)
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                details, self._waiting = self._waiting, []
+                if not details:
+                    self._round = None
+                    return
             _push_now(details)
+
+    def wait(self) -> None:
+        """Until every event added has been pushed (Lambda freezes a function that returned)."""
+        with self._lock:
+            running = self._round
+        if running is not None:
+            running.result()
+
+
+_pusher: _Pusher | None = None
 
 
 def _push_now(details: list[dict]) -> None:
@@ -117,20 +141,21 @@ def _push_now(details: list[dict]) -> None:
 @contextmanager
 def pushes_batched():
     """For a batch of work (a queue consumer's SQS batch): the frames of the events it
-    commits are pushed together (one Query of each account's sockets, after the last of
-    them committed, and the posts side by side, instead of both per event, one after
-    another), when the batch ends however it ends, or once the oldest has waited
-    BATCH_PUSH_SECONDS. Only the frames wait; the log, and so the bus, does not."""
-    if _batched.get() is not None:  # already inside a batch: its end pushes
+    commits are pushed by a background thread (`_Pusher`) while the work goes on, several
+    events with one Query of the account's sockets when they wait together, instead of a
+    Query and the posts per event in the work's own thread; the batch ends once they are
+    all pushed. Only the frames go this way; the log, and so the bus, is the commit's."""
+    global _pusher
+    if _batched.get() is not None:  # already inside a batch: its end waits
         yield
         return
-    waiting = _Waiting()
-    token = _batched.set(waiting)
+    _pusher = _pusher or _Pusher()
+    token = _batched.set(_pusher)
     try:
         yield
     finally:
         _batched.reset(token)
-        waiting.flush()
+        _pusher.wait()
 
 
 class Outbox(TransactWrite):
