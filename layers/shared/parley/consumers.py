@@ -15,7 +15,9 @@ own (a partial batch response), so one bad record never holds back or repeats th
 
 Each record's attempt number (its receive count) is handed to `handle`, for backoff and
 for giving up on the last attempt. Idempotency stays the handler's: each makes its repeat
-harmless its own way (ingest's claims, deliver's send claim, webhooks' delivery ids)."""
+harmless its own way (ingest's claims, deliver's send claim, webhooks' delivery ids).
+The frames of the events a batch commits are pushed beside its work, several per Query of
+the sockets (events.pushes_batched), and all of them before the batch is answered."""
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -74,7 +76,7 @@ class QueueConsumer:
         self.logger.info(self.what, extra={**where, "attempt": attempt, "outcome": outcome})
 
     def __call__(self, event: dict, context) -> dict:
-        # The batch's socket frames go out together at its end (events.pushes_batched).
+        # The batch's socket frames go out beside its work, before it returns (events.pushes_batched).
         with events.pushes_batched():
             return process_partial_response(event=event, record_handler=self.record, processor=self.processor,
                                             context=context)
