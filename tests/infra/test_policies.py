@@ -628,7 +628,7 @@ def test_channel_webhooks_ingest_and_delivery(api, world, recorder, monkeypatch)
     conversations = ok(api.get(f"/api/v1/accounts/{world.account_id}/conversations", world.admin.token))["data"]["payload"]
     assert len(conversations) == 2
     # A provider fault first: the retry stretches the message's visibility (backoff).
-    monkeypatch.setattr(load_function("deliver"), "backoff", lambda attempt: 0)
+    monkeypatch.setattr(load_function("deliver").consumer, "backoff", lambda attempt: 0)
     channels.Provider(monkeypatch, (503, {}), (200, channels.fixture("telegram", "send_message_ok")),
                       (200, channels.fixture("whatsapp", "send_ok")),
                       (403, channels.fixture("telegram", "send_message_403")),

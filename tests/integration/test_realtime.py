@@ -375,38 +375,3 @@ def test_a_visitor_socket_sees_only_its_own_contact_inbox(api, world, website, s
     connect("laptop", pubsub_token=laptop.pubsub_token)
     website.widget.say(phone, "typed on the phone")
     assert contents(sockets.frames["laptop"]) == []
-
-
-def test_a_batch_pushes_in_the_background_several_frames_per_query(world, sockets, monkeypatch):
-    """A queue consumer's batch (events.pushes_batched): a committed event's frame is pushed
-    by a background thread at once; events that commit while it pushes wait together for
-    its next round, one Query of the account's sockets for all of them (made after they
-    committed, so a socket that opened meanwhile gets them). Each socket gets its frames in
-    commit order, all of them before the batch ends."""
-    import threading
-
-    from parley import events, realtime
-
-    rounds, first_round, release = [], threading.Event(), threading.Event()
-    real_push = realtime.broadcast_all
-
-    def slow_first_round(details):
-        rounds.append([d["data"]["n"] for d in details if d["event"] == "conversation.updated"])
-        if len(rounds) == 1:
-            first_round.set()
-            release.wait(10)
-        return real_push(details)
-
-    assert connect("early-admin", token=world.admin.token) == 200
-    monkeypatch.setattr(realtime, "broadcast_all", slow_first_round)
-    with events.pushes_batched():
-        for n in range(3):
-            with events.Outbox() as tx:
-                tx.publish("conversation.updated", world.account_id, {"n": n})
-            if n == 0:
-                assert first_round.wait(10)  # the first frame's round began without waiting for the batch
-                assert connect("late-agent", token=world.agent.token) == 200
-        release.set()
-    assert [r for r in rounds if r] == [[0], [1, 2]]  # (the others: $connect's presence.update)
-    for socket in ("early-admin", "late-agent"):  # the late one too: each Query is made when its round runs
-        assert [f["data"]["n"] for f in sockets.frames[socket] if f["event"] == "conversation.updated"] == [0, 1, 2]

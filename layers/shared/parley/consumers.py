@@ -15,9 +15,7 @@ own (a partial batch response), so one bad record never holds back or repeats th
 
 Each record's attempt number (its receive count) is handed to `handle`, for backoff and
 for giving up on the last attempt. Idempotency stays the handler's: each makes its repeat
-harmless its own way (ingest's claims, deliver's send claim, webhooks' delivery ids).
-The frames of the events a batch commits are pushed beside its work, several per Query of
-the sockets (events.pushes_batched), and all of them before the batch is answered."""
+harmless its own way (ingest's claims, deliver's send claim, webhooks' delivery ids)."""
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -27,7 +25,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError
 
-from . import aws, events
+from . import aws
 from .errors import ParleyError, Retry
 
 
@@ -76,7 +74,5 @@ class QueueConsumer:
         self.logger.info(self.what, extra={**where, "attempt": attempt, "outcome": outcome})
 
     def __call__(self, event: dict, context) -> dict:
-        # The batch's socket frames go out beside its work, before it returns (events.pushes_batched).
-        with events.pushes_batched():
-            return process_partial_response(event=event, record_handler=self.record, processor=self.processor,
-                                            context=context)
+        return process_partial_response(event=event, record_handler=self.record, processor=self.processor,
+                                        context=context)

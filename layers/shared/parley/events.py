@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 import uuid
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timezone
@@ -35,8 +33,6 @@ logger = logging.getLogger(__name__)
 # so its consumer can ignore them instead of reacting to itself in a loop (Chatwoot's
 # performed_by).
 _performed_by: ContextVar[dict | None] = ContextVar("performed_by", default=None)
-# Inside `pushes_batched()`: the pusher that takes the batch's committed events.
-_batched: ContextVar["_Pusher | None"] = ContextVar("batched_pushes", default=None)
 
 
 @contextmanager
@@ -83,79 +79,11 @@ def _logged(name: str, account_id: int | None, data: dict, changed_attributes: d
 
 def push(detail: dict) -> None:
     """Best effort: a push that fails is covered by the socket's resume, and must not turn
-    a committed change into an error for its caller. Inside `pushes_batched()` it waits
-    for the batch's end."""
-    pusher = _batched.get()
-    if pusher is None:
-        _push_now([detail])
-    else:
-        pusher.add(detail)
-
-
-class _Pusher:
-    """One background thread that pushes a batch's committed events while the batch goes
-    on: each round takes every event waiting (one Query of each account's sockets for all
-    of them, made after they committed), so a quiet batch's frame goes out at once and a
-    busy one's are pushed together."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._waiting: list[dict] = []
-        self._round: Future | None = None
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix="pusher")
-
-    def add(self, detail: dict) -> None:
-        with self._lock:
-            self._waiting.append(detail)
-            if self._round is None:
-                self._round = self._thread.submit(self._run)
-
-    def _run(self) -> None:
-        while True:
-            with self._lock:
-                details, self._waiting = self._waiting, []
-                if not details:
-                    self._round = None
-                    return
-            _push_now(details)
-
-    def wait(self) -> None:
-        """Until every event added has been pushed (Lambda freezes a function that returned)."""
-        with self._lock:
-            running = self._round
-        if running is not None:
-            running.result()
-
-
-_pusher: _Pusher | None = None
-
-
-def _push_now(details: list[dict]) -> None:
+    a committed change into an error for its caller."""
     try:
-        realtime.broadcast_all(details)
-    except Exception:  # noqa: BLE001 (anything: the changes are committed whatever happens here)
-        logger.exception("pushing %s to sockets failed; clients catch up by resuming",
-                         ", ".join(sorted({str(d.get("event")) for d in details})))
-
-
-@contextmanager
-def pushes_batched():
-    """For a batch of work (a queue consumer's SQS batch): the frames of the events it
-    commits are pushed by a background thread (`_Pusher`) while the work goes on, several
-    events with one Query of the account's sockets when they wait together, instead of a
-    Query and the posts per event in the work's own thread; the batch ends once they are
-    all pushed. Only the frames go this way; the log, and so the bus, is the commit's."""
-    global _pusher
-    if _batched.get() is not None:  # already inside a batch: its end waits
-        yield
-        return
-    _pusher = _pusher or _Pusher()
-    token = _batched.set(_pusher)
-    try:
-        yield
-    finally:
-        _batched.reset(token)
-        _pusher.wait()
+        realtime.broadcast(detail)
+    except Exception:  # noqa: BLE001 (anything: the change is committed whatever happens here)
+        logger.exception("pushing %s to sockets failed; clients catch up by resuming", detail.get("event"))
 
 
 class Outbox(TransactWrite):

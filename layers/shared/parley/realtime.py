@@ -5,7 +5,6 @@ deleted so nobody pushes to it again, unless it may still be connecting (below).
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from pynamodb.exceptions import DeleteError
@@ -110,40 +109,12 @@ def hang_up(connection_id: str, payload: bytes) -> None:
 
 def broadcast(detail: dict) -> int:
     """Deliver one domain event to every socket of its account that may see it."""
-    return broadcast_all([detail])
-
-
-PUSH_THREADS = 8  # sockets pushed to at once: each POST waits on the network, not the CPU
-_pool: ThreadPoolExecutor | None = None
-
-
-def broadcast_all(details: list[dict]) -> int:
-    """Deliver domain events to the sockets that may see them: one Query of each account's
-    sockets (made after the events committed, so a socket that opened before it gets them
-    and one that opens later resumes past them), each socket's frames in order, the
-    sockets at the same time. The number of frames sent."""
-    by_account: dict[int, list[dict]] = {}
-    for detail in details:
-        if detail.get("account_id") is not None:
-            by_account.setdefault(detail["account_id"], []).append(detail)
-    work: list[tuple[str, list[bytes]]] = []
-    for account_id, account_details in by_account.items():
-        frames = [(detail, frame(detail)) for detail in account_details]
-        for connection in Connection.account_index.query(account_id):
-            mine = [body for detail, body in frames if may_see(connection, detail)]
-            if mine:
-                work.append((connection.connection_id, mine))
-    if len(work) <= 1:
-        return sum(_push_in_order(connection_id, bodies) for connection_id, bodies in work)
-    global _pool
-    _pool = _pool or ThreadPoolExecutor(PUSH_THREADS, thread_name_prefix="push")
-    _client()  # made once here, not by several threads at once
-    return sum(_pool.map(lambda job: _push_in_order(*job), work))
-
-
-def _push_in_order(connection_id: str, bodies: list[bytes]) -> int:
-    """One socket's frames, in order; none after it turns out gone."""
-    for sent, body in enumerate(bodies):
-        if not push(connection_id, body):
-            return sent
-    return len(bodies)
+    account_id = detail.get("account_id")
+    if account_id is None:
+        return 0
+    body = frame(detail)
+    sent = 0
+    for connection in Connection.account_index.query(account_id):
+        if may_see(connection, detail) and push(connection.connection_id, body):
+            sent += 1
+    return sent
