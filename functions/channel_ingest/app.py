@@ -49,18 +49,14 @@ def parse(body: str) -> dict:
 
 
 def handle(item: dict, attempt: int) -> dict:
-    try:
-        if "s3_key" in item:  # a mail's S3 notice: stored by services/email_ingest.py
-            from parley.services import email_ingest
+    # ingest.InFlight (another worker's lease on a message) is an errors.Retry for the
+    # lease's length: the consumer base brings the item back then.
+    if "s3_key" in item:  # a mail's S3 notice: stored by services/email_ingest.py
+        from parley.services import email_ingest
 
-            applied = email_ingest.process(item)
-        else:
-            applied = ingest.process(item)
-    except ingest.InFlight as exc:
-        # Another worker's lease on this message: come back when it has run out, not after
-        # the queue's whole visibility timeout (a worker that died mid-write, e.g. in a
-        # restart, would otherwise hold its messages back for minutes).
-        raise consumers.Later("another worker holds this message", exc.retry_after) from exc
+        applied = email_ingest.process(item)
+    else:
+        applied = ingest.process(item)
     return {"channel": item["channel"], "inbox_id": item.get("inbox_id"), "applied": applied}
 
 

@@ -2,8 +2,9 @@
 message an agent retried), routed by an EventBridge rule to the deliver queue, each sent
 by services/delivery.py (at most once: see there).
 
-A Retryable failure (429, 5xx, timeout) brings the record back after a growing delay (30 s,
-60 s, 120 s, ...); on the last attempt the message is marked failed instead. The rest is
+A Retryable failure (429, 5xx, timeout: errors.Retry, which the consumer base handles) brings
+the record back after a growing delay (30 s, 60 s, 120 s, ...); on the last attempt the
+message is marked failed instead. The rest is
 the consumer base's (parley/consumers.py): malformed or foreign records are dropped, a
 crash fails the record alone and, after maxReceiveCount, dead-letters it (alarmed).
 
@@ -21,7 +22,6 @@ with loading():  # the imports of this init: see parley/coldstart.py
     from pydantic import BaseModel, ConfigDict, Field
 
     from parley import events
-    from parley.channels import Retryable
     from parley.services import delivery
     from parley.settings import get_settings
 
@@ -55,13 +55,10 @@ def parse(body: str) -> MessageData | None:
 def handle(data: MessageData | None, attempt: int) -> str:
     if data is None:
         return "not a delivery"
-    try:
-        return delivery.deliver(data.account_id, data.conversation_id, data.id, last_attempt=attempt >= MAX_ATTEMPTS)
-    except Retryable as exc:
-        raise consumers.Later(exc.reason, backoff(attempt)) from exc
+    return delivery.deliver(data.account_id, data.conversation_id, data.id, last_attempt=attempt >= MAX_ATTEMPTS)
 
 
-consumer = consumers.QueueConsumer("delivery", parse=parse, handle=handle, logger=logger,
+consumer = consumers.QueueConsumer("delivery", parse=parse, handle=handle, logger=logger, backoff=backoff,
                                    queue_url=lambda: get_settings().required("deliver_queue_url"))
 
 

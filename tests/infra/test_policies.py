@@ -591,11 +591,12 @@ def test_webhooks_fan_out_deliver_and_back_off(api, world, website, recorder, mo
     url = sqs.get_queue_url(QueueName=_stack.names["WebhookDeliveriesQueue"])["QueueUrl"]
     for _ in range(2):  # a 500 (postponed), then a 200
         messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])["Messages"]
-        invoke(recorder, "webhooks", {"Records": [sqs_record(m, _queue(url)) for m in messages[:1]]}, "delivery")
+        invoke(recorder, "webhook_deliveries", {"Records": [sqs_record(m, _queue(url)) for m in messages[:1]]},
+               "delivery")
         sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=messages[0]["ReceiptHandle"], VisibilityTimeout=0)
     assert answers == []
     ok(api.get(f"/api/v1/accounts/{a}/webhooks", world.admin.token))
-    recorder.check("HttpApiFunction", "WebhooksFunction")
+    recorder.check("HttpApiFunction", "WebhooksFunction", "WebhookDeliveriesFunction")
 
 
 def drain_queue(record: Recorder, logical_id: str, name: str, rounds: int = 3) -> None:
@@ -628,7 +629,7 @@ def test_channel_webhooks_ingest_and_delivery(api, world, recorder, monkeypatch)
     conversations = ok(api.get(f"/api/v1/accounts/{world.account_id}/conversations", world.admin.token))["data"]["payload"]
     assert len(conversations) == 2
     # A provider fault first: the retry stretches the message's visibility (backoff).
-    monkeypatch.setattr(load_function("deliver"), "backoff", lambda attempt: 0)
+    monkeypatch.setattr(load_function("deliver").consumer, "backoff", lambda attempt: 0)
     channels.Provider(monkeypatch, (503, {}), (200, channels.fixture("telegram", "send_message_ok")),
                       (200, channels.fixture("whatsapp", "send_ok")),
                       (403, channels.fixture("telegram", "send_message_403")),

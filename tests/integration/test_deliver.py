@@ -28,8 +28,8 @@ def backoffs(monkeypatch):
     from tests.conftest import load_function
 
     app = load_function("deliver")
-    seen, real = [], app.backoff
-    monkeypatch.setattr(app, "backoff", lambda attempt: seen.append(real(attempt)) or 0)
+    seen, real = [], app.consumer.backoff  # the consumer base applies it to a Retry naming no time
+    monkeypatch.setattr(app.consumer, "backoff", lambda attempt: seen.append(real(attempt)) or 0)
     return seen
 
 

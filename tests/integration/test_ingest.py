@@ -11,6 +11,7 @@ import boto3
 import pytest
 
 from local.cfn import ACCOUNT, REGION
+from tests.integration.test_echo_id import isolated_moto  # noqa: F401 (a fixture)
 from tests.integration.channel_support import (drain, fixture, fixture_bytes, logged, post_telegram, queue_url, queued,
                                                telegram_inbox, throttle_once)
 
@@ -79,6 +80,27 @@ def test_throttled_write_is_retried_and_stored_exactly_once(api, world, monkeypa
     assert sorted(created) == ["555000111:101", "555000111:103"]  # announced once each, none lost
     # Both reached the conversation's activity (a resumed attempt may count one twice).
     assert conversation["unread_count"] >= 2
+
+
+def test_activity_lost_after_the_message_committed_is_caught_up_by_the_retry(api, world, monkeypatch):
+    """A follow-up's conversation activity is written after its message and event commit;
+    if that write fails, the item's retry finds the message stored and applies the activity
+    it lacks (once: the conversation's last message says it is there)."""
+    inbox = telegram_inbox(api, world)
+    post_telegram(api, inbox, fixture_bytes("telegram", "text_message"))
+    drain("IngestQueue", "channel_ingest")
+    post_telegram(api, inbox, fixture_bytes("telegram", "document_message"))
+    state = throttle_once(monkeypatch, "ConversationsTable", "PutItem")
+    [first] = drain("IngestQueue", "channel_ingest", visibility=0)
+    assert state["thrown"] == 1 and len(first["batchItemFailures"]) == 1
+    [conversation] = _conversations(api, world, inbox["id"])
+    assert conversation["unread_count"] == 1  # the message is stored, its activity is not
+    assert [m["source_id"] for m in logged(world.account_id, "message.created")] == ["555000111:101", "555000111:103"]
+    drain("IngestQueue", "channel_ingest", rounds=2)
+    [conversation] = _conversations(api, world, inbox["id"])
+    assert conversation["unread_count"] == 2 and conversation["last_non_activity_message"]["source_id"] == "555000111:103"
+    drain("IngestQueue", "channel_ingest")  # nothing left: the activity is applied once
+    assert _conversations(api, world, inbox["id"])[0]["unread_count"] == 2 and queued("IngestQueue") == 0
 
 
 class _Killed(BaseException):
@@ -156,3 +178,38 @@ def test_resolved_conversation_is_not_reused(api, world):
     conversations = _conversations(api, world, inbox["id"])
     assert len(conversations) == 2
     assert {c["meta"]["sender"]["id"] for c in conversations} == {first["meta"]["sender"]["id"]}  # one contact
+
+
+def test_two_first_messages_of_one_new_sender_at_once_open_one_conversation(api, world, monkeypatch, isolated_moto):
+    """Two pollers can each hold one of a new sender's first two messages: both find no open
+    conversation (the barrier makes both look before either writes), and the contact inbox's
+    open-conversation claim lets only one of them open one; the other's message joins it."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from parley.models.inbox import Inbox
+    from parley.services import contacts, conversations, ingest
+
+    inbox = Inbox.get(telegram_inbox(api, world)["id"])
+    contacts.new_contact(world.account_id, name="Nia New", inbox=inbox, source_id="new-sender")
+    looked = threading.Barrier(2)
+    real_lookup, lookups = conversations.for_contact_inbox, []
+
+    def lookup_together(link, *args, **kwargs):
+        found = real_lookup(link, *args, **kwargs)
+        lookups.append(link.source_id)
+        if len(lookups) <= 2:  # each thread's first look
+            looked.wait(timeout=10)
+        return found
+
+    monkeypatch.setattr(conversations, "for_contact_inbox", lookup_together)
+
+    def first(n: int):
+        return ingest.ingest(inbox, ingest.Inbound(kind="message", provider_message_id=f"new:{n}",
+                                                   source_id="new-sender", name="Nia New", content=f"hello {n}"))
+
+    with ThreadPoolExecutor(2) as pool:
+        messages = list(pool.map(first, range(2)))
+    assert messages[0].conversation_id == messages[1].conversation_id
+    [conversation] = _conversations(api, world, inbox.id)
+    assert conversation["unread_count"] == 2

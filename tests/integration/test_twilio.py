@@ -206,7 +206,7 @@ def test_twilio_refusal_fails_the_message_and_outage_is_retried(api, world, inbo
     assert failed["status"] == "failed"
     assert failed["content_attributes"]["external_error"].startswith("Twilio error 21211: The 'To' number")
 
-    monkeypatch.setattr(load_function("deliver"), "backoff", lambda attempt: 0)  # the backoff, elapsed
+    monkeypatch.setattr(load_function("deliver").consumer, "backoff", lambda attempt: 0)  # the backoff, elapsed
     provider.answers = [(503, {"message": "Service Unavailable"}), httpx.ReadTimeout("slow"),
                         (201, fixture("send_queued"))]
     _reply(api, world, conversation["id"], "second")

@@ -83,7 +83,7 @@ def deliver_once() -> tuple[list, list[dict]]:
         return [], []
     arn = f"arn:aws:sqs:us-east-1:123456789012:{_stack.names['WebhookDeliveriesQueue']}"
     records = [sqs_record(m, arn) for m in messages]
-    failures = load_function("webhooks").lambda_handler({"Records": records}, LambdaContext())["batchItemFailures"]
+    failures = load_function("webhook_deliveries").lambda_handler({"Records": records}, LambdaContext())["batchItemFailures"]
     failed = {f["itemIdentifier"] for f in failures}
     for m in messages:
         if m["MessageId"] not in failed:
@@ -293,11 +293,11 @@ def test_a_deleted_webhook_gets_nothing_queued_before(api, world, website, recei
 
 
 def test_malformed_delivery_messages_are_dropped():
-    handler = load_function("webhooks").lambda_handler
     records = [{"messageId": str(i), "receiptHandle": "r", "body": body, "attributes": {}}
                for i, body in enumerate(["", "[]", "{", json.dumps({"delivery_id": 1})])]
-    assert handler({"Records": records}, LambdaContext()) == {"batchItemFailures": []}
-    assert handler({"detail": "nope"}, LambdaContext()) == {"queued": 0}
+    assert load_function("webhook_deliveries").lambda_handler({"Records": records}, LambdaContext()) == \
+        {"batchItemFailures": []}
+    assert load_function("webhooks").lambda_handler({"detail": "nope"}, LambdaContext()) == {"queued": 0}
 
 
 # ---------------------------------------------------------------- the API channel's webhook_url

@@ -5,10 +5,11 @@ own (a partial batch response), so one bad record never holds back or repeats th
 - A record that can never succeed is logged and dropped, not retried: its body does not
   parse or validate (`parse` raised ValueError / ValidationError), it is not one of our
   events, or the domain refused it (ParleyError).
-- `Later(reason, seconds)`: this record should come back after `seconds` (a provider
-  asked us to wait, another worker holds it): its visibility is set to that, and it is
-  reported failed, so SQS counts the attempt; after the queue's maxReceiveCount it moves
-  to the alarmed dead-letter queue.
+- `errors.Retry(reason, seconds)` (the one retry type: a provider's Retryable, webhooks'
+  failed attempt, ingest's InFlight are all one): this record should come back after
+  `seconds`, or after the consumer's `backoff(attempt)` when the raiser left it to the
+  consumer: its visibility is set to that, and it is reported failed, so SQS counts the
+  attempt; after the queue's maxReceiveCount it moves to the alarmed dead-letter queue.
 - Anything else (a DynamoDB outage, a bug) fails the record alone; it comes back after the
   queue's visibility timeout, and after maxReceiveCount lands in the dead-letter queue.
 
@@ -25,15 +26,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError
 
 from . import aws
-from .errors import ParleyError
-
-
-class Later(Exception):
-    """Bring this record back after `seconds` (at most SQS's 12 hours)."""
-
-    def __init__(self, reason: str, seconds: int):
-        super().__init__(reason)
-        self.reason, self.seconds = reason, max(0, min(int(seconds), 43_200))
+from .errors import ParleyError, Retry
 
 
 def backoff(attempt: int, base: int, cap: int) -> int:
@@ -44,11 +37,15 @@ def backoff(attempt: int, base: int, cap: int) -> int:
 class QueueConsumer:
     """`parse(body) -> item` validates a record's body (raise ValueError or ValidationError
     for one that can never succeed); `handle(item, attempt)` does the work and returns what
-    to log. `queue_url()` names the queue, for a handler that raises `Later`."""
+    to log. `queue_url()` names the queue, for a handler that raises `Retry`; `backoff(attempt)`
+    is the wait after a failed attempt when the Retry names none (without it, the queue's
+    visibility timeout)."""
 
     def __init__(self, what: str, *, parse: Callable[[str], Any], handle: Callable[[Any, int], Any],
-                 logger: Logger, queue_url: Callable[[], str] | None = None):
+                 logger: Logger, queue_url: Callable[[], str] | None = None,
+                 backoff: Callable[[int], int] | None = None):
         self.what, self.parse, self.handle, self.queue_url, self.logger = what, parse, handle, queue_url, logger
+        self.backoff = backoff
         # A batch that failed entirely is reported item by item too (not raised as one
         # error), so each record keeps its own receive count and backoff.
         self.processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -63,11 +60,13 @@ class QueueConsumer:
         attempt = int(record.attributes.approximate_receive_count or 1)
         try:
             outcome = self.handle(item, attempt)
-        except Later as exc:
+        except Retry as exc:
+            seconds = exc.seconds if exc.seconds is not None or self.backoff is None else self.backoff(attempt)
             self.logger.info(f"{self.what} will be retried", extra={**where, "attempt": attempt, "reason": exc.reason,
-                                                                      "retry_in": exc.seconds})
-            aws.client("sqs").change_message_visibility(QueueUrl=self.queue_url(), ReceiptHandle=record.receipt_handle,
-                                                        VisibilityTimeout=exc.seconds)
+                                                                      "retry_in": seconds})
+            if seconds is not None:
+                aws.client("sqs").change_message_visibility(QueueUrl=self.queue_url(), ReceiptHandle=record.receipt_handle,
+                                                            VisibilityTimeout=max(0, min(int(seconds), 43_200)))
             raise
         except ParleyError as exc:
             self.logger.warning(f"dropped a {self.what}", extra={**where, "error": exc.message})

@@ -6,6 +6,18 @@ The body is Chatwoot's error shape: `error` (what Chatwoot's controllers answer)
 from __future__ import annotations
 
 
+class Retry(Exception):
+    """Not now, maybe later: the one way work says it should be tried again (a provider's
+    429, 5xx or timeout, a webhook receiver that did not take it, another worker holding
+    the same message). A queue consumer brings its record back after `seconds`, or after
+    its own backoff for the attempt when None (parley/consumers.py)."""
+
+    def __init__(self, reason: str, seconds: int | None = None):
+        super().__init__(reason)
+        self.reason = reason[:500]
+        self.seconds = None if seconds is None else max(0, min(int(seconds), 43_200))  # SQS's 12 hours at most
+
+
 class ParleyError(Exception):
     status = 400
     code = "bad_request"

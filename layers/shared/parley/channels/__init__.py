@@ -13,6 +13,8 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
+from ..errors import Retry
+
 CHANNELS = {
     "telegram": "parley.channels.telegram",
     "whatsapp": "parley.channels.whatsapp",
@@ -32,8 +34,13 @@ class DeliveryError(Exception):
         self.status = status  # the provider's HTTP status, when it answered
 
 
-class Retryable(DeliveryError):
-    """Worth trying again later (rate limits, provider outages, timeouts)."""
+class Retryable(DeliveryError, Retry):
+    """Worth trying again later (rate limits, provider outages, timeouts): the one retry
+    type (errors.Retry) with the provider's status, so a consumer retries it as any other."""
+
+    def __init__(self, reason: str, status: int | None = None):
+        DeliveryError.__init__(self, reason, status)
+        self.seconds = None
 
 
 class Permanent(DeliveryError):

@@ -77,6 +77,9 @@ class ContactInbox(TimestampedModel):
     account_id = NumberAttribute()
     pubsub_token = UnicodeAttribute()
     hmac_verified = BooleanAttribute(default=False)
+    # The display id of the conversation a messaging channel last opened for this sender: a
+    # claim, set only if it still holds what the opener read (services/ingest.py).
+    open_conversation_id = NumberAttribute(null=True)
 
     contact_index = global_index("contact-index",
                                  contact_id=NumberAttribute(hash_key=True),

@@ -44,7 +44,9 @@ def user_sender(user: User) -> dict:
 
 def create_conversation(inbox: Inbox, contact: Contact, contact_inbox: ContactInbox, *, status: str = "open",
                         assignee_id: int | None = None, additional_attributes: dict | None = None,
-                        custom_attributes: dict | None = None, auto_assign: bool = True) -> Conversation:
+                        custom_attributes: dict | None = None, auto_assign: bool = True,
+                        also: Callable[[events.Outbox, Conversation], None] | None = None) -> Conversation:
+    """`also(tx, conversation)` adds writes to the conversation's transaction (a claim on it)."""
     if status not in STATUSES:
         raise Invalid(f"Status must be one of: {', '.join(STATUSES)}", field="status")
     if contact.blocked:
@@ -60,7 +62,7 @@ def create_conversation(inbox: Inbox, contact: Contact, contact_inbox: ContactIn
         uuid=str(uuid.uuid4()), inbox_id=inbox.id, contact_id=contact.id, source_id=contact_inbox.source_id,
         status=status, assignee_id=assignee_id, additional_attributes=additional_attributes or {},
         custom_attributes=custom_attributes or {}, last_activity_at=now_ms())
-    _write(conversation, None, ("conversation.created", None))
+    _write(conversation, None, ("conversation.created", None), also=also)
     return conversation
 
 
@@ -164,14 +166,15 @@ def _changed(name: str, field: str, previous, now) -> Callable[[Conversation], A
     return lambda c: (name, {field: [previous, now]}) if previous != now else None
 
 
-def _write(conversation: Conversation, before: tuple | None, announcement: Announcement | None = None) -> None:
+def _write(conversation: Conversation, before: tuple | None, announcement: Announcement | None = None,
+           also: Callable[[events.Outbox, Conversation], None] | None = None) -> None:
     """Save the conversation, with its event if it announces one, in one transaction; when
     its (status, inbox, assignee) bucket changes (or it is new: `before` None), move it
     between count buckets in the same transaction, so the counts can never drift from the
     conversations. The version condition guards all of it."""
     conversation.sync_keys()
     after = queries.bucket_of(conversation)
-    if before == after and announcement is None:
+    if before == after and announcement is None and also is None:
         conversation.save()
         return
     if before != after:
@@ -182,6 +185,8 @@ def _write(conversation: Conversation, before: tuple | None, announcement: Annou
             queries.count_moves(tx, conversation.account_id, before, after)
         if announcement is not None:
             _publish(tx, announcement[0], conversation, announcement[1])
+        if also is not None:
+            also(tx, conversation)
 
 
 def apply_change(conversation: Conversation, change: Callable[[Conversation], None],
@@ -410,8 +415,11 @@ def write_message(conversation: Conversation, *, content: str | None, message_ty
         except TransactWriteError as exc:
             earlier = claim and echoed(conversation, message.echo_id, sender_type=sender_type, sender=sender)
             if earlier:
-                # Ours if this very write landed and only its reply was lost.
-                return Written(earlier, earlier.id == message.id)
+                # Ours if this very write landed and only its reply was lost. Either way the
+                # attempt that stored it may have stopped before the activity's write.
+                conversation.refresh(consistent_read=True)
+                reopened = catch_up_activity(conversation, earlier, blocked)
+                return Written(earlier, earlier.id == message.id, reopened)
             reasons = dynamo.cancellation_codes(exc)
             if not reasons & {"ConditionalCheckFailed", "TransactionConflict"} or attempt == WRITE_ATTEMPTS:
                 raise
@@ -424,24 +432,70 @@ def write_message(conversation: Conversation, *, content: str | None, message_ty
 
 def _store_new_message(conversation: Conversation, message: Message, claim: UniqueClaim | None,
                        blocked: bool) -> str | None:
-    """One transaction: the message (terms, echo claim), the conversation's activity (and
-    its count bucket if the status moved) and the events. Returns the status a contact's
-    message reopened the conversation from, if it did."""
+    """The message (terms, echo claim) and message.created in one transaction. Returns the
+    status a contact's message reopened the conversation from, if it did.
+
+    The conversation's activity (last message, unread count, waiting since) is a summary
+    derived from its messages: it joins the transaction only when the message moves the
+    conversation (reopens it: conversation.status_changed and its count buckets must commit
+    with it). Otherwise it is written just after the commit, on its own (`_save_activity`),
+    so the frames go out first, and it is billed once: in a transaction the conversation's
+    four list indexes, re-keyed by last_activity_at, cost twice."""
     before = queries.bucket_of(conversation)
     reopened = _record_activity(conversation, message, blocked)
     conversation.sync_keys()
     after = queries.bucket_of(conversation)
-    if before != after:
+    moved = before != after
+    if moved:
         conversation.updated_at = utcnow()
     with events.Outbox() as tx:
         message_terms.put(tx, message, claim=claim)
-        tx.save(conversation)  # under its version: a concurrent change cancels the whole write
-        if before != after:
+        if moved or reopened:
+            tx.save(conversation)  # under its version: a concurrent change cancels the whole write
+        if moved:
             queries.count_moves(tx, conversation.account_id, before, after)
         _publish_message(tx, "message.created", conversation, message)
         if reopened:
             _publish(tx, "conversation.status_changed", conversation, {"status": [reopened, "open"]})
-    return reopened
+    if moved or reopened:
+        return reopened
+    return _save_activity(conversation, message, blocked)
+
+
+def _save_activity(conversation: Conversation, message: Message, blocked: bool) -> str | None:
+    """Save the activity already applied to `conversation` in memory; if the conversation
+    was changed meanwhile, apply the message again to what is stored now. The status it
+    reopened from, if it did."""
+    try:
+        conversation.save()
+        return None
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+    conversation.refresh(consistent_read=True)
+    return _apply_activity(conversation, message, blocked)
+
+
+def _apply_activity(conversation: Conversation, message: Message, blocked: bool) -> str | None:
+    """Apply a stored message to the conversation and save it (a reopening with its event
+    and count buckets, as any status change)."""
+    reopened: list[str | None] = [None]
+
+    def apply(c: Conversation) -> None:
+        reopened[0] = _record_activity(c, message, blocked)
+
+    apply_change(conversation, apply,
+                 lambda c: ("conversation.status_changed", {"status": [reopened[0], "open"]}) if reopened[0] else None)
+    return reopened[0]
+
+
+def catch_up_activity(conversation: Conversation, message: Message, blocked: bool = False) -> str | None:
+    """For a retry that finds a message stored by an attempt that is gone: apply its
+    activity if the conversation does not show it yet (the attempt died between the
+    message's commit and the activity's write). The status it reopened from, if any."""
+    if message.private or (conversation.last_message or {}).get("id", 0) >= message.id:
+        return None
+    return _apply_activity(conversation, message, blocked)
 
 
 def echo_key(conversation: Conversation, echo_id: str) -> str:

@@ -28,7 +28,7 @@ from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 
 from .. import aws, dynamo, ids, permissions
 from ..channels.inbound import Inbound
-from ..errors import AccountSuspended, Invalid, NotFound
+from ..errors import AccountSuspended, Invalid, NotFound, Retry
 from ..models.account_object import AccountObject
 from ..models.base import utcnow
 from ..models.contact import Contact, ContactInbox
@@ -48,11 +48,14 @@ logger = Logger(child=True)
 LEASE_SECONDS = 60
 
 
-class InFlight(Exception):
+class InFlight(Retry):
     """Another worker claimed this provider message and has not written it yet: retry
-    later, once its lease may have run out (`retry_after` seconds at most)."""
+    later, once its lease may have run out, not after the queue's whole visibility timeout
+    (a worker that died mid-write, e.g. in a restart, would hold its messages back for
+    minutes)."""
 
-    retry_after = LEASE_SECONDS
+    def __init__(self, provider_message_id: str):
+        super().__init__(f"another worker holds message {provider_message_id[:100]}", LEASE_SECONDS)
 
 
 # ---------------------------------------------------------------- enqueue (webhook side)
@@ -176,11 +179,35 @@ def sender_contact(inbox: Inbox, inbound: Inbound) -> tuple[Contact, ContactInbo
 
 def _conversation(inbox: Inbox, contact: Contact, link: ContactInbox) -> Conversation:
     """The sender's unresolved conversation in this inbox, else a new one (Chatwoot's rule
-    for messaging channels)."""
-    for conversation in conversations.for_contact_inbox(link):
-        if conversation.status != "resolved":
-            return conversation
-    return messages.start_conversation(inbox, contact, link)
+    for messaging channels). Opening one claims it on the contact inbox
+    (`open_conversation_id`, written only if it still holds what we read, in the new
+    conversation's transaction): two first messages of a new sender processed at once
+    open one conversation, and the second joins the first's."""
+    for attempt in range(2):
+        for conversation in conversations.for_contact_inbox(link):
+            if conversation.status != "resolved":
+                return conversation
+        if link.open_conversation_id is not None:  # the contact index may not show it yet
+            try:
+                claimed_conversation = conversations.get_conversation(inbox.account_id, link.open_conversation_id)
+            except NotFound:
+                claimed_conversation = None
+            if claimed_conversation is not None and claimed_conversation.status != "resolved":
+                return claimed_conversation
+        try:
+            return messages.start_conversation(inbox, contact, link, also=partial(_claim_open, link))
+        except TransactWriteError as exc:
+            if attempt or "ConditionalCheckFailed" not in dynamo.cancellation_codes(exc):
+                raise
+            link.refresh(consistent_read=True)  # another message opened one: find it
+    raise AssertionError("unreachable")
+
+
+def _claim_open(link: ContactInbox, tx, conversation: Conversation) -> None:
+    held = ContactInbox.open_conversation_id
+    tx.update(ContactInbox(link.inbox_id, link.source_id), actions=[held.set(conversation.display_id)],
+              condition=ContactInbox.source_id.exists()
+              & (held.does_not_exist() if link.open_conversation_id is None else held == link.open_conversation_id))
 
 
 def _content(inbound: Inbound) -> str:
@@ -252,7 +279,8 @@ def receive(inbox: Inbox, inbound: Inbound, *, route: Callable[[], tuple[Convers
             except Contact.DoesNotExist:
                 raise NotFound("Contact not found") from None
         if written is not None:
-            messages.after_message(conversation, written)
+            reopened = conversations.catch_up_activity(conversation, written, bool(contact.blocked))
+            messages.after_message(conversation, written, reopened)
             message = written
         else:
             message = write(conversation, contact, message_id)

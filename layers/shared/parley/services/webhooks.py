@@ -3,8 +3,8 @@ signed delivery attempt.
 
 A domain event fans out to one delivery per receiver (`fan_out`), each queued on the
 webhook deliveries queue (`enqueue`); the webhooks function makes one attempt per receive
-(`deliver`) and, on failure, hides the message for `retry_delay(attempt)` so retries back
-off exponentially for hours before SQS moves it to the dead-letter queue.
+(`deliver`) and, on failure (errors.Retry), hides the message for `retry_delay(attempt)` so
+retries back off exponentially for hours before SQS moves it to the dead-letter queue.
 
 A delivery's id is derived from (event id, receiver), so it is the same on every retry
 and on a duplicate delivery of the event: receivers de-duplicate on X-Chatwoot-Delivery.
@@ -21,7 +21,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from .. import aws, global_config, outbound, permissions
-from ..errors import ParleyError
+from ..errors import ParleyError, Retry
 from ..models.account_object import AccountObject
 from ..models.inbox import Inbox
 from . import account_objects, agent_bots
@@ -66,10 +66,6 @@ MAX_ATTEMPTS = 10
 BASE_DELAY = 60
 MAX_VISIBILITY = 12 * 60 * 60  # SQS's limit
 _NAMESPACE = uuid.UUID("6c3f4e1e-2b0a-4d8e-9f53-7a1f0c6d9b21")
-
-
-class Retry(Exception):
-    """The attempt failed in a way a later attempt may not."""
 
 
 # ---------------------------------------------------------------- the account's webhooks
