@@ -6,7 +6,7 @@ costs (metered by the containers, GET /_local/usage).
 The conversations are loaded by bench/load.py: contacts (one per 20 conversations, with
 their index entries), conversations, one message each with its search terms, and the
 count buckets they add up to, built here as the same pynamodb items
-services/contacts.py, conversations.py and message_terms.py write, and written straight
+services/contact/contacts.py, conversations.py and message_terms.py write, and written straight
 to DynamoDB Local. Each size's state is prepared once and kept in .local/bench; every run
 starts a stack on a copy of it.
 """
@@ -39,13 +39,13 @@ SEARCHED_NAME = "Maya Okafor"  # contact 0's name; other contacts share its firs
 
 
 def make_contacts(tables, account_id: int, inbox_id: int, start: int, count: int) -> list[int]:
-    """`count` more contacts with an email, each with what services/contacts.py writes in
+    """`count` more contacts with an email, each with what services/contact/contacts.py writes in
     its transaction (its index entries, its email claim, its contact inbox). Through the
     service each took ~0.7 s here: moto copies every table for each transaction."""
     from parley import ids
     from parley.models.contact import Contact, ContactInbox
     from parley.models.counter import Counter
-    from parley.services import contacts
+    from parley.services.contact import contacts
 
     first = ids.next_id("Contact")
     made = []
@@ -75,7 +75,7 @@ def seed(tables, account_id: int, inbox_ids: list[int], agent_ids: list[int], co
     from parley.models.conversation import Conversation, Message
     from parley.models.conversation_index import ConversationCount
     from parley.models.counter import Counter
-    from parley.services import conversation_queries, message_terms
+    from parley.services.conversation import conversation_queries, message_terms
 
     buckets: dict[tuple, int] = {}
     now = int(time.time() * 1000)

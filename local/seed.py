@@ -21,7 +21,7 @@ def _password() -> str:
 
 def _person(email: str, name: str, super_admin: bool = False) -> dict:
     from parley import tokens
-    from parley.services import users
+    from parley.services.access import users
 
     password = _password()
     user = users.create_user(email=email, name=name, password=password, super_admin=super_admin)
@@ -30,7 +30,7 @@ def _person(email: str, name: str, super_admin: bool = False) -> dict:
 
 def _website_inbox(account_id: int, agent_id: int) -> dict:
     """Acme's website inbox, with the agent as a member: what the demo page embeds."""
-    from parley.services import inboxes
+    from parley.services.inbox import inboxes
 
     inbox = inboxes.create_inbox(account_id, name="Acme website", channel_type="web_widget", channel={
         "welcome_title": "Hi there!", "welcome_tagline": "We usually reply in a few minutes.",
@@ -42,7 +42,8 @@ def _website_inbox(account_id: int, agent_id: int) -> dict:
 def _create_cast() -> dict:
     from concurrent.futures import ThreadPoolExecutor
 
-    from parley.services import accounts, members, platform
+    from parley.services.account import accounts
+    from parley.services.access import members, platform
 
     # Side by side: each password is an argon2 hash, slow on purpose, and the first start's
     # wait is mostly these four.

@@ -46,7 +46,7 @@ def main() -> None:
         os.environ["AWS_REGION"] = args.region
     password = getpass.getpass("Password (upper and lower case, a number, a symbol, 8+ characters): ")
     from parley.errors import ParleyError
-    from parley.services import users
+    from parley.services.access import users
 
     try:
         user = users.create_user(email=args.email, name=args.name, password=password, super_admin=True)

@@ -201,7 +201,8 @@ def world(aws) -> World:
     """The local seed's cast: a super admin, Acme (administrator + agent), Globex
     (its own administrator) and a platform app."""
     from parley import tokens
-    from parley.services import accounts, members, platform, users
+    from parley.services.account import accounts
+    from parley.services.access import members, platform, users
 
     def person(email: str, name: str, **kw) -> Person:
         user = users.create_user(email=email, name=name, **kw)
@@ -242,7 +243,8 @@ class Widget:
         """The visitor behind `token`, or a new anonymous one (as its first message would
         create it: opening the widget creates nobody)."""
         if token is None:
-            from parley.services import inboxes, widget
+            from parley.services.inbox import inboxes
+            from parley.services.contact import widget
 
             token = widget.new_visitor(inboxes.by_website_token(self.website_token))[2]
         reply = self.api.call("POST", "/api/v1/widget/config", headers={"X-Auth-Token": token},

@@ -1,5 +1,5 @@
 """Account jobs from the account-jobs queue: `delete` (an account marked deleting loses all
-its data, services/account_deletion.py) and `release_held` (channel traffic held while the
+its data, services/lifecycle/account_deletion.py) and `release_held` (channel traffic held while the
 account was suspended goes back to the ingest queue). Each message is one bounded chunk
 that queues its own continuation.
 
@@ -20,7 +20,7 @@ with loading():  # the imports of this init: see parley/coldstart.py
     from parley import consumers
     from pydantic import BaseModel, ConfigDict, Field
 
-    from parley.services import account_jobs
+    from parley.services.lifecycle import account_jobs
 
 logger = Logger()
 

@@ -1,5 +1,5 @@
 """EventBridge -> automation rules: the account's active rules for the event, applied to
-the conversation it is about (services/automation.py).
+the conversation it is about (services/rules/automation.py).
 
 EventBridge delivers at least once and Lambda retries a failed invocation, so each action
 of each matching rule runs under a Powertools idempotency record keyed on (event id, rule
@@ -16,7 +16,7 @@ with loading():  # the imports of this init: see parley/coldstart.py
     from aws_lambda_powertools import Logger
 
     from parley import aws, events
-    from parley.services import automation
+    from parley.services.rules import automation
     from parley.settings import get_settings
 
 logger = Logger()

@@ -1,6 +1,6 @@
 """Channel traffic from the ingest queue: each record is one provider webhook payload (or
-an email's S3 notice), turned into messages and status changes by services/ingest.py
-(services/email_ingest.py for a mail).
+an email's S3 notice), turned into messages and status changes by services/messaging/ingest.py
+(services/messaging/email_ingest.py for a mail).
 
 Retrying is safe: ingest is idempotent on the provider's message id. A record another
 worker holds comes back when that worker's lease may have run out. The rest is the
@@ -22,7 +22,7 @@ with loading():  # the imports of this init: see parley/coldstart.py
     from parley import consumers
     from pydantic import BaseModel, ConfigDict, Field
 
-    from parley.services import ingest
+    from parley.services.messaging import ingest
 
 logger = Logger()
 
@@ -51,8 +51,8 @@ def parse(body: str) -> dict:
 def handle(item: dict, attempt: int) -> dict:
     # ingest.InFlight (another worker's lease on a message) is an errors.Retry for the
     # lease's length: the consumer base brings the item back then.
-    if "s3_key" in item:  # a mail's S3 notice: stored by services/email_ingest.py
-        from parley.services import email_ingest
+    if "s3_key" in item:  # a mail's S3 notice: stored by services/messaging/email_ingest.py
+        from parley.services.messaging import email_ingest
 
         applied = email_ingest.process(item)
     else:

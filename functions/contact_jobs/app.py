@@ -19,7 +19,7 @@ with loading():  # the imports of this init: see parley/coldstart.py
     from parley import consumers
     from pydantic import BaseModel, ConfigDict, Field
 
-    from parley.services import contact_jobs
+    from parley.services.contact import contact_jobs
 
 logger = Logger()
 

@@ -1,6 +1,6 @@
 """Agents' replies out to their channels: message.created events (and message.updated of a
 message an agent retried), routed by an EventBridge rule to the deliver queue, each sent
-by services/delivery.py (at most once: see there).
+by services/messaging/delivery.py (at most once: see there).
 
 A Retryable failure (429, 5xx, timeout: errors.Retry, which the consumer base handles) brings
 the record back after a growing delay (30 s, 60 s, 120 s, ...); on the last attempt the
@@ -22,7 +22,7 @@ with loading():  # the imports of this init: see parley/coldstart.py
     from pydantic import BaseModel, ConfigDict, Field
 
     from parley import events
-    from parley.services import delivery
+    from parley.services.messaging import delivery
     from parley.settings import get_settings
 
 logger = Logger()

@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from api import PayloadTooLarge
 from parley.errors import ParleyError
-from parley.services.attachments import MULTIPART_BYTES, InlineFile
+from parley.services.messaging.attachments import MULTIPART_BYTES, InlineFile
 
 MAX_PARTS = 40
 

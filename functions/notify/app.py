@@ -11,7 +11,7 @@ with loading():  # the imports of this init: see parley/coldstart.py
     from aws_lambda_powertools import Logger
 
     from parley import events
-    from parley.services import notifications
+    from parley.services.conversation import notifications
 
 logger = Logger()
 

@@ -8,7 +8,8 @@ with loading():  # the imports of this init: see parley/coldstart.py
     from pydantic import BaseModel, ValidationError
 
     from parley import schedules
-    from parley.services import auto_resolve, conversations
+    from parley.services.messaging import auto_resolve
+    from parley.services.conversation import conversations
 
 logger = Logger()
 

@@ -1,7 +1,7 @@
 """Account webhooks and API inboxes' webhook_url, second step: the webhook deliveries queue
 (filled by functions/webhooks), one signed POST per message, through the consumer base
 (parley/consumers.py). A failed attempt (errors.Retry) comes back after an exponentially
-growing time (services/webhooks.retry_delay); after MAX_ATTEMPTS receives SQS moves it to
+growing time (services/rules/webhooks.retry_delay); after MAX_ATTEMPTS receives SQS moves it to
 the alarmed DLQ. A malformed message is dropped."""
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ with loading():  # the imports of this init: see parley/coldstart.py
 
     from parley import consumers
     from parley.errors import Retry
-    from parley.services import webhooks
+    from parley.services.rules import webhooks
 
 logger = Logger()
 

@@ -11,7 +11,7 @@ with loading():  # the imports of this init: see parley/coldstart.py
     from aws_lambda_powertools import Logger
 
     from parley import events
-    from parley.services import webhooks
+    from parley.services.rules import webhooks
 
 logger = Logger()
 

@@ -7,7 +7,8 @@ with loading():  # the imports of this init: see parley/coldstart.py
     from aws_lambda_powertools import Logger
 
     from parley.errors import ParleyError
-    from parley.services import accounts, connections
+    from parley.services.account import accounts
+    from parley.services.access import connections
 
 logger = Logger()
 

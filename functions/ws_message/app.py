@@ -21,7 +21,7 @@ with loading():  # the imports of this init: see parley/coldstart.py
 
     from parley import realtime
     from parley.errors import TooManyRequests, Unauthorized
-    from parley.services import connections
+    from parley.services.access import connections
 
 logger = Logger()
 MAX_FRAME_BYTES = 32_768  # API Gateway's frame limit

@@ -348,7 +348,7 @@ def ok(reply, status: int = 200):
 
 
 def test_conversation_life_across_every_function(api, world, website, recorder, monkeypatch):
-    from parley.services import auto_resolve
+    from parley.services.messaging import auto_resolve
 
     a = world.account_id
     base = f"/api/v1/accounts/{a}"
@@ -440,7 +440,7 @@ def test_socket_rights_follow_every_change(api, world, website, recorder):
     rights at their source and closes a socket whose token is gone (WsMessageFunction)."""
     from parley.models.user import AccessToken
     from parley import tokens
-    from parley.services import users
+    from parley.services.access import users
 
     base = f"/api/v1/accounts/{world.account_id}"
 
@@ -577,7 +577,7 @@ def test_webhooks_fan_out_deliver_and_back_off(api, world, website, recorder, mo
     import httpx
 
     from parley import outbound
-    from parley.services import webhooks
+    from parley.services.rules import webhooks
 
     answers = [500, 200]
     guard = outbound.Guard(resolver=lambda host, port: ["93.184.216.34"], allowed_hosts=frozenset())
@@ -752,7 +752,7 @@ def test_account_suspension_hold_release_and_deletion(api, world, recorder, monk
 def test_flooding_sockets_are_closed_by_their_own_function(api, world, website, recorder):
     """A socket that keeps sending past its frame budget is closed from WsMessageFunction:
     its record and open-socket slot freed, DeleteConnection, and (an agent's) presence."""
-    from parley.services import connections
+    from parley.services.access import connections
 
     visitor = website.widget.start()
     for connection_id, query in (("visitor", {"pubsub_token": visitor.pubsub_token}),

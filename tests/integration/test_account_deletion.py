@@ -184,7 +184,7 @@ def test_deletion_removes_everything_of_the_account_and_nothing_else(api, world,
                for k in keys)
     assert len(populated["MessagesTable"]) > len(before["MessagesTable"]) + 5
     api.delete(f"/super_admin/api/v1/accounts/{world.account_id}", world.super_admin.token)
-    from parley.services import account_deletion
+    from parley.services.lifecycle import account_deletion
 
     account_deletion.CHUNK = 40  # many small runs: each continues where the last stopped
     try:
@@ -201,7 +201,7 @@ def test_deletion_resumes_after_a_fault_midway(api, world, monkeypatch):
     before = _snapshot()
     _populate(api, world, monkeypatch)
     api.delete(f"/super_admin/api/v1/accounts/{world.account_id}", world.super_admin.token)
-    from parley.services import account_deletion
+    from parley.services.lifecycle import account_deletion
 
     monkeypatch.setattr(account_deletion, "CHUNK", 40)
     drain("AccountJobsQueue", "account_jobs")  # the first chunk

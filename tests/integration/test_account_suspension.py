@@ -93,7 +93,7 @@ def test_every_door_refuses_a_suspended_account_and_reopens_unchanged(api, world
 
 def test_sockets_of_a_suspended_account_are_refused(api, world, website):
     from parley.errors import Forbidden
-    from parley.services import connections
+    from parley.services.access import connections
 
     visitor = website.widget.start()
     _status(api, world, "suspended")
@@ -134,7 +134,7 @@ def test_ingest_holds_a_suspended_accounts_items_and_releases_them_on_reactivati
 
 
 def test_outbound_webhooks_of_a_suspended_account_are_not_sent(api, world):
-    from parley.services import webhooks
+    from parley.services.rules import webhooks
 
     webhooks.create(world.account_id, "https://hooks.example.com/x", "Hook", None)
     detail = {"id": "evt-1", "event": "conversation.created", "account_id": world.account_id,

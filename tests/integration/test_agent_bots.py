@@ -68,7 +68,7 @@ def test_account_bot_crud_matches_spec_and_shows_the_token_once(api, world):
 
 
 def test_platform_bots_belong_to_their_app(api, world):
-    from parley.services import platform
+    from parley.services.access import platform
 
     token = world.platform_token
     made = api.post("/platform/api/v1/agent_bots", token, body={"name": "Global", "outgoing_url": "https://g.example.com"})
@@ -101,7 +101,7 @@ def test_platform_bots_belong_to_their_app(api, world):
 
 def test_bot_inbox_pending_reply_handoff_and_signed_events(api, world, channel, monkeypatch):
     from parley import outbound
-    from parley.services import webhooks
+    from parley.services.rules import webhooks
 
     account = f"/api/v1/accounts/{world.account_id}"
     bot = _bot(api, world)
@@ -158,7 +158,7 @@ def test_bot_inbox_pending_reply_handoff_and_signed_events(api, world, channel, 
                     assert webhooks.deliver(delivery, http) == "delivered"
     assert names.count("conversation_created") == 1 and names.count("message_created") == 2
     assert "conversation_opened" in names
-    from parley.services import agent_bots
+    from parley.services.account import agent_bots
 
     secret = agent_bots.secret(agent_bots.for_account(world.account_id, bot["id"]))
     for request in seen:

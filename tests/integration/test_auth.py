@@ -102,7 +102,7 @@ def test_email_is_unique_across_users(api, world):
     moved = api.put("/api/v1/profile", world.agent.token, body={"email": "aaron@acme.test"})
     assert moved.status == 200
     # The old address is free again, the new one is taken.
-    from parley.services import users
+    from parley.services.access import users
     from parley.errors import Conflict
     import pytest
 
@@ -122,7 +122,7 @@ def test_sign_in_limits_use_the_viewer_address_only_behind_our_cloudfront(api, w
     import os
     from types import SimpleNamespace
 
-    from parley.services import throttle
+    from parley.services.account import throttle
 
     # Mid-window, however long the test takes: a window boundary would halve old failures' weight.
     monkeypatch.setattr(throttle, "time", SimpleNamespace(time=lambda: 6_000_450.0))

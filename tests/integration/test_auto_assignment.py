@@ -12,7 +12,7 @@ pytestmark = pytest.mark.dynamodb_local
 
 def second_agent(api, world, website, name="Bea Busy", email="bea@acme.test"):
     from parley import tokens
-    from parley.services import members, users
+    from parley.services.access import members, users
 
     member, _ = members.add_agent(world.account_id, name=name, email=email, role="agent")
     reply = api.post(f"/api/v1/accounts/{world.account_id}/inbox_members", world.admin.token,
@@ -76,7 +76,7 @@ def test_disabled_inbox_explicit_assignee_and_reopen(api, world, website):
 def test_two_creations_at_once_take_different_turns(aws, world, monkeypatch):
     """The second writer read the rotation before the first saved: its conditional write
     fails, it re-reads and takes the next agent instead of the same one."""
-    from parley.services import assignment
+    from parley.services.inbox import assignment
 
     eligible = [11, 22, 33]
     real_load = assignment._load

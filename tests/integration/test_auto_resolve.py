@@ -40,7 +40,7 @@ def only(found: dict) -> dict:
 
 @pytest.fixture
 def clock(monkeypatch):
-    from parley.services import auto_resolve
+    from parley.services.messaging import auto_resolve
 
     def set_to(moment: float):
         monkeypatch.setattr(auto_resolve, "time", SimpleNamespace(time=lambda: moment))

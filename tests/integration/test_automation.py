@@ -177,7 +177,7 @@ def test_the_same_event_delivered_twice_acts_once(api, world, website, refund_ru
 
 
 def test_a_retry_after_a_failure_finishes_without_repeating(api, world, website, refund_rule, monkeypatch):
-    from parley.services import conversations
+    from parley.services.conversation import conversations
 
     _, conversation_id = start_chat(website, "refund")
     events = delivered()

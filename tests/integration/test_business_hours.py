@@ -51,7 +51,7 @@ def templates(api, world, conversation_id) -> list[dict]:
 @pytest.fixture
 def clock(monkeypatch):
     """Set the time the out-of-office check sees (epoch seconds)."""
-    from parley.services import auto_messages
+    from parley.services.messaging import auto_messages
 
     def set_to(moment: float):
         monkeypatch.setattr(auto_messages, "time", SimpleNamespace(time=lambda: moment))

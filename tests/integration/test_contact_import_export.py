@@ -57,7 +57,7 @@ def run_jobs(redeliver: bool = False) -> list[dict]:
 
 
 def contact_by_email(world, email: str):
-    from parley.services import contacts
+    from parley.services.contact import contacts
 
     return contacts.find_by_unique(world.account_id, "email", email)
 
@@ -100,7 +100,7 @@ def test_import_creates_updates_and_reports_bad_rows(api, world):
 
 
 def test_chunks_redelivered_are_counted_once(api, world, monkeypatch):
-    from parley.services import contact_jobs
+    from parley.services.contact import contact_jobs
 
     monkeypatch.setattr(contact_jobs, "CHUNK_ROWS", 3)
     lines = ["email,name"] + [f"p{i}@chunks.test,Person {i}" for i in range(8)]
@@ -137,7 +137,7 @@ def test_row_that_takes_another_contacts_value_is_reported(api, world):
 
 
 def test_bad_files_are_refused_and_nothing_is_stored(api, world):
-    from parley.services import contact_jobs
+    from parley.services.contact import contact_jobs
 
     before = table_snapshot()
     cases = [
@@ -264,7 +264,7 @@ def test_export_bad_input_and_permissions(api, world):
 
 def test_exports_do_not_cross_accounts(api, world):
     create(api, world, email="acme@export.test")
-    from parley.services import contacts
+    from parley.services.contact import contacts
 
     contacts.create_contact(world.other_account_id, email="globex@export.test")
     job = api.post(f"{base(world)}/export", world.admin.token, body={}).json

@@ -117,7 +117,7 @@ def test_email_phone_and_identifier_are_unique_per_account(api, world):
 
 @real_engine
 def test_identifier_claims_are_shared_with_the_widget(api, world, website):
-    # The widget claims identifiers through services/contacts.py (claim_identifier): one scheme.
+    # The widget claims identifiers through services/contact/contacts.py (claim_identifier): one scheme.
     visitor = website.widget.start()
     signature = hmac.new(website.hmac_token.encode(), b"user-42", hashlib.sha256).hexdigest()
     assert website.widget.call("POST", "contact/set_user", visitor, body={
@@ -417,7 +417,7 @@ def test_delete_is_for_administrators_and_frees_the_claims(api, world, website):
     assert [e["data"]["id"] for e in events(world, "contact.deleted")] == [contact["id"]]
     assert claim(f"contact_email#{world.account_id}#gone@x.test") is None
     assert api.post(base(world), world.agent.token, body={"email": "gone@x.test", "identifier": "gone-1"}).status == 200
-    from parley.services import contacts
+    from parley.services.contact import contacts
 
     assert contacts.contact_inbox(website.id, contact["contact_inboxes"][0]["source_id"]) is None
 

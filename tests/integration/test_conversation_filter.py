@@ -129,7 +129,9 @@ def test_agents_see_their_inboxes_and_accounts_are_isolated(api, world, website)
 
 
 def test_pages_of_25(api, world, website):
-    from parley.services import conversations, contacts, inboxes
+    from parley.services.conversation import conversations
+    from parley.services.contact import contacts
+    from parley.services.inbox import inboxes
 
     inbox = inboxes.get_inbox(world.account_id, website.id)
     for n in range(27):

@@ -131,7 +131,7 @@ class Died(BaseException):
 
 def die_recording_the_send(monkeypatch):
     """Fault: the provider took the message, then the function died before storing its id."""
-    from parley.services import conversations
+    from parley.services.conversation import conversations
 
     real = conversations.update_message
 
@@ -145,7 +145,7 @@ def die_recording_the_send(monkeypatch):
 
 
 def test_a_send_whose_outcome_was_lost_is_never_repeated_and_is_flagged(api, world, chat, backoffs, monkeypatch):
-    from parley.services import delivery
+    from parley.services.messaging import delivery
 
     _, conversation_id = chat
     provider = Provider(monkeypatch, (200, fixture("telegram", "send_message_ok")))

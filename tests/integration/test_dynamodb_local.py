@@ -41,7 +41,7 @@ def test_each_test_starts_on_empty_tables(request, aws):
 
 
 def test_models_transactions_and_import_time_clients_reach_the_engine(request, aws):
-    from parley.services import users
+    from parley.services.access import users
 
     user = users.create_user(email="harness@parley.test", name="Harness")  # a pynamodb transaction
     automation = load_function("automation")  # its boto3 client is made on the first step, then kept
@@ -63,7 +63,7 @@ def test_clients_with_other_credentials_see_the_same_tables(request, aws):
     tables and every later test finds the last one's items."""
     if not on_dynamodb_local(request):
         pytest.skip("a DynamoDB Local property")
-    from parley.services import users
+    from parley.services.access import users
 
     user = users.create_user(email="keys@parley.test", name="Keys")
     engine = request.getfixturevalue("dynamodb_local_engine")

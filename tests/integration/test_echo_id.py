@@ -167,7 +167,9 @@ def isolated_moto(monkeypatch):
 
 
 def test_concurrent_posts_with_one_echo_id_store_one_message(api, world, chat, published, isolated_moto):
-    from parley.services import attachments, conversations, messages, users
+    from parley.services.messaging import attachments, messages
+    from parley.services.conversation import conversations
+    from parley.services.access import users
 
     _, conversation_id, _ = chat
     agent = users.get_user(world.agent.id)

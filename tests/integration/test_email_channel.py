@@ -264,7 +264,7 @@ class _Recording:
 def test_a_crash_mid_ingest_is_retried_into_exactly_one_message(api, world, inbox, monkeypatch):
     from botocore.exceptions import ClientError
 
-    from parley.services import messages as message_service  # `messages` is this file's reader
+    from parley.services.messaging import messages as message_service  # `messages` is this file's reader
 
     real = message_service.post_message
     calls = []

@@ -73,7 +73,7 @@ def test_an_event_the_bus_refused_reaches_its_consumers_on_the_pipes_retry(api, 
 
 def test_what_a_transaction_did_not_commit_was_never_published(api, world, website, monkeypatch):
     """A conversation change whose write is refused publishes nothing: no frame, no event."""
-    from parley.services import conversations
+    from parley.services.conversation import conversations
 
     visitor = website.widget.start()
     number = website.widget.say(visitor, "hello").json["conversation_id"]

@@ -112,7 +112,7 @@ def test_a_copy_processed_while_another_worker_holds_the_claim_waits(api, world,
     at the same moment. While the first worker's pending claim is leased the second waits
     (its item returns to the queue); it finishes the work only once the lease has run out."""
     from parley.models.unique import UniqueClaim
-    from parley.services import ingest, messages
+    from parley.services.messaging import ingest, messages
 
     inbox = telegram_inbox(api, world)
     post_telegram(api, inbox, fixture_bytes("telegram", "text_message"))
@@ -188,7 +188,9 @@ def test_two_first_messages_of_one_new_sender_at_once_open_one_conversation(api,
     from concurrent.futures import ThreadPoolExecutor
 
     from parley.models.inbox import Inbox
-    from parley.services import contacts, conversations, ingest
+    from parley.services.contact import contacts
+    from parley.services.conversation import conversations
+    from parley.services.messaging import ingest
 
     inbox = Inbox.get(telegram_inbox(api, world)["id"])
     contacts.new_contact(world.account_id, name="Nia New", inbox=inbox, source_id="new-sender")

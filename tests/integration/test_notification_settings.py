@@ -56,7 +56,7 @@ def test_patch_replaces_the_given_lists_and_rejects_unknown_flags(api, world):
 
 
 def test_settings_are_per_user_and_per_account(api, world):
-    from parley.services import members
+    from parley.services.access import members
 
     members.add_member(world.other_account_id, world.agent.id, "agent")
     mine = api.patch(path(world.account_id), world.agent.token, body={"selected_push_flags": []})
@@ -75,7 +75,8 @@ def test_settings_are_per_user_and_per_account(api, world):
 
 
 def test_leaving_the_account_drops_the_settings(api, world):
-    from parley.services import members, notification_settings
+    from parley.services.access import members
+    from parley.services.account import notification_settings
 
     member, _ = members.add_agent(world.account_id, name="Lou Leaver", email="lou@acme.test", role="agent")
     notification_settings.update(world.account_id, member.user_id, email=[], push=[])

@@ -71,7 +71,7 @@ def opt_in(api, world, person, *kinds: str) -> None:
 
 
 def test_a_mention_notifies_the_mentioned_agent_who_can_see_it(api, world, website):
-    from parley.services import members
+    from parley.services.access import members
 
     outsider, _ = members.add_agent(world.account_id, name="Olive Out", email="olive@acme.test", role="agent")
     number = conversation_with_visitor(website)
@@ -91,7 +91,7 @@ def test_a_mention_notifies_the_mentioned_agent_who_can_see_it(api, world, websi
     assert mentioned["user"]["id"] == world.admin.id
     assert mine["meta"] == {"unread_count": 1, "count": 1, "current_page": 1}
     # Olive cannot see the inbox, Gloria is in another account, Aaron wrote the note.
-    from parley.services import notifications
+    from parley.services.conversation import notifications
     assert notifications.total_count(world.account_id, outsider.user_id) == 0
     assert notifications.total_count(world.other_account_id, world.other_admin.id) == 0
     assert not of_type(listing(api, world, world.agent), "conversation_mention")
@@ -141,7 +141,7 @@ def test_read_unread_read_all_and_delete_touch_only_your_own(api, world, website
 
 
 def test_pages_of_fifteen(api, world, website):
-    from parley.services import notifications
+    from parley.services.conversation import notifications
 
     for n in range(17):
         notifications.create(account_id=world.account_id, user_id=world.admin.id, notification_type="conversation_mention",
@@ -180,7 +180,7 @@ def test_assignment_creation_and_new_message_notifications(api, world, website):
 
 
 def test_the_consumer_is_idempotent_and_ignores_junk(api, world, website):
-    from parley.services import notifications
+    from parley.services.conversation import notifications
 
     opt_in(api, world, world.agent, "conversation_creation")
     number = conversation_with_visitor(website)

@@ -13,7 +13,7 @@ from tests.integration.test_notifications import conversation_with_visitor, list
 
 
 def test_add_replace_remove_participants(api, world, website):
-    from parley.services import members
+    from parley.services.access import members
 
     number = conversation_with_visitor(website)
     path = f"/api/v1/accounts/{world.account_id}/conversations/{number}/participants"
@@ -43,7 +43,7 @@ def test_add_replace_remove_participants(api, world, website):
 
 def test_who_may_see_and_change_participants(api, world, website):
     from parley import tokens
-    from parley.services import members, users
+    from parley.services.access import members, users
 
     number = conversation_with_visitor(website)
     path = f"/api/v1/accounts/{world.account_id}/conversations/{number}/participants"
@@ -75,7 +75,7 @@ def test_participants_hear_of_new_messages_but_not_their_own(api, world, website
 def test_a_late_event_does_not_notify_who_joined_after_the_message(api, world, website):
     """EventBridge may deliver (or Lambda retry) a message's event after someone joined."""
     from parley.models.account_object import AccountObject
-    from parley.services import conversations as service, participants
+    from parley.services.conversation import conversations as service, participants
 
     opt_in(api, world, world.admin, "participating_conversation_new_message")  # else silent anyway
     number = conversation_with_visitor(website)

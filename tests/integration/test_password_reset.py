@@ -134,7 +134,7 @@ def test_a_reset_link_expires_after_an_hour(api, world, mailer, monkeypatch):
 
 def test_a_reset_revokes_every_token_and_socket(api, world, website, mailer, sockets):  # noqa: F811
     from parley import tokens
-    from parley.services import users
+    from parley.services.access import users
 
     second_device = tokens.issue(users.owner(world.agent.id))
     assert connect("laptop", token=world.agent.token) == 200
@@ -157,7 +157,7 @@ def test_a_platform_set_password_is_no_longer_the_apps(api, world, mailer):
     ask(api, "pat@platform.test")
     [reset] = reset_tokens("pat@platform.test")
     assert set_password(api, reset).status == 200
-    from parley.services import users
+    from parley.services.access import users
 
     assert users.get_user(user_id).password_from_platform is False
 

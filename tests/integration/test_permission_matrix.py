@@ -23,12 +23,12 @@ PUBLIC = (200,) * 7
 
 
 def routes(w, monkeypatch):
-    from parley.services import contacts
+    from parley.services.contact import contacts
     from tests.integration.channel_support import meta_knows
 
     a = w.account_id
     contact = contacts.create_contact(a, email="matrix@acme.test").id
-    from parley.services import inboxes
+    from parley.services.inbox import inboxes
 
     api_inbox = inboxes.create_inbox(a, name="Matrix API", channel_type="api", channel={})
     bot_token = "7000002:" + "M" * 35
@@ -40,7 +40,7 @@ def routes(w, monkeypatch):
     from parley import global_config
     global_config.update("MAILER_INBOUND_EMAIL_DOMAIN", "mail.matrix.test")
     email_inbox = inboxes.create_inbox(a, name="Matrix Email", channel_type="email", channel={"email": "m@acme.test"})
-    from parley.services import webhooks
+    from parley.services.rules import webhooks
     hook = webhooks.create(a, "https://hooks.example.com/matrix-seed", "Seed", None).id
     return [
         ("GET", "/api/v1/profile", None, USER_ONLY),
@@ -225,7 +225,8 @@ def test_widget_page_with_every_caller(api, world, website, built_pages):
     unknown token is 404; a suspended account's page is refused (403) like its widget API,
     and a deleted account's is 404 — always as an HTML page, never the built widget."""
     from parley.models.account import ACTIVE, SUSPENDED
-    from parley.services import account_status, accounts
+    from parley.services.lifecycle import account_status
+    from parley.services.account import accounts
 
     def page(token: str) -> str:
         return f"/widget?website_token={token}"

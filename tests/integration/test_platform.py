@@ -52,7 +52,7 @@ def test_platform_app_sees_only_what_it_created(api, world):
     assert api.get(f"/platform/api/v1/users/{world.admin.id}", token).status == 404
     assert api.get(f"/platform/api/v1/accounts/{world.account_id}/account_users", token).status == 404
     # A second app cannot touch the first app's account.
-    from parley.services import platform
+    from parley.services.access import platform
 
     _, other_token = platform.create_platform_app("Other")
     mine = api.post("/platform/api/v1/accounts", token, body={"name": "Mine"}).json["id"]
@@ -123,7 +123,7 @@ def test_platform_app_loses_a_user_invited_into_another_tenant(api, world):
 def test_platform_app_adds_only_users_it_controls(api, world):
     token = world.platform_token
     account_id = api.post("/platform/api/v1/accounts", token, body={"name": "Mine"}).json["id"]
-    from parley.services import platform
+    from parley.services.access import platform
 
     _, other_token = platform.create_platform_app("Other")
     theirs = api.post("/platform/api/v1/users", other_token, body={"name": "T", "email": "t@other.test"}).json["id"]

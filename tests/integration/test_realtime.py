@@ -82,7 +82,7 @@ def deliver(detail: dict) -> dict:
 
 
 def test_connect_needs_a_valid_token(world, sockets):
-    from parley.services import connections
+    from parley.services.access import connections
 
     assert connect("c-none") == 401
     assert connect("c-forged", token="forged") == 401
@@ -97,7 +97,7 @@ def test_connect_needs_a_valid_token(world, sockets):
 
 
 def test_disconnect_forgets_the_socket(world, sockets):
-    from parley.services import connections
+    from parley.services.access import connections
 
     assert connect("c1", token=world.agent.token) == 200
     event = ws_event("ws_disconnect", "c1")
@@ -147,7 +147,7 @@ def test_service_event_reaches_the_accounts_sockets_only(world, sockets, api):
 
 def test_gone_socket_is_deleted_and_others_still_get_the_frame(world, sockets):
     from parley import events
-    from parley.services import connections
+    from parley.services.access import connections
 
     connect("alive", token=world.admin.token)
     connect("dead", token=world.agent.token)
@@ -163,7 +163,7 @@ def test_a_socket_found_gone_gives_its_open_socket_slot_back_once(world, sockets
     """The broadcast that finds a socket gone deletes its record, so the $disconnect that
     follows finds none: the slot must come back with the delete, and only once."""
     from parley import events
-    from parley.services import connections
+    from parley.services.access import connections
 
     monkeypatch.setattr(connections, "MAX_AGENT_SOCKETS_PER_ACCOUNT", 2)
     assert connect("left", token=world.agent.token) == 200
@@ -202,7 +202,7 @@ def test_a_socket_still_connecting_keeps_its_record_through_a_410(world, sockets
     """API Gateway answers 410 until $connect returns, and $connect itself publishes the
     agent's "online": the broadcast of that must not forget the socket being opened."""
     from parley import events
-    from parley.services import connections
+    from parley.services.access import connections
 
     connect("opening", token=world.agent.token)
     sockets.gone.add("opening")  # its $connect has written the record and not yet returned
@@ -217,7 +217,7 @@ def test_a_socket_still_connecting_keeps_its_record_through_a_410(world, sockets
 
 def test_inbox_scoped_events_reach_only_members_and_admins(world, sockets):
     from parley import events
-    from parley.services import connections
+    from parley.services.access import connections
 
     connect("agent", token=world.agent.token)
     connect("admin", token=world.admin.token)
@@ -374,7 +374,7 @@ def test_an_unverified_claimants_socket_gets_nothing_of_the_verified_user(api, w
 
 
 def test_a_visitor_socket_sees_only_its_own_contact_inbox(api, world, website, sockets):
-    from parley.services import contacts
+    from parley.services.contact import contacts
 
     phone, laptop = website.widget.start(), website.widget.start()
     # An agent merges the two visitors: one contact, two contact inboxes (two browsers).

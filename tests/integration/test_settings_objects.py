@@ -198,7 +198,7 @@ def test_custom_attribute_validation_permissions_and_isolation(api, world):
 # ---------------------------------------------------------------- custom attribute values
 
 def define_all(account_id: int) -> None:
-    from parley.services import custom_attributes
+    from parley.services.account import custom_attributes
 
     def define(key, kind, model="conversation_attribute", **extra):
         custom_attributes.create(account_id, {"attribute_display_name": key, "attribute_display_type": kind,
@@ -226,7 +226,7 @@ BAD = [("a_number", "3 apples"), ("a_number", True), ("a_number", float("nan")),
 
 def test_validate_custom_attribute_values(world):
     from parley.errors import Invalid
-    from parley.services import custom_attributes
+    from parley.services.account import custom_attributes
 
     define_all(world.account_id)
     assert custom_attributes.validate(world.account_id, "conversation_attribute", GOOD) == GOOD
@@ -252,7 +252,7 @@ def test_validate_custom_attribute_values(world):
 
 def test_regex_check_stays_fast_on_a_pathological_value(world):
     from parley.errors import Invalid
-    from parley.services import custom_attributes
+    from parley.services.account import custom_attributes
 
     define_all(world.account_id)
     started = time.monotonic()
@@ -351,7 +351,7 @@ def test_custom_filter_queries_are_validated(api, world):
 
 
 def test_custom_filters_per_user_limit(api, world):
-    from parley.services import custom_filters
+    from parley.services.account import custom_filters
 
     for n in range(custom_filters.MAX_PER_USER - 1):
         custom_filters.create(world.account_id, world.agent.id, f"f{n}", "conversation", OPEN_MINE)

@@ -17,7 +17,7 @@ from tests.integration.test_socket_rights import sockets  # noqa: F401 (fixture;
 
 @pytest.fixture
 def clock(monkeypatch):
-    from parley.services import connections
+    from parley.services.access import connections
 
     now = [1_900_000_000.0]
     monkeypatch.setattr(connections, "time", SimpleNamespace(time=lambda: now[0]))
@@ -51,7 +51,7 @@ def errors(sockets, connection_id: str) -> list[dict]:
 ])
 def test_a_flooding_socket_is_throttled_then_closed(api, world, website, sockets, refusals, clock, dynamo_calls,
                                                    frame):
-    from parley.services import connections
+    from parley.services.access import connections
 
     visitor = website.widget.start()
     assert connect("visitor", pubsub_token=visitor.pubsub_token) == 200
@@ -85,7 +85,7 @@ def test_a_flooding_socket_is_throttled_then_closed(api, world, website, sockets
 
 
 def test_a_throttled_socket_that_waits_is_served_again(api, world, website, sockets, refusals, clock):
-    from parley.services import connections
+    from parley.services.access import connections
 
     visitor = website.widget.start()
     assert connect("visitor", pubsub_token=visitor.pubsub_token) == 200

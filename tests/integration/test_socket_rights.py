@@ -74,7 +74,7 @@ def markers(frames) -> list[str]:
 
 
 def assert_revoked(sockets, connection_id: str, reason: str) -> None:
-    from parley.services import connections
+    from parley.services.access import connections
 
     assert sockets.frames[connection_id][-1] == {"event": "connection.revoked", "reason": reason}
     assert connection_id in sockets.closed
@@ -110,7 +110,7 @@ def _platform_admin_online(api, world) -> tuple[str, dict, dict]:
     """A platform app's new account and its administrator Pat, with socket "pat" open:
     (the app's token, the account, the user)."""
     from parley import tokens
-    from parley.services import users
+    from parley.services.access import users
 
     app = world.platform_token
     account = api.post("/platform/api/v1/accounts", app, body={"name": "Initech"}).json
@@ -176,7 +176,7 @@ def test_deleted_user_is_cut_off(api, world, sockets):
 
 def test_password_change_closes_every_socket_of_the_user(api, world, website, sockets):
     from parley import tokens
-    from parley.services import users
+    from parley.services.access import users
 
     second_device = tokens.issue(users.owner(world.agent.id))
     assert connect("laptop", token=world.agent.token) == 200
@@ -197,7 +197,7 @@ def test_password_change_closes_every_socket_of_the_user(api, world, website, so
 
 def test_sign_out_closes_the_sockets_opened_with_that_token_only(api, world, website, sockets, presence):
     from parley import tokens
-    from parley.services import users
+    from parley.services.access import users
 
     second_device = tokens.issue(users.owner(world.agent.id))
     assert connect("laptop", token=world.agent.token) == 200
@@ -257,7 +257,7 @@ def test_visitor_resume_rechecks_its_contact_inbox(api, world, website, sockets)
 def test_a_visitor_looping_resume_is_rate_limited(api, world, website, sockets, refusals, monkeypatch):
     from botocore.client import BaseClient
 
-    from parley.services import connections
+    from parley.services.access import connections
 
     visitor = website.widget.start()
     website.widget.say(visitor, "hello")

@@ -1,4 +1,4 @@
-"""services/throttle.py: failures are counted over the last window, not per fixed window."""
+"""services/account/throttle.py: failures are counted over the last window, not per fixed window."""
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -12,7 +12,7 @@ pytestmark = pytest.mark.dynamodb_local
 
 
 def test_attempts_just_before_a_window_boundary_still_count_after_it(aws, monkeypatch):
-    from parley.services import throttle
+    from parley.services.account import throttle
 
     limit = throttle.Limit("test", max_failures=5, window_seconds=60)
     clock = {"now": 6_000_059.0}  # one second before a boundary
@@ -34,7 +34,7 @@ def test_attempts_just_before_a_window_boundary_still_count_after_it(aws, monkey
 
 
 def test_a_refused_attempt_takes_nothing_from_the_other_limits(aws):
-    from parley.services import throttle
+    from parley.services.account import throttle
 
     tight, loose = throttle.Limit("tight", 1, 60), throttle.Limit("loose", 2, 60)
     throttle.reserve([(tight, "a")], "slow down")
@@ -107,7 +107,7 @@ def _in_parallel(n, attempt):
 
 
 def test_parallel_sign_in_guesses_reach_the_hash_at_most_the_limit(api, world, monkeypatch, atomic_requests):
-    from parley.services import users
+    from parley.services.access import users
 
     calls = _counting_verify(monkeypatch)
     statuses = _in_parallel(20, lambda n: users.sign_in("agent@acme.test", f"guess-{n}", f"198.51.100.{n + 1}"))
@@ -141,7 +141,7 @@ def test_profile_current_password_guesses_are_throttled(api, world, monkeypatch,
     """A stolen session must not become an unlimited oracle for the account's password."""
     calls = _counting_verify(monkeypatch)
 
-    from parley.services import users
+    from parley.services.access import users
 
     agent = users.get_user(world.agent.id)
     statuses = _in_parallel(12, lambda n: users.change_password(agent, f"guess-{n}", "N3w-secret!!", "203.0.113.5"))

@@ -43,7 +43,7 @@ class Receiver:
 @pytest.fixture
 def receiver(monkeypatch) -> Receiver:
     from parley import outbound
-    from parley.services import webhooks
+    from parley.services.rules import webhooks
 
     got = Receiver()
     dns = {"hooks.example.com": [PUBLIC], "other.example.com": [PUBLIC], "bot.example.com": [PUBLIC],
@@ -209,7 +209,7 @@ def test_deliveries_are_signed_and_respect_subscriptions(api, world, website, re
 
 
 def test_per_user_and_live_only_events_are_not_forwarded(api, world, website, receiver):
-    from parley.services import webhooks
+    from parley.services.rules import webhooks
 
     create(api, world, subscriptions=list(webhooks.EVENTS))
     base = {"id": "e1", "account_id": world.account_id, "data": {"id": 1}, "audience": {"inbox_id": website.id}}
@@ -223,7 +223,7 @@ def test_per_user_and_live_only_events_are_not_forwarded(api, world, website, re
 
 
 def test_failures_back_off_and_keep_one_delivery_id(api, world, website, receiver, monkeypatch):
-    from parley.services import webhooks
+    from parley.services.rules import webhooks
 
     create(api, world, subscriptions=["message_created"])
     website.widget.say(website.widget.start(), "hi")
@@ -254,7 +254,7 @@ def test_failures_back_off_and_keep_one_delivery_id(api, world, website, receive
 
 
 def test_a_delivery_that_always_fails_ends_in_the_dead_letter_queue(api, world, website, receiver, monkeypatch):
-    from parley.services import webhooks
+    from parley.services.rules import webhooks
 
     redrive = load_template()["Resources"]["WebhookDeliveriesQueue"]["Properties"]["RedrivePolicy"]
     assert redrive["maxReceiveCount"] == webhooks.MAX_ATTEMPTS
@@ -304,7 +304,7 @@ def test_malformed_delivery_messages_are_dropped():
 
 def test_api_inbox_webhook_url_gets_its_events_signed_with_the_inbox_token(api, world, receiver):
     from parley.models.inbox import Inbox
-    from parley.services import webhooks
+    from parley.services.rules import webhooks
 
     base = f"/api/v1/accounts/{world.account_id}/inboxes"
     bad = api.post(base, world.admin.token, body={"name": "Bot", "channel": {

@@ -160,7 +160,7 @@ def test_nobody_can_become_an_existing_contact_without_the_hash(api, world, webs
 def test_identity_hash_compare_is_constant_time():
     import inspect
 
-    from parley.services import widget
+    from parley.services.contact import widget
 
     assert "compare_digest" in inspect.getsource(widget.verify_identity)
 

@@ -111,7 +111,7 @@ def disconnect(connection_id: str) -> None:
 
 
 def test_visitor_sockets_are_capped_per_inbox(api, world, website, monkeypatch, caplog):
-    from parley.services import connections
+    from parley.services.access import connections
 
     monkeypatch.setattr(connections, "MAX_VISITOR_SOCKETS_PER_INBOX", 2)
     other = api.post(f"/api/v1/accounts/{world.other_account_id}/inboxes", world.other_admin.token,
@@ -136,7 +136,7 @@ def test_visitor_sockets_are_capped_per_inbox(api, world, website, monkeypatch, 
 
 
 def test_agent_sockets_are_capped_per_account(world, monkeypatch):
-    from parley.services import connections
+    from parley.services.access import connections
 
     monkeypatch.setattr(connections, "MAX_AGENT_SOCKETS_PER_ACCOUNT", 2)
     assert connect("a1", token=world.agent.token) == 200
@@ -150,7 +150,7 @@ def test_socket_counts_heal_when_disconnects_are_lost(world, monkeypatch):
     must not keep a tenant locked out after that."""
     import time as real_time
 
-    from parley.services import connections
+    from parley.services.access import connections
 
     monkeypatch.setattr(connections, "MAX_AGENT_SOCKETS_PER_ACCOUNT", 1)
     assert connect("a1", token=world.agent.token) == 200

@@ -17,7 +17,7 @@ from local.cfn import ROOT
 PARSER_MODELS = "aws_lambda_powertools.utilities.parser"
 NOT_AT_INIT = {
     # Idempotency and its boto3 client: when a rule's first action runs. pydantic: only
-    # a custom attribute's pattern needs it (services/custom_attributes.py).
+    # a custom attribute's pattern needs it (services/account/custom_attributes.py).
     "automation": (PARSER_MODELS, "aws_lambda_powertools.utilities.idempotency", "boto3", "pydantic"),
     "notify": ("pydantic",),
     "ws_connect": ("pydantic",),

@@ -5,7 +5,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
 from api import AccountFields, account_admin, account_member, body
-from parley.services import account_status, accounts
+from parley.services.lifecycle import account_status
+from parley.services.account import accounts
 from parley.views.accounts import account as account_view
 
 router = Router()

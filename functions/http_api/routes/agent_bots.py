@@ -7,7 +7,9 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
 from api import Body, account_admin, admin_delete, admin_item, body, path_id, platform_app
-from parley.services import accounts, agent_bots, inboxes, platform
+from parley.services.account import accounts, agent_bots
+from parley.services.inbox import inboxes
+from parley.services.access import platform
 from parley.views.agent_bots import agent_bot
 
 router = Router()

@@ -8,7 +8,8 @@ from pydantic import Field
 
 from api import Body, account_member, admin_delete, admin_item, admin_membership, base_url, body
 from parley.errors import NotFound
-from parley.services import accounts, connections, members, users
+from parley.services.account import accounts
+from parley.services.access import connections, members, users
 from parley.views.users import agent as agent_view
 
 router = Router()

@@ -6,7 +6,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
 from api import Body, base_url, body, signed_in, source_ip
-from parley.services import accounts, password_resets, platform, users
+from parley.services.account import accounts
+from parley.services.access import password_resets, platform, users
 from parley.views.users import profile
 
 router = Router()

@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
 from api import Body, account_admin, account_member, body, path_id
-from parley.services import automation, macros
+from parley.services.rules import automation, macros
 from parley.views.automation import automation_rule, macro
 
 router = Router()

@@ -12,7 +12,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from api import json_object, raw_body
 from parley.channels import telegram, whatsapp
 from parley.errors import Invalid, NotFound
-from parley.services import inboxes, ingest
+from parley.services.inbox import inboxes
+from parley.services.messaging import ingest
 
 router = Router()
 

@@ -10,7 +10,9 @@ from pydantic import Field
 
 from api import Attributes, Body, ContactIdentity, body, path_id, query
 from parley.errors import NotFound
-from parley.services import client_api, conversations, inboxes, messages
+from parley.services.messaging import client_api, messages
+from parley.services.conversation import conversations
+from parley.services.inbox import inboxes
 from parley.views.client_api import public_contact, public_conversation, public_inbox, public_message
 
 router = Router()

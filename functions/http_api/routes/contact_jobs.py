@@ -16,7 +16,7 @@ from pydantic import Field
 
 from api import Body, FilterCondition, admin_membership, body, path_id
 from parley.errors import Invalid, PayloadTooLarge
-from parley.services import contact_jobs
+from parley.services.contact import contact_jobs
 
 router = Router()
 

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
 from api import Body, account_member, body, path_id
-from parley.services import contact_notes, contacts
+from parley.services.contact import contact_notes, contacts
 
 router = Router()
 

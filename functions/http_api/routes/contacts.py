@@ -15,7 +15,9 @@ from pydantic import Field, ValidationInfo, field_validator
 from api import (HTTP_URL, Body, ContactChanges, Filter, Labels, account_admin, account_member, admin_delete, body,
                  path_id, query)
 from parley.errors import Invalid
-from parley.services import contacts, conversations, inboxes
+from parley.services.contact import contacts
+from parley.services.conversation import conversations
+from parley.services.inbox import inboxes
 from parley.views.inboxes import inbox as inbox_view
 
 router = Router()

@@ -11,9 +11,11 @@ from pydantic import Field, field_validator
 import forms
 from api import Body, Filter, Labels, UploadBlob, account_member, body, parse, path_id, principal, query
 from parley import permissions
-from parley.services import (agent_bots, attachments, contacts, conversation_filters, conversation_start, conversations,
-                             delivery)
-from parley.services import messages as message_service  # `messages` is a route below
+from parley.services.account import agent_bots
+from parley.services.messaging import attachments, conversation_start, delivery
+from parley.services.contact import contacts
+from parley.services.conversation import conversation_filters, conversations
+from parley.services.messaging import messages as message_service  # `messages` is a route below
 from parley.views.common import iso
 from parley.views.conversations import message as message_view
 

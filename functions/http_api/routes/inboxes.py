@@ -11,7 +11,8 @@ from api import (HTTP_URL, Body, account_admin, account_member, admin_delete, ad
                  member_item, path_id)
 from parley import embedding, permissions
 from parley.errors import Invalid, NotFound
-from parley.services import accounts, inboxes
+from parley.services.account import accounts
+from parley.services.inbox import inboxes
 from parley.views.inboxes import inbox as inbox_view
 from parley.views.users import members
 

@@ -5,7 +5,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
 from api import Body, account_member, body, json_body, parse, path_id, principal, query
-from parley.services import notification_settings, notifications
+from parley.services.account import notification_settings
+from parley.services.conversation import notifications
 
 router = Router()
 

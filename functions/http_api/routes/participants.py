@@ -6,7 +6,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
 from api import Body, account_member, body, path_id
-from parley.services import accounts, conversations, participants
+from parley.services.account import accounts
+from parley.services.conversation import conversations, participants
 from parley.views.users import members
 
 router = Router()

@@ -11,7 +11,9 @@ from pydantic import Field
 
 from api import AccountFields, Body, body, path_id, platform_app
 from parley.errors import NotFound
-from parley.services import account_status, accounts, members, platform, users
+from parley.services.lifecycle import account_status
+from parley.services.account import accounts
+from parley.services.access import members, platform, users
 from parley.views.accounts import platform_account
 from parley.views.users import account_user, platform_user
 

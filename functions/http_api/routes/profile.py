@@ -9,7 +9,8 @@ from pydantic import Field
 from api import Body, body, signed_in, source_ip
 from parley import permissions
 from parley.errors import Invalid
-from parley.services import accounts, members, users
+from parley.services.account import accounts
+from parley.services.access import members, users
 from parley.views.users import profile as profile_view
 
 router = Router()

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from parley import global_config
 from parley.errors import ParleyError
-from parley.services import inboxes
+from parley.services.inbox import inboxes
 
 router = Router()
 

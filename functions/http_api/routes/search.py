@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
 from api import Body, account_member, query
-from parley.services import search
+from parley.services.conversation import search
 
 router = Router()
 

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BeforeValidator, Field, model_validator
 
 from api import Body, account_admin, account_member, admin_edits, body, member_item, path_id, query
-from parley.services import custom_attributes, custom_filters, labels
+from parley.services.account import custom_attributes, custom_filters, labels
 from parley.views.accounts import custom_attribute, custom_filter, label
 
 router = Router()

@@ -8,7 +8,9 @@ from pydantic import Field
 
 from api import Body, body, path_id, super_admin
 from parley import global_config
-from parley.services import account_status, accounts, platform
+from parley.services.lifecycle import account_status
+from parley.services.account import accounts
+from parley.services.access import platform
 from parley.views.accounts import platform_account
 
 router = Router()

@@ -5,7 +5,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
 from api import Body, account_admin, account_member, admin_edits, admin_item, body, member_item, path_id, query
-from parley.services import accounts, canned_responses, teams
+from parley.services.account import accounts, canned_responses, teams
 from parley.views.accounts import canned_response, team
 from parley.views.users import members
 

@@ -11,7 +11,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from api import base_url, raw_body
 from parley.channels import twilio_sms
 from parley.errors import NotFound, Unauthorized
-from parley.services import inboxes, ingest
+from parley.services.inbox import inboxes
+from parley.services.messaging import ingest
 
 router = Router()
 

@@ -8,7 +8,7 @@ from pydantic import Field, field_validator
 
 from api import Body, account_admin, admin_edits, body
 from parley import outbound
-from parley.services import webhooks
+from parley.services.rules import webhooks
 from parley.views.webhooks import webhook
 
 router = Router()

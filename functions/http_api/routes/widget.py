@@ -12,7 +12,10 @@ import forms
 from api import Attributes, Body, ContactChanges, ContactIdentity, UploadBlob, body, parse, path_id, query
 from parley import events, global_config
 from parley.errors import NotFound
-from parley.services import attachments, contacts, conversations, inboxes, messages, widget
+from parley.services.messaging import attachments, messages
+from parley.services.contact import contacts, widget
+from parley.services.conversation import conversations
+from parley.services.inbox import inboxes
 from parley.settings import get_settings
 from parley.views.contacts import widget_contact
 from parley.views.conversations import message as message_view

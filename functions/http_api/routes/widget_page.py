@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from parley.services import widget_page
+from parley.services.inbox import widget_page
 
 router = Router()
 # CloudFront keeps a page a minute (an allowed_domains change is live within that);

@@ -16,7 +16,7 @@ class Principal:
     token: str
     user: User | None = None
     platform_app_id: int | None = None
-    agent_bot: object | None = None  # an agent bot's AccountObject (services/agent_bots.py)
+    agent_bot: object | None = None  # an agent bot's AccountObject (services/account/agent_bots.py)
 
 
 def authenticate(token: str | None) -> Principal:
@@ -41,7 +41,7 @@ def authenticate(token: str | None) -> Principal:
 
 
 def _agent_bot(raw: str) -> AccountObject | None:
-    """The bot a token's owner ("<account>/<id>", services/agent_bots.owner) names, if it
+    """The bot a token's owner ("<account>/<id>", services/account/agent_bots.owner) names, if it
     still exists."""
     account, _, bot_id = raw.partition("/")
     if not account.isdigit() or not bot_id.isdigit():

@@ -1,5 +1,5 @@
 """The attachments bucket: signing the URLs browsers use, and its name. An adapter: it
-knows S3 and the settings, nothing of the domain (services/attachments.py decides what is
+knows S3 and the settings, nothing of the domain (services/messaging/attachments.py decides what is
 stored; views render the signed URLs this makes). Presigning is computed locally, with no
 request to S3."""
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Email inboxes: SES receives mail for the inbound domain, stores each MIME message in the
 mail bucket and S3 notifies the ingest queue; replies leave through SES with threading headers.
 This module verifies, parses and sends; storing a received mail (its routing, body, files
-and verdicts as a message) is services/email_ingest.py's.
+and verdicts as a message) is services/messaging/email_ingest.py's.
 
 Addresses (MAILER_INBOUND_EMAIL_DOMAIN from installation config):
 - every email inbox has a forwarding address `<random>@<domain>` (the support mailbox
@@ -11,7 +11,7 @@ Addresses (MAILER_INBOUND_EMAIL_DOMAIN from installation config):
   claimed (`email_conversation#<uuid>` -> the conversation) when the address is first
   handed out, in a mail Parley sends or receives.
 
-Threading of an inbound mail (services/email_ingest.py), first match wins: a reply+
+Threading of an inbound mail (services/messaging/email_ingest.py), first match wins: a reply+
 recipient; an `In-Reply-To` or `References` id that is a message Parley stored or sent in
 that inbox (the ingest claims `channel_message#<inbox>#<message id>`); else a new
 conversation (Chatwoot's rule for email: a new thread is a new conversation).
@@ -427,7 +427,7 @@ def new_settings(channel: dict) -> dict:
     import secrets
 
     # The support address is only named here: it is claimed (and routes mail) once its
-    # owner follows the confirmation link (services/inboxes.confirm_email).
+    # owner follows the confirmation link (services/inbox/inboxes.confirm_email).
     return {"email": _address_setting(channel.get("email"), "email"), "email_verified": False,
             "forward_to_email": f"{secrets.token_hex(12)}@{domain}"}
 

@@ -1,5 +1,5 @@
 """What a provider told us, as a channel module's `parse` understands it: the one shape
-every messaging channel hands to services/ingest.py (which channels never import)."""
+every messaging channel hands to services/messaging/ingest.py (which channels never import)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -10,7 +10,7 @@ from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 
 from .base import TimestampedModel, table_meta
 
-# An agent bot's kind (services/agent_bots.py): auth.py finds a bot token's bot by it.
+# An agent bot's kind (services/account/agent_bots.py): auth.py finds a bot token's bot by it.
 AGENT_BOT = "agent_bot"
 
 

@@ -22,14 +22,14 @@ class Connection(TimestampedModel):
     # SHA-256 of the token the socket opened with (API token or pubsub token): revoking
     # that token finds and closes it, and every resume checks it still stands.
     credential = UnicodeAttribute(null=True)
-    # The socket's frame and resume budgets (services/connections.py `_spend`): when each
+    # The socket's frame and resume budgets (services/access/connections.py `_spend`): when each
     # bucket is full again, in epoch milliseconds.
     frame_tat = NumberAttribute(null=True)
     resume_tat = NumberAttribute(null=True)
     last_seen_at = NumberAttribute(default=0)
     expires_at = NumberAttribute()
     agent_account_id = NumberAttribute(null=True)  # account_id, on agent sockets only (agent-index)
-    slot = UnicodeAttribute(null=True)  # the open-socket count it holds (services/connections.py)
+    slot = UnicodeAttribute(null=True)  # the open-socket count it holds (services/access/connections.py)
 
     account_index = global_index("account-index",
                                  account_id=NumberAttribute(hash_key=True),

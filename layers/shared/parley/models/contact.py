@@ -19,7 +19,7 @@ class Contact(TimestampedModel):
     phone_number = UnicodeAttribute(null=True)
     identifier = UnicodeAttribute(null=True)
     # True while the identifier rests only on a visitor's word (setUser or the Client API
-    # without identifier_hash): a visitor who proves it later takes it back (services/widget.py).
+    # without identifier_hash): a visitor who proves it later takes it back (services/contact/widget.py).
     identifier_unverified = BooleanAttribute(null=True)
     avatar_url = UnicodeAttribute(null=True)
     contact_type = UnicodeAttribute(default="visitor")  # visitor | lead | customer
@@ -28,7 +28,7 @@ class Contact(TimestampedModel):
     additional_attributes = JSONAttribute(default=dict)
     labels = ListAttribute(of=UnicodeAttribute, default=list)
     last_activity_at = NumberAttribute(null=True)
-    # Ids of the ContactIndexEntry items written for this contact (services/contacts.py
+    # Ids of the ContactIndexEntry items written for this contact (services/contact/contacts.py
     # keeps them in step with the contact, in the same transaction).
     index_ids = NumberSetAttribute(null=True)
     version = VersionAttribute()
@@ -78,7 +78,7 @@ class ContactInbox(TimestampedModel):
     pubsub_token = UnicodeAttribute()
     hmac_verified = BooleanAttribute(default=False)
     # The display id of the conversation a messaging channel last opened for this sender: a
-    # claim, set only if it still holds what the opener read (services/ingest.py).
+    # claim, set only if it still holds what the opener read (services/messaging/ingest.py).
     open_conversation_id = NumberAttribute(null=True)
 
     contact_index = global_index("contact-index",

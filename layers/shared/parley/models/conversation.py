@@ -46,7 +46,7 @@ class Conversation(TimestampedModel):
     first_reply_created_at = NumberAttribute(null=True)
     unread_count = NumberAttribute(default=0)  # incoming messages since an agent last looked
     last_message = JSONAttribute(null=True)  # the newest non-private message, for list rows
-    # Parley's own template messages (services/auto_messages.py, auto_resolve.py), epoch seconds.
+    # Parley's own template messages (services/messaging/auto_messages.py, auto_resolve.py), epoch seconds.
     greeting_sent_at = NumberAttribute(null=True)
     out_of_office_sent_at = NumberAttribute(null=True)
     auto_resolve_at = NumberAttribute(null=True)  # the deadline the pending auto-resolve schedule is for
@@ -105,7 +105,7 @@ class Message(TimestampedModel):
     status = UnicodeAttribute(default="sent")
     source_id = UnicodeAttribute(null=True)
     # When a delivery claimed the provider send (epoch seconds); kept with the provider's id
-    # after it. A claim with no id is a send that may or may not have happened (services/delivery.py).
+    # after it. A claim with no id is a send that may or may not have happened (services/messaging/delivery.py).
     sending_at = NumberAttribute(null=True)
     echo_id = UnicodeAttribute(null=True)
     sender_type = UnicodeAttribute(null=True)  # "User" | "Contact" | "AgentBot"

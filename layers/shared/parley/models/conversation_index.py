@@ -1,6 +1,6 @@
 """Items that make conversation lists and searches cheap at any size: per-bucket counts of
 conversations and per-message search terms. Both are written in the same transaction as
-the conversation or message they describe (services/conversations.py)."""
+the conversation or message they describe (services/conversation/conversations.py)."""
 from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute

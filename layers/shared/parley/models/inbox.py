@@ -60,7 +60,7 @@ class Inbox(TimestampedModel):
     working_hours = JSONAttribute(null=True)  # Chatwoot's 7 rows; None = the defaults (DEFAULT_WORKING_HOURS)
     allow_messages_after_resolved = BooleanAttribute(default=True)
     avatar_url = UnicodeAttribute(null=True)
-    agent_bot_id = NumberAttribute(null=True)  # services/agent_bots.py: its conversations start pending
+    agent_bot_id = NumberAttribute(null=True)  # services/account/agent_bots.py: its conversations start pending
     version = VersionAttribute()
 
     account_index = global_index("account-index",

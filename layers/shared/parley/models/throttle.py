@@ -17,5 +17,5 @@ class ThrottleWindow(Model):
 
     @classmethod
     def release(cls, key: str) -> None:
-        """Give one count of the window back (an open socket's slot, services/connections.py)."""
+        """Give one count of the window back (an open socket's slot, services/access/connections.py)."""
         cls(key).update(actions=[cls.count.add(-1)])

@@ -28,7 +28,7 @@ class User(TimestampedModel):
     type = UnicodeAttribute(null=True)  # "SuperAdmin" or None, as Chatwoot's users.type
     confirmed = BooleanAttribute(default=True)
     platform_app_id = NumberAttribute(null=True)  # the platform app that created it
-    # The password was set through the Platform API, so the app knows it (services/members.hand_over).
+    # The password was set through the Platform API, so the app knows it (services/access/members.hand_over).
     password_from_platform = BooleanAttribute(default=False)
     version = VersionAttribute()
 

@@ -1,0 +1,1 @@
+"""An account and the objects that configure it (labels, canned responses, custom attributes and filters, teams, agent bots, business hours, notification settings), with the filter compiler and attempt counters they use. The lowest sub-package: it imports no other."""

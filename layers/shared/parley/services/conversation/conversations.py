@@ -1,0 +1,719 @@
+"""Conversations and messages: the heart of Parley. Every door (dashboard, widget, Client
+API, channels) ends in these functions, which write a change and its events in one
+transaction (events.Outbox)."""
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Callable, NamedTuple
+
+from pynamodb.exceptions import PutError, TransactWriteError
+
+from ... import dynamo, events, ids, permissions, schedules, security_log
+from ...errors import Conflict, Invalid, NotFound
+from ...models.account import AccountUser
+from ...models.contact import Contact, ContactInbox
+from ...models.base import utcnow
+from ...models.conversation import STATUSES, Conversation, Message
+from ...models.inbox import Inbox
+from ...models.unique import UniqueClaim
+from ...models.user import User
+from ...views import conversations as views
+from ...views.agent_bots import sender as agent_bot_sender
+from ...views.contacts import sender as contact_sender
+from ..account import accounts, agent_bots, custom_attributes as attribute_definitions, teams
+from ..inbox import assignment
+from ..access import users
+from . import conversation_queries as queries, message_terms
+
+PAGE_SIZE = 25
+MESSAGES_PAGE_SIZE = 20
+MAX_CONTENT = 150_000  # Chatwoot's limit
+INCOMING, OUTGOING, ACTIVITY, TEMPLATE = 0, 1, 2, 3
+ASSIGNEE_TYPES = ("me", "unassigned", "assigned", "all")
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def user_sender(user: User) -> dict:
+    return {"id": user.id, "name": user.name, "available_name": user.available_name,
+            "avatar_url": user.avatar_url or "", "thumbnail": user.avatar_url or "", "type": "user"}
+
+
+# ---------------------------------------------------------------- conversations
+
+def create_conversation(inbox: Inbox, contact: Contact, contact_inbox: ContactInbox, *, status: str = "open",
+                        assignee_id: int | None = None, additional_attributes: dict | None = None,
+                        custom_attributes: dict | None = None, auto_assign: bool = True,
+                        also: Callable[[events.Outbox, Conversation], None] | None = None) -> Conversation:
+    """`also(tx, conversation)` adds writes to the conversation's transaction (a claim on it)."""
+    if status not in STATUSES:
+        raise Invalid(f"Status must be one of: {', '.join(STATUSES)}", field="status")
+    if contact.blocked:
+        status = "resolved"  # as Chatwoot: a blocked contact's conversations never reach the open lists
+    elif status == "open" and inbox.agent_bot_id and agent_bots.for_inbox(inbox) is not None:
+        status = "pending"  # as Chatwoot: the inbox's bot talks first, until it hands over
+    if custom_attributes:
+        attribute_definitions.validate(inbox.account_id, "conversation_attribute", custom_attributes)
+    if assignee_id is None and auto_assign and status == "open":
+        assignee_id = assignment.for_inbox(inbox)
+    conversation = Conversation(
+        inbox.account_id, ids.next_id(ids.account_counter(inbox.account_id, "Conversation")),
+        uuid=str(uuid.uuid4()), inbox_id=inbox.id, contact_id=contact.id, source_id=contact_inbox.source_id,
+        status=status, assignee_id=assignee_id, additional_attributes=additional_attributes or {},
+        custom_attributes=custom_attributes or {}, last_activity_at=now_ms())
+    _write(conversation, None, ("conversation.created", None), also=also)
+    return conversation
+
+
+def get_conversation(account_id: int, display_id: int) -> Conversation:
+    try:
+        return Conversation.get(account_id, display_id)
+    except Conversation.DoesNotExist:
+        raise NotFound("Conversation not found") from None
+
+
+def ensure_visible(member: AccountUser, conversation: Conversation) -> Conversation:
+    """Agents work only in their inboxes: any other conversation is not found."""
+    if not permissions.may_see_inbox(member, conversation.inbox_id):
+        raise NotFound("Conversation not found")
+    return conversation
+
+
+CONTACT_INBOX_CONVERSATIONS = 20  # what the widget and the Client API list
+
+
+def for_contact_inbox(contact_inbox: ContactInbox, limit: int = CONTACT_INBOX_CONVERSATIONS) -> list[Conversation]:
+    """The conversations of this contact inbox (one source_id: one browser, one API contact
+    identifier, one sender), newest activity first, at most `limit`. The contact's other
+    identities in the inbox are someone else as far as a visitor token is concerned. The
+    index is read lazily and the read stops once they are found."""
+    found = []
+    for conversation in Conversation.contact_index.query(contact_inbox.contact_id, scan_index_forward=False,
+                                                         page_size=max(limit, 10)):
+        if conversation.inbox_id == contact_inbox.inbox_id and conversation.source_id == contact_inbox.source_id:
+            found.append(conversation)
+            if len(found) == limit:
+                break
+    return found
+
+
+def visible_inboxes(account_id: int, member: AccountUser, inbox_id: int | None = None) -> set[int] | None:
+    """The inboxes whose conversations the caller may list (None: all of the account's);
+    narrowed to `inbox_id` when given."""
+    allowed = permissions.visible_inbox_ids(member)
+    if inbox_id is not None:
+        return {inbox_id} if allowed is None or inbox_id in allowed else set()
+    return allowed
+
+
+def _statuses(status: str) -> list[str]:
+    if status == "all":
+        return list(STATUSES)
+    if status not in STATUSES:
+        raise Invalid(f"Status must be one of: all, {', '.join(STATUSES)}", field="status")
+    return [status]
+
+
+LIST_READ_SLACK = 2000  # items a list may examine beyond its page (other inboxes, other assignees)
+
+
+def list_conversations(account_id: int, member: AccountUser, *, assignee_type: str = "all", status: str = "open",
+                       page: int = 1, inbox_id: int | None = None) -> tuple[dict, list[Conversation]]:
+    """One page (newest activity first) and Chatwoot's meta counts. The counts are the
+    count buckets' sums; the page is read from the cheapest index partitions for the
+    caller's inboxes and assignee type (services/conversation/conversation_queries.py)."""
+    if assignee_type not in ASSIGNEE_TYPES:
+        raise Invalid(f"assignee_type must be one of: {', '.join(ASSIGNEE_TYPES)}", field="assignee_type")
+    if page < 1 or page > 1000:
+        raise Invalid("page must be between 1 and 1000", field="page")
+    statuses = _statuses(status)
+    allowed = visible_inboxes(account_id, member, inbox_id)
+    counted = queries.buckets(account_id, statuses)
+    meta = queries.summary(counted, member, allowed)
+    if allowed == set():
+        return meta, []
+    if assignee_type == "me":
+        assignees = {member.user_id}
+    elif assignee_type == "unassigned":
+        assignees = {0}
+    elif assignee_type == "assigned":
+        assignees = {bucket[2] for bucket in counted if bucket[2]}
+    else:
+        assignees = None
+
+    def wanted_row(c: Conversation) -> bool:
+        return ((allowed is None or c.inbox_id in allowed) and c.status in statuses
+                and (assignees is None or (c.assignee_id or 0) in assignees))
+
+    wanted = page * PAGE_SIZE
+    partitions = queries.plan(account_id, counted, statuses, inboxes=allowed, assignees=assignees)
+    rows, _ = queries.read(partitions, wanted_row, wanted, wanted + LIST_READ_SLACK, page_size=min(wanted, 500))
+    return meta, rows[(page - 1) * PAGE_SIZE:]
+
+
+def counts(account_id: int, member: AccountUser, status: str = "open", inbox_id: int | None = None) -> dict:
+    """Chatwoot's meta counts for the caller, from the count buckets alone."""
+    allowed = visible_inboxes(account_id, member, inbox_id)
+    return queries.summary(queries.buckets(account_id, _statuses(status)), member, allowed)
+
+
+Announcement = tuple[str, "dict | None"]  # an event's name and its changed_attributes
+
+
+def _changed(name: str, field: str, previous, now) -> Callable[[Conversation], Announcement | None]:
+    """For apply_change: announce `name` with {field: [previous, now]}, if it did change."""
+    return lambda c: (name, {field: [previous, now]}) if previous != now else None
+
+
+def _write(conversation: Conversation, before: tuple | None, announcement: Announcement | None = None,
+           also: Callable[[events.Outbox, Conversation], None] | None = None) -> None:
+    """Save the conversation, with its event if it announces one, in one transaction; when
+    its (status, inbox, assignee) bucket changes (or it is new: `before` None), move it
+    between count buckets in the same transaction, so the counts can never drift from the
+    conversations. The version condition guards all of it."""
+    conversation.sync_keys()
+    after = queries.bucket_of(conversation)
+    if before == after and announcement is None and also is None:
+        conversation.save()
+        return
+    if before != after:
+        conversation.updated_at = utcnow()
+    with events.Outbox() as tx:
+        tx.save(conversation, condition=Conversation.display_id.does_not_exist() if before is None else None)
+        if before != after:
+            queries.count_moves(tx, conversation.account_id, before, after)
+        if announcement is not None:
+            _publish(tx, announcement[0], conversation, announcement[1])
+        if also is not None:
+            also(tx, conversation)
+
+
+def apply_change(conversation: Conversation, change: Callable[[Conversation], None],
+                 announce: Callable[[Conversation], Announcement | None] | None = None) -> None:
+    """Apply `change` and save, with the event `announce` names for the changed conversation
+    (if any), re-reading and re-applying if someone saved in between (the version attribute
+    makes a lost update impossible)."""
+    for _ in range(5):
+        before = queries.bucket_of(conversation)
+        change(conversation)
+        try:
+            _write(conversation, before, announce(conversation) if announce else None)
+            return
+        except (PutError, TransactWriteError) as exc:
+            if exc.cause_response_code not in ("ConditionalCheckFailedException", "TransactionCanceledException"):
+                raise
+            conversation.refresh(consistent_read=True)
+    raise Conflict("The conversation is being changed by someone else; try again")
+
+
+SNOOZE_TASK = "reopen_snoozed"
+MAX_SNOOZE_SECONDS = 366 * 24 * 60 * 60
+
+
+def toggle_status(conversation: Conversation, status: str, snoozed_until: int | None = None) -> Conversation:
+    """Change the status. Snoozing until a time schedules the reopening for that time;
+    any other change cancels it."""
+    if status not in STATUSES:
+        raise Invalid(f"Status must be one of: {', '.join(STATUSES)}", field="status")
+    if status == "snoozed" and snoozed_until is not None:
+        now = int(time.time())
+        if not now < snoozed_until <= now + MAX_SNOOZE_SECONDS:
+            raise Invalid("snoozed_until must be a time in the next year (epoch seconds)", field="snoozed_until")
+    previous, previous_until = conversation.status, conversation.snoozed_until
+
+    def change(c: Conversation) -> None:
+        c.status = status
+        c.snoozed_until = snoozed_until if status == "snoozed" else None
+        if status == "resolved":
+            c.waiting_since = None
+
+    apply_change(conversation, change, _changed("conversation.status_changed", "status", previous, status))
+    if conversation.snoozed_until:
+        schedules.at(SNOOZE_TASK, conversation.account_id, conversation.display_id, conversation.snoozed_until,
+                     {"account_id": conversation.account_id, "conversation_id": conversation.display_id,
+                      "snoozed_until": conversation.snoozed_until})
+    elif previous_until:
+        schedules.cancel(SNOOZE_TASK, conversation.account_id, conversation.display_id)
+    if previous != status and status == "open":
+        _auto_assign(conversation)
+    return conversation
+
+
+def handoff(conversation: Conversation) -> Conversation:
+    """The inbox's bot hands a pending conversation to the humans: it opens (and is
+    auto-assigned there) and Chatwoot's conversation.bot_handoff event says so."""
+    was_pending = conversation.status == "pending"
+    toggle_status(conversation, "open")
+    if was_pending:
+        # Not in toggle_status's Outbox: the payload is the conversation after the open and
+        # its auto-assignment (separate writes), as Chatwoot sends it.
+        events.publish("conversation.bot_handoff", conversation.account_id, present([conversation])[0],
+                       audience=_audience(conversation))
+    return conversation
+
+
+def _auto_assign(conversation: Conversation) -> None:
+    """A conversation that (re)opens without an assignee goes to the inbox's next online agent."""
+    if conversation.assignee_id is None:
+        picked = assignment.for_conversation(conversation)
+        if picked is not None:
+            assign(conversation, picked)
+
+
+def reopen_snoozed(account_id: int, display_id: int, snoozed_until: int) -> bool:
+    """The schedule's work: reopen the conversation if it is still snoozed until that same
+    time (a schedule that fires after a change of plan does nothing)."""
+    try:
+        conversation = get_conversation(account_id, display_id)
+    except NotFound:
+        return False
+    if conversation.status != "snoozed" or conversation.snoozed_until != snoozed_until:
+        return False
+    toggle_status(conversation, "open")
+    return True
+
+
+def check_assignee(account_id: int, assignee_id: int) -> None:
+    """422 unless the user is an agent of the account (checked before anything is written)."""
+    if accounts.membership(account_id, assignee_id) is None:
+        raise Invalid("Assignee is not an agent of this account", field="assignee_id")
+
+
+def assign(conversation: Conversation, assignee_id: int | None) -> User | None:
+    """Assign to an agent of the account (None unassigns). Returns the assignee."""
+    assignee = None
+    if assignee_id is not None:
+        check_assignee(conversation.account_id, assignee_id)
+        assignee = users.get_user(assignee_id)
+    previous = conversation.assignee_id
+    apply_change(conversation, lambda c: setattr(c, "assignee_id", assignee_id),
+                 _changed("assignee.changed", "assignee_id", previous, assignee_id))
+    return assignee
+
+
+def assign_team(conversation: Conversation, team_id: int | None) -> Conversation:
+    """Hand the conversation to a team of the account (None removes it)."""
+    if team_id is not None:
+        teams.get(conversation.account_id, team_id)  # 404 for another account's team
+    previous = conversation.team_id
+    apply_change(conversation, lambda c: setattr(c, "team_id", team_id),
+                 _changed("team.changed", "team_id", previous, team_id))
+    if previous != team_id:
+        if team_id is not None and conversation.assignee_id is None:
+            picked = assignment.for_team(conversation, team_id)
+            if picked is not None:
+                assign(conversation, picked)
+    return conversation
+
+
+def set_muted(conversation: Conversation, muted: bool) -> Conversation:
+    """A muted conversation stays resolved when the contact writes again (spam, loops)."""
+    previous = conversation.muted
+    apply_change(conversation, lambda c: setattr(c, "muted", muted),
+                 _changed("conversation.updated", "muted", previous, muted))
+    return conversation
+
+
+def mark_unread(conversation: Conversation) -> Conversation:
+    """The agent wants it back in their unread list: at least one unread message."""
+    apply_change(conversation, lambda c: setattr(c, "unread_count", max(1, c.unread_count or 0)))
+    return conversation
+
+
+def mark_read_by_agent(conversation: Conversation, user_id: int) -> Conversation:
+    now = int(time.time())
+
+    def change(c: Conversation) -> None:
+        c.agent_last_seen_at = now
+        c.unread_count = 0
+        if c.assignee_id == user_id:
+            c.assignee_last_seen_at = now
+
+    apply_change(conversation, change)
+    return conversation
+
+
+def mark_read_by_contact(conversation: Conversation) -> Conversation:
+    apply_change(conversation, lambda c: setattr(c, "contact_last_seen_at", int(time.time())),
+                 lambda c: ("conversation.read", None))
+    return conversation
+
+
+def typing(conversation: Conversation, *, on: bool, who: dict, private: bool = False) -> None:
+    """Live only (no seq, not logged). An agent's typing reaches the contact unless it is a
+    private note; a contact's typing reaches the agents."""
+    by_contact = who.get("type") == "contact"
+    events.publish("conversation.typing_on" if on else "conversation.typing_off", conversation.account_id,
+                   {"conversation": {"id": conversation.display_id, "inbox_id": conversation.inbox_id},
+                    "user": who, "is_private": private},
+                   audience={"inbox_id": conversation.inbox_id, "source_id": conversation.source_id,
+                             "contact_id": None if by_contact else conversation.contact_id, "private": private},
+                   ephemeral=True)
+
+
+# ---------------------------------------------------------------- messages
+
+ECHO_ID_LENGTH = 64
+# A client retries within seconds or minutes; a few days covers a device that was offline.
+ECHO_SECONDS = 3 * 24 * 60 * 60
+WRITE_ATTEMPTS = 5  # a message write cancelled by a concurrent change of its conversation is tried again
+
+
+class Written(NamedTuple):
+    message: Message
+    created: bool  # False: a retry found the message stored earlier under its echo_id
+    reopened: str | None = None  # the status a contact's message reopened the conversation from
+
+
+def write_message(conversation: Conversation, *, content: str | None, message_type: int,
+                  sender_type: str | None = None, sender: User | Contact | None = None, private: bool = False,
+                  echo_id: str | None = None, content_type: str = "text", content_attributes: dict | None = None,
+                  source_id: str | None = None, attachments: list[dict] | None = None,
+                  message_id: int | None = None) -> Written:
+    """Check and store a new message: the message with its search terms, the conversation's
+    activity and the events (message.created, and conversation.status_changed if it
+    reopened) in one transaction, so a message exists if and only if its events do. When
+    this sender already stored a message under the same `echo_id` in this conversation (a
+    client's retry), that message is returned (created False) and nothing is written."""
+    # `attachments`: already checked and stored by services.messages.post_message.
+    # `message_id`: allocated by the caller when it must be known before the write
+    # (services/messaging/ingest.py claims a provider's message id for it first).
+    if (content is None or not content.strip()) and not attachments:
+        raise Invalid("Message content can't be blank", field="content")
+    if content is not None and len(content) > MAX_CONTENT:
+        raise Invalid(f"Message content is longer than {MAX_CONTENT} characters", field="content")
+    if private and message_type != OUTGOING:
+        raise Invalid("Only outgoing messages can be private notes", field="private")
+    if echo_id is not None and (not isinstance(echo_id, str) or len(echo_id) > ECHO_ID_LENGTH):
+        raise Invalid(f"echo_id must be a string of at most {ECHO_ID_LENGTH} characters", field="echo_id")
+    if sender is None:
+        snapshot = None
+    elif isinstance(sender, User):
+        snapshot = user_sender(sender)
+    elif isinstance(sender, Contact):
+        snapshot = contact_sender(sender)
+    else:
+        snapshot = agent_bot_sender(sender)  # an agent bot (services/account/agent_bots.py)
+    message = Message(conversation.key, message_id or ids.next_id("Message"), account_id=conversation.account_id,
+                      inbox_id=conversation.inbox_id, conversation_id=conversation.display_id, content=content,
+                      message_type=message_type, content_type=content_type,
+                      content_attributes=content_attributes or {}, private=private, echo_id=echo_id or None,
+                      source_id=source_id, sender_type=sender_type,
+                      sender_id=sender.id if sender is not None else None, sender=snapshot,
+                      attachments=attachments or [])
+    # The echo claim goes in the message's own transaction: whoever writes it owns the
+    # echo id, and every other attempt with it finds the message instead.
+    claim = None if not message.echo_id else UniqueClaim(
+        echo_key(conversation, message.echo_id), target=f"Message#{message.id}",
+        expires_at=int(time.time()) + ECHO_SECONDS)
+    # A blocked contact's messages are kept but never reopen a conversation (Chatwoot's block).
+    blocked = isinstance(sender, Contact) and bool(sender.blocked)
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            return Written(message, True, _store_new_message(conversation, message, claim, blocked))
+        except TransactWriteError as exc:
+            earlier = claim and echoed(conversation, message.echo_id, sender_type=sender_type, sender=sender)
+            if earlier:
+                # Ours if this very write landed and only its reply was lost. Either way the
+                # attempt that stored it may have stopped before the activity's write.
+                conversation.refresh(consistent_read=True)
+                reopened = catch_up_activity(conversation, earlier, blocked)
+                return Written(earlier, earlier.id == message.id, reopened)
+            reasons = dynamo.cancellation_codes(exc)
+            if not reasons & {"ConditionalCheckFailed", "TransactionConflict"} or attempt == WRITE_ATTEMPTS:
+                raise
+            # The conversation changed meanwhile (its version), or a concurrent transaction
+            # held an item: apply the activity again to what is stored now.
+            conversation.refresh(consistent_read=True)
+            time.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")
+
+
+def _store_new_message(conversation: Conversation, message: Message, claim: UniqueClaim | None,
+                       blocked: bool) -> str | None:
+    """The message (terms, echo claim) and message.created in one transaction. Returns the
+    status a contact's message reopened the conversation from, if it did.
+
+    The conversation's activity (last message, unread count, waiting since) is a summary
+    derived from its messages: it joins the transaction only when the message moves the
+    conversation (reopens it: conversation.status_changed and its count buckets must commit
+    with it). Otherwise it is written just after the commit, on its own (`_save_activity`),
+    so the frames go out first, and it is billed once: in a transaction the conversation's
+    four list indexes, re-keyed by last_activity_at, cost twice."""
+    before = queries.bucket_of(conversation)
+    reopened = _record_activity(conversation, message, blocked)
+    conversation.sync_keys()
+    after = queries.bucket_of(conversation)
+    moved = before != after
+    if moved:
+        conversation.updated_at = utcnow()
+    with events.Outbox() as tx:
+        message_terms.put(tx, message, claim=claim)
+        if moved or reopened:
+            tx.save(conversation)  # under its version: a concurrent change cancels the whole write
+        if moved:
+            queries.count_moves(tx, conversation.account_id, before, after)
+        _publish_message(tx, "message.created", conversation, message)
+        if reopened:
+            _publish(tx, "conversation.status_changed", conversation, {"status": [reopened, "open"]})
+    if moved or reopened:
+        return reopened
+    return _save_activity(conversation, message, blocked)
+
+
+def _save_activity(conversation: Conversation, message: Message, blocked: bool) -> str | None:
+    """Save the activity already applied to `conversation` in memory; if the conversation
+    was changed meanwhile, apply the message again to what is stored now. The status it
+    reopened from, if it did."""
+    try:
+        conversation.save()
+        return None
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+    conversation.refresh(consistent_read=True)
+    return _apply_activity(conversation, message, blocked)
+
+
+def _apply_activity(conversation: Conversation, message: Message, blocked: bool) -> str | None:
+    """Apply a stored message to the conversation and save it (a reopening with its event
+    and count buckets, as any status change)."""
+    reopened: list[str | None] = [None]
+
+    def apply(c: Conversation) -> None:
+        reopened[0] = _record_activity(c, message, blocked)
+
+    apply_change(conversation, apply,
+                 lambda c: ("conversation.status_changed", {"status": [reopened[0], "open"]}) if reopened[0] else None)
+    return reopened[0]
+
+
+def catch_up_activity(conversation: Conversation, message: Message, blocked: bool = False) -> str | None:
+    """For a retry that finds a message stored by an attempt that is gone: apply its
+    activity if the conversation does not show it yet (the attempt died between the
+    message's commit and the activity's write). The status it reopened from, if any."""
+    if message.private or (conversation.last_message or {}).get("id", 0) >= message.id:
+        return None
+    return _apply_activity(conversation, message, blocked)
+
+
+def echo_key(conversation: Conversation, echo_id: str) -> str:
+    return f"echo#{conversation.account_id}#{conversation.display_id}#{echo_id}"
+
+
+def echoed(conversation: Conversation, echo_id: str, *, sender_type: str | None,
+           sender: User | Contact | None) -> Message | None:
+    """The message this sender stored under `echo_id` in this conversation, or None. Another
+    sender's message is never handed out (a visitor sees agents' echo ids): 409."""
+    try:
+        claim = UniqueClaim.get(echo_key(conversation, echo_id), consistent_read=True)
+    except UniqueClaim.DoesNotExist:
+        return None
+    try:
+        message = Message.get(conversation.key, int(claim.target.partition("#")[2]), consistent_read=True)
+    except Message.DoesNotExist:
+        raise Conflict("echo_id belongs to a message that no longer exists") from None
+    if (message.sender_type, message.sender_id) != (sender_type, sender.id if sender is not None else None):
+        security_log.refused("echo_id_foreign", "echo_id of another sender's message", account_id=conversation.account_id,
+                             conversation_id=conversation.display_id, message_id=message.id,
+                             sender_type=sender_type, sender_id=sender.id if sender is not None else None)
+        raise Conflict("echo_id is already used by another message in this conversation", field="echo_id")
+    return message
+
+
+def after_reopen(conversation: Conversation, previous_status: str) -> None:
+    """A contact's message reopened the conversation from `previous_status` (written with
+    it): a snooze's reopening is no longer due, and the conversation goes to the inbox's
+    next online agent if it has none (services/messaging/messages.after_message)."""
+    if previous_status == "snoozed":
+        schedules.cancel(SNOOZE_TASK, conversation.account_id, conversation.display_id)
+    _auto_assign(conversation)
+
+
+def _record_activity(conversation: Conversation, message: Message, blocked: bool = False) -> str | None:
+    """Apply a new message to the conversation (in memory: the caller saves it). Returns
+    the old status if a contact's message reopened it."""
+    now = int(time.time())
+    reopened = None
+    c = conversation
+    c.last_activity_at = max(c.last_activity_at, now_ms())
+    if not message.private:
+        c.last_message = views.stored_message(message)
+    if message.message_type == INCOMING:
+        c.unread_count = (c.unread_count or 0) + 1
+        c.waiting_since = c.waiting_since or now
+        if not blocked and (c.status == "snoozed" or (c.status == "resolved" and not c.muted)):
+            reopened, c.status, c.snoozed_until = c.status, "open", None
+    elif message.message_type == OUTGOING and not message.private and message.sender_type == "User":
+        c.first_reply_created_at = c.first_reply_created_at or now
+        c.waiting_since = None
+    return reopened
+
+
+def get_message(conversation: Conversation, message_id: int) -> Message:
+    try:
+        return Message.get(conversation.key, message_id)
+    except Message.DoesNotExist:
+        raise NotFound("Message not found") from None
+
+
+def list_messages(conversation: Conversation, *, before: int | None = None, after: int | None = None,
+                  public_only: bool = False, limit: int = MESSAGES_PAGE_SIZE) -> list[Message]:
+    """Up to `limit` messages, oldest first: the newest page, or the page before `before`
+    (scrolling up), or everything after `after` (catching up)."""
+    condition = None
+    if before is not None:
+        condition = Message.id < before
+    elif after is not None:
+        condition = Message.id > after
+    visible = (Message.private == False) & (Message.message_type != ACTIVITY) if public_only else None  # noqa: E712
+    rows = list(Message.query(conversation.key, condition, filter_condition=visible,
+                              scan_index_forward=after is not None, limit=limit))
+    return rows if after is not None else rows[::-1]
+
+
+def update_message_content_attributes(conversation: Conversation, message: Message, attributes: dict) -> Message:
+    message.content_attributes = {**(message.content_attributes or {}), **attributes}
+    with events.Outbox() as tx:
+        tx.save(message)
+        _publish_message(tx, "message.updated", conversation, message)
+    return message
+
+
+def update_message(conversation: Conversation, message: Message, actions: list, condition=None) -> None:
+    """Update a message (delivery status, provider id ...) and publish message.updated, in
+    one transaction; `message` must already hold the new values, for the event. A failed
+    `condition` raises TransactWriteError (dynamo.cancellation_codes says why)."""
+    with events.Outbox() as tx:
+        tx.update(message, actions=actions, condition=condition)
+        _publish_message(tx, "message.updated", conversation, message)
+
+
+# ---------------------------------------------------------------- events
+
+def _audience(conversation: Conversation, private: bool = False) -> dict:
+    return {"inbox_id": conversation.inbox_id, "contact_id": conversation.contact_id,
+            "source_id": conversation.source_id, "private": private}
+
+
+def _conversation_summary(conversation: Conversation) -> dict:
+    return {"id": conversation.display_id, "inbox_id": conversation.inbox_id, "status": conversation.status,
+            "assignee_id": conversation.assignee_id, "unread_count": conversation.unread_count,
+            "last_activity_at": conversation.last_activity_at // 1000, "contact_id": conversation.contact_id,
+            "contact_inbox": {"source_id": conversation.source_id}}
+
+
+def _publish_message(tx: events.Outbox, name: str, conversation: Conversation, message: Message) -> None:
+    data = {**views.message(message), "conversation": _conversation_summary(conversation)}
+    tx.publish(name, conversation.account_id, data, audience=_audience(conversation, message.private))
+
+
+def _publish(tx: events.Outbox, name: str, conversation: Conversation, changed: dict | None = None) -> None:
+    tx.publish(name, conversation.account_id, present([conversation])[0], changed, audience=_audience(conversation))
+
+
+def present(conversations: list[Conversation]) -> list[dict]:
+    """Chatwoot JSON for conversations, with their contacts, assignees and channels fetched
+    in one BatchGet each (not one read per row)."""
+    if not conversations:
+        return []
+    contacts = {c.id: c for c in Contact.batch_get({c.contact_id for c in conversations})}
+    assignee_ids = {c.assignee_id for c in conversations if c.assignee_id}
+    assignees = {u.id: user_sender(u) for u in User.batch_get(assignee_ids)} if assignee_ids else {}
+    channels = {i.id: i.channel_type for i in Inbox.batch_get({c.inbox_id for c in conversations})}
+    rows = []
+    for c in conversations:
+        contact = contacts.get(c.contact_id)
+        sender = contact_sender(contact) if contact else {"id": c.contact_id, "name": "", "type": "contact"}
+        rows.append(views.conversation(c, sender=sender, channel_type=channels.get(c.inbox_id, "web_widget"),
+                                       assignee=assignees.get(c.assignee_id)))
+    return rows
+
+
+def set_custom_attributes(conversation: Conversation, values: dict) -> Conversation:
+    attribute_definitions.validate(conversation.account_id, "conversation_attribute", values)
+    previous = dict(conversation.custom_attributes or {})
+    apply_change(conversation, lambda c: setattr(c, "custom_attributes", values),
+                 _changed("conversation.updated", "custom_attributes", previous, values))
+    return conversation
+
+
+def set_labels(conversation: Conversation, labels: list[str]) -> Conversation:
+    previous = list(conversation.labels or [])
+    apply_change(conversation, lambda c: setattr(c, "labels", labels),
+                 _changed("conversation.updated", "label_list", previous, labels))
+    return conversation
+
+
+PRIORITIES = ("urgent", "high", "medium", "low")
+
+
+def set_priority(conversation: Conversation, priority: str | None) -> Conversation:
+    """`None` (Chatwoot's "none") clears it."""
+    if priority is not None and priority not in PRIORITIES:
+        raise Invalid(f"Priority must be one of: {', '.join(PRIORITIES)}, none", field="priority")
+    previous = conversation.priority
+    apply_change(conversation, lambda c: setattr(c, "priority", priority),
+                 _changed("conversation.updated", "priority", previous, priority))
+    return conversation
+
+
+BULK_LIMIT = 100
+UNCHANGED = object()
+
+
+def bulk_update(account_id: int, member: AccountUser, display_ids: list[int], *, status: str | None = None,
+                assignee_id=UNCHANGED, team_id=UNCHANGED, add_labels: tuple[str, ...] = (),
+                remove_labels: tuple[str, ...] = ()) -> list[Conversation]:
+    """Apply the same changes to many conversations. Everything is checked first (each id
+    exists and is visible to the caller, the status, assignee and team are valid), so a bad
+    request changes nothing; then each conversation is updated and publishes its events."""
+    if not display_ids or len(display_ids) > BULK_LIMIT:
+        raise Invalid(f"ids must name 1 to {BULK_LIMIT} conversations", field="ids")
+    if status is not None and status not in STATUSES:
+        raise Invalid(f"Status must be one of: {', '.join(STATUSES)}", field="status")
+    if assignee_id not in (UNCHANGED, None):
+        check_assignee(account_id, assignee_id)
+    if team_id not in (UNCHANGED, None):
+        teams.get(account_id, team_id)
+    found = {c.display_id: c for c in Conversation.batch_get([(account_id, i) for i in set(display_ids)])}
+    missing = sorted(set(display_ids) - set(found))
+    if missing:
+        raise NotFound(f"Conversations not found: {', '.join(map(str, missing))}")
+    allowed = visible_inboxes(account_id, member)  # one Query, not one read per conversation
+    hidden = sorted(i for i in found if allowed is not None and found[i].inbox_id not in allowed)
+    if hidden:
+        raise NotFound(f"Conversations not found: {', '.join(map(str, hidden))}")
+    targets = [found[i] for i in dict.fromkeys(display_ids)]
+    for conversation in targets:
+        if status is not None:
+            toggle_status(conversation, status)
+        if assignee_id is not UNCHANGED:
+            assign(conversation, assignee_id)
+        if team_id is not UNCHANGED:
+            assign_team(conversation, team_id)
+        if add_labels or remove_labels:
+            labels = (set(conversation.labels or []) | set(add_labels)) - set(remove_labels)
+            set_labels(conversation, sorted(labels))
+    return targets
+
+
+DELETED_TEXT = "This message was deleted"
+
+
+def delete_message(conversation: Conversation, message: Message) -> Message:
+    """Chatwoot keeps a deleted message's place in the history: its text and attachments
+    go, a marker stays, and clients get message.updated to redraw it."""
+    message.content = DELETED_TEXT
+    message.attachments = []
+    message.content_attributes = {**(message.content_attributes or {}), "deleted": True}
+    old = list(message_terms.MessageTerm.query(f"terms#{message.id}"))  # its words are no longer found
+    with events.Outbox() as tx:
+        message_terms.put(tx, message, old=old)
+        _publish_message(tx, "message.updated", conversation, message)
+    if conversation.last_message and conversation.last_message.get("id") == message.id:
+        apply_change(conversation, lambda c: setattr(c, "last_message", views.stored_message(message)))
+    return message

@@ -1,0 +1,195 @@
+"""Deleting an account's data, in bounded chunks that can be re-run.
+
+`account_status.delete_account` marks the account `deleting` (every door then answers 404) and
+queues the job; each run here deletes at most `limit` items and returns False if more
+remain (its continuation is queued). Every phase deletes what hangs off an item before
+the item itself, so a run that fails midway leaves its roots in place and the next run
+finds them again: re-running is always safe. The layouts come from docs/data-model.md:
+
+1. conversations: their messages, search terms (`terms#<message id>`), provider-id claims
+   (`channel_message#<inbox>#<id>`), reply-address claims (`email_conversation#<uuid>`),
+   snooze and auto-resolve schedules;
+2. contacts: unique-value claims, list and search entries, contact inboxes;
+3. inboxes: public identifiers and channel claims (website token, inbox identifier,
+   bot token / phone number / address / Twilio number), members, contact inboxes;
+4. the account's AccountObjects partition (teams, labels, canned responses, webhooks, bots
+   and their tokens, automation, macros, notes, counts, held ingest ...) with their claims;
+5. the account-keyed partitions: events, sockets, notifications, memberships;
+6. files under `attachments/`, `uploads/`, `contact-imports/`, `contact-exports/`;
+7. the per-account counters, then the account item itself.
+"""
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger
+
+from ... import aws, schedules
+from ...models.account import Account, AccountUser
+from ...models.account_object import AccountObject
+from ...models.connection import Connection
+from ...models.contact import Contact, ContactIndexEntry, ContactInbox
+from ...models.conversation import Conversation, Message
+from ...models.conversation_index import MessageTerm
+from ...models.counter import Counter
+from ...models.event_log import LoggedEvent
+from ...models.inbox import Inbox, InboxMember
+from ...models.notification import Notification
+from ...models.unique import UniqueClaim
+from ...models.user import AccessToken
+from ...security_log import refused
+from ...settings import get_settings
+
+logger = Logger(child=True)
+CHUNK = 500  # items per run: well inside the function's timeout
+PAGE = 25  # roots (conversations, contacts, inboxes) read at a time
+FILE_PREFIXES = ("attachments", "uploads", "contact-imports", "contact-exports")
+
+
+class _ChunkDone(Exception):
+    """This run's budget is spent; the job continues in the next message."""
+
+
+class _Run:
+    def __init__(self, account_id: int, limit: int):
+        self.account_id, self.limit, self.deleted = account_id, limit, 0
+
+    def delete(self, items: list) -> None:
+        """Delete `items` (any models, batched per table), then charge them to the budget."""
+        by_model: dict[type, list] = {}
+        for item in items:
+            by_model.setdefault(type(item), []).append(item)
+        for model, rows in by_model.items():
+            with model.batch_write() as batch:
+                for row in rows:
+                    batch.delete(row)
+        self.deleted += len(items)
+        if self.deleted >= self.limit:
+            raise _ChunkDone()
+
+
+def run(account_id: int, limit: int | None = None) -> bool:
+    """One chunk of the deletion; True once nothing of the account is left."""
+    try:
+        account = Account.get(account_id, consistent_read=True)
+    except Account.DoesNotExist:
+        return True
+    if account.status != "deleting":
+        # Only an account marked by account_status.delete_account is ever deleted, whatever a message says.
+        refused("account_deletion", "deletion job for an account not marked deleting", account_id=account_id)
+        return True
+    job = _Run(account_id, limit or CHUNK)
+    try:
+        for phase in (_conversations, _contacts, _inboxes, _account_objects, _partitions, _files, _counters):
+            phase(job)
+    except _ChunkDone:
+        logger.info("account deletion continues", extra={"account_id": account_id, "deleted": job.deleted})
+        return False
+    account.delete()
+    logger.info("account deleted", extra={"account_id": account_id, "deleted": job.deleted + 1})
+    return True
+
+
+# ---------------------------------------------------------------- phases
+
+def _conversations(job: _Run) -> None:
+    from ...channels import email
+    from ..messaging import auto_resolve, ingest
+    from ..conversation import conversations
+
+    while page := list(Conversation.query(job.account_id, limit=PAGE)):
+        for conversation in page:
+            while messages := list(Message.query(conversation.key, limit=100)):
+                doomed = []
+                for message in messages:
+                    doomed += list(MessageTerm.query(f"terms#{message.id}"))
+                    if message.source_id:
+                        doomed.append(UniqueClaim(ingest.claim_key(message.inbox_id, message.source_id)))
+                    doomed.append(message)
+                job.delete(doomed)
+            if conversation.snoozed_until:
+                schedules.cancel(conversations.SNOOZE_TASK, job.account_id, conversation.display_id)
+            if conversation.auto_resolve_at:
+                schedules.cancel(auto_resolve.TASK, job.account_id,
+                                 auto_resolve.schedule_name_id(conversation, conversation.auto_resolve_at))
+            job.delete([UniqueClaim(email.conversation_claim_key(conversation.uuid)), conversation])
+
+
+def _contacts(job: _Run) -> None:
+    from ..contact import contacts
+
+    while page := list(Contact.account_index.query(job.account_id, limit=PAGE)):
+        for contact in page:
+            doomed = [UniqueClaim(contacts.claim_key(job.account_id, field, getattr(contact, field)))
+                      for field in contacts.UNIQUE_FIELDS if getattr(contact, field)]
+            doomed += [ContactIndexEntry(entry_id) for entry_id in contact.index_ids or ()]
+            doomed += list(ContactInbox.contact_index.query(contact.id))
+            job.delete(doomed + [Contact(contact.id)])
+
+
+def _inboxes(job: _Run) -> None:
+    from ..inbox import inboxes
+
+    while page := list(Inbox.account_index.query(job.account_id, limit=PAGE)):
+        for inbox in page:
+            while links := list(ContactInbox.query(inbox.id, limit=100)):  # visitors no contact claims any more
+                job.delete(links)
+            keys = {f"website_token#{inbox.website_token}" if inbox.website_token else None,
+                    f"inbox_identifier#{inbox.inbox_identifier}" if inbox.inbox_identifier else None,
+                    *inboxes.channel_claims(inbox)} - {None}
+            doomed = [UniqueClaim(key) for key in sorted(keys)] + list(InboxMember.query(inbox.id))
+            job.delete(doomed + [Inbox(inbox.id)])
+
+
+def _account_objects(job: _Run) -> None:
+    from ..account import account_objects, agent_bots, canned_responses, custom_attributes, labels, teams
+    from ..rules import webhooks
+
+    unique = {module.KIND: module.UNIQUE for module in (canned_responses, custom_attributes, labels, teams, webhooks)}
+    while page := list(AccountObject.query(job.account_id, limit=100)):
+        doomed = []
+        for item in page:
+            kind = item.key.split("#", 1)[0]
+            value = (item.data or {}).get(unique.get(kind, ""))
+            if isinstance(value, str):
+                doomed.append(account_objects.unique_claim(job.account_id, kind, unique[kind], value))
+            if kind == agent_bots.KIND:
+                doomed += [AccessToken(row.token_hash) for row in AccessToken.owner_index.query(agent_bots.owner(item))]
+            doomed.append(AccountObject(item.account_id, item.key))
+        job.delete(doomed)
+
+
+def _partitions(job: _Run) -> None:
+    """Everything keyed by the account alone; memberships last (notifications are found
+    through them)."""
+    while rows := list(LoggedEvent.query(job.account_id, limit=100)):
+        job.delete(rows)
+    while rows := list(Connection.account_index.query(job.account_id, limit=100)):
+        job.delete([Connection(row.connection_id) for row in rows])
+    while members := list(AccountUser.query(job.account_id, limit=PAGE)):
+        for member in members:
+            while rows := list(Notification.query(f"{job.account_id}#{member.user_id}", limit=100)):
+                job.delete(rows)
+            job.delete([member])
+
+
+def _files(job: _Run) -> None:
+    client, bucket = aws.client("s3"), get_settings().attachments_bucket
+    for prefix in FILE_PREFIXES:
+        while keys := [o["Key"] for o in client.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/{job.account_id}/",
+                                                                 MaxKeys=500).get("Contents", [])]:
+            client.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": key} for key in keys], "Quiet": True})
+            job.deleted += len(keys)
+            if job.deleted >= job.limit:
+                raise _ChunkDone()
+
+
+def _counters(job: _Run) -> None:
+    """Per-account counters ("Account#<id>/<kind>"): the kinds are known, not listed (the
+    Counters table is keyed by name alone)."""
+    from ..account import agent_bots, canned_responses, custom_attributes, custom_filters, labels, teams
+    from ..rules import automation, macros, webhooks
+    from ..contact import contact_jobs
+
+    kinds = {"Conversation", "Event", "ListedContacts", "ContactNote", contact_jobs.IMPORT_KIND, contact_jobs.EXPORT_KIND}
+    kinds |= {m.KIND for m in (agent_bots, automation, canned_responses, custom_attributes, custom_filters, labels,
+                               macros, teams, webhooks)}
+    job.delete([Counter(f"Account#{job.account_id}/{kind}") for kind in sorted(kinds)])

@@ -1,0 +1,48 @@
+"""Account jobs on the account-jobs queue (AccountJobsFunction): deleting an account's data
+and releasing the channel traffic held while it was suspended. Each message does a bounded
+chunk of work and queues its own continuation, so no invocation runs long and a failed
+one is simply retried from where the data now stands."""
+from __future__ import annotations
+
+import json
+
+from ... import aws
+from ...models.account import ACTIVE
+from ...models.account_object import AccountObject
+from ...settings import get_settings
+
+JOBS = ("delete", "release_held")
+RELEASE_CHUNK = 100
+
+
+def enqueue(job: str, account_id: int) -> None:
+    url = get_settings().required("account_jobs_queue")
+    aws.client("sqs").send_message(QueueUrl=url, MessageBody=json.dumps({"job": job, "account_id": account_id}))
+
+
+def run(job: str, account_id: int) -> bool:
+    """One chunk of `job`; True when the job is finished, else its continuation is queued."""
+    if job == "delete":
+        from . import account_deletion
+        done = account_deletion.run(account_id)
+    else:
+        done = release_held(account_id)
+    if not done:
+        enqueue(job, account_id)
+    return done
+
+
+def release_held(account_id: int, limit: int = RELEASE_CHUNK) -> bool:
+    """Put up to `limit` held ingest items back on the ingest queue, oldest first, while
+    the account is active. Each is sent before it is deleted: a failure between the two
+    sends it twice, which ingest's provider-id claims make harmless."""
+    from ..account import accounts
+    from ..messaging import ingest
+
+    if accounts.get_account(account_id, deleting=True).status != ACTIVE:
+        return True  # suspended again (the items stay held) or being deleted (they go with it)
+    held = list(AccountObject.query(account_id, AccountObject.key.startswith(f"{ingest.HELD}#"), limit=limit))
+    for item in held:
+        aws.client("sqs").send_message(QueueUrl=ingest.queue_url(), MessageBody=json.dumps(item.data))
+        item.delete()
+    return len(held) < limit

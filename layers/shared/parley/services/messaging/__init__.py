@@ -1,0 +1,1 @@
+"""The one door a message comes in by (messages), its files, automatic replies and auto-resolve, channel ingest (webhooks and mail), delivery to providers, the Client API, an agent's new conversation. Uses conversation and below."""
