@@ -17,6 +17,7 @@ from pydantic import Field
 from api import Body, FilterCondition, admin_membership, body, path_id
 from parley.errors import Invalid, PayloadTooLarge
 from parley.services.contact import contact_jobs
+from parley.views.contacts import contact_export, contact_import
 
 router = Router()
 
@@ -67,13 +68,13 @@ def _upload() -> tuple[bytes, str | None]:
 def start_import(account_id: str):
     account_id, member = _admin(account_id)
     data, file_name = _upload()
-    return contact_jobs.import_view(contact_jobs.start_import(account_id, member.user_id, data, file_name))
+    return contact_import(contact_jobs.start_import(account_id, member.user_id, data, file_name))
 
 
 @router.get("/api/v1/accounts/<account_id>/contacts/imports/<import_id>")
 def show_import(account_id: str, import_id: str):
     account_id, _ = _admin(account_id)
-    return contact_jobs.import_view(contact_jobs.get_import(account_id, path_id(import_id)))
+    return contact_import(contact_jobs.get_import(account_id, path_id(import_id)))
 
 
 def _download_path(account_id: int, export_id: int) -> str:
@@ -86,14 +87,14 @@ def start_export(account_id: str):
     payload = body(router, ExportBody)
     conditions = [c.model_dump() for c in payload.payload] if payload.payload else None
     record = contact_jobs.start_export(account_id, member.user_id, payload.column_names, conditions)
-    return contact_jobs.export_view(record, _download_path(account_id, record.id))
+    return contact_export(record, _download_path(account_id, record.id))
 
 
 @router.get("/api/v1/accounts/<account_id>/contacts/exports/<export_id>")
 def show_export(account_id: str, export_id: str):
     account_id, _ = _admin(account_id)
     record = contact_jobs.get_export(account_id, path_id(export_id))
-    return contact_jobs.export_view(record, _download_path(account_id, record.id))
+    return contact_export(record, _download_path(account_id, record.id))
 
 
 @router.get("/api/v1/accounts/<account_id>/contacts/exports/<export_id>/download")

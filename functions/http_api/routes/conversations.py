@@ -18,6 +18,7 @@ from parley.services.conversation import conversation_filters, conversations
 from parley.services.messaging import messages as message_service  # `messages` is a route below
 from parley.views.common import iso
 from parley.views.conversations import message as message_view
+from parley.views.users import sender as user_sender
 
 router = Router()
 Status = Literal["open", "resolved", "pending", "snoozed"]
@@ -264,7 +265,7 @@ def assignments(account_id: str, conversation_id: str):
     # As in Chatwoot: an assignee_id wins; otherwise a team_id hands it to that team.
     if "assignee_id" in payload.model_fields_set or "team_id" not in payload.model_fields_set:
         assignee = conversations.assign(conversation, payload.assignee_id)
-        return conversations.user_sender(assignee) if assignee else {}
+        return user_sender(assignee) if assignee else {}
     conversations.assign_team(conversation, payload.team_id)
     return {"team_id": conversation.team_id}
 
@@ -282,7 +283,7 @@ def toggle_typing(account_id: str, conversation_id: str):
     conversation, _, caller = _conversation(account_id, conversation_id)
     payload = body(router, Typing)
     conversations.typing(conversation, on=payload.typing_status == "on",
-                         who=conversations.user_sender(caller.user), private=payload.is_private)
+                         who=user_sender(caller.user), private=payload.is_private)
     return {}
 
 

@@ -7,6 +7,7 @@ from pydantic import Field
 from api import Body, account_member, body, json_body, parse, path_id, principal, query
 from parley.services.account import notification_settings
 from parley.services.conversation import notifications
+from parley.views.notifications import notification as notification_view, settings as settings_view
 
 router = Router()
 
@@ -41,7 +42,7 @@ def _own(account_id: str, notification_id: str):
 def index(account_id: str):
     account_id, user = _caller(account_id)
     meta, rows = notifications.page(account_id, user.id, query(router, PageQuery).page)
-    return {"data": {"meta": meta, "payload": [notifications.view(n, user) for n in rows]}}
+    return {"data": {"meta": meta, "payload": [notification_view(n, user) for n in rows]}}
 
 
 @router.get("/api/v1/accounts/<account_id>/notifications/unread_count")
@@ -61,13 +62,13 @@ def read_all(account_id: str):
 @router.route("/api/v1/accounts/<account_id>/notifications/<notification_id>", method=["PATCH", "PUT"])
 def mark_read(account_id: str, notification_id: str):
     item, user = _own(account_id, notification_id)
-    return notifications.view(notifications.mark_read(item), user)
+    return notification_view(notifications.mark_read(item), user)
 
 
 @router.post("/api/v1/accounts/<account_id>/notifications/<notification_id>/unread")
 def mark_unread(account_id: str, notification_id: str):
     item, user = _own(account_id, notification_id)
-    return notifications.view(notifications.mark_unread(item), user)
+    return notification_view(notifications.mark_unread(item), user)
 
 
 @router.delete("/api/v1/accounts/<account_id>/notifications/<notification_id>")
@@ -82,12 +83,12 @@ def delete(account_id: str, notification_id: str):
 @router.get("/api/v1/accounts/<account_id>/notification_settings")
 def show_settings(account_id: str):
     account_id, user = _caller(account_id)
-    return notification_settings.view(notification_settings.get(account_id, user.id))
+    return settings_view(notification_settings.get(account_id, user.id))
 
 
 @router.route("/api/v1/accounts/<account_id>/notification_settings", method=["PATCH", "PUT"])
 def update_settings(account_id: str):
     account_id, user = _caller(account_id)
     change = body(router, SettingsChange, wrapper="notification_settings")
-    return notification_settings.view(notification_settings.update(
+    return settings_view(notification_settings.update(
         account_id, user.id, email=change.selected_email_flags, push=change.selected_push_flags))

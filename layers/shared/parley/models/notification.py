@@ -8,6 +8,11 @@ from .base import TimestampedModel, global_index, table_meta
 
 TYPES = ("conversation_creation", "conversation_assignment", "assigned_conversation_new_message",
          "participating_conversation_new_message", "conversation_mention")
+# An agent's notification settings select flags of these, listed in Chatwoot's order.
+SETTINGS_TYPES = ("conversation_creation", "conversation_assignment", "conversation_mention",
+                  "assigned_conversation_new_message", "participating_conversation_new_message")
+ALL_EMAIL_FLAGS = tuple(f"email_{t}" for t in SETTINGS_TYPES)
+ALL_PUSH_FLAGS = tuple(f"push_{t}" for t in SETTINGS_TYPES)
 
 
 class Notification(TimestampedModel):

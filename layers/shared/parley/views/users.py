@@ -12,6 +12,12 @@ def thumbnail(user: User) -> str:
     return user.avatar_url or ""
 
 
+def sender(user: User) -> dict:
+    """A user as a message's sender, an assignee or a notification's user."""
+    return {"id": user.id, "name": user.name, "available_name": user.available_name,
+            "avatar_url": user.avatar_url or "", "thumbnail": user.avatar_url or "", "type": "user"}
+
+
 def account_entry(member: AccountUser, account: Account) -> dict:
     return {
         "id": account.id,

@@ -16,12 +16,9 @@ from pynamodb.exceptions import PutError
 from ... import ids
 from ...errors import Conflict, Invalid
 from ...models.account_object import AccountObject
+from ...models.notification import ALL_EMAIL_FLAGS, ALL_PUSH_FLAGS
 
 KIND = "notification_setting"
-TYPES = ("conversation_creation", "conversation_assignment", "conversation_mention",
-         "assigned_conversation_new_message", "participating_conversation_new_message")
-ALL_EMAIL_FLAGS = tuple(f"email_{t}" for t in TYPES)
-ALL_PUSH_FLAGS = tuple(f"push_{t}" for t in TYPES)
 # A new agent hears about assignments and mentions only; the noisier types are opt-in.
 DEFAULT_EMAIL_FLAGS = ("email_conversation_assignment", "email_conversation_mention")
 DEFAULT_PUSH_FLAGS = ("push_conversation_assignment", "push_conversation_mention")
@@ -87,18 +84,6 @@ def update(account_id: int, user_id: int, *, email: list[str] | None, push: list
 def forget(account_id: int, user_id: int) -> None:
     """Leaving an account drops the settings: joining again starts from the defaults."""
     AccountObject(account_id, _key(user_id)).delete(add_version_condition=False)
-
-
-def view(item: AccountObject) -> dict:
-    return {
-        "id": item.data.get("setting_id"),
-        "user_id": item.id,
-        "account_id": item.account_id,
-        "all_email_flags": list(ALL_EMAIL_FLAGS),
-        "selected_email_flags": list(item.data.get("email") or []),
-        "all_push_flags": list(ALL_PUSH_FLAGS),
-        "selected_push_flags": list(item.data.get("push") or []),
-    }
 
 
 def subscribed(account_id: int, user_ids: set[int], notification_type: str) -> set[int]:

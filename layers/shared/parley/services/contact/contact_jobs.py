@@ -411,23 +411,3 @@ def export_link(record: AccountObject, expires: int = 300) -> str:
     return aws.client("s3").generate_presigned_url("get_object", ExpiresIn=expires, Params={
         "Bucket": _bucket(), "Key": _export_key(record.account_id, record.id),
         "ResponseContentDisposition": f'attachment; filename="contacts-{record.id}.csv"'})
-
-
-# ---------------------------------------------------------------- views
-
-def import_view(record: AccountObject) -> dict:
-    data = record.data
-    return {"id": record.id, "status": data.get("status"), "file_name": data.get("file_name"),
-            "total_rows": data.get("total_rows", 0), "processed_rows": data.get("processed_rows", 0),
-            "created": data.get("created", 0), "updated": data.get("updated", 0), "failed": data.get("failed", 0),
-            "failures": data.get("failures", []), "error": data.get("error"),
-            "created_at": int(record.created_at.timestamp()), "updated_at": int(record.updated_at.timestamp())}
-
-
-def export_view(record: AccountObject, download_path: str) -> dict:
-    data = record.data
-    done = data.get("status") == "completed"
-    return {"id": record.id, "status": data.get("status"), "rows": data.get("rows", 0),
-            "columns": data.get("columns", []), "truncated": bool(data.get("truncated")), "error": data.get("error"),
-            "download_url": download_path if done else None,
-            "created_at": int(record.created_at.timestamp()), "updated_at": int(record.updated_at.timestamp())}

@@ -21,6 +21,7 @@ from ...models.user import User
 from ...views import conversations as views
 from ...views.agent_bots import sender as agent_bot_sender
 from ...views.contacts import sender as contact_sender
+from ...views.users import sender as user_sender
 from ..account import accounts, agent_bots, custom_attributes as attribute_definitions, teams
 from ..inbox import assignment
 from ..access import users
@@ -35,11 +36,6 @@ ASSIGNEE_TYPES = ("me", "unassigned", "assigned", "all")
 
 def now_ms() -> int:
     return int(time.time() * 1000)
-
-
-def user_sender(user: User) -> dict:
-    return {"id": user.id, "name": user.name, "available_name": user.available_name,
-            "avatar_url": user.avatar_url or "", "thumbnail": user.avatar_url or "", "type": "user"}
 
 
 # ---------------------------------------------------------------- conversations

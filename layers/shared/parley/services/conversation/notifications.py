@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import datetime, timezone
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError
@@ -26,10 +25,9 @@ from ...models.conversation import Conversation
 from ...models.inbox import Inbox, InboxMember
 from ...models.notification import Notification
 from ...models.user import User
-from ...views.common import iso
+from ...views.notifications import notification as notification_view
 from ..account import notification_settings, teams
 from . import participants
-from .conversations import user_sender
 
 PAGE_SIZE = 15  # Chatwoot's page size for notifications
 KEEP_SECONDS = 90 * 24 * 60 * 60
@@ -50,35 +48,6 @@ class NotificationClaim(Model):
 
 
 # ---------------------------------------------------------------- reading
-
-def _user_json(user: User | None) -> dict | None:
-    return user_sender(user) if user else None
-
-
-def view(item: Notification, user: User | None = None) -> dict:
-    created = int(item.created_at.timestamp())
-    return {
-        "id": item.id,
-        "account_id": item.account_id,
-        "notification_type": item.notification_type,
-        "push_message_title": item.push_message_title,
-        "push_message_body": item.push_message_body,
-        "primary_actor_type": item.primary_actor_type,
-        "primary_actor_id": item.primary_actor_id,
-        "primary_actor": item.primary_actor or {},
-        "secondary_actor": item.secondary_actor,
-        "read_at": iso(_datetime(item.read_at)),
-        "user": _user_json(user),
-        "created_at": created,
-        "last_activity_at": created,
-        "snoozed_until": None,
-        "meta": {},
-    }
-
-
-def _datetime(epoch: int | None) -> datetime | None:
-    return datetime.fromtimestamp(epoch, timezone.utc) if epoch else None
-
 
 def unread_count(account_id: int, user_id: int) -> int:
     return Notification.unread_index.count(Notification.owner_for(account_id, user_id))
@@ -157,7 +126,7 @@ def create(*, account_id: int, user_id: int, notification_type: str, conversatio
             tx.save(claim, condition=NotificationClaim.owner.does_not_exist())
             tx.save(item)
             tx.publish("notification.created", account_id,
-                       {"notification": view(item, user), "unread_count": unread, "count": total},
+                       {"notification": notification_view(item, user), "unread_count": unread, "count": total},
                        audience={"user_id": user_id, "private": True})
     except TransactWriteError as exc:
         if exc.cause_response_code == "TransactionCanceledException":
