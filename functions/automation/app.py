@@ -49,14 +49,16 @@ def _once(key: str, work: Callable[[], None], context) -> None:
     step(step={"key": key}, work=work)
 
 
-@logger.inject_lambda_context
-def lambda_handler(event: dict, context) -> dict:
-    detail = events.from_bus(event)
-    if detail is None:
-        # Not one of ours: retrying cannot fix it, so log and drop.
-        logger.warning("ignored malformed event", extra={"detail_type": event.get("detail-type")})
-        return {"matched": []}
+def handle(detail: dict, context) -> dict:
     result = automation.handle(detail, once=partial(_once, context=context))
     if result.get("matched"):
         logger.info("automation", extra={"event": detail["event"], **result})
     return result
+
+
+consumer = events.BusConsumer(handle, logger=logger, ignored={"matched": []})
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict, context) -> dict:
+    return consumer(event, context)

@@ -16,14 +16,16 @@ with loading():  # the imports of this init: see parley/coldstart.py
 logger = Logger()
 
 
-@logger.inject_lambda_context
-def lambda_handler(event: dict, context) -> dict:
-    detail = events.from_bus(event)
-    if detail is None:
-        # Not one of ours: retrying cannot fix it, so log and drop.
-        logger.warning("ignored malformed event", extra={"detail_type": event.get("detail-type")})
-        return {"created": 0}
+def handle(detail: dict, context) -> dict:
     created = notifications.handle(detail)
     # Not "created" as the key: LogRecord has an attribute of that name.
     logger.info("notified", extra={"event": detail["event"], "notifications": created})
     return {"created": created}
+
+
+consumer = events.BusConsumer(handle, logger=logger, ignored={"created": 0})
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict, context) -> dict:
+    return consumer(event, context)

@@ -16,11 +16,13 @@ with loading():  # the imports of this init: see parley/coldstart.py
 logger = Logger()
 
 
+def handle(detail: dict, context) -> dict:
+    return {"queued": webhooks.enqueue(webhooks.fan_out(detail))}
+
+
+consumer = events.BusConsumer(handle, logger=logger, ignored={"queued": 0})
+
+
 @logger.inject_lambda_context
 def lambda_handler(event: dict, context) -> dict:
-    detail = events.from_bus(event)
-    if detail is None:
-        # Not one of ours: retrying cannot fix it, so log and drop.
-        logger.warning("ignored malformed event", extra={"detail_type": event.get("detail-type")})
-        return {"queued": 0}
-    return {"queued": webhooks.enqueue(webhooks.fan_out(detail))}
+    return consumer(event, context)

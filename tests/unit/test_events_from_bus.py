@@ -1,6 +1,7 @@
-"""events.from_bus: the one "is this one of ours?" guard every bus consumer uses. An event
-reaches the bus as the event log's stream record (through the EventLogPipe) or, for
-ephemeral events, as itself; anything else is dropped, because retrying cannot fix it."""
+"""events.from_bus: the one "is this one of ours?" guard every bus consumer uses (through
+events.BusConsumer). An event reaches the bus as the event log's stream record (through
+the EventLogPipe) or, for ephemeral events, as itself; anything else is dropped, because
+retrying cannot fix it."""
 from __future__ import annotations
 
 import json
@@ -40,3 +41,24 @@ def test_an_ephemeral_event_put_on_the_bus_directly_is_read():
 ])
 def test_anything_else_is_not_ours(event):
     assert events.from_bus(event) is None
+
+
+class _Log:
+    def __init__(self):
+        self.warnings = []
+
+    def warning(self, message, extra=None):
+        self.warnings.append((message, extra))
+
+
+def test_a_bus_consumer_hands_ours_on_and_drops_the_rest_with_a_warning():
+    seen, log = [], _Log()
+    consumer = events.BusConsumer(lambda detail, context: seen.append((detail, context)) or {"done": 1},
+                                  logger=log, ignored={"done": 0})
+    assert consumer(piped(DETAIL), "ctx") == {"done": 1}
+    assert seen == [(DETAIL, "ctx")] and log.warnings == []
+    assert consumer({"source": "aws.s3", "detail-type": "Object Created", "detail": DETAIL}, "ctx") == {"done": 0}
+    assert consumer("a string", "ctx") == {"done": 0}
+    assert len(seen) == 1
+    assert log.warnings == [("ignored malformed event", {"detail_type": "Object Created"}),
+                            ("ignored malformed event", {"detail_type": None})]

@@ -152,3 +152,22 @@ def from_bus(event: dict) -> dict | None:
             or not isinstance(detail.get("event"), str) or "data" not in detail):
         return None
     return detail
+
+
+class BusConsumer:
+    """The one shape of a function the bus invokes with one event (automation, notify,
+    webhooks' fan-out), as parley.consumers.QueueConsumer is of a queue's: the event is
+    read with `from_bus`; one that is not ours is logged and dropped (`ignored` is the
+    answer), since retrying cannot fix it; ours goes to `handle(detail, context)`, whose
+    failure Lambda retries and then dead-letters. Idempotency is each handler's own."""
+
+    def __init__(self, handle, *, logger, ignored: dict):
+        self.handle, self.logger, self.ignored = handle, logger, ignored
+
+    def __call__(self, event: dict, context) -> dict:
+        detail = from_bus(event)
+        if detail is None:
+            self.logger.warning("ignored malformed event",
+                                extra={"detail_type": event.get("detail-type") if isinstance(event, dict) else None})
+            return self.ignored
+        return self.handle(detail, context)
