@@ -11,6 +11,7 @@ import boto3
 import pytest
 
 from local.cfn import ACCOUNT, REGION
+from tests.conftest import LambdaContext, load_function
 from tests.integration.test_echo_id import isolated_moto  # noqa: F401 (a fixture)
 from tests.integration.channel_support import (drain, fixture, fixture_bytes, logged, post_telegram, queue_url, queued,
                                                telegram_inbox, throttle_once)
@@ -101,6 +102,33 @@ def test_activity_lost_after_the_message_committed_is_caught_up_by_the_retry(api
     assert conversation["unread_count"] == 2 and conversation["last_non_activity_message"]["source_id"] == "555000111:103"
     drain("IngestQueue", "channel_ingest")  # nothing left: the activity is applied once
     assert _conversations(api, world, inbox["id"])[0]["unread_count"] == 2 and queued("IngestQueue") == 0
+
+
+def test_activity_lost_while_a_newer_message_lands_first_is_still_caught_up(api, world, monkeypatch):
+    """The retry of a message whose activity write was lost may come after a newer message
+    of the conversation was applied: the conversation's newest message then says nothing
+    about the older one, the list of messages it has applied does."""
+    from local.sources import sqs_record
+
+    inbox = telegram_inbox(api, world)
+    post_telegram(api, inbox, fixture_bytes("telegram", "text_message"))
+    drain("IngestQueue", "channel_ingest")
+    post_telegram(api, inbox, fixture_bytes("telegram", "document_message"))
+    sqs = boto3.client("sqs")
+    [copy] = sqs.receive_message(QueueUrl=queue_url("IngestQueue"), VisibilityTimeout=0,
+                                 AttributeNames=["All"])["Messages"]
+    state = throttle_once(monkeypatch, "ConversationsTable", "PutItem")
+    [first] = drain("IngestQueue", "channel_ingest", visibility=300)  # its retry comes much later
+    assert state["thrown"] == 1 and len(first["batchItemFailures"]) == 1
+    post_telegram(api, inbox, fixture_bytes("telegram", "photo_message"))
+    drain("IngestQueue", "channel_ingest")  # the newer message, applied first
+    assert _conversations(api, world, inbox["id"])[0]["unread_count"] == 2
+    arn = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{queue_url('IngestQueue').rsplit('/', 1)[-1]}"
+    retry = load_function("channel_ingest").lambda_handler({"Records": [sqs_record(copy, arn)]}, LambdaContext())
+    assert retry["batchItemFailures"] == []
+    assert _conversations(api, world, inbox["id"])[0]["unread_count"] == 3
+    load_function("channel_ingest").lambda_handler({"Records": [sqs_record(copy, arn)]}, LambdaContext())
+    assert _conversations(api, world, inbox["id"])[0]["unread_count"] == 3  # applied once
 
 
 class _Killed(BaseException):

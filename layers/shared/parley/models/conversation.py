@@ -9,6 +9,9 @@ from .base import TimestampedModel, global_index, table_meta
 
 STATUSES = ("open", "resolved", "pending", "snoozed")
 UNASSIGNED = 0
+# How many of its newest messages a conversation remembers having applied: a lost activity
+# write is caught up by its retry unless this many newer messages landed before it.
+APPLIED_KEPT = 8
 
 
 def by_activity(index_name: str, **hash_key) -> GlobalSecondaryIndex:
@@ -46,6 +49,10 @@ class Conversation(TimestampedModel):
     first_reply_created_at = NumberAttribute(null=True)
     unread_count = NumberAttribute(default=0)  # incoming messages since an agent last looked
     last_message = JSONAttribute(null=True)  # the newest non-private message, for list rows
+    # The newest messages whose activity (unread count, waiting, last message) this item
+    # shows, at most APPLIED_KEPT: a retry finds here whether its message's activity write
+    # was lost (services/conversation/conversations.catch_up_activity).
+    applied_message_ids = ListAttribute(of=NumberAttribute, null=True)
     # Parley's own template messages (services/messaging/auto_messages.py, auto_resolve.py), epoch seconds.
     greeting_sent_at = NumberAttribute(null=True)
     out_of_office_sent_at = NumberAttribute(null=True)

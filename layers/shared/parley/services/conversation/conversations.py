@@ -14,7 +14,7 @@ from ...errors import Conflict, Invalid, NotFound
 from ...models.account import AccountUser
 from ...models.contact import Contact, ContactInbox
 from ...models.base import utcnow
-from ...models.conversation import STATUSES, Conversation, Message
+from ...models.conversation import APPLIED_KEPT, STATUSES, Conversation, Message
 from ...models.inbox import Inbox
 from ...models.unique import UniqueClaim
 from ...models.user import User
@@ -490,8 +490,17 @@ def _apply_activity(conversation: Conversation, message: Message, blocked: bool)
 def catch_up_activity(conversation: Conversation, message: Message, blocked: bool = False) -> str | None:
     """For a retry that finds a message stored by an attempt that is gone: apply its
     activity if the conversation does not show it yet (the attempt died between the
-    message's commit and the activity's write). The status it reopened from, if any."""
-    if message.private or (conversation.last_message or {}).get("id", 0) >= message.id:
+    message's commit and the activity's write). The status it reopened from, if any.
+    Whether it is there is the conversation's list of applied messages, not its newest
+    message: a newer message may have landed first (older items lack the list: there the
+    newest message is all there is to go by)."""
+    applied = conversation.applied_message_ids
+    if message.private:
+        return None
+    if applied is None:
+        if (conversation.last_message or {}).get("id", 0) >= message.id:
+            return None
+    elif message.id in applied or (len(applied) >= APPLIED_KEPT and min(applied) > message.id):
         return None
     return _apply_activity(conversation, message, blocked)
 
@@ -536,6 +545,7 @@ def _record_activity(conversation: Conversation, message: Message, blocked: bool
     reopened = None
     c = conversation
     c.last_activity_at = max(c.last_activity_at, now_ms())
+    c.applied_message_ids = [*(c.applied_message_ids or []), message.id][-APPLIED_KEPT:]
     if not message.private:
         c.last_message = views.stored_message(message)
     if message.message_type == INCOMING:
