@@ -14,7 +14,7 @@ from typing import Callable, Literal, TypeVar
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from parley import permissions
+from parley import audit, permissions
 from parley.auth import Principal, authenticate
 from parley.errors import Invalid, NotFound, ParleyError, PayloadTooLarge
 from parley.settings import get_settings
@@ -118,6 +118,7 @@ def principal(router: Router) -> Principal:
     if caller is None:
         caller = authenticate(event.get_header_value("api_access_token"))
         event._parley_principal = caller
+        audit.acting(caller.user, platform_app_id=caller.platform_app_id)
     return caller
 
 

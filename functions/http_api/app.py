@@ -11,6 +11,7 @@ with loading():  # the imports of this init: see parley/coldstart.py
     from aws_lambda_powertools import Logger
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response, content_types
 
+    from parley import audit
     from parley.errors import ParleyError, TooManyRequests
     from parley.security_log import refused
 
@@ -123,5 +124,7 @@ def _without_trailing_slash(event: dict) -> dict:
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
 def lambda_handler(event: dict, context) -> dict:
     event = _without_trailing_slash(event)
+    http = (event.get("requestContext") or {}).get("http") or {}
+    audit.begin_request(http.get("sourceIp"), (event.get("requestContext") or {}).get("requestId"))
     include_routes(event.get("rawPath"))
     return app.resolve(event, context)

@@ -32,6 +32,7 @@ class Settings:
     events_table: str
     account_objects_table: str
     notifications_table: str
+    audit_logs_table: str
     event_bus_name: str
     attachments_bucket: str
     websocket_endpoint: str

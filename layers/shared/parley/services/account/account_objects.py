@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pynamodb.exceptions import TransactWriteError
 
-from ... import dynamo, ids
+from ... import audit, dynamo, ids
 from ...errors import Conflict, NotFound
 from ...models.account_object import AccountObject
 from ...models.unique import UniqueClaim
@@ -19,20 +19,24 @@ def unique_claim(account_id: int, kind: str, field: str, value: str) -> UniqueCl
     return UniqueClaim(f"{kind}.{field}#{account_id}#{value.strip().lower()}")
 
 
-def _write(item: AccountObject, kind: str, unique: str | None, old_value: str | None, new: bool) -> None:
-    """Save `item`, moving its claim on `unique` in the same transaction if the value changed."""
+def _write(item: AccountObject, kind: str, unique: str | None, old_value: str | None, new: bool,
+           before: dict | None = None) -> None:
+    """Save `item`, moving its claim on `unique` in the same transaction if the value
+    changed, and auditing it if its kind is declared (audit.AUDITED_KINDS)."""
     value = item.data.get(unique) if unique else None
+    claimed = bool(unique and value != old_value)
     try:
         with dynamo.transaction() as tx:
-            if unique and value != old_value:
+            if claimed:
                 claim = unique_claim(item.account_id, kind, unique, value)
                 claim.target = item.key
                 tx.save(claim, condition=UniqueClaim.key.does_not_exist())
                 if old_value is not None:
                     tx.delete(unique_claim(item.account_id, kind, unique, old_value))
             tx.save(item, condition=AccountObject.key.does_not_exist() if new else None)
+            audit.for_object(tx, item, kind, "create" if new else "update", before)
     except TransactWriteError as exc:
-        if exc.cause_response_code == "TransactionCanceledException" and unique:
+        if claimed and "ConditionalCheckFailed" in dynamo.cancellation_codes(exc):
             raise Conflict(f"{unique.replace('_', ' ').capitalize()} has already been taken", field=unique) from None
         raise
 
@@ -57,9 +61,10 @@ def all_of(account_id: int, kind: str) -> list[AccountObject]:
 
 def update(item: AccountObject, kind: str, changes: dict, unique: str | None = None) -> AccountObject:
     old_value = item.data.get(unique) if unique else None
+    before = item.data
     item.data = {**item.data, **changes}
     try:
-        _write(item, kind, unique, old_value, new=False)
+        _write(item, kind, unique, old_value, new=False, before=before)
     except Exception:
         item.refresh()
         raise
@@ -71,3 +76,4 @@ def delete(item: AccountObject, kind: str, unique: str | None = None) -> None:
         if unique and item.data.get(unique) is not None:
             tx.delete(unique_claim(item.account_id, kind, unique, item.data[unique]))
         tx.delete(item)
+        audit.for_object(tx, item, kind, "destroy")
