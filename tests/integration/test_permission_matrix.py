@@ -42,6 +42,9 @@ def routes(w, monkeypatch):
     email_inbox = inboxes.create_inbox(a, name="Matrix Email", channel_type="email", channel={"email": "m@acme.test"})
     from parley.services.rules import webhooks
     hook = webhooks.create(a, "https://hooks.example.com/matrix-seed", "Seed", None).id
+    hook_two = webhooks.create(a, "https://hooks.example.com/matrix-seed-2", "Seed 2", None).id
+    from parley.services.account import dashboard_apps
+    dashboard_app = dashboard_apps.create(a, "Seed", [{"type": "frame", "url": "https://apps.example.com/seed"}], None).id
     return [
         ("GET", "/api/v1/profile", None, USER_ONLY),
         ("PUT", "/api/v1/profile", {"message_signature": "--"}, USER_ONLY),
@@ -114,7 +117,19 @@ def routes(w, monkeypatch):
         ("GET", f"/api/v1/accounts/{a}/webhooks", None, ADMIN),
         ("POST", f"/api/v1/accounts/{a}/webhooks", {"url": "https://hooks.example.com/matrix"}, ADMIN),
         ("PATCH", f"/api/v1/accounts/{a}/webhooks/{hook}", {"name": "Renamed"}, ADMIN),
+        ("GET", f"/api/v1/accounts/{a}/dashboard_apps", None, MEMBER),
+        ("POST", f"/api/v1/accounts/{a}/dashboard_apps",
+         {"title": "Matrix", "content": [{"type": "frame", "url": "https://apps.example.com/m"}]}, ADMIN),
+        ("GET", f"/api/v1/accounts/{a}/dashboard_apps/{dashboard_app}", None, MEMBER),
+        ("PATCH", f"/api/v1/accounts/{a}/dashboard_apps/{dashboard_app}", {"title": "Renamed"}, ADMIN),
+        ("GET", f"/api/v1/accounts/{a}/integrations/apps", None, MEMBER),
+        ("GET", f"/api/v1/accounts/{a}/integrations/apps/webhook", None, MEMBER),
+        ("POST", f"/api/v1/accounts/{a}/integrations/hooks",
+         {"app_id": "webhook", "settings": {"url": "https://hooks.example.com/matrix-hook"}}, ADMIN),
+        ("PATCH", f"/api/v1/accounts/{a}/integrations/hooks/{hook}", {"status": 1}, ADMIN),
         # Deletions last: they change what later rows see.
+        ("DELETE", f"/api/v1/accounts/{a}/dashboard_apps/{dashboard_app}", None, ADMIN[:-1] + (204,)),
+        ("DELETE", f"/api/v1/accounts/{a}/integrations/hooks/{hook_two}", None, ADMIN),
         ("DELETE", f"/api/v1/accounts/{a}/webhooks/{hook}", None, ADMIN),
         ("DELETE", f"/api/v1/accounts/{a}/agents/{w.agent.id}", None, ADMIN),
         ("GET", f"/super_admin/api/v1/accounts/{a}", None, SUPER),
