@@ -135,20 +135,19 @@ def test_each_change_leaves_exactly_one_audit_entry(api, world):
     assert audit_entries(world.other_account_id, "DashboardApp") == []
 
 
-def test_an_allowlisted_loopback_host_is_accepted_for_development(api, world):
-    """WEBHOOK_URL_ALLOWLIST (installation config, development only) rescues a named host;
-    only a loopback one may also be plain http (a browser's secure context)."""
+def test_an_allowlisted_host_may_be_private_but_never_plain_http(api, world):
+    """WEBHOOK_URL_ALLOWLIST (installation config, development only) rescues a named
+    private host, as for webhooks; https is still required."""
     from parley import global_config
 
     a = world.account_id
-    assert api.post(apps_path(a), world.admin.token, body={"title": "Dev", "content": frame("http://127.0.0.1:8123/")}).status == 422
-    global_config.update("WEBHOOK_URL_ALLOWLIST", "127.0.0.1, intranet.example.com")
-    assert api.post(apps_path(a), world.admin.token, body={"title": "Dev", "content": frame("http://127.0.0.1:8123/")}).status == 200
-    # Allowlisted but not loopback: still https only.
-    assert api.post(apps_path(a), world.admin.token, body={"title": "I", "content": frame("http://intranet.example.com/")}).status == 422
-    assert api.post(apps_path(a), world.admin.token, body={"title": "I", "content": frame("https://intranet.example.com/")}).status == 200
+    dev = {"title": "Dev", "content": frame("https://127.0.0.1:8443/app")}
+    assert api.post(apps_path(a), world.admin.token, body=dev).status == 422
+    global_config.update("WEBHOOK_URL_ALLOWLIST", "127.0.0.1")
+    assert api.post(apps_path(a), world.admin.token, body=dev).status == 200
+    assert api.post(apps_path(a), world.admin.token, body={"title": "Dev", "content": frame("http://127.0.0.1:8443/app")}).status == 422
     # Not on the list: refused as before.
-    assert api.post(apps_path(a), world.admin.token, body={"title": "L", "content": frame("http://localhost:8123/")}).status == 422
+    assert api.post(apps_path(a), world.admin.token, body={"title": "L", "content": frame("https://localhost:8443/")}).status == 422
 
 
 # ---------------------------------------------------------------- integrations
