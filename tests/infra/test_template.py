@@ -547,6 +547,8 @@ def test_dashboard_has_a_strict_content_security_policy_and_cannot_be_framed():
     assert directives.get("object-src") == ["'none'"] and directives.get("base-uri") in (["'self'"], ["'none'"])
     assert directives.get("frame-ancestors") == ["'none'"], f"{lid}: /app (and any page from the bucket) must not be framed"
     assert (security.get("FrameOptions") or {}).get("FrameOption") == "DENY", f"{lid}: X-Frame-Options for old browsers"
+    # Dashboard apps are framed, over https only (their URLs are checked for it when saved).
+    assert directives.get("frame-src") == ["https:"], f"{lid}: frame-src must allow https pages only"
     for words in directives.values():
         assert "'unsafe-eval'" not in words and "*" not in words
 

@@ -46,6 +46,8 @@ const routes = [
       { path: 'agent-bots', name: 'settings-agent-bots', component: () => import('./settings/AgentBots.vue'), meta: { admin: true } },
       { path: 'webhooks', name: 'settings-webhooks', component: () => import('./settings/Webhooks.vue'), meta: { admin: true } },
       { path: 'custom-attributes', name: 'settings-custom-attributes', component: () => import('./settings/CustomAttributes.vue'), meta: { admin: true } },
+      { path: 'dashboard-apps', name: 'settings-dashboard-apps', component: () => import('./settings/DashboardApps.vue'), meta: { admin: true } },
+      { path: 'integrations', name: 'settings-integrations', component: () => import('./settings/Integrations.vue'), meta: { admin: true } },
     ],
   },
   { path: '/app/super_admin', name: 'super_admin', component: () => import('./views/SuperAdmin.vue'), meta: { auth: true, superAdmin: true } },

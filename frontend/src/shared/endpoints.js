@@ -36,5 +36,8 @@ export function accountEndpoints(accountId) {
     readAllNotifications: at('notifications', 'read_all'),
     attributeDefinitions: at('custom_attribute_definitions'),
     notificationSettings: at('notification_settings'),
+    dashboardApps: (id) => at('dashboard_apps', id),
+    integrationApps: (id) => at('integrations', 'apps', id),
+    integrationHooks: (id) => at('integrations', 'hooks', id),
   }
 }
