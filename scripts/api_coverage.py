@@ -23,6 +23,37 @@ METHODS = ("get", "post", "put", "patch", "delete")
 ROUTER_NOT_FOUND = "Not found"  # the body app.py's not_found handler gives for an unknown route
 
 
+# Routes of Chatwoot's server that its published spec leaves out, answered by Parley with
+# the server's shapes: (area, METHOD, path, how Parley answers). Listed under their own heading.
+BEYOND_SPEC: tuple[tuple[str, str, str, str], ...] = (
+    ("Dashboard Apps", "GET", "/api/v1/accounts/{account_id}/dashboard_apps",
+     "every member; a bare array of {id, title, content: [{type: \"frame\", url}], created_at}"),
+    ("Dashboard Apps", "POST", "/api/v1/accounts/{account_id}/dashboard_apps",
+     "administrators; title required, content one frame whose url is https and not a private, loopback, "
+     "link-local or reserved address (422); `{\"dashboard_app\": {...}}` or flat"),
+    ("Dashboard Apps", "GET", "/api/v1/accounts/{account_id}/dashboard_apps/{id}", "every member"),
+    ("Dashboard Apps", "PATCH", "/api/v1/accounts/{account_id}/dashboard_apps/{id}",
+     "administrators (PUT too); the fields given"),
+    ("Dashboard Apps", "DELETE", "/api/v1/accounts/{account_id}/dashboard_apps/{id}",
+     "administrators; 204 with no body, as Chatwoot"),
+    ("Integrations", "GET", "/api/v1/accounts/{account_id}/integrations/apps/{id}",
+     "every member; one app of the list (404 for an app Parley does not implement)"),
+)
+
+
+# Where Parley answers a spec operation in its own way (what the spec leaves to the server).
+CHOICES: tuple[str, ...] = (
+    "`GET .../integrations/apps` lists what Parley really integrates with: `webhook` and `dashboard_apps` "
+    "(enabled once the account has one) and its channels `website`, `api`, `email`, `telegram`, `whatsapp`, "
+    "`twilio_sms` (hook_type `inbox`, enabled once an inbox of that channel exists); no app Parley does not run. "
+    "`action`/`button` (the app's Parley settings path) and hooks' `settings` are for administrators only, as in Chatwoot.",
+    "`.../integrations/hooks` takes hooks for the `webhook` app only: its hooks are the account's webhooks "
+    "(`settings` = url, name, subscriptions; the hook id is the webhook id; DELETE deletes the webhook). A webhook "
+    "is always on, so `status` 0 or `disabled` is a 422, as is a hook for any other app, an `inbox_id`, or unknown "
+    "settings. Nothing is stored that does nothing.",
+)
+
+
 def operations() -> list[tuple[str, str, str, str]]:
     """(tag, METHOD, path, summary) for every operation of the reference spec."""
     spec = json.loads(SPEC.read_text())
@@ -58,6 +89,18 @@ def render(results: list[tuple[tuple[str, str, str, str], bool]]) -> str:
     ]
     for (tag, method, path, _summary), ok in sorted(results, key=lambda r: (r[0][0], r[0][2], r[0][1])):
         lines.append(f"| {tag} | {method} | `{path}` | {'yes' if ok else 'not yet'} |")
+    lines += [
+        "",
+        "## Beyond the spec",
+        "",
+        "Routes Chatwoot's server has and its published spec leaves out, answered with the server's shapes.",
+        "",
+        "| area | method | path | Parley |",
+        "| --- | --- | --- | --- |",
+    ]
+    lines += [f"| {area} | {method} | `{path}` | {what.replace('|', chr(92) + '|')} |"
+              for area, method, path, what in BEYOND_SPEC]
+    lines += ["", "## Parley's choices within the spec", ""] + [f"- {choice}" for choice in CHOICES]
     lines += [
         "",
         "## Where the spec and Chatwoot's server differ",
