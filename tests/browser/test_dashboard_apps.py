@@ -180,3 +180,46 @@ def test_a_dashboard_app_receives_the_conversation(new_context, stack, seed, vis
     expect(app.locator("#got")).to_contain_text('"status":"resolved"')
     assert json.loads(app.locator("#got").inner_text())["conversation"]["id"] == conv_id
     assert agent.dialogs == []
+
+
+def test_admin_manages_dashboard_apps_and_sees_the_integrations(admin):
+    """Settings: an administrator is refused an http and a private address, adds an app,
+    renames it, sees Dashboard apps enabled among the integrations, and deletes it."""
+    from .pages import open_settings
+
+    page = admin.page
+    title = f"Orders {tag()}"
+    open_settings(admin, "dashboard-apps")
+
+    page.get_by_test_id("dashboard-app-title").fill(title)
+    page.get_by_test_id("dashboard-app-url").fill("http://apps.example.com/orders")
+    page.get_by_test_id("dashboard-app-create").click()
+    expect(page.get_by_test_id("dashboard-app-error")).to_contain_text("https")
+    # The server's check (SSRF rules): the metadata service's address is refused.
+    page.get_by_test_id("dashboard-app-url").fill("https://169.254.169.254/latest/meta-data")
+    page.get_by_test_id("dashboard-app-create").click()
+    expect(page.get_by_test_id("dashboard-app-error")).to_contain_text("private")
+
+    page.get_by_test_id("dashboard-app-url").fill("https://apps.example.com/orders")
+    page.get_by_test_id("dashboard-app-create").click()
+    row = page.get_by_test_id("dashboard-app-list").locator("li", has_text=title)
+    expect(row.get_by_test_id("dashboard-app-row-url")).to_have_text("https://apps.example.com/orders")
+    app_id = int((row.get_attribute("data-testid") or "").split("-")[-1])
+
+    page.get_by_test_id(f"dashboard-app-edit-{app_id}").click()
+    page.get_by_test_id("dashboard-app-edit-title").fill(title + " (EU)")
+    page.get_by_test_id("dashboard-app-save").click()
+    page.reload()
+    expect(page.get_by_test_id(f"dashboard-app-{app_id}")).to_contain_text(title + " (EU)")
+
+    page.get_by_test_id("settings-nav-integrations").click()
+    expect(page.get_by_test_id("integration-dashboard_apps")).to_have_attribute("data-enabled", "true")
+    expect(page.get_by_test_id("integration-website")).to_have_attribute("data-enabled", "true")  # the seed's inbox
+    expect(page.get_by_test_id("integration-telegram")).to_have_attribute("data-enabled", "false")
+    page.get_by_test_id("integration-configure-dashboard_apps").click()
+    expect(page).to_have_url(re.compile(r"/settings/dashboard-apps$"))
+
+    page.get_by_test_id(f"dashboard-app-delete-{app_id}").click()
+    page.get_by_test_id(f"dashboard-app-delete-{app_id}-confirm").click()
+    expect(page.get_by_test_id(f"dashboard-app-{app_id}")).to_have_count(0)
+    assert admin.dialogs == []
