@@ -23,6 +23,8 @@ def routes(world):
         ("POST", "/platform/api/v1/users", world.platform_token),
         ("PATCH", "/super_admin/api/v1/installation_configs/WEBHOOK_TIMEOUT", world.super_admin.token),
         ("POST", "/super_admin/api/v1/platform_apps", world.super_admin.token),
+        ("POST", f"/api/v1/accounts/{a}/dashboard_apps", world.admin.token),
+        ("POST", f"/api/v1/accounts/{a}/integrations/hooks", world.admin.token),
     ]
 
 
