@@ -222,6 +222,9 @@ def test_webhook_hooks_are_the_accounts_webhooks(api, world):
     assert api.delete(f"{hooks}/{hook['id']}", world.admin.token).status == 200
     assert api.get(f"/api/v1/accounts/{a}/webhooks", world.admin.token).json == []
     assert api.delete(f"{hooks}/{hook['id']}", world.admin.token).status == 404
+    # Audited as what they are: one Webhook entry per change.
+    assert [(e.action, e.auditable_id) for e in audit_entries(a, "Webhook")] == [
+        ("destroy", hook["id"]), ("update", hook["id"]), ("create", hook["id"])]
 
 
 def test_a_hook_that_would_do_nothing_is_refused(api, world, website):
