@@ -1,6 +1,10 @@
 // Dashboard apps' side of the postMessage protocol (Chatwoot's): the context goes to the
 // app's own origin only, and only the app's own frame, from its own origin, may ask for it.
-import { describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { flushPromises } from '@vue/test-utils'
+import { mountAt, user } from './screen.js'
+import { clearSession } from '../src/dashboard/session.js'
+import DashboardApps from '../src/dashboard/settings/DashboardApps.vue'
 import { APP_CONTEXT, FETCH_INFO, SANDBOX, appContext, appOrigin, createAppBridge, frameUrl, isFetchInfo, sendContext } from '../src/dashboard/dashboardApps.js'
 
 const APP = 'https://crm.example.com/parley/app?x=1'
@@ -125,5 +129,37 @@ describe('frameUrl', () => {
     expect(frameUrl({ content: [{ type: 'frame', url: APP }] })).toBe(APP)
     expect(frameUrl({ content: [] })).toBe('')
     expect(frameUrl({})).toBe('')
+  })
+})
+
+describe('the dashboard apps settings screen', () => {
+  afterEach(() => {
+    clearSession()
+    vi.restoreAllMocks()
+  })
+
+  it('sends Chatwoot’s body, refuses http before asking the server, and shows the server’s refusal', async () => {
+    const items = []
+    const { w, calls } = await mountAt(DashboardApps, '/app/accounts/1/settings/dashboard-apps', {
+      'GET /api/v1/accounts/1/dashboard_apps': () => [200, items],
+      'POST /api/v1/accounts/1/dashboard_apps': (b) =>
+        b.content[0].url.includes('169.254')
+          ? [422, { error: 'content.0.url points to a private or reserved address' }]
+          : [200, items[items.push({ id: items.length + 1, created_at: '2026-12-04T10:00:00Z', ...b }) - 1]],
+    }, user('administrator'))
+    const submit = async (title, url) => {
+      await w.get('[data-testid="dashboard-app-title"]').setValue(title)
+      await w.get('[data-testid="dashboard-app-url"]').setValue(url)
+      await w.get('[data-testid="dashboard-app-form"]').trigger('submit')
+      await flushPromises()
+    }
+    await submit('CRM', 'http://crm.example.com/')
+    expect(w.get('[data-testid="dashboard-app-error"]').text()).toMatch(/https/)
+    expect(calls.filter((c) => c.method === 'POST')).toHaveLength(0)
+    await submit('CRM', 'https://169.254.169.254/')
+    expect(w.get('[data-testid="dashboard-app-error"]').text()).toMatch(/private/)
+    await submit(' CRM ', ' https://crm.example.com/app ')
+    expect(calls.filter((c) => c.method === 'POST').pop().body).toEqual({ title: 'CRM', content: [{ type: 'frame', url: 'https://crm.example.com/app' }] })
+    expect(w.get('[data-testid="dashboard-app-1"]').text()).toContain('https://crm.example.com/app')
   })
 })
