@@ -51,6 +51,7 @@ ROUTE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (f"{ACCOUNT}/search", ("search",)),
     (f"{ACCOUNT}/webhooks", ("webhooks",)),
     ("/api/v1/accounts", ("accounts",)),
+    ("/api/v1/profile/mfa", ("mfa",)),
     ("/api/v1/profile", ("profile",)),
     ("/api/v1/widget", ("widget",)),
     ("/auth/", ("auth",)),
