@@ -11,6 +11,7 @@ import pytest
 from parley.models.audit_log import AuditLog
 from parley.models.user import AccessToken, User
 from parley.services.access import mfa
+from tests.integration.test_password_reset import mailer  # noqa: F401  (a fixture)
 
 MFA = "/api/v1/profile/mfa"
 
@@ -264,3 +265,33 @@ def test_every_change_is_audited_once_in_each_account_without_secrets(api, world
         assert [e.user_type for e in logged] == ["SuperAdmin", "User", "User", "User", "User"]
         text = repr([e.audited_changes for e in logged])
         assert secret not in text and not any(code in text for code in codes)
+
+
+def test_a_password_reset_link_or_an_sso_link_still_asks_for_the_code(api, world, clock, mailer):
+    """A mailbox or a platform app's link stands in for the password, not for the second factor."""
+    from urllib.parse import parse_qs, urlparse
+
+    from tests.integration.test_password_reset import NEW_PASSWORD, ask, reset_tokens
+
+    secret, _ = enrol(api, world.agent, clock)
+    assert ask(api, world.agent.email).status == 200
+    [token] = reset_tokens(world.agent.email)
+    reset = api.put("/auth/password", body={"reset_password_token": token, "password": NEW_PASSWORD,
+                                            "password_confirmation": NEW_PASSWORD})
+    assert reset.status == 206 and reset.json["mfa_required"] is True and "data" not in reset.json
+    assert api.post("/auth/sign_in", body={"mfa_token": reset.json["mfa_token"],
+                                           "otp_code": clock.code(secret)}).status == 200
+    clock.next_step()
+
+    user = api.post("/platform/api/v1/users", world.platform_token,
+                    body={"name": "Pat", "email": "pat@platform.test", "password": "Platform-pass-1!"}).json
+    person = type(world.agent)(user["id"], "pat@platform.test", api.post(
+        "/auth/sign_in", body={"email": "pat@platform.test", "password": "Platform-pass-1!"}).json["data"]["access_token"],
+        "Platform-pass-1!")
+    secret, _ = enrol(api, person, clock)
+    link = api.get(f"/platform/api/v1/users/{user['id']}/login", world.platform_token).json["url"]
+    sso = parse_qs(urlparse(link).query)["sso_auth_token"][0]
+    first = api.post("/auth/sign_in", body={"email": person.email, "sso_auth_token": sso})
+    assert first.status == 206, first.json
+    assert api.post("/auth/sign_in", body={"mfa_token": first.json["mfa_token"],
+                                           "otp_code": clock.code(secret)}).status == 200

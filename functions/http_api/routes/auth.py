@@ -44,11 +44,17 @@ def sign_in():
         user, token = platform.sign_in_with_sso(payload.email, payload.sso_auth_token, source_ip(router))
     else:
         user, token = users.sign_in(payload.email, payload.password or "", source_ip(router))
-        if token is None:
-            from parley.services.access import mfa
+    return signed_in_as(user, token)
 
-            return Response(206, content_types.APPLICATION_JSON,
-                            json.dumps({"mfa_required": True, "mfa_token": mfa.issue_pending(user)}))
+
+def signed_in_as(user, token: str | None):
+    """The sign-in body, or (no token: the user has two-factor sign-in on) Chatwoot's 206
+    asking for the code, with the single-use mfa_token the second call brings back."""
+    if token is None:
+        from parley.services.access import mfa
+
+        return Response(206, content_types.APPLICATION_JSON,
+                        json.dumps({"mfa_required": True, "mfa_token": mfa.issue_pending(user)}))
     return {"data": profile(user, accounts.memberships_of(user.id), token)}
 
 
@@ -83,4 +89,4 @@ def reset_password():
     payload = body(router, PasswordReset)
     user, token = password_resets.reset(payload.reset_password_token, payload.password,
                                         payload.password_confirmation, source_ip(router))
-    return {"data": profile(user, accounts.memberships_of(user.id), token)}
+    return signed_in_as(user, token)
