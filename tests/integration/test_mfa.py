@@ -12,6 +12,8 @@ from parley.models.audit_log import AuditLog
 from parley.models.user import AccessToken, User
 from parley.services.access import mfa
 from tests.integration.test_password_reset import mailer  # noqa: F401  (a fixture)
+from tests.integration.test_realtime import connect
+from tests.integration.test_socket_rights import assert_revoked, sockets  # noqa: F401  (a fixture)
 
 MFA = "/api/v1/profile/mfa"
 
@@ -295,3 +297,22 @@ def test_a_password_reset_link_or_an_sso_link_still_asks_for_the_code(api, world
     assert first.status == 206, first.json
     assert api.post("/auth/sign_in", body={"mfa_token": first.json["mfa_token"],
                                            "otp_code": clock.code(secret)}).status == 200
+
+
+def test_an_account_that_requires_it_closes_and_refuses_the_sockets_of_members_without_it(api, world, clock, sockets):
+    assert connect("agent-socket", token=world.agent.token) == 200
+    assert connect("admin-socket", token=world.admin.token) == 200
+    enrol(api, world.admin, clock)
+    assert api.patch(f"/api/v1/accounts/{world.account_id}", world.admin.token,
+                     body={"two_factor_required": True}).status == 200
+    assert_revoked(sockets, "agent-socket", "two_factor_required")
+    assert "admin-socket" not in sockets.closed  # has it: stays
+    assert connect("agent-again", token=world.agent.token) == 403
+
+    # Enrolled: welcome back; reset by a super admin: out again.
+    secret = api.post(MFA, world.agent.token).json["secret"]
+    assert api.post(f"{MFA}/verify", world.agent.token, body={"otp_code": clock.code(secret)}).status == 200
+    assert connect("agent-enrolled", token=world.agent.token) == 200
+    assert api.post(f"/super_admin/api/v1/users/{world.agent.id}/reset_mfa", world.super_admin.token).status == 200
+    assert_revoked(sockets, "agent-enrolled", "two_factor_required")
+    assert "admin-socket" not in sockets.closed

@@ -72,6 +72,7 @@ const REVOKED_NOTICES = {
   token_revoked: 'You were signed out: this session was ended.',
   user_deleted: 'You were signed out: your user was deleted.',
   removed_from_account: 'You were signed out: you were removed from the account.',
+  two_factor_required: 'You were signed out: this account now requires two-factor authentication. Sign in to set it up.',
 }
 
 export function revokedNotice(reason) {

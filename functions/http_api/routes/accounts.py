@@ -50,4 +50,10 @@ def update(account_id: str):
     if CUSTOM_FIELDS & payload.keys():
         changes["custom_attributes"] = {**(account.custom_attributes or {}),
                                         **{k: payload[k] for k in CUSTOM_FIELDS & payload.keys()}}
-    return account_view(account_status.update_account(account, **changes))
+    was_required = bool((account.settings or {}).get("two_factor_required"))
+    updated = account_status.update_account(account, **changes)
+    if payload.get("two_factor_required") and not was_required:
+        from parley.services.access import connections  # members without 2FA lose their sockets now
+
+        connections.two_factor_missing(account_id)
+    return account_view(updated)

@@ -135,6 +135,11 @@ def reset(user_id: int) -> User:
     was = bool(user.otp_required_for_login)
     _clear(user)
     _save_audited(user, {"otp_required_for_login": [was, False], "reset": "by a super admin"})
+    from . import connections  # its sockets in accounts that require 2FA close, as their doors now refuse it
+
+    for _member, account in _memberships(user.id):
+        if (account.settings or {}).get(permissions.TWO_FACTOR_REQUIRED):
+            connections.two_factor_missing(account.id, {user.id})
     return user
 
 
