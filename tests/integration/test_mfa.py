@@ -316,3 +316,25 @@ def test_an_account_that_requires_it_closes_and_refuses_the_sockets_of_members_w
     assert api.post(f"/super_admin/api/v1/users/{world.agent.id}/reset_mfa", world.super_admin.token).status == 200
     assert_revoked(sockets, "agent-enrolled", "two_factor_required")
     assert "admin-socket" not in sockets.closed
+
+
+def test_bad_input_is_a_clear_4xx_and_changes_nothing(api, world, clock):
+    secret, _ = enrol(api, world.agent, clock)
+    before = User.get(world.agent.id)
+    mfa_token = password_step(api, world.agent).json["mfa_token"]
+    for body in ({"mfa_token": mfa_token, "otp_code": "1" * 17}, {"mfa_token": mfa_token, "otp_code": 123456},
+                 {"mfa_token": "x" * 257, "otp_code": "123456"}, {"mfa_token": mfa_token, "otp_code": "1", "extra": 1},
+                 {"password": "x"}):
+        assert api.post("/auth/sign_in", body=body).status == 422, body
+    assert api.post("/auth/sign_in", body={"mfa_token": mfa_token}).status == 422  # no code at all
+    assert api.post("/auth/sign_in", body="[1]").status == 400
+    assert api.post(f"{MFA}/verify", world.agent.token, body={"otp_code": ["1"]}).status == 422
+    assert api.post(f"{MFA}/backup_codes", world.agent.token, body={"otp_code": clock.code(secret), "x": 1}).status == 422
+    assert api.delete(MFA, world.agent.token, body={"password": "p" * 300}).status == 422
+    assert api.patch(f"/api/v1/accounts/{world.account_id}", world.admin.token,
+                     body={"two_factor_required": "sometimes"}).status == 422
+    after = User.get(world.agent.id)
+    assert (after.otp_secret, after.otp_backup_codes, after.otp_last_step) == (
+        before.otp_secret, before.otp_backup_codes, before.otp_last_step)
+    # The token still works after all that (none of it was a code attempt).
+    assert api.post("/auth/sign_in", body={"mfa_token": mfa_token, "otp_code": clock.code(secret)}).status == 200
