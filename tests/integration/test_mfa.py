@@ -16,6 +16,7 @@ from tests.integration.test_realtime import connect
 from tests.integration.test_socket_rights import assert_revoked, sockets  # noqa: F401  (a fixture)
 
 MFA = "/api/v1/profile/mfa"
+real_engine = pytest.mark.dynamodb_local  # conditional writes: also on DynamoDB Local, not only moto
 
 
 @pytest.fixture
@@ -52,6 +53,7 @@ def entries(account_id: int) -> list[AuditLog]:
     return [e for e in AuditLog.query(account_id, scan_index_forward=False) if e.auditable_type == "User"]
 
 
+@real_engine
 def test_enrolment_shows_a_secret_and_qr_then_the_first_code_turns_it_on(api, world, clock):
     assert api.get(MFA, world.agent.token).json == {"feature_available": True, "enabled": False,
                                                    "backup_codes_generated": False}
@@ -105,6 +107,7 @@ def test_sign_in_asks_for_the_code_after_the_password(api, world, clock):
     assert api.post("/auth/sign_in", body={"email": world.agent.email, "password": "Wrong-pass1!"}).status == 401
 
 
+@real_engine
 def test_a_code_replayed_within_its_window_is_refused(api, world, clock):
     secret, _ = enrol(api, world.agent, clock)
     code = clock.code(secret)
@@ -120,6 +123,7 @@ def test_a_code_replayed_within_its_window_is_refused(api, world, clock):
                                            "otp_code": clock.code(secret)}).status == 200
 
 
+@real_engine
 def test_two_concurrent_uses_of_one_code_cannot_both_pass(api, world, clock):
     """The step is written with a condition: a request that read the user before the other
     one's write still fails at its own write."""
@@ -131,6 +135,7 @@ def test_two_concurrent_uses_of_one_code_cannot_both_pass(api, world, clock):
     assert mfa._use_totp(stale, code) is False
 
 
+@real_engine
 def test_a_recovery_code_signs_in_once(api, world, clock):
     _, codes = enrol(api, world.agent, clock)
     done = api.post("/auth/sign_in", body={"mfa_token": password_step(api, world.agent).json["mfa_token"],
@@ -148,6 +153,7 @@ def test_a_recovery_code_signs_in_once(api, world, clock):
     assert len(User.get(world.agent.id).otp_backup_codes) == 7
 
 
+@real_engine
 def test_wrong_codes_are_throttled_per_user(api, world, clock):
     secret, _ = enrol(api, world.agent, clock)
     mfa_token = password_step(api, world.agent).json["mfa_token"]
@@ -164,6 +170,7 @@ def test_wrong_codes_are_throttled_per_user(api, world, clock):
     assert api.post(f"{MFA}/backup_codes", world.agent.token, body={"otp_code": clock.code(secret)}).status == 429
 
 
+@real_engine
 def test_an_expired_mfa_token_is_refused(api, world, clock):
     secret, _ = enrol(api, world.agent, clock)
     mfa_token = password_step(api, world.agent).json["mfa_token"]
@@ -243,6 +250,7 @@ def test_a_super_admin_resets_a_users_two_factor(api, world, clock):
     assert password_step(api, world.agent).json["data"]["access_token"]
 
 
+@real_engine
 def test_every_change_is_audited_once_in_each_account_without_secrets(api, world, clock):
     from parley.services.access import members
     members.add_member(world.other_account_id, world.agent.id, "agent")
