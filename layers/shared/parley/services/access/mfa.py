@@ -34,7 +34,7 @@ from ..account import throttle
 from ..account.accounts import memberships_of as _memberships
 from . import users
 
-ISSUER = "Parley"
+ISSUER = "Parley"  # when the installation has no INSTALLATION_NAME
 STEP_SECONDS = 30
 DIGITS = 6
 DRIFT_STEPS = 1  # a code of the step before or after is accepted too (clock skew, typing time)
@@ -64,9 +64,14 @@ def status(user: User) -> dict:
 
 
 def provisioning_uri(user: User) -> str:
+    """The otpauth:// URI an authenticator app scans: the installation's name as issuer."""
     import pyotp
 
-    return pyotp.TOTP(user.otp_secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
+    from ... import global_config
+
+    issuer = global_config.get("INSTALLATION_NAME", ISSUER)
+    issuer = issuer.strip()[:64] if isinstance(issuer, str) and issuer.strip() else ISSUER
+    return pyotp.TOTP(user.otp_secret).provisioning_uri(name=user.email, issuer_name=issuer)
 
 
 def qr_code(uri: str) -> str:
