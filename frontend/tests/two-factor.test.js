@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises } from '@vue/test-utils'
 import SignIn from '../src/dashboard/views/SignIn.vue'
+import PasswordReset from '../src/dashboard/views/PasswordReset.vue'
 import TwoFactorPanel from '../src/dashboard/settings/TwoFactorPanel.vue'
 import { clearSession, session } from '../src/dashboard/session.js'
 import { mountAt, user } from './screen.js'
@@ -59,6 +60,23 @@ describe('two-factor sign-in', () => {
     await vi.waitFor(() => expect(router.currentRoute.value.name).toBe('two-factor'), { timeout: 5000 })
     await router.push('/app/accounts/1/conversations')
     expect(router.currentRoute.value.name).toBe('two-factor')
+  })
+})
+
+describe('password reset with two-factor sign-in on', () => {
+  afterEach(() => clearSession())
+
+  it('sends the person to sign in with the new password and a code', async () => {
+    const { w, router } = await mountAt(PasswordReset, '/app/auth/reset?token=secret-1', {
+      'PUT /auth/password': () => [206, { mfa_required: true, mfa_token: 'mt' }],
+    })
+    await w.get('[data-testid="reset-password"]').setValue('Fresh-start-42!')
+    await w.get('[data-testid="reset-confirmation"]').setValue('Fresh-start-42!')
+    await w.get('form').trigger('submit')
+    await flushPromises()
+    expect(session.token).toBe('')
+    await vi.waitFor(() => expect(router.currentRoute.value.name).toBe('login'), { timeout: 5000 })
+    expect(session.notice).toBe('Your password was changed. Sign in with it and your authentication code.')
   })
 })
 
