@@ -19,6 +19,9 @@ sys.path[:0] = [str(ROOT)]
 SPEC = ROOT / "tests" / "reference" / "chatwoot-openapi.json"
 PATCHES = ROOT / "tests" / "reference" / "spec-patches.json"
 OUTPUT = ROOT / "docs" / "api-coverage.md"
+# Hand-written sections appended in name order, one file per feature: routes the reference
+# spec lacks (Chatwoot's server has them, or Parley adds them) and how they differ.
+EXTRA = ROOT / "docs" / "api-coverage"
 METHODS = ("get", "post", "put", "patch", "delete")
 ROUTER_NOT_FOUND = "Not found"  # the body app.py's not_found handler gives for an unknown route
 
@@ -115,6 +118,8 @@ def render(results: list[tuple[tuple[str, str, str, str], bool]]) -> str:
     for patch in json.loads(PATCHES.read_text()):
         why = patch["why"].replace("|", "\\|")  # a pipe would end the table cell
         lines.append(f"| `{patch['path']}` | {why} |")
+    for extra in sorted(EXTRA.glob("*.md")) if EXTRA.is_dir() else []:
+        lines += ["", extra.read_text().rstrip("\n")]
     return "\n".join(lines) + "\n"
 
 

@@ -53,6 +53,7 @@ ROUTE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (f"{ACCOUNT}/dashboard_apps", ("integrations",)),
     (f"{ACCOUNT}/integrations", ("integrations",)),
     ("/api/v1/accounts", ("accounts",)),
+    ("/api/v1/profile/mfa", ("mfa",)),
     ("/api/v1/profile", ("profile",)),
     ("/api/v1/widget", ("widget",)),
     ("/auth/", ("auth",)),

@@ -704,6 +704,34 @@ def test_password_links_reset_and_invitation(api, world, recorder):
     recorder.check("HttpApiFunction")
 
 
+def test_two_factor_enrolment_sign_in_and_reset(api, world, recorder):
+    """Enrolment, the two sign-in steps (code and recovery code), regenerated codes and a
+    super admin's reset: the user's conditional updates, the pending token, the throttle
+    and the audit entries written with the change."""
+    import pyotp
+
+    from tests.integration.test_mfa import MFA
+
+    secret = ok(api.post(MFA, world.agent.token))["secret"]
+    codes = ok(api.post(f"{MFA}/verify", world.agent.token,
+                        body={"otp_code": pyotp.TOTP(secret).now()}))["backup_codes"]
+    first = api.post("/auth/sign_in", body={"email": world.agent.email, "password": world.agent.password})
+    assert first.status == 206, first.json
+    ok(api.post("/auth/sign_in", body={"mfa_token": first.json["mfa_token"], "backup_code": codes[0]}))
+    again = api.post("/auth/sign_in", body={"email": world.agent.email, "password": world.agent.password})
+    assert api.post("/auth/sign_in", body={"mfa_token": again.json["mfa_token"], "otp_code": "12345"}).status == 400
+    ok(api.post(f"/super_admin/api/v1/users/{world.agent.id}/reset_mfa", world.super_admin.token))
+    # The account requires it: the sockets of members without it close, their reconnects are refused.
+    invoke(recorder, "ws_connect", ws_event("ws_connect", "tf-agent", queryStringParameters={"token": world.agent.token}),
+           "$connect")
+    secret = ok(api.post(MFA, world.admin.token))["secret"]
+    ok(api.post(f"{MFA}/verify", world.admin.token, body={"otp_code": pyotp.TOTP(secret).now()}))
+    ok(api.patch(f"/api/v1/accounts/{world.account_id}", world.admin.token, body={"two_factor_required": True}))
+    invoke(recorder, "ws_connect", ws_event("ws_connect", "tf-agent-2", queryStringParameters={"token": world.agent.token}),
+           "$connect")
+    recorder.check("HttpApiFunction", "WsConnectFunction")
+
+
 # ---------------------------------------------------------------- the checker itself
 
 def test_checker_matches_as_iam_does():

@@ -65,6 +65,9 @@ def routes(w, monkeypatch):
         ("GET", "/super_admin/api/v1/installation_configs", None, SUPER),
         ("PATCH", "/super_admin/api/v1/installation_configs/BRAND_NAME", {"value": "Parley"}, SUPER),
         ("POST", "/super_admin/api/v1/platform_apps", {"name": "App"}, SUPER),
+        ("GET", "/api/v1/profile/mfa", None, USER_ONLY),  # two-factor sign-in (issue 12)
+        ("POST", "/api/v1/profile/mfa", None, USER_ONLY),
+        ("POST", f"/super_admin/api/v1/users/{w.agent.id}/reset_mfa", None, SUPER),
         ("GET", "/public/api/v1/global_config", None, PUBLIC),
         ("GET", f"/api/v1/accounts/{a}/inboxes", None, MEMBER),
         ("POST", f"/api/v1/accounts/{a}/inboxes", {"name": "I", "channel": {"type": "web_widget"}}, ADMIN),

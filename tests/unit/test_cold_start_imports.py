@@ -28,6 +28,8 @@ NOT_AT_INIT = {
     "contact_jobs": (PARSER_MODELS,),
     "account_jobs": (PARSER_MODELS,),
     "webhooks": (PARSER_MODELS,),
+    # Two-factor sign-in's TOTP and QR code: on its own paths only (services/access/mfa.py).
+    "http_api": ("pyotp", "segno"),
 }
 PROBE = """
 import importlib.util, json, sys

@@ -1,5 +1,5 @@
 import { createRouter, createWebHistory } from 'vue-router'
-import { isAdministrator, isSuperAdmin, selectAccount, session } from './session.js'
+import { isAdministrator, isSuperAdmin, mustEnrolTwoFactor, selectAccount, session } from './session.js'
 
 export function homePath() {
   if (!session.token) return '/app/login'
@@ -42,6 +42,7 @@ const routes = [
       { path: 'account', name: 'settings-account', component: () => import('./settings/Account.vue'), meta: { admin: true } },
       { path: 'macros', name: 'settings-macros', component: () => import('./settings/Macros.vue') },
       { path: 'notifications', name: 'settings-notifications', component: () => import('./settings/NotificationSettings.vue') },
+      { path: 'two-factor', name: 'settings-two-factor', component: () => import('./settings/TwoFactor.vue') },
       { path: 'automation', name: 'settings-automation', component: () => import('./settings/AutomationRules.vue'), meta: { admin: true } },
       { path: 'agent-bots', name: 'settings-agent-bots', component: () => import('./settings/AgentBots.vue'), meta: { admin: true } },
       { path: 'webhooks', name: 'settings-webhooks', component: () => import('./settings/Webhooks.vue'), meta: { admin: true } },
@@ -50,6 +51,9 @@ const routes = [
       { path: 'integrations', name: 'settings-integrations', component: () => import('./settings/Integrations.vue'), meta: { admin: true } },
     ],
   },
+  // Two-factor sign-in of the signed-in user: outside any account, so a member whose account
+  // requires it (and refuses them until then) can enrol here first.
+  { path: '/app/profile/two-factor', name: 'two-factor', component: () => import('./views/TwoFactor.vue'), meta: { auth: true } },
   { path: '/app/super_admin', name: 'super_admin', component: () => import('./views/SuperAdmin.vue'), meta: { auth: true, superAdmin: true } },
   { path: '/:rest(.*)*', redirect: () => homePath() },
 ]
@@ -59,6 +63,7 @@ export function createAppRouter(history = createWebHistory()) {
   router.beforeEach((to) => {
     if (to.name === 'login' && session.token) return homePath()
     if (to.meta.auth && !session.token) return { name: 'login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
+    if (to.meta.auth && !to.meta.superAdmin && to.name !== 'two-factor' && mustEnrolTwoFactor()) return { name: 'two-factor' }
     if (to.meta.superAdmin && !isSuperAdmin()) return homePath()
     if (to.params.accountId) {
       const id = Number(to.params.accountId)

@@ -72,6 +72,7 @@ const REVOKED_NOTICES = {
   token_revoked: 'You were signed out: this session was ended.',
   user_deleted: 'You were signed out: your user was deleted.',
   removed_from_account: 'You were signed out: you were removed from the account.',
+  two_factor_required: 'You were signed out: this account now requires two-factor authentication. Sign in to set it up.',
 }
 
 export function revokedNotice(reason) {
@@ -101,10 +102,32 @@ export const api = createApi({
 // Unauthenticated calls (sign in, global config): a 401 is just an answer.
 export const publicApi = createApi()
 
+// The password step. For a user with two-factor sign-in the server answers 206
+// { mfa_required, mfa_token } instead of the session: the caller asks for a code and
+// finishes with verifySignIn. Answers { mfaToken } then, else the signed-in user.
 export async function signIn(email, password) {
   const res = await publicApi.post(endpoints.signIn, { email, password })
+  if (res && res.mfa_required) return { mfaToken: res.mfa_token }
   setUser(res.data)
   return res.data
+}
+
+// The second step: the mfa_token with a code from the authenticator app ({ otp_code })
+// or a recovery code ({ backup_code }).
+export async function verifySignIn(mfaToken, code) {
+  const res = await publicApi.post(endpoints.signIn, { mfa_token: mfaToken, ...code })
+  setUser(res.data)
+  return res.data
+}
+
+// A member of an account that requires two-factor sign-in, without it: the account's
+// routes refuse them until they enrol (router.js sends them to the enrolment first).
+export const mustEnrolTwoFactor = () => !!(session.user && session.user.mfa_enrollment_required)
+
+// The profile again (after a two-factor change): the flags above follow.
+export async function refreshProfile() {
+  setUser(await api.get(endpoints.profile))
+  return session.user
 }
 
 export async function signOut() {

@@ -13,6 +13,8 @@ export const endpoints = {
   globalConfig: '/public/api/v1/global_config',
   profile: '/api/v1/profile',
   availability: '/api/v1/profile/availability',
+  // Two-factor sign-in of the signed-in user: GET/POST/DELETE, then 'verify', 'backup_codes'.
+  mfa: (action) => join(['/api/v1/profile/mfa', action]),
   installationConfigs: (name) => join(['/super_admin/api/v1/installation_configs', name != null ? encodeURIComponent(name) : null]),
   // The Client API base of an API inbox (shown on its settings page).
   publicInbox: (identifier) => '/public/api/v1/inboxes/' + identifier,

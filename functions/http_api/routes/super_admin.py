@@ -72,3 +72,16 @@ def update_account(account_id: str):
 def delete_account(account_id: str):
     super_admin(router)
     return platform_account(account_status.delete_account(accounts.get_account(path_id(account_id))))
+
+
+# ---------------------------------------------------------------- two-factor reset
+
+@router.post("/super_admin/api/v1/users/<user_id>/reset_mfa")
+def reset_mfa(user_id: str):
+    """Turn a user's two-factor sign-in off (a lost device, no recovery code left); audited
+    in each of the user's accounts. The user enrols again from their profile."""
+    from parley.services.access import mfa
+
+    super_admin(router)
+    user = mfa.reset(path_id(user_id))
+    return {"id": user.id, "email": user.email, **mfa.status(user)}

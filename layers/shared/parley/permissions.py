@@ -14,6 +14,7 @@ from .errors import AccountSuspended, Forbidden, NotFound, Unauthorized
 from .models.account import DELETING, SUSPENDED, Account, AccountUser
 from .models.conversation import Message
 from .models.inbox import Inbox, InboxMember
+from .models.user import User
 
 ADMINISTRATOR = "administrator"
 
@@ -38,9 +39,22 @@ def open_account(account_id: int) -> Account:
         raise NotFound("Account not found") from None
 
 
-def open_membership(account_id: int, user_id: int) -> AccountUser | None:
-    """The caller's membership, once its account is shown open (require_open): both items
-    in one BatchGetItem, so the status check costs no extra round trip on the dashboard."""
+TWO_FACTOR_REQUIRED = "two_factor_required"  # Account.settings: members must have 2FA on
+TWO_FACTOR_MESSAGE = ("This account requires two-factor authentication: enable it in your profile "
+                      "settings (POST /api/v1/profile/mfa) to continue")
+
+
+def require_two_factor(account: Account, user: User | None) -> None:
+    """An account whose administrators require two-factor sign-in serves no member without
+    it (403): they enrol first, from their profile, which is not an account's route."""
+    if user is not None and (account.settings or {}).get(TWO_FACTOR_REQUIRED) and not user.otp_required_for_login:
+        raise Forbidden(TWO_FACTOR_MESSAGE)
+
+
+def open_membership(account_id: int, user_id: int, user: User | None = None) -> AccountUser | None:
+    """The caller's membership, once its account is shown open (require_open) and, for
+    `user`, its two-factor rule met: both items in one BatchGetItem, so the checks cost
+    no extra round trip on the dashboard."""
     keys = {AccountUser.Meta.table_name: {"Keys": [{"account_id": {"N": str(account_id)}, "user_id": {"N": str(user_id)}}]},
             Account.Meta.table_name: {"Keys": [{"id": {"N": str(account_id)}}]}}
     response = connection().client.batch_get_item(RequestItems=keys)
@@ -49,13 +63,14 @@ def open_membership(account_id: int, user_id: int) -> AccountUser | None:
             member = AccountUser.get(account_id, user_id)
         except AccountUser.DoesNotExist:
             return None
-        return open_account(account_id) and member
+        require_two_factor(open_account(account_id), user)
+        return member
     found = response.get("Responses", {})
     rows = found.get(AccountUser.Meta.table_name) or []
     if not rows:
         return None
     accounts = found.get(Account.Meta.table_name) or []
-    require_open(Account.from_raw_data(accounts[0]) if accounts else None)
+    require_two_factor(require_open(Account.from_raw_data(accounts[0]) if accounts else None), user)
     return AccountUser.from_raw_data(rows[0])
 
 
@@ -65,7 +80,7 @@ def account_member(principal: Principal, account_id: int) -> AccountUser:
     """The caller's membership in `account_id`; 404 if there is none (or the account is
     being deleted), 403 if the account is suspended."""
     user(principal)
-    member = open_membership(account_id, principal.user.id)
+    member = open_membership(account_id, principal.user.id, principal.user)
     if member is None:
         raise NotFound()
     return member

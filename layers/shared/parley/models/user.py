@@ -1,7 +1,7 @@
 """Users (agents, administrators, super admins) and their sign-in tokens."""
 from __future__ import annotations
 
-from pynamodb.attributes import (BooleanAttribute, JSONAttribute, NumberAttribute,
+from pynamodb.attributes import (BooleanAttribute, JSONAttribute, ListAttribute, NumberAttribute,
                                  UnicodeAttribute, VersionAttribute)
 from pynamodb.indexes import KeysOnlyProjection
 
@@ -30,6 +30,12 @@ class User(TimestampedModel):
     platform_app_id = NumberAttribute(null=True)  # the platform app that created it
     # The password was set through the Platform API, so the app knows it (services/access/members.hand_over).
     password_from_platform = BooleanAttribute(default=False)
+    # Two-factor sign-in (services/access/mfa.py), named as Chatwoot's devise-two-factor columns.
+    otp_secret = UnicodeAttribute(null=True)  # base32 TOTP secret; set at enrolment, live once verified
+    otp_required_for_login = BooleanAttribute(default=False)  # 2FA is on: sign-in asks for a code
+    otp_backup_codes = ListAttribute(of=UnicodeAttribute, null=True)  # recovery codes' salted hashes, one per unused code
+    otp_salt = UnicodeAttribute(null=True)  # the per-user salt of those hashes
+    otp_last_step = NumberAttribute(null=True)  # the last TOTP time step accepted: a code is used once
     version = VersionAttribute()
 
     email_index = global_index("email-index", email=UnicodeAttribute(hash_key=True))
@@ -49,6 +55,6 @@ class AccessToken(TimestampedModel):
     Meta = table_meta("access_tokens_table")
 
     token_hash = UnicodeAttribute(hash_key=True)
-    owner = UnicodeAttribute()  # "User#12", "PlatformApp#3", "SsoLogin#12" (single use)
+    owner = UnicodeAttribute()  # "User#12", "PlatformApp#3", "SsoLogin#12", "MfaPending#12" (single use)
     expires_at = NumberAttribute(null=True)  # epoch seconds; TTL removes it afterwards
     owner_index = global_index("owner-index", KeysOnlyProjection(), owner=UnicodeAttribute(hash_key=True))

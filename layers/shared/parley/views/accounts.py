@@ -26,6 +26,7 @@ def account(item: Account) -> dict:
             **_set(auto_resolve_after=settings.get("auto_resolve_after"),
                    auto_resolve_message=settings.get("auto_resolve_message")),
             "auto_resolve_ignore_waiting": bool(settings.get("auto_resolve_ignore_waiting")),
+            "two_factor_required": bool(settings.get("two_factor_required")),
         },
         "custom_attributes": item.custom_attributes or {},
         "latest_chatwoot_version": VERSION,

@@ -49,6 +49,11 @@ def profile(user: User, memberships: list[tuple[AccountUser, Account]], access_t
         "role": first[0].role if first else None,
         "accounts": [account_entry(m, a) for m, a in memberships],
         "access_token": access_token,
+        # Two-factor sign-in (services/access/mfa.py): on, and whether an account of theirs
+        # requires it while it is off (the dashboard then shows the enrolment first).
+        "mfa_enabled": bool(user.otp_required_for_login),
+        "mfa_enrollment_required": not user.otp_required_for_login
+        and any((a.settings or {}).get("two_factor_required") for _, a in memberships),
         "pubsub_token": user.pubsub_token,
         "avatar_url": user.avatar_url or "",
         "thumbnail": thumbnail(user),

@@ -25,6 +25,7 @@ from ...models.connection import Connection
 from ...models.counter import Counter
 from ...models.event_log import LoggedEvent
 from ...models.throttle import ThrottleWindow
+from ...models.user import User
 from ...realtime import may_see
 from ..account import accounts
 from ..contact import contacts
@@ -64,6 +65,7 @@ def open_agent_connection(connection_id: str, token: str | None, account_id: str
         raise NotFound("Account not found")
     member, account = memberships[0]
     permissions.require_open(account)
+    permissions.require_two_factor(account, principal.user)
     return _save(connection_id, f"account:{member.account_id}", MAX_AGENT_SOCKETS_PER_ACCOUNT,
                  account_id=member.account_id, kind="user", user_id=member.user_id,
                  role=member.role, scope=_scope_of(member), agent_account_id=member.account_id,
@@ -226,6 +228,22 @@ def credential_revoked(user_id: int, reason: str, token: str | None = None) -> N
     for member, _account in accounts.memberships_of(user_id):
         sockets = [c for c in Connection.agent_index.query(member.account_id) if c.user_id == user_id]
         _revoke_all(member.account_id, user_id, sockets, reason, condition=condition)
+
+
+def two_factor_missing(account_id: int, user_ids: Iterable[int] | None = None) -> None:
+    """The account now requires two-factor sign-in (or a user of it lost theirs): the
+    sockets of its members without it (of `user_ids`, when given) are told why and closed,
+    as their reconnects and REST calls are refused (permissions.require_two_factor). One
+    agent-index Query, then one BatchGet of the socket owners."""
+    by_user: dict[int, list[Connection]] = {}
+    for connection in Connection.agent_index.query(account_id):
+        if connection.user_id is not None and (user_ids is None or connection.user_id in user_ids):
+            by_user.setdefault(connection.user_id, []).append(connection)
+    if not by_user:
+        return
+    for user in User.batch_get(list(by_user)):
+        if not user.otp_required_for_login:
+            _revoke_all(account_id, user.id, by_user[user.id], "two_factor_required", condition=None)
 
 
 def account_closed(account_id: int, reason: str) -> int:

@@ -110,6 +110,8 @@ def reset(token: str, password: str, confirmation: str, source_ip: str) -> tuple
     tokens.revoke_all(_owner(user.id))  # the other links mailed to it
     users.password_changed(user)
     throttle.clear(users.SIGN_IN_PER_EMAIL, user.email)  # the owner proved the mailbox
+    if user.otp_required_for_login:  # a mailbox is not the second factor: sign in with a code
+        return user, None
     return user, tokens.issue(users.owner(user.id))
 
 

@@ -88,4 +88,6 @@ def sign_in_with_sso(email: str, sso_token: str, source_ip: str) -> tuple[User, 
     if user.platform_app_id is None or not controls(user.platform_app_id, user):
         raise Unauthorized("Invalid login credentials. Please try again.")
     throttle.release(reserved)
+    if user.otp_required_for_login:  # the link replaces the password, not the second factor
+        return user, None
     return user, tokens.issue(users.owner(user.id))

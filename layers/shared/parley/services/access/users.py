@@ -150,10 +150,12 @@ def _close_sockets(user: User, reason: str, token: str | None = None) -> None:
     connections.credential_revoked(user.id, reason, token)
 
 
-def sign_in(email: str, password: str, source_ip: str) -> tuple[User, str]:
-    """Check the password; on success issue a new API token. Attempts are counted per
-    email and per source address (an IPv6 /64), reserved before any hash is checked, so
-    parallel guesses get no more than the limit; a success gives its attempt back."""
+def sign_in(email: str, password: str, source_ip: str) -> tuple[User, str | None]:
+    """Check the password; on success issue a new API token, or None for a user with
+    two-factor sign-in on (the caller asks for a code: services/access/mfa.py). Attempts
+    are counted per email and per source address (an IPv6 /64), reserved before any hash
+    is checked, so parallel guesses get no more than the limit; a success gives its
+    attempt back."""
     email = (email or "").strip().lower()[:254]
     reserved = throttle.reserve([(SIGN_IN_PER_EMAIL, email), (SIGN_IN_PER_SOURCE, throttle.source(source_ip))],
                                 TOO_MANY_SIGN_INS)
@@ -162,6 +164,8 @@ def sign_in(email: str, password: str, source_ip: str) -> tuple[User, str]:
     if not passwords.verify(user.password_hash if user else None, password or "") or user is None:
         raise Unauthorized("Invalid login credentials. Please try again.")
     throttle.release(reserved)
+    if user.otp_required_for_login:
+        return user, None
     return user, tokens.issue(owner(user.id))
 
 
