@@ -50,6 +50,7 @@ ROUTE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (f"{ACCOUNT}/notification_settings", ("notifications",)),
     (f"{ACCOUNT}/search", ("search",)),
     (f"{ACCOUNT}/webhooks", ("webhooks",)),
+    (f"{ACCOUNT}/audit_logs", ("audit_logs",)),
     ("/api/v1/accounts", ("accounts",)),
     ("/api/v1/profile", ("profile",)),
     ("/api/v1/widget", ("widget",)),

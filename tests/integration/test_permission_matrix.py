@@ -114,6 +114,8 @@ def routes(w, monkeypatch):
         ("GET", f"/api/v1/accounts/{a}/webhooks", None, ADMIN),
         ("POST", f"/api/v1/accounts/{a}/webhooks", {"url": "https://hooks.example.com/matrix"}, ADMIN),
         ("PATCH", f"/api/v1/accounts/{a}/webhooks/{hook}", {"name": "Renamed"}, ADMIN),
+        ("GET", f"/api/v1/accounts/{a}/audit_logs", None, ADMIN),
+        ("GET", f"/api/v1/accounts/{a}/audit_logs?action=create&page=1", None, ADMIN),
         # Deletions last: they change what later rows see.
         ("DELETE", f"/api/v1/accounts/{a}/webhooks/{hook}", None, ADMIN),
         ("DELETE", f"/api/v1/accounts/{a}/agents/{w.agent.id}", None, ADMIN),

@@ -88,4 +88,4 @@ def sign_in_with_sso(email: str, sso_token: str, source_ip: str) -> tuple[User, 
     if user.platform_app_id is None or not controls(user.platform_app_id, user):
         raise Unauthorized("Invalid login credentials. Please try again.")
     throttle.release(reserved)
-    return user, tokens.issue(users.owner(user.id))
+    return user, users.issue_session(user)

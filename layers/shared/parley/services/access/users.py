@@ -6,10 +6,11 @@ import secrets
 
 from pynamodb.exceptions import TransactWriteError
 
-from ... import dynamo, ids, passwords, tokens
+from ... import audit, dynamo, ids, passwords, tokens
 from ...errors import Conflict, Invalid, NotFound, Unauthorized
 from ...models.account import AccountUser
 from ...models.unique import UniqueClaim
+from ...models.base import utcnow
 from ...models.user import SUPER_ADMIN, User
 from ..account import throttle
 
@@ -94,6 +95,8 @@ def update_user(user: User, *, by_platform: bool = False, **changes) -> User:
     Platform API sets it, so its app knows the password."""
     password = changes.pop("password", None)
     new_email = changes.pop("email", None)
+    # A new password is audited in each of the user's accounts, in the write that sets it.
+    audited = {"password": audit.FILTERED} if password is not None else None
     for key, value in changes.items():
         setattr(user, key, value)
     if password is not None:
@@ -109,11 +112,18 @@ def update_user(user: User, *, by_platform: bool = False, **changes) -> User:
                 tx.save(claim, condition=UniqueClaim.key.does_not_exist())
                 tx.delete(_email_claim(old_email))
                 tx.save(user)  # the version attribute guards against a concurrent edit
+                if audited:
+                    audit.for_user(tx, user, "update", audited)
         except TransactWriteError as exc:
             user.email = old_email
             if "ConditionalCheckFailed" in dynamo.cancellation_codes(exc):
                 raise Conflict("Email has already been taken", field="email") from None
             raise
+    elif audited:
+        user.updated_at = utcnow()  # as Model.save() sets it; a transaction's save does not
+        with dynamo.transaction() as tx:
+            tx.save(user)
+            audit.for_user(tx, user, "update", audited)
     else:
         user.save()
     if password is not None:
@@ -139,8 +149,11 @@ def delete_user(user: User) -> None:
 
 
 def sign_out(user: User, token: str) -> None:
-    """Revoke this one token; the sockets it opened are closed, the user's others stay."""
-    tokens.revoke(token)
+    """Revoke this one token (audited as a sign-out in each of the user's accounts); the
+    sockets it opened are closed, the user's others stay."""
+    with dynamo.transaction() as tx:
+        tokens.revoke(token, tx)
+        audit.for_user(tx, user, "sign_out")
     _close_sockets(user, "token_revoked", token)
 
 
@@ -162,7 +175,27 @@ def sign_in(email: str, password: str, source_ip: str) -> tuple[User, str]:
     if not passwords.verify(user.password_hash if user else None, password or "") or user is None:
         raise Unauthorized("Invalid login credentials. Please try again.")
     throttle.release(reserved)
-    return user, tokens.issue(owner(user.id))
+    return user, issue_session(user, "sign_in")
+
+
+def issue_session(user: User, action: str = "sign_in") -> str:
+    """A new API token for a user who just proved who they are, written with its audit
+    entry (`action` in each of the user's accounts)."""
+    with dynamo.transaction() as tx:
+        token = tokens.issue(owner(user.id), tx)
+        audit.for_user(tx, user, action, actor=user)
+    return token
+
+
+def reset_access_token(user: User) -> str:
+    """Chatwoot's "reset access token": every token of the user is revoked (and the
+    sockets they opened closed) and a new one issued, audited as a token change."""
+    tokens.revoke_all(owner(user.id))
+    with dynamo.transaction() as tx:
+        token = tokens.issue(owner(user.id), tx)
+        audit.for_user(tx, user, "update", {"access_token": audit.FILTERED})
+    _close_sockets(user, "token_revoked")
+    return token
 
 
 def change_password(user: User, current_password: str, new_password: str, source_ip: str) -> str:
