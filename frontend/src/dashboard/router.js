@@ -46,6 +46,7 @@ const routes = [
       { path: 'agent-bots', name: 'settings-agent-bots', component: () => import('./settings/AgentBots.vue'), meta: { admin: true } },
       { path: 'webhooks', name: 'settings-webhooks', component: () => import('./settings/Webhooks.vue'), meta: { admin: true } },
       { path: 'custom-attributes', name: 'settings-custom-attributes', component: () => import('./settings/CustomAttributes.vue'), meta: { admin: true } },
+      { path: 'audit-logs', name: 'settings-audit-logs', component: () => import('./settings/AuditLogs.vue'), meta: { admin: true } },
     ],
   },
   { path: '/app/super_admin', name: 'super_admin', component: () => import('./views/SuperAdmin.vue'), meta: { auth: true, superAdmin: true } },

@@ -36,5 +36,7 @@ export function accountEndpoints(accountId) {
     readAllNotifications: at('notifications', 'read_all'),
     attributeDefinitions: at('custom_attribute_definitions'),
     notificationSettings: at('notification_settings'),
+    // Read only: GET with page, auditable_type, action, user_id, since, until.
+    auditLogs: at('audit_logs'),
   }
 }
