@@ -99,7 +99,7 @@ def test_no_route_writes_edits_or_deletes_an_entry(api, world):
         for path in (logs(world), f"{logs(world)}/{entry.id}"):
             for token in (world.admin.token, world.super_admin.token):
                 reply = api.call(method, path, token, body=forged)
-                assert reply.status in (404, 405), (method, path, reply.status)
+                assert reply.status == 404, (method, path, reply.status)
     assert api.get(f"{logs(world)}/{entry.id}", world.admin.token).status in (404, 405)
     assert [e.attribute_values for e in all_entries(world.account_id)] == snapshot
 
@@ -319,8 +319,7 @@ def test_a_merge_that_fails_half_way_is_concluded_as_failed(api, world, monkeypa
 def test_secrets_never_reach_an_entry(api, world):
     reply = api.post(f"{_acme(world)}/inboxes", world.admin.token, body={
         "name": "Bot", "channel": {"type": "telegram", "bot_token": "7000009:" + "S" * 35}})
-    if reply.status != 200:
-        pytest.skip(f"telegram inbox needs its provider here: {reply.json}")
+    assert reply.status == 200, reply.json
     entry = next(e for e in all_entries(world.account_id) if e.auditable_type == "Inbox")
     text = str(entry.audited_changes)
     assert "S" * 35 not in text and "hmac_token" not in text and "[FILTERED]" in text
