@@ -171,6 +171,14 @@ ACTIONS = {
                              api.post("/api/v1/profile/reset_access_token", w.agent.token, source_ip=IP))[1],
         lambda ctx: {"access_token": "[FILTERED]"}, actor="agent",
         refused=lambda api, w, ctx: api.post("/api/v1/profile/reset_access_token", "x" * 43, source_ip=IP)),
+    "agent bot token reset": Action(
+        "AgentBot", "update",
+        lambda api, w, ctx: api.post(f"{_acme(w)}/agent_bots/{ctx['id']}/reset_access_token", w.admin.token, source_ip=IP),
+        lambda ctx: {"access_token": "[FILTERED]"},
+        setup=lambda api, w, ctx: ctx.update(id=api.post(f"{_acme(w)}/agent_bots", w.admin.token,
+                                                         body={"name": "Audited bot"}).json["id"]),
+        refused=lambda api, w, ctx: api.post(f"{_acme(w)}/agent_bots/{ctx['id']}/reset_access_token", w.agent.token,
+                                             source_ip=IP)),
     "agent create": Action(
         "AccountUser", "create", _new_agent,
         lambda ctx: {"user_id": ctx["id"], "role": "agent", "availability": "online", "auto_offline": True},
@@ -284,6 +292,20 @@ def test_a_users_own_event_is_entered_in_each_of_their_accounts(api, world):
         new = [e for e in all_entries(account_id) if e.id not in known]
         assert [(e.auditable_type, e.auditable_id, e.action, e.remote_address) for e in new] == [
             ("User", world.agent.id, "sign_in", IP)]
+
+
+def test_a_deleted_user_leaves_each_account_with_an_entry_by_the_platform_app(api, world):
+    app = world.platform_token
+    account = api.post("/platform/api/v1/accounts", app, body={"name": "Platformed"}).json["id"]
+    user = api.post("/platform/api/v1/users", app, body={"name": "Pat", "email": "pat@platform.test"}).json["id"]
+    assert api.post(f"/platform/api/v1/accounts/{account}/account_users", app,
+                    body={"user_id": user, "role": "agent"}).status == 200
+    known = {e.id for e in all_entries(account)}
+    assert api.delete(f"/platform/api/v1/users/{user}", app, source_ip=IP).status == 200
+    new = [e for e in all_entries(account) if e.id not in known]
+    assert [(e.auditable_type, e.auditable_id, e.action, e.user_type, e.user_id, e.remote_address) for e in new] == [
+        ("AccountUser", user, "destroy", "PlatformApp", world.platform_app_id, IP)]
+    assert new[0].audited_changes["role"] == "agent"
 
 
 def test_a_merge_and_an_export_are_concluded_with_their_outcome(api, world):

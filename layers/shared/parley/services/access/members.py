@@ -13,17 +13,11 @@ from ..account import accounts, notification_settings
 from . import connections, users
 
 
-AUDITED_FIELDS = ("role", "availability", "auto_offline")  # Chatwoot's AccountUser audits
-
-
-def _fields(member: AccountUser) -> dict:
-    return {"user_id": member.user_id, **{field: getattr(member, field) for field in AUDITED_FIELDS}}
-
-
 def _save(member: AccountUser, action: str, before: dict | None = None) -> None:
     """The membership's one write, with its audit entry ("AccountUser", by the user's id:
     a membership has no id of its own)."""
-    changes = audit.diff(before, _fields(member)) if before is not None else _fields(member)
+    after = users.membership_fields(member)
+    changes = audit.diff(before, after) if before is not None else after
     if action == "update" and not changes:
         member.save()
         return
@@ -88,7 +82,7 @@ def hand_over(user: User, account: Account) -> None:
 
 def update_member(member: AccountUser, *, role: str | None = None, availability: str | None = None,
                   auto_offline: bool | None = None) -> AccountUser:
-    previous_role, before = member.role, _fields(member)
+    previous_role, before = member.role, users.membership_fields(member)
     if role is not None:
         _check_role(role)
         if member.role == "administrator" and role != "administrator":

@@ -23,6 +23,14 @@ PASSWORD_CHECK_PER_USER = throttle.Limit("password_check:user", max_failures=5, 
 TOO_MANY_SIGN_INS = "Too many sign-in attempts. Try again later."
 
 
+MEMBERSHIP_AUDITED = ("role", "availability", "auto_offline")  # what an AccountUser entry records
+
+
+def membership_fields(member: AccountUser) -> dict:
+    """A membership as its audit entries show it."""
+    return {"user_id": member.user_id, **{field: getattr(member, field) for field in MEMBERSHIP_AUDITED}}
+
+
 def owner(user_id: int) -> str:
     return f"User#{user_id}"
 
@@ -140,9 +148,10 @@ def password_changed(user: User) -> None:
 def delete_user(user: User) -> None:
     tokens.revoke_all(owner(user.id))
     _close_sockets(user, "user_deleted")  # before the memberships go: they say where the sockets are
-    with AccountUser.batch_write() as batch:
-        for member in AccountUser.user_index.query(user.id):
-            batch.delete(AccountUser(member.account_id, member.user_id))
+    for member in AccountUser.user_index.query(user.id):  # each account's log says the member left
+        with dynamo.transaction() as tx:
+            tx.delete(AccountUser(member.account_id, member.user_id))
+            audit.add(tx, member.account_id, "AccountUser", user.id, "destroy", membership_fields(member))
     with dynamo.transaction() as tx:
         tx.delete(_email_claim(user.email))
         tx.delete(user)
