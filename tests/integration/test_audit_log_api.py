@@ -27,6 +27,7 @@ def logs(world) -> str:
 
 # ---------------------------------------------------------------- the route
 
+@pytest.mark.dynamodb_local
 def test_the_log_is_newest_first_paginated_schema_valid_and_filterable(api, world):
     teams = f"/api/v1/accounts/{world.account_id}/teams"
     made = [api.post(teams, world.admin.token, body={"name": f"team {n}"}, source_ip=IP).json["id"]
@@ -66,6 +67,28 @@ def test_the_log_is_newest_first_paginated_schema_valid_and_filterable(api, worl
     window = api.get(logs(world), world.admin.token,
                      query={"since": "2000-01-01T00:00:00Z", "until": stamp + 3600, "action": "update"}).json
     assert [e["id"] for e in window["audit_logs"]] == [newest["id"]]
+
+
+def test_a_request_reads_a_bounded_number_of_entries_however_long_the_log(api, world, monkeypatch):
+    from bench.dynamo_ops import sdk_calls
+    from parley.services.account import audit_logs
+    teams = f"/api/v1/accounts/{world.account_id}/teams"
+    for n in range(12):
+        api.post(teams, world.admin.token, body={"name": f"bounded {n}"})
+    everything = len(all_entries(world.account_id))
+    monkeypatch.setattr(audit_logs, "MAX_EXAMINED", 8)
+    scanned = []
+
+    def seen(client, operation, params, response, seconds):
+        if operation == "Query" and "audit" in params.get("TableName", "").lower():
+            scanned.append(response.get("ScannedCount", 0))
+    with sdk_calls(seen):
+        reply = api.get(logs(world), world.admin.token, query={"action": "update"})  # matches nothing: reads to the bound
+    assert reply.status == 200 and reply.json["total_entries"] == 0
+    assert scanned and sum(scanned) <= 2 * 8, scanned  # the page's Queries and the count's, 8 entries each at most
+    bounded = api.get(logs(world), world.admin.token).json
+    assert everything > 8 and bounded["total_entries"] == 8
+    assert len(bounded["audit_logs"]) == 8
 
 
 def test_only_the_accounts_administrators_read_it(api, world):
