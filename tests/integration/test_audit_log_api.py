@@ -11,6 +11,7 @@ import pytest
 
 from parley.models.audit_log import AuditLog
 from tests.conftest import PASSWORD
+from tests.integration.test_password_reset import mailer  # noqa: F401 (fixture)
 from tests.spec import assert_matches
 
 IP = "198.51.100.77"
@@ -368,3 +369,33 @@ def test_secrets_never_reach_an_entry(api, world):
     entry = next(e for e in all_entries(world.account_id) if e.auditable_type == "Inbox")
     text = str(entry.audited_changes)
     assert "S" * 35 not in text and "hmac_token" not in text and "[FILTERED]" in text
+
+
+def test_an_sso_sign_in_is_audited_like_a_password_one_and_a_used_link_is_not(api, world):
+    from tests.integration.test_platform import _sso_token
+    app = world.platform_token
+    account = api.post("/platform/api/v1/accounts", app, body={"name": "SSO"}).json["id"]
+    user = api.post("/platform/api/v1/users", app, body={"name": "Sam", "email": "sam@sso.test"}).json["id"]
+    assert api.post(f"/platform/api/v1/accounts/{account}/account_users", app,
+                    body={"user_id": user, "role": "agent"}).status == 200
+    link = _sso_token(api, app, user)
+    known = {e.id for e in all_entries(account)}
+    body = {"email": "sam@sso.test", "sso_auth_token": link}
+    assert api.post("/auth/sign_in", body=body, source_ip=IP).status == 200
+    assert api.post("/auth/sign_in", body=body, source_ip=IP).status == 401  # used up: no entry
+    new = [e for e in all_entries(account) if e.id not in known]
+    assert [(e.auditable_type, e.auditable_id, e.action, e.user_id, e.username, e.remote_address) for e in new] == [
+        ("User", user, "sign_in", user, "sam@sso.test", IP)]
+
+
+def test_a_password_reset_by_link_is_audited_as_the_users_and_a_bad_link_is_not(api, world, mailer):
+    from tests.integration.test_password_reset import ask, reset_tokens, set_password
+    known = {e.id for e in all_entries(world.account_id)}
+    assert set_password(api, "x" * 43, source_ip=IP).status == 422
+    assert {e.id for e in all_entries(world.account_id)} == known
+    assert ask(api, world.agent.email).status == 200
+    [token] = reset_tokens(world.agent.email)
+    assert set_password(api, token, source_ip=IP).status == 200
+    new = [e for e in all_entries(world.account_id) if e.id not in known]
+    assert [(e.auditable_type, e.auditable_id, e.action, e.audited_changes, e.user_id, e.remote_address)
+            for e in new] == [("User", world.agent.id, "update", {"password": "[FILTERED]"}, world.agent.id, IP)]
