@@ -92,6 +92,34 @@ def test_a_request_reads_a_bounded_number_of_entries_however_long_the_log(api, w
     assert len(bounded["audit_logs"]) == 8
 
 
+@pytest.mark.dynamodb_local
+def test_a_time_window_reaches_entries_older_than_the_bound(api, world, monkeypatch):
+    """since/until become a key range (binary search over the ids), so the bound on
+    entries read counts from the window's end: an old stretch of a long log is reachable."""
+    import time as clock
+
+    from parley.services.account import audit_logs
+    teams = f"/api/v1/accounts/{world.account_id}/teams"
+    old = [api.post(teams, world.admin.token, body={"name": f"old {n}"}).json["id"] for n in range(3)]
+    clock.sleep(1.1)
+    cut = int(clock.time())
+    clock.sleep(1.1)
+    for n in range(10):
+        api.post(teams, world.admin.token, body={"name": f"new {n}"})
+    monkeypatch.setattr(audit_logs, "MAX_EXAMINED", 6)
+    newest = api.get(logs(world), world.admin.token).json
+    assert not {e["auditable_id"] for e in newest["audit_logs"]} & set(old)  # beyond the bound from the top
+    window = api.get(logs(world), world.admin.token, query={"until": cut, "auditable_type": "Team"}).json
+    assert [e["auditable_id"] for e in window["audit_logs"]] == old[::-1]
+    assert window["total_entries"] == 3
+    after = api.get(logs(world), world.admin.token, query={"since": cut, "until": cut + 600}).json
+    assert after["total_entries"] == 6 and all(e["created_at"] >= cut for e in after["audit_logs"])
+    empty = api.get(logs(world), world.admin.token, query={"since": cut + 3600}).json
+    assert (empty["total_entries"], empty["audit_logs"]) == (0, [])
+    before_all = api.get(logs(world), world.admin.token, query={"until": "2000-01-01T00:00:00Z"}).json
+    assert (before_all["total_entries"], before_all["audit_logs"]) == (0, [])
+
+
 def test_only_the_accounts_administrators_read_it(api, world):
     api.post(f"/api/v1/accounts/{world.account_id}/teams", world.admin.token, body={"name": "secret plans"})
     assert api.get(logs(world), world.agent.token).status == 403
