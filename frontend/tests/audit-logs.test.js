@@ -3,7 +3,7 @@ import { flushPromises } from '@vue/test-utils'
 import { mountAt, user } from './screen.js'
 import { clearSession } from '../src/dashboard/session.js'
 import AuditLogs from '../src/dashboard/settings/AuditLogs.vue'
-import { actionLabel, actor, changesSummary, formatTime, pageCount, subject } from '../src/dashboard/settings/auditLogs.js'
+import { actionLabel, actor, changesSummary, dayWindow, formatTime, pageCount, subject } from '../src/dashboard/settings/auditLogs.js'
 
 const entry = (id, extra = {}) => ({
   id, auditable_id: 7, auditable_type: 'Team', auditable: null, associated_id: 1, associated_type: 'Account',
@@ -33,6 +33,12 @@ describe('audit log formatting', () => {
     expect(actor(entry(1))).toBe('ada@acme.test')
     expect(actor(entry(1, { username: null }))).toBe('User #2')
     expect(actor(entry(1, { username: null, user_id: null }))).toBe('System')
+  })
+
+  it('turns the date pickers into the API window, whole UTC days', () => {
+    expect(dayWindow('2026-12-01', '2026-12-04')).toEqual({ since: '2026-12-01T00:00:00Z', until: '2026-12-04T23:59:59.999999Z' })
+    expect(dayWindow('', '2026-12-04')).toEqual({ until: '2026-12-04T23:59:59.999999Z' })
+    expect(dayWindow('12/01/2026', undefined)).toEqual({})
   })
 
   it('counts pages, at least one', () => {
@@ -71,6 +77,10 @@ describe('audit logs screen', () => {
     await w.get('[data-testid="audit-filter-action"]').setValue('update')
     await flushPromises()
     expect(calls.at(-1).query).toEqual({ page: '1', auditable_type: 'Team', action: 'update' })
+
+    await w.get('[data-testid="audit-filter-from"]').setValue('2026-12-01')
+    await flushPromises()
+    expect(calls.at(-1).query).toEqual({ page: '1', auditable_type: 'Team', action: 'update', since: '2026-12-01T00:00:00Z' })
   })
 
   it('tells an agent or a failed request why there is nothing', async () => {

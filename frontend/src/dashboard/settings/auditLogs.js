@@ -76,3 +76,13 @@ export function pageCount(total, perPage) {
   const size = perPage > 0 ? perPage : PER_PAGE_FALLBACK
   return Math.max(1, Math.ceil((Number(total) || 0) / size))
 }
+
+// The date pickers' days (YYYY-MM-DD, read as UTC like the times shown) as the API's window:
+// since the first day's start, until the last day's end; an empty or malformed day is no limit.
+const DAY = /^\d{4}-\d{2}-\d{2}$/
+export function dayWindow(from, to) {
+  const window = {}
+  if (DAY.test(from || '')) window.since = from + 'T00:00:00Z'
+  if (DAY.test(to || '')) window.until = to + 'T23:59:59.999999Z'
+  return window
+}
