@@ -427,3 +427,14 @@ def test_a_password_reset_by_link_is_audited_as_the_users_and_a_bad_link_is_not(
     new = [e for e in all_entries(world.account_id) if e.id not in known]
     assert [(e.auditable_type, e.auditable_id, e.action, e.audited_changes, e.user_id, e.remote_address)
             for e in new] == [("User", world.agent.id, "update", {"password": "[FILTERED]"}, world.agent.id, IP)]
+
+
+def test_a_token_reset_keeps_only_the_new_token(api, world):
+    other = api.post("/auth/sign_in", body={"email": world.agent.email, "password": PASSWORD}).json["data"]["access_token"]
+    reply = api.post("/api/v1/profile/reset_access_token", world.agent.token)
+    assert reply.status == 200
+    fresh = reply.json["access_token"]
+    assert fresh not in (world.agent.token, other)
+    assert api.get("/api/v1/profile", world.agent.token).status == 401
+    assert api.get("/api/v1/profile", other).status == 401
+    assert api.get("/api/v1/profile", fresh).status == 200

@@ -55,9 +55,11 @@ def revoke(token: str, tx=None) -> None:
         tx.delete(item)
 
 
-def revoke_all(owner: str) -> int:
-    """Delete every token of `owner` (password change, user deleted). Returns how many."""
-    hashes = [item.token_hash for item in AccessToken.owner_index.query(owner)]
+def revoke_all(owner: str, keep: str | None = None) -> int:
+    """Delete every token of `owner` (password change, user deleted) but `keep` (a token
+    just issued). Returns how many."""
+    kept = digest(keep) if keep else None
+    hashes = [item.token_hash for item in AccessToken.owner_index.query(owner) if item.token_hash != kept]
     with AccessToken.batch_write() as batch:
         for token_hash in hashes:
             batch.delete(AccessToken(token_hash))

@@ -197,12 +197,13 @@ def issue_session(user: User, action: str = "sign_in") -> str:
 
 
 def reset_access_token(user: User) -> str:
-    """Chatwoot's "reset access token": every token of the user is revoked (and the
-    sockets they opened closed) and a new one issued, audited as a token change."""
-    tokens.revoke_all(owner(user.id))
+    """Chatwoot's "reset access token": a new token is issued with its audit entry (the
+    change's first write), then every other token of the user is revoked and the sockets
+    they opened are closed."""
     with dynamo.transaction() as tx:
         token = tokens.issue(owner(user.id), tx)
         audit.for_user(tx, user, "update", {"access_token": audit.FILTERED})
+    tokens.revoke_all(owner(user.id), keep=token)
     _close_sockets(user, "token_revoked")
     return token
 

@@ -138,11 +138,11 @@ def update_bot(bot: AccountObject, **changes) -> AccountObject:
 def reset_token(bot: AccountObject) -> str:
     """Revoke the bot's tokens and issue a new one; an account's bot's new token is audited
     in the account (a system bot belongs to no account's log)."""
-    tokens.revoke_all(owner(bot))
-    with dynamo.transaction() as tx:
+    with dynamo.transaction() as tx:  # the new token and its entry first, then the others go
         token = tokens.issue(owner(bot), tx)
         if bot.account_id != GLOBAL:
             audit.add(tx, bot.account_id, "AgentBot", bot.id, "update", {"access_token": audit.FILTERED})
+    tokens.revoke_all(owner(bot), keep=token)
     return token
 
 
