@@ -26,6 +26,7 @@ BENCHMARKS = {
     "ingest": "Telegram webhooks -> queue -> channel_ingest -> socket on the local stack; DynamoDB per inbound message",
     "cost": "what AWS would bill per 1M inbound messages, from the calls metered during an ingest burst",
     "queue_ops": "SQS send/receive/delete per second over HTTP, the runner's engine next to moto; fsync cost",
+    "audit": "audit log: extra DynamoDB requests, items and WRU per audited write; its share of the HTTP API's cold start",
 }
 
 

@@ -52,6 +52,7 @@ ROUTE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (f"{ACCOUNT}/webhooks", ("webhooks",)),
     (f"{ACCOUNT}/dashboard_apps", ("integrations",)),
     (f"{ACCOUNT}/integrations", ("integrations",)),
+    (f"{ACCOUNT}/audit_logs", ("audit_logs",)),
     ("/api/v1/accounts", ("accounts",)),
     ("/api/v1/profile/mfa", ("mfa",)),
     ("/api/v1/profile", ("profile",)),

@@ -10,8 +10,10 @@ from parley.models.audit_log import AuditLog
 real_engine = pytest.mark.dynamodb_local
 
 
-def entries(account_id: int) -> list[AuditLog]:
-    return list(AuditLog.query(account_id, scan_index_forward=False))
+def entries(account_id: int, auditable_type: str = "Team") -> list[AuditLog]:
+    """The account's entries of one type, newest first (the world's own memberships are
+    audited too, as AccountUser)."""
+    return [e for e in AuditLog.query(account_id, scan_index_forward=False) if e.auditable_type == auditable_type]
 
 
 @real_engine

@@ -130,6 +130,8 @@ def routes(w, monkeypatch):
         ("POST", f"/api/v1/accounts/{a}/integrations/hooks",
          {"app_id": "webhook", "settings": {"url": "https://hooks.example.com/matrix-hook"}}, ADMIN),
         ("PATCH", f"/api/v1/accounts/{a}/integrations/hooks/{hook}", {"status": 1}, ADMIN),
+        ("GET", f"/api/v1/accounts/{a}/audit_logs", None, ADMIN),
+        ("GET", f"/api/v1/accounts/{a}/audit_logs?action=create&page=1", None, ADMIN),
         # Deletions last: they change what later rows see.
         ("DELETE", f"/api/v1/accounts/{a}/dashboard_apps/{dashboard_app}", None, ADMIN[:-1] + (204,)),
         ("DELETE", f"/api/v1/accounts/{a}/integrations/hooks/{hook_two}", None, ADMIN),

@@ -41,5 +41,7 @@ export function accountEndpoints(accountId) {
     dashboardApps: (id) => at('dashboard_apps', id),
     integrationApps: (id) => at('integrations', 'apps', id),
     integrationHooks: (id) => at('integrations', 'hooks', id),
+    // Read only: GET with page, auditable_type, action, user_id, since, until.
+    auditLogs: at('audit_logs'),
   }
 }

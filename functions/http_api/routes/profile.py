@@ -1,4 +1,4 @@
-"""GET/PUT /api/v1/profile and POST /api/v1/profile/availability."""
+"""GET/PUT /api/v1/profile, POST /api/v1/profile/availability and /api/v1/profile/reset_access_token."""
 from __future__ import annotations
 
 from typing import Literal
@@ -68,3 +68,12 @@ def availability():
     member = permissions.account_member(principal, payload.account_id)
     members.update_member(member, availability=payload.availability, auto_offline=payload.auto_offline)
     return profile_view(principal.user, accounts.memberships_of(principal.user.id), principal.token)
+
+
+@router.post("/api/v1/profile/reset_access_token")
+def reset_access_token():
+    """Chatwoot's "reset access token": every token of the caller ends, a new one is issued
+    (and shown in the profile, as at sign-in). Audited in each of the caller's accounts."""
+    principal = signed_in(router)
+    token = users.reset_access_token(principal.user)
+    return profile_view(principal.user, accounts.memberships_of(principal.user.id), token)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import time
 
 from . import ids
+from .models.account import AccountUser
 from .models.audit_log import AuditLog
 
 # AccountObject kind -> Chatwoot's auditable type. Add a kind here and its every change is audited.
@@ -32,7 +33,14 @@ AUDITED_KINDS: dict[str, str] = {
 # Never copied into an entry's changes: the entry must not become a way to read a secret.
 SECRET_FIELDS = frozenset({"secret", "password", "password_hash", "token", "access_token", "hmac_token",
                            "otp_secret", "otp_backup_codes", "api_key"})
+# Names that hold a secret wherever they appear, nested too (a channel's bot_token, a provider's app_secret).
+SECRET_SUFFIXES = ("_token", "_secret", "_key", "password")
+FILTERED = "[FILTERED]"
 DEFAULT_RETENTION_DAYS = 365
+# A user's own event (a sign-in, a password change) is entered in each of the user's
+# accounts, in the change's transaction, which holds at most 100 writes: this many fit
+# beside the change's own. Entries for accounts beyond it are written just before it.
+USER_ACCOUNTS_IN_TRANSACTION = 90
 
 
 @dataclass(frozen=True)
@@ -67,8 +75,21 @@ def actor() -> Actor:
     return _actor.get()
 
 
+def _secret(key) -> bool:
+    return isinstance(key, str) and (key in SECRET_FIELDS or key.endswith(SECRET_SUFFIXES))
+
+
+def _scrub(value):
+    if isinstance(value, dict):
+        return {key: (FILTERED if _secret(key) else _scrub(inner)) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_scrub(inner) for inner in value]
+    return value
+
+
 def redacted(changes: dict | None) -> dict:
-    return {key: ("[FILTERED]" if key in SECRET_FIELDS else value) for key, value in (changes or {}).items()}
+    """The changes with every secret's value (at any depth) replaced by "[FILTERED]"."""
+    return _scrub(dict(changes or {}))
 
 
 def diff(before: dict, after: dict) -> dict:
@@ -113,10 +134,34 @@ def record(account_id: int, auditable_type: str, auditable_id: int | None, actio
     return item
 
 
+def for_user(tx, user, action: str, changes: dict | None = None, *, actor=None) -> list[AuditLog]:
+    """Audit an event of a user's own (sign-in, sign-out, a password or token change) in
+    each account the user belongs to (the log is an account's): one entry per account,
+    in `tx`; `actor` names the caller when the request has none yet (sign-in)."""
+    accounts = [member.account_id for member in AccountUser.user_index.query(user.id)]
+    entries = [add(tx, account_id, "User", user.id, action, changes, user=actor)
+               for account_id in accounts[:USER_ACCOUNTS_IN_TRANSACTION]]
+    return entries + [record(account_id, "User", user.id, action, changes, user=actor)
+                      for account_id in accounts[USER_ACCOUNTS_IN_TRANSACTION:]]
+
+
 def conclude(item: AuditLog, outcome: str) -> None:
     """A multi-step change's outcome ("completed", "failed: ..."), added to the entry that
     recorded its start. The one update an entry ever gets, and not through any API."""
-    item.update(actions=[AuditLog.comment.set(outcome[:1000])])
+    concluded(item.account_id, item.id, outcome)
+
+
+def concluded(account_id: int, entry_id: int, outcome: str) -> None:
+    """`conclude` for an entry known by its key (a background job's, kept on its record).
+    An entry already gone (past its retention) is not written back."""
+    from pynamodb.exceptions import UpdateError
+
+    try:
+        AuditLog(account_id, entry_id).update(actions=[AuditLog.comment.set(outcome[:1000])],
+                                               condition=AuditLog.id.exists())
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
 
 
 def for_object(tx, item, kind: str, action: str, before: dict | None = None) -> AuditLog | None:

@@ -15,10 +15,15 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue(owner: str) -> str:
-    """A new token for `owner` ("User#12", "PlatformApp#3"); returns the only plaintext copy."""
+def issue(owner: str, tx=None) -> str:
+    """A new token for `owner` ("User#12", "PlatformApp#3"); returns the only plaintext copy.
+    With `tx` (a TransactWrite) the token is written in it, with the change it belongs to."""
     token = secrets.token_urlsafe(32)
-    AccessToken(digest(token), owner=owner).save()
+    item = AccessToken(digest(token), owner=owner)
+    if tx is None:
+        item.save()
+    else:
+        tx.save(item)
     return token
 
 
@@ -42,13 +47,19 @@ def _get(token_hash: str) -> AccessToken | None:
         return None
 
 
-def revoke(token: str) -> None:
-    AccessToken(digest(token)).delete()
+def revoke(token: str, tx=None) -> None:
+    item = AccessToken(digest(token))
+    if tx is None:
+        item.delete()
+    else:
+        tx.delete(item)
 
 
-def revoke_all(owner: str) -> int:
-    """Delete every token of `owner` (password change, user deleted). Returns how many."""
-    hashes = [item.token_hash for item in AccessToken.owner_index.query(owner)]
+def revoke_all(owner: str, keep: str | None = None) -> int:
+    """Delete every token of `owner` (password change, user deleted) but `keep` (a token
+    just issued). Returns how many."""
+    kept = digest(keep) if keep else None
+    hashes = [item.token_hash for item in AccessToken.owner_index.query(owner) if item.token_hash != kept]
     with AccessToken.batch_write() as batch:
         for token_hash in hashes:
             batch.delete(AccessToken(token_hash))

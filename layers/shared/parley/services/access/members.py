@@ -4,12 +4,31 @@ now have (services/access/connections.py), a new agent without a password is inv
 platform app made is handed over. The stored memberships are read through services/account/accounts.py."""
 from __future__ import annotations
 
-from ... import events, tokens
+from ... import audit, dynamo, events, tokens
 from ...errors import Conflict, Invalid
 from ...models.account import AVAILABILITY, ROLES, Account, AccountUser
+from ...models.base import utcnow
 from ...models.user import User
 from ..account import accounts, notification_settings
 from . import connections, users
+
+
+def _save(member: AccountUser, action: str, before: dict | None = None) -> None:
+    """The membership's one write, with its audit entry ("AccountUser", by the user's id:
+    a membership has no id of its own)."""
+    after = users.membership_fields(member)
+    changes = audit.diff(before, after) if before is not None else after
+    if action == "update" and not changes:
+        member.save()
+        return
+    if action != "destroy":
+        member.updated_at = utcnow()  # as Model.save() sets it; a transaction's save does not
+    with dynamo.transaction() as tx:
+        if action == "destroy":
+            tx.delete(member)
+        else:
+            tx.save(member)
+        audit.add(tx, member.account_id, "AccountUser", member.user_id, action, changes)
 
 
 def _check_role(role: str) -> None:
@@ -20,7 +39,7 @@ def _check_role(role: str) -> None:
 def add_member(account_id: int, user_id: int, role: str, inviter_id: int | None = None) -> AccountUser:
     _check_role(role)
     member = AccountUser(account_id, user_id, role=role, inviter_id=inviter_id)
-    member.save()
+    _save(member, "create")
     hand_over(users.get_user(user_id), accounts.get_account(account_id))
     return member
 
@@ -37,7 +56,7 @@ def add_agent(account_id: int, *, name: str, email: str, role: str, availability
         raise Conflict("Agent is already a member of this account", field="email")
     member = AccountUser(account_id, user.id, role=role, inviter_id=inviter_id)
     _apply_availability(member, availability, auto_offline)
-    member.save()
+    _save(member, "create")
     account = accounts.get_account(account_id)
     hand_over(user, account)
     if base_url is not None:
@@ -63,14 +82,14 @@ def hand_over(user: User, account: Account) -> None:
 
 def update_member(member: AccountUser, *, role: str | None = None, availability: str | None = None,
                   auto_offline: bool | None = None) -> AccountUser:
-    previous_role = member.role
+    previous_role, before = member.role, users.membership_fields(member)
     if role is not None:
         _check_role(role)
         if member.role == "administrator" and role != "administrator":
             _keep_an_administrator(member)
         member.role = role
     _apply_availability(member, availability, auto_offline)
-    member.save()
+    _save(member, "update", before)
     if member.role != previous_role:
         connections.rights_changed(member.account_id, [member.user_id])
     if availability is not None:  # live only, like every presence frame (see connections.announce)
@@ -85,7 +104,7 @@ def remove_member(member: AccountUser, *, keep_an_administrator: bool = True) ->
     last administrator: `keep_an_administrator=False`); their sockets there are closed."""
     if keep_an_administrator and member.role == "administrator":
         _keep_an_administrator(member)
-    member.delete()
+    _save(member, "destroy")
     notification_settings.forget(member.account_id, member.user_id)
     connections.rights_changed(member.account_id, [member.user_id])
 

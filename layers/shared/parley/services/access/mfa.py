@@ -210,7 +210,7 @@ def complete_sign_in(mfa_token: str, otp_code: str | None, backup_code: str | No
         item.delete(condition=(AccessToken.owner == item.owner) & (AccessToken.expires_at > int(time.time())))
     except DeleteError:
         raise Unauthorized("Invalid or expired MFA token. Please sign in again.") from None
-    return user, tokens.issue(users.owner(user.id))
+    return user, users.issue_session(user)  # the sign-in, audited now that it is complete
 
 
 def _pending(mfa_token: str | None) -> AccessToken:

@@ -23,7 +23,7 @@ import time
 from aws_lambda_powertools import Logger
 from pynamodb.exceptions import TransactWriteError
 
-from ... import dynamo, passwords, security_log, tokens
+from ... import audit, dynamo, passwords, security_log, tokens
 from ...errors import Invalid, TooManyRequests
 from ...models.user import AccessToken, User
 from ..account import throttle
@@ -132,6 +132,8 @@ def _redeem(token: str, password: str) -> User | None:
             tx.delete(AccessToken(tokens.digest(token)),
                       condition=(AccessToken.owner == owner) & (AccessToken.expires_at > int(time.time())))
             tx.save(user)
+            # The link's holder is the user: the new password is audited as theirs.
+            audit.for_user(tx, user, "update", {"password": audit.FILTERED}, actor=user)
     except TransactWriteError as exc:
         if exc.cause_response_code == "TransactionCanceledException":
             return None

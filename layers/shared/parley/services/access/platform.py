@@ -90,4 +90,4 @@ def sign_in_with_sso(email: str, sso_token: str, source_ip: str) -> tuple[User, 
     throttle.release(reserved)
     if user.otp_required_for_login:  # the link replaces the password, not the second factor
         return user, None
-    return user, tokens.issue(users.owner(user.id))
+    return user, users.issue_session(user)

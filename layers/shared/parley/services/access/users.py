@@ -6,10 +6,11 @@ import secrets
 
 from pynamodb.exceptions import TransactWriteError
 
-from ... import dynamo, ids, passwords, tokens
+from ... import audit, dynamo, ids, passwords, tokens
 from ...errors import Conflict, Invalid, NotFound, Unauthorized
 from ...models.account import AccountUser
 from ...models.unique import UniqueClaim
+from ...models.base import utcnow
 from ...models.user import SUPER_ADMIN, User
 from ..account import throttle
 
@@ -20,6 +21,14 @@ SIGN_IN_PER_SOURCE = throttle.Limit("sign_in:ip", max_failures=30, window_second
 # not become an unlimited oracle for the password.
 PASSWORD_CHECK_PER_USER = throttle.Limit("password_check:user", max_failures=5, window_seconds=900)
 TOO_MANY_SIGN_INS = "Too many sign-in attempts. Try again later."
+
+
+MEMBERSHIP_AUDITED = ("role", "availability", "auto_offline")  # what an AccountUser entry records
+
+
+def membership_fields(member: AccountUser) -> dict:
+    """A membership as its audit entries show it."""
+    return {"user_id": member.user_id, **{field: getattr(member, field) for field in MEMBERSHIP_AUDITED}}
 
 
 def owner(user_id: int) -> str:
@@ -94,6 +103,8 @@ def update_user(user: User, *, by_platform: bool = False, **changes) -> User:
     Platform API sets it, so its app knows the password."""
     password = changes.pop("password", None)
     new_email = changes.pop("email", None)
+    # A new password is audited in each of the user's accounts, in the write that sets it.
+    audited = {"password": audit.FILTERED} if password is not None else None
     for key, value in changes.items():
         setattr(user, key, value)
     if password is not None:
@@ -109,11 +120,18 @@ def update_user(user: User, *, by_platform: bool = False, **changes) -> User:
                 tx.save(claim, condition=UniqueClaim.key.does_not_exist())
                 tx.delete(_email_claim(old_email))
                 tx.save(user)  # the version attribute guards against a concurrent edit
+                if audited:
+                    audit.for_user(tx, user, "update", audited)
         except TransactWriteError as exc:
             user.email = old_email
             if "ConditionalCheckFailed" in dynamo.cancellation_codes(exc):
                 raise Conflict("Email has already been taken", field="email") from None
             raise
+    elif audited:
+        user.updated_at = utcnow()  # as Model.save() sets it; a transaction's save does not
+        with dynamo.transaction() as tx:
+            tx.save(user)
+            audit.for_user(tx, user, "update", audited)
     else:
         user.save()
     if password is not None:
@@ -130,17 +148,21 @@ def password_changed(user: User) -> None:
 def delete_user(user: User) -> None:
     tokens.revoke_all(owner(user.id))
     _close_sockets(user, "user_deleted")  # before the memberships go: they say where the sockets are
-    with AccountUser.batch_write() as batch:
-        for member in AccountUser.user_index.query(user.id):
-            batch.delete(AccountUser(member.account_id, member.user_id))
+    for member in AccountUser.user_index.query(user.id):  # each account's log says the member left
+        with dynamo.transaction() as tx:
+            tx.delete(AccountUser(member.account_id, member.user_id))
+            audit.add(tx, member.account_id, "AccountUser", user.id, "destroy", membership_fields(member))
     with dynamo.transaction() as tx:
         tx.delete(_email_claim(user.email))
         tx.delete(user)
 
 
 def sign_out(user: User, token: str) -> None:
-    """Revoke this one token; the sockets it opened are closed, the user's others stay."""
-    tokens.revoke(token)
+    """Revoke this one token (audited as a sign-out in each of the user's accounts); the
+    sockets it opened are closed, the user's others stay."""
+    with dynamo.transaction() as tx:
+        tokens.revoke(token, tx)
+        audit.for_user(tx, user, "sign_out")
     _close_sockets(user, "token_revoked", token)
 
 
@@ -166,7 +188,28 @@ def sign_in(email: str, password: str, source_ip: str) -> tuple[User, str | None
     throttle.release(reserved)
     if user.otp_required_for_login:
         return user, None
-    return user, tokens.issue(owner(user.id))
+    return user, issue_session(user, "sign_in")
+
+
+def issue_session(user: User, action: str = "sign_in") -> str:
+    """A new API token for a user who just proved who they are, written with its audit
+    entry (`action` in each of the user's accounts)."""
+    with dynamo.transaction() as tx:
+        token = tokens.issue(owner(user.id), tx)
+        audit.for_user(tx, user, action, actor=user)
+    return token
+
+
+def reset_access_token(user: User) -> str:
+    """Chatwoot's "reset access token": a new token is issued with its audit entry (the
+    change's first write), then every other token of the user is revoked and the sockets
+    they opened are closed."""
+    with dynamo.transaction() as tx:
+        token = tokens.issue(owner(user.id), tx)
+        audit.for_user(tx, user, "update", {"access_token": audit.FILTERED})
+    tokens.revoke_all(owner(user.id), keep=token)
+    _close_sockets(user, "token_revoked")
+    return token
 
 
 def change_password(user: User, current_password: str, new_password: str, source_ip: str) -> str:

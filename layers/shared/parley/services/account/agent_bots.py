@@ -14,7 +14,7 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlsplit
 
-from ... import dynamo, events, ids, outbound, permissions, tokens
+from ... import audit, dynamo, events, ids, outbound, permissions, tokens
 from ...errors import Forbidden, Invalid, NotFound
 from ...models.account_object import AGENT_BOT, AccountObject
 from ...models.base import utcnow
@@ -136,8 +136,14 @@ def update_bot(bot: AccountObject, **changes) -> AccountObject:
 
 
 def reset_token(bot: AccountObject) -> str:
-    tokens.revoke_all(owner(bot))
-    return tokens.issue(owner(bot))
+    """Revoke the bot's tokens and issue a new one; an account's bot's new token is audited
+    in the account (a system bot belongs to no account's log)."""
+    with dynamo.transaction() as tx:  # the new token and its entry first, then the others go
+        token = tokens.issue(owner(bot), tx)
+        if bot.account_id != GLOBAL:
+            audit.add(tx, bot.account_id, "AgentBot", bot.id, "update", {"access_token": audit.FILTERED})
+    tokens.revoke_all(owner(bot), keep=token)
+    return token
 
 
 def delete_bot(bot: AccountObject) -> None:

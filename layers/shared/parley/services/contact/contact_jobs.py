@@ -27,7 +27,7 @@ import time
 
 from pynamodb.exceptions import PutError
 
-from ... import aws, ids
+from ... import audit, aws, dynamo, ids
 from ...errors import Conflict, Invalid, NotFound, PayloadTooLarge
 from ...models.account_object import AccountObject
 from ...models.contact import Contact
@@ -315,13 +315,19 @@ def start_export(account_id: int, user_id: int, column_names: list[str] | None,
     export_id = ids.next_id(ids.account_counter(account_id, EXPORT_KIND))
     record = AccountObject(account_id, AccountObject.key_for(EXPORT_KIND, export_id), id=export_id, data={
         "status": "pending", "user_id": user_id, "columns": columns, "conditions": conditions or [], "rows": 0})
-    record.save(condition=AccountObject.key.does_not_exist())
+    # Audited with the record that starts it; the job concludes the entry (run_export).
+    with dynamo.transaction() as tx:
+        entry = audit.add(tx, account_id, "Contact", None, "export",
+                          {"export_id": export_id, "columns": columns, "conditions": conditions or []})
+        record.data = {**record.data, "audit_log_id": entry.id}
+        tx.save(record, condition=AccountObject.key.does_not_exist())
     try:
         _send([{"job": "export", "account_id": account_id, "export_id": export_id}])
     except Exception:
         logger.exception("queueing contact export %s failed", export_id)
         record.data = {**record.data, "status": "failed", "error": "The export could not be queued; try again"}
         record.save()
+        audit.conclude(entry, "failed: the export could not be queued")
         raise
     return record
 
@@ -394,6 +400,9 @@ def run_export(account_id: int, export_id: int) -> bool:
     record.data = {**record.data, "status": "completed", "rows": len(chosen), "bytes": len(body),
                    "truncated": truncated}
     record.save()
+    if record.data.get("audit_log_id"):
+        audit.concluded(account_id, record.data["audit_log_id"],
+                        f"completed: {len(chosen)} contacts{' (truncated)' if truncated else ''}")
     return True
 
 

@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable
 
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 
-from ... import events, ids, permissions
+from ... import audit, events, ids, permissions
 from ...errors import Conflict, Invalid, NotFound
 from ...models.account import AccountUser
 from ...models.contact import Contact, ContactInbox, ContactIndexEntry
@@ -354,6 +354,11 @@ def set_labels(contact: Contact, labels: list[str]) -> Contact:
     return update_contact(contact, labels=sorted(set(labels)))
 
 
+def audited_fields(contact: Contact) -> dict:
+    """What a contact's audit entry names it by."""
+    return {field: getattr(contact, field) for field in ("name", "email", "phone_number", "identifier")}
+
+
 def delete_contact(contact: Contact) -> None:
     """The contact, its claims, entries and contact inboxes (so its widget sessions end).
     Its conversations stay (see docs: a consumer of contact.deleted may remove them).
@@ -378,6 +383,7 @@ def delete_contact(contact: Contact) -> None:
                     tx.update(Counter(_listed_counter(contact.account_id)), actions=[Counter.value.add(-1)])
                 tx.delete(contact)
                 tx.publish("contact.deleted", contact.account_id, shown)
+                audit.add(tx, contact.account_id, "Contact", contact.id, "destroy", audited_fields(contact))
         except TransactWriteError as exc:
             if exc.cause_response_code != "TransactionCanceledException":
                 raise
@@ -761,6 +767,19 @@ def merge_contacts(base: Contact, mergee: Contact) -> Contact:
         raise NotFound("Contact not found")
     if base.id == mergee.id:
         raise Invalid("base_contact_id and mergee_contact_id must be different contacts", field="mergee_contact_id")
+    # Audited as it starts (the entry is the merge's first write), concluded when it ends.
+    started = audit.record(base.account_id, "Contact", base.id, "merge",
+                           {"mergee_contact_id": mergee.id, "mergee": audited_fields(mergee)})
+    try:
+        _merge(base, mergee)
+    except Exception as exc:
+        audit.conclude(started, f"failed: {getattr(exc, 'message', None) or type(exc).__name__}")
+        raise
+    audit.conclude(started, "completed")
+    return base
+
+
+def _merge(base: Contact, mergee: Contact) -> None:
     for link in ContactInbox.contact_index.query(mergee.id):
         link.update(actions=[ContactInbox.contact_id.set(base.id)])
     for conversation in Conversation.contact_index.query(mergee.id):
@@ -803,4 +822,3 @@ def merge_contacts(base: Contact, mergee: Contact) -> Contact:
                listed_delta=-1 if mergee_created in mergee_entries else 0, announce=announce)
 
     _retrying(base, attempt, mergee)
-    return base

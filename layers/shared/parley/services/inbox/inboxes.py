@@ -1,6 +1,7 @@
 """Inboxes (website widget and API channels) and their members."""
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import secrets
@@ -8,7 +9,7 @@ import time
 
 from pynamodb.exceptions import TransactWriteError
 
-from ... import dynamo, events, ids, outbound, permissions, security_log
+from ... import audit, dynamo, events, ids, outbound, permissions, security_log
 from ...errors import Conflict, Invalid, NotFound
 from ...models.account import AccountUser
 from ...models.base import utcnow
@@ -93,6 +94,15 @@ def _prove_number(module, channel: dict, account_id: int) -> None:
         raise
 
 
+# What an inbox's audit entry shows: its settings, with the channel's secrets filtered
+# (audit.redacted); never its public tokens or HMAC secret.
+AUDIT_HIDDEN = ("website_token", "inbox_identifier", "hmac_token", "version", "created_at", "updated_at")
+
+
+def audited_fields(inbox: Inbox) -> dict:
+    return {key: value for key, value in inbox.attribute_values.items() if key not in AUDIT_HIDDEN}
+
+
 def _claims_conflict(exc: TransactWriteError) -> bool:
     return exc.cause_response_code == "TransactionCanceledException"
 
@@ -123,6 +133,7 @@ def create_inbox(account_id: int, *, name: str, channel_type: str, channel: dict
             for key in channel_claims(inbox):
                 tx.save(_claim_key(key, inbox.id), condition=UniqueClaim.key.does_not_exist())
             tx.save(inbox, condition=Inbox.id.does_not_exist())
+            audit.add(tx, account_id, "Inbox", inbox.id, "create", audited_fields(inbox))
             # The event shows no verification state (inbox_view without secrets), so the
             # verification mail below changes nothing it says.
             tx.publish("inbox.created", account_id, inbox_view(inbox))
@@ -185,6 +196,7 @@ def by_identifier(identifier: str | None) -> Inbox:
 
 def update_inbox(inbox: Inbox, *, channel: dict | None = None, base_url: str = "", **changes) -> Inbox:
     changes = _check_hours(changes, inbox.working_hours)
+    audited_before = copy.deepcopy(audited_fields(inbox))
     before = channel_claims(inbox)
     module = _channel_module(inbox.channel_type)
     _check_webhook_url(channel or {})
@@ -207,6 +219,9 @@ def update_inbox(inbox: Inbox, *, channel: dict | None = None, base_url: str = "
                 tx.save(_claim_key(key, inbox.id), condition=UniqueClaim.key.does_not_exist())
             tx.save(inbox)
             tx.publish("inbox.updated", inbox.account_id, inbox_view(inbox))
+            audited = audit.diff(audited_before, audited_fields(inbox))
+            if audited:
+                audit.add(tx, inbox.account_id, "Inbox", inbox.id, "update", audited)
     except TransactWriteError as exc:
         if before == after and exc.cause_response_code == "TransactionCanceledException":
             raise Conflict("The inbox was changed by someone else meanwhile; try again") from None
@@ -292,6 +307,7 @@ def delete_inbox(inbox: Inbox) -> None:
         for channel_key in channel_claims(inbox):
             tx.delete(UniqueClaim(channel_key))
         tx.delete(inbox)
+        audit.add(tx, inbox.account_id, "Inbox", inbox.id, "destroy", audited_fields(inbox))
     with InboxMember.batch_write() as batch:
         for member in members:
             batch.delete(member)
