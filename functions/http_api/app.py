@@ -129,6 +129,6 @@ def _without_trailing_slash(event: dict) -> dict:
 def lambda_handler(event: dict, context) -> dict:
     event = _without_trailing_slash(event)
     http = (event.get("requestContext") or {}).get("http") or {}
-    audit.begin_request(http.get("sourceIp"), (event.get("requestContext") or {}).get("requestId"))
-    include_routes(event.get("rawPath"))
-    return app.resolve(event, context)
+    with audit.request(http.get("sourceIp"), (event.get("requestContext") or {}).get("requestId")):
+        include_routes(event.get("rawPath"))
+        return app.resolve(event, context)

@@ -54,3 +54,14 @@ def test_a_change_that_fails_leaves_no_entry_and_a_failed_entry_fails_the_change
     monkeypatch.undo()
     assert api.get(f"{teams}/{team_id}", world.admin.token).json["description"] != "lost"
     assert len(entries(world.account_id)) == 1
+
+
+def test_a_request_caller_is_forgotten_when_the_request_ends(api, world):
+    """Work done after a request on the same thread (the next invocation of a warm
+    container, a consumer the local stack runs) is not put down to that request's caller."""
+    from parley.services.account import teams
+
+    assert api.get(f"/api/v1/accounts/{world.account_id}/teams", world.admin.token).status == 200
+    team = teams.create(world.account_id, "after the request")
+    (made,) = [e for e in entries(world.account_id) if e.auditable_id == team.id]
+    assert (made.user_id, made.username, made.remote_address) == (None, None, None)

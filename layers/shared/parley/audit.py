@@ -2,7 +2,7 @@
 transaction as its own first write, so no change goes unaudited and no entry records a
 change that did not happen.
 
-Who did it comes from the request: the HTTP API calls `begin_request` once per
+Who did it comes from the request: the HTTP API opens `request(...)` around each
 invocation (remote address, request id) and `acting` once it knows the caller. The
 domain then adds entries with `add(tx, ...)` inside its transaction, or `record(...)`
 for a change that is a single write of its own (a sign-in). A multi-step change (a
@@ -14,6 +14,7 @@ AUDITED_KINDS is audited by services/account/account_objects on every create, up
 delete, with no call in the service that owns the kind."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 import time
@@ -55,10 +56,16 @@ class Actor:
 _actor: ContextVar[Actor] = ContextVar("audit_actor", default=Actor())
 
 
-def begin_request(remote_address: str | None, request_uuid: str | None) -> None:
-    """A new request: forget the previous invocation's caller (a warm container's context
-    outlives one request)."""
-    _actor.set(Actor(remote_address=remote_address, request_uuid=request_uuid))
+@contextmanager
+def request(remote_address: str | None, request_uuid: str | None):
+    """One request's scope: who acts is known only inside it, and forgotten when it ends,
+    so nothing done after it (the next invocation of a warm container, a consumer the
+    local stack runs on the same thread) is put down to its caller."""
+    token = _actor.set(Actor(remote_address=remote_address, request_uuid=request_uuid))
+    try:
+        yield
+    finally:
+        _actor.reset(token)
 
 
 def acting(user=None, *, platform_app_id: int | None = None) -> None:
