@@ -1,5 +1,5 @@
 import { createRouter, createWebHistory } from 'vue-router'
-import { isAdministrator, isSuperAdmin, selectAccount, session } from './session.js'
+import { hasPermission, isAdministrator, isSuperAdmin, selectAccount, session } from './session.js'
 
 export function homePath() {
   if (!session.token) return '/app/login'
@@ -22,7 +22,7 @@ const routes = [
     path: '/app/accounts/:accountId(\\d+)/contacts/:contactId(\\d+)?',
     name: 'contacts',
     component: () => import('./views/Contacts.vue'),
-    meta: { auth: true },
+    meta: { auth: true, permission: 'contact_manage' },
   },
   {
     // Settings: every screen is its own lazily loaded chunk. Agents see the read-only
@@ -46,6 +46,7 @@ const routes = [
       { path: 'agent-bots', name: 'settings-agent-bots', component: () => import('./settings/AgentBots.vue'), meta: { admin: true } },
       { path: 'webhooks', name: 'settings-webhooks', component: () => import('./settings/Webhooks.vue'), meta: { admin: true } },
       { path: 'custom-attributes', name: 'settings-custom-attributes', component: () => import('./settings/CustomAttributes.vue'), meta: { admin: true } },
+      { path: 'roles', name: 'settings-roles', component: () => import('./settings/CustomRoles.vue'), meta: { admin: true } },
     ],
   },
   { path: '/app/super_admin', name: 'super_admin', component: () => import('./views/SuperAdmin.vue'), meta: { auth: true, superAdmin: true } },
@@ -64,6 +65,7 @@ export function createAppRouter(history = createWebHistory()) {
       if (!member) return homePath()
       if (session.accountId !== id) selectAccount(id)
       if (to.meta.admin && !isAdministrator()) return { name: settingsHome(), params: { accountId: to.params.accountId } }
+      if (to.meta.permission && !hasPermission(to.meta.permission)) return homePath()
     }
     return true
   })

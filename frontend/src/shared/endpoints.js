@@ -36,5 +36,7 @@ export function accountEndpoints(accountId) {
     readAllNotifications: at('notifications', 'read_all'),
     attributeDefinitions: at('custom_attribute_definitions'),
     notificationSettings: at('notification_settings'),
+    // Chatwoot's custom roles (Settings > Roles; chosen per agent under Agents).
+    customRoles: (id) => at('custom_roles', id),
   }
 }
