@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.test_notifications import conversation_with_visitor
-from tests.integration.test_realtime import connect, sockets  # noqa: F401 (the fixture)
+from tests.integration.test_realtime import Sockets, connect
 
 EVERY = ["conversation_manage", "conversation_unassigned_manage", "conversation_participating_manage",
          "contact_manage", "report_manage", "knowledge_base_manage"]
@@ -28,6 +27,13 @@ def give_role(api, world, user_id: int, role_id: int | None):
                       body={"role": "agent", "custom_role_id": role_id})
     assert reply.status == 200, reply.json
     return reply.json
+
+
+@pytest.fixture
+def sockets(aws):
+    recorder = Sockets()
+    yield recorder
+    recorder.close()
 
 
 # ---------------------------------------------------------------- CRUD
