@@ -414,3 +414,30 @@ def test_notifications_follow_the_role(api, world, website, three):
     give_role(api, world, agent, triage["id"])
     assert who(world.account_id, inbox, 99, None, {agent}) == {agent}
     assert who(world.account_id, inbox, 99, admin, {agent}, following={agent}) == set()
+
+
+def test_the_notify_consumer_follows_the_role(api, world, website):
+    """End to end: a new conversation notifies an agent whose role shows unassigned ones,
+    not one whose role shows only followed ones; a mention makes the latter a participant,
+    notified and able to open it."""
+    from tests.integration.test_notifications import (conversation_with_visitor, listing, mention, note, notify,
+                                                      of_type, opt_in)
+
+    opt_in(api, world, world.agent, "conversation_creation")
+    followers = make_role(api, world, "Followers", ["conversation_participating_manage"])
+    give_role(api, world, world.agent.id, followers["id"])
+    first = conversation_with_visitor(website)
+    notify()
+    assert not of_type(listing(api, world, world.agent), "conversation_creation")
+    note(api, world, world.admin, first, f"{mention(world.agent.id, 'Aaron Agent')} can you look?")
+    notify()
+    [mentioned] = of_type(listing(api, world, world.agent), "conversation_mention")
+    assert mentioned["primary_actor_id"] == first
+    assert api.get(f"/api/v1/accounts/{world.account_id}/conversations/{first}", world.agent.token).status == 200
+
+    triage = make_role(api, world, "Triage", ["conversation_unassigned_manage"])
+    give_role(api, world, world.agent.id, triage["id"])
+    second = conversation_with_visitor(website)
+    notify()
+    created = of_type(listing(api, world, world.agent), "conversation_creation")
+    assert [n["primary_actor_id"] for n in created] == [second]

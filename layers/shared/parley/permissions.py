@@ -284,15 +284,21 @@ def socket_scope(member: AccountUser) -> dict:
 
 
 def who_may_see_conversation(account_id: int, inbox_id: int, display_id: int, assignee_id: int | None,
-                             user_ids: set[int], following: set[int] = frozenset()) -> set[int]:
+                             user_ids: set[int], following: set[int] = frozenset(),
+                             inbox_members: bool = False) -> set[int]:
     """The subset of `user_ids` who may see this conversation (notifications): members who
     may see its inbox, less agents whose custom role does not show it. `following`: users
-    known to follow it. BatchGets only: members, inbox members, and the roles in use."""
+    known to follow it; `inbox_members`: the users are known to be the inbox's members (its
+    InboxMember Query), so that read is not repeated. BatchGets only: members, inbox
+    members, and the roles in use."""
     if not user_ids:
         return set()
     found = list(AccountUser.batch_get([(account_id, u) for u in user_ids]))
     agents = {m.user_id for m in found if m.role != ADMINISTRATOR}
-    in_inbox = {m.user_id for m in InboxMember.batch_get([(inbox_id, u) for u in agents])} if agents else set()
+    if inbox_members:
+        in_inbox = agents & set(user_ids)
+    else:
+        in_inbox = {m.user_id for m in InboxMember.batch_get([(inbox_id, u) for u in agents])} if agents else set()
     seeing = {m.user_id for m in found if m.role == ADMINISTRATOR} | in_inbox
     members = [m for m in found if m.user_id in in_inbox and m.custom_role_id]
     if not members:

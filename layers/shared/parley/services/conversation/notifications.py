@@ -206,7 +206,8 @@ def on_conversation_created(detail: dict) -> int:
         made += _notify_many(detail, conversation, allowed, "conversation_assignment",
                              f"A conversation (#{number}) has been assigned to you", "", None)
     members = {m.user_id for m in InboxMember.query(inbox_id)} - {assignee_id}
-    members = permissions.who_may_see_conversation(detail["account_id"], inbox_id, number, assignee_id, members)
+    members = permissions.who_may_see_conversation(detail["account_id"], inbox_id, number, assignee_id, members,
+                                                   inbox_members=True)
     made += _notify_many(detail, conversation, members, "conversation_creation",
                          f"A conversation (#{number}) has been created in {_inbox_name(inbox_id)}", "", None)
     return made
