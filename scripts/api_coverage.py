@@ -25,10 +25,21 @@ EXTRA = ROOT / "docs" / "api-coverage"
 METHODS = ("get", "post", "put", "patch", "delete")
 ROUTER_NOT_FOUND = "Not found"  # the body app.py's not_found handler gives for an unknown route
 
-
 # Routes of Chatwoot's server that its published spec leaves out, answered by Parley with
 # the server's shapes: (area, METHOD, path, how Parley answers). Listed under their own heading.
 BEYOND_SPEC: tuple[tuple[str, str, str, str], ...] = (
+    ("Custom Roles", "GET", "/api/v1/accounts/{account_id}/custom_roles",
+     "administrators; the account's roles: id, account_id, name, description, permissions, created_at, updated_at"),
+    ("Custom Roles", "POST", "/api/v1/accounts/{account_id}/custom_roles",
+     "{custom_role: {name, description, permissions}} or flat; an unknown permission, a blank or taken name: 422"),
+    ("Custom Roles", "GET", "/api/v1/accounts/{account_id}/custom_roles/{id}", "another account's role: 404"),
+    ("Custom Roles", "PATCH", "/api/v1/accounts/{account_id}/custom_roles/{id}", "also PUT; the fields given change"),
+    ("Custom Roles", "DELETE", "/api/v1/accounts/{account_id}/custom_roles/{id}",
+     "its agents lose it first (Chatwoot's dependent: :nullify) and get an agent's usual rights; answers {}"),
+    ("Agents", "POST, PATCH", "/api/v1/accounts/{account_id}/agents[/{id}]",
+     "custom_role_id: one of the account's roles (else 422), null takes it away; the agent JSON has custom_role_id "
+     "and custom_role {id, name, description, permissions} only when the agent holds a role (the spec types "
+     "custom_role_id as an integer, so it is left out rather than null)"),
     ("Dashboard Apps", "GET", "/api/v1/accounts/{account_id}/dashboard_apps",
      "every member; a bare array of {id, title, content: [{type: \"frame\", url}], created_at}"),
     ("Dashboard Apps", "POST", "/api/v1/accounts/{account_id}/dashboard_apps",

@@ -128,6 +128,20 @@ def account_member(router: Router, account_id: str):
     return account, permissions.account_member(principal(router), account)
 
 
+def member_with(router: Router, account_id: str, permission: str):
+    """The path's account id and the caller's membership, once it is shown to hold
+    `permission` (permissions.require: 403 otherwise; 404 for a non-member)."""
+    account, member = account_member(router, account_id)
+    permissions.require(member, permission)
+    return account, member
+
+
+def contact_manager(router: Router, account_id: str):
+    """member_with contact_manage: every contact route (administrators, plain agents, and
+    agents whose custom role grants it)."""
+    return member_with(router, account_id, permissions.CONTACT_MANAGE)
+
+
 def account_admin(router: Router, account_id: str) -> int:
     """The path's account id, once the caller is shown to administer it (403 otherwise)."""
     return admin_membership(router, account_id).account_id

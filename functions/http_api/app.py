@@ -39,6 +39,7 @@ ROUTE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (f"{ACCOUNT}/inbox_members", ("inboxes",)),
     (f"{ACCOUNT}/agent_bots", ("agent_bots",)),
     (f"{ACCOUNT}/agents", ("agents",)),
+    (f"{ACCOUNT}/custom_roles", ("custom_roles",)),
     (f"{ACCOUNT}/teams", ("teams",)),
     (f"{ACCOUNT}/canned_responses", ("teams",)),
     (f"{ACCOUNT}/labels", ("settings",)),

@@ -481,6 +481,30 @@ def test_socket_rights_follow_every_change(api, world, website, recorder):
     recorder.check("HttpApiFunction", "WsMessageFunction", "WsConnectFunction")
 
 
+def test_custom_role_agents_sockets_and_mentions(api, world, website, recorder):
+    """An agent with a custom role: its socket reads the role and the conversations it
+    follows (WsConnectFunction, WsMessageFunction's resume); a mention makes it a
+    participant from NotifyFunction, which rewrites its sockets' scope."""
+    base = f"/api/v1/accounts/{world.account_id}"
+    role = ok(api.post(f"{base}/custom_roles", world.admin.token,
+                       body={"name": "Followers", "permissions": ["conversation_participating_manage"]}))
+    ok(api.patch(f"{base}/agents/{world.agent.id}", world.admin.token,
+                 body={"role": "agent", "custom_role_id": role["id"]}))
+    invoke(recorder, "ws_connect", ws_event("ws_connect", "role-socket",
+                                            queryStringParameters={"token": world.agent.token}), "$connect")
+    number = ok(website.widget.say(website.widget.start(), "hello"))["conversation_id"]
+    conversation = f"{base}/conversations/{number}"
+    ok(api.post(f"{conversation}/assignments", world.admin.token, body={"assignee_id": world.admin.id}))
+    mention = f"[@Aaron Agent](mention://user/{world.agent.id}/Aaron%20Agent)"
+    ok(api.post(f"{conversation}/messages", world.admin.token, body={"content": f"{mention} look", "private": True}))
+    pump_consumers(recorder)
+    ok(api.get(conversation, world.agent.token))  # a participant now: the role shows it
+    invoke(recorder, "ws_message", ws_event("ws_message", "role-socket",
+                                            body=json.dumps({"action": "resume", "since": 1})), "resume")
+    ok(api.delete(f"{base}/custom_roles/{role['id']}", world.admin.token))
+    recorder.check("HttpApiFunction", "NotifyFunction", "WsConnectFunction", "WsMessageFunction")
+
+
 def test_every_route_of_the_permission_matrix(api, world, website, recorder, monkeypatch):
     from tests.integration import test_permission_matrix as matrix
 

@@ -233,7 +233,7 @@ ACTIONS = {
                                              source_ip=IP)),
     "agent create": Action(
         "AccountUser", "create", _new_agent,
-        lambda ctx: {"user_id": ctx["id"], "role": "agent", "availability": "online", "auto_offline": True},
+        lambda ctx: {"user_id": ctx["id"], "role": "agent", "custom_role_id": None, "availability": "online", "auto_offline": True},
         refused=lambda api, w, ctx: api.post(f"{_acme(w)}/agents", w.agent.token, source_ip=IP,
                                              body={"name": "Nia", "email": "nia@acme.test", "role": "agent"})),
     "agent role update": Action(
@@ -254,7 +254,7 @@ ACTIONS = {
         "AccountUser", "destroy",
         lambda api, w, ctx: (ctx.update(id=w.agent.id),
                              api.delete(f"{_acme(w)}/agents/{w.agent.id}", w.admin.token, source_ip=IP))[1],
-        lambda ctx: {"user_id": ctx["id"], "role": "agent", "availability": "online", "auto_offline": True},
+        lambda ctx: {"user_id": ctx["id"], "role": "agent", "custom_role_id": None, "availability": "online", "auto_offline": True},
         refused=lambda api, w, ctx: api.delete(f"{_acme(w)}/agents/{w.agent.id}", w.other_admin.token, source_ip=IP)),
     "inbox create": Action(
         "Inbox", "create",

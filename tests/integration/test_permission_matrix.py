@@ -1,25 +1,53 @@
 """Every route, walked with every kind of caller, against the outcome it must give.
 
 Callers: no token, a forged token, the platform app, Globex's administrator (another
-account), the super admin (a member of no account), Acme's agent, Acme's administrator.
-Acme's ids are used throughout, so "another account's ids answer 404" is checked on
-every account route."""
+account), the super admin (a member of no account), Acme's agent, Acme's administrator,
+then one column per custom role permission: an agent of Acme (a member of its inboxes)
+whose custom role grants only that permission. Acme's ids are used throughout, so
+"another account's ids answer 404" is checked on every account route."""
 from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
 import pytest
 
-CALLERS = ("none", "forged", "platform", "other_admin", "super_admin", "agent", "admin")
+BASE_CALLERS = ("none", "forged", "platform", "other_admin", "super_admin", "agent", "admin")
+# permission -> the caller whose custom role grants only it
+ROLE_CALLERS = {"conversation_manage": "role_conversation_manage", "conversation_unassigned_manage": "role_unassigned",
+                "conversation_participating_manage": "role_participating", "contact_manage": "role_contact_manage",
+                "report_manage": "role_report_manage", "knowledge_base_manage": "role_knowledge_base_manage"}
+CALLERS = BASE_CALLERS + tuple(ROLE_CALLERS.values())
 
-# route -> expected status per caller, in CALLERS order (admin last: it may delete things)
+# route -> expected status per caller, in CALLERS order (admin last among the first seven:
+# it may delete things). A row of seven gives every role column the plain agent's status.
 UNAUTH = (401, 401)
 USER_ONLY = UNAUTH + (401, 200, 200, 200, 200)
 MEMBER = UNAUTH + (401, 404, 404, 200, 200)
-ADMIN = UNAUTH + (401, 404, 404, 403, 200)
+ADMIN = UNAUTH + (401, 404, 404, 403, 200) + (403,) * 6
 PLATFORM = UNAUTH + (200, 401, 401, 401, 401)
 SUPER = UNAUTH + (401, 403, 200, 403, 403)
 PUBLIC = (200,) * 7
+
+
+def needs(permission: str, base: tuple = MEMBER) -> tuple:
+    """A member route that also needs `permission`: 200 for the role granting it, 403 for
+    the other roles (plain agents and administrators hold it: their columns are `base`'s)."""
+    return base + tuple(200 if p == permission else 403 for p in ROLE_CALLERS)
+
+
+CONTACT = needs("contact_manage")
+
+
+# Doors where a user's token is what counts: a role column without its own status gets
+# the plain agent's. Elsewhere (public pages, sign-in, provider webhooks) the token does
+# not decide, and the role columns are not walked (None).
+USER_DOORS = ("/api/v1/", "/platform/", "/super_admin/")
+
+
+def full(expected: tuple, path: str = "/api/v1/") -> tuple:
+    if len(expected) == len(CALLERS):
+        return expected
+    return expected + ((expected[5] if path.startswith(USER_DOORS) else None),) * len(ROLE_CALLERS)
 
 
 def routes(w, monkeypatch):
@@ -45,6 +73,9 @@ def routes(w, monkeypatch):
     hook_two = webhooks.create(a, "https://hooks.example.com/matrix-seed-2", "Seed 2", None).id
     from parley.services.account import dashboard_apps
     dashboard_app = dashboard_apps.create(a, "Seed", [{"type": "frame", "url": "https://apps.example.com/seed"}], None).id
+    from parley.services.access import custom_roles
+
+    role = custom_roles.create(a, "Matrix seed role", "", ["contact_manage"]).id
     return [
         ("GET", "/api/v1/profile", None, USER_ONLY),
         ("PUT", "/api/v1/profile", {"message_signature": "--"}, USER_ONLY),
@@ -77,7 +108,7 @@ def routes(w, monkeypatch):
          {"payload": [{"attribute_key": "status", "filter_operator": "equal_to", "values": ["open"]}]}, MEMBER),
         ("GET", f"/api/v1/accounts/{a}/search?q=acme", None, MEMBER),
         ("GET", f"/api/v1/accounts/{a}/search/conversations?q=acme", None, MEMBER),
-        ("GET", f"/api/v1/accounts/{a}/search/contacts?q=acme", None, MEMBER),
+        ("GET", f"/api/v1/accounts/{a}/search/contacts?q=acme", None, CONTACT),
         ("GET", f"/api/v1/accounts/{a}/search/messages?q=acme", None, MEMBER),
         ("GET", f"/api/v1/accounts/{a}/canned_responses", None, MEMBER),
         ("POST", f"/api/v1/accounts/{a}/canned_responses", {"short_code": "c", "content": "x"}, ADMIN),
@@ -90,8 +121,25 @@ def routes(w, monkeypatch):
         ("POST", f"/api/v1/accounts/{a}/automation_rules", {
             "name": "R", "event_name": "conversation_created", "actions": [{"action_name": "resolve_conversation"}],
             "conditions": [{"attribute_key": "status", "filter_operator": "equal_to", "values": ["open"]}]}, ADMIN),
-        ("GET", f"/api/v1/accounts/{a}/contacts/{contact}/notes", None, MEMBER),
-        ("POST", f"/api/v1/accounts/{a}/contacts/{contact}/notes", {"content": "n"}, MEMBER),
+        ("GET", f"/api/v1/accounts/{a}/contacts", None, CONTACT),
+        ("GET", f"/api/v1/accounts/{a}/contacts/search?q=matrix", None, CONTACT),
+        ("POST", f"/api/v1/accounts/{a}/contacts/filter",
+         {"payload": [{"attribute_key": "email", "filter_operator": "contains", "values": ["matrix"]}]}, CONTACT),
+        ("POST", f"/api/v1/accounts/{a}/contacts", {"name": "Matrix new"}, CONTACT),
+        ("GET", f"/api/v1/accounts/{a}/contacts/{contact}", None, CONTACT),
+        ("PATCH", f"/api/v1/accounts/{a}/contacts/{contact}", {"name": "Matrix"}, CONTACT),
+        ("GET", f"/api/v1/accounts/{a}/contacts/{contact}/conversations", None, CONTACT),
+        ("GET", f"/api/v1/accounts/{a}/contacts/{contact}/notes", None, CONTACT),
+        ("POST", f"/api/v1/accounts/{a}/contacts/{contact}/notes", {"content": "n"}, CONTACT),
+        ("POST", f"/api/v1/accounts/{a}/actions/contact_merge",
+         {"base_contact_id": contact, "mergee_contact_id": 999_999}, UNAUTH + (401, 404, 404, 403, 404)),
+        ("GET", f"/api/v1/accounts/{a}/custom_roles", None, ADMIN),
+        ("POST", f"/api/v1/accounts/{a}/custom_roles", {"name": "Matrix role", "permissions": ["report_manage"]},
+         UNAUTH + (401, 404, 404, 403, 200) + (403,) * 6),
+        ("GET", f"/api/v1/accounts/{a}/custom_roles/{role}", None, ADMIN),
+        ("PATCH", f"/api/v1/accounts/{a}/custom_roles/{role}", {"description": "Seen by the matrix"}, ADMIN),
+        ("PATCH", f"/api/v1/accounts/{a}/agents/{w.agent.id}", {"role": "agent", "custom_role_id": role}, ADMIN),
+        ("PATCH", f"/api/v1/accounts/{a}/agents/{w.agent.id}", {"role": "agent", "custom_role_id": None}, ADMIN),
         ("POST", f"/api/v1/accounts/{a}/contacts/export", {}, ADMIN),
         ("GET", f"/api/v1/accounts/{a}/notifications", None, MEMBER),
         ("GET", f"/api/v1/accounts/{a}/notifications/unread_count", None, MEMBER),
@@ -103,7 +151,7 @@ def routes(w, monkeypatch):
         ("GET", f"/api/v1/accounts/{a}/agent_bots", None, ADMIN),
         ("POST", f"/api/v1/accounts/{a}/agent_bots", {"name": "Bot"}, ADMIN),
         ("GET", f"/api/v1/accounts/{a}/inboxes/{api_inbox.id}/agent_bot", None, ADMIN),
-        ("POST", f"/api/v1/accounts/{a}/inboxes/{api_inbox.id}/set_agent_bot", {"agent_bot": None}, ADMIN[:-1] + (204,)),
+        ("POST", f"/api/v1/accounts/{a}/inboxes/{api_inbox.id}/set_agent_bot", {"agent_bot": None}, ADMIN[:6] + (204,) + ADMIN[7:]),
         ("GET", "/platform/api/v1/agent_bots", None, PLATFORM),
         ("POST", "/platform/api/v1/agent_bots", {"name": "Bot"}, PLATFORM),
         # The Client API takes no token: whoever calls, the inbox identifier decides.
@@ -133,9 +181,10 @@ def routes(w, monkeypatch):
         ("GET", f"/api/v1/accounts/{a}/audit_logs", None, ADMIN),
         ("GET", f"/api/v1/accounts/{a}/audit_logs?action=create&page=1", None, ADMIN),
         # Deletions last: they change what later rows see.
-        ("DELETE", f"/api/v1/accounts/{a}/dashboard_apps/{dashboard_app}", None, ADMIN[:-1] + (204,)),
+        ("DELETE", f"/api/v1/accounts/{a}/dashboard_apps/{dashboard_app}", None, ADMIN[:6] + (204,) + ADMIN[7:]),
         ("DELETE", f"/api/v1/accounts/{a}/integrations/hooks/{hook_two}", None, ADMIN),
         ("DELETE", f"/api/v1/accounts/{a}/webhooks/{hook}", None, ADMIN),
+        ("DELETE", f"/api/v1/accounts/{a}/custom_roles/{role}", None, ADMIN),
         ("DELETE", f"/api/v1/accounts/{a}/agents/{w.agent.id}", None, ADMIN),
         ("GET", f"/super_admin/api/v1/accounts/{a}", None, SUPER),
         ("PATCH", f"/super_admin/api/v1/accounts/{a}", {"status": "active"}, SUPER),
@@ -143,19 +192,45 @@ def routes(w, monkeypatch):
     ]
 
 
+@pytest.fixture
+def role_agents(world) -> dict[str, object]:
+    return make_role_agents(world)
+
+
+def make_role_agents(world) -> dict[str, object]:
+    """One agent of Acme per permission, whose custom role grants only it: caller -> Person
+    (made once per world)."""
+    if getattr(world, "role_agents", None):
+        return world.role_agents
+    from parley import tokens
+    from parley.services.access import custom_roles, members, users
+    from tests.conftest import Person
+
+    people = {}
+    for permission, caller in ROLE_CALLERS.items():
+        role = custom_roles.create(world.account_id, f"Only {permission}", "", [permission])
+        member, user = members.add_agent(world.account_id, name=caller, email=f"{caller}@acme.test", role="agent",
+                                         custom_role_id=role.id)
+        people[caller] = Person(user.id, user.email, tokens.issue(users.owner(user.id)))
+    world.role_agents = people
+    return people
+
+
 def token_of(world, caller: str):
     from parley import tokens
 
+    if caller.startswith("role_"):
+        return make_role_agents(world)[caller].token
     return {"none": None, "forged": tokens.digest("forged"), "platform": world.platform_token,
             "other_admin": world.other_admin.token, "super_admin": world.super_admin.token,
             "agent": world.agent.token, "admin": world.admin.token}[caller]
 
 
-def test_every_route_with_every_caller(api, world, monkeypatch):
+def test_every_route_with_every_caller(api, world, role_agents, monkeypatch):
     failures = []
     for method, path, body, expected in routes(world, monkeypatch):
-        for caller, status in zip(CALLERS, expected):
-            if method == "DELETE" and path == "/auth/sign_out":
+        for caller, status in zip(CALLERS, full(expected, path)):
+            if status is None or (method == "DELETE" and path == "/auth/sign_out"):
                 continue  # checked below: it would revoke the tokens the other rows use
             route, _, query_string = path.partition("?")  # "?q=..." rows carry a query string
             reply = api.call(method, route, token_of(world, caller), body=body,
@@ -166,7 +241,7 @@ def test_every_route_with_every_caller(api, world, monkeypatch):
 
 
 @pytest.mark.parametrize("caller", CALLERS)
-def test_email_confirmation_pages_answer_everyone_alike(api, world, caller):
+def test_email_confirmation_pages_answer_everyone_alike(api, world, role_agents, caller):
     """The public confirmation link (HTML): any caller sees the page; only the link's own
     secret confirms, whoever calls (a token is no substitute)."""
     from tests.conftest import LambdaContext, http_event
@@ -180,8 +255,8 @@ def test_email_confirmation_pages_answer_everyone_alike(api, world, caller):
 
 
 @pytest.mark.parametrize("caller", CALLERS)
-def test_sign_out_needs_a_user_token(api, world, caller):
-    expected = dict(zip(CALLERS, USER_ONLY))[caller]
+def test_sign_out_needs_a_user_token(api, world, role_agents, caller):
+    expected = dict(zip(CALLERS, full(USER_ONLY)))[caller]
     assert api.delete("/auth/sign_out", token_of(world, caller)).status == expected
 
 
@@ -191,18 +266,38 @@ def test_errors_use_chatwoots_body(api, world):
         assert set(reply.json) == {"error", "description", "errors"} and reply.json["error"]
 
 
-def test_conversation_routes_with_every_caller(api, world, website):
-    """Routes under one conversation, in an inbox Acme's agent is a member of."""
+# A conversation's routes by the role's conversation permission: one of the three shows
+# an unassigned conversation of their inbox or not (404, as any conversation not theirs).
+UNASSIGNED_CONVERSATION = MEMBER + (200, 200, 404, 404, 404, 404)
+NO_CONVERSATION_PERMISSION = MEMBER + (200, 200, 200, 403, 403, 403)
+
+
+def test_conversation_routes_with_every_caller(api, world, website, role_agents):
+    """Routes under one unassigned conversation, in an inbox Acme's agents are members of."""
+    a = world.account_id
+    joined = api.post(f"/api/v1/accounts/{a}/inbox_members", world.admin.token, body={
+        "inbox_id": website.id, "user_ids": [world.agent.id] + [p.id for p in role_agents.values()]})
+    assert joined.status == 200, joined.json
     visitor = website.widget.start()
     assert website.widget.say(visitor, "hello").status == 200
-    conversation_id = api.get(f"/api/v1/accounts/{world.account_id}/conversations",
-                              world.admin.token).json["data"]["payload"][0]["id"]
-    base = f"/api/v1/accounts/{world.account_id}/conversations/{conversation_id}"
-    rows = [("POST", f"{base}/direct_uploads",
-             {"blob": {"filename": "a.png", "content_type": "image/png", "byte_size": 10}}, MEMBER)]
+    conversation_id = api.get(f"/api/v1/accounts/{a}/conversations", world.admin.token).json["data"]["payload"][0]["id"]
+    base = f"/api/v1/accounts/{a}/conversations/{conversation_id}"
+    assert api.post(f"{base}/assignments", world.admin.token, body={"assignee_id": None}).status == 200
+    contact_id = api.get(base, world.admin.token).json["meta"]["sender"]["id"]
+    rows = [("GET", base, None, UNASSIGNED_CONVERSATION),
+            ("GET", f"{base}/messages", None, UNASSIGNED_CONVERSATION),
+            ("POST", f"{base}/messages", {"content": "from the matrix"}, UNASSIGNED_CONVERSATION),
+            ("POST", f"{base}/toggle_priority", {"priority": "low"}, UNASSIGNED_CONVERSATION),
+            ("POST", f"{base}/labels", {"labels": ["matrix"]}, UNASSIGNED_CONVERSATION),
+            ("GET", f"{base}/participants", None, UNASSIGNED_CONVERSATION),
+            ("POST", f"{base}/update_last_seen", None, UNASSIGNED_CONVERSATION),
+            ("POST", f"{base}/direct_uploads",
+             {"blob": {"filename": "a.png", "content_type": "image/png", "byte_size": 10}}, UNASSIGNED_CONVERSATION),
+            ("POST", f"/api/v1/accounts/{a}/conversations", {"inbox_id": website.id, "contact_id": contact_id},
+             NO_CONVERSATION_PERMISSION)]
     failures = []
     for method, path, body, expected in rows:
-        for caller, status in zip(CALLERS, expected):
+        for caller, status in zip(CALLERS, full(expected)):
             reply = api.call(method, path, token_of(world, caller), body=body)
             if reply.status != status:
                 failures.append(f"{method} {path} as {caller}: {reply.status} (expected {status}) {reply.json}")

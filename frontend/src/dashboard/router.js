@@ -1,5 +1,5 @@
 import { createRouter, createWebHistory } from 'vue-router'
-import { isAdministrator, isSuperAdmin, mustEnrolTwoFactor, selectAccount, session } from './session.js'
+import { hasPermission, isAdministrator, isSuperAdmin, mustEnrolTwoFactor, selectAccount, session } from './session.js'
 
 export function homePath() {
   if (!session.token) return '/app/login'
@@ -22,7 +22,7 @@ const routes = [
     path: '/app/accounts/:accountId(\\d+)/contacts/:contactId(\\d+)?',
     name: 'contacts',
     component: () => import('./views/Contacts.vue'),
-    meta: { auth: true },
+    meta: { auth: true, permission: 'contact_manage' },
   },
   {
     // Settings: every screen is its own lazily loaded chunk. Agents see the read-only
@@ -50,6 +50,7 @@ const routes = [
       { path: 'dashboard-apps', name: 'settings-dashboard-apps', component: () => import('./settings/DashboardApps.vue'), meta: { admin: true } },
       { path: 'integrations', name: 'settings-integrations', component: () => import('./settings/Integrations.vue'), meta: { admin: true } },
       { path: 'audit-logs', name: 'settings-audit-logs', component: () => import('./settings/AuditLogs.vue'), meta: { admin: true } },
+      { path: 'roles', name: 'settings-roles', component: () => import('./settings/CustomRoles.vue'), meta: { admin: true } },
     ],
   },
   // Two-factor sign-in of the signed-in user: outside any account, so a member whose account
@@ -72,6 +73,7 @@ export function createAppRouter(history = createWebHistory()) {
       if (!member) return homePath()
       if (session.accountId !== id) selectAccount(id)
       if (to.meta.admin && !isAdministrator()) return { name: settingsHome(), params: { accountId: to.params.accountId } }
+      if (to.meta.permission && !hasPermission(to.meta.permission)) return homePath()
     }
     return true
   })

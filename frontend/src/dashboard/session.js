@@ -92,6 +92,18 @@ export function isAdministrator() {
   return !!m && m.role === 'administrator'
 }
 
+// What the selected account lets the user do, from its account entry's `permissions`
+// (Chatwoot's: ["administrator"], ["agent"], or a custom role's permissions and
+// "custom_role"). The server decides every request; this only hides what would be refused.
+const AGENT_DEFAULTS = ['conversation_manage', 'contact_manage']
+export function hasPermission(permission) {
+  const m = membership()
+  if (!m) return false
+  if (m.role === 'administrator') return true
+  const granted = Array.isArray(m.permissions) ? m.permissions : []
+  return (granted.includes('custom_role') ? granted : AGENT_DEFAULTS).includes(permission)
+}
+
 // Authenticated calls: a 401 means the token is gone (signed out elsewhere, password
 // changed): drop the session and go back to the sign-in page.
 export const api = createApi({

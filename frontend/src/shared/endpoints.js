@@ -43,5 +43,7 @@ export function accountEndpoints(accountId) {
     integrationHooks: (id) => at('integrations', 'hooks', id),
     // Read only: GET with page, auditable_type, action, user_id, since, until.
     auditLogs: at('audit_logs'),
+    // Chatwoot's custom roles (Settings > Roles; chosen per agent under Agents).
+    customRoles: (id) => at('custom_roles', id),
   }
 }

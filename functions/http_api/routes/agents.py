@@ -25,18 +25,25 @@ class AgentCreate(Body):
     role: Role
     availability_status: Availability | None = None
     auto_offline: bool | None = None
+    custom_role_id: int | None = Field(default=None, ge=1)  # one of the account's custom roles
 
 
 class AgentUpdate(Body):
     role: Role
     availability_status: Availability | None = None
     auto_offline: bool | None = None
+    custom_role_id: int | None = Field(default=None, ge=1)  # null takes the agent's custom role away
 
 
 def _member_of(account_id: int, user_id: int):
     member = accounts.membership(account_id, user_id)
     if member is None:
         raise NotFound("Agent not found")
+    return member
+
+
+def _with_role(member):
+    accounts.attach_custom_roles([member])  # the view shows the role (one GetItem, if any)
     return member
 
 
@@ -54,17 +61,20 @@ def create(account_id: str):
     payload = body(router, AgentCreate)
     member, user = members.add_agent(account_id, name=payload.name, email=payload.email, role=payload.role,
                                       availability=payload.availability_status, auto_offline=payload.auto_offline,
-                                      inviter_id=admin.user_id, base_url=base_url(router))
-    return agent_view(member, user)
+                                      inviter_id=admin.user_id, base_url=base_url(router),
+                                      custom_role_id=payload.custom_role_id)
+    return agent_view(_with_role(member), user)
 
 
 @router.route("/api/v1/accounts/<account_id>/agents/<user_id>", method=["PATCH", "PUT"])
 def update(account_id: str, user_id: str):
     member = admin_item(router, account_id, user_id, _member_of)
     payload = body(router, AgentUpdate)
+    given = payload.model_dump(exclude_unset=True)
     members.update_member(member, role=payload.role, availability=payload.availability_status,
-                           auto_offline=payload.auto_offline)
-    return agent_view(member, users.get_user(member.user_id))
+                           auto_offline=payload.auto_offline,
+                           custom_role_id=given.get("custom_role_id", members.UNCHANGED))
+    return agent_view(_with_role(member), users.get_user(member.user_id))
 
 
 admin_delete(router, "/api/v1/accounts/<account_id>/agents/<item_id>", _member_of, members.remove_member)

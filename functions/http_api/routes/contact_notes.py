@@ -1,13 +1,13 @@
 """/api/v1/accounts/{account_id}/contacts/{contact_id}/notes: Chatwoot's contact notes.
 
-Any member may read and write notes on the account's contacts; a note is changed or
+Members holding contact_manage (api.contact_manager) read and write notes on the account's contacts; a note is changed or
 deleted by its author or an administrator."""
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
-from api import Body, account_member, body, path_id
+from api import Body, body, contact_manager, path_id
 from parley.services.contact import contact_notes, contacts
 
 router = Router()
@@ -18,7 +18,7 @@ class NoteBody(Body):
 
 
 def _contact(account_id: str, contact_id: str):
-    account_id, member = account_member(router, account_id)
+    account_id, member = contact_manager(router, account_id)
     return contacts.get_contact(account_id, path_id(contact_id)), member
 
 

@@ -1,8 +1,9 @@
 """/api/v1/accounts/{account_id}/contacts: the contact list, search and filters, one
 contact, its labels, conversations and contact inboxes; /actions/contact_merge.
 
-Any member of the account may read, create and update contacts (Chatwoot's agents can);
-deleting and merging are for administrators."""
+Members holding contact_manage (administrators, agents, agents whose custom role grants
+it: api.contact_manager) read, create and update contacts; deleting and merging are for
+administrators."""
 from __future__ import annotations
 
 import json
@@ -12,7 +13,7 @@ from typing import Any, Literal
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field, ValidationInfo, field_validator
 
-from api import (HTTP_URL, Body, ContactChanges, Filter, Labels, account_admin, account_member, admin_delete, body,
+from api import (HTTP_URL, Body, ContactChanges, Filter, Labels, account_admin, admin_delete, body, contact_manager,
                  path_id, query)
 from parley.errors import Invalid
 from parley.services.contact import contacts
@@ -88,7 +89,7 @@ class Merge(Body):
 
 
 def _contact(account_id: str, contact_id: str):
-    account_id, member = account_member(router, account_id)
+    account_id, member = contact_manager(router, account_id)
     return contacts.get_contact(account_id, path_id(contact_id)), member
 
 
@@ -100,7 +101,7 @@ def _page(count: int, rows, page: int, with_inboxes: bool, **extra) -> dict:
 
 @router.get("/api/v1/accounts/<account_id>/contacts")
 def index(account_id: str):
-    account_id, _ = account_member(router, account_id)
+    account_id, _ = contact_manager(router, account_id)
     params = query(router, ListQuery)
     count, rows = contacts.list_contacts(account_id, sort=params.sort, page=params.page)
     return _page(count, rows, params.page, params.include_contact_inboxes)
@@ -108,7 +109,7 @@ def index(account_id: str):
 
 @router.get("/api/v1/accounts/<account_id>/contacts/search")
 def search(account_id: str):
-    account_id, _ = account_member(router, account_id)
+    account_id, _ = contact_manager(router, account_id)
     params = query(router, SearchQuery)
     count, rows = contacts.search_contacts(account_id, params.q, sort=params.sort, page=params.page)
     return _page(count, rows, params.page, params.include_contact_inboxes)
@@ -116,7 +117,7 @@ def search(account_id: str):
 
 @router.post("/api/v1/accounts/<account_id>/contacts/filter")
 def filter_contacts(account_id: str):
-    account_id, _ = account_member(router, account_id)
+    account_id, _ = contact_manager(router, account_id)
     params = query(router, ListQuery)
     conditions = [c.model_dump() for c in body(router, Filter).payload]
     count, rows, truncated = contacts.filter_contacts(account_id, conditions, sort=params.sort, page=params.page)
@@ -126,7 +127,7 @@ def filter_contacts(account_id: str):
 
 @router.post("/api/v1/accounts/<account_id>/contacts")
 def create(account_id: str):
-    account_id, member = account_member(router, account_id)
+    account_id, member = contact_manager(router, account_id)
     payload = body(router, ContactCreate, wrapper="contact")
     inbox = inboxes.working_inbox(member, payload.inbox_id) if payload.inbox_id is not None else None
     if payload.source_id and inbox is None:

@@ -176,6 +176,7 @@ def index(account_id: str):
 @router.post("/api/v1/accounts/<account_id>/conversations")
 def create(account_id: str):
     _, member, caller = _member(account_id)
+    permissions.require_conversations(member)
     payload = body(router, ConversationCreate)
     conversation = conversation_start.start(
         member, caller.user, payload.inbox_id, source_id=payload.source_id, contact_id=payload.contact_id,

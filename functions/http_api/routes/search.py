@@ -6,6 +6,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
 from api import Body, account_member, query
+from parley import permissions
 from parley.services.conversation import search
 
 router = Router()
@@ -42,6 +43,7 @@ def search_conversations(account_id: str):
 @router.get("/api/v1/accounts/<account_id>/search/contacts")
 def search_contacts(account_id: str):
     account_id, member, params = _params(account_id)
+    permissions.require(member, permissions.CONTACT_MANAGE)  # /search leaves contacts out instead
     return {"payload": {"contacts": search.present_contacts(search.search_contacts(account_id, member, params.q,
                                                                                      params.page))}}
 

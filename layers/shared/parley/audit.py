@@ -30,6 +30,7 @@ AUDITED_KINDS: dict[str, str] = {
     "automation_rule": "AutomationRule",
     "webhook": "Webhook",
     "dashboard_app": "DashboardApp",
+    "custom_role": "CustomRole",
 }
 # Never copied into an entry's changes: the entry must not become a way to read a secret.
 SECRET_FIELDS = frozenset({"secret", "password", "password_hash", "token", "access_token", "hmac_token",

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from pynamodb.exceptions import DeleteError
 
-from . import aws
+from . import aws, conversation_scope
 from .models.base import utcnow
 from .models.connection import Connection
 from .models.throttle import ThrottleWindow
@@ -38,9 +38,12 @@ def may_see(connection: Connection, detail: dict) -> bool:
         return connection.kind == "user" and connection.user_id == audience["user_id"]
     if connection.kind == "user":
         inbox_id = audience.get("inbox_id")
-        if inbox_id is None or connection.role == "administrator":
+        if connection.role == "administrator":
             return True
-        return inbox_id in (connection.scope or {}).get("inbox_ids", [])
+        scope = connection.scope or {}
+        if "conversations" in scope:  # an agent with a custom role (permissions.socket_scope)
+            return _in_role_scope(connection.user_id, scope, detail, audience)
+        return inbox_id is None or inbox_id in scope.get("inbox_ids", [])
     if connection.kind == "contact":
         scope = connection.scope or {}
         contact_id = audience.get("contact_id")
@@ -48,6 +51,27 @@ def may_see(connection: Connection, detail: dict) -> bool:
                 and audience.get("inbox_id") == scope.get("inbox_id")
                 and audience.get("source_id") == scope.get("source_id"))
     return False
+
+
+def _in_role_scope(user_id: int, scope: dict, detail: dict, audience: dict) -> bool:
+    """A custom role's socket: contact events only with contact_manage; a conversation's
+    events only if its inbox is the agent's and the role's mode admits the conversation
+    (parley/conversation_scope.py) as it is now or as it was just before the event (an
+    agent sees the conversation that was theirs leave them)."""
+    if str(detail.get("event", "")).startswith("contact") and not scope.get("contacts"):
+        return False
+    inbox_id = audience.get("inbox_id")
+    if inbox_id is None:
+        return True
+    if inbox_id not in scope.get("inbox_ids", []):
+        return False
+    mode, followed = scope.get("conversations"), scope.get("participating") or []
+    assignees = {audience.get("assignee_id")}
+    change = (detail.get("changed_attributes") or {}).get("assignee_id")
+    if isinstance(change, list) and change:
+        assignees.add(change[0])
+    return any(conversation_scope.admits(mode, user_id, a, audience.get("conversation_id"), followed)
+               for a in assignees)
 
 
 def frame(detail: dict) -> bytes:

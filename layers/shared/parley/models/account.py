@@ -40,7 +40,15 @@ class AccountUser(TimestampedModel):
     availability = UnicodeAttribute(default="online")
     auto_offline = BooleanAttribute(default=True)
     inviter_id = NumberAttribute(null=True)
+    # The account's custom role (AccountObject "custom_role#<id>") this agent works under;
+    # None: the plain agent's rights. Administrators keep every right whatever it says.
+    custom_role_id = NumberAttribute(null=True)
     active_at = UTCDateTimeAttribute(default_for_new=utcnow)
+    # Not stored: the custom role's item once read (custom_role_read), by permissions.py
+    # or a BatchGet for a list (services/account/accounts.attach_custom_roles); views
+    # render it.
+    custom_role_item = None
+    custom_role_read = False
 
     user_index = global_index("user-index",
                               user_id=NumberAttribute(hash_key=True),

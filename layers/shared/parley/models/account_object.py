@@ -10,6 +10,8 @@ from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 
 from .base import TimestampedModel, table_meta
 
+# A custom role's kind (services/access/custom_roles.py): permissions.py reads an agent's role by it.
+CUSTOM_ROLE = "custom_role"
 # An agent bot's kind (services/account/agent_bots.py): auth.py finds a bot token's bot by it.
 AGENT_BOT = "agent_bot"
 
@@ -26,3 +28,24 @@ class AccountObject(TimestampedModel):
     @staticmethod
     def key_for(kind: str, object_id: int) -> str:
         return f"{kind}#{object_id:012d}"
+
+
+# Conversation participants (services/conversation/participants.py): one item per
+# conversation and participant, and its mirror per participant and conversation, so both
+# "who follows this conversation" and "which conversations does this agent follow"
+# (permissions.py, for conversation_participating_manage) are one Query on a prefix.
+
+def participant_prefix(display_id: int) -> str:
+    return f"participant#{display_id:012d}#"
+
+
+def participant_key(display_id: int, user_id: int) -> str:
+    return f"{participant_prefix(display_id)}{user_id:012d}"
+
+
+def participating_prefix(user_id: int) -> str:
+    return f"participating#{user_id:012d}#"
+
+
+def participating_key(user_id: int, display_id: int) -> str:
+    return f"{participating_prefix(user_id)}{display_id:012d}"

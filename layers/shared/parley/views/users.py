@@ -18,19 +18,45 @@ def sender(user: User) -> dict:
             "avatar_url": user.avatar_url or "", "thumbnail": user.avatar_url or "", "type": "user"}
 
 
+def custom_role(role) -> dict:
+    """A custom role as Chatwoot renders it (GET .../custom_roles)."""
+    return {"id": role.id, "account_id": role.account_id, "name": role.data.get("name", ""),
+            "description": role.data.get("description") or "", "permissions": list(role.data.get("permissions") or []),
+            "created_at": iso(role.created_at), "updated_at": iso(role.updated_at)}
+
+
+def _role_summary(member: AccountUser) -> dict | None:
+    """The member's custom role as Chatwoot puts it in an account user (id, name,
+    description, permissions), when it was read (member.custom_role_item)."""
+    role = member.custom_role_item if member.custom_role_id else None
+    if role is None:
+        return None
+    return {"id": role.id, "name": role.data.get("name", ""), "description": role.data.get("description") or "",
+            "permissions": list(role.data.get("permissions") or [])}
+
+
+def _permissions(member: AccountUser, role: dict | None) -> list[str]:
+    """Chatwoot's account user permissions: ["administrator"] or ["agent"], or for an
+    agent with a custom role its permissions and "custom_role" (the dashboard reads these)."""
+    if member.role == "administrator" or role is None:
+        return [member.role]
+    return role["permissions"] + ["custom_role"]
+
+
 def account_entry(member: AccountUser, account: Account) -> dict:
+    role = _role_summary(member)
     return {
         "id": account.id,
         "name": account.name,
         "status": account.status,
         "active_at": iso(member.active_at),
         "role": member.role,
-        "permissions": [member.role],
+        "permissions": _permissions(member, role),
         "availability": member.availability,
         "availability_status": member.availability,
         "auto_offline": member.auto_offline,
-        "custom_role_id": None,
-        "custom_role": None,
+        "custom_role_id": role["id"] if role else None,
+        "custom_role": role,
     }
 
 
@@ -87,7 +113,8 @@ def platform_user(user: User) -> dict:
 def agent(member: AccountUser, user: User, online: bool = True) -> dict:
     """`online`: whether the agent has a live socket; an agent who is not connected shows
     as offline whatever they chose, as in Chatwoot."""
-    return {
+    role = _role_summary(member)
+    shown = {
         "id": user.id,
         "account_id": member.account_id,
         # Chatwoot's server says online | busy | offline (its spec's "available" is refused
@@ -101,6 +128,9 @@ def agent(member: AccountUser, user: User, online: bool = True) -> dict:
         "role": member.role,
         "thumbnail": thumbnail(user),
     }
+    if role is not None:  # the spec types custom_role_id as an integer: absent, not null, without one
+        shown.update(custom_role_id=role["id"], custom_role=role)
+    return shown
 
 
 def account_user(member: AccountUser) -> dict:

@@ -73,9 +73,9 @@ def open_agent_connection(connection_id: str, token: str | None, account_id: str
 
 
 def _scope_of(member: AccountUser) -> dict:
-    """What an agent's socket may see: administrators the whole account, agents their inboxes."""
-    allowed = permissions.visible_inbox_ids(member)
-    return {} if allowed is None else {"inbox_ids": sorted(allowed)}
+    """What an agent's socket may see: administrators the whole account, agents their
+    inboxes, narrowed by a custom role (permissions.socket_scope)."""
+    return permissions.socket_scope(member)
 
 
 def open_contact_connection(connection_id: str, pubsub_token: str | None) -> Connection:
@@ -194,7 +194,8 @@ def close(connection_id: str) -> Connection | None:
 # ---------------------------------------------------------------- rights change
 
 def rights_changed(account_id: int, user_ids: Iterable[int]) -> None:
-    """The users' rights in `account_id` changed (role, inbox members, membership removed):
+    """The users' rights in `account_id` changed (role, custom role, inbox members,
+    conversations followed, membership removed):
     their open sockets get the scope the rights now give, or, for a user who is no longer
     a member, are forgotten, told why and closed. One agent-index Query for the account,
     then per user with sockets one membership read (and its inboxes)."""

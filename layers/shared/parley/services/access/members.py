@@ -10,7 +10,9 @@ from ...models.account import AVAILABILITY, ROLES, Account, AccountUser
 from ...models.base import utcnow
 from ...models.user import User
 from ..account import accounts, notification_settings
-from . import connections, users
+from . import connections, custom_roles, users
+
+UNCHANGED = object()
 
 
 def _save(member: AccountUser, action: str, before: dict | None = None) -> None:
@@ -46,15 +48,17 @@ def add_member(account_id: int, user_id: int, role: str, inviter_id: int | None 
 
 def add_agent(account_id: int, *, name: str, email: str, role: str, availability: str | None = None,
               auto_offline: bool | None = None, inviter_id: int | None = None,
-              base_url: str | None = None) -> tuple[AccountUser, User]:
+              base_url: str | None = None, custom_role_id: int | None = None) -> tuple[AccountUser, User]:
     """Add a person to the account, creating the user if the email is new. One without a
     password (new, or handed over from a platform app) is mailed a link to choose one,
-    pointing at `base_url`'s dashboard."""
+    pointing at `base_url`'s dashboard. `custom_role_id`: one of the account's custom
+    roles (422 otherwise)."""
     _check_role(role)
+    custom_role_id = custom_roles.for_member(account_id, custom_role_id)
     user = users.find_by_email(users.normalize_email(email)) or users.create_user(email=email, name=name)
     if accounts.membership(account_id, user.id):
         raise Conflict("Agent is already a member of this account", field="email")
-    member = AccountUser(account_id, user.id, role=role, inviter_id=inviter_id)
+    member = AccountUser(account_id, user.id, role=role, inviter_id=inviter_id, custom_role_id=custom_role_id)
     _apply_availability(member, availability, auto_offline)
     _save(member, "create")
     account = accounts.get_account(account_id)
@@ -81,8 +85,14 @@ def hand_over(user: User, account: Account) -> None:
 
 
 def update_member(member: AccountUser, *, role: str | None = None, availability: str | None = None,
-                  auto_offline: bool | None = None) -> AccountUser:
-    previous_role, before = member.role, users.membership_fields(member)
+                  auto_offline: bool | None = None, custom_role_id=UNCHANGED) -> AccountUser:
+    """`custom_role_id`: one of the account's custom roles (422 otherwise), or None to
+    take the member's away; left as it is when not given."""
+    previous_role, previous_custom_role = member.role, member.custom_role_id
+    before = users.membership_fields(member)
+    if custom_role_id is not UNCHANGED:
+        member.custom_role_id = custom_roles.for_member(member.account_id, custom_role_id)
+        member.custom_role_item, member.custom_role_read = None, False
     if role is not None:
         _check_role(role)
         if member.role == "administrator" and role != "administrator":
@@ -90,7 +100,7 @@ def update_member(member: AccountUser, *, role: str | None = None, availability:
         member.role = role
     _apply_availability(member, availability, auto_offline)
     _save(member, "update", before)
-    if member.role != previous_role:
+    if member.role != previous_role or member.custom_role_id != previous_custom_role:
         connections.rights_changed(member.account_id, [member.user_id])
     if availability is not None:  # live only, like every presence frame (see connections.announce)
         events.publish("presence.update", member.account_id,

@@ -23,7 +23,7 @@ PASSWORD_CHECK_PER_USER = throttle.Limit("password_check:user", max_failures=5, 
 TOO_MANY_SIGN_INS = "Too many sign-in attempts. Try again later."
 
 
-MEMBERSHIP_AUDITED = ("role", "availability", "auto_offline")  # what an AccountUser entry records
+MEMBERSHIP_AUDITED = ("role", "custom_role_id", "availability", "auto_offline")  # what an AccountUser entry records
 
 
 def membership_fields(member: AccountUser) -> dict:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from ... import ids
 from ...errors import Invalid, NotFound
 from ...models.account import ACTIVE, DELETING, Account, AccountUser
+from ...models.account_object import CUSTOM_ROLE, AccountObject
 from ...models.user import User
 
 
@@ -47,13 +48,29 @@ def memberships_of(user_id: int) -> list[tuple[AccountUser, Account]]:
     """The user's accounts: one index Query plus one BatchGet."""
     members = list(AccountUser.user_index.query(user_id))
     accounts = {a.id: a for a in Account.batch_get([m.account_id for m in members])} if members else {}
+    attach_custom_roles(members)
     return [(m, accounts[m.account_id]) for m in members if m.account_id in accounts]
+
+
+def attach_custom_roles(members: list[AccountUser]) -> None:
+    """Read the custom roles the members hold (one BatchGet, none if nobody holds one) into
+    each membership's custom_role_item, for views and permissions.custom_role. A role
+    deleted meanwhile reads as None."""
+    keys = {(m.account_id, AccountObject.key_for(CUSTOM_ROLE, int(m.custom_role_id))) for m in members
+            if m.custom_role_id and not m.custom_role_read}
+    if not keys:
+        return
+    found = {(r.account_id, r.id): r for r in AccountObject.batch_get(keys)}
+    for m in members:
+        if m.custom_role_id and not m.custom_role_read:
+            m.custom_role_item, m.custom_role_read = found.get((m.account_id, int(m.custom_role_id))), True
 
 
 def members(account_id: int) -> list[tuple[AccountUser, User]]:
     """Everyone in an account: one Query plus one BatchGet (sorted by name, like Chatwoot)."""
     rows = list(AccountUser.query(account_id))
     people = {u.id: u for u in User.batch_get([m.user_id for m in rows])} if rows else {}
+    attach_custom_roles(rows)
     pairs = [(m, people[m.user_id]) for m in rows if m.user_id in people]
     return sorted(pairs, key=lambda pair: pair[1].name.lower())
 

@@ -515,14 +515,14 @@ def contactable_inboxes(contact: Contact, member: AccountUser) -> list[tuple[Inb
 
 
 def conversations_of(contact: Contact, member: AccountUser) -> list[Conversation]:
-    """The contact's conversations the caller may see (agents: their inboxes'), newest
-    activity first, at most CONVERSATIONS_LIMIT."""
-    allowed = permissions.visible_inbox_ids(member)
-    if allowed == set():
+    """The contact's conversations the caller may see (agents: their inboxes', narrowed by
+    a custom role's mode), newest activity first, at most CONVERSATIONS_LIMIT."""
+    scope = permissions.conversation_scope(member)
+    if scope.inbox_ids == frozenset():
         return []
     rows = []
     for conversation in Conversation.contact_index.query(contact.id, scan_index_forward=False):
-        if conversation.account_id == contact.account_id and (allowed is None or conversation.inbox_id in allowed):
+        if conversation.account_id == contact.account_id and scope.admits(conversation):
             rows.append(conversation)
             if len(rows) == CONVERSATIONS_LIMIT:
                 break

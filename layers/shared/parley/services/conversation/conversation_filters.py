@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from ... import permissions
 from ...errors import Invalid
 from ...models.account import AccountUser
 from ...models.contact import Contact
@@ -172,6 +173,7 @@ def filter_conversations(account_id: int, member: AccountUser, conditions: list[
         raise Invalid("page must be between 1 and 1000", field="page")
     grouped = filtering.groups(conditions, lambda index, item: _compile(account_id, index, item))
     allowed = conversations.visible_inboxes(account_id, member)
+    scope = permissions.conversation_scope(member)  # a custom role's mode narrows the matches
     empty = {"mine_count": 0, "unassigned_count": 0, "assigned_count": 0, "all_count": 0}
     if allowed == set():
         return empty, [], False
@@ -183,6 +185,8 @@ def filter_conversations(account_id: int, member: AccountUser, conditions: list[
 
     def matches(c: Conversation) -> bool:
         if allowed is not None and c.inbox_id not in allowed:
+            return False
+        if not scope.everything and not scope.admits(c):
             return False
         if needs_contact and c.contact_id not in contacts:
             try:
@@ -197,7 +201,7 @@ def filter_conversations(account_id: int, member: AccountUser, conditions: list[
     # read never passes FILTER_READ_LIMIT items, so its cost is the same at any size.
     rows, truncated = queries.read(partitions, matches, wanted + conversations.PAGE_SIZE, wanted + FILTER_READ_LIMIT,
                                    page_size=200)
-    if all(condition.exact for group in grouped for _, condition in group):
+    if scope.everything and all(condition.exact for group in grouped for _, condition in group):
         return _bucket_counts(counted, grouped, member, allowed), rows[(page - 1) * conversations.PAGE_SIZE:wanted], False
     meta = dict(empty)
     for c in rows:

@@ -72,8 +72,9 @@ def get_conversation(account_id: int, display_id: int) -> Conversation:
 
 
 def ensure_visible(member: AccountUser, conversation: Conversation) -> Conversation:
-    """Agents work only in their inboxes: any other conversation is not found."""
-    if not permissions.may_see_inbox(member, conversation.inbox_id):
+    """Agents work only in their inboxes, and within them in the conversations their custom
+    role shows (permissions.may_see_conversation): any other conversation is not found."""
+    if not permissions.may_see_conversation(member, conversation):
         raise NotFound("Conversation not found")
     return conversation
 
@@ -98,8 +99,9 @@ def for_contact_inbox(contact_inbox: ContactInbox, limit: int = CONTACT_INBOX_CO
 
 def visible_inboxes(account_id: int, member: AccountUser, inbox_id: int | None = None) -> set[int] | None:
     """The inboxes whose conversations the caller may list (None: all of the account's);
-    narrowed to `inbox_id` when given."""
-    allowed = permissions.visible_inbox_ids(member)
+    narrowed to `inbox_id` when given. A custom role that shows no conversation: none."""
+    scope = permissions.conversation_scope(member)
+    allowed = None if scope.inbox_ids is None else set(scope.inbox_ids)
     if inbox_id is not None:
         return {inbox_id} if allowed is None or inbox_id in allowed else set()
     return allowed
@@ -116,19 +118,50 @@ def _statuses(status: str) -> list[str]:
 LIST_READ_SLACK = 2000  # items a list may examine beyond its page (other inboxes, other assignees)
 
 
+def followed(account_id: int, scope: permissions.ConversationScope, statuses: list[str],
+             allowed: set[int] | None) -> list[Conversation]:
+    """For a custom role that shows the conversations an agent follows: those of them (not
+    assigned to the agent: the assignee partitions hold those) with one of `statuses` in
+    `allowed` inboxes, newest activity first. BatchGets of at most MAX_PARTICIPATING."""
+    if scope.mode != "participating" or not scope.participating:
+        return []
+    rows = [c for c in Conversation.batch_get([(account_id, d) for d in sorted(scope.participating)])
+            if c.status in statuses and (allowed is None or c.inbox_id in allowed) and c.assignee_id != scope.user_id]
+    return sorted(rows, key=lambda c: -c.last_activity_at)
+
+
+def _scoped_summary(counted: dict, member: AccountUser, allowed: set[int] | None,
+                    scope: permissions.ConversationScope, extra: list[Conversation]) -> dict:
+    """Meta counts for a custom role's mode: the buckets of the assignees it shows, plus
+    the followed conversations of other assignees, counted one by one."""
+    keep = scope.assignees()
+    meta = queries.summary({b: n for b, n in counted.items() if keep is None or b[2] in keep}, member, allowed)
+    for c in extra:
+        meta["all_count"] += 1
+        if c.assignee_id:
+            meta["assigned_count"] += 1
+        else:
+            meta["unassigned_count"] += 1
+    return meta
+
+
 def list_conversations(account_id: int, member: AccountUser, *, assignee_type: str = "all", status: str = "open",
                        page: int = 1, inbox_id: int | None = None) -> tuple[dict, list[Conversation]]:
     """One page (newest activity first) and Chatwoot's meta counts. The counts are the
     count buckets' sums; the page is read from the cheapest index partitions for the
-    caller's inboxes and assignee type (services/conversation/conversation_queries.py)."""
+    caller's inboxes and assignee type (services/conversation/conversation_queries.py).
+    A custom role narrows both to the conversations its mode shows."""
     if assignee_type not in ASSIGNEE_TYPES:
         raise Invalid(f"assignee_type must be one of: {', '.join(ASSIGNEE_TYPES)}", field="assignee_type")
     if page < 1 or page > 1000:
         raise Invalid("page must be between 1 and 1000", field="page")
     statuses = _statuses(status)
+    scope = permissions.conversation_scope(member)
     allowed = visible_inboxes(account_id, member, inbox_id)
     counted = queries.buckets(account_id, statuses)
-    meta = queries.summary(counted, member, allowed)
+    extra = [] if allowed == set() else followed(account_id, scope, statuses, allowed)
+    meta = queries.summary(counted, member, allowed) if scope.everything else _scoped_summary(
+        counted, member, allowed, scope, extra)
     if allowed == set():
         return meta, []
     if assignee_type == "me":
@@ -139,21 +172,36 @@ def list_conversations(account_id: int, member: AccountUser, *, assignee_type: s
         assignees = {bucket[2] for bucket in counted if bucket[2]}
     else:
         assignees = None
+    extra = [c for c in extra if assignees is None or (c.assignee_id or 0) in assignees]
+    shown = scope.assignees()
+    if shown is not None:
+        assignees = shown if assignees is None else assignees & shown
 
     def wanted_row(c: Conversation) -> bool:
         return ((allowed is None or c.inbox_id in allowed) and c.status in statuses
                 and (assignees is None or (c.assignee_id or 0) in assignees))
 
     wanted = page * PAGE_SIZE
-    partitions = queries.plan(account_id, counted, statuses, inboxes=allowed, assignees=assignees)
-    rows, _ = queries.read(partitions, wanted_row, wanted, wanted + LIST_READ_SLACK, page_size=min(wanted, 500))
+    rows: list[Conversation] = []
+    if assignees != set():
+        partitions = queries.plan(account_id, counted, statuses, inboxes=allowed, assignees=assignees)
+        rows, _ = queries.read(partitions, wanted_row, wanted, wanted + LIST_READ_SLACK, page_size=min(wanted, 500))
+    if extra:
+        rows = sorted({c.display_id: c for c in rows + extra}.values(), key=lambda c: -c.last_activity_at)[:wanted]
     return meta, rows[(page - 1) * PAGE_SIZE:]
 
 
 def counts(account_id: int, member: AccountUser, status: str = "open", inbox_id: int | None = None) -> dict:
-    """Chatwoot's meta counts for the caller, from the count buckets alone."""
+    """Chatwoot's meta counts for the caller, from the count buckets (and, for a custom
+    role showing followed conversations, those conversations)."""
+    statuses = _statuses(status)
+    scope = permissions.conversation_scope(member)
     allowed = visible_inboxes(account_id, member, inbox_id)
-    return queries.summary(queries.buckets(account_id, _statuses(status)), member, allowed)
+    counted = queries.buckets(account_id, statuses)
+    if scope.everything:
+        return queries.summary(counted, member, allowed)
+    extra = [] if allowed == set() else followed(account_id, scope, statuses, allowed)
+    return _scoped_summary(counted, member, allowed, scope, extra)
 
 
 Announcement = tuple[str, "dict | None"]  # an event's name and its changed_attributes
@@ -346,7 +394,8 @@ def typing(conversation: Conversation, *, on: bool, who: dict, private: bool = F
                    {"conversation": {"id": conversation.display_id, "inbox_id": conversation.inbox_id},
                     "user": who, "is_private": private},
                    audience={"inbox_id": conversation.inbox_id, "source_id": conversation.source_id,
-                             "contact_id": None if by_contact else conversation.contact_id, "private": private},
+                             "contact_id": None if by_contact else conversation.contact_id, "private": private,
+                             "conversation_id": conversation.display_id, "assignee_id": conversation.assignee_id},
                    ephemeral=True)
 
 
@@ -601,8 +650,11 @@ def update_message(conversation: Conversation, message: Message, actions: list, 
 # ---------------------------------------------------------------- events
 
 def _audience(conversation: Conversation, private: bool = False) -> dict:
+    """Who the conversation's events concern: its inbox's agents (narrowed by a custom
+    role's mode, by its assignee and number: realtime.may_see) and its contact inbox."""
     return {"inbox_id": conversation.inbox_id, "contact_id": conversation.contact_id,
-            "source_id": conversation.source_id, "private": private}
+            "source_id": conversation.source_id, "private": private,
+            "conversation_id": conversation.display_id, "assignee_id": conversation.assignee_id}
 
 
 def _conversation_summary(conversation: Conversation) -> dict:
@@ -689,8 +741,8 @@ def bulk_update(account_id: int, member: AccountUser, display_ids: list[int], *,
     missing = sorted(set(display_ids) - set(found))
     if missing:
         raise NotFound(f"Conversations not found: {', '.join(map(str, missing))}")
-    allowed = visible_inboxes(account_id, member)  # one Query, not one read per conversation
-    hidden = sorted(i for i in found if allowed is not None and found[i].inbox_id not in allowed)
+    scope = permissions.conversation_scope(member)  # one Query, not one read per conversation
+    hidden = sorted(i for i in found if not scope.admits(found[i]))
     if hidden:
         raise NotFound(f"Conversations not found: {', '.join(map(str, hidden))}")
     targets = [found[i] for i in dict.fromkeys(display_ids)]

@@ -201,10 +201,13 @@ def on_conversation_created(detail: dict) -> int:
     if not _ids_ok(data, "assignee_id"):
         assignee_id = None
     if assignee_id:
-        allowed = permissions.who_may_see_inbox(detail["account_id"], inbox_id, {assignee_id})
+        allowed = permissions.who_may_see_conversation(detail["account_id"], inbox_id, number, assignee_id,
+                                                       {assignee_id})
         made += _notify_many(detail, conversation, allowed, "conversation_assignment",
                              f"A conversation (#{number}) has been assigned to you", "", None)
     members = {m.user_id for m in InboxMember.query(inbox_id)} - {assignee_id}
+    members = permissions.who_may_see_conversation(detail["account_id"], inbox_id, number, assignee_id, members,
+                                                   inbox_members=True)
     made += _notify_many(detail, conversation, members, "conversation_creation",
                          f"A conversation (#{number}) has been created in {_inbox_name(inbox_id)}", "", None)
     return made
@@ -215,7 +218,8 @@ def on_assignee_changed(detail: dict) -> int:
     assignee_id = data.get("assignee_id")
     if not assignee_id or not _ids_ok(data, "id", "inbox_id", "assignee_id"):
         return 0
-    allowed = permissions.who_may_see_inbox(detail["account_id"], data["inbox_id"], {assignee_id})
+    allowed = permissions.who_may_see_conversation(detail["account_id"], data["inbox_id"], data["id"], assignee_id,
+                                                   {assignee_id})
     return _notify_many(detail, _conversation_snapshot(data), allowed, "conversation_assignment",
                         f"A conversation (#{data['id']}) has been assigned to you", "", None)
 
@@ -236,17 +240,20 @@ def on_message_created(detail: dict) -> int:
                "private": bool(data.get("private")), "message_type": data.get("message_type")}
     snapshot = _conversation_snapshot(conversation)
     made, done = 0, {sender_id}
+    assignee_id = conversation.get("assignee_id") if _ids_ok(conversation, "assignee_id") else None
     if data.get("private"):
         mentioned = mentioned_user_ids(account_id, data.get("content")) - done
-        mentioned = permissions.who_may_see_inbox(account_id, inbox_id, mentioned)
+        # The mentioned join the participants (below), so a role showing followed
+        # conversations shows them this one.
+        mentioned = permissions.who_may_see_conversation(account_id, inbox_id, number, assignee_id, mentioned,
+                                                         following=mentioned)
         made += _notify_many(detail, snapshot, mentioned, "conversation_mention",
                              f"You have been mentioned in conversation (#{number})", message["content"], message)
         if mentioned:
             participants.add_quietly(account_id, number, mentioned)
         done |= mentioned
-    assignee_id = conversation.get("assignee_id") if _ids_ok(conversation, "assignee_id") else None
     if assignee_id and assignee_id not in done:
-        allowed = permissions.who_may_see_inbox(account_id, inbox_id, {assignee_id})
+        allowed = permissions.who_may_see_conversation(account_id, inbox_id, number, assignee_id, {assignee_id})
         made += _notify_many(detail, snapshot, allowed, "assigned_conversation_new_message",
                              f"A new message is created in conversation (#{number})", message["content"], message)
         done.add(assignee_id)
@@ -255,7 +262,8 @@ def on_message_created(detail: dict) -> int:
     written = data.get("created_at") if _ids_ok(data, "created_at") else None
     joined = participants.joined_at(Conversation(account_id, number))
     following = {u for u, at in joined.items() if written is None or at <= written} - done
-    following = permissions.who_may_see_inbox(account_id, inbox_id, following)
+    following = permissions.who_may_see_conversation(account_id, inbox_id, number, assignee_id, following,
+                                                     following=following)
     made += _notify_many(detail, snapshot, following, "participating_conversation_new_message",
                          f"A new message is created in conversation (#{number})", message["content"], message)
     return made

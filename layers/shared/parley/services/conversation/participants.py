@@ -2,24 +2,29 @@
 conversation and are notified of its new messages.
 
 Stored in the account objects table as "participant#<display id>#<user id>", so a
-conversation's participants are one Query on that prefix."""
+conversation's participants are one Query on that prefix, with a mirror
+"participating#<user id>#<display id>" written in the same batch, so the conversations an
+agent follows are one Query too (what conversation_participating_manage shows them,
+permissions.conversation_scope). A change tells the agents' open sockets (their scope
+lists the conversations they follow)."""
 from __future__ import annotations
 
 from ... import permissions
 from ...errors import Invalid
-from ...models.account_object import AccountObject
+from ...models.account_object import AccountObject, participant_key, participant_prefix, participating_key
 from ...models.conversation import Conversation
+from ..access import connections
 from ..account import account_objects, accounts
 
 MAX_PARTICIPANTS = 100
 
 
 def _prefix(conversation: Conversation) -> str:
-    return f"participant#{conversation.display_id:012d}#"
+    return participant_prefix(conversation.display_id)
 
 
 def _key(conversation: Conversation, user_id: int) -> str:
-    return f"{_prefix(conversation)}{user_id:012d}"
+    return participant_key(conversation.display_id, user_id)
 
 
 def user_ids(conversation: Conversation) -> list[int]:
@@ -48,12 +53,18 @@ def _check(conversation: Conversation, wanted: list[int]) -> set[int]:
 
 
 def _write(conversation: Conversation, add: set[int], remove: set[int]) -> None:
+    account_id, display_id = conversation.account_id, conversation.display_id
     with AccountObject.batch_write() as batch:
         for user_id in add:
-            batch.save(AccountObject(conversation.account_id, _key(conversation, user_id), id=user_id,
-                                     data={"conversation_id": conversation.display_id}))
+            batch.save(AccountObject(account_id, _key(conversation, user_id), id=user_id,
+                                     data={"conversation_id": display_id}))
+            batch.save(AccountObject(account_id, participating_key(user_id, display_id), id=display_id,
+                                     data={"user_id": user_id}))
         for user_id in remove:
-            batch.delete(AccountObject(conversation.account_id, _key(conversation, user_id)))
+            batch.delete(AccountObject(account_id, _key(conversation, user_id)))
+            batch.delete(AccountObject(account_id, participating_key(user_id, display_id)))
+    if add or remove:
+        connections.rights_changed(account_id, add | remove)
 
 
 def add(conversation: Conversation, wanted: list[int]) -> list[int]:

@@ -6,10 +6,13 @@
 - Messages: word-prefix search over message terms (services/conversation/message_terms.py), one
   Query per inbox the caller may see, so an agent never reads another inbox's messages
   or private notes.
+A custom role narrows conversations and messages to the conversations its mode shows
+(permissions.conversation_scope), and contacts need contact_manage.
 Every read is a key or index Query with a bounded size; nothing scans.
 """
 from __future__ import annotations
 
+from ... import permissions
 from ...errors import Invalid, NotFound
 from ...models.account import AccountUser
 from ...models.contact import Contact
@@ -45,6 +48,8 @@ def _inboxes(account_id: int, member: AccountUser) -> list[int]:
 
 def search_contacts(account_id: int, member: AccountUser, q: str | None, page: int = 1) -> list[Contact]:
     text = _check(q, page)
+    if not permissions.has(member, permissions.CONTACT_MANAGE):
+        return []
     return contacts.search_contacts(account_id, text, page=page)[1]
 
 
@@ -67,7 +72,8 @@ def search_conversations(account_id: int, member: AccountUser, q: str | None, pa
                                                              limit=CONVERSATIONS_PER_CONTACT):
             if conversation.account_id == account_id:
                 found.setdefault(conversation.display_id, conversation)
-    visible = [c for c in found.values() if allowed is None or c.inbox_id in allowed]
+    scope = permissions.conversation_scope(member)
+    visible = [c for c in found.values() if (allowed is None or c.inbox_id in allowed) and scope.admits(c)]
     pinned = [c for c in visible if str(c.display_id) == number]
     rest = sorted((c for c in visible if str(c.display_id) != number), key=lambda c: -c.last_activity_at)
     return (pinned + rest)[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
@@ -83,6 +89,13 @@ def search_messages(account_id: int, member: AccountUser, q: str | None, page: i
         return []
     driver = max(wanted_words, key=len)
     candidates, _ = message_terms.search(account_id, _inboxes(account_id, member), driver, TERM_READ_LIMIT)
+    scope = permissions.conversation_scope(member)
+    if not scope.everything and candidates:  # a custom role: only its conversations' messages
+        numbers = sorted({display_id for _, display_id in candidates})
+        shown = {c.display_id for start in range(0, len(numbers), GET_BATCH)
+                 for c in Conversation.batch_get([(account_id, d) for d in numbers[start:start + GET_BATCH]])
+                 if scope.admits(c)}
+        candidates = [c for c in candidates if c[1] in shown]
     needed = page * PAGE_SIZE
     rows: list[Message] = []
     start, batch = 0, 0
