@@ -60,12 +60,25 @@ def request(email: str, source_ip: str, base_url: str) -> str:
         return SENT
     user = users.find_by_email(email) if users.EMAIL_RE.match(email) else None
     if user is not None:
-        link = _link(user, base_url, RESET_SECONDS)
-        _mail(user, "Reset your password",
-              "Someone (hopefully you) asked to reset the password of your account.\n\n"
-              f"Open this link to choose a new one (it expires in 1 hour and works once):\n\n{link}\n\n"
-              "If it was not you, ignore this mail: your password stays as it is.\n")
+        item, link = reset_link(user, base_url)
+        item.save()
+        mail_reset(user, link)
     return SENT
+
+
+def reset_link(user: User, base_url: str) -> tuple[AccessToken, str]:
+    """A reset link (1 hour) and its item, not yet written: the caller writes it, in a
+    transaction of its own if it audits (the super admin's "send a reset e-mail")."""
+    token = secrets.token_urlsafe(32)
+    item = AccessToken(tokens.digest(token), owner=_owner(user.id), expires_at=int(time.time()) + RESET_SECONDS)
+    return item, f"{base_url}/app/auth/reset?token={token}"
+
+
+def mail_reset(user: User, link: str) -> None:
+    _mail(user, "Reset your password",
+          "Someone (hopefully you, or your installation's administrator) asked to reset the password of your "
+          f"account.\n\nOpen this link to choose a new one (it expires in 1 hour and works once):\n\n{link}\n\n"
+          "If it was not you, ignore this mail: your password stays as it is.\n")
 
 
 def invite(user: User, account_name: str, base_url: str) -> None:

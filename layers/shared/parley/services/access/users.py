@@ -33,7 +33,7 @@ def normalize_email(email: str) -> str:
     return email
 
 
-def _email_claim(email: str) -> UniqueClaim:
+def email_claim(email: str) -> UniqueClaim:
     return UniqueClaim(f"user_email#{email}")
 
 
@@ -73,7 +73,7 @@ def create_user(
         platform_app_id=platform_app_id,
         password_from_platform=bool(password and platform_app_id),
     )
-    claim = _email_claim(email)
+    claim = email_claim(email)
     claim.target = owner(user.id)
     try:
         with dynamo.transaction() as tx:
@@ -102,12 +102,12 @@ def update_user(user: User, *, by_platform: bool = False, **changes) -> User:
     old_email = user.email
     if new_email is not None and normalize_email(new_email) != old_email:
         user.email = normalize_email(new_email)
-        claim = _email_claim(user.email)
+        claim = email_claim(user.email)
         claim.target = owner(user.id)
         try:
             with dynamo.transaction() as tx:
                 tx.save(claim, condition=UniqueClaim.key.does_not_exist())
-                tx.delete(_email_claim(old_email))
+                tx.delete(email_claim(old_email))
                 tx.save(user)  # the version attribute guards against a concurrent edit
         except TransactWriteError as exc:
             user.email = old_email
@@ -124,27 +124,27 @@ def update_user(user: User, *, by_platform: bool = False, **changes) -> User:
 def password_changed(user: User) -> None:
     """Every session the old password opened ends: its tokens and its open sockets."""
     tokens.revoke_all(owner(user.id))
-    _close_sockets(user, "password_changed")
+    close_sockets(user, "password_changed")
 
 
 def delete_user(user: User) -> None:
     tokens.revoke_all(owner(user.id))
-    _close_sockets(user, "user_deleted")  # before the memberships go: they say where the sockets are
+    close_sockets(user, "user_deleted")  # before the memberships go: they say where the sockets are
     with AccountUser.batch_write() as batch:
         for member in AccountUser.user_index.query(user.id):
             batch.delete(AccountUser(member.account_id, member.user_id))
     with dynamo.transaction() as tx:
-        tx.delete(_email_claim(user.email))
+        tx.delete(email_claim(user.email))
         tx.delete(user)
 
 
 def sign_out(user: User, token: str) -> None:
     """Revoke this one token; the sockets it opened are closed, the user's others stay."""
     tokens.revoke(token)
-    _close_sockets(user, "token_revoked", token)
+    close_sockets(user, "token_revoked", token)
 
 
-def _close_sockets(user: User, reason: str, token: str | None = None) -> None:
+def close_sockets(user: User, reason: str, token: str | None = None) -> None:
     from . import connections  # only a credential change pays for this import (sign-in never does)
 
     connections.credential_revoked(user.id, reason, token)

@@ -119,6 +119,19 @@ def for_platform_app(app_id: int, bot_id: int) -> AccountObject:
     return bot
 
 
+def list_installation_bots() -> list[AccountObject]:
+    """The installation's system bots (partition 0), listed in every account."""
+    return sorted(AccountObject.query(GLOBAL, AccountObject.key.startswith(f"{KIND}#"), limit=1000), key=lambda b: b.id)
+
+
+def installation_bot(bot_id: int) -> AccountObject:
+    """A system bot by id; an account's bot is not one (404)."""
+    bot = _get(GLOBAL, bot_id)
+    if bot is None:
+        raise NotFound("Agent bot not found")
+    return bot
+
+
 def list_for_platform_app(app_id: int) -> list[AccountObject]:
     pointers = AccountObject.query(GLOBAL, AccountObject.key.startswith(f"platform_bot#{app_id:012d}#"), limit=1000)
     keys = [(int(p.data["account_id"]), _key(p.id)) for p in pointers]
