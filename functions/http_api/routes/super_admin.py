@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from api import AccountFields, Body, base_url, body, path_id, query, super_admin
 from parley import global_config
@@ -61,7 +61,7 @@ class UserCreate(Body):
     email: str = Field(min_length=3, max_length=254)
     display_name: str | None = Field(default=None, max_length=255)
     password: str | None = Field(default=None, max_length=256)
-    super_admin: bool = False
+    super_admin: StrictBool = False
 
 
 class UserChanges(Body):
@@ -72,11 +72,11 @@ class UserChanges(Body):
 
 class NewPassword(Body):
     password: str | None = Field(default=None, min_length=1, max_length=256)
-    send_email: bool = False
+    send_email: StrictBool = False
 
 
 class SuperAdminFlag(Body):
-    super_admin: bool
+    super_admin: StrictBool
 
 
 class BotPayload(Body):
@@ -179,6 +179,34 @@ def account_members(account_id: str):
     super_admin(router)
     account = accounts.get_account(path_id(account_id))
     return {"payload": [{**platform_user(user), "role": member.role} for member, user in accounts.members(account.id)]}
+
+
+class AccountMember(Body):
+    user_id: int | None = Field(default=None, ge=1)
+    email: str | None = Field(default=None, min_length=3, max_length=254)
+    role: Literal["agent", "administrator"] = "agent"
+
+
+class AccountMemberRemoval(Body):
+    user_id: int = Field(ge=1)
+
+
+@router.post(f"{PREFIX}/accounts/<account_id>/account_users")
+def add_account_member(account_id: str):
+    """Add a user (by id or e-mail) to the account with a role, or change its role there."""
+    super_admin(router)
+    account = accounts.get_account(path_id(account_id))
+    payload = body(router, AccountMember)
+    member = console.add_member(account, user_id=payload.user_id, email=payload.email, role=payload.role)
+    return {"account_id": member.account_id, "user_id": member.user_id, "role": member.role}
+
+
+@router.delete(f"{PREFIX}/accounts/<account_id>/account_users")
+def remove_account_member(account_id: str):
+    super_admin(router)
+    account = accounts.get_account(path_id(account_id))
+    console.remove_member(account, body(router, AccountMemberRemoval).user_id)
+    return {}
 
 
 # ---------------------------------------------------------------- users

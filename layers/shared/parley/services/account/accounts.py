@@ -12,14 +12,18 @@ from ...models.user import User
 
 def create_account(*, name: str, locale: str = "en", domain: str | None = None, support_email: str | None = None,
                    status: str = ACTIVE, custom_attributes: dict | None = None, limits: dict | None = None,
-                   platform_app_id: int | None = None, features: list[str] | None = None) -> Account:
-    """A new account, audited ("create", by whoever is acting: a super admin, a platform
-    app) in the same transaction as the account item."""
+                   platform_app_id: int | None = None, features: list[str] | None = None,
+                   audited: bool = False) -> Account:
+    """A new account. `audited` (the super-admin console): its log's first entry, "create"
+    by whoever is acting, is written in the same transaction as the account item."""
     if not name or not name.strip():
         raise Invalid("Name can't be blank", field="name")
     account = Account(ids.next_id("Account"), name=name.strip(), locale=locale, domain=domain,
                       support_email=support_email, status=status, custom_attributes=custom_attributes or {},
                       limits=limits or {}, platform_app_id=platform_app_id, features=list(features or []))
+    if not audited:
+        account.save(condition=Account.id.does_not_exist())
+        return account
     with dynamo.transaction() as tx:
         tx.save(account, condition=Account.id.does_not_exist())
         audit.add(tx, account.id, "Account", account.id, "create", audited_fields(account))

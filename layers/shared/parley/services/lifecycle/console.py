@@ -96,8 +96,6 @@ def _text_match(query: str | None, *fields: Callable[[object], object]) -> Calla
     def match(item) -> bool:
         if not needle:
             return True
-        if needle.isdigit() and str(item.id) == needle:
-            return True
         return any(needle in str(field(item) or "").lower() for field in fields)
 
     return match
@@ -105,8 +103,22 @@ def _text_match(query: str | None, *fields: Callable[[object], object]) -> Calla
 
 # ---------------------------------------------------------------- accounts
 
+def _by_id(model, needle: str) -> list:
+    """A query that is a number names an id: one GetItem."""
+    if len(needle) > 18:
+        return []
+    try:
+        return [model.get(int(needle))]
+    except model.DoesNotExist:
+        return []
+
+
 def list_accounts(query: str | None, before: int | None, per_page: int) -> tuple[list[Account], int | None]:
-    """Accounts whose id is `query`, or whose name, domain or support e-mail contains it."""
+    """The account whose id is `query` (a number), or those whose name, domain or support
+    e-mail contains it."""
+    needle = (query or "").strip()
+    if needle.isdigit():
+        return _by_id(Account, needle), None
     match = _text_match(query, lambda a: a.name, lambda a: a.domain, lambda a: a.support_email)
     return _walk(Account, "Account", before, per_page, match)
 
@@ -147,7 +159,7 @@ def check_limits(limits: dict | None) -> dict | None:
 def create_account(**fields) -> Account:
     fields["features"] = check_features(fields.get("features"))
     fields["limits"] = check_limits(fields.get("limits"))
-    return accounts.create_account(**{k: v for k, v in fields.items() if v is not None})
+    return accounts.create_account(audited=True, **{k: v for k, v in fields.items() if v is not None})
 
 
 def update_account(account: Account, **changes) -> Account:
@@ -171,12 +183,40 @@ def delete_account(account: Account) -> Account:
     return account_status.delete_account(account)
 
 
+def add_member(account: Account, *, user_id: int | None, email: str | None, role: str) -> AccountUser:
+    """The user (by id or e-mail) joins the account with `role`, or gets that role there.
+    The membership's own audit is the account-user hook's (services/access/members)."""
+    from ..access import members
+
+    if (user_id is None) == (email is None):
+        raise Invalid("Give either user_id or email", field="user_id")
+    user = users.get_user(user_id) if user_id is not None else users.find_by_email(users.normalize_email(email))
+    if user is None:
+        raise NotFound("User not found")
+    existing = accounts.membership(account.id, user.id)
+    if existing is not None:
+        return members.update_member(existing, role=role)
+    return members.add_member(account.id, user.id, role)
+
+
+def remove_member(account: Account, user_id: int) -> None:
+    """The super admin may remove an account's last administrator (it can add another)."""
+    from ..access import members
+
+    member = accounts.membership(account.id, user_id)
+    if member is None:
+        raise NotFound("Account user not found")
+    members.remove_member(member, keep_an_administrator=False)
+
+
 # ---------------------------------------------------------------- users
 
 def list_users(query: str | None, before: int | None, per_page: int) -> tuple[list[User], int | None]:
-    """Users whose id or e-mail is `query` (one GetItem / one index Query), or whose e-mail,
-    name or display name contains it (the bounded walk)."""
+    """The user whose id (a number) or e-mail is `query` (one GetItem / one index Query), or
+    those whose e-mail, name or display name contains it (the bounded walk)."""
     needle = (query or "").strip().lower()
+    if needle.isdigit():
+        return _by_id(User, needle), None
     if needle and before is None and users.EMAIL_RE.match(needle):
         exact = users.find_by_email(needle)
         if exact is not None:

@@ -12,17 +12,24 @@ queues are doing, read from AWS at request time (nothing cached, nothing made up
   VisibilityTimeout 0 (they stay in the queue, visible; a DLQ has no redrive of its own,
   so the receive count this adds changes nothing). Work queues are never peeked: a
   receive counts toward their maxReceiveCount and could push a message to its DLQ;
-- the event bus name, and the age of the oldest unprocessed event: the largest
-  CloudWatch AWS/SQS ApproximateAgeOfOldestMessage (Maximum over the last 5 minutes) of
-  the queues the bus feeds (deliver and webhook deliveries). SQS itself has no age
-  attribute; CloudWatch publishes it every minute for an active queue. It does not see
-  events waiting in Lambda's own asynchronous queue for the rules that invoke a function
-  directly (automation, notify, webhook fan-out): their failures show in their DLQs."""
+- the event bus name and the age of the oldest unprocessed event. SQS has no age
+  attribute and CloudWatch's ApproximateAgeOfOldestMessage would need
+  cloudwatch:GetMetricData, which takes no resource-level grant (Resource "*", which this
+  project's policies never use). What is measured instead, exactly: the backlog the bus
+  left in the queues it feeds (deliver, webhook deliveries: waiting + delayed), and the
+  oldest event that will not be processed without an operator, i.e. the oldest
+  SentTimestamp among up to 10 messages peeked from each dead-letter queue of the bus's
+  consumers (the event-log pipe, automation, notify, webhook fan-out, deliver). For a
+  redriven SQS DLQ (deliver) SentTimestamp is the original send; for a rule's or the
+  pipe's DLQ it is when the target gave up. It does not see events waiting in Lambda's
+  own asynchronous queue for the rules that invoke a function directly.
+"""
 from __future__ import annotations
 
 import datetime
 import json
 import os
+import time
 
 from ... import VERSION, aws
 from ...settings import get_settings
@@ -31,6 +38,7 @@ from ...views.accounts import VERSION as API_VERSION
 PEEK = 3  # newest messages shown per non-empty DLQ
 BODY_CHARS = 500
 BUS_FED = ("deliver", "webhook_deliveries")
+BUS_DEAD_LETTERS = ("event_log_pipe", "automation", "notify", "webhook_events", "deliver")
 COUNTS = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed")
 
 
@@ -50,7 +58,7 @@ def status() -> dict:
 
     settings = get_settings()
     sqs = aws.client("sqs")
-    rows, errors = [], []
+    rows, errors, oldest = [], [], None
     for name, (work, dlq) in sorted(queues().items()):
         row = {"name": name}
         for key, url in (("queue", work), ("dead_letter_queue", dlq)):
@@ -65,9 +73,17 @@ def status() -> dict:
         dead = row.get("dead_letter_queue") or {}
         row["dlq_count"] = dead.get("waiting")
         if dead.get("waiting"):
-            errors += _peek(sqs, name, dlq)
+            peeked = _peek(sqs, name, dlq)
+            errors += peeked[:PEEK]
+            sent = [e["sent_millis"] for e in peeked if e.get("sent_millis")]
+            if name in BUS_DEAD_LETTERS and sent and (oldest is None or min(sent) < oldest[0]):
+                oldest = (min(sent), name)
         rows.append(row)
-    errors.sort(key=lambda e: e["sent_at"] or "", reverse=True)
+    errors.sort(key=lambda e: e.get("sent_millis") or 0, reverse=True)
+    for error in errors:
+        error.pop("sent_millis", None)
+    backlog = {q["name"]: (q.get("queue") or {}).get("waiting", 0) + (q.get("queue") or {}).get("delayed", 0)
+               for q in rows if q["name"] in BUS_FED}
     return {
         "version": VERSION,
         "api_version": API_VERSION,
@@ -76,7 +92,15 @@ def status() -> dict:
         "stack": _stack(),
         "queues": rows,
         "last_errors": errors[:20],
-        "event_bus": {"name": settings.event_bus_name, **_oldest_event([queues().get(n, ("", ""))[0] for n in BUS_FED])},
+        "event_bus": {
+            "name": settings.event_bus_name,
+            "backlog": backlog,
+            "oldest_unprocessed_event_age_seconds": int(time.time() - oldest[0] / 1000) if oldest else None,
+            "oldest_unprocessed_event_queue": oldest[1] if oldest else None,
+            "measure": "the oldest message (SentTimestamp, up to 10 peeked per queue) in the dead-letter queues "
+                       "of the bus's consumers; null when they are empty. Backlog: messages waiting or delayed in "
+                       "the queues the bus feeds.",
+        },
     }
 
 
@@ -87,11 +111,12 @@ def _peek(sqs, name: str, url: str) -> list[dict]:
         messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0,
                                        AttributeNames=["SentTimestamp", "ApproximateReceiveCount"]).get("Messages", [])
     except (BotoCoreError, ClientError) as exc:
-        return [{"queue": name, "sent_at": None, "body": f"could not be read: {str(exc)[:200]}"}]
+        return [{"queue": name, "sent_at": None, "sent_millis": None, "body": f"could not be read: {str(exc)[:200]}"}]
     messages.sort(key=lambda m: int(m.get("Attributes", {}).get("SentTimestamp", 0)), reverse=True)
     return [{"queue": name, "message_id": m["MessageId"], "sent_at": _iso(m.get("Attributes", {}).get("SentTimestamp")),
+             "sent_millis": int(m.get("Attributes", {}).get("SentTimestamp", 0)) or None,
              "receive_count": int(m.get("Attributes", {}).get("ApproximateReceiveCount", 0)),
-             "body": _summary(m.get("Body") or "")} for m in messages[:PEEK]]
+             "body": _summary(m.get("Body") or "")} for m in messages]
 
 
 def _summary(body: str) -> str:
@@ -128,29 +153,3 @@ def _stack() -> dict:
             if (found.get("LastUpdatedTime") or found.get("CreationTime")) else None,
             "outputs": [{"key": o["OutputKey"], "value": o.get("OutputValue"), "description": o.get("Description")}
                         for o in found.get("Outputs", [])]}
-
-
-def _oldest_event(urls: list[str]) -> dict:
-    """The largest ApproximateAgeOfOldestMessage of the bus-fed queues, in seconds."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    names = [url.rsplit("/", 1)[-1] for url in urls if url]
-    if not names:
-        return {"oldest_unprocessed_event_age_seconds": None, "age_note": "no bus-fed queue is configured"}
-    now = datetime.datetime.now(datetime.timezone.utc)
-    queries = [{"Id": f"q{i}", "MetricStat": {"Metric": {"Namespace": "AWS/SQS", "MetricName": "ApproximateAgeOfOldestMessage",
-                                                         "Dimensions": [{"Name": "QueueName", "Value": n}]},
-                                              "Period": 60, "Stat": "Maximum"}} for i, n in enumerate(names)]
-    try:
-        results = aws.client("cloudwatch").get_metric_data(MetricDataQueries=queries, StartTime=now - datetime.timedelta(minutes=5),
-                                                           EndTime=now, ScanBy="TimestampDescending")["MetricDataResults"]
-    except (BotoCoreError, ClientError) as exc:
-        return {"oldest_unprocessed_event_age_seconds": None, "age_note": f"CloudWatch could not be read: {str(exc)[:200]}"}
-    values = [r["Values"][0] for r in results if r.get("Values")]
-    if not values:
-        return {"oldest_unprocessed_event_age_seconds": None,
-                "age_note": "CloudWatch has no datapoint for the last 5 minutes (a queue idle for hours publishes none; "
-                            "locally there is no CloudWatch metric at all)"}
-    return {"oldest_unprocessed_event_age_seconds": int(max(values)),
-            "age_note": "largest ApproximateAgeOfOldestMessage (CloudWatch, last 5 minutes) of the deliver and "
-                        "webhook deliveries queues"}
