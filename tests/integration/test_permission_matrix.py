@@ -57,7 +57,7 @@ def routes(w, monkeypatch):
         ("GET", f"{sa}/accounts/features", None, SUPER),
         ("GET", f"{sa}/accounts/{spare}/account_users", None, SUPER),
         ("POST", f"{sa}/accounts/{spare}/account_users", {"user_id": person, "role": "agent"}, SUPER),
-        ("DELETE", f"{sa}/accounts/{spare}/account_users", {"user_id": person}, SUPER),
+        ("DELETE", f"{sa}/accounts/{spare}/account_users/{person}", None, SUPER),
         ("PATCH", f"{sa}/accounts/{spare}", {"name": "Matrix spare 2", "locale": "de"}, SUPER),
         ("POST", f"{sa}/accounts/{spare}/suspend", None, SUPER),
         ("POST", f"{sa}/accounts/{spare}/reactivate", None, SUPER),

@@ -123,9 +123,9 @@ def test_account_members_added_changed_removed(api, world):
                 {"user_id": world.agent.id, "email": "agent@acme.test"}):
         assert api.post(path, t, body=bad).status == 422, bad
     assert api.post(path, t, body={"email": "nobody@nowhere.test"}).status == 404
-    _ok(api.delete(path, t, body={"user_id": world.agent.id}))
+    _ok(api.delete(f"{path}/{world.agent.id}", t))
     assert api.get(f"/api/v1/accounts/{world.other_account_id}/conversations", world.agent.token).status == 404
-    assert api.delete(path, t, body={"user_id": world.agent.id}).status == 404
+    assert api.delete(f"{path}/{world.agent.id}", t).status == 404
     assert api.post(path, world.other_admin.token, body={"user_id": world.agent.id}).status == 403
 
 

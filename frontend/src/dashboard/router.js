@@ -48,7 +48,7 @@ const routes = [
       { path: 'custom-attributes', name: 'settings-custom-attributes', component: () => import('./settings/CustomAttributes.vue'), meta: { admin: true } },
     ],
   },
-  { path: '/app/super_admin', name: 'super_admin', component: () => import('./views/SuperAdmin.vue'), meta: { auth: true, superAdmin: true } },
+  { path: '/app/super_admin/:section(accounts|users|platform-apps|agent-bots|status)?', name: 'super_admin', component: () => import('./views/SuperAdmin.vue'), meta: { auth: true, superAdmin: true } },
   { path: '/:rest(.*)*', redirect: () => homePath() },
 ]
 

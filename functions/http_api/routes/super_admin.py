@@ -187,10 +187,6 @@ class AccountMember(Body):
     role: Literal["agent", "administrator"] = "agent"
 
 
-class AccountMemberRemoval(Body):
-    user_id: int = Field(ge=1)
-
-
 @router.post(f"{PREFIX}/accounts/<account_id>/account_users")
 def add_account_member(account_id: str):
     """Add a user (by id or e-mail) to the account with a role, or change its role there."""
@@ -201,11 +197,11 @@ def add_account_member(account_id: str):
     return {"account_id": member.account_id, "user_id": member.user_id, "role": member.role}
 
 
-@router.delete(f"{PREFIX}/accounts/<account_id>/account_users")
-def remove_account_member(account_id: str):
+@router.delete(f"{PREFIX}/accounts/<account_id>/account_users/<user_id>")
+def remove_account_member(account_id: str, user_id: str):
     super_admin(router)
     account = accounts.get_account(path_id(account_id))
-    console.remove_member(account, body(router, AccountMemberRemoval).user_id)
+    console.remove_member(account, path_id(user_id))
     return {}
 
 
