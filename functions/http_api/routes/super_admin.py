@@ -269,8 +269,9 @@ def confirm_user(user_id: str):
 
 @router.post(f"{PREFIX}/users/<user_id>/reset_password")
 def reset_password(user_id: str):
-    """`{"send_email": true}` mails the user a reset link (an hour, single use);
-    `{"password": "..."}` sets one (every token of the user ends). One of the two."""
+    """Mail a reset link (`send_email: true`) or set the password (`password`; every session ends).
+
+    The link is password_resets' own (an hour, single use). One of the two, else 422."""
     super_admin(router)
     user = _target_user(user_id)
     payload = body(router, NewPassword)
@@ -377,7 +378,7 @@ class LogPage(Body):
 
 @router.get(f"{PREFIX}/audit_logs")
 def installation_log():
-    """What belongs to no account: platform apps, installation-wide bots, users of no account."""
+    """The installation's own audit log: platform apps, installation-wide bots, users of no account."""
     super_admin(router)
     params = query(router, LogPage)
     entries = console.installation_log(params.before, params.per_page)
