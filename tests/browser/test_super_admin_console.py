@@ -30,6 +30,7 @@ def test_super_admin_creates_an_account_and_a_user_suspends_and_reactivates(new_
     # An account, with a feature flag and a limit.
     page.get_by_test_id("sa-nav-accounts").click()
     expect(page).to_have_url(re.compile(r"/app/super_admin/accounts$"))
+    page.get_by_test_id("sa-account-create-toggle").locator("summary").click()
     page.get_by_test_id("sa-account-create").click()
     expect(page.get_by_test_id("sa-account-form").get_by_role("alert")).to_contain_text("name")  # checked before sending
     name = f"Console {mark}"
@@ -46,6 +47,7 @@ def test_super_admin_creates_an_account_and_a_user_suspends_and_reactivates(new_
     # A user with a password.
     page.get_by_test_id("sa-nav-users").click()
     email, password = f"owner-{mark}@console.test", f"Owner-{mark}-pass!"
+    page.get_by_test_id("sa-user-create-toggle").locator("summary").click()
     page.get_by_test_id("sa-user-name").fill(f"Owner {mark}")
     page.get_by_test_id("sa-user-email").fill(email)
     page.get_by_test_id("sa-user-password").fill(password)

@@ -14,6 +14,7 @@ from tests.integration.channel_support import drain, queue_url
 from tests.integration.test_password_reset import mailer, reset_tokens, set_password, sign_in  # noqa: F401 (fixture)
 
 SA = "/super_admin/api/v1"
+real_engine = pytest.mark.dynamodb_local  # transactions, version and condition checks on a real engine too
 
 
 def _entries(account_id: int) -> list:
@@ -59,6 +60,7 @@ def test_accounts_list_search_paginate_and_count(api, world):
         assert api.get(f"{SA}/accounts", t, query=bad).status == 422, bad
 
 
+@real_engine
 def test_account_create_edit_suspend_reactivate_audited(api, world):
     t = world.super_admin.token
     created = _ok(api.post(f"{SA}/accounts", t, body={
@@ -174,6 +176,7 @@ def test_users_list_search_paginate(api, world):
     assert api.get(f"{SA}/users", t, query={"per_page": 500}).status == 422
 
 
+@real_engine
 def test_user_create_edit_confirm_and_accounts(api, world):
     t = world.super_admin.token
     user = _ok(api.post(f"{SA}/users", t, body={"name": "Nina", "email": "Nina@People.test", "display_name": "N"}))
@@ -255,6 +258,7 @@ def test_super_admin_flag_and_the_guard_that_keeps_one(api, world):
     assert api.put(f"{SA}/users/{world.admin.id}/super_admin", world.admin.token, body={"super_admin": "yes"}).status == 422
 
 
+@real_engine
 def test_a_removed_super_admin_cannot_finish_a_removal(world, aws):
     """Two super admins removing each other: the transaction checks the caller is still one."""
     from parley.errors import Invalid

@@ -13,11 +13,14 @@ export function usePagedList(name) {
   const state = reactive({ items: [], next: null, loaded: false })
   const query = ref('')
   const { busy, error, run } = useAction()
+  let latest = 0 // only the newest request's answer is shown (a search sent while the first page loads wins)
 
   function load(more = false) {
+    const mine = ++latest
     return run(async () => {
       const params = { per_page: PER_PAGE, q: query.value.trim() || undefined, before: more ? state.next : undefined }
       const res = await api.get(endpoints.superAdmin(name), params)
+      if (mine !== latest) return
       const rows = (res && res.payload) || []
       state.items = more ? state.items.concat(rows) : rows
       state.next = res && res.meta ? res.meta.next_before : null
