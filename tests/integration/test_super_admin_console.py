@@ -240,6 +240,12 @@ def test_password_set_and_reset_mail_revoke_tokens(api, world, mailer):  # noqa:
     assert entry.action == "revoke_tokens" and entry.comment == f"completed: {revoked} tokens revoked"
 
 
+def test_a_reset_mail_ses_refuses_is_reported_to_the_super_admin(api, world):
+    """No verified sender: the public path answers alike, the console says it was not sent."""
+    reply = api.post(f"{SA}/users/{world.agent.id}/reset_password", world.super_admin.token, body={"send_email": True})
+    assert reply.status == 503 and "not sent" in reply.json["error"]
+
+
 def test_super_admin_flag_and_the_guard_that_keeps_one(api, world):
     t = world.super_admin.token
     made = _ok(api.put(f"{SA}/users/{world.admin.id}/super_admin", t, body={"super_admin": True}))

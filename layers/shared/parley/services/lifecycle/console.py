@@ -325,7 +325,7 @@ def send_password_reset(user: User, base_url: str) -> None:
     link's item is written in the audited transaction."""
     item, link = password_resets.reset_link(user, base_url)
     _audited(user, "reset_password", {}, lambda tx: tx.save(item))
-    password_resets.mail_reset(user, link)
+    password_resets.mail_reset(user, link, quiet=False)  # a mail SES refused is the super admin's to know
 
 
 def revoke_tokens(user: User) -> int:
