@@ -307,8 +307,8 @@ def test_platform_apps_list_create_show_once_revoke(api, world):
     assert api.post("/platform/api/v1/accounts", token, body={"name": "Again"}).status == 401
     assert {a["name"] for a in _ok(api.get(f"{SA}/platform_apps", t))["payload"]} == {"Provisioner"}
     assert api.delete(f"{SA}/platform_apps/{created['id']}", t).status == 404
-    log = [(e["auditable_type"], e["action"]) for e in _ok(api.get(f"{SA}/audit_logs", t))["payload"]]
-    assert log[:2] == [("PlatformApp", "destroy"), ("PlatformApp", "create")]
+    log = [(e["auditable_type"], e["action"], e["comment"]) for e in _ok(api.get(f"{SA}/audit_logs", t))["payload"]]
+    assert log[:2] == [("PlatformApp", "destroy", "completed: 1 tokens revoked"), ("PlatformApp", "create", None)]
     assert api.post(f"{SA}/platform_apps", t, body={"name": ""}).status == 422
 
 

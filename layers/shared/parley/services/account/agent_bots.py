@@ -14,7 +14,7 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlsplit
 
-from ... import dynamo, events, ids, outbound, permissions, tokens
+from ... import audit, dynamo, events, ids, outbound, permissions, tokens
 from ...errors import Forbidden, Invalid, NotFound
 from ...models.account_object import AGENT_BOT, AccountObject
 from ...models.base import utcnow
@@ -66,8 +66,10 @@ def _clean(fields: dict) -> dict:
     return fields
 
 
-def create_bot(account_id: int | None, *, platform_app_id: int | None = None, **fields) -> tuple[AccountObject, str]:
-    """A new bot and the only plaintext copy of its access token."""
+def create_bot(account_id: int | None, *, platform_app_id: int | None = None, audit_in: int | None = None,
+               **fields) -> tuple[AccountObject, str]:
+    """A new bot and the only plaintext copy of its access token. `audit_in`: the audit log
+    (an account id, 0 for the installation's) that records it, in the same transaction."""
     fields = _clean(fields)
     if not fields.get("name"):
         raise Invalid("Name can't be blank", field="name")
@@ -82,6 +84,8 @@ def create_bot(account_id: int | None, *, platform_app_id: int | None = None, **
                                   data={"account_id": partition}))
         if partition != GLOBAL:  # a system bot belongs to no account's event log
             tx.publish("agent_bot.created", partition, bot_view(bot))
+        if audit_in is not None:
+            audit.add(tx, audit_in, "AgentBot", bot_id, "create", fields)
     token = tokens.issue(owner(bot))
     return bot, token
 
@@ -138,13 +142,17 @@ def list_for_platform_app(app_id: int) -> list[AccountObject]:
     return sorted(AccountObject.batch_get(keys), key=lambda b: b.id) if keys else []
 
 
-def update_bot(bot: AccountObject, **changes) -> AccountObject:
+def update_bot(bot: AccountObject, audit_in: int | None = None, **changes) -> AccountObject:
+    before = dict(bot.data)
     bot.data = {**bot.data, **_clean(changes)}
     bot.updated_at = utcnow()  # as Model.save() sets it; a transaction's save does not
     with events.Outbox() as tx:
         tx.save(bot)  # under its version, as bot.save() was
         if bot.account_id != GLOBAL:
             tx.publish("agent_bot.updated", bot.account_id, bot_view(bot))
+        changed = audit.diff({k: before.get(k) for k in FIELDS}, {k: bot.data.get(k) for k in FIELDS})
+        if audit_in is not None and changed:
+            audit.add(tx, audit_in, "AgentBot", bot.id, "update", changed)
     return bot
 
 
@@ -153,10 +161,14 @@ def reset_token(bot: AccountObject) -> str:
     return tokens.issue(owner(bot))
 
 
-def delete_bot(bot: AccountObject) -> None:
+def delete_bot(bot: AccountObject, audit_in: int | None = None) -> None:
+    """The bot's tokens go first (a token names its bot), then the bot, audited in `audit_in`'s
+    log in the same transaction when given."""
     tokens.revoke_all(owner(bot))
     with dynamo.transaction() as tx:
         tx.delete(bot)
+        if audit_in is not None:
+            audit.add(tx, audit_in, "AgentBot", bot.id, "destroy", {"name": bot.data.get("name")})
         if bot.data.get("platform_app_id") is not None:
             tx.delete(AccountObject(GLOBAL, _pointer(bot.data["platform_app_id"], bot.id)),
                       add_version_condition=False)

@@ -415,12 +415,15 @@ def create_platform_app(name: str) -> tuple[PlatformApp, str]:
 
 def revoke_platform_app(app: PlatformApp) -> int:
     """Delete the app and every token it has (its accounts, users and bots stay, as data of
-    their own; nothing can act as the app any more). Audited in the installation's log with
-    the app's deletion, then its tokens go."""
-    with dynamo.transaction() as tx:
-        tx.delete(app)
-        audit.add(tx, INSTALLATION, "PlatformApp", app.id, "destroy", {"name": app.name})
-    return tokens.revoke_all(platform.owner(app.id))
+    their own; nothing can act as the app any more). A token alone names its app (auth.py
+    does not read the app), so the tokens go first and the app item last: a run that fails
+    midway is retried on the same app. Multi-step: audited in the installation's log when
+    it starts, concluded with the number of tokens revoked."""
+    entry = audit.record(INSTALLATION, "PlatformApp", app.id, "destroy", {"name": app.name})
+    revoked = tokens.revoke_all(platform.owner(app.id))
+    app.delete()
+    audit.conclude(entry, f"completed: {revoked} tokens revoked")
+    return revoked
 
 
 # ---------------------------------------------------------------- installation-wide agent bots
@@ -434,23 +437,15 @@ def installation_bot(bot_id: int):
 
 
 def create_installation_bot(**fields):
-    bot, token = agent_bots.create_bot(None, **fields)
-    audit.record(INSTALLATION, "AgentBot", bot.id, "create", {k: v for k, v in fields.items()})
-    return bot, token
+    return agent_bots.create_bot(None, audit_in=INSTALLATION, **fields)
 
 
 def update_installation_bot(bot, **changes):
-    before = dict(bot.data)
-    bot = agent_bots.update_bot(bot, **changes)
-    changed = audit.diff({k: before.get(k) for k in agent_bots.FIELDS}, {k: bot.data.get(k) for k in agent_bots.FIELDS})
-    if changed:
-        audit.record(INSTALLATION, "AgentBot", bot.id, "update", changed)
-    return bot
+    return agent_bots.update_bot(bot, audit_in=INSTALLATION, **changes)
 
 
 def delete_installation_bot(bot) -> None:
-    agent_bots.delete_bot(bot)
-    audit.record(INSTALLATION, "AgentBot", bot.id, "destroy", {"name": bot.data.get("name")})
+    agent_bots.delete_bot(bot, audit_in=INSTALLATION)
 
 
 # ---------------------------------------------------------------- the installation's log
