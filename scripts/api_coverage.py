@@ -131,7 +131,34 @@ def render(results: list[tuple[tuple[str, str, str, str], bool]]) -> str:
         lines.append(f"| `{patch['path']}` | {why} |")
     for extra in sorted(EXTRA.glob("*.md")) if EXTRA.is_dir() else []:
         lines += ["", extra.read_text().rstrip("\n")]
+    lines += super_admin_routes()
     return "\n".join(lines) + "\n"
+
+
+def super_admin_routes() -> list[str]:
+    """Parley's super-admin API, read from its router: Chatwoot's super admin is a Rails
+    admin UI (/super_admin), not an API, so the reference has none of these."""
+    sys.path.insert(0, str(ROOT / "functions" / "http_api"))
+    from routes import super_admin
+
+    lines = [
+        "",
+        "## The super-admin API (Parley's own)",
+        "",
+        "Chatwoot's super admin is a server-rendered admin UI (`/super_admin`, Rails Administrate), not an",
+        "API, and its reference has no such operations. Parley's console (`/app/super_admin`) calls these",
+        "routes, super admins only (anyone else: 403); docs/super-admin.md describes each. Generated from",
+        "`functions/http_api/routes/super_admin.py`.",
+        "",
+        "| method | path | what |",
+        "| --- | --- | --- |",
+    ]
+    for key, handler in super_admin.router._routes.items():
+        rule, methods = key[0], key[1]
+        what = ((getattr(handler, "__doc__", None) or "").strip().splitlines() or [handler.__name__.replace("_", " ")])[0]
+        path = rule.replace("<", "{").replace(">", "}")
+        lines.append(f"| {', '.join(methods)} | `{path}` | {what.replace('|', '/')} |")
+    return lines
 
 
 def generate() -> str:

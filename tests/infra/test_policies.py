@@ -159,6 +159,8 @@ def needs(client: BaseClient, operation: str, params: dict) -> list[tuple[str, s
         method = client.meta.service_model.operation_model(operation).http["method"]
         return [("execute-api:ManageConnections",
                  f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/{stage}/{method}/@connections/{params['ConnectionId']}")]
+    if service == "cloudformation" and operation == "DescribeStacks":
+        return [("cloudformation:DescribeStacks", f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{params['StackName']}/*")]
     # Not mapped yet: demand an exact grant nobody has, so a new kind of call is noticed.
     return [(f"{service}:{operation}", "(unmapped call: teach tests/infra/test_policies.py its resource)")]
 

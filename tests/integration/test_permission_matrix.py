@@ -76,7 +76,45 @@ def routes(w, monkeypatch):
     from parley.services.access import custom_roles
 
     role = custom_roles.create(a, "Matrix seed role", "", ["contact_manage"]).id
+    # The super-admin console's own objects: what its rows change is no caller's.
+    from parley.services.access import platform, users
+    from parley.services.account import accounts, agent_bots
+    spare = accounts.create_account(name="Matrix spare").id
+    person = users.create_user(email="matrix-person@parley.test", name="Matrix Person").id
+    doomed = users.create_user(email="matrix-doomed@parley.test", name="Matrix Doomed").id
+    app = platform.create_platform_app("Matrix app")[0].id
+    bot = agent_bots.create_bot(None, name="Matrix bot")[0].id
+    sa = "/super_admin/api/v1"
     return [
+        ("GET", f"{sa}/accounts?q=acme&per_page=5", None, SUPER),
+        ("POST", f"{sa}/accounts", {"name": "Console made", "features": ["sla"], "limits": {"agents": 3}}, SUPER),
+        ("GET", f"{sa}/accounts/features", None, SUPER),
+        ("GET", f"{sa}/accounts/{spare}/account_users", None, SUPER),
+        ("POST", f"{sa}/accounts/{spare}/account_users", {"user_id": person, "role": "agent"}, SUPER),
+        ("DELETE", f"{sa}/accounts/{spare}/account_users/{person}", None, SUPER),
+        ("PATCH", f"{sa}/accounts/{spare}", {"name": "Matrix spare 2", "locale": "de"}, SUPER),
+        ("POST", f"{sa}/accounts/{spare}/suspend", None, SUPER),
+        ("POST", f"{sa}/accounts/{spare}/reactivate", None, SUPER),
+        ("DELETE", f"{sa}/accounts/{spare}", None, SUPER),
+        ("GET", f"{sa}/users?q=matrix&per_page=5", None, SUPER),
+        ("POST", f"{sa}/users", {"name": "Console user", "email": "console-user@parley.test"}, SUPER),
+        ("GET", f"{sa}/users/{person}", None, SUPER),
+        ("PATCH", f"{sa}/users/{person}", {"display_name": "MP"}, SUPER),
+        ("GET", f"{sa}/users/{person}/accounts", None, SUPER),
+        ("POST", f"{sa}/users/{person}/confirm", None, SUPER),
+        ("POST", f"{sa}/users/{person}/reset_password", {"password": "Matrix-chosen-1!"}, SUPER),
+        ("POST", f"{sa}/users/{person}/revoke_tokens", None, SUPER),
+        ("PUT", f"{sa}/users/{person}/super_admin", {"super_admin": False}, SUPER),
+        ("DELETE", f"{sa}/users/{doomed}", None, SUPER),
+        ("GET", f"{sa}/platform_apps", None, SUPER),
+        ("DELETE", f"{sa}/platform_apps/{app}", None, SUPER),
+        ("GET", f"{sa}/agent_bots", None, SUPER),
+        ("POST", f"{sa}/agent_bots", {"name": "Console bot"}, SUPER),
+        ("GET", f"{sa}/agent_bots/{bot}", None, SUPER),
+        ("PATCH", f"{sa}/agent_bots/{bot}", {"description": "d"}, SUPER),
+        ("DELETE", f"{sa}/agent_bots/{bot}", None, SUPER),
+        ("GET", f"{sa}/audit_logs", None, SUPER),
+        ("GET", f"{sa}/instance_status", None, SUPER),
         ("GET", "/api/v1/profile", None, USER_ONLY),
         ("PUT", "/api/v1/profile", {"message_signature": "--"}, USER_ONLY),
         ("POST", "/api/v1/profile/availability", {"availability": "busy", "account_id": a}, MEMBER),

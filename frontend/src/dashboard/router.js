@@ -56,7 +56,7 @@ const routes = [
   // Two-factor sign-in of the signed-in user: outside any account, so a member whose account
   // requires it (and refuses them until then) can enrol here first.
   { path: '/app/profile/two-factor', name: 'two-factor', component: () => import('./views/TwoFactor.vue'), meta: { auth: true } },
-  { path: '/app/super_admin', name: 'super_admin', component: () => import('./views/SuperAdmin.vue'), meta: { auth: true, superAdmin: true } },
+  { path: '/app/super_admin/:section(accounts|users|platform-apps|agent-bots|status)?', name: 'super_admin', component: () => import('./views/SuperAdmin.vue'), meta: { auth: true, superAdmin: true } },
   { path: '/:rest(.*)*', redirect: () => homePath() },
 ]
 

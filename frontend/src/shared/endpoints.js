@@ -16,6 +16,13 @@ export const endpoints = {
   // Two-factor sign-in of the signed-in user: GET/POST/DELETE, then 'verify', 'backup_codes'.
   mfa: (action) => join(['/api/v1/profile/mfa', action]),
   installationConfigs: (name) => join(['/super_admin/api/v1/installation_configs', name != null ? encodeURIComponent(name) : null]),
+  // The super-admin console (/app/super_admin): `superAdmin(name, id, action)` is
+  // /super_admin/api/v1/<name>[/<id>[/<action>]] (accounts, users, platform_apps, agent_bots,
+  // audit_logs, instance_status); account members are accounts/<id>/account_users[/<user>].
+  superAdmin: (name, id, action) => join(['/super_admin/api/v1', name, id, action]),
+  superAdminMembers: (accountId, userId) => join(['/super_admin/api/v1/accounts', accountId, 'account_users', userId]),
+  // Added by the two-factor work (issue 12): a super admin clears a user's second factor.
+  superAdminResetMfa: (userId) => join(['/super_admin/api/v1/users', userId, 'reset_mfa']),
   // The Client API base of an API inbox (shown on its settings page).
   publicInbox: (identifier) => '/public/api/v1/inboxes/' + identifier,
 }

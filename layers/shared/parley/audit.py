@@ -142,11 +142,14 @@ def record(account_id: int, auditable_type: str, auditable_id: int | None, actio
     return item
 
 
-def for_user(tx, user, action: str, changes: dict | None = None, *, actor=None) -> list[AuditLog]:
+def for_user(tx, user, action: str, changes: dict | None = None, *, actor=None,
+             accounts: list[int] | None = None) -> list[AuditLog]:
     """Audit an event of a user's own (sign-in, sign-out, a password or token change) in
-    each account the user belongs to (the log is an account's): one entry per account,
-    in `tx`; `actor` names the caller when the request has none yet (sign-in)."""
-    accounts = [member.account_id for member in AccountUser.user_index.query(user.id)]
+    each account the user belongs to (the log is an account's), or in `accounts` when
+    given: one entry per account, in `tx`; `actor` names the caller when the request has
+    none yet (sign-in)."""
+    if accounts is None:
+        accounts = [member.account_id for member in AccountUser.user_index.query(user.id)]
     entries = [add(tx, account_id, "User", user.id, action, changes, user=actor)
                for account_id in accounts[:USER_ACCOUNTS_IN_TRANSACTION]]
     return entries + [record(account_id, "User", user.id, action, changes, user=actor)

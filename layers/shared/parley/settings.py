@@ -46,6 +46,10 @@ class Settings:
     s3_public_endpoint: str = ""
     # The frontend bucket (the HTTP API reads the built widget page from it); HttpApiFunction only.
     frontend_bucket: str = ""
+    # The super-admin console's instance status (HttpApiFunction only): the stack whose
+    # outputs it shows, and "name=<work queue url>|<dlq url> ..." of the queues it counts.
+    stack_name: str = ""
+    status_queues: str = ""
     # Queues, buckets and tables only some functions are given (template.yaml): empty in
     # the others, and `required` says which function lacks one.
     ingest_queue_url: str = ""

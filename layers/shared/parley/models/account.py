@@ -25,6 +25,9 @@ class Account(TimestampedModel):
     custom_attributes = JSONAttribute(default=dict)
     limits = JSONAttribute(default=dict)
     platform_app_id = NumberAttribute(null=True)
+    # The audit log entry that recorded the start of the account's deletion (AuditLogs id),
+    # concluded with its outcome when the deletion job ends.
+    deletion_audit_id = NumberAttribute(null=True)
     version = VersionAttribute()
 
 

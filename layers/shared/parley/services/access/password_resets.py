@@ -24,7 +24,7 @@ from aws_lambda_powertools import Logger
 from pynamodb.exceptions import TransactWriteError
 
 from ... import audit, dynamo, passwords, security_log, tokens
-from ...errors import Invalid, TooManyRequests
+from ...errors import Invalid, ProviderUnavailable, TooManyRequests
 from ...models.user import AccessToken, User
 from ..account import throttle
 from . import users
@@ -60,12 +60,27 @@ def request(email: str, source_ip: str, base_url: str) -> str:
         return SENT
     user = users.find_by_email(email) if users.EMAIL_RE.match(email) else None
     if user is not None:
-        link = _link(user, base_url, RESET_SECONDS)
-        _mail(user, "Reset your password",
-              "Someone (hopefully you) asked to reset the password of your account.\n\n"
-              f"Open this link to choose a new one (it expires in 1 hour and works once):\n\n{link}\n\n"
-              "If it was not you, ignore this mail: your password stays as it is.\n")
+        item, link = reset_link(user, base_url)
+        item.save()
+        mail_reset(user, link)
     return SENT
+
+
+def reset_link(user: User, base_url: str) -> tuple[AccessToken, str]:
+    """A reset link (1 hour) and its item, not yet written: the caller writes it, in a
+    transaction of its own if it audits (the super admin's "send a reset e-mail")."""
+    token = secrets.token_urlsafe(32)
+    item = AccessToken(tokens.digest(token), owner=_owner(user.id), expires_at=int(time.time()) + RESET_SECONDS)
+    return item, f"{base_url}/app/auth/reset?token={token}"
+
+
+def mail_reset(user: User, link: str, *, quiet: bool = True) -> None:
+    """`quiet`: a mail SES refuses is logged, not raised (the public path must answer alike
+    either way); the console passes False to tell the super admin."""
+    _mail(user, "Reset your password",
+          "Someone (hopefully you, or your installation's administrator) asked to reset the password of your "
+          f"account.\n\nOpen this link to choose a new one (it expires in 1 hour and works once):\n\n{link}\n\n"
+          "If it was not you, ignore this mail: your password stays as it is.\n", quiet=quiet)
 
 
 def invite(user: User, account_name: str, base_url: str) -> None:
@@ -85,13 +100,15 @@ def _link(user: User, base_url: str, lifetime: int) -> str:
     return f"{base_url}/app/auth/reset?token={token}"
 
 
-def _mail(user: User, subject: str, text: str) -> None:
+def _mail(user: User, subject: str, text: str, quiet: bool = True) -> None:
     from ...channels import DeliveryError, email
 
     try:
         email.send_notice(user.email, subject, text)
     except DeliveryError as exc:  # the caller's answer does not change: it would tell who has an account
         logger.error("password link not sent", extra={"user_id": user.id, "reason": exc.reason})
+        if not quiet:
+            raise ProviderUnavailable(f"The reset e-mail was not sent: {exc.reason}") from None
 
 
 def reset(token: str, password: str, confirmation: str, source_ip: str) -> tuple[User, str]:

@@ -42,7 +42,7 @@ def normalize_email(email: str) -> str:
     return email
 
 
-def _email_claim(email: str) -> UniqueClaim:
+def email_claim(email: str) -> UniqueClaim:
     return UniqueClaim(f"user_email#{email}")
 
 
@@ -82,7 +82,7 @@ def create_user(
         platform_app_id=platform_app_id,
         password_from_platform=bool(password and platform_app_id),
     )
-    claim = _email_claim(email)
+    claim = email_claim(email)
     claim.target = owner(user.id)
     try:
         with dynamo.transaction() as tx:
@@ -113,12 +113,12 @@ def update_user(user: User, *, by_platform: bool = False, **changes) -> User:
     old_email = user.email
     if new_email is not None and normalize_email(new_email) != old_email:
         user.email = normalize_email(new_email)
-        claim = _email_claim(user.email)
+        claim = email_claim(user.email)
         claim.target = owner(user.id)
         try:
             with dynamo.transaction() as tx:
                 tx.save(claim, condition=UniqueClaim.key.does_not_exist())
-                tx.delete(_email_claim(old_email))
+                tx.delete(email_claim(old_email))
                 tx.save(user)  # the version attribute guards against a concurrent edit
                 if audited:
                     audit.for_user(tx, user, "update", audited)
@@ -142,18 +142,18 @@ def update_user(user: User, *, by_platform: bool = False, **changes) -> User:
 def password_changed(user: User) -> None:
     """Every session the old password opened ends: its tokens and its open sockets."""
     tokens.revoke_all(owner(user.id))
-    _close_sockets(user, "password_changed")
+    close_sockets(user, "password_changed")
 
 
 def delete_user(user: User) -> None:
     tokens.revoke_all(owner(user.id))
-    _close_sockets(user, "user_deleted")  # before the memberships go: they say where the sockets are
+    close_sockets(user, "user_deleted")  # before the memberships go: they say where the sockets are
     for member in AccountUser.user_index.query(user.id):  # each account's log says the member left
         with dynamo.transaction() as tx:
             tx.delete(AccountUser(member.account_id, member.user_id))
             audit.add(tx, member.account_id, "AccountUser", user.id, "destroy", membership_fields(member))
     with dynamo.transaction() as tx:
-        tx.delete(_email_claim(user.email))
+        tx.delete(email_claim(user.email))
         tx.delete(user)
 
 
@@ -163,10 +163,10 @@ def sign_out(user: User, token: str) -> None:
     with dynamo.transaction() as tx:
         tokens.revoke(token, tx)
         audit.for_user(tx, user, "sign_out")
-    _close_sockets(user, "token_revoked", token)
+    close_sockets(user, "token_revoked", token)
 
 
-def _close_sockets(user: User, reason: str, token: str | None = None) -> None:
+def close_sockets(user: User, reason: str, token: str | None = None) -> None:
     from . import connections  # only a credential change pays for this import (sign-in never does)
 
     connections.credential_revoked(user.id, reason, token)
@@ -208,7 +208,7 @@ def reset_access_token(user: User) -> str:
         token = tokens.issue(owner(user.id), tx)
         audit.for_user(tx, user, "update", {"access_token": audit.FILTERED})
     tokens.revoke_all(owner(user.id), keep=token)
-    _close_sockets(user, "token_revoked")
+    close_sockets(user, "token_revoked")
     return token
 
 

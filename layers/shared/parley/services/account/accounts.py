@@ -4,7 +4,7 @@ services/access/members.py; suspending, reopening and deleting an account servic
 whether an account may be served at all is permissions.require_open."""
 from __future__ import annotations
 
-from ... import ids
+from ... import audit, dynamo, ids
 from ...errors import Invalid, NotFound
 from ...models.account import ACTIVE, DELETING, Account, AccountUser
 from ...models.account_object import CUSTOM_ROLE, AccountObject
@@ -13,14 +13,31 @@ from ...models.user import User
 
 def create_account(*, name: str, locale: str = "en", domain: str | None = None, support_email: str | None = None,
                    status: str = ACTIVE, custom_attributes: dict | None = None, limits: dict | None = None,
-                   platform_app_id: int | None = None) -> Account:
+                   platform_app_id: int | None = None, features: list[str] | None = None,
+                   audited: bool = False) -> Account:
+    """A new account. `audited` (the super-admin console): its log's first entry, "create"
+    by whoever is acting, is written in the same transaction as the account item."""
     if not name or not name.strip():
         raise Invalid("Name can't be blank", field="name")
     account = Account(ids.next_id("Account"), name=name.strip(), locale=locale, domain=domain,
                       support_email=support_email, status=status, custom_attributes=custom_attributes or {},
-                      limits=limits or {}, platform_app_id=platform_app_id)
-    account.save(condition=Account.id.does_not_exist())
+                      limits=limits or {}, platform_app_id=platform_app_id, features=list(features or []))
+    if not audited:
+        account.save(condition=Account.id.does_not_exist())
+        return account
+    with dynamo.transaction() as tx:
+        tx.save(account, condition=Account.id.does_not_exist())
+        audit.add(tx, account.id, "Account", account.id, "create", audited_fields(account))
     return account
+
+
+AUDITED_FIELDS = ("name", "locale", "domain", "support_email", "status", "limits", "features", "custom_attributes")
+
+
+def audited_fields(account: Account) -> dict:
+    """The account's fields an audit entry records (a change is the diff of two of these)."""
+    return {key: (list(value) if key == "features" else value)
+            for key in AUDITED_FIELDS if (value := getattr(account, key)) not in (None, {}, [])}
 
 
 def get_account(account_id: int, *, deleting: bool = False) -> Account:

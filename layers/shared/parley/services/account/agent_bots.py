@@ -66,8 +66,10 @@ def _clean(fields: dict) -> dict:
     return fields
 
 
-def create_bot(account_id: int | None, *, platform_app_id: int | None = None, **fields) -> tuple[AccountObject, str]:
-    """A new bot and the only plaintext copy of its access token."""
+def create_bot(account_id: int | None, *, platform_app_id: int | None = None, audit_in: int | None = None,
+               **fields) -> tuple[AccountObject, str]:
+    """A new bot and the only plaintext copy of its access token. `audit_in`: the audit log
+    (an account id, 0 for the installation's) that records it, in the same transaction."""
     fields = _clean(fields)
     if not fields.get("name"):
         raise Invalid("Name can't be blank", field="name")
@@ -82,6 +84,8 @@ def create_bot(account_id: int | None, *, platform_app_id: int | None = None, **
                                   data={"account_id": partition}))
         if partition != GLOBAL:  # a system bot belongs to no account's event log
             tx.publish("agent_bot.created", partition, bot_view(bot))
+        if audit_in is not None:
+            audit.add(tx, audit_in, "AgentBot", bot_id, "create", fields)
     token = tokens.issue(owner(bot))
     return bot, token
 
@@ -119,19 +123,36 @@ def for_platform_app(app_id: int, bot_id: int) -> AccountObject:
     return bot
 
 
+def list_installation_bots() -> list[AccountObject]:
+    """The installation's system bots (partition 0), listed in every account."""
+    return sorted(AccountObject.query(GLOBAL, AccountObject.key.startswith(f"{KIND}#"), limit=1000), key=lambda b: b.id)
+
+
+def installation_bot(bot_id: int) -> AccountObject:
+    """A system bot by id; an account's bot is not one (404)."""
+    bot = _get(GLOBAL, bot_id)
+    if bot is None:
+        raise NotFound("Agent bot not found")
+    return bot
+
+
 def list_for_platform_app(app_id: int) -> list[AccountObject]:
     pointers = AccountObject.query(GLOBAL, AccountObject.key.startswith(f"platform_bot#{app_id:012d}#"), limit=1000)
     keys = [(int(p.data["account_id"]), _key(p.id)) for p in pointers]
     return sorted(AccountObject.batch_get(keys), key=lambda b: b.id) if keys else []
 
 
-def update_bot(bot: AccountObject, **changes) -> AccountObject:
+def update_bot(bot: AccountObject, audit_in: int | None = None, **changes) -> AccountObject:
+    before = dict(bot.data)
     bot.data = {**bot.data, **_clean(changes)}
     bot.updated_at = utcnow()  # as Model.save() sets it; a transaction's save does not
     with events.Outbox() as tx:
         tx.save(bot)  # under its version, as bot.save() was
         if bot.account_id != GLOBAL:
             tx.publish("agent_bot.updated", bot.account_id, bot_view(bot))
+        changed = audit.diff({k: before.get(k) for k in FIELDS}, {k: bot.data.get(k) for k in FIELDS})
+        if audit_in is not None and changed:
+            audit.add(tx, audit_in, "AgentBot", bot.id, "update", changed)
     return bot
 
 
@@ -146,10 +167,14 @@ def reset_token(bot: AccountObject) -> str:
     return token
 
 
-def delete_bot(bot: AccountObject) -> None:
+def delete_bot(bot: AccountObject, audit_in: int | None = None) -> None:
+    """The bot's tokens go first (a token names its bot), then the bot, audited in `audit_in`'s
+    log in the same transaction when given."""
     tokens.revoke_all(owner(bot))
     with dynamo.transaction() as tx:
         tx.delete(bot)
+        if audit_in is not None:
+            audit.add(tx, audit_in, "AgentBot", bot.id, "destroy", {"name": bot.data.get("name")})
         if bot.data.get("platform_app_id") is not None:
             tx.delete(AccountObject(GLOBAL, _pointer(bot.data["platform_app_id"], bot.id)),
                       add_version_condition=False)

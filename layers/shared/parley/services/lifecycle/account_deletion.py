@@ -83,9 +83,28 @@ def run(account_id: int, limit: int | None = None) -> bool:
     except _ChunkDone:
         logger.info("account deletion continues", extra={"account_id": account_id, "deleted": job.deleted})
         return False
+    _conclude(account, "completed")
     account.delete()
     logger.info("account deleted", extra={"account_id": account_id, "deleted": job.deleted + 1})
     return True
+
+
+def _conclude(account: Account, outcome: str) -> None:
+    """The deletion's audit entry gets its outcome. The entry is account data the cascade
+    keeps (AuditLogs is never walked here): it stays until its TTL, the installation's
+    AUDIT_LOG_RETENTION_DAYS, as the record of who deleted the account. Concluded before
+    the account item goes, so a failure here is retried with the job."""
+    from ... import audit
+    from ...models.audit_log import AuditLog
+
+    if account.deletion_audit_id is None:
+        return
+    try:
+        entry = AuditLog.get(account.id, account.deletion_audit_id)
+    except AuditLog.DoesNotExist:
+        return
+    if not entry.comment:
+        audit.conclude(entry, outcome)
 
 
 # ---------------------------------------------------------------- phases
@@ -189,7 +208,8 @@ def _counters(job: _Run) -> None:
     from ..rules import automation, macros, webhooks
     from ..contact import contact_jobs
 
-    kinds = {"Conversation", "Event", "ListedContacts", "ContactNote", contact_jobs.IMPORT_KIND, contact_jobs.EXPORT_KIND}
+    # "AuditLog" numbers the entries, which stay (see _conclude): no entry is written after this.
+    kinds = {"Conversation", "Event", "ListedContacts", "ContactNote", "AuditLog", contact_jobs.IMPORT_KIND, contact_jobs.EXPORT_KIND}
     kinds |= {m.KIND for m in (agent_bots, automation, canned_responses, custom_attributes, custom_filters, labels,
                                macros, teams, webhooks)}
     job.delete([Counter(f"Account#{job.account_id}/{kind}") for kind in sorted(kinds)])
