@@ -10,15 +10,17 @@ from typing import Literal
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from api import (Body, account_admin, account_member, admin_item, admin_membership, body, member_item, parse, path_id,
                  principal)
 from parley import outbound, permissions
 from parley.errors import Forbidden
 from parley.services.account import dashboard_apps
-from parley.services.rules import integrations, webhooks
+from parley.services.rules import integrations
 from parley.views.integrations import app as render_app, dashboard_app, webhook_hook
+# The webhook app's settings are its webhook's fields, validated as the webhooks routes do.
+from routes.webhooks import WebhookCreate, WebhookFields
 
 router = Router()
 
@@ -108,24 +110,7 @@ def show_app(account_id: str, app_id: str):
 
 # ---------------------------------------------------------------- hooks
 
-Event = Literal[webhooks.EVENTS]
 Status = int | bool | Literal["enabled", "disabled"] | None
-
-
-class WebhookSettingsChange(Body):
-    """The webhook app's settings: its webhook's fields."""
-    url: str | None = Field(default=None, min_length=1, max_length=outbound.MAX_URL_LENGTH)
-    name: str | None = Field(default=None, max_length=255)
-    subscriptions: list[Event] | None = Field(default=None, min_length=1, max_length=len(webhooks.EVENTS))
-
-    @field_validator("subscriptions")
-    @classmethod
-    def _unique(cls, value):
-        return list(dict.fromkeys(value)) if value is not None else value
-
-
-class WebhookSettings(WebhookSettingsChange):
-    url: str = Url
 
 
 class HookCreate(Body):
@@ -148,7 +133,7 @@ def create_hook(account_id: str):
     account_id = account_admin(router, account_id)
     fields = body(router, HookCreate, wrapper="hook")
     integrations.hook_app(fields.app_id)  # 422 for an app that takes no hooks, before its settings
-    settings = parse(WebhookSettings, fields.settings)
+    settings = parse(WebhookCreate, fields.settings)
     item = integrations.create_hook(account_id, fields.app_id, fields.inbox_id, fields.status,
                                     settings.model_dump(exclude_none=True))
     return webhook_hook(item, administrator=True)
@@ -159,7 +144,7 @@ def update_hook(account_id: str, hook_id: str):
     account = account_admin(router, account_id)
     item = integrations.get_hook(account, path_id(hook_id))
     fields = body(router, HookUpdate, wrapper="hook")
-    settings = parse(WebhookSettingsChange, fields.settings) if fields.settings is not None else None
+    settings = parse(WebhookFields, fields.settings) if fields.settings is not None else None
     item = integrations.update_hook(item, fields.status, settings.model_dump(exclude_none=True) if settings else None)
     return webhook_hook(item, administrator=True)
 
