@@ -24,6 +24,8 @@ finished, which an account deletion finishes too (services/lifecycle/account_del
 """
 from __future__ import annotations
 
+import json
+
 from aws_lambda_powertools import Logger
 from pynamodb.exceptions import TransactWriteError
 
@@ -36,12 +38,12 @@ from ...models.conversation import Conversation, Message
 from ...models.conversation_index import MessageTerm
 from ...models.unique import UniqueClaim
 from ...settings import get_settings
-from . import account_jobs
 from ..conversation import conversation_queries as queries
 
 logger = Logger(child=True)
 JOB = "delete_conversation"
 CHUNK = 500  # items per run: well inside the function's timeout
+MESSAGE_PAGE = 25  # messages read at a time (each brings up to 48 search terms)
 EVENT = "conversation.deleted"
 
 
@@ -103,7 +105,11 @@ def delete_conversation(conversation: Conversation) -> None:
 
 
 def enqueue(account_id: int, display_id: int) -> None:
-    account_jobs.enqueue(JOB, account_id, conversation_id=display_id)
+    """The cascade's next chunk, as account_jobs.enqueue puts it (account_jobs runs this
+    module's `run`, so it is not imported here: no cycle)."""
+    url = get_settings().required("account_jobs_queue")
+    aws.client("sqs").send_message(QueueUrl=url, MessageBody=json.dumps(
+        {"job": JOB, "account_id": account_id, "conversation_id": display_id}))
 
 
 def pending(account_id: int) -> set[int]:
@@ -158,7 +164,7 @@ def run(account_id: int, display_id: int, limit: int | None = None) -> bool:
     entry_id = (record.data or {}).get("audit_id")
     if entry_id is not None:  # concluded before the record goes: a failure here is retried with the job
         audit.concluded(account_id, entry_id, "completed")
-    AccountObject(account_id, record.key).delete()
+    record.delete()  # under its version: the record read above
     logger.info("conversation deleted", extra={"account_id": account_id, "conversation_id": display_id,
                                                "deleted": job.deleted})
     return True
@@ -179,7 +185,8 @@ def _messages(job: _Run, data: dict) -> None:
 
     key = f"{job.account_id}#{job.display_id}"
     shell = Conversation(job.account_id, job.display_id)
-    while messages := list(Message.query(key, limit=100)):
+    page = max(1, min(MESSAGE_PAGE, job.limit // 10))  # a run stays near its budget
+    while messages := list(Message.query(key, limit=page)):
         doomed = []
         for message in messages:
             doomed += list(MessageTerm.query(f"terms#{message.id}"))

@@ -1,0 +1,203 @@
+"""Deleting a conversation (Chatwoot's DELETE /conversations/{id}, administrators only): it
+leaves every list, count and door at once, with one audit entry; the account-jobs consumer
+then removes its messages, search terms, claims, participants and files in bounded chunks,
+resumable after a fault, and concludes the entry. Checked by querying the tables and the bucket."""
+from __future__ import annotations
+
+import json
+
+import boto3
+
+from tests.integration.channel_support import (drain, fixture_bytes, logged, post_telegram, queued,
+                                               telegram_inbox)
+from tests.integration.test_attachments import PNG, multipart
+from tests.integration.test_permission_matrix import make_role_agents
+
+
+def _run_jobs(rounds: int = 200) -> int:
+    runs = 0
+    while queued("AccountJobsQueue") and runs < rounds:
+        drain("AccountJobsQueue", "account_jobs", visibility=0)
+        runs += 1
+    return runs
+
+
+def _busy_conversation(api, world, website) -> tuple[int, object]:
+    """A widget conversation with many messages (one with an echo id, one with a file),
+    search terms, a participant and an agent's reply with a file. Returns (display id, visitor)."""
+    a = world.account_id
+    visitor = website.widget.start()
+    assert website.widget.say(visitor, "zebracorn first words", echo_id="echo-1").status == 200
+    for n in range(12):
+        assert website.widget.say(visitor, f"zebracorn message {n}").status == 200
+    raw, content_type = multipart({"message[content]": "shot"}, [("message[attachments][]", "s.png", "image/png", PNG)])
+    assert website.widget.call("POST", "messages", visitor, raw_body=raw,
+                               headers={"content-type": content_type}).status == 200
+    display_id = api.get(f"/api/v1/accounts/{a}/conversations", world.admin.token).json["data"]["payload"][0]["id"]
+    base = f"/api/v1/accounts/{a}/conversations/{display_id}"
+    raw, content_type = multipart({"content": "reply"}, [("attachments[]", "r.png", "image/png", PNG)])
+    assert api.post(f"{base}/messages", world.admin.token, raw_body=raw, headers={"content-type": content_type}).status == 200
+    assert api.post(f"{base}/participants", world.admin.token, body={"user_ids": [world.agent.id]}).status == 200
+    return display_id, visitor
+
+
+def _left_of(account_id: int, display_id: int, message_ids: list[int] | None = None) -> dict[str, list]:
+    """Everything still stored that belongs to the conversation (`message_ids`: its
+    messages' ids, read before they went, whose search terms are looked for)."""
+    from parley.models.account_object import AccountObject, conversation_deletion_key
+    from parley.models.conversation import Conversation, Message
+    from parley.models.conversation_index import MessageTerm
+    from parley.models.unique import UniqueClaim
+    from parley.settings import get_settings
+
+    key = f"{account_id}#{display_id}"
+    messages = list(Message.query(key, consistent_read=True))
+    ids = message_ids if message_ids is not None else [m.id for m in messages]
+    terms = [t for i in ids for t in MessageTerm.query(f"terms#{i}", consistent_read=True)]
+    objects = [o.key for o in AccountObject.query(account_id, consistent_read=True)
+               if o.key.startswith((f"participant#{display_id:012d}#", conversation_deletion_key(display_id)))
+               or (o.key.startswith("participating#") and o.key.endswith(f"#{display_id:012d}"))]
+    claims = [c.key for c in UniqueClaim.scan() if c.key.startswith(f"echo#{account_id}#{display_id}#")]
+    files = boto3.client("s3").list_objects_v2(Bucket=get_settings().attachments_bucket,
+                                               Prefix=f"attachments/{account_id}/{display_id}/").get("Contents", [])
+    conversation = list(Conversation.query(account_id, Conversation.display_id == display_id, consistent_read=True))
+    return {"conversation": conversation, "messages": messages, "terms": terms, "objects": objects,
+            "echo claims": claims, "files": files}
+
+
+def _entries(account_id: int) -> list:
+    from parley.models.audit_log import AuditLog
+
+    return [e for e in AuditLog.query(account_id, consistent_read=True) if e.auditable_type == "Conversation"]
+
+
+def test_who_may_delete_a_conversation(api, world, website):
+    a = world.account_id
+    visitor = website.widget.start()
+    assert website.widget.say(visitor, "hello").status == 200
+    display_id = api.get(f"/api/v1/accounts/{a}/conversations", world.admin.token).json["data"]["payload"][0]["id"]
+    path = f"/api/v1/accounts/{a}/conversations/{display_id}"
+    assert api.delete(path, world.agent.token).status == 403
+    for person in make_role_agents(world).values():  # whatever the custom role grants
+        assert api.delete(path, person.token).status == 403
+    assert api.delete(path, world.other_admin.token).status == 404
+    assert api.delete(f"/api/v1/accounts/{world.other_account_id}/conversations/{display_id}",
+                      world.other_admin.token).status == 404  # Globex has no such conversation
+    assert api.delete(path).status == 401
+    assert api.delete(f"/api/v1/accounts/{a}/conversations/abc", world.admin.token).status in (404, 422)
+    assert api.get(path, world.admin.token).status == 200, "refused calls changed nothing"
+    assert _entries(a) == []
+
+    deleted = api.delete(path, world.admin.token)
+    assert (deleted.status, deleted.json) == (200, None)  # Chatwoot's `head :ok`
+    assert api.delete(path, world.admin.token).status == 404
+    assert api.get(path, world.admin.token).status == 404
+    assert api.get(f"{path}/messages", world.admin.token).status == 404
+
+
+def test_deletion_hides_it_at_once_and_the_job_removes_everything(api, world, website):
+    a = world.account_id
+    display_id, _ = _busy_conversation(api, world, website)
+    before = _left_of(a, display_id)
+    assert len(before["messages"]) > 14 and before["terms"] and before["objects"] and before["echo claims"]
+    assert len(before["files"]) == 2
+    ids = [m.id for m in before["messages"]]
+    found = api.get(f"/api/v1/accounts/{a}/search/messages", world.admin.token, query={"q": "zebracorn"}).json
+    assert "zebracorn" in json.dumps(found)
+    meta = api.get(f"/api/v1/accounts/{a}/conversations/meta", world.admin.token).json["meta"]
+    assert meta["all_count"] == 1
+
+    assert api.delete(f"/api/v1/accounts/{a}/conversations/{display_id}", world.admin.token).status == 200
+    # Before any job ran: gone from lists, counts, search and the contact's widget.
+    listed = api.get(f"/api/v1/accounts/{a}/conversations", world.admin.token, query={"status": "all"}).json["data"]
+    assert listed["payload"] == [] and listed["meta"]["all_count"] == 0
+    found = api.get(f"/api/v1/accounts/{a}/search/messages", world.admin.token, query={"q": "zebracorn"}).json
+    assert "zebracorn" not in json.dumps(found)
+    [event] = logged(a, "conversation.deleted")
+    assert event["id"] == display_id and event["inbox_id"] == website.id
+    [entry] = _entries(a)
+    assert (entry.auditable_id, entry.action, entry.user_id, entry.comment) == (display_id, "destroy", world.admin.id, None)
+
+    from parley.services.lifecycle import conversation_deletion
+    conversation_deletion.CHUNK = 7  # many small runs, each going on from where the last stopped
+    try:
+        runs = _run_jobs()
+    finally:
+        conversation_deletion.CHUNK = 500
+    assert runs >= 3 and queued("AccountJobsQueue") == 0
+    assert {k: v for k, v in _left_of(a, display_id, ids).items() if v} == {}
+    [entry] = _entries(a)  # still exactly one, now concluded
+    assert entry.comment == "completed"
+    logs = api.get(f"/api/v1/accounts/{a}/audit_logs", world.admin.token).json
+    assert any(row["auditable_type"] == "Conversation" and row["action"] == "destroy" for row in logs["audit_logs"])
+
+
+def test_a_fault_midway_is_resumed_by_the_jobs_retry(api, world, website, monkeypatch):
+    a = world.account_id
+    display_id, _ = _busy_conversation(api, world, website)
+    ids = [m.id for m in _left_of(a, display_id)["messages"]]
+    assert api.delete(f"/api/v1/accounts/{a}/conversations/{display_id}", world.admin.token).status == 200
+    from parley.services.lifecycle import conversation_deletion
+
+    monkeypatch.setattr(conversation_deletion, "CHUNK", 10)
+    drain("AccountJobsQueue", "account_jobs")  # the first chunk
+    real = conversation_deletion._Run.delete
+    calls = {"n": 0}
+
+    def failing(self, items):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("injected fault")
+        return real(self, items)
+
+    monkeypatch.setattr(conversation_deletion._Run, "delete", failing)
+    [result] = drain("AccountJobsQueue", "account_jobs", visibility=0)
+    assert result["batchItemFailures"], "the faulty run is reported and its message comes back"
+    assert _left_of(a, display_id)["messages"], "the fault left work to do"
+    _run_jobs()
+    assert {k: v for k, v in _left_of(a, display_id, ids).items() if v} == {}
+    [entry] = _entries(a)
+    assert entry.comment == "completed"
+
+
+def test_the_contact_starts_a_new_conversation_in_the_same_inbox(api, world):
+    """A messaging channel's sender has one open conversation per inbox, claimed on the
+    contact inbox: the deletion releases the claim, so their next message opens a new one."""
+    from parley.models.contact import ContactInbox
+
+    a = world.account_id
+    inbox = telegram_inbox(api, world)
+    first = json.loads(fixture_bytes("telegram", "text_message"))
+    assert post_telegram(api, inbox, json.dumps(first).encode()).status == 200
+    drain("IngestQueue", "channel_ingest")
+    [conversation] = api.get(f"/api/v1/accounts/{a}/conversations", world.admin.token).json["data"]["payload"]
+    [link] = list(ContactInbox.query(inbox["id"]))
+    assert link.open_conversation_id == conversation["id"]
+
+    assert api.delete(f"/api/v1/accounts/{a}/conversations/{conversation['id']}", world.admin.token).status == 200
+    assert ContactInbox.get(link.inbox_id, link.source_id, consistent_read=True).open_conversation_id is None
+    _run_jobs()
+
+    later = {**first, "update_id": first["update_id"] + 1,
+             "message": {**first["message"], "message_id": 102, "text": "Still waiting for my order"}}
+    assert post_telegram(api, inbox, json.dumps(later).encode()).status == 200
+    drain("IngestQueue", "channel_ingest")
+    [fresh] = api.get(f"/api/v1/accounts/{a}/conversations", world.admin.token).json["data"]["payload"]
+    assert fresh["id"] != conversation["id"] and fresh["meta"]["sender"]["id"] == conversation["meta"]["sender"]["id"]
+    messages = api.get(f"/api/v1/accounts/{a}/conversations/{fresh['id']}/messages", world.admin.token).json["payload"]
+    assert [m["content"] for m in messages] == ["Still waiting for my order"]
+
+
+def test_an_account_deletion_finishes_a_conversation_deletion_left_midway(api, world, website):
+    """The conversation item is gone once its deletion starts: an account deletion must
+    still find its messages (through the pending record) and leave nothing."""
+    a = world.account_id
+    display_id, _ = _busy_conversation(api, world, website)
+    ids = [m.id for m in _left_of(a, display_id)["messages"]]
+    assert api.delete(f"/api/v1/accounts/{a}/conversations/{display_id}", world.admin.token).status == 200
+    sqs = boto3.client("sqs")
+    from tests.integration.channel_support import queue_url
+    sqs.purge_queue(QueueUrl=queue_url("AccountJobsQueue"))  # the conversation's job is lost
+    assert api.delete(f"/super_admin/api/v1/accounts/{a}", world.super_admin.token).status == 200
+    _run_jobs()
+    assert {k: v for k, v in _left_of(a, display_id, ids).items() if v} == {}
