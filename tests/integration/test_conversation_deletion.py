@@ -201,3 +201,43 @@ def test_an_account_deletion_finishes_a_conversation_deletion_left_midway(api, w
     assert api.delete(f"/super_admin/api/v1/accounts/{a}", world.super_admin.token).status == 200
     _run_jobs()
     assert {k: v for k, v in _left_of(a, display_id, ids).items() if v} == {}
+
+
+def test_the_deleted_frame_reaches_only_those_who_may_see_the_conversation(api, world, website):
+    """Administrators and the inbox's agents get `conversation.deleted`; an agent of
+    another inbox, a custom role that does not show the conversation, and the contact's
+    widget do not."""
+    from parley.services.access import members
+    from parley import tokens
+    from parley.services.access import users
+    from tests.integration.test_realtime import connect
+    from tests.integration.test_socket_rights import RecordingSockets
+
+    a = world.account_id
+    roles = make_role_agents(world)
+    follower_only = roles["role_participating"]  # sees only conversations they follow: not this one
+    joined = api.post(f"/api/v1/accounts/{a}/inbox_members", world.admin.token, body={
+        "inbox_id": website.id, "user_ids": [world.agent.id, follower_only.id]})
+    assert joined.status == 200, joined.json
+    _, outsider = members.add_agent(a, name="Outsider", email="outsider@acme.test", role="agent")
+    visitor = website.widget.start()
+    assert website.widget.say(visitor, "hello").status == 200
+    display_id = api.get(f"/api/v1/accounts/{a}/conversations", world.admin.token).json["data"]["payload"][0]["id"]
+    assert api.post(f"/api/v1/accounts/{a}/conversations/{display_id}/assignments", world.admin.token,
+                    body={"assignee_id": None}).status == 200
+
+    sockets = RecordingSockets()
+    try:
+        assert connect("admin", token=world.admin.token) == 200
+        assert connect("agent", token=world.agent.token) == 200
+        assert connect("follower", token=follower_only.token) == 200
+        assert connect("outsider", token=tokens.issue(users.owner(outsider.id))) == 200
+        assert connect("visitor", pubsub_token=visitor.pubsub_token) == 200
+        assert api.delete(f"/api/v1/accounts/{a}/conversations/{display_id}", world.admin.token).status == 200
+        got = {socket: [f["data"] for f in sockets.frames[socket] if f.get("event") == "conversation.deleted"]
+               for socket in ("admin", "agent", "follower", "outsider", "visitor")}
+    finally:
+        sockets.close()
+    assert got["admin"] == got["agent"] == [{"id": display_id, "account_id": a, "inbox_id": website.id,
+                                             "contact_id": visitor.contact_id, "status": "open"}]
+    assert got["follower"] == got["outsider"] == got["visitor"] == []
