@@ -241,3 +241,43 @@ def test_the_deleted_frame_reaches_only_those_who_may_see_the_conversation(api, 
     assert got["admin"] == got["agent"] == [{"id": display_id, "account_id": a, "inbox_id": website.id,
                                              "contact_id": visitor.contact_id, "status": "open"}]
     assert got["follower"] == got["outsider"] == got["visitor"] == []
+
+
+def test_a_conversation_changed_meanwhile_is_deleted_with_its_current_counts(api, world, website):
+    """The deletion's transaction is conditioned on the version it read: a change in between
+    makes it read again, so the count buckets lose the bucket the conversation is really in."""
+    from parley.services.conversation import conversations
+    from parley.services.lifecycle import conversation_deletion
+
+    a = world.account_id
+    visitor = website.widget.start()
+    assert website.widget.say(visitor, "hello").status == 200
+    display_id = api.get(f"/api/v1/accounts/{a}/conversations", world.admin.token).json["data"]["payload"][0]["id"]
+    stale = conversations.get_conversation(a, display_id)
+    assert api.post(f"/api/v1/accounts/{a}/conversations/{display_id}/toggle_status", world.admin.token,
+                    body={"status": "pending"}).status == 200
+    conversation_deletion.delete_conversation(stale)
+    for status in ("open", "pending", "all"):
+        meta = api.get(f"/api/v1/accounts/{a}/conversations/meta", world.admin.token, query={"status": status}).json
+        assert meta["meta"]["all_count"] == 0, status
+    assert len(_entries(a)) == 1
+
+
+def test_a_job_never_deletes_a_conversation_whose_deletion_did_not_start(api, world, website):
+    """Only the route's first write (the pending record) lets the cascade run: a queued
+    message naming a live conversation, or a malformed one, deletes nothing."""
+    from tests.integration.channel_support import queue_url
+
+    a = world.account_id
+    visitor = website.widget.start()
+    assert website.widget.say(visitor, "still here").status == 200
+    display_id = api.get(f"/api/v1/accounts/{a}/conversations", world.admin.token).json["data"]["payload"][0]["id"]
+    sqs = boto3.client("sqs")
+    for body in ({"job": "delete_conversation", "account_id": a, "conversation_id": display_id},
+                 {"job": "delete_conversation", "account_id": a},
+                 {"job": "delete", "account_id": a, "conversation_id": display_id}):
+        sqs.send_message(QueueUrl=queue_url("AccountJobsQueue"), MessageBody=json.dumps(body))
+    _run_jobs()
+    assert queued("AccountJobsQueue") == 0
+    assert website.widget.call("GET", "messages", visitor).json["payload"][0]["content"] == "still here"
+    assert api.get(f"/api/v1/accounts/{a}/conversations/{display_id}", world.admin.token).status == 200
