@@ -61,8 +61,13 @@ def _left_of(account_id: int, display_id: int, message_ids: list[int] | None = N
     files = boto3.client("s3").list_objects_v2(Bucket=get_settings().attachments_bucket,
                                                Prefix=f"attachments/{account_id}/{display_id}/").get("Contents", [])
     conversation = list(Conversation.query(account_id, Conversation.display_id == display_id, consistent_read=True))
+    from parley.models.account import AccountUser
+    from parley.models.notification import Notification
+    notifications = [n for member in AccountUser.query(account_id)
+                     for n in Notification.query(f"{account_id}#{member.user_id}", consistent_read=True)
+                     if n.primary_actor_type == "Conversation" and n.primary_actor_id == display_id]
     return {"conversation": conversation, "messages": messages, "terms": terms, "objects": objects,
-            "echo claims": claims, "files": files}
+            "echo claims": claims, "files": files, "notifications": notifications}
 
 
 def _entries(account_id: int) -> list:
@@ -96,21 +101,33 @@ def test_who_may_delete_a_conversation(api, world, website):
 
 
 def test_deletion_hides_it_at_once_and_the_job_removes_everything(api, world, website):
+    from tests.integration.test_notifications import mention, notify
+
     a = world.account_id
     display_id, _ = _busy_conversation(api, world, website)
+    assert api.post(f"/api/v1/accounts/{a}/conversations/{display_id}/messages", world.admin.token, body={
+        "content": f"{mention(world.agent.id, 'Aaron Agent')} zebracorn look", "private": True}).status == 200
+    # Another conversation's notification, which must stay.
+    other = website.widget.start()
+    assert website.widget.say(other, "another question").status == 200
+    other_id = max(c["id"] for c in api.get(f"/api/v1/accounts/{a}/conversations", world.admin.token).json["data"]["payload"])
+    assert api.post(f"/api/v1/accounts/{a}/conversations/{other_id}/messages", world.admin.token, body={
+        "content": f"{mention(world.agent.id, 'Aaron Agent')} this one stays", "private": True}).status == 200
+    notify()
     before = _left_of(a, display_id)
     assert len(before["messages"]) > 14 and before["terms"] and before["objects"] and before["echo claims"]
+    assert before["notifications"] and _left_of(a, other_id)["notifications"]
     assert len(before["files"]) == 2
     ids = [m.id for m in before["messages"]]
     found = api.get(f"/api/v1/accounts/{a}/search/messages", world.admin.token, query={"q": "zebracorn"}).json
     assert "zebracorn" in json.dumps(found)
     meta = api.get(f"/api/v1/accounts/{a}/conversations/meta", world.admin.token).json["meta"]
-    assert meta["all_count"] == 1
+    assert meta["all_count"] == 2
 
     assert api.delete(f"/api/v1/accounts/{a}/conversations/{display_id}", world.admin.token).status == 200
     # Before any job ran: gone from lists, counts, search and the contact's widget.
     listed = api.get(f"/api/v1/accounts/{a}/conversations", world.admin.token, query={"status": "all"}).json["data"]
-    assert listed["payload"] == [] and listed["meta"]["all_count"] == 0
+    assert [c["id"] for c in listed["payload"]] == [other_id] and listed["meta"]["all_count"] == 1
     found = api.get(f"/api/v1/accounts/{a}/search/messages", world.admin.token, query={"q": "zebracorn"}).json
     assert "zebracorn" not in json.dumps(found)
     [event] = logged(a, "conversation.deleted")
@@ -128,6 +145,7 @@ def test_deletion_hides_it_at_once_and_the_job_removes_everything(api, world, we
     assert {k: v for k, v in _left_of(a, display_id, ids).items() if v} == {}
     [entry] = _entries(a)  # still exactly one, now concluded
     assert entry.comment == "completed"
+    assert _left_of(a, other_id)["notifications"] and _left_of(a, other_id)["messages"], "the other conversation stays"
     logs = api.get(f"/api/v1/accounts/{a}/audit_logs", world.admin.token).json
     assert any(row["auditable_type"] == "Conversation" and row["action"] == "destroy" for row in logs["audit_logs"])
 

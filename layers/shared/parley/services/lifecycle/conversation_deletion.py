@@ -17,7 +17,7 @@ removes the rest in bounded chunks, each queueing its continuation: its messages
 search terms (`terms#<message id>`), provider-id claims (`channel_message#...`) and echo
 claims (`echo#...`); its participants and their `participating#` mirrors; its files under
 `attachments/<account>/<display id>/`; its reply-address claim (`email_conversation#<uuid>`);
-its snooze and auto-resolve schedules. Every step deletes what hangs off an item before the
+its snooze and auto-resolve schedules; the notifications about it, member by member. Every step deletes what hangs off an item before the
 item, so a run that fails midway is re-run from what is left. Last, the audit entry is
 concluded ("completed") and the record deleted: a record that remains is a deletion not
 finished, which an account deletion finishes too (services/lifecycle/account_deletion.py).
@@ -157,6 +157,7 @@ def run(account_id: int, display_id: int, limit: int | None = None) -> bool:
     try:
         for phase in (_messages, _participants, _files, _claims):
             phase(job, record.data or {})
+        _notifications(job, record)
     except _ChunkDone:
         logger.info("conversation deletion continues", extra={"account_id": account_id,
                                                               "conversation_id": display_id, "deleted": job.deleted})
@@ -215,6 +216,23 @@ def _files(job: _Run, data: dict) -> None:
                                                              MaxKeys=500).get("Contents", [])]:
         client.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys], "Quiet": True})
         job.charge(len(keys))
+
+
+def _notifications(job: _Run, record: AccountObject) -> None:
+    """The notifications about it (a snapshot of the conversation and its message), in each
+    member's partition: a Query per member filtered on the conversation (no index by
+    conversation exists; the partitions are bounded by their 90-day TTL). The last member
+    done is kept on the record, so a run that stops resumes with the next member."""
+    from ...models.account import AccountUser
+    from ...models.notification import Notification
+
+    done = (record.data or {}).get("notifications_after", 0)
+    about = (Notification.primary_actor_type == "Conversation") & (Notification.primary_actor_id == job.display_id)
+    for member in AccountUser.query(job.account_id, AccountUser.user_id > done):
+        rows = list(Notification.query(f"{job.account_id}#{member.user_id}", filter_condition=about))
+        if rows:
+            job.delete(rows)
+        record.update(actions=[AccountObject.data.set({**(record.data or {}), "notifications_after": member.user_id})])
 
 
 def _claims(job: _Run, data: dict) -> None:
