@@ -299,3 +299,41 @@ def test_a_job_never_deletes_a_conversation_whose_deletion_did_not_start(api, wo
     assert queued("AccountJobsQueue") == 0
     assert website.widget.call("GET", "messages", visitor).json["payload"][0]["content"] == "still here"
     assert api.get(f"/api/v1/accounts/{a}/conversations/{display_id}", world.admin.token).status == 200
+
+
+def test_a_crash_after_the_first_write_still_gets_the_cascade_run(api, world, website, monkeypatch):
+    """The process dies between the committed first write and queueing the job: the job
+    queued (delayed) before the write runs the cascade. And a first write that fails
+    leaves only a job that finds nothing to do."""
+    from parley.services.lifecycle import conversation_deletion
+
+    a = world.account_id
+    display_id, _ = _busy_conversation(api, world, website)
+    ids = [m.id for m in _left_of(a, display_id)["messages"]]
+    monkeypatch.setattr(conversation_deletion, "SAFETY_DELAY", 0)  # the delay elapsed
+    real, sends = conversation_deletion.enqueue, []
+
+    def dies_after_commit(account_id, conversation_id, delay=0):
+        sends.append(delay)
+        if len(sends) == 2:
+            raise RuntimeError("injected crash after the commit")
+        return real(account_id, conversation_id, delay)
+
+    monkeypatch.setattr(conversation_deletion, "enqueue", dies_after_commit)
+    assert api.delete(f"/api/v1/accounts/{a}/conversations/{display_id}", world.admin.token).status == 500
+    assert api.get(f"/api/v1/accounts/{a}/conversations/{display_id}", world.admin.token).status == 404
+    monkeypatch.setattr(conversation_deletion, "enqueue", real)
+    _run_jobs()
+    assert {k: v for k, v in _left_of(a, display_id, ids).items() if v} == {}
+    [entry] = _entries(a)
+    assert entry.comment == "completed"
+
+    # A first write that fails commits nothing; the job queued before it deletes nothing.
+    visitor = website.widget.start()
+    assert website.widget.say(visitor, "keep me").status == 200
+    kept = api.get(f"/api/v1/accounts/{a}/conversations", world.admin.token).json["data"]["payload"][0]["id"]
+    monkeypatch.setattr(conversation_deletion, "_first_write", lambda c: (_ for _ in ()).throw(RuntimeError("boom")))
+    assert api.delete(f"/api/v1/accounts/{a}/conversations/{kept}", world.admin.token).status == 500
+    _run_jobs()
+    assert api.get(f"/api/v1/accounts/{a}/conversations/{kept}", world.admin.token).status == 200
+    assert len(_entries(a)) == 1

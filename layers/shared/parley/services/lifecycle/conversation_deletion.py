@@ -45,6 +45,7 @@ JOB = "delete_conversation"
 CHUNK = 500  # items per run: well inside the function's timeout
 MESSAGE_PAGE = 25  # messages read at a time (each brings up to 48 search terms)
 EVENT = "conversation.deleted"
+SAFETY_DELAY = 120  # seconds (SQS allows 900): the job queued before the first write, in case the second send never happens
 
 
 def _audience(conversation: Conversation) -> dict:
@@ -88,9 +89,15 @@ def _first_write(conversation: Conversation) -> None:
 def delete_conversation(conversation: Conversation) -> None:
     """Start the deletion (the transaction above), then queue its cascade. A conversation
     changed meanwhile is read again and tried once more; one deleted meanwhile is not
-    found (404)."""
+    found (404).
+
+    Crash-safe both ways: a delayed job (SAFETY_DELAY) is queued *before* the transaction,
+    so a process that dies between the commit and the second send still gets its cascade
+    run; if the transaction never commits, that job finds no record and does nothing. Two
+    runs of one cascade are harmless (every step is idempotent; the record goes once)."""
     from ..conversation import conversations
 
+    enqueue(conversation.account_id, conversation.display_id, delay=SAFETY_DELAY)
     for attempt in range(3):
         try:
             _first_write(conversation)
@@ -104,11 +111,11 @@ def delete_conversation(conversation: Conversation) -> None:
     enqueue(conversation.account_id, conversation.display_id)
 
 
-def enqueue(account_id: int, display_id: int) -> None:
+def enqueue(account_id: int, display_id: int, delay: int = 0) -> None:
     """The cascade's next chunk, as account_jobs.enqueue puts it (account_jobs runs this
     module's `run`, so it is not imported here: no cycle)."""
     url = get_settings().required("account_jobs_queue")
-    aws.client("sqs").send_message(QueueUrl=url, MessageBody=json.dumps(
+    aws.client("sqs").send_message(QueueUrl=url, DelaySeconds=delay, MessageBody=json.dumps(
         {"job": JOB, "account_id": account_id, "conversation_id": display_id}))
 
 
