@@ -337,3 +337,18 @@ def test_a_crash_after_the_first_write_still_gets_the_cascade_run(api, world, we
     _run_jobs()
     assert api.get(f"/api/v1/accounts/{a}/conversations/{kept}", world.admin.token).status == 200
     assert len(_entries(a)) == 1
+
+
+def test_the_widget_visitor_starts_afresh(api, world, website):
+    """The widget lists the visitor's conversations by their contact inbox: the deleted one
+    is gone from it at once, and the visitor's next message opens a new conversation."""
+    a = world.account_id
+    visitor = website.widget.start()
+    assert website.widget.say(visitor, "the first chat").status == 200
+    display_id = api.get(f"/api/v1/accounts/{a}/conversations", world.admin.token).json["data"]["payload"][0]["id"]
+    assert api.delete(f"/api/v1/accounts/{a}/conversations/{display_id}", world.admin.token).status == 200
+    assert "the first chat" not in json.dumps(website.widget.call("GET", "messages", visitor).json)
+    assert website.widget.say(visitor, "a new chat").status == 200
+    [fresh] = api.get(f"/api/v1/accounts/{a}/conversations", world.admin.token).json["data"]["payload"]
+    assert fresh["id"] != display_id
+    assert [m["content"] for m in website.widget.call("GET", "messages", visitor).json["payload"]] == ["a new chat"]
