@@ -52,6 +52,12 @@ BEYOND_SPEC: tuple[tuple[str, str, str, str], ...] = (
      "administrators; 204 with no body, as Chatwoot"),
     ("Integrations", "GET", "/api/v1/accounts/{account_id}/integrations/apps/{id}",
      "every member; one app of the list (404 for an app Parley does not implement)"),
+    ("Conversations", "DELETE", "/api/v1/accounts/{account_id}/conversations/{conversation_id}",
+     "administrators only (an agent, whatever their custom role: 403; another account's id: 404); 200 with an "
+     "empty body, as Chatwoot's server (`head :ok`). The conversation leaves every list, count and door at once; "
+     "its messages, files and claims go in a background job (docs/data-model.md). Audited (Conversation, "
+     "destroy). Unlike Chatwoot, open dashboards get a `conversation.deleted` frame (agents who may see the "
+     "conversation; not the contact's widget) and drop it; webhooks get nothing, as in Chatwoot"),
 )
 
 

@@ -26,6 +26,7 @@ function setup(listPayload, { failedSends = 0 } = {}) {
       const b = JSON.parse(init.body)
       body = { id: 12, content: b.content, private: b.private, message_type: 1, conversation_id: 2, created_at: 2000 }
     }
+    if (init.method === 'DELETE') return new Response('', { status: 200 }) // Chatwoot's head :ok
     return new Response(JSON.stringify(body), { status: 200 })
   })
   const api = createApi({ fetchImpl, headers: () => ({ api_access_token: 'tok' }) })
@@ -73,6 +74,42 @@ describe('dashboard inbox store', () => {
     expect(store.state.conversations[1].messages[0].content).toBe('ping')
     store.applyEvent('conversation.status_changed', { id: 3, status: 'resolved' })
     expect(store.list.value.map((c) => c.id)).toEqual([1, 2]) // filter is "open"
+  })
+
+  it('drops a deleted conversation: on its frame, and after an administrator deletes it', async () => {
+    const { store, calls } = setup([conv(1), conv(2), conv(3)])
+    store.state.tab = 'all'
+    await store.start()
+    store.state.messages[2] = [{ id: 5, content: 'x' }]
+    store.applyEvent('conversation.deleted', { id: 2, account_id: 1, inbox_id: 1, status: 'open' })
+    expect(store.list.value.map((c) => c.id)).toEqual([3, 1])
+    expect(store.state.messages[2]).toBeUndefined()
+    expect(store.state.removed[2]).toBe(true)
+    // A late frame or a list page read before the deletion does not bring it back.
+    store.applyEvent('conversation.updated', conv(2, { last_activity_at: 5000 }))
+    store.applyEvent('message.created', { id: 41, conversation_id: 2, message_type: 0, content: 'late', created_at: 5000 })
+    expect(store.list.value.map((c) => c.id)).toEqual([3, 1])
+    // An unknown id (a frame for a conversation never listed) changes nothing else.
+    store.applyEvent('conversation.deleted', { id: 99 })
+    expect(store.list.value.map((c) => c.id)).toEqual([3, 1])
+
+    await store.deleteConversation(3)
+    const del = calls.find((c) => c.method === 'DELETE')
+    expect(del.path).toBe('/api/v1/accounts/1/conversations/3')
+    expect(store.list.value.map((c) => c.id)).toEqual([1])
+    vi.advanceTimersByTime(400) // the counts are re-read from the server
+    expect(calls.filter((c) => c.path === '/api/v1/accounts/1/conversations' && c.method === 'GET').length).toBeGreaterThan(1)
+  })
+
+  it('keeps a conversation whose delete the server refused', async () => {
+    const failing = createInboxStore({
+      api: createApi({ fetchImpl: async () => new Response(JSON.stringify({ error: 'You are not authorized to do this action' }), { status: 403 }) }),
+      accountId: 1, me: { id: 7 }, token: 'tok', wsUrl: 'ws://x', realtimeFactory: () => ({ close() {} }),
+    })
+    failing.upsertConversation(conv(4))
+    await expect(failing.deleteConversation(4)).rejects.toThrow()
+    expect(failing.state.conversations[4]).toBeTruthy()
+    expect(failing.state.removed[4]).toBeUndefined()
   })
 
   it('moves conversations between tabs on assignment', async () => {

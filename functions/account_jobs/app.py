@@ -1,5 +1,6 @@
 """Account jobs from the account-jobs queue: `delete` (an account marked deleting loses all
-its data, services/lifecycle/account_deletion.py) and `release_held` (channel traffic held while the
+its data, services/lifecycle/account_deletion.py), `delete_conversation` (one conversation's
+messages, files and claims, services/lifecycle/conversation_deletion.py) and `release_held` (channel traffic held while the
 account was suspended goes back to the ingest queue). Each message is one bounded chunk
 that queues its own continuation.
 
@@ -18,7 +19,7 @@ with loading():  # the imports of this init: see parley/coldstart.py
     # parley.consumers before pydantic: Powertools' batch utility builds its parser's pydantic
     # models at import if pydantic is loaded already (tests/unit/test_cold_start_imports.py).
     from parley import consumers
-    from pydantic import BaseModel, ConfigDict, Field
+    from pydantic import BaseModel, ConfigDict, Field, model_validator
 
     from parley.services.lifecycle import account_jobs
 
@@ -27,12 +28,20 @@ logger = Logger()
 
 class Job(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    job: Literal["delete", "release_held"]
+    job: Literal["delete", "release_held", "delete_conversation"]
     account_id: int = Field(gt=0)
+    conversation_id: int | None = Field(default=None, gt=0)  # delete_conversation's display id
+
+    @model_validator(mode="after")
+    def _conversation(self):
+        if (self.job == "delete_conversation") != (self.conversation_id is not None):
+            raise ValueError("conversation_id is given with delete_conversation, and only with it")
+        return self
 
 
 def handle(job: Job, attempt: int) -> dict:
-    return {"job": job.job, "account_id": job.account_id, "done": account_jobs.run(job.job, job.account_id)}
+    return {"job": job.job, "account_id": job.account_id, "conversation_id": job.conversation_id,
+            "done": account_jobs.run(job.job, job.account_id, job.conversation_id)}
 
 
 consumer = consumers.QueueConsumer("account job", parse=Job.model_validate_json, handle=handle, logger=logger)

@@ -803,6 +803,23 @@ def test_account_suspension_hold_release_and_deletion(api, world, recorder, monk
     recorder.check("HttpApiFunction", "ChannelIngestFunction", "AccountJobsFunction")
 
 
+def test_conversation_deletion_to_the_end(api, world, website, recorder, monkeypatch):
+    """An administrator deletes a busy, snoozed conversation (files, participants, echo ids,
+    search terms); the account-jobs consumer cascades it in several chunks."""
+    from parley.services.lifecycle import conversation_deletion
+    from tests.integration.test_conversation_deletion import _busy_conversation, _left_of
+
+    a = world.account_id
+    display_id, _ = _busy_conversation(api, world, website)
+    ok(api.post(f"/api/v1/accounts/{a}/conversations/{display_id}/toggle_status", world.admin.token,
+                body={"status": "snoozed", "snoozed_until": int(time.time()) + 3600}))
+    ok(api.delete(f"/api/v1/accounts/{a}/conversations/{display_id}", world.admin.token))
+    monkeypatch.setattr(conversation_deletion, "CHUNK", 20)
+    drain_queue(recorder, "AccountJobsQueue", "account_jobs", rounds=20)
+    assert not any(_left_of(a, display_id).values()), "the flow ran to its end"
+    recorder.check("HttpApiFunction", "AccountJobsFunction")
+
+
 def test_flooding_sockets_are_closed_by_their_own_function(api, world, website, recorder):
     """A socket that keeps sending past its frame budget is closed from WsMessageFunction:
     its record and open-socket slot freed, DeleteConnection, and (an agent's) presence."""

@@ -76,6 +76,12 @@ def routes(w, monkeypatch):
     from parley.services.access import custom_roles
 
     role = custom_roles.create(a, "Matrix seed role", "", ["contact_manage"]).id
+    # A conversation of its own for the DELETE row (administrators only): no other row uses it.
+    from parley.models.contact import Contact
+    from parley.services.conversation import conversations
+    seed_contact = Contact.get(contact)
+    doomed_conversation = conversations.create_conversation(
+        api_inbox, seed_contact, contacts.create_contact_inbox(seed_contact, api_inbox, "matrix-doomed")).display_id
     # The super-admin console's own objects: what its rows change is no caller's.
     from parley.services.access import platform, users
     from parley.services.account import accounts, agent_bots
@@ -222,6 +228,7 @@ def routes(w, monkeypatch):
         ("DELETE", f"/api/v1/accounts/{a}/dashboard_apps/{dashboard_app}", None, ADMIN[:6] + (204,) + ADMIN[7:]),
         ("DELETE", f"/api/v1/accounts/{a}/integrations/hooks/{hook_two}", None, ADMIN),
         ("DELETE", f"/api/v1/accounts/{a}/webhooks/{hook}", None, ADMIN),
+        ("DELETE", f"/api/v1/accounts/{a}/conversations/{doomed_conversation}", None, ADMIN),
         ("DELETE", f"/api/v1/accounts/{a}/custom_roles/{role}", None, ADMIN),
         ("DELETE", f"/api/v1/accounts/{a}/agents/{w.agent.id}", None, ADMIN),
         ("GET", f"/super_admin/api/v1/accounts/{a}", None, SUPER),

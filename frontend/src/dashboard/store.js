@@ -23,6 +23,7 @@ export function createInboxStore({ api, accountId, me, realtimeFactory, wsUrl, t
     tab: 'mine',
     status: 'open',
     conversations: {},
+    removed: {}, // ids of conversations deleted while the dashboard is open
     counts: { mine_count: 0, unassigned_count: 0, all_count: 0 },
     page: 1,
     morePages: false,

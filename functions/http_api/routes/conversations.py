@@ -1,17 +1,19 @@
 """/api/v1/accounts/{account_id}/conversations: lists, one conversation, its messages,
-status, assignment, read receipts and typing."""
+status, assignment, read receipts and typing; deleting one (administrators)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Literal
 
-from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.api_gateway import Response, Router
 from pydantic import Field, field_validator
 
 import forms
-from api import Body, Filter, Labels, UploadBlob, account_member, body, parse, path_id, principal, query
+from api import (Body, Filter, Labels, UploadBlob, account_member, admin_membership, body, parse, path_id, principal,
+                 query)
 from parley import permissions
 from parley.services.account import agent_bots
+from parley.services.lifecycle import conversation_deletion
 from parley.services.messaging import attachments, conversation_start, delivery
 from parley.services.contact import contacts
 from parley.services.conversation import conversation_filters, conversations
@@ -189,6 +191,17 @@ def create(account_id: str):
 def show(account_id: str, conversation_id: str):
     conversation, _, _ = _conversation(account_id, conversation_id, bots=True)
     return conversations.present([conversation])[0]
+
+
+@router.delete("/api/v1/accounts/<account_id>/conversations/<conversation_id>")
+def destroy(account_id: str, conversation_id: str):
+    """Chatwoot's conversation delete: administrators only (an agent, whatever their role:
+    403), the conversation gone from every list at once and its messages, files and claims
+    removed by a background job; answers 200 with an empty body, as Chatwoot's `head :ok`."""
+    member = admin_membership(router, account_id)
+    conversation = conversations.get_conversation(member.account_id, path_id(conversation_id))
+    conversation_deletion.delete_conversation(conversation)
+    return Response(status_code=200, body="")
 
 
 @router.get("/api/v1/accounts/<account_id>/conversations/<conversation_id>/messages")

@@ -1,4 +1,5 @@
-// What an agent changes on a conversation: status, assignee, labels, priority, typing.
+// What an agent changes on a conversation: status, assignee, labels, priority, typing;
+// an administrator may delete it.
 export function createChanges(ctx) {
   const { api, paths, state } = ctx
 
@@ -35,11 +36,18 @@ export function createChanges(ctx) {
     return saved
   }
 
+  // Chatwoot's DELETE .../conversations/{id} (administrators): 200 with no body; the
+  // conversation leaves the list at once (other dashboards learn it by a frame).
+  async function deleteConversation(id) {
+    await api.del(paths.conversations(id))
+    ctx.removeConversation(id)
+  }
+
   function typing(id, on, isPrivate) {
     return api
       .post(paths.conversations(id, 'toggle_typing'), { typing_status: on ? 'on' : 'off', is_private: !!isPrivate })
       .catch(() => {})
   }
 
-  return { toggleStatus, assign, setLabels, setPriority, typing }
+  return { toggleStatus, assign, setLabels, setPriority, deleteConversation, typing }
 }

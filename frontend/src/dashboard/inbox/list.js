@@ -25,7 +25,7 @@ export function createList(ctx) {
   )
 
   function upsertConversation(data) {
-    if (!data || data.id == null) return null
+    if (!data || data.id == null || state.removed[data.id]) return null
     const old = state.conversations[data.id]
     if (old && old.updated_at && data.updated_at && data.updated_at < old.updated_at) return old
     const next = old ? { ...old, ...data, meta: { ...(old.meta || {}), ...(data.meta || {}) } } : { ...data }
@@ -110,7 +110,22 @@ export function createList(ctx) {
     return true
   }
 
+  // A deleted conversation (this agent's delete, or a `conversation.deleted` frame) leaves
+  // the list and the store; `removed` tells an open view of it to close. The counts are
+  // the server's: re-read soon after.
+  function removeConversation(id) {
+    if (id == null) return false
+    const known = id in state.conversations
+    delete state.conversations[id]
+    delete state.messages[id]
+    delete state.hasOlder[id]
+    delete state.typing[id]
+    state.removed[id] = true
+    scheduleRefresh(300)
+    return known
+  }
+
   const stopList = () => clearTimeout(refreshTimer)
 
-  return { list, matches, upsertConversation, loadList, loadMore, setFilter, scheduleRefresh, bump, stopList }
+  return { list, matches, upsertConversation, removeConversation, loadList, loadMore, setFilter, scheduleRefresh, bump, stopList }
 }

@@ -47,6 +47,11 @@ export function createLive(ctx, { realtimeFactory = createRealtime, wsUrl, token
         ctx.upsertConversation(data)
         if (event !== 'conversation.read') ctx.scheduleRefresh()
         return
+      case 'conversation.deleted':
+        // Sent only to agents who may see the conversation (the server's realtime.may_see).
+        ctx.removeConversation(data.id)
+        clearTyping(data.id)
+        return
       case 'conversation.typing_on':
       case 'conversation.typing_off': {
         const conv = data.conversation || {}

@@ -49,3 +49,17 @@ def participating_prefix(user_id: int) -> str:
 
 def participating_key(user_id: int, display_id: int) -> str:
     return f"{participating_prefix(user_id)}{display_id:012d}"
+
+
+# A conversation being deleted (services/lifecycle/conversation_deletion.py): written in the
+# transaction that removes the conversation item, deleted when its cascade has removed
+# everything else of it. Holds what the cascade needs once the conversation item is gone.
+CONVERSATION_DELETION = "conversation_deletion"
+
+
+def conversation_deletion_prefix() -> str:
+    return f"{CONVERSATION_DELETION}#"
+
+
+def conversation_deletion_key(display_id: int) -> str:
+    return AccountObject.key_for(CONVERSATION_DELETION, display_id)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from ... import permissions
 from ...errors import Invalid, NotFound
 from ...models.account import AccountUser
+from ...models.account_object import AccountObject, conversation_deletion_prefix
 from ...models.contact import Contact
 from ...models.conversation import Conversation, Message
 from ...models.inbox import Inbox
@@ -89,6 +90,10 @@ def search_messages(account_id: int, member: AccountUser, q: str | None, page: i
         return []
     driver = max(wanted_words, key=len)
     candidates, _ = message_terms.search(account_id, _inboxes(account_id, member), driver, TERM_READ_LIMIT)
+    if candidates:  # a conversation being deleted is gone; its messages may not be yet
+        deleting = {item.id for item in AccountObject.query(
+            account_id, AccountObject.key.startswith(conversation_deletion_prefix()), limit=1000)}
+        candidates = [c for c in candidates if c[1] not in deleting]
     scope = permissions.conversation_scope(member)
     if not scope.everything and candidates:  # a custom role: only its conversations' messages
         numbers = sorted({display_id for _, display_id in candidates})

@@ -6,7 +6,8 @@ remain (its continuation is queued). Every phase deletes what hangs off an item 
 the item itself, so a run that fails midway leaves its roots in place and the next run
 finds them again: re-running is always safe. The layouts come from docs/data-model.md:
 
-1. conversations: their messages, search terms (`terms#<message id>`), provider-id claims
+1. conversations: first those whose own deletion was started and not finished
+   (services/lifecycle/conversation_deletion.py), then each conversation's messages, search terms (`terms#<message id>`), provider-id claims
    (`channel_message#<inbox>#<id>`), reply-address claims (`email_conversation#<uuid>`),
    snooze and auto-resolve schedules;
 2. contacts: unique-value claims, list and search entries, contact inboxes;
@@ -113,7 +114,11 @@ def _conversations(job: _Run) -> None:
     from ...channels import email
     from ..messaging import auto_resolve, ingest
     from ..conversation import conversations
+    from . import conversation_deletion
 
+    # Conversations whose own deletion had started: their items are gone, not their messages.
+    if not conversation_deletion.finish_pending(job.account_id, max(job.limit - job.deleted, 1)):
+        raise _ChunkDone()
     while page := list(Conversation.query(job.account_id, limit=PAGE)):
         for conversation in page:
             while messages := list(Message.query(conversation.key, limit=100)):

@@ -1,5 +1,6 @@
-"""Account jobs on the account-jobs queue (AccountJobsFunction): deleting an account's data
-and releasing the channel traffic held while it was suspended. Each message does a bounded
+"""Account jobs on the account-jobs queue (AccountJobsFunction): deleting an account's data,
+deleting one conversation's (services/lifecycle/conversation_deletion.py) and releasing the
+channel traffic held while it was suspended. Each message does a bounded
 chunk of work and queues its own continuation, so no invocation runs long and a failed
 one is simply retried from where the data now stands."""
 from __future__ import annotations
@@ -11,24 +12,32 @@ from ...models.account import ACTIVE
 from ...models.account_object import AccountObject
 from ...settings import get_settings
 
-JOBS = ("delete", "release_held")
+JOBS = ("delete", "release_held", "delete_conversation")
 RELEASE_CHUNK = 100
 
 
-def enqueue(job: str, account_id: int) -> None:
+def enqueue(job: str, account_id: int, conversation_id: int | None = None) -> None:
     url = get_settings().required("account_jobs_queue")
-    aws.client("sqs").send_message(QueueUrl=url, MessageBody=json.dumps({"job": job, "account_id": account_id}))
+    message = {"job": job, "account_id": account_id}
+    if conversation_id is not None:  # delete_conversation: which one
+        message["conversation_id"] = conversation_id
+    aws.client("sqs").send_message(QueueUrl=url, MessageBody=json.dumps(message))
 
 
-def run(job: str, account_id: int) -> bool:
+def run(job: str, account_id: int, conversation_id: int | None = None) -> bool:
     """One chunk of `job`; True when the job is finished, else its continuation is queued."""
     if job == "delete":
         from . import account_deletion
         done = account_deletion.run(account_id)
+    elif job == "delete_conversation":
+        from . import conversation_deletion
+        if conversation_id is None:
+            raise ValueError("delete_conversation needs a conversation_id")
+        done = conversation_deletion.run(account_id, conversation_id)
     else:
         done = release_held(account_id)
     if not done:
-        enqueue(job, account_id)
+        enqueue(job, account_id, conversation_id)
     return done
 
 
