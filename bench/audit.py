@@ -186,4 +186,4 @@ def run() -> None:
                 ["what", "init ms, median (min-max)", "x boto3"], cold_start(),
                 [f"{RUNS} runs each, interleaved, as bench/cold_start.py probes (a fresh interpreter, timed "
                  "inside it); the hook's own imports are timed after the modules any account route loads anyway",
-                 "a shared 2-core machine (other agents running): rough figures"])
+                 "a 2-core machine: a few ms either way is noise"])

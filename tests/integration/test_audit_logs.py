@@ -44,11 +44,9 @@ def test_a_change_that_fails_leaves_no_entry_and_a_failed_entry_fails_the_change
     assert len(entries(world.account_id)) == 1
 
     # An entry that cannot be written (here: its id is already taken) cancels its change.
-    from types import SimpleNamespace
-
-    from parley import audit, ids
-    taken = entries(world.account_id)[0].id
-    monkeypatch.setattr(audit, "ids", SimpleNamespace(next_id=lambda counter: taken, account_counter=ids.account_counter))
+    from parley import ids
+    taken, next_id = entries(world.account_id)[0].id, ids.next_id
+    monkeypatch.setattr(ids, "next_id", lambda counter: taken if counter.endswith("/AuditLog") else next_id(counter))
     team_id = api.get(teams, world.admin.token).json[0]["id"]
     assert api.patch(f"{teams}/{team_id}", world.admin.token, body={"description": "lost"}).status == 500
     monkeypatch.undo()

@@ -29,7 +29,9 @@ NOT_AT_INIT = {
     "account_jobs": (PARSER_MODELS,),
     "webhooks": (PARSER_MODELS,),
     # Two-factor sign-in's TOTP and QR code: on its own paths only (services/access/mfa.py).
-    "http_api": ("pyotp", "segno"),
+    # pynamodb: the init imports no model (the route groups do, on first use); the audit
+    # hook's request context is imported at init and must not bring the models with it.
+    "http_api": ("pyotp", "segno", "pynamodb"),
 }
 PROBE = """
 import importlib.util, json, sys

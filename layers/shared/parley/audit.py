@@ -18,10 +18,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 import time
+from typing import TYPE_CHECKING
 
-from . import ids
-from .models.account import AccountUser
-from .models.audit_log import AuditLog
+# The models are imported where an entry is written or read, not here: the HTTP API's init
+# imports this module for the request context, and stays free of pynamodb until a route needs it.
+if TYPE_CHECKING:
+    from .models.audit_log import AuditLog
 
 # AccountObject kind -> Chatwoot's auditable type. Add a kind here and its every change is audited.
 AUDITED_KINDS: dict[str, str] = {
@@ -116,6 +118,9 @@ def entry(account_id: int, auditable_type: str, auditable_id: int | None, action
           changes: dict | None = None, *, user=None) -> AuditLog:
     """A new entry (not yet written). `user` names the actor when the request has none
     yet, as at sign-in, where the user is known only once the password matched."""
+    from . import ids
+    from .models.audit_log import AuditLog
+
     if user is not None:
         acting(user)
     who = _actor.get()
@@ -129,6 +134,8 @@ def entry(account_id: int, auditable_type: str, auditable_id: int | None, action
 def add(tx, account_id: int, auditable_type: str, auditable_id: int | None, action: str,
         changes: dict | None = None, *, user=None) -> AuditLog:
     """Audit a change inside its transaction: the entry commits with it or not at all."""
+    from .models.audit_log import AuditLog
+
     item = entry(account_id, auditable_type, auditable_id, action, changes, user=user)
     tx.save(item, condition=AuditLog.id.does_not_exist())
     return item
@@ -137,6 +144,8 @@ def add(tx, account_id: int, auditable_type: str, auditable_id: int | None, acti
 def record(account_id: int, auditable_type: str, auditable_id: int | None, action: str,
            changes: dict | None = None, *, user=None) -> AuditLog:
     """Audit an event that is itself the only write (a sign-in, a sign-out)."""
+    from .models.audit_log import AuditLog
+
     item = entry(account_id, auditable_type, auditable_id, action, changes, user=user)
     item.save(condition=AuditLog.id.does_not_exist())
     return item
@@ -149,6 +158,8 @@ def for_user(tx, user, action: str, changes: dict | None = None, *, actor=None,
     given: one entry per account, in `tx`; `actor` names the caller when the request has
     none yet (sign-in)."""
     if accounts is None:
+        from .models.account import AccountUser
+
         accounts = [member.account_id for member in AccountUser.user_index.query(user.id)]
     entries = [add(tx, account_id, "User", user.id, action, changes, user=actor)
                for account_id in accounts[:USER_ACCOUNTS_IN_TRANSACTION]]
@@ -166,6 +177,8 @@ def concluded(account_id: int, entry_id: int, outcome: str) -> None:
     """`conclude` for an entry known by its key (a background job's, kept on its record).
     An entry already gone (past its retention) is not written back."""
     from pynamodb.exceptions import UpdateError
+
+    from .models.audit_log import AuditLog
 
     try:
         AuditLog(account_id, entry_id).update(actions=[AuditLog.comment.set(outcome[:1000])],
