@@ -209,11 +209,11 @@ def test_deletion_resumes_after_a_fault_midway(api, world, monkeypatch):
     before = _snapshot()
     _populate(api, world, monkeypatch)
     api.delete(f"/super_admin/api/v1/accounts/{world.account_id}", world.super_admin.token)
-    from parley.services.lifecycle import account_deletion
+    from parley.services.lifecycle import account_deletion, cascade
 
     monkeypatch.setattr(account_deletion, "CHUNK", 40)
     drain("AccountJobsQueue", "account_jobs")  # the first chunk
-    real = account_deletion._Run.delete
+    real = cascade.Budget.delete
     calls = {"n": 0}
 
     def failing(self, items):
@@ -222,7 +222,7 @@ def test_deletion_resumes_after_a_fault_midway(api, world, monkeypatch):
             raise RuntimeError("injected fault")
         return real(self, items)
 
-    monkeypatch.setattr(account_deletion._Run, "delete", failing)
+    monkeypatch.setattr(cascade.Budget, "delete", failing)
     [result] = drain("AccountJobsQueue", "account_jobs", visibility=0)
     assert result["batchItemFailures"], "the faulty run is reported and its message comes back"
     _run_jobs()

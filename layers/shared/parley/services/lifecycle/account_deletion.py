@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 
-from ... import aws, schedules
+from ... import schedules
 from ...models.account import Account, AccountUser
 from ...models.account_object import AccountObject
 from ...models.connection import Connection
@@ -37,34 +37,12 @@ from ...models.notification import Notification
 from ...models.unique import UniqueClaim
 from ...models.user import AccessToken
 from ...security_log import refused
-from ...settings import get_settings
+from .cascade import Budget, ChunkDone
 
 logger = Logger(child=True)
 CHUNK = 500  # items per run: well inside the function's timeout
 PAGE = 25  # roots (conversations, contacts, inboxes) read at a time
 FILE_PREFIXES = ("attachments", "uploads", "contact-imports", "contact-exports")
-
-
-class _ChunkDone(Exception):
-    """This run's budget is spent; the job continues in the next message."""
-
-
-class _Run:
-    def __init__(self, account_id: int, limit: int):
-        self.account_id, self.limit, self.deleted = account_id, limit, 0
-
-    def delete(self, items: list) -> None:
-        """Delete `items` (any models, batched per table), then charge them to the budget."""
-        by_model: dict[type, list] = {}
-        for item in items:
-            by_model.setdefault(type(item), []).append(item)
-        for model, rows in by_model.items():
-            with model.batch_write() as batch:
-                for row in rows:
-                    batch.delete(row)
-        self.deleted += len(items)
-        if self.deleted >= self.limit:
-            raise _ChunkDone()
 
 
 def run(account_id: int, limit: int | None = None) -> bool:
@@ -77,11 +55,11 @@ def run(account_id: int, limit: int | None = None) -> bool:
         # Only an account marked by account_status.delete_account is ever deleted, whatever a message says.
         refused("account_deletion", "deletion job for an account not marked deleting", account_id=account_id)
         return True
-    job = _Run(account_id, limit or CHUNK)
+    job = Budget(account_id, limit or CHUNK)
     try:
         for phase in (_conversations, _contacts, _inboxes, _account_objects, _partitions, _files, _counters):
             phase(job)
-    except _ChunkDone:
+    except ChunkDone:
         logger.info("account deletion continues", extra={"account_id": account_id, "deleted": job.deleted})
         return False
     _conclude(account, "completed")
@@ -110,7 +88,7 @@ def _conclude(account: Account, outcome: str) -> None:
 
 # ---------------------------------------------------------------- phases
 
-def _conversations(job: _Run) -> None:
+def _conversations(job: Budget) -> None:
     from ...channels import email
     from ..messaging import auto_resolve, ingest
     from ..conversation import conversations
@@ -118,7 +96,7 @@ def _conversations(job: _Run) -> None:
 
     # Conversations whose own deletion had started: their items are gone, not their messages.
     if not conversation_deletion.finish_pending(job.account_id, max(job.limit - job.deleted, 1)):
-        raise _ChunkDone()
+        raise ChunkDone()
     while page := list(Conversation.query(job.account_id, limit=PAGE)):
         for conversation in page:
             while messages := list(Message.query(conversation.key, limit=100)):
@@ -137,7 +115,7 @@ def _conversations(job: _Run) -> None:
             job.delete([UniqueClaim(email.conversation_claim_key(conversation.uuid)), conversation])
 
 
-def _contacts(job: _Run) -> None:
+def _contacts(job: Budget) -> None:
     from ..contact import contacts
 
     while page := list(Contact.account_index.query(job.account_id, limit=PAGE)):
@@ -149,7 +127,7 @@ def _contacts(job: _Run) -> None:
             job.delete(doomed + [Contact(contact.id)])
 
 
-def _inboxes(job: _Run) -> None:
+def _inboxes(job: Budget) -> None:
     from ..inbox import inboxes
 
     while page := list(Inbox.account_index.query(job.account_id, limit=PAGE)):
@@ -163,7 +141,7 @@ def _inboxes(job: _Run) -> None:
             job.delete(doomed + [Inbox(inbox.id)])
 
 
-def _account_objects(job: _Run) -> None:
+def _account_objects(job: Budget) -> None:
     from ..account import account_objects, agent_bots, canned_responses, custom_attributes, labels, teams
     from ..rules import webhooks
 
@@ -181,7 +159,7 @@ def _account_objects(job: _Run) -> None:
         job.delete(doomed)
 
 
-def _partitions(job: _Run) -> None:
+def _partitions(job: Budget) -> None:
     """Everything keyed by the account alone; memberships last (notifications are found
     through them)."""
     while rows := list(LoggedEvent.query(job.account_id, limit=100)):
@@ -195,18 +173,12 @@ def _partitions(job: _Run) -> None:
             job.delete([member])
 
 
-def _files(job: _Run) -> None:
-    client, bucket = aws.client("s3"), get_settings().attachments_bucket
+def _files(job: Budget) -> None:
     for prefix in FILE_PREFIXES:
-        while keys := [o["Key"] for o in client.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/{job.account_id}/",
-                                                                 MaxKeys=500).get("Contents", [])]:
-            client.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": key} for key in keys], "Quiet": True})
-            job.deleted += len(keys)
-            if job.deleted >= job.limit:
-                raise _ChunkDone()
+        job.delete_files(f"{prefix}/{job.account_id}/")
 
 
-def _counters(job: _Run) -> None:
+def _counters(job: Budget) -> None:
     """Per-account counters ("Account#<id>/<kind>"): the kinds are known, not listed (the
     Counters table is keyed by name alone)."""
     from ..account import agent_bots, canned_responses, custom_attributes, custom_filters, labels, teams

@@ -16,12 +16,13 @@ JOBS = ("delete", "release_held", "delete_conversation")
 RELEASE_CHUNK = 100
 
 
-def enqueue(job: str, account_id: int, conversation_id: int | None = None) -> None:
+def enqueue(job: str, account_id: int, conversation_id: int | None = None, delay: int = 0) -> None:
+    """`delay`: seconds before the message may be received (SQS allows up to 900)."""
     url = get_settings().required("account_jobs_queue")
     message = {"job": job, "account_id": account_id}
     if conversation_id is not None:  # delete_conversation: which one
         message["conversation_id"] = conversation_id
-    aws.client("sqs").send_message(QueueUrl=url, MessageBody=json.dumps(message))
+    aws.client("sqs").send_message(QueueUrl=url, DelaySeconds=delay, MessageBody=json.dumps(message))
 
 
 def run(job: str, account_id: int, conversation_id: int | None = None) -> bool:

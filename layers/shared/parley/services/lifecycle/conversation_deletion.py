@@ -24,12 +24,10 @@ finished, which an account deletion finishes too (services/lifecycle/account_del
 """
 from __future__ import annotations
 
-import json
-
 from aws_lambda_powertools import Logger
 from pynamodb.exceptions import TransactWriteError
 
-from ... import audit, aws, dynamo, events, schedules
+from ... import audit, dynamo, events, schedules
 from ...errors import Conflict
 from ...models.account_object import (AccountObject, conversation_deletion_key,
                                       conversation_deletion_prefix, participant_prefix, participating_key)
@@ -37,8 +35,9 @@ from ...models.contact import ContactInbox
 from ...models.conversation import Conversation, Message
 from ...models.conversation_index import MessageTerm
 from ...models.unique import UniqueClaim
-from ...settings import get_settings
 from ..conversation import conversation_queries as queries
+from . import account_jobs
+from .cascade import Budget, ChunkDone
 
 logger = Logger(child=True)
 JOB = "delete_conversation"
@@ -112,11 +111,8 @@ def delete_conversation(conversation: Conversation) -> None:
 
 
 def enqueue(account_id: int, display_id: int, delay: int = 0) -> None:
-    """The cascade's next chunk, as account_jobs.enqueue puts it (account_jobs runs this
-    module's `run`, so it is not imported here: no cycle)."""
-    url = get_settings().required("account_jobs_queue")
-    aws.client("sqs").send_message(QueueUrl=url, DelaySeconds=delay, MessageBody=json.dumps(
-        {"job": JOB, "account_id": account_id, "conversation_id": display_id}))
+    """The cascade's next chunk on the account-jobs queue."""
+    account_jobs.enqueue(JOB, account_id, display_id, delay=delay)
 
 
 def pending(account_id: int) -> set[int]:
@@ -128,28 +124,12 @@ def pending(account_id: int) -> set[int]:
 
 # ---------------------------------------------------------------- the cascade
 
-class _ChunkDone(Exception):
-    """This run's budget is spent; the job continues in the next message."""
+class _Run(Budget):
+    """The cascade's budget, and which conversation it deletes."""
 
-
-class _Run:
     def __init__(self, account_id: int, display_id: int, limit: int):
-        self.account_id, self.display_id, self.limit, self.deleted = account_id, display_id, limit, 0
-
-    def delete(self, items: list) -> None:
-        by_model: dict[type, list] = {}
-        for item in items:
-            by_model.setdefault(type(item), []).append(item)
-        for model, rows in by_model.items():
-            with model.batch_write() as batch:
-                for row in rows:
-                    batch.delete(row)
-        self.charge(len(items))
-
-    def charge(self, count: int) -> None:
-        self.deleted += count
-        if self.deleted >= self.limit:
-            raise _ChunkDone()
+        super().__init__(account_id, limit)
+        self.display_id = display_id
 
 
 def run(account_id: int, display_id: int, limit: int | None = None) -> bool:
@@ -165,7 +145,7 @@ def run(account_id: int, display_id: int, limit: int | None = None) -> bool:
         for phase in (_messages, _participants, _files, _claims):
             phase(job, record.data or {})
         _notifications(job, record)
-    except _ChunkDone:
+    except ChunkDone:
         logger.info("conversation deletion continues", extra={"account_id": account_id,
                                                               "conversation_id": display_id, "deleted": job.deleted})
         return False
@@ -217,12 +197,7 @@ def _participants(job: _Run, data: dict) -> None:
 
 
 def _files(job: _Run, data: dict) -> None:
-    client, bucket = aws.client("s3"), get_settings().attachments_bucket
-    prefix = f"attachments/{job.account_id}/{job.display_id}/"
-    while keys := [o["Key"] for o in client.list_objects_v2(Bucket=bucket, Prefix=prefix,
-                                                             MaxKeys=500).get("Contents", [])]:
-        client.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys], "Quiet": True})
-        job.charge(len(keys))
+    job.delete_files(f"attachments/{job.account_id}/{job.display_id}/")
 
 
 def _notifications(job: _Run, record: AccountObject) -> None:
