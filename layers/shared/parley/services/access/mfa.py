@@ -28,7 +28,6 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
 
 from ... import audit, dynamo, passwords, permissions, tokens
 from ...errors import Invalid, ParleyError, Unauthorized
-from ...models.account import AccountUser
 from ...models.user import AccessToken, User
 from ..account import throttle
 from ..account.accounts import memberships_of as _memberships
@@ -47,7 +46,6 @@ PENDING_KIND = "MfaPending"
 # Attempts at a code, whatever the path (sign-in, enrolment, disable, regenerate).
 CODE_PER_USER = throttle.Limit("mfa:user", max_failures=5, window_seconds=900)
 TOO_MANY_CODES = "Too many two-factor attempts. Try again later."
-AUDIT_CHUNK = 99  # a transaction holds 100 items: the user and 99 entries
 
 
 class InvalidCode(ParleyError):
@@ -171,15 +169,11 @@ def _check_password(user: User, password: str | None, source_ip: str | None) -> 
 
 
 def _save_audited(user: User, changes: dict) -> None:
-    """The user's write and one entry ("User", "update") in each of their accounts, in one
-    transaction (further entries, past 99 accounts, right after it)."""
-    accounts = sorted(m.account_id for m in AccountUser.user_index.query(user.id))
+    """The user's write and its entry ("User", "update") in each of their accounts, in one
+    transaction (audit.for_user)."""
     with dynamo.transaction() as tx:
         tx.save(user)  # the version attribute guards against a concurrent change
-        for account_id in accounts[:AUDIT_CHUNK]:
-            audit.add(tx, account_id, "User", user.id, "update", changes)
-    for account_id in accounts[AUDIT_CHUNK:]:
-        audit.record(account_id, "User", user.id, "update", changes)
+        audit.for_user(tx, user, "update", changes)
 
 
 # ---------------------------------------------------------------- sign-in
