@@ -10,19 +10,10 @@ import json
 from ... import aws
 from ...models.account import ACTIVE
 from ...models.account_object import AccountObject
-from ...settings import get_settings
+from .job_queue import enqueue
 
 JOBS = ("delete", "release_held", "delete_conversation")
 RELEASE_CHUNK = 100
-
-
-def enqueue(job: str, account_id: int, conversation_id: int | None = None, delay: int = 0) -> None:
-    """`delay`: seconds before the message may be received (SQS allows up to 900)."""
-    url = get_settings().required("account_jobs_queue")
-    message = {"job": job, "account_id": account_id}
-    if conversation_id is not None:  # delete_conversation: which one
-        message["conversation_id"] = conversation_id
-    aws.client("sqs").send_message(QueueUrl=url, DelaySeconds=delay, MessageBody=json.dumps(message))
 
 
 def run(job: str, account_id: int, conversation_id: int | None = None) -> bool:

@@ -36,7 +36,7 @@ from ...models.conversation import Conversation, Message
 from ...models.conversation_index import MessageTerm
 from ...models.unique import UniqueClaim
 from ..conversation import conversation_queries as queries
-from . import account_jobs
+from . import job_queue
 from .cascade import Budget, ChunkDone
 
 logger = Logger(child=True)
@@ -112,7 +112,7 @@ def delete_conversation(conversation: Conversation) -> None:
 
 def enqueue(account_id: int, display_id: int, delay: int = 0) -> None:
     """The cascade's next chunk on the account-jobs queue."""
-    account_jobs.enqueue(JOB, account_id, display_id, delay=delay)
+    job_queue.enqueue(JOB, account_id, display_id, delay=delay)
 
 
 def pending(account_id: int) -> set[int]:
