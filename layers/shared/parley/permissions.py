@@ -90,6 +90,15 @@ def require(member: AccountUser, permission: str) -> AccountUser:
     return member
 
 
+def require_knowledge_base(member: AccountUser, portal_member_ids) -> AccountUser:
+    """Who may write a help center portal's content: administrators, agents whose custom
+    role grants knowledge_base_manage, and the agents listed as the portal's members
+    (`portal_member_ids`; empty for a portal not yet created). 403 for anyone else."""
+    if has(member, KNOWLEDGE_BASE_MANAGE) or member.user_id in set(portal_member_ids or ()):
+        return member
+    raise Forbidden("You are not authorized to do this action")
+
+
 def require_conversations(member: AccountUser) -> AccountUser:
     """403 unless the member may work on some conversations (any of the three conversation
     permissions): starting a conversation needs it."""

@@ -33,6 +33,8 @@ def may_see(connection: Connection, detail: dict) -> bool:
     if connection.account_id != detail.get("account_id"):
         return False
     audience = detail.get("audience") or {}
+    if audience.get("internal"):  # for Parley's own consumers (help_center.changed): no socket's business
+        return False
     if audience.get("user_id") is not None:
         # Addressed to one agent (a notification): nobody else, administrators included.
         return connection.kind == "user" and connection.user_id == audience["user_id"]
@@ -134,7 +136,7 @@ def hang_up(connection_id: str, payload: bytes) -> None:
 def broadcast(detail: dict) -> int:
     """Deliver one domain event to every socket of its account that may see it."""
     account_id = detail.get("account_id")
-    if account_id is None:
+    if account_id is None or (detail.get("audience") or {}).get("internal"):
         return 0
     body = frame(detail)
     sent = 0

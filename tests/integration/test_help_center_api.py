@@ -1,0 +1,287 @@
+"""The help center's account API: portals, categories and articles in Chatwoot's shapes,
+validated against the reference spec; bad input; tenant isolation; who may write; every
+write audited and versioned, with an internal event no socket or webhook receives."""
+from __future__ import annotations
+
+import base64
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from tests.spec import assert_matches, spec, _nullable
+
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+
+
+def component(name: str, body) -> None:
+    """`body` matches the spec's component schema `name` (portal_item, category, article)."""
+    schema = {"$ref": f"#/components/schemas/{name}", "components": _nullable(spec()["components"])}
+    errors = list(Draft202012Validator(schema).iter_errors(body))
+    assert not errors, f"{name}: " + "; ".join(f"{'/'.join(map(str, e.path))}: {e.message}" for e in errors[:5])
+
+
+def base(world) -> str:
+    return f"/api/v1/accounts/{world.account_id}/portals"
+
+
+def make_portal(api, world, slug="acme-help", **extra):
+    reply = api.post(base(world), world.admin.token, body={"portal": {
+        "name": "Acme Help", "slug": slug, "color": "#0f766e", "page_title": "Acme Help Center",
+        "header_text": "How can we help?", "config": {"allowed_locales": ["en", "es"], "default_locale": "en"}, **extra}})
+    assert reply.status == 200, reply.json
+    return reply.json
+
+
+def make_category(api, world, portal="acme-help", **fields):
+    reply = api.post(f"{base(world)}/{portal}/categories", world.admin.token,
+                     body={"category": {"name": "Getting started", "locale": "en", **fields}})
+    assert reply.status == 200, reply.json
+    return reply.json["payload"]
+
+
+def make_article(api, world, portal="acme-help", token=None, **fields):
+    reply = api.post(f"{base(world)}/{portal}/articles", token or world.admin.token,
+                     body={"article": {"title": "Reset your password", "content": "# Steps\n\nClick *Forgot*.",
+                                       "description": "How to reset it", **fields}})
+    assert reply.status == 200, reply.json
+    return reply.json["payload"]
+
+
+def test_portal_crud_in_chatwoots_shape(api, world, website):
+    portal = make_portal(api, world, inbox_id=website.id)
+    assert_matches(portal, "post", "/api/v1/accounts/{account_id}/portals")
+    component("portal_item", portal)
+    assert portal["slug"] == "acme-help" and portal["config"]["default_locale"] == "en"
+    assert [l["code"] for l in portal["config"]["allowed_locales"]] == ["en", "es"]
+    assert portal["inbox"]["id"] == website.id and portal["meta"]["all_articles_count"] == 0
+
+    listed = api.get(base(world), world.agent.token)  # any member reads
+    assert listed.status == 200
+    assert_matches(listed.json, "get", "/api/v1/accounts/{account_id}/portals")
+    assert [p["slug"] for p in listed.json["payload"]] == ["acme-help"]
+
+    changed = api.patch(f"{base(world)}/acme-help", world.admin.token, body={"portal": {
+        "name": "Acme Support", "translations": {"es": {"page_title": "Ayuda", "header_text": "¿Cómo ayudamos?"}}}})
+    assert changed.status == 200, changed.json
+    assert_matches(changed.json, "patch", "/api/v1/accounts/{account_id}/portals/{id}")
+    component("portal_item", changed.json)
+    assert changed.json["name"] == "Acme Support" and changed.json["translations"]["es"]["page_title"] == "Ayuda"
+
+    archived = api.patch(f"{base(world)}/acme-help/archive", world.admin.token)
+    assert archived.status == 200 and archived.json["archived"] is True
+
+    assert api.delete(f"{base(world)}/acme-help", world.admin.token).status == 200
+    assert api.get(f"{base(world)}/acme-help", world.admin.token).status == 404
+    # the slug is free again
+    make_portal(api, world)
+
+
+def test_duplicate_slug_and_domain_are_409_naming_the_field(api, world):
+    make_portal(api, world, custom_domain="help.acme.test")
+    again = api.post(base(world), world.admin.token, body={"name": "Other", "slug": "acme-help"})
+    assert again.status == 409 and again.json["errors"][0]["field"] == "slug"
+    # unique in the installation: another account cannot take it either
+    other = api.post(f"/api/v1/accounts/{world.other_account_id}/portals", world.other_admin.token,
+                     body={"name": "Globex", "slug": "globex-help", "custom_domain": "https://HELP.acme.test/"})
+    assert other.status == 409 and other.json["errors"][0]["field"] == "custom_domain"
+    assert api.get(f"/api/v1/accounts/{world.other_account_id}/portals", world.other_admin.token).json["payload"] == []
+
+
+def test_bad_portal_input_is_422(api, world):
+    for fields in ({"slug": "Not A Slug"}, {"config": {"allowed_locales": ["en", "xx_QQ"]}},
+                   {"config": {"allowed_locales": ["en"], "default_locale": "fr"}}, {"color": "red"},
+                   {"custom_domain": "not a domain"}, {"member_ids": [999999]}, {"unknown": 1}):
+        reply = api.post(base(world), world.admin.token, body={"name": "P", "slug": "p-1", **fields})
+        assert reply.status == 422, (fields, reply.json)
+    reply = api.post(base(world), world.admin.token, body={"name": "P", "slug": "p-2",
+                                                          "config": {"allowed_locales": ["pt_BR", "zh-CN", "en"]}})
+    assert reply.status == 200, reply.json
+    assert api.get(base(world), world.admin.token).json["payload"][0]["slug"] == "p-2"
+
+
+def test_another_accounts_portal_category_and_article_are_404(api, world):
+    make_portal(api, world)
+    category = make_category(api, world)
+    article = make_article(api, world)
+    theirs = f"/api/v1/accounts/{world.other_account_id}/portals"
+    api.post(theirs, world.other_admin.token, body={"name": "Globex", "slug": "globex"})
+    other_base = f"{theirs}/globex"
+    assert api.get(f"{theirs}/acme-help", world.other_admin.token).status == 404
+    assert api.get(f"{other_base}/categories/{category['id']}", world.other_admin.token).status == 404
+    assert api.get(f"{other_base}/articles/{article['id']}", world.other_admin.token).status == 404
+    # Acme's ids in Globex's path: the other admin is no member of Acme
+    assert api.get(f"{base(world)}/acme-help/articles/{article['id']}", world.other_admin.token).status == 404
+    # another portal's category in this portal's article: 404
+    make_portal(api, world, slug="second")
+    other_category = make_category(api, world, portal="second", name="Elsewhere")
+    reply = api.post(f"{base(world)}/acme-help/articles", world.admin.token,
+                     body={"title": "T", "category_id": other_category["id"]})
+    assert reply.status == 404
+    assert api.get(f"{base(world)}/second/categories/{category['id']}", world.admin.token).status == 404
+
+
+def test_categories_in_chatwoots_shape(api, world):
+    make_portal(api, world)
+    first = make_category(api, world, description="The basics", icon="📘")
+    component("category", first)
+    assert first["slug"] == "getting-started" and first["locale"] == "en" and first["meta"]["articles_count"] == 0
+    spanish = make_category(api, world, name="Primeros pasos", locale="es", associated_category_id=first["id"])
+    assert spanish["associated_category_id"] == first["id"]
+    assert [c["id"] for c in spanish["related_categories"]] == [first["id"]]
+    # same slug in another locale is fine; in the same locale it is taken
+    assert api.post(f"{base(world)}/acme-help/categories", world.admin.token,
+                    body={"name": "Getting started", "locale": "es"}).status == 200
+    dup = api.post(f"{base(world)}/acme-help/categories", world.admin.token, body={"name": "Getting started"})
+    assert dup.status == 409 and dup.json["errors"][0]["field"] == "slug"
+    assert api.post(f"{base(world)}/acme-help/categories", world.admin.token,
+                    body={"name": "Deutsch", "locale": "de"}).status == 422
+    second = make_category(api, world, name="Billing")
+    reordered = api.post(f"{base(world)}/acme-help/categories/reorder", world.admin.token,
+                         body={"positions_hash": {str(first["id"]): 2, str(second["id"]): 1}})
+    assert reordered.status == 200, reordered.json
+    listed = api.get(f"{base(world)}/acme-help/categories", world.agent.token, query={"locale": "en"}).json["payload"]
+    assert [c["id"] for c in listed] == [second["id"], first["id"]]
+    updated = api.patch(f"{base(world)}/acme-help/categories/{second['id']}", world.admin.token,
+                        body={"category": {"name": "Billing & plans", "slug": "billing-plans"}})
+    assert updated.status == 200 and updated.json["payload"]["slug"] == "billing-plans"
+    article = make_article(api, world, category_id=second["id"])
+    assert api.delete(f"{base(world)}/acme-help/categories/{second['id']}", world.admin.token).status == 200
+    kept = api.get(f"{base(world)}/acme-help/articles/{article['id']}", world.admin.token).json["payload"]
+    assert kept["category_id"] is None and "category" not in kept
+
+
+def test_articles_in_chatwoots_shape(api, world):
+    make_portal(api, world)
+    category = make_category(api, world)
+    article = make_article(api, world, category_id=category["id"], status=1,
+                           meta={"title": "Reset", "description": "SEO", "tags": ["password"]})
+    component("article", article)
+    assert article["status"] == "published" and article["author"]["id"] == world.admin.id
+    assert article["category"] == {"id": category["id"], "name": "Getting started", "slug": "getting-started",
+                                   "locale": "en"}
+    assert article["slug"].endswith("-reset-your-password") and article["slug"].split("-")[0].isdigit()
+    assert isinstance(article["updated_at"], int) and article["meta"]["tags"] == ["password"]
+    draft = make_article(api, world, title="Draft one", locale="en")
+    assert draft["status"] == "draft"
+    spanish = make_article(api, world, title="Restablecer contraseña", locale="es",
+                           associated_article_id=article["id"], status="published")
+    shown = api.get(f"{base(world)}/acme-help/articles/{spanish['id']}", world.agent.token).json["payload"]
+    assert [a["id"] for a in shown["associated_articles"]] == [article["id"]]
+
+    index = api.get(f"{base(world)}/acme-help/articles", world.agent.token, query={"locale": "en"})
+    assert index.status == 200
+    meta = index.json["meta"]
+    assert (meta["all_articles_count"], meta["published_count"], meta["draft_articles_count"],
+            meta["mine_articles_count"], meta["current_page"], meta["articles_count"]) == (2, 1, 1, 0, 1, 2)
+    by_status = api.get(f"{base(world)}/acme-help/articles", world.admin.token,
+                        query={"status": "draft"}).json["payload"]
+    assert [a["id"] for a in by_status] == [draft["id"]]
+    by_author = api.get(f"{base(world)}/acme-help/articles", world.admin.token,
+                        query={"author_id": world.agent.id}).json["payload"]
+    assert by_author == []
+    by_category = api.get(f"{base(world)}/acme-help/articles", world.admin.token,
+                          query={"category_slug": "getting-started", "locale": "en"}).json["payload"]
+    assert [a["id"] for a in by_category] == [article["id"]]
+
+    updated = api.patch(f"{base(world)}/acme-help/articles/{draft['id']}", world.admin.token,
+                        body={"article": {"status": "archived", "title": "Old"}})
+    assert updated.status == 200 and updated.json["payload"]["status"] == "archived"
+    reordered = api.post(f"{base(world)}/acme-help/articles/reorder", world.admin.token,
+                         body={"positions_hash": {str(article["id"]): 5}})
+    assert reordered.status == 200 and reordered.json["payload"][0]["position"] == 5
+    assert api.delete(f"{base(world)}/acme-help/articles/{draft['id']}", world.admin.token).status == 200
+    assert api.get(f"{base(world)}/acme-help/articles/{draft['id']}", world.admin.token).status == 404
+
+
+def test_bad_article_input(api, world):
+    make_portal(api, world)
+    path = f"{base(world)}/acme-help/articles"
+    big = api.post(path, world.admin.token, body={"title": "Big", "content": "x" * 200_001})
+    assert big.status == 413
+    huge = api.post(path, world.admin.token, body={"title": "Huge", "content": "x" * 5_000_000})
+    assert huge.status == 413
+    assert api.post(path, world.admin.token, body={"title": "T", "locale": "fr"}).status == 422
+    assert api.post(path, world.admin.token, body={"title": "T", "status": "live"}).status == 422
+    assert api.post(path, world.admin.token, body={"title": "T", "author_id": world.other_admin.id}).status == 422
+    assert api.post(path, world.admin.token, body={"title": ""}).status == 422
+    make_article(api, world, title="Same", slug="same")
+    dup = api.post(path, world.admin.token, body={"title": "Same again", "slug": "same"})
+    assert dup.status == 409 and dup.json["errors"][0]["field"] == "slug"
+    assert api.get(path, world.admin.token).json["meta"]["all_articles_count"] == 1
+    long_query = api.get(path, world.admin.token, query={"query": "x" * 10_000})
+    assert long_query.status == 422
+    search = api.get(f"/api/v1/accounts/{world.account_id}/search/articles", world.admin.token, query={"q": "q" * 201})
+    assert search.status == 422
+
+
+def test_logo_upload_sniffs_the_bytes(api, world):
+    make_portal(api, world)
+    path = f"{base(world)}/acme-help/logo"
+
+    def upload(data: bytes, name: str, content_type: str, query=None):
+        boundary = "hcboundary"
+        raw = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"logo\"; filename=\"{name}\"\r\n"
+               f"Content-Type: {content_type}\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+        return api.post(path, world.admin.token, raw_body=raw, query=query,
+                        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+
+    refused = upload(b"<svg onload=alert(1)></svg>", "logo.png", "image/png")
+    assert refused.status == 422
+    stored = upload(PNG, "logo.png", "image/png")
+    assert stored.status == 200, stored.json
+    component("portal_item", stored.json)
+    assert stored.json["logo"]["filename"] == "logo.png" and stored.json["logo"]["file_url"]
+    dark = upload(PNG, "dark.png", "image/png", query={"dark": "true"})
+    assert dark.status == 200 and dark.json["dark_logo"]["filename"] == "dark.png"
+    removed = api.delete(path, world.admin.token, query={"dark": "true"})
+    assert removed.status == 200 and "dark_logo" not in removed.json and "logo" in removed.json
+
+
+def test_who_may_write(api, world):
+    make_portal(api, world)
+    path = f"{base(world)}/acme-help/articles"
+    assert api.post(path, world.agent.token, body={"title": "Agent's"}).status == 403
+    assert api.post(base(world), world.agent.token, body={"name": "A", "slug": "agents"}).status == 403
+    added = api.patch(f"{base(world)}/acme-help", world.admin.token, body={"member_ids": [world.agent.id]})
+    assert added.status == 200 and added.json["member_ids"] == [world.agent.id]
+    article = make_article(api, world, token=world.agent.token, title="Agent's")
+    assert article["author"]["id"] == world.agent.id
+    # a portal member edits content, not who the members are, nor deletes the portal
+    assert api.patch(f"{base(world)}/acme-help", world.agent.token, body={"member_ids": []}).status == 403
+    assert api.delete(f"{base(world)}/acme-help", world.agent.token).status == 403
+    assert api.patch(f"{base(world)}/acme-help", world.agent.token, body={"header_text": "Hi"}).status == 200
+
+
+def test_every_write_is_audited_versioned_and_internal(api, world, monkeypatch):
+    from parley import realtime
+    from parley.models.event_log import LoggedEvent
+    from parley.services.help_center import state
+    from parley.services.rules import webhooks
+
+    portal = make_portal(api, world)
+    article = make_article(api, world)
+    api.patch(f"{base(world)}/acme-help/articles/{article['id']}", world.admin.token, body={"status": "published"})
+    version, index_version = state.read(world.account_id, portal["id"])
+    assert (version, index_version) == (3, 0)
+    logs = api.get(f"/api/v1/accounts/{world.account_id}/audit_logs", world.admin.token).json
+    entries = logs["audit_logs"] if isinstance(logs, dict) else logs
+    kinds = [(e["auditable_type"], e["action"]) for e in entries]
+    assert ("Portal", "create") in kinds and ("Article", "create") in kinds and ("Article", "update") in kinds
+    events = [row.detail for row in LoggedEvent.query(world.account_id) if row.event == state.CHANGED]
+    assert len(events) == 3 and events[-1]["data"]["article_ids"] == [article["id"]]
+    assert events[-1]["data"]["version"] == 3 and events[-1]["audience"] == {"internal": True}
+    # neither sockets nor webhooks hear it
+    webhooks.create(world.account_id, "https://hooks.example.com/hc", "All", None)
+    assert webhooks.fan_out(events[-1]) == []
+    from types import SimpleNamespace
+    admin_socket = SimpleNamespace(account_id=world.account_id, kind="user", role="administrator", user_id=world.admin.id,
+                                   scope={})
+    assert realtime.may_see(admin_socket, events[-1]) is False
+    assert realtime.broadcast(events[-1]) == 0
+
+
+@pytest.mark.parametrize("path", ["portals", "portals/acme-help/articles", "portals/acme-help/categories"])
+def test_members_only(api, world, path):
+    make_portal(api, world)
+    assert api.get(f"/api/v1/accounts/{world.account_id}/{path}").status == 401
+    assert api.get(f"/api/v1/accounts/{world.account_id}/{path}", world.other_admin.token).status == 404
