@@ -285,3 +285,27 @@ def test_members_only(api, world, path):
     make_portal(api, world)
     assert api.get(f"/api/v1/accounts/{world.account_id}/{path}").status == 401
     assert api.get(f"/api/v1/accounts/{world.account_id}/{path}", world.other_admin.token).status == 404
+
+
+def test_same_title_in_the_same_second_gets_distinct_slugs(api, world):
+    make_portal(api, world)
+    first, second = make_article(api, world, title="Twice"), make_article(api, world, title="Twice")
+    assert first["slug"] != second["slug"] and "-twice" in first["slug"] and "-twice" in second["slug"]
+
+
+def test_the_widget_config_names_the_linked_portal(api, world, website):
+    assert website.widget.call("POST", "config").json["website_channel_config"]["portal"] is None
+    make_portal(api, world, inbox_id=website.id)
+    config = website.widget.call("POST", "config").json["website_channel_config"]
+    assert config["portal"] == {"slug": "acme-help", "name": "Acme Help", "color": "#0f766e", "default_locale": "en",
+                                "allowed_locales": ["en", "es"]}
+    # moved to no inbox, or archived: the widget shows none
+    api.patch(f"{base(world)}/acme-help", world.admin.token, body={"inbox_id": None})
+    assert website.widget.call("POST", "config").json["website_channel_config"]["portal"] is None
+    api.patch(f"{base(world)}/acme-help", world.admin.token, body={"inbox_id": website.id})
+    assert website.widget.call("POST", "config").json["website_channel_config"]["portal"]["slug"] == "acme-help"
+    api.patch(f"{base(world)}/acme-help/archive", world.admin.token)
+    assert website.widget.call("POST", "config").json["website_channel_config"]["portal"] is None
+    # an inbox is linked to one portal at a time
+    taken = api.post(base(world), world.admin.token, body={"name": "Two", "slug": "two", "inbox_id": website.id})
+    assert taken.status == 409 and taken.json["errors"][0]["field"] == "inbox_id"

@@ -417,3 +417,68 @@ def test_widget_page_with_every_caller(api, world, website, built_pages):
     rows = [(page(other_website["website_token"]), (404,) * 7)]
     walk()
     assert not failures, "\n".join(failures)
+
+
+# ---------------------------------------------------------------- help center
+# Any member reads; writing needs knowledge_base_manage (administrators, a custom role
+# granting it) or being one of the portal's members (HELP_CENTER_MEMBER: the agent).
+KNOWLEDGE_BASE = needs("knowledge_base_manage", UNAUTH + (401, 404, 404, 403, 200))
+HELP_CENTER_MEMBER = needs("knowledge_base_manage", UNAUTH + (401, 404, 404, 200, 200))
+
+
+def test_help_center_routes_with_every_caller(api, world, role_agents):
+    """Each caller writes its own objects (unique slugs per caller), so a row's outcome
+    never depends on an earlier caller's."""
+    from parley.services.help_center import articles, categories, portals
+
+    a = world.account_id
+    portal = portals.create(a, {"name": "Matrix Help", "slug": "matrix-help",
+                                "config": {"allowed_locales": ["en"], "default_locale": "en"}})
+    members_portal = portals.create(a, {"name": "Members Help", "slug": "members-help", "member_ids": [world.agent.id]})
+    category = categories.create(portal, {"name": "Matrix category"})
+    article = articles.create(portal, world.admin.id, {"title": "Matrix article", "status": "published"})
+    p = f"/api/v1/accounts/{a}/portals/matrix-help"
+
+    def fresh_article(caller):
+        return articles.create(portal, world.admin.id, {"title": f"Doomed {caller}"}).id
+
+    def fresh_category(caller):
+        return categories.create(portal, {"name": f"Doomed {caller}"}).id
+
+    rows = [
+        ("GET", f"/api/v1/accounts/{a}/portals", None, MEMBER),
+        ("POST", f"/api/v1/accounts/{a}/portals", lambda c: {"name": c, "slug": f"m-{c.replace('_', '-')}"},
+         KNOWLEDGE_BASE),
+        ("GET", p, None, MEMBER),
+        ("PATCH", p, {"header_text": "Matrix"}, KNOWLEDGE_BASE),
+        ("PATCH", f"/api/v1/accounts/{a}/portals/members-help", {"header_text": "By a member"}, HELP_CENTER_MEMBER),
+        ("PATCH", f"{p}/archive", None, KNOWLEDGE_BASE),
+        ("DELETE", f"{p}/logo", None, KNOWLEDGE_BASE),
+        ("GET", f"{p}/categories", None, MEMBER),
+        ("POST", f"{p}/categories", lambda c: {"name": f"Made by {c}"}, KNOWLEDGE_BASE),
+        ("POST", f"/api/v1/accounts/{a}/portals/members-help/categories", lambda c: {"name": f"Member {c}"},
+         HELP_CENTER_MEMBER),
+        ("GET", f"{p}/categories/{category.id}", None, MEMBER),
+        ("PATCH", f"{p}/categories/{category.id}", {"description": "d"}, KNOWLEDGE_BASE),
+        ("POST", f"{p}/categories/reorder", {"positions_hash": {str(category.id): 3}}, KNOWLEDGE_BASE),
+        ("DELETE", lambda c: f"{p}/categories/{fresh_category(c)}", None, KNOWLEDGE_BASE),
+        ("GET", f"{p}/articles", None, MEMBER),
+        ("GET", f"/api/v1/accounts/{a}/search/articles", None, MEMBER),
+        ("POST", f"{p}/articles", lambda c: {"title": f"Made by {c}", "slug": f"made-by-{c.replace('_', '-')}"},
+         KNOWLEDGE_BASE),
+        ("GET", f"{p}/articles/{article.id}", None, MEMBER),
+        ("PATCH", f"{p}/articles/{article.id}", {"description": "d"}, KNOWLEDGE_BASE),
+        ("POST", f"{p}/articles/reorder", {"positions_hash": {str(article.id): 7}}, KNOWLEDGE_BASE),
+        ("DELETE", lambda c: f"{p}/articles/{fresh_article(c)}", None, KNOWLEDGE_BASE),
+        ("DELETE", lambda c: f"/api/v1/accounts/{a}/portals/{portals.create(a, {'name': c, 'slug': 'gone-' + c.replace('_', '-')}).data['slug']}",
+         None, KNOWLEDGE_BASE),
+    ]
+    assert members_portal.data["member_ids"] == [world.agent.id]
+    failures = []
+    for method, path, body, expected in rows:
+        for caller, status in zip(CALLERS, full(expected)):
+            route = path(caller) if callable(path) else path
+            reply = api.call(method, route, token_of(world, caller), body=body(caller) if callable(body) else body)
+            if reply.status != status:
+                failures.append(f"{method} {route} as {caller}: {reply.status} (expected {status}) {reply.json}")
+    assert not failures, "\n".join(failures)

@@ -130,6 +130,19 @@ def _contact_changes(payload: ContactChanges, contact) -> dict:
     return changes
 
 
+def _portal(inbox) -> dict | None:
+    """The help center portal linked to this inbox (the widget's home shows its articles),
+    or None: one GetItem on the inbox's portal claim (and one on the portal when linked)."""
+    from parley.services.help_center import portals
+
+    portal = portals.for_inbox(inbox.account_id, inbox.id)
+    if portal is None:
+        return None
+    config = portal.data.get("config") or {}
+    return {"slug": portal.data["slug"], "name": portal.data.get("name") or "", "color": portal.data.get("color") or "",
+            "default_locale": config.get("default_locale"), "allowed_locales": list(config.get("allowed_locales") or [])}
+
+
 @router.post("/api/v1/widget/config")
 def config():
     """The widget's settings and, for a returning visitor, its contact and a fresh token.
@@ -150,6 +163,7 @@ def config():
             "hmac_mandatory": inbox.hmac_mandatory,
             "enabled_features": channel.get("selected_feature_flags", []),
             "locale": "en",
+            "portal": _portal(inbox),
         },
         "contact": widget_contact(session[1], session[0].pubsub_token) if session else {},
         "auth_token": widget.issue_token(session[0]) if session else None,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 
 from ... import audit, ids
-from ...errors import Invalid, NotFound, PayloadTooLarge
+from ...errors import Conflict, Invalid, NotFound, PayloadTooLarge
 from ...models.account import AccountUser
 from ...models.account_object import AccountObject
 from ...models.help_center import (ARCHIVED, ARTICLE, DRAFT, MAX_CONTENT_BYTES, PUBLISHED, STATUSES, article_key,
@@ -107,7 +107,7 @@ def _author(account_id: int, author_id: int) -> int:
 
 def create(portal: AccountObject, author_id: int, data: dict) -> AccountObject:
     now = int(time.time())
-    given_author = data.get("author_id")
+    given_author, given_slug = data.get("author_id"), data.get("slug")
     data = _checked(portal, None, data, now)
     data["author_id"] = _author(portal.account_id, given_author) if given_author else author_id
     article_id = ids.next_id(ids.account_counter(portal.account_id, ARTICLE))
@@ -121,7 +121,15 @@ def create(portal: AccountObject, author_id: int, data: dict) -> AccountObject:
         state.changed(tx, portal.account_id, portal.id, portal.data["slug"], article_ids=[article_id])
 
     claim = UniqueClaim(article_slug_claim(portal.account_id, portal.id, data["slug"]), target=item.key)
-    state.commit(write, {"slug": claim})
+    try:
+        state.commit(write, {"slug": claim})
+    except Conflict as exc:
+        if given_slug or not exc.errors or exc.errors[0].get("field") != "slug":
+            raise
+        # Two articles of the same title in the same second: the generated slug gets the id.
+        data["slug"] = f"{data['slug']}-{article_id}"[:255]
+        claim = UniqueClaim(article_slug_claim(portal.account_id, portal.id, data["slug"]), target=item.key)
+        state.commit(write, {"slug": claim})
     return item
 
 
