@@ -39,6 +39,111 @@ def _website_inbox(account_id: int, agent_id: int) -> dict:
     return {"id": inbox.id, "website_token": inbox.website_token, "hmac_token": inbox.hmac_token}
 
 
+HELP_CENTER_SLUG = "acme-help"
+
+# The seeded portal's articles: (category index, title, description, Markdown content).
+ARTICLES_EN = [
+    (0, "Install the chat widget on your website", "Add the chat bubble to any page in two minutes.", """\
+The chat bubble is one `<script>` tag. Paste it just before `</body>` on every page where
+customers should be able to reach you.
+
+1. Open **Settings → Inboxes** and choose your website inbox.
+2. Copy the snippet under **Configuration**.
+3. Paste it into your site's template and publish.
+
+```html
+<script>
+  (function (d, t) { /* the snippet from your inbox settings */ })(document, "script");
+</script>
+```
+
+> **Tip:** if your site uses a tag manager, add the snippet as a *Custom HTML* tag that fires
+> on all pages.
+
+Reload your site: the bubble appears at the bottom right. Say hello to test it."""),
+    (0, "Invite your teammates", "Add agents and administrators to your account.", """\
+Support is a team sport. To add someone:
+
+1. Go to **Settings → Agents** and click **Add agent**.
+2. Enter their name and e-mail address and choose a role:
+   - **Agent** – answers conversations in the inboxes they belong to.
+   - **Administrator** – also manages inboxes, teams, automations and billing.
+3. They receive an e-mail with a link to set their password.
+
+Add each agent to the inboxes they should work in under **Settings → Inboxes → Collaborators**."""),
+    (0, "Set your business hours", "Tell customers when to expect an answer.", """\
+Outside business hours the widget can show an *away* message so nobody waits in silence.
+
+- Open **Settings → Inboxes → your inbox → Business hours**.
+- Turn on **Enable business availability** and set the hours for each day.
+- Write the message customers see when you are away, e.g. *"We're offline – we'll reply
+  first thing tomorrow."*
+
+Conversations that arrive after hours stay open and are waiting for you in the morning."""),
+    (1, "Reset your password", "Forgot your password? Get a new one in a minute.", """\
+1. On the sign-in page click **Forgot your password?**
+2. Enter the e-mail address you sign in with.
+3. Open the e-mail we send you and follow the link within **2 hours**.
+4. Choose a new password of at least 8 characters, with a number and a symbol.
+
+Didn't get the e-mail? Check your spam folder, then ask an administrator of your account
+to send you a new invitation."""),
+    (1, "Change your plan or cancel", "Upgrade, downgrade or cancel your subscription.", """\
+Administrators manage the subscription under **Settings → Billing**.
+
+| You want to… | Do this |
+| --- | --- |
+| Add seats | Click **Change plan** and raise the number of agents |
+| Downgrade | Choose a smaller plan; it applies from the next billing date |
+| Cancel | Click **Cancel subscription**; your data stays available until the period ends |
+
+Invoices are e-mailed to the billing contact and can be downloaded from the same page."""),
+]
+ARTICLES_ES = [
+    (0, 0, "Instala el widget de chat en tu sitio web", "Añade la burbuja de chat a cualquier página en dos minutos.", """\
+La burbuja de chat es una sola etiqueta `<script>`. Pégala justo antes de `</body>`.
+
+1. Abre **Ajustes → Bandejas de entrada** y elige la de tu sitio web.
+2. Copia el fragmento de **Configuración**.
+3. Pégalo en la plantilla de tu sitio y publícalo."""),
+    (1, 3, "Restablece tu contraseña", "¿Olvidaste tu contraseña? Consigue una nueva en un minuto.", """\
+1. En la página de inicio de sesión pulsa **¿Olvidaste tu contraseña?**
+2. Escribe tu correo electrónico.
+3. Abre el correo que te enviamos y sigue el enlace antes de **2 horas**.
+4. Elige una contraseña nueva de al menos 8 caracteres."""),
+]
+
+
+def _help_center(account_id: int, admin_id: int, inbox_id: int) -> dict:
+    """Acme Help: a portal in English and Spanish linked to the website inbox, two
+    categories (and their Spanish translations), published articles and one draft."""
+    from parley.services.help_center import articles, categories, portals
+
+    portal = portals.create(account_id, {
+        "name": "Acme Help", "slug": HELP_CENTER_SLUG, "color": "#0f766e", "page_title": "Acme Help Center",
+        "header_text": "How can we help you today?", "homepage_link": "https://acme.test",
+        "translations": {"es": {"page_title": "Centro de ayuda de Acme", "header_text": "¿Cómo podemos ayudarte?"}},
+        "config": {"allowed_locales": ["en", "es"], "default_locale": "en"}, "inbox_id": inbox_id})
+    english = [categories.create(portal, {"name": name, "description": text, "locale": "en", "icon": icon})
+               for name, text, icon in (("Getting started", "Set up Acme and start talking to customers.", "🚀"),
+                                        ("Account & billing", "Passwords, plans and invoices.", "💳"))]
+    spanish = [categories.create(portal, {"name": name, "description": text, "locale": "es",
+                                          "associated_category_id": english[i].id})
+               for i, (name, text) in enumerate((("Primeros pasos", "Configura Acme y habla con tus clientes."),
+                                                 ("Cuenta y facturación", "Contraseñas, planes y facturas.")))]
+    made = [articles.create(portal, admin_id, {"title": title, "description": text, "content": content,
+                                               "category_id": english[c].id, "status": "published"})
+            for c, title, text, content in ARTICLES_EN]
+    for c, original, title, text, content in ARTICLES_ES:
+        articles.create(portal, admin_id, {"title": title, "description": text, "content": content, "locale": "es",
+                                           "category_id": spanish[c].id, "associated_article_id": made[original].id,
+                                           "status": "published"})
+    articles.create(portal, admin_id, {"title": "Connect WhatsApp (coming soon)", "category_id": english[0].id,
+                                       "description": "Draft: not on the public site until it is published.",
+                                       "content": "Work in progress: how to connect a WhatsApp Business number."})
+    return {"slug": HELP_CENTER_SLUG, "portal_id": portal.id}
+
+
 def _create_cast() -> dict:
     from concurrent.futures import ThreadPoolExecutor
 
@@ -58,8 +163,10 @@ def _create_cast() -> dict:
     members.add_member(acme.id, agent["id"], "agent", inviter_id=admin["id"])
     members.add_member(globex.id, other["id"], "administrator")
     _, platform_token = platform.create_platform_app("Provisioner")
+    website = _website_inbox(acme.id, agent["id"])
     return {
-        "website_inbox": _website_inbox(acme.id, agent["id"]),
+        "website_inbox": website,
+        "help_center": _help_center(acme.id, admin["id"], website["id"]),
         "super_admin": {k: root[k] for k in ("email", "password", "access_token")},
         "account": {"id": acme.id, "name": acme.name},
         "administrator": admin,
@@ -85,6 +192,9 @@ def ensure(state_dir: Path, base_url: str) -> dict | None:
         seed["base_url"] = base_url
         if "website_inbox" not in seed:  # seeded before the live-chat release
             seed["website_inbox"] = _website_inbox(seed["account"]["id"], seed["agent"]["id"])
+        if "help_center" not in seed:  # seeded before the help center
+            seed["help_center"] = _help_center(seed["account"]["id"], seed["administrator"]["id"],
+                                               seed["website_inbox"]["id"])
     else:
         return None
     write_atomic(path, json.dumps(seed, indent=2).encode())
@@ -95,6 +205,12 @@ def demo_url(base_url: str) -> str:
     """The demo page on another origin than Parley (localhost vs 127.0.0.1), as a
     customer's site would be: the widget really runs cross-origin."""
     return base_url.replace("://127.0.0.1", "://localhost") + "/demo"
+
+
+def help_center_url(seed: dict | None, base_url: str) -> str:
+    """The seeded portal's public site, in its default locale."""
+    slug = ((seed or {}).get("help_center") or {}).get("slug", HELP_CENTER_SLUG)
+    return f"{base_url}/hc/{slug}/en"
 
 
 def demo_page(seed: dict | None, base_url: str) -> str:
@@ -123,7 +239,8 @@ as the agent in the dashboard at <a href="{base_url}/">{base_url}/</a>.</p>
 def banner(seed: dict | None, base_url: str, state_dir: Path) -> str:
     lines = [f"Parley is running at {base_url}",
              f"  Dashboard:      {base_url}/",
-             f"  Widget demo:    {demo_url(base_url)}"]
+             f"  Widget demo:    {demo_url(base_url)}",
+             f"  Help center:    {help_center_url(seed, base_url)}"]
     if seed:
         people = [("Super admin", seed["super_admin"], ""),
                   ("Administrator", seed["administrator"], f" ({seed['account']['name']})"),

@@ -309,3 +309,18 @@ def test_the_widget_config_names_the_linked_portal(api, world, website):
     # an inbox is linked to one portal at a time
     taken = api.post(base(world), world.admin.token, body={"name": "Two", "slug": "two", "inbox_id": website.id})
     assert taken.status == 409 and taken.json["errors"][0]["field"] == "inbox_id"
+
+
+def test_the_seed_adds_acme_help(api, world, website):
+    from local import seed
+
+    made = seed._help_center(world.account_id, world.admin.id, website.id)
+    assert seed.help_center_url({"help_center": made}, "http://127.0.0.1:3000") == "http://127.0.0.1:3000/hc/acme-help/en"
+    portal = api.get(f"{base(world)}/acme-help", world.admin.token).json
+    assert portal["inbox"]["id"] == website.id and portal["translations"]["es"]["page_title"]
+    assert portal["meta"]["categories_count"] == 4 and portal["meta"]["published_count"] >= 5
+    assert portal["meta"]["draft_articles_count"] == 1
+    assert [l["code"] for l in portal["config"]["allowed_locales"]] == ["en", "es"]
+    english = api.get(f"{base(world)}/acme-help/articles", world.agent.token, query={"locale": "en"}).json
+    assert english["meta"]["published_count"] >= 5 and all(a["content"].strip() for a in english["payload"])
+    assert website.widget.call("POST", "config").json["website_channel_config"]["portal"]["slug"] == "acme-help"
