@@ -324,3 +324,32 @@ def test_the_seed_adds_acme_help(api, world, website):
     english = api.get(f"{base(world)}/acme-help/articles", world.agent.token, query={"locale": "en"}).json
     assert english["meta"]["published_count"] >= 5 and all(a["content"].strip() for a in english["payload"])
     assert website.widget.call("POST", "config").json["website_channel_config"]["portal"]["slug"] == "acme-help"
+
+
+def test_dashboard_search_finds_every_status(api, world):
+    """The dashboard's search (scope "internal"): drafts and archived articles too, ranked
+    by the help center's search; a query of punctuation finds nothing, a long one is 422."""
+    search = pytest.importorskip("parley.services.help_center.search")  # helper `public`'s module
+    portal = make_portal(api, world)
+    draft = make_article(api, world, title="Reset your password", content="Use the *Forgot password* link.")
+    published = make_article(api, world, title="Invoices and receipts", content="Download invoices.", status="published")
+    archived = make_article(api, world, title="Old password rules", content="Passwords expired yearly.",
+                            status="archived")
+    search.rebuild(world.account_id, portal["id"])  # what the indexer does on help_center.changed
+    found = api.get(f"{base(world)}/acme-help/articles", world.agent.token, query={"query": "passwords"})
+    assert found.status == 200, found.json
+    assert {a["id"] for a in found.json["payload"]} == {draft["id"], archived["id"]}
+    assert found.json["meta"]["articles_count"] == 2 and found.json["meta"]["all_articles_count"] == 3
+    drafts = api.get(f"{base(world)}/acme-help/articles", world.agent.token, query={"query": "password", "status": "draft"})
+    assert [a["id"] for a in drafts.json["payload"]] == [draft["id"]]
+    hits = api.get(f"/api/v1/accounts/{world.account_id}/search/articles", world.agent.token, query={"q": "invoice"})
+    assert hits.status == 200
+    assert [h["id"] for h in hits.json["payload"]["articles"]] == [published["id"]]
+    hit = hits.json["payload"]["articles"][0]
+    assert hit["portal_slug"] == "acme-help" and hit["status"] == "published" and isinstance(hit["updated_at"], int)
+    punctuation = api.get(f"/api/v1/accounts/{world.account_id}/search/articles", world.agent.token, query={"q": "?!...;"})
+    assert punctuation.status == 200 and punctuation.json["payload"]["articles"] == []
+    # another account searches its own portals only
+    other = api.get(f"/api/v1/accounts/{world.other_account_id}/search/articles", world.other_admin.token,
+                    query={"q": "password"})
+    assert other.status == 200 and other.json["payload"]["articles"] == []
