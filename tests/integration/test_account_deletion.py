@@ -111,6 +111,14 @@ def _populate(api, world, monkeypatch) -> dict:
         reply = api.post(f"{base}/{path}", admin, body=body)
         assert reply.status == 200, (path, reply.json)
     assert api.get(f"{base}/notification_settings", world.agent.token).status == 200
+    # A help center portal (slug, domain and inbox claims), a category, an article, a logo.
+    assert api.post(f"{base}/portals", admin, body={"name": "Help", "slug": "acme-doomed-help", "inbox_id": site["id"],
+                                                    "custom_domain": "help.doomed.example"}).status == 200
+    assert api.post(f"{base}/portals/acme-doomed-help/categories", admin, body={"name": "Basics"}).status == 200
+    assert api.post(f"{base}/portals/acme-doomed-help/articles", admin, body={"title": "Hello"}).status == 200
+    raw, content_type = multipart({}, [("logo", "logo.png", "image/png", PNG)])
+    assert api.post(f"{base}/portals/acme-doomed-help/logo", admin, raw_body=raw,
+                    headers={"content-type": content_type}).status == 200
     assert _schedules(a), "the snoozed conversation has its schedule"
     return {"website_token": site["website_token"], "client": client, "telegram": telegram, "bot_token": bot["access_token"]}
 

@@ -14,9 +14,10 @@ finds them again: re-running is always safe. The layouts come from docs/data-mod
 3. inboxes: public identifiers and channel claims (website token, inbox identifier,
    bot token / phone number / address / Twilio number), members, contact inboxes;
 4. the account's AccountObjects partition (teams, labels, canned responses, webhooks, bots
-   and their tokens, automation, macros, notes, counts, held ingest ...) with their claims;
+   and their tokens, automation, macros, notes, counts, held ingest, help center portals,
+   categories and articles ...) with their claims (and articles' view counters);
 5. the account-keyed partitions: events, sockets, notifications, memberships;
-6. files under `attachments/`, `uploads/`, `contact-imports/`, `contact-exports/`;
+6. files under `attachments/`, `uploads/`, `contact-imports/`, `contact-exports/`, `help_center/`;
 7. the per-account counters, then the account item itself.
 """
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger
 
 from ... import schedules
+from ...models import help_center
 from ...models.account import Account, AccountUser
 from ...models.account_object import AccountObject
 from ...models.connection import Connection
@@ -42,7 +44,7 @@ from .cascade import Budget, ChunkDone
 logger = Logger(child=True)
 CHUNK = 500  # items per run: well inside the function's timeout
 PAGE = 25  # roots (conversations, contacts, inboxes) read at a time
-FILE_PREFIXES = ("attachments", "uploads", "contact-imports", "contact-exports")
+FILE_PREFIXES = ("attachments", "uploads", "contact-imports", "contact-exports", "help_center")
 
 
 def run(account_id: int, limit: int | None = None) -> bool:
@@ -153,6 +155,9 @@ def _account_objects(job: Budget) -> None:
             value = (item.data or {}).get(unique.get(kind, ""))
             if isinstance(value, str):
                 doomed.append(account_objects.unique_claim(job.account_id, kind, unique[kind], value))
+            doomed += [UniqueClaim(key) for key in help_center.claims_of(item)]  # portal slugs and domains ...
+            if kind == help_center.ARTICLE:
+                doomed.append(Counter(help_center.views_counter(job.account_id, item.id)))
             if kind == agent_bots.KIND:
                 doomed += [AccessToken(row.token_hash) for row in AccessToken.owner_index.query(agent_bots.owner(item))]
             doomed.append(AccountObject(item.account_id, item.key))
@@ -189,4 +194,5 @@ def _counters(job: Budget) -> None:
     kinds = {"Conversation", "Event", "ListedContacts", "ContactNote", "AuditLog", contact_jobs.IMPORT_KIND, contact_jobs.EXPORT_KIND}
     kinds |= {m.KIND for m in (agent_bots, automation, canned_responses, custom_attributes, custom_filters, labels,
                                macros, teams, webhooks)}
+    kinds |= {help_center.PORTAL, help_center.CATEGORY, help_center.ARTICLE}
     job.delete([Counter(f"Account#{job.account_id}/{kind}") for kind in sorted(kinds)])
