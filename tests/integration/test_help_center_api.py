@@ -122,7 +122,11 @@ def test_another_accounts_portal_category_and_article_are_404(api, world):
 
 def test_categories_in_chatwoots_shape(api, world):
     make_portal(api, world)
-    first = make_category(api, world, description="The basics", icon="📘")
+    reply = api.post(f"{base(world)}/acme-help/categories", world.admin.token,
+                     body={"category": {"name": "Getting started", "locale": "en", "description": "The basics",
+                                        "icon": "📘"}})
+    assert_matches(reply.json, "post", "/api/v1/accounts/{account_id}/portals/{id}/categories")
+    first = reply.json["payload"]
     component("category", first)
     assert first["slug"] == "getting-started" and first["locale"] == "en" and first["meta"]["articles_count"] == 0
     spanish = make_category(api, world, name="Primeros pasos", locale="es", associated_category_id=first["id"])
@@ -156,6 +160,7 @@ def test_articles_in_chatwoots_shape(api, world):
     article = make_article(api, world, category_id=category["id"], status=1,
                            meta={"title": "Reset", "description": "SEO", "tags": ["password"]})
     component("article", article)
+    assert_matches({"payload": article}, "post", "/api/v1/accounts/{account_id}/portals/{id}/articles")
     assert article["status"] == "published" and article["author"]["id"] == world.admin.id
     assert article["category"] == {"id": category["id"], "name": "Getting started", "slug": "getting-started",
                                    "locale": "en"}
