@@ -527,6 +527,34 @@ def test_every_route_of_the_permission_matrix(api, world, website, recorder, mon
     recorder.check("HttpApiFunction")
 
 
+def test_help_center_api_and_widget(api, world, website, recorder):
+    """The help center's account API (every kind of write, a logo, the lists) and the
+    widget config naming the linked portal, as the HTTP API's role runs them."""
+    from tests.integration import test_help_center_api as hc
+
+    base = f"/api/v1/accounts/{world.account_id}/portals"
+    hc.make_portal(api, world, inbox_id=website.id, custom_domain="help.acme.example")
+    category = hc.make_category(api, world)
+    article = hc.make_article(api, world, category_id=category["id"], status="published")
+    ok(api.patch(f"{base}/acme-help", world.admin.token, body={"member_ids": [world.agent.id]}))
+    ok(api.patch(f"{base}/acme-help/articles/{article['id']}", world.agent.token, body={"status": "draft"}))
+    ok(api.post(f"{base}/acme-help/articles/reorder", world.admin.token,
+                body={"positions_hash": {str(article["id"]): 3}}))
+    ok(api.get(f"{base}/acme-help/articles", world.admin.token, query={"status": "draft"}))
+    ok(api.get(base, world.admin.token))
+    boundary = "policy"
+    raw = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"logo\"; filename=\"l.png\"\r\n"
+           f"Content-Type: image/png\r\n\r\n").encode() + hc.PNG + f"\r\n--{boundary}--\r\n".encode()
+    ok(api.post(f"{base}/acme-help/logo", world.admin.token, raw_body=raw,
+                headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}))
+    ok(api.delete(f"{base}/acme-help/logo", world.admin.token))
+    ok(website.widget.call("POST", "config"))
+    ok(api.delete(f"{base}/acme-help/categories/{category['id']}", world.admin.token))
+    ok(api.delete(f"{base}/acme-help/articles/{article['id']}", world.admin.token))
+    ok(api.delete(f"{base}/acme-help", world.admin.token))
+    recorder.check("HttpApiFunction")
+
+
 def test_account_objects_set_up_used_and_torn_down(api, world, website, recorder):
     a = world.account_id
     base = f"/api/v1/accounts/{a}"
