@@ -192,8 +192,8 @@ def _category_payload(portal, item) -> dict:
 @router.get(PORTALS)
 def portal_index(account_id: str):
     account, member = account_member(router, account_id)
-    return {"payload": [_render_portal(p, member) for p in portals.all_of(account)],
-            "meta": {"current_page": 1, "portals_count": len(portals.all_of(account))}}
+    every = portals.all_of(account)
+    return {"payload": [_render_portal(p, member) for p in every], "meta": {"current_page": 1, "portals_count": len(every)}}
 
 
 @router.post(PORTALS)
@@ -372,15 +372,16 @@ def search_articles(account_id: str):
     """Chatwoot's dashboard search over the account's articles, every portal and status."""
     account, _ = account_member(router, account_id)
     params = query(router, SearchQuery)
-    hits = []
+    ranked = []
     if params.q.strip():
         for portal in portals.all_of(account):
-            ids = articles.search(portal, params.q, limit=articles.PER_PAGE * params.page)
-            if not ids:
+            found = articles.search(portal, params.q, limit=min(articles.PER_PAGE * params.page, 100))
+            if not found:
                 continue
             names = {c.id: c.data.get("name") for c in categories.all_of(portal)}
             by_id = {a.id: a for a in articles.all_of(portal)}
-            hits += [view.search_hit(by_id[i], portal.data["slug"], names.get(by_id[i].data.get("category_id")))
-                     for i in ids if i in by_id]
+            ranked += [(score, view.search_hit(by_id[i], portal.data["slug"], names.get(by_id[i].data.get("category_id"))))
+                       for i, score in found if i in by_id]
+    ranked.sort(key=lambda pair: -pair[0])  # best first across the account's portals
     start = (params.page - 1) * articles.PER_PAGE
-    return {"payload": {"articles": hits[start:start + articles.PER_PAGE]}}
+    return {"payload": {"articles": [hit for _, hit in ranked[start:start + articles.PER_PAGE]]}}

@@ -227,23 +227,23 @@ def listing(portal: AccountObject, *, user_id: int, query: str | None = None, au
         wanted = {c.id for c in categories.all_of(portal, locale) if c.data.get("slug") == category_slug}
         found = [a for a in found if a.data.get("category_id") in wanted]
     if query is not None and query.strip():
-        ranked = search(portal, query, locale=locale, limit=1000)
+        ranked = search(portal, query, locale=locale, limit=100)
         by_id = {a.id: a for a in found}
-        found = [by_id[article_id] for article_id in ranked if article_id in by_id]
+        found = [by_id[article_id] for article_id, _ in ranked if article_id in by_id]
     start = (max(page, 1) - 1) * PER_PAGE
     return found[start:start + PER_PAGE], {**meta, "current_page": max(page, 1), "articles_count": len(found)}
 
 
-def search(portal: AccountObject, query: str, *, locale: str | None = None, limit: int = 25) -> list[int]:
-    """Article ids of the portal matching `query`, best first, every status (the dashboard's
-    search: scope "internal"). A query over 200 characters is 422; only punctuation finds
-    nothing."""
+def search(portal: AccountObject, query: str, *, locale: str | None = None, limit: int = 25) -> list[tuple[int, float]]:
+    """(article id, score) of the portal's articles matching `query`, best first, every
+    status (the dashboard's search: scope "internal"; at most 100). A query over 200
+    characters is 422; only punctuation finds nothing."""
     if len(query) > MAX_QUERY:
         raise Invalid(f"The search query is longer than {MAX_QUERY} characters", field="q")
     from . import search as engine  # the search library loads on the searching path only
 
     hits = engine.search_articles(portal.account_id, portal.id, query, locale=locale, scope="internal", limit=limit)
-    return [int(hit.id) for hit in hits]
+    return [(int(hit.id), hit.score) for hit in hits]
 
 
 def views_of(account_id: int, article_ids: list[int]) -> dict[int, int]:

@@ -188,12 +188,10 @@ def _claims(portal: AccountObject, before: dict) -> tuple[dict[str, UniqueClaim]
 
 
 def _removed(before: dict, after: dict) -> list[str]:
-    """Public paths a change takes away (the slug or domain it gave up)."""
+    """Public paths a change takes away (the slug it gave up: the indexer invalidates them)."""
     gone = []
     if before.get("slug") and before.get("slug") != after.get("slug"):
         gone.append(f"/hc/{before['slug']}/*")
-    if before.get("custom_domain") and before.get("custom_domain") != after.get("custom_domain"):
-        gone.append(f"//{before['custom_domain']}/*")
     return gone
 
 
