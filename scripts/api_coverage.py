@@ -32,6 +32,8 @@ BEYOND_SPEC: tuple[tuple[str, str, str, str], ...] = (
      "the portal (addressed by slug) at the top level, with config counts, inbox, logo and meta; any member"),
     ("Help Center", "DELETE", "/api/v1/accounts/{account_id}/portals/{portal_slug}",
      "the portal, its claims and its public pages at once, then its categories and articles; `{}`"),
+    ("Help Center", "POST", "/api/v1/accounts/{account_id}/portals/{portal_slug}/add_members",
+     "`{member_ids: [...]}`: adds agents of the account to the portal's members (PATCH `member_ids` sets the list); administrators and knowledge_base_manage; the portal"),
     ("Help Center", "PATCH", "/api/v1/accounts/{account_id}/portals/{portal_slug}/archive",
      "archives the portal (its public site and widget listing go); the portal"),
     ("Help Center", "POST", "/api/v1/accounts/{account_id}/portals/{portal_slug}/logo",

@@ -247,7 +247,9 @@ def test_who_may_write(api, world):
     path = f"{base(world)}/acme-help/articles"
     assert api.post(path, world.agent.token, body={"title": "Agent's"}).status == 403
     assert api.post(base(world), world.agent.token, body={"name": "A", "slug": "agents"}).status == 403
-    added = api.patch(f"{base(world)}/acme-help", world.admin.token, body={"member_ids": [world.agent.id]})
+    assert api.post(f"{base(world)}/acme-help/add_members", world.admin.token,
+                    body={"member_ids": [world.other_admin.id]}).status == 422  # not a member of this account
+    added = api.post(f"{base(world)}/acme-help/add_members", world.admin.token, body={"member_ids": [world.agent.id]})
     assert added.status == 200 and added.json["member_ids"] == [world.agent.id]
     article = make_article(api, world, token=world.agent.token, title="Agent's")
     assert article["author"]["id"] == world.agent.id

@@ -438,6 +438,7 @@ def test_help_center_routes_with_every_caller(api, world, role_agents):
     category = categories.create(portal, {"name": "Matrix category"})
     article = articles.create(portal, world.admin.id, {"title": "Matrix article", "status": "published"})
     p = f"/api/v1/accounts/{a}/portals/matrix-help"
+    w_agent = world.agent.id
 
     def fresh_article(caller):
         return articles.create(portal, world.admin.id, {"title": f"Doomed {caller}"}).id
@@ -453,6 +454,7 @@ def test_help_center_routes_with_every_caller(api, world, role_agents):
         ("PATCH", p, {"header_text": "Matrix"}, KNOWLEDGE_BASE),
         ("PATCH", f"/api/v1/accounts/{a}/portals/members-help", {"header_text": "By a member"}, HELP_CENTER_MEMBER),
         ("PATCH", f"{p}/archive", None, KNOWLEDGE_BASE),
+        ("POST", f"/api/v1/accounts/{a}/portals/members-help/add_members", {"member_ids": [w_agent]}, KNOWLEDGE_BASE),
         ("DELETE", f"{p}/logo", None, KNOWLEDGE_BASE),
         ("GET", f"{p}/categories", None, MEMBER),
         ("POST", f"{p}/categories", lambda c: {"name": f"Made by {c}"}, KNOWLEDGE_BASE),

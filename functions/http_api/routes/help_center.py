@@ -223,6 +223,20 @@ def portal_update(account_id: str, portal_slug: str):
     return _render_portal(portals.update(portal, changes), member)
 
 
+class Members(Body):
+    member_ids: list[int] = Field(min_length=1, max_length=500)
+
+
+@router.post(f"{PORTAL}/add_members")
+def portal_add_members(account_id: str, portal_slug: str):
+    """Adds agents to the portal's members (the ones given; PATCH `member_ids` sets the whole list)."""
+    member, portal = _portal(account_id, portal_slug)
+    portals.require_writer(member, None)
+    given = body(router, Members, wrapper="portal").member_ids
+    merged = sorted(set(portal.data.get("member_ids") or []) | set(given))
+    return _render_portal(portals.update(portal, {"member_ids": merged}), member)
+
+
 @router.delete(PORTAL)
 def portal_delete(account_id: str, portal_slug: str):
     member, portal = _writable(account_id, portal_slug)
