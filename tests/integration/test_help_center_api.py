@@ -360,3 +360,26 @@ def test_dashboard_search_finds_every_status(api, world):
     other = api.get(f"/api/v1/accounts/{world.other_account_id}/search/articles", world.other_admin.token,
                     query={"q": "password"})
     assert other.status == 200 and other.json["payload"]["articles"] == []
+
+
+def test_hostile_input_is_a_4xx_never_a_500(api, world):
+    make_portal(api, world)
+    path = f"{base(world)}/acme-help"
+    assert api.get(f"{base(world)}/{'x' * 3000}", world.admin.token).status == 404
+    assert api.get(f"{base(world)}/ACME..HELP", world.admin.token).status == 404
+    for body in ({"title": "Lone \ud800 surrogate", "content": "bad \udfff"}, {"title": "T", "category_id": "abc"},
+                 {"title": "T", "meta": {"tags": ["x"] * 31}}, {"title": "T", "status": True}, {"title": ["list"]},
+                 {"title": "T", "associated_article_id": 999999}, {"title": "T", "position": -1}):
+        reply = api.post(f"{path}/articles", world.admin.token, body=body)
+        assert 400 <= reply.status < 500, (body, reply.status, reply.json)
+    for query in ({"page": "0"}, {"author_id": "x"}, {"status": "live"}, {"locale": "klingon"}):
+        reply = api.get(f"{path}/articles", world.admin.token, query=query)
+        assert 400 <= reply.status < 500, (query, reply.status, reply.json)
+    for body in ({"positions_hash": {"abc": 1}}, {"positions_hash": {"999999": 1}}, {"positions_hash": {}},
+                 {"positions_hash": {str(i): i for i in range(1, 60)}}):
+        reply = api.post(f"{path}/categories/reorder", world.admin.token, body=body)
+        assert 400 <= reply.status < 500, (body, reply.status, reply.json)
+    assert api.post(f"{path}/logo", world.admin.token, body={"logo": "not multipart"}).status == 422
+    assert api.patch(path, world.admin.token, body={"config": {"allowed_locales": ["en"], "default_locale": "es"}}).status == 422
+    assert api.patch(path, world.admin.token, body={"translations": {"fr": {"page_title": "Aide"}}}).status == 422
+    assert api.patch(path, world.admin.token, body="{not json").status == 400

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from pydantic import Field
+from pydantic import Field, StrictInt, StrictStr
 
 from api import Body, account_member, body, parse, path_id, query
 from parley.errors import Invalid
@@ -86,7 +86,7 @@ class ArticleFields(Body):
     title: str | None = Field(default=None, min_length=1, max_length=255)
     description: str | None = Field(default=None, max_length=1000)
     content: str | None = None
-    status: Literal["draft", "published", "archived", 0, 1, 2] | None = None
+    status: StrictStr | StrictInt | None = None  # draft|published|archived or 0|1|2: the service checks
     author_id: int | None = None
     slug: str | None = Field(default=None, max_length=255)
     position: int | None = Field(default=None, ge=0, le=1_000_000_000)

@@ -65,7 +65,7 @@ def _checked(portal: AccountObject, item_id: int | None, data: dict, now: int) -
     if not title:
         raise Invalid("Title can't be blank", field="title")
     content = data.get("content") or ""
-    if len(content.encode("utf-8")) > MAX_CONTENT_BYTES:
+    if len(content.encode("utf-8", "surrogatepass")) > MAX_CONTENT_BYTES:
         raise PayloadTooLarge(f"Content is larger than {MAX_CONTENT_BYTES} bytes", field="content")
     data["content"] = content
     data["status"] = status_of(data.get("status") if data.get("status") is not None else DRAFT)

@@ -52,8 +52,10 @@ def get(account_id: int, portal_id: int) -> AccountObject:
 def by_slug(account_id: int, slug: str) -> AccountObject:
     """The account's portal with this slug (one GetItem on the claim, one on the portal);
     another account's portal is not found."""
+    if not SLUG.match(slug or ""):
+        raise NotFound("Portal not found")
     try:
-        claim = UniqueClaim.get(portal_slug_claim(slug or ""))
+        claim = UniqueClaim.get(portal_slug_claim(slug))
     except UniqueClaim.DoesNotExist:
         raise NotFound("Portal not found") from None
     account, _, portal_id = claim.target.partition(":")
