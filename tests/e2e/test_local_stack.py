@@ -31,7 +31,8 @@ def test_seed_json_has_the_whole_cast(local_stack):
     seed = local_stack.seed
     assert seed["base_url"] == local_stack.base_url
     assert set(seed) == {"base_url", "super_admin", "account", "administrator", "agent", "other_account",
-                         "platform_token", "website_inbox"}
+                         "platform_token", "website_inbox", "help_center"}
+    assert seed["help_center"]["slug"] == "acme-help"
     assert set(seed["website_inbox"]) == {"id", "website_token", "hmac_token"}
     assert set(seed["super_admin"]) == {"email", "password", "access_token"}
     for person in (seed["administrator"], seed["agent"], seed["other_account"]["administrator"]):
