@@ -69,6 +69,9 @@ def test_portal_crud_in_chatwoots_shape(api, world, website):
 
     archived = api.patch(f"{base(world)}/acme-help/archive", world.admin.token)
     assert archived.status == 200 and archived.json["archived"] is True
+    back = api.patch(f"{base(world)}/acme-help/archive", world.admin.token, body={"archived": False})
+    assert back.status == 200 and back.json["archived"] is False
+    assert api.patch(f"{base(world)}/acme-help/archive", world.admin.token, body={"archived": True}).json["archived"]
 
     assert api.delete(f"{base(world)}/acme-help", world.admin.token).status == 200
     assert api.get(f"{base(world)}/acme-help", world.admin.token).status == 404
@@ -257,6 +260,9 @@ def test_who_may_write(api, world):
     assert api.patch(f"{base(world)}/acme-help", world.agent.token, body={"member_ids": []}).status == 403
     assert api.delete(f"{base(world)}/acme-help", world.agent.token).status == 403
     assert api.patch(f"{base(world)}/acme-help", world.agent.token, body={"header_text": "Hi"}).status == 200
+    # the dashboard sends the whole form, member_ids unchanged included
+    assert api.patch(f"{base(world)}/acme-help", world.agent.token,
+                     body={"header_text": "Hello", "member_ids": [world.agent.id]}).status == 200
 
 
 def test_every_write_is_audited_versioned_and_internal(api, world, monkeypatch):

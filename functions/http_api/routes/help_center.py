@@ -218,8 +218,8 @@ def portal_update(account_id: str, portal_slug: str):
     changes.pop("account_id", None)
     if changes.get("config") is not None:
         changes["config"] = {k: v for k, v in changes["config"].items() if v is not None}
-    if "member_ids" in changes:  # membership is the administrators' (and the permission's) to change
-        portals.require_writer(member, None)
+    if "member_ids" in changes and sorted(set(changes["member_ids"] or [])) != sorted(portal.data.get("member_ids") or []):
+        portals.require_writer(member, None)  # who the members are is the permission's to change, not a member's
     return _render_portal(portals.update(portal, changes), member)
 
 
@@ -245,10 +245,16 @@ def portal_delete(account_id: str, portal_slug: str):
     return {}
 
 
+class Archive(Body):
+    archived: bool = True
+
+
 @router.route(f"{PORTAL}/archive", method=["PATCH", "POST"])
 def portal_archive(account_id: str, portal_slug: str):
+    """Archives the portal (Chatwoot's); `{archived: false}` brings it back."""
     member, portal = _writable(account_id, portal_slug)
-    return _render_portal(portals.archive(portal), member)
+    archived = body(router, Archive, wrapper="portal").archived
+    return _render_portal(portals.archive(portal, archived), member)
 
 
 @router.post(f"{PORTAL}/logo")
@@ -286,7 +292,8 @@ def category_index(account_id: str, portal_slug: str):
     counts: dict[Any, int] = {}
     for a in articles.all_of(portal):
         counts[a.data.get("category_id")] = counts.get(a.data.get("category_id"), 0) + 1
-    return {"payload": [view.category(c, counts.get(c.id, 0)) for c in every]}
+    return {"payload": [view.category(c, counts.get(c.id, 0)) for c in every],
+            "meta": {"current_page": 1, "categories_count": len(every)}}
 
 
 @router.post(f"{PORTAL}/categories")

@@ -247,8 +247,8 @@ def _save(portal: AccountObject, before: dict, after: dict, *, action: str = "up
     return portal
 
 
-def archive(portal: AccountObject) -> AccountObject:
-    return _save(portal, dict(portal.data), {**portal.data, "archived": True})
+def archive(portal: AccountObject, archived: bool = True) -> AccountObject:
+    return _save(portal, dict(portal.data), {**portal.data, "archived": archived})
 
 
 def delete(portal: AccountObject) -> None:
