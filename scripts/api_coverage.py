@@ -35,7 +35,7 @@ BEYOND_SPEC: tuple[tuple[str, str, str, str], ...] = (
     ("Help Center", "POST", "/api/v1/accounts/{account_id}/portals/{portal_slug}/add_members",
      "`{member_ids: [...]}`: adds agents of the account to the portal's members (PATCH `member_ids` sets the list); administrators and knowledge_base_manage; the portal"),
     ("Help Center", "PATCH", "/api/v1/accounts/{account_id}/portals/{portal_slug}/archive",
-     "archives the portal (its public site and widget listing go); the portal"),
+     "archives the portal (its public site and widget listing go; `{archived: false}` brings it back); the portal"),
     ("Help Center", "POST", "/api/v1/accounts/{account_id}/portals/{portal_slug}/logo",
      "multipart field `logo` (`?dark=true`: the dark-mode logo), an image by its bytes, at most 2 MB, else 422; the portal"),
     ("Help Center", "DELETE", "/api/v1/accounts/{account_id}/portals/{portal_slug}/logo",
