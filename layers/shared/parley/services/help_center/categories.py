@@ -115,6 +115,17 @@ def delete(portal: AccountObject, item: AccountObject) -> None:
     others = [c for c in all_of(portal)
               if item.id in (c.data.get("parent_category_id"), c.data.get("associated_category_id"))]
 
+    # First the articles and categories that point at it (a portal's may be more than one
+    # transaction holds), then the category, the version bump and the event in one
+    # transaction: the indexer, woken by the event, sees none of them pointing at it.
+    for other in others:
+        other.data = {**other.data, **{field: None for field in ("parent_category_id", "associated_category_id")
+                                       if other.data.get(field) == item.id}}
+        other.save(add_version_condition=False)
+    for article in articles:
+        article.data = {**article.data, "category_id": None}
+        article.save(add_version_condition=False)
+
     def write(tx):
         tx.delete(UniqueClaim(category_slug_claim(account_id, portal.id, item.data["locale"], item.data["slug"])))
         tx.delete(item)
@@ -123,13 +134,6 @@ def delete(portal: AccountObject, item: AccountObject) -> None:
                       removed_paths=[f"/hc/{portal.data['slug']}/{item.data['locale']}/categories/{item.data['slug']}"])
 
     state.commit(write)
-    for other in others:  # after: a portal's category count may exceed one transaction's
-        other.data = {**other.data, **{field: None for field in ("parent_category_id", "associated_category_id")
-                                       if other.data.get(field) == item.id}}
-        other.save(add_version_condition=False)
-    for article in articles:
-        article.data = {**article.data, "category_id": None}
-        article.save(add_version_condition=False)
 
 
 def reorder(portal: AccountObject, positions: dict[int, int]) -> list[AccountObject]:
