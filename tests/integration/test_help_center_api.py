@@ -389,3 +389,29 @@ def test_hostile_input_is_a_4xx_never_a_500(api, world):
     assert api.patch(path, world.admin.token, body={"config": {"allowed_locales": ["en"], "default_locale": "es"}}).status == 422
     assert api.patch(path, world.admin.token, body={"translations": {"fr": {"page_title": "Aide"}}}).status == 422
     assert api.patch(path, world.admin.token, body="{not json").status == 400
+
+
+def test_random_input_never_500(api, world, website):
+    """A small seeded fuzz over the help center's writes: whatever arrives, no 5xx."""
+    import random
+
+    make_portal(api, world)
+    category = make_category(api, world)
+    article = make_article(api, world)
+    p = f"{base(world)}/acme-help"
+    routes = [("POST", base(world)), ("PATCH", p), ("POST", f"{p}/categories"), ("PATCH", f"{p}/categories/{category['id']}"),
+              ("POST", f"{p}/articles"), ("PATCH", f"{p}/articles/{article['id']}"), ("POST", f"{p}/articles/reorder"),
+              ("POST", f"{p}/add_members"), ("PATCH", f"{p}/archive")]
+    rng = random.Random(20261204)
+    values = [None, True, 0, -1, 2**70, 1.5, "", "x" * 300, "<script>", "\u0000", [], {}, {"a": {"b": []}},
+              "en", "published", 3, [2**70], {"1": 2}, {"allowed_locales": ["en", 7]}, website.id]
+    keys = ["name", "slug", "custom_domain", "color", "config", "inbox_id", "member_ids", "translations", "title",
+            "content", "status", "locale", "category_id", "author_id", "associated_article_id", "parent_category_id",
+            "meta", "position", "positions_hash", "archived", "icon"]
+    for _ in range(250):
+        method, path = rng.choice(routes)
+        body = {rng.choice(keys): rng.choice(values) for _ in range(rng.randint(0, 4))}
+        if rng.random() < 0.3:
+            body = {rng.choice(["portal", "article", "category"]): body}
+        reply = api.call(method, path, world.admin.token, body=body)
+        assert reply.status < 500, (method, path, body, reply.json)
