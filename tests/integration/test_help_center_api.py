@@ -10,6 +10,7 @@ from jsonschema import Draft202012Validator
 
 from tests.spec import assert_matches, spec, _nullable
 
+real_engine = pytest.mark.dynamodb_local  # transactions and conditions: on DynamoDB Local too
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
 
 
@@ -47,6 +48,7 @@ def make_article(api, world, portal="acme-help", token=None, **fields):
     return reply.json["payload"]
 
 
+@real_engine
 def test_portal_crud_in_chatwoots_shape(api, world, website):
     portal = make_portal(api, world, inbox_id=website.id)
     assert_matches(portal, "post", "/api/v1/accounts/{account_id}/portals")
@@ -79,6 +81,7 @@ def test_portal_crud_in_chatwoots_shape(api, world, website):
     make_portal(api, world)
 
 
+@real_engine
 def test_duplicate_slug_and_domain_are_409_naming_the_field(api, world):
     make_portal(api, world, custom_domain="help.acme.test")
     again = api.post(base(world), world.admin.token, body={"name": "Other", "slug": "acme-help"})
@@ -123,6 +126,7 @@ def test_another_accounts_portal_category_and_article_are_404(api, world):
     assert api.get(f"{base(world)}/second/categories/{category['id']}", world.admin.token).status == 404
 
 
+@real_engine
 def test_categories_in_chatwoots_shape(api, world):
     make_portal(api, world)
     reply = api.post(f"{base(world)}/acme-help/categories", world.admin.token,
@@ -157,6 +161,7 @@ def test_categories_in_chatwoots_shape(api, world):
     assert kept["category_id"] is None and "category" not in kept
 
 
+@real_engine
 def test_articles_in_chatwoots_shape(api, world):
     make_portal(api, world)
     category = make_category(api, world)
@@ -245,6 +250,7 @@ def test_logo_upload_sniffs_the_bytes(api, world):
     assert removed.status == 200 and "dark_logo" not in removed.json and "logo" in removed.json
 
 
+@real_engine
 def test_who_may_write(api, world):
     make_portal(api, world)
     path = f"{base(world)}/acme-help/articles"
@@ -265,6 +271,7 @@ def test_who_may_write(api, world):
                      body={"header_text": "Hello", "member_ids": [world.agent.id]}).status == 200
 
 
+@real_engine
 def test_every_write_is_audited_versioned_and_internal(api, world, monkeypatch):
     from parley import realtime
     from parley.models.event_log import LoggedEvent
@@ -306,6 +313,7 @@ def test_same_title_in_the_same_second_gets_distinct_slugs(api, world):
     assert first["slug"] != second["slug"] and "-twice" in first["slug"] and "-twice" in second["slug"]
 
 
+@real_engine
 def test_the_widget_config_names_the_linked_portal(api, world, website):
     assert website.widget.call("POST", "config").json["website_channel_config"]["portal"] is None
     make_portal(api, world, inbox_id=website.id)
