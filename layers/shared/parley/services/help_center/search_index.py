@@ -286,15 +286,30 @@ class SearchIndex:
 
     # ---- storing --------------------------------------------------------------------------
 
-    def to_bytes(self) -> bytes:
-        body = {"format": FORMAT, "locale": self.locale, "stemming": self.stemming,
+    def to_dict(self) -> dict:
+        """The index as plain JSON data (a snapshot holds several locales' in one file)."""
+        return {"format": FORMAT, "locale": self.locale, "stemming": self.stemming,
                 "docs": self.docs, "postings": self.postings, "surfaces": self.surfaces}
-        return gzip.compress(json.dumps(body, separators=(",", ":"), ensure_ascii=False,
-                                        default=str).encode(), compresslevel=6, mtime=0)
+
+    @classmethod
+    def from_dict(cls, body: dict) -> "SearchIndex":
+        if not isinstance(body, dict) or body.get("format") != FORMAT:
+            raise ValueError(f"unknown search index format {body.get('format') if isinstance(body, dict) else body!r}")
+        return cls(body["locale"], body["stemming"], body["docs"], body["postings"], body["surfaces"])
+
+    def to_bytes(self) -> bytes:
+        return pack(self.to_dict())
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "SearchIndex":
-        body = json.loads(gzip.decompress(data))
-        if body.get("format") != FORMAT:
-            raise ValueError(f"unknown search index format {body.get('format')!r}")
-        return cls(body["locale"], body["stemming"], body["docs"], body["postings"], body["surfaces"])
+        return cls.from_dict(unpack(data))
+
+
+def pack(body) -> bytes:
+    """Compact, deterministic gzip'd JSON."""
+    return gzip.compress(json.dumps(body, separators=(",", ":"), ensure_ascii=False, default=str).encode(),
+                         compresslevel=6, mtime=0)
+
+
+def unpack(data: bytes):
+    return json.loads(gzip.decompress(data))
