@@ -41,6 +41,7 @@ MAX_QUERY = 200          # characters of a search query (search_index.MAX_QUERY_
 MAX_PREVIEW = 200_000    # bytes of Markdown a preview renders (an article's own limit)
 MAX_PATH = 1024
 PAGE_CACHE_SIZE = 512
+PAGE_CACHE_BYTES = 48 * 1024 * 1024  # of a 512 MB function: the rendered pages it keeps at most
 CACHED = "public, max-age=0, s-maxage=60"
 UNCACHED = "no-store"
 GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
@@ -48,6 +49,7 @@ SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,254}$")
 
 _pages: "OrderedDict[tuple, dict]" = OrderedDict()
 _pages_lock = threading.Lock()
+_pages_bytes = 0
 
 
 class Request:
@@ -162,11 +164,15 @@ def route(request: Request) -> dict:
             _pages.move_to_end(key)
         return dict(cached, headers=dict(cached["headers"]))
     result = render(site, links, rest, request)
-    if result["statusCode"] in (200, 404):
+    size = len(result.get("body") or "")
+    if result["statusCode"] in (200, 404) and size <= PAGE_CACHE_BYTES // 64:
+        global _pages_bytes
         with _pages_lock:
-            _pages[key] = result
-            while len(_pages) > PAGE_CACHE_SIZE:
-                _pages.popitem(last=False)
+            if key not in _pages:
+                _pages[key] = result
+                _pages_bytes += size
+            while len(_pages) > PAGE_CACHE_SIZE or _pages_bytes > PAGE_CACHE_BYTES:
+                _pages_bytes -= len(_pages.popitem(last=False)[1].get("body") or "")
     return dict(result, headers=dict(result["headers"]))
 
 
@@ -368,5 +374,7 @@ def robots_for_host(request: Request) -> dict:
 
 def forget() -> None:
     """Empty the container's page cache (tests)."""
+    global _pages_bytes
     with _pages_lock:
         _pages.clear()
+        _pages_bytes = 0
