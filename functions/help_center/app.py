@@ -8,7 +8,7 @@ the widget's JSON, sitemaps, the view beacon and the dashboard's Markdown previe
 - A request resolves the portal from its slug (or the custom domain in X-Forwarded-Host /
   Host), reads the portal's content version (ONE GetItem) and answers from the container's
   copy of that version (services/help_center/site.py) and its cache of rendered pages keyed
-  by (portal, version, host, path, query): a warm page is one GetItem.
+  by (portal, content and index version, host, path, query): a warm page is one GetItem.
 - Drafts and archived articles are never in the site's content, so never on a page, in the
   sitemap, in the JSON or in search results; an archived portal answers 404.
 - Views: the beacon (`POST .../articles/<slug>/views`, or the `<noscript>` GET `views.gif`)
@@ -156,7 +156,9 @@ def route(request: Request) -> dict:
     if len(query) > MAX_QUERY:
         from parley.errors import Invalid
         raise Invalid(f"The search query is longer than {MAX_QUERY} characters", field="query")
-    key = (site.account_id, site.portal_id, site.version, request.base, tuple(rest), query,
+    # keyed by the index version too: a search answered before the indexer caught up with
+    # this content version is answered again once it has
+    key = (site.account_id, site.portal_id, site.version, site.index_version, request.base, tuple(rest), query,
            request.query.get("limit") or "")
     cached = _pages.get(key)
     if cached is not None:

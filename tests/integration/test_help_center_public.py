@@ -386,3 +386,15 @@ def test_indexer_drops_foreign_and_malformed_events(aws):
         indexer.parse('{"source": "parley", "detail": {"id": "x", "event": "message.created", "data": {}}}')
     with pytest.raises(Exception):
         indexer.parse('{"source": "parley", "detail": {"id": "x", "event": "help_center.changed", "data": {}}}')
+
+
+def test_a_search_answered_before_the_indexer_ran_is_answered_again_after(site, world):
+    """The page cache is keyed by the index version too: an empty answer given while the
+    indexer was behind is not served once it has caught up (same content version)."""
+    a = world.account_id
+    p = hc.portal(a, "fresh")
+    hc.article(a, p, "Export your contacts", "A CSV file.", slug="export-contacts")
+    assert site.get("/hc/fresh/en/articles.json", query={"query": "export"}).json["payload"] == []
+    hc.run_indexer()
+    found = site.get("/hc/fresh/en/articles.json", query={"query": "export"}).json["payload"]
+    assert [x["slug"] for x in found] == ["export-contacts"]
