@@ -116,7 +116,8 @@ def page(*, site, links: Links, locale: str, title: str, description: str, canon
     head = [
         '<!doctype html>', f'<html lang="{e(lang)}"{" dir=rtl" if locale.split("_")[0] in RTL else ""}>',
         '<head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">',
-        f'<title>{e(full_title)}</title>',
+        # no /favicon.ico request (Parley's origin has none to give)
+        f'<title>{e(full_title)}</title><link rel="icon" href="{e(icon(portal, links))}">',
         f'<meta name="description" content="{e(description)}">',
         f'<link rel="canonical" href="{e(links.absolute(canonical))}">',
     ]
@@ -162,6 +163,11 @@ def _host(url: str) -> str:
 
 def logo_path(links: Links, record: dict, dark: bool = False) -> str:
     return f"{links.root}/{'dark_logo' if dark else 'logo'}/{int(record['id'])}"
+
+
+def icon(portal: dict, links: Links) -> str:
+    logo = portal.get("logo")
+    return logo_path(links, logo) if logo and logo.get("id") else "data:,"
 
 
 def brand(portal: dict, links: Links) -> str:
@@ -249,7 +255,7 @@ def not_found_page(site=None, links: Links | None = None, locale: str | None = N
                    status_text: str = "This page does not exist or is no longer published.") -> str:
     if site is None or links is None:
         return ("<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport "
-                "content=\"width=device-width,initial-scale=1\"><meta name=robots content=noindex>"
+                "content=\"width=device-width,initial-scale=1\"><meta name=robots content=noindex><link rel=icon href=\"data:,\">"
                 f"<title>{e(message)}</title><style>body{{font:16px/1.6 system-ui,sans-serif;max-width:40rem;"
                 f"margin:4rem auto;padding:0 1rem}}</style></head><body><h1>{e(message)}</h1><p>{e(status_text)}</p>"
                 "</body></html>")

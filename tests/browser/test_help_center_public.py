@@ -35,6 +35,7 @@ def test_read_search_open_and_switch_language(new_context, portal):
     problems = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     beacons = []
     page.on("request", lambda r: beacons.append(r.url) if r.method == "POST" and r.url.endswith("/views") else None)
 
