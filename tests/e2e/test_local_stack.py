@@ -97,6 +97,16 @@ def test_the_seeded_help_center_is_served_at_its_paths(local_stack):
     assert "Sitemap:" in httpx.get(f"{base}/robots.txt", timeout=10).text
     assert httpx.get(f"{local_stack.base_url}/robots.txt", timeout=10).text.startswith("User-agent: *")
     assert httpx.get(f"{base}/articles/nope", timeout=10).status_code == 404
+    # the view beacon: one queue message; the views consumer adds it to the article's count
+    assert httpx.post(f"{base}/articles/{found[0]['slug']}/views", timeout=10).status_code == 204
+    admin, account = local_stack.seed["administrator"], local_stack.seed["account"]["id"]
+    url = f"{local_stack.base_url}/api/v1/accounts/{account}/portals/{local_stack.seed['help_center']['slug']}" \
+          f"/articles/{found[0]['id']}"
+    deadline, views = time.monotonic() + 20, 0
+    while time.monotonic() < deadline and not views:
+        views = httpx.get(url, headers={"api_access_token": admin["access_token"]}, timeout=10).json()["payload"]["views"]
+        time.sleep(0.5)
+    assert views == 1
 
 
 def test_socket_receives_what_a_service_publishes(local_stack):
