@@ -71,10 +71,13 @@ def handle(change: Changed, attempt: int) -> dict:
     from parley.services.help_center import search
 
     built = search.rebuild(change.account_id, change.portal_id)
-    # Pages are invalidated on every change, built or not: the event's slug (and removed
-    # paths, e.g. a renamed slug's) are this change's own, and a later event for the same
-    # version may carry other paths.
-    return {**built, "portal_id": change.portal_id, "invalidated": invalidate(change)}
+    # The portal's pages are invalidated after a build: a build reads the content version
+    # first, so it covers every change committed before it, this one included. An event
+    # whose version a build already covered (several changes, one build) invalidates only
+    # if it gives up paths of its own (a renamed slug's). If an invalidation fails after
+    # its build, the retry finds nothing to build: CloudFront's 60-second TTL bounds that.
+    paths = invalidate(change) if built["built"] or change.removed_paths else None
+    return {**built, "portal_id": change.portal_id, "invalidated": paths}
 
 
 consumer = consumers.QueueConsumer("help center change", parse=parse, handle=handle, logger=logger)

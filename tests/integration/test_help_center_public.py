@@ -398,3 +398,17 @@ def test_a_search_answered_before_the_indexer_ran_is_answered_again_after(site, 
     hc.run_indexer()
     found = site.get("/hc/fresh/en/articles.json", query={"query": "export"}).json["payload"]
     assert [x["slug"] for x in found] == ["export-contacts"]
+
+
+def test_indexer_invalidates_after_a_build_or_for_paths_given_up(site, world, monkeypatch):
+    indexer = hc.load_handler("indexer")
+    sent = []
+    monkeypatch.setattr(indexer, "invalidate", lambda change: sent.append(change.removed_paths) or ["x"])
+    a = world.account_id
+    p = hc.portal(a, "inv")
+    change = indexer.Changed(account_id=a, portal_id=p, slug="inv", version=1)
+    assert indexer.handle(change, 1)["invalidated"] == ["x"]        # built: its pages go
+    assert indexer.handle(change, 1)["invalidated"] is None          # the same version again: nothing new
+    renamed = indexer.Changed(account_id=a, portal_id=p, slug="inv", version=1, removed_paths=["/hc/old/*"])
+    assert indexer.handle(renamed, 1)["invalidated"] == ["x"]        # an old slug's pages still go
+    assert sent == [[], ["/hc/old/*"]]
