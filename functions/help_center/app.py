@@ -94,7 +94,7 @@ def _img_origin() -> str:
     return re.sub(r"^(https?://[^/]+).*$", r"\1", endpoint) if endpoint else ""
 
 
-def not_found(site=None, links=None, locale=None, message="Page not found") -> dict:
+def not_found(site=None, links=None, locale=None, message=None) -> dict:
     return html(404, pages.not_found_page(site, links, locale, message))
 
 
@@ -192,7 +192,7 @@ def render(site, links, rest: list[str], request: Request) -> dict:
         return article_page(site, links, rest[1])
     locale = rest[0]
     if locale not in site.locales:
-        return not_found(site, links, None, "Language not available")
+        return not_found(site, links, None)
     if len(rest) == 1:
         return home(site, links, locale)
     if len(rest) == 3 and rest[1] == "categories":
@@ -236,7 +236,7 @@ def category_page(site, links, locale: str, slug: str) -> dict:
 def article_page(site, links, slug: str) -> dict:
     article = site.article_by_slug.get(slug)
     if article is None:
-        return not_found(site, links, None, "Article not found")
+        return not_found(site, links, None)
     from parley.views import article_html
 
     locale = str(article.get("locale") or site.default_locale)
@@ -268,7 +268,7 @@ def _search(site, locale: str, query: str, limit: int) -> list[dict]:
 
 def search_page(site, links, locale: str, query: str) -> dict:
     hits = _search(site, locale, query, 20) if query.strip() else []
-    title = f"Search: {query}" if query else "Search"
+    title = pages.t(locale, "results_for", q=query) if query else pages.t(locale, "search")
     return html(200, pages.page(
         site=site, links=links, locale=locale, title=title, description=pages.texts(site.portal, locale)[1] or title,
         canonical=links.search(locale, query or None), switch=_switch(site, links, {}), noindex=True,

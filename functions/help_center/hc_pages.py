@@ -26,6 +26,41 @@ LOCALE_NAMES = {
 }
 RTL = {"ar", "fa", "he", "ur", "ps", "yi"}
 
+# The page's own words, in the languages most portals use (others read English).
+UI = {
+    "en": {"search": "Search", "placeholder": "Search for articles", "results_for": "Search results for “{q}”",
+           "results": "{n} results", "result": "1 result", "no_results": "No articles match your search.",
+           "no_articles": "No articles yet.", "articles": "Articles", "all": "All {n} articles",
+           "sections": "Sections", "updated": "Updated {d}", "language": "Language",
+           "not_found": "Page not found", "gone": "This page does not exist or is no longer published."},
+    "fr": {"search": "Rechercher", "placeholder": "Rechercher un article", "results_for": "Résultats pour « {q} »",
+           "results": "{n} résultats", "result": "1 résultat", "no_results": "Aucun article ne correspond à votre recherche.",
+           "no_articles": "Pas encore d’articles.", "articles": "Articles", "all": "Les {n} articles",
+           "sections": "Rubriques", "updated": "Mis à jour le {d}", "language": "Langue",
+           "not_found": "Page introuvable", "gone": "Cette page n’existe pas ou n’est plus publiée."},
+    "es": {"search": "Buscar", "placeholder": "Buscar artículos", "results_for": "Resultados para «{q}»",
+           "results": "{n} resultados", "result": "1 resultado", "no_results": "Ningún artículo coincide con tu búsqueda.",
+           "no_articles": "Todavía no hay artículos.", "articles": "Artículos", "all": "Los {n} artículos",
+           "sections": "Secciones", "updated": "Actualizado el {d}", "language": "Idioma",
+           "not_found": "Página no encontrada", "gone": "Esta página no existe o ya no está publicada."},
+    "de": {"search": "Suchen", "placeholder": "Artikel durchsuchen", "results_for": "Suchergebnisse für „{q}“",
+           "results": "{n} Ergebnisse", "result": "1 Ergebnis", "no_results": "Keine Artikel passen zu Ihrer Suche.",
+           "no_articles": "Noch keine Artikel.", "articles": "Artikel", "all": "Alle {n} Artikel",
+           "sections": "Bereiche", "updated": "Aktualisiert am {d}", "language": "Sprache",
+           "not_found": "Seite nicht gefunden", "gone": "Diese Seite gibt es nicht oder sie ist nicht mehr veröffentlicht."},
+    "pt": {"search": "Pesquisar", "placeholder": "Pesquisar artigos", "results_for": "Resultados para “{q}”",
+           "results": "{n} resultados", "result": "1 resultado", "no_results": "Nenhum artigo corresponde à sua pesquisa.",
+           "no_articles": "Ainda não há artigos.", "articles": "Artigos", "all": "Todos os {n} artigos",
+           "sections": "Seções", "updated": "Atualizado em {d}", "language": "Idioma",
+           "not_found": "Página não encontrada", "gone": "Esta página não existe ou não está mais publicada."},
+}
+
+
+def t(locale: str | None, key: str, **values) -> str:
+    words = UI.get(str(locale or "en").replace("-", "_").split("_")[0]) or UI["en"]
+    return words.get(key, UI["en"][key]).format(**values)
+
+
 CSS = (":root{--c:COLOR}*{box-sizing:border-box}body{margin:0;font:16px/1.6 system-ui,sans-serif;color:#1f2937;"
        "background:#fff}@media(prefers-color-scheme:dark){body{color:#e5e7eb;background:#111827}"
        "a{color:#93c5fd}.card{border-color:#374151!important}}header{background:var(--c);color:#fff;padding:1rem}"
@@ -146,7 +181,7 @@ def page(*, site, links: Links, locale: str, title: str, description: str, canon
     header.append('</div></header><main class="w">')
     foot = ['</main><footer class="w">']
     if len(switch) > 1:
-        foot.append('<nav class="l" aria-label="Language">' + "".join(
+        foot.append(f'<nav class="l" aria-label="{e(t(locale, "language"))}">' + "".join(
             f'<a href="{e(path)}" hreflang="{e(code.replace("_", "-"))}" lang="{e(code.replace("_", "-"))}"'
             f'{" aria-current=page" if code == locale else ""}>{e(locale_name(code))}</a>' for code, path in switch)
             + '</nav>')
@@ -182,15 +217,16 @@ def brand(portal: dict, links: Links) -> str:
     return img
 
 
-def search_form(links: Links, locale: str, query: str = "", placeholder: str = "Search for articles") -> str:
+def search_form(links: Links, locale: str, query: str = "") -> str:
+    placeholder = t(locale, "placeholder")
     return (f'<form id="q" role="search" action="{e(links.search(locale))}" method="get">'
             f'<input type="search" name="query" value="{e(query)}" maxlength="200" aria-label="{e(placeholder)}" '
-            f'placeholder="{e(placeholder)}" autocomplete="off"><button>Search</button></form>')
+            f'placeholder="{e(placeholder)}" autocomplete="off"><button>{e(t(locale, "search"))}</button></form>')
 
 
-def article_list(links: Links, articles: list[dict]) -> str:
+def article_list(links: Links, articles: list[dict], locale: str | None = None) -> str:
     if not articles:
-        return '<p class="m">No articles yet.</p>'
+        return f'<p class="m">{e(t(locale, "no_articles"))}</p>'
     return "<ul>" + "".join(
         f'<li><a href="{e(links.article(str(a.get("slug"))))}">{e(a.get("title"))}</a>'
         + (f'<br><span class="m">{e(a.get("description"))}</span>' if a.get("description") else "") + "</li>"
@@ -206,24 +242,24 @@ def home_body(site, links: Links, locale: str) -> str:
         parts.append(f'<section class="card"><h2><a href="{e(links.category(locale, str(c.get("slug"))))}">'
                      f'{e(c.get("name"))}</a></h2>'
                      + (f'<p class="m">{e(c.get("description"))}</p>' if c.get("description") else "")
-                     + article_list(links, articles[:6])
-                     + (f'<p><a href="{e(links.category(locale, str(c.get("slug"))))}">All {len(articles)} articles</a></p>'
+                     + article_list(links, articles[:6], locale)
+                     + (f'<p><a href="{e(links.category(locale, str(c.get("slug"))))}">All {e(t(locale, "all", n=len(articles)))}</a></p>'
                         if len(articles) > 6 else "") + "</section>")
     loose = [a for a in site.articles_of(locale) if not a.get("category_id") or a["category_id"] not in site.category_by_id]
     if loose or not categories:
-        parts.append(f'<section class="card"><h2>Articles</h2>{article_list(links, loose)}</section>')
+        parts.append(f'<section class="card"><h2>{e(t(locale, "articles"))}</h2>{article_list(links, loose, locale)}</section>')
     return "".join(parts)
 
 
 def category_body(site, links: Links, locale: str, category: dict) -> str:
     crumbs = f'<p class="m"><a href="{e(links.home(locale))}">{e(texts(site.portal, locale)[0])}</a> › {e(category.get("name"))}</p>'
     subs = [c for c in site.categories if c.get("parent_category_id") == category["id"]]
-    sub_html = ("<h2>Sections</h2><ul>" + "".join(
+    sub_html = (f"<h2>{e(t(locale, 'sections'))}</h2><ul>" + "".join(
         f'<li><a href="{e(links.category(locale, str(c.get("slug"))))}">{e(c.get("name"))}</a></li>' for c in subs)
         + "</ul>") if subs else ""
     return (crumbs + f'<h1>{e(category.get("name"))}</h1>'
             + (f'<p>{e(category.get("description"))}</p>' if category.get("description") else "")
-            + search_form(links, locale) + sub_html + article_list(links, site.articles_of(locale, category["id"])))
+            + search_form(links, locale) + sub_html + article_list(links, site.articles_of(locale, category["id"]), locale))
 
 
 def article_body(site, links: Links, article: dict, html: str) -> str:
@@ -236,23 +272,25 @@ def article_body(site, links: Links, article: dict, html: str) -> str:
     return (f'<p class="m">{" › ".join(crumbs)}</p>' + search_form(links, locale)
             + f'<article><h1>{e(article.get("title"))}</h1>'
             + (f'<p class="m">{e(article.get("description"))}</p>' if article.get("description") else "")
-            + (f'<p class="m"><time datetime="{updated}">Updated {updated[:10]}</time></p>' if updated else "")
+            + (f'<p class="m"><time datetime="{updated}">{e(t(locale, "updated", d=updated[:10]))}</time></p>' if updated else "")
             + f'<div>{html}</div></article>')
 
 
 def search_body(site, links: Links, locale: str, query: str, hits: list[dict]) -> str:
     parts = [f'<p class="m"><a href="{e(links.home(locale))}">{e(texts(site.portal, locale)[0])}</a></p>',
-             f'<h1>{"Search results for “" + e(query) + "”" if query else "Search"}</h1>',
+             f'<h1>{e(t(locale, "results_for", q=query)) if query else e(t(locale, "search"))}</h1>',
              search_form(links, locale, query)]
     if query:
-        parts.append(f'<p class="m">{len(hits)} result{"" if len(hits) == 1 else "s"}</p>' if hits
-                     else '<p>No articles match your search.</p>')
-        parts.append(article_list(links, hits) if hits else "")
+        parts.append(f'<p class="m">{e(t(locale, "result") if len(hits) == 1 else t(locale, "results", n=len(hits)))}</p>'
+                     if hits else f'<p>{e(t(locale, "no_results"))}</p>')
+        parts.append(article_list(links, hits, locale) if hits else "")
     return "".join(parts)
 
 
-def not_found_page(site=None, links: Links | None = None, locale: str | None = None, message: str = "Page not found",
-                   status_text: str = "This page does not exist or is no longer published.") -> str:
+def not_found_page(site=None, links: Links | None = None, locale: str | None = None, message: str | None = None,
+                   status_text: str | None = None) -> str:
+    message = message or t(locale or (site.default_locale if site else None), "not_found")
+    status_text = t(locale or (site.default_locale if site else None), "gone") if status_text is None else status_text
     if site is None or links is None:
         return ("<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport "
                 "content=\"width=device-width,initial-scale=1\"><meta name=robots content=noindex><link rel=icon href=\"data:,\">"

@@ -78,6 +78,9 @@ def test_translated_title_and_header_per_locale(site, acme):
     assert "<title>Aide Acme</title>" in page.text and "Comment pouvons-nous aider ?" in page.text
     assert '<html lang="fr"' in page.text and "Facturation" in page.text
     assert "Download invoices" not in page.text  # another locale's article
+    # the page's own words follow the locale too
+    assert "<button>Rechercher</button>" in page.text and 'placeholder="Rechercher un article"' in page.text
+    assert "Résultats pour « factures »" in site.get("/hc/acme/fr/articles", query={"query": "factures"}).text
 
 
 def test_category_page_lists_its_published_articles(site, acme):
