@@ -113,3 +113,21 @@ def known_locale(code: str) -> bool:
         return False
     canonical = code.replace("-", "_")
     return canonical in LANGUAGES or canonical in REGIONS
+
+
+def claims_of(item: AccountObject) -> list[str]:
+    """The UniqueClaim keys a portal, category or article item holds (account deletion
+    removes them with the item: a deleted account's slugs and domains are free again)."""
+    kind, data = item.key.split("#", 1)[0], item.data or {}
+    if kind == PORTAL:
+        keys = [portal_slug_claim(data["slug"])] if data.get("slug") else []
+        if data.get("custom_domain"):
+            keys.append(portal_domain_claim(data["custom_domain"]))
+        if data.get("inbox_id") is not None:
+            keys.append(portal_inbox_claim(item.account_id, data["inbox_id"]))
+        return keys
+    if kind == CATEGORY and data.get("slug"):
+        return [category_slug_claim(item.account_id, data.get("portal_id") or 0, data.get("locale") or "", data["slug"])]
+    if kind == ARTICLE and data.get("slug"):
+        return [article_slug_claim(item.account_id, data.get("portal_id") or 0, data["slug"])]
+    return []
