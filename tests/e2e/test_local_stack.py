@@ -73,6 +73,42 @@ def test_the_root_page_answers(local_stack):
     assert reply.status_code == 200 and "text/html" in reply.headers["content-type"]
 
 
+def test_the_seeded_help_center_is_served_at_its_paths(local_stack):
+    """/hc/... through HelpCenterFunction (its own route of the template), searched through
+    the snapshot the indexer consumer built from the seed's help_center.changed events;
+    the seed's draft is nowhere."""
+    base = f"{local_stack.base_url}/hc/{local_stack.seed['help_center']['slug']}"
+    home = httpx.get(base, timeout=10)
+    assert home.status_code == 200 and "<title>Acme Help Center</title>" in home.text, home.text[:500]
+    assert home.headers["cache-control"] == "public, max-age=0, s-maxage=60"
+    assert "Getting started" in home.text and "Connect WhatsApp" not in home.text
+    assert "Centro de ayuda de Acme" in httpx.get(f"{base}/es", timeout=10).text
+    deadline, found = time.monotonic() + 20, []
+    while time.monotonic() < deadline:  # the indexer runs on the bus, a moment after the seed
+        found = httpx.get(f"{base}/en/articles.json", params={"query": "passwor"}, timeout=10).json()["payload"]
+        if found:
+            break
+        time.sleep(0.5)
+    assert found and found[0]["title"] == "Reset your password", found
+    article = httpx.get(f"{base}/articles/{found[0]['slug']}", timeout=10)
+    assert article.status_code == 200 and "<strong>Forgot your password?</strong>" in article.text
+    search = httpx.get(f"{base}/en/articles", params={"query": "whatsapp"}, timeout=10)
+    assert search.status_code == 200 and "Connect WhatsApp" not in search.text
+    assert "Sitemap:" in httpx.get(f"{base}/robots.txt", timeout=10).text
+    assert httpx.get(f"{local_stack.base_url}/robots.txt", timeout=10).text.startswith("User-agent: *")
+    assert httpx.get(f"{base}/articles/nope", timeout=10).status_code == 404
+    # the view beacon: one queue message; the views consumer adds it to the article's count
+    assert httpx.post(f"{base}/articles/{found[0]['slug']}/views", timeout=10).status_code == 204
+    admin, account = local_stack.seed["administrator"], local_stack.seed["account"]["id"]
+    url = f"{local_stack.base_url}/api/v1/accounts/{account}/portals/{local_stack.seed['help_center']['slug']}" \
+          f"/articles/{found[0]['id']}"
+    deadline, views = time.monotonic() + 20, 0
+    while time.monotonic() < deadline and not views:
+        views = httpx.get(url, headers={"api_access_token": admin["access_token"]}, timeout=10).json()["payload"]["views"]
+        time.sleep(0.5)
+    assert views == 1
+
+
 def test_socket_receives_what_a_service_publishes(local_stack):
     """HTTP request -> service -> its own push: @connections -> socket."""
     seed = local_stack.seed

@@ -290,8 +290,12 @@ def test_function_code_has_an_app_with_lambda_handler(function):
     p = function_props(function)
     code_uri = str(p.get("CodeUri"))
     assert re.fullmatch(r"functions/[a-z0-9_]+/", code_uri), f"{function}: CodeUri must be functions/<name>/, got {code_uri}"
-    assert p.get("Handler") == "app.lambda_handler", f"{function}: Handler must be app.lambda_handler, got {p.get('Handler')}"
-    app = ROOT / code_uri / "app.py"
+    # app.lambda_handler; a folder's second handler (functions/help_center's indexer and
+    # views consumers, beside its app.py) is <module>.lambda_handler
+    handler = str(p.get("Handler"))
+    assert re.fullmatch(r"[a-z_]+\.lambda_handler", handler), f"{function}: Handler must be <module>.lambda_handler, got {handler}"
+    assert (ROOT / code_uri / "app.py").is_file(), f"{function}: {code_uri}app.py does not exist"
+    app = ROOT / code_uri / (handler.split(".")[0] + ".py")
     assert app.is_file(), f"{function}: {app.relative_to(ROOT)} does not exist"
     assert re.search(r"^(def lambda_handler\s*\(|lambda_handler\s*[:=])", app.read_text(), re.M), \
         f"{function}: {app.relative_to(ROOT)} does not define lambda_handler"

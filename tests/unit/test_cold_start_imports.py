@@ -32,6 +32,10 @@ NOT_AT_INIT = {
     # pynamodb: the init imports no model (the route groups do, on first use); the audit
     # hook's request context is imported at init and must not bring the models with it.
     "http_api": ("pyotp", "segno", "pynamodb"),
+    # The public help center: Markdown, the sanitiser and the search index (with PyStemmer)
+    # load on the first article page or search, not at init.
+    "help_center": ("markdown_it", "nh3", "Stemmer", "parley.views.article_html",
+                    "parley.services.help_center.search_index", "boto3"),
 }
 PROBE = """
 import importlib.util, json, sys

@@ -59,6 +59,10 @@ class Settings:
     webhook_deliveries_queue: str = ""
     mail_bucket: str = ""
     idempotency_table: str = ""
+    # The help center's views queue (HelpCenterFunction sends, HelpCenterViewsFunction reads)
+    # and the CloudFront distribution the indexer invalidates (empty locally: no CDN).
+    help_center_views_queue: str = ""
+    distribution_id: str = ""
     schedule_group: str = ""
     scheduler_role_arn: str = ""
     schedule_dlq_arn: str = ""
