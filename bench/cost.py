@@ -47,6 +47,11 @@ SQS_STANDARD_PER_MILLION = 0.40       # requests, per 64 KB (after the first mil
 EVENTBRIDGE_EVENT_PER_MILLION = 1.00  # custom events published, per 64 KB
 STREAMS_READ_PER_MILLION = 0.20       # DynamoDB Streams GetRecords ($0.02 per 100,000); free for Lambda triggers
 PIPES_REQUEST_PER_MILLION = 0.40      # EventBridge Pipes: events that pass the filter, per 64 KB
+# Amazon CloudFront pricing, on-demand, United States/Mexico/Canada and Europe/Israel
+# (the same for both), first tier; data from AWS origins (API Gateway, S3) to CloudFront is free.
+CLOUDFRONT_HTTPS_PER_MILLION = 1.00   # $0.0100 per 10,000 HTTPS requests
+CLOUDFRONT_TRANSFER_PER_GB = 0.085    # data transfer out to the internet, first 10 TB a month
+CLOUDFRONT_INVALIDATION_PATH = 0.005  # per path invalidated beyond the first 1,000 a month
 
 
 def difference(after: dict, before: dict) -> dict:
