@@ -30,10 +30,15 @@ function resetPortals() {
 }
 
 describe('help center model', () => {
-  it('positionsHash numbers the items 1, 2, 3 in their new order, keyed by id', () => {
-    const items = [{ id: 7 }, { id: 3 }, { id: 12 }]
+  it('positionsHash numbers the items 1, 2, 3 in their new order, keyed by id, sending only the changed ones', () => {
+    const items = [{ id: 7 }, { id: 3 }, { id: 12 }] // no positions yet: every one is sent
     expect(positionsHash(items)).toEqual({ 7: 1, 3: 2, 12: 3 })
-    expect(positionsHash(moveItem(items, 2, 0))).toEqual({ 12: 1, 7: 2, 3: 3 })
+    const placed = [{ id: 7, position: 1 }, { id: 3, position: 2 }, { id: 12, position: 3 }, { id: 5, position: 4 }]
+    expect(positionsHash(placed)).toEqual({})
+    expect(positionsHash(moveItem(placed, 2, 0))).toEqual({ 12: 1, 7: 2, 3: 3 }) // 5 keeps 4
+    expect(positionsHash(moveItem(placed, 0, 1))).toEqual({ 3: 1, 7: 2 })
+    // Positions with gaps (10, 20…) are renumbered.
+    expect(positionsHash([{ id: 1, position: 10 }, { id: 2, position: 20 }])).toEqual({ 1: 1, 2: 2 })
     expect(positionsHash([])).toEqual({})
   })
 
@@ -74,7 +79,9 @@ describe('help center model', () => {
     expect(bad({})).toBeUndefined()
     expect(bad({ name: ' ' })).toMatch(/name/)
     expect(bad({ slug: 'Acme Help' })).toMatch(/slug/)
-    expect(bad({ slug: 'a--b' })).toMatch(/slug/)
+    expect(bad({ slug: '-acme' })).toMatch(/slug/)
+    expect(bad({ slug: 'a'.repeat(65) })).toMatch(/slug/)
+    expect(bad({ slug: 'a'.repeat(64) })).toBeUndefined()
     expect(bad({ custom_domain: 'not a domain' })).toMatch(/domain/)
     expect(bad({ color: 'red' })).toMatch(/colour/)
     expect(bad({ homepage_link: 'javascript:alert(1)' })).toMatch(/homepage/)
@@ -251,7 +258,7 @@ describe('help center screens', () => {
     expect(calls.at(-1).body).toMatchObject({ name: 'Getting Started', slug: 'getting-started', locale: 'en', parent_category_id: null })
     await w.get('[data-testid="hc-category-down-10"]').trigger('click')
     await flushPromises()
-    expect(calls.at(-1)).toMatchObject({ method: 'POST', path: P + '/acme/categories/reorder', body: { positions_hash: { 11: 1, 10: 2, 12: 3 } } })
+    expect(calls.at(-1)).toMatchObject({ method: 'POST', path: P + '/acme/categories/reorder', body: { positions_hash: { 11: 1, 10: 2 } } }) // 12 stays 3
     expect(w.findAll('[data-testid="hc-category-row-name"]').map((r) => r.text())).toEqual(['Billing', 'Start', 'Getting Started'])
   })
 

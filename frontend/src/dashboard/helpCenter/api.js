@@ -28,7 +28,12 @@ export const listCategories = async (accountId, slug, locale) => listOf(await ap
 export const createCategory = async (accountId, slug, body) => itemOf(await api.post(at(accountId)(slug, 'categories'), body))
 export const updateCategory = async (accountId, slug, id, body) => itemOf(await api.patch(at(accountId)(slug, 'categories', id), body))
 export const deleteCategory = (accountId, slug, id) => api.del(at(accountId)(slug, 'categories', id))
-export const reorderCategories = (accountId, slug, ordered) => api.post(at(accountId)(slug, 'categories', 'reorder'), { positions_hash: positionsHash(ordered) })
+// Nothing to send when no position changes (the server wants at least one).
+const reorder = (accountId, slug, what, ordered) => {
+  const hash = positionsHash(ordered)
+  return Object.keys(hash).length ? api.post(at(accountId)(slug, what, 'reorder'), { positions_hash: hash }) : Promise.resolve(null)
+}
+export const reorderCategories = (accountId, slug, ordered) => reorder(accountId, slug, 'categories', ordered)
 
 // Articles: the list answers {payload, meta} for the filters' query.
 export async function listArticles(accountId, slug, filters) {
@@ -39,7 +44,7 @@ export const getArticle = async (accountId, slug, id) => itemOf(await api.get(at
 export const createArticle = async (accountId, slug, body) => itemOf(await api.post(at(accountId)(slug, 'articles'), body))
 export const updateArticle = async (accountId, slug, id, body) => itemOf(await api.patch(at(accountId)(slug, 'articles', id), body))
 export const deleteArticle = (accountId, slug, id) => api.del(at(accountId)(slug, 'articles', id))
-export const reorderArticles = (accountId, slug, ordered) => api.post(at(accountId)(slug, 'articles', 'reorder'), { positions_hash: positionsHash(ordered) })
+export const reorderArticles = (accountId, slug, ordered) => reorder(accountId, slug, 'articles', ordered)
 
 // The translation of `article` in `locale`, or null: from the article's associated_articles
 // when the server lists them, else from that locale's article list (pages of it, at most 20).

@@ -25,9 +25,11 @@ export const defaultLocale = (portal) => (portal && portal.config && portal.conf
 
 // "Getting started!" -> "getting-started"
 export const slugify = (text) =>
-  String(text || '').normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 100)
+  String(text || '').normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 64).replace(/^-+|-+$/g, '')
 
-const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/
+// The server's rules: a portal's slug is at most 64 characters, a category's 128.
+const PORTAL_SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/
+const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,126}[a-z0-9])?$/
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/
 const COLOR = /^#[0-9a-f]{6}$/i
 const isWebUrl = (text) => {
@@ -67,7 +69,7 @@ export function portalBody(v) {
   const domain = v.custom_domain.trim().toLowerCase().replace(/\.$/, '')
   const link = v.homepage_link.trim()
   if (!name) return { error: 'Give the portal a name.' }
-  if (!SLUG.test(slug)) return { error: 'The slug is lowercase letters, digits and single dashes (e.g. acme-help).' }
+  if (!PORTAL_SLUG.test(slug)) return { error: 'The slug is up to 64 lowercase letters, digits and dashes, not starting or ending with a dash (e.g. acme-help).' }
   if (domain && !DOMAIN.test(domain)) return { error: 'The custom domain is a host name such as help.example.com.' }
   if (!COLOR.test(v.color)) return { error: 'The colour is a hex code such as #1f93ff.' }
   if (link && !isWebUrl(link)) return { error: 'The homepage link is an http(s) address.' }
@@ -102,7 +104,7 @@ export function categoryBody(v) {
   const name = v.name.trim()
   const slug = (v.slug.trim() || slugify(name)).toLowerCase()
   if (!name) return { error: 'Give the category a name.' }
-  if (!SLUG.test(slug)) return { error: 'The slug is lowercase letters, digits and single dashes.' }
+  if (!SLUG.test(slug)) return { error: 'The slug is lowercase letters, digits and dashes, not starting or ending with a dash.' }
   return {
     body: {
       name, slug, description: v.description.trim(), icon: v.icon.trim(), locale: v.locale,
@@ -111,12 +113,13 @@ export function categoryBody(v) {
   }
 }
 
-// Items in their new order -> the reorder body's positions_hash {id: position}, positions
-// 1, 2, 3… in that order (Chatwoot's POST …/reorder {positions_hash}).
+// Items in their new order -> the reorder body's positions_hash {id: position} (Chatwoot's
+// POST …/reorder): positions 1, 2, 3… in that order, sent for the items whose position
+// changes only (the others already have theirs; the server takes at most 45 at once).
 export function positionsHash(items) {
   const hash = {}
   items.forEach((item, i) => {
-    hash[String(item.id)] = i + 1
+    if (item.position !== i + 1) hash[String(item.id)] = i + 1
   })
   return hash
 }
