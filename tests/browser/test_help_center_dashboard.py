@@ -54,6 +54,7 @@ def test_admin_writes_and_publishes_an_article_whose_preview_stays_inert(admin, 
         page.get_by_test_id("hc-article-title").fill(title)
         page.get_by_test_id("hc-article-content").fill("# Refunds\n\nMoney back within **30 days**.\n\n" + XSS)
         page.get_by_test_id("hc-article-category").select_option(label="Billing")
+        page.get_by_test_id("hc-article-seo").click()
         page.get_by_test_id("hc-article-meta-tags").fill("refunds, billing")
         page.get_by_test_id("hc-article-save").click()
         expect(page).to_have_url(re.compile(rf"/help-center/portals/{slug}/articles/\d+$"))
