@@ -99,3 +99,77 @@ def test_admin_writes_and_publishes_an_article_whose_preview_stays_inert(admin, 
             api(stack, "DELETE", f"/api/v1/accounts/{account}/portals/{slug}", token)
         except Exception:  # the portal may not have been created
             pass
+
+
+# A 1x1 PNG.
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+                    "0000000d49444154789c63f8cfc0f01f0005000201e2266e4d0000000049454e44ae426082")
+
+
+def test_portal_settings_logos_category_order_and_a_translation_side_by_side(admin, stack, seed):
+    page = admin.page
+    account = seed["account"]["id"]
+    token = seed["administrator"]["access_token"]
+    slug = f"guides-{tag()}"
+    base = f"/api/v1/accounts/{account}/portals/{slug}"
+    api(stack, "POST", f"/api/v1/accounts/{account}/portals", token, {"name": "Guides", "slug": slug})
+    try:
+        page.goto(f"{stack.base_url}/app/accounts/{account}/help-center/portals/{slug}/settings")
+        # French allowed, with its own header; the title falls back to the default one.
+        page.get_by_test_id("hc-locale-fr").check()
+        page.get_by_test_id("hc-portal-header-fr").fill("Comment pouvons-nous aider ?")
+        page.get_by_test_id("hc-portal-save").click()
+        expect(page.get_by_test_id("hc-portal-saved")).to_be_visible()
+        portal = api(stack, "GET", base, token)
+        assert [loc["code"] for loc in portal["config"]["allowed_locales"]] == ["en", "fr"]
+        assert portal["translations"]["fr"]["header_text"] == "Comment pouvons-nous aider ?"
+
+        # Both logos: a preview before the upload, the server's image after it.
+        for testid in ("hc-logo", "hc-dark-logo"):
+            box = page.get_by_test_id(testid)
+            box.get_by_test_id(f"{testid}-file").set_input_files({"name": "logo.png", "mimeType": "image/png", "buffer": PNG})
+            expect(box.get_by_test_id(f"{testid}-image")).to_have_attribute("src", re.compile(r"^blob:"))
+            box.get_by_test_id(f"{testid}-upload").click()
+            expect(box.get_by_test_id(f"{testid}-image")).not_to_have_attribute("src", re.compile(r"^blob:"))
+            expect(box.get_by_test_id(f"{testid}-remove")).to_be_visible()
+        portal = api(stack, "GET", base, token)
+        assert portal["logo"]["file_url"] and portal["dark_logo"]["file_url"]
+
+        # Categories: the second moved up; the order is the server's after a reload.
+        page.get_by_test_id("hc-nav-categories").click()
+        for name in ("Accounts", "Payments"):
+            page.get_by_test_id("hc-category-name").fill(name)
+            page.get_by_test_id("hc-category-create").click()
+            expect(page.get_by_test_id("hc-category-row-name").last).to_have_text(name)
+        payments = page.locator("[data-testid='hc-category-row']", has_text="Payments").get_attribute("data-category-id")
+        page.get_by_test_id(f"hc-category-up-{payments}").click()
+        expect(page.get_by_test_id("hc-category-row-name")).to_have_text(["Payments", "Accounts"])
+        page.reload()
+        expect(page.get_by_test_id("hc-category-row-name")).to_have_text(["Payments", "Accounts"])
+
+        # An English article and its French translation, side by side.
+        article = api(stack, "POST", f"{base}/articles", token, {"title": "Reset your password", "content": "Click *Forgot*."})["payload"]
+        page.goto(f"{stack.base_url}/app/accounts/{account}/help-center/portals/{slug}/articles/{article['id']}")
+        page.get_by_test_id("hc-translation-locale").select_option("fr")
+        page.get_by_test_id("hc-translation-create").click()
+        side = page.get_by_test_id("hc-translation")
+        side.get_by_test_id("hc-translation-article-title").fill("Réinitialiser votre mot de passe")
+        side.get_by_test_id("hc-translation-article-save").click()
+        expect(side.get_by_test_id("hc-translation-article-saved")).to_be_visible()
+        expect(page.get_by_test_id("hc-article-title")).to_have_value("Reset your password")
+        french = api(stack, "GET", f"{base}/articles", token)["payload"]
+        french = [a for a in french if a["locale"] == "fr"]
+        assert [(a["title"], a["associated_article_id"], a["status"]) for a in french] == \
+            [("Réinitialiser votre mot de passe", article["id"], "draft")]
+        # Opened again, the translation is found, not offered for creation.
+        page.reload()
+        page.get_by_test_id("hc-translation-locale").select_option("fr")
+        expect(page.get_by_test_id("hc-translation-article-title")).to_have_value("Réinitialiser votre mot de passe")
+
+        # Archived: the settings say so.
+        page.goto(f"{stack.base_url}/app/accounts/{account}/help-center/portals/{slug}/settings")
+        page.get_by_test_id("hc-portal-archive").click()
+        expect(page.get_by_test_id("hc-portal-archived")).to_be_visible()
+        assert api(stack, "GET", base, token)["archived"] is True
+    finally:
+        api(stack, "DELETE", base, token)
