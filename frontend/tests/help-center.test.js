@@ -8,7 +8,7 @@ import {
   moveItem, portalBody, portalForm, positionsHash, rootOf, slugify, statusOf, tagsOf, translationBody, translationIn,
 } from '../src/dashboard/helpCenter/model.js'
 import { uploadLogo } from '../src/dashboard/helpCenter/api.js'
-import { portals } from '../src/dashboard/helpCenter/store.js'
+import { portals } from '../src/dashboard/helpCenter/portals.js'
 import AppShell from '../src/dashboard/components/AppShell.vue'
 import { stopInbox } from '../src/dashboard/current.js'
 import Articles from '../src/dashboard/helpCenter/Articles.vue'
@@ -175,7 +175,7 @@ describe('help center screens', () => {
       'POST /api/v1/accounts/1/portals': (b) => (b.slug === 'taken' ? [409, { error: 'slug has already been taken' }] : [200, (list = [{ id: 9, ...b }])[0]]),
     }, user('administrator'))
     // The list is loaded by the section's layout; load it here as it would.
-    await (await import('../src/dashboard/helpCenter/store.js')).loadPortals(1)
+    await (await import('../src/dashboard/helpCenter/portals.js')).loadPortals(1)
     await flushPromises()
     expect(w.find('[data-testid="hc-portals-empty"]').exists()).toBe(true)
     await w.get('[data-testid="hc-portal-name"]').setValue('Taken')
