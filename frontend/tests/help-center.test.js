@@ -369,3 +369,38 @@ describe('help center screens', () => {
     expect(w.findAll('textarea')).toHaveLength(2)
   })
 })
+
+describe('the logo field', () => {
+  it('previews a chosen image, refuses other files, uploads and removes through its parent', async () => {
+    const LogoField = (await import('../src/dashboard/helpCenter/LogoField.vue')).default
+    globalThis.URL.createObjectURL = vi.fn(() => 'blob:preview')
+    globalThis.URL.revokeObjectURL = vi.fn()
+    const upload = vi.fn(async () => {})
+    const remove = vi.fn(async () => {})
+    const w = mount(LogoField, { props: { label: 'Logo', url: '', testid: 'hc-logo', upload, remove } })
+    expect(w.find('[data-testid="hc-logo-image"]').exists()).toBe(false)
+    const input = w.get('[data-testid="hc-logo-file"]')
+    const choose = async (file) => {
+      Object.defineProperty(input.element, 'files', { value: [file], configurable: true })
+      await input.trigger('change')
+    }
+    await choose(new File(['%PDF'], 'doc.pdf', { type: 'application/pdf' }))
+    expect(w.text()).toMatch(/Choose an image/)
+    expect(w.get('[data-testid="hc-logo-upload"]').attributes('disabled')).toBeDefined()
+    const png = new File(['png'], 'logo.png', { type: 'image/png' })
+    await choose(png)
+    expect(w.get('[data-testid="hc-logo-image"]').attributes('src')).toBe('blob:preview')
+    await w.get('[data-testid="hc-logo-upload"]').trigger('click')
+    await flushPromises()
+    expect(upload).toHaveBeenCalledWith(png)
+    expect(URL.revokeObjectURL).toHaveBeenCalledWith('blob:preview')
+    expect(w.find('[data-testid="hc-logo-image"]').exists()).toBe(false) // the parent's new url comes next
+    await w.setProps({ url: 'https://files.test/logo.png' })
+    expect(w.get('[data-testid="hc-logo-image"]').attributes('src')).toBe('https://files.test/logo.png')
+    await w.get('[data-testid="hc-logo-remove"]').trigger('click')
+    await flushPromises()
+    expect(remove).toHaveBeenCalled()
+    await w.setProps({ url: 'javascript:alert(1)' })
+    expect(w.find('[data-testid="hc-logo-image"]').exists()).toBe(false) // safeUrl refuses it
+  })
+})

@@ -134,6 +134,11 @@ def test_portal_settings_logos_category_order_and_a_translation_side_by_side(adm
             expect(box.get_by_test_id(f"{testid}-remove")).to_be_visible()
         portal = api(stack, "GET", base, token)
         assert portal["logo"]["file_url"] and portal["dark_logo"]["file_url"]
+        dark = page.get_by_test_id("hc-dark-logo")
+        dark.get_by_test_id("hc-dark-logo-remove").click()
+        expect(dark.get_by_test_id("hc-dark-logo-image")).to_have_count(0)
+        assert "dark_logo" not in api(stack, "GET", base, token)
+        expect(page.get_by_test_id("hc-logo-image")).to_be_visible()
 
         # Categories: the second moved up; the order is the server's after a reload.
         page.get_by_test_id("hc-nav-categories").click()

@@ -21,7 +21,8 @@ export async function uploadLogo(accountId, slug, file, { dark = false } = {}) {
   form.append('logo', file, file.name || 'logo')
   return itemOf(await api.post(at(accountId)(slug, 'logo'), form, dark ? { dark: 'true' } : undefined))
 }
-export const removeLogo = (accountId, slug, { dark = false } = {}) => api.del(at(accountId)(slug, 'logo'), dark ? { dark: 'true' } : undefined)
+// Answers the portal without it.
+export const removeLogo = async (accountId, slug, { dark = false } = {}) => itemOf(await api.del(at(accountId)(slug, 'logo'), dark ? { dark: 'true' } : undefined))
 
 // Categories of a portal (of one locale when given): {payload, meta}; a category answers {payload}.
 export const listCategories = async (accountId, slug, locale) => listOf(await api.get(at(accountId)(slug, 'categories'), locale ? { locale } : undefined))
