@@ -37,8 +37,14 @@ describe('help center model', () => {
     expect(positionsHash(placed)).toEqual({})
     expect(positionsHash(moveItem(placed, 2, 0))).toEqual({ 12: 1, 7: 2, 3: 3 }) // 5 keeps 4
     expect(positionsHash(moveItem(placed, 0, 1))).toEqual({ 3: 1, 7: 2 })
-    // Positions with gaps (10, 20…) are renumbered.
-    expect(positionsHash([{ id: 1, position: 10 }, { id: 2, position: 20 }])).toEqual({ 1: 1, 2: 2 })
+    // Items keep the positions they had between them (a page or a category of a longer list
+    // stays in its place among the others), dealt out in the new order.
+    const spread = [{ id: 1, position: 10 }, { id: 2, position: 50 }, { id: 3, position: 70 }]
+    expect(positionsHash(spread)).toEqual({})
+    expect(positionsHash(moveItem(spread, 2, 0))).toEqual({ 3: 10, 1: 50, 2: 70 })
+    // Without distinct positions: 1, 2, 3…
+    expect(positionsHash([{ id: 1, position: 0 }, { id: 2, position: 0 }])).toEqual({ 1: 1, 2: 2 })
+    expect(positionsHash([{ id: 1, position: 5 }, { id: 2 }])).toEqual({ 1: 1, 2: 2 })
     expect(positionsHash([])).toEqual({})
   })
 
@@ -307,6 +313,38 @@ describe('help center screens', () => {
     await flushPromises()
     expect(articleCalls().at(-1).query).toEqual({ status: 'draft', query: 'refund policy', author_id: '5', category_slug: 'billing' })
     expect(w.get('[data-testid="hc-article-link"]').text()).toBe('Refunds')
+  })
+
+  it('in one category (no text search) articles are reordered, keeping their positions among the others', async () => {
+    portals.items = [acme]
+    Object.assign(portals, { accountId: 1, loaded: true })
+    const items = [{ id: 1, title: 'A', status: 'published', locale: 'en', position: 10 }, { id: 2, title: 'B', status: 'published', locale: 'en', position: 40 }, { id: 3, title: 'C', status: 'draft', locale: 'en', position: 90 }]
+    let refuse = false
+    const { w, calls } = await mountAt(Articles, '/app/accounts/1/help-center/portals/acme/articles', {
+      [`GET ${P}/acme/articles`]: () => [200, { payload: items, meta: { all_articles_count: 3, articles_count: 3 } }],
+      [`GET ${P}/acme/categories`]: () => [200, { payload: [{ id: 11, name: 'Billing', slug: 'billing', locale: 'en' }] }],
+      [`POST ${P}/acme/articles/reorder`]: () => (refuse ? [404, { error: 'Article not found' }] : [200, { payload: [] }]),
+    }, user('administrator'))
+    expect(w.find('[data-testid="hc-article-up-2"]').exists()).toBe(false) // the whole portal: no order to change
+    expect(w.get('[data-testid="hc-article-row"]').attributes('draggable')).toBe('false')
+    await w.get('[data-testid="hc-filter-category"]').setValue('billing')
+    await flushPromises()
+    await w.get('[data-testid="hc-article-up-3"]').trigger('click')
+    await flushPromises()
+    expect(calls.at(-1)).toMatchObject({ method: 'POST', path: P + '/acme/articles/reorder', body: { positions_hash: { 3: 40, 2: 90 } } })
+    expect(w.findAll('[data-testid="hc-article-link"]').map((l) => l.text())).toEqual(['A', 'C', 'B'])
+    // Dragged: C onto A's row.
+    refuse = true
+    const rows = w.findAll('[data-testid="hc-article-row"]')
+    await rows[1].trigger('dragstart')
+    await rows[0].trigger('drop')
+    await flushPromises()
+    expect(calls.at(-1).body).toEqual({ positions_hash: { 3: 10, 1: 40 } })
+    expect(w.get('[data-testid="hc-article-reorder-error"]').text()).toBe('Article not found')
+    expect(w.findAll('[data-testid="hc-article-link"]').map((l) => l.text())).toEqual(['A', 'C', 'B']) // put back
+    // A text search ranks by relevance: no reordering then.
+    await w.get('[data-testid="hc-article-search"]').setValue('refund')
+    expect(w.find('[data-testid="hc-article-up-3"]').exists()).toBe(false)
   })
 
   it('the editor previews only the server’s sanitised HTML, saves status, category and SEO fields', async () => {

@@ -114,12 +114,16 @@ export function categoryBody(v) {
 }
 
 // Items in their new order -> the reorder body's positions_hash {id: position} (Chatwoot's
-// POST …/reorder): positions 1, 2, 3… in that order, sent for the items whose position
-// changes only (the others already have theirs; the server takes at most 45 at once).
+// POST …/reorder). The items keep the positions they had between them, dealt out again in
+// the new order, so a reordered page or category stays where it was among the others
+// (10, 50, 70 stay 10, 50, 70); items without distinct positions get 1, 2, 3… Only the
+// positions that change are sent (the server takes at most 45 at once).
 export function positionsHash(items) {
+  let slots = items.map((item) => item.position).filter((p) => Number.isInteger(p)).sort((a, b) => a - b)
+  if (slots.length !== items.length || slots.some((p, i) => i > 0 && p === slots[i - 1])) slots = items.map((_, i) => i + 1)
   const hash = {}
   items.forEach((item, i) => {
-    if (item.position !== i + 1) hash[String(item.id)] = i + 1
+    if (item.position !== slots[i]) hash[String(item.id)] = slots[i]
   })
   return hash
 }
