@@ -442,3 +442,29 @@ describe('the logo field', () => {
     expect(w.find('[data-testid="hc-logo-image"]').exists()).toBe(false) // safeUrl refuses it
   })
 })
+
+describe('the help center section frame', () => {
+  afterEach(() => {
+    clearSession()
+    resetPortals()
+    stopInbox()
+    vi.restoreAllMocks()
+  })
+
+  it('lists the portals, the open one with its screens, and says when a slug is unknown', async () => {
+    const HelpCenter = (await import('../src/dashboard/views/HelpCenter.vue')).default
+    const routes = {
+      [`GET ${P}`]: () => [200, { payload: [acme, { ...acme, id: 5, slug: 'old', name: 'Old', archived: true }], meta: {} }],
+    }
+    let { w } = await mountAt(HelpCenter, '/app/accounts/1/help-center/portals/acme/categories', routes, user('administrator'))
+    expect(w.get('[data-testid="hc-nav-portal-old"]').text()).toBe('Old (archived)')
+    expect(w.get('[data-testid="hc-nav-categories"]').attributes('aria-current')).toBe('page')
+    expect(w.get('[data-testid="hc-nav-settings"]').attributes('href')).toBe('/app/accounts/1/help-center/portals/acme/settings')
+    expect(w.find('[data-testid="hc-portal-missing"]').exists()).toBe(false)
+    w.unmount()
+    ;({ w } = await mountAt(HelpCenter, '/app/accounts/1/help-center/portals/nope/articles', routes, user('administrator')))
+    expect(w.get('[data-testid="hc-portal-missing"]').text()).toContain('nope')
+    expect(w.find('[data-testid="hc-nav-articles"]').exists()).toBe(false)
+    w.unmount()
+  })
+})
