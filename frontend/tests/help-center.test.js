@@ -227,6 +227,37 @@ describe('help center screens', () => {
     expect(calls.at(-1)).toMatchObject({ method: 'PATCH', path: P + '/acme/archive' })
     expect(w.find('[data-testid="hc-portal-archived"]').exists()).toBe(true)
     expect(w.get('[data-testid="hc-portal-archive"]').text()).toBe('Unarchive')
+    await w.get('[data-testid="hc-portal-archive"]').trigger('click')
+    await flushPromises()
+    expect(calls.at(-1)).toMatchObject({ method: 'PATCH', path: P + '/acme', body: { archived: false } })
+    expect(w.find('[data-testid="hc-portal-archived"]').exists()).toBe(false)
+  })
+
+  it('portal settings: a slug change follows in the address; delete asks first, then goes back to the portals', async () => {
+    let current = acme
+    portals.items = [acme]
+    const { w, calls, router } = await mountAt(PortalSettings, '/app/accounts/1/help-center/portals/acme/settings', {
+      [`GET ${P}/acme`]: () => [200, current],
+      [`PATCH ${P}/acme`]: (b) => [200, (current = { ...current, ...b })],
+      [`DELETE ${P}/acme-docs`]: () => [200, {}],
+      [`PATCH ${P}/acme-docs`]: () => [409, { error: 'custom_domain has already been taken' }],
+    }, user('administrator'))
+    await w.get('[data-testid="hc-portal-edit-slug"]').setValue('acme-docs')
+    await w.get('[data-testid="hc-portal-settings-form"]').trigger('submit')
+    await flushPromises()
+    expect(router.currentRoute.value.fullPath).toBe('/app/accounts/1/help-center/portals/acme-docs/settings')
+    expect(portals.items.map((p) => p.slug)).toEqual(['acme-docs'])
+    await w.get('[data-testid="hc-portal-domain"]').setValue('help.acme.test')
+    await w.get('[data-testid="hc-portal-settings-form"]').trigger('submit')
+    await flushPromises()
+    expect(w.get('[data-testid="hc-portal-settings-error"]').text()).toBe('custom_domain has already been taken')
+    await w.get('[data-testid="hc-portal-delete"]').trigger('click')
+    expect(calls.some((c) => c.method === 'DELETE')).toBe(false)
+    await w.get('[data-testid="hc-portal-delete-confirm"]').trigger('click')
+    await flushPromises()
+    expect(calls.at(-1)).toMatchObject({ method: 'DELETE', path: P + '/acme-docs' })
+    expect(router.currentRoute.value.name).toBe('help-center')
+    expect(portals.items).toEqual([])
   })
 
   it('uploads a logo as multipart `logo`, the dark one with ?dark=true', async () => {
