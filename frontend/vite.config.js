@@ -5,7 +5,7 @@ import vue from '@vitejs/plugin-vue'
 // The dashboard (index.html) and the widget (widget/index.html) are one multi-page build;
 // the loader (src/sdk) is a separate IIFE build: see vite.sdk.config.js.
 const backend = process.env.PARLEY_BACKEND || 'http://127.0.0.1:3000'
-const proxied = ['/api', '/auth', '/public', '/super_admin', '/platform', '/packs']
+const proxied = ['/api', '/auth', '/public', '/super_admin', '/platform', '/packs', '/hc']
 
 export default defineConfig({
   plugins: [vue()],

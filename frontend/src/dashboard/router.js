@@ -53,6 +53,21 @@ const routes = [
       { path: 'roles', name: 'settings-roles', component: () => import('./settings/CustomRoles.vue'), meta: { admin: true } },
     ],
   },
+  {
+    // The help center: portals, their categories and articles. For those who may manage it
+    // (administrators, custom roles with knowledge_base_manage); one lazily loaded chunk a screen.
+    path: '/app/accounts/:accountId(\\d+)/help-center',
+    component: () => import('./views/HelpCenter.vue'),
+    meta: { auth: true, permission: 'knowledge_base_manage' },
+    children: [
+      { path: '', name: 'help-center', component: () => import('./helpCenter/Portals.vue') },
+      { path: 'portals/:portalSlug/settings', name: 'hc-portal', component: () => import('./helpCenter/PortalSettings.vue') },
+      { path: 'portals/:portalSlug/categories', name: 'hc-categories', component: () => import('./helpCenter/Categories.vue') },
+      { path: 'portals/:portalSlug/articles', name: 'hc-articles', component: () => import('./helpCenter/Articles.vue') },
+      { path: 'portals/:portalSlug/articles/new', name: 'hc-article-new', component: () => import('./helpCenter/ArticleEditor.vue') },
+      { path: 'portals/:portalSlug/articles/:articleId(\\d+)', name: 'hc-article', component: () => import('./helpCenter/ArticleEditor.vue') },
+    ],
+  },
   // Two-factor sign-in of the signed-in user: outside any account, so a member whose account
   // requires it (and refuses them until then) can enrol here first.
   { path: '/app/profile/two-factor', name: 'two-factor', component: () => import('./views/TwoFactor.vue'), meta: { auth: true } },

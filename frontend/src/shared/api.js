@@ -54,7 +54,9 @@ export function createApi({ baseUrl = '', headers = () => ({}), query = () => ({
       .join('&')
     const url = baseUrl + path + (qs ? (path.includes('?') ? '&' : '?') + qs : '')
     const init = { method, headers: { Accept: 'application/json', ...headers() } }
-    if (body !== undefined) {
+    // A FormData body (a file upload) goes as multipart: fetch sets its Content-Type.
+    if (body instanceof FormData) init.body = body
+    else if (body !== undefined) {
       init.headers['Content-Type'] = 'application/json'
       init.body = JSON.stringify(body)
     }

@@ -25,6 +25,8 @@ export const endpoints = {
   superAdminResetMfa: (userId) => join(['/super_admin/api/v1/users', userId, 'reset_mfa']),
   // The Client API base of an API inbox (shown on its settings page).
   publicInbox: (identifier) => '/public/api/v1/inboxes/' + identifier,
+  // The help center's Markdown preview: POST {content} -> {html}, sanitised by the server.
+  helpCenterPreview: '/hc/preview',
 }
 
 // Paths under /api/v1/accounts/<id>. `resource(name, id, action)` covers Chatwoot's plain
@@ -52,5 +54,8 @@ export function accountEndpoints(accountId) {
     auditLogs: at('audit_logs'),
     // Chatwoot's custom roles (Settings > Roles; chosen per agent under Agents).
     customRoles: (id) => at('custom_roles', id),
+    // The help center, portals addressed by slug (Chatwoot's): portals(slug, 'categories', 5),
+    // portals(slug, 'articles', 'reorder'), portals(slug, 'logo'), portals(slug, 'archive').
+    portals: (slug, ...rest) => at('portals', slug != null ? encodeURIComponent(slug) : null, ...rest),
   }
 }

@@ -1,0 +1,180 @@
+"""The dashboard's Help Center: an administrator creates a portal, a category and an article
+whose Markdown carries XSS payloads, publishes it, finds it with the list's search, and
+the editor's preview (the server's sanitised HTML) runs none of the payloads."""
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from .pages import api, tag
+
+# Each payload would set window.__xss (or open a dialog) if it ever ran in the dashboard.
+XSS = "\n\n".join([
+    "<script>window.__xss = 'script'</script>",
+    "<img src=x onerror=\"window.__xss = 'img'\">",
+    "<svg onload=\"window.__xss = 'svg'\"></svg>",
+    "[click me](javascript:window.__xss='link')",
+    "<a href=\"javascript:window.__xss='a'\">a link</a>",
+    "<iframe src=\"javascript:window.__xss='iframe'\"></iframe>",
+    "<details open ontoggle=\"window.__xss='details'\">x</details>",
+])
+
+
+def test_admin_writes_and_publishes_an_article_whose_preview_stays_inert(admin, stack, seed):
+    page = admin.page
+    account = seed["account"]["id"]
+    token = seed["administrator"]["access_token"]
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    slug = f"docs-{tag()}"
+    title = f"Refund policy {tag()}"
+
+    page.get_by_test_id("nav-help-center").click()
+    expect(page).to_have_url(re.compile(rf"/app/accounts/{account}/help-center$"))
+    try:
+        # A portal: created with a name and slug, then opened on its settings.
+        page.get_by_test_id("hc-portal-name").fill("Docs " + slug)
+        page.get_by_test_id("hc-portal-slug").fill(slug)
+        page.get_by_test_id("hc-portal-create").click()
+        expect(page).to_have_url(re.compile(rf"/help-center/portals/{slug}/settings$"))
+        page.get_by_test_id("hc-portal-header").fill("How can we help?")
+        page.get_by_test_id("hc-portal-save").click()
+        expect(page.get_by_test_id("hc-portal-saved")).to_be_visible()
+
+        # A category.
+        page.get_by_test_id("hc-nav-categories").click()
+        page.get_by_test_id("hc-category-name").fill("Billing")
+        page.get_by_test_id("hc-category-create").click()
+        expect(page.get_by_test_id("hc-category-row-name")).to_have_text(["Billing"])
+
+        # An article with the payloads, in that category, published.
+        page.get_by_test_id("hc-nav-articles").click()
+        page.get_by_test_id("hc-article-new").click()
+        page.get_by_test_id("hc-article-title").fill(title)
+        page.get_by_test_id("hc-article-content").fill("# Refunds\n\nMoney back within **30 days**.\n\n" + XSS)
+        page.get_by_test_id("hc-article-category").select_option(label="Billing")
+        page.get_by_test_id("hc-article-seo").click()
+        page.get_by_test_id("hc-article-meta-tags").fill("refunds, billing")
+        page.get_by_test_id("hc-article-save").click()
+        expect(page).to_have_url(re.compile(rf"/help-center/portals/{slug}/articles/\d+$"))
+        article_id = int(page.url.rsplit("/", 1)[1])
+        page.get_by_test_id("hc-article-publish").click()
+        expect(page.get_by_test_id("hc-article-saved")).to_be_visible()
+        expect(page.get_by_test_id("hc-article-status")).to_have_value("published")
+
+        stored = api(stack, "GET", f"/api/v1/accounts/{account}/portals/{slug}/articles/{article_id}", token)["payload"]
+        assert stored["status"] == "published" and stored["category"]["name"] == "Billing"
+        assert stored["meta"]["tags"] == ["refunds", "billing"]
+
+        # The list finds it by a word of its content (stemmed: "refunded" -> "refund") and
+        # counts it as published. The search index follows a change within seconds (the
+        # indexer): search again (Enter) until it has.
+        page.get_by_test_id("hc-article-back").click()
+        expect(page.get_by_test_id("hc-count-published")).to_have_text("1")
+        search = page.get_by_test_id("hc-article-search")
+        search.fill("refunded money")
+        expect(page).to_have_url(re.compile(r"query=refunded\+money|query=refunded%20money"))
+        links = page.get_by_test_id("hc-article-link")
+        for _ in range(40):
+            if links.count() == 1 and links.first.inner_text() == title:
+                break
+            page.wait_for_timeout(500)
+            search.press("Enter")
+        expect(links).to_have_text([title])
+
+        # The preview: the server's rendering of the Markdown, with none of the payloads live.
+        page.get_by_test_id("hc-article-link").click()
+        preview = page.get_by_test_id("hc-article-preview")
+        expect(preview.locator("h1")).to_have_text("Refunds")
+        expect(preview.locator("strong")).to_have_text("30 days")
+        for selector in ("script", "iframe", "svg", "[onerror]", "[onload]", "[ontoggle]", "a[href^='javascript:' i]"):
+            expect(preview.locator(selector)).to_have_count(0)
+        page.wait_for_timeout(500)  # an onerror would have fired by now
+        assert page.evaluate("window.__xss") is None
+        assert dialogs == []
+    finally:
+        # Leave the shared seed as the other browser tests expect it.
+        try:
+            api(stack, "DELETE", f"/api/v1/accounts/{account}/portals/{slug}", token)
+        except Exception:  # the portal may not have been created
+            pass
+
+
+# A 1x1 PNG.
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+                    "0000000d49444154789c63f8cfc0f01f0005000201e2266e4d0000000049454e44ae426082")
+
+
+def test_portal_settings_logos_category_order_and_a_translation_side_by_side(admin, stack, seed):
+    page = admin.page
+    account = seed["account"]["id"]
+    token = seed["administrator"]["access_token"]
+    slug = f"guides-{tag()}"
+    base = f"/api/v1/accounts/{account}/portals/{slug}"
+    api(stack, "POST", f"/api/v1/accounts/{account}/portals", token, {"name": "Guides", "slug": slug})
+    try:
+        page.goto(f"{stack.base_url}/app/accounts/{account}/help-center/portals/{slug}/settings")
+        # French allowed, with its own header; the title falls back to the default one.
+        page.get_by_test_id("hc-locale-fr").check()
+        page.get_by_test_id("hc-portal-header-fr").fill("Comment pouvons-nous aider ?")
+        page.get_by_test_id("hc-portal-save").click()
+        expect(page.get_by_test_id("hc-portal-saved")).to_be_visible()
+        portal = api(stack, "GET", base, token)
+        assert [loc["code"] for loc in portal["config"]["allowed_locales"]] == ["en", "fr"]
+        assert portal["translations"]["fr"]["header_text"] == "Comment pouvons-nous aider ?"
+
+        # Both logos: a preview before the upload, the server's image after it.
+        for testid in ("hc-logo", "hc-dark-logo"):
+            box = page.get_by_test_id(testid)
+            box.get_by_test_id(f"{testid}-file").set_input_files({"name": "logo.png", "mimeType": "image/png", "buffer": PNG})
+            expect(box.get_by_test_id(f"{testid}-image")).to_have_attribute("src", re.compile(r"^blob:"))
+            box.get_by_test_id(f"{testid}-upload").click()
+            expect(box.get_by_test_id(f"{testid}-image")).not_to_have_attribute("src", re.compile(r"^blob:"))
+            expect(box.get_by_test_id(f"{testid}-remove")).to_be_visible()
+        portal = api(stack, "GET", base, token)
+        assert portal["logo"]["file_url"] and portal["dark_logo"]["file_url"]
+        dark = page.get_by_test_id("hc-dark-logo")
+        dark.get_by_test_id("hc-dark-logo-remove").click()
+        expect(dark.get_by_test_id("hc-dark-logo-image")).to_have_count(0)
+        assert "dark_logo" not in api(stack, "GET", base, token)
+        expect(page.get_by_test_id("hc-logo-image")).to_be_visible()
+
+        # Categories: the second moved up; the order is the server's after a reload.
+        page.get_by_test_id("hc-nav-categories").click()
+        for name in ("Accounts", "Payments"):
+            page.get_by_test_id("hc-category-name").fill(name)
+            page.get_by_test_id("hc-category-create").click()
+            expect(page.get_by_test_id("hc-category-row-name").last).to_have_text(name)
+        payments = page.locator("[data-testid='hc-category-row']", has_text="Payments").get_attribute("data-category-id")
+        page.get_by_test_id(f"hc-category-up-{payments}").click()
+        expect(page.get_by_test_id("hc-category-row-name")).to_have_text(["Payments", "Accounts"])
+        page.reload()
+        expect(page.get_by_test_id("hc-category-row-name")).to_have_text(["Payments", "Accounts"])
+
+        # An English article and its French translation, side by side.
+        article = api(stack, "POST", f"{base}/articles", token, {"title": "Reset your password", "content": "Click *Forgot*."})["payload"]
+        page.goto(f"{stack.base_url}/app/accounts/{account}/help-center/portals/{slug}/articles/{article['id']}")
+        page.get_by_test_id("hc-translation-locale").select_option("fr")
+        page.get_by_test_id("hc-translation-create").click()
+        side = page.get_by_test_id("hc-translation")
+        side.get_by_test_id("hc-translation-article-title").fill("Réinitialiser votre mot de passe")
+        side.get_by_test_id("hc-translation-article-save").click()
+        expect(side.get_by_test_id("hc-translation-article-saved")).to_be_visible()
+        expect(page.get_by_test_id("hc-article-title")).to_have_value("Reset your password")
+        french = api(stack, "GET", f"{base}/articles", token)["payload"]
+        french = [a for a in french if a["locale"] == "fr"]
+        assert [(a["title"], a["associated_article_id"], a["status"]) for a in french] == \
+            [("Réinitialiser votre mot de passe", article["id"], "draft")]
+        # Opened again, the translation is found, not offered for creation.
+        page.reload()
+        page.get_by_test_id("hc-translation-locale").select_option("fr")
+        expect(page.get_by_test_id("hc-translation-article-title")).to_have_value("Réinitialiser votre mot de passe")
+
+        # Archived: the settings say so.
+        page.goto(f"{stack.base_url}/app/accounts/{account}/help-center/portals/{slug}/settings")
+        page.get_by_test_id("hc-portal-archive").click()
+        expect(page.get_by_test_id("hc-portal-archived")).to_be_visible()
+        assert api(stack, "GET", base, token)["archived"] is True
+    finally:
+        api(stack, "DELETE", base, token)
