@@ -8,7 +8,12 @@ widget's home shows the portal's popular articles and a search box; a search fin
 published article (by a prefix, as the visitor types) and never the draft; the article
 opens inside the widget, loaded as a chunk of its own only then, its HTML inert (an image
 with an `onerror` and a `javascript:` link are in the Markdown), its links opening a new
-tab; "Chat with us" goes to the conversation, where a message starts one.
+tab; "Chat with us" goes to the conversation, where a message starts one. The help center
+follows `$chatwoot.setLocale` within the portal's locales (its default otherwise).
+
+Needs the whole issue merged: the widget config's `portal` (routes/widget.py), the account
+API's portals and articles, and the public JSON (functions/help_center/app.py) with its
+indexer running in the local stack.
 """
 from __future__ import annotations
 
@@ -34,15 +39,14 @@ def help_center(stack, seed):
     token = seed["administrator"]["access_token"]
     inbox = seed["website_inbox"]
     base = f"/api/v1/accounts/{account}/portals"
-    config = api(stack, "POST", f"/api/v1/widget/config?website_token={inbox['website_token']}", token, {})
-    portal = config["website_channel_config"].get("portal")
-    if portal:
-        slug = portal["slug"]
-    else:
-        slug = "widget-help-" + tag()
+    config = f"/api/v1/widget/config?website_token={inbox['website_token']}"
+    if not api(stack, "POST", config, token, {})["website_channel_config"].get("portal"):
         api(stack, "POST", base, token, {"portal": {
-            "name": "Widget Help", "slug": slug, "color": "#0b7a75", "inbox_id": inbox["id"],
+            "name": "Widget Help", "slug": "widget-help-" + tag(), "color": "#0b7a75", "inbox_id": inbox["id"],
             "config": {"allowed_locales": ["en", "fr"], "default_locale": "en"}}})
+    portal = api(stack, "POST", config, token, {})["website_channel_config"]["portal"]
+    assert portal and portal["default_locale"] == "en" and "en" in portal["allowed_locales"], portal
+    slug = portal["slug"]
     word, hidden = "zq" + tag(), "zr" + tag()  # in these articles' titles only
     made = {}
     for key, title, status, content in (
@@ -61,7 +65,7 @@ def help_center(stack, seed):
             found = json.loads(reply.read())["payload"]
         time.sleep(0.5)
     assert sorted(a["slug"] for a in found) == sorted([made["reset"]["slug"], made["billing"]["slug"]]), found
-    return {"slug": slug, "word": word, "hidden": hidden, **made}
+    return {"slug": slug, "portal": portal, "word": word, "hidden": hidden, **made}
 
 
 def test_visitor_finds_and_reads_an_article_in_the_widget_then_chats(new_context, stack, help_center):
@@ -126,3 +130,26 @@ def test_visitor_finds_and_reads_an_article_in_the_widget_then_chats(new_context
     expect(box).to_be_focused()
     visitor.send("The article did not help " + word)
     assert visitor.dialogs == []
+
+
+def test_help_center_follows_the_widget_locale_within_the_portals(new_context, stack, help_center):
+    """`$chatwoot.setLocale` on the customer's page: the portal's locale when it has it,
+    its default when it does not."""
+    slug, portal = help_center["slug"], help_center["portal"]
+    visitor = Visitor(new_context(viewport={"width": 1280, "height": 800}), stack)
+    visitor.open_page()
+    visitor.open_chat()
+    hc = visitor.frame.get_by_test_id("widget-help-center")
+    expect(hc).to_have_attribute("data-locale", "en")
+    # The seeded portal is in English and Spanish; a portal this module made, English and French.
+    other = next(code for code in portal["allowed_locales"] if code != "en")
+    with urllib.request.urlopen(f"{stack.base_url}/hc/{slug}/{other}/articles.json?limit=6", timeout=10) as reply:
+        titles = [a["title"] for a in json.loads(reply.read())["payload"]]
+    visitor.page.evaluate("code => window.$chatwoot.setLocale(code)", other)
+    expect(hc).to_have_attribute("data-locale", other)
+    popular = visitor.frame.get_by_test_id("widget-help-popular").get_by_test_id("widget-help-article")
+    if titles:
+        expect(popular).to_have_count(len(titles))
+        expect(popular.first).to_contain_text(titles[0])
+    visitor.page.evaluate("window.$chatwoot.setLocale('tlh')")  # a locale the portal does not have
+    expect(hc).to_have_attribute("data-locale", "en")
