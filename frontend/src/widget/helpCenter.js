@@ -125,5 +125,14 @@ export function createHelpCenter({ portal, locale = () => '', fetchImpl, timers 
     }
   }
 
-  return { state, portal, load, search, stop: later.cancel }
+  return {
+    state,
+    portal,
+    load,
+    search,
+    stop: later.cancel,
+    // For the article view (its own chunk), so that it needs nothing from this one.
+    articlePath: (articleSlug) => articlePath(portal.slug, articleSlug),
+    viewsPath: (articleSlug) => viewsPath(portal.slug, articleSlug),
+  }
 }
