@@ -25,8 +25,10 @@ CHATWOOT = {"loader": 9.5 * 1024, "widget": 670 * 1024}
 
 HTML_REFS = re.compile(r"""(?:src|href)=["']([^"']+)["']""")
 JS_REFS = re.compile(r"""(?:\bimport|\bfrom)\s*["'`]([^"'`]+\.(?:js|css))["'`]""")
-# import(`./help-X.js`) ... __vite__mapDeps([0,1,2]): the chunk and the files preloaded with it
-DYNAMIC = re.compile(r"""\bimport\(\s*["'`]([^"'`]+\.js)["'`]\s*\)(?:[^;]{0,400}?__vite__mapDeps\(\[([\d,]*)\]\))?""")
+# preload(() => import(`./help-X.js`).then(...), __vite__mapDeps([0,1,2])): the chunk, and
+# the files preloaded with it (indexes into the chunk's `m.f=[...]` table of paths)
+DYNAMIC = re.compile(r"""\bimport\(\s*["'`]([^"'`]+\.js)["'`]\s*\)""")
+DEPS_CALL = re.compile(r"""__vite__mapDeps\(\[([\d,]*)\]\)""")
 MAP_DEPS = re.compile(r"""m\.f=\[([^\]]*)\]""")
 CSS_REFS = re.compile(r"""url\(\s*["']?([^"')]+)["']?\s*\)""")
 
@@ -72,10 +74,17 @@ def lazy_chunks(files: list[Path]) -> list[tuple[Path, list[Path]]]:
         text = script.read_text(errors="replace")
         table = MAP_DEPS.search(text)
         deps = [d.strip().strip("\"'`") for d in table.group(1).split(",")] if table else []
-        for ref, indexes in DYNAMIC.findall(text):
+        imports = [(m.start(), m.group(1)) for m in DYNAMIC.finditer(text)]
+        preloads: dict[int, str] = {}  # each deps list belongs to the last import before it
+        for call in DEPS_CALL.finditer(text):
+            before = [pos for pos, _ in imports if pos < call.start() and pos not in preloads]
+            if before:
+                preloads[before[-1]] = call.group(1)
+        for pos, ref in imports:
             target = _resolve(ref, script)
             if not target or target in loaded:
                 continue
+            indexes = preloads.get(pos, "")
             extra = [_resolve("/" + deps[int(i)], script) for i in indexes.split(",") if i and int(i) < len(deps)]
             added = widget_files(target, loaded)
             for p in extra:

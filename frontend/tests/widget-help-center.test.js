@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
-import { chooseLocale, portalOf } from '../src/widget/portal.js'
-import { articlePath, articlesPath, createHelpCenter, debounce, MAX_QUERY, normalizeQuery, viewsPath } from '../src/widget/helpCenter.js'
+import { articlePath, articlesPath, chooseLocale, createHelpCenter, debounce, MAX_QUERY, normalizeQuery, portalOf, viewsPath } from '../src/widget/helpCenter.js'
 import { articleHtml, safeHref } from '../src/widget/articleHtml.js'
 import { createWidgetStore } from '../src/widget/store.js'
 import App from '../src/widget/App.vue'
