@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
-import { articlePath, articlesPath, chooseLocale, createHelpCenter, debounce, MAX_QUERY, normalizeQuery, portalOf, viewsPath } from '../src/widget/helpCenter.js'
+import { articlePath, articlesPath, chooseLocale, createHelpCenter, debounce, MAX_QUERY, normalizeQuery, portalOf, portalPath, viewsPath } from '../src/widget/helpCenter.js'
 import { articleHtml, safeHref } from '../src/widget/articleHtml.js'
 import { createWidgetStore } from '../src/widget/store.js'
 import App from '../src/widget/App.vue'
@@ -101,6 +101,7 @@ describe('query and URLs', () => {
     expect(articlesPath('acme-help', 'en', { query: 'how do I & pay?', limit: 6 })).toBe('/hc/acme-help/en/articles.json?query=how+do+I+%26+pay%3F&limit=6')
     expect(articlePath('acme-help', '17-a/../b?c')).toBe('/hc/acme-help/articles/17-a%2F..%2Fb%3Fc.json')
     expect(viewsPath('acme-help', '17-billing')).toBe('/hc/acme-help/articles/17-billing/views')
+    expect(portalPath('acme-help', 'pt_BR')).toBe('/hc/acme-help/pt_BR')
   })
 })
 
@@ -348,6 +349,8 @@ describe('the widget home with a help center', () => {
     const items = () => w.findAll('[data-testid="widget-help-article"]')
     expect(w.find('[data-testid="widget-help-popular"]').exists()).toBe(true)
     expect(items().map((b) => b.text())).toEqual(['Reset your passwordReset your password in short', 'BillingBilling in short'])
+    const all = w.find('[data-testid="widget-help-all"]')
+    expect([all.attributes('href'), all.attributes('target'), all.attributes('rel')]).toEqual(['/hc/acme-help/en', '_blank', 'noopener noreferrer'])
 
     // Real timers: Vue ignores a click older than its listener, and a faked clock ahead of
     // the real one would make the next click look so.

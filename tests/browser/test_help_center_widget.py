@@ -85,6 +85,12 @@ def test_visitor_finds_and_reads_an_article_in_the_widget_then_chats(new_context
     assert popular.count() <= 6
     expect(popular.filter(has_text="roadmap")).to_have_count(0)
     assert not any("/assets/HelpArticle-" in url for url in requested)  # the article view is not loaded yet
+    # "All articles": the portal's public home in that locale, in a new tab.
+    all_articles = widget.get_by_test_id("widget-help-all")
+    expect(all_articles).to_have_attribute("href", f"/hc/{slug}/en")
+    expect(all_articles).to_have_attribute("target", "_blank")
+    with urllib.request.urlopen(f"{stack.base_url}/hc/{slug}/en", timeout=10) as reply:
+        assert reply.status == 200 and "text/html" in reply.headers["Content-Type"]
 
     # Search as the visitor types: a prefix of the titles' word finds both published
     # articles, with a request when the visitor pauses, not one per key.

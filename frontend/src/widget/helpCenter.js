@@ -64,6 +64,11 @@ export function articlesPath(slug, locale, { query = '', limit = POPULAR_LIMIT }
   return '/hc/' + seg(slug) + '/' + seg(locale) + '/articles.json?' + params
 }
 
+// The portal's public home in that locale (opened in a new tab: "All articles").
+export function portalPath(slug, locale) {
+  return '/hc/' + seg(slug) + '/' + seg(locale)
+}
+
 export function articlePath(slug, articleSlug) {
   return '/hc/' + seg(slug) + '/articles/' + seg(articleSlug) + '.json'
 }
