@@ -2,8 +2,9 @@
 
 The website inbox is linked to a portal (the seeded "Acme Help" when the seed has linked
 one, else one this module creates), and this module adds its own articles: two published
-ones with a per-run word in their titles, so a search finds exactly them, and a draft
-with another per-run word, so a search that would find it must find nothing. The
+ones with a per-run word in their titles, so a search finds exactly them (and, once one
+is archived, only the other at once), and a draft with another per-run word, so a search
+that would find it must find nothing. The
 widget's home shows the portal's popular articles and a search box; a search finds the
 published article (by a prefix, as the visitor types) and never the draft; the article
 opens inside the widget, loaded as a chunk of its own only then, its HTML inert (an image
@@ -65,7 +66,7 @@ def help_center(stack, seed):
             found = json.loads(reply.read())["payload"]
         time.sleep(0.5)
     assert sorted(a["slug"] for a in found) == sorted([made["reset"]["slug"], made["billing"]["slug"]]), found
-    return {"slug": slug, "portal": portal, "word": word, "hidden": hidden, **made}
+    return {"slug": slug, "portal": portal, "word": word, "hidden": hidden, "account": account, "token": token, **made}
 
 
 def test_visitor_finds_and_reads_an_article_in_the_widget_then_chats(new_context, stack, help_center):
@@ -106,8 +107,14 @@ def test_visitor_finds_and_reads_an_article_in_the_widget_then_chats(new_context
     expect(widget.get_by_test_id("widget-help-empty")).to_be_visible()
     expect(widget.get_by_test_id("widget-help-article").filter(has_text="roadmap")).to_have_count(0)
 
+    # Archived now: gone from the widget's next search at once (not when the index catches up).
+    api(stack, "PATCH", f"/api/v1/accounts/{help_center['account']}/portals/{slug}/articles/{help_center['billing']['id']}",
+        help_center["token"], {"article": {"status": "archived"}})
+
     # Open one: inside the widget, the article view's chunk loaded only now.
     search.fill(word)
+    expect(results.filter(has_text="Reset your password")).to_have_count(1)
+    expect(results.filter(has_text="Change the billing email")).to_have_count(0)
     results.filter(has_text="Reset your password").click()
     article = widget.get_by_test_id("widget-article")
     expect(article).to_have_attribute("data-state", "loaded")
