@@ -27,9 +27,12 @@ export default defineConfig({
         // Vue and the src/shared modules both apps use are one chunk. Without the group a
         // shared module that the dashboard loads lazily (useAction) got a chunk of its own:
         // one more request and a few hundred bytes for every widget visitor. endpoints.js is
-        // the dashboard's and upload.js is loaded on demand: they stay out.
+        // the dashboard's and upload.js is loaded on demand: they stay out. Vite's preload
+        // helper (which every lazy chunk's import goes through) is in it too: the widget's
+        // help center is loaded lazily, and the helper as a chunk of its own was one more
+        // request on every widget load.
         codeSplitting: {
-          groups: [{ name: 'shared', test: /[\\/]node_modules[\\/](vue|@vue)[\\/]|[\\/]src[\\/]shared[\\/](?!endpoints\.js|upload\.js)|modulepreload-polyfill/ }],
+          groups: [{ name: 'shared', test: /[\\/]node_modules[\\/](vue|@vue)[\\/]|[\\/]src[\\/]shared[\\/](?!endpoints\.js|upload\.js)|modulepreload-polyfill|preload-helper/ }],
         },
         // The chunk both apps share (Vue + src/shared) would be named after one of its
         // modules; call it what it is.

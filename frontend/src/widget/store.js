@@ -549,6 +549,7 @@ export function createWidgetStore(opts) {
     onParentMessage,
     popoutUrl,
     close: () => bridge.post({ event: 'close' }),
+    fetchImpl, // the help center's public requests go through the same fetch (tests inject one)
     get token() {
       return token
     },
