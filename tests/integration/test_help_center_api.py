@@ -350,7 +350,7 @@ def test_the_seed_adds_acme_help(api, world, website):
 def test_dashboard_search_finds_every_status(api, world):
     """The dashboard's search (scope "internal"): drafts and archived articles too, ranked
     by the help center's search; a query of punctuation finds nothing, a long one is 422."""
-    search = pytest.importorskip("parley.services.help_center.search")  # helper `public`'s module
+    from parley.services.help_center import search
     portal = make_portal(api, world)
     draft = make_article(api, world, title="Reset your password", content="Use the *Forgot password* link.")
     published = make_article(api, world, title="Invoices and receipts", content="Download invoices.", status="published")
