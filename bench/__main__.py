@@ -27,6 +27,7 @@ BENCHMARKS = {
     "cost": "what AWS would bill per 1M inbound messages, from the calls metered during an ingest burst",
     "queue_ops": "SQS send/receive/delete per second over HTTP, the runner's engine next to moto; fsync cost",
     "help_center_search": "help center search: MRR@10 and recall@5 on labelled queries, latency at 100-5,000 articles",
+    "help_center_page": "public article page: server time warm / rendering / reloading, bytes and gzip bytes",
     "help_center_cost": "what AWS would bill per 1M public help center page views, at a stated CloudFront hit ratio",
     "audit": "audit log: extra DynamoDB requests, items and WRU per audited write; its share of the HTTP API's cold start",
 }

@@ -6,10 +6,14 @@ The path of one page view (the lead's DESIGN for issue 13):
   `public, max-age=0, s-maxage=60`): a CloudFront request and the page's bytes out to the
   internet, whether it is a hit or a miss;
 - on a miss (1 - HIT_RATIO of the views) CloudFront asks the origin: one HTTP API request,
-  one invocation of the help center function, and its DynamoDB reads: the portal's slug (or
-  custom domain) claim, the portal, the portal's state (content version), the article's slug
-  claim, the article and its category (six GetItems; an eventually consistent GetItem costs
-  0.5 RRU per 4 KB of item);
+  one invocation of the help center function, and its DynamoDB reads as functions/help_center
+  makes them (services/help_center/site.py): the portal's slug (or custom domain) claim and
+  the account's status (each remembered by a container for 60 s, CloudFront's TTL too, so
+  counted on every miss) and the portal's state, its content version (three GetItems; an
+  eventually consistent GetItem costs 0.5 RRU per 4 KB of item). The portal's content and
+  the rendered page are held by the container per content version: a container's first
+  request after a change also reads the portal and Queries its categories and articles,
+  once per container per change (not counted: publishing is rare next to page views);
 - the article page's view beacon (`POST .../views`, not cached): a CloudFront request, an
   HTTP API request, an invocation of the help center function that sends one SQS message;
 - the views consumer: SQS batches (one receive and one batch delete each, as Lambda's
@@ -47,7 +51,6 @@ class Assumptions:
     memory_mb: int = 512               # help center function and views consumer (template Globals MemorySize)
     render_ms: float = 20.0            # a page's server time, warm (the issue's target)
     round_trip_ms: float = 5.0         # one DynamoDB GetItem from Lambda, waited for (reads are sequential)
-    article_kb: float = 6.0            # the article item as stored: Markdown + metadata
     consistent_reads: bool = False     # eventually consistent GetItems: 0.5 RRU per 4 KB
     beacons_per_view: float = 1.0      # view beacons per page view (article pages send one)
     beacon_ms: float = 15.0            # the beacon's invocation: parse, resolve nothing, one SQS SendMessage
@@ -58,10 +61,9 @@ class Assumptions:
 
 
 def reads(a: Assumptions) -> list[tuple[str, float]]:
-    """(GetItem, item size in KB) for one article page rendered at the origin."""
-    return [("portal slug or custom domain claim (UniqueClaim)", 0.2), ("portal (AccountObject)", 2.0),
-            ("portal state: content version", 0.2), ("article slug claim (UniqueClaim)", 0.2),
-            ("article (AccountObject)", a.article_kb), ("article's category (AccountObject)", 0.5)]
+    """(GetItem, item size in KB) for one article page at the origin, in a warm container."""
+    return [("portal slug or custom domain claim (UniqueClaim)", 0.2), ("account status (Account)", 1.0),
+            ("portal state: content version", 0.2)]
 
 
 def read_units(kb: float, consistent: bool) -> float:
@@ -123,8 +125,8 @@ def run(assumptions: Assumptions | None = None) -> dict:
                 + [["total", "", "", f"{grand:.2f}", "100%"]],
                 [f"assumed: {a.hit_ratio:.0%} of page requests answered by CloudFront (s-maxage=60, invalidated on "
                  f"publish); every view an article page with {a.beacons_per_view:g} view beacon",
-                 f"a miss: {len(reads(a))} GetItems ({per_miss:g} RRU, eventually consistent, article item "
-                 f"{a.article_kb:g} KB) and {a.render_ms:g} ms render + {a.round_trip_ms:g} ms per read, at "
+                 f"a miss: {len(reads(a))} GetItems ({per_miss:g} RRU, eventually consistent: claim, account, "
+                 f"content version) and {a.render_ms:g} ms render + {a.round_trip_ms:g} ms per read, at "
                  f"{a.memory_mb} MB arm64; a beacon {a.beacon_ms:g} ms",
                  f"views consumer: batches of {a.batch_size}, {a.distinct_per_batch} distinct articles (1 WRU each) "
                  f"and {a.consumer_ms:g} ms per batch",

@@ -272,6 +272,22 @@ def test_archived_portals_and_unknown_things_answer_real_404_pages(site, acme):
     assert site.call("DELETE", "/hc/acme").status == 405
 
 
+def test_a_suspended_accounts_help_center_goes_dark_like_its_widget(site, acme):
+    from parley.models.account import ACTIVE, SUSPENDED, Account
+    from parley.services.help_center import site as sites
+
+    account = Account.get(acme["account_id"])
+    assert site.get("/hc/acme/articles/reset-password").status == 200
+    account.update(actions=[Account.status.set(SUSPENDED)])
+    sites.forget()  # the container re-reads an account's status once a minute
+    for path in ("/hc/acme/en", "/hc/acme/articles/reset-password", "/hc/acme/en/articles.json",
+                 "/hc/acme/sitemap.xml"):
+        assert site.get(path).status == 404, path
+    account.update(actions=[Account.status.set(ACTIVE)])
+    sites.forget()
+    assert site.get("/hc/acme/articles/reset-password").status == 200
+
+
 def test_a_warm_page_costs_one_get_item(site, acme, monkeypatch):
     from botocore.client import BaseClient
 

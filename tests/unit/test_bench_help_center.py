@@ -78,9 +78,9 @@ def test_cost_arithmetic(capsys):
     assert cost.total(a) == pytest.approx(expected)
     miss = cost.Assumptions(hit_ratio=0.0, beacons_per_view=0.0)
     rru = sum(cost.read_units(kb, False) for _, kb in cost.reads(miss))
-    assert rru == 3.5   # 5 small items at 0.5 RRU, the 6 KB article at 1.0
+    assert rru == 1.5   # claim, account and content version: three items under 4 KB at 0.5 RRU
     items = {what: q for _, what, q, _ in cost.line_items(miss)}
-    assert items["read request units (6 GetItems per miss)"] == 1e6 * rru
+    assert items["read request units (3 GetItems per miss)"] == 1e6 * rru
     figures = cost.run()
     by_ratio = figures["by_hit_ratio"]
     assert list(by_ratio.values()) == sorted(by_ratio.values(), reverse=True)

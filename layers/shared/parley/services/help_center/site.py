@@ -26,6 +26,7 @@ from ...models.unique import UniqueClaim
 from . import state
 
 RESOLVE_SECONDS = 60
+ACCOUNT_SECONDS = 60  # a suspended account's portals go dark within this (plus CloudFront's TTL)
 VIEWS_SECONDS = 60
 MAX_SITES = 64  # portals whose content a container keeps
 
@@ -81,6 +82,7 @@ _lock = threading.Lock()
 _resolved: dict[str, tuple[float, tuple[int, int] | None]] = {}
 _sites: dict[tuple[int, int], Site] = {}
 _views: dict[tuple[int, int, str], tuple[float, dict[int, int]]] = {}
+_accounts: dict[int, tuple[float, bool]] = {}
 
 
 def _claim(key: str) -> tuple[int, int] | None:
@@ -118,7 +120,29 @@ def by_domain(host: str) -> Site | None:
     return site if site is not None and (site.portal.get("custom_domain") or "").lower() == host else None
 
 
+def _account_open(account_id: int) -> bool:
+    """Whether the account's help center may be served: a suspended account's site is dark,
+    like its widget; one deleted or being deleted is gone. One GetItem a minute per account."""
+    from ...models.account import ACTIVE, Account
+
+    now = time.monotonic()
+    cached = _accounts.get(account_id)
+    if cached and now - cached[0] < ACCOUNT_SECONDS:
+        return cached[1]
+    try:
+        is_open = Account.get(account_id).status == ACTIVE
+    except Account.DoesNotExist:
+        is_open = False
+    with _lock:
+        if len(_accounts) > 4096:
+            _accounts.clear()
+        _accounts[account_id] = (now, is_open)
+    return is_open
+
+
 def load(account_id: int, portal_id: int) -> Site | None:
+    if not _account_open(account_id):
+        return None
     version, index_version = state.read(account_id, portal_id)
     cached = _sites.get((account_id, portal_id))
     if cached is not None and cached.version == version:
@@ -177,3 +201,4 @@ def forget() -> None:
         _resolved.clear()
         _sites.clear()
         _views.clear()
+        _accounts.clear()
