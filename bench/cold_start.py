@@ -63,6 +63,14 @@ FIRST_REQUESTS = {"HttpApiFunction": (("a widget call's routes", "/api/v1/widget
                                       ("a dashboard call's routes (conversation list)",
                                        "/api/v1/accounts/1/conversations"),
                                       ("a channel webhook's routes", "/webhooks/telegram/bench"))}
+# The public help center's function imports its Markdown parser, sanitiser and stemmer on
+# the first article page or search, not at init: this row adds those imports and a first use.
+FIRST_WORK = {"HelpCenterFunction": (
+    ("an article page and a search (Markdown, sanitiser, stemmer)",
+     "from parley.views import article_html\narticle_html.render('# Title\\n\\n*Some* [text](https://a.test)')\n"
+     "from parley.services.help_center.search_index import SearchIndex\n"
+     "SearchIndex.build([{'id': 1, 'title': 'Reset', 'description': '', 'content': 'running shoes'}], 'en')"
+     ".search('run')"),)}
 
 
 class ProbeFailed(Exception):
@@ -111,6 +119,8 @@ def function_targets() -> list[Target]:
         for label, path in FIRST_REQUESTS.get(logical_id, ()):
             targets.append(Target(f"{logical_id}, then {label}", task, module, attribute, env, missing,
                                   then=f"module.include_routes({path!r})"))
+        for label, code in FIRST_WORK.get(logical_id, ()):
+            targets.append(Target(f"{logical_id}, then {label}", task, module, attribute, env, missing, then=code))
     return targets
 
 
