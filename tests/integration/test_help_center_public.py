@@ -374,6 +374,31 @@ def test_indexer_is_idempotent_per_version(site, acme, monkeypatch):
     assert search.rebuild(a, p)["built"] is False
 
 
+def test_indexer_keeps_two_versions_of_snapshots_and_none_of_a_deleted_portal(site, acme):
+    import boto3
+
+    from parley import storage
+    from parley.models.account_object import AccountObject
+    from parley.models.help_center import portal_key
+    from parley.services.help_center import search, state
+
+    a, p = acme["account_id"], acme["portal_id"]
+
+    def stored_versions():
+        listed = boto3.client("s3").list_objects_v2(Bucket=storage.bucket(), Prefix=f"help_center/{a}/{p}/")
+        return sorted({int(o["Key"].split("/")[3]) for o in listed.get("Contents", [])})
+
+    for title in ("Invoices, one", "Invoices, two", "Invoices, three"):
+        hc.update_article(a, p, acme["invoices"]["id"], title=title)
+        hc.run_indexer()
+    version, index_version = state.read(a, p)
+    assert version == index_version and stored_versions() == [version - 1, version]
+    # the replaced version is still there for a container that read the state just before
+    assert "Invoices, three" in site.get("/hc/acme/en/articles", query={"query": "invoices"}).text
+    AccountObject.get(a, portal_key(p)).delete()  # the portal gone: the next build removes every snapshot
+    assert search.rebuild(a, p)["pruned"] == 4 and stored_versions() == []
+
+
 def test_indexer_invalidates_the_portals_pages_when_a_distribution_is_configured(aws, monkeypatch):
     indexer = hc.load_handler("indexer")
     from parley.settings import get_settings

@@ -37,8 +37,12 @@ INTERNAL_META = PUBLIC_META + ("status", "author_id")
 _cache: dict[tuple[int, int, str], tuple[int, dict[str, SearchIndex]]] = {}
 
 
+def snapshot_prefix(account_id: int, portal_id: int) -> str:
+    return f"help_center/{account_id}/{portal_id}/"
+
+
 def snapshot_key(account_id: int, portal_id: int, version: int, scope: str) -> str:
-    return f"help_center/{account_id}/{portal_id}/{version}/{scope}.json.gz"
+    return f"{snapshot_prefix(account_id, portal_id)}{version}/{scope}.json.gz"
 
 
 def check_query(query: str | None) -> str:
@@ -166,6 +170,8 @@ def rebuild(account_id: int, portal_id: int) -> dict:
     """Build and store the snapshots of the portal's current content version unless one as
     new is stored already (idempotent per version). Returns what it did."""
     version, index_version = state.read(account_id, portal_id)
+    if version == 0 or not _exists(account_id, portal_id):  # a deleted portal: its snapshots go
+        return {"built": False, "version": version, "pruned": prune(account_id, portal_id, keep_from=None)}
     if version <= index_version:
         return {"built": False, "version": version, "index_version": index_version}
     started = time.monotonic()
@@ -178,8 +184,35 @@ def rebuild(account_id: int, portal_id: int) -> dict:
         s3.put_object(Bucket=storage.bucket(), Key=snapshot_key(account_id, portal_id, version, scope), Body=body,
                       ContentType="application/json", ContentEncoding="gzip")
     raised = _raise_index_version(account_id, portal_id, version)
-    return {"built": True, "version": version, "raised": raised, "bytes": sizes,
+    # Versions older than the one just replaced are read by no one: a container reads the
+    # state, then the snapshot it names, so the replaced one is kept for those mid-switch.
+    pruned = prune(account_id, portal_id, keep_from=index_version) if raised else 0
+    return {"built": True, "version": version, "raised": raised, "bytes": sizes, "pruned": pruned,
             "ms": round((time.monotonic() - started) * 1000)}
+
+
+def _exists(account_id: int, portal_id: int) -> bool:
+    try:
+        AccountObject.get(account_id, portal_key(portal_id), attributes_to_get=["account_id"])
+        return True
+    except AccountObject.DoesNotExist:
+        return False
+
+
+def prune(account_id: int, portal_id: int, keep_from: int | None) -> int:
+    """Delete the portal's stored snapshots of versions below `keep_from` (every one when
+    None); returns how many objects went. One List per 1,000 objects, one Delete each."""
+    s3 = aws.client("s3")
+    prefix = snapshot_prefix(account_id, portal_id)
+    doomed = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=storage.bucket(), Prefix=prefix):
+        for entry in page.get("Contents") or ():
+            version = entry["Key"][len(prefix):].split("/", 1)[0]
+            if version.isdigit() and (keep_from is None or int(version) < keep_from):
+                doomed.append(entry["Key"])
+    for key in doomed:
+        s3.delete_object(Bucket=storage.bucket(), Key=key)
+    return len(doomed)
 
 
 def _raise_index_version(account_id: int, portal_id: int, version: int) -> bool:
