@@ -105,11 +105,11 @@ class Site:
         self.app = module
 
     def call(self, method: str, path: str, *, query: dict | None = None, host: str = "parley.test",
-             body: bytes | str | None = None, headers: dict | None = None):
+             body: bytes | str | None = None, headers: dict | None = None, viewer: str = "203.0.113.10"):
         from tests.conftest import LambdaContext, http_event
 
         event = http_event(method, path, query=query, headers={"host": host, "x-forwarded-proto": "https",
-                                                               **(headers or {})})
+                                                               **(headers or {})}, source_ip=viewer)
         event["routeKey"] = "ANY /hc/{proxy+}" if path.startswith("/hc/") else f"GET {path}"
         event["pathParameters"] = {"proxy": path[4:]} if path.startswith("/hc/") else {}
         if query:

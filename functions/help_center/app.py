@@ -21,6 +21,7 @@ import base64
 import json
 import re
 import threading
+import time
 from collections import OrderedDict
 from urllib.parse import unquote
 
@@ -30,7 +31,7 @@ with loading():  # the imports of this init: see parley/coldstart.py
     from aws_lambda_powertools import Logger
 
     import hc_pages as pages
-    from parley import aws, storage
+    from parley import aws, edge, storage
     from parley.errors import ParleyError
     from parley.services.help_center import site as sites
     from parley.settings import get_settings
@@ -50,6 +51,11 @@ SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,254}$")
 _pages: "OrderedDict[tuple, dict]" = OrderedDict()
 _pages_lock = threading.Lock()
 _pages_bytes = 0
+# Views already counted: (viewer address, article) -> when. A reader reloading a page, or a
+# script replaying the beacon, counts once per VIEW_REPEAT_SECONDS per container.
+VIEW_REPEAT_SECONDS = 30 * 60
+MAX_RECENT_VIEWS = 50_000
+_recent_views: "OrderedDict[tuple[str, int], float]" = OrderedDict()
 
 
 class Request:
@@ -59,8 +65,13 @@ class Request:
         self.path = unquote(event.get("rawPath") or http.get("path") or "/")
         self.query = event.get("queryStringParameters") or {}
         self.headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
-        host = self.headers.get("x-forwarded-host") or self.headers.get("host") or \
+        through_edge = edge.through_edge(self.headers.get("x-parley-edge"))
+        # CloudFront passes the viewer's host (a custom domain) as X-Forwarded-Host; from
+        # anyone else that header is ignored, as the dashboard API does (api.base_url).
+        host = (self.headers.get("x-forwarded-host") if through_edge else None) or self.headers.get("host") or \
             (event.get("requestContext") or {}).get("domainName") or "localhost"
+        self.viewer = edge.viewer_address(http.get("sourceIp"), self.headers.get("x-forwarded-for"),
+                                          self.headers.get("x-parley-edge"))
         self.host = host.split(",")[0].strip().lower()
         proto = self.headers.get("x-forwarded-proto", "https").split(",")[0].strip()
         self.base = f"{'http' if proto == 'http' else 'https'}://{self.host}"
@@ -146,10 +157,10 @@ def route(request: Request) -> dict:
     rest = parts[1:]
     if request.method == "POST":
         if len(rest) == 3 and rest[0] == "articles" and rest[2] == "views":
-            return count_view(site, rest[1], beacon=True)
+            return count_view(site, rest[1], request.viewer, beacon=True)
         return respond(405, "Method Not Allowed", "text/plain", UNCACHED, {"allow": "GET, HEAD"})
     if len(rest) == 3 and rest[0] == "articles" and rest[2] == "views.gif":
-        return count_view(site, rest[1], beacon=False)
+        return count_view(site, rest[1], request.viewer, beacon=False)
     if len(rest) == 2 and rest[0] in ("logo", "dark_logo"):
         return logo(site, rest[0], rest[1])
     query = request.query.get("query") or ""
@@ -324,17 +335,34 @@ def article_json(site, links, slug: str) -> dict:
 
 # ---------------------------------------------------------------- the rest
 
-def count_view(site, slug: str, *, beacon: bool) -> dict:
-    """One SQS message per view (no database write here); the views consumer adds them up."""
+def count_view(site, slug: str, viewer: str, *, beacon: bool) -> dict:
+    """One SQS message per view (no database write here); the views consumer adds them up.
+    A viewer's repeat within VIEW_REPEAT_SECONDS is answered alike and not counted."""
     article = site.article_by_slug.get(slug)
     if article is None:
         return respond(404, "", "text/plain", UNCACHED)
-    aws.client("sqs").send_message(
+    if _first_view(viewer, article["id"]):
+        aws.client("sqs").send_message(
         QueueUrl=aws.queue_url(get_settings().required("help_center_views_queue")),
-        MessageBody=json.dumps({"account_id": site.account_id, "portal_id": site.portal_id, "article_id": article["id"]}))
+            MessageBody=json.dumps({"account_id": site.account_id, "portal_id": site.portal_id,
+                                    "article_id": article["id"]}))
     if beacon:
         return respond(204, "", "text/plain", UNCACHED)
     return respond(200, GIF, "image/gif", UNCACHED)
+
+
+def _first_view(viewer: str, article_id: int) -> bool:
+    now = time.monotonic()
+    key = (viewer, article_id)
+    with _pages_lock:
+        seen = _recent_views.get(key)
+        if seen is not None and now - seen < VIEW_REPEAT_SECONDS:
+            return False
+        _recent_views[key] = now
+        _recent_views.move_to_end(key)
+        while len(_recent_views) > MAX_RECENT_VIEWS:
+            _recent_views.popitem(last=False)
+    return True
 
 
 def logo(site, field: str, record_id: str) -> dict:
@@ -380,3 +408,4 @@ def forget() -> None:
     with _pages_lock:
         _pages.clear()
         _pages_bytes = 0
+        _recent_views.clear()

@@ -6,7 +6,6 @@ maps to Chatwoot's error body in one place."""
 from __future__ import annotations
 
 import base64
-import hmac
 import json
 import re
 from typing import Callable, Literal, TypeVar
@@ -14,10 +13,9 @@ from typing import Callable, Literal, TypeVar
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from parley import audit, permissions
+from parley import audit, edge, permissions
 from parley.auth import Principal, authenticate
 from parley.errors import Invalid, NotFound, ParleyError, PayloadTooLarge
-from parley.settings import get_settings
 
 MAX_BODY_BYTES = 1_048_576  # Chatwoot's largest field is 150,000 characters of message text
 
@@ -258,18 +256,10 @@ def path_id(value: str) -> int:
 
 
 def source_ip(router: Router) -> str:
-    """The caller's address. Behind CloudFront the TCP peer is an edge server shared by
-    many users, so the viewer address CloudFront appended to X-Forwarded-For is used, but
-    only when the request carries the stack's edge secret (a direct caller could write
-    anything into X-Forwarded-For)."""
+    """The caller's address (parley/edge.py: behind CloudFront, the viewer's)."""
     event = router.current_event
-    peer = event.request_context.http.source_ip or "unknown"
-    if not _through_edge(router):
-        return peer
-    hops = [hop.strip() for hop in (event.get_header_value("x-forwarded-for") or "").split(",") if hop.strip()]
-    while hops and hops[-1] == peer:  # API Gateway may append the edge server itself
-        hops.pop()
-    return hops[-1] if hops else peer
+    return edge.viewer_address(event.request_context.http.source_ip, event.get_header_value("x-forwarded-for"),
+                               event.get_header_value("x-parley-edge"))
 
 
 def query(router: Router, model: type[Model]) -> Model:
@@ -281,9 +271,7 @@ def query(router: Router, model: type[Model]) -> Model:
 
 def _through_edge(router: Router) -> bool:
     """The request came through CloudFront: it carries the stack's edge secret."""
-    secret = get_settings().edge_secret
-    given = router.current_event.get_header_value("x-parley-edge") or ""
-    return bool(secret) and hmac.compare_digest(given.encode(), secret.encode())
+    return edge.through_edge(router.current_event.get_header_value("x-parley-edge"))
 
 
 def base_url(router: Router) -> str:

@@ -250,10 +250,16 @@ def test_custom_domain_serves_its_portal_only(site, acme, world):
     page = site.get("/hc/acme/articles/reset-password", host="help.acme.test")
     assert page.status == 200
     assert '<link rel="canonical" href="https://help.acme.test/hc/acme/articles/reset-password">' in page.text
-    # forwarded by CloudFront as X-Forwarded-Host
+    # forwarded by CloudFront as X-Forwarded-Host (with the stack's edge secret) ...
+    import os
+
     forwarded = site.get("/hc/acme", host="abc.execute-api.us-east-1.amazonaws.com",
-                         headers={"x-forwarded-host": "HELP.acme.test"})
+                         headers={"x-forwarded-host": "HELP.acme.test", "x-parley-edge": os.environ["EDGE_SECRET"]})
     assert "https://help.acme.test/hc/acme/en" in forwarded.text
+    # ... and from anyone else ignored: a direct caller cannot have links made for its host
+    spoofed = site.get("/hc/acme", host="abc.execute-api.us-east-1.amazonaws.com",
+                       headers={"x-forwarded-host": "evil.example"})
+    assert "evil.example" not in spoofed.text and "https://abc.execute-api.us-east-1.amazonaws.com/hc/acme/en" in spoofed.text
     assert site.get("/hc/other", host="help.acme.test").status == 404
     root = site.get("/hc/_", host="help.acme.test")
     assert root.status == 302 and root.headers["location"] == "/hc/acme"
@@ -317,8 +323,10 @@ def test_views_are_queued_then_counted_in_batches(site, acme):
     from parley.models.counter import Counter
     from parley.models.help_center import views_counter
 
-    for _ in range(3):
-        assert site.call("POST", "/hc/acme/articles/reset-password/views").status == 204
+    for reader in ("198.51.100.1", "198.51.100.2", "198.51.100.3"):
+        assert site.call("POST", "/hc/acme/articles/reset-password/views", viewer=reader).status == 204
+    # a reader's repeat (a reload, a replayed beacon) is answered alike and not counted
+    assert site.call("POST", "/hc/acme/articles/reset-password/views", viewer="198.51.100.3").status == 204
     gif = site.get("/hc/acme/articles/reset-password/views.gif")
     assert gif.status == 200 and gif.headers["content-type"] == "image/gif" and gif.headers["cache-control"] == "no-store"
     assert site.call("POST", "/hc/acme/articles/download-invoices/views").status == 204
