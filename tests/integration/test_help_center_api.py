@@ -423,3 +423,12 @@ def test_random_input_never_500(api, world, website):
             body = {rng.choice(["portal", "article", "category"]): body}
         reply = api.call(method, path, world.admin.token, body=body)
         assert reply.status < 500, (method, path, body, reply.json)
+
+
+def test_a_chatwoot_style_logo_blob_id_is_refused_by_name(api, world):
+    """Chatwoot's dashboard sends an uploaded blob's id in the portal's PATCH; Parley takes
+    the file itself (POST .../logo), so the field is a 422 that names it, and nothing changes."""
+    make_portal(api, world)
+    reply = api.patch(f"{base(world)}/acme-help", world.admin.token, body={"portal": {"name": "Renamed", "blob_id": 42}})
+    assert reply.status == 422 and "blob_id" in str(reply.json)
+    assert api.get(f"{base(world)}/acme-help", world.admin.token).json["name"] == "Acme Help"
