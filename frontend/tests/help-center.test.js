@@ -8,6 +8,7 @@ import {
   moveItem, portalBody, portalForm, positionsHash, rootOf, slugify, statusOf, tagsOf, translationBody, translationIn,
 } from '../src/dashboard/helpCenter/model.js'
 import { uploadLogo } from '../src/dashboard/helpCenter/api.js'
+import { canManage, canWrite, isPortalMember } from '../src/dashboard/helpCenter/access.js'
 import { portals } from '../src/dashboard/helpCenter/portals.js'
 import AppShell from '../src/dashboard/components/AppShell.vue'
 import { stopInbox } from '../src/dashboard/current.js'
@@ -154,24 +155,21 @@ describe('help center screens', () => {
     vi.restoreAllMocks()
   })
 
-  it('the nav entry and the route are for administrators and knowledge_base_manage roles only', async () => {
+  it('the nav entry and the route are for every member of the account (they read it)', async () => {
     const fetchImpl = vi.fn(async () => new Response('[]'))
+    for (const person of [user('agent'), roleAgent(['conversation_manage']), roleAgent(['knowledge_base_manage']), user('administrator')]) {
+      setUser(person, false)
+      const router = await routerAt('/app/accounts/1/help-center/portals/acme/articles/12', fetchImpl)
+      expect(router.currentRoute.value.name).toBe('hc-article')
+      const w = mount(AppShell, { global: { plugins: [router] } })
+      expect(w.get('[data-testid="nav-help-center"]').attributes('href')).toBe('/app/accounts/1/help-center')
+      w.unmount()
+      stopInbox() // the shell started the account's live inbox
+    }
+    // Not a member of that account: home, as for every account route.
     setUser(user('agent'), false)
-    let router = await routerAt('/app/accounts/1/help-center', fetchImpl)
+    const router = await routerAt('/app/accounts/9/help-center', fetchImpl)
     expect(router.currentRoute.value.name).toBe('conversations')
-    let w = mount(AppShell, { global: { plugins: [router] } })
-    expect(w.find('[data-testid="nav-help-center"]').exists()).toBe(false)
-    w.unmount()
-    setUser(roleAgent(['knowledge_base_manage']), false)
-    router = await routerAt('/app/accounts/1/help-center', fetchImpl)
-    expect(router.currentRoute.value.name).toBe('help-center')
-    w = mount(AppShell, { global: { plugins: [router] } })
-    expect(w.get('[data-testid="nav-help-center"]').attributes('href')).toBe('/app/accounts/1/help-center')
-    w.unmount()
-    stopInbox() // the shell started the account's live inbox
-    setUser(user('administrator'), false)
-    router = await routerAt('/app/accounts/1/help-center/portals/acme/articles/12', fetchImpl)
-    expect(router.currentRoute.value.name).toBe('hc-article')
   })
 
   it('creates a portal with a slug made from its name, and shows the server’s 409', async () => {
@@ -497,5 +495,208 @@ describe('the help center section frame', () => {
     expect(w.get('[data-testid="hc-portal-missing"]').text()).toContain('nope')
     expect(w.find('[data-testid="hc-nav-articles"]').exists()).toBe(false)
     w.unmount()
+  })
+})
+
+describe('who may write the help center (helpCenter/access.js)', () => {
+  // A session as session.js keeps it: the user (with their accounts) and the selected account.
+  const as = (person, accountId = 1) => ({ user: person, accountId })
+  const agent = user('agent') // id 2
+  const member = { ...user('agent'), id: 5 } // in acme's member_ids
+
+  it('canManage: administrators and roles granting knowledge_base_manage, in the selected account', () => {
+    expect(canManage(as(user('administrator')))).toBe(true)
+    expect(canManage(as(roleAgent(['knowledge_base_manage'])))).toBe(true)
+    expect(canManage(as(agent))).toBe(false)
+    expect(canManage(as(member))).toBe(false) // a portal's member manages nothing else
+    expect(canManage(as(roleAgent(['conversation_manage', 'contact_manage'])))).toBe(false)
+    expect(canManage(as(user('administrator'), 9))).toBe(false) // not a member of account 9
+    expect(canManage({ user: null, accountId: null })).toBe(false)
+  })
+
+  it('canWrite: those who manage, and the portal’s members (by user id, as number or string)', () => {
+    expect(canWrite(acme, as(agent))).toBe(false)
+    expect(canWrite(acme, as(member))).toBe(true)
+    expect(canWrite({ ...acme, member_ids: ['5'] }, as(member))).toBe(true)
+    expect(canWrite({ ...acme, member_ids: undefined, members: [{ id: 5 }] }, as(member))).toBe(true)
+    expect(canWrite({ ...acme, member_ids: [] }, as(member))).toBe(false)
+    expect(canWrite(acme, as(user('administrator')))).toBe(true)
+    expect(canWrite({ ...acme, member_ids: [] }, as(roleAgent(['knowledge_base_manage'])))).toBe(true)
+    expect(canWrite(null, as(member))).toBe(false) // no portal (yet): nothing to be a member of
+    expect(canWrite(null, as(user('administrator')))).toBe(true)
+    expect(isPortalMember(acme, { user: null, accountId: 1 })).toBe(false)
+  })
+
+  it('follows the signed-in session by default', () => {
+    setUser({ ...user('agent'), id: 5 }, false)
+    expect([canManage(), canWrite(acme), canWrite({ ...acme, member_ids: [6] })]).toEqual([false, true, false])
+    clearSession()
+    expect(canWrite(acme)).toBe(false)
+  })
+})
+
+describe('the help center, read only for a plain agent', () => {
+  // Disabled itself or by a disabled fieldset around it (happy-dom's :disabled does not
+  // follow fieldsets; the browser test checks the real thing).
+  const disabled = (w) => w.element.disabled || !!w.element.closest('fieldset[disabled]')
+  const member = { ...user('agent'), id: 5 } // in acme's member_ids
+  const cats = [{ id: 10, name: 'Start', slug: 'start', locale: 'en', position: 1 }, { id: 11, name: 'Billing', slug: 'billing', locale: 'en', position: 2 }]
+  const article = { id: 12, title: 'Refunds', description: 'Money back', content: '# Refunds', status: 'published', slug: '1700000000-refunds', locale: 'en', category_id: 11, associated_article_id: null, meta: {} }
+  const editorRoutes = (calls = []) => ({
+    [`GET ${P}/acme/articles/12`]: () => [200, { payload: article }],
+    [`PATCH ${P}/acme/articles/12`]: (b) => (calls.push(b), [200, { payload: { ...article, ...b } }]),
+    [`GET ${P}/acme/articles`]: () => [200, { payload: [], meta: {} }],
+    [`GET ${P}/acme/categories`]: () => [200, { payload: cats }],
+    'POST /hc/preview': () => [200, { html: '<h1>Refunds</h1>' }],
+  })
+  function loaded(list = [acme]) {
+    portals.items = list
+    Object.assign(portals, { accountId: 1, loaded: true })
+  }
+  afterEach(() => {
+    clearSession()
+    resetPortals()
+    stopInbox()
+    vi.useRealTimers()
+    vi.restoreAllMocks()
+  })
+
+  it('portals: listed with their articles and categories, no portal form, no settings', async () => {
+    loaded()
+    const { w } = await mountAt(Portals, '/app/accounts/1/help-center', { [`GET ${P}`]: () => [200, { payload: [acme] }] }, user('agent'))
+    expect(w.get('[data-testid="hc-portal-row"]').attributes('data-slug')).toBe('acme')
+    expect(w.get('[data-testid="hc-portal-articles-acme"]').attributes('href')).toBe('/app/accounts/1/help-center/portals/acme/articles')
+    expect(w.find('[data-testid="hc-portal-categories-acme"]').exists()).toBe(true)
+    expect(w.find('[data-testid="hc-portal-settings-acme"]').exists()).toBe(false)
+    expect(w.find('[data-testid="hc-portal-form"]').exists()).toBe(false)
+    w.unmount()
+    // A portal's member: its settings, still no new portal (that needs knowledge_base_manage).
+    clearSession()
+    const again = await mountAt(Portals, '/app/accounts/1/help-center', { [`GET ${P}`]: () => [200, { payload: [acme] }] }, member)
+    expect(again.w.find('[data-testid="hc-portal-settings-acme"]').exists()).toBe(true)
+    expect(again.w.find('[data-testid="hc-portal-form"]').exists()).toBe(false)
+  })
+
+  it('the section’s navigation offers a portal’s settings only to those who may write it', async () => {
+    const HelpCenter = (await import('../src/dashboard/views/HelpCenter.vue')).default
+    const routes = { [`GET ${P}`]: () => [200, { payload: [acme], meta: {} }] }
+    let { w } = await mountAt(HelpCenter, '/app/accounts/1/help-center/portals/acme/articles', routes, user('agent'))
+    expect(w.find('[data-testid="hc-nav-articles"]').exists()).toBe(true)
+    expect(w.find('[data-testid="hc-nav-categories"]').exists()).toBe(true)
+    expect(w.find('[data-testid="hc-nav-settings"]').exists()).toBe(false)
+    w.unmount()
+    ;({ w } = await mountAt(HelpCenter, '/app/accounts/1/help-center/portals/acme/articles', routes, member))
+    expect(w.find('[data-testid="hc-nav-settings"]').exists()).toBe(true)
+    w.unmount()
+  })
+
+  it('categories: the list in order, without the add form, edit, delete, arrows or dragging', async () => {
+    loaded()
+    const { w } = await mountAt(Categories, '/app/accounts/1/help-center/portals/acme/categories', {
+      [`GET ${P}/acme/categories`]: () => [200, { payload: cats }],
+    }, user('agent'))
+    expect(w.findAll('[data-testid="hc-category-row-name"]').map((r) => r.text())).toEqual(['Start', 'Billing'])
+    expect(w.find('[data-testid="hc-category-form"]').exists()).toBe(false)
+    for (const id of ['hc-category-edit-10', 'hc-category-delete-10', 'hc-category-up-11', 'hc-category-down-10']) {
+      expect(w.find(`[data-testid="${id}"]`).exists()).toBe(false)
+    }
+    expect(w.get('[data-testid="hc-category-row"]').attributes('draggable')).toBe('false')
+    expect(w.find('.hc-grip').exists()).toBe(false)
+  })
+
+  it('articles: searchable and filtered, no New article, no reordering in a category', async () => {
+    loaded()
+    const items = [{ id: 1, title: 'A', status: 'published', locale: 'en', position: 10 }, { id: 2, title: 'B', status: 'published', locale: 'en', position: 40 }]
+    const { w, calls } = await mountAt(Articles, '/app/accounts/1/help-center/portals/acme/articles?category_slug=billing', {
+      [`GET ${P}/acme/articles`]: () => [200, { payload: items, meta: { all_articles_count: 2, articles_count: 2 } }],
+      [`GET ${P}/acme/categories`]: () => [200, { payload: cats }],
+    }, user('agent'))
+    expect(w.findAll('[data-testid="hc-article-link"]').map((l) => l.text())).toEqual(['A', 'B'])
+    expect(w.find('[data-testid="hc-article-new"]').exists()).toBe(false)
+    expect(w.find('[data-testid="hc-article-up-2"]').exists()).toBe(false)
+    expect(w.get('[data-testid="hc-article-row"]').attributes('draggable')).toBe('false')
+    await w.get('[data-testid="hc-status-published"]').trigger('click')
+    await flushPromises()
+    expect(calls.filter((c) => c.path === P + '/acme/articles').at(-1).query).toEqual({ status: 'published', category_slug: 'billing' })
+    expect(calls.every((c) => c.method === 'GET')).toBe(true)
+  })
+
+  it('an article: read with the server’s rendering, no field, save, publish, delete or new translation', async () => {
+    vi.useFakeTimers()
+    loaded()
+    const { w, calls } = await mountAt(ArticleEditor, '/app/accounts/1/help-center/portals/acme/articles/12', editorRoutes(), user('agent'))
+    vi.advanceTimersByTime(350)
+    await flushPromises()
+    expect(w.get('[data-testid="hc-article-read-title"]').text()).toBe('Refunds')
+    expect(w.get('[data-testid="hc-article-read-description"]').text()).toBe('Money back')
+    expect(w.get('[data-testid="hc-article-read-status"]').text()).toBe('published')
+    expect(w.get('[data-testid="hc-article-read"]').text()).toContain('Billing')
+    expect(w.get('[data-testid="hc-article-preview"]').element.innerHTML).toBe('<h1>Refunds</h1>')
+    expect(w.get('[data-testid="hc-article-view"]').attributes('href')).toBe('/hc/acme/articles/1700000000-refunds')
+    expect(w.findAll('input, textarea')).toHaveLength(0)
+    for (const id of ['hc-article-form', 'hc-article-save', 'hc-article-publish', 'hc-article-delete', 'hc-article-title', 'hc-article-content']) {
+      expect(w.find(`[data-testid="${id}"]`).exists()).toBe(false)
+    }
+    // A translation can be looked at, not created.
+    await w.get('[data-testid="hc-translation-locale"]').setValue('fr')
+    await flushPromises()
+    expect(w.find('[data-testid="hc-translation-missing"]').exists()).toBe(true)
+    expect(w.find('[data-testid="hc-translation-create"]').exists()).toBe(false)
+    expect(calls.filter((c) => c.method !== 'GET' && c.path !== '/hc/preview')).toEqual([])
+  })
+
+  it('a new article is not offered: the address says who writes the portal', async () => {
+    loaded()
+    const { w } = await mountAt(ArticleEditor, '/app/accounts/1/help-center/portals/acme/articles/new', editorRoutes(), user('agent'))
+    expect(w.find('[data-testid="hc-article-form"]').exists()).toBe(false)
+    expect(w.get('[data-testid="hc-article-readonly"]').text()).toContain('members')
+  })
+
+  it('a portal’s member edits and saves the article', async () => {
+    loaded()
+    const saved = []
+    const { w } = await mountAt(ArticleEditor, '/app/accounts/1/help-center/portals/acme/articles/12', editorRoutes(saved), member)
+    expect(w.find('[data-testid="hc-article-read"]').exists()).toBe(false)
+    await w.get('[data-testid="hc-article-title"]').setValue('Refunds and returns')
+    await w.get('[data-testid="hc-article-form"]').trigger('submit')
+    await flushPromises()
+    expect(saved).toHaveLength(1)
+    expect(saved[0]).toMatchObject({ title: 'Refunds and returns', status: 'published' })
+    expect(w.get('[data-testid="hc-article-saved"]').text()).toBe('Saved')
+    expect(w.find('[data-testid="hc-article-delete"]').exists()).toBe(true) // deleting an article is a member's too
+  })
+
+  it('portal settings: read only for a plain agent; a member saves them but not its members, and does not delete it', async () => {
+    const routes = {
+      [`GET ${P}/acme`]: () => [200, acme],
+      [`PATCH ${P}/acme`]: (b) => [200, { ...acme, ...b }],
+      'GET /api/v1/accounts/1/inboxes': () => [200, { payload: [{ id: 3, name: 'Website', channel_type: 'Channel::WebWidget' }] }],
+      'GET /api/v1/accounts/1/agents': () => [200, [{ id: 5, name: 'Aaron', role: 'agent' }, { id: 6, name: 'Bea', role: 'agent' }]],
+    }
+    let { w, calls } = await mountAt(PortalSettings, '/app/accounts/1/help-center/portals/acme/settings', routes, user('agent'))
+    expect(w.find('[data-testid="hc-portal-readonly"]').exists()).toBe(true)
+    expect(disabled(w.get('[data-testid="hc-portal-edit-name"]'))).toBe(true)
+    expect(w.get('[data-testid="hc-portal-header"]').element.value).toBe('How can we help?')
+    for (const id of ['hc-portal-save', 'hc-logo', 'hc-dark-logo', 'hc-portal-archive', 'hc-portal-delete']) {
+      expect(w.find(`[data-testid="${id}"]`).exists()).toBe(false)
+    }
+    await w.get('[data-testid="hc-portal-settings-form"]').trigger('submit') // (Enter in a field): nothing sent
+    await flushPromises()
+    expect(calls.every((c) => c.method === 'GET')).toBe(true)
+    w.unmount()
+
+    clearSession()
+    ;({ w, calls } = await mountAt(PortalSettings, '/app/accounts/1/help-center/portals/acme/settings', routes, member))
+    expect(w.find('[data-testid="hc-portal-readonly"]').exists()).toBe(false)
+    expect(disabled(w.get('[data-testid="hc-portal-edit-name"]'))).toBe(false)
+    expect(w.findAll('[data-testid="hc-portal-member"]').every(disabled)).toBe(true)
+    expect(w.find('[data-testid="hc-portal-archive"]').exists()).toBe(true)
+    expect(w.find('[data-testid="hc-logo-file"]').exists()).toBe(true)
+    expect(w.find('[data-testid="hc-portal-delete"]').exists()).toBe(false)
+    await w.get('[data-testid="hc-portal-header"]').setValue('Ask us anything')
+    await w.get('[data-testid="hc-portal-settings-form"]').trigger('submit')
+    await flushPromises()
+    // The members go back unchanged (the server refuses a member's change of them).
+    expect(calls.find((c) => c.method === 'PATCH').body).toMatchObject({ header_text: 'Ask us anything', member_ids: [5] })
   })
 })

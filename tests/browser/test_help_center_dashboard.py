@@ -1,6 +1,8 @@
 """The dashboard's Help Center: an administrator creates a portal, a category and an article
 whose Markdown carries XSS payloads, publishes it, finds it with the list's search, and
-the editor's preview (the server's sanitised HTML) runs none of the payloads."""
+the editor's preview (the server's sanitised HTML) runs none of the payloads. A plain agent
+reads the help center (to look up articles to send) without any write control, until an
+administrator makes them one of the portal's members: then they edit its articles."""
 from __future__ import annotations
 
 import re
@@ -176,5 +178,88 @@ def test_portal_settings_logos_category_order_and_a_translation_side_by_side(adm
         page.get_by_test_id("hc-portal-archive").click()
         expect(page.get_by_test_id("hc-portal-archived")).to_be_visible()
         assert api(stack, "GET", base, token)["archived"] is True
+    finally:
+        api(stack, "DELETE", base, token)
+
+
+def test_a_plain_agent_reads_the_help_center_and_writes_once_a_portal_member(new_agent, stack, seed):
+    account = seed["account"]["id"]
+    token = seed["administrator"]["access_token"]
+    agent_id = seed["agent"]["id"]
+    slug = f"faq-{tag()}"
+    base = f"/api/v1/accounts/{account}/portals/{slug}"
+    title = f"Change your plan {tag()}"
+    api(stack, "POST", f"/api/v1/accounts/{account}/portals", token, {"name": "FAQ " + slug, "slug": slug})
+    try:
+        category = api(stack, "POST", f"{base}/categories", token, {"name": "Plans", "slug": "plans", "locale": "en"})["payload"]
+        article = api(stack, "POST", f"{base}/articles", token, {
+            "title": title, "description": "Upgrade or downgrade", "category_id": category["id"], "status": "published",
+            "content": "# Plans\n\nOpen **Billing** and pick a plan."})["payload"]
+        assert agent_id not in api(stack, "GET", base, token)["member_ids"]
+
+        agent = new_agent("agent")
+        agent.open_dashboard()
+        page = agent.page
+        # The section is there for an agent; the portal is listed, nothing to add or set up.
+        page.get_by_test_id("nav-help-center").click()
+        expect(page).to_have_url(re.compile(rf"/app/accounts/{account}/help-center$"))
+        row = page.locator(f"[data-testid='hc-portal-row'][data-slug='{slug}']")
+        expect(row).to_be_visible()
+        expect(page.get_by_test_id("hc-portal-form")).to_have_count(0)
+        expect(row.get_by_test_id(f"hc-portal-settings-{slug}")).to_have_count(0)
+
+        # The articles: listed and searchable, no New article; one opens as a read view with
+        # the server's rendering of its Markdown, and no field, save, publish or delete.
+        row.get_by_test_id(f"hc-portal-articles-{slug}").click()
+        expect(page.get_by_test_id("hc-article-link")).to_have_text([title])
+        expect(page.get_by_test_id("hc-article-new")).to_have_count(0)
+        expect(page.get_by_test_id("hc-nav-settings")).to_have_count(0)
+        page.get_by_test_id("hc-article-link").click()
+        expect(page.get_by_test_id("hc-article-read-title")).to_have_text(title)
+        expect(page.get_by_test_id("hc-article-read")).to_contain_text("Plans")  # its category
+        preview = page.get_by_test_id("hc-article-preview")
+        expect(preview.locator("h1")).to_have_text("Plans")
+        expect(preview.locator("strong")).to_have_text("Billing")
+        expect(page.get_by_test_id("hc-article-view")).to_have_attribute("href", f"/hc/{slug}/articles/{article['slug']}")
+        for testid in ("hc-article-form", "hc-article-title", "hc-article-content", "hc-article-save", "hc-article-publish",
+                       "hc-article-delete-confirm", "hc-article-delete"):
+            expect(page.get_by_test_id(testid)).to_have_count(0)
+
+        # Categories: the list, no form, no row actions.
+        page.get_by_test_id("hc-nav-categories").click()
+        expect(page.get_by_test_id("hc-category-row-name")).to_have_text(["Plans"])
+        expect(page.get_by_test_id("hc-category-form")).to_have_count(0)
+        expect(page.get_by_test_id(f"hc-category-edit-{category['id']}")).to_have_count(0)
+        expect(page.get_by_test_id(f"hc-category-delete-{category['id']}")).to_have_count(0)
+
+        # The settings' address: read only.
+        page.goto(f"{stack.base_url}/app/accounts/{account}/help-center/portals/{slug}/settings")
+        expect(page.get_by_test_id("hc-portal-readonly")).to_be_visible()
+        expect(page.get_by_test_id("hc-portal-edit-name")).to_be_disabled()
+        expect(page.get_by_test_id("hc-portal-save")).to_have_count(0)
+        expect(page.get_by_test_id("hc-portal-archive")).to_have_count(0)
+
+        # An administrator makes the agent one of the portal's members.
+        api(stack, "PATCH", base, token, {"member_ids": [agent_id]})
+
+        # Now the agent writes: the article's editor saves; the portal's settings save too,
+        # but who its members are and deleting it stay the administrators'.
+        page.goto(f"{stack.base_url}/app/accounts/{account}/help-center/portals/{slug}/articles/{article['id']}")
+        expect(page.get_by_test_id("hc-article-read")).to_have_count(0)
+        page.get_by_test_id("hc-article-title").fill(title + " (updated)")
+        page.get_by_test_id("hc-article-save").click()
+        expect(page.get_by_test_id("hc-article-saved")).to_be_visible()
+        stored = api(stack, "GET", f"{base}/articles/{article['id']}", token)["payload"]
+        assert stored["title"] == title + " (updated)" and stored["status"] == "published"
+
+        page.get_by_test_id("hc-nav-settings").click()
+        expect(page.get_by_test_id("hc-portal-readonly")).to_have_count(0)
+        expect(page.get_by_test_id("hc-portal-members").locator("input[type=checkbox]").first).to_be_disabled()
+        expect(page.get_by_test_id("hc-portal-delete")).to_have_count(0)
+        page.get_by_test_id("hc-portal-header").fill("Ask us anything")
+        page.get_by_test_id("hc-portal-save").click()
+        expect(page.get_by_test_id("hc-portal-saved")).to_be_visible()
+        portal = api(stack, "GET", base, token)
+        assert portal["header_text"] == "Ask us anything" and portal["member_ids"] == [agent_id]
     finally:
         api(stack, "DELETE", base, token)

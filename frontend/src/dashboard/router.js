@@ -54,11 +54,12 @@ const routes = [
     ],
   },
   {
-    // The help center: portals, their categories and articles. For those who may manage it
-    // (administrators, custom roles with knowledge_base_manage); one lazily loaded chunk a screen.
+    // The help center: portals, their categories and articles. Every member of the account
+    // reads it (agents look up articles to send); the screens show their write controls only
+    // to those who may write (helpCenter/access.js). One lazily loaded chunk a screen.
     path: '/app/accounts/:accountId(\\d+)/help-center',
     component: () => import('./views/HelpCenter.vue'),
-    meta: { auth: true, permission: 'knowledge_base_manage' },
+    meta: { auth: true },
     children: [
       { path: '', name: 'help-center', component: () => import('./helpCenter/Portals.vue') },
       { path: 'portals/:portalSlug/settings', name: 'hc-portal', component: () => import('./helpCenter/PortalSettings.vue') },

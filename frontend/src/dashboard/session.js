@@ -81,9 +81,10 @@ export function revokedNotice(reason) {
 
 export const isSuperAdmin = () => !!(session.user && session.user.type === 'SuperAdmin')
 
-export function membership() {
-  const accounts = (session.user && session.user.accounts) || []
-  return accounts.find((a) => a.id === session.accountId) || null
+// The signed-in user's entry for the selected account (of `s`, the session by default).
+export function membership(s = session) {
+  const accounts = (s.user && s.user.accounts) || []
+  return accounts.find((a) => a.id === s.accountId) || null
 }
 
 // Administrator of the selected account: sees and changes the account's settings.
@@ -96,8 +97,8 @@ export function isAdministrator() {
 // (Chatwoot's: ["administrator"], ["agent"], or a custom role's permissions and
 // "custom_role"). The server decides every request; this only hides what would be refused.
 const AGENT_DEFAULTS = ['conversation_manage', 'contact_manage']
-export function hasPermission(permission) {
-  const m = membership()
+export function hasPermission(permission, s = session) {
+  const m = membership(s)
   if (!m) return false
   if (m.role === 'administrator') return true
   const granted = Array.isArray(m.permissions) ? m.permissions : []
