@@ -1,0 +1,163 @@
+"""Captain's FAQs (Chatwoot's assistant responses): a question, its answer, the assistant
+that uses it, a status (pending: proposed, waiting for a human; approved: used to answer)
+and the document it came from (documents are still to come: always null for now).
+
+Stored as AccountObjects of kind "captain_assistant_response". Every change is audited in
+its own transaction (auditable type Captain::AssistantResponse), bulk changes included."""
+from __future__ import annotations
+
+from pynamodb.exceptions import TransactWriteError
+
+from ... import audit, dynamo, ids
+from ...errors import Conflict, Invalid, NotFound
+from ...models.account_object import AccountObject
+from ...models.base import utcnow
+from . import assistants
+
+KIND = "captain_assistant_response"
+AUDITED_TYPE = "Captain::AssistantResponse"
+STATUSES = ("pending", "approved")
+PER_PAGE = 25
+# The listing reads the account's FAQs (one Query, paged by DynamoDB) and filters them: an
+# account holds at most this many FAQs it can list (see docs/captain.md).
+MAX_LISTED = 10_000
+# A bulk action is one transaction (100 writes at most): the FAQs and the one audit entry.
+MAX_BULK = 99
+FIELDS = ("question", "answer", "assistant_id", "status", "document_id")
+
+
+def get(account_id: int, response_id: int) -> AccountObject:
+    try:
+        return AccountObject.get(account_id, AccountObject.key_for(KIND, response_id))
+    except AccountObject.DoesNotExist:
+        raise NotFound("Assistant response not found") from None
+
+
+def _check(account_id: int, data: dict) -> None:
+    if data.get("document_id") is not None:
+        raise Invalid("Documents are not available yet: document_id must be null", field="document_id")
+    if data.get("status") is not None and data["status"] not in STATUSES:
+        raise Invalid(f"status must be one of {', '.join(STATUSES)}", field="status")
+    if "assistant_id" in data:
+        assistants.get(account_id, data["assistant_id"])  # another account's assistant: 404
+
+
+def _saved(tx, item: AccountObject, new: bool) -> None:
+    item.updated_at = utcnow()
+    tx.save(item, condition=AccountObject.key.does_not_exist() if new else None)
+
+
+def create(account_id: int, data: dict) -> AccountObject:
+    """An FAQ written by a person: approved unless a status is given."""
+    _check(account_id, data)
+    response_id = ids.next_id(ids.account_counter(account_id, KIND))
+    item = AccountObject(account_id, AccountObject.key_for(KIND, response_id), id=response_id, data={
+        "question": data["question"], "answer": data["answer"], "assistant_id": data["assistant_id"],
+        "status": data.get("status") or "approved", "document_id": None})
+    with dynamo.transaction() as tx:
+        _saved(tx, item, new=True)
+        audit.add(tx, account_id, AUDITED_TYPE, response_id, "create", item.data)
+    return item
+
+
+def update(item: AccountObject, changes: dict) -> AccountObject:
+    changes = {key: value for key, value in changes.items() if key in FIELDS and (value is not None or key == "document_id")}
+    _check(item.account_id, changes)
+    before = item.data
+    after = {**before, **changes}
+    diff = audit.diff(before, after)
+    if not diff:
+        return item
+    item.data = after
+    try:
+        with dynamo.transaction() as tx:
+            _saved(tx, item, new=False)
+            audit.add(tx, item.account_id, AUDITED_TYPE, item.id, "update", diff)
+    except Exception:
+        item.refresh()
+        raise
+    return item
+
+
+def delete(item: AccountObject) -> None:
+    with dynamo.transaction() as tx:
+        tx.delete(item)
+        audit.add(tx, item.account_id, AUDITED_TYPE, item.id, "destroy", item.data)
+
+
+def all_of(account_id: int) -> list[AccountObject]:
+    return list(AccountObject.query(account_id, AccountObject.key.startswith(f"{KIND}#"), limit=MAX_LISTED))
+
+
+def listing(account_id: int, *, assistant_id: int | None = None, document_id: int | None = None,
+            status: str | None = None, search: str | None = None, page: int = 1,
+            existing: set[int] | None = None) -> tuple[list[AccountObject], int]:
+    """One page (25, newest first) of the FAQs matching every filter given, and how many
+    match. `search`: a case-insensitive substring of the question or the answer. FAQs of an
+    assistant no longer in `existing` (deleted, its FAQs not yet removed) are left out."""
+    needle = (search or "").casefold()
+    found = [item for item in all_of(account_id)
+             if (existing is None or item.data.get("assistant_id") in existing)
+             and (assistant_id is None or item.data.get("assistant_id") == assistant_id)
+             and (document_id is None or item.data.get("document_id") == document_id)
+             and (status is None or item.data.get("status") == status)
+             and (not needle or needle in (item.data.get("question") or "").casefold()
+                  or needle in (item.data.get("answer") or "").casefold())]
+    found.sort(key=lambda item: item.id, reverse=True)
+    start = (page - 1) * PER_PAGE
+    return found[start:start + PER_PAGE], len(found)
+
+
+def of_assistant(account_id: int, assistant_id: int) -> list[AccountObject]:
+    return [item for item in all_of(account_id) if item.data.get("assistant_id") == assistant_id]
+
+
+def delete_of_assistant(account_id: int, assistant_id: int) -> int:
+    """Remove a deleted assistant's FAQs (after the assistant's own transaction, whose audit
+    entry records them): batches of 25; the listing already hides them meanwhile."""
+    doomed = of_assistant(account_id, assistant_id)
+    with AccountObject.batch_write() as batch:
+        for item in doomed:
+            batch.delete(item)
+    return len(doomed)
+
+
+def bulk(account_id: int, response_ids: list[int], action: str) -> list[AccountObject]:
+    """Approve (pending ones become approved) or delete the FAQs, all in one transaction
+    with one audit entry: an id not of this account's FAQs is a 404 and nothing changes.
+    Answers the FAQs approved-or-already-approved (approve) or none (delete)."""
+    if not response_ids:
+        raise Invalid("ids must not be empty", field="ids")
+    if len(response_ids) > MAX_BULK:
+        raise Invalid(f"At most {MAX_BULK} ids a request", field="ids")
+    if action not in ("approve", "delete"):
+        raise Invalid("fields.status must be approve or delete", field="fields.status")
+    unique = list(dict.fromkeys(response_ids))
+    items = [get(account_id, response_id) for response_id in unique]  # any unknown id: 404, nothing changed
+    if action == "approve":
+        changing = [item for item in items if item.data.get("status") != "approved"]
+        for item in changing:
+            item.data = {**item.data, "status": "approved"}
+    else:
+        changing = items
+    if changing:
+        try:
+            with dynamo.transaction() as tx:
+                for item in changing:
+                    if action == "approve":
+                        _saved(tx, item, new=False)
+                    else:
+                        tx.delete(item)
+                audit.add(tx, account_id, AUDITED_TYPE, None, "update" if action == "approve" else "destroy",
+                          {"bulk_action": action, "ids": [item.id for item in changing]})
+        except TransactWriteError as exc:
+            if "ConditionalCheckFailed" in dynamo.cancellation_codes(exc):
+                raise Conflict("Some of these FAQs changed meanwhile; nothing was changed") from None
+            raise
+    return items if action == "approve" else []
+
+
+def delete_assistant(assistant: AccountObject) -> None:
+    """An assistant's deletion: it and its inbox links in one audited transaction, then its FAQs."""
+    assistants.delete(assistant)
+    delete_of_assistant(assistant.account_id, assistant.id)
