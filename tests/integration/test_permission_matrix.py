@@ -484,3 +484,58 @@ def test_help_center_routes_with_every_caller(api, world, role_agents):
             if reply.status != status:
                 failures.append(f"{method} {route} as {caller}: {reply.status} (expected {status}) {reply.json}")
     assert not failures, "\n".join(failures)
+
+
+# ---------------------------------------------------------------- captain
+# Administrators write assistants and their inbox links; knowledge_base_manage reads them.
+# FAQs (assistant responses, bulk actions): administrators and knowledge_base_manage.
+
+
+def test_captain_routes_with_every_caller(api, world, role_agents):
+    """Each caller deletes its own objects, so a row's outcome never depends on an earlier caller's."""
+    from parley.services.captain import assistants, responses
+    from parley.services.inbox import inboxes
+
+    a = world.account_id
+    assistant = assistants.create(a, {"name": "Matrix", "description": "Matrix assistant"})
+    faq = responses.create(a, {"question": "q", "answer": "a", "assistant_id": assistant.id})
+    c = f"/api/v1/accounts/{a}/captain"
+    s = f"{c}/assistants/{assistant.id}"
+
+    def fresh_inbox(caller):
+        return inboxes.create_inbox(a, name=f"Captain {caller}", channel_type="api", channel={}).id
+
+    def linked_inbox(caller):
+        inbox_id = fresh_inbox(caller)
+        assistants.link(assistant, inbox_id)
+        return inbox_id
+
+    def fresh_faq(caller):
+        return responses.create(a, {"question": caller, "answer": "a", "assistant_id": assistant.id}).id
+
+    rows = [
+        ("GET", f"{c}/assistants", None, KNOWLEDGE_BASE),
+        ("POST", f"{c}/assistants", lambda who: {"name": who, "description": "d"}, ADMIN),
+        ("GET", s, None, KNOWLEDGE_BASE),
+        ("PATCH", s, {"description": "Changed"}, ADMIN),
+        ("DELETE", lambda who: f"{c}/assistants/{assistants.create(a, {'name': who, 'description': 'd'}).id}", None, ADMIN),
+        ("GET", f"{s}/inboxes", None, KNOWLEDGE_BASE),
+        ("POST", f"{s}/inboxes", lambda who: {"inbox_id": fresh_inbox(who)}, ADMIN),
+        ("DELETE", lambda who: f"{s}/inboxes/{linked_inbox(who)}", None, ADMIN),
+        ("GET", f"{c}/assistant_responses", None, KNOWLEDGE_BASE),
+        ("POST", f"{c}/assistant_responses", lambda who: {"question": who, "answer": "a", "assistant_id": assistant.id},
+         KNOWLEDGE_BASE),
+        ("GET", f"{c}/assistant_responses/{faq.id}", None, KNOWLEDGE_BASE),
+        ("PATCH", f"{c}/assistant_responses/{faq.id}", {"answer": "b"}, KNOWLEDGE_BASE),
+        ("DELETE", lambda who: f"{c}/assistant_responses/{fresh_faq(who)}", None, KNOWLEDGE_BASE),
+        ("POST", f"{c}/bulk_actions", lambda who: {"type": "AssistantResponse", "ids": [fresh_faq(who)],
+                                                   "fields": {"status": "approve"}}, KNOWLEDGE_BASE),
+    ]
+    failures = []
+    for method, path, body, expected in rows:
+        for caller, status in zip(CALLERS, full(expected)):
+            route = path(caller) if callable(path) else path
+            reply = api.call(method, route, token_of(world, caller), body=body(caller) if callable(body) else body)
+            if reply.status != status:
+                failures.append(f"{method} {route} as {caller}: {reply.status} (expected {status}) {reply.json}")
+    assert not failures, "\n".join(failures)
