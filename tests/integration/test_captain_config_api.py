@@ -363,3 +363,21 @@ def test_knowledge_base_managers_write_faqs(api, world):
     assert api.delete(path, manager).status == 200
     entry = entries(world.account_id, "Captain::AssistantResponse")[0]
     assert entry.user_id == make_role_agents(world)["role_knowledge_base_manage"].id
+
+
+@pytest.mark.dynamodb_local
+def test_deleting_an_inbox_drops_its_link(api, world):
+    from parley.services.captain import assistants
+
+    helper = make_assistant(api, world)
+    inbox, kept = make_inbox(world.account_id, "Going"), make_inbox(world.account_id, "Staying")
+    links = f"{base(world)}/assistants/{helper['id']}/inboxes"
+    for each in (inbox, kept):
+        assert api.post(links, world.admin.token, body={"inbox_id": each.id}).status == 200
+    assert api.delete(f"/api/v1/accounts/{world.account_id}/inboxes/{inbox.id}", world.admin.token).status == 200
+    assert AccountObject.count(world.account_id, AccountObject.key == f"captain_inbox#{inbox.id:012d}") == 0
+    assert assistants.for_inbox(world.account_id, inbox.id) is None
+    assert [i["id"] for i in api.get(links, world.admin.token).json["payload"]] == [kept.id]
+    # an inbox never linked is deleted as before
+    lone = make_inbox(world.account_id, "Never linked")
+    assert api.delete(f"/api/v1/accounts/{world.account_id}/inboxes/{lone.id}", world.admin.token).status == 200

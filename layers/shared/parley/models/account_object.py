@@ -63,3 +63,13 @@ def conversation_deletion_prefix() -> str:
 
 def conversation_deletion_key(display_id: int) -> str:
     return AccountObject.key_for(CONVERSATION_DELETION, display_id)
+
+
+# An inbox's link to the Captain assistant answering in it (services/captain/assistants.py):
+# the key is the claim (an inbox has one assistant) and the lookup (one GetItem). Deleting
+# the inbox deletes it (services/inbox/inboxes.py), which knows no service above it.
+CAPTAIN_INBOX = "captain_inbox"
+
+
+def captain_inbox_key(inbox_id: int) -> str:
+    return AccountObject.key_for(CAPTAIN_INBOX, inbox_id)

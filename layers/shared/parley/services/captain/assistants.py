@@ -14,13 +14,13 @@ from pynamodb.exceptions import TransactWriteError
 
 from ... import audit, dynamo, ids
 from ...errors import Conflict, NotFound
-from ...models.account_object import AccountObject
+from ...models.account_object import CAPTAIN_INBOX, AccountObject, captain_inbox_key
 from ...models.base import utcnow
 from ...models.inbox import Inbox
 from ..inbox import inboxes
 
 KIND = "captain_assistant"
-LINK = "captain_inbox"
+LINK = CAPTAIN_INBOX
 AUDITED_TYPE = "Captain::Assistant"
 LINK_AUDITED_TYPE = "Captain::AssistantInbox"
 PAGE_LIMIT = 1000  # an account's assistants (and inbox links): small by nature, bounded anyway
@@ -32,7 +32,7 @@ FIELDS = ("name", "description", "config", "response_guidelines", "guardrails")
 
 
 def link_key(inbox_id: int) -> str:
-    return AccountObject.key_for(LINK, inbox_id)
+    return captain_inbox_key(inbox_id)
 
 
 def get(account_id: int, assistant_id: int) -> AccountObject:

@@ -12,6 +12,7 @@ from pynamodb.exceptions import TransactWriteError
 from ... import audit, dynamo, events, ids, outbound, permissions, security_log
 from ...errors import Conflict, Invalid, NotFound
 from ...models.account import AccountUser
+from ...models.account_object import AccountObject, captain_inbox_key
 from ...models.base import utcnow
 from ...models.inbox import CHANNEL_TYPES, Inbox, InboxMember, email_verified
 from ...models.unique import UniqueClaim
@@ -302,7 +303,13 @@ def delete_inbox(inbox: Inbox) -> None:
     key = (f"website_token#{inbox.website_token}" if inbox.channel_type == "web_widget"
            else f"inbox_identifier#{inbox.inbox_identifier}")
     members = list(InboxMember.query(inbox.id))
+    try:  # the Captain assistant's link to it goes with it
+        captain_link = AccountObject.get(inbox.account_id, captain_inbox_key(inbox.id))
+    except AccountObject.DoesNotExist:
+        captain_link = None
     with dynamo.transaction() as tx:
+        if captain_link is not None:
+            tx.delete(captain_link)
         tx.delete(UniqueClaim(key))
         for channel_key in channel_claims(inbox):
             tx.delete(UniqueClaim(channel_key))
