@@ -63,7 +63,7 @@ BEYOND_SPEC: tuple[tuple[str, str, str, str], ...] = (
     ("Help Center", "GET", "/api/v1/accounts/{account_id}/search/articles",
      "`?q=` (at most 200 characters, else 422): `{payload: {articles: [...]}}` over every portal and status of the account, ranked"),
     ("Captain", "GET", "/api/v1/accounts/{account_id}/captain/assistants",
-     "`{payload: [assistant], meta: {total_count, page: 1}}` (not paged, as Chatwoot); administrators and knowledge_base_manage"),
+     "`{payload: [assistant], meta: {total_count, page: 1}}`, newest first (not paged, as Chatwoot); administrators and knowledge_base_manage"),
     ("Captain", "POST", "/api/v1/accounts/{account_id}/captain/assistants",
      "`{assistant: {...}}` or flat; name and description required; config temperature 0 to 1; response_guidelines and guardrails at most 50 of at most 1,000 characters; administrators; the assistant"),
     ("Captain", "GET", "/api/v1/accounts/{account_id}/captain/assistants/{id}",

@@ -71,9 +71,14 @@ def test_assistant_crud_in_chatwoots_shape_with_audit(api, world):
     assert index.json["meta"] == {"total_count": 1, "page": 1}
     assert index.json["payload"] == [changed.json]
 
+    newer = make_assistant(api, world, "Newer")
+    assert [a["id"] for a in api.get(f"{base(world)}/assistants", world.admin.token).json["payload"]] == \
+        [newer["id"], made["id"]]  # newest first, as Chatwoot orders them
+    api.delete(f"{base(world)}/assistants/{newer['id']}", world.admin.token)
+
     assert api.delete(path, world.admin.token).status == 200
     assert api.get(path, world.admin.token).status == 404
-    actions = sorted(e.action for e in entries(world.account_id, "Captain::Assistant"))
+    actions = sorted(e.action for e in entries(world.account_id, "Captain::Assistant") if e.auditable_id == made["id"])
     assert actions == ["create", "destroy", "update"]
     update = next(e for e in entries(world.account_id, "Captain::Assistant") if e.action == "update")
     assert update.auditable_id == made["id"] and update.user_id == world.admin.id
@@ -106,6 +111,13 @@ def test_a_bad_update_changes_nothing(api, world):
     for bad in ({"config": {"temperature": 2}}, {"guardrails": ["z"] * 51}, {"name": ""}, {"nope": 1}):
         assert api.patch(path, world.admin.token, body=bad).status == 422
     assert api.get(path, world.admin.token).json == made
+    assert len(entries(world.account_id, "Captain::Assistant")) == 1  # the creation only
+    # a config key given as null is removed; the same values again change (and audit) nothing
+    api.patch(path, world.admin.token, body={"config": {"product_name": "P", "welcome_message": "Hi"}})
+    cleared = api.patch(path, world.admin.token, body={"config": {"product_name": None}})
+    assert cleared.status == 200 and cleared.json["config"] == {"welcome_message": "Hi"}
+    assert api.patch(path, world.admin.token, body={"config": {"welcome_message": "Hi"}}).json == cleared.json
+    assert len(entries(world.account_id, "Captain::Assistant")) == 3
 
 
 def test_assistants_are_the_accounts_own(api, world):

@@ -139,7 +139,7 @@ def _render_response(item) -> dict:
 
 @router.get(ASSISTANTS)
 def index_assistants(account_id: str):
-    return view.assistants(assistants.all_of(_reader(account_id)))
+    return view.assistants(assistants.all_of(_reader(account_id))[::-1])  # newest first, as Chatwoot
 
 
 @router.post(ASSISTANTS)
