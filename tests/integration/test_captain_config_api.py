@@ -393,3 +393,33 @@ def test_deleting_an_inbox_drops_its_link(api, world):
     # an inbox never linked is deleted as before
     lone = make_inbox(world.account_id, "Never linked")
     assert api.delete(f"/api/v1/accounts/{world.account_id}/inboxes/{lone.id}", world.admin.token).status == 200
+
+
+@pytest.mark.dynamodb_local
+def test_a_link_left_by_a_deleted_assistant_is_taken_over(api, world):
+    """An assistant deleted while one of its links was being made (its deletion's Query ran
+    first) leaves that link behind: the inbox is free, not claimed for ever."""
+    from parley.services.captain import assistants
+
+    helper = make_assistant(api, world)
+    inbox = make_inbox(world.account_id)
+    stale = AccountObject(world.account_id, assistants.link_key(inbox.id), id=inbox.id, data={"assistant_id": 424_242})
+    stale.save()
+    assert assistants.for_inbox(world.account_id, inbox.id) is None
+    taken = api.post(f"{base(world)}/assistants/{helper['id']}/inboxes", world.admin.token, body={"inbox_id": inbox.id})
+    assert taken.status == 200, taken.json
+    assert assistants.for_inbox(world.account_id, inbox.id).id == helper["id"]
+
+
+def test_linking_to_a_deleted_assistant_is_not_found(api, world):
+    from parley.services.captain import assistants
+
+    helper = make_assistant(api, world)
+    inbox = make_inbox(world.account_id)
+    item = assistants.get(world.account_id, helper["id"])
+    item.delete()  # gone between the route's read and the link's write
+    from parley.errors import NotFound
+    with pytest.raises(NotFound):
+        assistants.link(item, inbox.id)
+    assert assistants.for_inbox(world.account_id, inbox.id) is None
+    assert AccountObject.count(world.account_id, AccountObject.key == assistants.link_key(inbox.id)) == 0

@@ -144,25 +144,40 @@ def linked_inboxes(assistant: AccountObject) -> list[Inbox]:
 def link(assistant: AccountObject, inbox_id: int) -> Inbox:
     """Link an inbox of the assistant's account (another account's: 404) to it. An inbox
     has one assistant: one linked to another assistant is a 409 naming the inbox; linking
-    it again to the same assistant changes nothing."""
+    it again to the same assistant changes nothing. A link left by an assistant deleted
+    while it was being made (the deletion's Query ran first) is taken over."""
     inbox = inboxes.get_inbox(assistant.account_id, inbox_id)
-    current = for_inbox(assistant.account_id, inbox_id)
-    if current is not None and current.id == assistant.id:
-        return inbox
+    try:
+        item = AccountObject.get(assistant.account_id, link_key(inbox_id))
+    except AccountObject.DoesNotExist:
+        item = None
+    if item is not None:
+        owner = int(item.data.get("assistant_id") or 0)
+        if owner == assistant.id:
+            return inbox
+        try:
+            get(assistant.account_id, owner)
+            raise Conflict(f"Inbox {inbox_id} is already linked to another assistant", field="inbox_id")
+        except NotFound:
+            pass  # a stale link: its assistant is gone
     if len(inbox_ids(assistant)) >= MAX_INBOXES:
         raise Conflict(f"An assistant answers in at most {MAX_INBOXES} inboxes", field="inbox_id")
-    item = AccountObject(assistant.account_id, link_key(inbox_id), id=inbox_id, data={"assistant_id": assistant.id})
+    new = item is None
+    if new:
+        item = AccountObject(assistant.account_id, link_key(inbox_id), id=inbox_id)
+    item.data = {"assistant_id": assistant.id}
     try:
         with dynamo.transaction() as tx:
-            _saved(tx, item, new=True)
+            _saved(tx, item, new=new)  # versioned: a link made or changed meanwhile cancels this
             tx.condition_check(AccountObject, assistant.account_id, assistant.key,
                                condition=AccountObject.key.exists())
             audit.add(tx, assistant.account_id, LINK_AUDITED_TYPE, assistant.id, "create",
                       {"assistant_id": assistant.id, "inbox_id": inbox_id})
     except TransactWriteError as exc:
-        if "ConditionalCheckFailed" in dynamo.cancellation_codes(exc):
-            raise Conflict(f"Inbox {inbox_id} is already linked to another assistant", field="inbox_id") from None
-        raise
+        if "ConditionalCheckFailed" not in dynamo.cancellation_codes(exc):
+            raise
+        get(assistant.account_id, assistant.id)  # the assistant deleted meanwhile: 404
+        raise Conflict(f"Inbox {inbox_id} is already linked to another assistant", field="inbox_id") from None
     return inbox
 
 
