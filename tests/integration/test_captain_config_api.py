@@ -423,3 +423,15 @@ def test_linking_to_a_deleted_assistant_is_not_found(api, world):
         assistants.link(item, inbox.id)
     assert assistants.for_inbox(world.account_id, inbox.id) is None
     assert AccountObject.count(world.account_id, AccountObject.key == assistants.link_key(inbox.id)) == 0
+
+
+def test_an_faq_for_an_assistant_deleted_meanwhile_is_not_written(world):
+    from parley.errors import NotFound
+    from parley.services.captain import assistants, responses
+
+    helper = assistants.create(world.account_id, {"name": "Brief", "description": "d"})
+    faq = responses.create(world.account_id, {"question": "q", "answer": "a", "assistant_id": helper.id})
+    helper.delete()  # as if deleted between the check and the write
+    with pytest.raises(NotFound):
+        responses._written(faq, False, "update", {"answer": ["a", "b"]})
+    assert responses.get(world.account_id, faq.id).data["answer"] == "a"

@@ -47,6 +47,26 @@ def _saved(tx, item: AccountObject, new: bool) -> None:
     tx.save(item, condition=AccountObject.key.does_not_exist() if new else None)
 
 
+def _assistant_stays(tx, item: AccountObject) -> None:
+    """The FAQ's assistant must still exist when the FAQ is written (an assistant deleted
+    meanwhile has already had its FAQs removed: this one would be left behind)."""
+    tx.condition_check(AccountObject, item.account_id, AccountObject.key_for(assistants.KIND, item.data["assistant_id"]),
+                       condition=AccountObject.key.exists())
+
+
+def _written(item: AccountObject, new: bool, action: str, changes: dict) -> None:
+    try:
+        with dynamo.transaction() as tx:
+            _saved(tx, item, new=new)
+            _assistant_stays(tx, item)
+            audit.add(tx, item.account_id, AUDITED_TYPE, item.id, action, changes)
+    except TransactWriteError as exc:
+        if "ConditionalCheckFailed" not in dynamo.cancellation_codes(exc):
+            raise
+        assistants.get(item.account_id, item.data["assistant_id"])  # deleted meanwhile: 404
+        raise Conflict("This FAQ changed meanwhile; try again") from None
+
+
 def create(account_id: int, data: dict) -> AccountObject:
     """An FAQ written by a person: approved unless a status is given."""
     _check(account_id, data)
@@ -54,9 +74,7 @@ def create(account_id: int, data: dict) -> AccountObject:
     item = AccountObject(account_id, AccountObject.key_for(KIND, response_id), id=response_id, data={
         "question": data["question"], "answer": data["answer"], "assistant_id": data["assistant_id"],
         "status": data.get("status") or "approved", "document_id": None})
-    with dynamo.transaction() as tx:
-        _saved(tx, item, new=True)
-        audit.add(tx, account_id, AUDITED_TYPE, response_id, "create", item.data)
+    _written(item, True, "create", item.data)
     return item
 
 
@@ -70,9 +88,7 @@ def update(item: AccountObject, changes: dict) -> AccountObject:
         return item
     item.data = after
     try:
-        with dynamo.transaction() as tx:
-            _saved(tx, item, new=False)
-            audit.add(tx, item.account_id, AUDITED_TYPE, item.id, "update", diff)
+        _written(item, False, "update", diff)
     except Exception:
         item.refresh()
         raise
