@@ -58,7 +58,7 @@ export function accountEndpoints(accountId) {
     // portals(slug, 'articles', 'reorder'), portals(slug, 'logo'), portals(slug, 'archive').
     portals: (slug, ...rest) => at('portals', slug != null ? encodeURIComponent(slug) : null, ...rest),
     // Captain (issue 14): captain('assistants', 3, 'inboxes', 9), captain('assistant_responses'),
-    // captain('assistant_responses', 'bulk_actions').
+    // captain('bulk_actions') (bulk approve / delete of FAQs, Chatwoot's path).
     captain: (...parts) => at('captain', ...parts),
   }
 }

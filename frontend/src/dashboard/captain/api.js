@@ -27,4 +27,4 @@ export async function listFaqs(accountId, filters) {
 export const createFaq = async (accountId, body) => itemOf(await api.post(cap(accountId, 'assistant_responses'), body))
 export const updateFaq = async (accountId, id, body) => itemOf(await api.patch(cap(accountId, 'assistant_responses', id), body))
 export const deleteFaq = (accountId, id) => api.del(cap(accountId, 'assistant_responses', id))
-export const bulkFaqs = (accountId, action, ids) => api.post(cap(accountId, 'assistant_responses', 'bulk_actions'), bulkBody(action, ids))
+export const bulkFaqs = (accountId, action, ids) => api.post(cap(accountId, 'bulk_actions'), bulkBody(action, ids))

@@ -4,8 +4,9 @@
 export const PAGE_SIZE = 25 // the server's page of FAQs (meta.total_count counts them all)
 export const FAQ_STATUSES = [['pending', 'Pending'], ['approved', 'Approved']]
 export const MAX_NAME = 255
-export const MAX_TEXT = 20000
-export const MAX_LINES = 50
+export const MAX_TEXT = 10000 // the server's limit on a message, the instructions, a question or an answer
+export const MAX_LINES = 50 // response guidelines, guardrails: each list
+export const MAX_LINE = 1000 // characters of one
 
 const CONFIG_TEXTS = ['product_name', 'welcome_message', 'handoff_message', 'resolution_message', 'instructions']
 const CONFIG_FLAGS = ['feature_faq', 'feature_memory', 'feature_citation']
@@ -52,20 +53,21 @@ export function linesOf(list) {
 }
 
 // The form values -> { body } for POST/PATCH assistants, or { error } (nothing is sent).
-// `config` is sent whole: the assistant's config is the form's (Chatwoot's dashboard does
-// the same); `previous` (the assistant being edited) keeps config keys this form does not
-// show.
-export function assistantBody(values, previous = null) {
+// `config` is sent whole, with exactly the keys the server accepts (it refuses others): the
+// assistant's config is the form's.
+export function assistantBody(values) {
   const name = String(values.name || '').trim()
   const description = String(values.description || '').trim()
   if (!name) return { error: 'Give the assistant a name.' }
   if (name.length > MAX_NAME) return { error: 'The name is at most ' + MAX_NAME + ' characters.' }
   if (!description) return { error: 'Describe what the assistant is for.' }
+  if (description.length > MAX_TEXT) return { error: 'The description is at most ' + MAX_TEXT + ' characters.' }
   const temperature = Number(values.temperature)
   if (values.temperature === '' || values.temperature == null || !Number.isFinite(temperature) || temperature < 0 || temperature > 1) {
     return { error: 'Temperature is a number from 0 to 1.' }
   }
-  const config = { ...((previous && previous.config) || {}) }
+  if (String(values.product_name || '').trim().length > MAX_NAME) return { error: 'The product name is at most ' + MAX_NAME + ' characters.' }
+  const config = {}
   for (const key of CONFIG_TEXTS) {
     const text = String(values[key] || '').trim()
     if (text.length > MAX_TEXT) return { error: 'A message or the instructions are at most ' + MAX_TEXT + ' characters.' }
@@ -75,6 +77,7 @@ export function assistantBody(values, previous = null) {
   config.temperature = temperature
   const response_guidelines = linesOf(values.response_guidelines)
   const guardrails = linesOf(values.guardrails)
+  if (response_guidelines.concat(guardrails).some((line) => line.length > MAX_LINE)) return { error: 'A guideline or a guardrail is at most ' + MAX_LINE + ' characters.' }
   if (response_guidelines.length > MAX_LINES || guardrails.length > MAX_LINES) return { error: 'At most ' + MAX_LINES + ' guidelines and ' + MAX_LINES + ' guardrails.' }
   return { body: { name, description, config, response_guidelines, guardrails } }
 }
