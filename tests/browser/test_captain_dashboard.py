@@ -126,7 +126,7 @@ def test_knowledge_managers_reach_the_faqs_only_and_plain_agents_nothing(new_age
     role = api(stack, "POST", f"/api/v1/accounts/{account}/custom_roles", token,
                {"name": f"Knowledge {tag()}", "description": "FAQs", "permissions": ["conversation_manage", "knowledge_base_manage"]})
     try:
-        api(stack, "PATCH", f"/api/v1/accounts/{account}/agents/{seed['agent']['id']}", token, {"custom_role_id": role["id"]})
+        api(stack, "PATCH", f"/api/v1/accounts/{account}/agents/{seed['agent']['id']}", token, {"role": "agent", "custom_role_id": role["id"]})
         manager = new_agent("agent")
         manager.open_dashboard()
         manager.page.get_by_test_id("nav-captain").click()
