@@ -69,6 +69,21 @@ const routes = [
       { path: 'portals/:portalSlug/articles/:articleId(\\d+)', name: 'hc-article', component: () => import('./helpCenter/ArticleEditor.vue') },
     ],
   },
+  {
+    // Captain (issue 14): assistants (administrators: meta.admin, elsewhere sent to the FAQs)
+    // and FAQs (also custom roles granting knowledge_base_manage). captain/access.js decides
+    // what the screens show. One lazily loaded chunk a screen.
+    path: '/app/accounts/:accountId(\\d+)/captain',
+    component: () => import('./views/Captain.vue'),
+    meta: { auth: true, permission: 'knowledge_base_manage' },
+    children: [
+      { path: '', name: 'captain', redirect: (to) => ({ name: isAdministrator() ? 'captain-assistants' : 'captain-faqs', params: { accountId: to.params.accountId } }) },
+      { path: 'assistants', name: 'captain-assistants', component: () => import('./captain/Assistants.vue'), meta: { admin: true, otherwise: 'captain-faqs' } },
+      { path: 'assistants/new', name: 'captain-assistant-new', component: () => import('./captain/AssistantEditor.vue'), meta: { admin: true, otherwise: 'captain-faqs' } },
+      { path: 'assistants/:assistantId(\\d+)', name: 'captain-assistant', component: () => import('./captain/AssistantEditor.vue'), meta: { admin: true, otherwise: 'captain-faqs' } },
+      { path: 'faqs', name: 'captain-faqs', component: () => import('./captain/Faqs.vue') },
+    ],
+  },
   // Two-factor sign-in of the signed-in user: outside any account, so a member whose account
   // requires it (and refuses them until then) can enrol here first.
   { path: '/app/profile/two-factor', name: 'two-factor', component: () => import('./views/TwoFactor.vue'), meta: { auth: true } },
@@ -88,7 +103,7 @@ export function createAppRouter(history = createWebHistory()) {
       const member = ((session.user && session.user.accounts) || []).some((a) => a.id === id)
       if (!member) return homePath()
       if (session.accountId !== id) selectAccount(id)
-      if (to.meta.admin && !isAdministrator()) return { name: settingsHome(), params: { accountId: to.params.accountId } }
+      if (to.meta.admin && !isAdministrator()) return { name: to.meta.otherwise || settingsHome(), params: { accountId: to.params.accountId } }
       if (to.meta.permission && !hasPermission(to.meta.permission)) return homePath()
     }
     return true

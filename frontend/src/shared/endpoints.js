@@ -57,5 +57,8 @@ export function accountEndpoints(accountId) {
     // The help center, portals addressed by slug (Chatwoot's): portals(slug, 'categories', 5),
     // portals(slug, 'articles', 'reorder'), portals(slug, 'logo'), portals(slug, 'archive').
     portals: (slug, ...rest) => at('portals', slug != null ? encodeURIComponent(slug) : null, ...rest),
+    // Captain (issue 14): captain('assistants', 3, 'inboxes', 9), captain('assistant_responses'),
+    // captain('bulk_actions') (bulk approve / delete of FAQs, Chatwoot's path).
+    captain: (...parts) => at('captain', ...parts),
   }
 }

@@ -1,0 +1,30 @@
+// Captain's API calls (paths from shared/endpoints.js): assistants, their inboxes and FAQs
+// (assistant_responses), in Chatwoot's shapes.
+import { api } from '../session.js'
+import { listOf, itemOf } from '../settings/resource.js'
+import { accountEndpoints } from '../../shared/endpoints.js'
+import { bulkBody, faqQuery } from './model.js'
+
+const cap = (accountId, ...parts) => accountEndpoints(accountId).captain(...parts)
+
+export const listAssistants = async (accountId) => listOf(await api.get(cap(accountId, 'assistants')))
+export const getAssistant = async (accountId, id) => itemOf(await api.get(cap(accountId, 'assistants', id)))
+export const createAssistant = async (accountId, body) => itemOf(await api.post(cap(accountId, 'assistants'), body))
+export const updateAssistant = async (accountId, id, body) => itemOf(await api.patch(cap(accountId, 'assistants', id), body))
+export const deleteAssistant = (accountId, id) => api.del(cap(accountId, 'assistants', id))
+
+export const listLinkedInboxes = async (accountId, id) => listOf(await api.get(cap(accountId, 'assistants', id, 'inboxes')))
+export const linkInbox = (accountId, id, inboxId) => api.post(cap(accountId, 'assistants', id, 'inboxes'), { inbox: { inbox_id: Number(inboxId) } })
+export const unlinkInbox = (accountId, id, inboxId) => api.del(cap(accountId, 'assistants', id, 'inboxes', inboxId))
+
+// One page of FAQs: { items, total, page }.
+export async function listFaqs(accountId, filters) {
+  const res = await api.get(cap(accountId, 'assistant_responses'), faqQuery(filters))
+  const meta = (res && res.meta) || {}
+  const items = listOf(res)
+  return { items, total: Number(meta.total_count ?? items.length) || 0, page: Number(meta.page) || Number(filters.page) || 1 }
+}
+export const createFaq = async (accountId, body) => itemOf(await api.post(cap(accountId, 'assistant_responses'), body))
+export const updateFaq = async (accountId, id, body) => itemOf(await api.patch(cap(accountId, 'assistant_responses', id), body))
+export const deleteFaq = (accountId, id) => api.del(cap(accountId, 'assistant_responses', id))
+export const bulkFaqs = (accountId, action, ids) => api.post(cap(accountId, 'bulk_actions'), bulkBody(action, ids))
