@@ -18,6 +18,7 @@ from pydantic import Field, StrictInt, StrictStr
 from api import Body, account_member, body, parse, path_id, query
 from parley.errors import Invalid
 from parley.services.help_center import articles, categories, portals
+from parley.services.help_center import site as sites
 from parley.views import help_center as view
 
 router = Router()
@@ -165,7 +166,7 @@ def _positions(payload: Reorder) -> dict[int, int]:
 def _articles_payload(portal, items) -> list[dict]:
     cats = {c.id: c for c in categories.all_of(portal)}
     authors = articles.authors_of(items)
-    views = articles.views_of(portal.account_id, [a.id for a in items])
+    views = sites.views_of(portal.account_id, [a.id for a in items])
     return [view.article(a, authors=authors, categories=cats, views=views.get(a.id, a.data.get("views"))) for a in items]
 
 
@@ -174,7 +175,7 @@ def _article_payload(portal, item) -> dict:
     root = item.data.get("associated_article_id") or item.id
     associated = [a for a in every if a.id != item.id and (a.id == root or a.data.get("associated_article_id") == root)]
     cats = {c.id: c for c in categories.all_of(portal)}
-    views = articles.views_of(portal.account_id, [item.id])
+    views = sites.views_of(portal.account_id, [item.id])
     return view.article(item, authors=articles.authors_of([item]), categories=cats, associated=associated,
                         views=views.get(item.id, item.data.get("views")))
 
@@ -400,7 +401,7 @@ def search_articles(account_id: str):
             if not found:
                 continue
             names = {c.id: c.data.get("name") for c in categories.all_of(portal)}
-            by_id = {a.id: a for a in articles.all_of(portal)}
+            by_id = articles.by_ids(portal, [article_id for article_id, _ in found])
             ranked += [(score, view.search_hit(by_id[i], portal.data["slug"], names.get(by_id[i].data.get("category_id"))))
                        for i, score in found if i in by_id]
     ranked.sort(key=lambda pair: -pair[0])  # best first across the account's portals

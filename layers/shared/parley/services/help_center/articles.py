@@ -51,6 +51,12 @@ def get(portal: AccountObject, article_id: int) -> AccountObject:
         raise NotFound("Article not found") from None
 
 
+def by_ids(portal: AccountObject, article_ids: list[int]) -> dict[int, AccountObject]:
+    """These articles of the portal that still exist, by id: one BatchGet (per 100)."""
+    keys = [(portal.account_id, article_key(portal.id, article_id)) for article_id in dict.fromkeys(article_ids)]
+    return {int(item.id): item for item in AccountObject.batch_get(keys)} if keys else {}
+
+
 def _audited(data: dict) -> dict:
     return {key: data.get(key) for key in AUDITED}
 
@@ -244,17 +250,6 @@ def search(portal: AccountObject, query: str, *, locale: str | None = None, limi
 
     hits = engine.search_articles(portal.account_id, portal.id, query, locale=locale, scope="internal", limit=limit)
     return [(int(hit.id), hit.score) for hit in hits]
-
-
-def views_of(account_id: int, article_ids: list[int]) -> dict[int, int]:
-    """Page views counted so far (the views consumer's Counter items): one BatchGet."""
-    from ...models.counter import Counter
-    from ...models.help_center import views_counter
-
-    names = {views_counter(account_id, article_id): article_id for article_id in set(article_ids)}
-    if not names:
-        return {}
-    return {names[c.name]: int(c.value or 0) for c in Counter.batch_get(list(names))}
 
 
 def authors_of(items: list[AccountObject]) -> dict:

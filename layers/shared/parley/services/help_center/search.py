@@ -138,14 +138,11 @@ def _doc(item: AccountObject, fields: Iterable[str]) -> dict:
             "content": data.get("content") or "", "_description": data.get("description")}
 
 
-def build_snapshots(account_id: int, portal_id: int) -> dict[str, dict]:
+def build_snapshots(portal: AccountObject) -> dict[str, dict]:
     """Both scopes' snapshots (plain data) of the portal's articles as they are now."""
-    try:
-        portal = AccountObject.get(account_id, portal_key(portal_id))
-    except AccountObject.DoesNotExist:
-        portal = None
+    account_id, portal_id = portal.account_id, int(portal.id)
     articles = list(AccountObject.query(account_id, AccountObject.key.startswith(article_prefix(portal_id))))
-    public_open = portal is not None and not (portal.data or {}).get("archived")
+    public_open = not (portal.data or {}).get("archived")
     out = {}
     for scope in SCOPES:
         fields = PUBLIC_META if scope == "public" else INTERNAL_META
@@ -170,12 +167,14 @@ def rebuild(account_id: int, portal_id: int) -> dict:
     """Build and store the snapshots of the portal's current content version unless one as
     new is stored already (idempotent per version). Returns what it did."""
     version, index_version = state.read(account_id, portal_id)
-    if version == 0 or not _exists(account_id, portal_id):  # a deleted portal: its snapshots go
-        return {"built": False, "version": version, "pruned": prune(account_id, portal_id, keep_from=None)}
-    if version <= index_version:
+    if 0 < version <= index_version:
         return {"built": False, "version": version, "index_version": index_version}
+    # A deletion bumps the version (or its state is gone already): it always gets here.
+    portal = _portal(account_id, portal_id) if version else None
+    if portal is None:  # a deleted portal: its snapshots go
+        return {"built": False, "version": version, "pruned": prune(account_id, portal_id, keep_from=None)}
     started = time.monotonic()
-    snapshots = build_snapshots(account_id, portal_id)
+    snapshots = build_snapshots(portal)
     s3 = aws.client("s3")
     sizes = {}
     for scope, snapshot in snapshots.items():
@@ -191,12 +190,11 @@ def rebuild(account_id: int, portal_id: int) -> dict:
             "ms": round((time.monotonic() - started) * 1000)}
 
 
-def _exists(account_id: int, portal_id: int) -> bool:
+def _portal(account_id: int, portal_id: int) -> AccountObject | None:
     try:
-        AccountObject.get(account_id, portal_key(portal_id), attributes_to_get=["account_id"])
-        return True
+        return AccountObject.get(account_id, portal_key(portal_id))
     except AccountObject.DoesNotExist:
-        return False
+        return None
 
 
 def prune(account_id: int, portal_id: int, keep_from: int | None) -> int:

@@ -85,20 +85,28 @@ _views: dict[tuple[int, int, str], tuple[float, dict[int, int]]] = {}
 _accounts: dict[int, tuple[float, bool]] = {}
 
 
-def _claim(key: str) -> tuple[int, int] | None:
+def _remembered(cache: dict, key, seconds: float, read):
+    """`read()`, or what it gave within the last `seconds` in this container."""
     now = time.monotonic()
-    cached = _resolved.get(key)
-    if cached and now - cached[0] < RESOLVE_SECONDS:
+    cached = cache.get(key)
+    if cached and now - cached[0] < seconds:
         return cached[1]
-    try:
-        target = parse_target(UniqueClaim.get(key).target)
-    except UniqueClaim.DoesNotExist:
-        target = None
+    value = read()
     with _lock:
-        if len(_resolved) > 4096:
-            _resolved.clear()
-        _resolved[key] = (now, target)
-    return target
+        if len(cache) > 4096:
+            cache.clear()
+        cache[key] = (now, value)
+    return value
+
+
+def _claim(key: str) -> tuple[int, int] | None:
+    def read():
+        try:
+            return parse_target(UniqueClaim.get(key).target)
+        except UniqueClaim.DoesNotExist:
+            return None
+
+    return _remembered(_resolved, key, RESOLVE_SECONDS, read)
 
 
 def by_slug(slug: str) -> Site | None:
@@ -125,19 +133,13 @@ def _account_open(account_id: int) -> bool:
     like its widget; one deleted or being deleted is gone. One GetItem a minute per account."""
     from ...models.account import ACTIVE, Account
 
-    now = time.monotonic()
-    cached = _accounts.get(account_id)
-    if cached and now - cached[0] < ACCOUNT_SECONDS:
-        return cached[1]
-    try:
-        is_open = Account.get(account_id).status == ACTIVE
-    except Account.DoesNotExist:
-        is_open = False
-    with _lock:
-        if len(_accounts) > 4096:
-            _accounts.clear()
-        _accounts[account_id] = (now, is_open)
-    return is_open
+    def read():
+        try:
+            return Account.get(account_id).status == ACTIVE
+        except Account.DoesNotExist:
+            return False
+
+    return _remembered(_accounts, account_id, ACCOUNT_SECONDS, read)
 
 
 def load(account_id: int, portal_id: int) -> Site | None:
@@ -175,24 +177,19 @@ def load(account_id: int, portal_id: int) -> Site | None:
     return None if data.get("archived") else site
 
 
-def views(site: Site, locale: str) -> dict[int, int]:
-    """Page views of the locale's published articles (Counter items, BatchGets of 100),
-    remembered for `VIEWS_SECONDS`: the widget's "popular articles"."""
+def views_of(account_id: int, article_ids: list[int]) -> dict[int, int]:
+    """Page views counted so far (the views consumer's Counter items): one BatchGet per 100."""
     from ...models.counter import Counter
 
-    key = (site.account_id, site.portal_id, locale)
-    now = time.monotonic()
-    cached = _views.get(key)
-    if cached and now - cached[0] < VIEWS_SECONDS:
-        return cached[1]
-    names = {views_counter(site.account_id, a["id"]): a["id"] for a in site.articles_of(locale)}
-    counts: dict[int, int] = {}
-    keys = list(names)
-    for start in range(0, len(keys), 100):
-        for counter in Counter.batch_get(keys[start:start + 100]):
-            counts[names[counter.name]] = int(counter.value or 0)
-    _views[key] = (now, counts)
-    return counts
+    names = {views_counter(account_id, article_id): article_id for article_id in set(article_ids)}
+    return {names[c.name]: int(c.value or 0) for c in Counter.batch_get(list(names))} if names else {}
+
+
+def views(site: Site, locale: str) -> dict[int, int]:
+    """Page views of the locale's published articles, remembered for `VIEWS_SECONDS`: the
+    widget's "popular articles"."""
+    return _remembered(_views, (site.account_id, site.portal_id, locale), VIEWS_SECONDS,
+                       lambda: views_of(site.account_id, [a["id"] for a in site.articles_of(locale)]))
 
 
 def forget() -> None:
