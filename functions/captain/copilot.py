@@ -28,7 +28,7 @@ from api import Body, account_member, body, path_id, principal, query
 from parley.errors import Invalid, NotFound
 from parley.services.captain import assistants, copilot
 from parley.services.conversation import conversations
-from parley.views import captain as view
+from parley.views import copilot as view
 from parley.views.users import sender
 
 router = Router()
@@ -100,7 +100,7 @@ def index_threads(account_id: str):
     page = query(router, ThreadsQuery).page
     found = copilot.threads_of(account, member.user_id, page)
     owners = {item.id: item for item in assistants.all_of(account)} if found else {}
-    return view.copilot_threads(found, _me(), owners)
+    return view.threads(found, _me(), owners)
 
 
 @router.post(THREADS)
@@ -110,14 +110,14 @@ def create_thread(account_id: str):
     assistant = assistants.get(account, given.assistant_id)
     conversation = _conversation(account, member, given.conversation_id)
     thread, _ = copilot.create_thread(account, member.user_id, assistant, given.message, conversation)
-    return view.copilot_thread(thread, _me(), assistant)
+    return view.thread(thread, _me(), assistant)
 
 
 @router.get(MESSAGES)
 def index_messages(account_id: str, thread_id: str):
     account, member = _member(account_id)
     thread = copilot.get_thread(account, member.user_id, path_id(thread_id))
-    return view.copilot_messages(copilot.messages_of(thread), thread)
+    return view.messages(copilot.messages_of(thread), thread)
 
 
 @router.post(MESSAGES)
@@ -129,7 +129,7 @@ def create_message(account_id: str, thread_id: str):
     given = body(router, MessageCreate, wrapper="copilot_message")
     conversation = _conversation(account, member, given.conversation_id)
     asked, _ = copilot.add_message(thread, given.message, conversation)
-    return view.copilot_message(asked, thread)
+    return view.message(asked, thread)
 
 
 # ---------------------------------------------------------------- actions
