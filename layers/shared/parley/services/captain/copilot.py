@@ -100,6 +100,21 @@ class CopilotProviderFailed(ParleyError):
         return {**super().body(), "reason": self.reason}
 
 
+class CopilotLimited(ParleyError):
+    """The account's Captain budget for the month is spent, or its rate limit reached: 429
+    with the reason (`budget_exhausted` | `rate_limited`)."""
+    status, code = 429, "captain_limit"
+
+    def __init__(self, reason: str):
+        super().__init__("Captain's monthly budget is spent" if reason == "budget_exhausted"
+                         else "Captain's rate limit was reached: try again in a minute")
+        self.reason = reason
+        self.retry_after = 60
+
+    def body(self) -> dict:
+        return {**super().body(), "reason": self.reason}
+
+
 # ---------------------------------------------------------------- threads and messages
 
 def thread_prefix(user_id: int) -> str:
@@ -241,16 +256,33 @@ def _search(account_id: int, assistant: AccountObject | None, question: str):
 
 
 def _complete(provider, account_id: int, assistant: AccountObject | None, purpose: str, **request):
-    """One model call, its usage recorded; a provider failure is a 502/503 with the reason."""
+    """One model call within the account's budget and rate limit (services/captain/usage),
+    its tokens and cost recorded; a provider failure is a 502/503 with the reason."""
     from ...llm.port import ProviderError
     from . import usage
-    usage.check(account_id, assistant.id if assistant is not None else None)
+    why = usage.limited(account_id, assistant)
+    if why is not None:
+        raise CopilotLimited(why)
     try:
         done = provider.complete(**request)
     except ProviderError as exc:
         raise CopilotProviderFailed(exc.reason, exc.detail) from None
-    usage.record(account_id, assistant.id if assistant is not None else None, done.usage, purpose=purpose)
+    record_usage(account_id, assistant.id if assistant is not None else 0, done)
     return done
+
+
+def record_usage(account_id: int, assistant_id: int, done) -> None:
+    """The call's figures added to the month of the assistant (0: the account's model, no
+    assistant): one UpdateItem ADD, as answers are counted (services/captain/usage.py), but
+    neither an answer nor a handoff: copilot calls are model calls and tokens only."""
+    from . import usage
+    item = usage.Usage(account_id, usage.usage_key(usage.month_of(), assistant_id))
+    tokens = done.usage
+    item.update(actions=[usage.Usage.id.set(assistant_id), usage.Usage.calls.add(1),
+                         usage.Usage.input_tokens.add(int(tokens.input_tokens)),
+                         usage.Usage.output_tokens.add(int(tokens.output_tokens)),
+                         usage.Usage.cost_micro_usd.add(usage.cost_micro_usd(done.model, tokens.input_tokens,
+                                                                             tokens.output_tokens))])
 
 
 def _bounded(text: str | None) -> str:
