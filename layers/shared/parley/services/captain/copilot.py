@@ -241,11 +241,14 @@ def _reply(thread: AccountObject, assistant: AccountObject, history: list[Accoun
 
 def provider_for(account_id: int, assistant: AccountObject | None):
     """The model of the assistant (its override, else the account's, else the
-    installation's), or the account's when there is no assistant."""
+    installation's); with no assistant, the account's (else the installation's). A model
+    that cannot be built (settings incomplete, its key unreadable) is a 502/503."""
+    from ...llm.port import ProviderError
     from . import providers
-    if assistant is not None:
+    try:
         return providers.for_assistant(account_id, assistant)
-    return providers.for_account(account_id)
+    except ProviderError as exc:
+        raise CopilotProviderFailed(exc.reason, exc.detail) from None
 
 
 def _search(account_id: int, assistant: AccountObject | None, question: str):
