@@ -5,8 +5,9 @@
 - `aws`: a fresh moto account per test with every table, queue, bucket and rule of
   template.yaml. Tests marked `dynamodb_local` run twice: `[moto]`, and `[dynamodb-local]`
   with the tables on Amazon DynamoDB Local (tests/dynamodb_local.py).
-- `api`: calls the real http_api handler with API Gateway HTTP API v2 events built from
-  tests/events/http_api_v2.json.
+- `api`: calls the handler API Gateway would (the template's most specific route: the
+  http_api handler for `{proxy+}`, the captain function for its routes) with HTTP API v2
+  events built from tests/events/http_api_v2.json.
 - Functions are loaded by path (each has an app.py), never by module name.
 """
 from __future__ import annotations
@@ -135,11 +136,21 @@ class Api:
     def __init__(self):
         self.app = load_function("http_api")
 
+    def handler_for(self, method: str, path: str):
+        """The function API Gateway sends this request to (local/gateway.match_route over the
+        template's routes: the most specific wins, e.g. Captain's routes over `{proxy+}`)."""
+        from local.gateway import match_route
+
+        found = match_route(_stack.http_routes, method, path)
+        folder = _stack.functions[found[0].function_id].code_dir.name if found else "http_api"
+        return self.app.lambda_handler if folder == "http_api" else load_function(folder).lambda_handler
+
     def call(self, method: str, path: str, token: str | None = None, **kw) -> Reply:
         headers = dict(kw.pop("headers", None) or {})
         if token is not None:
             headers["api_access_token"] = token
-        result = self.app.lambda_handler(http_event(method, path, headers=headers, **kw), LambdaContext())
+        handler = self.handler_for(method, path)
+        result = handler(http_event(method, path, headers=headers, **kw), LambdaContext())
         body = result.get("body") or ""
         if result.get("isBase64Encoded"):
             body = base64.b64decode(body).decode()

@@ -549,3 +549,46 @@ def test_captain_routes_with_every_caller(api, world, role_agents):
             if reply.status != status:
                 failures.append(f"{method} {route} as {caller}: {reply.status} (expected {status}) {reply.json}")
     assert not failures, "\n".join(failures)
+
+
+# ---------------------------------------------------------------- captain copilot
+# The copilot (the captain function's routes): threads are their user's (any member makes
+# and reads their own; another's thread is 404 to everyone else); actions work on a
+# conversation the caller may see (here an unassigned one of an inbox every agent is in).
+
+def test_copilot_routes_with_every_caller(api, world, website, role_agents):
+    from parley.services.captain import assistants, copilot
+
+    a = world.account_id
+    joined = api.post(f"/api/v1/accounts/{a}/inbox_members", world.admin.token, body={
+        "inbox_id": website.id, "user_ids": [world.agent.id] + [p.id for p in role_agents.values()]})
+    assert joined.status == 200, joined.json
+    assistant = assistants.create(a, {"name": "Copilot matrix", "description": "d"})
+    assistants.link(assistant, website.id)
+    visitor = website.widget.start()
+    assert website.widget.say(visitor, "hello").status == 200
+    conversation_id = api.get(f"/api/v1/accounts/{a}/conversations", world.admin.token,
+                              query={"status": "all"}).json["data"]["payload"][0]["id"]  # pending: Captain's inbox
+    admins_thread, _ = copilot.create_thread(a, world.admin.id, assistant, "the administrator's question")
+    c = f"/api/v1/accounts/{a}/captain"
+    own = MEMBER + (200,) * len(ROLE_CALLERS)
+    admin_only = UNAUTH + (401, 404, 404, 404, 200) + (404,) * len(ROLE_CALLERS)
+    on_conversation = UNASSIGNED_CONVERSATION
+    rows = [
+        ("GET", f"{c}/copilot_threads", None, own),
+        ("POST", f"{c}/copilot_threads", {"message": "q", "assistant_id": assistant.id}, own),
+        ("GET", f"{c}/copilot_threads/{admins_thread.id}/copilot_messages", None, admin_only),
+        ("POST", f"{c}/copilot_threads/{admins_thread.id}/copilot_messages", {"message": "q"}, admin_only),
+        ("GET", f"{c}/copilot?conversation_id={conversation_id}", None, on_conversation),
+        ("POST", f"{c}/copilot/reply_suggestion", {"conversation_id": conversation_id}, on_conversation),
+        ("POST", f"{c}/tasks/reply_suggestion", {"conversation_display_id": conversation_id}, on_conversation),
+    ]
+    failures = []
+    for method, path, body, expected in rows:
+        route, _, query_string = path.partition("?")
+        for caller, status in zip(CALLERS, full(expected)):
+            reply = api.call(method, route, token_of(world, caller), body=body,
+                             query=dict(parse_qsl(query_string)) or None)
+            if reply.status != status:
+                failures.append(f"{method} {path} as {caller}: {reply.status} (expected {status}) {reply.json}")
+    assert not failures, "\n".join(failures)
