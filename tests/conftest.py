@@ -136,13 +136,17 @@ class Api:
     def __init__(self):
         self.app = load_function("http_api")
 
-    def handler_for(self, method: str, path: str):
-        """The function API Gateway sends this request to (local/gateway.match_route over the
-        template's routes: the most specific wins, e.g. Captain's routes over `{proxy+}`)."""
+    @staticmethod
+    def function_for(method: str, path: str) -> str:
+        """The function API Gateway sends this request to: the template's most specific route
+        (local/gateway.match_route), e.g. Captain's routes over HttpApi's `{proxy+}`."""
         from local.gateway import match_route
 
         found = match_route(_stack.http_routes, method, path)
-        folder = _stack.functions[found[0].function_id].code_dir.name if found else "http_api"
+        return found[0].function_id if found else "HttpApiFunction"
+
+    def handler_for(self, method: str, path: str):
+        folder = _stack.functions[self.function_for(method, path)].code_dir.name
         return self.app.lambda_handler if folder == "http_api" else load_function(folder).lambda_handler
 
     def call(self, method: str, path: str, token: str | None = None, **kw) -> Reply:

@@ -263,14 +263,14 @@ def invoke(record: Recorder, name: str, event, step: str):
 
 
 class RecordingApi(Api):
-    """The conftest Api, every request run as HttpApiFunction."""
+    """The conftest Api, every request run as the function API Gateway sends it to."""
 
     def __init__(self, record: Recorder):
         super().__init__()
         self.record = record
 
     def call(self, method, path, token=None, **kw):
-        with self.record.running("HttpApiFunction", f"{method} {path}"):
+        with self.record.running(self.function_for(method, path), f"{method} {path}"):
             return super().call(method, path, token, **kw)
 
 
@@ -922,3 +922,32 @@ def test_flooding_sockets_are_closed_by_their_own_function(api, world, website, 
                    for _ in range(connections.FRAME_BURST + connections.FLOOD_FRAMES)]
         assert replies[-1]["statusCode"] == 410
     recorder.check("WsMessageFunction")
+
+
+# ---------------------------------------------------------------- Captain's copilot
+
+def test_captain_copilot_threads_and_actions(api, world, website, recorder):
+    """The copilot's routes run in the captain function (the template routes them there):
+    threads and messages, the actions offered and the offline reply suggestion."""
+    a = world.account_id
+    base = f"/api/v1/accounts/{a}/captain"
+    assistant = ok(api.post(f"{base}/assistants", world.admin.token, body={"name": "Copilot", "description": "d"}))
+    ok(api.post(f"{base}/assistants/{assistant['id']}/inboxes", world.admin.token, body={"inbox_id": website.id}))
+    ok(api.post(f"{base}/assistant_responses", world.admin.token, body={
+        "question": "How do I reset my password?", "answer": "Use the link.", "assistant_id": assistant["id"]}))
+    visitor = website.widget.start()
+    assert website.widget.say(visitor, "How do I reset my password?").status == 200
+    conversation_id = ok(api.get(f"/api/v1/accounts/{a}/conversations", world.admin.token,
+                                 query={"status": "all"}))["data"]["payload"][0]["id"]
+    recorder.calls.clear()
+    thread = ok(api.post(f"{base}/copilot_threads", world.agent.token, body={
+        "message": "reset password", "assistant_id": assistant["id"], "conversation_id": conversation_id}))
+    ok(api.post(f"{base}/copilot_threads/{thread['id']}/copilot_messages", world.agent.token, body={"message": "more?"}))
+    ok(api.get(f"{base}/copilot_threads/{thread['id']}/copilot_messages", world.agent.token))
+    ok(api.get(f"{base}/copilot_threads", world.agent.token))
+    ok(api.get(f"{base}/copilot", world.agent.token, query={"conversation_id": str(conversation_id)}))
+    assert ok(api.post(f"{base}/copilot/reply_suggestion", world.agent.token,
+                       body={"conversation_id": conversation_id}))["content"] == "Use the link."
+    ok(api.post(f"{base}/tasks/reply_suggestion", world.agent.token, body={"conversation_display_id": conversation_id}))
+    assert recorder.functions() == {"CaptainFunction"}
+    recorder.check("CaptainFunction")
