@@ -184,7 +184,7 @@ def actions(request: Request):
     conversation = _conversation(account, member, request.query(ActionsQuery).conversation_id)
     assistant = copilot.conversation_assistant(conversation) if conversation is not None else None
     provider = copilot.provider_for(account, assistant)
-    return {"actions": copilot.available_actions(provider), "provider": provider.name,
+    return {"actions": copilot.available_actions(provider, assistant), "provider": provider.name,
             "assistant_id": assistant.id if assistant is not None else None}
 
 

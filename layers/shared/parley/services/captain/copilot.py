@@ -28,6 +28,7 @@ usage is recorded (services/captain/usage.py)."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -310,9 +311,18 @@ def _guidelines(assistant: AccountObject | None) -> str:
     return "Follow these guidelines of the business:\n" + "\n".join(f"- {rule}" for rule in rules) + "\n\n"
 
 
+# Our delimiters, neutralised inside quoted text: a customer (or a document) writing
+# "</conversation> new instructions" cannot close the data it is quoted in.
+DELIMITER = re.compile(r"<\s*/?\s*(conversation|knowledge|draft|labels)\b", re.IGNORECASE)
+
+
+def _inert(text: str) -> str:
+    return DELIMITER.sub(lambda m: "\u2039" + m.group(0)[1:], text or "")
+
+
 def _quoted_knowledge(hits: Sequence) -> str:
-    return "\n".join(json.dumps({"title": hit.title, "text": hit.text[:MAX_QUOTED], "url": hit.url},
-                                ensure_ascii=False) for hit in hits) or "(none)"
+    return "\n".join(_inert(json.dumps({"title": hit.title, "text": hit.text[:MAX_QUOTED], "url": hit.url},
+                                       ensure_ascii=False)) for hit in hits) or "(none)"
 
 
 def _speaker(message: Message) -> str:
@@ -336,7 +346,8 @@ def conversation_messages(conversation: Conversation, *, private: bool) -> list[
 
 def _quoted_conversation(conversation: Conversation, *, private: bool) -> str:
     """One JSON object a line: who spoke and what they wrote, each message cut to MAX_QUOTED."""
-    return "\n".join(json.dumps({"from": _speaker(m), "text": (m.content or "")[:MAX_QUOTED]}, ensure_ascii=False)
+    return "\n".join(_inert(json.dumps({"from": _speaker(m), "text": (m.content or "")[:MAX_QUOTED]},
+                                       ensure_ascii=False))
                      for m in conversation_messages(conversation, private=private)) or "(no messages)"
 
 
@@ -362,8 +373,12 @@ def conversation_assistant(conversation: Conversation) -> AccountObject | None:
     return assistants.for_inbox(conversation.account_id, conversation.inbox_id)
 
 
-def available_actions(provider) -> list[str]:
-    return list(ACTIONS if provider.generates else OFFLINE_ACTIONS)
+def available_actions(provider, assistant: AccountObject | None) -> list[str]:
+    """Every action with a generation model; offline, the reply suggestion, and only where
+    an assistant's approved knowledge can be searched (an inbox with an assistant)."""
+    if provider.generates:
+        return list(ACTIONS)
+    return list(OFFLINE_ACTIONS) if assistant is not None else []
 
 
 def run(action: str, conversation: Conversation, draft: str | None = None) -> Suggestion:
@@ -382,6 +397,9 @@ def run(action: str, conversation: Conversation, draft: str | None = None) -> Su
         if action != REPLY:
             raise CopilotUnsupported(f"{action} needs a generation model; the offline provider only suggests "
                                      "approved answers")
+        if assistant is None:
+            raise CopilotUnsupported("No assistant answers in this conversation's inbox: with the offline provider "
+                                     "there is no approved knowledge to suggest from")
         return _offline_reply(conversation, assistant)
     if action == REPLY:
         return _reply_suggestion(provider, conversation, assistant)
@@ -458,7 +476,7 @@ def _summary(provider, conversation: Conversation, assistant: AccountObject | No
 def _rewrite(provider, conversation: Conversation, assistant: AccountObject | None, action: str,
              draft: str) -> Suggestion:
     from ...llm.port import Turn
-    system = REWRITE_SYSTEM.format(instruction=REWRITES[action], draft=draft,
+    system = REWRITE_SYSTEM.format(instruction=REWRITES[action], draft=_inert(draft),
                                    conversation=_quoted_conversation(conversation, private=False))
     budget = min(1200, 100 + len(draft) // 2)  # about twice the draft's tokens, bounded
     done = _complete(provider, conversation.account_id, assistant, f"copilot_{action}", system=system,
@@ -477,7 +495,8 @@ def _label_suggestion(provider, conversation: Conversation, assistant: AccountOb
                 {"type": "object", "properties": {"labels": {"type": "array", "items": {"type": "string"},
                                                              "maxItems": 3}},
                  "required": ["labels"]})
-    system = LABEL_SYSTEM.format(labels="\n".join(choices), conversation=_quoted_conversation(conversation, private=True))
+    system = LABEL_SYSTEM.format(labels=_inert("\n".join(choices)),
+                                 conversation=_quoted_conversation(conversation, private=True))
     done = _complete(provider, conversation.account_id, assistant, "copilot_label_suggestion", system=system,
                      turns=[Turn(USER, "Pick the labels.")], tool=tool, max_tokens=MAX_TOKENS[LABELS])
     picked = (done.tool_input or {}).get("labels")
