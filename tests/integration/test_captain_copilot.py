@@ -18,6 +18,17 @@ FAQ_Q, FAQ_A = "How do I reset my password?", "Use the link on the sign-in page.
 ASKED = "How do I reset my password?"  # the customer's message
 
 
+@pytest.fixture(autouse=True)
+def fresh_knowledge(aws):
+    """The search index is cached per container by (account, assistant): every test's
+    account and assistant have the same ids, so no test may see another's index."""
+    from parley.services.captain import knowledge
+
+    knowledge.forget()
+    yield
+    knowledge.forget()
+
+
 # ---------------------------------------------------------------- a scripted model host
 
 class _Model(BaseHTTPRequestHandler):
@@ -202,6 +213,7 @@ def test_a_failing_model_is_a_clear_502_or_503_and_the_question_stays(api, world
     failed = api.post(path, world.agent.token, body={"message": "Q1", "assistant_id": scene["assistant"]["id"]})
     assert failed.status == 503 and failed.json["reason"] == "rate_limited", failed.json
     thread = api.get(path, world.agent.token).json["payload"][0]
+    assert failed.json["copilot_thread_id"] == thread["id"]  # the thread was made: the error names it
     messages = api.get(f"{path}/{thread['id']}/copilot_messages", world.agent.token).json["payload"]
     assert [m["message_type"] for m in messages] == ["user"]
     model.script = [(200, b"<html>not json</html>", {})]

@@ -33,7 +33,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from ... import ids
+from ... import dynamo, ids
 from ...errors import Invalid, NotFound, ParleyError
 from ...models.account_object import AccountObject
 from ...models.conversation import Conversation, Message
@@ -96,9 +96,10 @@ class CopilotProviderFailed(ParleyError):
         super().__init__(f"The model could not answer ({reason})" + (f": {detail}" if detail else ""))
         self.reason = reason
         self.status = 503 if reason in UNAVAILABLE else 502
+        self.extra: dict = {}
 
     def body(self) -> dict:
-        return {**super().body(), "reason": self.reason}
+        return {**super().body(), "reason": self.reason, **self.extra}
 
 
 class CopilotLimited(ParleyError):
@@ -111,9 +112,10 @@ class CopilotLimited(ParleyError):
                          else "Captain's rate limit was reached: try again in a minute")
         self.reason = reason
         self.retry_after = 60
+        self.extra: dict = {}
 
     def body(self) -> dict:
-        return {**super().body(), "reason": self.reason}
+        return {**super().body(), "reason": self.reason, **self.extra}
 
 
 # ---------------------------------------------------------------- threads and messages
@@ -151,28 +153,38 @@ def messages_of(thread: AccountObject, limit: int = MESSAGES_LIMIT) -> list[Acco
                                     limit=limit))
 
 
-def _new_message(thread: AccountObject, message_type: str, message: dict) -> AccountObject:
+def _message(thread: AccountObject, message_type: str, message: dict) -> AccountObject:
     message_id = ids.next_id(ids.account_counter(thread.account_id, MESSAGE))
-    item = AccountObject(thread.account_id, f"{message_prefix(thread.id)}{message_id:012d}", id=message_id,
+    return AccountObject(thread.account_id, f"{message_prefix(thread.id)}{message_id:012d}", id=message_id,
                          data={"thread_id": thread.id, "user_id": thread.data["user_id"],
                                "message_type": message_type, "message": message})
+
+
+def _new_message(thread: AccountObject, message_type: str, message: dict) -> AccountObject:
+    item = _message(thread, message_type, message)
     item.save(condition=AccountObject.key.does_not_exist())
     return item
 
 
 def create_thread(account_id: int, user_id: int, assistant: AccountObject, question: str,
                   conversation: Conversation | None = None) -> tuple[AccountObject, AccountObject]:
-    """A new thread titled by its first question, the question as its first message, and the
-    assistant's reply. Returns the thread and the reply (ProviderError: the thread and the
-    question stay, the failure is raised)."""
+    """A new thread titled by its first question and that question, written together, then
+    the assistant's reply. Returns the thread and the reply. A model failure or limit keeps
+    the thread and its question and names the thread in the error (`copilot_thread_id`)."""
     question = _question(question)
     thread_id = ids.next_id(ids.account_counter(account_id, THREAD))
     thread = AccountObject(account_id, thread_key(user_id, thread_id), id=thread_id,
                            data={"title": question[:255], "user_id": user_id, "assistant_id": assistant.id,
                                  "uuid": str(uuid.uuid4())})
-    thread.save(condition=AccountObject.key.does_not_exist())
-    asked = _new_message(thread, USER, {"content": question})
-    return thread, _reply(thread, assistant, [asked], conversation)
+    asked = _message(thread, USER, {"content": question})
+    with dynamo.transaction() as tx:
+        tx.save(thread, condition=AccountObject.key.does_not_exist())
+        tx.save(asked, condition=AccountObject.key.does_not_exist())
+    try:
+        return thread, _reply(thread, assistant, [asked], conversation)
+    except (CopilotProviderFailed, CopilotLimited) as exc:
+        exc.extra = {"copilot_thread_id": thread.id}
+        raise
 
 
 def add_message(thread: AccountObject, question: str, conversation: Conversation | None = None
