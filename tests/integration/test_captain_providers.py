@@ -161,15 +161,27 @@ def test_bad_input_is_a_422_that_changes_nothing(api, world, change, field):
 
 
 def test_a_self_hosted_model_on_a_private_address_needs_the_allowance(api, world):
+    from parley import global_config
+    from parley.services.captain import providers
+
     path = f"{base(world)}/provider"
     ollama = {"provider": "openai_compatible", "base_url": "http://10.0.3.7:11434/v1", "chat_model": "llama3.1:8b"}
     assert api.patch(path, world.admin.token, body=ollama).status == 422
+    # The installation must allow private model addresses at all (off by default).
+    refused = api.patch(path, world.admin.token, body=ollama | {"allow_private_address": True})
+    assert refused.status == 422 and "CAPTAIN_PRIVATE_MODEL_ADDRESSES" in json.dumps(refused.json)
+    assert api.get(path, world.admin.token).json["source"] == "installation"
+    global_config.update("CAPTAIN_PRIVATE_MODEL_ADDRESSES", True)
     allowed = api.patch(path, world.admin.token, body=ollama | {"allow_private_address": True})
     assert allowed.status == 200 and allowed.json["allow_private_address"] is True
     assert allowed.json["api_key_set"] is False  # Ollama needs no key
     # Turning the allowance off again is refused while the URL is private: nothing changes.
     assert api.patch(path, world.admin.token, body={"allow_private_address": False}).status == 422
     assert api.get(path, world.admin.token).json["allow_private_address"] is True
+    assert providers.for_assistant(world.account_id, None).allow_private_address is True
+    # Withdrawn by the super admin: the stored allowance no longer counts.
+    global_config.update("CAPTAIN_PRIVATE_MODEL_ADDRESSES", False)
+    assert providers.for_assistant(world.account_id, None).allow_private_address is False
 
 
 def test_an_assistant_override_inherits_replaces_and_is_removed(api, world):
@@ -239,3 +251,17 @@ def test_installation_and_deployment_defaults(api, world):
     assert built.embedding_model == "amazon.titan-embed-text-v2:0"
     global_config.update("CAPTAIN_DEFAULT_PROVIDER", "nonsense")
     assert providers.installation_default() == "offline"
+
+
+def test_deleting_an_assistant_removes_its_override_and_key(api, world):
+    from parley.services.captain import providers
+
+    first = make_assistant(api, world)
+    path = f"{base(world)}/assistants/{first}/provider"
+    assert api.patch(path, world.admin.token, body={
+        "provider": "openai_compatible", "base_url": "https://llm.example.com/v1", "chat_model": "m",
+        "api_key": KEY}).status == 200
+    assert parameter(key_name(world, first)) is not None
+    assert api.delete(f"{base(world)}/assistants/{first}", world.admin.token).status == 200
+    assert providers.find(world.account_id, first) is None and parameter(key_name(world, first)) is None
+    assert [e.action for e in entries(world.account_id) if e.auditable_id == first] == ["create", "destroy"]

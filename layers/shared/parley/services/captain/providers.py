@@ -60,6 +60,14 @@ def find(account_id: int, scope: int = ACCOUNT_SCOPE) -> AccountObject | None:
         return None
 
 
+def private_addresses_allowed() -> bool:
+    """The super admin's choice (CAPTAIN_PRIVATE_MODEL_ADDRESSES): may accounts reach models
+    on private addresses at all? Checked on every save and every use."""
+    from ... import global_config
+
+    return global_config.get("CAPTAIN_PRIVATE_MODEL_ADDRESSES", False) is True
+
+
 def installation_default() -> str:
     from ... import global_config
 
@@ -133,6 +141,8 @@ def for_assistant(account_id: int, assistant: AccountObject | None, *, transport
     from ...llm.factory import provider_for
 
     settings, source, item = effective(account_id, assistant.id if assistant is not None else None)
+    if settings.get("allow_private_address") and not private_addresses_allowed():
+        settings["allow_private_address"] = False  # withdrawn by the super admin since: refused as blocked
     holder = key_item(account_id, settings, item, source)
     key = _key_for(account_id, holder) if holder is not None else None
     return provider_for(settings, key, transport=transport, bedrock_client=bedrock_client)
@@ -166,6 +176,9 @@ def check_base_url(url: str, allow_private_address: bool) -> str:
     if literal is not None and any(literal in n for n in LINK_LOCAL if n.version == literal.version):
         raise Invalid("base_url points to a link-local address", field="base_url")
     if allow_private_address:
+        if not private_addresses_allowed():
+            raise Invalid("this installation does not allow models on private addresses "
+                          "(installation config CAPTAIN_PRIVATE_MODEL_ADDRESSES)", field="allow_private_address")
         return url
     if parts.scheme != "https":
         raise Invalid("base_url must be https (http only with allow_private_address, for a self-hosted model)",
@@ -285,6 +298,14 @@ def delete(account_id: int, scope: int) -> None:
         audit.add(tx, account_id, AUDITED_TYPE, scope, "destroy", audit.redacted(item.data))
     if item.data.get("key_set"):
         _store_key(account_id, scope, "")
+
+
+def forget(account_id: int, assistant_id: int) -> None:
+    """A deleted assistant's override and key, if it had them (a no-op otherwise)."""
+    try:
+        delete(account_id, assistant_id)
+    except NotFound:
+        pass
 
 
 def _store_key(account_id: int, scope: int, key: str) -> None:
