@@ -265,3 +265,20 @@ def test_deleting_an_assistant_removes_its_override_and_key(api, world):
     assert api.delete(f"{base(world)}/assistants/{first}", world.admin.token).status == 200
     assert providers.find(world.account_id, first) is None and parameter(key_name(world, first)) is None
     assert [e.action for e in entries(world.account_id) if e.auditable_id == first] == ["create", "destroy"]
+
+
+def test_an_accounts_deletion_removes_its_keys_and_no_other(api, world):
+    from tests.integration.test_account_deletion import _provider_keys, _run_jobs
+
+    openai = {"provider": "openai_compatible", "base_url": "https://api.openai.com/v1", "chat_model": "m", "api_key": KEY}
+    assert api.patch(f"{base(world)}/provider", world.admin.token, body=openai).status == 200
+    first = make_assistant(api, world)
+    assert api.patch(f"{base(world)}/assistants/{first}/provider", world.admin.token,
+                     body=openai | {"api_key": OTHER_KEY}).status == 200
+    theirs = f"{base(world, world.other_account_id)}/provider"
+    assert api.patch(theirs, world.other_admin.token, body=openai).status == 200
+    assert len(_provider_keys(world.account_id)) == 2
+    assert api.delete(f"/super_admin/api/v1/accounts/{world.account_id}", world.super_admin.token).status == 200
+    _run_jobs()
+    assert _provider_keys(world.account_id) == []
+    assert _provider_keys(world.other_account_id) == [f"/test/captain/{world.other_account_id}/0"]

@@ -28,13 +28,14 @@ from urllib.parse import urlsplit
 
 from pynamodb.exceptions import TransactWriteError
 
-from ... import audit, aws, dynamo, outbound
+from ... import audit, dynamo, outbound
 from ...errors import Conflict, Invalid, NotFound
+from ...llm import keys
 from ...models.account_object import AccountObject
 from ...models.base import utcnow
 from ...settings import get_settings
 
-KIND = "captain_provider"
+KIND = keys.KIND
 ACCOUNT_SCOPE = 0
 AUDITED_TYPE = "Captain::ProviderSettings"
 PROVIDERS = ("bedrock", "openai_compatible", "offline")
@@ -47,10 +48,6 @@ LINK_LOCAL = (ipaddress.ip_network("169.254.0.0/16"), ipaddress.ip_network("fe80
 
 def key_of(account_id: int, scope: int) -> str:
     return AccountObject.key_for(KIND, scope)
-
-
-def parameter_name(account_id: int, scope: int) -> str:
-    return f"{get_settings().required('captain_key_prefix').rstrip('/')}/captain/{account_id}/{scope}"
 
 
 def find(account_id: int, scope: int = ACCOUNT_SCOPE) -> AccountObject | None:
@@ -104,17 +101,12 @@ _keys: dict[tuple[str, str], tuple[float, str | None]] = {}
 def _key_for(account_id: int, item: AccountObject) -> str | None:
     """The item's key from Parameter Store, cached per container for KEY_CACHE_SECONDS and
     per version of the settings (a change bumps updated_at, so a new key is read at once)."""
-    name = parameter_name(account_id, item.id)
+    name = keys.parameter_name(account_id, item.id)
     stamp = item.updated_at.isoformat() if item.updated_at else ""
     cached = _keys.get((name, stamp))
     if cached is not None and time.monotonic() - cached[0] < KEY_CACHE_SECONDS:
         return cached[1]
-    try:
-        value = aws.client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
-    except Exception as exc:  # a missing parameter is no key; the provider will be refused
-        if getattr(exc, "response", {}).get("Error", {}).get("Code") != "ParameterNotFound":
-            raise
-        value = None
+    value = keys.read(account_id, item.id)  # None if gone: the endpoint will refuse
     for old in [k for k in _keys if k[0] == name]:
         _keys.pop(old, None)
     _keys[(name, stamp)] = (time.monotonic(), value)
@@ -309,13 +301,7 @@ def forget(account_id: int, assistant_id: int) -> None:
 
 
 def _store_key(account_id: int, scope: int, key: str) -> None:
-    ssm = aws.client("ssm")
-    name = parameter_name(account_id, scope)
     if key:
-        ssm.put_parameter(Name=name, Value=key, Type="SecureString", Overwrite=True, Tier="Standard")
-        return
-    try:
-        ssm.delete_parameter(Name=name)
-    except Exception as exc:
-        if getattr(exc, "response", {}).get("Error", {}).get("Code") != "ParameterNotFound":
-            raise
+        keys.store(account_id, scope, key)
+    else:
+        keys.remove(account_id, scope)
