@@ -170,6 +170,13 @@ def test_a_refused_key_is_not_retried_and_not_echoed(status):
     assert KEY not in str(caught.value)
 
 
+def test_an_error_message_echoing_the_key_is_scrubbed():
+    script = Script((400, {"error": {"message": f"bad header Authorization: Bearer {KEY}"}}))
+    with pytest.raises(ProviderError) as caught:
+        provider(script).complete(system="", turns=TURNS)
+    assert KEY not in str(caught.value) and "[FILTERED]" in caught.value.detail
+
+
 def test_other_client_errors():
     with pytest.raises(ProviderError) as caught:
         provider(Script((400, {"error": {"message": "tools are not supported by this model"}}))).complete(

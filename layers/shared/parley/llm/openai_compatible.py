@@ -192,7 +192,10 @@ class OpenAICompatible:
             if 300 <= status < 400:
                 raise ProviderError("bad_response", f"the model server redirected ({status}); give its final URL")
             if status >= 400:
-                raise ProviderError("bad_response", f"the model server refused the request ({status}{_error_of(response)})")
+                said = _error_of(response)
+                if self._key and self._key in said:  # a server echoing the request's headers
+                    said = said.replace(self._key, "[FILTERED]")
+                raise ProviderError("bad_response", f"the model server refused the request ({status}{said})")
             raw = _read_bounded(response, self._clock() + remaining, self._clock)
         finally:
             response.close()
