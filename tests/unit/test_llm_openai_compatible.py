@@ -177,6 +177,18 @@ def test_an_error_message_echoing_the_key_is_scrubbed():
     assert KEY not in str(caught.value) and "[FILTERED]" in caught.value.detail
 
 
+def test_a_reasoning_model_gets_the_parameters_it_takes():
+    script = Script((400, {"error": {"message": "Unsupported parameter: 'max_tokens' is not supported with this model. "
+                                                "Use 'max_completion_tokens' instead."}}),
+                    (400, {"error": {"message": "Unsupported value: 'temperature' does not support 0.2"}}),
+                    (200, text_answer("thought about it")))
+    assert provider(script).complete(system="", turns=TURNS, max_tokens=300).text == "thought about it"
+    first, second, third = script.bodies
+    assert first["max_tokens"] == 300 and "max_completion_tokens" not in first
+    assert second["max_completion_tokens"] == 300 and "max_tokens" not in second and second["temperature"] == 0.2
+    assert "temperature" not in third and third["max_completion_tokens"] == 300
+
+
 def test_other_client_errors():
     with pytest.raises(ProviderError) as caught:
         provider(Script((400, {"error": {"message": "tools are not supported by this model"}}))).complete(

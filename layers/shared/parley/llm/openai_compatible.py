@@ -25,6 +25,8 @@ Failures (every one a ProviderError, nothing else escapes):
   (the last answer was a 429), "timeout" or "unavailable".
 - 401, 403: "refused" (a key is wrong or lacks access); retrying will not fix it.
 - 400, 404, 422 and other 4xx: "bad_response" / "unavailable" (404: no such model or path).
+  A 400 that names `max_tokens` or `temperature` (OpenAI's reasoning models) is sent again
+  once with `max_completion_tokens`, or without the temperature.
 - A body that is not JSON, not the documented shape, larger than MAX_RESPONSE_BYTES, or
   tool arguments that are not a JSON object: "bad_response".
 - A destination refused by the SSRF rules: "blocked".
@@ -220,7 +222,17 @@ class OpenAICompatible:
             payload["tools"] = [{"type": "function", "function": {"name": tool.name, "description": tool.description,
                                                                    "parameters": tool.schema}}]
             payload["tool_choice"] = {"type": "function", "function": {"name": tool.name}}
-        data = self._post("chat/completions", payload)
+        for _ in range(3):
+            try:
+                data = self._post("chat/completions", payload)
+                break
+            except ProviderError as exc:
+                adjusted = _adjusted(payload, exc)
+                if adjusted is None:
+                    raise
+                payload = adjusted
+        else:
+            raise ProviderError("bad_response", "the model server refused every form of the request")
         return parse_completion(data, tool, self.chat_model)
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
@@ -240,6 +252,20 @@ class OpenAICompatible:
 
 
 # ---------------------------------------------------------------- answers
+
+def _adjusted(payload: dict, exc: ProviderError) -> dict | None:
+    """The request in the form a refusal asks for, or None: OpenAI's reasoning models take
+    `max_completion_tokens` instead of `max_tokens`, and only their default temperature."""
+    if exc.reason != "bad_response" or "(400" not in exc.detail:
+        return None
+    said = exc.detail.lower()
+    if "max_tokens" in said and "max_tokens" in payload:
+        changed = {k: v for k, v in payload.items() if k != "max_tokens"}
+        return changed | {"max_completion_tokens": payload["max_tokens"]}
+    if "temperature" in said and "temperature" in payload:
+        return {k: v for k, v in payload.items() if k != "temperature"}
+    return None
+
 
 def _retry_after(response: "httpx.Response") -> float | None:
     value = response.headers.get("retry-after")
