@@ -67,7 +67,8 @@ def test_account_settings_default_then_set_with_a_write_only_key(api, world, cap
     assert shown.json | {"updated_at": None} == {
         "account_id": world.account_id, "assistant_id": None, "source": "installation", "provider": "offline",
         "base_url": None, "chat_model": None, "embedding_model": None, "allow_private_address": False,
-        "api_key_set": False, "updated_at": None, "monthly_budget_usd": None, "rate_limit_per_minute": None}
+        "api_key_set": False, "private_addresses_allowed": False, "updated_at": None, "monthly_budget_usd": None,
+        "rate_limit_per_minute": None}
 
     changed = api.patch(path, world.admin.token, body={"provider": OPENAI})  # Rails' wrapped form too
     assert changed.status == 200, changed.json
@@ -172,6 +173,7 @@ def test_a_self_hosted_model_on_a_private_address_needs_the_allowance(api, world
     assert refused.status == 422 and "CAPTAIN_PRIVATE_MODEL_ADDRESSES" in json.dumps(refused.json)
     assert api.get(path, world.admin.token).json["source"] == "installation"
     global_config.update("CAPTAIN_PRIVATE_MODEL_ADDRESSES", True)
+    assert api.get(path, world.admin.token).json["private_addresses_allowed"] is True
     allowed = api.patch(path, world.admin.token, body=ollama | {"allow_private_address": True})
     assert allowed.status == 200 and allowed.json["allow_private_address"] is True
     assert allowed.json["api_key_set"] is False  # Ollama needs no key

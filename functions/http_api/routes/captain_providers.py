@@ -49,7 +49,8 @@ def _render(account: int, assistant_id: int | None) -> dict:
     settings, source, item = providers.effective(account, assistant_id)
     key_set = providers.key_item(account, settings, item, source) is not None
     return provider_settings(account, settings, source, item, assistant_id=assistant_id, key_set=key_set,
-                             limits=providers.limits(account) if assistant_id is None else None)
+                             limits=providers.limits(account) if assistant_id is None else None,
+                             private_addresses_allowed=providers.private_addresses_allowed())
 
 
 def _assistant(account: int, assistant_id: str) -> int:

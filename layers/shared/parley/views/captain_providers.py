@@ -8,9 +8,11 @@ FIELDS = ("provider", "base_url", "chat_model", "embedding_model", "allow_privat
 
 
 def provider_settings(account_id: int, settings: dict, source: str, item: AccountObject | None, *,
-                      assistant_id: int | None = None, key_set: bool = False, limits: dict | None = None) -> dict:
+                      assistant_id: int | None = None, key_set: bool = False, limits: dict | None = None,
+                      private_addresses_allowed: bool = False) -> dict:
     """`source`: where the settings come from ("assistant", "account" or "installation").
-    `limits` (the account's budget and rate limit) are rendered on the account's settings."""
+    `limits` (the account's budget and rate limit) are rendered on the account's settings;
+    `private_addresses_allowed`: whether this installation lets `allow_private_address` be set."""
     rendered = {
         "account_id": account_id,
         "assistant_id": assistant_id,
@@ -21,6 +23,7 @@ def provider_settings(account_id: int, settings: dict, source: str, item: Accoun
         "embedding_model": settings.get("embedding_model"),
         "allow_private_address": bool(settings.get("allow_private_address")),
         "api_key_set": key_set,
+        "private_addresses_allowed": private_addresses_allowed,
         "updated_at": int(item.updated_at.timestamp()) if item is not None and item.updated_at else None,
     }
     if limits is not None:
