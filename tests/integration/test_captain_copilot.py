@@ -61,11 +61,14 @@ def called(name: str, arguments: dict) -> tuple:
 @pytest.fixture
 def model(api, world):
     """A scripted OpenAI-compatible host on 127.0.0.1, set as Acme's provider through the
-    provider settings API (a private address an administrator allowed)."""
+    provider settings API (a private address the installation and an administrator allowed)."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Model)
     server.daemon_threads = True
     server.seen, server.script = [], [said("ok")]
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    from parley import global_config
+
+    global_config.update("CAPTAIN_PRIVATE_MODEL_ADDRESSES", True)  # the super admin allows self-hosted models
     reply = api.patch(f"/api/v1/accounts/{world.account_id}/captain/provider", world.admin.token, body={
         "provider": "openai_compatible", "base_url": f"http://127.0.0.1:{server.server_address[1]}/v1",
         "chat_model": "scripted", "api_key": "sk-test", "allow_private_address": True})
