@@ -941,6 +941,12 @@ def test_captain_documents_created_read_and_deleted(api, world, recorder, monkey
     ok(upload(api, world, {"assistant_id": str(helper["id"])}, [("pdf_document", "b.pdf", "application/pdf", make_pdf(["Hi"]))]))
     ok(api.post(f"{captain}/documents", world.admin.token, body={"external_link": "https://docs.example.com/",
                                                                   "assistant_id": helper["id"]}))
+    from tests.integration.test_attachments import upload as post_to_s3
+    signed = ok(api.post(f"{captain}/documents/direct_uploads", world.admin.token,
+                         body={"blob": {"filename": "c.txt", "content_type": "text/plain", "byte_size": 5}}))
+    post_to_s3(signed, b"Hello")
+    ok(api.post(f"{captain}/documents", world.admin.token, body={"assistant_id": helper["id"],
+                                                                  "signed_id": signed["signed_id"]}))
     ok(api.post(f"{captain}/assistant_responses", world.admin.token, body={
         "question": "q", "answer": "a", "assistant_id": helper["id"], "document_id": text["id"]}))
     ok(api.get(f"{captain}/assistant_responses", world.admin.token))
@@ -952,12 +958,12 @@ def test_captain_documents_created_read_and_deleted(api, world, recorder, monkey
     function_id = "CaptainDocumentsFunction"
     context = LambdaContext(function_name=_stack.names[function_id])
     messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]).get("Messages", [])
-    assert len(messages) == 3
+    assert len(messages) == 4
     for message in messages:
         with recorder.running(function_id, "document job"):
             assert worker.lambda_handler({"Records": [sqs_record(message, _queue(url))]}, context) == {"batchItemFailures": []}
     statuses = sorted(d["status"] for d in ok(api.get(f"{captain}/documents", world.admin.token))["payload"])
-    assert statuses == ["available", "available", "failed"]
+    assert statuses == ["available", "available", "available", "failed"]
     assert api.delete(f"{captain}/documents/{text['id']}", world.admin.token).status == 204
     ok(api.delete(f"{captain}/assistants/{helper['id']}", world.admin.token))
     recorder.check("HttpApiFunction", function_id)

@@ -20,6 +20,7 @@ from parley import outbound
 from parley.models.audit_log import AuditLog
 from parley.services.captain import documents, ingest, knowledge
 from tests.integration.test_attachments import multipart
+from tests.integration.test_attachments import upload as post_to_s3
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENT_KEYS = {"account_id", "assistant", "assistant_id", "content", "created_at", "error", "external_link", "id",
@@ -47,8 +48,9 @@ def upload(api, world, fields, files, token=None):
                     headers={"Content-Type": content_type})
 
 
-def make_pdf(lines: list[str]) -> bytes:
-    """A small, real PDF (one page, Helvetica text), written by hand with a correct xref."""
+def make_pdf(lines: list[str], padding: int = 0) -> bytes:
+    """A real PDF (one page, Helvetica text), written by hand with a correct xref; `padding`
+    bytes of comment make it as large as a test needs."""
     stream = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(f"({line}) '" for line in lines) + " ET"
     objects = [
         "<< /Type /Catalog /Pages 2 0 R >>",
@@ -57,7 +59,7 @@ def make_pdf(lines: list[str]) -> bytes:
         f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream",
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
-    out, offsets = b"%PDF-1.4\n", []
+    out, offsets = b"%PDF-1.4\n" + (b"%" + b"x" * padding + b"\n" if padding else b""), []
     for number, body in enumerate(objects, 1):
         offsets.append(len(out))
         out += f"{number} 0 obj\n{body}\nendobj\n".encode()
@@ -552,3 +554,57 @@ def test_the_handler_drops_a_malformed_job_and_runs_a_real_one(api, world, monke
     assert out == {"batchItemFailures": []}
     got = shown(api, world, made["id"])
     assert got["status"] == "failed" and "docs.example.com" in got["error"]
+
+
+def test_a_large_pdf_goes_straight_to_s3_and_a_huge_one_is_refused(api, world):
+    helper = make_assistant(api, world)
+    presign_url = f"{base(world)}/documents/direct_uploads"
+
+    def presign(filename, content_type, size, token=None):
+        return api.post(presign_url, token or world.admin.token,
+                        body={"blob": {"filename": filename, "content_type": content_type, "byte_size": size}})
+
+    # 200 MB: refused before anything is signed or stored; not a PDF or text: 422.
+    huge = presign("huge.pdf", "application/pdf", 200 * 1024 * 1024)
+    assert huge.status == 413 and "20 MB" in huge.json["error"]
+    assert presign("x.exe", "application/x-msdownload", 10).status == 422
+    assert presign("notes.txt", "text/plain", 3 * 1024 * 1024).status == 413
+
+    big = make_pdf(["Chapter one explains the warranty."], padding=6 * 1024 * 1024)
+    signed = presign("manual.pdf", "application/pdf", len(big))
+    assert signed.status == 200, signed.json
+    assert signed.json["signed_id"].startswith(f"uploads/{world.account_id}/u{world.admin.id}/")
+    assert signed.json["max_file_size"] == 20 * 1024 * 1024
+    post_to_s3(signed.json, big)
+    # Another user of the account cannot name it; the uploader can, once.
+    from tests.integration.test_permission_matrix import make_role_agents
+    writer = make_role_agents(world)["role_knowledge_base_manage"]
+    body = {"document": {"assistant_id": helper["id"], "signed_id": signed.json["signed_id"], "name": "Manual"}}
+    assert api.post(f"{base(world)}/documents", writer.token, body=body).status == 404
+    made = api.post(f"{base(world)}/documents", world.admin.token, body=body)
+    assert made.status == 200, made.json
+    assert made.json["source"] == "pdf" and made.json["name"] == "Manual" and made.json["external_link"] == "manual.pdf"
+    assert api.post(f"{base(world)}/documents", world.admin.token, body=body).status == 404  # moved away
+    assert run_job(world, made.json["id"]) == "available"
+    chunks = documents.chunks_of(documents.get(world.account_id, made.json["id"]))
+    assert "Chapter one explains the warranty." in chunks[0]["text"]
+
+    # An upload that claims to be a PDF and is not: 422, and the upload is deleted.
+    fake = presign("fake.pdf", "application/pdf", 20)
+    post_to_s3(fake.json, b"<html>not a pdf</html>")
+    reply = api.post(f"{base(world)}/documents", world.admin.token,
+                     body={"assistant_id": helper["id"], "signed_id": fake.json["signed_id"]})
+    assert reply.status == 422 and "not a PDF" in reply.json["error"]
+    s3 = boto3.client("s3")
+    from parley import storage
+    assert s3.list_objects_v2(Bucket=storage.bucket(), Prefix=fake.json["signed_id"]).get("KeyCount") == 0
+    # A text file through S3, named in a multipart form's file field.
+    note = presign("note.txt", "text/plain", 12)
+    post_to_s3(note.json, b"Open on Sat.")
+    raw, content_type = multipart({"assistant_id": str(helper["id"]), "pdf_document": note.json["signed_id"]}, [])
+    reply = api.post(f"{base(world)}/documents", world.admin.token, raw_body=raw, headers={"Content-Type": content_type})
+    assert reply.status == 200 and reply.json["source"] == "text", reply.json
+    # Someone else's key shape, or another account's: 404.
+    for key in (f"uploads/{world.other_account_id}/u{world.admin.id}/{'a' * 32}/x.pdf", "captain-documents/1/1/upload", "../x"):
+        assert api.post(f"{base(world)}/documents", world.admin.token,
+                        body={"assistant_id": helper["id"], "signed_id": key}).status == 404

@@ -539,6 +539,8 @@ def test_captain_routes_with_every_caller(api, world, role_agents):
         ("POST", f"{c}/documents", lambda who: {"external_link": f"https://docs.example.com/{who}",
                                                 "assistant_id": assistant.id}, KNOWLEDGE_BASE),
         ("GET", f"{c}/documents/{document.id}", None, KNOWLEDGE_BASE),
+        ("POST", f"{c}/documents/direct_uploads", {"blob": {"filename": "a.pdf", "content_type": "application/pdf",
+                                                            "byte_size": 10}}, KNOWLEDGE_BASE),
         ("DELETE", lambda who: f"{c}/documents/{fresh_document(who)}", None,
          tuple(204 if status == 200 else status for status in KNOWLEDGE_BASE)),
     ]

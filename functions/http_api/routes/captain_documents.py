@@ -7,6 +7,10 @@
   and optionally `name`. Answers the document, `in_progress`; the worker makes it `available`
   or `failed` (with `error`).
 - GET documents/{id}; DELETE documents/{id} (204, as Chatwoot).
+- POST documents/direct_uploads (`{blob: {filename, content_type, byte_size}}`): a presigned
+  S3 POST for a file larger than a request can carry (4 MB inline; PDFs up to 20 MB); the
+  document is then created with `{document: {assistant_id, signed_id, name?}}` (or the
+  signed_id as the text value of the multipart file field).
 
 Who: administrators, and custom roles granting knowledge_base_manage (as for FAQs); other
 members 403. Another account's documents and assistants are not found (404)."""
@@ -16,7 +20,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field, StrictInt
 
-from api import Body, account_member, body, parse, path_id, query
+from api import Body, UploadBlob, account_member, body, json_body, parse, path_id, principal, query
 from parley import permissions
 from parley.errors import Invalid, NotFound
 from parley.services.captain import assistants, documents
@@ -30,6 +34,12 @@ FILE_FIELDS = ("pdf_document", "document[pdf_document]", "file", "document[file]
 
 class DocumentCreate(Body):
     external_link: str = Field(min_length=1, max_length=2048)
+    assistant_id: StrictInt
+    name: str | None = Field(default=None, max_length=documents.MAX_NAME)
+
+
+class UploadedCreate(Body):
+    signed_id: str = Field(min_length=1, max_length=400)
     assistant_id: StrictInt
     name: str | None = Field(default=None, max_length=documents.MAX_NAME)
 
@@ -59,14 +69,22 @@ def _render(item) -> dict:
     return view.document(item, owner, documents.state(item))
 
 
+def _uploader() -> str:
+    from parley.services.messaging.attachments import user_uploader
+
+    return user_uploader(principal(router).user.id)
+
+
 def _upload(account: int):
     import forms  # multipart parsing, on this path only
 
     fields, files, uploads = forms.parse(router, FILE_FIELDS)
-    if uploads or len(files) != 1:
+    if len(files) + len(uploads) != 1:
         raise Invalid("Upload exactly one file, in the field pdf_document", field="pdf_document")
     given = {name.removeprefix("document[").removesuffix("]"): value for name, value in fields.items()}
     params = parse(UploadFields, given)
+    if uploads:
+        return documents.create_from_upload(account, params.assistant_id, _uploader(), uploads[0], params.name)
     upload = files[0]
     return documents.create_upload(account, params.assistant_id, upload.filename, upload.content_type, upload.data,
                                    params.name)
@@ -88,8 +106,24 @@ def create_document(account_id: str):
     account = _member(account_id)
     if forms.is_multipart(router):
         return _render(_upload(account))
-    given = body(router, DocumentCreate, wrapper="document")
+    data = json_body(router)
+    if set(data) == {"document"} and isinstance(data["document"], dict):
+        data = data["document"]
+    if "signed_id" in data:
+        uploaded = parse(UploadedCreate, data)
+        return _render(documents.create_from_upload(account, uploaded.assistant_id, _uploader(), uploaded.signed_id,
+                                                    uploaded.name))
+    given = parse(DocumentCreate, data)
     return _render(documents.create_link(account, given.assistant_id, given.external_link, given.name))
+
+
+@router.post(f"{DOCUMENTS}/direct_uploads")
+def direct_upload(account_id: str):
+    """A presigned S3 POST for one PDF or text file the caller will make a document of."""
+    account = _member(account_id)
+    blob = body(router, UploadBlob, wrapper="blob")
+    return documents.presign_upload(account, _uploader(), filename=blob.filename, content_type=blob.content_type,
+                                    byte_size=blob.byte_size)
 
 
 @router.get(f"{DOCUMENTS}/<document_id>")

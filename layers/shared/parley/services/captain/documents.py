@@ -142,40 +142,59 @@ def create_link(account_id: int, assistant_id: int, external_link: str, name: st
     return _created(assistant, {"name": _name(name, external_link), "external_link": external_link, "source": "url"})
 
 
-def check_upload(filename: str | None, content_type: str | None, data: bytes) -> str:
-    """The source ("pdf" or "text") of an uploaded file, or a 4xx: a PDF must start as one
-    (a file that claims to be a PDF and is not is refused here; one whose inside is broken
-    fails when it is read), a text file must be UTF-8. Larger than the limits: 413."""
-    from ...errors import PayloadTooLarge
+TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".csv")
+WHAT = "Upload a PDF or a UTF-8 text file (.pdf, .txt, .md)"
 
+
+def source_of(filename: str | None, content_type: str | None) -> str:
+    """"pdf" or "text", from what the file claims to be (its content is checked after)."""
     declared = (content_type or "").split(";")[0].strip().lower()
     lower = (filename or "").lower()
-    is_pdf = declared == "application/pdf" or lower.endswith(".pdf")
-    if not data:
-        raise Invalid("The file is empty", field="pdf_document")
-    if is_pdf:
-        if len(data) > MAX_PDF_BYTES:
-            raise PayloadTooLarge(f"The PDF is {len(data)} bytes; the limit is {MAX_PDF_BYTES // (1024 * 1024)} MB")
-        if not data[:1024].lstrip().startswith(b"%PDF-"):
-            raise Invalid("The file is not a PDF", field="pdf_document")
+    if declared == "application/pdf" or lower.endswith(".pdf"):
         return "pdf"
-    if declared.startswith("text/") or lower.endswith((".txt", ".md", ".markdown", ".csv")) or not declared \
-            or declared == "application/octet-stream":
-        if len(data) > MAX_TEXT_BYTES:
-            raise PayloadTooLarge(f"The text file is {len(data)} bytes; the limit is {MAX_TEXT_BYTES // (1024 * 1024)} MB")
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise Invalid("The text file is not UTF-8 text", field="pdf_document") from None
-        if declared == "application/octet-stream" and not lower.endswith((".txt", ".md", ".markdown", ".csv")):
-            raise Invalid("Upload a PDF or a UTF-8 text file (.pdf, .txt, .md)", field="pdf_document")
+    if declared.startswith("text/") or lower.endswith(TEXT_SUFFIXES):
         return "text"
-    raise Invalid("Upload a PDF or a UTF-8 text file (.pdf, .txt, .md)", field="pdf_document")
+    raise Invalid(WHAT, field="pdf_document")
+
+
+def limit_of(source: str) -> int:
+    return MAX_PDF_BYTES if source == "pdf" else MAX_TEXT_BYTES
+
+
+def _check_size(source: str, size: int) -> None:
+    from ...errors import PayloadTooLarge
+
+    if size < 1:
+        raise Invalid("The file is empty", field="pdf_document")
+    if size > limit_of(source):
+        what = "PDF" if source == "pdf" else "text file"
+        raise PayloadTooLarge(f"The {what} is {size} bytes; the limit is {limit_of(source) // (1024 * 1024)} MB")
+
+
+def _check_content(source: str, head: bytes, whole: bytes | None) -> None:
+    """A PDF must start as one (a file that claims to be a PDF and is not is refused here;
+    one whose inside is broken fails when it is read); a text file must be UTF-8."""
+    if source == "pdf":
+        if not head[:1024].lstrip().startswith(b"%PDF-"):
+            raise Invalid("The file is not a PDF", field="pdf_document")
+        return
+    try:
+        (whole or b"").decode("utf-8")
+    except UnicodeDecodeError:
+        raise Invalid("The text file is not UTF-8 text", field="pdf_document") from None
+
+
+def check_upload(filename: str | None, content_type: str | None, data: bytes) -> str:
+    """The source ("pdf" or "text") of a file sent in the request, or a 4xx (413 over the limits)."""
+    source = source_of(filename, content_type)
+    _check_size(source, len(data))
+    _check_content(source, data[:1024], data)
+    return source
 
 
 def create_upload(account_id: int, assistant_id: int, filename: str | None, content_type: str | None,
                   data: bytes, name: str | None = None) -> AccountObject:
-    """An uploaded PDF or text file: checked (check_upload), stored under
+    """A PDF or text file sent in the request (multipart): checked, stored under
     captain-documents/<account>/<document>/, then read by the worker."""
     from ..messaging.attachments import safe_name
 
@@ -186,7 +205,66 @@ def create_upload(account_id: int, assistant_id: int, filename: str | None, cont
                     upload=data)
 
 
-def _created(assistant: AccountObject, fields: dict, upload: bytes | None = None) -> AccountObject:
+# A file larger than a request can carry goes straight to S3 with a presigned POST (as
+# message attachments do, services/messaging/attachments.py): `uploads/<account>/<uploader>/
+# <32 hex>/<name>`, where S3 itself refuses a body over the limit or of another type; the
+# document is then created naming it (`signed_id`), and the file is moved under
+# captain-documents/. Unused uploads expire with the bucket's lifecycle rule for uploads/.
+UPLOAD_SECONDS = 15 * 60
+
+
+def presign_upload(account_id: int, uploader: str, *, filename: str, content_type: str | None, byte_size: int) -> dict:
+    from ..messaging.attachments import safe_name
+
+    source = source_of(filename, content_type)
+    _check_size(source, byte_size)  # a 200 MB PDF: 413 before anything is signed or stored
+    declared = "application/pdf" if source == "pdf" else "text/plain"
+    name = safe_name(filename)
+    key = f"uploads/{account_id}/{uploader}/{uuid.uuid4().hex}/{name}"
+    post = storage.signer().generate_presigned_post(
+        storage.bucket(), key, Fields={"Content-Type": declared},
+        Conditions=[{"Content-Type": declared}, ["content-length-range", 1, limit_of(source)]],
+        ExpiresIn=UPLOAD_SECONDS)
+    return {"key": key, "signed_id": key, "filename": name, "content_type": declared, "byte_size": byte_size,
+            "direct_upload": {"url": post["url"], "method": "POST", "fields": post["fields"], "headers": {}},
+            "max_file_size": limit_of(source)}
+
+
+def create_from_upload(account_id: int, assistant_id: int, uploader: str, signed_id: str,
+                       name: str | None = None) -> AccountObject:
+    """A document from the caller's own presigned upload (another's, or none: 404)."""
+    import re
+
+    from botocore.exceptions import ClientError
+
+    assistant = assistants.get(account_id, assistant_id)
+    parts = signed_id.split("/") if isinstance(signed_id, str) else []
+    if (len(parts) != 5 or parts[:3] != ["uploads", str(account_id), uploader]
+            or not re.fullmatch(r"[0-9a-f]{32}", parts[3]) or not parts[4] or len(signed_id) > 400):
+        raise NotFound("Upload not found")
+    s3 = aws.client("s3")
+    try:
+        head = s3.head_object(Bucket=storage.bucket(), Key=signed_id)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+            raise NotFound("Upload not found") from None
+        raise
+    source = source_of(parts[4], head.get("ContentType"))
+    size = int(head.get("ContentLength") or 0)
+    try:
+        _check_size(source, size)
+        ranged = {"Range": "bytes=0-1023"} if source == "pdf" else {}  # a text file (2 MB at most) is read whole
+        first = s3.get_object(Bucket=storage.bucket(), Key=signed_id, **ranged)["Body"].read()
+        _check_content(source, first, None if source == "pdf" else first)
+    except Exception:
+        s3.delete_object(Bucket=storage.bucket(), Key=signed_id)  # refused for good
+        raise
+    return _created(assistant, {"name": _name(name, parts[4]), "external_link": parts[4], "source": source},
+                    copy_from=signed_id)
+
+
+def _created(assistant: AccountObject, fields: dict, upload: bytes | None = None,
+             copy_from: str | None = None) -> AccountObject:
     account_id = assistant.account_id
     document_id = ids.next_id(ids.account_counter(account_id, KIND))
     revision = uuid.uuid4().hex[:16]
@@ -194,10 +272,15 @@ def _created(assistant: AccountObject, fields: dict, upload: bytes | None = None
             "chunks_key": None, "chunk_count": 0, "pages": 0, "content_length": 0, "content": None,
             "truncated": False, "upload_key": None}
     s3 = aws.client("s3")
-    if upload is not None:
+    stored_as = "application/pdf" if fields["source"] == "pdf" else "text/plain; charset=utf-8"
+    if upload is not None or copy_from is not None:
         data["upload_key"] = f"{PREFIX}/{account_id}/{document_id}/upload"
-        s3.put_object(Bucket=storage.bucket(), Key=data["upload_key"], Body=upload,
-                      ContentType="application/pdf" if fields["source"] == "pdf" else "text/plain; charset=utf-8")
+    if upload is not None:
+        s3.put_object(Bucket=storage.bucket(), Key=data["upload_key"], Body=upload, ContentType=stored_as)
+    elif copy_from is not None:
+        s3.copy_object(Bucket=storage.bucket(), Key=data["upload_key"], ContentType=stored_as,
+                       MetadataDirective="REPLACE", CopySource={"Bucket": storage.bucket(), "Key": copy_from})
+        s3.delete_object(Bucket=storage.bucket(), Key=copy_from)
     item = AccountObject(account_id, key_for(document_id), id=document_id, data=data)
     item.updated_at = utcnow()
     try:
