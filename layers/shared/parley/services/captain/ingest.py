@@ -360,9 +360,11 @@ def read(item: AccountObject, *, guard=None, transport=None) -> tuple[list[Page]
     return [text_page(data, name)], False
 
 
-def run(account_id: int, document_id: int, revision: str, *, guard=None, transport=None) -> str:
+def run(account_id: int, document_id: int, revision: str, *, guard=None, transport=None, provider=None) -> str:
     """Read the document into chunks and make it available, or fail it with the reason.
-    Errors that are not the document's (an outage, a bug) propagate, for SQS to retry."""
+    Errors that are not the document's (an outage, a bug) propagate, for SQS to retry.
+    With a generating `provider` (parley.llm.port), FAQs are then proposed from it, pending
+    (services/captain/proposals.py)."""
     item = documents.find(account_id, document_id)
     if item is None or item.data.get("revision") != revision or item.data.get("status") != "in_progress":
         return "skipped"
@@ -385,7 +387,17 @@ def run(account_id: int, document_id: int, revision: str, *, guard=None, transpo
     preview = "\n\n".join(page.text for page in kept if page.text)
     done = documents.finish(item, chunks, pages=len(pages), content_length=total, preview=preview,
                             truncated=truncated)
-    return "available" if done else "skipped"
+    if not done:
+        return "skipped"
+    if provider is not None and getattr(provider, "generates", False):
+        from ...errors import ParleyError
+        from . import proposals
+
+        try:
+            proposals.propose(item, chunks, provider)
+        except ParleyError:  # the assistant or document deleted meanwhile: nothing to propose to
+            pass
+    return "available"
 
 
 def give_up(account_id: int, document_id: int, revision: str, reason: str) -> str:
