@@ -111,8 +111,8 @@ class _Reader(HTMLParser):
         if tag in self.skipping:
             while self.skipping and self.skipping.pop() != tag:
                 pass
-        if tag in BLOCKS:
-            self.parts.append("\n" if tag in LINES else "\n\n")
+        if tag in BLOCKS and tag not in LINES:  # a line-level element starts a line, it does not end one
+            self.parts.append("\n\n")
 
     def handle_data(self, data):
         if self.in_title:
