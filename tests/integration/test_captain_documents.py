@@ -373,9 +373,16 @@ def test_knowledge_base_role_reads_and_writes_documents_and_agents_cannot(api, w
 
 def test_a_site_is_read_breadth_first_within_the_site_without_scripts(api, world, site):
     helper = make_assistant(api, world)
+    unnamed = add_link(api, world, helper["id"], site.url("/shipping")).json
+    assert unnamed["name"] == site.url("/shipping")
+    assert run_job(world, unnamed["id"], site.guard) == "available"
+    assert shown(api, world, unnamed["id"])["name"] == "Shipping"  # the page's title, once read
+    assert api.delete(f"{base(world)}/documents/{unnamed['id']}", world.admin.token).status == 204
+    site.requests.clear()
     made = add_link(api, world, helper["id"], site.url("/"), name="Acme help").json
     assert run_job(world, made["id"], site.guard) == "available"
     got = shown(api, world, made["id"])
+    assert got["name"] == "Acme help"  # a name given is kept
     assert got["status"] == "available" and got["error"] is None
     assert got["metadata"]["pages"] == 4 and got["metadata"]["chunk_count"] >= 1
     assert got["metadata"]["truncated"] is False
@@ -396,14 +403,15 @@ def test_a_site_is_read_breadth_first_within_the_site_without_scripts(api, world
     assert {c["title"] for c in chunks} >= {"Acme Help", "Shipping"}
     assert {c["url"] for c in chunks} >= {site.url("/"), site.url("/shipping")}
     assert [d.id for d in documents.available_of(world.account_id, helper["id"])] == [made["id"]]
-    assert knowledge.read(world.account_id, helper["id"]) == 1
+    version = knowledge.read(world.account_id, helper["id"])  # the other document: available, then deleted
+    assert version == 3
     # The same job again (SQS delivers at least once) changes nothing.
     assert run_job(world, made["id"], site.guard) == "skipped"
-    assert knowledge.read(world.account_id, helper["id"]) == 1
+    assert knowledge.read(world.account_id, helper["id"]) == version
     # Deleting it removes the chunks object and bumps the version again.
     assert api.delete(f"{base(world)}/documents/{made['id']}", world.admin.token).status == 204
     assert documents.chunks_of(item) == []
-    assert knowledge.read(world.account_id, helper["id"]) == 2
+    assert knowledge.read(world.account_id, helper["id"]) == version + 1
 
 
 def test_the_page_limit_is_the_installations(api, world, site):
@@ -688,3 +696,16 @@ def test_no_proposals_without_a_usable_answer_and_the_document_stays_available(a
     assert api.get(f"{base(world)}/assistant_responses", world.admin.token).json["meta"]["total_count"] == 0
     if not model.generates:
         assert model.calls == []  # the offline provider is never asked to generate
+
+
+def test_a_document_whose_job_cannot_be_queued_says_so(api, world, monkeypatch):
+    helper = make_assistant(api, world)
+
+    def refused(item):
+        raise RuntimeError("SQS is down")
+
+    monkeypatch.setattr(documents, "enqueue", refused)
+    made = add_link(api, world, helper["id"], "https://docs.example.com/")
+    assert made.status == 200
+    assert made.json["status"] == "failed" and "could not be queued" in made.json["error"]
+    assert shown(api, world, made.json["id"])["status"] == "failed"

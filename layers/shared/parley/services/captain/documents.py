@@ -139,7 +139,9 @@ def create_link(account_id: int, assistant_id: int, external_link: str, name: st
     if any(item.data.get("external_link") == external_link and item.data.get("source") == "url"
            for item in of_assistant(account_id, assistant.id)):
         raise Invalid("external_link has already been taken", field="external_link")
-    return _created(assistant, {"name": _name(name, external_link), "external_link": external_link, "source": "url"})
+    # Unnamed: the link until the first page is read, then that page's title.
+    return _created(assistant, {"name": _name(name, external_link), "external_link": external_link, "source": "url",
+                                "named": bool((name or "").strip())})
 
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".csv")
@@ -322,7 +324,7 @@ def _pending():
 
 
 def finish(item: AccountObject, chunks: list[dict], *, pages: int, content_length: int, preview: str,
-           truncated: bool) -> bool:
+           truncated: bool, title: str | None = None) -> bool:
     """Write the chunks object, then in one transaction mark the document available and bump
     its assistant's knowledge version. False (and the object removed) if the document was
     deleted or already finished meanwhile."""
@@ -333,6 +335,8 @@ def finish(item: AccountObject, chunks: list[dict], *, pages: int, content_lengt
     item.data = {**item.data, "status": "available", "error": None, "chunks_key": key, "chunk_count": len(chunks),
                  "pages": pages, "content_length": content_length, "content": preview[:PREVIEW_CHARS],
                  "truncated": truncated}
+    if title and item.data.get("named") is False:
+        item.data["name"] = _name(title, item.data.get("external_link") or "")
     item.updated_at = utcnow()
     try:
         with dynamo.transaction() as tx:

@@ -386,7 +386,7 @@ def run(account_id: int, document_id: int, revision: str, *, guard=None, transpo
         return "failed" if documents.fail(item, str(exc)) else "skipped"
     preview = "\n\n".join(page.text for page in kept if page.text)
     done = documents.finish(item, chunks, pages=len(pages), content_length=total, preview=preview,
-                            truncated=truncated)
+                            truncated=truncated, title=pages[0].title if pages and pages[0].url else None)
     if not done:
         return "skipped"
     if provider is not None and getattr(provider, "generates", False):
