@@ -3,7 +3,7 @@ or text file, turned into text chunks an assistant answers from.
 
 A document is an AccountObject of kind "captain_document" (data: assistant_id, name,
 external_link, source "url"|"pdf"|"text", status "in_progress"|"available"|"failed",
-error, revision, chunks_key, chunk_count, pages, content_length, content (a preview),
+error, revision, chunks_key, chunk_count, pages, content_length, content (a preview), named,
 truncated, upload_key for an uploaded file). Creating one writes it `in_progress` (audited,
 type Captain::Document) and queues one ingest job (the CaptainDocumentsQueue); the worker
 (services/captain/ingest.py, run by CaptainDocumentsFunction) fetches and extracts the
