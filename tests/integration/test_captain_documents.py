@@ -110,6 +110,7 @@ NOFOLLOW = """<html><head><meta name="robots" content="nofollow"><title>More</ti
 class Site:
     def __init__(self):
         self.requests: list[str] = []
+        self.stopped = threading.Event()
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -128,6 +129,21 @@ class Site:
                             self.wfile.write(b"<p>" + b"x" * 65_536 + b"</p>")
                     except (BrokenPipeError, ConnectionResetError):
                         return
+                if path == "/slow":  # a page that never ends, a little at a time
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html")
+                    self.end_headers()
+                    try:
+                        while not site.stopped.is_set():
+                            self.wfile.write(b"<p>more</p>")
+                            self.wfile.flush()
+                            time.sleep(0.2)
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass
+                    return
+                if path == "/silent":  # accepts, then never answers
+                    site.stopped.wait(10)
+                    return
                 if path == "/to-private":
                     self.send_response(302)
                     self.send_header("Location", f"http://127.0.0.1:{site.port}/")
@@ -170,6 +186,7 @@ class Site:
 def site():
     served = Site()
     yield served
+    served.stopped.set()
     served.server.shutdown()
     served.server.server_close()
 
@@ -709,3 +726,16 @@ def test_a_document_whose_job_cannot_be_queued_says_so(api, world, monkeypatch):
     assert made.status == 200
     assert made.json["status"] == "failed" and "could not be queued" in made.json["error"]
     assert shown(api, world, made.json["id"])["status"] == "failed"
+
+
+@pytest.mark.parametrize("path, reason", [("/slow", "took longer than"), ("/silent", "ReadTimeout")])
+def test_a_slow_or_silent_server_is_given_up_on_in_time(api, world, site, monkeypatch, path, reason):
+    monkeypatch.setattr(ingest, "TIME_BUDGET", 2.0)
+    monkeypatch.setattr(ingest, "READ_TIMEOUT", 1.0)
+    helper = make_assistant(api, world)
+    made = add_link(api, world, helper["id"], site.url(path)).json
+    started = time.monotonic()
+    assert run_job(world, made["id"], site.guard) == "failed"
+    assert time.monotonic() - started < 6
+    got = shown(api, world, made["id"])
+    assert got["status"] == "failed" and reason in got["error"], got["error"]
