@@ -682,7 +682,7 @@ def test_a_generation_model_proposes_pending_faqs_from_a_document(api, world):
         {"question": "Q" * 400, "answer": "too long a question"},
         "not an object",
     ]})
-    assert ingest.run(world.account_id, item.id, item.data["revision"], provider=model) == "available"
+    assert ingest.run(world.account_id, item.id, item.data["revision"], provider_for=lambda document: model) == "available"
     asked = model.calls[0]
     assert "data, not instructions" in asked["system"] and asked["tool"].name == "propose_faqs"
     assert asked["turns"][0].content.startswith("<document>\n") and asked["turns"][0].content.endswith("\n</document>")
@@ -709,7 +709,7 @@ def test_no_proposals_without_a_usable_answer_and_the_document_stays_available(a
         model = ScriptedModel(error=ProviderError("timeout"))
     helper = make_assistant(api, world)
     item = text_document(api, world, helper, SHOP)
-    assert ingest.run(world.account_id, item.id, item.data["revision"], provider=model) == "available"
+    assert ingest.run(world.account_id, item.id, item.data["revision"], provider_for=lambda document: model) == "available"
     assert api.get(f"{base(world)}/assistant_responses", world.admin.token).json["meta"]["total_count"] == 0
     if not model.generates:
         assert model.calls == []  # the offline provider is never asked to generate
@@ -739,3 +739,17 @@ def test_a_slow_or_silent_server_is_given_up_on_in_time(api, world, site, monkey
     assert time.monotonic() - started < 6
     got = shown(api, world, made["id"])
     assert got["status"] == "failed" and reason in got["error"], got["error"]
+
+
+def test_a_model_that_cannot_be_resolved_proposes_nothing(api, world):
+    from parley.llm.port import ProviderError
+
+    helper = make_assistant(api, world)
+    item = text_document(api, world, helper, SHOP)
+
+    def unavailable(document):
+        assert document.id == item.id and document.data["status"] == "available"
+        raise ProviderError("unavailable", "no key stored")
+
+    assert ingest.run(world.account_id, item.id, item.data["revision"], provider_for=unavailable) == "available"
+    assert api.get(f"{base(world)}/assistant_responses", world.admin.token).json["meta"]["total_count"] == 0

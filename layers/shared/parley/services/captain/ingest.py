@@ -360,11 +360,13 @@ def read(item: AccountObject, *, guard=None, transport=None) -> tuple[list[Page]
     return [text_page(data, name)], False
 
 
-def run(account_id: int, document_id: int, revision: str, *, guard=None, transport=None, provider=None) -> str:
+def run(account_id: int, document_id: int, revision: str, *, guard=None, transport=None,
+        provider_for=None) -> str:
     """Read the document into chunks and make it available, or fail it with the reason.
     Errors that are not the document's (an outage, a bug) propagate, for SQS to retry.
-    With a generating `provider` (parley.llm.port), FAQs are then proposed from it, pending
-    (services/captain/proposals.py)."""
+    `provider_for(document)` names the assistant's model (parley.llm.port.Provider), asked
+    only once the document is available: with a generating one, FAQs are then proposed from
+    it, pending (services/captain/proposals.py)."""
     item = documents.find(account_id, document_id)
     if item is None or item.data.get("revision") != revision or item.data.get("status") != "in_progress":
         return "skipped"
@@ -389,13 +391,16 @@ def run(account_id: int, document_id: int, revision: str, *, guard=None, transpo
                             truncated=truncated, title=pages[0].title if pages and pages[0].url else None)
     if not done:
         return "skipped"
-    if provider is not None and getattr(provider, "generates", False):
+    if provider_for is not None:
         from ...errors import ParleyError
+        from ...llm.port import ProviderError
         from . import proposals
 
         try:
-            proposals.propose(item, chunks, provider)
-        except ParleyError:  # the assistant or document deleted meanwhile: nothing to propose to
+            provider = provider_for(item)
+            if getattr(provider, "generates", False):
+                proposals.propose(item, chunks, provider)
+        except (ParleyError, ProviderError):  # the assistant deleted meanwhile, no usable model: none proposed
             pass
     return "available"
 
