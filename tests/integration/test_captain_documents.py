@@ -227,6 +227,7 @@ def test_a_url_document_is_created_in_progress_and_queued(api, world):
     assert [(e.auditable_id, e.action) for e in audit] == [(made["id"], "create"), (flat.json["id"], "create")]
 
 
+@pytest.mark.dynamodb_local
 def test_list_filter_page_show_and_delete(api, world, monkeypatch):
     one, two = make_assistant(api, world, "One"), make_assistant(api, world, "Two")
     ids = [add_link(api, world, one["id"], f"https://docs.example.com/{n}").json["id"] for n in range(3)]
@@ -388,6 +389,7 @@ def test_knowledge_base_role_reads_and_writes_documents_and_agents_cannot(api, w
 
 # ---------------------------------------------------------------- the worker
 
+@pytest.mark.dynamodb_local
 def test_a_site_is_read_breadth_first_within_the_site_without_scripts(api, world, site):
     helper = make_assistant(api, world)
     unnamed = add_link(api, world, helper["id"], site.url("/shipping")).json
@@ -524,6 +526,7 @@ def test_an_error_not_the_documents_is_retried_then_marked_failed(api, world):
     assert got["status"] == "failed" and "after 3 attempts" in got["error"]
 
 
+@pytest.mark.dynamodb_local
 def test_a_document_deleted_while_it_was_read_leaves_nothing_behind(api, world, site, monkeypatch):
     helper = make_assistant(api, world)
     made = add_link(api, world, helper["id"], site.url("/shipping")).json
