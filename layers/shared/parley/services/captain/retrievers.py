@@ -1,0 +1,296 @@
+"""Captain's offline retrievers: rank an assistant's passages (FAQs, document chunks, article
+excerpts) for a question and say how sure they are, with nothing but packages installed
+from the registries (no model host, no download at run time).
+
+A retriever is built from a list of passages (dicts with `title`, `text`, `group`) and
+answers `search(question, k)` -> [(passage number, raw score, confidence)], best first,
+one per `group` (the FAQs sharing an answer are one group: the group's score is its best
+member's, "nearest FAQ question per intent"). `to_dict` / `from_dict` store a built index
+(the S3 snapshot) so another container loads it instead of rebuilding.
+
+Candidates (docs/captain.md "Knowledge and retrieval" and docs/benchmarks.md say how each
+scored):
+- "bm25": Parley's own BM25F (services/help_center/search_index.py: Snowball stemming via
+  PyStemmer, accent folding, stop words), pure Python, in the shared layer already.
+- "bm25s": the `bm25s` package (sparse-matrix BM25, numpy), same analyzer.
+- "wordllama": static word embeddings whose weights ship inside the `wordllama` wheel
+  (256 dimensions), cosine similarity of mean-pooled vectors; loaded with downloads disabled.
+- "static": `tokenlearn-static-model` (weights baked in the wheel, 64 dimensions, int8).
+- "hybrid": "bm25" fused with "wordllama" (a weighted sum of their confidences).
+
+Confidence is in [0, 1] and comparable across questions, so one threshold decides: for the
+lexical retrievers it is the share of the question's information (the IDF of its terms,
+stop words left out, a term the knowledge never uses counting as the rarest) that the best
+passage contains; for the embeddings it is the cosine similarity (clipped at 0). Heavy
+packages (numpy, bm25s, wordllama, static_model) are imported here only when a retriever
+that needs them is built: only the captain function does.
+"""
+from __future__ import annotations
+
+import base64
+import math
+from typing import Callable, Sequence
+
+from ..help_center.search_index import SearchIndex, fold, words
+
+NAMES = ("bm25", "bm25s", "wordllama", "static", "hybrid")
+DEFAULT = "bm25"
+LOCALE = "en"  # the analyzer's language (stemming, stop words); the knowledge's own locale later
+MAX_QUERY = 200  # characters of a question a lexical retriever reads (SearchIndex's limit)
+HYBRID_WEIGHT = 0.5  # share of the embedding's confidence in "hybrid"
+
+# The threshold each retriever's confidence must reach, chosen on the benchmark's tuning
+# half (bench/captain.py): the installation key CAPTAIN_CONFIDENCE_THRESHOLD overrides it.
+THRESHOLDS = {"bm25": 0.55, "bm25s": 0.55, "wordllama": 0.6, "static": 0.6, "hybrid": 0.55}
+
+
+def _query(question: str) -> str:
+    """The question as a lexical retriever reads it: at most MAX_QUERY characters (cut at a
+    word), ending in a space (no prefix completion: a message is not being typed)."""
+    text = " ".join((question or "").split())
+    if len(text) > MAX_QUERY - 1:
+        text = text[:MAX_QUERY - 1].rsplit(" ", 1)[0]
+    return text + " "
+
+
+class _Lexical:
+    """What both lexical retrievers share: the analyzer and the coverage confidence."""
+
+    def _setup_terms(self, passages: Sequence[dict]) -> None:
+        self._analyzer = SearchIndex.build([], LOCALE)
+        self.term_sets = [frozenset(self.terms(p["title"] + " " + p["text"])) for p in passages]
+        df: dict[str, int] = {}
+        for terms in self.term_sets:
+            for t in terms:
+                df[t] = df.get(t, 0) + 1
+        n = len(passages)
+        self.df, self.n = df, n
+
+    def terms(self, text: str) -> list[str]:
+        return self._analyzer.terms(text)
+
+    def idf(self, term: str) -> float:
+        df = self.df.get(term, 0)
+        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+
+    def query_terms(self, question: str) -> list[str]:
+        raw = words(question)
+        stop = self._analyzer.stop_words
+        kept = [w for w in raw if fold(w) not in stop] or raw
+        return list(dict.fromkeys(self._analyzer.term(w) for w in kept))
+
+    def coverage(self, qterms: list[str], passage: int) -> float:
+        total = sum(self.idf(t) for t in qterms)
+        if total <= 0:
+            return 0.0
+        have = self.term_sets[passage]
+        return sum(self.idf(t) for t in qterms if t in have) / total
+
+
+class Bm25(_Lexical):
+    name = "bm25"
+
+    def __init__(self, passages: Sequence[dict], index: SearchIndex | None = None):
+        self.passages = passages
+        self.index = index or SearchIndex.build(
+            ({"id": i, "title": p["title"], "content": p["text"]} for i, p in enumerate(passages)), LOCALE)
+        self._setup_terms(passages)
+
+    def search(self, question: str, k: int) -> list[tuple[int, float, float]]:
+        qterms = self.query_terms(question)
+        hits = self.index.search(_query(question), limit=max(k * 4, 20))
+        return _grouped(self.passages, ((h.id, h.score, self.coverage(qterms, h.id)) for h in hits), k)
+
+    def to_dict(self) -> dict:
+        return {"index": self.index.to_dict()}
+
+    @classmethod
+    def from_dict(cls, passages: Sequence[dict], body: dict) -> "Bm25":
+        return cls(passages, SearchIndex.from_dict(body["index"]))
+
+
+class Bm25s(_Lexical):
+    name = "bm25s"
+
+    def __init__(self, passages: Sequence[dict], body: dict | None = None):
+        import bm25s  # captain layer only
+        self.passages = passages
+        self._setup_terms(passages)
+        self.vocab: dict[str, int] = {}
+        corpus = []
+        for p in passages:
+            corpus.append([self.vocab.setdefault(t, len(self.vocab)) for t in self.terms(p["title"] + " " + p["text"])])
+        self.retriever = bm25s.BM25()
+        if passages:
+            self.retriever.index(bm25s.tokenization.Tokenized(ids=corpus, vocab=self.vocab), show_progress=False)
+
+    def search(self, question: str, k: int) -> list[tuple[int, float, float]]:
+        import numpy as np
+        qterms = self.query_terms(question)
+        ids = [self.vocab[t] for t in qterms if t in self.vocab]
+        if not ids or not self.passages:
+            return []
+        scores = self.retriever.get_scores(ids)
+        top = np.argsort(-scores)[:max(k * 4, 20)]
+        return _grouped(self.passages, ((int(d), float(scores[d]), self.coverage(qterms, int(d)))
+                                        for d in top if scores[d] > 0), k)
+
+    def to_dict(self) -> dict:
+        return {}  # rebuilt from the passages (sparse BM25 builds in milliseconds)
+
+    @classmethod
+    def from_dict(cls, passages: Sequence[dict], body: dict) -> "Bm25s":
+        return cls(passages)
+
+
+# ---------------------------------------------------------------- embeddings
+
+_models: dict[str, object] = {}
+
+
+def _wordllama():
+    if "wordllama" not in _models:
+        from pathlib import Path
+
+        import wordllama  # captain layer only; its weights and tokenizer ship in its wheel
+        # the package's own folder as the "cache": its weights/ and tokenizers/ are found
+        # there (its project-root lookup of the tokenizer misses), and nothing is downloaded
+        _models["wordllama"] = wordllama.WordLlama.load(
+            dim=256, cache_dir=Path(wordllama.__file__).parent, disable_download=True)
+    return _models["wordllama"]
+
+
+def _static():
+    if "static" not in _models:
+        import static_model  # tokenlearn-static-model: weights baked into the wheel
+        _models["static"] = static_model
+    return _models["static"]
+
+
+def embedder(name: str) -> Callable[[list[str]], "object"]:
+    """texts -> an (n, d) float32 numpy array of unit vectors."""
+    import numpy as np
+
+    def unit(m):
+        m = np.asarray(m, dtype=np.float32)
+        norms = np.linalg.norm(m, axis=1, keepdims=True)
+        return m / np.where(norms == 0, 1, norms)
+
+    if name == "wordllama":
+        return lambda texts: unit(_wordllama().embed(list(texts), norm=True)) if texts else np.zeros((0, 256), np.float32)
+    if name == "static":
+        return lambda texts: unit(_static().get_embeddings(list(texts))) if texts else np.zeros((0, 64), np.float32)
+    raise ValueError(f"unknown embedding {name!r}")
+
+
+class Embedding:
+    """Cosine similarity of the question to each passage's title (an FAQ's question, a
+    chunk's title and text), best per group."""
+
+    def __init__(self, name: str, passages: Sequence[dict], vectors=None):
+        import numpy as np
+        self.name = name
+        self.passages = passages
+        self.embed = embedder(name)
+        self.vectors = vectors if vectors is not None else self.embed([_embedded(p) for p in passages])
+        self._np = np
+
+    def similarities(self, question: str):
+        if not len(self.passages):
+            return self._np.zeros(0, self._np.float32)
+        q = self.embed([" ".join((question or "").split())[:1000]])[0]
+        return self.vectors @ q
+
+    def search(self, question: str, k: int) -> list[tuple[int, float, float]]:
+        np = self._np
+        sims = self.similarities(question)
+        top = np.argsort(-sims)[:max(k * 4, 20)]
+        return _grouped(self.passages, ((int(d), float(sims[d]), max(0.0, min(1.0, float(sims[d])))) for d in top), k)
+
+    def to_dict(self) -> dict:
+        np = self._np
+        v = np.asarray(self.vectors, dtype=np.float16)
+        return {"shape": list(v.shape), "vectors": base64.b64encode(v.tobytes()).decode()}
+
+    @classmethod
+    def from_dict(cls, name: str, passages: Sequence[dict], body: dict) -> "Embedding":
+        import numpy as np
+        v = np.frombuffer(base64.b64decode(body["vectors"]), dtype=np.float16).reshape(body["shape"])
+        return cls(name, passages, v.astype(np.float32))
+
+
+class Hybrid:
+    """BM25 ranking and coverage fused with the embedding's similarity: confidence =
+    (1 - w) * coverage + w * cosine over the union of both candidate lists."""
+    name = "hybrid"
+
+    def __init__(self, passages: Sequence[dict], lexical: Bm25 | None = None, dense: Embedding | None = None):
+        self.passages = passages
+        self.lexical = lexical or Bm25(passages)
+        self.dense = dense or Embedding("wordllama", passages)
+
+    def search(self, question: str, k: int) -> list[tuple[int, float, float]]:
+        qterms = self.lexical.query_terms(question)
+        sims = self.dense.similarities(question)
+        wide = max(k * 4, 20)
+        candidates = {d for d, _, _ in self.lexical.search(question, wide)}
+        candidates |= {d for d, _, _ in self.dense.search(question, wide)}
+        scored = []
+        for d in candidates:
+            conf = (1 - HYBRID_WEIGHT) * self.lexical.coverage(qterms, d) + HYBRID_WEIGHT * max(0.0, float(sims[d]))
+            scored.append((d, conf, conf))
+        scored.sort(key=lambda s: -s[1])
+        return _grouped(self.passages, scored, k)
+
+    def to_dict(self) -> dict:
+        return {"lexical": self.lexical.to_dict(), "dense": self.dense.to_dict()}
+
+    @classmethod
+    def from_dict(cls, passages: Sequence[dict], body: dict) -> "Hybrid":
+        return cls(passages, Bm25.from_dict(passages, body["lexical"]),
+                   Embedding.from_dict("wordllama", passages, body["dense"]))
+
+
+def _embedded(passage: dict) -> str:
+    """What an embedding reads of a passage: an FAQ's question, a chunk's title and text."""
+    if passage.get("kind") == "faq":
+        return passage["title"]
+    return f"{passage['title']}\n{passage['text']}"[:2000]
+
+
+def _grouped(passages: Sequence[dict], scored, k: int) -> list[tuple[int, float, float]]:
+    """The retriever's ranking (best first), one per group, k at most."""
+    out, seen = [], set()
+    for d, score, conf in scored:
+        group = passages[d].get("group", d)
+        if group in seen:
+            continue
+        seen.add(group)
+        out.append((d, score, conf))
+        if len(out) >= k:
+            break
+    return out
+
+
+def build(name: str, passages: Sequence[dict]):
+    if name == "bm25":
+        return Bm25(passages)
+    if name == "bm25s":
+        return Bm25s(passages)
+    if name in ("wordllama", "static"):
+        return Embedding(name, passages)
+    if name == "hybrid":
+        return Hybrid(passages)
+    raise ValueError(f"unknown retriever {name!r}")
+
+
+def load(name: str, passages: Sequence[dict], body: dict):
+    if name == "bm25":
+        return Bm25.from_dict(passages, body)
+    if name == "bm25s":
+        return Bm25s.from_dict(passages, body)
+    if name in ("wordllama", "static"):
+        return Embedding.from_dict(name, passages, body)
+    if name == "hybrid":
+        return Hybrid.from_dict(passages, body)
+    raise ValueError(f"unknown retriever {name!r}")
