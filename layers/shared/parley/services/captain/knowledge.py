@@ -116,15 +116,16 @@ def retriever_name() -> str:
     return name if name in NAMES else DEFAULT
 
 
-def threshold_for(name: str) -> float:
+def threshold() -> float:
+    """CAPTAIN_CONFIDENCE_THRESHOLD (percent) as a share; confidences are calibrated per
+    retriever, so one threshold serves them all."""
     from ... import global_config
-    from .retrievers import THRESHOLDS
-    value = global_config.get("CAPTAIN_CONFIDENCE_THRESHOLD", None)
+    from .retrievers import DEFAULT_THRESHOLD
     try:
-        percent = int(value)
+        percent = int(global_config.get("CAPTAIN_CONFIDENCE_THRESHOLD", None))
     except (TypeError, ValueError):
-        return THRESHOLDS[name]
-    return max(0, min(100, percent)) / 100 if percent >= 0 else THRESHOLDS[name]
+        return DEFAULT_THRESHOLD
+    return max(0, min(100, percent)) / 100
 
 
 def search(account_id: int, assistant: AccountObject, question: str, *, k: int = 5,
@@ -133,19 +134,20 @@ def search(account_id: int, assistant: AccountObject, question: str, *, k: int =
     `history`, their earlier messages, oldest first, helps a short follow-up), k at most,
     best first, one per answer (FAQs sharing an answer count once). One BatchGetItem on a
     warm container whose index is current."""
+    from .retrievers import calibrated
     name = retriever_name()
-    threshold = threshold_for(name)
+    needed = threshold()
     k = max(1, min(int(k), MAX_K))
     text = _question(question, history)
     built = _index(account_id, assistant, name)
     if not text.strip() or not built.passages:
-        return Retrieval((), threshold)
+        return Retrieval((), needed)
     hits = []
     for d, score, confidence in built.retriever.search(text, k):
         p = built.passages[d]
         hits.append(Hit(p["kind"], int(p["id"]), p["title"], p["text"], p.get("url"), round(float(score), 4),
-                        round(max(0.0, min(1.0, float(confidence))), 4)))
-    return Retrieval(tuple(hits), threshold)
+                        round(calibrated(name, confidence), 4)))
+    return Retrieval(tuple(hits), needed)
 
 
 def _question(question: str, history: Sequence[str]) -> str:

@@ -39,9 +39,24 @@ LOCALE = "en"  # the analyzer's language (stemming, stop words); the knowledge's
 MAX_QUERY = 200  # characters of a question a lexical retriever reads (SearchIndex's limit)
 HYBRID_WEIGHT = 0.5  # share of the embedding's confidence in "hybrid"
 
-# The threshold each retriever's confidence must reach, chosen on the benchmark's tuning
-# half (bench/captain.py): the installation key CAPTAIN_CONFIDENCE_THRESHOLD overrides it.
-THRESHOLDS = {"bm25": 0.55, "bm25s": 0.55, "wordllama": 0.6, "static": 0.6, "hybrid": 0.55}
+# Calibration: each retriever's raw confidence at which it should start answering, chosen
+# on the benchmark's tuning half (bench/captain.py, docs/benchmarks.md). `calibrated` maps
+# that raw value to 0.5 (piecewise linear, monotone, 0 -> 0 and 1 -> 1), so one threshold
+# (CAPTAIN_CONFIDENCE_THRESHOLD, default 50%) works whichever retriever is configured.
+PIVOTS = {"bm25": 0.55, "bm25s": 0.55, "wordllama": 0.6, "static": 0.6, "hybrid": 0.55}
+DEFAULT_THRESHOLD = 0.5
+
+
+def calibrated(name: str, raw: float) -> float:
+    pivot = PIVOTS[name]
+    raw = max(0.0, min(1.0, float(raw)))
+    return raw / (2 * pivot) if raw < pivot else 0.5 + (raw - pivot) / (2 * (1 - pivot))
+
+
+def raw_of(name: str, confidence: float) -> float:
+    """The inverse of `calibrated` (the benchmark reports raw pivots)."""
+    pivot = PIVOTS[name]
+    return confidence * 2 * pivot if confidence < 0.5 else pivot + (confidence - 0.5) * 2 * (1 - pivot)
 
 
 def _query(question: str) -> str:
@@ -149,14 +164,25 @@ _models: dict[str, object] = {}
 
 
 def _wordllama():
+    """WordLlama's "l2_supercat" 256-dimension token embeddings, from the files its wheel
+    carries (weights/ and tokenizers/), assembled with the package's own inference class:
+    its loader would look in ~/.cache and fetch from a model hub when a file is missing;
+    this never does (a missing file is an error)."""
     if "wordllama" not in _models:
         from pathlib import Path
 
-        import wordllama  # captain layer only; its weights and tokenizer ship in its wheel
-        # the package's own folder as the "cache": its weights/ and tokenizers/ are found
-        # there (its project-root lookup of the tokenizer misses), and nothing is downloaded
-        _models["wordllama"] = wordllama.WordLlama.load(
-            dim=256, cache_dir=Path(wordllama.__file__).parent, disable_download=True)
+        import wordllama  # captain layer only (pure Python + numpy, tokenizers, safetensors)
+        from safetensors import safe_open
+        from tokenizers import Tokenizer
+        from wordllama.config import Config
+        from wordllama.inference import WordLlamaInference
+
+        home = Path(wordllama.__file__).parent
+        config = Config._configurations["l2_supercat"]
+        tokenizer = Tokenizer.from_file(str(home / "tokenizers" / config.tokenizer.inference.config_filename))
+        with safe_open(str(home / "weights" / "l2_supercat_256.safetensors"), framework="np", device="cpu") as f:
+            embedding = f.get_tensor("embedding.weight")
+        _models["wordllama"] = WordLlamaInference(embedding, config, tokenizer)
     return _models["wordllama"]
 
 
