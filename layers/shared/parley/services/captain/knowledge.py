@@ -153,9 +153,10 @@ def search(account_id: int, assistant: AccountObject, question: str, *, k: int =
 def _question(question: str, history: Sequence[str]) -> str:
     text = " ".join(str(question or "").split())[:MAX_QUESTION]
     # a short follow-up ("and for France?") is read with the customer's previous message
-    if history and len(text.split()) < 4:
-        previous = " ".join(str(history[-1] or "").split())
-        text = f"{previous[-(MAX_QUESTION - len(text) - 1):]} {text}".strip() if previous else text
+    room = MAX_QUESTION - len(text) - 1
+    if history and len(text.split()) < 4 and room > 0:
+        previous = " ".join(str(history[-1] or "").split())[-room:]
+        text = f"{previous} {text}".strip()
     return text
 
 
