@@ -251,3 +251,40 @@ def _linked_portal(world, assistant):
     portal = portals.create(world.account_id, {"name": "Help", "slug": f"help-{inbox.id}", "inbox_id": inbox.id,
                                                "config": {"allowed_locales": ["en"]}})
     return portal.id, inbox
+
+
+@pytest.mark.dynamodb_local
+def test_the_retriever_is_an_installation_setting(world, assistant, monkeypatch):
+    from parley import global_config
+    faq(world.account_id, assistant, *FAQS[0])
+    assert knowledge.retriever_name() == retrievers.DEFAULT
+    ask(world, assistant, "password")
+    global_config.update("CAPTAIN_RETRIEVER", "bm25")
+    assert knowledge.retriever_name() == "bm25"
+    found = ask(world, assistant, "how do I reset my password")      # the next question: the other index
+    assert found.best.title == FAQS[0][0]
+    assert knowledge._cache[(world.account_id, assistant.id)].key.startswith("bm25_")
+    global_config.update("CAPTAIN_RETRIEVER", "no-such-thing")
+    assert knowledge.retriever_name() == retrievers.DEFAULT
+    monkeypatch.setattr(retrievers, "available", lambda name: name == "bm25")   # packages not installed here
+    assert knowledge.retriever_name() == "bm25"
+    global_config.update("CAPTAIN_CONFIDENCE_THRESHOLD", 80)
+    assert knowledge.threshold() == 0.8 and ask(world, assistant, "password").threshold == 0.8
+
+
+@pytest.mark.dynamodb_local
+def test_a_build_reads_within_its_bounds(world, assistant, monkeypatch):
+    from tests import help_center_support as hc
+    for n in range(5):
+        faq(world.account_id, assistant, f"Question number {n} about parcels", f"Answer {n}")
+    portal_id, _ = _linked_portal(world, assistant)
+    for n in range(4):
+        hc.article(world.account_id, portal_id, f"Article {n}", ("Paragraph about parcels. " * 20 + "\n") * 6)
+    monkeypatch.setattr(knowledge, "MAX_FAQS", 3)
+    monkeypatch.setattr(knowledge, "MAX_ARTICLES", 2)
+    monkeypatch.setattr(knowledge, "MAX_ARTICLE_CHARS", 1000)
+    passages = knowledge._knowledge(world.account_id, assistant.id, {portal_id: 0})
+    assert sum(p["kind"] == "faq" for p in passages) == 3
+    assert len({p["id"] for p in passages if p["kind"] == "article"}) == 2
+    assert all(len(p["text"]) <= knowledge.EXCERPT for p in passages if p["kind"] == "article")
+    assert sum(len(p["text"]) for p in passages if p["kind"] == "article") <= 2 * 1000 + 50

@@ -12,10 +12,13 @@ by every warm container from the next question on.
 (services/captain/answering.py) decide on them, and the benchmark scores them."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Sequence
 
 from ...models.account_object import CAPTAIN_INBOX, AccountObject
+
+log = logging.getLogger(__name__)
 
 STATE = "captain_state"
 KINDS = ("faq", "document", "article")
@@ -110,10 +113,16 @@ class _Built:
 
 
 def retriever_name() -> str:
+    """CAPTAIN_RETRIEVER (an unknown name: the default); one whose packages are not
+    installed here falls back to "bm25", which needs none beyond the shared layer."""
     from ... import global_config
+    from .retrievers import DEFAULT, NAMES, available
     name = str(global_config.get("CAPTAIN_RETRIEVER", "") or "").strip().lower()
-    from .retrievers import DEFAULT, NAMES
-    return name if name in NAMES else DEFAULT
+    name = name if name in NAMES else DEFAULT
+    if not available(name):
+        log.warning("captain retriever %s is not installed here: using bm25", name)
+        return "bm25"
+    return name
 
 
 def threshold() -> float:

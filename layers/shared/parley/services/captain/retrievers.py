@@ -34,16 +34,18 @@ from typing import Callable, Sequence
 from ..help_center.search_index import SearchIndex, fold, words
 
 NAMES = ("bm25", "bm25s", "wordllama", "static", "hybrid")
-DEFAULT = "bm25"
+DEFAULT = "hybrid"  # chosen by the benchmark (docs/benchmarks.md "Captain retrieval")
 LOCALE = "en"  # the analyzer's language (stemming, stop words); the knowledge's own locale later
 MAX_QUERY = 200  # characters of a question a lexical retriever reads (SearchIndex's limit)
-HYBRID_WEIGHT = 0.5  # share of the embedding's confidence in "hybrid"
+HYBRID_WEIGHT = 0.7  # share of the embedding's confidence in "hybrid" (bench/captain.py)
+GROUP_TOP = 2  # a group scores the mean of its best GROUP_TOP members
+LEXICAL_CANDIDATES = 500  # passages BM25 scores for "hybrid" (the others share no term: coverage 0)
 
 # Calibration: each retriever's raw confidence at which it should start answering, chosen
 # on the benchmark's tuning half (bench/captain.py, docs/benchmarks.md). `calibrated` maps
 # that raw value to 0.5 (piecewise linear, monotone, 0 -> 0 and 1 -> 1), so one threshold
 # (CAPTAIN_CONFIDENCE_THRESHOLD, default 50%) works whichever retriever is configured.
-PIVOTS = {"bm25": 0.55, "bm25s": 0.55, "wordllama": 0.6, "static": 0.6, "hybrid": 0.55}
+PIVOTS = {"bm25": 0.225, "bm25s": 0.215, "wordllama": 0.32, "static": 0.645, "hybrid": 0.28}
 DEFAULT_THRESHOLD = 0.5
 
 
@@ -68,7 +70,20 @@ def _query(question: str) -> str:
     return text + " "
 
 
-class _Lexical:
+class _Base:
+    passages: Sequence[dict]
+
+    @property
+    def sizes(self) -> dict:
+        if not hasattr(self, "_sizes"):
+            self._sizes = _sizes(self.passages)
+        return self._sizes
+
+    def _n(self, k: int) -> int:
+        return _wide(k)
+
+
+class _Lexical(_Base):
     """What both lexical retrievers share: the analyzer and the coverage confidence."""
 
     def _setup_terms(self, passages: Sequence[dict]) -> None:
@@ -111,10 +126,12 @@ class Bm25(_Lexical):
             ({"id": i, "title": p["title"], "content": p["text"]} for i, p in enumerate(passages)), LOCALE)
         self._setup_terms(passages)
 
-    def search(self, question: str, k: int) -> list[tuple[int, float, float]]:
+    def scored(self, question: str, n: int) -> list[tuple[int, float, float]]:
         qterms = self.query_terms(question)
-        hits = self.index.search(_query(question), limit=max(k * 4, 20))
-        return _grouped(self.passages, ((h.id, h.score, self.coverage(qterms, h.id)) for h in hits), k)
+        return [(h.id, h.score, self.coverage(qterms, h.id)) for h in self.index.search(_query(question), limit=n)]
+
+    def search(self, question: str, k: int) -> list[tuple[int, float, float]]:
+        return _grouped(self.passages, self.scored(question, self._n(k)), k, self.sizes)
 
     def to_dict(self) -> dict:
         return {"index": self.index.to_dict()}
@@ -139,16 +156,18 @@ class Bm25s(_Lexical):
         if passages:
             self.retriever.index(bm25s.tokenization.Tokenized(ids=corpus, vocab=self.vocab), show_progress=False)
 
-    def search(self, question: str, k: int) -> list[tuple[int, float, float]]:
+    def scored(self, question: str, n: int) -> list[tuple[int, float, float]]:
         import numpy as np
         qterms = self.query_terms(question)
         ids = [self.vocab[t] for t in qterms if t in self.vocab]
         if not ids or not self.passages:
             return []
         scores = self.retriever.get_scores(ids)
-        top = np.argsort(-scores)[:max(k * 4, 20)]
-        return _grouped(self.passages, ((int(d), float(scores[d]), self.coverage(qterms, int(d)))
-                                        for d in top if scores[d] > 0), k)
+        top = np.argsort(-scores)[:n]
+        return [(int(d), float(scores[d]), self.coverage(qterms, int(d))) for d in top if scores[d] > 0]
+
+    def search(self, question: str, k: int) -> list[tuple[int, float, float]]:
+        return _grouped(self.passages, self.scored(question, self._n(k)), k, self.sizes)
 
     def to_dict(self) -> dict:
         return {}  # rebuilt from the passages (sparse BM25 builds in milliseconds)
@@ -171,7 +190,11 @@ def _wordllama():
     if "wordllama" not in _models:
         from pathlib import Path
 
+        import logging
+        root = logging.getLogger()
+        handlers, level = list(root.handlers), root.level
         import wordllama  # captain layer only (pure Python + numpy, tokenizers, safetensors)
+        root.handlers[:], _ = handlers, root.setLevel(level)  # its import calls logging.basicConfig(INFO)
         from safetensors import safe_open
         from tokenizers import Tokenizer
         from wordllama.config import Config
@@ -209,7 +232,7 @@ def embedder(name: str) -> Callable[[list[str]], "object"]:
     raise ValueError(f"unknown embedding {name!r}")
 
 
-class Embedding:
+class Embedding(_Base):
     """Cosine similarity of the question to each passage's title (an FAQ's question, a
     chunk's title and text), best per group."""
 
@@ -227,11 +250,16 @@ class Embedding:
         q = self.embed([" ".join((question or "").split())[:1000]])[0]
         return self.vectors @ q
 
+    def _n(self, k: int) -> int:
+        return len(self.passages)  # a dot product per passage: score them all
+
+    def scored(self, question: str, n: int, sims=None) -> list[tuple[int, float, float]]:
+        sims = self.similarities(question) if sims is None else sims
+        top = self._np.argsort(-sims)[:n]
+        return [(int(d), float(sims[d]), max(0.0, min(1.0, float(sims[d])))) for d in top]
+
     def search(self, question: str, k: int) -> list[tuple[int, float, float]]:
-        np = self._np
-        sims = self.similarities(question)
-        top = np.argsort(-sims)[:max(k * 4, 20)]
-        return _grouped(self.passages, ((int(d), float(sims[d]), max(0.0, min(1.0, float(sims[d])))) for d in top), k)
+        return _grouped(self.passages, self.scored(question, self._n(k)), k, self.sizes)
 
     def to_dict(self) -> dict:
         np = self._np
@@ -245,7 +273,7 @@ class Embedding:
         return cls(name, passages, v.astype(np.float32))
 
 
-class Hybrid:
+class Hybrid(_Base):
     """BM25 ranking and coverage fused with the embedding's similarity: confidence =
     (1 - w) * coverage + w * cosine over the union of both candidate lists."""
     name = "hybrid"
@@ -255,18 +283,23 @@ class Hybrid:
         self.lexical = lexical or Bm25(passages)
         self.dense = dense or Embedding("wordllama", passages)
 
-    def search(self, question: str, k: int) -> list[tuple[int, float, float]]:
-        qterms = self.lexical.query_terms(question)
+    def scored(self, question: str, n: int) -> list[tuple[int, float, float]]:
+        if not self.passages:
+            return []
+        np = self.dense._np
         sims = self.dense.similarities(question)
-        wide = max(k * 4, 20)
-        candidates = {d for d, _, _ in self.lexical.search(question, wide)}
-        candidates |= {d for d, _, _ in self.dense.search(question, wide)}
-        scored = []
-        for d in candidates:
-            conf = (1 - HYBRID_WEIGHT) * self.lexical.coverage(qterms, d) + HYBRID_WEIGHT * max(0.0, float(sims[d]))
-            scored.append((d, conf, conf))
-        scored.sort(key=lambda s: -s[1])
-        return _grouped(self.passages, scored, k)
+        fused = HYBRID_WEIGHT * np.maximum(sims, 0.0)
+        # coverage is 0 but for passages sharing a term with the question: BM25's candidates
+        for d, _, coverage in self.lexical.scored(question, max(n, LEXICAL_CANDIDATES)):
+            fused[d] += (1 - HYBRID_WEIGHT) * coverage
+        top = np.argsort(-fused, kind="stable")[:n]
+        return [(int(d), float(fused[d]), float(fused[d])) for d in top]
+
+    def _n(self, k: int) -> int:
+        return len(self.passages)
+
+    def search(self, question: str, k: int) -> list[tuple[int, float, float]]:
+        return _grouped(self.passages, self.scored(question, self._n(k)), k, self.sizes)
 
     def to_dict(self) -> dict:
         return {"lexical": self.lexical.to_dict(), "dense": self.dense.to_dict()}
@@ -284,18 +317,48 @@ def _embedded(passage: dict) -> str:
     return f"{passage['title']}\n{passage['text']}"[:2000]
 
 
-def _grouped(passages: Sequence[dict], scored, k: int) -> list[tuple[int, float, float]]:
-    """The retriever's ranking (best first), one per group, k at most."""
-    out, seen = [], set()
+def _wide(k: int) -> int:
+    """Passages scored before grouping: enough for a group's second-best member to count."""
+    return max(k * 10, 50)
+
+
+def _sizes(passages: Sequence[dict]) -> dict:
+    sizes: dict = {}
+    for d, p in enumerate(passages):
+        group = p.get("group", d)
+        sizes[group] = sizes.get(group, 0) + 1
+    return sizes
+
+
+def _grouped(passages: Sequence[dict], scored, k: int, sizes: dict | None = None) -> list[tuple[int, float, float]]:
+    """One hit per group (the FAQs sharing an answer are one intent), k at most, best first.
+    A group's score and confidence are the mean of its two best members' (its best alone
+    when it has one among the candidates): with ten example questions an intent is
+    recognised by its nearest two, which is steadier than the single nearest (bench/captain.py);
+    the hit shown is the group's best member. A member missing from `scored` (not a
+    candidate: it matched nothing) counts 0 when `sizes` says the group has it."""
+    members: dict = {}
     for d, score, conf in scored:
-        group = passages[d].get("group", d)
-        if group in seen:
-            continue
-        seen.add(group)
-        out.append((d, score, conf))
-        if len(out) >= k:
-            break
-    return out
+        members.setdefault(passages[d].get("group", d), []).append((d, float(score), float(conf)))
+    ranked = []
+    for group, found in members.items():
+        top = sorted(found, key=lambda m: (-m[1], m[0]))[:GROUP_TOP]
+        count = min(GROUP_TOP, (sizes or {}).get(group, len(top)))
+        count = max(count, len(top))
+        ranked.append((top[0][0], sum(m[1] for m in top) / count, sum(m[2] for m in top) / count))
+    ranked.sort(key=lambda r: (-r[1], -r[2], r[0]))
+    return ranked[:k]
+
+
+# The modules each retriever imports (layers/captain/requirements.txt installs them).
+REQUIRES = {"bm25": (), "bm25s": ("bm25s", "numpy"), "wordllama": ("wordllama", "numpy", "tokenizers", "safetensors"),
+            "static": ("static_model", "numpy"), "hybrid": ("wordllama", "numpy", "tokenizers", "safetensors")}
+
+
+def available(name: str) -> bool:
+    """Whether the retriever's packages are installed (found, not imported)."""
+    import importlib.util
+    return all(importlib.util.find_spec(module) is not None for module in REQUIRES[name])
 
 
 def build(name: str, passages: Sequence[dict]):
