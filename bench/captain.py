@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import json
 import random
-import statistics
 import time
 from importlib import metadata
 from pathlib import Path
