@@ -288,3 +288,18 @@ def test_a_build_reads_within_its_bounds(world, assistant, monkeypatch):
     assert len({p["id"] for p in passages if p["kind"] == "article"}) == 2
     assert all(len(p["text"]) <= knowledge.EXCERPT for p in passages if p["kind"] == "article")
     assert sum(len(p["text"]) for p in passages if p["kind"] == "article") <= 2 * 1000 + 50
+
+
+@pytest.mark.dynamodb_local
+def test_many_inboxes_still_check_the_versions_in_full(world, assistant, monkeypatch):
+    """Past 100 keys BatchGetItem is split: every inbox's claim is still read."""
+    monkeypatch.setattr(knowledge, "BATCH_KEYS", 2)
+    faq(world.account_id, assistant, *FAQS[0])
+    inboxes = [_inbox(world.account_id, "api") for _ in range(3)]
+    for inbox in inboxes:
+        assistants.link(assistant, inbox.id)
+    version, linked, portal_versions = knowledge._versions(world.account_id, assistant.id,
+                                                           [i.id for i in inboxes], [])
+    assert version == knowledge.read(world.account_id, assistant.id) == 4  # one approved FAQ, three links
+    assert set(linked) == {i.id for i in inboxes} and not any(linked.values()) and portal_versions == {}
+    assert ask(world, assistant, "reset password").best.title == FAQS[0][0]

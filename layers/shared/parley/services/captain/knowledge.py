@@ -98,6 +98,7 @@ MAX_ARTICLE_CHARS = 20_000  # of one article's text indexed (in excerpts of EXCE
 EXCERPT = 1_500
 MAX_QUESTION = 2_000        # characters of a question (and of the history joined to it) searched
 MAX_K = 20
+BATCH_KEYS = 100            # DynamoDB's BatchGetItem limit
 
 # (account, assistant) -> _Built
 _cache: dict[tuple[int, int], "_Built"] = {}
@@ -183,17 +184,24 @@ def _versions(account_id: int, assistant_id: int, inbox_ids: Sequence[int], port
     uniques = UniqueClaim.Meta.table_name
     object_keys = [state_key(assistant_id)] + [portal_state_key(p) for p in portal_ids]
     claim_keys = [portal_inbox_claim(account_id, i) for i in inbox_ids]
-    request = {objects: {"Keys": [{"account_id": {"N": str(account_id)}, "key": {"S": key}} for key in object_keys],
-                         "ProjectionExpression": "#k, #i", "ExpressionAttributeNames": {"#k": "key", "#i": "id"}}}
-    if claim_keys:
-        request[uniques] = {"Keys": [{"key": {"S": key}} for key in claim_keys]}
+    keys = [(objects, {"account_id": {"N": str(account_id)}, "key": {"S": key}}) for key in object_keys] + \
+        [(uniques, {"key": {"S": key}}) for key in claim_keys]
     found: dict[str, list] = {objects: [], uniques: []}
     client = aws.client("dynamodb")
-    while request:  # one request (at most 1 + 90 + 90 keys); unprocessed keys are retried
-        answer = client.batch_get_item(RequestItems=request)
-        for table, items in answer.get("Responses", {}).items():
-            found[table].extend(items)
-        request = answer.get("UnprocessedKeys") or {}
+    # One request: BatchGetItem takes 100 keys, so an assistant answering in more than ~49
+    # inboxes with portals costs two. Unprocessed keys (throttling) are asked again.
+    for start in range(0, len(keys), BATCH_KEYS):
+        request: dict = {}
+        for table, key in keys[start:start + BATCH_KEYS]:
+            entry = request.setdefault(table, {"Keys": []})
+            entry["Keys"].append(key)
+        if objects in request:
+            request[objects].update(ProjectionExpression="#k, #i", ExpressionAttributeNames={"#k": "key", "#i": "id"})
+        while request:
+            answer = client.batch_get_item(RequestItems=request)
+            for table, items in answer.get("Responses", {}).items():
+                found[table].extend(items)
+            request = answer.get("UnprocessedKeys") or {}
     by_key = {item["key"]["S"]: item for item in found[objects]}
     version = int(by_key.get(state_key(assistant_id), {}).get("id", {}).get("N", 0))
     claims = {item["key"]["S"]: item.get("target", {}).get("S", "") for item in found[uniques]}
