@@ -226,7 +226,9 @@ def _index(account_id: int, assistant: AccountObject, name: str) -> _Built:
         if set(p for p in linked.values() if p) == set(cached.portals) \
                 and cached.key == _key(name, version, portal_versions):
             return cached
-    # cold, or something changed: find the inboxes and their portals, then the key
+    # cold, or something changed: the version first (a link made after this read bumps it,
+    # so the next question rebuilds), then the inboxes, their portals and those versions
+    version = read(account_id, assistant.id)
     inbox_ids = tuple(sorted(int(link.id) for link in AccountObject.query(
         account_id, AccountObject.key.startswith(f"{CAPTAIN_INBOX}#"), limit=1000)
         if (link.data or {}).get("assistant_id") == assistant.id))
@@ -235,7 +237,7 @@ def _index(account_id: int, assistant: AccountObject, name: str) -> _Built:
     for inbox_id, portal_id in linked.items():
         if portal_id:
             portals.setdefault(portal_id, inbox_id)
-    version, _, portal_versions = _versions(account_id, assistant.id, (), list(portals))
+    _, _, portal_versions = _versions(account_id, assistant.id, (), list(portals))
     key = _key(name, version, portal_versions)
     built = _load_snapshot(account_id, assistant.id, key, name, inbox_ids, portals)
     if built is None:
