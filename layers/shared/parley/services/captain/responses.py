@@ -1,6 +1,6 @@
 """Captain's FAQs (Chatwoot's assistant responses): a question, its answer, the assistant
 that uses it, a status (pending: proposed, waiting for a human; approved: used to answer)
-and the document it came from (documents are still to come: always null for now).
+and the document it came from (one of the account's documents, or null).
 
 Stored as AccountObjects of kind "captain_assistant_response". Every change is audited in
 its own transaction (auditable type Captain::AssistantResponse), bulk changes included."""
@@ -12,7 +12,7 @@ from ... import audit, dynamo, ids
 from ...errors import Conflict, Invalid, NotFound
 from ...models.account_object import AccountObject
 from ...models.base import utcnow
-from . import assistants, providers, scenarios
+from . import assistants, documents, knowledge, providers, scenarios
 
 KIND = "captain_assistant_response"
 AUDITED_TYPE = "Captain::AssistantResponse"
@@ -21,8 +21,9 @@ PER_PAGE = 25
 # The listing reads the account's FAQs (one Query, paged by DynamoDB) and filters them: an
 # account holds at most this many FAQs it can list (see docs/captain.md).
 MAX_LISTED = 10_000
-# A bulk action is one transaction (100 writes at most): the FAQs and the one audit entry.
-MAX_BULK = 99
+# A bulk action is one transaction (100 writes at most): the FAQs, the one audit entry and
+# the knowledge version of each assistant whose answers change (knowledge.bump).
+MAX_BULK = 98
 FIELDS = ("question", "answer", "assistant_id", "status", "document_id")
 
 
@@ -33,9 +34,12 @@ def get(account_id: int, response_id: int) -> AccountObject:
         raise NotFound("Assistant response not found") from None
 
 
-def _check(account_id: int, data: dict) -> None:
+def _check(account_id: int, data: dict, assistant_id: int | None = None) -> None:
     if data.get("document_id") is not None:
-        raise Invalid("Documents are not available yet: document_id must be null", field="document_id")
+        document = documents.get(account_id, data["document_id"])  # another account's (or none): 404
+        owner = data.get("assistant_id", assistant_id)
+        if document.data.get("assistant_id") != owner:
+            raise Invalid("document_id must name a document of the FAQ's assistant", field="document_id")
     if data.get("status") is not None and data["status"] not in STATUSES:
         raise Invalid(f"status must be one of {', '.join(STATUSES)}", field="status")
     if "assistant_id" in data:
@@ -54,12 +58,32 @@ def _assistant_stays(tx, item: AccountObject) -> None:
                        condition=AccountObject.key.exists())
 
 
-def _written(item: AccountObject, new: bool, action: str, changes: dict) -> None:
+def answerable(data: dict) -> bool:
+    return data.get("status") == "approved"
+
+
+def _changes_knowledge(before: dict | None, after: dict | None) -> list[int]:
+    """The assistants whose answerable knowledge a write from `before` to `after` changes
+    (None: the FAQ does not exist on that side): an approved FAQ made, removed, edited
+    (question or answer), moved to another assistant, approved or unapproved."""
+    was = before if before and answerable(before) else None
+    now = after if after and answerable(after) else None
+    if was is None and now is None:
+        return []
+    if was is not None and now is not None and was.get("assistant_id") == now.get("assistant_id") \
+            and was.get("question") == now.get("question") and was.get("answer") == now.get("answer"):
+        return []
+    return sorted({int(d["assistant_id"]) for d in (was, now) if d is not None})
+
+
+def _written(item: AccountObject, new: bool, action: str, changes: dict, before: dict | None = None) -> None:
     try:
         with dynamo.transaction() as tx:
             _saved(tx, item, new=new)
             _assistant_stays(tx, item)
             audit.add(tx, item.account_id, AUDITED_TYPE, item.id, action, changes)
+            for assistant_id in _changes_knowledge(before, item.data):
+                knowledge.bump(tx, item.account_id, assistant_id)
     except TransactWriteError as exc:
         if "ConditionalCheckFailed" not in dynamo.cancellation_codes(exc):
             raise
@@ -73,14 +97,17 @@ def create(account_id: int, data: dict) -> AccountObject:
     response_id = ids.next_id(ids.account_counter(account_id, KIND))
     item = AccountObject(account_id, AccountObject.key_for(KIND, response_id), id=response_id, data={
         "question": data["question"], "answer": data["answer"], "assistant_id": data["assistant_id"],
-        "status": data.get("status") or "approved", "document_id": None})
+        "status": data.get("status") or "approved", "document_id": data.get("document_id")})
     _written(item, True, "create", item.data)
     return item
 
 
 def update(item: AccountObject, changes: dict) -> AccountObject:
     changes = {key: value for key, value in changes.items() if key in FIELDS and (value is not None or key == "document_id")}
-    _check(item.account_id, changes)
+    _check(item.account_id, changes, item.data.get("assistant_id"))
+    if "assistant_id" in changes and "document_id" not in changes and item.data.get("document_id") is not None:
+        # Moved to another assistant: the document it names must be that assistant's too.
+        _check(item.account_id, {"document_id": item.data["document_id"]}, changes["assistant_id"])
     before = item.data
     after = {**before, **changes}
     diff = audit.diff(before, after)
@@ -88,7 +115,7 @@ def update(item: AccountObject, changes: dict) -> AccountObject:
         return item
     item.data = after
     try:
-        _written(item, False, "update", diff)
+        _written(item, False, "update", diff, before=before)
     except Exception:
         item.refresh()
         raise
@@ -99,6 +126,8 @@ def delete(item: AccountObject) -> None:
     with dynamo.transaction() as tx:
         tx.delete(item)
         audit.add(tx, item.account_id, AUDITED_TYPE, item.id, "destroy", item.data)
+        for assistant_id in _changes_knowledge(item.data, None):
+            knowledge.bump(tx, item.account_id, assistant_id)
 
 
 def all_of(account_id: int) -> list[AccountObject]:
@@ -150,12 +179,18 @@ def bulk(account_id: int, response_ids: list[int], action: str) -> list[AccountO
         raise Invalid("fields.status must be approve or delete", field="fields.status")
     unique = list(dict.fromkeys(response_ids))
     items = [get(account_id, response_id) for response_id in unique]  # any unknown id: 404, nothing changed
+    touched: set[int] = set()
     if action == "approve":
         changing = [item for item in items if item.data.get("status") != "approved"]
         for item in changing:
+            touched.update(_changes_knowledge(item.data, {**item.data, "status": "approved"}))
             item.data = {**item.data, "status": "approved"}
     else:
         changing = items
+        for item in changing:
+            touched.update(_changes_knowledge(item.data, None))
+    if len(changing) + 1 + len(touched) > 100:
+        raise Invalid(f"These FAQs belong to {len(touched)} assistants: change fewer at once", field="ids")
     if changing:
         try:
             with dynamo.transaction() as tx:
@@ -166,6 +201,8 @@ def bulk(account_id: int, response_ids: list[int], action: str) -> list[AccountO
                         tx.delete(item)
                 audit.add(tx, account_id, AUDITED_TYPE, None, "update" if action == "approve" else "destroy",
                           {"bulk_action": action, "ids": [item.id for item in changing]})
+                for assistant_id in sorted(touched):  # checked above: within 100 writes
+                    knowledge.bump(tx, account_id, assistant_id)
         except TransactWriteError as exc:
             if "ConditionalCheckFailed" in dynamo.cancellation_codes(exc):
                 raise Conflict("Some of these FAQs changed meanwhile; nothing was changed") from None
@@ -175,8 +212,10 @@ def bulk(account_id: int, response_ids: list[int], action: str) -> list[AccountO
 
 def delete_assistant(assistant: AccountObject) -> None:
     """An assistant's deletion: it and its inbox links in one audited transaction, then its
-    FAQs and scenarios, then its provider override and key, if it had its own."""
+    FAQs, scenarios and documents (and their chunks), then its provider override and key,
+    if it had its own."""
     assistants.delete(assistant)
     delete_of_assistant(assistant.account_id, assistant.id)
     scenarios.delete_of_assistant(assistant)
+    documents.delete_of_assistant(assistant.account_id, assistant.id)
     providers.forget(assistant.account_id, assistant.id)
