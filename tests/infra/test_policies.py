@@ -947,9 +947,6 @@ def test_flooding_sockets_are_closed_by_their_own_function(api, world, website, 
 def test_captain_copilot_threads_and_actions(api, world, website, recorder):
     """The copilot's routes run in the captain function (the template routes them there):
     threads and messages, the actions offered and the offline reply suggestion."""
-    from parley.services.captain import knowledge
-
-    knowledge.forget()  # the index is cached per (account, assistant): ids repeat across tests
     a = world.account_id
     base = f"/api/v1/accounts/{a}/captain"
     assistant = ok(api.post(f"{base}/assistants", world.admin.token, body={"name": "Copilot", "description": "d"}))

@@ -18,17 +18,6 @@ FAQ_Q, FAQ_A = "How do I reset my password?", "Use the link on the sign-in page.
 ASKED = "How do I reset my password?"  # the customer's message
 
 
-@pytest.fixture(autouse=True)
-def fresh_knowledge(aws):
-    """The search index is cached per container by (account, assistant): every test's
-    account and assistant have the same ids, so no test may see another's index."""
-    from parley.services.captain import knowledge
-
-    knowledge.forget()
-    yield
-    knowledge.forget()
-
-
 # ---------------------------------------------------------------- a scripted model host
 
 class _Model(BaseHTTPRequestHandler):

@@ -583,9 +583,8 @@ def test_captain_routes_with_every_caller(api, world, role_agents):
 # conversation the caller may see (here an unassigned one of an inbox every agent is in).
 
 def test_copilot_routes_with_every_caller(api, world, website, role_agents):
-    from parley.services.captain import assistants, copilot, knowledge
+    from parley.services.captain import assistants, copilot
 
-    knowledge.forget()  # the index is cached per (account, assistant): ids repeat across tests
     a = world.account_id
     joined = api.post(f"/api/v1/accounts/{a}/inbox_members", world.admin.token, body={
         "inbox_id": website.id, "user_ids": [world.agent.id] + [p.id for p in role_agents.values()]})
