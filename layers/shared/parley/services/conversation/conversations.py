@@ -12,6 +12,7 @@ from pynamodb.exceptions import PutError, TransactWriteError
 from ... import dynamo, events, ids, permissions, schedules, security_log
 from ...errors import Conflict, Invalid, NotFound
 from ...models.account import AccountUser
+from ...models.account_object import AccountObject, captain_inbox_key
 from ...models.contact import Contact, ContactInbox
 from ...models.base import utcnow
 from ...models.conversation import APPLIED_KEPT, STATUSES, Conversation, Message
@@ -20,6 +21,7 @@ from ...models.unique import UniqueClaim
 from ...models.user import User
 from ...views import conversations as views
 from ...views.agent_bots import sender as agent_bot_sender
+from ...views.captain import sender as assistant_sender
 from ...views.contacts import sender as contact_sender
 from ...views.users import sender as user_sender
 from ..account import accounts, agent_bots, custom_attributes as attribute_definitions, teams
@@ -49,8 +51,9 @@ def create_conversation(inbox: Inbox, contact: Contact, contact_inbox: ContactIn
         raise Invalid(f"Status must be one of: {', '.join(STATUSES)}", field="status")
     if contact.blocked:
         status = "resolved"  # as Chatwoot: a blocked contact's conversations never reach the open lists
-    elif status == "open" and inbox.agent_bot_id and agent_bots.for_inbox(inbox) is not None:
-        status = "pending"  # as Chatwoot: the inbox's bot talks first, until it hands over
+    elif status == "open" and ((inbox.agent_bot_id and agent_bots.for_inbox(inbox) is not None)
+                               or has_assistant(inbox)):
+        status = "pending"  # as Chatwoot: the inbox's bot (or Captain) talks first, until it hands over
     if custom_attributes:
         attribute_definitions.validate(inbox.account_id, "conversation_attribute", custom_attributes)
     if assignee_id is None and auto_assign and status == "open":
@@ -62,6 +65,15 @@ def create_conversation(inbox: Inbox, contact: Contact, contact_inbox: ContactIn
         custom_attributes=custom_attributes or {}, last_activity_at=now_ms())
     _write(conversation, None, ("conversation.created", None), also=also)
     return conversation
+
+
+def has_assistant(inbox: Inbox) -> bool:
+    """A Captain assistant answers in this inbox (its link: one GetItem; services/captain)."""
+    try:
+        AccountObject.get(inbox.account_id, captain_inbox_key(inbox.id))
+        return True
+    except AccountObject.DoesNotExist:
+        return False
 
 
 def get_conversation(account_id: int, display_id: int) -> Conversation:
@@ -440,6 +452,8 @@ def write_message(conversation: Conversation, *, content: str | None, message_ty
         snapshot = user_sender(sender)
     elif isinstance(sender, Contact):
         snapshot = contact_sender(sender)
+    elif sender_type == "Captain::Assistant":
+        snapshot = assistant_sender(sender)  # a Captain assistant (services/captain/answering.py)
     else:
         snapshot = agent_bot_sender(sender)  # an agent bot (services/account/agent_bots.py)
     message = Message(conversation.key, message_id or ids.next_id("Message"), account_id=conversation.account_id,
