@@ -107,9 +107,9 @@ class Source:
 
 @dataclass(frozen=True)
 class Decision:
-    action: str  # "answer" | "handoff"
+    action: str  # "answer" | "handoff" | "skip" (nothing to say: an acknowledgement)
     text: str = ""  # the answer (with its citations) when answering
-    reason: str | None = None  # a HANDOFF_REASONS code when handing off
+    reason: str | None = None  # a HANDOFF_REASONS code when handing off; "acknowledgement" when skipping
     reasoning: str = ""  # why, in words (the playground's `reasoning`, the activity's detail)
     sources: tuple[Source, ...] = ()
     usage: Usage = field(default_factory=Usage)
@@ -174,6 +174,8 @@ def decide(assistant: AccountObject, question: str, turns: Sequence[Turn], retri
     question = (question or "")[:MAX_QUESTION]
     if limited:
         return handoff(limited, REASON_TEXT[limited])
+    if turns and turns[-1].role == "assistant" and rules.acknowledges(question):
+        return Decision("skip", reason="acknowledgement", reasoning="The customer only thanked or acknowledged.")
     if rules.asks_for_human(question):
         return handoff("customer_asked", "The customer asked for a person.")
     guardrail = rules.guardrail_hit(question, list(assistant.data.get("guardrails") or []))
@@ -334,7 +336,7 @@ def playground(account_id: int, assistant: AccountObject, message_content: str,
         usage.record(account_id, assistant.id, decision)
     config = config_of(assistant)
     return {
-        "response": decision.text if not decision.handoff else handoff_message(config),
+        "response": handoff_message(config) if decision.handoff else decision.text,
         "reasoning": decision.reasoning,
         "handoff": ({"reason": decision.reason, "reason_text": REASON_TEXT[decision.reason],
                      "message": handoff_message(config)} if decision.handoff else None),
@@ -352,7 +354,7 @@ def _decided(account_id: int, assistant: AccountObject, question: str, turns: Se
         return decide(assistant, question, turns, None, None, limited=limited)
     # The rules that need no knowledge first: a customer asking for a person costs no search.
     early = decide(assistant, question, turns, Retrieval((), 1.0), None)
-    if early.reason in ("customer_asked", "guardrail", "repeated_failure"):
+    if early.action == "skip" or early.reason in ("customer_asked", "guardrail", "repeated_failure"):
         return early
     try:
         retrieval = knowledge.search(account_id, assistant, question[:MAX_QUESTION],
@@ -441,6 +443,11 @@ def act(conversation: Conversation, message: Message, assistant: AccountObject, 
     taken stops, except that it finishes a handoff the first attempt left half done."""
     from . import usage
 
+    if decision.action == "skip":
+        # Nothing is written; the conversation stays with Captain, and idle resolution now
+        # waits from the customer's acknowledgement.
+        schedule_idle_resolution(conversation, message, assistant)
+        return f"skip:{decision.reason}"
     config = config_of(assistant)
     attributes = {"captain": {"assistant_id": assistant.id, "reply_to": message.id,
                               "sources": [s.shown() for s in decision.sources]}}
@@ -455,7 +462,7 @@ def act(conversation: Conversation, message: Message, assistant: AccountObject, 
     if not decision.handoff:
         if not written.created:
             return "duplicate"
-        schedule_idle_resolution(conversation, written.message)
+        schedule_idle_resolution(conversation, written.message, assistant)
         return "answered"
     if not written.created:
         conversation.refresh(consistent_read=True)
@@ -497,22 +504,23 @@ def idle_minutes() -> int:
     return value
 
 
-def schedule_idle_resolution(conversation: Conversation, reply: Message) -> None:
-    """One schedule per conversation (its name), moved to the latest reply: it resolves the
-    conversation if it is still pending and Captain's reply is still its last message.
-    0 minutes turns idle resolution off."""
+def schedule_idle_resolution(conversation: Conversation, last: Message, assistant: AccountObject) -> None:
+    """One schedule per conversation (its name), moved to the latest exchange: it resolves
+    the conversation if it is still pending and `last` (Captain's reply, or the customer's
+    thanks for it) is still its last message. 0 minutes turns idle resolution off."""
     minutes = idle_minutes()
     if minutes <= 0:
         return
     schedules.at(IDLE_TASK, conversation.account_id, conversation.display_id, int(time.time()) + minutes * 60,
                  {"account_id": conversation.account_id, "conversation_id": conversation.display_id,
-                  "message_id": reply.id, "minutes": minutes})
+                  "message_id": last.id, "assistant_id": assistant.id, "minutes": minutes})
 
 
-def resolve_idle(account_id: int, display_id: int, message_id: int, minutes: int = DEFAULT_IDLE_MINUTES) -> str:
+def resolve_idle(account_id: int, display_id: int, message_id: int, assistant_id: int,
+                 minutes: int = DEFAULT_IDLE_MINUTES) -> str:
     """The schedule's work: resolve with the assistant's resolution message if nothing
-    happened since Captain's reply `message_id`. Firing late, early or twice is harmless:
-    anything said since, or a status other than pending, leaves it alone."""
+    happened since `message_id`. Firing late, early or twice is harmless: anything said
+    since, or a status other than pending, leaves it alone."""
     try:
         conversation = Conversation.get(account_id, display_id, consistent_read=True)
     except Conversation.DoesNotExist:
@@ -522,13 +530,7 @@ def resolve_idle(account_id: int, display_id: int, message_id: int, minutes: int
     if (conversation.last_message or {}).get("id") != message_id:
         return "stale"
     try:
-        reply = Message.get(conversation.key, message_id, consistent_read=True)
-    except Message.DoesNotExist:
-        return "stale"
-    if reply.sender_type != SENDER_TYPE:
-        return "stale"
-    try:
-        assistant = assistants.get(account_id, int(reply.sender_id or 0))
+        assistant = assistants.get(account_id, assistant_id)
     except NotFound:
         assistant = None
     if assistant is not None:
@@ -539,10 +541,10 @@ def resolve_idle(account_id: int, display_id: int, message_id: int, minutes: int
                                                                     "resolution_of": message_id}})
     conversations.write_message(conversation, content=RESOLVED_ACTIVITY.format(minutes=minutes),
                                 message_type=conversations.ACTIVITY, echo_id=f"captain-resolved:{message_id}",
-                                content_attributes={"captain_resolved": {"message_id": message_id}})
+                                content_attributes={"captain_resolved": {"message_id": message_id,
+                                                                         "assistant_id": assistant_id}})
     conversations.toggle_status(conversation, "resolved")
     events.publish(RESOLVED_EVENT, account_id, {
-        "conversation_id": display_id, "inbox_id": conversation.inbox_id,
-        "assistant_id": assistant.id if assistant is not None else reply.sender_id, "message_id": message_id},
-        audience={"internal": True})
+        "conversation_id": display_id, "inbox_id": conversation.inbox_id, "assistant_id": assistant_id,
+        "message_id": message_id}, audience={"internal": True})
     return "resolved"

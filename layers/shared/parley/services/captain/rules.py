@@ -125,6 +125,23 @@ def failed_attempts(turns: list[tuple[str, str]], question: str) -> int:
     return failed
 
 
+# ---------------------------------------------------------------- thanks
+
+_THANKS = re.compile(
+    r"^(ok|okay|k|great|perfect|cool|nice|awesome|got it|understood|fine|super|parfait|genial|prima|top|"
+    r"(thanks|thank you|thx|ty|cheers|merci|gracias|danke|obrigad[oa]|grazie|dank je|bedankt)"
+    r"( (a lot|so much|very much|beaucoup|mil|muchas|schon|sehr|mille|wel))?)"
+    r"( (that|this|it) (helps|helped|worked|works))?( (thanks|thank you))?$")
+
+
+def acknowledges(text: str) -> bool:
+    """The message only thanks or acknowledges ("Thanks!", "ok great", "merci beaucoup"):
+    nothing to answer, nothing to hand off."""
+    said = normalise(text)
+    said = re.sub(r"^(ok|okay|great|perfect) ", "", said) if len(said.split()) > 1 else said
+    return bool(said) and bool(_THANKS.match(said))
+
+
 # ---------------------------------------------------------------- guardrails
 
 # Words that say what to do about a topic rather than name it ("Do not discuss pricing
