@@ -59,7 +59,7 @@ def test_a_customer_question_is_answered_from_an_approved_faq(api, world, websit
     assert answer["content_attributes"]["captain"]["sources"][0]["type"] == "faq"
     assert conversation(api, world, conversation_id)["status"] == "pending"
     # the widget sees the bot's reply
-    shown = website.widget.call("GET", "messages", visitor).json
+    shown = website.widget.call("GET", "messages", visitor).json["payload"]
     assert any(m["content"] == FAQS[0][1] and m["sender"]["type"] == "captain_assistant" for m in shown)
     # idle resolution is scheduled from the reply
     [schedule] = [s for s in schedules() if s["Name"].startswith("captain_idle_resolve-")]
