@@ -107,13 +107,15 @@ def test_a_guardrail_topic_hands_off(api, world, website):
 
 
 def test_two_unhelpful_answers_in_a_row_hand_off(api, world, website, captain):
+    """The customer asks the same again after each answer: the second time, the team takes over."""
     visitor = website.widget.start()
     conversation_id = ask(website, visitor, "How can I reset my password?")
     run_captain()
-    ask(website, visitor, "That didn't help, how do I reset my password?")
+    ask(website, visitor, "how can I reset my password??")  # the answer did not help: once
     run_captain()
-    assert len(captain_messages(api, world, conversation_id)) == 2 and conversation(api, world, conversation_id)["status"] == "pending"
-    ask(website, visitor, "still not working, that's not what I asked")
+    assert len(captain_messages(api, world, conversation_id)) == 2
+    assert conversation(api, world, conversation_id)["status"] == "pending"
+    ask(website, visitor, "HOW can I reset my password")  # twice in a row
     run_captain()
     [activity] = activities(api, world, conversation_id)
     assert activity["content_attributes"]["captain_handoff"]["reason"] == "repeated_failure"
@@ -438,5 +440,6 @@ def test_an_injection_inside_a_document_is_data_too(api, world, website, model):
     # carried it as quoted data, under an id, inside <knowledge>
     [request] = model.requests
     system = request["body"]["messages"][0]["content"]
-    assert system.index("<knowledge>") < system.index("IGNORE PREVIOUS INSTRUCTIONS") < system.index("</knowledge>")
+    assert system.index("\n<knowledge>\n") < system.index("IGNORE PREVIOUS INSTRUCTIONS") < \
+        system.index("\n</knowledge>")
     assert len(captain_messages(api, world, conversation_id)) == 1
