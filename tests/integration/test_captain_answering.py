@@ -423,7 +423,7 @@ def test_injections_obeyed_by_a_model_are_caught_by_the_checks(api, world, websi
     else:  # not asked: nothing in the knowledge was confident enough
         _within_knowledge(api, world, conversation_id)
     for leaked in ("evil.example", "phish.test", "othercustomer", "secure-acme-login", "Rules (confidential"):
-        assert all(leaked not in m["content"] for m in messages(api, world, conversation_id))
+        assert all(leaked not in m["content"] for m in messages(api, world, conversation_id) if m["message_type"] != 0)
 
 
 def test_an_injection_inside_a_document_is_data_too(api, world, website, model):
