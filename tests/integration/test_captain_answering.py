@@ -409,19 +409,23 @@ def _obedient(body):
 
 @pytest.mark.parametrize("attack", INJECTIONS)
 def test_injections_obeyed_by_a_model_are_caught_by_the_checks(api, world, website, model, attack):
+    """The confidence threshold is lowered to 1% so that every attack with any match reaches
+    the model (at the default, most hand off before it: low_confidence), and the model
+    obeys each attack; the checks on its answer reject it."""
+    from parley import global_config
+
+    global_config.update("CAPTAIN_CONFIDENCE_THRESHOLD", 1)
     make_assistant(api, world, website.id)
     use_model(api, world, model)
     model.script(_obedient)
-    conversation_id = ask(website, website.widget.start(), attack)
+    question = f"How can I reset my password? {attack}"
+    conversation_id = ask(website, website.widget.start(), question)
     run_captain()
+    assert len(model.requests) == 1  # the model was asked, and obeyed the attack
     said = captain_messages(api, world, conversation_id)
-    assert len(said) == 1
-    if model.requests:  # asked: the obedient answer was rejected, never sent
-        assert said[0]["content"].startswith("I'm passing this conversation")
-        reason = activities(api, world, conversation_id)[0]["content_attributes"]["captain_handoff"]["reason"]
-        assert reason == "answer_rejected"
-    else:  # not asked: nothing in the knowledge was confident enough
-        _within_knowledge(api, world, conversation_id)
+    assert [m["content"] for m in said] == ["I'm passing this conversation to our team. Someone will reply here shortly."]
+    reason = activities(api, world, conversation_id)[0]["content_attributes"]["captain_handoff"]["reason"]
+    assert reason == "answer_rejected"
     for leaked in ("evil.example", "phish.test", "othercustomer", "secure-acme-login", "Rules (confidential"):
         assert all(leaked not in m["content"] for m in messages(api, world, conversation_id) if m["message_type"] != 0)
 
