@@ -34,6 +34,9 @@ def model(aws):
 
 
 def use_model(api, world, model, **extra):
+    from parley import global_config
+
+    global_config.update("CAPTAIN_PRIVATE_MODEL_ADDRESSES", True)  # the super admin allows self-hosted models
     use_provider(api, world, provider="openai_compatible", base_url=model.url, chat_model="gpt-4o-mini",
                  allow_private_address=True, **extra)
 
