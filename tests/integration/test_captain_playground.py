@@ -102,9 +102,13 @@ def test_not_json_and_wrong_methods(world, assistant):
 def test_another_accounts_assistant_is_not_found(world, assistant):
     from parley.services.captain import assistants
 
-    theirs = assistants.create(world.other_account_id, {"name": "Globex bot", "description": "d"})
+    assistants.create(world.other_account_id, {"name": "Globex bot", "description": "d"})
+    theirs = assistants.create(world.other_account_id, {"name": "Globex bot 2", "description": "d"})
     question = {"message_content": "How can I reset my password?"}
+    # ids are per account: Globex's second assistant has an id Acme has not used
     assert playground(world.admin.token, world.account_id, theirs.id, question)[0] == 404
+    assert playground(world.admin.token, world.other_account_id, theirs.id, question)[0] == 404
+    assert playground(world.other_admin.token, world.other_account_id, theirs.id, question)[0] == 200
     assert playground(world.other_admin.token, world.account_id, assistant["id"], question)[0] == 404
     assert playground(world.admin.token, world.account_id, 999999, question)[0] == 404
     assert playground(world.admin.token, world.account_id, "abc", question)[0] == 404

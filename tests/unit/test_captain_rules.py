@@ -172,3 +172,26 @@ def test_long_texts_are_trimmed_at_a_sentence():
     text = "First sentence. " * 200
     cut = answering.trimmed(text, 100)
     assert len(cut) <= 100 and cut.endswith(".")
+
+
+def test_a_repeat_after_a_complaint_is_compared_with_the_original_question():
+    turns = [("user", "How can I reset my password?"), ("assistant", "Open Settings."),
+             ("user", "that did not help"), ("assistant", "Open Settings, then Security.")]
+    assert rules.failed_attempts(turns, "how can I reset my password") == 2
+
+
+@pytest.mark.parametrize("text, thanks", [
+    ("Thanks!", True), ("thank you so much", True), ("ok great", True), ("Merci beaucoup", True),
+    ("gracias", True), ("thanks, that helped", True), ("Thanks, but how do I export?", False),
+    ("ok so where do you ship?", False), ("", False),
+])
+def test_thanks_and_acknowledgements(text, thanks):
+    assert rules.acknowledges(text) is thanks
+
+
+def test_thanks_after_an_answer_is_skipped_not_handed_off():
+    turns = [Turn("user", "reset password"), Turn("assistant", FAQ.text)]
+    decision = answering.decide(assistant(), "Thanks!", turns, retrieved(FAQ), None)
+    assert decision.action == "skip" and not decision.handoff
+    # the first message of a conversation is never skipped
+    assert answering.decide(assistant(), "Thanks!", [], retrieved(), None).reason == "low_confidence"

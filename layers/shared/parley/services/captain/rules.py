@@ -117,8 +117,10 @@ def failed_attempts(turns: list[tuple[str, str]], question: str) -> int:
         reply, answer = sequence[index], sequence[index - 1]
         if reply[0] != "user" or answer[0] != "assistant":
             break
-        asked = next((text for role, text in reversed(sequence[:index - 1]) if role == "user"), "")
-        if not (says_unhelped(reply[1]) or (asked and repeats(reply[1], asked))):
+        # what the customer asked before that answer (their last messages that were not
+        # themselves complaints): the same question again is a failure too
+        asked = [text for role, text in sequence[:index - 1] if role == "user" and not says_unhelped(text)][-2:]
+        if not (says_unhelped(reply[1]) or any(repeats(reply[1], earlier) for earlier in asked)):
             break
         failed += 1
         index -= 2
