@@ -26,12 +26,10 @@ from pynamodb.models import Model
 
 from ... import global_config
 from ...errors import TooManyRequests
-from ...models.account_object import AccountObject
 from ...models.base import table_meta
 from ..account import throttle
 
 KIND = "captain_usage"
-SETTINGS_KIND = "captain_provider"
 DEFAULT_RATE_PER_MINUTE = 60
 MICRO = 1_000_000
 # US dollars per million tokens (input, output), list prices; longest matching prefix wins.
@@ -137,11 +135,11 @@ def spent_micro_usd(account_id: int, month: str | None = None) -> int:
 
 
 def settings(account_id: int) -> dict:
-    """The account's provider settings (services/captain/providers: `captain_provider#0`)."""
-    try:
-        return dict(AccountObject.get(account_id, AccountObject.key_for(SETTINGS_KIND, 0)).data or {})
-    except AccountObject.DoesNotExist:
-        return {}
+    """The account's limits: {monthly_budget_usd, rate_limit_per_minute}, each None when
+    unset (services/captain/providers: the item `captain_provider#0`; one GetItem)."""
+    from . import providers
+
+    return providers.limits(account_id)
 
 
 def rate_per_minute(configured) -> int:
