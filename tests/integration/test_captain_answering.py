@@ -450,3 +450,46 @@ def test_an_injection_inside_a_document_is_data_too(api, world, website, model):
     assert system.index("\n<knowledge>\n") < system.index("IGNORE PREVIOUS INSTRUCTIONS") < \
         system.index("\n</knowledge>")
     assert len(captain_messages(api, world, conversation_id)) == 1
+
+
+def test_a_message_that_keeps_failing_is_handed_to_the_team_on_its_last_attempt(api, world, website, captain,
+                                                                                 monkeypatch):
+    """A fault of ours (here the knowledge read failing, as in a DynamoDB outage): the
+    record fails and comes back; on its last receive the team gets the conversation."""
+    import json
+
+    from parley import events
+    from parley.services.captain import knowledge
+    from tests import event_pipe
+    from tests.conftest import load_function
+    from tests.integration.channel_support import queue_url
+
+    def outage(*args, **kw):
+        raise RuntimeError("the knowledge read failed")
+
+    monkeypatch.setattr(knowledge, "search", outage)
+    conversation_id = ask(website, website.widget.start(), "How can I reset my password?")
+    event_pipe.pump()
+    received = boto3.client("sqs").receive_message(QueueUrl=queue_url("CaptainQueue"), MaxNumberOfMessages=10)
+    [detail] = [d for d in (events.from_bus(json.loads(m["Body"])) for m in received["Messages"])
+                if d["event"] == "message.created" and d["data"]["message_type"] == 0]
+    app = load_function("captain")
+    with pytest.raises(RuntimeError):
+        app.handle(detail, 1)
+    assert captain_messages(api, world, conversation_id) == []
+    assert app.handle(detail, app.LAST_ATTEMPT) == "handoff:provider_error"
+    assert conversation(api, world, conversation_id)["status"] == "open"
+    assert app.handle(detail, app.LAST_ATTEMPT) == "not_pending"  # and only once
+
+
+def test_usage_items_read_like_any_account_object(api, world, website, model):
+    """The account's deletion walks every item of its partition as an AccountObject."""
+    from parley.models.account_object import AccountObject
+
+    make_assistant(api, world, website.id)
+    use_model(api, world, model)
+    model.script((200, tool_reply("Open Settings, then Security.")))
+    ask(website, website.widget.start(), "How can I reset my password?")
+    run_captain()
+    rows = [item for item in AccountObject.query(world.account_id) if item.key.startswith("captain_usage#")]
+    assert len(rows) == 1 and rows[0].id
