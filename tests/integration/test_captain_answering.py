@@ -493,3 +493,24 @@ def test_usage_items_read_like_any_account_object(api, world, website, model):
     run_captain()
     rows = [item for item in AccountObject.query(world.account_id) if item.key.startswith("captain_usage#")]
     assert len(rows) == 1 and rows[0].id
+
+
+def test_a_person_taking_the_conversation_while_the_model_thinks_silences_captain(api, world, website, model):
+    """The reply's transaction checks that the conversation is still pending."""
+    make_assistant(api, world, website.id)
+    use_model(api, world, model)
+    taken = {}
+
+    def slow_answer(body):
+        # an agent opens the conversation while the model is answering
+        reply = api.post(f"{base(world)}/conversations/{taken['id']}/toggle_status", world.admin.token,
+                         body={"status": "open"})
+        assert reply.status == 200
+        return 200, tool_reply("Open Settings, then Security.")
+
+    model.script(slow_answer)
+    taken["id"] = conversation_id = ask(website, website.widget.start(), "How can I reset my password?")
+    assert run_captain()[0] == {"batchItemFailures": []}
+    assert len(model.requests) == 1
+    assert captain_messages(api, world, conversation_id) == [] and activities(api, world, conversation_id) == []
+    assert conversation(api, world, conversation_id)["status"] == "open"

@@ -453,10 +453,13 @@ def act(conversation: Conversation, message: Message, assistant: AccountObject, 
                               "sources": [s.shown() for s in decision.sources]}}
     if decision.handoff:
         attributes["captain"]["handoff_reason"] = decision.reason
-    written = conversations.write_message(
-        conversation, content=decision.text if not decision.handoff else handoff_message(config),
-        message_type=conversations.OUTGOING, sender_type=SENDER_TYPE, sender=assistant,
-        echo_id=reply_echo(message.id), content_attributes=attributes)
+    try:
+        written = conversations.write_message(
+            conversation, content=decision.text if not decision.handoff else handoff_message(config),
+            message_type=conversations.OUTGOING, sender_type=SENDER_TYPE, sender=assistant,
+            echo_id=reply_echo(message.id), content_attributes=attributes, while_status="pending")
+    except conversations.StatusChanged:
+        return "not_pending"  # a person took the conversation while Captain was thinking
     if written.created and decision.calls:
         usage.record(conversation.account_id, assistant.id, decision)
     if not decision.handoff:
@@ -535,10 +538,14 @@ def resolve_idle(account_id: int, display_id: int, message_id: int, assistant_id
         assistant = None
     if assistant is not None:
         text = str(config_of(assistant).get("resolution_message") or "").strip() or DEFAULT_RESOLUTION_MESSAGE
-        conversations.write_message(conversation, content=text, message_type=conversations.OUTGOING,
-                                    sender_type=SENDER_TYPE, sender=assistant, echo_id=f"captain-resolve:{message_id}",
-                                    content_attributes={"captain": {"assistant_id": assistant.id,
-                                                                    "resolution_of": message_id}})
+        try:
+            conversations.write_message(conversation, content=text, message_type=conversations.OUTGOING,
+                                        sender_type=SENDER_TYPE, sender=assistant,
+                                        echo_id=f"captain-resolve:{message_id}", while_status="pending",
+                                        content_attributes={"captain": {"assistant_id": assistant.id,
+                                                                        "resolution_of": message_id}})
+        except conversations.StatusChanged:
+            return "not_pending"
     conversations.write_message(conversation, content=RESOLVED_ACTIVITY.format(minutes=minutes),
                                 message_type=conversations.ACTIVITY, echo_id=f"captain-resolved:{message_id}",
                                 content_attributes={"captain_resolved": {"message_id": message_id,
