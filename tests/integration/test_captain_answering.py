@@ -69,6 +69,7 @@ def test_a_customer_question_is_answered_from_an_approved_faq(api, world, websit
     assert f'"message_id": {answer["id"]}' in schedule["Target"]["Input"]
 
 
+@pytest.mark.dynamodb_local
 def test_a_request_for_a_person_hands_off_with_its_reason(api, world, website, captain):
     visitor = website.widget.start()
     conversation_id = ask(website, visitor, "I want to talk to a human please")
@@ -159,6 +160,7 @@ def test_no_answer_after_resolution(api, world, website, captain):
     assert conversation(api, world, conversation_id)["status"] == "open"
 
 
+@pytest.mark.dynamodb_local
 def test_exactly_one_answer_per_message_under_duplicate_delivery(api, world, website, captain):
     """The same message.created delivered three times at once, then again: one answer."""
     import json
@@ -495,6 +497,7 @@ def test_usage_items_read_like_any_account_object(api, world, website, model):
     assert len(rows) == 1 and rows[0].id
 
 
+@pytest.mark.dynamodb_local
 def test_a_person_taking_the_conversation_while_the_model_thinks_silences_captain(api, world, website, model):
     """The reply's transaction checks that the conversation is still pending."""
     make_assistant(api, world, website.id)
