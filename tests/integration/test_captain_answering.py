@@ -351,7 +351,17 @@ def test_usage_is_recorded_and_the_budget_hands_everything_to_humans(api, world,
     assert activity["content"] == ("Captain handed the conversation to the team: "
                                    "this month's Captain budget for the account is used up")
     assert len(model.requests) == 1  # no model call once the budget is spent
+    total = api.get(f"{base(world)}/captain/usage", world.admin.token).json["current"]["total"]
+    assert (total["calls"], total["answers"], total["handoffs"]) == (1, 1, 1)
     assert api.get(f"{base(world)}/captain/usage", world.agent.token).status == 403
+
+
+def test_offline_answers_and_handoffs_are_counted_without_cost(api, world, website, captain):
+    ask(website, website.widget.start(), "How can I reset my password?")
+    ask(website, website.widget.start(), "I want to talk to a human")
+    run_captain()
+    [row] = api.get(f"{base(world)}/captain/usage", world.admin.token).json["current"]["assistants"]
+    assert (row["answers"], row["handoffs"], row["calls"], row["cost_usd"]) == (1, 1, 0, 0)
 
 
 def test_the_rate_limit_hands_off(api, world, website):

@@ -333,7 +333,7 @@ def playground(account_id: int, assistant: AccountObject, message_content: str,
     decision = _decided(account_id, assistant, message_content, turns,
                         [t.content for t in turns if t.role == "user"])
     if decision.calls:
-        usage.record(account_id, assistant.id, decision)
+        usage.record(account_id, assistant.id, decision, counted=False)
     config = config_of(assistant)
     return {
         "response": handoff_message(config) if decision.handoff else decision.text,
@@ -460,7 +460,7 @@ def act(conversation: Conversation, message: Message, assistant: AccountObject, 
             echo_id=reply_echo(message.id), content_attributes=attributes, while_status="pending")
     except conversations.StatusChanged:
         return "not_pending"  # a person took the conversation while Captain was thinking
-    if written.created and decision.calls:
+    if written.created:
         usage.record(conversation.account_id, assistant.id, decision)
     if not decision.handoff:
         if not written.created:

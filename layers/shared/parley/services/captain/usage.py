@@ -3,8 +3,9 @@ docs/captain.md "Usage and limits".
 
 - Usage: one item per (account, month, assistant) in the account-objects table, key
   `captain_usage#<yyyymm>#<assistant id>`, numbers added by ONE UpdateItem (ADD) per
-  answer that called a model: model calls, input and output tokens, cost in micro-dollars,
-  answers and handoffs. A month's figures are one Query on `captain_usage#<yyyymm>#`.
+  customer question Captain answered or handed off (and per playground question that
+  called a model): model calls, input and output tokens, cost in micro-dollars, answers and
+  handoffs (customers' only). A month's figures are one Query on `captain_usage#<yyyymm>#`.
 - Cost: tokens priced by PRICES (US dollars per million input / output tokens, list
   prices of December 2026, matched on the model id's longest known prefix); a model not in
   the table is priced at UNKNOWN_PRICE (on the expensive side, so a budget is never
@@ -108,9 +109,11 @@ def cost_micro_usd(model: str, input_tokens: int, output_tokens: int) -> int:
     return int(round(input_tokens * per_in + output_tokens * per_out))  # $/1M tokens x tokens = micro-dollars
 
 
-def record(account_id: int, assistant_id: int, decision, *, moment: float | None = None) -> None:
-    """Add one answer's figures (a services/captain/answering.Decision) to its month: one
-    UpdateItem."""
+def record(account_id: int, assistant_id: int, decision, *, counted: bool = True,
+           moment: float | None = None) -> None:
+    """Add one decision's figures (a services/captain/answering.Decision) to its month: one
+    UpdateItem. `counted`: a customer's question (an answer or a handoff is counted); the
+    playground's questions add only what they spent."""
     used = decision.usage
     cost = cost_micro_usd(decision.model, used.input_tokens, used.output_tokens)
     item = Usage(account_id, usage_key(month_of(moment), assistant_id))
@@ -120,8 +123,8 @@ def record(account_id: int, assistant_id: int, decision, *, moment: float | None
         Usage.input_tokens.add(int(used.input_tokens)),
         Usage.output_tokens.add(int(used.output_tokens)),
         Usage.cost_micro_usd.add(cost),
-        Usage.answers.add(0 if decision.handoff else 1),
-        Usage.handoffs.add(1 if decision.handoff else 0),
+        Usage.answers.add(1 if counted and decision.action == "answer" else 0),
+        Usage.handoffs.add(1 if counted and decision.handoff else 0),
     ])
 
 
