@@ -195,3 +195,22 @@ def test_thanks_after_an_answer_is_skipped_not_handed_off():
     assert decision.action == "skip" and not decision.handoff
     # the first message of a conversation is never skipped
     assert answering.decide(assistant(), "Thanks!", [], retrieved(), None).reason == "low_confidence"
+
+
+def test_prices_by_the_longest_known_prefix():
+    from parley.services.captain import usage
+
+    assert usage.price_of("gpt-4o-mini-2024-07-18") == (0.15, 0.60)  # not gpt-4o's
+    assert usage.price_of("gpt-4o") == (2.50, 10.00)
+    assert usage.price_of("us.amazon.nova-lite-v1:0") == (0.06, 0.24)  # an inference profile
+    assert usage.price_of("llama3.1:8b") == usage.UNKNOWN_PRICE  # a self-hosted model: the expensive side
+    assert usage.cost_micro_usd("gpt-4o-mini", 120, 30) == 36
+    assert usage.cost_micro_usd("", 0, 0) == 0  # the offline provider
+
+
+def test_months():
+    from parley.services.captain import usage
+
+    assert usage.month_of(1796428800) == "202612"  # 2026-12-04
+    assert usage.previous_month("202612") == "202611" and usage.previous_month("202701") == "202612"
+    assert usage.usage_key("202612", 7) == "captain_usage#202612#000000000007"
