@@ -13,6 +13,7 @@ import pytest
 from tests.captain_support import (FAQS, ModelServer, activities, base, captain_messages, conversation, internal,
                                    make_assistant, messages, run_captain, tool_reply, use_provider)
 from tests.conftest import _stack
+from tests.spec import assert_matches
 
 
 def ask(website, visitor, text) -> int:
@@ -61,6 +62,8 @@ def test_a_customer_question_is_answered_from_an_approved_faq(api, world, websit
                                 "type": "captain_assistant"}
     assert answer["content_attributes"]["captain"]["sources"][0]["type"] == "faq"
     assert conversation(api, world, conversation_id)["status"] == "pending"
+    listed = api.get(f"{base(world)}/conversations/{conversation_id}/messages", world.admin.token).json
+    assert_matches(listed, "get", "/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages")
     # the widget sees the bot's reply
     shown = website.widget.call("GET", "messages", visitor).json["payload"]
     assert any(m["content"] == FAQS[0][1] and m["sender"]["type"] == "captain_assistant" for m in shown)
