@@ -453,6 +453,8 @@ def act(conversation: Conversation, message: Message, assistant: AccountObject, 
                               "sources": [s.shown() for s in decision.sources]}}
     if decision.handoff:
         attributes["captain"]["handoff_reason"] = decision.reason
+    if decision.language:
+        attributes["captain"]["language"] = decision.language[:16]
     try:
         written = conversations.write_message(
             conversation, content=decision.text if not decision.handoff else handoff_message(config),
