@@ -39,8 +39,13 @@ class Question(BaseModel):
     message_history: list[Turn] = Field(default_factory=list, max_length=MAX_HISTORY)
 
 
+# As HttpApi's routes answer (functions/http_api/app.py CORSConfig): auth is by header, so
+# any origin may call; a preflight goes to HttpApi's {proxy+} (this route is POST only).
+CORS = {"access-control-allow-origin": "*"}
+
+
 def _json(status: int, body: dict, headers: dict | None = None) -> dict:
-    return {"statusCode": status, "headers": {"content-type": "application/json", **(headers or {})},
+    return {"statusCode": status, "headers": {"content-type": "application/json", **CORS, **(headers or {})},
             "body": json.dumps(body)}
 
 
@@ -97,8 +102,7 @@ def handle(event: dict, context) -> dict:
             if found is None:
                 raise NotFound("Not found")
             if method == "OPTIONS":
-                return {"statusCode": 204, "headers": {"access-control-allow-origin": "*",
-                                                       "access-control-allow-methods": "POST",
+                return {"statusCode": 204, "headers": {**CORS, "access-control-allow-methods": "POST",
                                                        "access-control-allow-headers": "api_access_token, Content-Type"}}
             if method != "POST":
                 return _json(405, {"error": "Method not allowed", "description": "Method not allowed", "errors": []},
