@@ -214,3 +214,20 @@ def test_months():
     assert usage.month_of(1796428800) == "202612"  # 2026-12-04
     assert usage.previous_month("202612") == "202611" and usage.previous_month("202701") == "202612"
     assert usage.usage_key("202612", 7) == "captain_usage#202612#000000000007"
+
+
+@pytest.mark.parametrize("text, greeting", [
+    ("Hi", True), ("hello there!", True), ("Bonjour", True), ("Guten Tag", True), ("buenos días", True),
+    ("Hi, how do I reset my password?", False), ("hello world program", False), ("", False),
+])
+def test_bare_greetings(text, greeting):
+    assert rules.greets(text) is greeting
+
+
+def test_a_greeting_gets_the_welcome_message():
+    decision = answering.decide(assistant(config={"welcome_message": "Welcome to Acme!"}), "Hello!", [], retrieved(), None)
+    assert decision.action == "answer" and decision.text == "Welcome to Acme!"
+    assert answering.decide(assistant(), "hi", [], retrieved(), None).text == answering.DEFAULT_WELCOME_MESSAGE
+    # a greeting with a request for a person is the request
+    assert answering.decide(assistant(), "Hi, I want to talk to a human", [], retrieved(), None).reason == \
+        "customer_asked"

@@ -60,6 +60,7 @@ REASON_TEXT = {
     "answer_rejected": "the model's answer did not pass Parley's checks",
 }
 DEFAULT_HANDOFF_MESSAGE = "I'm passing this conversation to our team. Someone will reply here shortly."
+DEFAULT_WELCOME_MESSAGE = "Hi! What can I help you with?"
 DEFAULT_RESOLUTION_MESSAGE = ("We haven't heard from you in a while, so this conversation is now closed. "
                               "Write to us anytime if you need anything else.")
 HANDOFF_ACTIVITY = "Captain handed the conversation to the team: {reason}"
@@ -176,6 +177,9 @@ def decide(assistant: AccountObject, question: str, turns: Sequence[Turn], retri
         return handoff(limited, REASON_TEXT[limited])
     if turns and turns[-1].role == "assistant" and rules.acknowledges(question):
         return Decision("skip", reason="acknowledgement", reasoning="The customer only thanked or acknowledged.")
+    if rules.greets(question):
+        return Decision("answer", text=welcome_message(config_of(assistant)),
+                        reasoning="The customer only greeted: the assistant's welcome message.")
     if rules.asks_for_human(question):
         return handoff("customer_asked", "The customer asked for a person.")
     guardrail = rules.guardrail_hit(question, list(assistant.data.get("guardrails") or []))
@@ -354,8 +358,8 @@ def _decided(account_id: int, assistant: AccountObject, question: str, turns: Se
         return decide(assistant, question, turns, None, None, limited=limited)
     # The rules that need no knowledge first: a customer asking for a person costs no search.
     early = decide(assistant, question, turns, Retrieval((), 1.0), None)
-    if early.action == "skip" or early.reason in ("customer_asked", "guardrail", "repeated_failure"):
-        return early
+    if early.action in ("skip", "answer") or early.reason in ("customer_asked", "guardrail", "repeated_failure"):
+        return early  # a greeting, thanks, or a handoff that needs no knowledge
     try:
         retrieval = knowledge.search(account_id, assistant, question[:MAX_QUESTION],
                                      history=[t.content for t in turns if t.role == "user"][-3:])
@@ -370,6 +374,10 @@ def _decided(account_id: int, assistant: AccountObject, question: str, turns: Se
         except ProviderError as exc:
             return decide(assistant, question, turns, retrieval, None, provider_failure=exc)
     return decide(assistant, question, turns, retrieval, provider, known=customer_texts)
+
+
+def welcome_message(config: dict) -> str:
+    return str(config.get("welcome_message") or "").strip() or DEFAULT_WELCOME_MESSAGE
 
 
 def handoff_message(config: dict) -> str:

@@ -144,6 +144,19 @@ def acknowledges(text: str) -> bool:
     return bool(said) and bool(_THANKS.match(said))
 
 
+# ---------------------------------------------------------------- a bare greeting
+
+_GREETING = re.compile(
+    r"^(hi|hii+|hey|hello|hallo|hola|bonjour|salut|ciao|ola|oi|hej|moin|servus|good (morning|afternoon|evening)|"
+    r"buenos dias|buenas tardes|buenas noches|bom dia|boa tarde|buongiorno|guten (tag|morgen|abend)|goedemorgen|"
+    r"goedendag|yo|greetings)( there| team| all| everyone| guys)?$")
+
+
+def greets(text: str) -> bool:
+    """The message is only a greeting ("Hi", "Hello there!", "Bonjour", "Guten Tag")."""
+    return bool(_GREETING.match(normalise(text)))
+
+
 # ---------------------------------------------------------------- guardrails
 
 # Words that say what to do about a topic rather than name it ("Do not discuss pricing
