@@ -56,7 +56,9 @@ def test_captain_answers_and_hands_off_on_the_local_stack(local_stack):
     rows = _until(messages, lambda rows: any(m["message_type"] == 2 for m in rows))
     [activity] = [m for m in rows if m["message_type"] == 2]
     assert activity["content_attributes"]["captain_handoff"]["reason"] == "customer_asked"
-    shown = httpx.get(f"{api}/conversations/{conversation_id}", headers=admin, timeout=10).json()
+    # the activity is written first, then the conversation opens (conversations.handoff)
+    shown = _until(lambda: httpx.get(f"{api}/conversations/{conversation_id}", headers=admin, timeout=10).json(),
+                   lambda c: c["status"] == "open")
     assert shown["status"] == "open"
 
     # the playground, through the local gateway's most specific route (CaptainFunction)

@@ -550,3 +550,20 @@ def test_a_person_taking_the_conversation_while_the_model_thinks_silences_captai
     assert len(model.requests) == 1
     assert captain_messages(api, world, conversation_id) == [] and activities(api, world, conversation_id) == []
     assert conversation(api, world, conversation_id)["status"] == "open"
+
+
+@pytest.mark.dynamodb_local
+def test_concurrent_questions_within_the_limit_are_all_taken(aws):
+    """The rate limit counts by conditional UpdateItems: questions at the same instant are
+    serialised, none refused while there is room, and the limit holds exactly."""
+    from parley.services.captain import usage
+
+    taken = []
+    threads = [threading.Thread(target=lambda: taken.append(usage.take_question(42, 6))) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert taken == [True] * 6
+    assert usage.take_question(42, 6) is False
+    assert usage.take_question(43, 6) is True  # another account's minute

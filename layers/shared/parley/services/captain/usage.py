@@ -19,15 +19,17 @@ docs/captain.md "Usage and limits".
   (services/account/throttle.py); over it, the question is handed off (`rate_limited`)."""
 from __future__ import annotations
 
+import math
 import time
 from datetime import datetime, timezone
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import UpdateError
 from pynamodb.models import Model
 
 from ... import global_config
-from ...errors import TooManyRequests
 from ...models.base import table_meta
+from ...models.throttle import ThrottleWindow
 from ..account import throttle
 
 KIND = "captain_usage"
@@ -167,13 +169,37 @@ def limited(account_id: int, assistant=None) -> str | None:
         if cap is not None and spent_micro_usd(account_id) >= cap:
             return "budget_exhausted"
     per_minute = rate_per_minute(config.get("rate_limit_per_minute"))
-    if per_minute > 0:
-        try:
-            throttle.reserve([(throttle.Limit("captain", per_minute, 60), str(account_id))],
-                             "Captain's rate limit was reached")
-        except TooManyRequests:
-            return "rate_limited"
+    if per_minute > 0 and not take_question(account_id, per_minute):
+        return "rate_limited"
     return None
+
+
+def take_question(account_id: int, per_minute: int, now: float | None = None) -> bool:
+    """Count one question against the account's sliding minute: False when the minute is
+    used up. The windows are services/account/throttle.py's (`captain:<account>:<window
+    end>`, the previous window weighed by its overlap, gone by TTL), counted by one
+    conditional UpdateItem rather than a transaction: concurrent questions of one account
+    are serialised by DynamoDB instead of cancelling each other (a cancelled transaction
+    would read as "limit reached" and hand a customer off for nothing)."""
+    now = time.time() if now is None else now
+    limit = throttle.Limit("captain", per_minute, 60)
+    key, window_end = limit.key(str(account_id), now)
+    try:
+        earlier = int(ThrottleWindow.get(limit.key(str(account_id), now - 60)[0]).count or 0)
+    except ThrottleWindow.DoesNotExist:
+        earlier = 0
+    room = per_minute - math.ceil(earlier * (window_end - now) / 60)
+    if room <= 0:
+        return False
+    try:
+        ThrottleWindow(key).update(actions=[ThrottleWindow.count.add(1),
+                                            ThrottleWindow.expires_at.set(window_end + 60)],
+                                   condition=ThrottleWindow.count.does_not_exist() | (ThrottleWindow.count < room))
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
 
 
 def _figures(item: Usage | None) -> dict:
