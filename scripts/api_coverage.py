@@ -114,6 +114,13 @@ BEYOND_SPEC: tuple[tuple[str, str, str, str], ...] = (
     ("Captain", "POST", "/api/v1/accounts/{account_id}/captain/tasks/label_suggestion",
      "`{conversation_display_id}`: `{message: \"label, label\"}`, only the account's labels not on the conversation; needs a generation model"),
 
+    ("Captain", "POST", "/api/v1/accounts/{account_id}/captain/assistants/{assistant_id}/playground",
+     "served by the captain function; `{message_content, message_history: [{role, content}]}` (content 1 to 4,000 "
+     "characters, at most 20 turns; else 422); `{response, reasoning, handoff: {reason, reason_text, message} | null, "
+     "sources}`; administrators and knowledge_base_manage"),
+    ("Captain", "GET", "/api/v1/accounts/{account_id}/captain/usage",
+     "Parley's: this month's and last month's model calls, tokens, cost, answers and handoffs per assistant and in "
+     "total, the monthly budget and the rate limit; administrators"),
     ("Captain", "GET", "/api/v1/accounts/{account_id}/captain/documents",
      "`?assistant_id`, `page`; 25 a page, newest first, `{payload, meta: {total_count, page}}`; administrators and knowledge_base_manage"),
     ("Captain", "POST", "/api/v1/accounts/{account_id}/captain/documents",

@@ -2,6 +2,8 @@
 and its arithmetic cannot rot."""
 from __future__ import annotations
 
+import pytest
+
 from bench import captain
 
 
@@ -38,3 +40,23 @@ def test_the_harness_on_a_slice(capsys):
     assert 0.5 <= r["test"]["top1"] <= 1.0 and r["p95"] > 0 and r["build_ms"] > 0
     out = capsys.readouterr().out
     assert "Captain retrieval on CLINC150" in out and "bm25" in out
+
+
+def test_the_cost_per_thousand_answers_adds_up_from_the_real_prompt():
+    from bench import captain_cost
+    from parley.services.captain import answering
+
+    a = captain_cost.Assumptions()
+    system, tool = captain_cost.prompt_chars()
+    assert system > sum(len(rule) for rule in answering.RULES)  # the real prompt, knowledge included
+    input_tokens, output_tokens = captain_cost.tokens(a)
+    assert input_tokens == -(-(system + tool + a.history_turns * a.turn_chars + a.question_chars) // 4)
+    items = captain_cost.line_items(a)
+    price_in, price_out = captain_cost.MODELS[captain_cost.DEFAULT_MODEL]
+    assert items[0][3] == pytest.approx(1000 * input_tokens / 1000 * price_in)
+    assert items[1][3] == pytest.approx(1000 * output_tokens / 1000 * price_out)
+    assert captain_cost.total(a) == pytest.approx(sum(d for *_, d in items))
+    # A dearer model costs more; without the model the bill is the infrastructure alone.
+    assert captain_cost.total(a, "anthropic.claude-3-5-haiku-20241022-v1:0") > captain_cost.total(a)
+    result = captain_cost.run(a)
+    assert 0 < result["offline"] < result["total"]

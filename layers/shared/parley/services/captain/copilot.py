@@ -289,16 +289,13 @@ def _complete(provider, account_id: int, assistant: AccountObject | None, purpos
 
 def record_usage(account_id: int, assistant_id: int, done) -> None:
     """The call's figures added to the month of the assistant (0: the account's model, no
-    assistant): one UpdateItem ADD, as answers are counted (services/captain/usage.py), but
-    neither an answer nor a handoff: copilot calls are model calls and tokens only."""
+    assistant), as a playground question's are: model calls, tokens and cost, neither an
+    answer nor a handoff (services/captain/usage.record, one UpdateItem ADD)."""
+    from types import SimpleNamespace
+
     from . import usage
-    item = usage.Usage(account_id, usage.usage_key(usage.month_of(), assistant_id))
-    tokens = done.usage
-    item.update(actions=[usage.Usage.id.set(assistant_id), usage.Usage.calls.add(1),
-                         usage.Usage.input_tokens.add(int(tokens.input_tokens)),
-                         usage.Usage.output_tokens.add(int(tokens.output_tokens)),
-                         usage.Usage.cost_micro_usd.add(usage.cost_micro_usd(done.model, tokens.input_tokens,
-                                                                             tokens.output_tokens))])
+    usage.record(account_id, assistant_id, SimpleNamespace(usage=done.usage, model=done.model, calls=1),
+                 counted=False)
 
 
 def _bounded(text: str | None) -> str:
