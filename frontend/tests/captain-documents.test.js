@@ -3,7 +3,7 @@ import { flushPromises } from '@vue/test-utils'
 import { mountAt, user } from './screen.js'
 import { clearSession } from '../src/dashboard/session.js'
 import {
-  MAX_UPLOAD_BYTES, POLL_MS, anyInProgress, documentFacts, documentTitle, documentUrlBody, sourceLabel, statusLabel, uploadProblem,
+  MAX_TEXT_BYTES, MAX_UPLOAD_BYTES, POLL_MS, anyInProgress, documentFacts, documentTitle, documentUrlBody, sourceLabel, statusLabel, uploadProblem,
 } from '../src/dashboard/captain/documents.js'
 import { faqDocumentName } from '../src/dashboard/captain/model.js'
 import Documents from '../src/dashboard/captain/Documents.vue'
@@ -34,7 +34,9 @@ describe('captain documents model', () => {
     expect(uploadProblem(file('a.pdf', 'application/pdf', 10), '')).toMatch(/assistant/)
     expect(uploadProblem(file('photo.png', 'image/png', 10), '3')).toMatch(/Only PDF and text/)
     expect(uploadProblem(file('empty.txt', 'text/plain', 0), '3')).toMatch(/empty/)
-    expect(uploadProblem(file('big.pdf', 'application/pdf', MAX_UPLOAD_BYTES + 1), '3')).toMatch(/larger than 10 MB/)
+    expect(uploadProblem(file('big.pdf', 'application/pdf', MAX_UPLOAD_BYTES + 1), '3')).toMatch(/larger than 20 MB, the limit for a PDF/)
+    expect(uploadProblem(file('big.pdf', 'application/pdf', MAX_UPLOAD_BYTES), '3')).toBe('')
+    expect(uploadProblem(file('big.txt', 'text/plain', MAX_TEXT_BYTES + 1), '3')).toMatch(/larger than 2 MB, the limit for a text file/)
   })
 
   it('status words, titles, facts and sources', () => {
@@ -42,7 +44,8 @@ describe('captain documents model', () => {
     expect(anyInProgress([doc(1, 'available'), doc(2, 'in_progress')])).toBe(true)
     expect(anyInProgress([doc(1, 'available'), doc(2, 'failed')])).toBe(false)
     expect(documentTitle({ id: 4, name: '', external_link: '' })).toBe('Document 4')
-    expect(documentFacts({ pages: 1, chunk_count: 12 })).toBe('1 page · 12 passages')
+    expect(documentFacts({ metadata: { pages: 1, chunk_count: 12 } })).toBe('1 page · 12 passages')
+    expect(documentFacts({ metadata: { pages: 40, chunk_count: 300, truncated: true } })).toBe('40 pages · 300 passages · only the start was read')
     expect(documentFacts({})).toBe('')
     expect([sourceLabel({ source: 'pdf' }), sourceLabel({ source: 'text' }), sourceLabel({ source: 'url', external_link: 'https://x' })]).toEqual(['PDF', 'Text file', 'Web page'])
     expect(faqDocumentName({ document: { id: 4, name: 'Guide' } })).toBe('Guide')
@@ -69,13 +72,13 @@ describe('captain documents screen', () => {
       },
       'DELETE /api/v1/accounts/1/captain/documents/2': () => {
         docs.list = docs.list.filter((d) => d.id !== 2)
-        return [200, {}]
+        return [204, null]
       },
     }
   }
 
   it('lists an assistant’s documents with their status and a failed one’s reason; a knowledge manager may', async () => {
-    const docs = { list: [doc(1, 'available', { pages: 3, chunk_count: 7 }), doc(2, 'failed', { error: 'The page answered 404' }), doc(3, 'failed')] }
+    const docs = { list: [doc(1, 'available', { metadata: { source: 'url', pages: 3, chunk_count: 7, content_length: 900, truncated: false } }), doc(2, 'failed', { error: 'The page answered 404' }), doc(3, 'failed')] }
     const { w, calls, router } = await mountAt(Documents, '/app/accounts/1/captain/documents', server(docs), roleAgent(['knowledge_base_manage']))
     // An account with one assistant has it chosen: the list and the address follow.
     expect(router.currentRoute.value.query).toEqual({ assistant_id: '3' })

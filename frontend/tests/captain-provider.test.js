@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises } from '@vue/test-utils'
 import { mountAt, routerAt, user } from './screen.js'
 import { clearSession, setUser } from '../src/dashboard/session.js'
-import { blankProvider, count, money, providerBody, providerForm, usageOf } from '../src/dashboard/captain/provider.js'
+import { blankProvider, count, isOwnSettings, money, providerBody, providerForm, usageOf } from '../src/dashboard/captain/provider.js'
 import ProviderSettings from '../src/dashboard/captain/ProviderSettings.vue'
 import AssistantEditor from '../src/dashboard/captain/AssistantEditor.vue'
 
@@ -10,7 +10,7 @@ const C = '/api/v1/accounts/1/captain'
 const KEY = 'sk-secret-123456'
 const bot = { id: 3, name: 'Ava', description: 'Billing', config: {}, response_guidelines: [], guardrails: [] }
 const roleAgent = (permissions) => ({ ...user('agent'), accounts: [{ id: 1, name: 'Acme', role: 'agent', custom_role_id: 7, permissions: [...permissions, 'custom_role'] }] })
-const openai = { provider: 'openai_compatible', base_url: 'https://llm.acme.test/v1', chat_model: 'gpt-4o-mini', embedding_model: 'text-embedding-3-small', allow_private_address: false, api_key_set: true, monthly_budget_usd: 50, rate_limit_per_minute: 30 }
+const openai = { source: 'account', provider: 'openai_compatible', base_url: 'https://llm.acme.test/v1', chat_model: 'gpt-4o-mini', embedding_model: 'text-embedding-3-small', allow_private_address: false, api_key_set: true, monthly_budget_usd: 50, rate_limit_per_minute: 30 }
 
 describe('captain provider model', () => {
   it('the form holds what the API renders, never a key', () => {
@@ -28,7 +28,8 @@ describe('captain provider model', () => {
     expect(providerBody({ ...f, key_action: 'replace', api_key: ' ' }).error).toMatch(/new API key/)
     expect(providerBody({ ...f, key_action: 'clear' }).body.api_key).toBe('')
     expect(providerBody({ ...blankProvider(), provider: 'offline' }).body).toEqual({ provider: 'offline', monthly_budget_usd: null, rate_limit_per_minute: null })
-    expect(providerBody({ ...blankProvider(), provider: 'bedrock', chat_model: 'anthropic.claude-3-haiku' }).body).toEqual({ provider: 'bedrock', chat_model: 'anthropic.claude-3-haiku', embedding_model: '', monthly_budget_usd: null, rate_limit_per_minute: null })
+    // An empty model is null (the server's default; it refuses "").
+    expect(providerBody({ ...blankProvider(), provider: 'bedrock', chat_model: 'anthropic.claude-3-haiku' }).body).toEqual({ provider: 'bedrock', chat_model: 'anthropic.claude-3-haiku', embedding_model: null, monthly_budget_usd: null, rate_limit_per_minute: null })
     // An assistant's override: the model only, the limits are the account's.
     expect(providerBody(f, { scope: 'assistant' }).body).not.toHaveProperty('monthly_budget_usd')
   })
@@ -41,8 +42,11 @@ describe('captain provider model', () => {
     expect(providerBody({ ...ok, base_url: 'file:///etc/passwd' }).error).toMatch(/https/)
     expect(providerBody({ ...ok, chat_model: '' }).error).toMatch(/chat model/)
     for (const b of ['-1', 'abc', '2000000']) expect(providerBody({ ...ok, monthly_budget_usd: b }).error).toMatch(/budget/)
-    for (const r of ['0', '1.5', 'x']) expect(providerBody({ ...ok, rate_limit_per_minute: r }).error).toMatch(/rate limit/)
+    expect(providerBody({ ...ok, chat_model: 'm'.repeat(201) }).error).toMatch(/200/)
+    expect(providerBody({ ...ok, base_url: 'https://a.test/' + 'x'.repeat(2048) }).error).toMatch(/2048/)
+    for (const r of ['0', '1.5', 'x', '10001']) expect(providerBody({ ...ok, rate_limit_per_minute: r }).error).toMatch(/rate limit/)
     expect(providerBody({ ...ok, monthly_budget_usd: '0' }).body.monthly_budget_usd).toBe(0)
+    expect([isOwnSettings({ source: 'assistant' }), isOwnSettings({ source: 'account' }), isOwnSettings({ source: 'installation' }), isOwnSettings(null)]).toEqual([true, false, false, false])
   })
 
   it('usage figures per assistant, totalled', () => {
@@ -97,7 +101,7 @@ describe('captain provider screens', () => {
     await w.get('[data-testid="captain-provider-rate"]').setValue('60')
     await w.get('[data-testid="captain-provider-form"]').trigger('submit')
     await flushPromises()
-    expect(patches()[0]).toEqual({ provider: 'openai_compatible', chat_model: 'llama3.1', embedding_model: '', base_url: 'http://10.0.0.5:11434/v1', allow_private_address: true, api_key: KEY, monthly_budget_usd: 25, rate_limit_per_minute: 60 })
+    expect(patches()[0]).toEqual({ provider: 'openai_compatible', chat_model: 'llama3.1', embedding_model: null, base_url: 'http://10.0.0.5:11434/v1', allow_private_address: true, api_key: KEY, monthly_budget_usd: 25, rate_limit_per_minute: 60 })
     expect(w.find('[data-testid="captain-provider-saved"]').exists()).toBe(true)
     // The key is gone from the page: only "Set".
     expect(w.get('[data-testid="captain-provider-key-set"]').text()).toBe('Set')
@@ -142,9 +146,10 @@ describe('captain provider screens', () => {
       'GET /api/v1/accounts/1/inboxes': () => [200, { payload: [] }],
       'GET /api/v1/accounts/1/captain/assistants/3/inboxes': () => [200, { payload: [] }],
       'GET /api/v1/accounts/1/captain/provider': () => [200, openai],
-      'GET /api/v1/accounts/1/captain/assistants/3/provider': () => (own ? [200, own] : [404, { error: 'Not found' }]),
-      'PATCH /api/v1/accounts/1/captain/assistants/3/provider': (b) => [200, (own = { ...b, api_key_set: false })],
-      'DELETE /api/v1/accounts/1/captain/assistants/3/provider': () => [200, {}],
+      // The settings in force and where they come from, as the server answers.
+      'GET /api/v1/accounts/1/captain/assistants/3/provider': () => [200, own || { ...openai, assistant_id: 3 }],
+      'PATCH /api/v1/accounts/1/captain/assistants/3/provider': (b) => [200, (own = { ...openai, ...b, source: 'assistant', api_key_set: true })],
+      'DELETE /api/v1/accounts/1/captain/assistants/3/provider': () => [200, { ...openai, assistant_id: 3 }],
     }, user('administrator'))
     expect(w.get('[data-testid="captain-assistant-provider-inherited"]').text()).toContain('OpenAI-compatible endpoint')
     await w.get('[data-testid="captain-assistant-provider-override"]').trigger('click')

@@ -4,11 +4,13 @@
 
 export const DOCUMENT_STATUSES = [['in_progress', 'Processing'], ['available', 'Available'], ['failed', 'Failed']]
 export const MAX_URL = 2048
-// The largest file sent (the server refuses larger ones with a 413 of its own).
-export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+// The largest files sent, as the server's limits (services/captain/documents.py; it answers
+// a larger one with a 413 of its own).
+export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024 // a PDF
+export const MAX_TEXT_BYTES = 2 * 1024 * 1024 // a text file
 // PDF or text: by type, or by extension when the browser does not know the type.
 const UPLOAD_TYPES = ['application/pdf', 'text/plain', 'text/markdown', 'text/csv']
-const UPLOAD_EXTENSIONS = /\.(pdf|txt|text|md|markdown|csv)$/i
+const UPLOAD_EXTENSIONS = /\.(pdf|txt|md|markdown|csv)$/i
 export const UPLOAD_ACCEPT = '.pdf,.txt,.md,.csv,application/pdf,text/plain,text/markdown,text/csv'
 export const POLL_MS = 2000
 
@@ -36,7 +38,9 @@ export function uploadProblem(file, assistantId) {
   if (!/^\d+$/.test(String(assistantId || ''))) return 'Choose the assistant this document is for.'
   if (!UPLOAD_TYPES.includes(file.type) && !UPLOAD_EXTENSIONS.test(file.name || '')) return 'Only PDF and text files can be added.'
   if (!file.size) return 'That file is empty.'
-  if (file.size > MAX_UPLOAD_BYTES) return 'That file is larger than ' + MAX_UPLOAD_BYTES / 1024 / 1024 + ' MB.'
+  const pdf = file.type === 'application/pdf' || /\.pdf$/i.test(file.name || '')
+  const limit = pdf ? MAX_UPLOAD_BYTES : MAX_TEXT_BYTES
+  if (file.size > limit) return 'That file is larger than ' + limit / 1024 / 1024 + ' MB, the limit for ' + (pdf ? 'a PDF.' : 'a text file.')
   return ''
 }
 
@@ -46,11 +50,13 @@ export const anyInProgress = (items) => (items || []).some((d) => d && d.status 
 export const documentTitle = (d) => String(d.name || d.external_link || 'Document ' + d.id)
 
 const plural = (n, one, many) => n + ' ' + (n === 1 ? one : many)
-// "12 pages · 30 passages" for an available document (what is known of it).
+// "12 pages · 30 passages" for an available document (what is known of it: its metadata).
 export function documentFacts(d) {
+  const m = (d && d.metadata) || {}
   const facts = []
-  if (Number(d.pages) > 0) facts.push(plural(Number(d.pages), 'page', 'pages'))
-  if (Number(d.chunk_count) > 0) facts.push(plural(Number(d.chunk_count), 'passage', 'passages'))
+  if (Number(m.pages) > 0) facts.push(plural(Number(m.pages), 'page', 'pages'))
+  if (Number(m.chunk_count) > 0) facts.push(plural(Number(m.chunk_count), 'passage', 'passages'))
+  if (m.truncated) facts.push('only the start was read')
   return facts.join(' · ')
 }
 

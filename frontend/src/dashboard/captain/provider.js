@@ -13,10 +13,11 @@ export const PROVIDER_HINTS = {
   bedrock: 'Models on Amazon Bedrock, through this installation’s AWS role: no key needed.',
   openai_compatible: 'OpenAI, Azure OpenAI, Ollama, vLLM, LM Studio or any endpoint that speaks the OpenAI chat completions API.',
 }
-export const MAX_FIELD = 255
+export const MAX_FIELD = 200 // a model name
+export const MAX_URL = 2048
 export const MAX_KEY = 4096
 export const MAX_BUDGET = 1000000
-export const MAX_RATE = 100000
+export const MAX_RATE = 10000
 
 const text = (v) => (v == null ? '' : String(v))
 const numberText = (v) => (v == null || v === '' ? '' : String(v))
@@ -51,6 +52,10 @@ export function providerForm(s) {
 export const usesEndpoint = (provider) => provider === 'openai_compatible'
 export const usesModels = (provider) => provider === 'openai_compatible' || provider === 'bedrock'
 
+// Where settings in force come from (GET answers `source`): an assistant's own override,
+// the account's, or the installation's default.
+export const isOwnSettings = (res) => !!res && typeof res === 'object' && res.source === 'assistant'
+
 // The form values -> { body } or { error }. `scope` 'account' also sends the budget and
 // the rate limit (they are the account's); an assistant's override sends the model only.
 export function providerBody(values, { scope = 'account' } = {}) {
@@ -62,13 +67,14 @@ export function providerBody(values, { scope = 'account' } = {}) {
     const embedding = text(values.embedding_model).trim()
     if (chat.length > MAX_FIELD || embedding.length > MAX_FIELD) return { error: 'A model name is at most ' + MAX_FIELD + ' characters.' }
     if (provider === 'openai_compatible' && !chat) return { error: 'Name the chat model (for example gpt-4o-mini or llama3.1).' }
-    body.chat_model = chat
-    body.embedding_model = embedding
+    // An empty model is null: the server's default (it refuses an empty string).
+    body.chat_model = chat || null
+    body.embedding_model = embedding || null
   }
   if (usesEndpoint(provider)) {
     const base = text(values.base_url).trim()
     if (!base) return { error: 'Give the endpoint’s base URL (for example https://api.openai.com/v1).' }
-    if (base.length > MAX_FIELD * 8) return { error: 'The base URL is too long.' }
+    if (base.length > MAX_URL) return { error: 'The base URL is at most ' + MAX_URL + ' characters.' }
     let url
     try {
       url = new URL(base)
