@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises } from '@vue/test-utils'
 import { mountAt, routerAt, user } from './screen.js'
 import { clearSession, setUser } from '../src/dashboard/session.js'
-import { HANDOFF_REASONS, handoffReasonOf, handoffReasonText, isCaptainMessage } from '../src/dashboard/captain/handoff.js'
+import { HANDOFF_REASONS, handoffReasonOf, handoffReasonText, handoffWords, isCaptainMessage } from '../src/dashboard/captain/handoff.js'
 import { MAX_HISTORY, answerTurn, playgroundBody, sourceOf } from '../src/dashboard/captain/playground.js'
 import Playground from '../src/dashboard/captain/Playground.vue'
 
@@ -32,14 +32,19 @@ describe('captain playground model', () => {
   })
 
   it('names every reason code, and a new one still reads as words', () => {
-    for (const code of ['customer_asked', 'low_confidence', 'guardrail', 'model_cannot_help', 'repeated_failure', 'provider_error', 'budget_exhausted', 'rate_limited']) {
+    for (const code of ['customer_asked', 'low_confidence', 'guardrail', 'model_cannot_help', 'repeated_failure', 'provider_error', 'budget_exhausted', 'rate_limited', 'answer_rejected']) {
       expect(handoffReasonText(code)).toBe(HANDOFF_REASONS[code])
     }
     expect(handoffReasonText('agent_on_holiday')).toBe('Agent on holiday.')
+    expect(handoffReasonText('agent_on_holiday', 'every agent is away')).toBe('Every agent is away.')
+    expect(handoffReasonText('guardrail', 'server words')).toBe(HANDOFF_REASONS.guardrail)
     expect(handoffReasonText('')).toBe('')
     expect(handoffReasonText('toString')).toBe('ToString.') // not an inherited property
-    expect(handoffReasonOf({ content_attributes: { captain_handoff_reason: 'guardrail' } })).toBe('guardrail')
+    expect(handoffReasonOf({ content_attributes: { captain_handoff: { reason: 'guardrail', reason_text: 'x' } } })).toBe('guardrail')
     expect(handoffReasonOf({ content_attributes: {} })).toBe('')
+    expect(handoffReasonOf({ content_attributes: { captain_handoff: 'guardrail' } })).toBe('')
+    expect(handoffWords({ content_attributes: { captain_handoff: { reason: 'brand_new', reason_text: 'a new rule' } } })).toBe('A new rule.')
+    expect(handoffWords({})).toBe('')
     expect(isCaptainMessage({ sender_type: 'captain_assistant' })).toBe(true)
     expect(isCaptainMessage({ sender: { id: 3, type: 'captain_assistant' } })).toBe(true)
     expect(isCaptainMessage({ sender_type: 'agent_bot', sender: { type: 'agent_bot' } })).toBe(false)
@@ -61,7 +66,7 @@ describe('captain playground screen', () => {
   it('sends each message with the conversation so far, shows the answer and its sources, and a handoff with its reason', async () => {
     const answers = [
       { response: 'Refunds take 5 days.', reasoning: 'Matched an approved FAQ', handoff: null, sources: [{ type: 'faq', id: 4, title: 'How long do refunds take?' }] },
-      { response: 'Let me get you a person.', reasoning: '', handoff: { reason: 'customer_asked' }, sources: [] },
+      { response: 'Let me get you a person.', reasoning: '', handoff: { reason: 'customer_asked', reason_text: 'the customer asked for a person', message: 'Let me get you a person.' }, sources: [] },
     ]
     const { w, calls } = await mountAt(Playground, '/app/accounts/1/captain/assistants/3/playground', server(() => [200, answers.shift()]), user('administrator'))
     expect(w.text()).toContain('Playground: Ava')

@@ -49,13 +49,23 @@ describe('captain provider model', () => {
     expect([isOwnSettings({ source: 'assistant' }), isOwnSettings({ source: 'account' }), isOwnSettings({ source: 'installation' }), isOwnSettings(null)]).toEqual([true, false, false, false])
   })
 
-  it('usage figures per assistant, totalled', () => {
-    const u = usageOf({ month: '2026-12', monthly_budget_usd: 50, assistants: [{ assistant_id: 3, calls: 1200, input_tokens: 100000, output_tokens: 20000, cost_usd: 0.42 }, { assistant_id: 9, calls: 1, tokens: 10, cost_usd: 0.001 }] }, [bot])
+  it('usage figures per assistant, this month and last, against the budget', () => {
+    const row = (id, name, f) => ({ assistant_id: id, assistant_name: name, calls: 0, input_tokens: 0, output_tokens: 0, answers: 0, handoffs: 0, cost_usd: 0, ...f })
+    const res = {
+      current: { month: '2026-12', assistants: [row(3, 'Ava', { calls: 1200, input_tokens: 100000, output_tokens: 20000, answers: 1100, handoffs: 100, cost_usd: 0.42 }), row(9, null, { calls: 1, input_tokens: 10, cost_usd: 0.001 })], total: { calls: 1201, input_tokens: 100010, output_tokens: 20000, answers: 1100, handoffs: 100, cost_usd: 0.421 } },
+      previous: { month: '2026-11', assistants: [], total: { calls: 0, input_tokens: 0, output_tokens: 0, answers: 0, handoffs: 0, cost_usd: 0 } },
+      monthly_budget_usd: 50.0, budget_exhausted: false, rate_limit_per_minute: 60,
+    }
+    const u = usageOf(res, [bot])
     expect(u.month).toBe('2026-12')
-    expect(u.budget).toBe(50)
-    expect(u.rows).toEqual([{ id: 3, name: 'Ava', calls: 1200, tokens: 120000, cost: 0.42 }, { id: 9, name: 'Assistant 9', calls: 1, tokens: 10, cost: 0.001 }])
-    expect(u.total).toEqual({ calls: 1201, tokens: 120010, cost: 0.421 })
-    expect(usageOf({ total: { calls: 2, tokens: 5, cost_usd: 1 }, assistants: [] }).total).toEqual({ calls: 2, tokens: 5, cost: 1 })
+    expect([u.budget, u.exhausted, u.rate]).toEqual([50, false, 60])
+    expect(u.rows).toEqual([
+      { id: 3, name: 'Ava', calls: 1200, tokens: 120000, answers: 1100, handoffs: 100, cost: 0.42 },
+      { id: 9, name: 'Deleted assistant 9', calls: 1, tokens: 10, answers: 0, handoffs: 0, cost: 0.001 },
+    ])
+    expect(u.total).toEqual({ calls: 1201, tokens: 120010, answers: 1100, handoffs: 100, cost: 0.421 })
+    expect(u.previous).toMatchObject({ month: '2026-11', rows: [] })
+    expect(usageOf(null)).toMatchObject({ month: '', budget: null, exhausted: false, rows: [], previous: null })
     expect([money(0.421), money(0.001), money(0), count(120010)]).toEqual(['$0.42', '$0.0010', '$0.00', '120,010'])
   })
 })
@@ -74,7 +84,11 @@ describe('captain provider screens', () => {
         stored.account = { ...stored.account, ...rest, api_key_set: key === undefined ? stored.account.api_key_set : key !== '' }
         return [200, stored.account]
       },
-      'GET /api/v1/accounts/1/captain/usage': () => [200, { month: '2026-12', assistants: [{ assistant_id: 3, calls: 4, input_tokens: 300, output_tokens: 50, cost_usd: 0.0123 }] }],
+      'GET /api/v1/accounts/1/captain/usage': () => [200, {
+        current: { month: '2026-12', assistants: [{ assistant_id: 3, assistant_name: 'Ava', calls: 4, input_tokens: 300, output_tokens: 50, answers: 3, handoffs: 1, cost_usd: 0.0123 }], total: { calls: 4, input_tokens: 300, output_tokens: 50, answers: 3, handoffs: 1, cost_usd: 0.0123 } },
+        previous: { month: '2026-11', assistants: [], total: { calls: 2, input_tokens: 0, output_tokens: 0, answers: 2, handoffs: 0, cost_usd: 0.5 } },
+        monthly_budget_usd: stored.account.monthly_budget_usd, budget_exhausted: stored.exhausted || false, rate_limit_per_minute: 60,
+      }],
       'GET /api/v1/accounts/1/captain/assistants': () => [200, { payload: [bot] }],
     }
   }
@@ -129,8 +143,15 @@ describe('captain provider screens', () => {
   it('shows this month’s usage per assistant', async () => {
     const { w } = await mountAt(ProviderSettings, '/app/accounts/1/captain/settings', server({ account: openai }), user('administrator'))
     expect(w.get('[data-testid="captain-usage"]').text()).toContain('2026-12')
-    expect(w.get('[data-testid="captain-usage-total"]').text()).toBe('4 model calls · 350 tokens · $0.01')
-    expect(w.get('[data-testid="captain-usage-row"]').text()).toMatch(/Ava\s*4\s*350\s*\$0\.01/)
+    expect(w.get('[data-testid="captain-usage-total"]').text()).toMatch(/^4 model calls · 350 tokens · \$0\.01 of a \$50\.00 budget\s*· 3 answers · 1 handoffs$/)
+    expect(w.get('[data-testid="captain-usage-row"]').text()).toMatch(/Ava\s*4\s*350\s*3\s*1\s*\$0\.01/)
+    expect(w.get('[data-testid="captain-usage-previous"]').text()).toContain('Last month (2026-11): 2 model calls · $0.50')
+    expect(w.find('[data-testid="captain-usage-exhausted"]').exists()).toBe(false)
+  })
+
+  it('says when the month’s budget is used up', async () => {
+    const { w } = await mountAt(ProviderSettings, '/app/accounts/1/captain/settings', server({ account: openai, exhausted: true }), user('administrator'))
+    expect(w.get('[data-testid="captain-usage-exhausted"]').text()).toMatch(/budget is used up/)
   })
 
   it('the settings are for administrators only', async () => {

@@ -2,7 +2,7 @@
 // handoff's reason code (services/captain/answering.py HANDOFF_REASONS) in words. Kept free
 // of other imports: the conversation view (main chunk) imports it.
 
-// The reason codes the server records (content_attributes.captain_handoff_reason on the
+// The reason codes the server records (content_attributes.captain_handoff.reason on the
 // handoff's activity message; handoff.reason in a playground answer) -> a sentence.
 export const HANDOFF_REASONS = {
   customer_asked: 'The customer asked for a person.',
@@ -13,22 +13,32 @@ export const HANDOFF_REASONS = {
   provider_error: 'The model provider failed or did not answer in time.',
   budget_exhausted: 'This month’s Captain budget is used up.',
   rate_limited: 'Captain reached its rate limit.',
+  answer_rejected: 'The model’s answer did not pass the checks (links, sources).',
 }
 
-// A code the dashboard does not know yet still reads as words ("new_reason" -> "New reason.").
-export function handoffReasonText(code) {
+// A code the dashboard does not know yet reads as the server's words for it (`fallback`, its
+// reason_text), else as the code's own words ("new_reason" -> "New reason.").
+export function handoffReasonText(code, fallback = '') {
   if (code == null || code === '') return ''
   const key = String(code)
   if (Object.prototype.hasOwnProperty.call(HANDOFF_REASONS, key)) return HANDOFF_REASONS[key]
+  const given = String(fallback || '').trim()
+  if (given) return given.charAt(0).toUpperCase() + given.slice(1) + (/[.!?]$/.test(given) ? '' : '.')
   const words = key.replace(/[_-]+/g, ' ').trim()
   return words ? words.charAt(0).toUpperCase() + words.slice(1) + '.' : ''
 }
 
-// The reason code an activity message carries, or ''.
-export function handoffReasonOf(message) {
+// The handoff an activity message records ({reason, reason_text, ...}), or null.
+function handoffOf(message) {
   const attrs = (message && message.content_attributes) || {}
-  const code = attrs.captain_handoff_reason
-  return typeof code === 'string' ? code : ''
+  const h = attrs.captain_handoff
+  return h && typeof h === 'object' && typeof h.reason === 'string' ? h : null
+}
+// Its reason code, or ''; and that reason in words, or ''.
+export const handoffReasonOf = (message) => (handoffOf(message) || {}).reason || ''
+export function handoffWords(message) {
+  const h = handoffOf(message)
+  return h ? handoffReasonText(h.reason, h.reason_text) : ''
 }
 
 // A message Captain sent: sender_type "captain_assistant" as Parley renders it (or Chatwoot's

@@ -41,6 +41,6 @@ export function answerTurn(res) {
     content: typeof r.response === 'string' ? r.response : '',
     reasoning: typeof r.reasoning === 'string' ? r.reasoning : '',
     sources: Array.isArray(r.sources) ? r.sources.map(sourceOf) : [],
-    handoff: handoff ? { reason: String(handoff.reason || ''), text: handoffReasonText(handoff.reason) } : null,
+    handoff: handoff ? { reason: String(handoff.reason || ''), text: handoffReasonText(handoff.reason, handoff.reason_text) } : null,
   }
 }

@@ -122,20 +122,30 @@ export function money(n) {
 }
 export const count = (n) => (Number.isFinite(Number(n)) ? Number(n).toLocaleString('en-US') : '—')
 
-// GET .../captain/usage -> { month, budget, total: {calls, tokens, cost}, rows: [{ id, name, calls, tokens, cost }] }.
-const tokensOf = (u) => (u.tokens != null ? Number(u.tokens) : Number(u.input_tokens || 0) + Number(u.output_tokens || 0))
-const figures = (u) => ({ calls: Number(u.calls || 0), tokens: tokensOf(u), cost: Number(u.cost_usd || 0) })
+// GET .../captain/usage ({current: {month, assistants: [...], total}, previous: {...},
+// monthly_budget_usd, budget_exhausted, rate_limit_per_minute}) -> what the usage card shows:
+// { month, budget, exhausted, rate, total, rows: [{ id, name, calls, tokens, answers, handoffs, cost }], previous }.
+const figures = (u) => {
+  const f = u && typeof u === 'object' ? u : {}
+  const tokens = f.tokens != null ? Number(f.tokens) : Number(f.input_tokens || 0) + Number(f.output_tokens || 0)
+  return { calls: Number(f.calls || 0), tokens, answers: Number(f.answers || 0), handoffs: Number(f.handoffs || 0), cost: Number(f.cost_usd || 0) }
+}
+function monthOf(m, assistants) {
+  const month = m && typeof m === 'object' ? m : {}
+  const list = Array.isArray(month.assistants) ? month.assistants : []
+  const rows = list.map((u) => {
+    const id = u.assistant_id ?? null
+    const known = assistants.find((a) => a.id === id)
+    return { id, name: u.assistant_name || (known && known.name) || (id == null ? 'Other' : 'Deleted assistant ' + id), ...figures(u) }
+  })
+  const total = month.total && typeof month.total === 'object' ? figures(month.total)
+    : rows.reduce((t, u) => ({ calls: t.calls + u.calls, tokens: t.tokens + u.tokens, answers: t.answers + u.answers, handoffs: t.handoffs + u.handoffs, cost: t.cost + u.cost }), figures(null))
+  return { month: typeof month.month === 'string' ? month.month : '', total, rows }
+}
 export function usageOf(res, assistants = []) {
   const r = res && typeof res === 'object' ? res : {}
-  const list = Array.isArray(r.assistants) ? r.assistants : Array.isArray(r.payload) ? r.payload : []
-  const rows = list.map((u) => {
-    const id = u.assistant_id ?? u.id ?? null
-    const known = assistants.find((a) => a.id === id)
-    return { id, name: u.name || u.assistant_name || (known && known.name) || (id == null ? 'Other' : 'Assistant ' + id), ...figures(u) }
-  })
-  const total = r.total && typeof r.total === 'object' ? figures(r.total)
-    : r.calls != null || r.cost_usd != null ? figures(r)
-      : rows.reduce((t, u) => ({ calls: t.calls + u.calls, tokens: t.tokens + u.tokens, cost: t.cost + u.cost }), { calls: 0, tokens: 0, cost: 0 })
+  const current = monthOf(r.current, assistants)
   const budget = r.monthly_budget_usd == null || r.monthly_budget_usd === '' ? null : Number(r.monthly_budget_usd)
-  return { month: typeof r.month === 'string' ? r.month : '', budget, total, rows }
+  const rate = r.rate_limit_per_minute == null ? null : Number(r.rate_limit_per_minute)
+  return { ...current, budget, exhausted: !!r.budget_exhausted, rate, previous: r.previous ? monthOf(r.previous, assistants) : null }
 }
