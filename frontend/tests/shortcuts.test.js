@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
 import { computed, defineComponent, h, reactive } from 'vue'
 import { createMemoryHistory, createRouter } from 'vue-router'
@@ -117,7 +117,10 @@ function fakeStore() {
 }
 
 describe('shortcuts on the conversations screen', () => {
+  // The screens load what they show (notifications, counts): nothing answers in a unit test.
+  beforeEach(() => vi.stubGlobal('fetch', vi.fn(async () => new Response('[]'))))
   afterEach(() => {
+    vi.unstubAllGlobals()
     inbox.value = null
     document.body.innerHTML = ''
   })
@@ -188,7 +191,10 @@ describe('shortcuts on the conversations screen', () => {
 })
 
 describe('the shortcut help', () => {
+  // The screens load what they show (notifications, counts): nothing answers in a unit test.
+  beforeEach(() => vi.stubGlobal('fetch', vi.fn(async () => new Response('[]'))))
   afterEach(() => {
+    vi.unstubAllGlobals()
     helpOpen.value = false
     document.body.innerHTML = ''
   })

@@ -493,7 +493,7 @@ def test_help_center_routes_with_every_caller(api, world, role_agents):
 
 def test_captain_routes_with_every_caller(api, world, role_agents):
     """Each caller deletes its own objects, so a row's outcome never depends on an earlier caller's."""
-    from parley.services.captain import assistants, responses
+    from parley.services.captain import assistants, responses, scenarios
     from parley.services.inbox import inboxes
 
     a = world.account_id
@@ -513,6 +513,11 @@ def test_captain_routes_with_every_caller(api, world, role_agents):
     def fresh_faq(caller):
         return responses.create(a, {"question": caller, "answer": "a", "assistant_id": assistant.id}).id
 
+    def fresh_scenario(caller):
+        return scenarios.create(assistant, {"title": caller, "description": "d", "instruction": "i"}).id
+
+    scenario = fresh_scenario("matrix")
+
     rows = [
         ("GET", f"{c}/assistants", None, KNOWLEDGE_BASE),
         ("POST", f"{c}/assistants", lambda who: {"name": who, "description": "d"}, ADMIN),
@@ -522,6 +527,11 @@ def test_captain_routes_with_every_caller(api, world, role_agents):
         ("GET", f"{s}/inboxes", None, KNOWLEDGE_BASE),
         ("POST", f"{s}/inboxes", lambda who: {"inbox_id": fresh_inbox(who)}, ADMIN),
         ("DELETE", lambda who: f"{s}/inboxes/{linked_inbox(who)}", None, ADMIN),
+        ("GET", f"{s}/scenarios", None, KNOWLEDGE_BASE),
+        ("POST", f"{s}/scenarios", lambda who: {"title": who, "description": "d", "instruction": "i"}, ADMIN),
+        ("GET", f"{s}/scenarios/{scenario}", None, KNOWLEDGE_BASE),
+        ("PATCH", f"{s}/scenarios/{scenario}", {"enabled": False}, ADMIN),
+        ("DELETE", lambda who: f"{s}/scenarios/{fresh_scenario(who)}", None, ADMIN),
         ("GET", f"{c}/assistant_responses", None, KNOWLEDGE_BASE),
         ("POST", f"{c}/assistant_responses", lambda who: {"question": who, "answer": "a", "assistant_id": assistant.id},
          KNOWLEDGE_BASE),

@@ -1,12 +1,13 @@
 """/api/v1/accounts/{account_id}/captain/...: Captain's configuration, as Chatwoot's API.
 
-assistants (CRUD), assistants/{id}/inboxes (index, create, destroy), assistant_responses
-(the FAQs: CRUD, filtered and paged index) and bulk_actions (approve or delete FAQs).
+assistants (CRUD), assistants/{id}/inboxes (index, create, destroy), assistants/{id}/scenarios
+(CRUD), assistant_responses (the FAQs: CRUD, filtered and paged index) and bulk_actions
+(approve or delete FAQs).
 
 Who: administrators read and write everything (Captain is theirs in Chatwoot); a custom
 role granting knowledge_base_manage reads assistants and their inboxes and reads and
 writes FAQs. Bodies are accepted flat or wrapped ({"assistant": {...}},
-{"assistant_response": {...}}, {"inbox": {...}}), as Rails takes them."""
+{"assistant_response": {...}}, {"inbox": {...}}, {"scenario": {...}}), as Rails takes them."""
 from __future__ import annotations
 
 from typing import Annotated, Literal
@@ -17,7 +18,7 @@ from pydantic import Field, StrictBool, StrictInt
 from api import Body, account_member, admin_membership, base_url, body, json_body, parse, path_id, query
 from parley import permissions
 from parley.errors import NotFound
-from parley.services.captain import assistants, responses
+from parley.services.captain import assistants, responses, scenarios
 from parley.views import captain as view
 from parley.views.inboxes import inbox as render_inbox
 
@@ -94,6 +95,26 @@ class ResponseQuery(Body):
     status: Literal["pending", "approved"] | None = None
     search: str | None = Field(default=None, max_length=255)
     page: int = Field(default=1, ge=1, le=10_000)
+
+
+class ScenarioFields(Body):
+    title: str | None = Field(default=None, min_length=1, max_length=255)
+    description: str | None = Field(default=None, min_length=1, max_length=MAX_MESSAGE)
+    instruction: str | None = Field(default=None, min_length=1, max_length=MAX_MESSAGE)
+    enabled: StrictBool | None = None
+    # Taken and ignored, as Chatwoot: the tools are the ones the instruction names.
+    tools: list[Annotated[str, Field(max_length=100)]] | None = Field(default=None, max_length=len(scenarios.TOOLS))
+
+
+class ScenarioCreate(ScenarioFields):
+    title: str = Field(min_length=1, max_length=255)
+    description: str = Field(min_length=1, max_length=MAX_MESSAGE)
+    instruction: str = Field(min_length=1, max_length=MAX_MESSAGE)
+
+
+class ScenarioQuery(Body):
+    # Chatwoot's index lists the enabled scenarios only; Parley's dashboard asks for all.
+    include_disabled: bool = False
 
 
 class BulkFields(Body):
@@ -187,6 +208,43 @@ def link_inbox(account_id: str, assistant_id: str):
 def unlink_inbox(account_id: str, assistant_id: str, inbox_id: str):
     item = _assistant_of(_admin(account_id), assistant_id)
     assistants.unlink(item, path_id(inbox_id))
+    return {}
+
+
+# ---------------------------------------------------------------- scenarios
+
+@router.get(f"{ASSISTANT}/scenarios")
+def index_scenarios(account_id: str, assistant_id: str):
+    item = _assistant_of(_reader(account_id), assistant_id)
+    params = query(router, ScenarioQuery)
+    return view.scenarios(scenarios.of_assistant(item, enabled_only=not params.include_disabled), item)
+
+
+@router.post(f"{ASSISTANT}/scenarios")
+def create_scenario(account_id: str, assistant_id: str):
+    item = _assistant_of(_admin(account_id), assistant_id)
+    given = body(router, ScenarioCreate, wrapper="scenario")
+    return view.scenario(scenarios.create(item, given.model_dump(exclude_unset=True)), item)
+
+
+@router.get(f"{ASSISTANT}/scenarios/<scenario_id>")
+def show_scenario(account_id: str, assistant_id: str, scenario_id: str):
+    item = _assistant_of(_reader(account_id), assistant_id)
+    return view.scenario(scenarios.get(item.account_id, item.id, path_id(scenario_id)), item)
+
+
+@router.route(f"{ASSISTANT}/scenarios/<scenario_id>", method=["PATCH", "PUT"])
+def update_scenario(account_id: str, assistant_id: str, scenario_id: str):
+    item = _assistant_of(_admin(account_id), assistant_id)
+    found = scenarios.get(item.account_id, item.id, path_id(scenario_id))
+    given = body(router, ScenarioFields, wrapper="scenario")
+    return view.scenario(scenarios.update(found, given.model_dump(exclude_unset=True)), item)
+
+
+@router.delete(f"{ASSISTANT}/scenarios/<scenario_id>")
+def delete_scenario(account_id: str, assistant_id: str, scenario_id: str):
+    item = _assistant_of(_admin(account_id), assistant_id)
+    scenarios.delete(scenarios.get(item.account_id, item.id, path_id(scenario_id)))
     return {}
 
 

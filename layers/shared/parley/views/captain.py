@@ -5,6 +5,7 @@ Render only: the routes hand over the items and what was read with them."""
 from __future__ import annotations
 
 from ..models.account_object import AccountObject
+from .common import iso
 
 
 def _ts(value) -> int | None:
@@ -51,3 +52,25 @@ def response(item: AccountObject, owner: AccountObject | None) -> dict:
 def responses(items: list[AccountObject], owners: dict[int, AccountObject], total: int, page: int) -> dict:
     return {"payload": [response(item, owners.get(item.data.get("assistant_id"))) for item in items],
             "meta": {"total_count": total, "page": page}}
+
+
+def scenario(item: AccountObject, owner: AccountObject | None) -> dict:
+    """As Chatwoot's scenario view, whose timestamps are ISO 8601 strings (not integers)."""
+    data = item.data
+    return {
+        "id": item.id,
+        "title": data.get("title") or "",
+        "description": data.get("description") or "",
+        "instruction": data.get("instruction") or "",
+        "tools": list(data.get("tools") or []) or None,  # Chatwoot stores null when none is named
+        "enabled": bool(data.get("enabled")),
+        "assistant_id": data.get("assistant_id"),
+        "account_id": item.account_id,
+        "created_at": iso(item.created_at),
+        "updated_at": iso(item.updated_at),
+        **({"assistant": {"id": owner.id, "name": owner.data.get("name") or ""}} if owner is not None else {}),
+    }
+
+
+def scenarios(items: list[AccountObject], owner: AccountObject) -> dict:
+    return {"payload": [scenario(item, owner) for item in items], "meta": {"total_count": len(items), "page": 1}}

@@ -12,7 +12,7 @@ from ... import audit, dynamo, ids
 from ...errors import Conflict, Invalid, NotFound
 from ...models.account_object import AccountObject
 from ...models.base import utcnow
-from . import assistants
+from . import assistants, scenarios
 
 KIND = "captain_assistant_response"
 AUDITED_TYPE = "Captain::AssistantResponse"
@@ -174,6 +174,8 @@ def bulk(account_id: int, response_ids: list[int], action: str) -> list[AccountO
 
 
 def delete_assistant(assistant: AccountObject) -> None:
-    """An assistant's deletion: it and its inbox links in one audited transaction, then its FAQs."""
+    """An assistant's deletion: it and its inbox links in one audited transaction, then its
+    FAQs and scenarios."""
     assistants.delete(assistant)
     delete_of_assistant(assistant.account_id, assistant.id)
+    scenarios.delete_of_assistant(assistant)
