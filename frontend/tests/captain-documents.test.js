@@ -8,6 +8,9 @@ import {
 import { faqDocumentName } from '../src/dashboard/captain/model.js'
 import Documents from '../src/dashboard/captain/Documents.vue'
 import Faqs from '../src/dashboard/captain/Faqs.vue'
+import { h } from 'vue'
+import { RouterView } from 'vue-router'
+import { stopInbox } from '../src/dashboard/current.js'
 
 const C = '/api/v1/accounts/1/captain'
 const roleAgent = (permissions) => ({ ...user('agent'), accounts: [{ id: 1, name: 'Acme', role: 'agent', custom_role_id: 7, permissions: [...permissions, 'custom_role'] }] })
@@ -91,6 +94,24 @@ describe('captain documents screen', () => {
     expect(rows[1].get('[data-testid="captain-doc-error"]').text()).toBe('The page answered 404')
     expect(rows[2].get('[data-testid="captain-doc-error"]').text()).toMatch(/could not be read/)
     expect(rows[0].find('[data-testid="captain-doc-error"]').exists()).toBe(false)
+  })
+
+  it('the section’s links: documents and FAQs for knowledge managers; assistants and settings for administrators only', async () => {
+    const Captain = { render: () => h(RouterView) } // the app's root view: the section and its screen
+    const nav = (w) => w.findAll('[data-testid^="captain-nav-"]').map((a) => a.attributes('data-testid').replace('captain-nav-', ''))
+    const asManager = await mountAt(Captain, '/app/accounts/1/captain/documents', { 'GET /api/v1/accounts/1/captain/assistants': () => [200, { payload: [] }] }, roleAgent(['knowledge_base_manage']))
+    expect(nav(asManager.w)).toEqual(['faqs', 'documents'])
+    expect(asManager.w.get('[data-testid="captain-nav-documents"]').attributes('aria-current')).toBe('page')
+    asManager.w.unmount()
+    stopInbox()
+    const asAdmin = await mountAt(Captain, '/app/accounts/1/captain/settings', { 'GET /api/v1/accounts/1/captain/assistants': () => [200, { payload: [] }] }, user('administrator'))
+    expect(nav(asAdmin.w)).toEqual(['assistants', 'faqs', 'documents', 'settings'])
+    expect(asAdmin.w.get('[data-testid="captain-nav-settings"]').attributes('aria-current')).toBe('page')
+    asAdmin.w.unmount()
+    stopInbox()
+    // A knowledge manager sent to the settings lands on the FAQs.
+    const { router } = await mountAt(Documents, '/app/accounts/1/captain/settings', { 'GET /api/v1/accounts/1/captain/assistants': () => [200, { payload: [] }] }, roleAgent(['knowledge_base_manage']))
+    expect(router.currentRoute.value.name).toBe('captain-faqs')
   })
 
   it('polls while a document is processing and stops once none is', async () => {
