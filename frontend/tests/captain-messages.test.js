@@ -24,10 +24,11 @@ describe('Captain in the conversation view', () => {
   })
 
   it('a handoff’s activity message shows its reason in words', () => {
-    const w = mount(MessageItem, { props: { message: { ...base, message_type: 2, content: 'Captain handed the conversation to the team', content_attributes: { captain_handoff: { reason: 'low_confidence', reason_text: 'no approved knowledge answers the question well enough', assistant_id: 3, message_id: 9 } } } } })
+    const w = mount(MessageItem, { props: { message: { ...base, message_type: 2, content: 'Captain handed the conversation to the team', content_attributes: { captain_handoff: { reason: 'low_confidence', reason_text: 'no approved knowledge answers the question well enough', detail: 'best match 0.31 (threshold 0.55)', assistant_id: 3, message_id: 9 } } } } })
     const reason = w.get('[data-testid="message-handoff-reason"]')
     expect(reason.text()).toBe('Reason: No approved knowledge matched the question well enough.')
     expect(reason.attributes('data-reason')).toBe('low_confidence')
+    expect(reason.attributes('title')).toBe('best match 0.31 (threshold 0.55)')
     const plain = mount(MessageItem, { props: { message: { ...base, message_type: 2, content: 'Conversation was resolved' } } })
     expect(plain.find('[data-testid="message-handoff-reason"]').exists()).toBe(false)
   })

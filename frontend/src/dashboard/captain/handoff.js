@@ -36,6 +36,8 @@ function handoffOf(message) {
 }
 // Its reason code, or ''; and that reason in words, or ''.
 export const handoffReasonOf = (message) => (handoffOf(message) || {}).reason || ''
+// What the server recorded about the decision (its reasoning, cut short), or ''.
+export const handoffDetail = (message) => String((handoffOf(message) || {}).detail || '')
 export function handoffWords(message) {
   const h = handoffOf(message)
   return h ? handoffReasonText(h.reason, h.reason_text) : ''
