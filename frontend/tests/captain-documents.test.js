@@ -96,16 +96,16 @@ describe('captain documents screen', () => {
     expect(rows[0].find('[data-testid="captain-doc-error"]').exists()).toBe(false)
   })
 
-  it('the section’s links: documents and FAQs for knowledge managers; assistants and settings for administrators only', async () => {
+  it('the section’s links: FAQs, the playground and documents for knowledge managers; assistants and settings for administrators only', async () => {
     const Captain = { render: () => h(RouterView) } // the app's root view: the section and its screen
     const nav = (w) => w.findAll('[data-testid^="captain-nav-"]').map((a) => a.attributes('data-testid').replace('captain-nav-', ''))
     const asManager = await mountAt(Captain, '/app/accounts/1/captain/documents', { 'GET /api/v1/accounts/1/captain/assistants': () => [200, { payload: [] }] }, roleAgent(['knowledge_base_manage']))
-    expect(nav(asManager.w)).toEqual(['faqs', 'documents'])
+    expect(nav(asManager.w)).toEqual(['faqs', 'playground', 'documents'])
     expect(asManager.w.get('[data-testid="captain-nav-documents"]').attributes('aria-current')).toBe('page')
     asManager.w.unmount()
     stopInbox()
     const asAdmin = await mountAt(Captain, '/app/accounts/1/captain/settings', { 'GET /api/v1/accounts/1/captain/assistants': () => [200, { payload: [] }] }, user('administrator'))
-    expect(nav(asAdmin.w)).toEqual(['assistants', 'faqs', 'documents', 'settings'])
+    expect(nav(asAdmin.w)).toEqual(['assistants', 'faqs', 'playground', 'documents', 'settings'])
     expect(asAdmin.w.get('[data-testid="captain-nav-settings"]').attributes('aria-current')).toBe('page')
     asAdmin.w.unmount()
     stopInbox()

@@ -3,8 +3,9 @@ import { flushPromises } from '@vue/test-utils'
 import { mountAt, routerAt, user } from './screen.js'
 import { clearSession, setUser } from '../src/dashboard/session.js'
 import { HANDOFF_REASONS, handoffReasonOf, handoffReasonText, handoffWords, isCaptainMessage } from '../src/dashboard/captain/handoff.js'
-import { MAX_HISTORY, answerTurn, playgroundBody, sourceOf } from '../src/dashboard/captain/playground.js'
+import { MAX_HISTORY, MAX_MESSAGE, answerTurn, playgroundBody, sourceOf } from '../src/dashboard/captain/playground.js'
 import Playground from '../src/dashboard/captain/Playground.vue'
+import PlaygroundHome from '../src/dashboard/captain/PlaygroundHome.vue'
 
 const C = '/api/v1/accounts/1/captain'
 const bot = { id: 3, name: 'Ava', description: 'Billing', config: {}, response_guidelines: [], guardrails: [] }
@@ -15,7 +16,9 @@ describe('captain playground model', () => {
     const turns = [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello', sources: [{}], handoff: null }, { role: 'assistant', content: '  ' }]
     expect(playgroundBody(turns, '  Refunds? ')).toEqual({ body: { message_content: 'Refunds?', message_history: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello' }] } })
     expect(playgroundBody([], ' ').error).toMatch(/Write a message/)
-    expect(playgroundBody([], 'x'.repeat(10001)).error).toMatch(/10000/)
+    expect(playgroundBody([], 'x'.repeat(MAX_MESSAGE + 1)).error).toMatch(/4000/)
+    // A long answer in the history is cut to what the server takes.
+    expect(playgroundBody([{ role: 'assistant', content: 'a'.repeat(5000) }], 'next').body.message_history[0].content).toHaveLength(MAX_MESSAGE)
     const many = Array.from({ length: 30 }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: 'm' + i }))
     const history = playgroundBody(many, 'next').body.message_history
     expect(history).toHaveLength(MAX_HISTORY)
@@ -116,12 +119,39 @@ describe('captain playground screen', () => {
     expect(w.get('[data-testid="captain-playground-input"]').element.value).toBe('Hello')
   })
 
-  it('an assistant of another account (404) says so; a knowledge manager never reaches the playground', async () => {
+  it('an assistant of another account (404) says so', async () => {
     const { w } = await mountAt(Playground, '/app/accounts/1/captain/assistants/3/playground', { 'GET /api/v1/accounts/1/captain/assistants/3': () => [404, { error: 'Not found' }] }, user('administrator'))
     expect(w.text()).toContain('This account has no assistant 3.')
     expect(w.find('[data-testid="captain-playground-input"]').exists()).toBe(false)
-    setUser(roleAgent(['knowledge_base_manage']), false)
-    const router = await routerAt('/app/accounts/1/captain/assistants/3/playground', vi.fn(async () => new Response('{}')))
-    expect(router.currentRoute.value.name).toBe('captain-faqs')
+  })
+
+  it('a knowledge manager tests any assistant (switching starts over), without the assistant’s settings tabs', async () => {
+    const bea = { ...bot, id: 4, name: 'Bea' }
+    const { w, router } = await mountAt(Playground, '/app/accounts/1/captain/assistants/3/playground', {
+      ...server(() => [200, { response: 'Hi', handoff: null, sources: [] }]),
+      'GET /api/v1/accounts/1/captain/assistants': () => [200, { payload: [bea, bot] }],
+    }, roleAgent(['knowledge_base_manage']))
+    expect(router.currentRoute.value.name).toBe('captain-playground')
+    expect(w.find('[data-testid="captain-assistant-tab-settings"]').exists()).toBe(false)
+    const choice = w.get('[data-testid="captain-playground-assistant"]')
+    expect(choice.findAll('option').map((o) => o.text())).toEqual(['Ava', 'Bea'])
+    expect(choice.element.value).toBe('3')
+    await choice.setValue('4')
+    await flushPromises()
+    expect(router.currentRoute.value.fullPath).toBe('/app/accounts/1/captain/assistants/4/playground')
+  })
+
+  it('the section’s Playground opens the first assistant’s, or says there is none', async () => {
+    const { router } = await mountAt(PlaygroundHome, '/app/accounts/1/captain/playground', {
+      'GET /api/v1/accounts/1/captain/assistants': () => [200, { payload: [{ ...bot, id: 4, name: 'Bea' }, bot] }],
+    }, roleAgent(['knowledge_base_manage']))
+    expect(router.currentRoute.value.fullPath).toBe('/app/accounts/1/captain/assistants/3/playground')
+    const none = await mountAt(PlaygroundHome, '/app/accounts/1/captain/playground', { 'GET /api/v1/accounts/1/captain/assistants': () => [200, { payload: [] }] }, user('administrator'))
+    expect(none.w.get('[data-testid="captain-playground-none"]').text()).toContain('No assistants yet')
+    expect(none.w.get('[data-testid="captain-playground-none"] a').attributes('href')).toBe('/app/accounts/1/captain/assistants/new')
+    // Nobody else: a plain agent never reaches it.
+    setUser(user('agent'), false)
+    const plain = await routerAt('/app/accounts/1/captain/assistants/3/playground', vi.fn(async () => new Response('{}')))
+    expect(plain.currentRoute.value.name).toBe('conversations')
   })
 })

@@ -153,7 +153,12 @@ def test_knowledge_managers_reach_the_faqs_only_and_plain_agents_nothing(new_age
         expect(manager.page).to_have_url(re.compile(rf"/app/accounts/{account}/captain/faqs$"))
         expect(manager.page.get_by_test_id("captain-faq-form")).to_be_visible()
         expect(manager.page.get_by_test_id("captain-nav-assistants")).to_have_count(0)
+        expect(manager.page.get_by_test_id("captain-nav-settings")).to_have_count(0)
+        expect(manager.page.get_by_test_id("captain-nav-documents")).to_be_visible()
+        expect(manager.page.get_by_test_id("captain-nav-playground")).to_be_visible()
         manager.page.goto(f"{stack.base_url}/app/accounts/{account}/captain/assistants/new")
+        expect(manager.page).to_have_url(re.compile(r"/captain/faqs$"))
+        manager.page.goto(f"{stack.base_url}/app/accounts/{account}/captain/settings")
         expect(manager.page).to_have_url(re.compile(r"/captain/faqs$"))
     finally:
         api(stack, "DELETE", f"/api/v1/accounts/{account}/custom_roles/{role['id']}", token)

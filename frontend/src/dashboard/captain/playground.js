@@ -1,20 +1,20 @@
 // The playground as plain functions: the turns of a test conversation, the request they
 // make (Chatwoot's shape: message_content + message_history of {role, content}), and an
 // answer read back (response, reasoning, the handoff and its reason, the sources).
-import { MAX_TEXT } from './model.js'
 import { handoffReasonText } from './handoff.js'
 
-export const MAX_HISTORY = 20 // turns sent as history: the latest ones
+export const MAX_HISTORY = 20 // turns sent as history: the latest ones (the server's limit)
+export const MAX_MESSAGE = 4000 // characters of a message, and of each turn of the history (the server's limit)
 
 // The body of POST .../assistants/{id}/playground for `text` after `turns`, or { error }.
 export function playgroundBody(turns, text) {
   const content = String(text || '').trim()
   if (!content) return { error: 'Write a message to test the assistant with.' }
-  if (content.length > MAX_TEXT) return { error: 'A message is at most ' + MAX_TEXT + ' characters.' }
+  if (content.length > MAX_MESSAGE) return { error: 'A message is at most ' + MAX_MESSAGE + ' characters.' }
   const history = (turns || [])
     .filter((t) => (t.role === 'user' || t.role === 'assistant') && String(t.content || '').trim())
     .slice(-MAX_HISTORY)
-    .map((t) => ({ role: t.role, content: String(t.content) }))
+    .map((t) => ({ role: t.role, content: String(t.content).trim().slice(0, MAX_MESSAGE) }))
   return { body: { message_content: content, message_history: history } }
 }
 
