@@ -40,6 +40,8 @@ describe('captain provider model', () => {
     expect(providerBody({ ...ok, base_url: '' }).error).toMatch(/base URL/)
     expect(providerBody({ ...ok, base_url: 'llm.acme.test' }).error).toMatch(/not a web address/)
     expect(providerBody({ ...ok, base_url: 'file:///etc/passwd' }).error).toMatch(/https/)
+    expect(providerBody({ ...ok, base_url: 'http://llm.acme.test/v1' }).error).toMatch(/must be https/)
+    expect(providerBody({ ...ok, base_url: 'http://10.0.0.5:11434/v1', allow_private_address: true }).body.base_url).toBe('http://10.0.0.5:11434/v1')
     expect(providerBody({ ...ok, chat_model: '' }).error).toMatch(/chat model/)
     for (const b of ['-1', 'abc', '2000000']) expect(providerBody({ ...ok, monthly_budget_usd: b }).error).toMatch(/budget/)
     expect(providerBody({ ...ok, chat_model: 'm'.repeat(201) }).error).toMatch(/200/)

@@ -82,6 +82,7 @@ export function providerBody(values, { scope = 'account' } = {}) {
       return { error: 'The base URL is not a web address.' }
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') return { error: 'The base URL starts with https:// or http://.' }
+    if (url.protocol === 'http:' && !values.allow_private_address) return { error: 'The base URL must be https (http only for a private address you allow below).' }
     body.base_url = base
     body.allow_private_address = !!values.allow_private_address
     if (values.key_action === 'replace') {
