@@ -52,6 +52,8 @@ ROUTE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (f"{ACCOUNT}/search/articles", ("help_center",)),
     (f"{ACCOUNT}/search", ("search",)),
     (f"{ACCOUNT}/portals", ("help_center",)),
+    (f"{ACCOUNT}/captain/provider", ("captain_providers",)),
+    (f"{ACCOUNT}/captain/assistants/<assistant_id>/provider", ("captain_providers",)),
     (f"{ACCOUNT}/captain", ("captain",)),
     (f"{ACCOUNT}/webhooks", ("webhooks",)),
     (f"{ACCOUNT}/dashboard_apps", ("integrations",)),

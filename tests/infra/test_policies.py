@@ -97,6 +97,19 @@ def _object(bucket: str, key: str) -> str:
     return f"arn:aws:s3:::{bucket}/{key}"
 
 
+INFERENCE_PROFILE_PREFIXES = ("us.", "eu.", "apac.", "us-gov.", "ca.", "jp.", "au.", "global.")
+
+
+def bedrock_model_arn(model_id: str) -> str:
+    """What Converse / InvokeModel is authorized against: the model's ARN, or for a
+    cross-region inference profile id (us.amazon.nova-lite-v1:0), the profile's."""
+    if model_id.startswith("arn:"):
+        return model_id
+    if model_id.startswith(INFERENCE_PROFILE_PREFIXES):
+        return f"arn:aws:bedrock:{REGION}:{ACCOUNT}:inference-profile/{model_id}"
+    return f"arn:aws:bedrock:{REGION}::foundation-model/{model_id}"
+
+
 TRANSACT = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "ConditionCheck": "ConditionCheckItem",
             "Get": "GetItem"}
 SQS_BATCH = {"SendMessageBatch": "SendMessage", "DeleteMessageBatch": "DeleteMessage",
@@ -161,6 +174,11 @@ def needs(client: BaseClient, operation: str, params: dict) -> list[tuple[str, s
                  f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/{stage}/{method}/@connections/{params['ConnectionId']}")]
     if service == "cloudformation" and operation == "DescribeStacks":
         return [("cloudformation:DescribeStacks", f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{params['StackName']}/*")]
+    if service == "ssm" and "Name" in params:
+        return [(f"ssm:{operation}", f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/{params['Name'].lstrip('/')}")]
+    if service == "bedrock-runtime" and "modelId" in params:
+        return [("bedrock:InvokeModel" if operation != "InvokeModelWithResponseStream" else f"bedrock:{operation}",
+                 bedrock_model_arn(params["modelId"]))]
     # Not mapped yet: demand an exact grant nobody has, so a new kind of call is noticed.
     return [(f"{service}:{operation}", "(unmapped call: teach tests/infra/test_policies.py its resource)")]
 
@@ -922,3 +940,74 @@ def test_flooding_sockets_are_closed_by_their_own_function(api, world, website, 
                    for _ in range(connections.FRAME_BURST + connections.FLOOD_FRAMES)]
         assert replies[-1]["statusCode"] == 410
     recorder.check("WsMessageFunction")
+
+
+# ---------------------------------------------------------------- Captain's providers
+
+def test_captain_provider_keys_and_models(api, world, recorder):
+    """The HTTP API writes, replaces and clears provider keys in SSM under the stack's
+    prefix; the captain function's managed policy (CaptainModelAccessPolicy) reads them and
+    invokes the configured Bedrock models only."""
+    import io
+
+    from botocore.response import StreamingBody
+    from botocore.stub import Stubber
+
+    from parley.llm.factory import provider_for
+    from parley.llm.port import Tool, Turn
+    from parley.services.captain import assistants, providers
+
+    base = f"/api/v1/accounts/{world.account_id}/captain"
+    assistant = ok(api.post(f"{base}/assistants", world.admin.token, body={"name": "Keys", "description": "d"}))
+    openai = {"provider": "openai_compatible", "base_url": "https://api.openai.com/v1", "chat_model": "gpt-4o-mini",
+              "api_key": "sk-policy-test"}
+    ok(api.patch(f"{base}/provider", world.admin.token, body=openai))
+    ok(api.patch(f"{base}/assistants/{assistant['id']}/provider", world.admin.token,
+                 body=openai | {"base_url": "https://llm.example.com/v1", "api_key": "sk-other"}))
+    ok(api.patch(f"{base}/provider", world.admin.token, body={"api_key": "sk-replaced"}))
+    recorder.check("HttpApiFunction")
+
+    document = RESOLVER.resolve(RESOURCES["CaptainModelAccessPolicy"]["Properties"]["PolicyDocument"])
+    policy = as_list(document["Statement"])
+    # The checker ignores conditions: judge the unconditional grants, and the conditional one by its condition.
+    plain = [s for s in policy if "Condition" not in s]
+    calls = []
+    recorder.current, recorder.step = "CaptainModelAccessPolicy", "captain"
+    try:
+        providers.for_assistant(world.account_id, assistants.get(world.account_id, assistant["id"]))
+        providers.for_assistant(world.account_id, None)
+        client = boto3.client("bedrock-runtime", region_name=REGION)
+        model = RESOLVER.resolve(_Tag("Ref", "CaptainBedrockModelId"))
+        embedding = RESOLVER.resolve(_Tag("Ref", "CaptainBedrockEmbeddingModelId"))
+        with Stubber(client) as stub:
+            stub.add_response("converse", {"output": {"message": {"role": "assistant", "content": [
+                {"toolUse": {"toolUseId": "t", "name": "reply", "input": {"answer": "ok"}}}]}},
+                "stopReason": "tool_use", "usage": {"inputTokens": 1, "outputTokens": 1, "totalTokens": 2},
+                "metrics": {"latencyMs": 1}})
+            raw = json.dumps({"embedding": [0.1], "inputTextTokenCount": 1}).encode()
+            stub.add_response("invoke_model", {"body": StreamingBody(io.BytesIO(raw), len(raw)),
+                                               "contentType": "application/json"})
+            bedrock = provider_for({"provider": "bedrock"}, None, bedrock_client=client)
+            bedrock.complete(system="s", turns=[Turn("user", "q")], tool=Tool("reply", "r", {"type": "object"}))
+            bedrock.embed(["q"])
+    finally:
+        # Its table reads are the captain function's own grants; the model access is this policy's.
+        calls = [c for c in recorder.calls if c.function == "CaptainModelAccessPolicy"
+                 and c.action.startswith(("ssm:", "bedrock:"))]
+        recorder.calls = [c for c in recorder.calls if c.function != "CaptainModelAccessPolicy"]
+        recorder.current = None
+    assert {c.action for c in calls} == {"ssm:GetParameter", "bedrock:InvokeModel"}
+    denied = [f"{c.action} on {c.resource}" for c in calls if not allows(plain, c.action, c.resource)]
+    assert not denied, denied
+    assert {c.resource for c in calls if c.action == "bedrock:InvokeModel"} == {
+        bedrock_model_arn(model), bedrock_model_arn(embedding)}
+    # No other model, and nothing but reads of the keys.
+    assert not allows(plain, "bedrock:InvokeModel", bedrock_model_arn("anthropic.claude-3-opus-20240229-v1:0"))
+    assert not allows(plain, "ssm:PutParameter", calls[0].resource)
+    assert not allows(plain, "ssm:GetParameter", f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/other-stack/captain/1/0")
+    # A cross-region profile of the configured model: the profile, and its models only through it.
+    assert allows(plain, "bedrock:InvokeModel", f"arn:aws:bedrock:{REGION}:{ACCOUNT}:inference-profile/{model}")
+    through = [s for s in policy if "Condition" in s]
+    assert len(through) == 1 and through[0]["Condition"] == {"StringEquals": {
+        "bedrock:InferenceProfileArn": f"arn:aws:bedrock:{REGION}:{ACCOUNT}:inference-profile/{model}"}}
+    assert set(as_list(through[0]["Action"])) == {"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"}

@@ -120,7 +120,18 @@ def _populate(api, world, monkeypatch) -> dict:
     assert api.post(f"{base}/portals/acme-doomed-help/logo", admin, raw_body=raw,
                     headers={"content-type": content_type}).status == 200
     assert _schedules(a), "the snoozed conversation has its schedule"
+    # Captain's model key in SSM (an assistant's own: tests/integration/test_captain_providers.py).
+    assert api.patch(f"{base}/captain/provider", admin, body={
+        "provider": "openai_compatible", "base_url": "https://api.openai.com/v1", "chat_model": "gpt-4o-mini",
+        "api_key": "sk-doomed-account"}).status == 200
+    assert len(_provider_keys(a)) == 1
     return {"website_token": site["website_token"], "client": client, "telegram": telegram, "bot_token": bot["access_token"]}
+
+
+def _provider_keys(account_id: int) -> list[str]:
+    import boto3
+    found = boto3.client("ssm").get_parameters_by_path(Path=f"/test/captain/{account_id}", Recursive=True)
+    return [p["Name"] for p in found["Parameters"]]
 
 
 @pytest.fixture
@@ -174,6 +185,7 @@ def _assert_gone(before: dict, after: dict, account_id: int) -> None:
         assert str(json.loads(row).get("account_id", json.loads(row).get("id"))) != mark
     assert not any(json.loads(r)["name"].startswith(f"Account#{mark}/") for r in after["CountersTable"])
     assert _schedules(account_id) == []
+    assert _provider_keys(account_id) == []
 
 
 def test_deleted_accounts_public_identifiers_answer_404_at_once(api, world, monkeypatch):

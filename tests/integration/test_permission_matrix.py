@@ -518,6 +518,12 @@ def test_captain_routes_with_every_caller(api, world, role_agents):
 
     scenario = fresh_scenario("matrix")
 
+    def overridden(caller):
+        from parley.services.captain import providers
+        made = assistants.create(a, {"name": f"Override {caller}", "description": "d"}).id
+        providers.update(a, made, {"provider": "offline"})
+        return made
+
     rows = [
         ("GET", f"{c}/assistants", None, KNOWLEDGE_BASE),
         ("POST", f"{c}/assistants", lambda who: {"name": who, "description": "d"}, ADMIN),
@@ -540,6 +546,12 @@ def test_captain_routes_with_every_caller(api, world, role_agents):
         ("DELETE", lambda who: f"{c}/assistant_responses/{fresh_faq(who)}", None, KNOWLEDGE_BASE),
         ("POST", f"{c}/bulk_actions", lambda who: {"type": "AssistantResponse", "ids": [fresh_faq(who)],
                                                    "fields": {"status": "approve"}}, KNOWLEDGE_BASE),
+        # Provider settings (routes/captain_providers.py): administrators only.
+        ("GET", f"{c}/provider", None, ADMIN),
+        ("PATCH", f"{c}/provider", {"provider": "offline", "monthly_budget_usd": 10}, ADMIN),
+        ("GET", f"{s}/provider", None, ADMIN),
+        ("PATCH", f"{s}/provider", {"provider": "offline"}, ADMIN),
+        ("DELETE", lambda who: f"{c}/assistants/{overridden(who)}/provider", None, ADMIN),
     ]
     failures = []
     for method, path, body, expected in rows:

@@ -17,14 +17,16 @@ from functools import lru_cache
 
 from .settings import get_settings
 
-_clients: dict[tuple[str, str | None, bool], object] = {}
+_clients: dict[tuple, object] = {}
 
 
-def client(service: str, *, endpoint_url: str | None = None, presigning: bool = False):
+def client(service: str, *, endpoint_url: str | None = None, presigning: bool = False,
+           timeouts: tuple[float, float, int] | None = None):
     """The container's boto3 client for `service`. `presigning` (S3 only): a client whose
     presigned URLs browsers use: SigV4, virtual-hosted on S3 itself and path-style on any
-    other endpoint (a host name cannot carry the bucket there)."""
-    key = (service, endpoint_url or None, presigning)
+    other endpoint (a host name cannot carry the bucket there). `timeouts`: (connect
+    seconds, read seconds, attempts) for a call that must give up in bounded time (a model's)."""
+    key = (service, endpoint_url or None, presigning, timeouts)
     made = _clients.get(key)
     if made is None:
         import boto3
@@ -34,6 +36,12 @@ def client(service: str, *, endpoint_url: str | None = None, presigning: bool = 
             from botocore.config import Config
 
             config = Config(signature_version="s3v4", s3={"addressing_style": "path" if key[1] else "virtual"})
+        elif timeouts is not None:
+            from botocore.config import Config
+
+            connect, read, attempts = timeouts
+            config = Config(connect_timeout=connect, read_timeout=read,
+                            retries={"max_attempts": attempts, "mode": "standard"})
         made = _clients[key] = boto3.client(service, region_name=get_settings().region, endpoint_url=key[1],
                                             config=config)
     return made

@@ -69,6 +69,14 @@ class Settings:
     # The scheduled function's ARN; it cannot be in that function's own environment (a
     # template cycle), so there it comes from the invocation (parley.schedules).
     scheduled_function_arn: str = ""
+    # Captain's model providers (services/captain/providers.py): where account keys live in
+    # SSM Parameter Store (HttpApiFunction writes, CaptainFunction reads), the deployment's
+    # default provider and Bedrock's models (template parameters CaptainDefaultProvider,
+    # CaptainBedrockModelId, CaptainBedrockEmbeddingModelId).
+    captain_key_prefix: str = ""
+    captain_default_provider: str = "offline"
+    captain_bedrock_model_id: str = ""
+    captain_bedrock_embedding_model_id: str = ""
 
     def required(self, name: str) -> str:
         """A per-function value this function must have been given."""

@@ -12,7 +12,7 @@ from ... import audit, dynamo, ids
 from ...errors import Conflict, Invalid, NotFound
 from ...models.account_object import AccountObject
 from ...models.base import utcnow
-from . import assistants, scenarios
+from . import assistants, providers, scenarios
 
 KIND = "captain_assistant_response"
 AUDITED_TYPE = "Captain::AssistantResponse"
@@ -175,7 +175,8 @@ def bulk(account_id: int, response_ids: list[int], action: str) -> list[AccountO
 
 def delete_assistant(assistant: AccountObject) -> None:
     """An assistant's deletion: it and its inbox links in one audited transaction, then its
-    FAQs and scenarios."""
+    FAQs and scenarios, then its provider override and key, if it had its own."""
     assistants.delete(assistant)
     delete_of_assistant(assistant.account_id, assistant.id)
     scenarios.delete_of_assistant(assistant)
+    providers.forget(assistant.account_id, assistant.id)

@@ -15,7 +15,8 @@ finds them again: re-running is always safe. The layouts come from docs/data-mod
    bot token / phone number / address / Twilio number), members, contact inboxes;
 4. the account's AccountObjects partition (teams, labels, canned responses, webhooks, bots
    and their tokens, automation, macros, notes, counts, held ingest, help center portals,
-   categories and articles ...) with their claims (and articles' view counters);
+   categories and articles ...) with their claims (and articles' view counters), and
+   Captain's model keys in SSM Parameter Store;
 5. the account-keyed partitions: events, sockets, notifications, memberships;
 6. files under `attachments/`, `uploads/`, `contact-imports/`, `contact-exports/`, `help_center/`;
 7. the per-account counters, then the account item itself.
@@ -25,6 +26,7 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger
 
 from ... import schedules
+from ...llm import keys
 from ...models import help_center
 from ...models.account import Account, AccountUser
 from ...models.account_object import AccountObject
@@ -160,6 +162,8 @@ def _account_objects(job: Budget) -> None:
                 doomed.append(Counter(help_center.views_counter(job.account_id, item.id)))
             if kind == agent_bots.KIND:
                 doomed += [AccessToken(row.token_hash) for row in AccessToken.owner_index.query(agent_bots.owner(item))]
+            if kind == keys.KIND and (item.data or {}).get("key_set"):
+                keys.remove(job.account_id, item.id)  # Captain's model key, in SSM: before its item
             doomed.append(AccountObject(item.account_id, item.key))
         job.delete(doomed)
 
