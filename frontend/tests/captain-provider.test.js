@@ -16,7 +16,8 @@ describe('captain provider model', () => {
   it('the form holds what the API renders, never a key', () => {
     const f = providerForm(openai)
     expect(f).toMatchObject({ provider: 'openai_compatible', base_url: 'https://llm.acme.test/v1', monthly_budget_usd: '50', rate_limit_per_minute: '30', api_key_set: true, key_action: 'keep', api_key: '' })
-    expect(providerForm({ provider: 'weird', monthly_budget_usd: null })).toMatchObject({ provider: 'offline', monthly_budget_usd: '' })
+    expect(providerForm({ provider: 'weird', monthly_budget_usd: null })).toMatchObject({ provider: 'offline', monthly_budget_usd: '', private_addresses_allowed: true })
+    expect(providerForm({ ...openai, private_addresses_allowed: false }).private_addresses_allowed).toBe(false)
   })
 
   it('the body sends a key only when replaced, "" to clear it, and each provider’s own fields', () => {
@@ -140,6 +141,12 @@ describe('captain provider screens', () => {
     expect(patches()[3].api_key).toBe('')
     expect(w.find('[data-testid="captain-provider-key-set"]').exists()).toBe(false)
     expect(w.get('[data-testid="captain-provider-api-key"]').element.value).toBe('')
+  })
+
+  it('a private address cannot be allowed where the installation refuses them', async () => {
+    const { w } = await mountAt(ProviderSettings, '/app/accounts/1/captain/settings', server({ account: { ...openai, private_addresses_allowed: false } }), user('administrator'))
+    expect(w.get('[data-testid="captain-provider-private"]').attributes('disabled')).toBeDefined()
+    expect(w.get('[data-testid="captain-provider-private-off"]').text()).toMatch(/does not allow/)
   })
 
   it('shows this month’s usage per assistant', async () => {

@@ -350,7 +350,21 @@ def test_provider_settings_keep_the_api_key_write_only(admin, stack, seed, assis
         page.get_by_test_id("captain-nav-settings").click()
         expect(page).to_have_url(re.compile(r"/captain/settings$"))
         expect(page.get_by_test_id("captain-usage")).to_contain_text("Usage this month")
+        # A model on a private address needs the installation's consent (the super admin's):
+        # until then the form does not offer it.
         page.get_by_test_id("captain-provider-provider").select_option("openai_compatible")
+        expect(page.get_by_test_id("captain-provider-private")).to_be_disabled()
+        expect(page.get_by_test_id("captain-provider-private-off")).to_be_visible()
+        api(stack, "PATCH", PRIVATE_MODELS, root, {"value": True})
+        deadline = time.monotonic() + 40  # every container sees a config change within 30 s
+        while True:
+            page.reload()
+            page.get_by_test_id("captain-provider-provider").select_option("openai_compatible")
+            if page.get_by_test_id("captain-provider-private").is_enabled():
+                break
+            assert time.monotonic() < deadline, "the installation's consent never reached the form"
+            time.sleep(2)
+        expect(page.get_by_test_id("captain-provider-private-off")).to_have_count(0)
         page.get_by_test_id("captain-provider-base-url").fill("http://127.0.0.1:11434/v1")
         page.get_by_test_id("captain-provider-chat-model").fill("llama3.1")
         expect(page.get_by_test_id("captain-provider-private-warning")).to_have_count(0)
@@ -360,11 +374,6 @@ def test_provider_settings_keep_the_api_key_write_only(admin, stack, seed, assis
         page.get_by_test_id("captain-provider-api-key").fill(key)
         page.get_by_test_id("captain-provider-budget").fill("25")
         page.get_by_test_id("captain-provider-rate").fill("30")
-        # A private address needs the installation's consent too (the super admin's).
-        page.get_by_test_id("captain-provider-save").click()
-        expect(page.get_by_test_id("captain-provider-error")).to_contain_text("private addresses")
-        assert api(stack, "GET", f"{base}/provider", token)["api_key_set"] is False
-        api(stack, "PATCH", PRIVATE_MODELS, root, {"value": True})
         _until_config_applies(page.get_by_test_id("captain-provider-save"), page.get_by_test_id("captain-provider-saved"))
         expect(page.get_by_test_id("captain-provider-key-set")).to_have_text("Set")
         expect(page.get_by_test_id("captain-provider-api-key")).to_have_count(0)

@@ -31,6 +31,8 @@ export const blankProvider = () => ({
   monthly_budget_usd: '',
   rate_limit_per_minute: '',
   api_key_set: false,
+  // Whether this installation lets allow_private_address be set (its super admin's choice).
+  private_addresses_allowed: true,
   // The key: 'keep' the stored one (or none), 'replace' with `api_key`, or 'clear' it.
   key_action: 'keep',
   api_key: '',
@@ -45,6 +47,7 @@ export function providerForm(s) {
   v.monthly_budget_usd = numberText(s.monthly_budget_usd)
   v.rate_limit_per_minute = numberText(s.rate_limit_per_minute)
   v.api_key_set = !!s.api_key_set
+  v.private_addresses_allowed = s.private_addresses_allowed !== false
   return v
 }
 
