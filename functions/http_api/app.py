@@ -54,6 +54,7 @@ ROUTE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (f"{ACCOUNT}/portals", ("help_center",)),
     (f"{ACCOUNT}/captain/provider", ("captain_providers",)),
     (f"{ACCOUNT}/captain/assistants/<assistant_id>/provider", ("captain_providers",)),
+    (f"{ACCOUNT}/captain/documents", ("captain_documents",)),
     (f"{ACCOUNT}/captain", ("captain",)),
     (f"{ACCOUNT}/webhooks", ("webhooks",)),
     (f"{ACCOUNT}/dashboard_apps", ("integrations",)),

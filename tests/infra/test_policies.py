@@ -1011,3 +1011,48 @@ def test_captain_provider_keys_and_models(api, world, recorder):
     assert len(through) == 1 and through[0]["Condition"] == {"StringEquals": {
         "bedrock:InferenceProfileArn": f"arn:aws:bedrock:{REGION}:{ACCOUNT}:inference-profile/{model}"}}
     assert set(as_list(through[0]["Action"])) == {"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"}
+
+
+def test_captain_documents_created_read_and_deleted(api, world, recorder, monkeypatch):
+    """The HTTP API stores an upload and queues its job; CaptainDocumentsFunction reads the
+    file, writes the chunks and finishes (or fails) the document; deletions remove its objects."""
+    from parley import outbound
+    from tests.integration.test_captain_documents import load_worker, make_pdf, upload
+
+    def no_dns(host, port):
+        raise OSError("no such host")
+
+    monkeypatch.setattr(outbound, "system_resolver", no_dns)
+    a = world.account_id
+    captain = f"/api/v1/accounts/{a}/captain"
+    helper = ok(api.post(f"{captain}/assistants", world.admin.token, body={"name": "Docs", "description": "d"}))
+    text = ok(upload(api, world, {"assistant_id": str(helper["id"])}, [("file", "a.txt", "text/plain", b"Refunds take 5 days.")]))
+    ok(upload(api, world, {"assistant_id": str(helper["id"])}, [("pdf_document", "b.pdf", "application/pdf", make_pdf(["Hi"]))]))
+    ok(api.post(f"{captain}/documents", world.admin.token, body={"external_link": "https://docs.example.com/",
+                                                                  "assistant_id": helper["id"]}))
+    from tests.integration.test_attachments import upload as post_to_s3
+    signed = ok(api.post(f"{captain}/documents/direct_uploads", world.admin.token,
+                         body={"blob": {"filename": "c.txt", "content_type": "text/plain", "byte_size": 5}}))
+    post_to_s3(signed, b"Hello")
+    ok(api.post(f"{captain}/documents", world.admin.token, body={"assistant_id": helper["id"],
+                                                                  "signed_id": signed["signed_id"]}))
+    ok(api.post(f"{captain}/assistant_responses", world.admin.token, body={
+        "question": "q", "answer": "a", "assistant_id": helper["id"], "document_id": text["id"]}))
+    ok(api.get(f"{captain}/assistant_responses", world.admin.token))
+    ok(api.get(f"{captain}/documents", world.admin.token))
+
+    sqs = boto3.client("sqs")
+    url = sqs.get_queue_url(QueueName=_stack.names["CaptainDocumentsQueue"])["QueueUrl"]
+    worker = load_worker()
+    function_id = "CaptainDocumentsFunction"
+    context = LambdaContext(function_name=_stack.names[function_id])
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]).get("Messages", [])
+    assert len(messages) == 4
+    for message in messages:
+        with recorder.running(function_id, "document job"):
+            assert worker.lambda_handler({"Records": [sqs_record(message, _queue(url))]}, context) == {"batchItemFailures": []}
+    statuses = sorted(d["status"] for d in ok(api.get(f"{captain}/documents", world.admin.token))["payload"])
+    assert statuses == ["available", "available", "available", "failed"]
+    assert api.delete(f"{captain}/documents/{text['id']}", world.admin.token).status == 204
+    ok(api.delete(f"{captain}/assistants/{helper['id']}", world.admin.token))
+    recorder.check("HttpApiFunction", function_id)

@@ -119,6 +119,13 @@ def _populate(api, world, monkeypatch) -> dict:
     raw, content_type = multipart({}, [("logo", "logo.png", "image/png", PNG)])
     assert api.post(f"{base}/portals/acme-doomed-help/logo", admin, raw_body=raw,
                     headers={"content-type": content_type}).status == 200
+    # Captain: an assistant, an uploaded document (its file under captain-documents/), an FAQ naming it.
+    helper = api.post(f"{base}/captain/assistants", admin, body={"name": "Doomed", "description": "d"}).json
+    raw, content_type = multipart({"assistant_id": str(helper["id"])}, [("file", "faq.txt", "text/plain", b"Open 9 to 5.")])
+    document = api.post(f"{base}/captain/documents", admin, raw_body=raw, headers={"content-type": content_type}).json
+    assert document["status"] == "in_progress", document
+    assert api.post(f"{base}/captain/assistant_responses", admin, body={
+        "question": "When?", "answer": "9 to 5", "assistant_id": helper["id"], "document_id": document["id"]}).status == 200
     assert _schedules(a), "the snoozed conversation has its schedule"
     # Captain's model key in SSM (an assistant's own: tests/integration/test_captain_providers.py).
     assert api.patch(f"{base}/captain/provider", admin, body={
@@ -210,6 +217,8 @@ def test_deletion_removes_everything_of_the_account_and_nothing_else(api, world,
     populated = _snapshot()
     assert any(k.startswith(f"attachments/{world.account_id}/") for name, keys in populated.items() if name.startswith("s3:")
                for k in keys)
+    assert any(k.startswith(f"captain-documents/{world.account_id}/") for name, keys in populated.items()
+               if name.startswith("s3:") for k in keys)
     assert len(populated["MessagesTable"]) > len(before["MessagesTable"]) + 5
     api.delete(f"/super_admin/api/v1/accounts/{world.account_id}", world.super_admin.token)
     from parley.services.lifecycle import account_deletion

@@ -257,7 +257,7 @@ def test_faq_crud_shape_and_audit(api, world):
     {"question": "q" * 10_001, "answer": "a"},
     {"question": "q", "answer": "a" * 10_001},
     {"question": "q", "answer": "a", "status": "maybe"},
-    {"question": "q", "answer": "a", "document_id": 5},
+    {"question": "q", "answer": "a", "document_id": "5"},
     {"question": "q", "answer": "a", "unknown": True},
 ])
 def test_bad_faqs_are_422(api, world, body):

@@ -488,16 +488,17 @@ def test_help_center_routes_with_every_caller(api, world, role_agents):
 
 # ---------------------------------------------------------------- captain
 # Administrators write assistants and their inbox links; knowledge_base_manage reads them.
-# FAQs (assistant responses, bulk actions): administrators and knowledge_base_manage.
+# FAQs (assistant responses, bulk actions) and documents: administrators and knowledge_base_manage.
 
 
 def test_captain_routes_with_every_caller(api, world, role_agents):
     """Each caller deletes its own objects, so a row's outcome never depends on an earlier caller's."""
-    from parley.services.captain import assistants, responses, scenarios
+    from parley.services.captain import assistants, documents, responses, scenarios
     from parley.services.inbox import inboxes
 
     a = world.account_id
     assistant = assistants.create(a, {"name": "Matrix", "description": "Matrix assistant"})
+    document = documents.create_link(a, assistant.id, "https://docs.example.com/matrix")
     faq = responses.create(a, {"question": "q", "answer": "a", "assistant_id": assistant.id})
     c = f"/api/v1/accounts/{a}/captain"
     s = f"{c}/assistants/{assistant.id}"
@@ -523,6 +524,9 @@ def test_captain_routes_with_every_caller(api, world, role_agents):
         made = assistants.create(a, {"name": f"Override {caller}", "description": "d"}).id
         providers.update(a, made, {"provider": "offline"})
         return made
+
+    def fresh_document(caller):
+        return documents.create_link(a, assistant.id, f"https://docs.example.com/delete/{caller}").id
 
     rows = [
         ("GET", f"{c}/assistants", None, KNOWLEDGE_BASE),
@@ -552,6 +556,16 @@ def test_captain_routes_with_every_caller(api, world, role_agents):
         ("GET", f"{s}/provider", None, ADMIN),
         ("PATCH", f"{s}/provider", {"provider": "offline"}, ADMIN),
         ("DELETE", lambda who: f"{c}/assistants/{overridden(who)}/provider", None, ADMIN),
+
+        # Documents: administrators and knowledge_base_manage (delete answers 204, as Chatwoot).
+        ("GET", f"{c}/documents", None, KNOWLEDGE_BASE),
+        ("POST", f"{c}/documents", lambda who: {"external_link": f"https://docs.example.com/{who}",
+                                                "assistant_id": assistant.id}, KNOWLEDGE_BASE),
+        ("GET", f"{c}/documents/{document.id}", None, KNOWLEDGE_BASE),
+        ("POST", f"{c}/documents/direct_uploads", {"blob": {"filename": "a.pdf", "content_type": "application/pdf",
+                                                            "byte_size": 10}}, KNOWLEDGE_BASE),
+        ("DELETE", lambda who: f"{c}/documents/{fresh_document(who)}", None,
+         tuple(204 if status == 200 else status for status in KNOWLEDGE_BASE)),
     ]
     failures = []
     for method, path, body, expected in rows:

@@ -18,7 +18,7 @@ from pydantic import Field, StrictBool, StrictInt
 from api import Body, account_member, admin_membership, base_url, body, json_body, parse, path_id, query
 from parley import permissions
 from parley.errors import NotFound
-from parley.services.captain import assistants, responses, scenarios
+from parley.services.captain import assistants, documents, responses, scenarios
 from parley.views import captain as view
 from parley.views.inboxes import inbox as render_inbox
 
@@ -153,7 +153,20 @@ def _render_response(item) -> dict:
         owner = assistants.get(item.account_id, item.data.get("assistant_id") or 0)
     except NotFound:  # the assistant deleted, its FAQs not yet removed
         owner = None
-    return view.response(item, owner)
+    return view.response(item, owner, _source_of(item))
+
+
+def _source_of(item):
+    """The document an FAQ came from, if it names one that still exists."""
+    document_id = item.data.get("document_id")
+    return documents.find(item.account_id, document_id) if document_id else None
+
+
+def _sources(account: int, items) -> dict:
+    """The documents these FAQs came from (one Query, only if one of them names one)."""
+    if not any(item.data.get("document_id") for item in items):
+        return {}
+    return {item.id: item for item in documents.all_of(account)}
 
 
 # ---------------------------------------------------------------- assistants
@@ -258,7 +271,7 @@ def index_responses(account_id: str):
     found, total = responses.listing(account, assistant_id=params.assistant_id, document_id=params.document_id,
                                      status=params.status, search=params.search, page=params.page,
                                      existing=set(owners))
-    return view.responses(found, owners, total, params.page)
+    return view.responses(found, owners, total, params.page, _sources(account, found))
 
 
 @router.post(RESPONSES)
@@ -274,7 +287,9 @@ def bulk_action(account_id: str):
     given = parse(BulkAction, json_body(router))
     done = responses.bulk(account, given.ids, given.fields.status)
     owners = _owners(account) if done else {}
-    return [view.response(item, owners.get(item.data.get("assistant_id"))) for item in done]
+    sources = _sources(account, done)
+    return [view.response(item, owners.get(item.data.get("assistant_id")), sources.get(item.data.get("document_id")))
+            for item in done]
 
 
 @router.get(f"{RESPONSES}/<response_id>")

@@ -56,6 +56,8 @@ class Settings:
     deliver_queue_url: str = ""
     account_jobs_queue: str = ""
     contact_jobs_queue: str = ""
+    # Captain document ingest jobs (HttpApiFunction sends, CaptainDocumentsFunction reads).
+    captain_documents_queue: str = ""
     webhook_deliveries_queue: str = ""
     mail_bucket: str = ""
     idempotency_table: str = ""

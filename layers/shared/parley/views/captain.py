@@ -1,5 +1,5 @@
-"""Captain's configuration as Chatwoot's API renders it: assistants and FAQs (assistant
-responses). Timestamps are integers (seconds), as Chatwoot's jbuilder views give them.
+"""Captain's configuration as Chatwoot's API renders it: assistants, FAQs (assistant
+responses) and documents. Timestamps are integers (seconds), as Chatwoot's jbuilder views give them.
 
 Render only: the routes hand over the items and what was read with them."""
 from __future__ import annotations
@@ -32,7 +32,7 @@ def assistants(items: list[AccountObject]) -> dict:
     return {"payload": [assistant(item) for item in items], "meta": {"total_count": len(items), "page": 1}}
 
 
-def response(item: AccountObject, owner: AccountObject | None) -> dict:
+def response(item: AccountObject, owner: AccountObject | None, document: AccountObject | None = None) -> dict:
     data = item.data
     return {
         "account_id": item.account_id,
@@ -45,12 +45,48 @@ def response(item: AccountObject, owner: AccountObject | None) -> dict:
         "status": data.get("status") or "approved",
         "updated_at": _ts(item.updated_at),
         "assistant": assistant(owner) if owner is not None else None,
-        "document": None,  # documents are still to come
+        # The document it came from, as Chatwoot renders it (null once that document is deleted).
+        "document": ({"id": document.id, "external_link": document.data.get("external_link"),
+                      "name": document.data.get("name")} if document is not None else None),
     }
 
 
-def responses(items: list[AccountObject], owners: dict[int, AccountObject], total: int, page: int) -> dict:
-    return {"payload": [response(item, owners.get(item.data.get("assistant_id"))) for item in items],
+def responses(items: list[AccountObject], owners: dict[int, AccountObject], total: int, page: int,
+              sources: dict[int, AccountObject] | None = None) -> dict:
+    sources = sources or {}
+    return {"payload": [response(item, owners.get(item.data.get("assistant_id")), sources.get(item.data.get("document_id")))
+                        for item in items],
+            "meta": {"total_count": total, "page": page}}
+
+
+def document(item: AccountObject, owner: AccountObject | None, state: tuple[str, str | None]) -> dict:
+    """Chatwoot's document (account_id, assistant, content, created_at, external_link, id,
+    name, status, updated_at) plus Parley's assistant_id, error (why it failed), source and
+    metadata (what was read). `state` is the (status, error) shown (services decide it)."""
+    data = item.data
+    status, error = state
+    return {
+        "account_id": item.account_id,
+        "assistant": assistant(owner) if owner is not None else None,
+        "assistant_id": data.get("assistant_id"),
+        "content": data.get("content"),
+        "created_at": _ts(item.created_at),
+        "error": error,
+        "external_link": data.get("external_link"),
+        "id": item.id,
+        "metadata": {"source": data.get("source"), "pages": data.get("pages") or 0,
+                     "chunk_count": data.get("chunk_count") or 0, "content_length": data.get("content_length") or 0,
+                     "truncated": bool(data.get("truncated"))},
+        "name": data.get("name") or "",
+        "source": data.get("source"),
+        "status": status,
+        "updated_at": _ts(item.updated_at),
+    }
+
+
+def documents(items: list[AccountObject], owners: dict[int, AccountObject], states: list[tuple[str, str | None]],
+              total: int, page: int) -> dict:
+    return {"payload": [document(item, owners.get(item.data.get("assistant_id")), state) for item, state in zip(items, states)],
             "meta": {"total_count": total, "page": page}}
 
 

@@ -1,6 +1,6 @@
 """Captain's FAQs (Chatwoot's assistant responses): a question, its answer, the assistant
 that uses it, a status (pending: proposed, waiting for a human; approved: used to answer)
-and the document it came from (documents are still to come: always null for now).
+and the document it came from (one of the account's documents, or null).
 
 Stored as AccountObjects of kind "captain_assistant_response". Every change is audited in
 its own transaction (auditable type Captain::AssistantResponse), bulk changes included."""
@@ -12,7 +12,7 @@ from ... import audit, dynamo, ids
 from ...errors import Conflict, Invalid, NotFound
 from ...models.account_object import AccountObject
 from ...models.base import utcnow
-from . import assistants, providers, scenarios
+from . import assistants, documents, providers, scenarios
 
 KIND = "captain_assistant_response"
 AUDITED_TYPE = "Captain::AssistantResponse"
@@ -33,9 +33,12 @@ def get(account_id: int, response_id: int) -> AccountObject:
         raise NotFound("Assistant response not found") from None
 
 
-def _check(account_id: int, data: dict) -> None:
+def _check(account_id: int, data: dict, assistant_id: int | None = None) -> None:
     if data.get("document_id") is not None:
-        raise Invalid("Documents are not available yet: document_id must be null", field="document_id")
+        document = documents.get(account_id, data["document_id"])  # another account's (or none): 404
+        owner = data.get("assistant_id", assistant_id)
+        if document.data.get("assistant_id") != owner:
+            raise Invalid("document_id must name a document of the FAQ's assistant", field="document_id")
     if data.get("status") is not None and data["status"] not in STATUSES:
         raise Invalid(f"status must be one of {', '.join(STATUSES)}", field="status")
     if "assistant_id" in data:
@@ -73,14 +76,17 @@ def create(account_id: int, data: dict) -> AccountObject:
     response_id = ids.next_id(ids.account_counter(account_id, KIND))
     item = AccountObject(account_id, AccountObject.key_for(KIND, response_id), id=response_id, data={
         "question": data["question"], "answer": data["answer"], "assistant_id": data["assistant_id"],
-        "status": data.get("status") or "approved", "document_id": None})
+        "status": data.get("status") or "approved", "document_id": data.get("document_id")})
     _written(item, True, "create", item.data)
     return item
 
 
 def update(item: AccountObject, changes: dict) -> AccountObject:
     changes = {key: value for key, value in changes.items() if key in FIELDS and (value is not None or key == "document_id")}
-    _check(item.account_id, changes)
+    _check(item.account_id, changes, item.data.get("assistant_id"))
+    if "assistant_id" in changes and "document_id" not in changes and item.data.get("document_id") is not None:
+        # Moved to another assistant: the document it names must be that assistant's too.
+        _check(item.account_id, {"document_id": item.data["document_id"]}, changes["assistant_id"])
     before = item.data
     after = {**before, **changes}
     diff = audit.diff(before, after)
@@ -175,8 +181,10 @@ def bulk(account_id: int, response_ids: list[int], action: str) -> list[AccountO
 
 def delete_assistant(assistant: AccountObject) -> None:
     """An assistant's deletion: it and its inbox links in one audited transaction, then its
-    FAQs and scenarios, then its provider override and key, if it had its own."""
+    FAQs, scenarios and documents (and their chunks), then its provider override and key,
+    if it had its own."""
     assistants.delete(assistant)
     delete_of_assistant(assistant.account_id, assistant.id)
     scenarios.delete_of_assistant(assistant)
+    documents.delete_of_assistant(assistant.account_id, assistant.id)
     providers.forget(assistant.account_id, assistant.id)

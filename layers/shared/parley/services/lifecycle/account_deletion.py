@@ -18,7 +18,8 @@ finds them again: re-running is always safe. The layouts come from docs/data-mod
    categories and articles ...) with their claims (and articles' view counters), and
    Captain's model keys in SSM Parameter Store;
 5. the account-keyed partitions: events, sockets, notifications, memberships;
-6. files under `attachments/`, `uploads/`, `contact-imports/`, `contact-exports/`, `help_center/`;
+6. files under `attachments/`, `uploads/`, `contact-imports/`, `contact-exports/`, `help_center/`,
+   `captain-documents/` (Captain documents' uploaded files and chunks);
 7. the per-account counters, then the account item itself.
 """
 from __future__ import annotations
@@ -46,7 +47,7 @@ from .cascade import Budget, ChunkDone
 logger = Logger(child=True)
 CHUNK = 500  # items per run: well inside the function's timeout
 PAGE = 25  # roots (conversations, contacts, inboxes) read at a time
-FILE_PREFIXES = ("attachments", "uploads", "contact-imports", "contact-exports", "help_center")
+FILE_PREFIXES = ("attachments", "uploads", "contact-imports", "contact-exports", "help_center", "captain-documents")
 
 
 def run(account_id: int, limit: int | None = None) -> bool:
@@ -199,4 +200,6 @@ def _counters(job: Budget) -> None:
     kinds |= {m.KIND for m in (agent_bots, automation, canned_responses, custom_attributes, custom_filters, labels,
                                macros, teams, webhooks)}
     kinds |= {help_center.PORTAL, help_center.CATEGORY, help_center.ARTICLE}
+    # Captain's (services/captain sits above this package: its kinds by name).
+    kinds |= {"captain_assistant", "captain_assistant_response", "captain_document"}
     job.delete([Counter(f"Account#{job.account_id}/{kind}") for kind in sorted(kinds)])
