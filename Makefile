@@ -60,8 +60,14 @@ test-frontend: frontend
 
 test: lint test-frontend test-python
 
+# `make bench` runs every benchmark; `make bench captain help_center_search` only those.
+BENCH_NAMES := $(filter-out bench,$(MAKECMDGOALS))
 bench: install engines frontend
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH_NAMES)
+ifneq ($(filter bench,$(MAKECMDGOALS)),)
+$(BENCH_NAMES):
+	@:
+endif
 
 clean:
 	rm -rf $(VENV) frontend/node_modules local/engines/node_modules frontend/dist .pytest_cache

@@ -29,6 +29,7 @@ BENCHMARKS = {
     "help_center_search": "help center search: MRR@10 and recall@5 on labelled queries, latency at 100-5,000 articles",
     "help_center_page": "public article page: server time warm / rendering / reloading, bytes and gzip bytes",
     "help_center_cost": "what AWS would bill per 1M public help center page views, at a stated CloudFront hit ratio",
+    "captain": "Captain retrieval on CLINC150: top-1, handoff in and out of scope, latency and size per offline retriever",
     "audit": "audit log: extra DynamoDB requests, items and WRU per audited write; its share of the HTTP API's cold start",
 }
 

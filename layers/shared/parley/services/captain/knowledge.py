@@ -12,9 +12,13 @@ by every warm container from the next question on.
 (services/captain/answering.py) decide on them, and the benchmark scores them."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from typing import Sequence
 
-from ...models.account_object import AccountObject
+from ...models.account_object import CAPTAIN_INBOX, AccountObject
+
+log = logging.getLogger(__name__)
 
 STATE = "captain_state"
 KINDS = ("faq", "document", "article")
@@ -64,3 +68,358 @@ class Retrieval:
     @property
     def confident(self) -> bool:
         return bool(self.hits) and self.hits[0].confidence >= self.threshold
+
+
+# ================================================================ searching
+#
+# An assistant's index is built from its knowledge (read within the bounds below) for
+# exactly one version key: (retriever, the assistant's knowledge version, for each inbox it
+# answers in the portal linked to it and that portal's content version). A warm container
+# checks the key with ONE BatchGetItem per question (the assistant's state item, the
+# portal-inbox claims of its inboxes and the linked portals' state items) and answers from
+# its cached index while the key is unchanged; a changed key loads the snapshot another
+# container stored for it (`captain-index/<account>/<assistant>/<key>.json.gz` in the
+# uploads bucket) or rebuilds, stores a snapshot and prunes the assistant's older ones.
+# Linking or unlinking an inbox bumps the assistant's version (assistants.py), so the set
+# of inboxes read from the cache is never stale past one question.
+
+FAQ_KIND = "captain_assistant_response"  # responses.KIND (responses imports this module)
+DOCUMENT_KIND = "captain_document"
+SNAPSHOT_PREFIX = "captain-index/"
+SNAPSHOT_FORMAT = 1
+
+# Bounds on what one build reads (docs/captain.md "Knowledge and retrieval").
+MAX_FAQS = 5_000            # approved FAQs of the assistant (the account's FAQ Query stops at 10,000)
+MAX_DOCUMENTS = 100         # available documents
+MAX_CHUNKS = 5_000          # document chunks, all documents together
+MAX_CHUNK_OBJECT = 16 * 1024 * 1024  # bytes of one document's chunk object
+MAX_ARTICLES = 2_000        # published articles, all linked portals together
+MAX_ARTICLE_CHARS = 20_000  # of one article's text indexed (in excerpts of EXCERPT characters)
+EXCERPT = 1_500
+MAX_QUESTION = 2_000        # characters of a question (and of the history joined to it) searched
+MAX_K = 20
+BATCH_KEYS = 100            # DynamoDB's BatchGetItem limit
+
+# (account, assistant) -> _Built
+_cache: dict[tuple[int, int], "_Built"] = {}
+
+
+@dataclass
+class _Built:
+    key: str
+    inbox_ids: tuple[int, ...]
+    portals: dict[int, int]  # portal id -> the inbox it is linked through (first one)
+    passages: list
+    retriever: object
+
+
+def retriever_name() -> str:
+    """CAPTAIN_RETRIEVER (an unknown name: the default); one whose packages are not
+    installed here falls back to "bm25", which needs none beyond the shared layer."""
+    from ... import global_config
+    from .retrievers import DEFAULT, NAMES, available
+    name = str(global_config.get("CAPTAIN_RETRIEVER", "") or "").strip().lower()
+    name = name if name in NAMES else DEFAULT
+    if not available(name):
+        log.warning("captain retriever %s is not installed here: using bm25", name)
+        return "bm25"
+    return name
+
+
+def threshold() -> float:
+    """CAPTAIN_CONFIDENCE_THRESHOLD (percent) as a share; confidences are calibrated per
+    retriever, so one threshold serves them all."""
+    from ... import global_config
+    from .retrievers import DEFAULT_THRESHOLD
+    try:
+        percent = int(global_config.get("CAPTAIN_CONFIDENCE_THRESHOLD", None))
+    except (TypeError, ValueError):
+        return DEFAULT_THRESHOLD
+    return max(0, min(100, percent)) / 100
+
+
+def search(account_id: int, assistant: AccountObject, question: str, *, k: int = 5,
+           history: Sequence[str] = ()) -> Retrieval:
+    """The assistant's knowledge best matching `question` (the customer's latest message;
+    `history`, their earlier messages, oldest first, helps a short follow-up), k at most,
+    best first, one per answer (FAQs sharing an answer count once). One BatchGetItem on a
+    warm container whose index is current."""
+    from .retrievers import calibrated
+    name = retriever_name()
+    needed = threshold()
+    k = max(1, min(int(k), MAX_K))
+    text = _question(question, history)
+    built = _index(account_id, assistant, name)
+    if not text.strip() or not built.passages:
+        return Retrieval((), needed)
+    hits = []
+    for d, score, confidence in built.retriever.search(text, k):
+        p = built.passages[d]
+        hits.append(Hit(p["kind"], int(p["id"]), p["title"], p["text"], p.get("url"), round(float(score), 4),
+                        round(calibrated(name, confidence), 4)))
+    return Retrieval(tuple(hits), needed)
+
+
+def _question(question: str, history: Sequence[str]) -> str:
+    text = " ".join(str(question or "").split())[:MAX_QUESTION]
+    # a short follow-up ("and for France?") is read with the customer's previous message
+    room = MAX_QUESTION - len(text) - 1
+    if history and len(text.split()) < 4 and room > 0:
+        previous = " ".join(str(history[-1] or "").split())[-room:]
+        text = f"{previous} {text}".strip()
+    return text
+
+
+# ---------------------------------------------------------------- versions
+
+def _versions(account_id: int, assistant_id: int, inbox_ids: Sequence[int], portal_ids: Sequence[int]):
+    """ONE BatchGetItem: the assistant's state, the portal-inbox claims of `inbox_ids` and
+    the state items of `portal_ids`. -> (knowledge version, {inbox: portal or None},
+    {portal: content version})."""
+    from ... import aws
+    from ...models.help_center import portal_inbox_claim
+    from ...models.help_center import state_key as portal_state_key
+    from ...models.unique import UniqueClaim
+    objects = AccountObject.Meta.table_name
+    uniques = UniqueClaim.Meta.table_name
+    object_keys = [state_key(assistant_id)] + [portal_state_key(p) for p in portal_ids]
+    claim_keys = [portal_inbox_claim(account_id, i) for i in inbox_ids]
+    keys = [(objects, {"account_id": {"N": str(account_id)}, "key": {"S": key}}) for key in object_keys] + \
+        [(uniques, {"key": {"S": key}}) for key in claim_keys]
+    found: dict[str, list] = {objects: [], uniques: []}
+    client = aws.client("dynamodb")
+    # One request: BatchGetItem takes 100 keys, so an assistant answering in more than ~49
+    # inboxes with portals costs two. Unprocessed keys (throttling) are asked again.
+    for start in range(0, len(keys), BATCH_KEYS):
+        request: dict = {}
+        for table, key in keys[start:start + BATCH_KEYS]:
+            entry = request.setdefault(table, {"Keys": []})
+            entry["Keys"].append(key)
+        if objects in request:
+            request[objects].update(ProjectionExpression="#k, #i", ExpressionAttributeNames={"#k": "key", "#i": "id"})
+        while request:
+            answer = client.batch_get_item(RequestItems=request)
+            for table, items in answer.get("Responses", {}).items():
+                found[table].extend(items)
+            request = answer.get("UnprocessedKeys") or {}
+    by_key = {item["key"]["S"]: item for item in found[objects]}
+    version = int(by_key.get(state_key(assistant_id), {}).get("id", {}).get("N", 0))
+    claims = {item["key"]["S"]: item.get("target", {}).get("S", "") for item in found[uniques]}
+    linked = {}
+    for inbox_id in inbox_ids:
+        target = claims.get(portal_inbox_claim(account_id, inbox_id), "")
+        owner, _, portal = target.partition(":")
+        linked[inbox_id] = int(portal) if owner == str(account_id) and portal.isdigit() else None
+    portal_versions = {p: int(by_key.get(portal_state_key(p), {}).get("id", {}).get("N", 0)) for p in portal_ids}
+    return version, linked, portal_versions
+
+
+def _key(name: str, version: int, portal_versions: dict[int, int]) -> str:
+    portals = "-".join(f"p{p}v{v}" for p, v in sorted(portal_versions.items()))
+    return f"{name}_v{version}" + (f"_{portals}" if portals else "")
+
+
+def _index(account_id: int, assistant: AccountObject, name: str) -> _Built:
+    cached = _cache.get((account_id, assistant.id))
+    if cached is not None:
+        version, linked, portal_versions = _versions(account_id, assistant.id, cached.inbox_ids, list(cached.portals))
+        if set(p for p in linked.values() if p) == set(cached.portals) \
+                and cached.key == _key(name, version, portal_versions):
+            return cached
+    # cold, or something changed: the version first (a link made after this read bumps it,
+    # so the next question rebuilds), then the inboxes, their portals and those versions
+    version = read(account_id, assistant.id)
+    inbox_ids = tuple(sorted(int(link.id) for link in AccountObject.query(
+        account_id, AccountObject.key.startswith(f"{CAPTAIN_INBOX}#"), limit=1000)
+        if (link.data or {}).get("assistant_id") == assistant.id))
+    _, linked, _ = _versions(account_id, assistant.id, inbox_ids, [])
+    portals: dict[int, int] = {}
+    for inbox_id, portal_id in linked.items():
+        if portal_id:
+            portals.setdefault(portal_id, inbox_id)
+    _, _, portal_versions = _versions(account_id, assistant.id, (), list(portals))
+    key = _key(name, version, portal_versions)
+    built = _load_snapshot(account_id, assistant.id, key, name, inbox_ids, portals)
+    if built is None:
+        passages = _knowledge(account_id, assistant.id, portals)
+        from . import retrievers
+        built = _Built(key, inbox_ids, portals, passages, retrievers.build(name, passages))
+        _store_snapshot(account_id, assistant.id, built, name)
+    _cache[(account_id, assistant.id)] = built
+    return built
+
+
+# ---------------------------------------------------------------- reading the knowledge
+
+def _knowledge(account_id: int, assistant_id: int, portals: dict[int, int]) -> list[dict]:
+    """The passages: approved FAQs, available documents' chunks, published articles'
+    excerpts, each bounded (MAX_*)."""
+    passages: list[dict] = []
+    faqs = 0
+    for item in AccountObject.query(account_id, AccountObject.key.startswith(f"{FAQ_KIND}#"), limit=10_000):
+        data = item.data or {}
+        if data.get("assistant_id") != assistant_id or data.get("status") != "approved":
+            continue
+        answer = str(data.get("answer") or "")
+        passages.append({"kind": "faq", "id": int(item.id), "title": str(data.get("question") or ""),
+                         "text": answer, "url": None, "group": "faq:" + " ".join(answer.casefold().split())})
+        faqs += 1
+        if faqs >= MAX_FAQS:
+            break
+    chunks = 0
+    for document in documents_of(account_id, assistant_id)[:MAX_DOCUMENTS]:
+        for chunk in chunks_of(document):
+            if chunks >= MAX_CHUNKS:
+                break
+            text = str(chunk.get("text") or "")[:EXCERPT * 2]
+            if not text.strip():
+                continue
+            n = int(chunk.get("n") or 0)
+            passages.append({"kind": "document", "id": int(document.id),
+                             "title": str(chunk.get("title") or (document.data or {}).get("name") or ""),
+                             "text": text, "url": chunk.get("url") or (document.data or {}).get("external_link"),
+                             "group": f"document:{document.id}:{n}"})
+            chunks += 1
+    articles = 0
+    for portal_id in sorted(portals):
+        for article, portal in _published(account_id, portal_id):
+            if articles >= MAX_ARTICLES:
+                break
+            articles += 1
+            data = article.data or {}
+            url = f"/hc/{portal.data.get('slug')}/articles/{data.get('slug')}"
+            body = _plain(str(data.get("content") or ""))[:MAX_ARTICLE_CHARS]
+            title = str(data.get("title") or "")
+            for n, excerpt in enumerate(_excerpts(str(data.get("description") or "") + "\n" + body)):
+                passages.append({"kind": "article", "id": int(article.id), "title": title, "text": excerpt,
+                                 "url": url, "group": f"article:{article.id}:{n}"})
+    return passages
+
+
+def _published(account_id: int, portal_id: int):
+    from ...models.help_center import PUBLISHED, article_prefix, portal_key
+    try:
+        portal = AccountObject.get(account_id, portal_key(portal_id))
+    except AccountObject.DoesNotExist:
+        return []
+    if (portal.data or {}).get("archived"):
+        return []
+    return [(item, portal) for item in AccountObject.query(
+        account_id, AccountObject.key.startswith(article_prefix(portal_id)), limit=MAX_ARTICLES)
+        if (item.data or {}).get("status") == PUBLISHED]
+
+
+def _plain(markdown: str) -> str:
+    """Markdown as readable text: link targets, images, tags and emphasis marks dropped."""
+    import re
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", " ", markdown)
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"<[^>\n]{1,500}>", " ", text)
+    text = re.sub(r"[*_`#>]+", "", text)
+    return text
+
+
+def _excerpts(text: str) -> list[str]:
+    """Paragraphs packed into excerpts of at most EXCERPT characters (a longer paragraph is cut at words)."""
+    out, current = [], ""
+    for paragraph in (p.strip() for p in text.split("\n")):
+        if not paragraph:
+            continue
+        while len(paragraph) > EXCERPT:
+            cut = paragraph.rfind(" ", 0, EXCERPT)
+            cut = cut if cut > 0 else EXCERPT
+            if current:
+                out.append(current)
+                current = ""
+            out.append(paragraph[:cut].strip())
+            paragraph = paragraph[cut:].strip()
+        if current and len(current) + 1 + len(paragraph) > EXCERPT:
+            out.append(current)
+            current = ""
+        current = f"{current}\n{paragraph}" if current else paragraph
+    if current:
+        out.append(current)
+    return out
+
+
+def documents_of(account_id: int, assistant_id: int) -> list[AccountObject]:
+    """The assistant's `available` documents (the documents contract: AccountObjects of kind
+    captain_document): one Query on the kind's prefix."""
+    return [item for item in AccountObject.query(account_id, AccountObject.key.startswith(f"{DOCUMENT_KIND}#"),
+                                                 limit=10_000)
+            if (item.data or {}).get("assistant_id") == assistant_id and (item.data or {}).get("status") == "available"]
+
+
+def chunks_of(document: AccountObject) -> list[dict]:
+    """A document's chunks: the JSON object `{"chunks": [{n, text, title, url}]}` at its
+    `chunks_key` in the uploads bucket; a missing, oversized or malformed object reads as none."""
+    import json
+
+    from ... import aws, storage
+    key = (document.data or {}).get("chunks_key")
+    if not key:
+        return []
+    try:
+        got = aws.client("s3").get_object(Bucket=storage.bucket(), Key=key)
+        if int(got.get("ContentLength") or 0) > MAX_CHUNK_OBJECT:
+            return []
+        body = json.loads(got["Body"].read(MAX_CHUNK_OBJECT + 1))
+    except Exception:  # a chunk object gone or garbled: the document answers nothing
+        return []
+    chunks = body.get("chunks") if isinstance(body, dict) else None
+    return [c for c in chunks if isinstance(c, dict)] if isinstance(chunks, list) else []
+
+
+# ---------------------------------------------------------------- snapshots
+
+def snapshot_prefix(account_id: int, assistant_id: int) -> str:
+    return f"{SNAPSHOT_PREFIX}{account_id}/{assistant_id}/"
+
+
+def snapshot_key(account_id: int, assistant_id: int, key: str) -> str:
+    return f"{snapshot_prefix(account_id, assistant_id)}{key}.json.gz"
+
+
+def _load_snapshot(account_id: int, assistant_id: int, key: str, name: str, inbox_ids, portals) -> _Built | None:
+    from ... import aws, storage
+    from ..help_center.search_index import unpack
+    try:
+        body = unpack(aws.client("s3").get_object(Bucket=storage.bucket(),
+                                                  Key=snapshot_key(account_id, assistant_id, key))["Body"].read())
+        if body.get("format") != SNAPSHOT_FORMAT or body.get("key") != key:
+            return None
+        from . import retrievers
+        passages = body["passages"]
+        return _Built(key, tuple(inbox_ids), dict(portals), passages, retrievers.load(name, passages, body["index"]))
+    except Exception:  # none stored yet (NoSuchKey), or unreadable: rebuild
+        return None
+
+
+def _store_snapshot(account_id: int, assistant_id: int, built: _Built, name: str) -> None:
+    """Store the built index for other containers, then delete the assistant's other
+    snapshots (older keys: a container still holding one in memory rebuilds if it needs it)."""
+    from ... import aws, storage
+    from ..help_center.search_index import pack
+    s3 = aws.client("s3")
+    own = snapshot_key(account_id, assistant_id, built.key)
+    s3.put_object(Bucket=storage.bucket(), Key=own, ContentType="application/json", ContentEncoding="gzip",
+                  Body=pack({"format": SNAPSHOT_FORMAT, "key": built.key, "retriever": name,
+                             "passages": built.passages, "index": built.retriever.to_dict()}))
+    prune(account_id, assistant_id, keep=own)
+
+
+def prune(account_id: int, assistant_id: int, keep: str | None = None) -> int:
+    """Delete the assistant's snapshots but `keep`: one List per 1,000 objects, one Delete each."""
+    from ... import aws, storage
+    s3 = aws.client("s3")
+    doomed = [entry["Key"] for page in s3.get_paginator("list_objects_v2").paginate(
+        Bucket=storage.bucket(), Prefix=snapshot_prefix(account_id, assistant_id))
+        for entry in page.get("Contents") or () if entry["Key"] != keep]
+    for key in doomed:
+        s3.delete_object(Bucket=storage.bucket(), Key=key)
+    return len(doomed)
+
+
+def forget() -> None:
+    """Empty this container's cache (tests: a second container)."""
+    _cache.clear()

@@ -12,7 +12,7 @@ from ... import audit, dynamo, ids
 from ...errors import Conflict, Invalid, NotFound
 from ...models.account_object import AccountObject
 from ...models.base import utcnow
-from . import assistants, documents, providers, scenarios
+from . import assistants, documents, knowledge, providers, scenarios
 
 KIND = "captain_assistant_response"
 AUDITED_TYPE = "Captain::AssistantResponse"
@@ -21,8 +21,9 @@ PER_PAGE = 25
 # The listing reads the account's FAQs (one Query, paged by DynamoDB) and filters them: an
 # account holds at most this many FAQs it can list (see docs/captain.md).
 MAX_LISTED = 10_000
-# A bulk action is one transaction (100 writes at most): the FAQs and the one audit entry.
-MAX_BULK = 99
+# A bulk action is one transaction (100 writes at most): the FAQs, the one audit entry and
+# the knowledge version of each assistant whose answers change (knowledge.bump).
+MAX_BULK = 98
 FIELDS = ("question", "answer", "assistant_id", "status", "document_id")
 
 
@@ -57,12 +58,32 @@ def _assistant_stays(tx, item: AccountObject) -> None:
                        condition=AccountObject.key.exists())
 
 
-def _written(item: AccountObject, new: bool, action: str, changes: dict) -> None:
+def answerable(data: dict) -> bool:
+    return data.get("status") == "approved"
+
+
+def _changes_knowledge(before: dict | None, after: dict | None) -> list[int]:
+    """The assistants whose answerable knowledge a write from `before` to `after` changes
+    (None: the FAQ does not exist on that side): an approved FAQ made, removed, edited
+    (question or answer), moved to another assistant, approved or unapproved."""
+    was = before if before and answerable(before) else None
+    now = after if after and answerable(after) else None
+    if was is None and now is None:
+        return []
+    if was is not None and now is not None and was.get("assistant_id") == now.get("assistant_id") \
+            and was.get("question") == now.get("question") and was.get("answer") == now.get("answer"):
+        return []
+    return sorted({int(d["assistant_id"]) for d in (was, now) if d is not None})
+
+
+def _written(item: AccountObject, new: bool, action: str, changes: dict, before: dict | None = None) -> None:
     try:
         with dynamo.transaction() as tx:
             _saved(tx, item, new=new)
             _assistant_stays(tx, item)
             audit.add(tx, item.account_id, AUDITED_TYPE, item.id, action, changes)
+            for assistant_id in _changes_knowledge(before, item.data):
+                knowledge.bump(tx, item.account_id, assistant_id)
     except TransactWriteError as exc:
         if "ConditionalCheckFailed" not in dynamo.cancellation_codes(exc):
             raise
@@ -94,7 +115,7 @@ def update(item: AccountObject, changes: dict) -> AccountObject:
         return item
     item.data = after
     try:
-        _written(item, False, "update", diff)
+        _written(item, False, "update", diff, before=before)
     except Exception:
         item.refresh()
         raise
@@ -105,6 +126,8 @@ def delete(item: AccountObject) -> None:
     with dynamo.transaction() as tx:
         tx.delete(item)
         audit.add(tx, item.account_id, AUDITED_TYPE, item.id, "destroy", item.data)
+        for assistant_id in _changes_knowledge(item.data, None):
+            knowledge.bump(tx, item.account_id, assistant_id)
 
 
 def all_of(account_id: int) -> list[AccountObject]:
@@ -156,12 +179,18 @@ def bulk(account_id: int, response_ids: list[int], action: str) -> list[AccountO
         raise Invalid("fields.status must be approve or delete", field="fields.status")
     unique = list(dict.fromkeys(response_ids))
     items = [get(account_id, response_id) for response_id in unique]  # any unknown id: 404, nothing changed
+    touched: set[int] = set()
     if action == "approve":
         changing = [item for item in items if item.data.get("status") != "approved"]
         for item in changing:
+            touched.update(_changes_knowledge(item.data, {**item.data, "status": "approved"}))
             item.data = {**item.data, "status": "approved"}
     else:
         changing = items
+        for item in changing:
+            touched.update(_changes_knowledge(item.data, None))
+    if len(changing) + 1 + len(touched) > 100:
+        raise Invalid(f"These FAQs belong to {len(touched)} assistants: change fewer at once", field="ids")
     if changing:
         try:
             with dynamo.transaction() as tx:
@@ -172,6 +201,8 @@ def bulk(account_id: int, response_ids: list[int], action: str) -> list[AccountO
                         tx.delete(item)
                 audit.add(tx, account_id, AUDITED_TYPE, None, "update" if action == "approve" else "destroy",
                           {"bulk_action": action, "ids": [item.id for item in changing]})
+                for assistant_id in sorted(touched):  # checked above: within 100 writes
+                    knowledge.bump(tx, account_id, assistant_id)
         except TransactWriteError as exc:
             if "ConditionalCheckFailed" in dynamo.cancellation_codes(exc):
                 raise Conflict("Some of these FAQs changed meanwhile; nothing was changed") from None

@@ -175,6 +175,17 @@ class SearchIndex:
     def __len__(self) -> int:
         return len(self.docs)
 
+    # the analyzer, for callers ranking with these terms themselves (Captain's retrieval)
+    def terms(self, text: str) -> list[str]:
+        return self._analyzer.terms(text)
+
+    def term(self, word: str) -> str:
+        return self._analyzer.term(word)
+
+    @property
+    def stop_words(self) -> frozenset[str]:
+        return self._analyzer.stop
+
     # ---- building -------------------------------------------------------------------------
 
     @classmethod
