@@ -18,7 +18,7 @@ import pytest
 
 from parley import outbound
 from parley.models.audit_log import AuditLog
-from parley.services.captain import documents, ingest, knowledge
+from parley.services.captain import documents, ingest, state
 from tests.integration.test_attachments import multipart
 from tests.integration.test_attachments import upload as post_to_s3
 
@@ -247,7 +247,7 @@ def test_list_filter_page_show_and_delete(api, world, monkeypatch):
     assert api.get(f"{url}/{ids[0]}", world.admin.token).status == 404
     assert api.delete(f"{url}/{ids[0]}", world.admin.token).status == 404
     assert api.get(url, world.admin.token).json["meta"]["total_count"] == 3
-    assert knowledge.read(world.account_id, one["id"]) == 1  # the deletion bumped the assistant's version
+    assert state.read(world.account_id, one["id"]) == 1  # the deletion bumped the assistant's version
     assert [e.action for e in AuditLog.query(world.account_id)
             if e.auditable_type == "Captain::Document" and e.auditable_id == ids[0]] == ["create", "destroy"]
     # Deleting the assistant deletes its documents.
@@ -422,15 +422,15 @@ def test_a_site_is_read_breadth_first_within_the_site_without_scripts(api, world
     assert {c["title"] for c in chunks} >= {"Acme Help", "Shipping"}
     assert {c["url"] for c in chunks} >= {site.url("/"), site.url("/shipping")}
     assert [d.id for d in documents.available_of(world.account_id, helper["id"])] == [made["id"]]
-    version = knowledge.read(world.account_id, helper["id"])  # the other document: available, then deleted
+    version = state.read(world.account_id, helper["id"])  # the other document: available, then deleted
     assert version == 3
     # The same job again (SQS delivers at least once) changes nothing.
     assert run_job(world, made["id"], site.guard) == "skipped"
-    assert knowledge.read(world.account_id, helper["id"]) == version
+    assert state.read(world.account_id, helper["id"]) == version
     # Deleting it removes the chunks object and bumps the version again.
     assert api.delete(f"{base(world)}/documents/{made['id']}", world.admin.token).status == 204
     assert documents.chunks_of(item) == []
-    assert knowledge.read(world.account_id, helper["id"]) == version + 1
+    assert state.read(world.account_id, helper["id"]) == version + 1
 
 
 def test_the_page_limit_is_the_installations(api, world, site):
@@ -462,7 +462,7 @@ def test_pages_that_cannot_be_read_fail_with_the_reason(api, world, site, path, 
     got = shown(api, world, made["id"])
     assert got["status"] == "failed" and reason in got["error"], got["error"]
     assert got["metadata"]["chunk_count"] == 0
-    assert knowledge.read(world.account_id, helper["id"]) == 0
+    assert state.read(world.account_id, helper["id"]) == 0
     if path == "/to-private":
         assert site.requests == ["/to-private"]  # the redirect's private target was never asked
 
@@ -491,7 +491,7 @@ def test_uploaded_text_and_pdf_are_read(api, world):
     assert "Warranty lasts two years." in chunks[0]["text"] and "Batteries are not covered." in chunks[0]["text"]
     assert chunks[0]["title"] == "handbook.pdf (page 1)" and chunks[0]["url"] is None
     assert shown(api, world, pdf.json["id"])["metadata"]["pages"] == 1
-    assert knowledge.read(world.account_id, helper["id"]) == 2
+    assert state.read(world.account_id, helper["id"]) == 2
     # Deleting the document removes its uploaded file as well as its chunks.
     item = documents.get(world.account_id, pdf.json["id"])
     assert api.delete(f"{base(world)}/documents/{item.id}", world.admin.token).status == 204

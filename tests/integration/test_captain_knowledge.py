@@ -10,7 +10,7 @@ import pytest
 
 from parley import aws, storage
 from parley.models.account_object import AccountObject
-from parley.services.captain import assistants, knowledge, responses, retrievers
+from parley.services.captain import assistants, knowledge, responses, retrievers, state
 
 FAQS = [
     ("How do I reset my password?", "Use the 'Forgot password' link on the sign-in page."),
@@ -99,7 +99,7 @@ def test_every_change_is_used_by_the_next_question_in_every_warm_container(world
 @pytest.mark.dynamodb_local
 def test_writes_bump_the_version_only_when_the_answerable_knowledge_changes(world, assistant):
     def version():
-        return knowledge.read(world.account_id, assistant.id)
+        return state.read(world.account_id, assistant.id)
 
     start = version()
     pending = faq(world.account_id, assistant, "Q one", "A one", status="pending")
@@ -114,7 +114,7 @@ def test_writes_bump_the_version_only_when_the_answerable_knowledge_changes(worl
     assert version() == start + 3
     other = assistants.create(world.account_id, {"name": "Other", "description": "x"})
     responses.update(approved, {"assistant_id": other.id})   # moved: both assistants change
-    assert version() == start + 4 and knowledge.read(world.account_id, other.id) == 1
+    assert version() == start + 4 and state.read(world.account_id, other.id) == 1
     p2 = faq(world.account_id, assistant, "Q three", "A three", status="pending")
     pending = responses.get(world.account_id, pending.id)
     responses.bulk(world.account_id, [pending.id, p2.id], "approve")  # one already approved, one not
@@ -300,6 +300,6 @@ def test_many_inboxes_still_check_the_versions_in_full(world, assistant, monkeyp
         assistants.link(assistant, inbox.id)
     version, linked, portal_versions = knowledge._versions(world.account_id, assistant.id,
                                                            [i.id for i in inboxes], [])
-    assert version == knowledge.read(world.account_id, assistant.id) == 4  # one approved FAQ, three links
+    assert version == state.read(world.account_id, assistant.id) == 4  # one approved FAQ, three links
     assert set(linked) == {i.id for i in inboxes} and not any(linked.values()) and portal_versions == {}
     assert ask(world, assistant, "reset password").best.title == FAQS[0][0]

@@ -66,7 +66,7 @@ def _render(item) -> dict:
         owner = assistants.get(item.account_id, item.data.get("assistant_id") or 0)
     except NotFound:  # the assistant deleted, its documents not yet removed
         owner = None
-    return view.document(item, owner, documents.state(item))
+    return view.document(item, owner, documents.shown_status(item))
 
 
 def _uploader() -> str:
@@ -96,7 +96,7 @@ def index_documents(account_id: str):
     params = query(router, DocumentQuery)
     owners = {item.id: item for item in assistants.all_of(account)}
     found, total = documents.listing(account, assistant_id=params.assistant_id, page=params.page, existing=set(owners))
-    return view.documents(found, owners, [documents.state(item) for item in found], total, params.page)
+    return view.documents(found, owners, [documents.shown_status(item) for item in found], total, params.page)
 
 
 @router.post(DOCUMENTS)

@@ -18,7 +18,7 @@ from ...models.account_object import CAPTAIN_INBOX, AccountObject, captain_inbox
 from ...models.base import utcnow
 from ...models.inbox import Inbox
 from ..inbox import inboxes
-from . import knowledge
+from . import state
 
 KIND = "captain_assistant"
 LINK = CAPTAIN_INBOX
@@ -174,7 +174,7 @@ def link(assistant: AccountObject, inbox_id: int) -> Inbox:
                                condition=AccountObject.key.exists())
             audit.add(tx, assistant.account_id, LINK_AUDITED_TYPE, assistant.id, "create",
                       {"assistant_id": assistant.id, "inbox_id": inbox_id})
-            knowledge.bump(tx, assistant.account_id, assistant.id)  # its inboxes' help centers are knowledge
+            state.bump(tx, assistant.account_id, assistant.id)  # its inboxes' help centers are knowledge
     except TransactWriteError as exc:
         if "ConditionalCheckFailed" not in dynamo.cancellation_codes(exc):
             raise
@@ -196,7 +196,7 @@ def unlink(assistant: AccountObject, inbox_id: int) -> None:
             tx.delete(item)  # versioned: a link changed meanwhile cancels this
             audit.add(tx, assistant.account_id, LINK_AUDITED_TYPE, assistant.id, "destroy",
                       {"assistant_id": assistant.id, "inbox_id": inbox_id})
-            knowledge.bump(tx, assistant.account_id, assistant.id)
+            state.bump(tx, assistant.account_id, assistant.id)
     except TransactWriteError as exc:
         if "ConditionalCheckFailed" in dynamo.cancellation_codes(exc):
             raise Conflict("The inbox's link changed meanwhile; try again", field="inbox_id") from None

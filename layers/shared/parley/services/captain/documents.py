@@ -31,7 +31,7 @@ from ...errors import Invalid, NotFound
 from ...models.account_object import AccountObject
 from ...models.base import utcnow
 from ...settings import get_settings
-from . import assistants, knowledge
+from . import assistants, state
 
 KIND = "captain_document"
 AUDITED_TYPE = "Captain::Document"
@@ -45,6 +45,7 @@ PREFIX = "captain-documents"
 # base64-encoded, so forms.parse refuses a body over 4 MB with a 413 before this is reached.
 MAX_PDF_BYTES = 20 * 1024 * 1024
 MAX_TEXT_BYTES = 2 * 1024 * 1024
+MAX_CHUNK_OBJECT = 16 * 1024 * 1024  # bytes of one document's chunk object, as read back
 MAX_NAME = 255
 PREVIEW_CHARS = 2_000  # `content`: the start of the extracted text, as stored on the item
 # A job retried by SQS (its visibility timeout x maxReceiveCount) is over by then: a
@@ -79,7 +80,7 @@ def of_assistant(account_id: int, assistant_id: int) -> list[AccountObject]:
     return [item for item in all_of(account_id) if item.data.get("assistant_id") == assistant_id]
 
 
-def state(item: AccountObject) -> tuple[str, str | None]:
+def shown_status(item: AccountObject) -> tuple[str, str | None]:
     """(status, error) as shown: a job lost past every retry shows as failed."""
     status = item.data.get("status") or "in_progress"
     if status == "in_progress" and item.updated_at is not None and utcnow() - item.updated_at > STALE_AFTER:
@@ -116,12 +117,19 @@ def chunks_of(document: AccountObject) -> list[dict]:
     from botocore.exceptions import ClientError
 
     try:
-        body = aws.client("s3").get_object(Bucket=storage.bucket(), Key=key)["Body"].read()
+        got = aws.client("s3").get_object(Bucket=storage.bucket(), Key=key)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
             return []
         raise
-    return list(json.loads(body).get("chunks") or [])
+    if int(got.get("ContentLength") or 0) > MAX_CHUNK_OBJECT:
+        return []
+    try:
+        body = json.loads(got["Body"].read(MAX_CHUNK_OBJECT + 1))
+    except ValueError:  # garbled (never written so by the worker): the document answers nothing
+        return []
+    chunks = body.get("chunks") if isinstance(body, dict) else None
+    return [chunk for chunk in chunks if isinstance(chunk, dict)] if isinstance(chunks, list) else []
 
 
 # ---------------------------------------------------------------- create
@@ -341,7 +349,7 @@ def finish(item: AccountObject, chunks: list[dict], *, pages: int, content_lengt
     try:
         with dynamo.transaction() as tx:
             tx.save(item, condition=_pending())
-            knowledge.bump(tx, item.account_id, item.data["assistant_id"])
+            state.bump(tx, item.account_id, item.data["assistant_id"])
     except TransactWriteError as exc:
         if "ConditionalCheckFailed" not in dynamo.cancellation_codes(exc):
             raise
@@ -375,7 +383,7 @@ def delete(item: AccountObject) -> None:
         # Not versioned: a worker finishing meanwhile does not hold the deletion up (its
         # objects have known keys, removed below either way).
         tx.delete(item, condition=AccountObject.key.exists(), add_version_condition=False)
-        knowledge.bump(tx, item.account_id, item.data.get("assistant_id") or 0)
+        state.bump(tx, item.account_id, item.data.get("assistant_id") or 0)
         audit.add(tx, item.account_id, AUDITED_TYPE, item.id, "destroy",
                   {k: item.data.get(k) for k in ("assistant_id", "name", "external_link", "source", "status")})
     _remove_objects(item)

@@ -1,9 +1,7 @@
-"""What an assistant answers from, and the version that says when it changed.
+"""What an assistant answers from, searched.
 
-`captain_state#<assistant>` (an AccountObject) holds the assistant's knowledge version in
-`id`: every write that changes what the assistant may answer from (an FAQ approved, edited,
-unapproved or deleted; a document's chunks made available or removed) adds 1 to it inside
-that write's own transaction (`bump`). A question reads the version (and the linked
+The assistant's knowledge version (services/captain/state.py) changes with every write
+that changes what the assistant may answer from. A question reads the version (and the linked
 portals' content versions, services/help_center/state.py) with one request and answers
 from the index built for exactly those versions, so a change is used, or no longer used,
 by every warm container from the next question on.
@@ -16,30 +14,13 @@ import logging
 from dataclasses import dataclass
 from typing import Sequence
 
-from ...models.account_object import CAPTAIN_INBOX, AccountObject
+from ...models.account_object import AccountObject
+from . import assistants, documents, responses
+from .state import read, state_key
 
 log = logging.getLogger(__name__)
 
-STATE = "captain_state"
 KINDS = ("faq", "document", "article")
-
-
-def state_key(assistant_id: int) -> str:
-    return AccountObject.key_for(STATE, assistant_id)
-
-
-def read(account_id: int, assistant_id: int) -> int:
-    """The assistant's knowledge version: one GetItem; 0 before any change."""
-    try:
-        return int(AccountObject.get(account_id, state_key(assistant_id)).id or 0)
-    except AccountObject.DoesNotExist:
-        return 0
-
-
-def bump(tx, account_id: int, assistant_id: int) -> None:
-    """Add 1 to the assistant's knowledge version inside `tx` (the change's transaction)."""
-    tx.update(AccountObject(account_id, state_key(assistant_id)), actions=[AccountObject.id.add(1)],
-              add_version_condition=False)
 
 
 @dataclass(frozen=True)
@@ -83,8 +64,6 @@ class Retrieval:
 # Linking or unlinking an inbox bumps the assistant's version (assistants.py), so the set
 # of inboxes read from the cache is never stale past one question.
 
-FAQ_KIND = "captain_assistant_response"  # responses.KIND (responses imports this module)
-DOCUMENT_KIND = "captain_document"
 SNAPSHOT_PREFIX = "captain-index/"
 SNAPSHOT_FORMAT = 1
 
@@ -92,7 +71,6 @@ SNAPSHOT_FORMAT = 1
 MAX_FAQS = 5_000            # approved FAQs of the assistant (the account's FAQ Query stops at 10,000)
 MAX_DOCUMENTS = 100         # available documents
 MAX_CHUNKS = 5_000          # document chunks, all documents together
-MAX_CHUNK_OBJECT = 16 * 1024 * 1024  # bytes of one document's chunk object
 MAX_ARTICLES = 2_000        # published articles, all linked portals together
 MAX_ARTICLE_CHARS = 20_000  # of one article's text indexed (in excerpts of EXCERPT characters)
 EXCERPT = 1_500
@@ -229,9 +207,7 @@ def _index(account_id: int, assistant: AccountObject, name: str) -> _Built:
     # cold, or something changed: the version first (a link made after this read bumps it,
     # so the next question rebuilds), then the inboxes, their portals and those versions
     version = read(account_id, assistant.id)
-    inbox_ids = tuple(sorted(int(link.id) for link in AccountObject.query(
-        account_id, AccountObject.key.startswith(f"{CAPTAIN_INBOX}#"), limit=1000)
-        if (link.data or {}).get("assistant_id") == assistant.id))
+    inbox_ids = tuple(sorted(assistants.inbox_ids(assistant)))
     _, linked, _ = _versions(account_id, assistant.id, inbox_ids, [])
     portals: dict[int, int] = {}
     for inbox_id, portal_id in linked.items():
@@ -256,7 +232,7 @@ def _knowledge(account_id: int, assistant_id: int, portals: dict[int, int]) -> l
     excerpts, each bounded (MAX_*)."""
     passages: list[dict] = []
     faqs = 0
-    for item in AccountObject.query(account_id, AccountObject.key.startswith(f"{FAQ_KIND}#"), limit=10_000):
+    for item in responses.of_assistant(account_id, assistant_id):
         data = item.data or {}
         if data.get("assistant_id") != assistant_id or data.get("status") != "approved":
             continue
@@ -267,8 +243,8 @@ def _knowledge(account_id: int, assistant_id: int, portals: dict[int, int]) -> l
         if faqs >= MAX_FAQS:
             break
     chunks = 0
-    for document in documents_of(account_id, assistant_id)[:MAX_DOCUMENTS]:
-        for chunk in chunks_of(document):
+    for document in documents.available_of(account_id, assistant_id)[:MAX_DOCUMENTS]:
+        for chunk in documents.chunks_of(document):
             if chunks >= MAX_CHUNKS:
                 break
             text = str(chunk.get("text") or "")[:EXCERPT * 2]
@@ -340,34 +316,6 @@ def _excerpts(text: str) -> list[str]:
     if current:
         out.append(current)
     return out
-
-
-def documents_of(account_id: int, assistant_id: int) -> list[AccountObject]:
-    """The assistant's `available` documents (the documents contract: AccountObjects of kind
-    captain_document): one Query on the kind's prefix."""
-    return [item for item in AccountObject.query(account_id, AccountObject.key.startswith(f"{DOCUMENT_KIND}#"),
-                                                 limit=10_000)
-            if (item.data or {}).get("assistant_id") == assistant_id and (item.data or {}).get("status") == "available"]
-
-
-def chunks_of(document: AccountObject) -> list[dict]:
-    """A document's chunks: the JSON object `{"chunks": [{n, text, title, url}]}` at its
-    `chunks_key` in the uploads bucket; a missing, oversized or malformed object reads as none."""
-    import json
-
-    from ... import aws, storage
-    key = (document.data or {}).get("chunks_key")
-    if not key:
-        return []
-    try:
-        got = aws.client("s3").get_object(Bucket=storage.bucket(), Key=key)
-        if int(got.get("ContentLength") or 0) > MAX_CHUNK_OBJECT:
-            return []
-        body = json.loads(got["Body"].read(MAX_CHUNK_OBJECT + 1))
-    except Exception:  # a chunk object gone or garbled: the document answers nothing
-        return []
-    chunks = body.get("chunks") if isinstance(body, dict) else None
-    return [c for c in chunks if isinstance(c, dict)] if isinstance(chunks, list) else []
 
 
 # ---------------------------------------------------------------- snapshots

@@ -12,7 +12,7 @@ from ... import audit, dynamo, ids
 from ...errors import Conflict, Invalid, NotFound
 from ...models.account_object import AccountObject
 from ...models.base import utcnow
-from . import assistants, documents, knowledge, providers, scenarios
+from . import assistants, documents, providers, scenarios, state
 
 KIND = "captain_assistant_response"
 AUDITED_TYPE = "Captain::AssistantResponse"
@@ -22,7 +22,7 @@ PER_PAGE = 25
 # account holds at most this many FAQs it can list (see docs/captain.md).
 MAX_LISTED = 10_000
 # A bulk action is one transaction (100 writes at most): the FAQs, the one audit entry and
-# the knowledge version of each assistant whose answers change (knowledge.bump).
+# the knowledge version of each assistant whose answers change (state.bump).
 MAX_BULK = 98
 FIELDS = ("question", "answer", "assistant_id", "status", "document_id")
 
@@ -83,7 +83,7 @@ def _written(item: AccountObject, new: bool, action: str, changes: dict, before:
             _assistant_stays(tx, item)
             audit.add(tx, item.account_id, AUDITED_TYPE, item.id, action, changes)
             for assistant_id in _changes_knowledge(before, item.data):
-                knowledge.bump(tx, item.account_id, assistant_id)
+                state.bump(tx, item.account_id, assistant_id)
     except TransactWriteError as exc:
         if "ConditionalCheckFailed" not in dynamo.cancellation_codes(exc):
             raise
@@ -127,7 +127,7 @@ def delete(item: AccountObject) -> None:
         tx.delete(item)
         audit.add(tx, item.account_id, AUDITED_TYPE, item.id, "destroy", item.data)
         for assistant_id in _changes_knowledge(item.data, None):
-            knowledge.bump(tx, item.account_id, assistant_id)
+            state.bump(tx, item.account_id, assistant_id)
 
 
 def all_of(account_id: int) -> list[AccountObject]:
@@ -202,7 +202,7 @@ def bulk(account_id: int, response_ids: list[int], action: str) -> list[AccountO
                 audit.add(tx, account_id, AUDITED_TYPE, None, "update" if action == "approve" else "destroy",
                           {"bulk_action": action, "ids": [item.id for item in changing]})
                 for assistant_id in sorted(touched):  # checked above: within 100 writes
-                    knowledge.bump(tx, account_id, assistant_id)
+                    state.bump(tx, account_id, assistant_id)
         except TransactWriteError as exc:
             if "ConditionalCheckFailed" in dynamo.cancellation_codes(exc):
                 raise Conflict("Some of these FAQs changed meanwhile; nothing was changed") from None
