@@ -70,7 +70,11 @@ FIRST_WORK = {"HelpCenterFunction": (
      "from parley.views import article_html\narticle_html.render('# Title\\n\\n*Some* [text](https://a.test)')\n"
      "from parley.services.help_center.search_index import SearchIndex\n"
      "SearchIndex.build([{'id': 1, 'title': 'Reset', 'description': '', 'content': 'running shoes'}], 'en')"
-     ".search('run')"),)}
+     ".search('run')"),),
+    # Captain imports the answering rules, retrieval and the providers with a first question.
+    "CaptainFunction": (
+        ("a first question's imports (answering, retrieval, providers)",
+         "from parley.services.captain import answering, knowledge, usage"),)}
 
 
 class ProbeFailed(Exception):

@@ -97,6 +97,13 @@ BEYOND_SPEC: tuple[tuple[str, str, str, str], ...] = (
     ("Captain", "DELETE", "/api/v1/accounts/{account_id}/captain/assistant_responses/{id}", "`{}`"),
     ("Captain", "POST", "/api/v1/accounts/{account_id}/captain/bulk_actions",
      "`{type: \"AssistantResponse\", ids: [...], fields: {status: \"approve\" | \"delete\"}}`, at most 99 ids, all or nothing (an unknown id: 404, nothing changed); the approved FAQs, or `[]`"),
+    ("Captain", "POST", "/api/v1/accounts/{account_id}/captain/assistants/{assistant_id}/playground",
+     "served by the captain function; `{message_content, message_history: [{role, content}]}` (content 1 to 4,000 "
+     "characters, at most 20 turns; else 422); `{response, reasoning, handoff: {reason, reason_text, message} | null, "
+     "sources}`; administrators and knowledge_base_manage"),
+    ("Captain", "GET", "/api/v1/accounts/{account_id}/captain/usage",
+     "Parley's: this month's and last month's model calls, tokens, cost, answers and handoffs per assistant and in "
+     "total, the monthly budget and the rate limit; administrators"),
     ("Captain", "GET", "/api/v1/accounts/{account_id}/captain/documents",
      "`?assistant_id`, `page`; 25 a page, newest first, `{payload, meta: {total_count, page}}`; administrators and knowledge_base_manage"),
     ("Captain", "POST", "/api/v1/accounts/{account_id}/captain/documents",

@@ -28,6 +28,15 @@ class AutoResolve(BaseModel):
     deadline: int
 
 
+class CaptainIdle(BaseModel):
+    task: str
+    account_id: int
+    conversation_id: int
+    message_id: int
+    assistant_id: int
+    minutes: int = 60
+
+
 def _reopen(job: ReopenSnoozed) -> bool:
     reopened = conversations.reopen_snoozed(job.account_id, job.conversation_id, job.snoozed_until)
     logger.info("snooze ended", extra={"conversation_id": job.conversation_id, "reopened": reopened})
@@ -40,7 +49,18 @@ def _auto_resolve(job: AutoResolve) -> bool:
     return outcome == "resolved"
 
 
-TASKS = {conversations.SNOOZE_TASK: (ReopenSnoozed, _reopen), auto_resolve.TASK: (AutoResolve, _auto_resolve)}
+def _captain_idle(job: CaptainIdle) -> bool:
+    from parley.services.captain import answering  # only this task needs Captain's rules
+
+    outcome = answering.resolve_idle(job.account_id, job.conversation_id, job.message_id, job.assistant_id,
+                                     job.minutes)
+    logger.info("captain idle resolution due", extra={"conversation_id": job.conversation_id, "outcome": outcome})
+    return outcome == "resolved"
+
+
+# The task names: parley/schedules.py callers (answering.IDLE_TASK is "captain_idle_resolve").
+TASKS = {conversations.SNOOZE_TASK: (ReopenSnoozed, _reopen), auto_resolve.TASK: (AutoResolve, _auto_resolve),
+         "captain_idle_resolve": (CaptainIdle, _captain_idle)}
 
 
 def _own_arn(context) -> None:

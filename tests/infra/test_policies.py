@@ -942,6 +942,31 @@ def test_flooding_sockets_are_closed_by_their_own_function(api, world, website, 
     recorder.check("WsMessageFunction")
 
 
+def test_captain_answers_hands_off_resolves_and_plays(api, world, website, recorder):
+    """Captain as CaptainFunction: a customer's question answered (the index built and
+    snapshotted, the idle schedule made), a request for a person handed off (the activity,
+    the open status and auto-assignment, the internal event), the playground; its idle
+    resolution as ScheduledFunction; the usage route as HttpApiFunction."""
+    from tests import help_center_support as hc
+    from tests.captain_support import make_assistant
+
+    assistant = make_assistant(api, world, website.id)
+    visitor = website.widget.start()
+    for text in ("How can I reset my password?", "I want to talk to a person"):
+        assert website.widget.say(visitor, text).status == 200
+        assert hc.drain("CaptainQueue", None, invoke=lambda event: invoke(recorder, "captain", event, "captain batch"))
+    visitor = website.widget.start()
+    assert website.widget.say(visitor, "Where do you ship to?").status == 200
+    assert hc.drain("CaptainQueue", None, invoke=lambda event: invoke(recorder, "captain", event, "captain batch"))
+    event = http_event("POST", f"/api/v1/accounts/{world.account_id}/captain/assistants/{assistant['id']}/playground",
+                       body={"message_content": "How can I reset my password?"},
+                       headers={"api_access_token": world.admin.token})
+    assert invoke(recorder, "captain", event, "playground")["statusCode"] == 200
+    assert fire_schedules(recorder)
+    assert api.get(f"/api/v1/accounts/{world.account_id}/captain/usage", world.admin.token).status == 200
+    recorder.check("CaptainFunction", "ScheduledFunction", "HttpApiFunction")
+
+
 # ---------------------------------------------------------------- Captain's providers
 
 def test_captain_provider_keys_and_models(api, world, recorder):

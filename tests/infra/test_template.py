@@ -310,10 +310,22 @@ def test_function_logs_to_a_log_group_with_retention(function):
         assert props(group).get("RetentionInDays"), f"{group} (logs of {function}) has no RetentionInDays"
 
 
+def policy_documents(function: str) -> list:
+    """The function's Policies, a `!Ref` to a customer managed policy of this template
+    (CaptainModelAccessPolicy, shared by the captain functions) read as its document."""
+    documents = []
+    for policy in function_props(function).get("Policies") or []:
+        ref = policy.get("Ref") if isinstance(policy, dict) and set(policy) == {"Ref"} else None
+        if ref in RESOURCES and RESOURCES[ref]["Type"] == "AWS::IAM::ManagedPolicy":
+            policy = RESOURCES[ref]["Properties"]["PolicyDocument"]
+        documents.append(policy)
+    return documents
+
+
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_function_policy_statement_ids_are_unique(function):
     """IAM refuses a policy whose statements share a Sid (merged branches each adding one)."""
-    for policy in function_props(function).get("Policies") or []:
+    for policy in policy_documents(function):
         sids = [s.get("Sid") for s in as_list(policy.get("Statement")) if s.get("Sid")]
         repeated = sorted({sid for sid in sids if sids.count(sid) > 1})
         assert not repeated, f"{function}: statement ids used twice: {repeated}"
@@ -334,10 +346,10 @@ def dynamodb_resource_of_template(resource) -> bool:
 def test_function_policy_is_inline_least_privilege(function):
     policies = function_props(function).get("Policies")
     assert isinstance(policies, list) and policies, f"{function}: Policies must be a list of inline Statement documents"
-    for policy in policies:
+    for policy in policy_documents(function):
         assert isinstance(policy, dict) and "Statement" in policy and set(policy) <= {"Statement", "Version"}, \
-            f"{function}: {policy!r} is not an inline Statement document (no SAM policy templates such as " \
-            "*CrudPolicy, no managed policy names or ARNs)"
+            f"{function}: {policy!r} is not an inline Statement document or a managed policy of this template " \
+            "(no SAM policy templates such as *CrudPolicy, no AWS managed policy names or ARNs)"
         for statement in as_list(policy["Statement"]):
             sid = statement.get("Sid", "?")
             assert not {"NotAction", "NotResource"} & set(statement), f"{function} statement {sid}: NotAction/NotResource grant too much"

@@ -550,6 +550,7 @@ def test_captain_routes_with_every_caller(api, world, role_agents):
         ("DELETE", lambda who: f"{c}/assistant_responses/{fresh_faq(who)}", None, KNOWLEDGE_BASE),
         ("POST", f"{c}/bulk_actions", lambda who: {"type": "AssistantResponse", "ids": [fresh_faq(who)],
                                                    "fields": {"status": "approve"}}, KNOWLEDGE_BASE),
+        ("GET", f"{c}/usage", None, ADMIN),
         # Provider settings (routes/captain_providers.py): administrators only.
         ("GET", f"{c}/provider", None, ADMIN),
         ("PATCH", f"{c}/provider", {"provider": "offline", "monthly_budget_usd": 10}, ADMIN),
@@ -574,4 +575,35 @@ def test_captain_routes_with_every_caller(api, world, role_agents):
             reply = api.call(method, route, token_of(world, caller), body=body(caller) if callable(body) else body)
             if reply.status != status:
                 failures.append(f"{method} {route} as {caller}: {reply.status} (expected {status}) {reply.json}")
+    assert not failures, "\n".join(failures)
+
+
+def test_captain_function_routes_with_every_caller(api, world, role_agents):
+    """The playground is served by the captain function (API Gateway's more specific route):
+    called here as API Gateway calls it. Administrators and knowledge_base_manage."""
+    import base64
+    import json
+
+    from parley.services.captain import assistants, responses
+    from tests.conftest import LambdaContext, http_event, load_function
+
+    a = world.account_id
+    assistant = assistants.create(a, {"name": "Matrix", "description": "Matrix assistant"})
+    responses.create(a, {"question": "How do I reset my password?", "answer": "In Settings.",
+                         "assistant_id": assistant.id})
+    handler = load_function("captain").lambda_handler
+    path = f"/api/v1/accounts/{a}/captain/assistants/{assistant.id}/playground"
+    failures = []
+    for caller, status in zip(CALLERS, full(KNOWLEDGE_BASE)):
+        token = token_of(world, caller)
+        event = http_event("POST", path, body={"message_content": "How do I reset my password?"},
+                           headers={"api_access_token": token} if token is not None else None)
+        result = handler(event, LambdaContext())
+        body = result.get("body") or ""
+        if result.get("isBase64Encoded"):
+            body = base64.b64decode(body).decode()
+        if result["statusCode"] != status:
+            failures.append(f"POST {path} as {caller}: {result['statusCode']} (expected {status}) {body[:200]}")
+        elif status == 200:
+            assert json.loads(body)["response"] == "In Settings."
     assert not failures, "\n".join(failures)

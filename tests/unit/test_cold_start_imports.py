@@ -28,6 +28,11 @@ NOT_AT_INIT = {
     "contact_jobs": (PARSER_MODELS,),
     "account_jobs": (PARSER_MODELS,),
     "webhooks": (PARSER_MODELS,),
+    # Captain: the answering rules, retrieval (numpy, the offline model), the providers
+    # (httpx, Bedrock's client) and the playground's route load with the first question
+    # or request, not at init.
+    "captain": (PARSER_MODELS, "parley.services.captain", "parley.llm", "numpy", "httpx", "playground",
+                "parley.services.conversation"),
     # Two-factor sign-in's TOTP and QR code: on its own paths only (services/access/mfa.py).
     # pynamodb: the init imports no model (the route groups do, on first use); the audit
     # hook's request context is imported at init and must not bring the models with it.

@@ -308,3 +308,15 @@ def update_response(account_id: str, response_id: str):
 def delete_response(account_id: str, response_id: str):
     responses.delete(responses.get(_reader(account_id), path_id(response_id)))
     return {}
+
+
+# ---------------------------------------------------------------- usage
+
+@router.get(f"{CAPTAIN}/usage")
+def show_usage(account_id: str):
+    """This month's and last month's model calls, tokens, cost, answers and handoffs, per
+    assistant and in total, with the account's budget and rate limit (administrators)."""
+    from parley.services.captain import usage
+
+    account = _admin(account_id)
+    return usage.report(account, {item.id: item.data.get("name") or "" for item in assistants.all_of(account)})

@@ -27,6 +27,16 @@ def assistant(item: AccountObject) -> dict:
     }
 
 
+SENDER_TYPE = "Captain::Assistant"  # a message's sender_type when Captain wrote it (as Chatwoot stores it)
+
+
+def sender(item: AccountObject) -> dict:
+    """The short form stored with the assistant's messages: the dashboard and the widget
+    show it as the bot (`type` "captain_assistant"; an assistant has no avatar)."""
+    return {"id": item.id, "name": item.data.get("name") or "Captain", "avatar_url": "", "thumbnail": "",
+            "type": "captain_assistant"}
+
+
 def assistants(items: list[AccountObject]) -> dict:
     """Chatwoot's index: {payload, meta: {total_count, page: 1}} (not paginated)."""
     return {"payload": [assistant(item) for item in items], "meta": {"total_count": len(items), "page": 1}}

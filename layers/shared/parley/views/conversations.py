@@ -6,7 +6,8 @@ from ..models.conversation import Conversation, Message
 from ..models.inbox import CHANNEL_TYPES
 from .common import epoch
 
-SENDER_TYPES = {"Contact": "contact", "User": "agent", "AgentBot": "agent_bot"}
+SENDER_TYPES = {"Contact": "contact", "User": "agent", "AgentBot": "agent_bot",
+                "Captain::Assistant": "captain_assistant"}
 
 
 def attachments(records: list[dict], message_id: int, account_id: int) -> list[dict]:

@@ -12,6 +12,7 @@ from pynamodb.exceptions import PutError, TransactWriteError
 from ... import dynamo, events, ids, permissions, schedules, security_log
 from ...errors import Conflict, Invalid, NotFound
 from ...models.account import AccountUser
+from ...models.account_object import AccountObject, captain_inbox_key
 from ...models.contact import Contact, ContactInbox
 from ...models.base import utcnow
 from ...models.conversation import APPLIED_KEPT, STATUSES, Conversation, Message
@@ -20,6 +21,7 @@ from ...models.unique import UniqueClaim
 from ...models.user import User
 from ...views import conversations as views
 from ...views.agent_bots import sender as agent_bot_sender
+from ...views.captain import sender as assistant_sender
 from ...views.contacts import sender as contact_sender
 from ...views.users import sender as user_sender
 from ..account import accounts, agent_bots, custom_attributes as attribute_definitions, teams
@@ -49,8 +51,9 @@ def create_conversation(inbox: Inbox, contact: Contact, contact_inbox: ContactIn
         raise Invalid(f"Status must be one of: {', '.join(STATUSES)}", field="status")
     if contact.blocked:
         status = "resolved"  # as Chatwoot: a blocked contact's conversations never reach the open lists
-    elif status == "open" and inbox.agent_bot_id and agent_bots.for_inbox(inbox) is not None:
-        status = "pending"  # as Chatwoot: the inbox's bot talks first, until it hands over
+    elif status == "open" and ((inbox.agent_bot_id and agent_bots.for_inbox(inbox) is not None)
+                               or has_assistant(inbox)):
+        status = "pending"  # as Chatwoot: the inbox's bot (or Captain) talks first, until it hands over
     if custom_attributes:
         attribute_definitions.validate(inbox.account_id, "conversation_attribute", custom_attributes)
     if assignee_id is None and auto_assign and status == "open":
@@ -62,6 +65,15 @@ def create_conversation(inbox: Inbox, contact: Contact, contact_inbox: ContactIn
         custom_attributes=custom_attributes or {}, last_activity_at=now_ms())
     _write(conversation, None, ("conversation.created", None), also=also)
     return conversation
+
+
+def has_assistant(inbox: Inbox) -> bool:
+    """A Captain assistant answers in this inbox (its link: one GetItem; services/captain)."""
+    try:
+        AccountObject.get(inbox.account_id, captain_inbox_key(inbox.id))
+        return True
+    except AccountObject.DoesNotExist:
+        return False
 
 
 def get_conversation(account_id: int, display_id: int) -> Conversation:
@@ -417,7 +429,7 @@ def write_message(conversation: Conversation, *, content: str | None, message_ty
                   sender_type: str | None = None, sender: User | Contact | None = None, private: bool = False,
                   echo_id: str | None = None, content_type: str = "text", content_attributes: dict | None = None,
                   source_id: str | None = None, attachments: list[dict] | None = None,
-                  message_id: int | None = None) -> Written:
+                  message_id: int | None = None, while_status: str | None = None) -> Written:
     """Check and store a new message: the message with its search terms, the conversation's
     activity and the events (message.created, and conversation.status_changed if it
     reopened) in one transaction, so a message exists if and only if its events do. When
@@ -426,6 +438,9 @@ def write_message(conversation: Conversation, *, content: str | None, message_ty
     # `attachments`: already checked and stored by services.messages.post_message.
     # `message_id`: allocated by the caller when it must be known before the write
     # (services/messaging/ingest.py claims a provider's message id for it first).
+    # `while_status`: the message is written only if the conversation still has this status
+    # when the transaction commits (a condition in it); otherwise StatusChanged, nothing
+    # written (Captain's replies: never once the conversation left `pending`).
     if (content is None or not content.strip()) and not attachments:
         raise Invalid("Message content can't be blank", field="content")
     if content is not None and len(content) > MAX_CONTENT:
@@ -440,6 +455,8 @@ def write_message(conversation: Conversation, *, content: str | None, message_ty
         snapshot = user_sender(sender)
     elif isinstance(sender, Contact):
         snapshot = contact_sender(sender)
+    elif sender_type == "Captain::Assistant":
+        snapshot = assistant_sender(sender)  # a Captain assistant (services/captain/answering.py)
     else:
         snapshot = agent_bot_sender(sender)  # an agent bot (services/account/agent_bots.py)
     message = Message(conversation.key, message_id or ids.next_id("Message"), account_id=conversation.account_id,
@@ -458,7 +475,7 @@ def write_message(conversation: Conversation, *, content: str | None, message_ty
     blocked = isinstance(sender, Contact) and bool(sender.blocked)
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         try:
-            return Written(message, True, _store_new_message(conversation, message, claim, blocked))
+            return Written(message, True, _store_new_message(conversation, message, claim, blocked, while_status))
         except TransactWriteError as exc:
             earlier = claim and echoed(conversation, message.echo_id, sender_type=sender_type, sender=sender)
             if earlier:
@@ -473,12 +490,18 @@ def write_message(conversation: Conversation, *, content: str | None, message_ty
             # The conversation changed meanwhile (its version), or a concurrent transaction
             # held an item: apply the activity again to what is stored now.
             conversation.refresh(consistent_read=True)
+            if while_status is not None and conversation.status != while_status:
+                raise StatusChanged(f"The conversation is {conversation.status} now") from None
             time.sleep(0.05 * attempt)
     raise AssertionError("unreachable")
 
 
+class StatusChanged(Conflict):
+    """write_message(while_status=...): the conversation's status is another one now."""
+
+
 def _store_new_message(conversation: Conversation, message: Message, claim: UniqueClaim | None,
-                       blocked: bool) -> str | None:
+                       blocked: bool, while_status: str | None = None) -> str | None:
     """The message (terms, echo claim) and message.created in one transaction. Returns the
     status a contact's message reopened the conversation from, if it did.
 
@@ -501,6 +524,13 @@ def _store_new_message(conversation: Conversation, message: Message, claim: Uniq
             tx.save(conversation)  # under its version: a concurrent change cancels the whole write
         if moved:
             queries.count_moves(tx, conversation.account_id, before, after)
+        if while_status is not None:
+            if moved or reopened:  # the conversation is saved in this transaction: its version guards it
+                if conversation.status != while_status:
+                    raise StatusChanged(f"The conversation is {conversation.status} now")
+            else:
+                tx.condition_check(Conversation, conversation.account_id, conversation.display_id,
+                                   condition=Conversation.status == while_status)
         _publish_message(tx, "message.created", conversation, message)
         if reopened:
             _publish(tx, "conversation.status_changed", conversation, {"status": [reopened, "open"]})
