@@ -57,8 +57,10 @@ describe('captain model', () => {
   })
 
   it('FAQ filters come from the address, cleaned, and go out as the list query', () => {
-    expect(faqFilters({ assistant_id: '3', status: 'pending', search: 'refund', page: '2' })).toEqual({ assistant_id: '3', status: 'pending', search: 'refund', page: 2 })
-    expect(faqFilters({ assistant_id: 'x', status: 'weird', page: '-1' })).toEqual({ assistant_id: '', status: '', search: '', page: 1 })
+    expect(faqFilters({ assistant_id: '3', status: 'pending', search: 'refund', page: '2' })).toEqual({ assistant_id: '3', document_id: '', status: 'pending', search: 'refund', page: 2 })
+    expect(faqFilters({ assistant_id: 'x', document_id: '1; drop', status: 'weird', page: '-1' })).toEqual({ assistant_id: '', document_id: '', status: '', search: '', page: 1 })
+    expect(faqFilters({ document_id: '12' }).document_id).toBe('12')
+    expect(faqQuery({ assistant_id: '', document_id: '12', status: '', search: '', page: 1 })).toEqual({ document_id: '12' })
     expect(faqQuery({ assistant_id: '3', status: 'approved', search: '  refund  ', page: 3 })).toEqual({ assistant_id: '3', status: 'approved', search: 'refund', page: 3 })
     expect(faqQuery({ assistant_id: '', status: '', search: ' ', page: 1 })).toEqual({})
     expect([pagesOf(0), pagesOf(25), pagesOf(26), pagesOf(51)]).toEqual([1, 1, 2, 3])

@@ -16,7 +16,7 @@ export function fakeServer(routes) {
   const fetchImpl = vi.fn(async (url, init) => {
     const u = new URL(url, 'http://parley.test')
     const query = Object.fromEntries(u.searchParams)
-    const body = init.body ? JSON.parse(init.body) : undefined
+    const body = init.body instanceof FormData ? init.body : init.body ? JSON.parse(init.body) : undefined // a FormData upload as it is
     calls.push({ method: init.method, path: u.pathname, query, body })
     const route = routes[init.method + ' ' + u.pathname]
     const [status, json] = route ? route(body, query) : [404, { error: 'Not found' }]

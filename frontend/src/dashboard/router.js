@@ -70,8 +70,9 @@ const routes = [
     ],
   },
   {
-    // Captain (issue 14): assistants (administrators: meta.admin, elsewhere sent to the FAQs)
-    // and FAQs (also custom roles granting knowledge_base_manage). captain/access.js decides
+    // Captain (issue 14): assistants and the provider settings (administrators: meta.admin,
+    // elsewhere sent to the FAQs); FAQs, documents and the playground (also custom roles
+    // granting knowledge_base_manage). captain/access.js decides
     // what the screens show. One lazily loaded chunk a screen.
     path: '/app/accounts/:accountId(\\d+)/captain',
     component: () => import('./views/Captain.vue'),
@@ -81,7 +82,11 @@ const routes = [
       { path: 'assistants', name: 'captain-assistants', component: () => import('./captain/Assistants.vue'), meta: { admin: true, otherwise: 'captain-faqs' } },
       { path: 'assistants/new', name: 'captain-assistant-new', component: () => import('./captain/AssistantEditor.vue'), meta: { admin: true, otherwise: 'captain-faqs' } },
       { path: 'assistants/:assistantId(\\d+)', name: 'captain-assistant', component: () => import('./captain/AssistantEditor.vue'), meta: { admin: true, otherwise: 'captain-faqs' } },
+      { path: 'assistants/:assistantId(\\d+)/playground', name: 'captain-playground', component: () => import('./captain/Playground.vue') },
+      { path: 'playground', name: 'captain-playground-home', component: () => import('./captain/PlaygroundHome.vue') },
       { path: 'faqs', name: 'captain-faqs', component: () => import('./captain/Faqs.vue') },
+      { path: 'documents', name: 'captain-documents', component: () => import('./captain/Documents.vue') },
+      { path: 'settings', name: 'captain-settings', component: () => import('./captain/ProviderSettings.vue'), meta: { admin: true, otherwise: 'captain-faqs' } },
     ],
   },
   // Two-factor sign-in of the signed-in user: outside any account, so a member whose account

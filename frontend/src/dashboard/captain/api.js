@@ -28,3 +28,35 @@ export const createFaq = async (accountId, body) => itemOf(await api.post(cap(ac
 export const updateFaq = async (accountId, id, body) => itemOf(await api.patch(cap(accountId, 'assistant_responses', id), body))
 export const deleteFaq = (accountId, id) => api.del(cap(accountId, 'assistant_responses', id))
 export const bulkFaqs = (accountId, action, ids) => api.post(cap(accountId, 'bulk_actions'), bulkBody(action, ids))
+
+// Documents (Chatwoot's `documents`): a page of an assistant's documents, add one by URL
+// (JSON) or as an uploaded file (multipart), delete.
+export async function listDocuments(accountId, assistantId, page = 1) {
+  const params = {}
+  if (assistantId !== '' && assistantId != null) params.assistant_id = String(assistantId)
+  if (page > 1) params.page = page
+  const res = await api.get(cap(accountId, 'documents'), params)
+  const meta = (res && res.meta) || {}
+  const items = listOf(res)
+  return { items, total: Number(meta.total_count ?? items.length) || 0 }
+}
+export const addDocumentUrl = async (accountId, body) => itemOf(await api.post(cap(accountId, 'documents'), { document: body }))
+export async function uploadDocument(accountId, assistantId, file) {
+  const form = new FormData()
+  form.append('document[assistant_id]', String(assistantId))
+  form.append('document[file]', file, file.name || 'document')
+  return itemOf(await api.post(cap(accountId, 'documents'), form))
+}
+export const deleteDocument = (accountId, id) => api.del(cap(accountId, 'documents', id))
+
+// The playground: what the assistant would answer, without a conversation.
+export const askPlayground = (accountId, assistantId, body) => api.post(cap(accountId, 'assistants', assistantId, 'playground'), body)
+
+// Model provider settings: the account's, an assistant's override (DELETE: back to the
+// account's), and this month's usage.
+export const getProvider = async (accountId) => itemOf(await api.get(cap(accountId, 'provider')))
+export const saveProvider = async (accountId, body) => itemOf(await api.patch(cap(accountId, 'provider'), body))
+export const getAssistantProvider = async (accountId, id) => itemOf(await api.get(cap(accountId, 'assistants', id, 'provider')))
+export const saveAssistantProvider = async (accountId, id, body) => itemOf(await api.patch(cap(accountId, 'assistants', id, 'provider'), body))
+export const clearAssistantProvider = (accountId, id) => api.del(cap(accountId, 'assistants', id, 'provider'))
+export const getUsage = (accountId) => api.get(cap(accountId, 'usage'))

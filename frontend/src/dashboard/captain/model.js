@@ -83,10 +83,11 @@ export function assistantBody(values) {
 }
 
 // The FAQ list's filters (they live in the address) and the query they send.
-export const blankFaqFilters = () => ({ assistant_id: '', status: '', search: '', page: 1 })
+export const blankFaqFilters = () => ({ assistant_id: '', document_id: '', status: '', search: '', page: 1 })
 export function faqFilters(query = {}) {
   const f = blankFaqFilters()
   if (/^\d+$/.test(String(query.assistant_id || ''))) f.assistant_id = String(query.assistant_id)
+  if (/^\d+$/.test(String(query.document_id || ''))) f.document_id = String(query.document_id)
   if (FAQ_STATUSES.some(([k]) => k === query.status)) f.status = query.status
   if (typeof query.search === 'string') f.search = query.search
   const page = Number(query.page)
@@ -96,6 +97,7 @@ export function faqFilters(query = {}) {
 export function faqQuery(f) {
   const params = {}
   if (f.assistant_id !== '' && f.assistant_id != null) params.assistant_id = String(f.assistant_id)
+  if (f.document_id !== '' && f.document_id != null) params.document_id = String(f.document_id)
   if (f.status) params.status = f.status
   const search = String(f.search || '').trim()
   if (search) params.search = search
@@ -103,6 +105,13 @@ export function faqQuery(f) {
   return params
 }
 export const pagesOf = (total) => Math.max(1, Math.ceil((Number(total) || 0) / PAGE_SIZE))
+
+// The document an FAQ was proposed from, as a row names it ('' when none).
+export function faqDocumentName(r) {
+  const d = r && r.document
+  if (d && typeof d === 'object') return String(d.name || d.external_link || 'Document ' + d.id)
+  return r && r.document_id != null ? 'Document ' + r.document_id : ''
+}
 
 // An FAQ's form <-> body.
 export const blankFaq = (assistantId = '') => ({ question: '', answer: '', assistant_id: assistantId === '' || assistantId == null ? '' : String(assistantId), status: 'approved' })

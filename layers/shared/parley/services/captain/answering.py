@@ -41,13 +41,13 @@ from ...models.account_object import AccountObject
 from ...models.conversation import Conversation, Message
 from ...views.captain import SENDER_TYPE
 from ..conversation import conversations
-from . import assistants, rules
+from . import assistants, rules, scenarios
 from .knowledge import Hit, Retrieval
 
 logger = logging.getLogger(__name__)
 
 HANDOFF_REASONS = ("customer_asked", "low_confidence", "guardrail", "model_cannot_help", "repeated_failure",
-                   "provider_error", "budget_exhausted", "rate_limited", "answer_rejected")
+                   "provider_error", "budget_exhausted", "rate_limited", "answer_rejected", "scenario")
 REASON_TEXT = {
     "customer_asked": "the customer asked for a person",
     "low_confidence": "no approved knowledge answers the question well enough",
@@ -58,7 +58,15 @@ REASON_TEXT = {
     "budget_exhausted": "this month's Captain budget for the account is used up",
     "rate_limited": "the account's Captain rate limit was reached",
     "answer_rejected": "the model's answer did not pass Parley's checks",
+    "scenario": "one of the assistant's scenarios says to hand this over",
 }
+# The scenario tools (services/captain/scenarios.TOOLS) Captain carries out after its answer;
+# handoff turns the answer into a handoff. faq_lookup is what every answer already does (the
+# knowledge is in the prompt), and add_contact_note is not carried out: a contact's notes are
+# written by people (each names its author), so neither is offered to the model.
+SCENARIO_ACTIONS = ("add_private_note", "add_label_to_conversation", "update_priority", "resolve", "handoff")
+MAX_ACTIONS = 3
+MAX_ACTION_VALUE = 1000
 DEFAULT_HANDOFF_MESSAGE = "I'm passing this conversation to our team. Someone will reply here shortly."
 DEFAULT_WELCOME_MESSAGE = "Hi! What can I help you with?"
 DEFAULT_RESOLUTION_MESSAGE = ("We haven't heard from you in a while, so this conversation is now closed. "
@@ -93,6 +101,21 @@ TOOL = Tool(
 )
 
 
+def reply_tool(actions: Sequence[str] = ()) -> Tool:
+    """The reply tool; with scenario actions, an `actions` list the model may fill with them."""
+    if not actions:
+        return TOOL
+    schema = {**TOOL.schema, "properties": {**TOOL.schema["properties"], "actions": {
+        "type": "array", "maxItems": MAX_ACTIONS,
+        "description": "Actions a scenario tells you to take, if one applies (else an empty list).",
+        "items": {"type": "object", "properties": {
+            "tool": {"type": "string", "enum": list(actions)},
+            "value": {"type": "string", "description": "The note's text, the label, or the priority "
+                                                       "(low, medium, high, urgent); empty for the others."}},
+            "required": ["tool"]}}}}
+    return Tool(TOOL.name, TOOL.description, schema)
+
+
 @dataclass(frozen=True)
 class Source:
     kind: str  # faq | document | article
@@ -117,6 +140,7 @@ class Decision:
     model: str = ""
     calls: int = 0  # model calls made
     language: str = ""
+    actions: tuple[tuple[str, str], ...] = ()  # scenario actions to carry out after the answer: (tool, value)
 
     @property
     def handoff(self) -> bool:
@@ -209,7 +233,8 @@ def decide(assistant: AccountObject, question: str, turns: Sequence[Turn], retri
 
 def _generate(assistant: AccountObject, question: str, turns: Sequence[Turn], retrieval: Retrieval,
               provider: Provider, citing: bool, known: Sequence[str]) -> Decision:
-    prompt = build_prompt(assistant, retrieval.hits)
+    enabled = scenarios.of_assistant(assistant, enabled_only=True)
+    prompt = build_prompt(assistant, retrieval.hits, enabled)
     config = config_of(assistant)
     try:
         temperature = min(1.0, max(0.0, float(config.get("temperature", 0.2))))
@@ -217,7 +242,7 @@ def _generate(assistant: AccountObject, question: str, turns: Sequence[Turn], re
         temperature = 0.2
     conversation = [*turns[-HISTORY_TURNS:], Turn("user", question)]
     try:
-        completion = provider.complete(system=prompt.system, turns=conversation, tool=TOOL,
+        completion = provider.complete(system=prompt.system, turns=conversation, tool=reply_tool(prompt.actions),
                                        temperature=temperature, max_tokens=MAX_TOKENS)
     except ProviderError as exc:
         return handoff("provider_error", f"The provider failed: {exc.reason}.", calls=1)
@@ -230,6 +255,7 @@ class Prompt:
     ids: dict[str, Hit]  # S1 -> the hit shown under that id
     rules: tuple[str, ...]  # the fixed rule lines (an answer repeating one is rejected)
     canary: str
+    actions: tuple[str, ...] = ()  # the scenario tools the model may ask for
 
 
 RULES = (
@@ -250,7 +276,7 @@ def _quoted(text: str) -> str:
     return (text or "").replace("</", "< /").replace("<knowledge", "< knowledge").replace("<source", "< source")
 
 
-def build_prompt(assistant: AccountObject, hits: Sequence[Hit]) -> Prompt:
+def build_prompt(assistant: AccountObject, hits: Sequence[Hit], enabled: Sequence[AccountObject] = ()) -> Prompt:
     """The system prompt: who the assistant is, the fixed rules, the business's
     instructions, guidelines and guardrails, then the knowledge as quoted data, each piece
     under an id (S1, S2 ...). The customer's words go in the turns, never in here."""
@@ -271,6 +297,15 @@ def build_prompt(assistant: AccountObject, hits: Sequence[Hit]) -> Prompt:
     if guardrails:
         lines += ["", "Topics you must not handle (set can_help to false):"] + [f"- {_quoted(g[:500])}"
                                                                                   for g in guardrails[:30]]
+    actions: list[str] = []
+    if enabled:
+        lines += ["", "Scenarios: when one applies, follow its instruction; take only the actions it names, "
+                      "through the reply tool's actions:"]
+        for item in enabled[:scenarios.MAX_PER_ASSISTANT]:
+            data = item.data
+            lines.append(f"- {_quoted(str(data.get('title') or ''))[:255]}: when {_quoted(str(data.get('description') or ''))[:1000]}"
+                         f" -> {_quoted(str(data.get('instruction') or ''))[:2000]}")
+            actions += [tool for tool in data.get("tools") or [] if tool in SCENARIO_ACTIONS]
     ids: dict[str, Hit] = {}
     lines += ["", "<knowledge>"]
     for n, hit in enumerate(hits, 1):
@@ -281,7 +316,7 @@ def build_prompt(assistant: AccountObject, hits: Sequence[Hit]) -> Prompt:
         lines.append(_quoted(hit.text[:3000]))
         lines.append("</source>")
     lines.append("</knowledge>")
-    return Prompt("\n".join(lines), ids, RULES, canary)
+    return Prompt("\n".join(lines), ids, RULES, canary, tuple(dict.fromkeys(actions)))
 
 
 def check(completion: Completion, prompt: Prompt, retrieval: Retrieval, citing: bool, *,
@@ -320,8 +355,27 @@ def check(completion: Completion, prompt: Prompt, retrieval: Retrieval, citing: 
     if problem:
         return handoff("answer_rejected", f"The answer was rejected: {problem}.", **spent)
     sources = tuple(_source(prompt.ids[c]) for c in dict.fromkeys(cited))
+    actions = scenario_actions(reply.get("actions"), prompt.actions)
+    if any(tool == "handoff" for tool, _ in actions):
+        return handoff("scenario", "A scenario of the assistant says to hand this over.", sources=sources, **spent)
+    taken = f"; scenario actions: {', '.join(tool for tool, _ in actions)}" if actions else ""
     return Decision("answer", text=with_citations(answer, sources, citing), sources=sources, language=language,
-                    reasoning=f"The model answered from {', '.join(dict.fromkeys(cited))}.", **spent)
+                    reasoning=f"The model answered from {', '.join(dict.fromkeys(cited))}{taken}.", actions=actions,
+                    **spent)
+
+
+def scenario_actions(given, allowed: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """The model's actions that its scenarios allow, each once, values cut to size; anything
+    else (another tool, a wrong shape) is dropped: the model asks, the scenarios decide."""
+    if not isinstance(given, list) or not allowed:
+        return ()
+    kept: dict[str, str] = {}
+    for action in given[:MAX_ACTIONS * 2]:
+        if not isinstance(action, dict) or action.get("tool") not in allowed or action["tool"] in kept:
+            continue
+        value = action.get("value")
+        kept[action["tool"]] = value.strip()[:MAX_ACTION_VALUE] if isinstance(value, str) else ""
+    return tuple(kept.items())[:MAX_ACTIONS]
 
 
 # ---------------------------------------------------------------- the playground
@@ -345,6 +399,8 @@ def playground(account_id: int, assistant: AccountObject, message_content: str,
         "handoff": ({"reason": decision.reason, "reason_text": REASON_TEXT[decision.reason],
                      "message": handoff_message(config)} if decision.handoff else None),
         "sources": [s.shown() for s in decision.sources],
+        # What a scenario would do in a conversation (nothing is done here: there is none).
+        "actions": [{"tool": tool, "value": value} for tool, value in decision.actions],
     }
 
 
@@ -475,7 +531,9 @@ def act(conversation: Conversation, message: Message, assistant: AccountObject, 
     if not decision.handoff:
         if not written.created:
             return "duplicate"
-        schedule_idle_resolution(conversation, written.message, assistant)
+        resolved = carry_out(conversation, message, assistant, decision.actions)
+        if not resolved:
+            schedule_idle_resolution(conversation, written.message, assistant)
         return "answered"
     if not written.created:
         conversation.refresh(consistent_read=True)
@@ -485,6 +543,35 @@ def act(conversation: Conversation, message: Message, assistant: AccountObject, 
         decision = handoff(reason if reason in HANDOFF_REASONS else decision.reason, decision.reasoning)
     finish_handoff(conversation, message, assistant, decision)
     return f"handoff:{decision.reason}"
+
+
+def carry_out(conversation: Conversation, message: Message, assistant: AccountObject,
+              actions: Sequence[tuple[str, str]]) -> bool:
+    """The scenario actions of an answer just sent (once: only the attempt that wrote the
+    answer gets here). A label must be one of the account's, a priority one of Chatwoot's;
+    anything else is skipped. Returns whether the conversation was resolved."""
+    from ..account import labels
+
+    resolved = False
+    for tool, value in actions:
+        if tool == "add_private_note" and value:
+            conversations.write_message(
+                conversation, content=value, message_type=conversations.OUTGOING, private=True,
+                sender_type=SENDER_TYPE, sender=assistant, echo_id=f"captain-note:{message.id}",
+                content_attributes={"captain": {"assistant_id": assistant.id, "reply_to": message.id,
+                                                "scenario_action": tool}})
+        elif tool == "add_label_to_conversation":
+            titles = {str(label.data.get("title") or "").casefold(): label.data.get("title")
+                      for label in labels.all_of(conversation.account_id)}
+            title = titles.get(value.strip().casefold())
+            if title and title not in (conversation.labels or []):
+                conversations.set_labels(conversation, [*(conversation.labels or []), title])
+        elif tool == "update_priority" and value.strip().lower() in conversations.PRIORITIES:
+            conversations.set_priority(conversation, value.strip().lower())
+        elif tool == "resolve":
+            conversations.toggle_status(conversation, "resolved")
+            resolved = True
+    return resolved
 
 
 def finish_handoff(conversation: Conversation, message: Message, assistant: AccountObject, decision: Decision) -> None:
