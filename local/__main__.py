@@ -112,7 +112,7 @@ def main() -> int:
     engines.start_consumers()
     stop_saving = threading.Event()
     saver = snapshots.autosave(runtime, stop_saving)
-    gateway = Gateway(stack, runtime.invoke, ROOT / "frontend" / "dist", demo_page=lambda: seed.demo_page(cast, base_url),
+    gateway = Gateway(stack, runtime.invoke, ROOT / "frontend" / "dist", demo_page=lambda which: seed.demo_page(cast, base_url, which),
                       s3=LocalS3(session.client("s3", endpoint_url=aws.endpoint)),
                       mail_page=lambda: mail.page(aws.lock), usage=lambda: usage.collect(engines))
     # ws="websockets": uvicorn 0.37's sans-io protocol garbles a refused handshake, and a

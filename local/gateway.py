@@ -230,7 +230,7 @@ def _gone(connection_id: str) -> Response:
 
 class Gateway:
     def __init__(self, stack: Stack, invoke: Invoke, static_dir: Path | None = None,
-                 demo_page: Callable[[], str] | None = None, s3: Any = None,
+                 demo_page: Callable[[str | None], str] | None = None, s3: Any = None,
                  mail_page: Callable[[], str] | None = None, usage: Callable[[], dict] | None = None):
         self.stack = stack
         self.usage = usage  # the other services' metering; the gateway meters API Gateway itself
@@ -284,7 +284,7 @@ class Gateway:
         """A stand-in customer page (local only: on AWS it is the customer's own site)."""
         if self.demo_page is None:
             return JSONResponse({"message": "Not Found"}, 404)
-        return HTMLResponse(self.demo_page())
+        return HTMLResponse(self.demo_page(request.query_params.get("with")))
 
     async def mail(self, request: Request) -> Response:
         """The mail SES (moto) accepted (local only: on AWS it reaches real mailboxes)."""

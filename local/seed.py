@@ -144,6 +144,52 @@ def _help_center(account_id: int, admin_id: int, inbox_id: int) -> dict:
     return {"slug": HELP_CENTER_SLUG, "portal_id": portal.id}
 
 
+# Captain's demo: its own website inbox (the seeded one keeps starting conversations open for
+# people), an assistant and what it answers from. (question, answer) pairs, approved.
+CAPTAIN_FAQS = [
+    ("How do I reset my password?", "Open Settings, then Security, and choose Reset password. The link in the "
+                                     "e-mail we send works for an hour."),
+    ("How long does shipping take?", "Orders ship within one working day; delivery in the EU takes 2 to 4 days."),
+    ("Can I get a refund?", "Yes: within 30 days of delivery, from Orders > Return an item. The refund reaches your "
+                            "card within 5 working days of our receiving the item."),
+    ("Do you ship outside the EU?", "Not yet: we ship to every country in the European Union only."),
+    ("How do I change my plan?", "Administrators change the plan in Settings > Billing; the new price applies from "
+                                 "the next invoice."),
+    ("Where can I download my invoices?", "In Settings > Billing > Invoices, as PDF files."),
+]
+
+
+def _captain(account_id: int, inbox_id: int) -> dict:
+    """Ava, Acme's Captain assistant, answering in the Captain demo inbox from approved FAQs
+    (and the help center linked to the website inbox is not hers: her inbox has no portal)."""
+    from parley.services.captain import assistants, responses
+
+    assistant = assistants.create(account_id, {
+        "name": "Ava", "description": "Answers Acme's customers from the approved FAQs",
+        "config": {"product_name": "Acme Widgets", "feature_citation": True,
+                   "welcome_message": "Hi, I'm Ava, Acme's assistant. Ask me anything, or ask for a person.",
+                   "handoff_message": "I'm passing you to a colleague: someone will reply here shortly."},
+        "guardrails": ["legal advice"]})
+    assistants.link(assistant, inbox_id)
+    for question, answer in CAPTAIN_FAQS:
+        responses.create(account_id, {"question": question, "answer": answer, "assistant_id": assistant.id})
+    responses.create(account_id, {"question": "Is there a student discount?", "status": "pending",
+                                  "answer": "Students get 20% off with a valid student e-mail address.",
+                                  "assistant_id": assistant.id})
+    return {"assistant_id": assistant.id}
+
+
+def _captain_inbox(account_id: int) -> dict:
+    """The website inbox Captain answers in (no members: the team sees its handoffs under
+    Unassigned); the demo page embeds it with `?with=captain`."""
+    from parley.services.inbox import inboxes
+
+    inbox = inboxes.create_inbox(account_id, name="Acme website (Captain)", channel_type="web_widget", channel={
+        "welcome_title": "Ask Ava", "welcome_tagline": "Our assistant answers at once; a person when you ask.",
+        "widget_color": "#7c3aed"})
+    return {"id": inbox.id, "website_token": inbox.website_token, **_captain(account_id, inbox.id)}
+
+
 def _create_cast() -> dict:
     from concurrent.futures import ThreadPoolExecutor
 
@@ -167,6 +213,7 @@ def _create_cast() -> dict:
     return {
         "website_inbox": website,
         "help_center": _help_center(acme.id, admin["id"], website["id"]),
+        "captain": _captain_inbox(acme.id),
         "super_admin": {k: root[k] for k in ("email", "password", "access_token")},
         "account": {"id": acme.id, "name": acme.name},
         "administrator": admin,
@@ -195,6 +242,8 @@ def ensure(state_dir: Path, base_url: str) -> dict | None:
         if "help_center" not in seed:  # seeded before the help center
             seed["help_center"] = _help_center(seed["account"]["id"], seed["administrator"]["id"],
                                                seed["website_inbox"]["id"])
+        if "captain" not in seed:  # seeded before Captain
+            seed["captain"] = _captain_inbox(seed["account"]["id"])
     else:
         return None
     write_atomic(path, json.dumps(seed, indent=2).encode())
@@ -213,13 +262,18 @@ def help_center_url(seed: dict | None, base_url: str) -> str:
     return f"{base_url}/hc/{slug}/en"
 
 
-def demo_page(seed: dict | None, base_url: str) -> str:
-    """A customer's page that embeds the widget with Chatwoot's snippet, unchanged."""
+def demo_page(seed: dict | None, base_url: str, which: str | None = None) -> str:
+    """A customer's page that embeds the widget with Chatwoot's snippet, unchanged: the
+    website inbox's, or with `which="captain"` the inbox where Captain answers first."""
     from parley.views.inboxes import widget_script
 
-    if not seed or "website_inbox" not in seed:
+    inbox = (seed or {}).get("captain" if which == "captain" else "website_inbox")
+    if not inbox:
         return "<!doctype html><title>Parley demo</title><p>No seeded website inbox (delete .local/ to reseed).</p>"
-    snippet = widget_script(base_url, seed["website_inbox"]["website_token"])
+    snippet = widget_script(base_url, inbox["website_token"])
+    captain = ("<p>Here Captain, Parley's AI agent, answers first from Acme's approved FAQs (try \u201chow long "
+               "does shipping take?\u201d, then \u201cI want to talk to a person\u201d); the conversation then "
+               "waits for the team under Unassigned.</p>" if which == "captain" else "")
     return f"""<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -231,7 +285,7 @@ def demo_page(seed: dict | None, base_url: str) -> str:
 <p>This page stands in for a customer's website. It embeds Parley's chat bubble with
 Chatwoot's snippet, unchanged. Open the bubble at the bottom right and say hello; answer
 as the agent in the dashboard at <a href="{base_url}/">{base_url}/</a>.</p>
-{snippet}</body>
+{captain}{snippet}</body>
 </html>
 """
 
@@ -240,6 +294,7 @@ def banner(seed: dict | None, base_url: str, state_dir: Path) -> str:
     lines = [f"Parley is running at {base_url}",
              f"  Dashboard:      {base_url}/",
              f"  Widget demo:    {demo_url(base_url)}",
+             f"  Captain demo:   {demo_url(base_url)}?with=captain",
              f"  Help center:    {help_center_url(seed, base_url)}"]
     if seed:
         people = [("Super admin", seed["super_admin"], ""),

@@ -33,16 +33,23 @@ logger = Logger()
 LAST_ATTEMPT = 5  # the CaptainQueue's maxReceiveCount (template.yaml)
 
 
+EVENTS = ("message.created", "conversation.status_changed")
+
+
 def parse(body: str) -> dict:
     detail = events.from_bus(json.loads(body))
-    if detail is None or detail.get("event") != "message.created":
-        raise ValueError("not a message.created event")
+    if detail is None or detail.get("event") not in EVENTS:
+        raise ValueError("not an event Captain reads")
     if not isinstance(detail.get("account_id"), int) or not isinstance(detail.get("data"), dict):
-        raise ValueError("a message.created event without its account or message")
+        raise ValueError("an event without its account or its object")
     return detail
 
 
 def handle(detail: dict, attempt: int) -> str:
+    if detail["event"] == "conversation.status_changed":
+        from parley.services.captain import mining
+
+        return mining.mine_resolved(detail["account_id"], detail["data"])
     from parley.services.captain import answering
 
     data = detail["data"]

@@ -31,8 +31,9 @@ def test_seed_json_has_the_whole_cast(local_stack):
     seed = local_stack.seed
     assert seed["base_url"] == local_stack.base_url
     assert set(seed) == {"base_url", "super_admin", "account", "administrator", "agent", "other_account",
-                         "platform_token", "website_inbox", "help_center"}
+                         "platform_token", "website_inbox", "help_center", "captain"}
     assert seed["help_center"]["slug"] == "acme-help"
+    assert set(seed["captain"]) == {"id", "website_token", "assistant_id"}
     assert set(seed["website_inbox"]) == {"id", "website_token", "hmac_token"}
     assert set(seed["super_admin"]) == {"email", "password", "access_token"}
     for person in (seed["administrator"], seed["agent"], seed["other_account"]["administrator"]):
@@ -52,6 +53,20 @@ def test_demo_page_embeds_the_seeded_inbox_with_chatwoots_snippet(local_stack):
     inboxes = httpx.get(f"{local_stack.base_url}/api/v1/accounts/{local_stack.seed['account']['id']}/inboxes",
                         headers={"api_access_token": agent["access_token"]}).json()["payload"]
     assert [i["id"] for i in inboxes] == [inbox["id"]]  # the agent works in it
+
+
+def test_the_captain_demo_page_embeds_the_inbox_where_captain_answers(local_stack):
+    seed, base = local_stack.seed, local_stack.base_url
+    page = httpx.get(base.replace("127.0.0.1", "localhost") + "/demo?with=captain")
+    assert page.status_code == 200
+    assert f'websiteToken: "{seed["captain"]["website_token"]}"' in page.text
+    assert seed["captain"]["website_token"] != seed["website_inbox"]["website_token"]
+    admin = {"api_access_token": seed["administrator"]["access_token"]}
+    api = f"{base}/api/v1/accounts/{seed['account']['id']}/captain"
+    linked = httpx.get(f"{api}/assistants/{seed['captain']['assistant_id']}/inboxes", headers=admin).json()["payload"]
+    assert [inbox["id"] for inbox in linked] == [seed["captain"]["id"]]
+    faqs = httpx.get(f"{api}/assistant_responses", headers=admin, params={"status": "approved"}).json()
+    assert faqs["meta"]["total_count"] >= 6
 
 
 def test_sign_in_and_profile(local_stack):

@@ -995,6 +995,35 @@ def test_captain_answers_hands_off_resolves_and_plays(api, world, website, recor
     recorder.check("CaptainFunction", "ScheduledFunction", "HttpApiFunction")
 
 
+def test_captain_proposes_faqs_from_a_resolved_conversation(api, world, website, recorder):
+    """CaptainFunction reads a resolved conversation, claims it, asks the account's model
+    (its key from SSM) and stores the proposals pending (ids, audit entries, usage)."""
+    from parley import global_config
+    from tests import help_center_support as hc
+    from tests.captain_support import ModelServer, make_assistant
+    from tests.integration.test_captain_mining import proposing
+
+    make_assistant(api, world, website.id)
+    server = ModelServer((200, proposing(("Do you sell gift cards?", "Yes, from 10 to 200 euros."))))
+    try:
+        global_config.update("CAPTAIN_PRIVATE_MODEL_ADDRESSES", True)
+        ok(api.patch(f"/api/v1/accounts/{world.account_id}/captain/provider", world.admin.token, body={
+            "provider": "openai_compatible", "base_url": server.url, "chat_model": "m", "api_key": "sk-policy",
+            "allow_private_address": True}))
+        visitor = website.widget.start()
+        conversation_id = website.widget.say(visitor, "Gift cards? A human please").json["conversation_id"]
+        ok(api.post(f"/api/v1/accounts/{world.account_id}/conversations/{conversation_id}/messages",
+                    world.admin.token, body={"content": "Yes, from 10 to 200 euros."}))
+        hc.drain("CaptainQueue", None, invoke=lambda event: invoke(recorder, "captain", event, "captain batch"))
+        ok(api.post(f"/api/v1/accounts/{world.account_id}/conversations/{conversation_id}/toggle_status",
+                    world.admin.token, body={"status": "resolved"}))
+        assert hc.drain("CaptainQueue", None, invoke=lambda event: invoke(recorder, "captain", event, "mining"))
+    finally:
+        server.close()
+    assert server.requests and server.requests[-1]["body"]["tool_choice"]["function"]["name"] == "propose_faqs"
+    recorder.check("CaptainFunction", "HttpApiFunction")
+
+
 # ---------------------------------------------------------------- Captain's providers
 
 def test_captain_provider_keys_and_models(api, world, recorder):

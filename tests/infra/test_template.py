@@ -655,3 +655,28 @@ def test_a_variable_means_the_same_in_every_function_that_has_it():
         for name, value in _stack.env_for(function).items():
             first = seen.setdefault(name, (function, value))
             assert first[1] == value, f"{name} is {first[1]!r} in {first[0]} but {value!r} in {function}"
+
+
+LAYER_REQUIREMENTS = ROOT / "layers" / "shared" / "requirements.txt"
+
+
+def test_the_captain_layer_builds_for_lambda_arm64(tmp_path):
+    """The captain layer's build as sam build runs it (layers/captain/Makefile): arm64
+    wheels for every pin, retrieval's model weights inside the wheel, compiled .pyc."""
+    from bench.layer_size import CAPTAIN_LAYER, build
+
+    build(tmp_path, CAPTAIN_LAYER, "build-CaptainLayer")
+    python = tmp_path / "python"
+    found = list(python.glob("numpy/_core/_multiarray_umath*.so"))
+    assert found and "aarch64" in found[0].name, f"numpy is not the arm64 build: {found}"
+    wheel = next(python.glob("tokenizers-*.dist-info")) / "WHEEL"
+    assert "aarch64" in wheel.read_text(), "tokenizers is not the arm64 build"  # an abi3 .so: the tag says
+    assert (python / "pypdf").is_dir() and list((python / "wordllama").rglob("*.safetensors"))
+    assert list((python / "wordllama").rglob("*.pyc")), "the layer must ship compiled .pyc"
+    # On top of the shared layer (--no-deps): nothing of its own may shadow the shared
+    # layer's packages, at another version, in /opt/python.
+    shared = {line.split("==")[0].lower().replace("_", "-") for line in (LAYER_REQUIREMENTS).read_text().splitlines()
+              if "==" in line and not line.startswith("#")}
+    here = {d.name.split("-")[0].lower().replace("_", "-") for d in python.glob("*.dist-info")}
+    assert not here & shared, f"the captain layer repeats the shared layer's {sorted(here & shared)}"
+    assert not (python / "parley").exists()

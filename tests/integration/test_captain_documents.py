@@ -756,3 +756,36 @@ def test_a_model_that_cannot_be_resolved_proposes_nothing(api, world):
 
     assert ingest.run(world.account_id, item.id, item.data["revision"], provider_for=unavailable) == "available"
     assert api.get(f"{base(world)}/assistant_responses", world.admin.token).json["meta"]["total_count"] == 0
+
+
+def test_the_worker_asks_the_assistants_own_model_for_proposals(api, world):
+    """The whole path: the account's OpenAI-compatible model (a scripted server on
+    127.0.0.1, through the real adapter) is the one the worker asks, once the document is
+    available, and what it proposes is checked and stored pending."""
+    import json as _json
+
+    from parley import global_config
+    from tests.captain_support import ModelServer
+
+    helper = make_assistant(api, world)
+    item = text_document(api, world, helper, SHOP)
+    arguments = _json.dumps({"faqs": [{"question": "When are refunds paid?", "answer": "Within 5 days."},
+                                      {"question": "Where to?", "answer": "Visit https://evil.example.com now."}]})
+    server = ModelServer((200, {"id": "c", "object": "chat.completion", "model": "m", "choices": [{
+        "index": 0, "finish_reason": "tool_calls", "message": {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "t", "type": "function", "function": {"name": "propose_faqs", "arguments": arguments}}]}}],
+        "usage": {"prompt_tokens": 50, "completion_tokens": 20, "total_tokens": 70}}))
+    try:
+        global_config.update("CAPTAIN_PRIVATE_MODEL_ADDRESSES", True)
+        set_model = api.patch(f"{base(world)}/provider", world.admin.token, body={
+            "provider": "openai_compatible", "base_url": server.url, "chat_model": "gpt-4o-mini",
+            "api_key": "sk-docs", "allow_private_address": True})
+        assert set_model.status == 200, set_model.json
+        assert run_job(world, item.id) == "available"
+        [asked] = server.requests
+        assert asked["body"]["tool_choice"]["function"]["name"] == "propose_faqs"
+        assert asked["headers"].get("Authorization") == "Bearer sk-docs"
+    finally:
+        server.close()
+    pending = api.get(f"{base(world)}/assistant_responses", world.admin.token, query={"status": "pending"}).json
+    assert [f["question"] for f in pending["payload"]] == ["When are refunds paid?"]  # the foreign link dropped

@@ -456,10 +456,9 @@ def reply_echo(message_id: int) -> str:
     return f"captain:{message_id}"
 
 
-def respond(account_id: int, data: dict) -> str:
-    """The consumer's work for one message.created payload. Returns what happened."""
-    if not customer_message(data):
-        return "not_a_customer_message"
+def _waiting(account_id: int, data: dict) -> tuple[AccountObject, Conversation, Message] | str:
+    """The assistant, conversation and customer message of a message.created payload, read
+    consistently, while the conversation is still Captain's (pending); else why not."""
     assistant = assistants.for_inbox(account_id, data["inbox_id"])
     if assistant is None:
         return "no_assistant"
@@ -470,6 +469,17 @@ def respond(account_id: int, data: dict) -> str:
         return "gone"
     if conversation.status != "pending":
         return "not_pending"
+    return assistant, conversation, message
+
+
+def respond(account_id: int, data: dict) -> str:
+    """The consumer's work for one message.created payload. Returns what happened."""
+    if not customer_message(data):
+        return "not_a_customer_message"
+    waiting = _waiting(account_id, data)
+    if isinstance(waiting, str):
+        return waiting
+    assistant, conversation, message = waiting
     before = conversations.list_messages(conversation, before=message.id, public_only=True, limit=HISTORY_MESSAGES)
     after = conversations.list_messages(conversation, after=message.id, public_only=True, limit=HISTORY_MESSAGES)
     if any(m.sender_type == "User" and m.message_type == conversations.OUTGOING for m in [*before, *after]):
@@ -488,16 +498,10 @@ def hand_off_after_failure(account_id: int, data: dict) -> str:
     """The last attempt at a customer message failed for a reason of ours (not the
     provider's, which `decide` already turns into a handoff): the team gets the
     conversation rather than the message being dropped."""
-    assistant = assistants.for_inbox(account_id, data["inbox_id"])
-    if assistant is None:
-        return "no_assistant"
-    try:
-        conversation = Conversation.get(account_id, data["conversation_id"], consistent_read=True)
-        message = Message.get(conversation.key, data["id"], consistent_read=True)
-    except (Conversation.DoesNotExist, Message.DoesNotExist):
-        return "gone"
-    if conversation.status != "pending":
-        return "not_pending"
+    waiting = _waiting(account_id, data)
+    if isinstance(waiting, str):
+        return waiting
+    assistant, conversation, message = waiting
     return act(conversation, message, assistant, handoff("provider_error", "Answering failed repeatedly."))
 
 

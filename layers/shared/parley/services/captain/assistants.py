@@ -18,7 +18,7 @@ from ...models.account_object import CAPTAIN_INBOX, AccountObject, captain_inbox
 from ...models.base import utcnow
 from ...models.inbox import Inbox
 from ..inbox import inboxes
-from . import state
+from . import audited, state
 
 KIND = "captain_assistant"
 LINK = CAPTAIN_INBOX
@@ -79,18 +79,7 @@ def update(item: AccountObject, changes: dict) -> AccountObject:
             after["config"] = {k: v for k, v in merged.items() if v is not None}
         elif changes[key] is not None:
             after[key] = changes[key]
-    diff = audit.diff(before, after)
-    if not diff:
-        return item
-    item.data = after
-    try:
-        with dynamo.transaction() as tx:
-            _saved(tx, item, new=False)
-            audit.add(tx, item.account_id, AUDITED_TYPE, item.id, "update", diff)
-    except Exception:
-        item.refresh()
-        raise
-    return item
+    return audited.update(item, after, AUDITED_TYPE, lambda tx, saved: _saved(tx, saved, new=False))
 
 
 def links(account_id: int) -> list[AccountObject]:

@@ -16,7 +16,7 @@ from ... import audit, dynamo, ids
 from ...errors import Invalid, NotFound
 from ...models.account_object import AccountObject
 from ...models.base import utcnow
-from . import assistants
+from . import assistants, audited
 
 KIND = "captain_scenario"
 AUDITED_TYPE = "Captain::Scenario"
@@ -95,18 +95,7 @@ def create(assistant: AccountObject, data: dict) -> AccountObject:
 def update(item: AccountObject, changes: dict) -> AccountObject:
     after = {**item.data, **{key: changes[key] for key in FIELDS if changes.get(key) is not None}}
     after["tools"] = tools_in(after.get("instruction", ""))
-    diff = audit.diff(item.data, after)
-    if not diff:
-        return item
-    item.data = after
-    try:
-        with dynamo.transaction() as tx:
-            _saved(tx, item, new=False)
-            audit.add(tx, item.account_id, AUDITED_TYPE, item.id, "update", diff)
-    except Exception:
-        item.refresh()
-        raise
-    return item
+    return audited.update(item, after, AUDITED_TYPE, lambda tx, saved: _saved(tx, saved, new=False))
 
 
 def delete(item: AccountObject) -> None:
