@@ -184,7 +184,7 @@ def _captain_inbox(account_id: int) -> dict:
     Unassigned); the demo page embeds it with `?with=captain`."""
     from parley.services.inbox import inboxes
 
-    inbox = inboxes.create_inbox(account_id, name="Acme website (Captain)", channel_type="web_widget", channel={
+    inbox = inboxes.create_inbox(account_id, name="Acme Captain desk", channel_type="web_widget", channel={
         "welcome_title": "Ask Ava", "welcome_tagline": "Our assistant answers at once; a person when you ask.",
         "widget_color": "#7c3aed"})
     return {"id": inbox.id, "website_token": inbox.website_token, **_captain(account_id, inbox.id)}
