@@ -73,10 +73,8 @@ consumer = consumers.QueueConsumer("captain question", parse=parse, handle=handl
 def lambda_handler(event: dict, context) -> dict:
     if isinstance(event, dict) and isinstance(event.get("requestContext"), dict):
         import copilot  # the HTTP routes: only a request pays for their imports
-
-        if copilot.claims(event):
-            return copilot.handle(event, context, logger)
         import playground
+        import web
 
-        return playground.handle(event, context)
+        return web.dispatch(event, playground.ROUTES + copilot.ROUTES, logger)
     return consumer(event, context)

@@ -31,7 +31,7 @@ NOT_AT_INIT = {
     # Captain: the answering rules, retrieval (numpy, the offline model), the providers
     # (httpx, Bedrock's client) and the playground's route load with the first question
     # or request, not at init.
-    "captain": (PARSER_MODELS, "parley.services.captain", "parley.llm", "numpy", "httpx", "playground", "copilot",
+    "captain": (PARSER_MODELS, "parley.services.captain", "parley.llm", "numpy", "httpx", "playground", "copilot", "web",
                 "parley.services.conversation"),
     # Two-factor sign-in's TOTP and QR code: on its own paths only (services/access/mfa.py).
     # pynamodb: the init imports no model (the route groups do, on first use); the audit
