@@ -10,7 +10,7 @@ import pytest
 
 from parley import aws, storage
 from parley.models.account_object import AccountObject
-from parley.services.captain import assistants, knowledge, responses, retrievers, state
+from parley.services.captain import assistants, chunks, knowledge, responses, retrievers, state
 
 FAQS = [
     ("How do I reset my password?", "Use the 'Forgot password' link on the sign-in page."),
@@ -286,7 +286,7 @@ def test_a_build_reads_within_its_bounds(world, assistant, monkeypatch):
     passages = knowledge._knowledge(world.account_id, assistant.id, {portal_id: 0})
     assert sum(p["kind"] == "faq" for p in passages) == 3
     assert len({p["id"] for p in passages if p["kind"] == "article"}) == 2
-    assert all(len(p["text"]) <= knowledge.EXCERPT for p in passages if p["kind"] == "article")
+    assert all(len(p["text"]) <= chunks.CHUNK_MAX for p in passages if p["kind"] == "article")
     assert sum(len(p["text"]) for p in passages if p["kind"] == "article") <= 2 * 1000 + 50
 
 

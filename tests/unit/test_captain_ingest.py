@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 from local.cfn import ROOT
-from parley.services.captain import ingest
+from parley.services.captain import chunks, ingest
 
 
 def test_html_becomes_text_without_scripts_styles_navigation_or_head():
@@ -35,16 +35,16 @@ def test_robots_meta_and_an_unclosed_head():
 
 def test_chunks_pack_paragraphs_and_cut_long_ones_at_sentences():
     paragraphs = [f"Paragraph {n} says something useful about refunds." for n in range(60)]
-    chunks = ingest.chunk([ingest.Page("Refunds", "https://docs.example.com/r", "\n\n".join(paragraphs))])
-    assert [c["n"] for c in chunks] == list(range(len(chunks)))
-    assert all(len(c["text"]) <= ingest.CHUNK_MAX for c in chunks)
-    assert all(800 <= len(c["text"]) for c in chunks[:-1])  # packed, not one paragraph each
-    assert "\n\n".join(c["text"] for c in chunks) == "\n\n".join(paragraphs)  # nothing lost or split mid-paragraph
-    assert {(c["title"], c["url"]) for c in chunks} == {("Refunds", "https://docs.example.com/r")}
+    packed = ingest.chunk([ingest.Page("Refunds", "https://docs.example.com/r", "\n\n".join(paragraphs))])
+    assert [c["n"] for c in packed] == list(range(len(packed)))
+    assert all(len(c["text"]) <= chunks.CHUNK_MAX for c in packed)
+    assert all(800 <= len(c["text"]) for c in packed[:-1])  # packed, not one paragraph each
+    assert "\n\n".join(c["text"] for c in packed) == "\n\n".join(paragraphs)  # nothing lost or split mid-paragraph
+    assert {(c["title"], c["url"]) for c in packed} == {("Refunds", "https://docs.example.com/r")}
 
     sentences = " ".join(f"Sentence number {n} ends here." for n in range(200))
     long = ingest.chunk([ingest.Page("Long", None, sentences)])
-    assert len(long) > 1 and all(len(c["text"]) <= ingest.CHUNK_MAX and c["text"].endswith(".") for c in long)
+    assert len(long) > 1 and all(len(c["text"]) <= chunks.CHUNK_MAX and c["text"].endswith(".") for c in long)
     endless = ingest.chunk([ingest.Page("One word", None, "x" * 4000)])
     assert [len(c["text"]) for c in endless] == [1500, 1500, 1000]
     assert ingest.chunk([ingest.Page("Empty", None, "")]) == []

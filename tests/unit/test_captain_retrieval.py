@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from local.cfn import ROOT
-from parley.services.captain import knowledge, retrievers
+from parley.services.captain import chunks, knowledge, retrievers
 
 FAQS = [
     ("How do I reset my password?", "Use the link on the sign-in page.", "a"),
@@ -108,9 +108,9 @@ def test_the_question_and_a_short_follow_up():
 
 def test_article_excerpts_are_bounded_and_keep_paragraphs():
     text = "\n".join(["Short paragraph."] * 3 + ["word " * 800] + ["Tail."])
-    parts = knowledge._excerpts(text)
-    assert all(len(p) <= knowledge.EXCERPT for p in parts)
-    assert parts[0].startswith("Short paragraph.\nShort paragraph.")
+    parts = chunks.pack(text.split("\n"))
+    assert all(len(p) <= chunks.CHUNK_MAX for p in parts)
+    assert parts[0].startswith("Short paragraph.\n\nShort paragraph.")
     assert parts[-1].endswith("Tail.")
     assert "".join(parts).count("word") == 800
     assert knowledge._plain("See [the guide](https://x.test/a) ![img](i.png) <b>bold</b> **now**") \

@@ -19,8 +19,8 @@ Bounded everywhere, because the input is whatever a URL or an upload holds:
   MAX_PDF_PAGES pages; one that is not a PDF, is encrypted or cannot be read fails with
   the reason. A text file must be UTF-8 (decoded strictly).
 - At most MAX_CONTENT_CHARS characters of text are kept (the rest is cut: `truncated`).
-- Chunks: paragraphs packed up to CHUNK_TARGET characters, a longer paragraph cut at
-  sentence ends (words as the last resort), never over CHUNK_MAX; each carries its page's
+- Chunks: paragraphs packed up to chunks.CHUNK_TARGET characters, a longer paragraph cut at
+  sentence ends (words as the last resort), never over chunks.CHUNK_MAX; each carries its page's
   title and URL.
 
 `run` is idempotent: a job for a document that is gone, finished or of another revision
@@ -28,7 +28,6 @@ does nothing."""
 from __future__ import annotations
 
 import io
-import re
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -37,7 +36,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 from ... import global_config, outbound
 from ...models.account_object import AccountObject
-from . import documents
+from . import chunks, documents
 
 MAX_PAGE_BYTES = 2 * 1024 * 1024
 MAX_PDF_PAGES = 500
@@ -45,8 +44,6 @@ MAX_CONTENT_CHARS = 1_000_000
 DEFAULT_MAX_PAGES = 20
 TIME_BUDGET = 120.0  # seconds for one job (the function's timeout is 180)
 READ_TIMEOUT = 10.0
-CHUNK_TARGET = 1_200
-CHUNK_MAX = 1_500
 USER_AGENT = "ParleyCaptain/1.0 (+document ingest)"
 
 
@@ -147,47 +144,10 @@ def tidy(text: str) -> str:
 
 # ---------------------------------------------------------------- chunks
 
-_SENTENCE = re.compile(r"(?<=[.!?。！？])\s+")
-
-
-def _pieces(paragraph: str) -> list[str]:
-    """A paragraph as pieces of at most CHUNK_MAX characters, cut at sentence ends first."""
-    if len(paragraph) <= CHUNK_MAX:
-        return [paragraph]
-    pieces, current = [], ""
-    for sentence in _SENTENCE.split(paragraph):
-        while len(sentence) > CHUNK_MAX:  # one endless sentence: cut at a space, or hard
-            cut = sentence.rfind(" ", 0, CHUNK_MAX)
-            cut = cut if cut > CHUNK_MAX // 2 else CHUNK_MAX
-            if current:
-                pieces.append(current)
-                current = ""
-            pieces.append(sentence[:cut].strip())
-            sentence = sentence[cut:].strip()
-        if current and len(current) + 1 + len(sentence) > CHUNK_MAX:
-            pieces.append(current)
-            current = sentence
-        else:
-            current = f"{current} {sentence}".strip()
-    if current:
-        pieces.append(current)
-    return [p for p in pieces if p]
-
-
 def chunk(pages: list[Page]) -> list[dict]:
-    chunks: list[dict] = []
-    for page in pages:
-        current = ""
-        for paragraph in page.text.split("\n\n"):
-            for piece in _pieces(paragraph.strip()):
-                if current and len(current) + 2 + len(piece) > CHUNK_TARGET:
-                    chunks.append({"n": len(chunks), "text": current, "title": page.title, "url": page.url})
-                    current = piece
-                else:
-                    current = f"{current}\n\n{piece}" if current else piece
-        if current:
-            chunks.append({"n": len(chunks), "text": current, "title": page.title, "url": page.url})
-    return chunks
+    return [{"n": n, "text": text, "title": page.title, "url": page.url}
+            for n, (page, text) in enumerate((page, text) for page in pages
+                                             for text in chunks.pack(page.text.split("\n\n")))]
 
 
 # ---------------------------------------------------------------- files

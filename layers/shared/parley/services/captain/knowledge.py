@@ -16,6 +16,7 @@ from typing import Sequence
 
 from ...models.account_object import AccountObject
 from . import assistants, documents, responses
+from .chunks import CHUNK_MAX, pack
 from .state import read, state_key
 
 log = logging.getLogger(__name__)
@@ -72,8 +73,7 @@ MAX_FAQS = 5_000            # approved FAQs of the assistant (the account's FAQ 
 MAX_DOCUMENTS = 100         # available documents
 MAX_CHUNKS = 5_000          # document chunks, all documents together
 MAX_ARTICLES = 2_000        # published articles, all linked portals together
-MAX_ARTICLE_CHARS = 20_000  # of one article's text indexed (in excerpts of EXCERPT characters)
-EXCERPT = 1_500
+MAX_ARTICLE_CHARS = 20_000  # of one article's text indexed (in excerpts: services/captain/chunks.py)
 MAX_QUESTION = 2_000        # characters of a question (and of the history joined to it) searched
 MAX_K = 20
 BATCH_KEYS = 100            # DynamoDB's BatchGetItem limit
@@ -247,7 +247,7 @@ def _knowledge(account_id: int, assistant_id: int, portals: dict[int, int]) -> l
         for chunk in documents.chunks_of(document):
             if chunks >= MAX_CHUNKS:
                 break
-            text = str(chunk.get("text") or "")[:EXCERPT * 2]
+            text = str(chunk.get("text") or "")[:CHUNK_MAX * 2]
             if not text.strip():
                 continue
             n = int(chunk.get("n") or 0)
@@ -266,7 +266,7 @@ def _knowledge(account_id: int, assistant_id: int, portals: dict[int, int]) -> l
             url = f"/hc/{portal.data.get('slug')}/articles/{data.get('slug')}"
             body = _plain(str(data.get("content") or ""))[:MAX_ARTICLE_CHARS]
             title = str(data.get("title") or "")
-            for n, excerpt in enumerate(_excerpts(str(data.get("description") or "") + "\n" + body)):
+            for n, excerpt in enumerate(pack((str(data.get("description") or "") + "\n" + body).split("\n"))):
                 passages.append({"kind": "article", "id": int(article.id), "title": title, "text": excerpt,
                                  "url": url, "group": f"article:{article.id}:{n}"})
     return passages
@@ -293,29 +293,6 @@ def _plain(markdown: str) -> str:
     text = re.sub(r"<[^>\n]{1,500}>", " ", text)
     text = re.sub(r"[*_`#>]+", "", text)
     return text
-
-
-def _excerpts(text: str) -> list[str]:
-    """Paragraphs packed into excerpts of at most EXCERPT characters (a longer paragraph is cut at words)."""
-    out, current = [], ""
-    for paragraph in (p.strip() for p in text.split("\n")):
-        if not paragraph:
-            continue
-        while len(paragraph) > EXCERPT:
-            cut = paragraph.rfind(" ", 0, EXCERPT)
-            cut = cut if cut > 0 else EXCERPT
-            if current:
-                out.append(current)
-                current = ""
-            out.append(paragraph[:cut].strip())
-            paragraph = paragraph[cut:].strip()
-        if current and len(current) + 1 + len(paragraph) > EXCERPT:
-            out.append(current)
-            current = ""
-        current = f"{current}\n{paragraph}" if current else paragraph
-    if current:
-        out.append(current)
-    return out
 
 
 # ---------------------------------------------------------------- snapshots
