@@ -234,7 +234,7 @@ def _knowledge(account_id: int, assistant_id: int, portals: dict[int, int]) -> l
     faqs = 0
     for item in responses.of_assistant(account_id, assistant_id):
         data = item.data or {}
-        if data.get("assistant_id") != assistant_id or data.get("status") != "approved":
+        if data.get("status") != "approved":
             continue
         answer = str(data.get("answer") or "")
         passages.append({"kind": "faq", "id": int(item.id), "title": str(data.get("question") or ""),
