@@ -33,7 +33,11 @@ def test_admin_defines_a_role_and_the_agent_dashboard_follows_it(admin, new_agen
     try:
         open_settings(admin, "agents")
         agent_row = page.locator(f"[data-testid='agent-row'][data-agent-id='{seed['agent']['id']}']")
-        agent_row.get_by_test_id("agent-custom-role-select").select_option(str(role_id))
+        # The choice is saved by a request of its own: wait for it before reloading (reloading
+        # first cancelled it under load, and the reloaded page showed no role).
+        with page.expect_response(lambda r: "/agents/" in r.url and r.request.method in ("PATCH", "PUT")) as saved:
+            agent_row.get_by_test_id("agent-custom-role-select").select_option(str(role_id))
+        assert saved.value.ok
         expect(agent_row.get_by_test_id("agent-row-error")).to_have_count(0)
         page.reload()
         expect(agent_row.get_by_test_id("agent-custom-role-select")).to_have_value(str(role_id))
