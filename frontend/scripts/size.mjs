@@ -1,6 +1,8 @@
-// npm run size: gzipped sizes of the loader and of everything the open widget loads
-// (its entry HTML plus every asset it references, followed through static JS imports).
-import { existsSync, readFileSync } from 'node:fs'
+// npm run size: gzipped sizes of the loader, of everything the open widget loads (its entry
+// HTML plus every asset it references, followed through static JS imports), and the same
+// for the dashboard's entry (what every dashboard page loads before its lazy route chunks;
+// issue 15's reports screens must not grow it beyond their nav entry).
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
@@ -18,11 +20,11 @@ function fileFor(url) {
   return join(dist, url.replace(/^\//, '').split(/[?#]/)[0])
 }
 
-// Files a widget visitor downloads: <script src>, <link href> in the HTML, then CSS url()
-// and the static imports of every JS chunk.
-function widgetFiles() {
-  const html = readFileSync(join(dist, 'widget', 'index.html'), 'utf8')
-  const seen = new Map([['/widget/index.html', join(dist, 'widget', 'index.html')]])
+// Files a visitor of an entry page downloads: <script src>, <link href> in the HTML, then
+// CSS url() and the static imports of every JS chunk.
+function entryFiles(page) {
+  const html = readFileSync(join(dist, page), 'utf8')
+  const seen = new Map([['/' + page, join(dist, page)]])
   const queue = []
   for (const m of html.matchAll(/(?:src|href)="([^"]+)"/g)) {
     if (/^(https?:)?\/\//.test(m[1]) || m[1].startsWith('data:')) continue
@@ -52,7 +54,7 @@ console.log('loader  /packs/js/sdk.js'.padEnd(52), kb(loader.length).padStart(10
 
 let total = 0
 let raw = 0
-for (const [url, path] of widgetFiles()) {
+for (const [url, path] of entryFiles('widget/index.html')) {
   const buf = readFileSync(path)
   const size = gz(buf)
   total += size
@@ -60,6 +62,13 @@ for (const [url, path] of widgetFiles()) {
   console.log(('widget  ' + url).padEnd(52), kb(buf.length).padStart(10), 'gzip', kb(size).padStart(9))
 }
 console.log('widget  total'.padEnd(52), kb(raw).padStart(10), 'gzip', kb(total).padStart(9))
+let dashboard = 0
+for (const [, path] of entryFiles('index.html')) dashboard += gz(readFileSync(path))
+// The nav (AppShell) is a chunk of its own that every signed-in page loads.
+const shell = readdirSync(join(dist, 'assets')).filter((f) => /^AppShell-.*\.(js|css)$/.test(f))
+const shellSize = shell.reduce((n, f) => n + gz(readFileSync(join(dist, 'assets', f))), 0)
+console.log('dashboard  entry total'.padEnd(52), ''.padStart(10), 'gzip', kb(dashboard).padStart(9))
+console.log('dashboard  AppShell (the nav)'.padEnd(52), ''.padStart(10), 'gzip', kb(shellSize).padStart(9))
 const budget = { loader: 4 * 1024, widget: 60 * 1024 }
 const over = []
 if (gz(loader) > budget.loader) over.push('loader over 4 KB gzip')

@@ -89,6 +89,28 @@ const routes = [
       { path: 'settings', name: 'captain-settings', component: () => import('./captain/ProviderSettings.vue'), meta: { admin: true, otherwise: 'captain-faqs' } },
     ],
   },
+  {
+    // Reports (issue 15): administrators and custom roles granting report_manage
+    // (reports/access.js decides the nav entry; meta.permission the route). One lazily
+    // loaded chunk a screen; uPlot only in the charting ones. CSAT and SLA add their line
+    // below (names 'reports-csat', 'reports-sla': the section's nav shows them when routed).
+    path: '/app/accounts/:accountId(\\d+)/reports',
+    component: () => import('./views/Reports.vue'),
+    meta: { auth: true, permission: 'report_manage' },
+    children: [
+      { path: '', name: 'reports', redirect: (to) => ({ name: 'reports-overview', params: { accountId: to.params.accountId } }) },
+      { path: 'overview', name: 'reports-overview', component: () => import('./reports/Overview.vue') },
+      { path: 'conversations', name: 'reports-conversations', component: () => import('./reports/Conversations.vue') },
+      { path: 'traffic', name: 'reports-traffic', component: () => import('./reports/Traffic.vue') },
+      // The agent / inbox / team / label / channel tables: one screen, its kind in meta.
+      ...['agent', 'inbox', 'team', 'label', 'channel'].map((kind) => ({
+        path: kind === 'inbox' ? 'inboxes' : kind + 's',
+        name: 'reports-' + (kind === 'inbox' ? 'inboxes' : kind + 's'),
+        component: () => import('./reports/Breakdown.vue'),
+        meta: { kind },
+      })),
+    ],
+  },
   // Two-factor sign-in of the signed-in user: outside any account, so a member whose account
   // requires it (and refuses them until then) can enrol here first.
   { path: '/app/profile/two-factor', name: 'two-factor', component: () => import('./views/TwoFactor.vue'), meta: { auth: true } },

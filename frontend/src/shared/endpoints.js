@@ -60,5 +60,8 @@ export function accountEndpoints(accountId) {
     // Captain (issue 14): captain('assistants', 3, 'inboxes', 9), captain('assistant_responses'),
     // captain('bulk_actions') (bulk approve / delete of FAQs, Chatwoot's path).
     captain: (...parts) => at('captain', ...parts),
+    // Reports (issue 15), Chatwoot's v2 paths: v2('reports'), v2('reports', 'summary'),
+    // v2('summary_reports', 'agent'), v2('reports', 'agents') (a CSV download).
+    v2: (...parts) => join(['/api/v2/accounts', accountId, ...parts]),
   }
 }
