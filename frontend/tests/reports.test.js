@@ -6,6 +6,7 @@ import { stopInbox } from '../src/dashboard/current.js'
 import AppShell from '../src/dashboard/components/AppShell.vue'
 import Overview from '../src/dashboard/reports/Overview.vue'
 import Breakdown from '../src/dashboard/reports/Breakdown.vue'
+import Traffic from '../src/dashboard/reports/Traffic.vue'
 import { filter } from '../src/dashboard/reports/filters.js'
 import {
   DAY,
@@ -297,6 +298,7 @@ describe('reports screens', () => {
     expect(w.get('[data-testid="live-open"] [data-testid="live-value"]').text()).toBe('5')
     expect(w.get('[data-testid="live-unattended"] [data-testid="live-value"]').text()).toBe('2')
     expect(w.get('[data-testid="report-live-agents"]').text()).toContain('Ada')
+    w.unmount()
   })
 
   it('a breakdown table names its rows, asks a sparkline per row and shows it as a table too', async () => {
@@ -312,5 +314,41 @@ describe('reports screens', () => {
     expect(spark.query).toMatchObject({ metric: 'conversations_count', type: 'inbox', id: '4', group_by: 'day' })
     expect(row.get('[data-testid="report-sparkline"] table').text()).toContain('2')
     expect(w.find('[data-testid="report-csv"]').exists()).toBe(true)
+    w.unmount()
+  })
+
+  it('the traffic screen draws the hourly series as a day × hour table and downloads the CSV with the token', async () => {
+    Object.assign(filter, { range: 'custom', from: '2026-11-01', to: '2026-11-02' })
+    const since = new Date(2026, 10, 1).getTime() / 1000
+    const { w, calls } = await mountAt(Traffic, '/app/accounts/1/reports/traffic', {
+      'GET /api/v2/accounts/1/reports': () => [200, [{ timestamp: since + 9 * 3600, value: 3 }, { timestamp: since + 86400 + 14 * 3600, value: '1' }]],
+    }, user('administrator'))
+    expect(calls.map((c) => c.path)).toEqual(['/api/v2/accounts/1/reports'])
+    expect(calls[0].query).toMatchObject({ metric: 'conversations_count', group_by: 'hour', since: String(since), until: String(since + 2 * 86400) })
+    const days = w.findAll('[data-testid="heatmap-day"]')
+    expect(days.map((d) => d.attributes('data-date'))).toEqual(['2026-11-01', '2026-11-02'])
+    expect(days[0].get('td[data-hour="9"]').text()).toBe('3')
+    expect(days[0].get('td[data-hour="9"]').classes()).toContain('r-heat-4')
+    expect(days[1].get('td[data-hour="14"]').text()).toBe('1')
+    expect(days[1].get('[data-testid="heatmap-total"]').text()).toBe('1')
+
+    const seen = []
+    globalThis.fetch = vi.fn(async (url, init) => {
+      seen.push({ url, token: init.headers.api_access_token })
+      return new Response('Start of the hour,Count\n', { status: 200, headers: { 'Content-Disposition': 'attachment; filename=conversation_traffic_reports.csv' } })
+    })
+    URL.createObjectURL = vi.fn(() => 'blob:x')
+    URL.revokeObjectURL = vi.fn()
+    const clicked = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function () {
+      seen.push({ download: this.download })
+    })
+    await w.get('[data-testid="report-csv"]').trigger('click')
+    await new Promise((r) => setTimeout(r, 0))
+    await new Promise((r) => setTimeout(r, 0))
+    expect(seen[0].url).toMatch(/^\/api\/v2\/accounts\/1\/reports\/conversation_traffic\?since=\d+&until=\d+&timezone_offset=/)
+    expect(seen[0].token).toBe('t')
+    expect(clicked).toHaveBeenCalled()
+    expect(seen[1]).toEqual({ download: 'conversation_traffic_reports.csv' })
+    w.unmount()
   })
 })
