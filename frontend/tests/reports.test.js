@@ -190,12 +190,16 @@ describe('traffic heatmap', () => {
 
 describe('overview', () => {
   it('computes the change against the previous period, lower being better for times', () => {
-    expect(delta(12, 10)).toEqual({ pct: 20, text: '+20%', trend: 'up', good: true })
-    expect(delta(5, 10)).toEqual({ pct: -50, text: '-50%', trend: 'down', good: false })
-    expect(delta('120.5', '241', { time: true })).toEqual({ pct: -50, text: '-50%', trend: 'down', good: true })
-    expect(delta(300, 200, { time: true }).good).toBe(false)
-    expect(delta(7, 7)).toEqual({ pct: 0, text: '0%', trend: 'same', good: null })
-    expect(delta(3, 0)).toEqual({ pct: null, text: 'new', trend: 'up', good: true })
+    const higher = { better: 'higher' }
+    expect(delta(12, 10, higher)).toEqual({ pct: 20, text: '+20%', trend: 'up', good: true })
+    expect(delta(5, 10, higher)).toEqual({ pct: -50, text: '-50%', trend: 'down', good: false })
+    expect(delta('120.5', '241', { better: 'lower' })).toEqual({ pct: -50, text: '-50%', trend: 'down', good: true })
+    expect(delta(300, 200, { better: 'lower' }).good).toBe(false)
+    expect(delta(5, 10)).toEqual({ pct: -50, text: '-50%', trend: 'down', good: null }) // neither is better
+    expect(delta(7, 7, higher)).toEqual({ pct: 0, text: '0%', trend: 'same', good: null })
+    expect(delta(3, 0, higher)).toEqual({ pct: null, text: 'new', trend: 'up', good: true })
+    expect(delta(3, 0, { better: 'lower' }).good).toBe(false)
+    expect(delta(3, 0).good).toBe(null)
     expect(delta(0, 0)).toEqual({ pct: 0, text: '0%', trend: 'same', good: null })
     expect(delta(null, 3).text).toBe('—')
   })
@@ -211,6 +215,8 @@ describe('overview', () => {
       ['resolutions_count', '2', '0', 'new'],
     ])
     expect(figs[1].delta.good).toBe(true)
+    expect(figs[0].delta.good).toBe(null)
+    expect(figs[2].delta.good).toBe(true)
     expect(summaryFigures(null)).toEqual([])
     expect(liveFigures({ unassigned: 2, open: '5', extra: 1 })).toEqual([
       { key: 'open', label: 'Open', value: 5 },

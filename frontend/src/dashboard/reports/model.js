@@ -233,19 +233,20 @@ export const heatLevel = (v, max) => (!v || !max ? 0 : Math.min(4, Math.ceil((v 
 
 // The change of a summary figure against the previous period: { pct, text, trend, good }.
 // pct: whole percent, null when the previous period had nothing to compare with; trend:
-// 'up' | 'down' | 'same'; good: whether the change is good news (lower is better for times),
-// null when unchanged or not comparable.
-export function delta(current, previous, { time = false } = {}) {
+// 'up' | 'down' | 'same'; good: whether the change is good news (`better`: 'higher' or
+// 'lower'), null when unchanged, not comparable, or neither direction is better (more
+// messages is not good or bad news).
+export function delta(current, previous, { better = null } = {}) {
   const c = current == null || current === '' ? null : Number(current)
   const p = previous == null || previous === '' ? null : Number(previous)
   if (c == null || p == null || !Number.isFinite(c) || !Number.isFinite(p)) return { pct: null, text: '—', trend: null, good: null }
   if (p === 0) {
     if (c === 0) return { pct: 0, text: '0%', trend: 'same', good: null }
-    return { pct: null, text: 'new', trend: 'up', good: time ? false : true }
+    return { pct: null, text: 'new', trend: 'up', good: better ? better === 'higher' : null }
   }
   const pct = Math.round(((c - p) / Math.abs(p)) * 100)
   const trend = pct > 0 ? 'up' : pct < 0 ? 'down' : 'same'
-  const good = trend === 'same' ? null : (trend === 'up') !== time
+  const good = trend === 'same' || !better ? null : (trend === 'up') === (better === 'higher')
   return { pct, text: (pct > 0 ? '+' : '') + pct + '%', trend, good }
 }
 
@@ -253,15 +254,15 @@ export function delta(current, previous, { time = false } = {}) {
 // `previous` with the same keys): [{ key, label, time, value, text, previousText, delta }],
 // only the keys the server answered.
 export const SUMMARY_FIGURES = [
-  { key: 'conversations_count', label: 'Conversations', time: false },
-  { key: 'incoming_messages_count', label: 'Incoming messages', time: false },
-  { key: 'outgoing_messages_count', label: 'Outgoing messages', time: false },
-  { key: 'avg_first_response_time', label: 'Avg. first response time', time: true },
-  { key: 'avg_resolution_time', label: 'Avg. resolution time', time: true },
-  { key: 'reply_time', label: 'Avg. reply time', time: true },
-  { key: 'resolutions_count', label: 'Resolutions', time: false },
-  { key: 'bot_resolutions_count', label: 'Bot resolutions', time: false },
-  { key: 'bot_handoffs_count', label: 'Bot handoffs', time: false },
+  { key: 'conversations_count', label: 'Conversations', time: false, better: null },
+  { key: 'incoming_messages_count', label: 'Incoming messages', time: false, better: null },
+  { key: 'outgoing_messages_count', label: 'Outgoing messages', time: false, better: null },
+  { key: 'avg_first_response_time', label: 'Avg. first response time', time: true, better: 'lower' },
+  { key: 'avg_resolution_time', label: 'Avg. resolution time', time: true, better: 'lower' },
+  { key: 'reply_time', label: 'Avg. reply time', time: true, better: 'lower' },
+  { key: 'resolutions_count', label: 'Resolutions', time: false, better: 'higher' },
+  { key: 'bot_resolutions_count', label: 'Bot resolutions', time: false, better: 'higher' },
+  { key: 'bot_handoffs_count', label: 'Bot handoffs', time: false, better: null },
 ]
 
 export function summaryFigures(summary) {
@@ -273,7 +274,7 @@ export function summaryFigures(summary) {
     value: s[f.key] == null ? null : Number(s[f.key]),
     text: fmt(f, s[f.key]),
     previousText: fmt(f, previous[f.key]),
-    delta: delta(s[f.key], previous[f.key], { time: f.time }),
+    delta: delta(s[f.key], previous[f.key], { better: f.better }),
   }))
 }
 
