@@ -12,6 +12,7 @@
 export const DAY = 86400
 export const MAX_DAYS = 730 // the API refuses ranges over 2 years
 export const HOUR_MAX_DAYS = 31 // ... and group_by hour over more than 31 days
+export const CHANNEL_MAX_DAYS = 183 // ... and a channel summary over more than 6 months (Chatwoot's limit)
 
 export const RANGES = [
   { key: '7', label: 'Last 7 days', days: 7 },
