@@ -147,4 +147,4 @@ def test_a_breakdown_table_downloads_its_csv(new_context, stack, seed):
     agents = api(stack, "GET", f"/api/v1/accounts/{seed['account']['id']}/agents", seed["administrator"]["access_token"])
     me = next(a for a in agents if a["id"] == seed["administrator"]["id"])
     assert me["name"] in text, text
-    expect(row.locator("th")).to_have_text(me.get("available_name") or me["name"])
+    expect(row.locator("xpath=./th")).to_have_text(me.get("available_name") or me["name"])
