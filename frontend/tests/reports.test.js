@@ -11,6 +11,7 @@ import { filter } from '../src/dashboard/reports/filters.js'
 import {
   DAY,
   dateToEpoch,
+  distributionRows,
   delta,
   fileNameOf,
   formatDuration,
@@ -247,6 +248,16 @@ describe('breakdown tables', () => {
       ['Channel::Api', 'API', ['4', '0', '0', '0', '4']],
       ['Channel::WebWidget', 'Website', ['1', '0', '0', '2', '3']],
     ])
+  })
+
+  it('reads the first response distribution per channel, buckets in the server order', () => {
+    const d = distributionRows({ 'Channel::WebWidget': { '0-1h': 3, '1-4h': 1, '4-8h': 0, '8-24h': 0, '24h+': 2 }, 'Channel::Api': { '0-1h': 1 } })
+    expect(d.columns).toEqual(['0-1h', '1-4h', '4-8h', '8-24h', '24h+'])
+    expect(d.rows).toEqual([
+      { id: 'Channel::Api', name: 'API', cells: [1, 0, 0, 0, 0], total: 1 },
+      { id: 'Channel::WebWidget', name: 'Website', cells: [3, 1, 0, 0, 2], total: 6 },
+    ])
+    expect(distributionRows([])).toEqual({ columns: [], rows: [] })
   })
 
   it('draws a sparkline through the values and names downloads', () => {

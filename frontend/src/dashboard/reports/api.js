@@ -15,6 +15,8 @@ export const getSeries = (accountId, params) => api.get(v2(accountId, 'reports')
 export const getSummary = (accountId, params) => api.get(v2(accountId, 'reports', 'summary'), params)
 // GET /reports/conversations: live counts, type account (an object) or agent (an array).
 export const getLiveCounts = (accountId, type = 'account') => api.get(v2(accountId, 'reports', 'conversations'), { type })
+// GET /reports/first_response_time_distribution: per channel type, first responses per bucket.
+export const getFirstResponseDistribution = (accountId, params) => api.get(v2(accountId, 'reports', 'first_response_time_distribution'), params)
 // GET /summary_reports/<agent|inbox|team|label|channel>.
 export const getSummaryReport = (accountId, kind, params) => api.get(v2(accountId, 'summary_reports', kind), params)
 

@@ -360,6 +360,21 @@ const CHANNELS = {
 }
 export const channelName = (type) => CHANNELS[type] || String(type).replace(/^Channel::/, '')
 
+// /reports/first_response_time_distribution ({ <channel type>: { '0-1h': n, '1-4h': n, ... } })
+// -> { columns: the buckets in the server's order, rows: [{ id, name, cells: [n], total }] }.
+export function distributionRows(answer) {
+  const obj = answer && typeof answer === 'object' && !Array.isArray(answer) ? answer : {}
+  const columns = []
+  for (const counts of Object.values(obj)) for (const k of Object.keys(counts || {})) if (!columns.includes(k)) columns.push(k)
+  const rows = Object.keys(obj)
+    .sort()
+    .map((type) => {
+      const cells = columns.map((c) => Number(obj[type][c]) || 0)
+      return { id: type, name: channelName(type), cells, total: cells.reduce((a, b) => a + b, 0) }
+    })
+  return { columns, rows }
+}
+
 // A sparkline's SVG path through `values` (nulls as 0) in a width × height box.
 export function sparkPath(values, width = 96, height = 24) {
   const vs = (values || []).map((v) => (v == null || !Number.isFinite(Number(v)) ? 0 : Number(v)))
