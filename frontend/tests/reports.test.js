@@ -199,7 +199,7 @@ describe('overview', () => {
     expect(delta(5, 10)).toEqual({ pct: -50, text: '-50%', trend: 'down', good: null }) // neither is better
     expect(delta(7, 7, higher)).toEqual({ pct: 0, text: '0%', trend: 'same', good: null })
     expect(delta(3, 0, higher)).toEqual({ pct: null, text: 'new', trend: 'up', good: true })
-    expect(delta(3, 0, { better: 'lower' }).good).toBe(false)
+    expect(delta(3, 0, { better: 'lower' })).toEqual({ pct: null, text: '—', trend: null, good: null }) // no previous average
     expect(delta(3, 0).good).toBe(null)
     expect(delta(0, 0)).toEqual({ pct: 0, text: '0%', trend: 'same', good: null })
     expect(delta(null, 3).text).toBe('—')

@@ -242,6 +242,8 @@ export function delta(current, previous, { better = null } = {}) {
   const p = previous == null || previous === '' ? null : Number(previous)
   if (c == null || p == null || !Number.isFinite(c) || !Number.isFinite(p)) return { pct: null, text: '—', trend: null, good: null }
   if (p === 0) {
+    // An average time of 0 is a period without any (the API answers 0 then): nothing to compare.
+    if (better === 'lower') return { pct: null, text: '—', trend: null, good: null }
     if (c === 0) return { pct: 0, text: '0%', trend: 'same', good: null }
     return { pct: null, text: 'new', trend: 'up', good: better ? better === 'higher' : null }
   }
