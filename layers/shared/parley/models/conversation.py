@@ -57,6 +57,8 @@ class Conversation(TimestampedModel):
     greeting_sent_at = NumberAttribute(null=True)
     out_of_office_sent_at = NumberAttribute(null=True)
     auto_resolve_at = NumberAttribute(null=True)  # the deadline the pending auto-resolve schedule is for
+    sla_policy_id = NumberAttribute(null=True)  # the SLA policy applied to it (once, services/sla/applied.py)
+    applied_sla = JSONAttribute(null=True)  # its applied SLA as rendered, with its sla_events (same transaction)
     status_key = UnicodeAttribute()
     assignee_key = UnicodeAttribute()
     inbox_key = UnicodeAttribute(null=True)
