@@ -202,51 +202,67 @@ def _audience(conversation: Conversation) -> dict:
             "assignee_id": conversation.assignee_id, "private": True}
 
 
+def _advanced(c: Conversation, before: dict, *, now: int, resolved_at: int | None, responded_at: int | None,
+              wait: dict | None) -> tuple[dict, Outcome]:
+    """The applied SLA's data as it is at `now` (its new misses, without ids, in the outcome)."""
+    data = dict(before)
+    data["started_at"] = _started_at(c, data, now)
+    if wait and wait["waiting_since"] == c.waiting_since != (data.get("nrt_wait") or {}).get("waiting_since"):
+        data["nrt_wait"] = wait  # the first message of this wait
+    if c.status == "resolved" and data.get("resolved_at") is None:
+        data["resolved_at"] = resolved_at or now
+    outcome = evaluate(data, _facts(c, data, data.get("resolved_at")), _hours(c, data), now, responded_at)
+    data.update(sla_status=outcome.status, settled=outcome.settled, next_due_at=outcome.next_due,
+                due_type=outcome.due_type)
+    return data, outcome
+
+
 def _settle(conversation: Conversation, *, now: int, resolved_at: int | None = None, responded_at: int | None = None,
             wait: dict | None = None, fired: bool = False) -> tuple[AccountObject, Outcome]:
-    """Evaluate and save the applied SLA (and the conversation's copy, and one sla.missed
-    per new miss) in one transaction, then keep its one schedule at the next deadline."""
+    """Evaluate the applied SLA; if that changes it, save it (with the conversation's copy
+    and one sla.missed per new miss) in one transaction; keep its one schedule at the next
+    deadline. The schedule is made before the write: a write that then fails leaves a spare
+    schedule that finds nothing to do, never a deadline without one."""
+    current = get_for(conversation)
+    if current is None:
+        raise NotFound("Applied SLA not found")
+    moment = {"now": now, "resolved_at": resolved_at, "responded_at": responded_at, "wait": wait}
+    data, outcome = _advanced(conversation, current.data, **moment)
+    previous_due = current.data.get("next_due_at")
+    if outcome.next_due is not None and (outcome.next_due != previous_due or fired):
+        _schedule(conversation, outcome.next_due, now)  # a schedule that fired has deleted itself
+    if not outcome.misses and data == current.data:
+        return current, outcome
     result: dict = {}
 
     def change(c: Conversation) -> None:
-        current = get_for(c)  # read again on every attempt: another evaluation may have saved it
-        if current is None:
+        item = current if not result else get_for(c)  # a retry reads again: another evaluation may have saved
+        if item is None:
             raise NotFound("Applied SLA not found")
-        data = dict(current.data)
-        previous_due = data.get("next_due_at")
-        data["started_at"] = _started_at(c, data, now)
-        if wait and wait["waiting_since"] == c.waiting_since != (data.get("nrt_wait") or {}).get("waiting_since"):
-            data["nrt_wait"] = wait  # the first message of this wait
-        if c.status == "resolved" and data.get("resolved_at") is None:
-            data["resolved_at"] = resolved_at or now
-        outcome = evaluate(data, _facts(c, data, data.get("resolved_at")), _hours(c, data), now, responded_at)
-        events_now = list(data.get("sla_events") or [])
-        for miss in outcome.misses:
-            if len(events_now) < MAX_EVENTS:
-                events_now.append({"id": ids.next_id(ids.account_counter(c.account_id, "SlaEvent")), **miss})
-        data.update(sla_events=events_now, sla_status=outcome.status, settled=outcome.settled,
-                    next_due_at=outcome.next_due, due_type=outcome.due_type)
-        changed = data != current.data
-        if changed:
-            data["updated_at"] = now
-        current.data = data
-        c.applied_sla = _snapshot(current)
-        result.update(item=current, outcome=outcome, previous_due=previous_due, changed=changed,
-                      new_events=events_now[len(events_now) - len(outcome.misses):] if outcome.misses else [])
+        new, out = _advanced(c, item.data, **moment)
+        recorded = list(new.get("sla_events") or [])
+        added = [{"id": ids.next_id(ids.account_counter(c.account_id, "SlaEvent")), **miss}
+                 for miss in out.misses[:max(0, MAX_EVENTS - len(recorded))]]
+        new.update(sla_events=recorded + added, updated_at=now)
+        item.data = new
+        c.applied_sla = _snapshot(item)
+        result.update(item=item, outcome=out, added=added)
 
     def also(tx: events.Outbox, c: Conversation) -> None:
-        current = result["item"]
-        tx.save(current)
-        for event in result["new_events"]:
+        item = result["item"]
+        tx.save(item)
+        for event in result["added"]:
             tx.publish(MISSED_EVENT, c.account_id,
-                       {**conversations.present([c])[0], "applied_sla": rendered(current), "sla_event": event},
+                       {**conversations.present([c])[0], "applied_sla": rendered(item), "sla_event": event},
                        audience=_audience(c))
 
     conversations.apply_change(conversation, change, also=also)
-    current, outcome = result["item"], result["outcome"]
-    # A schedule that fired has deleted itself: one is made again even for the same deadline.
-    _reschedule(conversation, None if fired else result["previous_due"], outcome.next_due, now)
-    return current, outcome
+    item, final = result["item"], result["outcome"]
+    if final.next_due is not None and final.next_due != outcome.next_due:
+        _schedule(conversation, final.next_due, now)  # another evaluation moved it meanwhile
+    for stale in {previous_due, outcome.next_due} - {final.next_due, None}:
+        schedules.cancel(TASK, conversation.account_id, schedule_name_id(conversation.display_id, stale))
+    return item, final
 
 
 def schedule_name_id(display_id: int, deadline: int) -> str:
@@ -255,13 +271,10 @@ def schedule_name_id(display_id: int, deadline: int) -> str:
     return f"{display_id}-{deadline}"
 
 
-def _reschedule(conversation: Conversation, previous: int | None, deadline: int | None, now: int) -> None:
+def _schedule(conversation: Conversation, deadline: int, now: int) -> None:
     account_id, display_id = conversation.account_id, conversation.display_id
-    if deadline is not None and deadline != previous:
-        schedules.at(TASK, account_id, schedule_name_id(display_id, deadline), max(deadline, now + MIN_LEAD_SECONDS),
-                     {"account_id": account_id, "conversation_id": display_id, "deadline": deadline})
-    if previous is not None and previous != deadline:
-        schedules.cancel(TASK, account_id, schedule_name_id(display_id, previous))
+    schedules.at(TASK, account_id, schedule_name_id(display_id, deadline), max(deadline, now + MIN_LEAD_SECONDS),
+                 {"account_id": account_id, "conversation_id": display_id, "deadline": deadline})
 
 
 def apply(conversation: Conversation, policy_id: int) -> Conversation:
@@ -324,6 +337,8 @@ def follow(detail: dict) -> str | None:
         return "missing"
     if not conversation.applied_sla:
         return "missing"
+    if conversation.applied_sla.get("sla_status") in (HIT, MISSED):
+        return conversation.applied_sla["sla_status"]  # settled: nothing runs any more
     now, wait, responded_at, resolved_at = _now(), None, None, None
     if name == "message.created":
         created = data.get("created_at") if isinstance(data.get("created_at"), int) else now
