@@ -242,3 +242,24 @@ def test_a_miss_by_automation_notifies_the_assignee_and_team_and_fires_sla_misse
     for path in ("applied_slas", "applied_slas/metrics", "applied_slas/download"):
         assert api.get(f"{base}/{path}", world.agent.token).status == 403
         assert api.get(f"/api/v1/accounts/{world.other_account_id}/{path}", world.admin.token).status == 404
+
+
+def test_next_response_clock_starts_with_the_customer_and_its_miss_names_the_message(api, world, website, clock):
+    policy = make_policy(api, world, first_response_time_threshold=600, next_response_time_threshold=300)
+    visitor, number = start_chat(website)
+    assert api.patch(conversation_url(world, number), world.admin.token,
+                     body={"sla_policy_id": policy["id"]}).status == 200
+    assert api.post(conversation_url(world, number, "messages"), world.agent.token, body={"content": "Hi!"}).status == 200
+    settle()
+    assert shown(api, world, number)["applied_sla"]["next_due_at"] is None and schedules() == {}
+    asked = website.widget.say(visitor, "One more thing")
+    assert asked.status == 200, asked.json
+    settle()
+    conversation = shown(api, world, number)
+    waiting = conversation["waiting_since"]
+    assert (conversation["applied_sla"]["due_type"], conversation["applied_sla"]["next_due_at"]) == ("nrt", waiting + 300)
+    (schedule,) = schedules().values()
+    clock(400)
+    fire(schedule)
+    events = shown(api, world, number)["sla_events"]
+    assert [(e["event_type"], e["meta"]["message_id"]) for e in events] == [("nrt", asked.json["id"])]
