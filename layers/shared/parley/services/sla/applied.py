@@ -190,9 +190,13 @@ def _started_at(conversation: Conversation, data: dict, now: int) -> int | None:
         return data["started_at"]
     if conversation.status == "pending":
         return None  # a bot holds it: human clocks start at the handoff
+    # Bot time is excluded (docs/reports.md): the handoff, stamped by the status write
+    # (`bot_handoff_at`, services/reporting), else now for an SLA applied while a bot held it.
     handoff = getattr(conversation, "bot_handoff_at", None)
+    if handoff:
+        return int(handoff)
     if data.get("held_by_bot"):
-        return int(handoff) if handoff else now
+        return now
     return _epoch(conversation.created_at) or now
 
 
@@ -210,7 +214,8 @@ def _advanced(c: Conversation, before: dict, *, now: int, resolved_at: int | Non
     if wait and wait["waiting_since"] == c.waiting_since != (data.get("nrt_wait") or {}).get("waiting_since"):
         data["nrt_wait"] = wait  # the first message of this wait
     if c.status == "resolved" and data.get("resolved_at") is None:
-        data["resolved_at"] = resolved_at or now
+        # The resolution's own time where the conversation keeps it (services/reporting).
+        data["resolved_at"] = int(getattr(c, "resolved_at", None) or resolved_at or now)
     outcome = evaluate(data, _facts(c, data, data.get("resolved_at")), _hours(c, data), now, responded_at)
     data.update(sla_status=outcome.status, settled=outcome.settled, next_due_at=outcome.next_due,
                 due_type=outcome.due_type)
