@@ -1169,6 +1169,7 @@ def test_sla_applied_followed_missed_and_reported(api, world, website, recorder,
     visitor = website.widget.start()
     number = ok(website.widget.say(visitor, "I need help"))["conversation_id"]
     pump_consumers(recorder)  # add_sla, then the clocks follow the messages
+    assert ok(api.get(f"{base}/conversations/{number}", world.admin.token))["sla_policy_id"] == policy["id"]
     ok(api.post(f"{base}/conversations/{by_hand}/messages", world.agent.token, body={"content": "Hi"}))
     ok(website.widget.say(visitor, "Anyone?"))
     pump_consumers(recorder)
