@@ -176,6 +176,16 @@ def test_applied_by_hand_hit_moves_and_cancels_its_one_schedule(api, world, webs
     # A stale or repeated schedule changes nothing.
     assert fire(stale) == {"done": True}
     assert shown(api, world, number)["applied_sla"]["sla_status"] == "hit" and schedules() == {}
+    # A deleted conversation takes its applied SLA (and any pending deadline) with it.
+    from tests.integration.channel_support import drain, queued
+
+    metrics = f"/api/v1/accounts/{world.account_id}/applied_slas/metrics"
+    assert api.get(metrics, world.admin.token).json["total_applied_slas"] == 1
+    assert schedules() == {}
+    assert api.delete(conversation_url(world, number), world.admin.token).status == 200
+    while queued("AccountJobsQueue"):
+        drain("AccountJobsQueue", "account_jobs", visibility=0)
+    assert api.get(metrics, world.admin.token).json["total_applied_slas"] == 0
 
 
 def test_a_miss_by_automation_notifies_the_assignee_and_team_and_fires_sla_missed(api, world, website, clock):
