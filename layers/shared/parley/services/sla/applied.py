@@ -223,7 +223,7 @@ def _advanced(c: Conversation, before: dict, *, now: int, resolved_at: int | Non
 
 
 def _settle(conversation: Conversation, *, now: int, resolved_at: int | None = None, responded_at: int | None = None,
-            wait: dict | None = None, fired: bool = False) -> tuple[AccountObject, Outcome]:
+            wait: dict | None = None, ensure: bool = False) -> tuple[AccountObject, Outcome]:
     """Evaluate the applied SLA; if that changes it, save it (with the conversation's copy
     and one sla.missed per new miss) in one transaction; keep its one schedule at the next
     deadline. The schedule is made before the write: a write that then fails leaves a spare
@@ -234,8 +234,10 @@ def _settle(conversation: Conversation, *, now: int, resolved_at: int | None = N
     moment = {"now": now, "resolved_at": resolved_at, "responded_at": responded_at, "wait": wait}
     data, outcome = _advanced(conversation, current.data, **moment)
     previous_due = current.data.get("next_due_at")
-    if outcome.next_due is not None and (outcome.next_due != previous_due or fired):
-        _schedule(conversation, outcome.next_due, now)  # a schedule that fired has deleted itself
+    if outcome.next_due is not None and (outcome.next_due != previous_due or ensure):
+        # `ensure`: a schedule that fired has deleted itself; a call retried after a failure
+        # may have saved the deadline without its schedule.
+        _schedule(conversation, outcome.next_due, now)
     if not outcome.misses and data == current.data:
         return current, outcome
     result: dict = {}
@@ -287,7 +289,9 @@ def apply(conversation: Conversation, policy_id: int) -> Conversation:
     action). The same policy again changes nothing; another one, or none, is refused as
     Chatwoot refuses it."""
     if conversation.sla_policy_id is not None:
-        if conversation.sla_policy_id == policy_id:
+        if conversation.sla_policy_id == policy_id:  # again (a retry, say): make sure its deadline is scheduled
+            if conversation.applied_sla and conversation.applied_sla.get("sla_status") in (ACTIVE, ACTIVE_WITH_MISSES):
+                _settle(conversation, now=_now(), ensure=True)
             return conversation
         raise Invalid("sla_policy: conversation already has a different sla", field="sla_policy_id")
     try:
@@ -379,5 +383,5 @@ def fire(account_id: int, display_id: int, deadline: int) -> str:
         return "missing"
     if not conversation.applied_sla:
         return "missing"
-    _, outcome = _settle(conversation, now=_now(), fired=True)
+    _, outcome = _settle(conversation, now=_now(), ensure=True)
     return outcome.status
