@@ -158,6 +158,16 @@ class Reply:
     json: object
 
 
+def _parsed(body: str):
+    """A JSON body parsed; any other (a CSV download) as its text."""
+    if not body:
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body
+
+
 class Api:
     """Calls the http_api Lambda handler the way API Gateway would."""
 
@@ -186,7 +196,7 @@ class Api:
         body = result.get("body") or ""
         if result.get("isBase64Encoded"):
             body = base64.b64decode(body).decode()
-        return Reply(result["statusCode"], result.get("headers") or {}, json.loads(body) if body else None)
+        return Reply(result["statusCode"], result.get("headers") or {}, _parsed(body))
 
     def get(self, path, token=None, **kw):
         return self.call("GET", path, token, **kw)
