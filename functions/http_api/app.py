@@ -60,6 +60,8 @@ ROUTE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (f"{ACCOUNT}/dashboard_apps", ("integrations",)),
     (f"{ACCOUNT}/integrations", ("integrations",)),
     (f"{ACCOUNT}/audit_logs", ("audit_logs",)),
+    (f"{ACCOUNT}/sla_policies", ("sla",)),
+    (f"{ACCOUNT}/applied_slas", ("sla",)),
     ("/api/v1/accounts", ("accounts",)),
     ("/api/v1/profile/mfa", ("mfa",)),
     ("/api/v1/profile", ("profile",)),

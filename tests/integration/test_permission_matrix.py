@@ -36,6 +36,8 @@ def needs(permission: str, base: tuple = MEMBER) -> tuple:
 
 
 CONTACT = needs("contact_manage")
+# Reports (applied SLAs): administrators and report_manage roles; plain agents do not hold it.
+REPORT = needs("report_manage", UNAUTH + (401, 404, 404, 403, 200))
 
 
 # Doors where a user's token is what counts: a role column without its own status gets
@@ -76,6 +78,9 @@ def routes(w, monkeypatch):
     from parley.services.access import custom_roles
 
     role = custom_roles.create(a, "Matrix seed role", "", ["contact_manage"]).id
+    from parley.services.sla import policies as sla_policies
+    sla = sla_policies.create(a, name="Matrix SLA", first_response_time_threshold=600).id
+    sla_doomed = sla_policies.create(a, name="Matrix SLA doomed", resolution_time_threshold=3600).id
     # A conversation of its own for the DELETE row (administrators only): no other row uses it.
     from parley.models.contact import Contact
     from parley.services.conversation import conversations
@@ -224,12 +229,21 @@ def routes(w, monkeypatch):
         ("PATCH", f"/api/v1/accounts/{a}/integrations/hooks/{hook}", {"status": 1}, ADMIN),
         ("GET", f"/api/v1/accounts/{a}/audit_logs", None, ADMIN),
         ("GET", f"/api/v1/accounts/{a}/audit_logs?action=create&page=1", None, ADMIN),
+        ("GET", f"/api/v1/accounts/{a}/sla_policies", None, MEMBER),
+        ("POST", f"/api/v1/accounts/{a}/sla_policies", {"name": "Matrix", "first_response_time_threshold": 900}, ADMIN),
+        ("GET", f"/api/v1/accounts/{a}/sla_policies/{sla}", None, MEMBER),
+        ("PATCH", f"/api/v1/accounts/{a}/sla_policies/{sla}", {"description": "Seen by the matrix"}, ADMIN),
+        ("PUT", f"/api/v1/accounts/{a}/sla_policies/{sla}", {"description": "Seen again"}, ADMIN),
+        ("GET", f"/api/v1/accounts/{a}/applied_slas?page=1", None, REPORT),
+        ("GET", f"/api/v1/accounts/{a}/applied_slas/metrics", None, REPORT),
+        ("GET", f"/api/v1/accounts/{a}/applied_slas/download", None, REPORT),
         # Deletions last: they change what later rows see.
         ("DELETE", f"/api/v1/accounts/{a}/dashboard_apps/{dashboard_app}", None, ADMIN[:6] + (204,) + ADMIN[7:]),
         ("DELETE", f"/api/v1/accounts/{a}/integrations/hooks/{hook_two}", None, ADMIN),
         ("DELETE", f"/api/v1/accounts/{a}/webhooks/{hook}", None, ADMIN),
         ("DELETE", f"/api/v1/accounts/{a}/conversations/{doomed_conversation}", None, ADMIN),
         ("DELETE", f"/api/v1/accounts/{a}/custom_roles/{role}", None, ADMIN),
+        ("DELETE", f"/api/v1/accounts/{a}/sla_policies/{sla_doomed}", None, ADMIN),
         ("DELETE", f"/api/v1/accounts/{a}/agents/{w.agent.id}", None, ADMIN),
         ("GET", f"/super_admin/api/v1/accounts/{a}", None, SUPER),
         ("PATCH", f"/super_admin/api/v1/accounts/{a}", {"status": "active"}, SUPER),

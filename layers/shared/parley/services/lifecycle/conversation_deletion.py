@@ -59,7 +59,9 @@ def _record(conversation: Conversation, entry_id: int) -> AccountObject:
     c = conversation
     return AccountObject(c.account_id, conversation_deletion_key(c.display_id), id=c.display_id, data={
         "uuid": c.uuid, "inbox_id": c.inbox_id, "contact_id": c.contact_id, "source_id": c.source_id,
-        "snoozed_until": c.snoozed_until, "auto_resolve_at": c.auto_resolve_at, "audit_id": entry_id})
+        "snoozed_until": c.snoozed_until, "auto_resolve_at": c.auto_resolve_at, "audit_id": entry_id,
+        # its applied SLA's key and pending deadline (services/sla/applied.py)
+        "applied_sla": {k: c.applied_sla.get(k) for k in ("created_at", "next_due_at")} if c.applied_sla else None})
 
 
 def _first_write(conversation: Conversation) -> None:
@@ -230,4 +232,11 @@ def _claims(job: _Run, data: dict) -> None:
     if data.get("auto_resolve_at"):
         shell = Conversation(job.account_id, job.display_id)
         schedules.cancel(auto_resolve.TASK, job.account_id, auto_resolve.schedule_name_id(shell, data["auto_resolve_at"]))
+    sla = data.get("applied_sla")
+    if sla:  # the applied SLA leaves the report with its conversation, and its deadline is moot
+        from ..sla import applied
+
+        job.delete([AccountObject(job.account_id, applied.key_for(sla["created_at"], job.display_id))])
+        if sla.get("next_due_at"):
+            schedules.cancel(applied.TASK, job.account_id, applied.schedule_name_id(job.display_id, sla["next_due_at"]))
 

@@ -32,7 +32,7 @@ logger = Logger(child=True)
 
 KIND = "automation_rule"
 EVENTS = ("conversation_created", "conversation_updated", "conversation_opened", "conversation_resolved",
-          "message_created")
+          "message_created", "sla_missed")
 MAX_CONDITIONS = 20
 MAX_RULES = 200  # read on every event of the account: keep that one Query small
 AUTOMATION = "automation_rule"
@@ -230,6 +230,8 @@ def events_for(detail: dict) -> list[str]:
         return ["conversation_updated"] + extra
     if name == "message.created":
         return ["message_created"]
+    if name == "sla.missed":  # services/sla/applied.py: a deadline of the conversation's SLA passed
+        return ["sla_missed"]
     return []
 
 
