@@ -110,6 +110,7 @@ const routes = [
         component: () => import('./reports/Breakdown.vue'),
         meta: { kind },
       })),
+      { path: 'sla', name: 'reports-sla', component: () => import('./reports/SlaReport.vue') },
     ],
   },
   // Two-factor sign-in of the signed-in user: outside any account, so a member whose account
