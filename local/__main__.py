@@ -88,7 +88,8 @@ def main() -> int:
     # where pushes go (this server's @connections), where clients connect, where browsers
     # upload and download attachments (this server's /s3, local/s3.py).
     overrides = {"WEBSOCKET_ENDPOINT": base_url, "WEBSOCKET_URL": f"ws://{HOST}:{port}/ws",
-                 "S3_PUBLIC_ENDPOINT": f"{base_url}{LOCAL_S3_PREFIX}", "POWERTOOLS_TRACE_DISABLED": "true"}
+                 "S3_PUBLIC_ENDPOINT": f"{base_url}{LOCAL_S3_PREFIX}", "POWERTOOLS_TRACE_DISABLED": "true",
+                 "FRONTEND_URL": base_url}  # the survey links (functions/surveys)
     try:
         engines.start(overrides)
     except EngineError as exc:

@@ -163,7 +163,10 @@ class Api:
         body = result.get("body") or ""
         if result.get("isBase64Encoded"):
             body = base64.b64decode(body).decode()
-        return Reply(result["statusCode"], result.get("headers") or {}, json.loads(body) if body else None)
+        headers = result.get("headers") or {}
+        if body and headers.get("Content-Type", "").startswith("text/csv"):
+            return Reply(result["statusCode"], headers, body)  # a CSV download: its text
+        return Reply(result["statusCode"], headers, json.loads(body) if body else None)
 
     def get(self, path, token=None, **kw):
         return self.call("GET", path, token, **kw)

@@ -7,6 +7,7 @@ import time
 
 from tests.integration.channel_support import logged
 from tests.integration.test_conversations import start_chat
+from tests.integration.test_email_channel import inbox  # noqa: F401 (a fixture: an e-mail inbox)
 from tests.integration.test_notifications import pump
 
 RULE, TARGET = "DomainEventsToSurveysRule", "surveys"
@@ -178,3 +179,24 @@ def test_label_rules_decide_and_another_account_sees_nothing(api, world, website
     assert surveys_of(api, world, plain) == []  # no "vip" label: no survey
     assert api.get(f"{base(world)}/csat_survey_responses/metrics", world.other_admin.token).status == 404
     assert api.get(f"{base(world)}/csat_survey_responses", world.agent.token).status == 403
+
+
+def test_an_email_conversation_gets_a_link_to_the_survey_page(api, world, inbox):
+    """The survey of a channel that cannot draw it: a link to /survey/responses/{uuid}; the
+    page's API answers for that uuid, and the mail leaves like any reply."""
+    from parley.models.conversation import Conversation
+    from tests.integration.test_email_channel import _raw, conversations, deliver_mail, ingest
+
+    enable(api, world, inbox["id"], message="How did we do?")
+    deliver_mail(_raw("plain"), "csat-1")
+    ingest()
+    [conversation] = conversations(api, world, inbox["id"])
+    resolve(api, world, conversation["id"])
+    assert pump(RULE, TARGET, "surveys") == 1
+    uuid = Conversation.get(world.account_id, conversation["id"]).uuid
+    [survey] = surveys_of(api, world, conversation["id"])
+    link = survey["content_attributes"]["survey_url"]
+    assert link.startswith("https://") and link.endswith(f"/survey/responses/{uuid}")
+    assert survey["content"] == f"How did we do?\n{link}"
+    page = api.get(f"/public/api/v1/csat_survey/{uuid}")
+    assert page.status == 200 and page.json["id"] == survey["id"] and page.json["inbox_name"] == "Acme Support"

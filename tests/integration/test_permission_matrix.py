@@ -36,6 +36,9 @@ def needs(permission: str, base: tuple = MEMBER) -> tuple:
 
 
 CONTACT = needs("contact_manage")
+# Reports and CSAT responses: administrators and custom roles granting report_manage.
+REPORTS = needs("report_manage", UNAUTH + (401, 404, 404, 403, 200))
+NO_SURVEY = "00000000-0000-4000-8000-000000000000"
 
 
 # Doors where a user's token is what counts: a role column without its own status gets
@@ -224,6 +227,13 @@ def routes(w, monkeypatch):
         ("PATCH", f"/api/v1/accounts/{a}/integrations/hooks/{hook}", {"status": 1}, ADMIN),
         ("GET", f"/api/v1/accounts/{a}/audit_logs", None, ADMIN),
         ("GET", f"/api/v1/accounts/{a}/audit_logs?action=create&page=1", None, ADMIN),
+        ("GET", f"/api/v1/accounts/{a}/csat_survey_responses", None, REPORTS),
+        ("GET", f"/api/v1/accounts/{a}/csat_survey_responses/metrics", None, REPORTS),
+        ("GET", f"/api/v1/accounts/{a}/csat_survey_responses/download", None, REPORTS),
+        # No token decides the survey page's API: the uuid does (an unknown one is 404 to everyone).
+        ("GET", f"/public/api/v1/csat_survey/{NO_SURVEY}", None, (404,) * 7),
+        ("PUT", f"/public/api/v1/csat_survey/{NO_SURVEY}",
+         {"message": {"submitted_values": {"csat_survey_response": {"rating": 5}}}}, (404,) * 7),
         # Deletions last: they change what later rows see.
         ("DELETE", f"/api/v1/accounts/{a}/dashboard_apps/{dashboard_app}", None, ADMIN[:6] + (204,) + ADMIN[7:]),
         ("DELETE", f"/api/v1/accounts/{a}/integrations/hooks/{hook_two}", None, ADMIN),
