@@ -309,14 +309,11 @@ class Gateway:
 
     def static(self, path: str) -> Response | None:
         """The frontend bucket behind CloudFront: template.yaml's FrontendRoutingFunction
-        maps `/` and `/app/*` (the dashboard) and `/survey/responses/*` (the CSAT survey
-        page) to their files; other paths are files as they
+        maps `/` and `/app/*` (the dashboard) to its file; other paths are files as they
         are. Not a file: the API answers (CloudFront sends only its API path patterns
         there, the API's own endpoint sends it everything)."""
         if path in ("/", "/app") or path.startswith("/app/"):
             key = "index.html"
-        elif path.startswith("/survey/responses/"):
-            key = "survey/index.html"  # the CSAT survey page, as FrontendRoutingFunction maps it
         else:
             key = path.lstrip("/")
         if self.static_dir is None:

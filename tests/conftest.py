@@ -164,8 +164,8 @@ class Api:
         if result.get("isBase64Encoded"):
             body = base64.b64decode(body).decode()
         headers = result.get("headers") or {}
-        if body and headers.get("Content-Type", "").startswith("text/csv"):
-            return Reply(result["statusCode"], headers, body)  # a CSV download: its text
+        if body and headers.get("Content-Type", "").startswith("text/"):
+            return Reply(result["statusCode"], headers, body)  # a page or a CSV download: its text
         return Reply(result["statusCode"], headers, json.loads(body) if body else None)
 
     def get(self, path, token=None, **kw):

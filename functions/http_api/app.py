@@ -73,6 +73,7 @@ ROUTE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("/webhooks/", ("channel_webhooks",)),
     ("/twilio/", ("twilio",)),
     ("/widget", ("widget_page",)),
+    ("/survey/", ("csat_public",)),
 )
 
 

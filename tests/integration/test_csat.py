@@ -161,6 +161,19 @@ def test_the_public_survey_api_and_its_lock(api, world, website, monkeypatch):
     assert api.get("/public/api/v1/csat_survey/00000000-0000-4000-8000-000000000000").status == 404
     assert api.get("/public/api/v1/csat_survey/not-a-uuid").status == 404
     assert put(3, "ok").status == 200
+    # The page the survey link opens: the built survey entry, the same for every survey.
+    import boto3
+    from tests.conftest import LambdaContext, _stack, http_event
+
+    def page():
+        return api.app.lambda_handler(http_event("GET", f"/survey/responses/{uuid}"), LambdaContext())
+
+    assert page()["statusCode"] == 503  # the frontend is not deployed yet
+    boto3.client("s3").put_object(Bucket=_stack.names["FrontendBucket"], Key="survey/index.html",
+                                  Body=b"<!doctype html><title>Rate us</title>")
+    shown_page = page()
+    assert shown_page["statusCode"] == 200 and "<title>Rate us</title>" in shown_page["body"]
+    assert "frame-ancestors 'none'" in shown_page["headers"]["Content-Security-Policy"]
     assert api.get(path).json["csat_survey_response"]["rating"] == 3
     # Fourteen days after the survey was sent it is locked: nothing changes.
     later = time.time() + responses.LOCK_SECONDS + 60

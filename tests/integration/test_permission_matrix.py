@@ -234,6 +234,8 @@ def routes(w, monkeypatch):
         ("GET", f"/public/api/v1/csat_survey/{NO_SURVEY}", None, (404,) * 7),
         ("PUT", f"/public/api/v1/csat_survey/{NO_SURVEY}",
          {"message": {"submitted_values": {"csat_survey_response": {"rating": 5}}}}, (404,) * 7),
+        # The survey page is the built frontend's, the same for everyone (not deployed in the tests: 503).
+        ("GET", f"/survey/responses/{NO_SURVEY}", None, (503,) * 7),
         # Deletions last: they change what later rows see.
         ("DELETE", f"/api/v1/accounts/{a}/dashboard_apps/{dashboard_app}", None, ADMIN[:6] + (204,) + ADMIN[7:]),
         ("DELETE", f"/api/v1/accounts/{a}/integrations/hooks/{hook_two}", None, ADMIN),
