@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from tests.integration.channel_support import logged
 from tests.integration.test_conversations import start_chat
 from tests.integration.test_email_channel import inbox  # noqa: F401 (a fixture: an e-mail inbox)
@@ -63,6 +65,7 @@ def test_inbox_settings_are_validated_and_shown(api, world, website):
     assert refused.status == 403
 
 
+@pytest.mark.dynamodb_local  # also on a real engine: the sparse index, filters, counts, transactions
 def test_widget_survey_once_per_resolution_rated_inline_and_reported(api, world, website):
     enable(api, world, website.id, message="Rate us")
     visitor, conversation_id = start_chat(website)
@@ -123,7 +126,8 @@ def test_widget_survey_once_per_resolution_rated_inline_and_reported(api, world,
         "total_sent_messages_count"] == 2
 
     # Each resolution's event delivered again (EventBridge delivers at least once): nothing more.
-    # (Last in the test: moto's stream miscounts after the refused transaction of a duplicate.)
+    # (Last in the test: run earlier, moto's in-process event pipe delivered nothing more after
+    # the duplicate's refused transaction; cause not pinned down, DynamoDB Local is fine.)
     from parley.models.event_log import LoggedEvent
     from tests.conftest import LambdaContext, load_function
 
