@@ -127,7 +127,7 @@ def test_widget_survey_once_per_resolution_rated_inline_and_reported(api, world,
 
     # Each resolution's event delivered again (EventBridge delivers at least once): nothing more.
     # (Last in the test: run earlier, moto's in-process event pipe delivered nothing more after
-    # the duplicate's refused transaction; cause not pinned down, DynamoDB Local is fine.)
+    # the duplicate's refused transaction; cause not pinned down.)
     from parley.models.event_log import LoggedEvent
     from tests.conftest import LambdaContext, load_function
 
