@@ -217,3 +217,29 @@ def test_an_email_conversation_gets_a_link_to_the_survey_page(api, world, inbox)
     assert survey["content"] == f"How did we do?\n{link}"
     page = api.get(f"/public/api/v1/csat_survey/{uuid}")
     assert page.status == 200 and page.json["id"] == survey["id"] and page.json["inbox_name"] == "Acme Support"
+
+
+def test_an_api_inbox_client_rates_through_the_client_api(api, world):
+    """An API inbox gets the input_csat message (its client draws it) and answers with the
+    Client API's message update; the answer's body is the spec's public message."""
+    from tests.spec import assert_matches
+
+    inbox = api.post(f"{base(world)}/inboxes", world.admin.token, body={"name": "App", "channel": {"type": "api"}}).json
+    enable(api, world, inbox["id"])
+    client = f"/public/api/v1/inboxes/{inbox['inbox_identifier']}"
+    source_id = api.post(f"{client}/contacts", body={"name": "Cleo"}).json["source_id"]
+    conversation_id = api.post(f"{client}/contacts/{source_id}/conversations", body={}).json["id"]
+    assert api.post(f"{client}/contacts/{source_id}/conversations/{conversation_id}/messages",
+                    body={"content": "hi"}).status == 200
+    resolve(api, world, conversation_id)
+    assert pump(RULE, TARGET, "surveys") == 1
+    [survey] = surveys_of(api, world, conversation_id)
+    path = f"{client}/contacts/{source_id}/conversations/{conversation_id}/messages/{survey['id']}"
+    assert api.patch(path, body={"submitted_values": {"csat_survey_response": {"rating": 9}}}).status == 422
+    assert api.patch(path, body={"submitted_values": {"csat_survey_response": {"rating": 2, "x": 1}}}).status == 422
+    answered = api.patch(path, body={"submitted_values": {"csat_survey_response": {"rating": 2, "feedback_message": "slow"}}})
+    assert answered.status == 200, answered.json
+    assert_matches(answered.json, "patch", "/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}"
+                                           "/conversations/{conversation_id}/messages/{message_id}")
+    [row] = api.get(f"{base(world)}/csat_survey_responses", world.admin.token).json
+    assert (row["rating"], row["feedback_message"], row["inbox_id"]) == (2, "slow", inbox["id"])
