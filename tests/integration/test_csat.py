@@ -111,7 +111,9 @@ def test_widget_survey_once_per_resolution_rated_inline_and_reported(api, world,
     assert metrics.json == {"total_count": 1, "ratings_count": {"4": 1}, "total_sent_messages_count": 1,
                             "response_rate": 100.0, "satisfaction_score": 100.0}
     csv_text = raw_get(api, f"{base(world)}/csat_survey_responses/download", world.admin.token)
-    assert csv_text.splitlines()[0].startswith("Agent Name,Rating,Feedback") and "Quick and kind" in csv_text
+    assert csv_text.splitlines()[0] == ("Agent Name,Rating,Feedback Comment,Contact Name,Contact Email Address,"
+                                        "Contact Phone Number,Link to the conversation,Recorded date")
+    assert "Quick and kind" in csv_text and f"/conversations/{conversation_id}" in csv_text
     for bad in ({"since": "10", "until": "5"}, {"since": "x"}, {"user_ids": "1,a"}, {"rating": "0"}):
         assert api.get(f"{base(world)}/csat_survey_responses/metrics", world.admin.token, query=bad).status == 422
 

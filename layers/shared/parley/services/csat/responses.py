@@ -216,8 +216,9 @@ def metrics(account_id: int, filters: Filters) -> dict:
             "satisfaction_score": round(positive * 100 / total, 2) if total else 0}
 
 
-CSV_COLUMNS = ("Agent Name", "Rating", "Feedback", "Customer Name", "Customer Email", "Customer Phone",
-               "Link to the Conversation", "Recorded At")
+# Chatwoot's headers (reports.csat.headers in its en.yml).
+CSV_COLUMNS = ("Agent Name", "Rating", "Feedback Comment", "Contact Name", "Contact Email Address",
+               "Contact Phone Number", "Link to the conversation", "Recorded date")
 
 
 def download(account_id: int, filters: Filters, base_url: str) -> str:
@@ -228,7 +229,9 @@ def download(account_id: int, filters: Filters, base_url: str) -> str:
         contact = survey.contact or {}
         link = f"{base_url}/app/accounts/{account_id}/conversations/{survey.conversation_id}"
         recorded = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(survey.responded_at or 0))
-        writer.writerow([safe_cell(v) for v in ((survey.assignee or {}).get("name"), survey.rating,
+        assignee = survey.assignee or {}
+        agent = f"{assignee.get('name', '')} ({assignee.get('email', '')})" if assignee else None  # as Chatwoot
+        writer.writerow([safe_cell(v) for v in (agent, survey.rating,
                                                  survey.feedback_message, contact.get("name"), contact.get("email"),
                                                  contact.get("phone_number"), link, recorded)])
     return out.getvalue()
