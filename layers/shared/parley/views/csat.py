@@ -9,7 +9,7 @@ def response(survey: CsatSurvey) -> dict:
     """One row of GET /csat_survey_responses (and the csat_survey_response.created payload)."""
     contact = survey.contact or {}
     assignee = survey.assignee
-    return {
+    body = {
         "id": survey.response_id,
         "rating": survey.rating,
         "feedback_message": survey.feedback_message or "",
@@ -21,12 +21,14 @@ def response(survey: CsatSurvey) -> dict:
         "conversation_id": survey.conversation_id,
         "inbox_id": survey.inbox_id,
         "team_id": survey.team_id,
-        "assigned_agent": None if not assignee else {
-            "id": assignee.get("id"), "name": assignee.get("name", ""),
-            "available_name": assignee.get("available_name", assignee.get("name", "")),
-            "email": assignee.get("email", ""), "thumbnail": assignee.get("thumbnail", "")},
         "created_at": survey.responded_at,
     }
+    if assignee:  # left out when nobody was assigned, as Chatwoot's
+        body["assigned_agent"] = {
+            "id": assignee.get("id"), "name": assignee.get("name", ""),
+            "available_name": assignee.get("available_name", assignee.get("name", "")),
+            "email": assignee.get("email", ""), "thumbnail": assignee.get("thumbnail", "")}
+    return body
 
 
 def public_survey(survey: CsatSurvey, inbox: Inbox | None, question: str, locale: str = "en") -> dict:
