@@ -25,6 +25,7 @@ from ...models.unique import UniqueClaim
 from ...views import csat as views
 from ..contact.contact_jobs import safe_cell
 from ..conversation import conversations
+from . import surveys
 from .surveys import INPUT_CSAT, uuid_claim_key
 
 LOCK_SECONDS = 14 * 24 * 60 * 60
@@ -48,14 +49,23 @@ def by_uuid(conversation_uuid: str) -> CsatSurvey:
 
 
 def for_message(message: Message) -> CsatSurvey:
-    """The survey of an input_csat message (the widget and the Client API rate through it)."""
+    """The survey of an input_csat message (the widget and the Client API rate through it).
+    The consumer writes the message first and its record just after; an answer quicker
+    than that (the widget shows the message the moment it is written) writes the record
+    itself: it is a function of the message, put with a condition, so either writer's
+    put is the one record."""
     if message.content_type != INPUT_CSAT:
         raise NotFound("Survey not found")
     try:
         return CsatSurvey.get(message.account_id, survey_key(int(message.created_at.timestamp()), message.id),
                               consistent_read=True)
     except CsatSurvey.DoesNotExist:
+        pass
+    try:
+        conversation = Conversation.get(message.account_id, message.conversation_id, consistent_read=True)
+    except Conversation.DoesNotExist:
         raise NotFound("Survey not found") from None
+    return surveys.record(conversation, message, (message.content_attributes or {}).get("display_type") or "emoji")
 
 
 # ---------------------------------------------------------------- rating
