@@ -48,6 +48,26 @@ from tests.dynamodb_local import dynamodb_local_engine  # noqa: E402,F401 (a fix
 
 speed_up_aws_doubles()
 
+
+def _cheap_argon2() -> None:
+    """argon2id's production cost (RFC 9106's low-memory profile: 3 passes over 64 MiB,
+    0.4 s a hash here) is there to slow an attacker down; the tests sign in hundreds of
+    times. They get the same algorithm at one pass over 8 MiB (a hash's parameters travel
+    in the hash, so verifying follows). tests/unit/test_passwords.py checks the production
+    profile through PRODUCTION_ARGON2."""
+    from argon2 import PasswordHasher
+
+    from parley import passwords
+
+    global PRODUCTION_ARGON2
+    PRODUCTION_ARGON2 = passwords._hasher.__wrapped__
+    passwords._hasher = lru_cache(maxsize=1)(lambda: PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1))
+    passwords._dummy_hash.cache_clear()
+
+
+PRODUCTION_ARGON2 = None
+_cheap_argon2()
+
 dynamodb_local.install()
 
 PARAMETERS = {"WidgetTokenSecret": "test-secret-" + "x" * 32, "Stage": "test"}

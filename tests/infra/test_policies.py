@@ -1183,3 +1183,29 @@ def test_sla_applied_followed_missed_and_reported(api, world, website, recorder,
     ok(api.get(f"{base}/applied_slas/download", world.admin.token))
     ok(api.delete(f"{base}/sla_policies/{policy['id']}", world.admin.token))
     recorder.check("HttpApiFunction", "AutomationFunction", "NotifyFunction", "ScheduledFunction")
+def test_csat_survey_sent_rated_and_reported(api, world, website, recorder):
+    """CSAT (docs/csat.md): an inbox's settings, the surveys consumer sending a survey on a
+    resolution, the widget's rating, the survey page's API and the responses' list, metrics
+    and CSV, each as the function that runs it."""
+    from tests.integration.test_conversations import start_chat
+
+    a = world.account_id
+    ok(api.patch(f"/api/v1/accounts/{a}/inboxes/{website.id}", world.admin.token,
+                 body={"csat_survey_enabled": True, "csat_config": {"display_type": "emoji"}}))
+    visitor, display_id = start_chat(website)
+    ok(api.post(f"/api/v1/accounts/{a}/conversations/{display_id}/toggle_status", world.admin.token,
+                body={"status": "resolved"}))
+    assert pump_rule(recorder, "DomainEventsToSurveysRule", "surveys", "surveys") == 1
+    messages = ok(api.get(f"/api/v1/accounts/{a}/conversations/{display_id}/messages", world.admin.token))["payload"]
+    [survey] = [m for m in messages if m["content_type"] == "input_csat"]
+    ok(website.widget.call("PATCH", f"messages/{survey['id']}", visitor,
+                           body={"message": {"submitted_values": {"csat_survey_response": {"rating": 5}}}}))
+    uuid = ok(api.get(f"/api/v1/accounts/{a}/conversations/{display_id}", world.admin.token))["uuid"]
+    ok(api.get(f"/public/api/v1/csat_survey/{uuid}"))
+    ok(api.put(f"/public/api/v1/csat_survey/{uuid}",
+               body={"message": {"submitted_values": {"csat_survey_response": {"rating": 4, "feedback_message": "ok"}}}}))
+    ok(api.get(f"/survey/responses/{uuid}"), 503)  # the page: read from the frontend bucket (not deployed here)
+    for path in ("", "/metrics", "/download"):
+        ok(api.get(f"/api/v1/accounts/{a}/csat_survey_responses{path}", world.admin.token, query={"rating[]": "4"}))
+    pump_consumers(recorder)  # automation and notify get csat_survey_response.created and message.updated
+    recorder.check("HttpApiFunction", "SurveysFunction")

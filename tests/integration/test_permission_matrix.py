@@ -36,8 +36,9 @@ def needs(permission: str, base: tuple = MEMBER) -> tuple:
 
 
 CONTACT = needs("contact_manage")
-# Reports (applied SLAs): administrators and report_manage roles; plain agents do not hold it.
+# Reports (applied SLAs, CSAT responses): administrators and report_manage roles; plain agents do not hold it.
 REPORT = needs("report_manage", UNAUTH + (401, 404, 404, 403, 200))
+NO_SURVEY = "00000000-0000-4000-8000-000000000000"
 
 
 # Doors where a user's token is what counts: a role column without its own status gets
@@ -237,6 +238,15 @@ def routes(w, monkeypatch):
         ("GET", f"/api/v1/accounts/{a}/applied_slas?page=1", None, REPORT),
         ("GET", f"/api/v1/accounts/{a}/applied_slas/metrics", None, REPORT),
         ("GET", f"/api/v1/accounts/{a}/applied_slas/download", None, REPORT),
+        ("GET", f"/api/v1/accounts/{a}/csat_survey_responses", None, REPORT),
+        ("GET", f"/api/v1/accounts/{a}/csat_survey_responses/metrics", None, REPORT),
+        ("GET", f"/api/v1/accounts/{a}/csat_survey_responses/download", None, REPORT),
+        # No token decides the survey page's API: the uuid does (an unknown one is 404 to everyone).
+        ("GET", f"/public/api/v1/csat_survey/{NO_SURVEY}", None, (404,) * 7),
+        ("PUT", f"/public/api/v1/csat_survey/{NO_SURVEY}",
+         {"message": {"submitted_values": {"csat_survey_response": {"rating": 5}}}}, (404,) * 7),
+        # The survey page is the built frontend's, the same for everyone (not deployed in the tests: 503).
+        ("GET", f"/survey/responses/{NO_SURVEY}", None, (503,) * 7),
         # Deletions last: they change what later rows see.
         ("DELETE", f"/api/v1/accounts/{a}/dashboard_apps/{dashboard_app}", None, ADMIN[:6] + (204,) + ADMIN[7:]),
         ("DELETE", f"/api/v1/accounts/{a}/integrations/hooks/{hook_two}", None, ADMIN),

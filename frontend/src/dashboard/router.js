@@ -110,6 +110,7 @@ const routes = [
         component: () => import('./reports/Breakdown.vue'),
         meta: { kind },
       })),
+      { path: 'csat', name: 'reports-csat', component: () => import('./reports/CsatReport.vue') },
       { path: 'sla', name: 'reports-sla', component: () => import('./reports/SlaReport.vue') },
     ],
   },

@@ -662,11 +662,16 @@ def list_messages(conversation: Conversation, *, before: int | None = None, afte
     return rows if after is not None else rows[::-1]
 
 
-def update_message_content_attributes(conversation: Conversation, message: Message, attributes: dict) -> Message:
+def update_message_content_attributes(conversation: Conversation, message: Message, attributes: dict, *,
+                                      also: Callable[[events.Outbox], None] | None = None) -> Message:
+    """`also` adds its own writes and events to the same transaction (services/csat: the
+    survey's response commits with the message's submitted values, or neither does)."""
     message.content_attributes = {**(message.content_attributes or {}), **attributes}
     with events.Outbox() as tx:
         tx.save(message)
         _publish_message(tx, "message.updated", conversation, message)
+        if also is not None:
+            also(tx)
     return message
 
 

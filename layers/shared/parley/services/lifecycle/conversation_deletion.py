@@ -16,7 +16,8 @@ Then a `delete_conversation` job on the account-jobs queue (services/lifecycle/a
 removes the rest in bounded chunks, each queueing its continuation: its messages with their
 search terms (`terms#<message id>`), provider-id claims (`channel_message#...`) and echo
 claims (`echo#...`); its participants and their `participating#` mirrors; its files under
-`attachments/<account>/<display id>/`; its reply-address claim (`email_conversation#<uuid>`);
+`attachments/<account>/<display id>/`; its reply-address claim (`email_conversation#<uuid>`)
+and survey-link claim (`csat#<uuid>`: its CSAT survey records stay, as answered surveys count in the past);
 its snooze and auto-resolve schedules; the notifications about it, member by member. Every step deletes what hangs off an item before the
 item, so a run that fails midway is re-run from what is left. Last, the audit entry is
 concluded ("completed") and the record deleted: a record that remains is a deletion not
@@ -225,8 +226,10 @@ def _claims(job: _Run, data: dict) -> None:
     from ..conversation import conversations
     from ..messaging import auto_resolve
 
-    if data.get("uuid"):
-        job.delete([UniqueClaim(email.conversation_claim_key(data["uuid"]))])
+    from ..csat.surveys import uuid_claim_key
+
+    if data.get("uuid"):  # the reply address and the survey link answer no more
+        job.delete([UniqueClaim(email.conversation_claim_key(data["uuid"])), UniqueClaim(uuid_claim_key(data["uuid"]))])
     if data.get("snoozed_until"):
         schedules.cancel(conversations.SNOOZE_TASK, job.account_id, job.display_id)
     if data.get("auto_resolve_at"):
