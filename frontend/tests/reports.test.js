@@ -5,6 +5,7 @@ import { clearSession, setUser } from '../src/dashboard/session.js'
 import { stopInbox } from '../src/dashboard/current.js'
 import AppShell from '../src/dashboard/components/AppShell.vue'
 import Overview from '../src/dashboard/reports/Overview.vue'
+import ReportsSection from '../src/dashboard/views/Reports.vue'
 import Breakdown from '../src/dashboard/reports/Breakdown.vue'
 import Traffic from '../src/dashboard/reports/Traffic.vue'
 import { filter } from '../src/dashboard/reports/filters.js'
@@ -297,6 +298,20 @@ describe('reports screens', () => {
       w.unmount()
       stopInbox()
     }
+  })
+
+  it('the section lists every routed screen, the current one marked', async () => {
+    const { w } = await mountAt(ReportsSection, '/app/accounts/1/reports/traffic', () => new Response('[]'), user('administrator'))
+    // (mounted directly, the view's RouterView shows the section again inside: look at the outer nav)
+    const links = w.get('.settings-nav').findAll('a')
+    expect(links.map((a) => a.attributes('data-testid'))).toEqual([
+      'reports-nav-overview', 'reports-nav-conversations', 'reports-nav-traffic', 'reports-nav-agents', 'reports-nav-inboxes',
+      'reports-nav-teams', 'reports-nav-labels', 'reports-nav-channels', 'reports-nav-csat', 'reports-nav-sla',
+    ])
+    expect(w.get('[data-testid="reports-nav-traffic"]').attributes('aria-current')).toBe('page')
+    expect(w.get('[data-testid="reports-nav-sla"]').attributes('href')).toBe('/app/accounts/1/reports/sla')
+    w.unmount()
+    stopInbox()
   })
 
   it('the overview shows the summary with its deltas and the live counts, asking for the chosen window', async () => {
