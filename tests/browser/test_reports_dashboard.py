@@ -8,6 +8,7 @@ bounded, until the API counts the seeded conversations before opening the screen
 compares what the page shows with the answers the page itself received."""
 from __future__ import annotations
 
+import math
 import re
 import time
 from urllib.parse import parse_qs, urlparse
@@ -60,7 +61,7 @@ def _duration(seconds) -> str:
     """model.formatDuration, for the figures the test compares."""
     if seconds is None or seconds == "":
         return "—"
-    s = round(float(seconds))
+    s = math.floor(float(seconds) + 0.5)  # JavaScript's Math.round (Python's round() halves to even)
     if s < 60:
         return f"{s}s"
     d, s = divmod(s, DAY)
