@@ -258,6 +258,25 @@ def test_embeddings_in_order_and_checked():
     assert caught.value.reason == "unsupported"
 
 
+def test_embeddings_count_the_servers_tokens_or_estimate_them():
+    script = Script((200, {"data": [{"index": 0, "embedding": [1.0, 0.0]}], "usage": {"prompt_tokens": 7}}),
+                    (200, {"data": [{"index": 0, "embedding": [1.0, 0.0]}]}))
+    model = provider(script)
+    done = model.embeddings(["reset my password"], query=True)
+    assert (done.vectors, done.usage.input_tokens, done.usage.output_tokens, done.calls, done.model) == \
+        ([[1.0, 0.0]], 7, 0, 1, "embed-test")
+    # a server that reports no usage (some local ones): about 4 characters a token
+    assert model.embeddings(["x" * 10]).usage.input_tokens == 3
+    # batches of MAX_EMBED_BATCH: one call each, counted
+    from parley.llm.openai_compatible import MAX_EMBED_BATCH
+    texts = [f"t{i}" for i in range(MAX_EMBED_BATCH + 1)]
+    batched = Script(*[(200, {"data": [{"index": i, "embedding": [1.0]} for i in range(n)],
+                              "usage": {"prompt_tokens": n}}) for n in (MAX_EMBED_BATCH, 1)])
+    done = provider(batched).embeddings(texts)
+    assert (len(done.vectors), done.calls, done.usage.input_tokens) == (MAX_EMBED_BATCH + 1, 2, MAX_EMBED_BATCH + 1)
+    assert [len(b["input"]) for b in batched.bodies] == [MAX_EMBED_BATCH, 1]
+
+
 def test_the_factory_builds_each_provider():
     offline = provider_for({"provider": "offline"}, None)
     assert offline.name == "offline" and not offline.generates

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 from .. import outbound
-from .port import Completion, ProviderError, Tool, Turn, Usage
+from .port import Completion, Embeddings, ProviderError, Tool, Turn, Usage, estimated_tokens
 
 if TYPE_CHECKING:
     import httpx
@@ -236,14 +236,24 @@ class OpenAICompatible:
         return parse_completion(data, tool, self.chat_model)
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        return self.embeddings(texts).vectors
+
+    def embeddings(self, texts: Sequence[str], *, query: bool = False) -> Embeddings:
+        """`POST embeddings`, MAX_EMBED_BATCH texts a call; tokens as the server's `usage`
+        reports them (`prompt_tokens`), estimated where it reports none."""
         if not self.embedding_model:
             raise ProviderError("unsupported", "no embedding model is configured")
         vectors: list[list[float]] = []
+        tokens = calls = 0
         for start in range(0, len(texts), MAX_EMBED_BATCH):
             batch = list(texts[start:start + MAX_EMBED_BATCH])
-            vectors += parse_embeddings(self._post("embeddings", {"model": self.embedding_model, "input": batch}),
-                                        len(batch))
-        return vectors
+            data = self._post("embeddings", {"model": self.embedding_model, "input": batch})
+            calls += 1
+            vectors += parse_embeddings(data, len(batch))
+            counted = (data.get("usage") or {}).get("prompt_tokens") if isinstance(data.get("usage"), dict) else None
+            tokens += counted if isinstance(counted, int) and not isinstance(counted, bool) and counted >= 0 \
+                else estimated_tokens(batch)
+        return Embeddings(vectors, Usage(tokens, 0), calls, self.embedding_model)
 
     def close(self) -> None:
         if self._http is not None:
