@@ -121,12 +121,21 @@ def test_429_then_success_honours_retry_after():
 
 def test_429_forever_gives_up_in_bounded_time():
     fake = FakeTime()
-    script = Script((429, {"error": "busy"}, {"Retry-After": "3600"}))
+    script = Script((429, {"error": "busy"}, {"Retry-After": "5"}))
     with pytest.raises(ProviderError) as caught:
         provider(script, fake=fake, timeouts=Timeouts(total=20.0)).complete(system="", turns=TURNS)
     assert caught.value.reason == "rate_limited"
     assert len(script.requests) == 3  # MAX_ATTEMPTS
-    assert all(s <= 8.0 for s in fake.sleeps) and fake.now - 1000.0 <= 20.0  # Retry-After capped, total bounded
+    assert all(s <= 8.0 for s in fake.sleeps) and fake.now - 1000.0 <= 20.0  # total bounded
+
+
+def test_a_retry_after_beyond_the_cap_is_reported_at_once_not_waited_for():
+    fake = FakeTime()
+    script = Script((429, {"error": "busy"}, {"Retry-After": "3600"}))
+    with pytest.raises(ProviderError) as caught:
+        provider(script, fake=fake).complete(system="", turns=TURNS)
+    assert caught.value.reason == "rate_limited"
+    assert len(script.requests) == 1 and fake.sleeps == []
 
 
 def test_timeouts_are_retried_then_reported():

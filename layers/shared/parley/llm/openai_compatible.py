@@ -20,7 +20,8 @@ Azure's dated API) is kept on every request.
 
 Failures (every one a ProviderError, nothing else escapes):
 - 429, 5xx, 408, a timeout or a connection failure is retried with exponential backoff and
-  jitter, honouring Retry-After up to RETRY_AFTER_CAP seconds, for at most MAX_ATTEMPTS
+  jitter, honouring Retry-After up to RETRY_AFTER_CAP seconds (a longer one is not waited
+  for: the failure is reported at once), for at most MAX_ATTEMPTS
   attempts and never past `total_seconds` from the first attempt; then "rate_limited"
   (the last answer was a 429), "timeout" or "unavailable".
 - 401, 403: "refused" (a key is wrong or lacks access); retrying will not fix it.
@@ -164,6 +165,8 @@ class OpenAICompatible:
                 last = _Retryable("unavailable", f"cannot reach the model server ({type(exc).__name__})")
             if attempt + 1 >= self.max_attempts:
                 break
+            if last.retry_after is not None and last.retry_after > RETRY_AFTER_CAP:
+                break  # "come back in an hour": a handoff now, not a wait and a doomed retry
             backoff = 0.5 * (2 ** attempt) * (0.5 + random.random())
             wait = min(max(backoff, last.retry_after or 0.0), RETRY_AFTER_CAP)
             if self._clock() + wait >= deadline:
