@@ -256,7 +256,7 @@ def test_list_filter_page_show_and_delete(api, world, monkeypatch):
     assert api.get(url, world.admin.token).json["meta"]["total_count"] == 1
 
 
-@pytest.mark.parametrize("document", [
+BAD_DOCUMENTS = [
     {"external_link": "http://127.0.0.1/admin"},
     {"external_link": "http://169.254.169.254/latest/meta-data/"},
     {"external_link": "http://localhost:8080/"},
@@ -268,14 +268,18 @@ def test_list_filter_page_show_and_delete(api, world, monkeypatch):
     {"external_link": "https://docs.example.com/", "assistant_id": "1"},
     {"external_link": "https://docs.example.com/", "unknown": True},
     {"external_link": "https://docs.example.com/", "name": "n" * 256},
-])
-def test_bad_documents_are_422_and_nothing_is_written(api, world, document):
+]
+
+
+def test_bad_documents_are_422_and_nothing_is_written(api, world):
+    """Every bad document in turn, on one stack: none is written or queued."""
     helper = make_assistant(api, world)
-    reply = api.post(f"{base(world)}/documents", world.admin.token,
-                     body={"document": {"assistant_id": helper["id"], **document}})
-    assert reply.status == 422, reply.json
-    assert api.get(f"{base(world)}/documents", world.admin.token).json["meta"]["total_count"] == 0
-    assert queued_jobs() == []
+    for document in BAD_DOCUMENTS:
+        reply = api.post(f"{base(world)}/documents", world.admin.token,
+                         body={"document": {"assistant_id": helper["id"], **document}})
+        assert reply.status == 422, (document, reply.json)
+        assert api.get(f"{base(world)}/documents", world.admin.token).json["meta"]["total_count"] == 0, document
+        assert queued_jobs() == [], document
 
 
 def test_the_same_link_twice_for_one_assistant_is_422(api, world):
@@ -445,26 +449,31 @@ def test_the_page_limit_is_the_installations(api, world, site):
     assert len(site.requests) == 2
 
 
-@pytest.mark.parametrize("path, reason", [
+UNREADABLE = [
     ("/endless", "larger than 2 MB"),
     ("/to-private", "refused"),
     ("/empty", "No text was found"),
     ("/fake.pdf", "not a PDF"),
     ("/missing", "HTTP 404"),
     ("/image.png", "image/png"),
-])
-def test_pages_that_cannot_be_read_fail_with_the_reason(api, world, site, path, reason):
-    helper = make_assistant(api, world)
-    made = add_link(api, world, helper["id"], site.url(path)).json
-    started = time.monotonic()
-    assert run_job(world, made["id"], site.guard) == "failed"
-    assert time.monotonic() - started < 30
-    got = shown(api, world, made["id"])
-    assert got["status"] == "failed" and reason in got["error"], got["error"]
-    assert got["metadata"]["chunk_count"] == 0
-    assert state.read(world.account_id, helper["id"]) == 0
-    if path == "/to-private":
-        assert site.requests == ["/to-private"]  # the redirect's private target was never asked
+]
+
+
+def test_pages_that_cannot_be_read_fail_with_the_reason(api, world, site):
+    """Each unreadable page in turn, on one stack (an assistant each)."""
+    for n, (path, reason) in enumerate(UNREADABLE):
+        helper = make_assistant(api, world, f"Helper {n}")
+        asked_before = len(site.requests)
+        made = add_link(api, world, helper["id"], site.url(path)).json
+        started = time.monotonic()
+        assert run_job(world, made["id"], site.guard) == "failed", path
+        assert time.monotonic() - started < 30, path
+        got = shown(api, world, made["id"])
+        assert got["status"] == "failed" and reason in got["error"], (path, got["error"])
+        assert got["metadata"]["chunk_count"] == 0, path
+        assert state.read(world.account_id, helper["id"]) == 0, path
+        if path == "/to-private":
+            assert site.requests[asked_before:] == ["/to-private"]  # the redirect's private target was never asked
 
 
 def test_without_the_tests_allowance_a_loopback_name_is_refused(api, world, site):
@@ -714,7 +723,7 @@ def test_a_generation_model_proposes_pending_faqs_from_a_document(api, world, mo
     assert shown(api, world, item.id)["status"] == "available"
 
 
-@pytest.mark.parametrize("answer", [
+UNUSABLE_ANSWERS = [
     (200, tool_call("propose_faqs", json.dumps("garbage"))),  # arguments that are no object: bad_response
     (200, tool_call("propose_faqs", "{not json")),
     (200, tool_call("propose_faqs", json.dumps({"faqs": "not a list"}))),
@@ -722,28 +731,34 @@ def test_a_generation_model_proposes_pending_faqs_from_a_document(api, world, mo
     (429, {"error": {"message": "slow down"}}),  # rate limited on every attempt
     ("sleep", 3),  # no answer in time
     "offline",
-])
-def test_no_proposals_without_a_usable_answer_and_the_document_stays_available(api, world, model_server, answer):
+]
+
+
+def test_no_proposals_without_a_usable_answer_and_the_document_stays_available(api, world, model_server):
+    """Each unusable answer in turn, on one stack (an assistant and a document each)."""
     from parley.llm.offline import Offline
     from parley.llm.openai_compatible import Timeouts
 
-    helper = make_assistant(api, world)
-    item = text_document(api, world, helper, SHOP)
-    if answer == "offline":
-        model = Offline()  # the offline provider generates nothing: never asked
-    else:
-        model_server.script(answer)
-        model = real_model(model_server, timeouts=Timeouts(connect=1.0, read=0.5, total=1.5), sleep=lambda s: None)
-    assert ingest.run(world.account_id, item.id, item.data["revision"], provider_for=lambda document: model) == "available"
-    assert api.get(f"{base(world)}/assistant_responses", world.admin.token).json["meta"]["total_count"] == 0
-    assert shown(api, world, item.id)["status"] == "available"
-    asked = len(model_server.requests)
-    if answer == "offline":
-        assert asked == 0
-    elif answer[0] == 200:
-        assert asked == 1  # a bad answer is not asked again
-    else:
-        assert 1 <= asked <= 3  # retried within the adapter's bounds, then given up
+    for n, answer in enumerate(UNUSABLE_ANSWERS):
+        helper = make_assistant(api, world, f"Helper {n}")
+        item = text_document(api, world, helper, SHOP)
+        asked_before = len(model_server.requests)
+        if answer == "offline":
+            model = Offline()  # the offline provider generates nothing: never asked
+        else:
+            model_server.script(answer)
+            model = real_model(model_server, timeouts=Timeouts(connect=1.0, read=0.5, total=1.5), sleep=lambda s: None)
+        assert ingest.run(world.account_id, item.id, item.data["revision"],
+                          provider_for=lambda document: model) == "available", answer
+        assert api.get(f"{base(world)}/assistant_responses", world.admin.token).json["meta"]["total_count"] == 0, answer
+        assert shown(api, world, item.id)["status"] == "available", answer
+        asked = len(model_server.requests) - asked_before
+        if answer == "offline":
+            assert asked == 0
+        elif answer[0] == 200:
+            assert asked == 1, answer  # a bad answer is not asked again
+        else:
+            assert 1 <= asked <= 3, answer  # retried within the adapter's bounds, then given up
 
 
 def test_a_document_whose_job_cannot_be_queued_says_so(api, world, monkeypatch):
