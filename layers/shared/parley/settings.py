@@ -33,6 +33,9 @@ class Settings:
     account_objects_table: str
     notifications_table: str
     audit_logs_table: str
+    # Reports' rollups (services/reporting/rollups.py): the reporting consumer writes them,
+    # the HTTP API reads them.
+    report_rollups_table: str
     event_bus_name: str
     attachments_bucket: str
     websocket_endpoint: str
