@@ -7,9 +7,11 @@ from .base import TimestampedModel, global_index, table_meta
 
 
 class ReportingEvent(TimestampedModel):
-    """Access: an account's events by id (ids grow with recording: a page is a Query);
-    a conversation's events (conversation-index, by id). `key` is the natural key that made
-    it (services/reporting/timeline.py), claimed with it so it is never recorded twice."""
+    """Access: an account's events by id; by when they happened (time-index on created_at,
+    which is the event's end, as Chatwoot creates it then: the live consumer and the
+    rebuild give the same); a conversation's events (conversation-index, by id). `key` is
+    the natural key that made it (services/reporting/timeline.py), claimed with it so it is
+    never recorded twice. updated_at is when it was recorded."""
 
     Meta = table_meta("reporting_events_table")
 
@@ -28,3 +30,5 @@ class ReportingEvent(TimestampedModel):
 
     conversation_index = global_index("conversation-index", conversation_key=UnicodeAttribute(hash_key=True),
                                       id=NumberAttribute(range_key=True))
+    time_index = global_index("time-index", account_id=NumberAttribute(hash_key=True),
+                              created_at=UTCDateTimeAttribute(range_key=True))

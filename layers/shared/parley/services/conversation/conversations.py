@@ -271,7 +271,10 @@ MAX_SNOOZE_SECONDS = 366 * 24 * 60 * 60
 
 def mark_status(c: Conversation, previous: str, now: int) -> None:
     """Reporting's record of a status change, in the change's own write (docs/reports.md):
-    a resolution sets `resolved_at`, a reopening clears it; both are kept in `status_marks`."""
+    a resolution sets `resolved_at`, a reopening clears it; both are kept in `status_marks`,
+    each a second after the one before at least (a mark's time is its events' natural key)."""
+    if (c.status == "resolved") != (previous == "resolved") and c.status_marks:
+        now = max(now, int(c.status_marks[-1][1]) + 1)
     if c.status == "resolved" and previous != "resolved":
         c.resolved_at = now
         c.status_marks = [*(c.status_marks or []), ["resolved", now, c.assignee_id]][-MARKS_KEPT:]

@@ -104,6 +104,7 @@ def record(account_id: int, o: timeline.Occurrence, where: Where, conversation_i
             if o.name is not None:
                 event = ReportingEvent(account_id, ids.next_id(ids.account_counter(account_id, "ReportingEvent")),
                                        name=o.name, value=o.value, value_in_business_hours=o.value_bh,
+                                       created_at=_time(o.at),
                                        event_start_time=_time(o.start), event_end_time=_time(o.at),
                                        inbox_id=where.inbox_id, user_id=o.user_id, conversation_id=conversation_id,
                                        conversation_key=f"{account_id}#{conversation_id}", key=o.key)

@@ -1,0 +1,121 @@
+"""Reporting events through the real path (docs/reports.md): widget and dashboard calls
+publish domain events; the event-log pipe puts them on the bus; the rule fills the
+ReportingQueue; functions/reporting records them. Replaying every event twice changes
+nothing (events, claims, rollups), the API lists them, and the rebuild from the stored
+conversations gives the same events and rollups as the live path. The metric values on
+scripted timelines are tests/unit/test_reporting_timeline.py's."""
+from __future__ import annotations
+
+import boto3
+
+from local.cfn import ACCOUNT, REGION
+from local.sources import sqs_record
+from parley.models.report_rollup import ReportRollup
+from parley.models.reporting import ReportingEvent
+from parley.models.unique import UniqueClaim
+from parley.services.reporting import rollups
+from tests import event_pipe
+from tests.conftest import LambdaContext, _stack, load_function
+from tests.integration.channel_support import drain, queue_url
+
+
+def received(logical_id: str) -> list[dict]:
+    """Every record waiting on the queue (deleted from it), as Lambda's poller hands them."""
+    event_pipe.pump()
+    sqs, url = boto3.client("sqs"), queue_url(logical_id)
+    arn = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{_stack.names[logical_id]}"
+    records = []
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]).get("Messages"):
+        records += [sqs_record(m, arn) for m in batch]
+        sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                                                        for i, m in enumerate(batch)])
+    return records
+
+
+def consume(records: list[dict]) -> None:
+    handler = load_function("reporting").lambda_handler
+    for i in range(0, len(records), 10):
+        result = handler({"Records": records[i:i + 10]}, LambdaContext())
+        assert result["batchItemFailures"] == []
+
+
+def snapshot(account_id: int) -> tuple:
+    """The account's reporting events (without what differs between two recordings: id,
+    recorded time), its claims and its rollups."""
+    events = sorted((e.name, e.conversation_id, e.inbox_id, e.user_id, e.value, e.value_in_business_hours,
+                     e.event_start_time, e.event_end_time, e.created_at, e.key)
+                    for e in ReportingEvent.query(account_id))
+    claims = sorted(c.key for c in UniqueClaim.scan(UniqueClaim.key.startswith(f"reporting#{account_id}#")))
+    rolled = {(r.series, r.bucket): {k: v for k, v in r.attribute_values.items() if k not in ("series", "bucket")}
+              for r in ReportRollup.scan(ReportRollup.series.startswith(f"{account_id}#"))}
+    return events, claims, rolled
+
+
+def forget_everything(account_id: int) -> None:
+    for event in ReportingEvent.query(account_id):
+        event.delete()
+    for claim in UniqueClaim.scan(UniqueClaim.key.startswith(f"reporting#{account_id}#")):
+        claim.delete()
+    for row in ReportRollup.scan(ReportRollup.series.startswith(f"{account_id}#")):
+        row.delete()
+
+
+def test_live_replay_api_and_rebuild_agree(api, world, website):
+    rollups.forget()
+    acme = world.account_id
+    visitor = website.widget.start()
+    display_id = website.widget.say(visitor, "Hello, I need help").json["conversation_id"]
+    base = f"/api/v1/accounts/{acme}/conversations/{display_id}"
+    assert api.post(f"{base}/messages", world.admin.token, body={"content": "VIP", "private": True}).status == 200
+    assert api.post(f"{base}/messages", world.admin.token, body={"content": "Hi! How can I help?"}).status == 200
+    assert api.post(f"{base}/toggle_status", world.admin.token, body={"status": "resolved"}).status == 200
+    website.widget.say(visitor, "One more thing")  # reopens it
+    assert api.post(f"{base}/messages", world.admin.token, body={"content": "Sure"}).status == 200
+    assert api.post(f"{base}/toggle_status", world.admin.token, body={"status": "resolved"}).status == 200
+
+    records = received("ReportingQueue")
+    consume(records)
+    live = snapshot(acme)
+    names = sorted(e[0] for e in live[0])
+    assert names == ["conversation_opened", "conversation_resolved", "conversation_resolved", "first_response",
+                     "reply_time"]
+    assert {e[3] for e in live[0] if e[0] in ("first_response", "reply_time")} == {world.admin.id}
+    counted = {k: v for (series, bucket), v in live[2].items() if series == f"{acme}#account#0#d0" for k, v in v.items()}
+    assert counted["conversations_count"] == 1 and counted["incoming_messages_count"] == 2
+    assert counted["outgoing_messages_count"] == 2 and counted["resolution_count"] == 2
+
+    consume(records)  # every event again: nothing changes
+    consume(records)
+    assert snapshot(acme) == live
+
+    # The API: the account's page, filtered; the conversation's, oldest first.
+    page = api.get(f"/api/v1/accounts/{acme}/reporting_events", world.admin.token)
+    assert page.status == 200, page.json
+    assert page.json["meta"] == {"count": 5, "current_page": 1, "total_pages": 1}
+    assert {"id", "name", "value", "value_in_business_hours", "event_start_time", "event_end_time", "account_id",
+            "inbox_id", "user_id", "conversation_id", "created_at", "updated_at"} <= set(page.json["payload"][0])
+    resolved = api.get(f"/api/v1/accounts/{acme}/reporting_events", world.admin.token,
+                       query={"name": "conversation_resolved", "inbox_id": str(website.id)})
+    assert [e["name"] for e in resolved.json["payload"]] == ["conversation_resolved"] * 2
+    assert api.get(f"/api/v1/accounts/{acme}/reporting_events", world.admin.token,
+                   query={"since": "4102444800"}).json["meta"]["count"] == 0  # 2100: none yet
+    bad = api.get(f"/api/v1/accounts/{acme}/reporting_events", world.admin.token,
+                  query={"since": "200", "until": "100"})
+    assert bad.status == 422
+    own = api.get(f"{base}/reporting_events", world.admin.token)
+    assert own.status == 200 and [e["name"] for e in own.json][0] == "first_response"
+    assert [e["id"] for e in own.json] == sorted(e["id"] for e in own.json)
+    assert api.get(f"{base}/reporting_events", world.agent.token).status == 403  # no report_manage
+    assert api.get(f"/api/v1/accounts/{world.other_account_id}/conversations/{display_id}/reporting_events",
+                   world.other_admin.token).status == 404  # not Globex's conversation
+
+    # The rebuild, from nothing recorded: the same events and rollups as the live path.
+    forget_everything(acme)
+    started = api.post(f"/api/v1/accounts/{acme}/reporting_events/rebuild", world.admin.token)
+    assert started.status == 200 and started.json["status"] == "running", started.json
+    assert api.post(f"/api/v1/accounts/{acme}/reporting_events/rebuild", world.admin.token).status == 409
+    drain("AccountJobsQueue", "account_jobs", rounds=3)
+    progress = api.get(f"/api/v1/accounts/{acme}/reporting_events/rebuild", world.admin.token).json
+    assert progress["status"] == "done" and progress["conversations"] == 1
+    assert snapshot(acme) == live
+    assert api.post(f"/api/v1/accounts/{acme}/reporting_events/rebuild", world.agent.token).status == 403
