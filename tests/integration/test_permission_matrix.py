@@ -36,6 +36,8 @@ def needs(permission: str, base: tuple = MEMBER) -> tuple:
 
 
 CONTACT = needs("contact_manage")
+# Reports and reporting events: administrators and roles granting report_manage (plain agents: 403).
+REPORT = needs("report_manage", ADMIN[:7])
 
 
 # Doors where a user's token is what counts: a role column without its own status gets
@@ -224,6 +226,11 @@ def routes(w, monkeypatch):
         ("PATCH", f"/api/v1/accounts/{a}/integrations/hooks/{hook}", {"status": 1}, ADMIN),
         ("GET", f"/api/v1/accounts/{a}/audit_logs", None, ADMIN),
         ("GET", f"/api/v1/accounts/{a}/audit_logs?action=create&page=1", None, ADMIN),
+        ("GET", f"/api/v1/accounts/{a}/reporting_events", None, REPORT),
+        ("GET", f"/api/v1/accounts/{a}/reporting_events?name=first_response&since=0&page=2", None, REPORT),
+        ("GET", f"/api/v1/accounts/{a}/conversations/{doomed_conversation}/reporting_events", None, REPORT),
+        ("GET", f"/api/v1/accounts/{a}/reporting_events/rebuild", None, ADMIN),
+        ("POST", f"/api/v1/accounts/{a}/reporting_events/rebuild", None, ADMIN),
         # Deletions last: they change what later rows see.
         ("DELETE", f"/api/v1/accounts/{a}/dashboard_apps/{dashboard_app}", None, ADMIN[:6] + (204,) + ADMIN[7:]),
         ("DELETE", f"/api/v1/accounts/{a}/integrations/hooks/{hook_two}", None, ADMIN),
