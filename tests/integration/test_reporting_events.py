@@ -10,9 +10,9 @@ import boto3
 
 from local.cfn import ACCOUNT, REGION
 from local.sources import sqs_record
+from parley.models.account_object import AccountObject
 from parley.models.report_rollup import ReportRollup
 from parley.models.reporting import ReportingEvent
-from parley.models.unique import UniqueClaim
 from parley.services.reporting import rollups
 from tests import event_pipe
 from tests.conftest import LambdaContext, _stack, load_function
@@ -45,7 +45,7 @@ def snapshot(account_id: int) -> tuple:
     events = sorted((e.name, e.conversation_id, e.inbox_id, e.user_id, e.value, e.value_in_business_hours,
                      e.event_start_time, e.event_end_time, e.created_at, e.key)
                     for e in ReportingEvent.query(account_id))
-    claims = sorted(c.key for c in UniqueClaim.scan(UniqueClaim.key.startswith(f"reporting#{account_id}#")))
+    claims = sorted(c.key for c in AccountObject.query(account_id, AccountObject.key.startswith("reporting#")))
     rolled = {(r.series, r.bucket): {k: v for k, v in r.attribute_values.items() if k not in ("series", "bucket")}
               for r in ReportRollup.scan(ReportRollup.series.startswith(f"{account_id}#"))}
     return events, claims, rolled
@@ -54,7 +54,7 @@ def snapshot(account_id: int) -> tuple:
 def forget_everything(account_id: int) -> None:
     for event in ReportingEvent.query(account_id):
         event.delete()
-    for claim in UniqueClaim.scan(UniqueClaim.key.startswith(f"reporting#{account_id}#")):
+    for claim in AccountObject.query(account_id, AccountObject.key.startswith("reporting#")):
         claim.delete()
     for row in ReportRollup.scan(ReportRollup.series.startswith(f"{account_id}#")):
         row.delete()

@@ -17,7 +17,8 @@ finds them again: re-running is always safe. The layouts come from docs/data-mod
    and their tokens, automation, macros, notes, counts, held ingest, help center portals,
    categories and articles ...) with their claims (and articles' view counters), and
    Captain's model keys in SSM Parameter Store;
-5. the account-keyed partitions: events, sockets, notifications, memberships;
+5. the account-keyed partitions: events, reporting events (their claims are AccountObjects
+   `reporting#...`, phase 4), sockets, notifications, memberships;
 6. files under `attachments/`, `uploads/`, `contact-imports/`, `contact-exports/`, `help_center/`,
    `captain-documents/` (Captain documents' uploaded files and chunks);
 7. the per-account counters, then the account item itself.
@@ -39,6 +40,7 @@ from ...models.counter import Counter
 from ...models.event_log import LoggedEvent
 from ...models.inbox import Inbox, InboxMember
 from ...models.notification import Notification
+from ...models.reporting import ReportingEvent
 from ...models.unique import UniqueClaim
 from ...models.user import AccessToken
 from ...security_log import refused
@@ -174,6 +176,8 @@ def _partitions(job: Budget) -> None:
     through them)."""
     while rows := list(LoggedEvent.query(job.account_id, limit=100)):
         job.delete(rows)
+    while rows := list(ReportingEvent.query(job.account_id, limit=100, attributes_to_get=["account_id", "id"])):
+        job.delete(rows)
     while rows := list(Connection.account_index.query(job.account_id, limit=100)):
         job.delete([Connection(row.connection_id) for row in rows])
     while members := list(AccountUser.query(job.account_id, limit=PAGE)):
@@ -196,7 +200,7 @@ def _counters(job: Budget) -> None:
     from ..contact import contact_jobs
 
     # "AuditLog" numbers the entries, which stay (see _conclude): no entry is written after this.
-    kinds = {"Conversation", "Event", "ListedContacts", "ContactNote", "AuditLog", contact_jobs.IMPORT_KIND, contact_jobs.EXPORT_KIND}
+    kinds = {"Conversation", "Event", "ReportingEvent", "ListedContacts", "ContactNote", "AuditLog", contact_jobs.IMPORT_KIND, contact_jobs.EXPORT_KIND}
     kinds |= {m.KIND for m in (agent_bots, automation, canned_responses, custom_attributes, custom_filters, labels,
                                macros, teams, webhooks)}
     kinds |= {help_center.PORTAL, help_center.CATEGORY, help_center.ARTICLE}

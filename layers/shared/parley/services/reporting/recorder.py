@@ -1,7 +1,8 @@
 """Recording a conversation's occurrences (services/reporting/timeline.py): each reporting
 event with its rollup updates (services/reporting/rollups.py), and each count with its
-rollup updates, in ONE transaction with the claim of its natural key
-(`reporting#<account>#<key>` in the uniques table, put with attribute_not_exists). A repeat
+rollup updates, in ONE transaction with the claim of its natural key (the account's
+AccountObjects item `reporting#<key>`, put with attribute_not_exists: it goes with the
+account when the account is deleted). A repeat
 fails the claim's condition and adds nothing, so the live consumer, a replayed event and
 the rebuild can never count anything twice.
 
@@ -16,10 +17,10 @@ from datetime import datetime, timezone
 from pynamodb.exceptions import TransactWriteError
 
 from ... import dynamo, ids
+from ...models.account_object import AccountObject
 from ...models.conversation import Conversation, Message
 from ...models.inbox import CHANNEL_TYPES, Inbox
 from ...models.reporting import ReportingEvent
-from ...models.unique import UniqueClaim
 from ..account import business_hours
 from . import rollups, timeline
 
@@ -36,8 +37,12 @@ class Where:
     labels: tuple
 
 
-def claim_key(account_id: int, key: str) -> str:
-    return f"reporting#{account_id}#{key}"
+CLAIM = "reporting"
+
+
+def claim_key(key: str) -> str:
+    """The AccountObjects key of an occurrence's claim, in its account's partition."""
+    return f"{CLAIM}#{key}"
 
 
 def facts_of(c: Conversation) -> timeline.Facts:
@@ -74,9 +79,10 @@ def compute(c: Conversation, inbox: Inbox | None, messages: list[timeline.Msg] |
 
 def missing(account_id: int, found: list[timeline.Occurrence]) -> list[timeline.Occurrence]:
     """Those whose claim does not exist yet (BatchGetItem, 100 keys a request)."""
-    keys = [claim_key(account_id, o.key) for o in found]
-    present = {claim.key for claim in UniqueClaim.batch_get(keys, attributes_to_get=["key"])} if keys else set()
-    return [o for o in found if claim_key(account_id, o.key) not in present]
+    keys = [(account_id, claim_key(o.key)) for o in found]
+    present = {claim.key for claim in AccountObject.batch_get(keys, attributes_to_get=["account_id", "key"])} \
+        if keys else set()
+    return [o for o in found if claim_key(o.key) not in present]
 
 
 def _time(at: int) -> datetime:
@@ -110,8 +116,8 @@ def record(account_id: int, o: timeline.Occurrence, where: Where, conversation_i
                                        conversation_key=f"{account_id}#{conversation_id}", key=o.key)
                 tx.save(event)
                 target = f"ReportingEvent#{event.id}"
-            tx.save(UniqueClaim(claim_key(account_id, o.key), target=target),
-                    condition=UniqueClaim.key.does_not_exist())
+            tx.save(AccountObject(account_id, claim_key(o.key), id=0, data={"target": target}),
+                    condition=AccountObject.key.does_not_exist())
             rollups.add(tx, account_id, o.metric, o.at, dimensions_of(account_id, o, where),
                         value=o.value, value_bh=o.value_bh)
     except TransactWriteError as exc:
