@@ -63,8 +63,8 @@ def window(**extra) -> dict:
 
 def raw_get(api, path, token, query=None):
     """A CSV answer (the test client parses JSON)."""
-    result = api.handler_for("GET", path)(http_event("GET", path, headers={"api_access_token": token}, query=query),
-                                          LambdaContext())
+    headers = {} if token is None else {"api_access_token": token}
+    result = api.handler_for("GET", path)(http_event("GET", path, headers=headers, query=query), LambdaContext())
     body = result.get("body") or ""
     if result.get("isBase64Encoded"):
         body = base64.b64decode(body).decode()
@@ -74,6 +74,7 @@ def raw_get(api, path, token, query=None):
 def test_daily_series_in_nepal_time(api, world, timeline):
     reply = api.get(f"{base(world)}/reports", world.admin.token, query=window(metric="conversations_count"))
     assert reply.status == 200, reply.json
+    assert_matches(reply.json, "get", "/api/v2/accounts/{account_id}/reports")
     assert reply.json == [{"value": 2, "timestamp": MAR1}, {"value": 1, "timestamp": MAR1 + DAY},
                           {"value": 0, "timestamp": MAR1 + 2 * DAY}]
     # The same days in UTC group differently: 00:05 Nepal is the day before in UTC.
@@ -128,6 +129,7 @@ def test_summary_reports_tables_distribution_and_csv(api, world, timeline):
     assert distribution == {"Channel::WebWidget": {"0-1h": 1, "1-4h": 0, "4-8h": 1, "8-24h": 0, "24h+": 0}}
 
     channel = api.get(f"{base(world)}/summary_reports/channel", world.admin.token, query=window()).json
+    assert_matches(channel, "get", "/api/v2/accounts/{account_id}/summary_reports/channel")
     assert channel["Channel::WebWidget"]["total"] == 3 and channel["Channel::WebWidget"]["resolved"] == 1
 
     status, headers, text = raw_get(api, f"{base(world)}/reports/agents", world.admin.token, window())
@@ -209,3 +211,17 @@ def test_who_may_read_reports(api, world, website):
                    query={"metric": "conversations_count", "type": "inbox", "id": other_inbox}).status == 404
     assert api.get(f"{base(world)}/reports", world.admin.token,
                    query={"metric": "conversations_count", "type": "agent", "id": world.other_admin.id}).status == 404
+
+
+def test_csv_downloads_with_every_caller(api, world):
+    """The CSV routes (the permission matrix reads JSON): report_manage or administrator."""
+    from tests.integration.test_permission_matrix import CALLERS, REPORTS, token_of
+
+    failures = []
+    for name in ("agents", "inboxes", "labels", "teams", "conversation_traffic"):
+        path = f"{base(world)}/reports/{name}"
+        for caller, expected in zip(CALLERS, REPORTS):
+            status, headers, text = raw_get(api, path, token_of(world, caller))
+            if status != expected or (status == 200) != headers.get("Content-Type", "").startswith("text/csv"):
+                failures.append(f"GET {path} as {caller}: {status} (expected {expected}) {text[:80]}")
+    assert not failures, "\n".join(failures)
