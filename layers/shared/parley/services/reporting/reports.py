@@ -7,6 +7,8 @@ Every function takes a validated `windows.Window` and returns Chatwoot's shape.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ...errors import Invalid, NotFound
 from ...models.inbox import CHANNEL_TYPES, Inbox
@@ -72,8 +74,29 @@ def scope(account_id: int, type_: str | None, id_: str | None) -> Scope:
 
 
 def _phases(account_id: int, w: windows.Window) -> dict[int, int]:
-    """The account's phases, adding the window's offset's (a report asks for it)."""
-    return rollups.ensure_phase(account_id, rollups.phase_of(w.offset_minutes))
+    """The account's phases, adding the window's offset's (a report asks for it); the
+    first time, also those of its inboxes' time zones."""
+    return rollups.ensure_phase(account_id, rollups.phase_of(w.offset_minutes),
+                                also=lambda: inbox_phases(account_id))
+
+
+def inbox_phases(account_id: int) -> list[int]:
+    """The phases of the account's inboxes' time zones (winter and summer offsets), the
+    most used first."""
+    counts: dict[int, int] = {}
+    for inbox in inboxes_of(account_id):
+        try:
+            zone = ZoneInfo(inbox.timezone or "UTC")
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
+        year = datetime.now(timezone.utc).year
+        for month in (1, 7):
+            offset = zone.utcoffset(datetime(year, month, 15, 12))
+            minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+            if minutes % 15 == 0:
+                phase = rollups.phase_of(minutes)
+                counts[phase] = counts.get(phase, 0) + 1
+    return [phase for phase, _ in sorted(counts.items(), key=lambda pair: -pair[1]) if phase]
 
 
 def _value(totals: Totals, rollup_metric: str, how: str, business_hours: bool):
