@@ -62,6 +62,8 @@ ROUTE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (f"{ACCOUNT}/integrations", ("integrations",)),
     (f"{ACCOUNT}/audit_logs", ("audit_logs",)),
     (f"{ACCOUNT}/reporting_events", ("reporting_events",)),
+    ("/api/v2/accounts/<account_id>/reports", ("reports",)),
+    ("/api/v2/accounts/<account_id>/summary_reports", ("reports",)),
     ("/api/v1/accounts", ("accounts",)),
     ("/api/v1/profile/mfa", ("mfa",)),
     ("/api/v1/profile", ("profile",)),

@@ -36,8 +36,8 @@ def needs(permission: str, base: tuple = MEMBER) -> tuple:
 
 
 CONTACT = needs("contact_manage")
-# Reports and reporting events: administrators and roles granting report_manage (plain agents: 403).
-REPORT = needs("report_manage", ADMIN[:7])
+# Reports: administrators and report_manage; a plain agent 403.
+REPORTS = needs("report_manage", UNAUTH + (401, 404, 404, 403, 200))
 
 
 # Doors where a user's token is what counts: a role column without its own status gets
@@ -226,11 +226,25 @@ def routes(w, monkeypatch):
         ("PATCH", f"/api/v1/accounts/{a}/integrations/hooks/{hook}", {"status": 1}, ADMIN),
         ("GET", f"/api/v1/accounts/{a}/audit_logs", None, ADMIN),
         ("GET", f"/api/v1/accounts/{a}/audit_logs?action=create&page=1", None, ADMIN),
-        ("GET", f"/api/v1/accounts/{a}/reporting_events", None, REPORT),
-        ("GET", f"/api/v1/accounts/{a}/reporting_events?name=first_response&since=0&page=2", None, REPORT),
-        ("GET", f"/api/v1/accounts/{a}/conversations/{doomed_conversation}/reporting_events", None, REPORT),
+        ("GET", f"/api/v1/accounts/{a}/reporting_events", None, REPORTS),
+        ("GET", f"/api/v1/accounts/{a}/reporting_events?name=first_response&since=0&page=2", None, REPORTS),
+        ("GET", f"/api/v1/accounts/{a}/conversations/{doomed_conversation}/reporting_events", None, REPORTS),
         ("GET", f"/api/v1/accounts/{a}/reporting_events/rebuild", None, ADMIN),
         ("POST", f"/api/v1/accounts/{a}/reporting_events/rebuild", None, ADMIN),
+        # Reports (report_manage or administrator); the CSV downloads are walked in
+        # tests/integration/test_reports_api.py (the matrix reads JSON).
+        ("GET", f"/api/v2/accounts/{a}/reports?metric=conversations_count", None, REPORTS),
+        ("GET", f"/api/v2/accounts/{a}/reports/summary", None, REPORTS),
+        ("GET", f"/api/v2/accounts/{a}/reports/bot_summary", None, REPORTS),
+        ("GET", f"/api/v2/accounts/{a}/reports/conversations?type=account", None, REPORTS),
+        ("GET", f"/api/v2/accounts/{a}/reports/conversations/?type=agent", None, REPORTS),
+        ("GET", f"/api/v2/accounts/{a}/reports/conversations?type=team", None, REPORTS),
+        ("GET", f"/api/v2/accounts/{a}/reports/first_response_time_distribution", None, REPORTS),
+        ("GET", f"/api/v2/accounts/{a}/summary_reports/agent", None, REPORTS),
+        ("GET", f"/api/v2/accounts/{a}/summary_reports/team", None, REPORTS),
+        ("GET", f"/api/v2/accounts/{a}/summary_reports/inbox", None, REPORTS),
+        ("GET", f"/api/v2/accounts/{a}/summary_reports/label", None, REPORTS),
+        ("GET", f"/api/v2/accounts/{a}/summary_reports/channel", None, REPORTS),
         # Deletions last: they change what later rows see.
         ("DELETE", f"/api/v1/accounts/{a}/dashboard_apps/{dashboard_app}", None, ADMIN[:6] + (204,) + ADMIN[7:]),
         ("DELETE", f"/api/v1/accounts/{a}/integrations/hooks/{hook_two}", None, ADMIN),

@@ -49,3 +49,26 @@ def test_add_then_totals(aws):
     # A 15-minute group at the day's edge: only the occurrence at 00:05 local.
     edge = rollups.totals(account, "inbox", [9], [now, now + 900])[9][0]
     assert edge.count("first_response") == 1 and edge.total("first_response") == 600
+
+
+def test_a_phase_filled_from_finer_buckets(aws):
+    """The rebuild's way to make a phase's past days complete: compose them from UTC days,
+    hours and quarters, then move complete_since back; the answers do not change, the keys
+    read do (one per day)."""
+    rollups.forget()
+    account, india = 43, phase_of(330)
+    start = local(2026, 4, 1, offset_minutes=330)
+    for hour in range(0, 72, 5):
+        with dynamo.transaction() as tx:
+            rollups.add(tx, account, "conversations", start + hour * 3600 + 600, [("inbox", 2)])
+    edges = [start + i * DAY for i in range(4)]
+    composed = rollups.totals(account, "inbox", [2], edges, known_phases={})[2]
+    known = rollups.ensure_phase(account, india, now=start + 10 * DAY, also=lambda: [phase_of(-300)])
+    assert set(known) == {india, phase_of(-300)} and known[india] > edges[-1]
+    assert rollups.fill_phase_days(account, india, [("account", 0), ("inbox", 2)], start, 3) == 6
+    rollups.mark_complete_since(account, india, start)
+    assert rollups.phases(account)[india] == start
+    plan = rollups.plan(account, "inbox", [2], edges, rollups.grids_of(account))[2]
+    assert plan == [[(f"{account}#inbox#2#d{india}", day)] for day in edges[:-1]]
+    assert [t.values for t in rollups.totals(account, "inbox", [2], edges)[2]] == [t.values for t in composed]
+    assert [t.count("conversations") for t in composed] == [5, 5, 5]

@@ -227,15 +227,15 @@ def _changed(name: str, field: str, previous, now) -> Callable[[Conversation], A
 def _write(conversation: Conversation, before: tuple | None, announcement: Announcement | None = None,
            also: Callable[[events.Outbox, Conversation], None] | None = None) -> None:
     """Save the conversation, with its event if it announces one, in one transaction; when
-    its (status, inbox, assignee) bucket changes (or it is new: `before` None), move it
-    between count buckets in the same transaction, so the counts can never drift from the
+    its (status, inbox, assignee) bucket, its unattended state or its team changes (or it
+    is new: `before` None), move it between count items in the same transaction, so the counts can never drift from the
     conversations. The version condition guards all of it."""
     conversation.sync_keys()
-    after = queries.bucket_of(conversation)
+    after = queries.state_of(conversation)
     if before == after and announcement is None and also is None:
         conversation.save()
         return
-    if before != after:
+    if before is None or before[:3] != after[:3]:
         conversation.updated_at = utcnow()
     with events.Outbox() as tx:
         tx.save(conversation, condition=Conversation.display_id.does_not_exist() if before is None else None)
@@ -253,7 +253,7 @@ def apply_change(conversation: Conversation, change: Callable[[Conversation], No
     (if any), re-reading and re-applying if someone saved in between (the version attribute
     makes a lost update impossible)."""
     for _ in range(5):
-        before = queries.bucket_of(conversation)
+        before = queries.state_of(conversation)
         change(conversation)
         try:
             _write(conversation, before, announce(conversation) if announce else None)
@@ -531,12 +531,12 @@ def _store_new_message(conversation: Conversation, message: Message, claim: Uniq
     with it). Otherwise it is written just after the commit, on its own (`_save_activity`),
     so the frames go out first, and it is billed once: in a transaction the conversation's
     four list indexes, re-keyed by last_activity_at, cost twice."""
-    before = queries.bucket_of(conversation)
+    before = queries.state_of(conversation)
     reopened = _record_activity(conversation, message, blocked)
     conversation.sync_keys()
-    after = queries.bucket_of(conversation)
-    moved = before != after
-    if moved:
+    after = queries.state_of(conversation)
+    moved = before != after  # its bucket, or whether it is unattended (live counts: same transaction)
+    if before[:3] != after[:3]:
         conversation.updated_at = utcnow()
     with events.Outbox() as tx:
         message_terms.put(tx, message, claim=claim)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from pynamodb.exceptions import PutError
 
@@ -167,21 +167,29 @@ def forget() -> None:
     _phases_cache.clear()
 
 
-def ensure_phase(account_id: int, phase: int, now: float | None = None) -> dict[int, int]:
-    """Make sure the account keeps day buckets of `phase` (a report asked for it): a new
-    phase is complete from its first day starting after every writer has re-read the
-    record. At most MAX_PHASES; a report of another phase composes its days from UTC
-    hours and quarters. Returns the phases."""
+def ensure_phase(account_id: int, phase: int, now: float | None = None,
+                 also: Callable[[], Iterable[int]] | None = None) -> dict[int, int]:
+    """Make sure the account keeps day buckets of `phase` (a report asked for it), and of
+    the phases `also` (the account's inboxes' time zones, when the record is first made)
+    while there is room: a new phase is complete from its first day starting after every
+    writer has re-read the record. At most MAX_PHASES; a report of another phase composes
+    its days from UTC days, hours and quarters. Returns the phases."""
     now = int(time.time() if now is None else now)
     for _ in range(3):
         try:
             item = AccountObject.get(account_id, phases_key(), consistent_read=True)
+            wanted = [phase]
         except AccountObject.DoesNotExist:
             item = AccountObject(account_id, phases_key(), id=0, data={})
+            wanted = [phase, *(also() if also is not None else ())]
         known = {int(p): int(s) for p, s in (item.data or {}).items()}
-        if phase == 0 or phase in known or len(known) >= MAX_PHASES:
+        added = False
+        for candidate in wanted:
+            if candidate and candidate not in known and len(known) < MAX_PHASES:
+                known[candidate] = day_start(now + PHASES_CACHE_SECONDS, candidate) + DAY
+                added = True
+        if not added:
             return known
-        known[phase] = day_start(now + PHASES_CACHE_SECONDS, phase) + DAY
         item.data = {str(p): s for p, s in sorted(known.items())}
         try:
             item.save()
@@ -190,6 +198,44 @@ def ensure_phase(account_id: int, phase: int, now: float | None = None) -> dict[
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise
     return phases(account_id, consistent=True)
+
+
+def fill_phase_days(account_id: int, phase: int, series_ids: Iterable[tuple[str, object]], first_day: int,
+                    days: int) -> int:
+    """Write the local days of `phase` from `first_day` on (`days` of them) for these
+    (dimension, id) series, each composed from the UTC days, hours and quarters that tile
+    it (which are always complete): the rebuild's way to make a phase complete further
+    back, before moving its complete_since (`mark_complete_since`). Idempotent (a Put of
+    the sums). A late occurrence committed between this read and write would be lost from
+    the day bucket; run it for days no live event lands in. Returns the items written."""
+    if not phase or first_day != day_start(first_day, phase):
+        raise ValueError("first_day must be a local midnight of a phase other than UTC's")
+    ids = list(series_ids)
+    written = 0
+    for index in range(days):
+        start = first_day + index * DAY
+        pieces = decompose(start, start + DAY, [(0, 0)])
+        keys = [(series(account_id, dimension, dimension_id, g), bucket)
+                for dimension, dimension_id in ids for g, bucket in pieces]
+        found = read(sorted(set(keys)))
+        with ReportRollup.batch_write() as batch:
+            for dimension, dimension_id in ids:
+                sums = _sum(found, [(series(account_id, dimension, dimension_id, g), b) for g, b in pieces]).values
+                if sums:
+                    batch.save(ReportRollup(series(account_id, dimension, dimension_id, f"d{phase}"), start,
+                                            **{name: amount for name, amount in sums.items()}))
+                    written += 1
+    return written
+
+
+def mark_complete_since(account_id: int, phase: int, since: int) -> None:
+    """Move a phase's complete_since back to `since` (its days from there are filled)."""
+    item = AccountObject.get(account_id, phases_key(), consistent_read=True)
+    data = dict(item.data or {})
+    if str(phase) in data and since < int(data[str(phase)]):
+        data[str(phase)] = since
+        item.data = data
+        item.save()
 
 
 # ------------------------------------------------------------------ reading
