@@ -119,3 +119,53 @@ def test_live_replay_api_and_rebuild_agree(api, world, website):
     assert progress["status"] == "done" and progress["conversations"] == 1
     assert snapshot(acme) == live
     assert api.post(f"/api/v1/accounts/{acme}/reporting_events/rebuild", world.agent.token).status == 403
+
+
+def test_the_rebuild_records_history_and_fills_a_phases_past_days(aws):
+    """Conversations stored days ago (before reporting existed) are recorded by the rebuild
+    in several chunks; a phase added since (India, +05:30) gets its past days filled,
+    newest first, and its complete_since moved back to the first conversation's day: its
+    day buckets then sum exactly what the UTC pieces sum."""
+    import time
+    from datetime import datetime, timezone
+
+    from parley.models.conversation import Conversation, Message
+    from parley.models.inbox import Inbox
+    from parley.services.reporting import rebuild
+
+    rollups.forget()
+    account, now = 51, int(time.time())
+    india = rollups.phase_of(330)
+    known = rollups.ensure_phase(account, india, now=now - 3 * rollups.DAY)  # added three days ago
+    Inbox(900, account_id=account, name="India", channel_type="web_widget", timezone="Asia/Kolkata").save()
+    for n, days_ago in enumerate((10, 9, 6, 5), start=1):
+        at = now - days_ago * rollups.DAY
+        created = datetime.fromtimestamp(at, timezone.utc)
+        Conversation(account, n, uuid=f"u{n}", inbox_id=900, contact_id=1, source_id="s", status="open",
+                     assignee_id=7, last_activity_at=at * 1000, created_at=created).save()
+        for i, (kind, sender, later) in enumerate(((0, "Contact", 0), (1, "User", 600 * n))):
+            Message(f"{account}#{n}", n * 10 + i, account_id=account, inbox_id=900, conversation_id=n,
+                    message_type=kind, sender_type=sender, sender_id=7, content="x",
+                    created_at=datetime.fromtimestamp(at + later, timezone.utc)).save()
+    rebuild.start(account)
+    runs = 1
+    while not rebuild.run(account, limit=3, days=3):
+        runs += 1
+    progress = rebuild.state(account)
+    assert progress["status"] == "done" and progress["conversations"] == 4 and progress["recorded"] == 16
+    assert runs > 3  # conversations in two chunks, then the phase's days three at a time
+
+    first_day = rollups.day_start(now - 10 * rollups.DAY, india)
+    assert rollups.phases(account, consistent=True)[india] == first_day < known[india]
+    edges = list(range(first_day, known[india] + 1, rollups.DAY))
+    by_phase = rollups.totals(account, "account", [0], edges)[0]
+    composed = rollups.totals(account, "account", [0], edges, known_phases={})[0]
+    assert [t.values for t in by_phase] == [t.values for t in composed]
+    assert sum(t.count("first_response") for t in by_phase) == 4
+    assert sum(t.total("first_response") for t in by_phase) == 600 * (1 + 2 + 3 + 4)
+    agent = rollups.totals(account, "agent", [7], edges)[7]
+    assert sum(t.count("conversations") for t in agent) == 4
+    rebuild.start(account)  # again: nothing more is recorded
+    while not rebuild.run(account):
+        pass
+    assert rebuild.state(account)["recorded"] == 0

@@ -9,7 +9,14 @@ is skipped, and it can run while the consumer runs. It walks the account's conve
 in display id order, CHUNK at a time; each run is one job of the account-jobs queue
 (services/lifecycle/account_jobs.py), which queues the next chunk until it is done. Its
 progress (the last display id done, counts) is the account's `reporting_rebuild#0` object,
-so a failed run is retried from where it stands and the dashboard can show it."""
+so a failed run is retried from where it stands and the dashboard can show it.
+
+Then, for each local-day phase of the account (services/reporting/rollups.py: days of a UTC
+offset such as +05:30, kept only from the phase's `complete_since` on), it fills the
+phase's past days back to the account's first conversation from the UTC days, hours and
+quarters (always complete): DAYS_PER_RUN days a run, newest first, moving complete_since
+back after each, so a report at that offset reads one bucket per day from then on. A phase
+whose complete_since is not yet past (added today) is left for a later rebuild."""
 from __future__ import annotations
 
 import time
@@ -17,14 +24,18 @@ import time
 from pynamodb.exceptions import PutError
 
 from ...errors import Conflict
+from ...models.account import AccountUser
 from ...models.account_object import AccountObject
 from ...models.conversation import Conversation
-from ...models.inbox import Inbox
-from . import recorder
+from ...models.inbox import CHANNEL_TYPES, Inbox
+from ..account import labels, teams
+from . import recorder, rollups
 
 JOB = "rebuild_reporting"
 KIND = "reporting_rebuild"
 CHUNK = 50  # conversations per run (each: its messages' Query, one BatchGetItem, the missing writes)
+DAYS_PER_RUN = 14  # local days of a phase filled per run (each: one read of its series' UTC pieces, one write each)
+SETTLED = 2 * rollups.PHASES_CACHE_SECONDS  # a day is filled once every writer has written its last occurrence
 STALE_SECONDS = 15 * 60  # a running rebuild with no progress for this long may be started again
 
 
@@ -60,9 +71,10 @@ def start(account_id: int, now: float | None = None) -> dict:
     return dict(item.data)
 
 
-def run(account_id: int, limit: int = CHUNK) -> bool:
-    """One chunk: record the missing occurrences of the next `limit` conversations. True
-    when the rebuild is finished (or none is running), else the caller queues the next."""
+def run(account_id: int, limit: int = CHUNK, days: int = DAYS_PER_RUN) -> bool:
+    """One chunk: record the missing occurrences of the next `limit` conversations, or,
+    once they are all done, fill `days` past days of a local-day phase. True when the
+    rebuild is finished (or none is running), else the caller queues the next chunk."""
     try:
         item = AccountObject.get(account_id, state_key(), consistent_read=True)
     except AccountObject.DoesNotExist:
@@ -70,18 +82,60 @@ def run(account_id: int, limit: int = CHUNK) -> bool:
     data = dict(item.data or {})
     if data.get("status") != "running":
         return True
-    after = int(data.get("after", 0))
-    rows = list(Conversation.query(account_id, Conversation.display_id > after, limit=limit, consistent_read=True))
-    inboxes = {i.id: i for i in Inbox.batch_get({c.inbox_id for c in rows})} if rows else {}
-    recorded = 0
-    for conversation in rows:
-        recorded += recorder.record_conversation(conversation, inboxes.get(conversation.inbox_id))
-    done = len(rows) < limit
     now = int(time.time())
-    data.update(after=rows[-1].display_id if rows else after, conversations=int(data.get("conversations", 0)) + len(rows),
-                recorded=int(data.get("recorded", 0)) + recorded, progressed_at=now)
+    if data.get("stage", "conversations") == "conversations":
+        after = int(data.get("after", 0))
+        rows = list(Conversation.query(account_id, Conversation.display_id > after, limit=limit, consistent_read=True))
+        inboxes = {i.id: i for i in Inbox.batch_get({c.inbox_id for c in rows})} if rows else {}
+        recorded = 0
+        for conversation in rows:
+            if data.get("first_at") is None:
+                data["first_at"] = int(conversation.created_at.timestamp())
+            recorded += recorder.record_conversation(conversation, inboxes.get(conversation.inbox_id))
+        data.update(after=rows[-1].display_id if rows else after,
+                    conversations=int(data.get("conversations", 0)) + len(rows),
+                    recorded=int(data.get("recorded", 0)) + recorded)
+        if len(rows) == limit:
+            return _save(item, data, now, done=False)
+        data["stage"] = "phases"
+    phase = _fill_next(account_id, data, days, now)
+    return _save(item, data, now, done=phase is None)
+
+
+def _save(item: AccountObject, data: dict, now: int, *, done: bool) -> bool:
+    data["progressed_at"] = now
     if done:
         data.update(status="done", finished_at=now)
     item.data = data
     item.save()
     return done
+
+
+def series_ids(account_id: int) -> list[tuple[str, object]]:
+    """Every (dimension, id) series the account's reports may ask for: the account, its
+    inboxes and their channels, its agents, teams and labels."""
+    found: list[tuple[str, object]] = [("account", 0)]
+    inboxes = list(Inbox.account_index.query(account_id))
+    found += [("inbox", i.id) for i in inboxes]
+    found += [("channel", c) for c in sorted({CHANNEL_TYPES.get(i.channel_type, i.channel_type) for i in inboxes})]
+    found += [("agent", m.user_id) for m in AccountUser.query(account_id)]
+    found += [("team", t.id) for t in teams.all_of(account_id)]
+    found += [("label", label.data.get("title")) for label in labels.all_of(account_id) if label.data.get("title")]
+    return found
+
+
+def _fill_next(account_id: int, data: dict, days: int, now: int) -> int | None:
+    """Fill up to `days` days of the first phase still incomplete back to the first
+    conversation's day; the phase filled, or None when none is left."""
+    first_at = data.get("first_at")
+    if first_at is None:
+        return None
+    for phase, since in sorted(rollups.phases(account_id, consistent=True).items()):
+        oldest = rollups.day_start(int(first_at), phase)
+        if not phase or since <= oldest or since > now - SETTLED:
+            continue  # UTC's own; complete back to the first conversation; or added too recently
+        start = max(oldest, since - days * rollups.DAY)
+        rollups.fill_phase_days(account_id, phase, series_ids(account_id), start, (since - start) // rollups.DAY)
+        rollups.mark_complete_since(account_id, phase, start)
+        return phase
+    return None
