@@ -169,3 +169,36 @@ def test_the_rebuild_records_history_and_fills_a_phases_past_days(aws):
     while not rebuild.run(account):
         pass
     assert rebuild.state(account)["recorded"] == 0
+
+
+def test_a_bots_handoff_and_resolution_are_recorded_from_the_conversation(api, world, website):
+    """A conversation a bot held: the handoff stamps bot_handoff_at in the status change's
+    own write, so the events come from the stored conversation alone; one the bot resolved
+    on its own is a conversation_bot_resolved, not a human resolution."""
+    from parley.models.contact import Contact
+    from parley.models.conversation import Conversation
+    from parley.services.contact import contacts
+    from parley.services.conversation import conversations
+    from parley.services.inbox import inboxes
+    from parley.services.reporting import recorder
+
+    rollups.forget()
+    inbox = inboxes.get_inbox(world.account_id, website.id)
+    made = []
+    for n in range(2):
+        contact = contacts.create_contact(world.account_id, email=f"bot{n}@acme.test")
+        link = contacts.create_contact_inbox(Contact.get(contact.id), inbox, f"bot-{n}")
+        made.append(conversations.create_conversation(inbox, Contact.get(contact.id), link, status="pending"))
+    handed, kept = made
+    conversations.handoff(handed)
+    conversations.toggle_status(kept, "resolved")
+    stored = Conversation.get(world.account_id, handed.display_id)
+    assert stored.bot_held and stored.status == "open" and stored.bot_handoff_at is not None
+    assert Conversation.get(world.account_id, kept.display_id).status_marks[0][0] == "resolved"
+    for conversation in made:
+        recorder.record_conversation(Conversation.get(world.account_id, conversation.display_id))
+    names: dict[int, list[str]] = {}
+    for event in ReportingEvent.query(world.account_id):
+        names.setdefault(event.conversation_id, []).append(event.name)
+    assert names[handed.display_id] == ["conversation_bot_handoff"]
+    assert names[kept.display_id] == ["conversation_bot_resolved"]
