@@ -202,3 +202,26 @@ def test_a_bots_handoff_and_resolution_are_recorded_from_the_conversation(api, w
         names.setdefault(event.conversation_id, []).append(event.name)
     assert names[handed.display_id] == ["conversation_bot_handoff"]
     assert names[kept.display_id] == ["conversation_bot_resolved"]
+
+
+def test_pages_of_25_newest_first_and_a_bounded_read(aws, monkeypatch):
+    from datetime import datetime, timezone
+
+    from parley.services.reporting import listing
+
+    start = 1_790_000_000
+    for n in range(1, 31):
+        at = datetime.fromtimestamp(start + n * 60, timezone.utc)
+        ReportingEvent(3, n, name="reply_time" if n % 3 else "first_response", value=n, value_in_business_hours=n,
+                       event_start_time=at, event_end_time=at, created_at=at, inbox_id=1 + n % 2, user_id=4,
+                       conversation_id=n, conversation_key=f"3#{n}", key=f"reply_time#{n}").save()
+    first, second = listing.page(3, 1), listing.page(3, 2)
+    assert first.count == second.count == 30
+    assert [e.id for e in first.events] == list(range(30, 5, -1)) and [e.id for e in second.events] == [5, 4, 3, 2, 1]
+    since = datetime.fromtimestamp(start + 10 * 60, timezone.utc)
+    narrowed = listing.page(3, 1, since=since, inbox_id=1, name="first_response")
+    assert [e.id for e in narrowed.events] == [30, 24, 18, 12]  # from the 10th on, inbox 1 (even ids), every third
+    assert listing.page(3, 1, name="no_such_event").count == 0
+    monkeypatch.setattr(listing, "MAX_EXAMINED", 10)
+    monkeypatch.setattr(listing, "EXAMINED_PAGE", 5)
+    assert listing.page(3, 1).count == 10  # stops once 10 were examined

@@ -1,8 +1,8 @@
 """Reading reporting events (GET /api/v1/accounts/{id}/reporting_events and a
 conversation's): the account's are one Query of its time-index (newest first, since/until
-as its key range, inbox / user / name as filters), its count one Query with Select=COUNT
-over the same; both examine at most MAX_EXAMINED events, so a request's cost is bounded
-however many an account has (docs/data-model.md). A conversation's are one Query of the
+as its key range, inbox / user / name as filters) that counts the matches and keeps the
+page's; it stops after the DynamoDB page in which MAX_EXAMINED events were examined, so a
+request's cost is bounded however many an account has (docs/data-model.md). A conversation's are one Query of the
 conversation-index, oldest first (Chatwoot's order)."""
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from . import timeline
 PER_PAGE = 25  # Chatwoot's page of reporting events
 MAX_EXAMINED = 10_000
 MAX_PAGE = MAX_EXAMINED // PER_PAGE
+EXAMINED_PAGE = 1000  # events a DynamoDB page examines
 CONVERSATION_LIMIT = 1000  # a conversation's events a request returns at most
 
 
@@ -51,12 +52,17 @@ def page(account_id: int, number: int, *, since: datetime | None = None, until: 
     if name is not None and name not in timeline.EVENT_NAMES:
         return Page([], 0)
     key, condition = _range(since, until), _filter(inbox_id, user_id, name)
-    count = ReportingEvent.time_index.count(account_id, key, filter_condition=condition, limit=MAX_EXAMINED)
-    skip, found = (number - 1) * PER_PAGE, []
-    if skip < count:
-        rows = ReportingEvent.time_index.query(account_id, key, filter_condition=condition, scan_index_forward=False,
-                                               limit=skip + PER_PAGE, page_size=min(skip + PER_PAGE, 500))
-        found = list(rows)[skip:]
+    pages = ReportingEvent.time_index.query(account_id, key, filter_condition=condition, scan_index_forward=False,
+                                            page_size=EXAMINED_PAGE).page_iter
+    skip, count, examined, found = (number - 1) * PER_PAGE, 0, 0, []
+    for raw in pages:
+        for item in raw.get("Items", []):
+            if skip <= count < skip + PER_PAGE:
+                found.append(ReportingEvent.from_raw_data(item))
+            count += 1
+        examined += raw.get("ScannedCount", 0)
+        if examined >= MAX_EXAMINED:
+            break
     return Page(found, count)
 
 
