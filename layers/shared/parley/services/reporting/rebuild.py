@@ -16,7 +16,10 @@ offset such as +05:30, kept only from the phase's `complete_since` on), it fills
 phase's past days back to the account's first conversation from the UTC days, hours and
 quarters (always complete): DAYS_PER_RUN days a run, newest first, moving complete_since
 back after each, so a report at that offset reads one bucket per day from then on. A phase
-whose complete_since is not yet past (added today) is left for a later rebuild."""
+whose complete_since is not yet past (added today) is left for a later rebuild.
+
+Last, the live counts (services/reporting/live_counts.py: unattended, per team and status)
+are recomputed from the conversations, REBUILD_CHUNK conversations a run."""
 from __future__ import annotations
 
 import time
@@ -29,7 +32,7 @@ from ...models.account_object import AccountObject
 from ...models.conversation import Conversation
 from ...models.inbox import CHANNEL_TYPES, Inbox
 from ..account import labels, teams
-from . import recorder, rollups
+from . import live_counts, recorder, rollups
 
 JOB = "rebuild_reporting"
 KIND = "reporting_rebuild"
@@ -72,9 +75,10 @@ def start(account_id: int, now: float | None = None) -> dict:
 
 
 def run(account_id: int, limit: int = CHUNK, days: int = DAYS_PER_RUN) -> bool:
-    """One chunk: record the missing occurrences of the next `limit` conversations, or,
-    once they are all done, fill `days` past days of a local-day phase. True when the
-    rebuild is finished (or none is running), else the caller queues the next chunk."""
+    """One chunk: record the missing occurrences of the next `limit` conversations; once
+    they are all done, fill `days` past days of a local-day phase; then a step of the live
+    counts' rebuild. True when the rebuild is finished (or none is running), else the
+    caller queues the next chunk."""
     try:
         item = AccountObject.get(account_id, state_key(), consistent_read=True)
     except AccountObject.DoesNotExist:
@@ -98,8 +102,11 @@ def run(account_id: int, limit: int = CHUNK, days: int = DAYS_PER_RUN) -> bool:
         if len(rows) == limit:
             return _save(item, data, now, done=False)
         data["stage"] = "phases"
-    phase = _fill_next(account_id, data, days, now)
-    return _save(item, data, now, done=phase is None)
+    if data["stage"] == "phases":
+        if _fill_next(account_id, data, days, now) is not None:
+            return _save(item, data, now, done=False)
+        data["stage"] = "live_counts"
+    return _save(item, data, now, done=live_counts.rebuild_step(account_id))
 
 
 def _save(item: AccountObject, data: dict, now: int, *, done: bool) -> bool:
