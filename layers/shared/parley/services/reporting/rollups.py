@@ -74,12 +74,13 @@ def bucket_of(at: int, granularity: str) -> int:
 
 def increments(account_id: int, metric: str, at: int, dimensions: Iterable[tuple[str, object]],
                value: float | None = None, value_bh: float | None = None, extra: dict[str, int] | None = None,
-               phases: Iterable[int] = ()) -> dict[Key, dict[str, float]]:
+               phases: Iterable[int] = (), granularities: Sequence[str] | None = None) -> dict[Key, dict[str, float]]:
     """What one occurrence adds: {(series, bucket): {attribute: amount}} for the account
     series and each of `dimensions` ((dimension, id) pairs), at every granularity (q, h,
     d0 and d<phase> for each phase). A value adds `<metric>_total` and `<metric>_total_bh`
     (value_bh, else the value: an inbox without working hours counts every second);
-    first_response also adds its distribution counter."""
+    first_response also adds its distribution counter. `granularities` narrows the
+    granularities (bench/reports.py aggregates quarters, then rolls them up)."""
     if metric not in METRICS:
         raise ValueError(f"unknown report metric {metric!r}")
     amounts: dict[str, float] = {f"{metric}_count": 1}
@@ -92,7 +93,8 @@ def increments(account_id: int, metric: str, at: int, dimensions: Iterable[tuple
         if name not in ATTRIBUTES:
             raise ValueError(f"unknown rollup attribute {name!r}")
         amounts[name] = amounts.get(name, 0) + amount
-    granularities = ["q", "h", "d0"] + [f"d{p}" for p in sorted(set(phases)) if p]
+    if granularities is None:
+        granularities = ["q", "h", "d0"] + [f"d{p}" for p in sorted(set(phases)) if p]
     seen: list[tuple[str, object]] = []
     for dimension in [("account", 0), *dimensions]:
         if dimension[0] not in DIMENSIONS:
