@@ -126,6 +126,8 @@ def test_live_replay_api_and_rebuild_agree(api, world, website):
     started = api.post(f"/api/v1/accounts/{acme}/reporting_events/rebuild", world.admin.token)
     assert started.status == 200 and started.json["status"] == "running", started.json
     assert api.post(f"/api/v1/accounts/{acme}/reporting_events/rebuild", world.admin.token).status == 409
+    audited = api.get(f"/api/v1/accounts/{acme}/audit_logs", world.admin.token, query={"action": "rebuild_reports"})
+    assert [(e["auditable_type"], e["user_id"]) for e in audited.json["audit_logs"]] == [("Account", world.admin.id)]
     drain("AccountJobsQueue", "account_jobs", rounds=3)
     progress = api.get(f"/api/v1/accounts/{acme}/reporting_events/rebuild", world.admin.token).json
     assert progress["status"] == "done" and progress["conversations"] == 1

@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import time
 
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import TransactWriteError
 
+from ... import audit, dynamo
 from ...errors import Conflict
 from ...models.account import AccountUser
 from ...models.account_object import AccountObject
@@ -56,8 +57,9 @@ def state(account_id: int) -> dict:
 
 
 def start(account_id: int, now: float | None = None) -> dict:
-    """Mark a rebuild started from the first conversation (the caller queues its first
-    chunk). 409 while one is running and making progress."""
+    """Mark a rebuild started from the first conversation, audited (`Account`
+    `rebuild_reports`) in the same transaction; the caller queues its first chunk. 409
+    while one is running and making progress."""
     now = int(now or time.time())
     try:
         item = AccountObject.get(account_id, state_key(), consistent_read=True)
@@ -68,8 +70,12 @@ def start(account_id: int, now: float | None = None) -> dict:
     item.data = {"status": "running", "after": 0, "conversations": 0, "recorded": 0, "started_at": now,
                  "progressed_at": now, "finished_at": None}
     try:
-        item.save()
-    except PutError as exc:  # another start won the race (the version attribute)
+        with dynamo.transaction() as tx:  # audited with its start (docs/audit.md)
+            tx.save(item)
+            audit.add(tx, account_id, "Account", account_id, "rebuild_reports")
+    except TransactWriteError as exc:  # another start won the race (the version attribute)
+        if "ConditionalCheckFailed" not in dynamo.cancellation_codes(exc):
+            raise
         raise Conflict("A rebuild of the reports is running already") from exc
     return dict(item.data)
 
