@@ -53,13 +53,18 @@ def facts_of(c: Conversation) -> timeline.Facts:
         assignee_id=c.assignee_id)
 
 
+FIELDS = ["id", "created_at", "message_type", "private", "sender_type", "sender_id", "content_attributes"]
+
+
+def msg_of(m: Message) -> timeline.Msg:
+    return timeline.Msg(id=m.id, at=int(m.created_at.timestamp()), message_type=m.message_type,
+                        private=bool(m.private), sender_type=m.sender_type, sender_id=m.sender_id,
+                        content_attributes=m.content_attributes or {})
+
+
 def messages_of(c: Conversation) -> list[timeline.Msg]:
     """The conversation's messages (a paginated Query, only the fields reporting reads)."""
-    attributes = ["id", "created_at", "message_type", "private", "sender_type", "sender_id", "content_attributes"]
-    return [timeline.Msg(id=m.id, at=int(m.created_at.timestamp()), message_type=m.message_type,
-                         private=bool(m.private), sender_type=m.sender_type, sender_id=m.sender_id,
-                         content_attributes=m.content_attributes or {})
-            for m in Message.query(c.key, attributes_to_get=attributes, consistent_read=True)]
+    return [msg_of(m) for m in Message.query(c.key, attributes_to_get=FIELDS, consistent_read=True)]
 
 
 def where_of(c: Conversation, inbox: Inbox | None) -> Where:
@@ -128,15 +133,16 @@ def record(account_id: int, o: timeline.Occurrence, where: Where, conversation_i
 
 
 def record_conversation(c: Conversation, inbox: Inbox | None = None,
-                        messages: list[timeline.Msg] | None = None) -> int:
-    """Record every occurrence of the conversation not recorded yet; how many were."""
+                        messages: list[timeline.Msg] | None = None, only: set[str] | None = None) -> int:
+    """Record every occurrence of the conversation not recorded yet (of the keys `only`,
+    when given); how many were."""
     if inbox is None:
         try:
             inbox = Inbox.get(c.inbox_id)
         except Inbox.DoesNotExist:
             inbox = None
     where = where_of(c, inbox)
-    todo = missing(c.account_id, compute(c, inbox, messages))
+    todo = missing(c.account_id, [o for o in compute(c, inbox, messages) if only is None or o.key in only])
     return sum(record(c.account_id, o, where, c.display_id) for o in todo)
 
 
@@ -168,7 +174,10 @@ def conversation_id_of(detail: dict) -> int | None:
 
 
 def handle(detail: dict) -> str:
-    """The consumer's work for one domain event (functions/reporting/app.py)."""
+    """The consumer's work for one domain event (functions/reporting/app.py). A message
+    that is not a response adds only its own count (its stored item, one GetItem: no
+    clock starts or stops at it that a later response or status change would not read
+    again); anything else reads the whole conversation and records what is missing."""
     if not concerns(detail):
         return "ignored"
     display_id = conversation_id_of(detail)
@@ -178,4 +187,13 @@ def handle(detail: dict) -> str:
         conversation = Conversation.get(detail["account_id"], display_id, consistent_read=True)
     except Conversation.DoesNotExist:
         return "missing"  # deleted since
+    if detail["event"] == "message.created":
+        message_id = detail["data"].get("id")
+        try:
+            stored = msg_of(Message.get(conversation.key, message_id, consistent_read=True,
+                                        attributes_to_get=FIELDS))
+        except (Message.DoesNotExist, TypeError, ValueError):
+            return "missing"
+        if not timeline.is_response(stored):
+            return f"recorded {record_conversation(conversation, messages=[stored], only={f'message#{stored.id}'})}"
     return f"recorded {record_conversation(conversation)}"
