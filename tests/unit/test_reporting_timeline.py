@@ -146,3 +146,10 @@ def test_open_seconds_follows_daylight_saving():
     start = int(datetime(2026, 10, 24, 12, tzinfo=ZoneInfo("Europe/Paris")).timestamp())
     assert business_hours.open_seconds(paris, start, start + 2 * 86400) == 2 * 86400  # open all day, 25 h Sunday
     assert business_hours.open_seconds(inbox(), ist(2, 17), ist(2, 9)) == 0  # an empty interval
+
+
+def test_a_reopening_of_a_resolution_from_before_reporting_starts_a_new_period():
+    created = ist(2, 10)
+    facts = Facts(1, 6, 1, created, marks=(("reopened", ist(3, 10), USER), ("resolved", ist(3, 11), USER)))
+    assert events(timeline.occurrences(facts, [customer(1, created)], hours_of(inbox()))) == [
+        ("conversation_resolved", 3600, 3600, USER)]  # from the reopening, not from the creation

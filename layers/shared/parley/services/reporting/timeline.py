@@ -133,7 +133,8 @@ def occurrences(facts: Facts, messages: Iterable[Msg], open_seconds: Hours) -> l
             else:
                 out.append(timed(f"conversation_resolved#{d}#{at}", RESOLVED, period_start, at, assignee))
             last_resolved = at
-        elif kind == MARK_REOPENED and last_resolved is not None:
-            out.append(timed(f"conversation_opened#{d}#{at}", OPENED, last_resolved, at, assignee))
+        elif kind == MARK_REOPENED:
+            if last_resolved is not None:  # (a conversation resolved before reporting existed has no mark)
+                out.append(timed(f"conversation_opened#{d}#{at}", OPENED, last_resolved, at, assignee))
             period_start, last_resolved, reopened = at, None, True
     return sorted(out, key=lambda o: (o.at, o.name is not None))
