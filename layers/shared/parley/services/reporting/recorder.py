@@ -2,13 +2,14 @@
 event with its rollup updates (services/reporting/rollups.py), and each count with its
 rollup updates, in ONE transaction with the claim of its natural key (the account's
 AccountObjects item `reporting#<key>`, put with attribute_not_exists: it goes with the
-account when the account is deleted). A repeat
-fails the claim's condition and adds nothing, so the live consumer, a replayed event and
-the rebuild can never count anything twice.
+account when the account is deleted). A repeat fails the claim's condition and adds
+nothing, so the live consumer, a replayed event and the rebuild can never count anything
+twice.
 
 The live consumer and the rebuild do the same thing: read the conversation and its
 messages, compute every occurrence, read which claims exist (BatchGetItem) and record the
-missing ones. So a lost or late event is repaired by the conversation's next one."""
+missing ones (the consumer, for a message that is no response, only that message's count).
+So a lost or late event is repaired by the conversation's next response or status change."""
 from __future__ import annotations
 
 from dataclasses import dataclass
