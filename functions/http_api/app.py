@@ -73,6 +73,7 @@ ROUTE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("/api/v1/widget", ("widget",)),
     ("/auth/", ("auth",)),
     ("/platform/", ("platform", "agent_bots")),
+    ("/super_admin/api/v1/accounts/<account_id>/reporting_events", ("reporting_events",)),
     ("/super_admin/", ("super_admin",)),
     ("/public/api/v1/csat_survey", ("csat_public",)),
     ("/public/", ("public", "client_api")),

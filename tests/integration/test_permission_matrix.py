@@ -99,6 +99,8 @@ def routes(w, monkeypatch):
     sa = "/super_admin/api/v1"
     return [
         ("GET", f"{sa}/accounts?q=acme&per_page=5", None, SUPER),
+        ("GET", f"{sa}/accounts/{spare}/reporting_events/rebuild", None, SUPER),
+        ("POST", f"{sa}/accounts/{spare}/reporting_events/rebuild", None, SUPER),
         ("POST", f"{sa}/accounts", {"name": "Console made", "features": ["sla"], "limits": {"agents": 3}}, SUPER),
         ("GET", f"{sa}/accounts/features", None, SUPER),
         ("GET", f"{sa}/accounts/{spare}/account_users", None, SUPER),

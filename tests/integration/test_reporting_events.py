@@ -133,6 +133,11 @@ def test_live_replay_api_and_rebuild_agree(api, world, website):
     assert progress["status"] == "done" and progress["conversations"] == 1
     assert snapshot(acme) == live
     assert api.post(f"/api/v1/accounts/{acme}/reporting_events/rebuild", world.agent.token).status == 403
+    console = "/super_admin/api/v1/accounts/{}/reporting_events/rebuild"
+    assert api.get(console.format(acme), world.super_admin.token).json["status"] == "done"
+    assert api.post(console.format(999), world.super_admin.token).status == 404
+    assert api.post(console.format(acme), world.admin.token).status == 403
+    assert api.post(console.format(acme), world.super_admin.token).json["status"] == "running"
 
 
 def test_the_rebuild_records_history_and_fills_a_phases_past_days(aws):

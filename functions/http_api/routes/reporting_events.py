@@ -3,7 +3,9 @@
 name) and /conversations/{conversation_id}/reporting_events (oldest first), for members
 with report_manage (administrators, and agents whose custom role grants it). Parley's own:
 the rebuild of the account's reporting events and rollups from its stored conversations,
-POST (start) and GET (progress) /reporting_events/rebuild, for administrators."""
+POST (start) and GET (progress) /reporting_events/rebuild, for administrators, and the
+same two under /super_admin/api/v1/accounts/{id}/ for the super admin (an installation's
+upgrade: every account's history, without being a member of each)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -11,8 +13,9 @@ from datetime import datetime, timezone
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field, model_validator
 
-from api import Body, account_admin, member_with, path_id, query
+from api import Body, account_admin, member_with, path_id, query, super_admin
 from parley import permissions
+from parley.services.account import accounts
 from parley.services.conversation import conversations
 from parley.services.lifecycle import job_queue
 from parley.services.reporting import listing, rebuild
@@ -66,5 +69,26 @@ def rebuild_progress(account_id: str):
 def start_rebuild(account_id: str):
     account = account_admin(router, account_id)
     started = rebuild.start(account)  # audited; 409 while one runs
+    job_queue.enqueue(rebuild.JOB, account)
+    return started
+
+
+SUPER_ADMIN = "/super_admin/api/v1/accounts/<account_id>/reporting_events/rebuild"
+
+
+def _console_account(account_id: str) -> int:
+    super_admin(router)
+    return accounts.get_account(path_id(account_id)).id  # 404 for an unknown or deleted account
+
+
+@router.get(SUPER_ADMIN)
+def console_rebuild_progress(account_id: str):
+    return rebuild.state(_console_account(account_id))
+
+
+@router.post(SUPER_ADMIN)
+def console_start_rebuild(account_id: str):
+    account = _console_account(account_id)
+    started = rebuild.start(account)  # audited in the account's log; 409 while one runs
     job_queue.enqueue(rebuild.JOB, account)
     return started
