@@ -140,7 +140,7 @@ def test_live_replay_api_and_rebuild_agree(api, world, website):
     assert api.post(console.format(acme), world.super_admin.token).json["status"] == "running"
 
 
-def test_the_rebuild_records_history_and_fills_a_phases_past_days(aws):
+def test_the_rebuild_records_history_and_fills_a_phases_past_days(aws, monkeypatch):
     """Conversations stored days ago (before reporting existed) are recorded by the rebuild
     in several chunks; a phase added since (India, +05:30) gets its past days filled,
     newest first, and its complete_since moved back to the first conversation's day: its
@@ -167,12 +167,13 @@ def test_the_rebuild_records_history_and_fills_a_phases_past_days(aws):
                     message_type=kind, sender_type=sender, sender_id=7, content="x",
                     created_at=datetime.fromtimestamp(at + later, timezone.utc)).save()
     rebuild.start(account)
+    monkeypatch.setattr(rebuild, "WRITES_PER_RUN", 6)  # a run stops after the conversation reaching 6 writes
     runs = 1
     while not rebuild.run(account, limit=3, days=3):
         runs += 1
     progress = rebuild.state(account)
     assert progress["status"] == "done" and progress["conversations"] == 4 and progress["recorded"] == 16
-    assert runs > 3  # conversations in two chunks, then the phase's days three at a time
+    assert runs > 4  # conversations two a run (4 writes each), then the phase's days three at a time
 
     first_day = rollups.day_start(now - 10 * rollups.DAY, india)
     assert rollups.phases(account, consistent=True)[india] == first_day < known[india]

@@ -6,7 +6,8 @@ The rebuild does exactly what the live consumer does for each conversation
 (recorder.record_conversation: compute every occurrence, record the missing ones with
 their claims), so it is idempotent and re-runnable at any time: what is recorded already
 is skipped, and it can run while the consumer runs. It walks the account's conversations
-in display id order, CHUNK at a time; each run is one job of the account-jobs queue
+in display id order, CHUNK at a time (fewer when their occurrences reach WRITES_PER_RUN
+transactions); each run is one job of the account-jobs queue
 (services/lifecycle/account_jobs.py), which queues the next chunk until it is done. Its
 progress (the last display id done, counts) is the account's `reporting_rebuild#0` object,
 so a failed run is retried from where it stands and the dashboard can show it.
@@ -38,6 +39,7 @@ from . import live_counts, recorder, rollups
 JOB = "rebuild_reporting"
 KIND = "reporting_rebuild"
 CHUNK = 50  # conversations per run (each: its messages' Query, one BatchGetItem, the missing writes)
+WRITES_PER_RUN = 2000  # a run stops after the conversation that brought it to this many transactions
 DAYS_PER_RUN = 14  # local days of a phase filled per run (each: one read of its series' UTC pieces, one write each)
 SETTLED = 2 * rollups.PHASES_CACHE_SECONDS  # a day is filled once every writer has written its last occurrence
 STALE_SECONDS = 15 * 60  # a running rebuild with no progress for this long may be started again
@@ -97,15 +99,18 @@ def run(account_id: int, limit: int = CHUNK, days: int = DAYS_PER_RUN) -> bool:
         after = int(data.get("after", 0))
         rows = list(Conversation.query(account_id, Conversation.display_id > after, limit=limit, consistent_read=True))
         inboxes = {i.id: i for i in Inbox.batch_get({c.inbox_id for c in rows})} if rows else {}
-        recorded = 0
+        recorded, done = 0, []
         for conversation in rows:
             if data.get("first_at") is None:
                 data["first_at"] = int(conversation.created_at.timestamp())
             recorded += recorder.record_conversation(conversation, inboxes.get(conversation.inbox_id))
-        data.update(after=rows[-1].display_id if rows else after,
-                    conversations=int(data.get("conversations", 0)) + len(rows),
+            done.append(conversation)
+            if recorded >= WRITES_PER_RUN:  # long conversations: the rest in the next run
+                break
+        data.update(after=done[-1].display_id if done else after,
+                    conversations=int(data.get("conversations", 0)) + len(done),
                     recorded=int(data.get("recorded", 0)) + recorded)
-        if len(rows) == limit:
+        if len(rows) == limit or len(done) < len(rows):
             return _save(item, data, now, done=False)
         data["stage"] = "phases"
     if data["stage"] == "phases":
