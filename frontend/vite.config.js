@@ -22,6 +22,7 @@ export default defineConfig({
       input: {
         dashboard: fileURLToPath(new URL('./index.html', import.meta.url)),
         widget: fileURLToPath(new URL('./widget/index.html', import.meta.url)),
+        survey: fileURLToPath(new URL('./survey/index.html', import.meta.url)),
       },
       output: {
         // Vue and the src/shared modules both apps use are one chunk. Without the group a

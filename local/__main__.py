@@ -56,11 +56,13 @@ class _Server(uvicorn.Server):
 
 
 def _upload_widget_page(session, stack, endpoint: str) -> None:
-    """What `aws s3 sync frontend/dist` does for the page the API serves at /widget."""
-    page = ROOT / "frontend" / "dist" / "widget" / "index.html"
-    if page.is_file():
-        session.client("s3", endpoint_url=endpoint).put_object(
-            Bucket=stack.names["FrontendBucket"], Key="widget/index.html", Body=page.read_bytes(), ContentType="text/html")
+    """What `aws s3 sync frontend/dist` does for the pages the API serves: /widget and the
+    CSAT survey page (/survey/responses/{uuid})."""
+    for key in ("widget/index.html", "survey/index.html"):
+        page = ROOT / "frontend" / "dist" / key
+        if page.is_file():
+            session.client("s3", endpoint_url=endpoint).put_object(
+                Bucket=stack.names["FrontendBucket"], Key=key, Body=page.read_bytes(), ContentType="text/html")
 
 
 def _watch(engine: DynamoDBLocal, server: uvicorn.Server, failed: threading.Event) -> None:
@@ -88,7 +90,8 @@ def main() -> int:
     # where pushes go (this server's @connections), where clients connect, where browsers
     # upload and download attachments (this server's /s3, local/s3.py).
     overrides = {"WEBSOCKET_ENDPOINT": base_url, "WEBSOCKET_URL": f"ws://{HOST}:{port}/ws",
-                 "S3_PUBLIC_ENDPOINT": f"{base_url}{LOCAL_S3_PREFIX}", "POWERTOOLS_TRACE_DISABLED": "true"}
+                 "S3_PUBLIC_ENDPOINT": f"{base_url}{LOCAL_S3_PREFIX}", "POWERTOOLS_TRACE_DISABLED": "true",
+                 "FRONTEND_URL": base_url}  # the survey links (functions/surveys)
     try:
         engines.start(overrides)
     except EngineError as exc:

@@ -43,7 +43,30 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 
 from local.cfn import build_stack  # noqa: E402
 from tests import dynamodb_local, event_pipe  # noqa: E402
+from tests.moto_speed import speed_up_aws_doubles  # noqa: E402
 from tests.dynamodb_local import dynamodb_local_engine  # noqa: E402,F401 (a fixture)
+
+speed_up_aws_doubles()
+
+
+def _cheap_argon2() -> None:
+    """argon2id's production cost (RFC 9106's low-memory profile: 3 passes over 64 MiB,
+    0.4 s a hash here) is there to slow an attacker down; the tests sign in hundreds of
+    times. They get the same algorithm at one pass over 8 MiB (a hash's parameters travel
+    in the hash, so verifying follows). tests/unit/test_passwords.py checks the production
+    profile through PRODUCTION_ARGON2."""
+    from argon2 import PasswordHasher
+
+    from parley import passwords
+
+    global PRODUCTION_ARGON2
+    PRODUCTION_ARGON2 = passwords._hasher.__wrapped__
+    passwords._hasher = lru_cache(maxsize=1)(lambda: PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1))
+    passwords._dummy_hash.cache_clear()
+
+
+PRODUCTION_ARGON2 = None
+_cheap_argon2()
 
 dynamodb_local.install()
 
@@ -99,6 +122,7 @@ def aws(request):
     with mock_aws(), dynamodb_local.serving(request) as endpoints:
         build_stack(_session, prefix="test", parameters=PARAMETERS, endpoints=endpoints)
         event_pipe.start(_session, _stack, endpoints)
+        _seed_installation_config()
         global_config.invalidate()
         global_config._cache["items"] = {}
         # Captain's search index is cached per container by (account, assistant): every
@@ -109,9 +133,28 @@ def aws(request):
         yield
 
 
+def _seed_installation_config() -> None:
+    """The installation config's defaults, as `global_config.load_defaults` writes them into
+    an empty table on first use, but in one batch instead of one conditional put per key
+    (it would run once per installation; here it would run once per test)."""
+    from parley import global_config
+    from parley.models.installation_config import SCOPE, InstallationConfig
+
+    with InstallationConfig.batch_write() as batch:
+        for default in global_config.defaults().values():
+            batch.save(InstallationConfig(SCOPE, default.name, value=default.value, type=default.type,
+                                          locked=default.locked, public=default.public,
+                                          description=default.description))
+
+
+@lru_cache(maxsize=1)
+def _http_event_sample() -> dict:
+    return json.loads((EVENTS / "http_api_v2.json").read_text())
+
+
 def http_event(method: str, path: str, *, body=None, headers: dict | None = None, query: dict | None = None,
                source_ip: str = "203.0.113.10", raw_body: bytes | None = None) -> dict:
-    event = copy.deepcopy(json.loads((EVENTS / "http_api_v2.json").read_text()))
+    event = copy.deepcopy(_http_event_sample())
     event["rawPath"] = path
     event["pathParameters"] = {"proxy": path.lstrip("/")}  # the template's ANY /{proxy+} route
     event["requestContext"]["http"].update(method=method, path=path, sourceIp=source_ip)
@@ -133,6 +176,16 @@ class Reply:
     status: int
     headers: dict
     json: object
+
+
+def _parsed(body: str):
+    """A JSON body parsed; any other (a CSV download) as its text."""
+    if not body:
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body
 
 
 class Api:
@@ -163,7 +216,7 @@ class Api:
         body = result.get("body") or ""
         if result.get("isBase64Encoded"):
             body = base64.b64decode(body).decode()
-        return Reply(result["statusCode"], result.get("headers") or {}, json.loads(body) if body else None)
+        return Reply(result["statusCode"], result.get("headers") or {}, _parsed(body))
 
     def get(self, path, token=None, **kw):
         return self.call("GET", path, token, **kw)

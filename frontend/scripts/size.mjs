@@ -1,5 +1,6 @@
-// npm run size: gzipped sizes of the loader and of everything the open widget loads
-// (its entry HTML plus every asset it references, followed through static JS imports).
+// npm run size: gzipped sizes of the loader, of everything the open widget loads and of
+// everything the CSAT survey page loads (each entry HTML plus every asset it references,
+// followed through static JS imports).
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -20,9 +21,9 @@ function fileFor(url) {
 
 // Files a widget visitor downloads: <script src>, <link href> in the HTML, then CSS url()
 // and the static imports of every JS chunk.
-function widgetFiles() {
-  const html = readFileSync(join(dist, 'widget', 'index.html'), 'utf8')
-  const seen = new Map([['/widget/index.html', join(dist, 'widget', 'index.html')]])
+function entryFiles(entry) {
+  const html = readFileSync(join(dist, entry, 'index.html'), 'utf8')
+  const seen = new Map([['/' + entry + '/index.html', join(dist, entry, 'index.html')]])
   const queue = []
   for (const m of html.matchAll(/(?:src|href)="([^"]+)"/g)) {
     if (/^(https?:)?\/\//.test(m[1]) || m[1].startsWith('data:')) continue
@@ -52,7 +53,7 @@ console.log('loader  /packs/js/sdk.js'.padEnd(52), kb(loader.length).padStart(10
 
 let total = 0
 let raw = 0
-for (const [url, path] of widgetFiles()) {
+for (const [url, path] of entryFiles('widget')) {
   const buf = readFileSync(path)
   const size = gz(buf)
   total += size
@@ -60,8 +61,19 @@ for (const [url, path] of widgetFiles()) {
   console.log(('widget  ' + url).padEnd(52), kb(buf.length).padStart(10), 'gzip', kb(size).padStart(9))
 }
 console.log('widget  total'.padEnd(52), kb(raw).padStart(10), 'gzip', kb(total).padStart(9))
-const budget = { loader: 4 * 1024, widget: 60 * 1024 }
+let surveyTotal = 0
+let surveyRaw = 0
+for (const [url, path] of entryFiles('survey')) {
+  const buf = readFileSync(path)
+  surveyTotal += gz(buf)
+  surveyRaw += buf.length
+  console.log(('survey  ' + url).padEnd(52), kb(buf.length).padStart(10), 'gzip', kb(gz(buf)).padStart(9))
+}
+console.log('survey  total'.padEnd(52), kb(surveyRaw).padStart(10), 'gzip', kb(surveyTotal).padStart(9))
+// The survey page opens from a text message on a phone: one round of small files.
+const budget = { loader: 4 * 1024, widget: 60 * 1024, survey: 40 * 1024 }
 const over = []
+if (surveyTotal > budget.survey) over.push('survey page over 40 KB gzip')
 if (gz(loader) > budget.loader) over.push('loader over 4 KB gzip')
 if (total > budget.widget) over.push('widget over 60 KB gzip')
 if (over.length) {

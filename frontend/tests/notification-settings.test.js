@@ -35,7 +35,7 @@ describe('notification settings screen', () => {
     })
     // An agent reaches the screen (it is not an administrators' one).
     expect(router.currentRoute.value.name).toBe('settings-notifications')
-    expect(w.findAll('[data-testid^="notification-type-"]')).toHaveLength(5)
+    expect(w.findAll('[data-testid^="notification-type-"]')).toHaveLength(8) // with the three SLA misses
     expect(w.get('[data-testid="email-conversation_assignment"]').element.checked).toBe(true)
     expect(w.get('[data-testid="email-conversation_mention"]').element.checked).toBe(false)
     expect(w.get('[data-testid="push-conversation_mention"]').element.checked).toBe(true)

@@ -107,6 +107,23 @@ describe('widget store', () => {
     expect(store.state.messages.filter((m) => m.content === 'hello')).toEqual([expect.objectContaining({ id: 100, status: 'sent', echo_id: local.echo_id })])
   })
 
+  it('rates a CSAT survey with Chatwoot\'s body and shows the answer, or tells why not', async () => {
+    const survey = { id: 2, content: 'Rate us', message_type: 3, content_type: 'input_csat', created_at: 60, conversation_id: 7, content_attributes: { display_type: 'star' } }
+    server.routes['GET /api/v1/widget/messages'] = () => [200, { payload: [survey], meta: {} }]
+    server.routes['PATCH /api/v1/widget/messages/2'] = (body) => [200, { ...survey, content_attributes: { ...survey.content_attributes, submitted_values: body.message.submitted_values } }]
+    const store = make()
+    await store.start()
+    const done = vi.fn()
+    await store.rateSurvey(2, { rating: 4 }, done)
+    expect(server.calls.at(-1)).toMatchObject({ method: 'PATCH', body: { message: { submitted_values: { csat_survey_response: { rating: 4 } } } } })
+    expect(store.state.messages[0].content_attributes.submitted_values.csat_survey_response).toEqual({ rating: 4 })
+    expect(done).toHaveBeenCalledWith('')
+    server.routes['PATCH /api/v1/widget/messages/2'] = () => [422, { error: 'You cannot update the CSAT survey after 14 days' }]
+    await store.rateSurvey(2, { rating: 1 }, done)
+    expect(done).toHaveBeenLastCalledWith(expect.stringContaining('14 days'))
+    expect(store.state.messages[0].content_attributes.submitted_values.csat_survey_response).toEqual({ rating: 4 })
+  })
+
   it('does not duplicate when the realtime echo beats the HTTP response', async () => {
     const store = make()
     await store.start()

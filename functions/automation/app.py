@@ -50,10 +50,26 @@ def _once(key: str, work: Callable[[], None], context) -> None:
 
 
 def handle(detail: dict, context) -> dict:
+    # SLA clocks first (services/sla/applied.follow): they follow every message and status
+    # change of a conversation with an SLA, automation's own included; idempotent, so a
+    # retried event evaluates again to the same state.
+    sla = _sla_status(detail)
     result = automation.handle(detail, once=partial(_once, context=context))
+    if sla is not None:
+        result = {**result, "sla": sla}
     if result.get("matched"):
         logger.info("automation", extra={"event": detail["event"], **result})
     return result
+
+
+def _sla_status(detail: dict) -> str | None:
+    data = detail.get("data") if isinstance(detail.get("data"), dict) else {}
+    subject = data.get("conversation") if detail.get("event") == "message.created" else data
+    if not isinstance(subject, dict) or not subject.get("sla_policy_id"):
+        return None  # the SLA service is imported only by accounts that use SLAs
+    from parley.services.sla import applied
+
+    return applied.follow(detail)
 
 
 consumer = events.BusConsumer(handle, logger=logger, ignored={"matched": []})

@@ -62,6 +62,9 @@ ROUTE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (f"{ACCOUNT}/audit_logs", ("audit_logs",)),
     ("/api/v2/accounts/<account_id>/reports", ("reports",)),
     ("/api/v2/accounts/<account_id>/summary_reports", ("reports",)),
+    (f"{ACCOUNT}/sla_policies", ("sla",)),
+    (f"{ACCOUNT}/applied_slas", ("sla",)),
+    (f"{ACCOUNT}/csat_survey_responses", ("csat",)),
     ("/api/v1/accounts", ("accounts",)),
     ("/api/v1/profile/mfa", ("mfa",)),
     ("/api/v1/profile", ("profile",)),
@@ -69,10 +72,12 @@ ROUTE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("/auth/", ("auth",)),
     ("/platform/", ("platform", "agent_bots")),
     ("/super_admin/", ("super_admin",)),
+    ("/public/api/v1/csat_survey", ("csat_public",)),
     ("/public/", ("public", "client_api")),
     ("/webhooks/", ("channel_webhooks",)),
     ("/twilio/", ("twilio",)),
     ("/widget", ("widget_page",)),
+    ("/survey/", ("csat_public",)),
 )
 
 

@@ -28,6 +28,13 @@ class AutoResolve(BaseModel):
     deadline: int
 
 
+class SlaDeadline(BaseModel):
+    task: str
+    account_id: int
+    conversation_id: int
+    deadline: int
+
+
 class CaptainIdle(BaseModel):
     task: str
     account_id: int
@@ -49,6 +56,14 @@ def _auto_resolve(job: AutoResolve) -> bool:
     return outcome == "resolved"
 
 
+def _sla_deadline(job: SlaDeadline) -> bool:
+    from parley.services.sla import applied  # only this task needs the SLA clocks
+
+    status = applied.fire(job.account_id, job.conversation_id, job.deadline)
+    logger.info("sla deadline due", extra={"conversation_id": job.conversation_id, "sla_status": status})
+    return status != "missing"
+
+
 def _captain_idle(job: CaptainIdle) -> bool:
     from parley.services.captain import answering  # only this task needs Captain's rules
 
@@ -58,9 +73,10 @@ def _captain_idle(job: CaptainIdle) -> bool:
     return outcome == "resolved"
 
 
-# The task names: parley/schedules.py callers (answering.IDLE_TASK is "captain_idle_resolve").
+# The task names: parley/schedules.py callers (answering.IDLE_TASK is "captain_idle_resolve",
+# services/sla/applied.TASK is "sla_deadline").
 TASKS = {conversations.SNOOZE_TASK: (ReopenSnoozed, _reopen), auto_resolve.TASK: (AutoResolve, _auto_resolve),
-         "captain_idle_resolve": (CaptainIdle, _captain_idle)}
+         "captain_idle_resolve": (CaptainIdle, _captain_idle), "sla_deadline": (SlaDeadline, _sla_deadline)}
 
 
 def _own_arn(context) -> None:

@@ -1138,3 +1138,74 @@ def test_captain_documents_created_read_and_deleted(api, world, recorder, monkey
     assert api.delete(f"{captain}/documents/{text['id']}", world.admin.token).status == 204
     ok(api.delete(f"{captain}/assistants/{helper['id']}", world.admin.token))
     recorder.check("HttpApiFunction", function_id)
+
+
+def test_sla_applied_followed_missed_and_reported(api, world, website, recorder, monkeypatch):
+    """SLA policies (docs/sla.md): applied by hand (HttpApiFunction) and by the add_sla action
+    (AutomationFunction, which also follows the clocks and runs sla_missed rules), a deadline
+    passing (ScheduledFunction), the miss notified (NotifyFunction), the report (HttpApiFunction)."""
+    from parley.services.sla import applied
+
+    a = world.account_id
+    base = f"/api/v1/accounts/{a}"
+    team = ok(api.post(f"{base}/teams", world.admin.token, body={"name": "Escalations"}))
+    ok(api.post(f"{base}/teams/{team['id']}/team_members", world.admin.token, body={"user_ids": [world.agent.id]}))
+    policy = ok(api.post(f"{base}/sla_policies", world.admin.token, body={
+        "name": "Gold", "first_response_time_threshold": 600, "next_response_time_threshold": 300,
+        "resolution_time_threshold": 7200, "only_during_business_hours": True}))["payload"]
+    ok(api.patch(f"{base}/sla_policies/{policy['id']}", world.admin.token, body={"description": "fast"}))
+    ok(api.post(f"{base}/automation_rules", world.admin.token, body={
+        "name": "SLA", "event_name": "conversation_created", "conditions": [
+            {"attribute_key": "status", "filter_operator": "equal_to", "values": ["open"], "query_operator": None}],
+        "actions": [{"action_name": "add_sla", "action_params": [policy["id"]]},
+                    {"action_name": "assign_team", "action_params": [team["id"]]}]}))
+    ok(api.post(f"{base}/automation_rules", world.admin.token, body={
+        "name": "Escalate", "event_name": "sla_missed", "conditions": [
+            {"attribute_key": "status", "filter_operator": "equal_to", "values": ["open"], "query_operator": None}],
+        "actions": [{"action_name": "change_priority", "action_params": ["urgent"]},
+                    {"action_name": "assign_agent", "action_params": [world.agent.id]}]}))
+    by_hand = ok(website.widget.say(website.widget.start(), "hello"))["conversation_id"]
+    ok(api.patch(f"{base}/conversations/{by_hand}", world.agent.token, body={"sla_policy_id": policy["id"]}))
+    visitor = website.widget.start()
+    number = ok(website.widget.say(visitor, "I need help"))["conversation_id"]
+    pump_consumers(recorder)  # add_sla, then the clocks follow the messages
+    assert ok(api.get(f"{base}/conversations/{number}", world.admin.token))["sla_policy_id"] == policy["id"]
+    ok(api.post(f"{base}/conversations/{by_hand}/messages", world.agent.token, body={"content": "Hi"}))
+    ok(website.widget.say(visitor, "Anyone?"))
+    pump_consumers(recorder)
+    monkeypatch.setattr(applied, "_now", lambda: int(time.time()) + 30 * 24 * 3600)
+    fire_schedules(recorder)  # deadlines pass: misses, sla.missed events
+    pump_consumers(recorder)  # the sla_missed rule; notifications
+    ok(api.post(f"{base}/conversations/{by_hand}/toggle_status", world.agent.token, body={"status": "resolved"}))
+    pump_consumers(recorder)
+    for path in ("applied_slas", "applied_slas/metrics"):
+        ok(api.get(f"{base}/{path}", world.admin.token, query={"inbox_id": str(website.id)}))
+    ok(api.get(f"{base}/applied_slas/download", world.admin.token))
+    ok(api.delete(f"{base}/sla_policies/{policy['id']}", world.admin.token))
+    recorder.check("HttpApiFunction", "AutomationFunction", "NotifyFunction", "ScheduledFunction")
+def test_csat_survey_sent_rated_and_reported(api, world, website, recorder):
+    """CSAT (docs/csat.md): an inbox's settings, the surveys consumer sending a survey on a
+    resolution, the widget's rating, the survey page's API and the responses' list, metrics
+    and CSV, each as the function that runs it."""
+    from tests.integration.test_conversations import start_chat
+
+    a = world.account_id
+    ok(api.patch(f"/api/v1/accounts/{a}/inboxes/{website.id}", world.admin.token,
+                 body={"csat_survey_enabled": True, "csat_config": {"display_type": "emoji"}}))
+    visitor, display_id = start_chat(website)
+    ok(api.post(f"/api/v1/accounts/{a}/conversations/{display_id}/toggle_status", world.admin.token,
+                body={"status": "resolved"}))
+    assert pump_rule(recorder, "DomainEventsToSurveysRule", "surveys", "surveys") == 1
+    messages = ok(api.get(f"/api/v1/accounts/{a}/conversations/{display_id}/messages", world.admin.token))["payload"]
+    [survey] = [m for m in messages if m["content_type"] == "input_csat"]
+    ok(website.widget.call("PATCH", f"messages/{survey['id']}", visitor,
+                           body={"message": {"submitted_values": {"csat_survey_response": {"rating": 5}}}}))
+    uuid = ok(api.get(f"/api/v1/accounts/{a}/conversations/{display_id}", world.admin.token))["uuid"]
+    ok(api.get(f"/public/api/v1/csat_survey/{uuid}"))
+    ok(api.put(f"/public/api/v1/csat_survey/{uuid}",
+               body={"message": {"submitted_values": {"csat_survey_response": {"rating": 4, "feedback_message": "ok"}}}}))
+    ok(api.get(f"/survey/responses/{uuid}"), 503)  # the page: read from the frontend bucket (not deployed here)
+    for path in ("", "/metrics", "/download"):
+        ok(api.get(f"/api/v1/accounts/{a}/csat_survey_responses{path}", world.admin.token, query={"rating[]": "4"}))
+    pump_consumers(recorder)  # automation and notify get csat_survey_response.created and message.updated
+    recorder.check("HttpApiFunction", "SurveysFunction")

@@ -87,6 +87,15 @@ def _populate(api, world, monkeypatch) -> dict:
     source_id = api.post(f"{client}/contacts", body={"name": "Cleo", "identifier": "cleo-1"}).json["source_id"]
     ccid = api.post(f"{client}/contacts/{source_id}/conversations", body={}).json["id"]
     assert api.post(f"{client}/contacts/{source_id}/conversations/{ccid}/messages", body={"content": "hi"}).status == 200
+    # A CSAT survey of that conversation, answered (its record, survey-link claim, echo claim, counter).
+    from parley.services.csat import responses, surveys
+
+    assert api.patch(f"{base}/inboxes/{api_inbox['id']}", admin, body={"csat_survey_enabled": True}).status == 200
+    assert api.post(f"{base}/conversations/{ccid}/toggle_status", admin, body={"status": "resolved"}).status == 200
+    assert surveys.handle({"event": "conversation.status_changed", "id": "doomed-resolution", "account_id": a,
+                           "changed_attributes": {"status": ["open", "resolved"]}, "data": {"id": ccid}}) == "sent"
+    uuid = api.get(f"{base}/conversations/{ccid}", admin).json["uuid"]
+    responses.rate(responses.by_uuid(uuid), 4, "fine")
     bot = api.post(f"{base}/agent_bots", admin, body={"name": "Helper", "outgoing_url": "https://bot.example.com/h"}).json
     api.post(f"{base}/inboxes/{api_inbox['id']}/set_agent_bot", admin, body={"agent_bot": bot["id"]})
     # A Telegram message through the real webhook and ingest (provider-id claims).

@@ -25,6 +25,7 @@ def routes(world):
         ("POST", "/super_admin/api/v1/platform_apps", world.super_admin.token),
         ("POST", f"/api/v1/accounts/{a}/dashboard_apps", world.admin.token),
         ("POST", f"/api/v1/accounts/{a}/integrations/hooks", world.admin.token),
+        ("POST", f"/api/v1/accounts/{a}/sla_policies", world.admin.token),
     ]
 
 

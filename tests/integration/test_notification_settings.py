@@ -5,7 +5,11 @@ from __future__ import annotations
 from tests.integration.test_notifications import conversation_with_visitor, listing, mention, note, notify, of_type
 
 ALL = ("conversation_creation", "conversation_assignment", "conversation_mention",
-       "assigned_conversation_new_message", "participating_conversation_new_message")
+       "assigned_conversation_new_message", "participating_conversation_new_message",
+       "sla_missed_first_response", "sla_missed_next_response", "sla_missed_resolution")
+# A missed SLA notifies by default (services/sla): push flags on, as assignments and mentions.
+DEFAULT_PUSH = ["push_conversation_assignment", "push_conversation_mention", "push_sla_missed_first_response",
+                "push_sla_missed_next_response", "push_sla_missed_resolution"]
 
 
 def path(account_id: int) -> str:
@@ -19,7 +23,7 @@ def test_a_new_agent_has_chatwoots_defaults(api, world):
     assert body["user_id"] == world.agent.id and body["account_id"] == world.account_id
     assert isinstance(body["id"], int)
     assert body["selected_email_flags"] == ["email_conversation_assignment", "email_conversation_mention"]
-    assert body["selected_push_flags"] == ["push_conversation_assignment", "push_conversation_mention"]
+    assert body["selected_push_flags"] == DEFAULT_PUSH
     assert body["all_email_flags"] == [f"email_{t}" for t in ALL]
     assert body["all_push_flags"] == [f"push_{t}" for t in ALL]
     assert api.get(path(world.account_id), world.agent.token).json["id"] == body["id"]  # stable
@@ -64,9 +68,8 @@ def test_settings_are_per_user_and_per_account(api, world):
     # The same user in another account, and another user in this one, keep the defaults.
     elsewhere = api.get(path(world.other_account_id), world.agent.token).json
     assert elsewhere["account_id"] == world.other_account_id
-    assert elsewhere["selected_push_flags"] == ["push_conversation_assignment", "push_conversation_mention"]
-    assert api.get(path(world.account_id), world.admin.token).json["selected_push_flags"] == [
-        "push_conversation_assignment", "push_conversation_mention"]
+    assert elsewhere["selected_push_flags"] == DEFAULT_PUSH
+    assert api.get(path(world.account_id), world.admin.token).json["selected_push_flags"] == DEFAULT_PUSH
     # Not a member: not found, nothing written.
     assert api.get(path(world.account_id), world.other_admin.token).status == 404
     assert api.patch(path(world.account_id), world.other_admin.token, body={"selected_push_flags": []}).status == 404
@@ -83,7 +86,7 @@ def test_leaving_the_account_drops_the_settings(api, world):
     members.remove_member(member)
     members.add_member(world.account_id, member.user_id, "agent")
     again = notification_settings.get(world.account_id, member.user_id)
-    assert again.data["push"] == ["push_conversation_assignment", "push_conversation_mention"]
+    assert again.data["push"] == DEFAULT_PUSH
 
 
 def test_the_consumer_makes_only_the_selected_types(api, world, website):

@@ -36,8 +36,9 @@ def needs(permission: str, base: tuple = MEMBER) -> tuple:
 
 
 CONTACT = needs("contact_manage")
-# Reports: administrators and report_manage; a plain agent 403.
-REPORTS = needs("report_manage", UNAUTH + (401, 404, 404, 403, 200))
+# Reports (applied SLAs, CSAT responses): administrators and report_manage roles; plain agents do not hold it.
+REPORT = needs("report_manage", UNAUTH + (401, 404, 404, 403, 200))
+NO_SURVEY = "00000000-0000-4000-8000-000000000000"
 
 
 # Doors where a user's token is what counts: a role column without its own status gets
@@ -78,6 +79,9 @@ def routes(w, monkeypatch):
     from parley.services.access import custom_roles
 
     role = custom_roles.create(a, "Matrix seed role", "", ["contact_manage"]).id
+    from parley.services.sla import policies as sla_policies
+    sla = sla_policies.create(a, name="Matrix SLA", first_response_time_threshold=600).id
+    sla_doomed = sla_policies.create(a, name="Matrix SLA doomed", resolution_time_threshold=3600).id
     # A conversation of its own for the DELETE row (administrators only): no other row uses it.
     from parley.models.contact import Contact
     from parley.services.conversation import conversations
@@ -228,24 +232,42 @@ def routes(w, monkeypatch):
         ("GET", f"/api/v1/accounts/{a}/audit_logs?action=create&page=1", None, ADMIN),
         # Reports (report_manage or administrator); the CSV downloads are walked in
         # tests/integration/test_reports_api.py (the matrix reads JSON).
-        ("GET", f"/api/v2/accounts/{a}/reports?metric=conversations_count", None, REPORTS),
-        ("GET", f"/api/v2/accounts/{a}/reports/summary", None, REPORTS),
-        ("GET", f"/api/v2/accounts/{a}/reports/bot_summary", None, REPORTS),
-        ("GET", f"/api/v2/accounts/{a}/reports/conversations?type=account", None, REPORTS),
-        ("GET", f"/api/v2/accounts/{a}/reports/conversations/?type=agent", None, REPORTS),
-        ("GET", f"/api/v2/accounts/{a}/reports/conversations?type=team", None, REPORTS),
-        ("GET", f"/api/v2/accounts/{a}/reports/first_response_time_distribution", None, REPORTS),
-        ("GET", f"/api/v2/accounts/{a}/summary_reports/agent", None, REPORTS),
-        ("GET", f"/api/v2/accounts/{a}/summary_reports/team", None, REPORTS),
-        ("GET", f"/api/v2/accounts/{a}/summary_reports/inbox", None, REPORTS),
-        ("GET", f"/api/v2/accounts/{a}/summary_reports/label", None, REPORTS),
-        ("GET", f"/api/v2/accounts/{a}/summary_reports/channel", None, REPORTS),
+        ("GET", f"/api/v2/accounts/{a}/reports?metric=conversations_count", None, REPORT),
+        ("GET", f"/api/v2/accounts/{a}/reports/summary", None, REPORT),
+        ("GET", f"/api/v2/accounts/{a}/reports/bot_summary", None, REPORT),
+        ("GET", f"/api/v2/accounts/{a}/reports/conversations?type=account", None, REPORT),
+        ("GET", f"/api/v2/accounts/{a}/reports/conversations/?type=agent", None, REPORT),
+        ("GET", f"/api/v2/accounts/{a}/reports/conversations?type=team", None, REPORT),
+        ("GET", f"/api/v2/accounts/{a}/reports/first_response_time_distribution", None, REPORT),
+        ("GET", f"/api/v2/accounts/{a}/summary_reports/agent", None, REPORT),
+        ("GET", f"/api/v2/accounts/{a}/summary_reports/team", None, REPORT),
+        ("GET", f"/api/v2/accounts/{a}/summary_reports/inbox", None, REPORT),
+        ("GET", f"/api/v2/accounts/{a}/summary_reports/label", None, REPORT),
+        ("GET", f"/api/v2/accounts/{a}/summary_reports/channel", None, REPORT),
+        ("GET", f"/api/v1/accounts/{a}/sla_policies", None, MEMBER),
+        ("POST", f"/api/v1/accounts/{a}/sla_policies", {"name": "Matrix", "first_response_time_threshold": 900}, ADMIN),
+        ("GET", f"/api/v1/accounts/{a}/sla_policies/{sla}", None, MEMBER),
+        ("PATCH", f"/api/v1/accounts/{a}/sla_policies/{sla}", {"description": "Seen by the matrix"}, ADMIN),
+        ("PUT", f"/api/v1/accounts/{a}/sla_policies/{sla}", {"description": "Seen again"}, ADMIN),
+        ("GET", f"/api/v1/accounts/{a}/applied_slas?page=1", None, REPORT),
+        ("GET", f"/api/v1/accounts/{a}/applied_slas/metrics", None, REPORT),
+        ("GET", f"/api/v1/accounts/{a}/applied_slas/download", None, REPORT),
+        ("GET", f"/api/v1/accounts/{a}/csat_survey_responses", None, REPORT),
+        ("GET", f"/api/v1/accounts/{a}/csat_survey_responses/metrics", None, REPORT),
+        ("GET", f"/api/v1/accounts/{a}/csat_survey_responses/download", None, REPORT),
+        # No token decides the survey page's API: the uuid does (an unknown one is 404 to everyone).
+        ("GET", f"/public/api/v1/csat_survey/{NO_SURVEY}", None, (404,) * 7),
+        ("PUT", f"/public/api/v1/csat_survey/{NO_SURVEY}",
+         {"message": {"submitted_values": {"csat_survey_response": {"rating": 5}}}}, (404,) * 7),
+        # The survey page is the built frontend's, the same for everyone (not deployed in the tests: 503).
+        ("GET", f"/survey/responses/{NO_SURVEY}", None, (503,) * 7),
         # Deletions last: they change what later rows see.
         ("DELETE", f"/api/v1/accounts/{a}/dashboard_apps/{dashboard_app}", None, ADMIN[:6] + (204,) + ADMIN[7:]),
         ("DELETE", f"/api/v1/accounts/{a}/integrations/hooks/{hook_two}", None, ADMIN),
         ("DELETE", f"/api/v1/accounts/{a}/webhooks/{hook}", None, ADMIN),
         ("DELETE", f"/api/v1/accounts/{a}/conversations/{doomed_conversation}", None, ADMIN),
         ("DELETE", f"/api/v1/accounts/{a}/custom_roles/{role}", None, ADMIN),
+        ("DELETE", f"/api/v1/accounts/{a}/sla_policies/{sla_doomed}", None, ADMIN),
         ("DELETE", f"/api/v1/accounts/{a}/agents/{w.agent.id}", None, ADMIN),
         ("GET", f"/super_admin/api/v1/accounts/{a}", None, SUPER),
         ("PATCH", f"/super_admin/api/v1/accounts/{a}", {"status": "active"}, SUPER),

@@ -21,3 +21,12 @@ def test_hash_and_verify():
     assert not passwords.verify(None, "Correct-Horse-1")  # unknown user: still hashes, still False
     assert not passwords.verify("not a hash", "x")
     assert not passwords.verify(hashed, "x" * 10_000)
+
+
+def test_production_hashes_cost_rfc_9106s_low_memory_profile():
+    """The tests hash cheaply (tests/conftest.py); the layer's hasher is the real cost."""
+    from tests.conftest import PRODUCTION_ARGON2
+
+    hasher = PRODUCTION_ARGON2()
+    assert (hasher.time_cost, hasher.memory_cost, hasher.parallelism) == (3, 65536, 4)
+    assert hasher.type.name == "ID"

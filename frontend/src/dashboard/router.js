@@ -49,6 +49,7 @@ const routes = [
       { path: 'custom-attributes', name: 'settings-custom-attributes', component: () => import('./settings/CustomAttributes.vue'), meta: { admin: true } },
       { path: 'dashboard-apps', name: 'settings-dashboard-apps', component: () => import('./settings/DashboardApps.vue'), meta: { admin: true } },
       { path: 'integrations', name: 'settings-integrations', component: () => import('./settings/Integrations.vue'), meta: { admin: true } },
+      { path: 'sla', name: 'settings-sla', component: () => import('./settings/SlaPolicies.vue'), meta: { admin: true } },
       { path: 'audit-logs', name: 'settings-audit-logs', component: () => import('./settings/AuditLogs.vue'), meta: { admin: true } },
       { path: 'roles', name: 'settings-roles', component: () => import('./settings/CustomRoles.vue'), meta: { admin: true } },
     ],

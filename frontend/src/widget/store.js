@@ -274,6 +274,19 @@ export function createWidgetStore(opts) {
     seenTimer = setTimeout(markSeen, 800)
   }
 
+  // A CSAT survey's answer (the rating, then the feedback): `done(error)` tells the bubble.
+  async function rateSurvey(messageId, answer, done = () => {}) {
+    try {
+      const updated = await api.patch(paths.messages + '/' + encodeURIComponent(messageId), {
+        message: { submitted_values: { csat_survey_response: answer } },
+      })
+      if (isObject(updated)) upsertMessage(state.messages, updated)
+      done('')
+    } catch (err) {
+      done((err && err.message) || 'Your rating could not be sent. Try again.')
+    }
+  }
+
   function setOpen(open) {
     state.open = open
     if (open) markSeen()
@@ -545,6 +558,7 @@ export function createWidgetStore(opts) {
     submitPreChat,
     command,
     setOpen,
+    rateSurvey,
     applyEvent,
     onParentMessage,
     popoutUrl,

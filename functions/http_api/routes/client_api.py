@@ -163,6 +163,11 @@ def update_message(inbox_identifier: str, contact_identifier: str, conversation_
     message = conversations.get_message(conversation, path_id(message_id))
     if message.private or message.message_type == conversations.ACTIVITY:
         raise NotFound("Message not found")
+    if message.content_type == "input_csat":  # a CSAT survey's answer (services/csat)
+        from parley.services.csat import responses
+
+        responses.rate_message(message, payload.submitted_values)
+        return public_message(conversations.get_message(conversation, message.id))
     updated = conversations.update_message_content_attributes(conversation, message,
                                                               {"submitted_values": payload.submitted_values})
     return public_message(updated)

@@ -12,6 +12,7 @@ import forms
 from api import (Body, Filter, Labels, UploadBlob, account_member, admin_membership, body, parse, path_id, principal,
                  query)
 from parley import permissions
+from parley.errors import Invalid
 from parley.services.account import agent_bots
 from parley.services.lifecycle import conversation_deletion
 from parley.services.messaging import attachments, conversation_start, delivery
@@ -94,7 +95,7 @@ class Priority(Body):
 
 class ConversationUpdate(Body):
     priority: Literal["urgent", "high", "medium", "low", "none"] | None = None
-    sla_policy_id: int | None = None  # accepted for compatibility; SLA policies come later
+    sla_policy_id: int | None = Field(default=None, ge=1)  # applies the SLA policy (once: services/sla)
 
 
 class CustomAttributes(Body):
@@ -325,6 +326,13 @@ def update(account_id: str, conversation_id: str):
     payload = body(router, ConversationUpdate)
     if "priority" in payload.model_fields_set:
         conversations.set_priority(conversation, _priority(payload.priority))
+    if "sla_policy_id" in payload.model_fields_set:
+        if payload.sla_policy_id is None and conversation.sla_policy_id is not None:
+            raise Invalid("sla_policy: cannot remove sla policy from conversation", field="sla_policy_id")
+        if payload.sla_policy_id is not None:
+            from parley.services.sla import applied  # only this change needs the SLA service
+
+            applied.apply(conversation, payload.sla_policy_id)
     return conversations.present([conversation])[0]
 
 

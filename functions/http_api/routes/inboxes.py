@@ -18,6 +18,7 @@ from parley.views.users import members
 
 router = Router()
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+LABEL = re.compile(r"^[\w\-]{1,255}$")
 
 
 class PreChatField(BaseModel):
@@ -117,6 +118,30 @@ class AutoAssignmentConfig(BaseModel):
     max_assignment_limit: int | None = Field(default=None, ge=1, le=10_000)
 
 
+class SurveyRules(BaseModel):
+    """Send the survey only when the conversation has (contains) or lacks (does_not_contain)
+    one of these labels; no labels: always."""
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+    operator: Literal["contains", "does_not_contain"] = "contains"
+    values: list[str] = Field(default_factory=list, max_length=100)
+
+    @field_validator("values")
+    @classmethod
+    def _labels(cls, values):
+        for label in values:
+            if not LABEL.match(label):
+                raise ValueError("labels are 1 to 255 letters, digits, '-' or '_'")
+        return list(dict.fromkeys(values))
+
+
+class CsatConfig(BaseModel):
+    """Chatwoot's csat_config (docs/csat.md)."""
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
+    display_type: Literal["emoji", "star"] = "emoji"
+    message: str = Field(default="", max_length=1000)  # the question; empty: the default one
+    survey_rules: SurveyRules = Field(default_factory=SurveyRules)
+
+
 class InboxSettings(Body):
     name: str | None = Field(default=None, min_length=1, max_length=255)
     greeting_enabled: bool | None = None
@@ -130,6 +155,7 @@ class InboxSettings(Body):
     allow_messages_after_resolved: bool | None = None
     enable_email_collect: bool | None = None
     csat_survey_enabled: bool | None = None
+    csat_config: CsatConfig | None = None
     lock_to_single_conversation: bool | None = None
     channel: ChannelSettings | None = None
 
@@ -146,7 +172,8 @@ class Members(Body):
 
 INBOX_FIELDS = {"name", "greeting_enabled", "greeting_message", "enable_auto_assignment", "auto_assignment_config",
                 "working_hours_enabled",
-                "out_of_office_message", "timezone", "working_hours", "allow_messages_after_resolved"}
+                "out_of_office_message", "timezone", "working_hours", "allow_messages_after_resolved",
+                "csat_survey_enabled", "csat_config"}
 
 
 def _split(payload: InboxSettings) -> tuple[dict, dict]:

@@ -62,7 +62,8 @@ class Label(Body):
 
 
 class SubmittedValues(Body):
-    submitted_values: list[dict] | None = Field(default=None, max_length=20)
+    # A form's or options' answers (a list), or a CSAT survey's {csat_survey_response: {...}}.
+    submitted_values: list[dict] | dict | None = Field(default=None, max_length=20)
     submitted_email: str | None = Field(default=None, max_length=254)
 
 
@@ -240,6 +241,11 @@ def update_message(message_id: str):
     message = conversations.get_message(conversation, path_id(message_id))
     if message.private:
         raise NotFound("Message not found")
+    if message.content_type == "input_csat":  # the inline rating (services/csat)
+        from parley.services.csat import responses
+
+        responses.rate_message(message, payload.message.submitted_values)
+        return message_view(conversations.get_message(conversation, message.id))
     if payload.contact:
         contacts.update_contact(contact, **_contact_changes(payload.contact, contact))
     answers = payload.message.model_dump(exclude_none=True)

@@ -36,6 +36,7 @@ class Settings:
     # Reports' rollups (services/reporting/rollups.py): the reporting consumer writes them,
     # the HTTP API reads them.
     report_rollups_table: str
+    csat_surveys_table: str
     event_bus_name: str
     attachments_bucket: str
     websocket_endpoint: str
@@ -78,6 +79,9 @@ class Settings:
     # SSM Parameter Store (HttpApiFunction writes, CaptainFunction reads), the deployment's
     # default provider and Bedrock's models (template parameters CaptainDefaultProvider,
     # CaptainBedrockModelId, CaptainBedrockEmbeddingModelId).
+    # The public address of the frontend (the survey links the surveys function sends);
+    # SurveysFunction only.
+    frontend_url: str = ""
     captain_key_prefix: str = ""
     captain_default_provider: str = "offline"
     captain_bedrock_model_id: str = ""

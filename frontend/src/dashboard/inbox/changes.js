@@ -36,6 +36,14 @@ export function createChanges(ctx) {
     return saved
   }
 
+  // Applies an SLA policy (Chatwoot's PATCH .../conversations/{id} with sla_policy_id); the
+  // answer is the conversation, with its applied_sla.
+  async function applySla(id, policyId) {
+    const res = await api.patch(paths.conversations(id), { sla_policy_id: policyId })
+    if (res && res.id != null) ctx.upsertConversation(res)
+    return res
+  }
+
   // Chatwoot's DELETE .../conversations/{id} (administrators): 200 with no body; the
   // conversation leaves the list at once (other dashboards learn it by a frame).
   async function deleteConversation(id) {
@@ -49,5 +57,5 @@ export function createChanges(ctx) {
       .catch(() => {})
   }
 
-  return { toggleStatus, assign, setLabels, setPriority, deleteConversation, typing }
+  return { toggleStatus, assign, setLabels, setPriority, applySla, deleteConversation, typing }
 }

@@ -42,6 +42,7 @@ export function createLive(ctx, { realtimeFactory = createRealtime, wsUrl, token
       case 'conversation.status_changed':
       case 'conversation.contact_changed':
       case 'conversation.read':
+      case 'sla.missed': // an SLA deadline passed: the conversation with its applied_sla and sla_events
       case 'assignee.changed':
       case 'team.changed':
         ctx.upsertConversation(data)

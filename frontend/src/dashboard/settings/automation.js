@@ -14,9 +14,10 @@ export const ACTIONS = {
   snooze_conversation: { label: 'Snooze', param: null },
   resolve_conversation: { label: 'Resolve', param: null },
   mute_conversation: { label: 'Mute', param: null },
+  add_sla: { label: 'Add SLA', param: 'sla', rulesOnly: true },
 }
-export const MACRO_ACTIONS = Object.keys(ACTIONS)
-export const RULE_ACTIONS = MACRO_ACTIONS.filter((n) => n !== 'remove_assigned_team')
+export const MACRO_ACTIONS = Object.keys(ACTIONS).filter((n) => !ACTIONS[n].rulesOnly)
+export const RULE_ACTIONS = Object.keys(ACTIONS).filter((n) => n !== 'remove_assigned_team')
 
 export const STATUSES = ['open', 'pending', 'resolved', 'snoozed']
 export const PRIORITIES = ['urgent', 'high', 'medium', 'low']
@@ -27,6 +28,7 @@ export const EVENTS = [
   { key: 'conversation_opened', label: 'Conversation opened' },
   { key: 'conversation_resolved', label: 'Conversation resolved' },
   { key: 'message_created', label: 'Message created' },
+  { key: 'sla_missed', label: 'SLA missed' },
 ]
 
 const EQ = ['equal_to', 'not_equal_to']
@@ -83,7 +85,7 @@ export function cleanActions(list) {
   return list.map((a) => ({ action_name: a.action_name, action_params: ACTIONS[a.action_name] && ACTIONS[a.action_name].param ? a.action_params.filter((v) => v !== '' && v != null) : [] }))
 }
 
-export function describeAction(a, { agents = [], teams = [] } = {}) {
+export function describeAction(a, { agents = [], teams = [], slaPolicies = [] } = {}) {
   const spec = ACTIONS[a.action_name]
   const label = spec ? spec.label : a.action_name
   const params = a.action_params || []
@@ -91,6 +93,7 @@ export function describeAction(a, { agents = [], teams = [] } = {}) {
   const named = params.map((p) => {
     if (spec && spec.param === 'agent') return p === 'self' ? 'the agent running it' : (agents.find((x) => x.id === Number(p)) || {}).name || '#' + p
     if (spec && spec.param === 'team') return (teams.find((x) => x.id === Number(p)) || {}).name || '#' + p
+    if (spec && spec.param === 'sla') return (slaPolicies.find((x) => x.id === Number(p)) || {}).name || '#' + p
     return String(p)
   })
   return label + ': ' + named.join(', ')

@@ -60,6 +60,10 @@ class Inbox(TimestampedModel):
     working_hours = JSONAttribute(null=True)  # Chatwoot's 7 rows; None = the defaults (DEFAULT_WORKING_HOURS)
     allow_messages_after_resolved = BooleanAttribute(default=True)
     avatar_url = UnicodeAttribute(null=True)
+    # CSAT (services/csat/settings.py checks csat_config: Chatwoot's display_type, message,
+    # survey_rules {operator, values}).
+    csat_survey_enabled = BooleanAttribute(default=False)
+    csat_config = JSONAttribute(null=True)
     agent_bot_id = NumberAttribute(null=True)  # services/account/agent_bots.py: its conversations start pending
     version = VersionAttribute()
 

@@ -6,11 +6,13 @@ from pynamodb.indexes import KeysOnlyProjection
 
 from .base import TimestampedModel, global_index, table_meta
 
+# An applied SLA's misses (services/sla): Chatwoot's types, one per clock.
+SLA_TYPES = ("sla_missed_first_response", "sla_missed_next_response", "sla_missed_resolution")
 TYPES = ("conversation_creation", "conversation_assignment", "assigned_conversation_new_message",
-         "participating_conversation_new_message", "conversation_mention")
+         "participating_conversation_new_message", "conversation_mention") + SLA_TYPES
 # An agent's notification settings select flags of these, listed in Chatwoot's order.
 SETTINGS_TYPES = ("conversation_creation", "conversation_assignment", "conversation_mention",
-                  "assigned_conversation_new_message", "participating_conversation_new_message")
+                  "assigned_conversation_new_message", "participating_conversation_new_message") + SLA_TYPES
 ALL_EMAIL_FLAGS = tuple(f"email_{t}" for t in SETTINGS_TYPES)
 ALL_PUSH_FLAGS = tuple(f"push_{t}" for t in SETTINGS_TYPES)
 

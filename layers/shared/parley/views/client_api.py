@@ -19,7 +19,7 @@ def public_inbox(inbox: Inbox) -> dict:
     rows = [{k: v for k, v in row.items() if v is not None} for row in working_hours(inbox)]
     return {"identifier": inbox.inbox_identifier, "name": inbox.name, "timezone": inbox.timezone,
             "working_hours": rows, "working_hours_enabled": inbox.working_hours_enabled,
-            "csat_survey_enabled": False, "greeting_enabled": inbox.greeting_enabled,
+            "csat_survey_enabled": bool(inbox.csat_survey_enabled), "greeting_enabled": inbox.greeting_enabled,
             "identity_validation_enabled": inbox.hmac_mandatory}
 
 

@@ -100,6 +100,11 @@ def conversation(item: Conversation, *, sender: dict, channel_type: str, assigne
         "team_id": item.team_id,
         "contact_id": item.contact_id,
     }
+    if item.sla_policy_id is not None and item.applied_sla:
+        shown = dict(item.applied_sla)
+        body["sla_policy_id"] = item.sla_policy_id
+        body["sla_events"] = shown.pop("sla_events", [])
+        body["applied_sla"] = shown
     for key in ("snoozed_until", "first_reply_created_at", "waiting_since"):
         if getattr(item, key) is not None:
             body[key] = getattr(item, key)

@@ -20,6 +20,16 @@ def widget_script(base_url: str, website_token: str) -> str:
     )
 
 
+CSAT_DEFAULTS = {"display_type": "emoji", "message": "", "survey_rules": {"operator": "contains", "values": []}}
+
+
+def csat_config(item: Inbox) -> dict:
+    """Chatwoot's csat_config, every key present (its defaults where unset)."""
+    stored = item.csat_config or {}
+    rules = {**CSAT_DEFAULTS["survey_rules"], **(stored.get("survey_rules") or {})}
+    return {**CSAT_DEFAULTS, **stored, "survey_rules": rules}
+
+
 def inbox(item: Inbox, *, base_url: str | None = None, with_secrets: bool = False) -> dict:
     """`with_secrets` adds the HMAC token (administrators only; never in events)."""
     channel = item.channel or {}
@@ -39,7 +49,8 @@ def inbox(item: Inbox, *, base_url: str | None = None, with_secrets: bool = Fals
         "timezone": item.timezone,
         "allow_messages_after_resolved": item.allow_messages_after_resolved,
         "enable_email_collect": False,
-        "csat_survey_enabled": False,
+        "csat_survey_enabled": bool(item.csat_survey_enabled),
+        "csat_config": csat_config(item),
         "auto_assignment_config": item.auto_assignment_config or {},
         "hmac_mandatory": item.hmac_mandatory,
     }

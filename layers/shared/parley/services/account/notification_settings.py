@@ -19,9 +19,10 @@ from ...models.account_object import AccountObject
 from ...models.notification import ALL_EMAIL_FLAGS, ALL_PUSH_FLAGS
 
 KIND = "notification_setting"
-# A new agent hears about assignments and mentions only; the noisier types are opt-in.
+# A new agent hears about assignments, mentions and missed SLAs only; the noisier types are opt-in.
 DEFAULT_EMAIL_FLAGS = ("email_conversation_assignment", "email_conversation_mention")
-DEFAULT_PUSH_FLAGS = ("push_conversation_assignment", "push_conversation_mention")
+DEFAULT_PUSH_FLAGS = ("push_conversation_assignment", "push_conversation_mention", "push_sla_missed_first_response",
+                      "push_sla_missed_next_response", "push_sla_missed_resolution")
 
 
 def _key(user_id: int) -> str:

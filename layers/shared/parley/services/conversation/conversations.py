@@ -248,15 +248,17 @@ def _write(conversation: Conversation, before: tuple | None, announcement: Annou
 
 
 def apply_change(conversation: Conversation, change: Callable[[Conversation], None],
-                 announce: Callable[[Conversation], Announcement | None] | None = None) -> None:
+                 announce: Callable[[Conversation], Announcement | None] | None = None,
+                 also: Callable[[events.Outbox, Conversation], None] | None = None) -> None:
     """Apply `change` and save, with the event `announce` names for the changed conversation
     (if any), re-reading and re-applying if someone saved in between (the version attribute
-    makes a lost update impossible)."""
+    makes a lost update impossible). `also(tx, conversation)` adds writes of its own to the
+    same transaction (an applied SLA: services/sla)."""
     for _ in range(5):
         before = queries.state_of(conversation)
         change(conversation)
         try:
-            _write(conversation, before, announce(conversation) if announce else None)
+            _write(conversation, before, announce(conversation) if announce else None, also)
             return
         except (PutError, TransactWriteError) as exc:
             if exc.cause_response_code not in ("ConditionalCheckFailedException", "TransactionCanceledException"):
@@ -661,11 +663,16 @@ def list_messages(conversation: Conversation, *, before: int | None = None, afte
     return rows if after is not None else rows[::-1]
 
 
-def update_message_content_attributes(conversation: Conversation, message: Message, attributes: dict) -> Message:
+def update_message_content_attributes(conversation: Conversation, message: Message, attributes: dict, *,
+                                      also: Callable[[events.Outbox], None] | None = None) -> Message:
+    """`also` adds its own writes and events to the same transaction (services/csat: the
+    survey's response commits with the message's submitted values, or neither does)."""
     message.content_attributes = {**(message.content_attributes or {}), **attributes}
     with events.Outbox() as tx:
         tx.save(message)
         _publish_message(tx, "message.updated", conversation, message)
+        if also is not None:
+            also(tx)
     return message
 
 
@@ -689,10 +696,13 @@ def _audience(conversation: Conversation, private: bool = False) -> dict:
 
 
 def _conversation_summary(conversation: Conversation) -> dict:
-    return {"id": conversation.display_id, "inbox_id": conversation.inbox_id, "status": conversation.status,
-            "assignee_id": conversation.assignee_id, "unread_count": conversation.unread_count,
-            "last_activity_at": conversation.last_activity_at // 1000, "contact_id": conversation.contact_id,
-            "contact_inbox": {"source_id": conversation.source_id}}
+    summary = {"id": conversation.display_id, "inbox_id": conversation.inbox_id, "status": conversation.status,
+               "assignee_id": conversation.assignee_id, "unread_count": conversation.unread_count,
+               "last_activity_at": conversation.last_activity_at // 1000, "contact_id": conversation.contact_id,
+               "contact_inbox": {"source_id": conversation.source_id}}
+    if conversation.sla_policy_id is not None:  # the SLA consumer follows only these (services/sla)
+        summary["sla_policy_id"] = conversation.sla_policy_id
+    return summary
 
 
 def _publish_message(tx: events.Outbox, name: str, conversation: Conversation, message: Message) -> None:

@@ -269,8 +269,36 @@ def on_message_created(detail: dict) -> int:
     return made
 
 
+SLA_MISSES = {"frt": ("sla_missed_first_response", "first response"),
+              "nrt": ("sla_missed_next_response", "next response"),
+              "rt": ("sla_missed_resolution", "resolution")}
+
+
+def on_sla_missed(detail: dict) -> int:
+    """A deadline of the conversation's SLA passed (services/sla): its assignee and the
+    members of its team hear of it, those of them who may see the conversation."""
+    data, account_id = detail["data"], detail["account_id"]
+    event = data.get("sla_event") if isinstance(data.get("sla_event"), dict) else {}
+    kind = SLA_MISSES.get(event.get("event_type"))
+    if kind is None or not _ids_ok(data, "id", "inbox_id"):
+        return 0
+    number, inbox_id = data["id"], data["inbox_id"]
+    assignee_id = data.get("assignee_id") if _ids_ok(data, "assignee_id") else None
+    recipients = {assignee_id} if assignee_id else set()
+    if _ids_ok(data, "team_id"):
+        try:
+            recipients |= set(teams.member_ids(teams.get(account_id, data["team_id"])))
+        except NotFound:
+            pass  # the team was deleted since
+    allowed = permissions.who_may_see_conversation(account_id, inbox_id, number, assignee_id, recipients)
+    name = ((data.get("applied_sla") or {}).get("sla_name") or "")[:255]
+    notification_type, what = kind
+    return _notify_many(detail, _conversation_snapshot(data), allowed, notification_type,
+                        f"Conversation #{number} missed its {what} SLA", f"SLA policy: {name}" if name else "", None)
+
+
 HANDLERS = {"conversation.created": on_conversation_created, "assignee.changed": on_assignee_changed,
-            "message.created": on_message_created}
+            "message.created": on_message_created, "sla.missed": on_sla_missed}
 
 
 def handle(detail: dict) -> int:

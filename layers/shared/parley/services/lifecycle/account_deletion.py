@@ -8,7 +8,7 @@ finds them again: re-running is always safe. The layouts come from docs/data-mod
 
 1. conversations: first those whose own deletion was started and not finished
    (services/lifecycle/conversation_deletion.py), then each conversation's messages, search terms (`terms#<message id>`), provider-id claims
-   (`channel_message#<inbox>#<id>`), reply-address claims (`email_conversation#<uuid>`),
+   (`channel_message#<inbox>#<id>`), echo-id claims, reply-address claims (`email_conversation#<uuid>`),
    snooze and auto-resolve schedules;
 2. contacts: unique-value claims, list and search entries, contact inboxes;
 3. inboxes: public identifiers and channel claims (website token, inbox identifier,
@@ -17,7 +17,8 @@ finds them again: re-running is always safe. The layouts come from docs/data-mod
    and their tokens, automation, macros, notes, counts, held ingest, help center portals,
    categories and articles ...) with their claims (and articles' view counters), and
    Captain's model keys in SSM Parameter Store;
-5. the account-keyed partitions: events, sockets, notifications, memberships;
+5. the account-keyed partitions: events, sockets, CSAT surveys (and their survey links'
+   claims), notifications, memberships;
 6. files under `attachments/`, `uploads/`, `contact-imports/`, `contact-exports/`, `help_center/`,
    `captain-documents/` (Captain documents' uploaded files and chunks);
 7. the per-account counters, then the account item itself.
@@ -36,6 +37,7 @@ from ...models.contact import Contact, ContactIndexEntry, ContactInbox
 from ...models.conversation import Conversation, Message
 from ...models.conversation_index import MessageTerm
 from ...models.counter import Counter
+from ...models.csat import CsatSurvey
 from ...models.event_log import LoggedEvent
 from ...models.inbox import Inbox, InboxMember
 from ...models.notification import Notification
@@ -110,6 +112,8 @@ def _conversations(job: Budget) -> None:
                     doomed += list(MessageTerm.query(f"terms#{message.id}"))
                     if message.source_id:
                         doomed.append(UniqueClaim(ingest.claim_key(message.inbox_id, message.source_id)))
+                    if message.echo_id:  # a client's echo id (or a CSAT survey's claim), as a conversation's deletion does
+                        doomed.append(UniqueClaim(conversations.echo_key(conversation, message.echo_id)))
                     doomed.append(message)
                 job.delete(doomed)
             if conversation.snoozed_until:
@@ -176,6 +180,10 @@ def _partitions(job: Budget) -> None:
         job.delete(rows)
     while rows := list(Connection.account_index.query(job.account_id, limit=100)):
         job.delete([Connection(row.connection_id) for row in rows])
+    from ..csat.surveys import uuid_claim_key
+
+    while rows := list(CsatSurvey.query(job.account_id, limit=100)):  # its survey links' claims first
+        job.delete([UniqueClaim(uuid_claim_key(row.conversation_uuid)) for row in rows] + rows)
     while members := list(AccountUser.query(job.account_id, limit=PAGE)):
         for member in members:
             while rows := list(Notification.query(f"{job.account_id}#{member.user_id}", limit=100)):
@@ -196,7 +204,8 @@ def _counters(job: Budget) -> None:
     from ..contact import contact_jobs
 
     # "AuditLog" numbers the entries, which stay (see _conclude): no entry is written after this.
-    kinds = {"Conversation", "Event", "ListedContacts", "ContactNote", "AuditLog", contact_jobs.IMPORT_KIND, contact_jobs.EXPORT_KIND}
+    kinds = {"Conversation", "Event", "ListedContacts", "ContactNote", "AuditLog", contact_jobs.IMPORT_KIND, contact_jobs.EXPORT_KIND,
+             "CsatSurveyResponse"}
     kinds |= {m.KIND for m in (agent_bots, automation, canned_responses, custom_attributes, custom_filters, labels,
                                macros, teams, webhooks)}
     kinds |= {help_center.PORTAL, help_center.CATEGORY, help_center.ARTICLE}

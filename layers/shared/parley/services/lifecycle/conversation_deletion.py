@@ -16,7 +16,8 @@ Then a `delete_conversation` job on the account-jobs queue (services/lifecycle/a
 removes the rest in bounded chunks, each queueing its continuation: its messages with their
 search terms (`terms#<message id>`), provider-id claims (`channel_message#...`) and echo
 claims (`echo#...`); its participants and their `participating#` mirrors; its files under
-`attachments/<account>/<display id>/`; its reply-address claim (`email_conversation#<uuid>`);
+`attachments/<account>/<display id>/`; its reply-address claim (`email_conversation#<uuid>`)
+and survey-link claim (`csat#<uuid>`: its CSAT survey records stay, as answered surveys count in the past);
 its snooze and auto-resolve schedules; the notifications about it, member by member. Every step deletes what hangs off an item before the
 item, so a run that fails midway is re-run from what is left. Last, the audit entry is
 concluded ("completed") and the record deleted: a record that remains is a deletion not
@@ -59,7 +60,9 @@ def _record(conversation: Conversation, entry_id: int) -> AccountObject:
     c = conversation
     return AccountObject(c.account_id, conversation_deletion_key(c.display_id), id=c.display_id, data={
         "uuid": c.uuid, "inbox_id": c.inbox_id, "contact_id": c.contact_id, "source_id": c.source_id,
-        "snoozed_until": c.snoozed_until, "auto_resolve_at": c.auto_resolve_at, "audit_id": entry_id})
+        "snoozed_until": c.snoozed_until, "auto_resolve_at": c.auto_resolve_at, "audit_id": entry_id,
+        # its applied SLA's key and pending deadline (services/sla/applied.py)
+        "applied_sla": {k: c.applied_sla.get(k) for k in ("created_at", "next_due_at")} if c.applied_sla else None})
 
 
 def _first_write(conversation: Conversation) -> None:
@@ -223,11 +226,20 @@ def _claims(job: _Run, data: dict) -> None:
     from ..conversation import conversations
     from ..messaging import auto_resolve
 
-    if data.get("uuid"):
-        job.delete([UniqueClaim(email.conversation_claim_key(data["uuid"]))])
+    from ..csat.surveys import uuid_claim_key
+
+    if data.get("uuid"):  # the reply address and the survey link answer no more
+        job.delete([UniqueClaim(email.conversation_claim_key(data["uuid"])), UniqueClaim(uuid_claim_key(data["uuid"]))])
     if data.get("snoozed_until"):
         schedules.cancel(conversations.SNOOZE_TASK, job.account_id, job.display_id)
     if data.get("auto_resolve_at"):
         shell = Conversation(job.account_id, job.display_id)
         schedules.cancel(auto_resolve.TASK, job.account_id, auto_resolve.schedule_name_id(shell, data["auto_resolve_at"]))
+    sla = data.get("applied_sla")
+    if sla:  # the applied SLA leaves the report with its conversation, and its deadline is moot
+        from ..sla import applied
+
+        job.delete([AccountObject(job.account_id, applied.key_for(sla["created_at"], job.display_id))])
+        if sla.get("next_due_at"):
+            schedules.cancel(applied.TASK, job.account_id, applied.schedule_name_id(job.display_id, sla["next_due_at"]))
 

@@ -17,6 +17,7 @@ from ...models.user import User
 from ..account import accounts, labels, teams
 from ..conversation import conversations
 from ..messaging import messages
+from ..sla import applied as applied_slas, policies as sla_policies
 
 logger = Logger(child=True)
 
@@ -34,7 +35,7 @@ COMMON = ("assign_agent", "assign_team", "add_label", "remove_label", "send_mess
           "change_status", "snooze_conversation", "resolve_conversation", "change_priority", "mute_conversation",
           "send_email_transcript", "send_attachment")
 MACRO_ACTIONS = COMMON + ("remove_assigned_team",)
-AUTOMATION_ACTIONS = COMMON + ("send_webhook_event", "send_email_to_team")
+AUTOMATION_ACTIONS = COMMON + ("send_webhook_event", "send_email_to_team", "add_sla")
 NONE_VALUES = ("nil", "none", "0", 0, None)
 
 
@@ -111,6 +112,13 @@ def check(account_id: int, action: dict, index: int, allowed: tuple[str, ...], *
         return team_id
     if name in ("add_label", "remove_label"):
         return _label_titles(account_id, name, params, index)
+    if name == "add_sla":
+        policy_id = _id(name, _one(name, params, index), index)
+        try:
+            sla_policies.get(account_id, policy_id)
+        except NotFound:
+            raise Invalid(f"{name}: SLA policy {policy_id} does not exist", field=_where(index)) from None
+        return policy_id
     if name in ("send_message", "add_private_note"):
         return _text(name, params, index)
     if name == "change_status":
@@ -171,6 +179,8 @@ def _apply(conversation: Conversation, name: str, value, actor: User | None, rul
         conversations.set_priority(conversation, value)
     elif name == "mute_conversation":
         conversations.set_muted(conversation, True)
+    elif name == "add_sla":
+        applied_slas.apply(conversation, value)  # a conversation that has another SLA: skipped (Invalid)
     else:  # check() let through a name this function does not know: a bug, not input
         raise RuntimeError(f"no implementation for action {name}")
 

@@ -32,7 +32,7 @@ logger = Logger(child=True)
 
 KIND = "automation_rule"
 EVENTS = ("conversation_created", "conversation_updated", "conversation_opened", "conversation_resolved",
-          "message_created")
+          "message_created", "sla_missed", "csat_survey_response_created")
 MAX_CONDITIONS = 20
 MAX_RULES = 200  # read on every event of the account: keep that one Query small
 AUTOMATION = "automation_rule"
@@ -230,6 +230,10 @@ def events_for(detail: dict) -> list[str]:
         return ["conversation_updated"] + extra
     if name == "message.created":
         return ["message_created"]
+    if name == "sla.missed":  # services/sla/applied.py: a deadline of the conversation's SLA passed
+        return ["sla_missed"]
+    if name == "csat_survey_response.created":  # services/csat: a customer rated the conversation
+        return ["csat_survey_response_created"]
     return []
 
 
@@ -254,6 +258,8 @@ def handle(detail: dict, once: Once | None = None) -> dict:
     if not rules:
         return {"matched": []}
     conversation_id = (data.get("conversation") or {}).get("id") if message is not None else data.get("id")
+    if detail.get("event") == "csat_survey_response.created":
+        conversation_id = data.get("conversation_id")
     try:
         conversation = conversations.get_conversation(account_id, int(conversation_id))
     except (NotFound, TypeError, ValueError):

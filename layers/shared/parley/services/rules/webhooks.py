@@ -34,7 +34,7 @@ KIND, UNIQUE = "webhook", "url"
 # Chatwoot's subscribable events; the first eight are its API's enum and its default.
 EVENTS = ("conversation_created", "conversation_status_changed", "conversation_updated", "contact_created",
           "contact_updated", "message_created", "message_updated", "webwidget_triggered", "inbox_created",
-          "inbox_updated", "conversation_typing_on", "conversation_typing_off")
+          "inbox_updated", "conversation_typing_on", "conversation_typing_off", "csat_survey_response_created")
 DEFAULT_SUBSCRIPTIONS = EVENTS[:8]
 
 # Domain event -> webhook event. Anything else (notification.created, presence.update,
@@ -54,6 +54,7 @@ WEBHOOK_EVENT = {
     "webwidget_triggered": "webwidget_triggered",
     "conversation.typing_on": "conversation_typing_on",
     "conversation.typing_off": "conversation_typing_off",
+    "csat_survey_response.created": "csat_survey_response_created",  # services/csat: a rating arrived
 }
 # What an API inbox's webhook_url receives about its own conversations.
 INBOX_EVENTS = frozenset({"conversation_created", "conversation_updated", "conversation_status_changed",
