@@ -374,6 +374,7 @@ describe('help center screens', () => {
     // A text search ranks by relevance: no reordering then.
     await w.get('[data-testid="hc-article-search"]').setValue('refund')
     expect(w.find('[data-testid="hc-article-up-3"]').exists()).toBe(false)
+    w.unmount() // its search's pause must not end inside the next test's server
   })
 
   it('the editor previews only the server’s sanitised HTML, saves status, category and SEO fields', async () => {

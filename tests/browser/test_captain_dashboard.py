@@ -341,6 +341,47 @@ def _until_config_applies(button, done) -> None:
                 raise
 
 
+def test_an_assistants_scenarios_are_added_toggled_edited_and_deleted(admin, stack, seed, assistant):
+    page = admin.page
+    account = seed["account"]["id"]
+    token = seed["administrator"]["access_token"]
+    path = f"/api/v1/accounts/{account}/captain/assistants/{assistant['id']}/scenarios"
+
+    page.get_by_test_id("nav-captain").click()
+    page.get_by_test_id(f"captain-assistant-playground-{assistant['id']}").click()
+    page.get_by_test_id("captain-assistant-tab-scenarios").click()
+    expect(page).to_have_url(re.compile(rf"/captain/assistants/{assistant['id']}/scenarios$"))
+    provider = api(stack, "GET", f"/api/v1/accounts/{account}/captain/assistants/{assistant['id']}/provider", token)
+    note = page.get_by_test_id("captain-scenarios-offline")  # the offline provider follows no scenario
+    expect(note).to_be_visible() if provider["provider"] == "offline" else expect(note).to_have_count(0)
+    expect(page.get_by_test_id("captain-scenarios-empty")).to_be_visible()
+
+    page.get_by_test_id("captain-scenario-title").fill("Cancellations")
+    page.get_by_test_id("captain-scenario-description").fill("the customer wants to cancel their plan")
+    page.get_by_test_id("captain-scenario-instruction").fill("Say we are sorry to see them go, then")
+    page.get_by_test_id("captain-scenario-tool-handoff").click()
+    page.get_by_test_id("captain-scenario-save").click()
+    rows = page.get_by_test_id("captain-scenario-row")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Cancellations")
+    expect(page.get_by_test_id("captain-scenario-tools")).to_have_text("Hand off")
+    [stored] = api(stack, "GET", path, token)["payload"]
+    assert stored["tools"] == ["handoff"] and stored["enabled"] is True
+    assert stored["instruction"] == "Say we are sorry to see them go, then [Hand off](tool://handoff)"
+
+    page.get_by_test_id(f"captain-scenario-toggle-{stored['id']}").click()
+    expect(rows.first).to_have_attribute("data-enabled", "false")
+    assert api(stack, "GET", path, token)["payload"] == []  # Chatwoot's index: enabled ones only
+    page.get_by_test_id(f"captain-scenario-edit-{stored['id']}").click()
+    page.get_by_test_id("captain-scenario-title").fill("Cancelling a plan")
+    page.get_by_test_id("captain-scenario-save").click()
+    expect(rows.first).to_contain_text("Cancelling a plan")
+    page.get_by_test_id(f"captain-scenario-delete-{stored['id']}").click()
+    page.get_by_test_id(f"captain-scenario-delete-{stored['id']}-confirm").click()
+    expect(page.get_by_test_id("captain-scenarios-empty")).to_be_visible()
+    assert api(stack, "GET", path + "?include_disabled=true", token)["payload"] == []
+
+
 def test_provider_settings_keep_the_api_key_write_only(admin, stack, seed, assistant):
     page = admin.page
     account = seed["account"]["id"]

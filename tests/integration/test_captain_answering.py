@@ -306,26 +306,30 @@ def test_a_model_answer_is_checked_and_sent_with_its_citations(api, world, websi
     assert request["body"]["tool_choice"]["function"]["name"] == "reply"
 
 
-@pytest.mark.parametrize("script, reason", [
+MODEL_FAILURES = [
     ((200, tool_reply("I cannot help with that.", can_help=False)), "model_cannot_help"),
     ((200, tool_reply("Sure.", handoff=True)), "customer_asked"),
     ((429, {"error": {"message": "slow down"}}, {"retry-after": "0"}), "provider_error"),
     ((200, b"<html>gateway error</html>"), "provider_error"),
     ((200, {"choices": []}), "provider_error"),
-])
-def test_a_model_that_cannot_help_or_fails_hands_off_and_the_message_stays(api, world, website, model, script, reason):
+]
+
+
+def test_a_model_that_cannot_help_or_fails_hands_off_and_the_message_stays(api, world, website, model):
+    """Each failure in turn, on one stack, each in a new visitor's conversation."""
     make_assistant(api, world, website.id)
     use_model(api, world, model)
-    model.script(script)
-    visitor = website.widget.start()
-    conversation_id = ask(website, visitor, "How can I reset my password?")
-    assert run_captain()[0] == {"batchItemFailures": []}
-    [activity] = activities(api, world, conversation_id)
-    assert activity["content_attributes"]["captain_handoff"]["reason"] == reason
-    assert conversation(api, world, conversation_id)["status"] == "open"
-    shown = messages(api, world, conversation_id)
-    assert shown[0]["content"] == "How can I reset my password?"  # the customer's message is there for the team
-    assert captain_messages(api, world, conversation_id)[0]["content"].startswith("I'm passing this conversation")
+    for script, reason in MODEL_FAILURES:
+        model.script(script)
+        visitor = website.widget.start()
+        conversation_id = ask(website, visitor, "How can I reset my password?")
+        assert run_captain()[0] == {"batchItemFailures": []}, script
+        [activity] = activities(api, world, conversation_id)
+        assert activity["content_attributes"]["captain_handoff"]["reason"] == reason, script
+        assert conversation(api, world, conversation_id)["status"] == "open", script
+        shown = messages(api, world, conversation_id)
+        assert shown[0]["content"] == "How can I reset my password?"  # the customer's message is there for the team
+        assert captain_messages(api, world, conversation_id)[0]["content"].startswith("I'm passing this conversation")
 
 
 def test_a_model_that_times_out_hands_off(api, world, website, model, monkeypatch):
@@ -423,11 +427,12 @@ def _within_knowledge(api, world, conversation_id) -> None:
         assert activities(api, world, conversation_id)
 
 
-@pytest.mark.parametrize("attack", INJECTIONS)
-def test_injections_with_the_offline_provider_stay_within_the_knowledge(api, world, website, captain, attack):
-    conversation_id = ask(website, website.widget.start(), attack)
-    run_captain()
-    _within_knowledge(api, world, conversation_id)
+def test_injections_with_the_offline_provider_stay_within_the_knowledge(api, world, website, captain):
+    """Every attack in turn, on one stack, each from a new visitor."""
+    for attack in INJECTIONS:
+        conversation_id = ask(website, website.widget.start(), attack)
+        run_captain()
+        _within_knowledge(api, world, conversation_id)
 
 
 def _obedient(body):
@@ -445,27 +450,28 @@ def _obedient(body):
                            "http://phish.test/pay")
 
 
-@pytest.mark.parametrize("attack", INJECTIONS)
-def test_injections_obeyed_by_a_model_are_caught_by_the_checks(api, world, website, model, attack):
+def test_injections_obeyed_by_a_model_are_caught_by_the_checks(api, world, website, model):
     """The confidence threshold is lowered to 1% so that every attack with any match reaches
     the model (at the default, most hand off before it: low_confidence), and the model
-    obeys each attack; the checks on its answer reject it."""
+    obeys each attack; the checks on its answer reject it. Every attack in turn, on one
+    stack, each from a new visitor."""
     from parley import global_config
 
     global_config.update("CAPTAIN_CONFIDENCE_THRESHOLD", 1)
     make_assistant(api, world, website.id)
     use_model(api, world, model)
     model.script(_obedient)
-    question = f"How can I reset my password? {attack}"
-    conversation_id = ask(website, website.widget.start(), question)
-    run_captain()
-    assert len(model.requests) == 1  # the model was asked, and obeyed the attack
-    said = captain_messages(api, world, conversation_id)
-    assert [m["content"] for m in said] == ["I'm passing this conversation to our team. Someone will reply here shortly."]
-    reason = activities(api, world, conversation_id)[0]["content_attributes"]["captain_handoff"]["reason"]
-    assert reason == "answer_rejected"
-    for leaked in ("evil.example", "phish.test", "othercustomer", "secure-acme-login", "Rules (confidential"):
-        assert all(leaked not in m["content"] for m in messages(api, world, conversation_id) if m["message_type"] != 0)
+    for n, attack in enumerate(INJECTIONS, 1):
+        question = f"How can I reset my password? {attack}"
+        conversation_id = ask(website, website.widget.start(), question)
+        run_captain()
+        assert len(model.requests) == n, attack  # the model was asked, and obeyed the attack
+        said = captain_messages(api, world, conversation_id)
+        assert [m["content"] for m in said] == ["I'm passing this conversation to our team. Someone will reply here shortly."], attack
+        reason = activities(api, world, conversation_id)[0]["content_attributes"]["captain_handoff"]["reason"]
+        assert reason == "answer_rejected", attack
+        for leaked in ("evil.example", "phish.test", "othercustomer", "secure-acme-login", "Rules (confidential"):
+            assert all(leaked not in m["content"] for m in messages(api, world, conversation_id) if m["message_type"] != 0), attack
 
 
 def test_an_injection_inside_a_document_is_data_too(api, world, website, model):

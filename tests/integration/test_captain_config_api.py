@@ -85,7 +85,7 @@ def test_assistant_crud_in_chatwoots_shape_with_audit(api, world):
     assert update.audited_changes["guardrails"] == [["No legal advice"], []]
 
 
-@pytest.mark.parametrize("body", [
+BAD_ASSISTANTS = [
     {"description": "no name"},
     {"name": "no description"},
     {"name": "A", "description": "B", "colour": "red"},  # unknown field
@@ -97,12 +97,16 @@ def test_assistant_crud_in_chatwoots_shape_with_audit(api, world):
     {"name": "A", "description": "B", "guardrails": ["y" * 1001]},
     {"name": "A", "description": "B", "guardrails": [""]},
     {"name": "A", "description": "B", "guardrails": "not a list"},
-])
-def test_bad_assistants_are_422_and_nothing_is_made(api, world, body):
-    reply = api.post(f"{base(world)}/assistants", world.admin.token, body=body)
-    assert reply.status == 422, reply.json
-    assert api.get(f"{base(world)}/assistants", world.admin.token).json["payload"] == []
-    assert entries(world.account_id, "Captain::Assistant") == []
+]
+
+
+def test_bad_assistants_are_422_and_nothing_is_made(api, world):
+    """Every bad assistant in turn, on one stack: none is made or audited."""
+    for body in BAD_ASSISTANTS:
+        reply = api.post(f"{base(world)}/assistants", world.admin.token, body=body)
+        assert reply.status == 422, (body, reply.json)
+        assert api.get(f"{base(world)}/assistants", world.admin.token).json["payload"] == [], body
+        assert entries(world.account_id, "Captain::Assistant") == [], body
 
 
 def test_a_bad_update_changes_nothing(api, world):
@@ -251,7 +255,7 @@ def test_faq_crud_shape_and_audit(api, world):
                                              "status": ["approved", "pending"]}
 
 
-@pytest.mark.parametrize("body", [
+BAD_FAQS = [
     {"answer": "a"},  # no question
     {"question": "q", "answer": "a", "assistant_id": "1"},
     {"question": "q" * 10_001, "answer": "a"},
@@ -259,13 +263,17 @@ def test_faq_crud_shape_and_audit(api, world):
     {"question": "q", "answer": "a", "status": "maybe"},
     {"question": "q", "answer": "a", "document_id": "5"},
     {"question": "q", "answer": "a", "unknown": True},
-])
-def test_bad_faqs_are_422(api, world, body):
+]
+
+
+def test_bad_faqs_are_422(api, world):
+    """Every bad FAQ in turn, on one stack: none is made."""
     helper = make_assistant(api, world)
-    body = {"assistant_id": helper["id"], **body}
-    reply = api.post(f"{base(world)}/assistant_responses", world.admin.token, body=body)
-    assert reply.status == 422, reply.json
-    assert api.get(f"{base(world)}/assistant_responses", world.admin.token).json["meta"]["total_count"] == 0
+    for bad in BAD_FAQS:
+        body = {"assistant_id": helper["id"], **bad}
+        reply = api.post(f"{base(world)}/assistant_responses", world.admin.token, body=body)
+        assert reply.status == 422, (bad, reply.json)
+        assert api.get(f"{base(world)}/assistant_responses", world.admin.token).json["meta"]["total_count"] == 0, bad
 
 
 def test_faqs_are_the_accounts_own(api, world):
@@ -350,17 +358,20 @@ def test_bulk_approve_and_delete_all_or_nothing(api, world):
     assert sorted(r["id"] for r in left["payload"]) == sorted(ids[2:])
 
 
-@pytest.mark.parametrize("body", [
+BAD_BULK_ACTIONS = [
     {"type": "Document", "ids": [1], "fields": {"status": "approve"}},
     {"type": "AssistantResponse", "ids": [], "fields": {"status": "approve"}},
     {"type": "AssistantResponse", "ids": list(range(1, 101)), "fields": {"status": "approve"}},
     {"type": "AssistantResponse", "ids": [1], "fields": {"status": "archive"}},
     {"type": "AssistantResponse", "ids": [1]},
     {"type": "AssistantResponse", "ids": ["1"], "fields": {"status": "delete"}},
-])
-def test_bad_bulk_actions_are_422(api, world, body):
-    reply = api.post(f"{base(world)}/bulk_actions", world.admin.token, body=body)
-    assert reply.status == 422, reply.json
+]
+
+
+def test_bad_bulk_actions_are_422(api, world):
+    for body in BAD_BULK_ACTIONS:
+        reply = api.post(f"{base(world)}/bulk_actions", world.admin.token, body=body)
+        assert reply.status == 422, (body, reply.json)
 
 
 def test_knowledge_base_managers_write_faqs(api, world):

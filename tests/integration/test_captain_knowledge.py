@@ -298,8 +298,8 @@ def test_many_inboxes_still_check_the_versions_in_full(world, assistant, monkeyp
     inboxes = [_inbox(world.account_id, "api") for _ in range(3)]
     for inbox in inboxes:
         assistants.link(assistant, inbox.id)
-    version, linked, portal_versions = knowledge._versions(world.account_id, assistant.id,
-                                                           [i.id for i in inboxes], [])
-    assert version == state.read(world.account_id, assistant.id) == 4  # one approved FAQ, three links
-    assert set(linked) == {i.id for i in inboxes} and not any(linked.values()) and portal_versions == {}
+    seen = knowledge._versions(world.account_id, assistant.id, [i.id for i in inboxes], [])
+    assert seen.version == state.read(world.account_id, assistant.id) == 4  # one approved FAQ, three links
+    assert set(seen.linked) == {i.id for i in inboxes} and not any(seen.linked.values())
+    assert seen.portal_versions == {}
     assert ask(world, assistant, "reset password").best.title == FAQS[0][0]

@@ -62,20 +62,24 @@ def test_scenario_crud_in_chatwoots_shape_with_tools_from_the_instruction(api, w
     assert actions == ["create", "update", "destroy"]
 
 
-@pytest.mark.parametrize("body, field", [
+BAD_SCENARIOS = [
     ({"description": "d", "instruction": "i"}, "title"),
     ({"title": "t", "instruction": "i"}, "description"),
     ({"title": "t", "description": "d", "instruction": "Use [Wire money](tool://wire_money)"}, "instruction"),
     ({"title": "t", "description": "d", "instruction": "i", "enabled": "yes"}, "enabled"),
     ({"title": "t", "description": "d", "instruction": "x" * 10_001}, "instruction"),
     ({"title": "t", "description": "d", "instruction": "i", "shell": "rm -rf"}, "shell"),
-])
-def test_bad_scenarios_are_422_and_change_nothing(api, world, body, field):
+]
+
+
+def test_bad_scenarios_are_422_and_change_nothing(api, world):
+    """Every bad scenario in turn, on one stack: none is stored."""
     assistant = make_assistant(api, world)
-    reply = api.post(scenarios_path(world, assistant["id"]), world.admin.token, body=body)
-    assert reply.status == 422, reply.json
-    assert field in str(reply.json)
-    assert stored(world.account_id) == []
+    for body, field in BAD_SCENARIOS:
+        reply = api.post(scenarios_path(world, assistant["id"]), world.admin.token, body=body)
+        assert reply.status == 422, (body, reply.json)
+        assert field in str(reply.json), body
+        assert stored(world.account_id) == [], body
 
 
 def test_scenarios_of_another_assistant_or_account_are_not_found(api, world):

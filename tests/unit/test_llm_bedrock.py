@@ -125,6 +125,25 @@ def test_titan_v2_embeddings(stubbed):
     assert Bedrock(MODEL, EMBED, client=client).embed(["first", "second"]) == [[0.1, 0.2], [0.3, 0.4]]
 
 
+def test_embeddings_count_tokens_and_cohere_is_told_a_question_from_a_document(stubbed):
+    client, stubber = stubbed
+    raw = json.dumps({"embedding": [0.1, 0.2], "inputTextTokenCount": 5}).encode()
+    stubber.add_response("invoke_model", {"body": StreamingBody(io.BytesIO(raw), len(raw)),
+                                          "contentType": "application/json"})
+    done = Bedrock(MODEL, EMBED, client=client).embeddings(["first"], query=True)
+    assert (done.vectors, done.usage.input_tokens, done.calls, done.model) == ([[0.1, 0.2]], 5, 1, EMBED)
+    cohere = "cohere.embed-multilingual-v3"
+    for mode in ("search_query", "search_document"):
+        raw = json.dumps({"embeddings": [[0.5, 0.5]], "id": "x", "texts": ["abcdefgh"]}).encode()
+        stubber.add_response("invoke_model", {"body": StreamingBody(io.BytesIO(raw), len(raw)),
+                                              "contentType": "application/json"},
+                             {"modelId": cohere, "body": json.dumps({"texts": ["abcdefgh"], "input_type": mode,
+                                                                     "truncate": "END"}).encode(),
+                              "contentType": "application/json", "accept": "application/json"})
+        done = Bedrock(MODEL, cohere, client=client).embeddings(["abcdefgh"], query=mode == "search_query")
+        assert (done.vectors, done.usage.input_tokens, done.calls) == ([[0.5, 0.5]], 2, 1)  # estimated: 8 chars
+
+
 def test_embeddings_garbage_and_throttling(stubbed):
     client, stubber = stubbed
     raw = b"not json"

@@ -121,12 +121,21 @@ def test_429_then_success_honours_retry_after():
 
 def test_429_forever_gives_up_in_bounded_time():
     fake = FakeTime()
-    script = Script((429, {"error": "busy"}, {"Retry-After": "3600"}))
+    script = Script((429, {"error": "busy"}, {"Retry-After": "5"}))
     with pytest.raises(ProviderError) as caught:
         provider(script, fake=fake, timeouts=Timeouts(total=20.0)).complete(system="", turns=TURNS)
     assert caught.value.reason == "rate_limited"
     assert len(script.requests) == 3  # MAX_ATTEMPTS
-    assert all(s <= 8.0 for s in fake.sleeps) and fake.now - 1000.0 <= 20.0  # Retry-After capped, total bounded
+    assert all(s <= 8.0 for s in fake.sleeps) and fake.now - 1000.0 <= 20.0  # total bounded
+
+
+def test_a_retry_after_beyond_the_cap_is_reported_at_once_not_waited_for():
+    fake = FakeTime()
+    script = Script((429, {"error": "busy"}, {"Retry-After": "3600"}))
+    with pytest.raises(ProviderError) as caught:
+        provider(script, fake=fake).complete(system="", turns=TURNS)
+    assert caught.value.reason == "rate_limited"
+    assert len(script.requests) == 1 and fake.sleeps == []
 
 
 def test_timeouts_are_retried_then_reported():
@@ -256,6 +265,25 @@ def test_embeddings_in_order_and_checked():
     with pytest.raises(ProviderError) as caught:
         provider(script, embedding_model=None).embed(["a"])
     assert caught.value.reason == "unsupported"
+
+
+def test_embeddings_count_the_servers_tokens_or_estimate_them():
+    script = Script((200, {"data": [{"index": 0, "embedding": [1.0, 0.0]}], "usage": {"prompt_tokens": 7}}),
+                    (200, {"data": [{"index": 0, "embedding": [1.0, 0.0]}]}))
+    model = provider(script)
+    done = model.embeddings(["reset my password"], query=True)
+    assert (done.vectors, done.usage.input_tokens, done.usage.output_tokens, done.calls, done.model) == \
+        ([[1.0, 0.0]], 7, 0, 1, "embed-test")
+    # a server that reports no usage (some local ones): about 4 characters a token
+    assert model.embeddings(["x" * 10]).usage.input_tokens == 3
+    # batches of MAX_EMBED_BATCH: one call each, counted
+    from parley.llm.openai_compatible import MAX_EMBED_BATCH
+    texts = [f"t{i}" for i in range(MAX_EMBED_BATCH + 1)]
+    batched = Script(*[(200, {"data": [{"index": i, "embedding": [1.0]} for i in range(n)],
+                              "usage": {"prompt_tokens": n}}) for n in (MAX_EMBED_BATCH, 1)])
+    done = provider(batched).embeddings(texts)
+    assert (len(done.vectors), done.calls, done.usage.input_tokens) == (MAX_EMBED_BATCH + 1, 2, MAX_EMBED_BATCH + 1)
+    assert [len(b["input"]) for b in batched.bodies] == [MAX_EMBED_BATCH, 1]
 
 
 def test_the_factory_builds_each_provider():

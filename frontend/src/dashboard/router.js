@@ -83,6 +83,7 @@ const routes = [
       { path: 'assistants', name: 'captain-assistants', component: () => import('./captain/Assistants.vue'), meta: { admin: true, otherwise: 'captain-faqs' } },
       { path: 'assistants/new', name: 'captain-assistant-new', component: () => import('./captain/AssistantEditor.vue'), meta: { admin: true, otherwise: 'captain-faqs' } },
       { path: 'assistants/:assistantId(\\d+)', name: 'captain-assistant', component: () => import('./captain/AssistantEditor.vue'), meta: { admin: true, otherwise: 'captain-faqs' } },
+      { path: 'assistants/:assistantId(\\d+)/scenarios', name: 'captain-scenarios', component: () => import('./captain/Scenarios.vue'), meta: { admin: true, otherwise: 'captain-faqs' } },
       { path: 'assistants/:assistantId(\\d+)/playground', name: 'captain-playground', component: () => import('./captain/Playground.vue') },
       { path: 'playground', name: 'captain-playground-home', component: () => import('./captain/PlaygroundHome.vue') },
       { path: 'faqs', name: 'captain-faqs', component: () => import('./captain/Faqs.vue') },

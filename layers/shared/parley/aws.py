@@ -40,8 +40,9 @@ def client(service: str, *, endpoint_url: str | None = None, presigning: bool = 
             from botocore.config import Config
 
             connect, read, attempts = timeouts
+            # total_max_attempts counts the first call (botocore's max_attempts counts only retries).
             config = Config(connect_timeout=connect, read_timeout=read,
-                            retries={"max_attempts": attempts, "mode": "standard"})
+                            retries={"total_max_attempts": attempts, "mode": "standard"})
         made = _clients[key] = boto3.client(service, region_name=get_settings().region, endpoint_url=key[1],
                                             config=config)
     return made

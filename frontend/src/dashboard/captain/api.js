@@ -17,6 +17,13 @@ export const listLinkedInboxes = async (accountId, id) => listOf(await api.get(c
 export const linkInbox = (accountId, id, inboxId) => api.post(cap(accountId, 'assistants', id, 'inboxes'), { inbox: { inbox_id: Number(inboxId) } })
 export const unlinkInbox = (accountId, id, inboxId) => api.del(cap(accountId, 'assistants', id, 'inboxes', inboxId))
 
+// An assistant's scenarios, the disabled ones too (Chatwoot's index lists enabled ones only).
+const scenarioPath = (accountId, id, ...rest) => cap(accountId, 'assistants', id, 'scenarios', ...rest)
+export const listScenarios = async (accountId, id) => listOf(await api.get(scenarioPath(accountId, id), { include_disabled: 'true' }))
+export const createScenario = async (accountId, id, body) => itemOf(await api.post(scenarioPath(accountId, id), { scenario: body }))
+export const updateScenario = async (accountId, id, scenarioId, body) => itemOf(await api.patch(scenarioPath(accountId, id, scenarioId), { scenario: body }))
+export const deleteScenario = (accountId, id, scenarioId) => api.del(scenarioPath(accountId, id, scenarioId))
+
 // One page of FAQs: { items, total, page }.
 export async function listFaqs(accountId, filters) {
   const res = await api.get(cap(accountId, 'assistant_responses'), faqQuery(filters))

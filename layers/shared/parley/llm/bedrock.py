@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 from typing import Any, Sequence
 
-from .port import Completion, ProviderError, Tool, Turn, Usage
+from .port import Completion, Embeddings, ProviderError, Tool, Turn, Usage, estimated_tokens
 
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 25.0
@@ -136,25 +136,40 @@ class Bedrock:
         return parse_converse(data, tool, self.chat_model)
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        return self.embeddings(texts).vectors
+
+    def embeddings(self, texts: Sequence[str], *, query: bool = False) -> Embeddings:
+        """Titan v2: one text a call, its `inputTextTokenCount` counted. Cohere Embed:
+        MAX_COHERE_BATCH texts a call, `input_type` search_query for a question and
+        search_document for knowledge; its body reports no tokens, so they are estimated."""
         model = self.embedding_model
         if not model:
             raise ProviderError("unsupported", "no Bedrock embedding model is configured")
         if not texts:
-            return []
+            return Embeddings([], Usage(), 0, model)
+        vectors: list[list[float]] = []
+        tokens = calls = 0
         if model.split(".", 1)[-1].startswith("cohere.embed") or model.startswith("cohere.embed"):
-            vectors: list[list[float]] = []
             for start in range(0, len(texts), MAX_COHERE_BATCH):
                 batch = list(texts[start:start + MAX_COHERE_BATCH])
-                data = self._invoke(model, {"texts": batch, "input_type": "search_document", "truncate": "END"})
+                data = self._invoke(model, {"texts": batch, "input_type": "search_query" if query else "search_document",
+                                            "truncate": "END"})
+                calls += 1
                 found = data.get("embeddings")
                 if isinstance(found, dict):  # embedding_types given: {"float": [...]}
                     found = found.get("float")
                 if not isinstance(found, list) or len(found) != len(batch):
                     raise ProviderError("bad_response", f"expected {len(batch)} embeddings from {model}")
                 vectors += [_vector(v) for v in found]
-            return vectors
-        return [_vector(self._invoke(model, {"inputText": text, "dimensions": TITAN_DIMENSIONS,
-                                             "normalize": True}).get("embedding")) for text in texts]
+                tokens += estimated_tokens(batch)
+            return Embeddings(vectors, Usage(tokens, 0), calls, model)
+        for text in texts:
+            data = self._invoke(model, {"inputText": text, "dimensions": TITAN_DIMENSIONS, "normalize": True})
+            calls += 1
+            vectors.append(_vector(data.get("embedding")))
+            counted = data.get("inputTextTokenCount")
+            tokens += _count(counted) if isinstance(counted, int) else estimated_tokens([text])
+        return Embeddings(vectors, Usage(tokens, 0), calls, model)
 
     def _invoke(self, model: str, body: dict) -> dict:
         data = self._call("invoke_model", modelId=model, body=json.dumps(body).encode(),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .port import Completion, ProviderError, Tool, Turn
+from .port import Completion, Embeddings, ProviderError, Tool, Turn
 
 
 class Offline:
@@ -22,4 +22,7 @@ class Offline:
         raise ProviderError("unsupported", "the offline provider generates no text")
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        raise ProviderError("unsupported", "the offline provider has no embedding model (retrieval has its own)")
+
+    def embeddings(self, texts: Sequence[str], *, query: bool = False) -> Embeddings:
         raise ProviderError("unsupported", "the offline provider has no embedding model (retrieval has its own)")

@@ -20,7 +20,8 @@ Azure's dated API) is kept on every request.
 
 Failures (every one a ProviderError, nothing else escapes):
 - 429, 5xx, 408, a timeout or a connection failure is retried with exponential backoff and
-  jitter, honouring Retry-After up to RETRY_AFTER_CAP seconds, for at most MAX_ATTEMPTS
+  jitter, honouring Retry-After up to RETRY_AFTER_CAP seconds (a longer one is not waited
+  for: the failure is reported at once), for at most MAX_ATTEMPTS
   attempts and never past `total_seconds` from the first attempt; then "rate_limited"
   (the last answer was a 429), "timeout" or "unavailable".
 - 401, 403: "refused" (a key is wrong or lacks access); retrying will not fix it.
@@ -42,7 +43,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 from .. import outbound
-from .port import Completion, ProviderError, Tool, Turn, Usage
+from .port import Completion, Embeddings, ProviderError, Tool, Turn, Usage, estimated_tokens
 
 if TYPE_CHECKING:
     import httpx
@@ -164,6 +165,8 @@ class OpenAICompatible:
                 last = _Retryable("unavailable", f"cannot reach the model server ({type(exc).__name__})")
             if attempt + 1 >= self.max_attempts:
                 break
+            if last.retry_after is not None and last.retry_after > RETRY_AFTER_CAP:
+                break  # "come back in an hour": a handoff now, not a wait and a doomed retry
             backoff = 0.5 * (2 ** attempt) * (0.5 + random.random())
             wait = min(max(backoff, last.retry_after or 0.0), RETRY_AFTER_CAP)
             if self._clock() + wait >= deadline:
@@ -236,14 +239,24 @@ class OpenAICompatible:
         return parse_completion(data, tool, self.chat_model)
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        return self.embeddings(texts).vectors
+
+    def embeddings(self, texts: Sequence[str], *, query: bool = False) -> Embeddings:
+        """`POST embeddings`, MAX_EMBED_BATCH texts a call; tokens as the server's `usage`
+        reports them (`prompt_tokens`), estimated where it reports none."""
         if not self.embedding_model:
             raise ProviderError("unsupported", "no embedding model is configured")
         vectors: list[list[float]] = []
+        tokens = calls = 0
         for start in range(0, len(texts), MAX_EMBED_BATCH):
             batch = list(texts[start:start + MAX_EMBED_BATCH])
-            vectors += parse_embeddings(self._post("embeddings", {"model": self.embedding_model, "input": batch}),
-                                        len(batch))
-        return vectors
+            data = self._post("embeddings", {"model": self.embedding_model, "input": batch})
+            calls += 1
+            vectors += parse_embeddings(data, len(batch))
+            counted = (data.get("usage") or {}).get("prompt_tokens") if isinstance(data.get("usage"), dict) else None
+            tokens += counted if isinstance(counted, int) and not isinstance(counted, bool) and counted >= 0 \
+                else estimated_tokens(batch)
+        return Embeddings(vectors, Usage(tokens, 0), calls, self.embedding_model)
 
     def close(self) -> None:
         if self._http is not None:

@@ -48,6 +48,23 @@ class Completion:
     model: str = ""
 
 
+@dataclass(frozen=True)
+class Embeddings:
+    """Vectors, one per text in order, and what making them cost: input tokens (as the
+    server reported them; estimated at 4 characters a token where it reports none), the
+    model calls made and the model's id (its price, services/captain/usage.py)."""
+    vectors: list
+    usage: Usage = field(default_factory=Usage)
+    calls: int = 0
+    model: str = ""
+
+
+def estimated_tokens(texts: Sequence[str]) -> int:
+    """Tokens of texts a server did not count: about 4 characters a token (on the high side
+    for English, so a budget is not overrun)."""
+    return sum(-(-len(t) // 4) for t in texts)
+
+
 class Provider(Protocol):
     name: str  # "bedrock" | "openai_compatible" | "offline"
     generates: bool
@@ -56,3 +73,8 @@ class Provider(Protocol):
                  temperature: float = 0.2, max_tokens: int = 800) -> Completion: ...
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]: ...
+
+    def embeddings(self, texts: Sequence[str], *, query: bool = False) -> Embeddings:
+        """`embed` with its cost; `query`: the texts are questions to search with (a model
+        with separate query and document modes, such as Cohere Embed, is told so)."""
+        ...

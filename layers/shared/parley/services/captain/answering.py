@@ -419,7 +419,7 @@ def _decided(account_id: int, assistant: AccountObject, question: str, turns: Se
     try:
         retrieval = knowledge.search(account_id, assistant, question[:MAX_QUESTION],
                                      history=[t.content for t in turns if t.role == "user"][-3:])
-    except ProviderError as exc:  # a remote embedding model failed
+    except ProviderError as exc:  # retrieval falls back to its offline index by itself; anything else: a handoff
         return decide(assistant, question, turns, None, None, provider_failure=exc)
     provider = None
     if retrieval.confident:

@@ -10,10 +10,13 @@ by every warm container from the next question on.
 (services/captain/answering.py) decide on them, and the benchmark scores them."""
 from __future__ import annotations
 
+import hashlib
 import logging
+import time
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
+from ...llm.port import ProviderError
 from ...models.account_object import AccountObject
 from . import assistants, documents, responses
 from .chunks import CHUNK_MAX, pack
@@ -42,6 +45,7 @@ class Hit:
 class Retrieval:
     hits: tuple[Hit, ...]  # best first
     threshold: float  # the confidence the best hit must reach to be answered from
+    retriever: str = ""  # what ranked them: an offline retriever's name, or "remote" (the provider's embeddings)
 
     @property
     def best(self) -> Hit | None:
@@ -78,6 +82,12 @@ MAX_QUESTION = 2_000        # characters of a question (and of the history joine
 MAX_K = 20
 BATCH_KEYS = 100            # DynamoDB's BatchGetItem limit
 
+# The provider's embedding model (docs/captain.md "Retrieval with the provider's embedding model").
+EMBED_BATCH = 64            # passages sent to the provider at a time while building
+EMBED_BUILD_SECONDS = 20.0  # of embedding the knowledge per question; the rest continues at the next one
+EMBED_RETRY_SECONDS = 60.0  # after the provider failed a build, questions use the offline index this long
+MAX_EMBEDDED_QUESTION = 2_000
+
 # (account, assistant) -> _Built
 _cache: dict[tuple[int, int], "_Built"] = {}
 
@@ -89,6 +99,38 @@ class _Built:
     portals: dict[int, int]  # portal id -> the inbox it is linked through (first one)
     passages: list
     retriever: object
+    embedding: tuple | None = None  # (provider, base URL, model) of a "remote" index
+
+
+@dataclass
+class _Seen:
+    """What the one BatchGetItem read."""
+    version: int
+    linked: dict  # inbox -> portal or None
+    portal_versions: dict  # portal -> content version
+    override: AccountObject | None = None  # the assistant's provider settings
+    account: AccountObject | None = None  # the account's
+
+
+@dataclass
+class _Embedding:
+    """The provider's embedding model retrieval uses now, and how to reach it."""
+    identity: tuple  # (provider, base URL, model)
+    provider: Callable[[], object]  # builds the Provider (its key read, cached) when needed
+    pivot: float
+
+    @property
+    def tag(self) -> str:
+        """The identity in the index's version key (and its snapshot's name): a changed
+        provider, endpoint or model is another index."""
+        return "e" + hashlib.sha256("\n".join(self.identity).encode()).hexdigest()[:12]
+
+
+# (account, assistant, identity) -> monotonic time of the provider's last failed build
+_unavailable: dict[tuple, float] = {}
+# (account, assistant, identity) -> {passage text: vector} made so far (a build cut short by
+# EMBED_BUILD_SECONDS continues from here at the next question)
+_partial: dict[tuple, dict] = {}
 
 
 def retriever_name() -> str:
@@ -116,26 +158,81 @@ def threshold() -> float:
     return max(0, min(100, percent)) / 100
 
 
+def embedding_pivot(model: str) -> float:
+    """CAPTAIN_EMBEDDING_PIVOT: the raw confidence (percent) of the provider's embedding
+    model that maps to 0.5, so the one threshold keeps its meaning. "40" for every model, or
+    "40, text-embedding-3-small=35, amazon.titan-embed-text-v2:0=45" (a model named gets its
+    own; the bare number the rest). Unset or unreadable: retrievers.DEFAULT_REMOTE_PIVOT."""
+    from ... import global_config
+    from .retrievers import DEFAULT_REMOTE_PIVOT
+    pivot = DEFAULT_REMOTE_PIVOT
+    own = None
+    for part in str(global_config.get("CAPTAIN_EMBEDDING_PIVOT", "") or "").split(","):
+        name, _, value = part.strip().rpartition("=")
+        try:
+            percent = float(value)
+        except ValueError:
+            continue
+        if not 1 <= percent <= 99:
+            continue
+        if not name:
+            pivot = percent / 100
+        elif name.strip() == model:
+            own = percent / 100
+    return own if own is not None else pivot
+
+
 def search(account_id: int, assistant: AccountObject, question: str, *, k: int = 5,
            history: Sequence[str] = ()) -> Retrieval:
     """The assistant's knowledge best matching `question` (the customer's latest message;
     `history`, their earlier messages, oldest first, helps a short follow-up), k at most,
     best first, one per answer (FAQs sharing an answer count once). One BatchGetItem on a
-    warm container whose index is current."""
-    from .retrievers import calibrated
+    warm container whose index is current. With the provider's embedding model, the
+    question is embedded too (one call, recorded in the account's usage); a provider that
+    fails then is logged and the offline retriever answers instead."""
+    from .retrievers import Remote, calibrated
     name = retriever_name()
     needed = threshold()
     k = max(1, min(int(k), MAX_K))
     text = _question(question, history)
-    built = _index(account_id, assistant, name)
+    built, embedding = _index(account_id, assistant, name)
     if not text.strip() or not built.passages:
-        return Retrieval((), needed)
+        return Retrieval((), needed, name)
+    used, pivot = name, None
+    if isinstance(built.retriever, Remote) and embedding is not None:
+        try:
+            done = embedding.provider().embeddings([text[:MAX_EMBEDDED_QUESTION]], query=True)
+            _record(account_id, assistant.id, done)
+            if len(done.vectors) != 1:
+                raise ProviderError("bad_response", "the embedding model answered no vector for the question")
+            found = built.retriever.search_with(text, done.vectors[0], k)
+            used, pivot = "remote", embedding.pivot
+        except ProviderError as exc:
+            log.warning("captain: the provider's embedding model failed on a question (%s: %s); "
+                        "answering from the offline retriever", exc.reason, exc.detail)
+            found = built.retriever.search(text, k)
+            used = built.retriever.offline_name
+    else:
+        found = built.retriever.search(text, k)
     hits = []
-    for d, score, confidence in built.retriever.search(text, k):
+    for d, score, confidence in found:
         p = built.passages[d]
+        shown = calibrated(used, confidence, pivot)
         hits.append(Hit(p["kind"], int(p["id"]), p["title"], p["text"], p.get("url"), round(float(score), 4),
-                        round(calibrated(name, confidence), 4)))
-    return Retrieval(tuple(hits), needed)
+                        round(shown, 4)))
+    return Retrieval(tuple(hits), needed, used)
+
+
+def _record(account_id: int, assistant_id: int, done) -> None:
+    """Embedding calls in the account's usage (services/captain/usage.record: calls, input
+    tokens, cost at the embedding model's price), neither an answer nor a handoff."""
+    if not done.calls:
+        return
+    from types import SimpleNamespace
+
+    from . import usage
+    usage.record(account_id, assistant_id, SimpleNamespace(usage=done.usage, model=done.model, calls=done.calls),
+                 counted=False)
 
 
 def _question(question: str, history: Sequence[str]) -> str:
@@ -150,31 +247,32 @@ def _question(question: str, history: Sequence[str]) -> str:
 
 # ---------------------------------------------------------------- versions
 
-def _versions(account_id: int, assistant_id: int, inbox_ids: Sequence[int], portal_ids: Sequence[int]):
-    """ONE BatchGetItem: the assistant's state, the portal-inbox claims of `inbox_ids` and
-    the state items of `portal_ids`. -> (knowledge version, {inbox: portal or None},
-    {portal: content version})."""
+def _versions(account_id: int, assistant_id: int, inbox_ids: Sequence[int], portal_ids: Sequence[int]) -> _Seen:
+    """ONE BatchGetItem: the assistant's state, its provider settings and the account's
+    (which embedding model retrieval uses), the portal-inbox claims of `inbox_ids` and the
+    state items of `portal_ids`."""
     from ... import aws
     from ...models.help_center import portal_inbox_claim
     from ...models.help_center import state_key as portal_state_key
     from ...models.unique import UniqueClaim
+    from . import providers
     objects = AccountObject.Meta.table_name
     uniques = UniqueClaim.Meta.table_name
-    object_keys = [state_key(assistant_id)] + [portal_state_key(p) for p in portal_ids]
+    override_key = providers.key_of(account_id, assistant_id)
+    account_key = providers.key_of(account_id, providers.ACCOUNT_SCOPE)
+    object_keys = [state_key(assistant_id), override_key, account_key] + [portal_state_key(p) for p in portal_ids]
     claim_keys = [portal_inbox_claim(account_id, i) for i in inbox_ids]
     keys = [(objects, {"account_id": {"N": str(account_id)}, "key": {"S": key}}) for key in object_keys] + \
         [(uniques, {"key": {"S": key}}) for key in claim_keys]
     found: dict[str, list] = {objects: [], uniques: []}
     client = aws.client("dynamodb")
-    # One request: BatchGetItem takes 100 keys, so an assistant answering in more than ~49
+    # One request: BatchGetItem takes 100 keys, so an assistant answering in more than ~48
     # inboxes with portals costs two. Unprocessed keys (throttling) are asked again.
     for start in range(0, len(keys), BATCH_KEYS):
         request: dict = {}
         for table, key in keys[start:start + BATCH_KEYS]:
             entry = request.setdefault(table, {"Keys": []})
             entry["Keys"].append(key)
-        if objects in request:
-            request[objects].update(ProjectionExpression="#k, #i", ExpressionAttributeNames={"#k": "key", "#i": "id"})
         while request:
             answer = client.batch_get_item(RequestItems=request)
             for table, items in answer.get("Responses", {}).items():
@@ -189,40 +287,117 @@ def _versions(account_id: int, assistant_id: int, inbox_ids: Sequence[int], port
         owner, _, portal = target.partition(":")
         linked[inbox_id] = int(portal) if owner == str(account_id) and portal.isdigit() else None
     portal_versions = {p: int(by_key.get(portal_state_key(p), {}).get("id", {}).get("N", 0)) for p in portal_ids}
-    return version, linked, portal_versions
+
+    def settings_item(key: str) -> AccountObject | None:
+        return AccountObject.from_raw_data(by_key[key]) if key in by_key else None
+    return _Seen(version, linked, portal_versions, settings_item(override_key), settings_item(account_key))
 
 
-def _key(name: str, version: int, portal_versions: dict[int, int]) -> str:
+def _key(name: str, version: int, portal_versions: dict[int, int], embedding: _Embedding | None = None) -> str:
     portals = "-".join(f"p{p}v{v}" for p, v in sorted(portal_versions.items()))
-    return f"{name}_v{version}" + (f"_{portals}" if portals else "")
+    named = f"{name}-{embedding.tag}" if embedding is not None else name
+    return f"{named}_v{version}" + (f"_{portals}" if portals else "")
 
 
-def _index(account_id: int, assistant: AccountObject, name: str) -> _Built:
+def _embedding(account_id: int, assistant_id: int, seen: _Seen) -> _Embedding | None:
+    """The provider's embedding model retrieval uses for this assistant, if its provider
+    has one (providers.embedding_of), numpy is here, and the provider did not fail a build
+    in the last EMBED_RETRY_SECONDS."""
+    from . import providers, retrievers
+    settings, source, item = providers.resolved(seen.override, seen.account)
+    identity = providers.embedding_of(settings)
+    if identity is None or not retrievers.available("remote"):
+        return None
+    failed = _unavailable.get((account_id, assistant_id, identity))
+    if failed is not None and time.monotonic() - failed < EMBED_RETRY_SECONDS:
+        return None
+    return _Embedding(identity, lambda: providers.built(account_id, settings, source, item),
+                      embedding_pivot(identity[2]))
+
+
+def _index(account_id: int, assistant: AccountObject, name: str) -> tuple[_Built, _Embedding | None]:
     cached = _cache.get((account_id, assistant.id))
     if cached is not None:
-        version, linked, portal_versions = _versions(account_id, assistant.id, cached.inbox_ids, list(cached.portals))
-        if set(p for p in linked.values() if p) == set(cached.portals) \
-                and cached.key == _key(name, version, portal_versions):
-            return cached
+        seen = _versions(account_id, assistant.id, cached.inbox_ids, list(cached.portals))
+        embedding = _embedding(account_id, assistant.id, seen)
+        if set(p for p in seen.linked.values() if p) == set(cached.portals) \
+                and cached.key == _key(name, seen.version, seen.portal_versions, embedding):
+            return cached, embedding
     # cold, or something changed: the version first (a link made after this read bumps it,
     # so the next question rebuilds), then the inboxes, their portals and those versions
     version = read(account_id, assistant.id)
     inbox_ids = tuple(sorted(assistants.inbox_ids(assistant)))
-    _, linked, _ = _versions(account_id, assistant.id, inbox_ids, [])
+    seen = _versions(account_id, assistant.id, inbox_ids, [])
     portals: dict[int, int] = {}
-    for inbox_id, portal_id in linked.items():
+    for inbox_id, portal_id in seen.linked.items():
         if portal_id:
             portals.setdefault(portal_id, inbox_id)
-    _, _, portal_versions = _versions(account_id, assistant.id, (), list(portals))
-    key = _key(name, version, portal_versions)
-    built = _load_snapshot(account_id, assistant.id, key, name, inbox_ids, portals)
+    portal_versions = _versions(account_id, assistant.id, (), list(portals)).portal_versions
+    embedding = _embedding(account_id, assistant.id, seen)
+    key = _key(name, version, portal_versions, embedding)
+    built = _load_snapshot(account_id, assistant.id, key, name, inbox_ids, portals, embedding)
     if built is None:
         passages = _knowledge(account_id, assistant.id, portals)
         from . import retrievers
-        built = _Built(key, inbox_ids, portals, passages, retrievers.build(name, passages))
-        _store_snapshot(account_id, assistant.id, built, name)
+        retriever = None
+        if embedding is not None:
+            retriever = _remote(account_id, assistant.id, name, passages, embedding,
+                                cached if cached is not None and cached.embedding == embedding.identity else None)
+            if retriever is None:  # the provider failed or ran out of time: the offline index, this time
+                embedding = None
+                key = _key(name, version, portal_versions)
+                built = _load_snapshot(account_id, assistant.id, key, name, inbox_ids, portals, None)
+        if built is None:
+            built = _Built(key, inbox_ids, portals, passages, retriever or retrievers.build(name, passages),
+                           embedding.identity if embedding is not None else None)
+            _store_snapshot(account_id, assistant.id, built, name)
     _cache[(account_id, assistant.id)] = built
-    return built
+    return built, embedding
+
+
+def _remote(account_id: int, assistant_id: int, name: str, passages: list, embedding: _Embedding,
+            previous: _Built | None):
+    """A "remote" index: the passages embedded by the provider (in batches of EMBED_BATCH,
+    for at most EMBED_BUILD_SECONDS; vectors of the previous index of the same model, and
+    of a build cut short, are reused), every call recorded in usage. None when the provider
+    failed (then it is left alone for EMBED_RETRY_SECONDS) or the time ran out (the next
+    question continues)."""
+    import numpy as np
+
+    from .retrievers import Remote, text_of
+    pending_key = (account_id, assistant_id, embedding.identity)
+    made = dict(_partial.get(pending_key) or {})
+    if previous is not None and isinstance(previous.retriever, Remote):
+        made.update(previous.retriever.vector_of())
+    wanted = list(dict.fromkeys(text_of(p) for p in passages))
+    missing = [t for t in wanted if t not in made]
+    deadline = time.monotonic() + EMBED_BUILD_SECONDS
+    try:
+        if missing:
+            provider = embedding.provider()
+            for start in range(0, len(missing), EMBED_BATCH):
+                if time.monotonic() > deadline:
+                    _partial[pending_key] = {t: made[t] for t in wanted if t in made}
+                    log.info("captain: embedding the knowledge of assistant %s continues at the next question "
+                             "(%d of %d passages done)", assistant_id, sum(t in made for t in wanted), len(wanted))
+                    return None
+                batch = missing[start:start + EMBED_BATCH]
+                done = provider.embeddings(batch)
+                _record(account_id, assistant_id, done)
+                if len(done.vectors) != len(batch):
+                    raise ProviderError("bad_response", "the embedding model answered a wrong number of vectors")
+                made.update((t, np.asarray(v, dtype=np.float32)) for t, v in zip(batch, done.vectors))
+        retriever = Remote.build(passages, name, made)
+    except ProviderError as exc:
+        log.warning("captain: the provider's embedding model failed while indexing assistant %s (%s: %s); "
+                    "the offline retriever answers for the next %d s", assistant_id, exc.reason, exc.detail,
+                    EMBED_RETRY_SECONDS)
+        _unavailable[pending_key] = time.monotonic()
+        _partial[pending_key] = {t: made[t] for t in wanted if t in made}
+        return None
+    _partial.pop(pending_key, None)
+    _unavailable.pop(pending_key, None)
+    return retriever
 
 
 # ---------------------------------------------------------------- reading the knowledge
@@ -305,7 +480,8 @@ def snapshot_key(account_id: int, assistant_id: int, key: str) -> str:
     return f"{snapshot_prefix(account_id, assistant_id)}{key}.json.gz"
 
 
-def _load_snapshot(account_id: int, assistant_id: int, key: str, name: str, inbox_ids, portals) -> _Built | None:
+def _load_snapshot(account_id: int, assistant_id: int, key: str, name: str, inbox_ids, portals,
+                   embedding: _Embedding | None = None) -> _Built | None:
     from ... import aws, storage
     from ..help_center.search_index import unpack
     try:
@@ -315,7 +491,12 @@ def _load_snapshot(account_id: int, assistant_id: int, key: str, name: str, inbo
             return None
         from . import retrievers
         passages = body["passages"]
-        return _Built(key, tuple(inbox_ids), dict(portals), passages, retrievers.load(name, passages, body["index"]))
+        if embedding is not None:
+            retriever = retrievers.Remote.from_dict(passages, body["index"])
+        else:
+            retriever = retrievers.load(name, passages, body["index"])
+        return _Built(key, tuple(inbox_ids), dict(portals), passages, retriever,
+                      embedding.identity if embedding is not None else None)
     except Exception:  # none stored yet (NoSuchKey), or unreadable: rebuild
         return None
 
@@ -348,3 +529,5 @@ def prune(account_id: int, assistant_id: int, keep: str | None = None) -> int:
 def forget() -> None:
     """Empty this container's cache (tests: a second container)."""
     _cache.clear()
+    _unavailable.clear()
+    _partial.clear()

@@ -80,11 +80,31 @@ def effective(account_id: int, assistant_id: int | None = None) -> tuple[dict, s
     if assistant_id is not None:
         item = find(account_id, assistant_id)
         if item is not None:
-            return dict(item.data), "assistant", item
-    item = find(account_id, ACCOUNT_SCOPE)
-    if item is not None:
-        return dict(item.data), "account", item
+            return resolved(item, None)
+    return resolved(None, find(account_id, ACCOUNT_SCOPE))
+
+
+def resolved(override: AccountObject | None, account: AccountObject | None) -> tuple[dict, str, AccountObject | None]:
+    """`effective` on items already read (knowledge.py reads them in its one BatchGetItem)."""
+    if override is not None:
+        return dict(override.data), "assistant", override
+    if account is not None:
+        return dict(account.data), "account", account
     return {"provider": installation_default(), "key_set": False}, "installation", None
+
+
+def embedding_of(settings: dict) -> tuple[str, str, str] | None:
+    """(provider, base URL, embedding model) that retrieval embeds with, or None: an
+    OpenAI-compatible endpoint with an `embedding_model`; Bedrock with its own, else the
+    deployment's (CaptainBedrockEmbeddingModelId); never the offline provider."""
+    kind = settings.get("provider")
+    model = str(settings.get("embedding_model") or "")
+    if kind == "bedrock":
+        model = model or get_settings().captain_bedrock_embedding_model_id or ""
+        return ("bedrock", "", model) if model else None
+    if kind == "openai_compatible" and model and settings.get("base_url"):
+        return ("openai_compatible", str(settings["base_url"]), model)
+    return None
 
 
 def limits(account_id: int) -> dict:
@@ -130,9 +150,17 @@ def key_item(account_id: int, settings: dict, item: AccountObject | None, source
 
 def for_assistant(account_id: int, assistant: AccountObject | None, *, transport=None, bedrock_client=None):
     """The Provider the assistant answers with (parley.llm), its key read if it needs one."""
+    settings, source, item = effective(account_id, assistant.id if assistant is not None else None)
+    return built(account_id, settings, source, item, transport=transport, bedrock_client=bedrock_client)
+
+
+def built(account_id: int, settings: dict, source: str, item: AccountObject | None, *, transport=None,
+          bedrock_client=None):
+    """The Provider of resolved settings (`effective`, `resolved`), its key read if it needs
+    one (cached: services/captain/providers._key_for)."""
     from ...llm.factory import provider_for
 
-    settings, source, item = effective(account_id, assistant.id if assistant is not None else None)
+    settings = dict(settings)
     if settings.get("allow_private_address") and not private_addresses_allowed():
         settings["allow_private_address"] = False  # withdrawn by the super admin since: refused as blocked
     holder = key_item(account_id, settings, item, source)

@@ -49,8 +49,10 @@ PIVOTS = {"bm25": 0.225, "bm25s": 0.215, "wordllama": 0.32, "static": 0.645, "hy
 DEFAULT_THRESHOLD = 0.5
 
 
-def calibrated(name: str, raw: float) -> float:
-    pivot = PIVOTS[name]
+def calibrated(name: str, raw: float, pivot: float | None = None) -> float:
+    """`raw` mapped so that the retriever's pivot (PIVOTS, or `pivot` given: a provider's
+    embedding model, configured) is 0.5."""
+    pivot = PIVOTS[name] if pivot is None else min(0.99, max(0.01, float(pivot)))
     raw = max(0.0, min(1.0, float(raw)))
     return raw / (2 * pivot) if raw < pivot else 0.5 + (raw - pivot) / (2 * (1 - pivot))
 
@@ -241,7 +243,7 @@ class Embedding(_Base):
         self.name = name
         self.passages = passages
         self.embed = embedder(name)
-        self.vectors = vectors if vectors is not None else self.embed([_embedded(p) for p in passages])
+        self.vectors = vectors if vectors is not None else self.embed([text_of(p) for p in passages])
         self._np = np
 
     def similarities(self, question: str):
@@ -310,7 +312,95 @@ class Hybrid(_Base):
                    Embedding.from_dict("wordllama", passages, body["dense"]))
 
 
-def _embedded(passage: dict) -> str:
+# ---------------------------------------------------------------- the provider's embedding model
+
+DEFAULT_REMOTE_PIVOT = 0.40  # CAPTAIN_EMBEDDING_PIVOT's default: docs/captain.md "Retrieval with the provider's embedding model"
+
+
+def _unit(matrix):
+    import numpy as np
+    m = np.asarray(matrix, dtype=np.float32)
+    if m.ndim != 2:
+        raise ValueError("embeddings must be a matrix")
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    return m / np.where(norms == 0, 1, norms)
+
+
+class Remote(_Base):
+    """The assistant's provider's embedding model (Bedrock Titan v2 or Cohere Embed, an
+    OpenAI-compatible `/embeddings`) fused with BM25's coverage exactly as "hybrid" fuses
+    WordLlama's similarity: confidence = (1 - HYBRID_WEIGHT) * coverage + HYBRID_WEIGHT *
+    cosine. The passages' vectors are made once per index (and kept in its snapshot); the
+    question is embedded by the caller (knowledge.search), which falls back to `offline`
+    (the installation's offline retriever, built alongside) when the provider fails."""
+    name = "remote"
+
+    def __init__(self, passages: Sequence[dict], offline_name: str, offline, vectors):
+        import numpy as np
+        self._np = np
+        self.passages = passages
+        self.offline_name = offline_name
+        self.offline = offline
+        self.vectors = np.asarray(vectors, dtype=np.float32).reshape(len(passages), -1) if len(passages) \
+            else np.zeros((0, 0), np.float32)
+        if isinstance(offline, Hybrid):
+            self.lexical = offline.lexical
+        elif isinstance(offline, Bm25):
+            self.lexical = offline
+        else:
+            self.lexical = Bm25(passages)
+
+    @classmethod
+    def build(cls, passages: Sequence[dict], offline_name: str, made: dict) -> "Remote":
+        """`made`: each passage's text (`text_of`) -> its vector, from the provider."""
+        vectors = [made[text_of(p)] for p in passages]
+        if vectors and len({len(v) for v in vectors}) != 1:
+            from ...llm.port import ProviderError
+            raise ProviderError("bad_response", "the embedding model's vectors differ in length")
+        return cls(passages, offline_name, build(offline_name, passages), _unit(vectors) if vectors else [])
+
+    def vector_of(self) -> dict:
+        """Each passage's text -> its vector (what `build` may reuse)."""
+        return {text_of(p): v for p, v in zip(self.passages, self.vectors)}
+
+    def scored_with(self, question: str, query_vector, n: int) -> list[tuple[int, float, float]]:
+        np = self._np
+        if not len(self.passages):
+            return []
+        q = np.asarray(query_vector, dtype=np.float32).reshape(-1)
+        if q.shape[0] != self.vectors.shape[1]:
+            from ...llm.port import ProviderError
+            raise ProviderError("bad_response", "the question's embedding has another length than the knowledge's")
+        norm = float(np.linalg.norm(q))
+        sims = self.vectors @ (q / norm if norm else q)
+        fused = HYBRID_WEIGHT * np.maximum(sims, 0.0)
+        for d, _, coverage in self.lexical.scored(question, max(n, LEXICAL_CANDIDATES)):
+            fused[d] += (1 - HYBRID_WEIGHT) * coverage
+        top = np.argsort(-fused, kind="stable")[:n]
+        return [(int(d), float(fused[d]), float(min(1.0, fused[d]))) for d in top]
+
+    def search_with(self, question: str, query_vector, k: int) -> list[tuple[int, float, float]]:
+        return _grouped(self.passages, self.scored_with(question, query_vector, len(self.passages)), k, self.sizes)
+
+    def search(self, question: str, k: int) -> list[tuple[int, float, float]]:
+        """Without the question's vector: the offline retriever's answer."""
+        return self.offline.search(question, k)
+
+    def to_dict(self) -> dict:
+        np = self._np
+        v = np.asarray(self.vectors, dtype=np.float16)
+        return {"offline_name": self.offline_name, "offline": self.offline.to_dict(), "shape": list(v.shape),
+                "vectors": base64.b64encode(v.tobytes()).decode()}
+
+    @classmethod
+    def from_dict(cls, passages: Sequence[dict], body: dict) -> "Remote":
+        import numpy as np
+        v = np.frombuffer(base64.b64decode(body["vectors"]), dtype=np.float16).reshape(body["shape"])
+        offline_name = body["offline_name"]
+        return cls(passages, offline_name, load(offline_name, passages, body["offline"]), v.astype(np.float32))
+
+
+def text_of(passage: dict) -> str:
     """What an embedding reads of a passage: an FAQ's question, a chunk's title and text."""
     if passage.get("kind") == "faq":
         return passage["title"]
@@ -352,7 +442,8 @@ def _grouped(passages: Sequence[dict], scored, k: int, sizes: dict | None = None
 
 # The modules each retriever imports (layers/captain/requirements.txt installs them).
 REQUIRES = {"bm25": (), "bm25s": ("bm25s", "numpy"), "wordllama": ("wordllama", "numpy", "tokenizers", "safetensors"),
-            "static": ("static_model", "numpy"), "hybrid": ("wordllama", "numpy", "tokenizers", "safetensors")}
+            "static": ("static_model", "numpy"), "hybrid": ("wordllama", "numpy", "tokenizers", "safetensors"),
+            "remote": ("numpy",)}
 
 
 def available(name: str) -> bool:
