@@ -215,12 +215,12 @@ def test_who_may_read_reports(api, world, website):
 
 def test_csv_downloads_with_every_caller(api, world):
     """The CSV routes (the permission matrix reads JSON): report_manage or administrator."""
-    from tests.integration.test_permission_matrix import CALLERS, REPORTS, token_of
+    from tests.integration.test_permission_matrix import CALLERS, REPORT, token_of
 
     failures = []
     for name in ("agents", "inboxes", "labels", "teams", "conversation_traffic"):
         path = f"{base(world)}/reports/{name}"
-        for caller, expected in zip(CALLERS, REPORTS):
+        for caller, expected in zip(CALLERS, REPORT):
             status, headers, text = raw_get(api, path, token_of(world, caller))
             if status != expected or (status == 200) != headers.get("Content-Type", "").startswith("text/csv"):
                 failures.append(f"GET {path} as {caller}: {status} (expected {expected}) {text[:80]}")

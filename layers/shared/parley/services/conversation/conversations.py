@@ -530,7 +530,8 @@ def _store_new_message(conversation: Conversation, message: Message, claim: Uniq
     The conversation's activity (last message, unread count, waiting since) is a summary
     derived from its messages: it joins the transaction only when the message moves the
     conversation (reopens it: conversation.status_changed and its count buckets must commit
-    with it). Otherwise it is written just after the commit, on its own (`_save_activity`),
+    with it; or makes it unattended or attended: the live count items move with it, see
+    conversation_queries.count_moves). Otherwise it is written just after the commit, on its own (`_save_activity`),
     so the frames go out first, and it is billed once: in a transaction the conversation's
     four list indexes, re-keyed by last_activity_at, cost twice."""
     before = queries.state_of(conversation)
