@@ -33,6 +33,9 @@ class Settings:
     account_objects_table: str
     notifications_table: str
     audit_logs_table: str
+    # Reports' rollups (services/reporting/rollups.py): the reporting consumer writes them,
+    # the HTTP API reads them.
+    report_rollups_table: str
     csat_surveys_table: str
     event_bus_name: str
     attachments_bucket: str
@@ -40,6 +43,8 @@ class Settings:
     websocket_url: str
     widget_token_secret: str
     stage: str = "prod"
+    # Chatwoot's reporting events (services/reporting/recorder.py).
+    reporting_events_table: str = ""
     # Sent by CloudFront on every API request (X-Parley-Edge); empty locally.
     edge_secret: str = ""
     # Where browsers send presigned S3 uploads and downloads; empty means S3 itself. The

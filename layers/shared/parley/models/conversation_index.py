@@ -10,6 +10,8 @@ from pynamodb.models import Model
 from .base import global_index, table_meta
 
 COUNT_KIND = "conversation_count"
+UNATTENDED_KIND = "conversation_unattended"
+TEAM_COUNT_KIND = "conversation_team_count"
 
 
 class ConversationCount(Model):
@@ -34,6 +36,17 @@ class ConversationCount(Model):
     @staticmethod
     def prefix_for(status: str) -> str:
         return f"{COUNT_KIND}#{status}#"
+
+    # Live counts for reports (services/reporting/live_counts.py), kept in the same
+    # transactions: open conversations nobody has answered or whose customer waits, per
+    # inbox × assignee; and conversations per team × status.
+    @staticmethod
+    def unattended_key(inbox_id: int, assignee_id: int | None) -> str:
+        return f"{UNATTENDED_KIND}#{inbox_id:012d}#{assignee_id or 0:012d}"
+
+    @staticmethod
+    def team_key(status: str, team_id: int) -> str:
+        return f"{TEAM_COUNT_KIND}#{status}#{team_id:012d}"
 
     @property
     def bucket(self) -> tuple[str, int, int]:

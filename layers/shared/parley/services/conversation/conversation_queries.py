@@ -29,15 +29,46 @@ def bucket_of(conversation: Conversation) -> Bucket:
     return conversation.status, conversation.inbox_id, conversation.assignee_id or 0
 
 
-def count_moves(tx, account_id: int, before: Bucket | None, after: Bucket | None) -> None:
-    """Add to transaction `tx` the moves of one conversation from bucket `before` (None: it
-    is new) to `after`."""
+# What a conversation counts in: its bucket, whether it is unattended, its team (0: none).
+State = tuple[str, int, int, bool, int]
+
+
+def unattended(conversation: Conversation) -> bool:
+    """Chatwoot's unattended: open, and no agent has answered yet or a customer is waiting
+    since the last answer (first_reply_created_at / waiting_since, kept by the messages)."""
+    c = conversation
+    return c.status == "open" and (c.first_reply_created_at is None or c.waiting_since is not None)
+
+
+def state_of(conversation: Conversation) -> State:
+    return (*bucket_of(conversation), unattended(conversation), conversation.team_id or 0)
+
+
+def live_keys(state: State | None) -> list[str]:
+    """The count items a conversation in `state` adds one to: its bucket, its unattended
+    item (inbox × assignee) when unattended, its team × status item when it has a team."""
+    if state is None:
+        return []
+    status, inbox_id, assignee_id, waiting, team_id = state
+    keys = [ConversationCount.key_for(status, inbox_id, assignee_id)]
+    if waiting:
+        keys.append(ConversationCount.unattended_key(inbox_id, assignee_id))
+    if team_id:
+        keys.append(ConversationCount.team_key(status, team_id))
+    return keys
+
+
+def count_moves(tx, account_id: int, before: State | None, after: State | None) -> None:
+    """Add to transaction `tx` the moves of one conversation from state `before` (None: it
+    is new) to `after` (None: it is gone): -1 on the count items it leaves, +1 on those it
+    joins (live counts: docs/data-model.md, "Conversation counts")."""
     if before == after:
         return
-    for bucket, delta in ((before, -1), (after, 1)):
-        if bucket is not None:
-            tx.update(ConversationCount(account_id, ConversationCount.key_for(*bucket)),
-                      actions=[ConversationCount.value.add(delta)])
+    left, joined = live_keys(before), live_keys(after)
+    for keys, others, delta in ((left, joined, -1), (joined, left, 1)):
+        for key in keys:
+            if key not in others:
+                tx.update(ConversationCount(account_id, key), actions=[ConversationCount.value.add(delta)])
 
 
 def buckets(account_id: int, statuses: Iterable[str]) -> dict[Bucket, int]:

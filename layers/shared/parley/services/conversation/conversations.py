@@ -15,7 +15,7 @@ from ...models.account import AccountUser
 from ...models.account_object import AccountObject, captain_inbox_key
 from ...models.contact import Contact, ContactInbox
 from ...models.base import utcnow
-from ...models.conversation import APPLIED_KEPT, STATUSES, Conversation, Message
+from ...models.conversation import APPLIED_KEPT, MARKS_KEPT, STATUSES, Conversation, Message
 from ...models.inbox import Inbox
 from ...models.unique import UniqueClaim
 from ...models.user import User
@@ -62,7 +62,7 @@ def create_conversation(inbox: Inbox, contact: Contact, contact_inbox: ContactIn
         inbox.account_id, ids.next_id(ids.account_counter(inbox.account_id, "Conversation")),
         uuid=str(uuid.uuid4()), inbox_id=inbox.id, contact_id=contact.id, source_id=contact_inbox.source_id,
         status=status, assignee_id=assignee_id, additional_attributes=additional_attributes or {},
-        custom_attributes=custom_attributes or {}, last_activity_at=now_ms())
+        custom_attributes=custom_attributes or {}, last_activity_at=now_ms(), bot_held=status == "pending" or None)
     _write(conversation, None, ("conversation.created", None), also=also)
     return conversation
 
@@ -227,15 +227,15 @@ def _changed(name: str, field: str, previous, now) -> Callable[[Conversation], A
 def _write(conversation: Conversation, before: tuple | None, announcement: Announcement | None = None,
            also: Callable[[events.Outbox, Conversation], None] | None = None) -> None:
     """Save the conversation, with its event if it announces one, in one transaction; when
-    its (status, inbox, assignee) bucket changes (or it is new: `before` None), move it
-    between count buckets in the same transaction, so the counts can never drift from the
+    its (status, inbox, assignee) bucket, its unattended state or its team changes (or it
+    is new: `before` None), move it between count items in the same transaction, so the counts can never drift from the
     conversations. The version condition guards all of it."""
     conversation.sync_keys()
-    after = queries.bucket_of(conversation)
+    after = queries.state_of(conversation)
     if before == after and announcement is None and also is None:
         conversation.save()
         return
-    if before != after:
+    if before is None or before[:3] != after[:3]:
         conversation.updated_at = utcnow()
     with events.Outbox() as tx:
         tx.save(conversation, condition=Conversation.display_id.does_not_exist() if before is None else None)
@@ -255,7 +255,7 @@ def apply_change(conversation: Conversation, change: Callable[[Conversation], No
     makes a lost update impossible). `also(tx, conversation)` adds writes of its own to the
     same transaction (an applied SLA: services/sla)."""
     for _ in range(5):
-        before = queries.bucket_of(conversation)
+        before = queries.state_of(conversation)
         change(conversation)
         try:
             _write(conversation, before, announce(conversation) if announce else None, also)
@@ -271,9 +271,25 @@ SNOOZE_TASK = "reopen_snoozed"
 MAX_SNOOZE_SECONDS = 366 * 24 * 60 * 60
 
 
-def toggle_status(conversation: Conversation, status: str, snoozed_until: int | None = None) -> Conversation:
+def mark_status(c: Conversation, previous: str, now: int) -> None:
+    """Reporting's record of a status change, in the change's own write (docs/reports.md):
+    a resolution sets `resolved_at`, a reopening clears it; both are kept in `status_marks`,
+    each a second after the one before at least (a mark's time is its events' natural key)."""
+    if (c.status == "resolved") != (previous == "resolved") and c.status_marks:
+        now = max(now, int(c.status_marks[-1][1]) + 1)
+    if c.status == "resolved" and previous != "resolved":
+        c.resolved_at = now
+        c.status_marks = [*(c.status_marks or []), ["resolved", now, c.assignee_id]][-MARKS_KEPT:]
+    elif previous == "resolved" and c.status != "resolved":
+        c.resolved_at = None
+        c.status_marks = [*(c.status_marks or []), ["reopened", now, c.assignee_id]][-MARKS_KEPT:]
+
+
+def toggle_status(conversation: Conversation, status: str, snoozed_until: int | None = None, *,
+                  handoff: bool = False) -> Conversation:
     """Change the status. Snoozing until a time schedules the reopening for that time;
-    any other change cancels it."""
+    any other change cancels it. `handoff`: the inbox's bot hands a pending conversation
+    over (its `bot_handoff_at`, in the same write)."""
     if status not in STATUSES:
         raise Invalid(f"Status must be one of: {', '.join(STATUSES)}", field="status")
     if status == "snoozed" and snoozed_until is not None:
@@ -283,10 +299,14 @@ def toggle_status(conversation: Conversation, status: str, snoozed_until: int | 
     previous, previous_until = conversation.status, conversation.snoozed_until
 
     def change(c: Conversation) -> None:
+        now, was = int(time.time()), c.status
         c.status = status
         c.snoozed_until = snoozed_until if status == "snoozed" else None
         if status == "resolved":
             c.waiting_since = None
+        mark_status(c, was, now)
+        if handoff and was == "pending" and c.bot_handoff_at is None:
+            c.bot_handoff_at = now
 
     apply_change(conversation, change, _changed("conversation.status_changed", "status", previous, status))
     if conversation.snoozed_until:
@@ -304,7 +324,7 @@ def handoff(conversation: Conversation) -> Conversation:
     """The inbox's bot hands a pending conversation to the humans: it opens (and is
     auto-assigned there) and Chatwoot's conversation.bot_handoff event says so."""
     was_pending = conversation.status == "pending"
-    toggle_status(conversation, "open")
+    toggle_status(conversation, "open", handoff=True)
     if was_pending:
         # Not in toggle_status's Outbox: the payload is the conversation after the open and
         # its auto-assignment (separate writes), as Chatwoot sends it.
@@ -510,15 +530,16 @@ def _store_new_message(conversation: Conversation, message: Message, claim: Uniq
     The conversation's activity (last message, unread count, waiting since) is a summary
     derived from its messages: it joins the transaction only when the message moves the
     conversation (reopens it: conversation.status_changed and its count buckets must commit
-    with it). Otherwise it is written just after the commit, on its own (`_save_activity`),
+    with it; or makes it unattended or attended: the live count items move with it, see
+    conversation_queries.count_moves). Otherwise it is written just after the commit, on its own (`_save_activity`),
     so the frames go out first, and it is billed once: in a transaction the conversation's
     four list indexes, re-keyed by last_activity_at, cost twice."""
-    before = queries.bucket_of(conversation)
+    before = queries.state_of(conversation)
     reopened = _record_activity(conversation, message, blocked)
     conversation.sync_keys()
-    after = queries.bucket_of(conversation)
-    moved = before != after
-    if moved:
+    after = queries.state_of(conversation)
+    moved = before != after  # its bucket, or whether it is unattended (live counts: same transaction)
+    if before[:3] != after[:3]:
         conversation.updated_at = utcnow()
     with events.Outbox() as tx:
         message_terms.put(tx, message, claim=claim)
@@ -634,6 +655,7 @@ def _record_activity(conversation: Conversation, message: Message, blocked: bool
         c.waiting_since = c.waiting_since or now
         if not blocked and (c.status == "snoozed" or (c.status == "resolved" and not c.muted)):
             reopened, c.status, c.snoozed_until = c.status, "open", None
+            mark_status(c, reopened, now)
     elif message.message_type == OUTGOING and not message.private and message.sender_type == "User":
         c.first_reply_created_at = c.first_reply_created_at or now
         c.waiting_since = None

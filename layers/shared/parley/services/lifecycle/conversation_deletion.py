@@ -74,7 +74,7 @@ def _first_write(conversation: Conversation) -> None:
         pass
     with events.Outbox() as tx:
         tx.delete(c)  # under its version: a concurrent change cancels the whole deletion
-        queries.count_moves(tx, c.account_id, queries.bucket_of(c), None)
+        queries.count_moves(tx, c.account_id, queries.state_of(c), None)
         if link is not None and link.open_conversation_id == c.display_id:
             held = ContactInbox.open_conversation_id
             tx.update(ContactInbox(link.inbox_id, link.source_id), actions=[held.remove()],
