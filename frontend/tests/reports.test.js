@@ -22,6 +22,7 @@ import {
   heatmapGrid,
   liveFigures,
   localMidnight,
+  mergeSummaries,
   offsetParam,
   rangeOf,
   reportParams,
@@ -220,6 +221,9 @@ describe('overview', () => {
     expect(figs[0].delta.good).toBe(null)
     expect(figs[2].delta.good).toBe(true)
     expect(summaryFigures(null)).toEqual([])
+    const both = summaryFigures(mergeSummaries({ conversations_count: 2, previous: { conversations_count: 1 } }, { bot_handoffs_count: 3, previous: { bot_handoffs_count: 0 } }))
+    expect(both.map((f) => [f.key, f.text, f.previousText])).toEqual([['conversations_count', '2', '1'], ['bot_handoffs_count', '3', '0']])
+    expect(mergeSummaries({ a: 1 }, null)).toEqual({ a: 1, previous: {} })
     expect(liveFigures({ unassigned: 2, open: '5', extra: 1 })).toEqual([
       { key: 'open', label: 'Open', value: 5 },
       { key: 'unassigned', label: 'Unassigned', value: 2 },
@@ -318,6 +322,7 @@ describe('reports screens', () => {
     Object.assign(filter, { range: 'custom', from: '2026-11-01', to: '2026-11-30', businessHours: true })
     const { w, calls } = await mountAt(Overview, '/app/accounts/1/reports/overview', {
       'GET /api/v2/accounts/1/reports/summary': () => [200, { conversations_count: 6, avg_first_response_time: '90.0', previous: { conversations_count: 4, avg_first_response_time: '45.0' } }],
+      'GET /api/v2/accounts/1/reports/bot_summary': () => [200, { bot_resolutions_count: 1, bot_handoffs_count: 2, previous: { bot_resolutions_count: 2, bot_handoffs_count: 2 } }],
       'GET /api/v2/accounts/1/reports/conversations': (b, q) => [200, q.type === 'agent' ? [{ id: 2, name: 'Ada', availability: 'online', metric: { open: 3, unattended: 1 } }] : { open: 5, unattended: 2, unassigned: 1, pending: 0 }],
     }, user('administrator'))
     const summary = calls.find((c) => c.path.endsWith('/reports/summary'))
@@ -327,6 +332,9 @@ describe('reports screens', () => {
     expect(w.get('[data-testid="summary-conversations_count"] [data-testid="summary-delta"]').text()).toContain('+50%')
     expect(w.get('[data-testid="summary-avg_first_response_time"] [data-testid="summary-value"]').text()).toBe('1m 30s')
     expect(w.get('[data-testid="summary-avg_first_response_time"] [data-testid="summary-delta"]').classes()).toContain('is-bad')
+    expect(w.get('[data-testid="summary-bot_resolutions_count"] [data-testid="summary-delta"]').text()).toContain('-50%')
+    expect(w.get('[data-testid="summary-bot_handoffs_count"] [data-testid="summary-value"]').text()).toBe('2')
+    expect(calls.find((c) => c.path.endsWith('/reports/bot_summary')).query).toEqual(summary.query)
     expect(w.get('[data-testid="live-open"] [data-testid="live-value"]').text()).toBe('5')
     expect(w.get('[data-testid="live-unattended"] [data-testid="live-value"]').text()).toBe('2')
     expect(w.get('[data-testid="report-live-agents"]').text()).toContain('Ada')

@@ -13,6 +13,8 @@ const v2 = (accountId, ...parts) => accountEndpoints(accountId).v2(...parts)
 export const getSeries = (accountId, params) => api.get(v2(accountId, 'reports'), params)
 // GET /reports/summary: the period's figures and `previous`.
 export const getSummary = (accountId, params) => api.get(v2(accountId, 'reports', 'summary'), params)
+// GET /reports/bot_summary: the bot figures (bot_resolutions_count, bot_handoffs_count) and `previous`.
+export const getBotSummary = (accountId, params) => api.get(v2(accountId, 'reports', 'bot_summary'), params)
 // GET /reports/conversations: live counts, type account (an object) or agent (an array).
 export const getLiveCounts = (accountId, type = 'account') => api.get(v2(accountId, 'reports', 'conversations'), { type })
 // GET /reports/first_response_time_distribution: per channel type, first responses per bucket.

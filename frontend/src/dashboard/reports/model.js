@@ -268,6 +268,13 @@ export const SUMMARY_FIGURES = [
   { key: 'bot_handoffs_count', label: 'Bot handoffs', time: false, better: null },
 ]
 
+// The summary and the bot summary as one answer (their keys differ; `previous` merged too).
+export function mergeSummaries(summary, bots) {
+  const a = summary && typeof summary === 'object' ? summary : {}
+  const b = bots && typeof bots === 'object' ? bots : {}
+  return { ...b, ...a, previous: { ...(b.previous || {}), ...(a.previous || {}) } }
+}
+
 export function summaryFigures(summary) {
   const s = summary && typeof summary === 'object' ? summary : {}
   const previous = s.previous && typeof s.previous === 'object' ? s.previous : {}
