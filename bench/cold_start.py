@@ -74,7 +74,10 @@ FIRST_WORK = {"HelpCenterFunction": (
     # Captain imports the answering rules, retrieval and the providers with a first question.
     "CaptainFunction": (
         ("a first question's imports (answering, retrieval, providers)",
-         "from parley.services.captain import answering, knowledge, usage"),)}
+         "from parley.services.captain import answering, knowledge, usage"),),
+    # Reporting imports the recorder (models, business hours, rollups) with its first event.
+    "ReportingFunction": (
+        ("a first event's imports (the recorder)", "from parley.services.reporting import recorder"),)}
 
 
 class ProbeFailed(Exception):

@@ -1,7 +1,8 @@
 """Account jobs from the account-jobs queue: `delete` (an account marked deleting loses all
 its data, services/lifecycle/account_deletion.py), `delete_conversation` (one conversation's
 messages, files and claims, services/lifecycle/conversation_deletion.py) and `release_held` (channel traffic held while the
-account was suspended goes back to the ingest queue). Each message is one bounded chunk
+account was suspended goes back to the ingest queue) and `rebuild_reporting` (the account's
+reporting events and rollups from its stored conversations, services/reporting/rebuild.py). Each message is one bounded chunk
 that queues its own continuation.
 
 A message that fails (a fault midway through a chunk) comes back alone and runs again from
@@ -28,7 +29,7 @@ logger = Logger()
 
 class Job(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    job: Literal["delete", "release_held", "delete_conversation"]
+    job: Literal["delete", "release_held", "delete_conversation", "rebuild_reporting"]
     account_id: int = Field(gt=0)
     conversation_id: int | None = Field(default=None, gt=0)  # delete_conversation's display id
 

@@ -31,6 +31,7 @@ app = APIGatewayHttpResolver(cors=CORSConfig(allow_origin="*", allow_headers=["a
 # resolves (or is a 404) as if every route were registered.
 ACCOUNT = "/api/v1/accounts/<account_id>"
 ROUTE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (f"{ACCOUNT}/conversations/<conversation_id>/reporting_events", ("reporting_events",)),
     (f"{ACCOUNT}/conversations", ("conversations", "participants")),
     (f"{ACCOUNT}/bulk_actions", ("conversations",)),
     (f"{ACCOUNT}/contacts", ("contacts", "contact_notes", "contact_jobs")),
@@ -60,6 +61,7 @@ ROUTE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (f"{ACCOUNT}/dashboard_apps", ("integrations",)),
     (f"{ACCOUNT}/integrations", ("integrations",)),
     (f"{ACCOUNT}/audit_logs", ("audit_logs",)),
+    (f"{ACCOUNT}/reporting_events", ("reporting_events",)),
     ("/api/v2/accounts/<account_id>/reports", ("reports",)),
     ("/api/v2/accounts/<account_id>/summary_reports", ("reports",)),
     (f"{ACCOUNT}/sla_policies", ("sla",)),
@@ -71,6 +73,7 @@ ROUTE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("/api/v1/widget", ("widget",)),
     ("/auth/", ("auth",)),
     ("/platform/", ("platform", "agent_bots")),
+    ("/super_admin/api/v1/accounts/<account_id>/reporting_events", ("reporting_events",)),
     ("/super_admin/", ("super_admin",)),
     ("/public/api/v1/csat_survey", ("csat_public",)),
     ("/public/", ("public", "client_api")),

@@ -1140,6 +1140,32 @@ def test_captain_documents_created_read_and_deleted(api, world, recorder, monkey
     recorder.check("HttpApiFunction", function_id)
 
 
+def test_reporting_consumer_api_and_rebuild(api, world, website, recorder):
+    """A conversation's life recorded by the reporting consumer (rule -> queue -> function),
+    read through the reporting events routes, then rebuilt by the account-jobs consumer."""
+    from parley.services.reporting import rollups
+
+    rollups.forget()
+    a = world.account_id
+    visitor = website.widget.start()
+    number = ok(website.widget.say(visitor, "hello"))["conversation_id"]
+    conversation = f"/api/v1/accounts/{a}/conversations/{number}"
+    ok(api.post(f"{conversation}/messages", world.admin.token, body={"content": "Hi"}))
+    ok(api.post(f"{conversation}/toggle_status", world.admin.token, body={"status": "resolved"}))
+    drain_queue(recorder, "ReportingQueue", "reporting")
+    assert ok(api.get(f"/api/v1/accounts/{a}/reporting_events", world.admin.token,
+                      query={"since": "0", "name": "first_response"}))["meta"]["count"] == 1
+    ok(api.get(f"{conversation}/reporting_events", world.admin.token))
+    # A conversation the consumer never saw: the rebuild records it (its writes, as AccountJobsFunction).
+    second = ok(website.widget.say(website.widget.start(), "a second one"))["conversation_id"]
+    ok(api.post(f"/api/v1/accounts/{a}/conversations/{second}/messages", world.admin.token, body={"content": "Yes?"}))
+    ok(api.post(f"/api/v1/accounts/{a}/reporting_events/rebuild", world.admin.token))
+    drain_queue(recorder, "AccountJobsQueue", "account_jobs")
+    progress = ok(api.get(f"/api/v1/accounts/{a}/reporting_events/rebuild", world.admin.token))
+    assert progress["status"] == "done" and progress["recorded"] == 4  # the second's conversation, 2 messages, first response
+    recorder.check("HttpApiFunction", "ReportingFunction", "AccountJobsFunction")
+
+
 def test_sla_applied_followed_missed_and_reported(api, world, website, recorder, monkeypatch):
     """SLA policies (docs/sla.md): applied by hand (HttpApiFunction) and by the add_sla action
     (AutomationFunction, which also follows the clocks and runs sla_missed rules), a deadline
@@ -1183,6 +1209,8 @@ def test_sla_applied_followed_missed_and_reported(api, world, website, recorder,
     ok(api.get(f"{base}/applied_slas/download", world.admin.token))
     ok(api.delete(f"{base}/sla_policies/{policy['id']}", world.admin.token))
     recorder.check("HttpApiFunction", "AutomationFunction", "NotifyFunction", "ScheduledFunction")
+
+
 def test_csat_survey_sent_rated_and_reported(api, world, website, recorder):
     """CSAT (docs/csat.md): an inbox's settings, the surveys consumer sending a survey on a
     resolution, the widget's rating, the survey page's API and the responses' list, metrics

@@ -36,7 +36,7 @@ def needs(permission: str, base: tuple = MEMBER) -> tuple:
 
 
 CONTACT = needs("contact_manage")
-# Reports (applied SLAs, CSAT responses): administrators and report_manage roles; plain agents do not hold it.
+# Reports (reports, reporting events, applied SLAs, CSAT responses): administrators and report_manage roles; plain agents do not hold it.
 REPORT = needs("report_manage", UNAUTH + (401, 404, 404, 403, 200))
 NO_SURVEY = "00000000-0000-4000-8000-000000000000"
 
@@ -99,6 +99,8 @@ def routes(w, monkeypatch):
     sa = "/super_admin/api/v1"
     return [
         ("GET", f"{sa}/accounts?q=acme&per_page=5", None, SUPER),
+        ("GET", f"{sa}/accounts/{spare}/reporting_events/rebuild", None, SUPER),
+        ("POST", f"{sa}/accounts/{spare}/reporting_events/rebuild", None, SUPER),
         ("POST", f"{sa}/accounts", {"name": "Console made", "features": ["sla"], "limits": {"agents": 3}}, SUPER),
         ("GET", f"{sa}/accounts/features", None, SUPER),
         ("GET", f"{sa}/accounts/{spare}/account_users", None, SUPER),
@@ -230,6 +232,11 @@ def routes(w, monkeypatch):
         ("PATCH", f"/api/v1/accounts/{a}/integrations/hooks/{hook}", {"status": 1}, ADMIN),
         ("GET", f"/api/v1/accounts/{a}/audit_logs", None, ADMIN),
         ("GET", f"/api/v1/accounts/{a}/audit_logs?action=create&page=1", None, ADMIN),
+        ("GET", f"/api/v1/accounts/{a}/reporting_events", None, REPORT),
+        ("GET", f"/api/v1/accounts/{a}/reporting_events?name=first_response&since=0&page=2", None, REPORT),
+        ("GET", f"/api/v1/accounts/{a}/conversations/{doomed_conversation}/reporting_events", None, REPORT),
+        ("GET", f"/api/v1/accounts/{a}/reporting_events/rebuild", None, ADMIN),
+        ("POST", f"/api/v1/accounts/{a}/reporting_events/rebuild", None, ADMIN),
         # Reports (report_manage or administrator); the CSV downloads are walked in
         # tests/integration/test_reports_api.py (the matrix reads JSON).
         ("GET", f"/api/v2/accounts/{a}/reports?metric=conversations_count", None, REPORT),

@@ -31,6 +31,8 @@ NOT_AT_INIT = {
     # Captain: the answering rules, retrieval (numpy, the offline model), the providers
     # (httpx, Bedrock's client) and the playground's route load with the first question
     # or request, not at init.
+    # Reporting: the recorder (models, business hours, rollups) with the first event it records.
+    "reporting": (PARSER_MODELS, "parley.services", "parley.models.reporting", "zoneinfo"),
     "captain": (PARSER_MODELS, "parley.services.captain", "parley.llm", "numpy", "httpx", "playground", "copilot", "web",
                 "parley.services.conversation"),
     # Two-factor sign-in's TOTP and QR code: on its own paths only (services/access/mfa.py).

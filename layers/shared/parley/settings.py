@@ -43,6 +43,8 @@ class Settings:
     websocket_url: str
     widget_token_secret: str
     stage: str = "prod"
+    # Chatwoot's reporting events (services/reporting/recorder.py).
+    reporting_events_table: str = ""
     # Sent by CloudFront on every API request (X-Parley-Edge); empty locally.
     edge_secret: str = ""
     # Where browsers send presigned S3 uploads and downloads; empty means S3 itself. The

@@ -12,6 +12,8 @@ UNASSIGNED = 0
 # How many of its newest messages a conversation remembers having applied: a lost activity
 # write is caught up by its retry unless this many newer messages landed before it.
 APPLIED_KEPT = 8
+# How many resolutions and reopenings a conversation keeps for reporting (status_marks).
+MARKS_KEPT = 60
 
 
 def by_activity(index_name: str, **hash_key) -> GlobalSecondaryIndex:
@@ -59,6 +61,14 @@ class Conversation(TimestampedModel):
     greeting_sent_at = NumberAttribute(null=True)
     out_of_office_sent_at = NumberAttribute(null=True)
     auto_resolve_at = NumberAttribute(null=True)  # the deadline the pending auto-resolve schedule is for
+    # Reporting (services/reporting/timeline.py, docs/reports.md), epoch seconds, written in the
+    # status change's own write: the latest resolution (None while not resolved), the bot's
+    # handoff to the humans, whether a bot held it from the start (it began pending), and the
+    # resolutions and reopenings, [kind, at, assignee id] oldest first, the newest MARKS_KEPT.
+    resolved_at = NumberAttribute(null=True)
+    bot_handoff_at = NumberAttribute(null=True)
+    bot_held = BooleanAttribute(null=True)
+    status_marks = JSONAttribute(null=True)
     status_key = UnicodeAttribute()
     assignee_key = UnicodeAttribute()
     inbox_key = UnicodeAttribute(null=True)

@@ -99,3 +99,27 @@ def out_of_office_since(inbox: Inbox, now: float) -> int | None:
     if not inbox.working_hours_enabled or not (inbox.out_of_office_message or "").strip():
         return None
     return closed_since(inbox, now)
+
+
+def open_seconds(inbox: Inbox, start: float, end: float) -> float:
+    """The seconds of [start, end) (epoch seconds) that fall within the inbox's working
+    hours, read in its timezone (daylight saving included: a window is its local clock
+    times on each date). An inbox whose working hours are off is open all the time: every
+    second counts. Reporting's value_in_business_hours (services/reporting/timeline.py)."""
+    if end <= start:
+        return 0.0
+    if not inbox.working_hours_enabled:
+        return float(end - start)
+    zone = ZoneInfo(inbox.timezone or "UTC")
+    rows = {row["day_of_week"]: row for row in working_hours(inbox)}
+    day = datetime.fromtimestamp(start, zone).date() - timedelta(days=1)  # a window may begin the day before
+    last = datetime.fromtimestamp(end, zone).date()
+    total = 0.0
+    while day <= last:
+        window = _window(rows[(day.weekday() + 1) % 7], day, zone)  # Python: Monday = 0; Chatwoot: Sunday = 0
+        if window is not None:
+            low, high = max(start, window[0].timestamp()), min(end, window[1].timestamp())
+            if high > low:
+                total += high - low
+        day += timedelta(days=1)
+    return total

@@ -15,7 +15,7 @@ from ...models.account import AccountUser
 from ...models.account_object import AccountObject, captain_inbox_key
 from ...models.contact import Contact, ContactInbox
 from ...models.base import utcnow
-from ...models.conversation import APPLIED_KEPT, STATUSES, Conversation, Message
+from ...models.conversation import APPLIED_KEPT, MARKS_KEPT, STATUSES, Conversation, Message
 from ...models.inbox import Inbox
 from ...models.unique import UniqueClaim
 from ...models.user import User
@@ -62,7 +62,7 @@ def create_conversation(inbox: Inbox, contact: Contact, contact_inbox: ContactIn
         inbox.account_id, ids.next_id(ids.account_counter(inbox.account_id, "Conversation")),
         uuid=str(uuid.uuid4()), inbox_id=inbox.id, contact_id=contact.id, source_id=contact_inbox.source_id,
         status=status, assignee_id=assignee_id, additional_attributes=additional_attributes or {},
-        custom_attributes=custom_attributes or {}, last_activity_at=now_ms())
+        custom_attributes=custom_attributes or {}, last_activity_at=now_ms(), bot_held=status == "pending" or None)
     _write(conversation, None, ("conversation.created", None), also=also)
     return conversation
 
@@ -271,9 +271,25 @@ SNOOZE_TASK = "reopen_snoozed"
 MAX_SNOOZE_SECONDS = 366 * 24 * 60 * 60
 
 
-def toggle_status(conversation: Conversation, status: str, snoozed_until: int | None = None) -> Conversation:
+def mark_status(c: Conversation, previous: str, now: int) -> None:
+    """Reporting's record of a status change, in the change's own write (docs/reports.md):
+    a resolution sets `resolved_at`, a reopening clears it; both are kept in `status_marks`,
+    each a second after the one before at least (a mark's time is its events' natural key)."""
+    if (c.status == "resolved") != (previous == "resolved") and c.status_marks:
+        now = max(now, int(c.status_marks[-1][1]) + 1)
+    if c.status == "resolved" and previous != "resolved":
+        c.resolved_at = now
+        c.status_marks = [*(c.status_marks or []), ["resolved", now, c.assignee_id]][-MARKS_KEPT:]
+    elif previous == "resolved" and c.status != "resolved":
+        c.resolved_at = None
+        c.status_marks = [*(c.status_marks or []), ["reopened", now, c.assignee_id]][-MARKS_KEPT:]
+
+
+def toggle_status(conversation: Conversation, status: str, snoozed_until: int | None = None, *,
+                  handoff: bool = False) -> Conversation:
     """Change the status. Snoozing until a time schedules the reopening for that time;
-    any other change cancels it."""
+    any other change cancels it. `handoff`: the inbox's bot hands a pending conversation
+    over (its `bot_handoff_at`, in the same write)."""
     if status not in STATUSES:
         raise Invalid(f"Status must be one of: {', '.join(STATUSES)}", field="status")
     if status == "snoozed" and snoozed_until is not None:
@@ -283,10 +299,14 @@ def toggle_status(conversation: Conversation, status: str, snoozed_until: int | 
     previous, previous_until = conversation.status, conversation.snoozed_until
 
     def change(c: Conversation) -> None:
+        now, was = int(time.time()), c.status
         c.status = status
         c.snoozed_until = snoozed_until if status == "snoozed" else None
         if status == "resolved":
             c.waiting_since = None
+        mark_status(c, was, now)
+        if handoff and was == "pending" and c.bot_handoff_at is None:
+            c.bot_handoff_at = now
 
     apply_change(conversation, change, _changed("conversation.status_changed", "status", previous, status))
     if conversation.snoozed_until:
@@ -304,7 +324,7 @@ def handoff(conversation: Conversation) -> Conversation:
     """The inbox's bot hands a pending conversation to the humans: it opens (and is
     auto-assigned there) and Chatwoot's conversation.bot_handoff event says so."""
     was_pending = conversation.status == "pending"
-    toggle_status(conversation, "open")
+    toggle_status(conversation, "open", handoff=True)
     if was_pending:
         # Not in toggle_status's Outbox: the payload is the conversation after the open and
         # its auto-assignment (separate writes), as Chatwoot sends it.
@@ -635,6 +655,7 @@ def _record_activity(conversation: Conversation, message: Message, blocked: bool
         c.waiting_since = c.waiting_since or now
         if not blocked and (c.status == "snoozed" or (c.status == "resolved" and not c.muted)):
             reopened, c.status, c.snoozed_until = c.status, "open", None
+            mark_status(c, reopened, now)
     elif message.message_type == OUTGOING and not message.private and message.sender_type == "User":
         c.first_reply_created_at = c.first_reply_created_at or now
         c.waiting_since = None

@@ -17,8 +17,9 @@ finds them again: re-running is always safe. The layouts come from docs/data-mod
    and their tokens, automation, macros, notes, counts, held ingest, help center portals,
    categories and articles ...) with their claims (and articles' view counters), and
    Captain's model keys in SSM Parameter Store;
-5. the account-keyed partitions: events, sockets, CSAT surveys (and their survey links'
-   claims), notifications, memberships;
+5. the account-keyed partitions: events, reporting events (their claims are AccountObjects
+   `reporting#...`, phase 4), sockets, CSAT surveys (and their survey links' claims),
+   notifications, memberships;
 6. files under `attachments/`, `uploads/`, `contact-imports/`, `contact-exports/`, `help_center/`,
    `captain-documents/` (Captain documents' uploaded files and chunks);
 7. the per-account counters, then the account item itself.
@@ -41,6 +42,7 @@ from ...models.csat import CsatSurvey
 from ...models.event_log import LoggedEvent
 from ...models.inbox import Inbox, InboxMember
 from ...models.notification import Notification
+from ...models.reporting import ReportingEvent
 from ...models.unique import UniqueClaim
 from ...models.user import AccessToken
 from ...security_log import refused
@@ -178,6 +180,8 @@ def _partitions(job: Budget) -> None:
     through them)."""
     while rows := list(LoggedEvent.query(job.account_id, limit=100)):
         job.delete(rows)
+    while rows := list(ReportingEvent.query(job.account_id, limit=100, attributes_to_get=["account_id", "id"])):
+        job.delete(rows)
     while rows := list(Connection.account_index.query(job.account_id, limit=100)):
         job.delete([Connection(row.connection_id) for row in rows])
     from ..csat.surveys import uuid_claim_key
@@ -204,7 +208,7 @@ def _counters(job: Budget) -> None:
     from ..contact import contact_jobs
 
     # "AuditLog" numbers the entries, which stay (see _conclude): no entry is written after this.
-    kinds = {"Conversation", "Event", "ListedContacts", "ContactNote", "AuditLog", contact_jobs.IMPORT_KIND, contact_jobs.EXPORT_KIND,
+    kinds = {"Conversation", "Event", "ReportingEvent", "ListedContacts", "ContactNote", "AuditLog", contact_jobs.IMPORT_KIND, contact_jobs.EXPORT_KIND,
              "CsatSurveyResponse"}
     kinds |= {m.KIND for m in (agent_bots, automation, canned_responses, custom_attributes, custom_filters, labels,
                                macros, teams, webhooks)}

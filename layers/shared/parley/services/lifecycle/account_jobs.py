@@ -1,6 +1,7 @@
 """Account jobs on the account-jobs queue (AccountJobsFunction): deleting an account's data,
-deleting one conversation's (services/lifecycle/conversation_deletion.py) and releasing the
-channel traffic held while it was suspended. Each message does a bounded
+deleting one conversation's (services/lifecycle/conversation_deletion.py), releasing the
+channel traffic held while it was suspended and rebuilding its reports
+(services/reporting/rebuild.py). Each message does a bounded
 chunk of work and queues its own continuation, so no invocation runs long and a failed
 one is simply retried from where the data now stands."""
 from __future__ import annotations
@@ -12,7 +13,7 @@ from ...models.account import ACTIVE
 from ...models.account_object import AccountObject
 from .job_queue import enqueue
 
-JOBS = ("delete", "release_held", "delete_conversation")
+JOBS = ("delete", "release_held", "delete_conversation", "rebuild_reporting")
 RELEASE_CHUNK = 100
 
 
@@ -26,6 +27,9 @@ def run(job: str, account_id: int, conversation_id: int | None = None) -> bool:
         if conversation_id is None:
             raise ValueError("delete_conversation needs a conversation_id")
         done = conversation_deletion.run(account_id, conversation_id)
+    elif job == "rebuild_reporting":
+        from ..reporting import rebuild
+        done = rebuild.run(account_id)
     else:
         done = release_held(account_id)
     if not done:
