@@ -218,10 +218,43 @@ def test_csv_downloads_with_every_caller(api, world):
     from tests.integration.test_permission_matrix import CALLERS, REPORT, token_of
 
     failures = []
-    for name in ("agents", "inboxes", "labels", "teams", "conversation_traffic"):
+    for name in ("agents", "inboxes", "labels", "teams", "conversation_traffic", "conversations_export"):
         path = f"{base(world)}/reports/{name}"
         for caller, expected in zip(CALLERS, REPORT):
             status, headers, text = raw_get(api, path, token_of(world, caller))
             if status != expected or (status == 200) != headers.get("Content-Type", "").startswith("text/csv"):
                 failures.append(f"GET {path} as {caller}: {status} (expected {expected}) {text[:80]}")
     assert not failures, "\n".join(failures)
+
+
+def test_per_conversation_export(api, world, website):
+    """A real conversation's reporting events (the reporting consumer's), exported one line
+    per conversation, with the numbers the reporting events API gives."""
+    import time
+
+    from tests.integration.test_reporting_events import consume, received
+
+    rollups.forget()
+    visitor, display_id = start_chat(website)
+    path = f"/api/v1/accounts/{world.account_id}/conversations/{display_id}"
+    assert api.post(f"{path}/messages", world.agent.token, body={"content": "Hello!"}).status == 200
+    website.widget.say(visitor, "One more question")
+    assert api.post(f"{path}/messages", world.agent.token, body={"content": "Sure"}).status == 200
+    assert api.post(f"{path}/toggle_status", world.agent.token, body={"status": "resolved"}).status == 200
+    consume(received("ReportingQueue"))
+    events = {e["name"]: e for e in api.get(f"{path}/reporting_events", world.admin.token).json}
+    now = int(time.time())
+    query = {"since": str(now - 3600), "until": str(now + 3600), "timezone_offset": "5.75"}
+    status, headers, text = raw_get(api, f"{base(world)}/reports/conversations_export", world.admin.token, query)
+    assert status == 200 and headers["Content-Disposition"] == "attachment; filename=conversations_report.csv"
+    lines = [line.split(",") for line in text.splitlines()]
+    assert lines[2][:3] == ["Conversation", "Inbox", "Status"]
+    [row] = lines[3:]
+    assert row[0] == str(display_id) and row[1] == "Acme website" and row[2] == "resolved"
+    assert float(row[7]) == events["first_response"]["value"]
+    assert row[8] == "1" and float(row[9]) == events["reply_time"]["value"]
+    assert row[10] == "1" and float(row[11]) == events["conversation_resolved"]["value"]
+    assert row[6].endswith("+05:45")
+    assert raw_get(api, f"{base(world)}/reports/conversations_export", world.agent.token, query)[0] == 403
+    too_long = {"since": "0", "until": str(100 * DAY)}
+    assert raw_get(api, f"{base(world)}/reports/conversations_export", world.admin.token, too_long)[0] == 422
