@@ -31,8 +31,8 @@ BENCHMARKS = {
     "help_center_cost": "what AWS would bill per 1M public help center page views, at a stated CloudFront hit ratio",
     "captain": "Captain retrieval on CLINC150: top-1, handoff in and out of scope, latency and size per offline retriever",
     "captain_cost": "what AWS would bill per 1,000 customer messages Captain answers with a model on Bedrock, by model",
-    "reports": "reports at 1,000 and 100,000 conversations: DynamoDB requests, items and read units at UTC+05:45",
     "reporting": "reporting consumer's DynamoDB cost per conversation; the rebuild's per 10,000 stored conversations",
+    "reports": "reports at 1,000 and 100,000 conversations: DynamoDB requests, items and read units at UTC+05:45",
     "audit": "audit log: extra DynamoDB requests, items and WRU per audited write; its share of the HTTP API's cold start",
 }
 
