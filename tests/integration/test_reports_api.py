@@ -258,3 +258,30 @@ def test_per_conversation_export(api, world, website):
     assert raw_get(api, f"{base(world)}/reports/conversations_export", world.agent.token, query)[0] == 403
     too_long = {"since": "0", "until": str(100 * DAY)}
     assert raw_get(api, f"{base(world)}/reports/conversations_export", world.admin.token, too_long)[0] == 422
+
+
+def test_team_and_label_reports(api, world):
+    from parley.services.account import labels, teams
+
+    rollups.forget()
+    a = world.account_id
+    team, label = teams.create(a, "Support"), labels.create(a, "VIP")
+    for hour in (1, 5, 30):
+        with dynamo.transaction() as tx:
+            rollups.add(tx, a, "conversations", MAR1 + hour * 3600, [("team", team.id), ("label", "vip")])
+    with dynamo.transaction() as tx:
+        rollups.add(tx, a, "resolution", MAR1 + 7200, [("team", team.id), ("label", "vip")], value=600)
+    rows = api.get(f"{base(world)}/summary_reports/team", world.admin.token, query=window()).json
+    assert rows == [{"id": team.id, "conversations_count": 3, "resolved_conversations_count": 1,
+                     "avg_resolution_time": 600, "avg_first_response_time": None, "avg_reply_time": None}]
+    rows = api.get(f"{base(world)}/summary_reports/label", world.admin.token, query=window()).json
+    assert rows[0]["id"] == label.id and rows[0]["title"] == "vip" and rows[0]["conversations_count"] == 3
+    series = api.get(f"{base(world)}/reports", world.admin.token,
+                     query=window(metric="conversations_count", type="label", id=label.id)).json
+    assert [p["value"] for p in series] == [2, 1, 0]
+    status, _, text = raw_get(api, f"{base(world)}/reports/teams", world.admin.token, window())
+    assert status == 200 and "Support,3,1,,600," in text.splitlines()
+    teams.create(world.other_account_id, "Theirs")
+    other_team = teams.create(world.other_account_id, "Theirs too")  # id 2: a team of Globex only
+    assert api.get(f"{base(world)}/reports", world.admin.token,
+                   query=window(metric="conversations_count", type="team", id=other_team.id)).status == 404
