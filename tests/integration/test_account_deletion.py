@@ -98,6 +98,17 @@ def _populate(api, world, monkeypatch) -> dict:
     responses.rate(responses.by_uuid(uuid), 4, "fine")
     bot = api.post(f"{base}/agent_bots", admin, body={"name": "Helper", "outgoing_url": "https://bot.example.com/h"}).json
     api.post(f"{base}/inboxes/{api_inbox['id']}/set_agent_bot", admin, body={"agent_bot": bot["id"]})
+    # Reporting: the consumer's events and rollups of what happened so far (a rollup's key is
+    # its series, so the deletion finds them by a Scan: tested with more pages than one run reads).
+    drain("ReportingQueue", "reporting")
+    from parley.services.reporting import rollups
+    from parley.services.lifecycle import account_deletion
+
+    monkeypatch.setattr(account_deletion, "SCAN_PAGE", 7)
+    from parley import dynamo
+
+    with dynamo.transaction() as tx:
+        rollups.add(tx, a, "conversations", int(time.time()) - 86_400 * 40, [("agent", 999)])
     # A Telegram message through the real webhook and ingest (provider-id claims).
     assert post_telegram(api, telegram, fixture_bytes("telegram", "text_message")).status == 200
     drain("IngestQueue", "channel_ingest")
@@ -221,6 +232,7 @@ def test_deleted_accounts_public_identifiers_answer_404_at_once(api, world, monk
 
 
 def test_deletion_removes_everything_of_the_account_and_nothing_else(api, world, globex, monkeypatch):
+    drain("ReportingQueue", "reporting")  # Globex's own reporting, before the snapshot
     before = _snapshot()
     _populate(api, world, monkeypatch)
     populated = _snapshot()
@@ -229,6 +241,8 @@ def test_deletion_removes_everything_of_the_account_and_nothing_else(api, world,
     assert any(k.startswith(f"captain-documents/{world.account_id}/") for name, keys in populated.items()
                if name.startswith("s3:") for k in keys)
     assert len(populated["MessagesTable"]) > len(before["MessagesTable"]) + 5
+    rollups = [r for r in populated["ReportRollupsTable"] if json.loads(r)["series"].startswith(f"{world.account_id}#")]
+    assert len(rollups) > 3 * 7  # more than three of the deletion's scan pages (SCAN_PAGE = 7)
     api.delete(f"/super_admin/api/v1/accounts/{world.account_id}", world.super_admin.token)
     from parley.services.lifecycle import account_deletion
 
@@ -244,6 +258,7 @@ def test_deletion_removes_everything_of_the_account_and_nothing_else(api, world,
 
 
 def test_deletion_resumes_after_a_fault_midway(api, world, monkeypatch):
+    drain("ReportingQueue", "reporting")  # Globex's own reporting, before the snapshot
     before = _snapshot()
     _populate(api, world, monkeypatch)
     api.delete(f"/super_admin/api/v1/accounts/{world.account_id}", world.super_admin.token)

@@ -13,7 +13,9 @@ finds them again: re-running is always safe. The layouts come from docs/data-mod
 2. contacts: unique-value claims, list and search entries, contact inboxes;
 3. inboxes: public identifiers and channel claims (website token, inbox identifier,
    bot token / phone number / address / Twilio number), members, contact inboxes;
-4. the account's AccountObjects partition (teams, labels, canned responses, webhooks, bots
+4. the account's report rollups (one Scan of their table, resumed from a position kept in
+   the AccountObjects partition: a rollup's key is its series, not the account), then the
+   account's AccountObjects partition (teams, labels, canned responses, webhooks, bots
    and their tokens, automation, macros, notes, counts, held ingest, help center portals,
    categories and articles ...) with their claims (and articles' view counters), and
    Captain's model keys in SSM Parameter Store;
@@ -28,7 +30,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 
-from ... import schedules
+from ... import aws, schedules
 from ...llm import keys
 from ...models import help_center
 from ...models.account import Account, AccountUser
@@ -42,10 +44,12 @@ from ...models.csat import CsatSurvey
 from ...models.event_log import LoggedEvent
 from ...models.inbox import Inbox, InboxMember
 from ...models.notification import Notification
+from ...models.report_rollup import ReportRollup
 from ...models.reporting import ReportingEvent
 from ...models.unique import UniqueClaim
 from ...models.user import AccessToken
 from ...security_log import refused
+from ...settings import get_settings
 from .cascade import Budget, ChunkDone
 
 logger = Logger(child=True)
@@ -66,7 +70,8 @@ def run(account_id: int, limit: int | None = None) -> bool:
         return True
     job = Budget(account_id, limit or CHUNK)
     try:
-        for phase in (_conversations, _contacts, _inboxes, _account_objects, _partitions, _files, _counters):
+        for phase in (_conversations, _contacts, _inboxes, _report_rollups, _account_objects, _partitions, _files,
+                      _counters):
             phase(job)
     except ChunkDone:
         logger.info("account deletion continues", extra={"account_id": account_id, "deleted": job.deleted})
@@ -152,14 +157,52 @@ def _inboxes(job: Budget) -> None:
             job.delete(doomed + [Inbox(inbox.id)])
 
 
+ROLLUP_CURSOR = "deletion_cursor#report_rollups"
+SCAN_PAGE = 1000  # items examined a request
+
+
+def _report_rollups(job: Budget) -> None:
+    """The account's report rollups (services/reporting/rollups.py). Each series is a hash
+    key of its own ("<account>#<dimension>#<id>#<granularity>"), so no Query finds all of
+    an account's: the cascade's one Scan, of that table only, filtered to the account's
+    prefix. A deletion is rare and runs in the background; its position is kept in the
+    account's partition (removed last, with the counters), so each run goes on from where
+    the last one stopped instead of reading the table again. Each page examined is charged
+    to the run's budget, so a large table is read over several runs."""
+    cursor = _rollup_cursor(job.account_id)
+    if cursor.data.get("done"):
+        return
+    client, table = aws.client("dynamodb"), get_settings().required("report_rollups_table")
+    while True:
+        page = client.scan(TableName=table, Limit=SCAN_PAGE, ProjectionExpression="series, #b",
+                           FilterExpression="begins_with(series, :mine)", ExpressionAttributeNames={"#b": "bucket"},
+                           ExpressionAttributeValues={":mine": {"S": f"{job.account_id}#"}},
+                           **({"ExclusiveStartKey": cursor.data["last"]} if cursor.data.get("last") else {}))
+        doomed = [ReportRollup(row["series"]["S"], int(row["bucket"]["N"])) for row in page.get("Items", [])]
+        if doomed:
+            job.delete(doomed)  # may end the run: this page is scanned again next time, and finds less
+        cursor.data = {"last": page["LastEvaluatedKey"]} if "LastEvaluatedKey" in page else {"done": True}
+        cursor.save()
+        if cursor.data.get("done"):
+            return
+        job.charge(max(1, page.get("ScannedCount", 0) // 100))
+
+
+def _rollup_cursor(account_id: int) -> AccountObject:
+    try:
+        return AccountObject.get(account_id, ROLLUP_CURSOR, consistent_read=True)
+    except AccountObject.DoesNotExist:
+        return AccountObject(account_id, ROLLUP_CURSOR, id=0, data={})
+
+
 def _account_objects(job: Budget) -> None:
     from ..account import account_objects, agent_bots, canned_responses, custom_attributes, labels, teams
     from ..rules import webhooks
 
     unique = {module.KIND: module.UNIQUE for module in (canned_responses, custom_attributes, labels, teams, webhooks)}
-    while page := list(AccountObject.query(job.account_id, limit=100)):
+    while page := [item for item in AccountObject.query(job.account_id, limit=101) if item.key != ROLLUP_CURSOR]:
         doomed = []
-        for item in page:
+        for item in page:  # all but the rollups' scan position, kept until the end (_counters)
             kind = item.key.split("#", 1)[0]
             value = (item.data or {}).get(unique.get(kind, ""))
             if isinstance(value, str):
@@ -215,4 +258,5 @@ def _counters(job: Budget) -> None:
     kinds |= {help_center.PORTAL, help_center.CATEGORY, help_center.ARTICLE}
     # Captain's (services/captain sits above this package: its kinds by name).
     kinds |= {"captain_assistant", "captain_assistant_response", "captain_document"}
-    job.delete([Counter(f"Account#{job.account_id}/{kind}") for kind in sorted(kinds)])
+    job.delete([Counter(f"Account#{job.account_id}/{kind}") for kind in sorted(kinds)]
+               + [AccountObject(job.account_id, ROLLUP_CURSOR)])
