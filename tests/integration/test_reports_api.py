@@ -218,10 +218,70 @@ def test_csv_downloads_with_every_caller(api, world):
     from tests.integration.test_permission_matrix import CALLERS, REPORT, token_of
 
     failures = []
-    for name in ("agents", "inboxes", "labels", "teams", "conversation_traffic"):
+    for name in ("agents", "inboxes", "labels", "teams", "conversation_traffic", "conversations_export"):
         path = f"{base(world)}/reports/{name}"
         for caller, expected in zip(CALLERS, REPORT):
             status, headers, text = raw_get(api, path, token_of(world, caller))
             if status != expected or (status == 200) != headers.get("Content-Type", "").startswith("text/csv"):
                 failures.append(f"GET {path} as {caller}: {status} (expected {expected}) {text[:80]}")
     assert not failures, "\n".join(failures)
+
+
+def test_per_conversation_export(api, world, website):
+    """A real conversation's reporting events (the reporting consumer's), exported one line
+    per conversation, with the numbers the reporting events API gives."""
+    import time
+
+    from tests.integration.test_reporting_events import consume, received
+
+    rollups.forget()
+    visitor, display_id = start_chat(website)
+    path = f"/api/v1/accounts/{world.account_id}/conversations/{display_id}"
+    assert api.post(f"{path}/messages", world.agent.token, body={"content": "Hello!"}).status == 200
+    website.widget.say(visitor, "One more question")
+    assert api.post(f"{path}/messages", world.agent.token, body={"content": "Sure"}).status == 200
+    assert api.post(f"{path}/toggle_status", world.agent.token, body={"status": "resolved"}).status == 200
+    consume(received("ReportingQueue"))
+    events = {e["name"]: e for e in api.get(f"{path}/reporting_events", world.admin.token).json}
+    now = int(time.time())
+    query = {"since": str(now - 3600), "until": str(now + 3600), "timezone_offset": "5.75"}
+    status, headers, text = raw_get(api, f"{base(world)}/reports/conversations_export", world.admin.token, query)
+    assert status == 200 and headers["Content-Disposition"] == "attachment; filename=conversations_report.csv"
+    lines = [line.split(",") for line in text.splitlines()]
+    assert lines[2][:3] == ["Conversation", "Inbox", "Status"]
+    [row] = lines[3:]
+    assert row[0] == str(display_id) and row[1] == "Acme website" and row[2] == "resolved"
+    assert float(row[7]) == events["first_response"]["value"]
+    assert row[8] == "1" and float(row[9]) == events["reply_time"]["value"]
+    assert row[10] == "1" and float(row[11]) == events["conversation_resolved"]["value"]
+    assert row[6].endswith("+05:45")
+    assert raw_get(api, f"{base(world)}/reports/conversations_export", world.agent.token, query)[0] == 403
+    too_long = {"since": "0", "until": str(100 * DAY)}
+    assert raw_get(api, f"{base(world)}/reports/conversations_export", world.admin.token, too_long)[0] == 422
+
+
+def test_team_and_label_reports(api, world):
+    from parley.services.account import labels, teams
+
+    rollups.forget()
+    a = world.account_id
+    team, label = teams.create(a, "Support"), labels.create(a, "VIP")
+    for hour in (1, 5, 30):
+        with dynamo.transaction() as tx:
+            rollups.add(tx, a, "conversations", MAR1 + hour * 3600, [("team", team.id), ("label", "vip")])
+    with dynamo.transaction() as tx:
+        rollups.add(tx, a, "resolution", MAR1 + 7200, [("team", team.id), ("label", "vip")], value=600)
+    rows = api.get(f"{base(world)}/summary_reports/team", world.admin.token, query=window()).json
+    assert rows == [{"id": team.id, "conversations_count": 3, "resolved_conversations_count": 1,
+                     "avg_resolution_time": 600, "avg_first_response_time": None, "avg_reply_time": None}]
+    rows = api.get(f"{base(world)}/summary_reports/label", world.admin.token, query=window()).json
+    assert rows[0]["id"] == label.id and rows[0]["title"] == "vip" and rows[0]["conversations_count"] == 3
+    series = api.get(f"{base(world)}/reports", world.admin.token,
+                     query=window(metric="conversations_count", type="label", id=label.id)).json
+    assert [p["value"] for p in series] == [2, 1, 0]
+    status, _, text = raw_get(api, f"{base(world)}/reports/teams", world.admin.token, window())
+    assert status == 200 and "Support,3,1,,600," in text.splitlines()
+    teams.create(world.other_account_id, "Theirs")
+    other_team = teams.create(world.other_account_id, "Theirs too")  # id 2: a team of Globex only
+    assert api.get(f"{base(world)}/reports", world.admin.token,
+                   query=window(metric="conversations_count", type="team", id=other_team.id)).status == 404

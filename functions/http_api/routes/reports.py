@@ -8,6 +8,7 @@
 - GET .../reports/first_response_time_distribution: per channel
 - GET .../reports/conversation_traffic: the day × hour heatmap (CSV)
 - GET .../reports/agents|inboxes|labels|teams: the tables as CSV
+- GET .../reports/conversations_export: one CSV line per conversation with its metrics
 
 All read rollups and count items, never conversations; `report_manage` (or administrator).
 """
@@ -132,6 +133,16 @@ def conversation_traffic(account_id: str):
     if window.until - window.since > windows.HOUR_MAX_DAYS * windows.DAY:
         raise Invalid(f"conversation_traffic may span at most {windows.HOUR_MAX_DAYS} days", field="since")
     return _csv(views.traffic_csv(reports.traffic(account, window), window), "conversation_traffic_reports.csv")
+
+
+@router.get(f"{V2}/reports/conversations_export")
+def conversations_export(account_id: str):
+    """Parley's per-conversation export (Chatwoot has none: chatwoot#15243, #13366)."""
+    account = _reporter(account_id)
+    window = _window(_params(), max_days=reports.EXPORT_MAX_DAYS)
+    rows, stopped = reports.conversation_metrics(account, window)
+    return _csv(views.conversations_csv(rows, reports.export_names(account), window, stopped),
+                "conversations_report.csv")
 
 
 @router.get(f"{V2}/reports/<table>")

@@ -90,3 +90,44 @@ def traffic_csv(days: list[tuple[int, list[int]]], window) -> str:
     for day, hours in days:
         lines.append([_date(day, window.offset_minutes), *hours])
     return _write(lines)
+
+
+CONVERSATION_COLUMNS = ("Conversation", "Inbox", "Status", "Assignee", "Team", "Labels", "Created at",
+                        "First response time (seconds)", "Replies", "Avg reply time (seconds)", "Resolutions",
+                        "Resolution time (seconds)", "Reopened", "Time with the bot (seconds)", "Resolved by the bot")
+
+
+def _when(value, offset_minutes: int) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        moment = datetime.fromtimestamp(int(value), timezone.utc)
+    return moment.astimezone(timezone(timedelta(minutes=offset_minutes))).isoformat(timespec="seconds")
+
+
+def conversations_csv(rows, names: dict, window, stopped: bool) -> str:
+    """/reports/conversations_export: one line per conversation with a reporting event in
+    the period, its metrics summed over the period's events."""
+    lines = [[f"Reporting period {_date(window.since, window.offset_minutes)} to "
+              f"{_date(max(window.until - 1, window.since), window.offset_minutes)}"
+              + (" (business hours)" if window.business_hours else "")], [], list(CONVERSATION_COLUMNS)]
+    for metrics, conversation in rows:
+        c = conversation
+        lines.append([
+            metrics.display_id,
+            names["inbox"].get(c.inbox_id, c.inbox_id) if c is not None else "",
+            c.status if c is not None else "deleted",
+            names["agent"].get(c.assignee_id, "") if c is not None and c.assignee_id else "",
+            names["team"].get(c.team_id, "") if c is not None and c.team_id else "",
+            " ".join(c.labels or []) if c is not None else "",
+            _when(c.created_at, window.offset_minutes) if c is not None else "",
+            metrics.first_response, metrics.replies, metrics.avg_reply, metrics.resolutions,
+            metrics.resolution_total if metrics.resolutions else None, metrics.reopened, metrics.bot_handoff,
+            "yes" if metrics.bot_resolved else "no",
+        ])
+    if stopped:
+        lines.append([])
+        lines.append(["Stopped after the period's first 20,000 reporting events: ask for a shorter period."])
+    return _write(lines)
