@@ -6,7 +6,7 @@ assistants (CRUD), assistants/{id}/inboxes (index, create, destroy), assistants/
 
 Who: administrators read and write everything (Captain is theirs in Chatwoot); a custom
 role granting knowledge_base_manage reads assistants and their inboxes and reads and
-writes FAQs. Bodies are accepted flat or wrapped ({"assistant": {...}},
+writes FAQs; one granting report_manage reads the usage (Reports > Captain). Bodies are accepted flat or wrapped ({"assistant": {...}},
 {"assistant_response": {...}}, {"inbox": {...}}, {"scenario": {...}}), as Rails takes them."""
 from __future__ import annotations
 
