@@ -119,8 +119,9 @@ BEYOND_SPEC: tuple[tuple[str, str, str, str], ...] = (
      "characters, at most 20 turns; else 422); `{response, reasoning, handoff: {reason, reason_text, message} | null, "
      "sources}`; administrators and knowledge_base_manage"),
     ("Captain", "GET", "/api/v1/accounts/{account_id}/captain/usage",
-     "Parley's: this month's and last month's model calls, tokens, cost, answers and handoffs per assistant and in "
-     "total, the monthly budget and the rate limit; administrators"),
+     "Parley's: a month's (`month=YYYY-MM`, a UTC month from 2000-01 to this one, else 422 naming `month`; this "
+     "month by default) and the month before's model calls, tokens, cost, answers and handoffs per assistant and in "
+     "total, the monthly budget and the rate limit; administrators and `report_manage` roles"),
     ("Captain", "GET", "/api/v1/accounts/{account_id}/captain/documents",
      "`?assistant_id`, `page`; 25 a page, newest first, `{payload, meta: {total_count, page}}`; administrators and knowledge_base_manage"),
     ("Captain", "POST", "/api/v1/accounts/{account_id}/captain/documents",

@@ -63,10 +63,10 @@ describe('captain provider model', () => {
     expect(u.month).toBe('2026-12')
     expect([u.budget, u.exhausted, u.rate]).toEqual([50, false, 60])
     expect(u.rows).toEqual([
-      { id: 3, name: 'Ava', calls: 1200, tokens: 120000, answers: 1100, handoffs: 100, cost: 0.42 },
-      { id: 9, name: 'Deleted assistant 9', calls: 1, tokens: 10, answers: 0, handoffs: 0, cost: 0.001 },
+      { id: 3, name: 'Ava', calls: 1200, tokens: 120000, input: 100000, output: 20000, answers: 1100, handoffs: 100, cost: 0.42 },
+      { id: 9, name: 'Deleted assistant 9', calls: 1, tokens: 10, input: 10, output: 0, answers: 0, handoffs: 0, cost: 0.001 },
     ])
-    expect(u.total).toEqual({ calls: 1201, tokens: 120010, answers: 1100, handoffs: 100, cost: 0.421 })
+    expect(u.total).toEqual({ calls: 1201, tokens: 120010, input: 100010, output: 20000, answers: 1100, handoffs: 100, cost: 0.421 })
     expect(u.previous).toMatchObject({ month: '2026-11', rows: [] })
     expect(usageOf(null)).toMatchObject({ month: '', budget: null, exhausted: false, rows: [], previous: null })
     expect([money(0.421), money(0.001), money(0), count(120010)]).toEqual(['$0.42', '$0.0010', '$0.00', '120,010'])

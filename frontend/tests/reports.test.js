@@ -310,7 +310,7 @@ describe('reports screens', () => {
     const links = w.get('.settings-nav').findAll('a')
     expect(links.map((a) => a.attributes('data-testid'))).toEqual([
       'reports-nav-overview', 'reports-nav-conversations', 'reports-nav-traffic', 'reports-nav-agents', 'reports-nav-inboxes',
-      'reports-nav-teams', 'reports-nav-labels', 'reports-nav-channels', 'reports-nav-csat', 'reports-nav-sla',
+      'reports-nav-teams', 'reports-nav-labels', 'reports-nav-channels', 'reports-nav-csat', 'reports-nav-sla', 'reports-nav-captain',
     ])
     expect(w.get('[data-testid="reports-nav-traffic"]').attributes('aria-current')).toBe('page')
     expect(w.get('[data-testid="reports-nav-sla"]').attributes('href')).toBe('/app/accounts/1/reports/sla')

@@ -1,13 +1,16 @@
 """Reports (issue 15): an administrator whose browser is in Nepal (+05:45, a quarter-hour
 offset) sees, for a seeded timeline of conversations (a customer message, a reply, a
 resolution each), the numbers the reports API answers: the overview's figures and the
-conversations-over-time chart's table; and a breakdown's CSV button downloads the file.
+conversations-over-time chart's table, whose "Download conversations CSV" holds a line per
+seeded conversation, and Reports > Captain's figures (Captain's usage of the month); and a
+breakdown's CSV button downloads the file.
 
 The reporting consumer records events asynchronously (bus -> queue), so the test waits,
 bounded, until the API counts the seeded conversations before opening the screens; then it
 compares what the page shows with the answers the page itself received."""
 from __future__ import annotations
 
+import csv
 import math
 import re
 import time
@@ -35,12 +38,13 @@ def _summary(stack, seed) -> dict:
                f"?since={w['since']}&until={w['until']}&type=account", seed["administrator"]["access_token"])
 
 
-def _seed_timeline(stack, seed, count: int) -> int:
+def _seed_timeline(stack, seed, count: int) -> list[int]:
     """`count` conversations in a new API inbox: the customer writes, an agent replies, and
-    resolves it. Returns the inbox id."""
+    resolves it. Returns their display ids."""
     token, account = seed["administrator"]["access_token"], seed["account"]["id"]
     base = f"/api/v1/accounts/{account}"
     inbox = api(stack, "POST", f"{base}/inboxes", token, {"name": f"Reports {tag()}", "channel": {"type": "api"}})["id"]
+    ids = []
     for i in range(count):
         contact = api(stack, "POST", f"{base}/contacts", token, {"name": f"Customer {tag()}", "inbox_id": inbox})["payload"]["contact"]
         conversation = api(stack, "POST", f"{base}/conversations", token, {"inbox_id": inbox, "contact_id": contact["id"]})
@@ -48,7 +52,8 @@ def _seed_timeline(stack, seed, count: int) -> int:
         api(stack, "POST", f"{path}/messages", token, {"content": f"Help {i}", "message_type": "incoming"})
         api(stack, "POST", f"{path}/messages", token, {"content": f"On it {i}"})
         api(stack, "POST", f"{path}/toggle_status", token, {"status": "resolved"})
-    return inbox
+        ids.append(conversation["id"])
+    return ids
 
 
 def _admin(new_context, stack, seed) -> Agent:
@@ -76,7 +81,7 @@ def _duration(seconds) -> str:
 
 def test_overview_and_chart_table_show_what_the_api_answers(new_context, stack, seed):
     before = _summary(stack, seed)
-    _seed_timeline(stack, seed, 2)
+    seeded = _seed_timeline(stack, seed, 2)
     deadline = time.monotonic() + 30
     while True:  # the reporting consumer is asynchronous: wait until it has counted them
         now = _summary(stack, seed)
@@ -123,6 +128,30 @@ def test_overview_and_chart_table_show_what_the_api_answers(new_context, stack, 
     today = time.strftime("%Y-%m-%d", time.gmtime(time.time() + shift))
     assert dict(expected).get(today) and int(dict(expected)[today].replace(",", "")) >= 2  # the seeded two
     expect(page.get_by_test_id("report-total")).to_have_text(f"{sum(int(float(p['value'])) for p in series):,}")
+
+    # The per-conversation export of the same 7 days: a line per seeded conversation, resolved once.
+    with page.expect_download() as downloaded:
+        page.get_by_test_id("report-conversations-csv").click()
+    assert downloaded.value.suggested_filename == "conversations_report.csv"
+    with open(downloaded.value.path(), encoding="utf-8", newline="") as file:
+        lines = {row[0]: row for row in csv.reader(file) if row}
+    header = lines["Conversation"]
+    for display_id in seeded:
+        line = dict(zip(header, lines[str(display_id)]))
+        assert (line["Status"], line["Replies"], line["Resolutions"]) == ("resolved", "0", "1"), line
+        assert line["First response time (seconds)"] != "", line
+
+    # Reports > Captain: this month's usage as the API answered it (the page's own request).
+    with page.expect_response(re.compile(r"/api/v1/accounts/\d+/captain/usage\?month=")) as answered:
+        page.get_by_test_id("reports-nav-captain").click()
+    expect(page).to_have_url(re.compile(r"/reports/captain$"))
+    usage = answered.value.json()
+    assert usage["current"]["month"] == time.strftime("%Y-%m", time.gmtime())
+    total = usage["current"]["total"]
+    for key, shown in (("answers", total["answers"]), ("handoffs", total["handoffs"]), ("calls", total["calls"]),
+                       ("input", total["input_tokens"]), ("output", total["output_tokens"])):
+        expect(page.get_by_test_id(f"captain-figure-{key}").get_by_test_id("captain-figure-value")).to_have_text(f"{int(shown):,}")
+    expect(page.get_by_test_id("captain-report-row")).to_have_count(len(usage["current"]["assistants"]))
 
 
 def test_a_breakdown_table_downloads_its_csv(new_context, stack, seed):

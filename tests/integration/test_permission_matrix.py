@@ -595,7 +595,9 @@ def test_captain_routes_with_every_caller(api, world, role_agents):
         ("DELETE", lambda who: f"{c}/assistant_responses/{fresh_faq(who)}", None, KNOWLEDGE_BASE),
         ("POST", f"{c}/bulk_actions", lambda who: {"type": "AssistantResponse", "ids": [fresh_faq(who)],
                                                    "fields": {"status": "approve"}}, KNOWLEDGE_BASE),
-        ("GET", f"{c}/usage", None, ADMIN),
+        # Usage: the Captain settings and Reports > Captain (administrators, report_manage roles).
+        ("GET", f"{c}/usage", None, REPORT),
+        ("GET", f"{c}/usage?month=2026-01", None, REPORT),
         # Provider settings (routes/captain_providers.py): administrators only.
         ("GET", f"{c}/provider", None, ADMIN),
         ("PATCH", f"{c}/provider", {"provider": "offline", "monthly_budget_usd": 10}, ADMIN),

@@ -113,6 +113,8 @@ const routes = [
       })),
       { path: 'csat', name: 'reports-csat', component: () => import('./reports/CsatReport.vue') },
       { path: 'sla', name: 'reports-sla', component: () => import('./reports/SlaReport.vue') },
+      // Captain's usage per month and assistant (GET captain/usage?month=) and the bot figures.
+      { path: 'captain', name: 'reports-captain', component: () => import('./reports/CaptainReport.vue') },
     ],
   },
   // Two-factor sign-in of the signed-in user: outside any account, so a member whose account

@@ -6,7 +6,7 @@ assistants (CRUD), assistants/{id}/inboxes (index, create, destroy), assistants/
 
 Who: administrators read and write everything (Captain is theirs in Chatwoot); a custom
 role granting knowledge_base_manage reads assistants and their inboxes and reads and
-writes FAQs. Bodies are accepted flat or wrapped ({"assistant": {...}},
+writes FAQs; one granting report_manage reads the usage (Reports > Captain). Bodies are accepted flat or wrapped ({"assistant": {...}},
 {"assistant_response": {...}}, {"inbox": {...}}, {"scenario": {...}}), as Rails takes them."""
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field, StrictBool, StrictInt
 
-from api import Body, account_member, admin_membership, base_url, body, json_body, parse, path_id, query
+from api import Body, account_member, admin_membership, base_url, body, json_body, member_with, parse, path_id, query
 from parley import permissions
 from parley.errors import NotFound
 from parley.services.captain import assistants, documents, responses, scenarios
@@ -314,9 +314,13 @@ def delete_response(account_id: str, response_id: str):
 
 @router.get(f"{CAPTAIN}/usage")
 def show_usage(account_id: str):
-    """This month's and last month's model calls, tokens, cost, answers and handoffs, per
-    assistant and in total, with the account's budget and rate limit (administrators)."""
+    """A month's (`month=YYYY-MM`, this month by default) and the month before's model
+    calls, tokens, cost, answers and handoffs, per assistant and in total, with the
+    account's budget and rate limit. Administrators and report_manage roles: the usage is
+    shown in the Captain settings and in Reports > Captain."""
     from parley.services.captain import usage
 
-    account = _admin(account_id)
-    return usage.report(account, {item.id: item.data.get("name") or "" for item in assistants.all_of(account)})
+    account, _ = member_with(router, account_id, permissions.REPORT_MANAGE)
+    month = usage.month_param((router.current_event.query_string_parameters or {}).get("month"))
+    return usage.report(account, {item.id: item.data.get("name") or "" for item in assistants.all_of(account)},
+                        month=month)

@@ -60,10 +60,11 @@ export const deleteDocument = (accountId, id) => api.del(cap(accountId, 'documen
 export const askPlayground = (accountId, assistantId, body) => api.post(cap(accountId, 'assistants', assistantId, 'playground'), body)
 
 // Model provider settings: the account's, an assistant's override (DELETE: back to the
-// account's), and this month's usage.
+// account's), and a month's usage.
 export const getProvider = async (accountId) => itemOf(await api.get(cap(accountId, 'provider')))
 export const saveProvider = async (accountId, body) => itemOf(await api.patch(cap(accountId, 'provider'), body))
 export const getAssistantProvider = async (accountId, id) => itemOf(await api.get(cap(accountId, 'assistants', id, 'provider')))
 export const saveAssistantProvider = async (accountId, id, body) => itemOf(await api.patch(cap(accountId, 'assistants', id, 'provider'), body))
 export const clearAssistantProvider = (accountId, id) => api.del(cap(accountId, 'assistants', id, 'provider'))
-export const getUsage = (accountId) => api.get(cap(accountId, 'usage'))
+// `month` ('YYYY-MM', a UTC month): that month and the one before; this month's without it.
+export const getUsage = (accountId, month = '') => api.get(cap(accountId, 'usage'), month ? { month } : undefined)

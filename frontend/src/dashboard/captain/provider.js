@@ -128,11 +128,14 @@ export const count = (n) => (Number.isFinite(Number(n)) ? Number(n).toLocaleStri
 
 // GET .../captain/usage ({current: {month, assistants: [...], total}, previous: {...},
 // monthly_budget_usd, budget_exhausted, rate_limit_per_minute}) -> what the usage card shows:
-// { month, budget, exhausted, rate, total, rows: [{ id, name, calls, tokens, answers, handoffs, cost }], previous }.
+// { month, budget, exhausted, rate, total, rows: [{ id, name, calls, tokens, input, output, answers, handoffs, cost }], previous }
+// (tokens = input + output tokens; Reports > Captain shows them apart).
 const figures = (u) => {
   const f = u && typeof u === 'object' ? u : {}
-  const tokens = f.tokens != null ? Number(f.tokens) : Number(f.input_tokens || 0) + Number(f.output_tokens || 0)
-  return { calls: Number(f.calls || 0), tokens, answers: Number(f.answers || 0), handoffs: Number(f.handoffs || 0), cost: Number(f.cost_usd || 0) }
+  const input = Number(f.input_tokens || 0)
+  const output = Number(f.output_tokens || 0)
+  const tokens = f.tokens != null ? Number(f.tokens) : input + output
+  return { calls: Number(f.calls || 0), tokens, input, output, answers: Number(f.answers || 0), handoffs: Number(f.handoffs || 0), cost: Number(f.cost_usd || 0) }
 }
 function monthOf(m, assistants) {
   const month = m && typeof m === 'object' ? m : {}
@@ -143,7 +146,7 @@ function monthOf(m, assistants) {
     return { id, name: u.assistant_name || (known && known.name) || (id == null ? 'Other' : 'Deleted assistant ' + id), ...figures(u) }
   })
   const total = month.total && typeof month.total === 'object' ? figures(month.total)
-    : rows.reduce((t, u) => ({ calls: t.calls + u.calls, tokens: t.tokens + u.tokens, answers: t.answers + u.answers, handoffs: t.handoffs + u.handoffs, cost: t.cost + u.cost }), figures(null))
+    : rows.reduce((t, u) => ({ calls: t.calls + u.calls, tokens: t.tokens + u.tokens, input: t.input + u.input, output: t.output + u.output, answers: t.answers + u.answers, handoffs: t.handoffs + u.handoffs, cost: t.cost + u.cost }), figures(null))
   return { month: typeof month.month === 'string' ? month.month : '', total, rows }
 }
 export function usageOf(res, assistants = []) {

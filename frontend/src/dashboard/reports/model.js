@@ -13,6 +13,7 @@ export const DAY = 86400
 export const MAX_DAYS = 730 // the API refuses ranges over 2 years
 export const HOUR_MAX_DAYS = 31 // ... and group_by hour over more than 31 days
 export const CHANNEL_MAX_DAYS = 183 // ... and a channel summary over more than 6 months (Chatwoot's limit)
+export const EXPORT_MAX_DAYS = 93 // ... and a per-conversation export over more than 93 days (services/reporting/reports.py)
 
 export const RANGES = [
   { key: '7', label: 'Last 7 days', days: 7 },
@@ -398,4 +399,16 @@ export function sparkPath(values, width = 96, height = 24) {
 export function fileNameOf(disposition, fallback) {
   const m = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition || '')
   return m ? decodeURIComponent(m[1].trim()) : fallback
+}
+
+// The per-conversation export's query (GET /reports/conversations_export): the window's
+// last EXPORT_MAX_DAYS days at most (the API's limit), its business hours and offset (the
+// file's dates are local to it): { params, days, clipped }.
+export function exportParams(w) {
+  const since = Math.max(w.since, w.until - EXPORT_MAX_DAYS * DAY)
+  return {
+    params: windowParams({ ...w, since }, { timezone_offset: offsetParam(w.offsetMinutes) }),
+    days: Math.round((w.until - since) / DAY),
+    clipped: since > w.since,
+  }
 }

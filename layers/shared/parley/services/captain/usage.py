@@ -20,6 +20,7 @@ docs/captain.md "Usage and limits".
 from __future__ import annotations
 
 import math
+import re
 import time
 from datetime import datetime, timezone
 
@@ -29,6 +30,7 @@ from pynamodb.models import Model
 
 from ... import global_config
 from ...models.base import table_meta
+from ...errors import Invalid
 from ...models.throttle import ThrottleWindow
 from ..account import throttle
 
@@ -208,10 +210,26 @@ def _figures(item: Usage | None) -> dict:
     return shown
 
 
-def report(account_id: int, names: dict[int, str], moment: float | None = None) -> dict:
-    """This month's and last month's figures, per assistant and in total (two Queries).
-    `names`: the account's assistants by id (a deleted assistant's figures stay, unnamed)."""
-    current = month_of(moment)
+def month_param(text: str | None, moment: float | None = None) -> str | None:
+    """The `month` query parameter ("YYYY-MM", a UTC month from 2000 to this one) as
+    "YYYYMM"; None when not given. 422 naming `month` otherwise."""
+    if text in (None, ""):
+        return None
+    found = re.fullmatch(r"([0-9]{4})-(0[1-9]|1[0-2])", str(text))
+    if not found:
+        raise Invalid("month must be a month as YYYY-MM, e.g. 2026-11", field="month")
+    month = found[1] + found[2]
+    if not "200001" <= month <= month_of(moment):
+        raise Invalid("month must be a month from 2000-01 to this month", field="month")
+    return month
+
+
+def report(account_id: int, names: dict[int, str], moment: float | None = None, month: str | None = None) -> dict:
+    """A month's figures (this month's unless `month`, "YYYYMM", is given) and the month
+    before's, per assistant and in total (two Queries). `names`: the account's assistants
+    by id (a deleted assistant's figures stay, unnamed). `budget_exhausted`: the shown
+    month's cost reached the budget as it is set now."""
+    current = month or month_of(moment)
     months = []
     config = settings(account_id)
     for month in (current, previous_month(current)):
