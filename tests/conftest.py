@@ -270,6 +270,27 @@ class World:
 
 
 @pytest.fixture
+def isolated_moto(monkeypatch):
+    """DynamoDB runs each request (a transaction as a whole) in isolation; moto in-process
+    does not: it checks a condition and writes in separate steps that threads interleave,
+    and a cancelled transaction restores whole tables from a copy taken when it began,
+    undoing what other threads wrote meanwhile. One lock around each request makes moto as
+    isolated as the service, so threads race only the way requests to AWS do. Every test
+    that runs requests from threads at once on moto takes this fixture."""
+    import threading
+
+    from moto.core.responses import BaseResponse
+
+    lock, real = threading.RLock(), BaseResponse.call_action
+
+    def call_action(self):
+        with lock:
+            return real(self)
+
+    monkeypatch.setattr(BaseResponse, "call_action", call_action)
+
+
+@pytest.fixture
 def world(aws) -> World:
     """The local seed's cast: a super admin, Acme (administrator + agent), Globex
     (its own administrator) and a platform app."""

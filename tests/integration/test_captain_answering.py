@@ -172,7 +172,7 @@ def test_no_answer_after_resolution(api, world, website, captain):
 
 
 @pytest.mark.dynamodb_local
-def test_exactly_one_answer_per_message_under_duplicate_delivery(api, world, website, captain):
+def test_exactly_one_answer_per_message_under_duplicate_delivery(api, world, website, captain, isolated_moto):
     """The same message.created delivered three times at once, then again: one answer."""
     import json
 

@@ -147,25 +147,6 @@ def test_client_api_retry_returns_the_stored_message(api, world, published):
     assert published.count("message.created") == 1
 
 
-@pytest.fixture
-def isolated_moto(monkeypatch):
-    """DynamoDB runs each request (and each transaction, as a whole) in isolation; moto
-    in-process does not: a cancelled transaction restores whole tables from a copy taken
-    when it began, undoing what other threads wrote meanwhile. One lock makes moto's
-    DynamoDB as isolated as the real one, so threads can race the way requests do."""
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock = threading.RLock()
-    for name in ("transact_write_items", "put_item", "update_item", "delete_item", "get_item", "query"):
-        real = getattr(DynamoDBBackend, name)
-
-        def locked(self, *args, _real=real, **kwargs):
-            with lock:
-                return _real(self, *args, **kwargs)
-
-        monkeypatch.setattr(DynamoDBBackend, name, locked)
-
-
 def test_concurrent_posts_with_one_echo_id_store_one_message(api, world, chat, published, isolated_moto):
     from parley.services.messaging import attachments, messages
     from parley.services.conversation import conversations

@@ -12,7 +12,6 @@ import pytest
 
 from local.cfn import ACCOUNT, REGION
 from tests.conftest import LambdaContext, load_function
-from tests.integration.test_echo_id import isolated_moto  # noqa: F401 (a fixture)
 from tests.integration.channel_support import (drain, fixture, fixture_bytes, logged, post_telegram, queue_url, queued,
                                                telegram_inbox, throttle_once)
 

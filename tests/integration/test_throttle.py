@@ -67,24 +67,6 @@ def _counting_verify(monkeypatch):
     return calls
 
 
-@pytest.fixture
-def atomic_requests(monkeypatch):
-    """DynamoDB applies each request atomically; moto, in process, checks a condition and
-    writes in separate steps that threads can interleave. One lock per request makes
-    moto as atomic as the service, so what races here is only what races in AWS."""
-    import threading
-
-    from moto.core.responses import BaseResponse
-
-    lock, real = threading.RLock(), BaseResponse.call_action
-
-    def call_action(self):
-        with lock:
-            return real(self)
-
-    monkeypatch.setattr(BaseResponse, "call_action", call_action)
-
-
 def _in_parallel(n, attempt):
     """Run attempt(0..n-1) at once and return the status each raised (None for success).
 
@@ -106,7 +88,7 @@ def _in_parallel(n, attempt):
         return list(pool.map(run, range(n)))
 
 
-def test_parallel_sign_in_guesses_reach_the_hash_at_most_the_limit(api, world, monkeypatch, atomic_requests):
+def test_parallel_sign_in_guesses_reach_the_hash_at_most_the_limit(api, world, monkeypatch, isolated_moto):
     from parley.services.access import users
 
     calls = _counting_verify(monkeypatch)
@@ -137,7 +119,7 @@ def test_ipv6_sources_in_one_64_share_a_bucket(api, world):
     assert same_64.status == 429 and other_64.status == 200
 
 
-def test_profile_current_password_guesses_are_throttled(api, world, monkeypatch, atomic_requests):
+def test_profile_current_password_guesses_are_throttled(api, world, monkeypatch, isolated_moto):
     """A stolen session must not become an unlimited oracle for the account's password."""
     calls = _counting_verify(monkeypatch)
 
