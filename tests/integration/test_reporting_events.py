@@ -17,6 +17,7 @@ from parley.services.reporting import rollups
 from tests import event_pipe
 from tests.conftest import LambdaContext, _stack, load_function
 from tests.integration.channel_support import drain, queue_url
+from tests.spec import assert_matches
 
 
 def received(logical_id: str) -> list[dict]:
@@ -104,6 +105,7 @@ def test_live_replay_api_and_rebuild_agree(api, world, website):
     page = api.get(f"/api/v1/accounts/{acme}/reporting_events", world.admin.token)
     assert page.status == 200, page.json
     assert page.json["meta"] == {"count": 5, "current_page": 1, "total_pages": 1}
+    assert_matches(page.json, "get", "/api/v1/accounts/{account_id}/reporting_events")
     assert {"id", "name", "value", "value_in_business_hours", "event_start_time", "event_end_time", "account_id",
             "inbox_id", "user_id", "conversation_id", "created_at", "updated_at"} <= set(page.json["payload"][0])
     resolved = api.get(f"/api/v1/accounts/{acme}/reporting_events", world.admin.token,
@@ -115,6 +117,7 @@ def test_live_replay_api_and_rebuild_agree(api, world, website):
                   query={"since": "200", "until": "100"})
     assert bad.status == 422
     own = api.get(f"{base}/reporting_events", world.admin.token)
+    assert_matches(own.json, "get", "/api/v1/accounts/{account_id}/conversations/{conversation_id}/reporting_events")
     assert own.status == 200 and [e["name"] for e in own.json][0] == "first_response"
     assert [e["id"] for e in own.json] == sorted(e["id"] for e in own.json)
     assert api.get(f"{base}/reporting_events", world.agent.token).status == 403  # no report_manage
