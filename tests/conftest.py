@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import boto3
 import pytest
@@ -211,6 +211,9 @@ class Api:
         headers = dict(kw.pop("headers", None) or {})
         if token is not None:
             headers["api_access_token"] = token
+        path, _, query_string = path.partition("?")  # a path may carry its query string
+        if query_string:
+            kw["query"] = {**dict(parse_qsl(query_string)), **(kw.get("query") or {})}
         handler = self.handler_for(method, path)
         result = handler(http_event(method, path, headers=headers, **kw), LambdaContext())
         body = result.get("body") or ""
