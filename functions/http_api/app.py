@@ -48,6 +48,7 @@ ROUTE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (f"{ACCOUNT}/custom_attribute_definitions", ("settings",)),
     (f"{ACCOUNT}/automation_rules", ("automation",)),
     (f"{ACCOUNT}/macros", ("automation",)),
+    (f"{ACCOUNT}/campaigns", ("campaigns",)),
     (f"{ACCOUNT}/notifications", ("notifications",)),
     (f"{ACCOUNT}/notification_settings", ("notifications",)),
     (f"{ACCOUNT}/search/articles", ("help_center",)),

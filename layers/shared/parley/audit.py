@@ -34,6 +34,7 @@ AUDITED_KINDS: dict[str, str] = {
     "dashboard_app": "DashboardApp",
     "custom_role": "CustomRole",
     "sla_policy": "SlaPolicy",
+    "campaign": "Campaign",
 }
 # Never copied into an entry's changes: the entry must not become a way to read a secret.
 SECRET_FIELDS = frozenset({"secret", "password", "password_hash", "token", "access_token", "hmac_token",

@@ -1,0 +1,78 @@
+"""/api/v1/accounts/{account_id}/campaigns: administrators only, as in Chatwoot. Stored and
+validated here; sending (one_off) and the widget (ongoing) are still to come (docs/campaigns.md)."""
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from pydantic import Field
+
+from api import Body, account_admin, admin_delete, admin_item, body
+from parley.models.inbox import Inbox
+from parley.models.user import User
+from parley.services.rules import campaigns
+from parley.views.campaigns import campaign
+
+router = Router()
+PATH = "/api/v1/accounts/<account_id>/campaigns"
+
+
+class CampaignFields(Body):
+    # The checks that name the field and need the account (inbox, labels, sender, URL glob,
+    # time_on_page, scheduled_at) are services/rules/campaigns.py's.
+    title: str | None = Field(default=None, min_length=1, max_length=255)
+    description: str | None = Field(default=None, max_length=1000)
+    message: str | None = Field(default=None, min_length=1, max_length=4096)
+    inbox_id: Any = None
+    sender_id: Any = None
+    enabled: bool | None = None
+    trigger_only_during_business_hours: bool | None = None
+    trigger_rules: Any = None
+    scheduled_at: Any = None
+    audience: Any = None
+    campaign_type: str | None = Field(default=None, max_length=20)
+
+
+def _render(item) -> dict:
+    inbox = Inbox.get(item.data["inbox_id"]) if item.data.get("inbox_id") else None
+    sender = None
+    if item.data.get("sender_id"):
+        try:
+            sender = User.get(item.data["sender_id"])
+        except User.DoesNotExist:
+            sender = None
+    return campaign(item, inbox, sender)
+
+
+@router.get(PATH)
+def list_campaigns(account_id: str):
+    account_id = account_admin(router, account_id)
+    items = campaigns.all_of(account_id)
+    inbox_ids = {i.data["inbox_id"] for i in items}
+    user_ids = {i.data["sender_id"] for i in items if i.data.get("sender_id")}
+    found_inboxes = {i.id: i for i in Inbox.batch_get(inbox_ids)} if inbox_ids else {}
+    found_users = {u.id: u for u in User.batch_get(user_ids)} if user_ids else {}
+    return [campaign(i, found_inboxes.get(i.data["inbox_id"]), found_users.get(i.data.get("sender_id")))
+            for i in items]
+
+
+@router.get(f"{PATH}/<item_id>")
+def show_campaign(account_id: str, item_id: str):
+    return _render(admin_item(router, account_id, item_id, campaigns.get))
+
+
+@router.post(PATH)
+def create_campaign(account_id: str):
+    account_id = account_admin(router, account_id)
+    given = body(router, CampaignFields, wrapper="campaign")
+    return _render(campaigns.create(account_id, given.model_dump(exclude_unset=True)))
+
+
+@router.route(f"{PATH}/<item_id>", method=["PATCH", "PUT"])
+def update_campaign(account_id: str, item_id: str):
+    item = admin_item(router, account_id, item_id, campaigns.get)
+    given = body(router, CampaignFields, wrapper="campaign")
+    return _render(campaigns.update(item, given.model_dump(exclude_unset=True)))
+
+
+admin_delete(router, f"{PATH}/<item_id>", campaigns.get, campaigns.delete)

@@ -1,0 +1,172 @@
+"""Campaigns (Chatwoot's shape), AccountObjects "campaign#<id>" with the account's own id
+counter, audited (audit.AUDITED_KINDS). An *ongoing* campaign greets visitors of a website
+inbox's pages (trigger_rules: a URL glob and seconds on the page); a *one-off* campaign
+messages an audience of contact labels on an SMS or WhatsApp inbox at scheduled_at.
+This module stores and validates them only: nothing is sent yet (docs/campaigns.md)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+import time
+
+from ...errors import Invalid, NotFound
+from ...models.account import AccountUser
+from ...models.account_object import AccountObject
+from ..account import account_objects, labels
+from ..inbox import inboxes
+from . import url_glob
+
+KIND = "campaign"
+MAX_CAMPAIGNS = 500
+MAX_TIME_ON_PAGE = 3600
+MAX_AUDIENCE = 50
+MAX_SCHEDULE_AHEAD = 366 * 24 * 60 * 60
+ONGOING_CHANNELS = ("web_widget",)
+ONE_OFF_CHANNELS = ("sms", "whatsapp")  # Chatwoot: Twilio SMS, SMS and WhatsApp inboxes
+TYPES = ("ongoing", "one_off")
+
+
+def _type_for(account_id: int, inbox_id, wanted: str | None) -> str:
+    if isinstance(inbox_id, bool) or not isinstance(inbox_id, int):
+        raise Invalid("inbox_id must be an inbox's id", field="inbox_id")
+    inbox = inboxes.get_inbox(account_id, inbox_id)  # another account's inbox: 404
+    kind = "ongoing" if inbox.channel_type in ONGOING_CHANNELS else (
+        "one_off" if inbox.channel_type in ONE_OFF_CHANNELS else None)
+    if wanted is not None and wanted not in TYPES:
+        raise Invalid(f"campaign_type must be one of: {', '.join(TYPES)}", field="campaign_type")
+    if kind is None:
+        raise Invalid("inbox_id: campaigns run on website inboxes (ongoing) or SMS and WhatsApp inboxes (one_off)",
+                      field="inbox_id")
+    if wanted is not None and wanted != kind:
+        raise Invalid("campaign_type: ongoing campaigns need a website inbox, one_off campaigns an SMS or WhatsApp inbox",
+                      field="campaign_type")
+    return kind
+
+
+def _trigger_rules(rules) -> dict:
+    if rules is None:
+        rules = {}
+    if not isinstance(rules, dict) or set(rules) - {"url", "time_on_page"}:
+        raise Invalid("trigger_rules takes url and time_on_page only", field="trigger_rules")
+    out = {}
+    if rules.get("url") is not None:
+        reason = url_glob.problem(rules["url"])
+        if reason:
+            raise Invalid(f"trigger_rules.url {reason}", field="trigger_rules.url")
+        out["url"] = rules["url"]
+    seconds = rules.get("time_on_page", 10)
+    if isinstance(seconds, float) and seconds.is_integer():
+        seconds = int(seconds)
+    if isinstance(seconds, bool) or not isinstance(seconds, int) or not 0 <= seconds <= MAX_TIME_ON_PAGE:
+        raise Invalid(f"trigger_rules.time_on_page must be a whole number of seconds from 0 to {MAX_TIME_ON_PAGE}",
+                      field="trigger_rules.time_on_page")
+    out["time_on_page"] = seconds
+    return out
+
+
+def _epoch(value) -> int:
+    if isinstance(value, bool):
+        raise Invalid("scheduled_at must be a time", field="scheduled_at")
+    if isinstance(value, (int, float)):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise Invalid("scheduled_at must be an ISO 8601 time or epoch seconds", field="scheduled_at") from None
+        return int((parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).timestamp())
+    raise Invalid("scheduled_at must be an ISO 8601 time or epoch seconds", field="scheduled_at")
+
+
+def _scheduled(value) -> int:
+    if value is None:
+        raise Invalid("scheduled_at is required for a one_off campaign", field="scheduled_at")
+    at, now = _epoch(value), time.time()
+    if at <= now:
+        raise Invalid("scheduled_at must be in the future", field="scheduled_at")
+    if at > now + MAX_SCHEDULE_AHEAD:
+        raise Invalid("scheduled_at must be within a year", field="scheduled_at")
+    return at
+
+
+def _audience(account_id: int, audience) -> list[dict]:
+    if not isinstance(audience, list) or not audience:
+        raise Invalid("audience must list at least one label", field="audience")
+    if len(audience) > MAX_AUDIENCE:
+        raise Invalid(f"audience may list at most {MAX_AUDIENCE} labels", field="audience")
+    out = []
+    for entry in audience:
+        label_id = entry.get("id") if isinstance(entry, dict) else None
+        if (not isinstance(entry, dict) or entry.get("type") != "Label" or set(entry) - {"type", "id"}
+                or isinstance(label_id, bool) or not isinstance(label_id, int)):
+            raise Invalid('audience entries are {"type": "Label", "id": <label id>}', field="audience")
+        try:
+            labels.get(account_id, label_id)
+        except NotFound:
+            raise Invalid(f"audience: label {label_id} does not exist", field="audience") from None
+        if {"type": "Label", "id": label_id} not in out:
+            out.append({"type": "Label", "id": label_id})
+    return out
+
+
+def _sender(account_id: int, sender_id) -> int | None:
+    if sender_id is None:
+        return None
+    if isinstance(sender_id, bool) or not isinstance(sender_id, int):
+        raise Invalid("sender_id must be an agent's id", field="sender_id")
+    try:
+        AccountUser.get(account_id, sender_id)
+    except AccountUser.DoesNotExist:
+        raise NotFound("Sender not found") from None  # not a member of this account: as if absent
+    return sender_id
+
+
+def _checked(account_id: int, data: dict, changed: set[str]) -> dict:
+    """`data` validated whole (422 naming the field, before anything is written);
+    a one_off's scheduled_at must be in the future when it is set or changed."""
+    for field in ("title", "message"):
+        if not isinstance(data.get(field), str) or not data[field].strip():
+            raise Invalid(f"{field} can't be blank", field=field)
+    kind = _type_for(account_id, data.get("inbox_id"), data.get("campaign_type"))
+    out = {"title": data["title"].strip(), "description": data.get("description") or "",
+           "message": data["message"], "inbox_id": data["inbox_id"], "campaign_type": kind,
+           "sender_id": _sender(account_id, data.get("sender_id")),
+           "enabled": bool(data.get("enabled", True)),
+           "trigger_only_during_business_hours": bool(data.get("trigger_only_during_business_hours", False)),
+           "campaign_status": data.get("campaign_status") or "active"}
+    if kind == "ongoing":
+        out.update(trigger_rules=_trigger_rules(data.get("trigger_rules")), scheduled_at=None, audience=[])
+    else:
+        if data.get("trigger_rules"):
+            _trigger_rules(data["trigger_rules"])  # still refuse a bad pattern rather than drop it
+        scheduled = data.get("scheduled_at")
+        out.update(trigger_rules={}, audience=_audience(account_id, data.get("audience")),
+                   scheduled_at=_scheduled(scheduled) if "scheduled_at" in changed or "inbox_id" in changed
+                   else _epoch(scheduled) if scheduled is not None else _scheduled(None))
+    return out
+
+
+def create(account_id: int, fields: dict) -> AccountObject:
+    data = _checked(account_id, fields, set(fields))
+    if len(account_objects.all_of(account_id, KIND)) >= MAX_CAMPAIGNS:
+        raise Invalid(f"Limit reached: an account may hold at most {MAX_CAMPAIGNS} campaigns")
+    return account_objects.create(account_id, KIND, data)
+
+
+def all_of(account_id: int) -> list[AccountObject]:
+    return sorted(account_objects.all_of(account_id, KIND), key=lambda c: c.id)
+
+
+def get(account_id: int, campaign_id: int) -> AccountObject:
+    return account_objects.get(account_id, KIND, campaign_id, "Campaign")
+
+
+def update(item: AccountObject, changes: dict) -> AccountObject:
+    merged = {**item.data, **changes}
+    if "inbox_id" in changes and "campaign_type" not in changes:
+        merged.pop("campaign_type", None)  # follows the new inbox (or is refused by it)
+    data = _checked(item.account_id, merged, set(changes))
+    return account_objects.update(item, KIND, data)
+
+
+def delete(item: AccountObject) -> None:
+    account_objects.delete(item, KIND)
