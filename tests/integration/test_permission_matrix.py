@@ -82,6 +82,12 @@ def routes(w, monkeypatch):
     from parley.services.sla import policies as sla_policies
     sla = sla_policies.create(a, name="Matrix SLA", first_response_time_threshold=600).id
     sla_doomed = sla_policies.create(a, name="Matrix SLA doomed", resolution_time_threshold=3600).id
+    from parley.services.rules import campaigns
+    site = inboxes.create_inbox(a, name="Matrix site", channel_type="web_widget",
+                                channel={"website_url": "https://matrix.test"}).id
+    greeting = {"title": "Matrix", "message": "Hello", "inbox_id": site, "trigger_rules": {"url": "https://matrix.test/*"}}
+    campaign = campaigns.create(a, greeting).id
+    campaign_doomed = campaigns.create(a, {**greeting, "title": "Matrix doomed"}).id
     # A conversation of its own for the DELETE row (administrators only): no other row uses it.
     from parley.models.contact import Contact
     from parley.services.conversation import conversations
@@ -256,6 +262,11 @@ def routes(w, monkeypatch):
         ("GET", f"/api/v1/accounts/{a}/sla_policies/{sla}", None, MEMBER),
         ("PATCH", f"/api/v1/accounts/{a}/sla_policies/{sla}", {"description": "Seen by the matrix"}, ADMIN),
         ("PUT", f"/api/v1/accounts/{a}/sla_policies/{sla}", {"description": "Seen again"}, ADMIN),
+        ("GET", f"/api/v1/accounts/{a}/campaigns", None, ADMIN),
+        ("POST", f"/api/v1/accounts/{a}/campaigns", greeting, ADMIN),
+        ("GET", f"/api/v1/accounts/{a}/campaigns/{campaign}", None, ADMIN),
+        ("PATCH", f"/api/v1/accounts/{a}/campaigns/{campaign}", {"enabled": False}, ADMIN),
+        ("PUT", f"/api/v1/accounts/{a}/campaigns/{campaign}", {"title": "Matrix again"}, ADMIN),
         ("GET", f"/api/v1/accounts/{a}/applied_slas?page=1", None, REPORT),
         ("GET", f"/api/v1/accounts/{a}/applied_slas/metrics", None, REPORT),
         ("GET", f"/api/v1/accounts/{a}/applied_slas/download", None, REPORT),
@@ -275,6 +286,7 @@ def routes(w, monkeypatch):
         ("DELETE", f"/api/v1/accounts/{a}/conversations/{doomed_conversation}", None, ADMIN),
         ("DELETE", f"/api/v1/accounts/{a}/custom_roles/{role}", None, ADMIN),
         ("DELETE", f"/api/v1/accounts/{a}/sla_policies/{sla_doomed}", None, ADMIN),
+        ("DELETE", f"/api/v1/accounts/{a}/campaigns/{campaign_doomed}", None, ADMIN),
         ("DELETE", f"/api/v1/accounts/{a}/agents/{w.agent.id}", None, ADMIN),
         ("GET", f"/super_admin/api/v1/accounts/{a}", None, SUPER),
         ("PATCH", f"/super_admin/api/v1/accounts/{a}", {"status": "active"}, SUPER),
