@@ -162,6 +162,15 @@ BEYOND_SPEC: tuple[tuple[str, str, str, str], ...] = (
      "its messages, files and claims go in a background job (docs/data-model.md). Audited (Conversation, "
      "destroy). Unlike Chatwoot, open dashboards get a `conversation.deleted` frame (agents who may see the "
      "conversation; not the contact's widget) and drop it; webhooks get nothing, as in Chatwoot"),
+    ("Campaigns", "GET", "/api/v1/accounts/{account_id}/campaigns",
+     "administrators; a bare array of the account's campaigns, oldest first (docs/campaigns.md)"),
+    ("Campaigns", "POST", "/api/v1/accounts/{account_id}/campaigns",
+     "administrators; the body bare or under `campaign`; ongoing on a website inbox, one_off on SMS/WhatsApp; "
+     "bad input 422 naming the field; stored only (nothing is sent yet)"),
+    ("Campaigns", "GET", "/api/v1/accounts/{account_id}/campaigns/{id}", "administrators; another account's id: 404"),
+    ("Campaigns", "PATCH", "/api/v1/accounts/{account_id}/campaigns/{id}",
+     "also PUT; administrators; the fields given change, the whole campaign is validated again"),
+    ("Campaigns", "DELETE", "/api/v1/accounts/{account_id}/campaigns/{id}", "administrators; `{}`"),
 )
 
 
