@@ -81,7 +81,7 @@ def test_ongoing_campaign_crud_in_chatwoots_shape(api, world, website):
         "url": "https://acme.test/?/plans", "time_on_page": 0}})
     assert changed.status == 200, changed.json
     assert changed.json["enabled"] is False and changed.json["trigger_rules"]["time_on_page"] == 0
-    put = api.put(url(world, "1"), world.admin.token, body={"title": "Renamed"})
+    put = api.put(url(world, "1"), world.admin.token, body={"title": "Renamed", "enabled": None})
     assert put.status == 200 and put.json["title"] == "Renamed" and put.json["enabled"] is False
 
     assert api.delete(url(world, "2"), world.admin.token).status == 200
@@ -133,6 +133,9 @@ def test_bad_input_is_refused_naming_the_field_and_changes_nothing(api, world, w
         (ongoing(website, trigger_rules={"url": "https://acme.test/*", "time_on_page": 2.5}), "time_on_page"),
         (ongoing(website, trigger_rules={"url": "https://acme.test/*", "time_on_page": "5"}), "time_on_page"),
         (ongoing(website, trigger_rules={"url": "https://acme.test/*", "regex": ".*"}), "trigger_rules"),
+        (ongoing(website, trigger_rules={"time_on_page": 5}), "trigger_rules.url"),
+        (ongoing(website, trigger_rules=None), "trigger_rules.url"),
+        (ongoing(website, trigger_rules=["https://acme.test/*"]), "trigger_rules"),
         (one_off(whatsapp, vip, scheduled_at=int(time.time()) - 60), "scheduled_at"),
         (one_off(whatsapp, vip, scheduled_at=None), "scheduled_at"),
         (one_off(whatsapp, vip, scheduled_at="next tuesday"), "scheduled_at"),
@@ -182,3 +185,13 @@ def test_every_change_is_audited(api, world, website):
     update = next(e for e in log if e.action == "update")
     assert update.audited_changes == {"enabled": [True, False]}
     assert all(e.user_id == world.admin.id for e in log)
+
+
+@pytest.mark.dynamodb_local
+def test_a_campaign_whose_inbox_is_gone_still_renders(api, world, website):
+    made = api.post(url(world), world.admin.token, body=ongoing(website)).json
+    assert api.delete(f"/api/v1/accounts/{world.account_id}/inboxes/{website.id}", world.admin.token).status == 200
+    shown = api.get(url(world, str(made["id"])), world.admin.token)
+    assert shown.status == 200 and shown.json["inbox"] is None and shown.json["inbox_id"] == website.id
+    assert api.get(url(world), world.admin.token).json[0]["inbox"] is None
+    assert api.delete(url(world, str(made["id"])), world.admin.token).status == 200

@@ -33,15 +33,20 @@ class CampaignFields(Body):
     campaign_type: str | None = Field(default=None, max_length=20)
 
 
+def _fields(given: CampaignFields) -> dict:
+    """The fields given; a null flag is as if not given (it neither clears nor flips it)."""
+    fields = given.model_dump(exclude_unset=True)
+    for flag in ("enabled", "trigger_only_during_business_hours"):
+        if fields.get(flag, False) is None:
+            del fields[flag]
+    return fields
+
+
 def _render(item) -> dict:
-    inbox = Inbox.get(item.data["inbox_id"]) if item.data.get("inbox_id") else None
-    sender = None
-    if item.data.get("sender_id"):
-        try:
-            sender = User.get(item.data["sender_id"])
-        except User.DoesNotExist:
-            sender = None
-    return campaign(item, inbox, sender)
+    """The campaign with its inbox and sender (null when deleted since), in one BatchGet each."""
+    inboxes = list(Inbox.batch_get([item.data["inbox_id"]]))
+    senders = list(User.batch_get([item.data["sender_id"]])) if item.data.get("sender_id") else []
+    return campaign(item, inboxes[0] if inboxes else None, senders[0] if senders else None)
 
 
 @router.get(PATH)
@@ -64,15 +69,13 @@ def show_campaign(account_id: str, item_id: str):
 @router.post(PATH)
 def create_campaign(account_id: str):
     account_id = account_admin(router, account_id)
-    given = body(router, CampaignFields, wrapper="campaign")
-    return _render(campaigns.create(account_id, given.model_dump(exclude_unset=True)))
+    return _render(campaigns.create(account_id, _fields(body(router, CampaignFields, wrapper="campaign"))))
 
 
 @router.route(f"{PATH}/<item_id>", method=["PATCH", "PUT"])
 def update_campaign(account_id: str, item_id: str):
     item = admin_item(router, account_id, item_id, campaigns.get)
-    given = body(router, CampaignFields, wrapper="campaign")
-    return _render(campaigns.update(item, given.model_dump(exclude_unset=True)))
+    return _render(campaigns.update(item, _fields(body(router, CampaignFields, wrapper="campaign"))))
 
 
 admin_delete(router, f"{PATH}/<item_id>", campaigns.get, campaigns.delete)

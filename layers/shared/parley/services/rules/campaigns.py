@@ -134,7 +134,10 @@ def _checked(account_id: int, data: dict, changed: set[str]) -> dict:
            "trigger_only_during_business_hours": bool(data.get("trigger_only_during_business_hours", False)),
            "campaign_status": data.get("campaign_status") or "active"}
     if kind == "ongoing":
-        out.update(trigger_rules=_trigger_rules(data.get("trigger_rules")), scheduled_at=None, audience=[])
+        rules = _trigger_rules(data.get("trigger_rules"))
+        if "url" not in rules:  # without a page to watch, the widget could never show it
+            raise Invalid("trigger_rules.url is required for an ongoing campaign", field="trigger_rules.url")
+        out.update(trigger_rules=rules, scheduled_at=None, audience=[])
     else:
         if data.get("trigger_rules"):
             _trigger_rules(data["trigger_rules"])  # still refuse a bad pattern rather than drop it
