@@ -185,6 +185,9 @@ def test_every_change_is_audited(api, world, website):
     update = next(e for e in log if e.action == "update")
     assert update.audited_changes == {"enabled": [True, False]}
     assert all(e.user_id == world.admin.id for e in log)
+    shown = api.get(f"/api/v1/accounts/{world.account_id}/audit_logs", world.admin.token,
+                    query={"auditable_type": "Campaign"})
+    assert shown.status == 200 and {e["action"] for e in shown.json["audit_logs"]} == {"create", "update", "destroy"}
 
 
 @pytest.mark.dynamodb_local
