@@ -32,6 +32,19 @@ def api_inbox(world) -> int:
     return inboxes.create_inbox(world.account_id, name="Acme API", channel_type="api", channel={}).id
 
 
+@pytest.fixture
+def sms(api, world, monkeypatch) -> int:
+    from tests.integration.channel_support import twilio_lists
+
+    sid, number = "AC0123456789abcdef0123456789abcdef", "+14155550177"
+    twilio_lists(monkeypatch, sid, number)
+    reply = api.post(f"/api/v1/accounts/{world.account_id}/inboxes", world.admin.token, body={
+        "name": "Acme SMS", "channel": {"type": "sms", "provider": "twilio", "account_sid": sid,
+                                        "auth_token": "f3a9c1e07b2d4c6e8a0b1c2d3e4f5a6b", "phone_number": number}})
+    assert reply.status == 200, reply.json
+    return reply.json["id"]
+
+
 def label(api, world, title: str) -> int:
     reply = api.post(f"/api/v1/accounts/{world.account_id}/labels", world.admin.token, body={"title": title})
     assert reply.status == 200, reply.json
@@ -101,6 +114,21 @@ def test_one_off_campaign_on_whatsapp(api, world, whatsapp):
     assert made.json["audience"] == [{"type": "Label", "id": vip}] and made.json["trigger_rules"] == {}
     # A change that leaves the time alone keeps it, though only future times may be set.
     assert api.patch(url(world, str(made.json["id"])), world.admin.token, body={"title": "Later"}).json["scheduled_at"] == at
+
+
+@pytest.mark.dynamodb_local
+def test_one_off_campaign_on_sms_and_moving_it_to_a_website_inbox(api, world, sms, website):
+    vip, churned = label(api, world, "vip"), label(api, world, "churned")
+    made = api.post(url(world), world.admin.token, body=one_off(sms, vip, audience=[
+        {"type": "Label", "id": vip}, {"type": "Label", "id": churned}, {"type": "Label", "id": vip}]))
+    assert made.status == 200, made.json
+    assert made.json["campaign_type"] == "one_off" and made.json["inbox"]["id"] == sms
+    assert made.json["audience"] == [{"type": "Label", "id": vip}, {"type": "Label", "id": churned}]  # once each
+    moved = api.patch(url(world, str(made.json["id"])), world.admin.token, body={
+        "inbox_id": website.id, "trigger_rules": {"url": "https://acme.test/*", "time_on_page": 30}})
+    assert moved.status == 200, moved.json
+    assert moved.json["campaign_type"] == "ongoing" and "audience" not in moved.json
+    assert moved.json["trigger_rules"] == {"url": "https://acme.test/*", "time_on_page": 30}
 
 
 def refused(api, world, method, path, body, field) -> None:
