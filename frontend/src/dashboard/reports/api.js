@@ -29,9 +29,15 @@ export async function listNames(accountId, name) {
 
 // Download /reports/<name> (agents, inboxes, labels, teams, conversation_traffic...) as a
 // file; resolves to the file name once the browser has it.
-export async function downloadCsv(accountId, name, params, fallbackName) {
+export function downloadCsv(accountId, name, params, fallbackName) {
+  return downloadFile(v2(accountId, 'reports', name), params, fallbackName)
+}
+
+// Download any CSV route of the account (the reports', CSAT's, SLA's) with the session's
+// token; the server's file name (Content-Disposition) or `fallbackName`.
+export async function downloadFile(path, params, fallbackName) {
   const qs = new URLSearchParams(params).toString()
-  const url = v2(accountId, 'reports', name) + (qs ? '?' + qs : '')
+  const url = path + (qs ? '?' + qs : '')
   let res
   try {
     res = await fetch(url, { headers: { Accept: 'text/csv', api_access_token: session.token } })
