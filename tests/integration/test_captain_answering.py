@@ -559,7 +559,7 @@ def test_a_person_taking_the_conversation_while_the_model_thinks_silences_captai
 
 
 @pytest.mark.dynamodb_local
-def test_concurrent_questions_within_the_limit_are_all_taken(aws):
+def test_concurrent_questions_within_the_limit_are_all_taken(aws, isolated_moto):
     """The rate limit counts by conditional UpdateItems: questions at the same instant are
     serialised, none refused while there is room, and the limit holds exactly."""
     from parley.services.captain import usage
