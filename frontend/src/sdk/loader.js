@@ -39,7 +39,7 @@ const CSS =
   '.parley-preview{position:absolute;bottom:72px;right:0;width:280px;max-width:calc(100vw - 40px);background:#fff;color:#1f2937;border-radius:14px;box-shadow:0 8px 28px rgba(15,23,42,.2)}' +
   '.parley-left .parley-preview{right:auto;left:0}.parley-preview[hidden],.parley-open .parley-preview{display:none}' +
   '.parley-preview button{border:0;background:none;color:inherit;font:inherit;text-align:left;cursor:pointer}' +
-  '.parley-preview>button{width:100%;padding:12px 34px 12px 14px}.parley-preview b{display:block}' +
+  '.parley-preview>:first-child{width:100%;padding:12px 34px 12px 14px}.parley-preview b{display:block}' +
   '.parley-preview span{display:block;max-height:4.2em;overflow:hidden;overflow-wrap:anywhere}' +
   '.parley-dismiss{position:absolute;top:6px;right:8px}' +
   '@media (max-width:520px){.parley-open .parley-frame{position:fixed;inset:0;width:auto;height:auto;border-radius:0}.parley-open .parley-bubble{display:none}}' +
