@@ -251,6 +251,15 @@ describe('sdk.js loader', () => {
       expect(asked(frame)).toEqual([])
     })
 
+    it('stops watching when the iframe hands over an empty list (the visitor started a conversation)', () => {
+      const frame = started()
+      fromFrame(frame, { event: 'campaigns', campaigns: [{ id: 2, url: origin() + '/pricing*', time: 2 }] })
+      vi.advanceTimersByTime(1000)
+      fromFrame(frame, { event: 'campaigns', campaigns: [] })
+      vi.advanceTimersByTime(5000)
+      expect(asked(frame)).toEqual([])
+    })
+
     it('ignores campaigns from anyone but its iframe', () => {
       const frame = started()
       fromFrame(frame, { event: 'campaigns', campaigns: [{ id: 2, url: origin() + '/*', time: 0 }] }, 'https://evil.example')

@@ -401,6 +401,7 @@ describe('widget store: ongoing campaigns', () => {
     await new Promise((r) => setTimeout(r, 0))
     expect(store.state.campaign).toBeNull()
     expect(store.state.messages.map((m) => m.content)).toEqual(['Need a hand with plans?', 'Yes please'])
+    expect(posted.filter((m) => m.event === 'campaigns').at(-1)).toEqual({ event: 'campaigns', campaigns: [] }) // the loader stops watching
     // The next message is an ordinary one.
     await store.send('More')
     const later = server.calls.filter((c) => c.method === 'POST' && c.path === '/api/v1/widget/messages')

@@ -403,6 +403,10 @@ export function createWidgetStore(opts) {
         state.conversation = { ...(state.conversation || {}), id: saved.conversation_id, status: 'open' }
         bridge.post({ event: 'conversation-started', conversation: { id: saved.conversation_id } })
         if (campaign) campaignAnswered()
+        if (Object.keys(campaigns).length) {
+          campaigns = {} // a visitor with a conversation is shown none: the loader stops watching
+          bridge.post({ event: 'campaigns', campaigns: [] })
+        }
       }
     })
   }
