@@ -42,7 +42,7 @@ def open_at(visitor: Visitor, url: str) -> float:
 
 
 def test_the_campaign_shows_after_its_seconds_on_a_matching_page_and_starts_a_conversation_only_on_answer(
-        new_context, stack, seed, campaign):
+        new_context, new_agent, stack, seed, campaign):
     visitor = Visitor(new_context(), stack)
     loaded = open_at(visitor, campaign["demo"] + "?topic=pricing")
     preview = visitor.page.get_by_test_id("widget-campaign-preview")
@@ -76,6 +76,12 @@ def test_the_campaign_shows_after_its_seconds_on_a_matching_page_and_starts_a_co
     # The widget now shows the stored campaign message, once, then the answer.
     expect(visitor.messages("Comparing plans?")).to_have_count(1)
     expect(shown).to_have_count(0)
+
+    # The team sees it in the dashboard: the campaign's message, then the visitor's answer.
+    admin = new_agent("administrator")
+    admin.open_inbox()
+    admin.open_conversation("Yes, which plan has SSO?")
+    expect(admin.messages("Comparing plans? I can help you pick one.")).to_have_count(1)
 
     # Shown once per visitor: back on a matching page, no preview.
     visitor.page.goto(campaign["demo"] + "?topic=pricing&again=1")
