@@ -143,6 +143,28 @@ def test_a_campaign_event_must_name_a_live_campaign_of_this_inbox(api, world, we
     assert contacts_of(world) == []
 
 
+def test_anonymous_campaign_reports_are_throttled_per_address_and_inbox(api, world, website, monkeypatch, receiver):  # noqa: F811
+    """The website token is public: without a visitor's token, one address may report only
+    so many shown campaigns an hour per inbox, so no one can flood the account's webhooks
+    through it; the one over the limit is a 429 and publishes nothing. A visitor with its
+    token is not counted (it is a known contact)."""
+    from parley.services.rules import ongoing_campaigns
+
+    monkeypatch.setattr(ongoing_campaigns, "SHOWN_PER_SOURCE",
+                        ongoing_campaigns.throttle.Limit("campaign_shown:ip", max_failures=3, window_seconds=3600))
+    campaign = make(api, world, website.id)
+    create_webhook(api, world, subscriptions=["webwidget_triggered"])
+    shown = {"name": "campaign.triggered", "event_info": {"campaign_id": campaign["id"]}}
+    assert [website.widget.call("POST", "events", body=shown).status for _ in range(4)] == [200, 200, 200, 429]
+    assert fan_out() == 3
+    visitor = website.widget.start()
+    assert website.widget.call("POST", "events", visitor, body=shown).status == 200
+    other = website_inbox(api, world, "Acme docs")
+    elsewhere = make(api, world, other["id"])
+    assert api.call("POST", f"/api/v1/widget/events?website_token={other['website_token']}",
+                    body={"name": "campaign.triggered", "event_info": {"campaign_id": elsewhere["id"]}}).status == 200
+
+
 @pytest.mark.dynamodb_local
 def test_the_visitors_answer_starts_the_conversation_with_the_campaign_message(api, world, website):
     campaign = make(api, world, website.id, sender_id=world.agent.id)

@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Response, Router
 from pydantic import Field
 
 import forms
-from api import Attributes, Body, ContactChanges, ContactIdentity, UploadBlob, body, parse, path_id, query
+from api import Attributes, Body, ContactChanges, ContactIdentity, UploadBlob, body, parse, path_id, query, source_ip
 from parley import events, global_config
 from parley.errors import NotFound
 from parley.services.messaging import attachments, messages
@@ -408,7 +408,11 @@ def widget_event():
     if payload.name == CAMPAIGN_TRIGGERED:
         from parley.services.rules import ongoing_campaigns
 
-        ongoing_campaigns.live(inbox, (payload.event_info or {}).get("campaign_id"))
+        campaign_id = (payload.event_info or {}).get("campaign_id")
+        if anonymous:
+            ongoing_campaigns.shown(inbox, campaign_id, source_ip(router))
+        else:
+            ongoing_campaigns.live(inbox, campaign_id)
     elif anonymous:
         widget.authenticate(inbox, None)  # 401: any other event comes from a known visitor
     events.publish("webwidget_triggered", inbox.account_id,

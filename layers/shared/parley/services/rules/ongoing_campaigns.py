@@ -14,7 +14,7 @@ from ...models.contact import Contact, ContactInbox
 from ...models.conversation import Conversation
 from ...models.inbox import Inbox
 from ...models.user import User
-from ..account import business_hours
+from ..account import business_hours, throttle
 from ..conversation import conversations
 from ..messaging import messages
 from . import campaigns
@@ -61,6 +61,21 @@ def live(inbox: Inbox, campaign_id) -> AccountObject:
     data = campaign.data
     if data.get("inbox_id") != inbox.id or data.get("campaign_type") != "ongoing" or not data.get("enabled"):
         raise NotFound("Campaign not found")
+    return campaign
+
+
+# A shown campaign reported by a visitor without a token reaches the account's webhooks and
+# bot: at most this many per source address and inbox an hour (a page view shows at most one).
+SHOWN_PER_SOURCE = throttle.Limit("campaign_shown:ip", max_failures=60, window_seconds=3600)
+
+
+def shown(inbox: Inbox, campaign_id, source_address: str | None) -> AccountObject:
+    """A visitor reports `campaign_id` shown: it must be live on this inbox (404), and an
+    anonymous source may report only SHOWN_PER_SOURCE an hour per inbox (429), so the
+    public website token cannot be used to flood the account's webhooks."""
+    campaign = live(inbox, campaign_id)
+    throttle.reserve([(SHOWN_PER_SOURCE, f"{inbox.id}:{throttle.source(source_address)}")],
+                     "Too many campaign events from this address; try again later")
     return campaign
 
 
