@@ -101,10 +101,16 @@ class EventSources:
             thread.start()
 
     def stop(self) -> None:
+        if self._stop.is_set():
+            return  # stopped already (the runner stops the sources, then the engines)
         self._stop.set()
         self.queues.wake()
+        # One deadline for all (the threads are daemons): a poller still inside an
+        # invocation (a batch retrying a DynamoDB that is gone) must not hold the stop up
+        # ten seconds per thread.
+        deadline = time.monotonic() + 10
         for thread in self._threads:
-            thread.join(timeout=10)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
     def _run(self, poll: Callable[[], bool], idle_seconds: float) -> None:
         while not self._stop.is_set():
