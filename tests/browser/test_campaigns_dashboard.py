@@ -1,0 +1,235 @@
+"""Campaigns in the dashboard (issue 16): an administrator manages live chat campaigns through
+the Campaigns section (a bad URL pattern's 422 shown at the field, the campaign then seen
+through the API, enabled / disabled inline, edited, deleted), an agent has no such section;
+the SMS / WhatsApp screen says it needs such an inbox while the stack has none.
+
+One-off campaigns need an SMS or WhatsApp inbox on the local stack, and their audience count,
+progress and failures need one-off sending (issue 16's API contract: POST campaigns/audience,
+`progress`, GET campaigns/{id}/recipients). The local stack's seed has no such inbox yet (an
+inbox's number is proven with its provider when it is added): the tests that need one take
+the `one_off_inbox` fixture and are skipped, saying so, until the seed provides
+`seed["sms_inbox"]` (or `seed["whatsapp_inbox"]`) `{"id": ...}` on a scripted provider."""
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from .pages import api, tag
+
+ONGOING = re.compile(r"/app/accounts/\d+/campaigns/ongoing$")
+ONE_OFF = re.compile(r"/app/accounts/\d+/campaigns/one_off$")
+
+
+def campaigns_url(seed, rest: str = "") -> str:
+    return f"/api/v1/accounts/{seed['account']['id']}/campaigns" + (f"/{rest}" if rest else "")
+
+
+def listed(stack, seed, title: str) -> dict | None:
+    found = [c for c in api(stack, "GET", campaigns_url(seed), seed["administrator"]["access_token"]) if c["title"] == title]
+    assert len(found) <= 1
+    return found[0] if found else None
+
+
+def open_campaigns(admin, screen: str = "ongoing") -> None:
+    page = admin.page
+    page.get_by_test_id("nav-campaigns").click()
+    expect(page).to_have_url(ONGOING)  # the section opens on live chat
+    if screen == "one_off":
+        page.get_by_test_id("campaigns-nav-one_off").click()
+        expect(page).to_have_url(ONE_OFF)
+
+
+@pytest.fixture
+def one_off_inbox(seed) -> int:
+    inbox = seed.get("sms_inbox") or seed.get("whatsapp_inbox")
+    if not inbox:
+        pytest.skip("the local stack seeds no SMS or WhatsApp inbox (seed['sms_inbox']): one-off campaigns need one "
+                    "on a scripted provider (issue 16, one-off sending)")
+    return inbox["id"]
+
+
+def test_live_chat_campaign_created_toggled_edited_and_deleted(admin, stack, seed):
+    t = tag()
+    title = f"Pricing hello {t}"
+    page = admin.page
+    open_campaigns(admin)
+    page.get_by_test_id("campaign-add").click()
+    form = page.get_by_test_id("campaign-form")
+    page.get_by_test_id("campaign-title").fill(title)
+    page.get_by_test_id("campaign-inbox").select_option(label="Acme website")
+    page.get_by_test_id("campaign-message").fill(f"Questions about our plans? [{t}]")
+    page.get_by_test_id("campaign-sender").select_option(str(seed["agent"]["id"]))
+    page.get_by_test_id("campaign-seconds").fill("3")
+    expect(page.get_by_test_id("campaign-url-help")).to_contain_text("No regular expressions")
+    # A regular expression is refused by the server (422 naming trigger_rules.url): shown at
+    # the field, the form kept, nothing created.
+    page.get_by_test_id("campaign-url").fill(f"https://acme.test/(pricing|plans)-{t}")
+    page.get_by_test_id("campaign-submit").click()
+    expect(page.get_by_test_id("campaign-error-trigger_rules.url")).to_contain_text("not a regular expression")
+    expect(form).to_be_visible()
+    assert listed(stack, seed, title) is None
+
+    page.get_by_test_id("campaign-url").fill(f"https://acme.test/pricing-{t}*")
+    page.get_by_test_id("campaign-submit").click()
+    expect(form).to_have_count(0)
+    row = page.get_by_test_id("campaign-row").filter(has_text=title)
+    expect(row).to_have_count(1)
+    expect(row.get_by_test_id("campaign-row-url")).to_have_text(f"https://acme.test/pricing-{t}*")
+    campaign = listed(stack, seed, title)
+    assert campaign is not None
+    assert (campaign["campaign_type"], campaign["enabled"], campaign["inbox_id"], campaign["sender_id"]) == (
+        "ongoing", True, seed["website_inbox"]["id"], seed["agent"]["id"])
+    assert campaign["trigger_rules"] == {"url": f"https://acme.test/pricing-{t}*", "time_on_page": 3}
+    assert campaign["message"] == f"Questions about our plans? [{t}]"
+    expect(row).to_have_attribute("data-campaign-id", str(campaign["id"]))
+
+    # Disabled and enabled again inline.
+    switch = row.get_by_test_id("campaign-enabled")
+    expect(switch).to_have_attribute("aria-checked", "true")
+    switch.click()
+    expect(switch).to_have_attribute("aria-checked", "false")
+    expect(row).to_have_attribute("data-status", "disabled")
+    assert listed(stack, seed, title)["enabled"] is False
+    switch.click()
+    expect(switch).to_have_attribute("aria-checked", "true")
+    assert listed(stack, seed, title)["enabled"] is True
+
+    # Edited: the form comes back filled; the change reaches the API.
+    row.get_by_test_id("campaign-edit").click()
+    expect(page.get_by_test_id("campaign-title")).to_have_value(title)
+    expect(page.get_by_test_id("campaign-url")).to_have_value(f"https://acme.test/pricing-{t}*")
+    page.get_by_test_id("campaign-seconds").fill("7")
+    page.get_by_test_id("campaign-business-hours").check()
+    page.get_by_test_id("campaign-submit").click()
+    expect(form).to_have_count(0)
+    expect(row).to_contain_text("after 7 s")
+    changed = listed(stack, seed, title)
+    assert changed["trigger_rules"]["time_on_page"] == 7 and changed["trigger_only_during_business_hours"] is True
+
+    # Still there after a reload; then deleted after asking.
+    page.reload()
+    expect(row).to_have_count(1)
+    row.get_by_test_id("campaign-delete").click()
+    row.get_by_test_id("campaign-delete-confirm").click()
+    expect(row).to_have_count(0)
+    assert listed(stack, seed, title) is None
+    assert admin.dialogs == []
+
+
+def test_agents_have_no_campaigns_section(new_agent, stack):
+    agent = new_agent("agent")
+    agent.open_dashboard()
+    page = agent.page
+    expect(page.get_by_test_id("nav-conversations")).to_be_visible()
+    expect(page.get_by_test_id("nav-campaigns")).to_have_count(0)
+    page.goto(page.url.rsplit("/conversations", 1)[0] + "/campaigns/ongoing")
+    expect(page).to_have_url(re.compile(r"/conversations$"))
+    assert agent.dialogs == []
+
+
+def test_one_off_screen_needs_an_sms_or_whatsapp_inbox(admin, seed):
+    if seed.get("sms_inbox") or seed.get("whatsapp_inbox"):
+        pytest.skip("the stack has an SMS or WhatsApp inbox: test_one_off_campaign_created_with_its_audience covers the screen")
+    page = admin.page
+    open_campaigns(admin, "one_off")
+    expect(page.get_by_test_id("campaign-no-inbox")).to_be_visible()
+    expect(page.get_by_test_id("campaign-add")).to_be_disabled()
+    assert admin.dialogs == []
+
+
+def phones(t: str) -> list[str]:
+    """Two E.164 numbers of this test's own."""
+    n = int(t, 16) % 10**7
+    return [f"+1415{n:07d}", f"+1628{n:07d}"]
+
+
+def labelled_contacts(stack, seed, label: str, numbers: list[str]) -> None:
+    token, account = seed["administrator"]["access_token"], seed["account"]["id"]
+    api(stack, "POST", f"/api/v1/accounts/{account}/labels", token, {"title": label})
+    for n, phone in enumerate(numbers):
+        made = api(stack, "POST", f"/api/v1/accounts/{account}/contacts", token, {"name": f"{label} {n}", "phone_number": phone})
+        contact = made["payload"]["contact"]
+        api(stack, "POST", f"/api/v1/accounts/{account}/contacts/{contact['id']}/labels", token, {"labels": [label]})
+
+
+def test_one_off_campaign_created_with_its_audience(admin, stack, seed, one_off_inbox):
+    """Needs one-off sending's POST campaigns/audience (the count) and an SMS inbox on the stack."""
+    t = tag()
+    label, title = f"spring-{t}", f"Spring sale {t}"
+    labelled_contacts(stack, seed, label, phones(t))
+    page = admin.page
+    open_campaigns(admin, "one_off")
+    page.get_by_test_id("campaign-add").click()
+    page.get_by_test_id("campaign-title").fill(title)
+    page.get_by_test_id("campaign-inbox").select_option(str(one_off_inbox))
+    label_id = next(lb["id"] for lb in api(stack, "GET", f"/api/v1/accounts/{seed['account']['id']}/labels",
+                                            seed["administrator"]["access_token"])["payload"] if lb["title"] == label)
+    page.get_by_test_id(f"campaign-label-{label_id}").check()
+    expect(page.get_by_test_id("campaign-audience")).to_have_attribute("data-size", "2")
+    page.get_by_test_id("campaign-submit").click()
+    expect(page.get_by_test_id("campaign-error-scheduled_at")).to_be_visible()  # no time yet
+    when = page.evaluate("() => { const d = new Date(Date.now() + 2 * 3600e3); d.setSeconds(0, 0); "
+                         "const p = (n) => String(n).padStart(2, '0'); return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' "
+                         "+ p(d.getDate()) + 'T' + p(d.getHours()) + ':' + p(d.getMinutes()) }")
+    expected_at = page.evaluate("(v) => new Date(v).getTime() / 1000", when)
+    page.get_by_test_id("campaign-scheduled").fill(when)
+    if page.get_by_test_id("campaign-message").count():
+        page.get_by_test_id("campaign-message").fill(f"20% off this week [{t}]")
+    else:  # a WhatsApp inbox: its first approved template, parameters filled
+        page.get_by_test_id("campaign-template").select_option(index=1)
+        for box in page.locator('[data-testid^="campaign-param-"]').all():
+            box.fill(t)
+    page.get_by_test_id("campaign-submit").click()
+    expect(page.get_by_test_id("campaign-form")).to_have_count(0)
+    row = page.get_by_test_id("campaign-row").filter(has_text=title)
+    expect(row).to_have_attribute("data-status", "scheduled")
+    campaign = listed(stack, seed, title)
+    assert campaign["campaign_type"] == "one_off" and campaign["inbox_id"] == one_off_inbox
+    assert campaign["audience"] == [{"type": "Label", "id": label_id}]
+    assert campaign["scheduled_at"] == expected_at
+    api(stack, "DELETE", campaigns_url(seed, str(campaign["id"])), seed["administrator"]["access_token"])
+    assert admin.dialogs == []
+
+
+def test_one_off_progress_and_failures_as_the_api_reports_them(admin, stack, seed, one_off_inbox):
+    """Needs one-off sending on the local stack: the campaign is sent through the real path
+    (schedule, job, deliver, the scripted provider), then the dashboard shows the progress and
+    the failed contacts the API reports."""
+    t = tag()
+    label, title = f"winter-{t}", f"Winter sale {t}"
+    labelled_contacts(stack, seed, label, phones(t))
+    token, account = seed["administrator"]["access_token"], seed["account"]["id"]
+    label_id = next(lb["id"] for lb in api(stack, "GET", f"/api/v1/accounts/{account}/labels", token)["payload"]
+                    if lb["title"] == label)
+    made = api(stack, "POST", campaigns_url(seed), token, {
+        "title": title, "message": f"Warm socks [{t}]", "inbox_id": one_off_inbox,
+        "audience": [{"type": "Label", "id": label_id}], "scheduled_at": int(time.time()) + 3})
+    deadline = time.monotonic() + 90
+    while True:
+        campaign = api(stack, "GET", campaigns_url(seed, str(made["id"])), token)
+        if campaign["campaign_status"] == "completed" or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert campaign["campaign_status"] == "completed", campaign
+    progress = campaign["progress"]
+    assert progress["audience_size"] == 2 and progress["finished_at"]
+
+    page = admin.page
+    open_campaigns(admin, "one_off")
+    row = page.get_by_test_id("campaign-row").filter(has_text=title)
+    expect(row).to_have_attribute("data-status", "completed")
+    shown = row.get_by_test_id("campaign-progress")
+    for key in ("sent", "failed", "queued", "skipped"):
+        expect(shown).to_have_attribute(f"data-{key}", str(progress[key]))
+    expect(row.get_by_test_id("campaign-edit")).to_have_count(0)
+    if progress["failed"]:
+        failed = api(stack, "GET", campaigns_url(seed, f"{made['id']}/recipients?status=failed"), token)
+        row.get_by_test_id("campaign-show-failures").click()
+        expect(row.get_by_test_id("campaign-failure")).to_have_count(len(failed["payload"]))
+        for recipient in failed["payload"]:
+            expect(row.locator(f'[data-testid="campaign-failure"][data-contact-id="{recipient["contact_id"]}"]')).to_contain_text(
+                recipient["reason"])
+    assert admin.dialogs == []
