@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { flushPromises } from '@vue/test-utils'
 import { mountAt, user } from './screen.js'
 import {
-  approvedTemplates, editable, fieldErrors, fromLocalInput, oneOffBody, oneOffValues, ongoingBody, ongoingValues,
+  anySending, approvedTemplates, editable, fieldErrors, fromLocalInput, oneOffBody, oneOffValues, ongoingBody, ongoingValues,
   placeholders, progressOf, renderTemplate, statusOf, toLocalInput,
 } from '../src/dashboard/campaigns/model.js'
 import { ApiError } from '../src/shared/api.js'
@@ -139,6 +139,8 @@ describe('rows', () => {
     expect(statusOf(sending)[0]).toBe('sending')
     expect(statusOf(oneOff({ campaign_status: 'completed' }))[0]).toBe('completed')
     expect([editable(ongoing()), editable(oneOff()), editable(sending), editable(oneOff({ campaign_status: 'completed' }))]).toEqual([true, true, false, false])
+    expect(anySending([ongoing(), oneOff()])).toBe(false)
+    expect(anySending([oneOff(), sending])).toBe(true)
   })
   it('reads the server 422 into errors by field', () => {
     const err = new ApiError(422, 'trigger_rules.url must be…', { error: 'x', errors: [{ field: 'trigger_rules.url', message: 'trigger_rules.url must be…', code: 'invalid' }] })
@@ -241,6 +243,7 @@ describe('SMS / WhatsApp screen', () => {
     expect(row.find('[role="progressbar"]').attributes('aria-valuenow')).toBe('75')
     expect(row.find('[data-testid="campaign-edit"]').exists()).toBe(false) // started: no more changes
     expect(w.find('[data-campaign-id="2"] [data-testid="campaign-show-failures"]').exists()).toBe(false)
+    expect(row.find('[data-testid="campaign-show-skipped"]').exists()).toBe(false) // none skipped
     await row.find('[data-testid="campaign-show-failures"]').trigger('click')
     await flushPromises()
     expect(calls.find((c) => c.path.endsWith('/recipients')).query).toEqual({ status: 'failed', page: '1' })

@@ -201,6 +201,9 @@ export function statusOf(c) {
   return c.campaign_type === 'one_off' ? ['scheduled', 'Scheduled'] : ['active', 'Active']
 }
 
+// Whether a screen should ask again soon: a one-off campaign is sending (its progress moves).
+export const anySending = (items) => items.some((c) => statusOf(c)[0] === 'sending')
+
 // A one-off campaign can be changed only before it starts sending (the server refuses
 // re-enabling or rescheduling a completed one).
 export const editable = (c) => c.campaign_type !== 'one_off' || (c.campaign_status !== 'completed' && !c.progress)
