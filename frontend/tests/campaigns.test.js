@@ -141,6 +141,9 @@ describe('rows', () => {
     expect([editable(ongoing()), editable(oneOff()), editable(sending), editable(oneOff({ campaign_status: 'completed' }))]).toEqual([true, true, false, false])
     expect(anySending([ongoing(), oneOff()])).toBe(false)
     expect(anySending([oneOff(), sending])).toBe(true)
+    const delivering = oneOff({ campaign_status: 'completed', progress: { ...sending.progress, finished_at: NOW } })
+    expect(anySending([delivering])).toBe(true) // the job is done, one message still queued for delivery
+    expect(anySending([oneOff({ campaign_status: 'completed', progress: { ...delivering.progress, queued: 0, sent: 1 } })])).toBe(false)
   })
   it('reads the server 422 into errors by field', () => {
     const err = new ApiError(422, 'trigger_rules.url must be…', { error: 'x', errors: [{ field: 'trigger_rules.url', message: 'trigger_rules.url must be…', code: 'invalid' }] })

@@ -201,8 +201,9 @@ export function statusOf(c) {
   return c.campaign_type === 'one_off' ? ['scheduled', 'Scheduled'] : ['active', 'Active']
 }
 
-// Whether a screen should ask again soon: a one-off campaign is sending (its progress moves).
-export const anySending = (items) => items.some((c) => statusOf(c)[0] === 'sending')
+// Whether a screen should ask again soon: a one-off campaign is sending, or has messages
+// still queued for delivery (its counts move after the send job finished, too).
+export const anySending = (items) => items.some((c) => statusOf(c)[0] === 'sending' || (c.progress && Number(c.progress.queued) > 0))
 
 // A one-off campaign can be changed only before it starts sending (the server refuses
 // re-enabling or rescheduling a completed one).
