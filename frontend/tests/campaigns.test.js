@@ -217,6 +217,20 @@ describe('Live chat screen', () => {
   })
 })
 
+describe('a screen without a fitting inbox', () => {
+  it('says to add one and offers no form', async () => {
+    const { default: Screen } = await import('../src/dashboard/campaigns/OngoingCampaigns.vue')
+    const { w } = await mountAt(Screen, '/app/accounts/1/campaigns/ongoing', {
+      'GET /api/v1/accounts/1/campaigns': () => [200, []],
+      'GET /api/v1/accounts/1/inboxes': () => [200, { payload: [SMS] }],
+      'GET /api/v1/accounts/1/agents': () => [200, AGENTS],
+      'GET /api/v1/accounts/1/labels': () => [200, { payload: LABELS }],
+    }, user('administrator'))
+    expect(w.find('[data-testid="campaign-no-inbox"]').text()).toContain('website inbox')
+    expect(w.find('[data-testid="campaign-add"]').attributes('disabled')).toBeDefined()
+  })
+})
+
 describe('SMS / WhatsApp screen', () => {
   const routes = (extra = {}) => ({
     'GET /api/v1/accounts/1/campaigns': () => [200, [ongoing(), oneOff(), oneOff({

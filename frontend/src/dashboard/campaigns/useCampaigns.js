@@ -2,14 +2,22 @@
 // collection, filtered), the inboxes and agents to choose from, and one form that adds or
 // edits (`editing`: null, 'new' or a campaign's id) with its errors by field.
 import { computed, reactive, ref } from 'vue'
+import { api } from '../session.js'
+import { accountPath, listOf } from '../settings/resource.js'
 import { useCollection, useLists } from '../settings/useCollection.js'
 import { fieldErrors, inboxesFor } from './model.js'
 
 export function useCampaigns(kind, { blank, valuesOf }) {
   const { col, state, accountId } = useCollection('campaigns', { sort: (a, b) => a.id - b.id })
-  const lists = useLists(accountId, 'inboxes', 'agents', 'labels')
+  const lists = useLists(accountId, 'agents', 'labels')
+  // The inboxes, and whether they have arrived: "add an inbox first" only once we know.
+  const allInboxes = ref([])
+  const inboxesLoaded = ref(false)
+  api.get(accountPath(accountId, 'inboxes'))
+    .then((res) => (allInboxes.value = listOf(res)), () => {})
+    .finally(() => (inboxesLoaded.value = true))
   const items = computed(() => state.items.filter((c) => c.campaign_type === kind))
-  const inboxes = computed(() => inboxesFor(kind, lists.inboxes.value))
+  const inboxes = computed(() => inboxesFor(kind, allInboxes.value))
   const form = reactive(blank())
   const errors = ref({})
   const editing = ref(null)
@@ -63,5 +71,5 @@ export function useCampaigns(kind, { blank, valuesOf }) {
     if (editing.value === c.id) close()
   })
 
-  return { col, state, accountId, lists, items, inboxes, form, errors, editing, current, busy, rowError, open, close, save, setEnabled, remove }
+  return { col, state, accountId, lists, items, inboxes, inboxesLoaded, form, errors, editing, current, busy, rowError, open, close, save, setEnabled, remove }
 }
