@@ -5,7 +5,8 @@ an SMS inbox (labels, the local schedule); an agent has no such section.
 
 One-off campaigns need an SMS or WhatsApp inbox, which the local stack's seed does not have
 (an inbox's number is proven with its provider): `one_off_inbox` is the seed's if it has one
-(`seed["sms_inbox"]` / `seed["whatsapp_inbox"]`), else one made by tests/browser/sms_inbox.py.
+(`seed["sms_inbox"]` / `seed["whatsapp_inbox"]`), else one made by
+tests/browser/campaign_inboxes.py (which also makes the WhatsApp inbox with synced templates).
 The audience count, progress and failures are one-off sending's (issue 16's API contract:
 POST campaigns/audience, `progress`, GET campaigns/{id}/recipients): where the server does not
 have them yet (POST campaigns/audience answers 404) the tests check what the screen says then,
@@ -18,7 +19,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from . import sms_inbox
+from . import campaign_inboxes
 from .pages import api, tag
 
 ONGOING = re.compile(r"/app/accounts/\d+/campaigns/ongoing$")
@@ -44,18 +45,21 @@ def open_campaigns(admin, screen: str = "ongoing") -> None:
         expect(page).to_have_url(ONE_OFF)
 
 
-_made: dict[str, int] = {}  # the SMS inbox made on this worker's stack, by its URL
+_made: dict[tuple[str, str], dict] = {}  # the inboxes made on this worker's stack, by its URL and kind
+
+
+def made_inbox(stack, seed, kind: str) -> dict:
+    if (stack.base_url, kind) not in _made:
+        number = f"+1415{int(tag(), 16) % 10**7:07d}"
+        name = f"Acme {'SMS' if kind == 'sms' else 'WhatsApp'} {number[-4:]}"
+        _made[stack.base_url, kind] = {"name": name, **campaign_inboxes.create(stack, seed["account"]["id"], kind, name, number)}
+    return _made[stack.base_url, kind]
 
 
 @pytest.fixture
 def one_off_inbox(stack, seed) -> int:
     inbox = seed.get("sms_inbox") or seed.get("whatsapp_inbox")
-    if inbox:
-        return inbox["id"]
-    if stack.base_url not in _made:
-        number = f"+1415{int(tag(), 16) % 10**7:07d}"
-        _made[stack.base_url] = sms_inbox.create(stack, seed["account"]["id"], f"Acme SMS {number[-4:]}", number)["id"]
-    return _made[stack.base_url]
+    return inbox["id"] if inbox else made_inbox(stack, seed, "sms")["id"]
 
 
 def has_sending(stack, seed) -> bool:
@@ -230,8 +234,8 @@ def test_one_off_campaign_created_with_its_audience(admin, stack, seed, one_off_
 def test_one_off_progress_and_failures_as_the_api_reports_them(admin, stack, seed, one_off_inbox):
     """Needs one-off sending on the local stack: the campaign is sent through the real path
     (schedule, job, deliver, the provider), then the dashboard shows the progress and the
-    failed contacts the API reports. The sends from the inbox sms_inbox.py makes reach no
-    provider (the deliver path retries or fails them): whatever the API reports, the screen
+    failed contacts the API reports. The sends from the inbox campaign_inboxes.py makes reach
+    no provider (the deliver path retries or fails them): whatever the API reports, the screen
     shows; the counts and the failures list are compared once the API says completed (within
     30 s: a stack whose provider keeps answering "retry later" checks the started state only)."""
     if not has_sending(stack, seed):
@@ -281,4 +285,56 @@ def test_one_off_progress_and_failures_as_the_api_reports_them(admin, stack, see
             for recipient in failed["payload"]:
                 one = row.locator(f'[data-testid="campaign-failure"][data-contact-id="{recipient["contact_id"]}"]')
                 expect(one).to_contain_text(recipient["reason"])
+    assert admin.dialogs == []
+
+
+def test_whatsapp_campaign_with_an_approved_template(admin, stack, seed):
+    """A WhatsApp inbox's synced templates: only the approved one offered, its {{1}} filled, the
+    text the contact will read shown and sent as the message with Chatwoot's template_params;
+    "Sync templates" reaching no Meta says why. Needs one-off sending (templates, template_params)."""
+    if not has_sending(stack, seed):
+        pytest.skip("one-off sending is not on this server yet (POST campaigns/audience answers 404)")
+    inbox = made_inbox(stack, seed, "whatsapp")
+    assert inbox["templates"] == 2
+    t = tag()
+    label, title = f"offer-{t}", f"Spring offer {t}"
+    labelled_contacts(stack, seed, label, phones(t))
+    token, account = seed["administrator"]["access_token"], seed["account"]["id"]
+    label_id = next(lb["id"] for lb in api(stack, "GET", f"/api/v1/accounts/{account}/labels", token)["payload"]
+                    if lb["title"] == label)
+    page = admin.page
+    open_campaigns(admin, "one_off")
+    page.get_by_test_id("campaign-add").click()
+    page.get_by_test_id("campaign-title").fill(title)
+    page.get_by_test_id("campaign-inbox").select_option(label=inbox["name"])
+    picker = page.get_by_test_id("campaign-template")
+    expect(picker.locator("option")).to_have_text(["Choose an approved template", "spring_offer (en_US)"])
+    expect(page.get_by_test_id("campaign-message")).to_have_count(0)
+    page.get_by_test_id(f"campaign-label-{label_id}").check()
+    expect(page.get_by_test_id("campaign-audience")).to_have_attribute("data-size", "2")
+    page.get_by_test_id("campaign-submit").click()
+    expect(page.get_by_test_id("campaign-error-template_params")).to_be_visible()  # no template chosen
+    picker.select_option("spring_offer|en_US")
+    page.get_by_test_id("campaign-param-1").fill(f"Zoe {t}")
+    expect(page.get_by_test_id("campaign-template-preview")).to_have_text(f"Hello Zoe {t}, our spring offer is live.")
+    when = page.evaluate("() => { const d = new Date(Date.now() + 3 * 3600e3); const p = (n) => String(n).padStart(2, '0'); "
+                         "return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate()) + 'T' + p(d.getHours()) "
+                         "+ ':' + p(d.getMinutes()) }")
+    page.get_by_test_id("campaign-scheduled").fill(when)
+    page.get_by_test_id("campaign-submit").click()
+    expect(page.get_by_test_id("campaign-form")).to_have_count(0)
+    campaign = listed(stack, seed, title)
+    assert campaign["template_params"] == {"name": "spring_offer", "category": "MARKETING", "language": "en_US",
+                                           "processed_params": {"1": f"Zoe {t}"}}
+    assert campaign["message"] == f"Hello Zoe {t}, our spring offer is live."
+    row = page.get_by_test_id("campaign-row").filter(has_text=title)
+    expect(row).to_contain_text("template spring_offer")
+
+    # Syncing asks Meta, which this stack cannot reach: the reason is shown, the templates stay.
+    row.get_by_test_id("campaign-edit").click()
+    page.get_by_test_id("campaign-sync-templates").click()
+    expect(page.get_by_test_id("campaign-templates-error")).to_contain_text("Meta")
+    expect(picker).to_have_value("spring_offer|en_US")
+    page.get_by_test_id("campaign-cancel").click()
+    api(stack, "DELETE", campaigns_url(seed, str(campaign["id"])), token)
     assert admin.dialogs == []
