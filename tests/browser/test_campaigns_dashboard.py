@@ -312,15 +312,17 @@ def test_whatsapp_campaign_with_an_approved_template(admin, stack, seed):
     expect(page.get_by_test_id("campaign-message")).to_have_count(0)
     page.get_by_test_id(f"campaign-label-{label_id}").check()
     expect(page.get_by_test_id("campaign-audience")).to_have_attribute("data-size", "2")
-    page.get_by_test_id("campaign-submit").click()
-    expect(page.get_by_test_id("campaign-error-template_params")).to_be_visible()  # no template chosen
-    picker.select_option("spring_offer|en_US")
-    page.get_by_test_id("campaign-param-1").fill(f"Zoe {t}")
-    expect(page.get_by_test_id("campaign-template-preview")).to_have_text(f"Hello Zoe {t}, our spring offer is live.")
     when = page.evaluate("() => { const d = new Date(Date.now() + 3 * 3600e3); const p = (n) => String(n).padStart(2, '0'); "
                          "return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate()) + 'T' + p(d.getHours()) "
                          "+ ':' + p(d.getMinutes()) }")
     page.get_by_test_id("campaign-scheduled").fill(when)
+    page.get_by_test_id("campaign-submit").click()
+    expect(page.get_by_test_id("campaign-error-template_params")).to_contain_text("approved WhatsApp template")
+    picker.select_option("spring_offer|en_US")
+    page.get_by_test_id("campaign-submit").click()
+    expect(page.get_by_test_id("campaign-error-template_params")).to_contain_text("{{1}}")  # left empty
+    page.get_by_test_id("campaign-param-1").fill(f"Zoe {t}")
+    expect(page.get_by_test_id("campaign-template-preview")).to_have_text(f"Hello Zoe {t}, our spring offer is live.")
     page.get_by_test_id("campaign-submit").click()
     expect(page.get_by_test_id("campaign-form")).to_have_count(0)
     campaign = listed(stack, seed, title)
