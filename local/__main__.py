@@ -24,7 +24,7 @@ from pathlib import Path
 
 import uvicorn
 
-from . import mail, seed, usage
+from . import mail, providers, seed, usage
 from .cfn import ROOT
 from .dynamodb import DynamoDBLocal, EngineError
 from .engines import Engines
@@ -91,7 +91,9 @@ def main() -> int:
     # upload and download attachments (this server's /s3, local/s3.py).
     overrides = {"WEBSOCKET_ENDPOINT": base_url, "WEBSOCKET_URL": f"ws://{HOST}:{port}/ws",
                  "S3_PUBLIC_ENDPOINT": f"{base_url}{LOCAL_S3_PREFIX}", "POWERTOOLS_TRACE_DISABLED": "true",
-                 "FRONTEND_URL": base_url}  # the survey links (functions/surveys)
+                 "FRONTEND_URL": base_url,  # the survey links (functions/surveys)
+                 # Twilio, WhatsApp and Telegram calls go to their stand-ins (local/providers.py).
+                 providers.SANDBOX_ENV: f"{base_url}{providers.PATH}"}
     try:
         engines.start(overrides)
     except EngineError as exc:
@@ -117,7 +119,8 @@ def main() -> int:
     saver = snapshots.autosave(runtime, stop_saving)
     gateway = Gateway(stack, runtime.invoke, ROOT / "frontend" / "dist", demo_page=lambda which: seed.demo_page(cast, base_url, which),
                       s3=LocalS3(session.client("s3", endpoint_url=aws.endpoint)),
-                      mail_page=lambda: mail.page(aws.lock), usage=lambda: usage.collect(engines))
+                      mail_page=lambda: mail.page(aws.lock), usage=lambda: usage.collect(engines),
+                      providers=providers.ProviderSandbox())
     # ws="websockets": uvicorn 0.37's sans-io protocol garbles a refused handshake, and a
     # refused $connect must reach the client as its status code (401, 403, ...).
     config = uvicorn.Config(gateway.app, host=HOST, port=port, ws="websockets", ws_max_size=MAX_POST_BYTES,
@@ -128,6 +131,7 @@ def main() -> int:
     def ready() -> None:
         print(seed.banner(cast, base_url, state_dir)
               + f"\n  Mail sent:      {base_url}{MAIL_PATH} (password and confirmation links)"
+              + f"\n  SMS, WhatsApp:  {base_url}{providers.PATH} (what Twilio, Meta and Telegram were asked to send)"
               + f"\n  DynamoDB Local: {engines.dynamodb.endpoint} (data in {engines.dynamodb.data_dir})", flush=True)
         # The other functions' first containers start now, not on their first event.
         threading.Thread(target=runtime.warm, name="warm-rest", daemon=True).start()

@@ -124,6 +124,7 @@ class SqsSource:
     queue_arn: str
     batch_size: int = 10
     report_batch_item_failures: bool = False
+    batching_window: float = 0.0  # MaximumBatchingWindowInSeconds
 
 
 @dataclass
@@ -535,7 +536,8 @@ def _add_event_sources(r: Resolver, stack: Stack, function_id: str, events: dict
             if url is None:
                 raise ValueError(f"{function_id}: SQS event names a queue the template does not create: {props['Queue']}")
             stack.sqs_sources.append(SqsSource(function_id, url, props["Queue"], int(props.get("BatchSize", 10)),
-                                               "ReportBatchItemFailures" in props.get("FunctionResponseTypes", [])))
+                                               "ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
+                                               float(props.get("MaximumBatchingWindowInSeconds", 0))))
         elif event["Type"] == "DynamoDB" and props.get("Enabled", True):
             source = _stream_consumer(r, stack, f"function:{function_id}:{name}", "mapping",
                                       (event.get("Properties") or {}).get("Stream"), props)

@@ -36,6 +36,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from .cfn import ACCOUNT, EdgeBehavior, HttpRoute, Stack
+from .providers import PATH as PROVIDERS_PATH
 from .runtime import FunctionTimeout
 from .usage import Tally
 
@@ -231,13 +232,15 @@ def _gone(connection_id: str) -> Response:
 class Gateway:
     def __init__(self, stack: Stack, invoke: Invoke, static_dir: Path | None = None,
                  demo_page: Callable[[str | None], str] | None = None, s3: Any = None,
-                 mail_page: Callable[[], str] | None = None, usage: Callable[[], dict] | None = None):
+                 mail_page: Callable[[], str] | None = None, usage: Callable[[], dict] | None = None,
+                 providers: Any = None):
         self.stack = stack
         self.usage = usage  # the other services' metering; the gateway meters API Gateway itself
         self.metered = Tally()
         self.invoke = invoke
         self.demo_page = demo_page
         self.mail_page = mail_page
+        self.providers = providers
         self.static_dir = static_dir.resolve() if static_dir and static_dir.is_dir() else None
         self.sockets: dict[str, Socket] = {}
         self._threads = concurrent.futures.ThreadPoolExecutor(max_workers=64, thread_name_prefix="gateway")
@@ -247,6 +250,10 @@ class Gateway:
             Route("/demo", self.demo, methods=["GET"]),
             Route(MAIL_PATH, self.mail, methods=["GET"]),
             Route(USAGE_PATH, self.usage_page, methods=["GET"]),
+            # The messaging providers' stand-ins (local/providers.py): their API calls and what was sent.
+            *([Route(f"{PROVIDERS_PATH}/{{rest:path}}", providers.handle, methods=["GET", "POST", "DELETE"]),
+               Route(PROVIDERS_PATH, providers.page, methods=["GET"]),
+               Route(f"{PROVIDERS_PATH}.json", providers.page, methods=["GET"])] if providers is not None else []),
             # Presigned S3 uploads and downloads (local/s3.py), when the stack has S3.
             *([Route("/s3/{path:path}", s3.asgi, methods=["GET", "HEAD", "POST"])] if s3 is not None else []),
             Route("/{path:path}", self.http, methods=METHODS),

@@ -14,6 +14,7 @@ import base64
 import json
 import sys
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
@@ -122,7 +123,7 @@ class EventSources:
         for rule_id, function_id, url in self.stack.rule_targets:
             busy |= self._deliver_events(rule_id, function_id, url)
         for source in self.stack.sqs_sources:
-            busy |= self._deliver_batch(source)
+            busy |= self._deliver_batch(source, window=False)
         busy |= self._fire_due_schedules()
         return busy
 
@@ -194,10 +195,25 @@ class EventSources:
 
     # ------------------------------------------------------------ SQS
 
-    def _deliver_batch(self, source: SqsSource) -> bool:
+    def _deliver_batch(self, source: SqsSource, *, window: bool = True) -> bool:
+        """One batch to the function, as Lambda's poller hands it: with a batching window
+        (MaximumBatchingWindowInSeconds) it gathers records until the batch is full or the
+        window has passed since the first one. `window=False` (poll_once: tests driving the
+        sources by hand) hands over what is there at once."""
         messages = self._receive(source.queue_url, min(source.batch_size, 10))
         if not messages:
             return False
+        if window and source.batching_window > 0:
+            closes = time.monotonic() + source.batching_window
+            while len(messages) < source.batch_size and not self._stop.is_set():
+                seen = self.queues.changes
+                more = self._receive(source.queue_url, min(source.batch_size - len(messages), 10))
+                messages += more
+                left = closes - time.monotonic()
+                if left <= 0:
+                    break
+                if not more:
+                    self.queues.wait(seen, min(left, IDLE_POLL_SECONDS))
         try:
             result = self.runtime.invoke(source.function_id, {"Records": [sqs_record(m, source.queue_arn) for m in messages]})
         except InvocationError:

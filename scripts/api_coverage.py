@@ -162,6 +162,18 @@ BEYOND_SPEC: tuple[tuple[str, str, str, str], ...] = (
      "its messages, files and claims go in a background job (docs/data-model.md). Audited (Conversation, "
      "destroy). Unlike Chatwoot, open dashboards get a `conversation.deleted` frame (agents who may see the "
      "conversation; not the contact's widget) and drop it; webhooks get nothing, as in Chatwoot"),
+    ("Widget", "GET", "/api/v1/widget/campaigns",
+     "`?website_token=`, no visitor token; Chatwoot's `[{id, trigger_rules, message, sender: {name, avatar_url} | null}]`: "
+     "the inbox's enabled ongoing campaigns (those limited to business hours only while the inbox is open); "
+     "`Cache-Control: public, max-age=60` (docs/campaigns.md)"),
+    ("Widget", "POST", "/api/v1/widget/events",
+     "`{name, event_info}` -> `webwidget_triggered` (webhooks, the inbox's bot); needs the visitor's X-Auth-Token, "
+     "except `campaign.triggered` (`event_info.campaign_id`: a live ongoing campaign of the inbox, else 404), "
+     "taken from a visitor who has not written yet with `contact: null`; `{}`"),
+    ("Widget", "POST", "/api/v1/widget/messages",
+     "the visitor's message; a first one (no token: it creates the visitor and hands back `widget_auth_token`) with "
+     "`message.campaign_id` naming a live ongoing campaign of the inbox starts the conversation (`campaign_id`) with "
+     "the campaign's message first; any other campaign_id is ignored"),
     ("Campaigns", "GET", "/api/v1/accounts/{account_id}/campaigns",
      "administrators; a bare array of the account's campaigns, oldest first (docs/campaigns.md)"),
     ("Campaigns", "POST", "/api/v1/accounts/{account_id}/campaigns",

@@ -177,4 +177,94 @@ describe('sdk.js loader', () => {
     expect(window.chatwootSDK.run({ websiteToken: 'T', baseUrl: BASE })).toBe(first)
     expect(frames).toHaveLength(1)
   })
+
+  describe('ongoing campaigns', () => {
+    const origin = () => window.location.origin
+    beforeEach(() => {
+      vi.useFakeTimers()
+      window.history.replaceState(null, '', '/pricing/team')
+      window.localStorage.removeItem('parley.widget.C.campaigns')
+    })
+    afterEach(() => {
+      vi.useRealTimers()
+      window.localStorage.removeItem('parley.widget.C.campaigns')
+    })
+    function started() {
+      install(window)
+      window.chatwootSDK.run({ websiteToken: 'C', baseUrl: BASE })
+      const [frame] = frames
+      fromFrame(frame, { event: 'ready' })
+      frame.win.postMessage.mockClear()
+      return frame
+    }
+    const asked = (frame) => sent(frame).filter((m) => m.event === 'campaign').map((m) => m.id)
+
+    it('asks for the first matching campaign after its seconds on the page, and not before', () => {
+      const frame = started()
+      fromFrame(frame, { event: 'campaigns', campaigns: [
+        { id: 1, url: origin() + '/about*', time: 1 },
+        { id: 2, url: origin() + '/pricing*', time: 2 },
+        { id: 3, url: origin() + '/*', time: 0 },
+        { id: 'bad', url: origin() + '/*', time: 0 },
+      ] })
+      vi.advanceTimersByTime(1900)
+      expect(asked(frame)).toEqual([])
+      vi.advanceTimersByTime(200)
+      expect(asked(frame)).toEqual([2])
+      expect(sent(frame).at(-1).target).toBe(BASE)
+    })
+
+    it('restarts the clock when the page changes, and watches history and hash changes', () => {
+      const frame = started()
+      fromFrame(frame, { event: 'campaigns', campaigns: [{ id: 2, url: origin() + '/pricing*', time: 2 }] })
+      vi.advanceTimersByTime(1500)
+      window.history.pushState(null, '', '/blog') // not a matching page: the timer is dropped
+      vi.advanceTimersByTime(5000)
+      expect(asked(frame)).toEqual([])
+      window.history.pushState(null, '', '/pricing')
+      vi.advanceTimersByTime(1500)
+      window.history.replaceState(null, '', '/pricing?plan=team') // another matching URL: starts over
+      vi.advanceTimersByTime(1500)
+      expect(asked(frame)).toEqual([])
+      vi.advanceTimersByTime(600)
+      expect(asked(frame)).toEqual([2])
+    })
+
+    it('previews a shown campaign next to the closed bubble, once per visitor, as text', () => {
+      const frame = started()
+      fromFrame(frame, { event: 'campaigns', campaigns: [{ id: 2, url: origin() + '/pricing*', time: 0 }] })
+      vi.advanceTimersByTime(10)
+      fromFrame(frame, { event: 'campaign-shown', id: 2, name: 'Ana', text: '<img src=x onerror=alert(1)> Need help?' })
+      const preview = document.querySelector('[data-testid="widget-campaign-preview"]')
+      expect(preview.hidden).toBe(false)
+      expect(preview.textContent).toContain('<img src=x onerror=alert(1)> Need help?')
+      expect(preview.querySelector('img')).toBeNull()
+      expect(JSON.parse(window.localStorage.getItem('parley.widget.C.campaigns'))).toEqual([2])
+      preview.querySelector('button').click()
+      expect(window.$chatwoot.isOpen).toBe(true)
+      expect(preview.hidden).toBe(true)
+      // The same visitor on another matching page: not asked again.
+      frame.win.postMessage.mockClear()
+      fromFrame(frame, { event: 'campaigns', campaigns: [{ id: 2, url: origin() + '/pricing*', time: 0 }] })
+      window.history.pushState(null, '', '/pricing/again')
+      vi.advanceTimersByTime(10)
+      expect(asked(frame)).toEqual([])
+    })
+
+    it('stops watching when the iframe hands over an empty list (the visitor started a conversation)', () => {
+      const frame = started()
+      fromFrame(frame, { event: 'campaigns', campaigns: [{ id: 2, url: origin() + '/pricing*', time: 2 }] })
+      vi.advanceTimersByTime(1000)
+      fromFrame(frame, { event: 'campaigns', campaigns: [] })
+      vi.advanceTimersByTime(5000)
+      expect(asked(frame)).toEqual([])
+    })
+
+    it('ignores campaigns from anyone but its iframe', () => {
+      const frame = started()
+      fromFrame(frame, { event: 'campaigns', campaigns: [{ id: 2, url: origin() + '/*', time: 0 }] }, 'https://evil.example')
+      vi.advanceTimersByTime(10)
+      expect(asked(frame)).toEqual([])
+    })
+  })
 })

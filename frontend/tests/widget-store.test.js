@@ -274,12 +274,13 @@ describe('widget store', () => {
     await store.start()
     expect(store.state.status).toBe('ready')
     expect(storage.getItem(tokenKey('WT'))).toBeNull() // a session the server does not know is dropped
-    expect(server.calls.map((c) => c.path)).toEqual(['/api/v1/widget/config']) // no history to load
+    // No history to load; the ongoing campaigns' list is read (it creates nobody either).
+    expect(server.calls.map((c) => c.path)).toEqual(['/api/v1/widget/config', '/api/v1/widget/campaigns'])
     expect(sockets).toHaveLength(0)
     await store.command('setCustomAttributes', [{ plan: 'pro' }]) // waits for the visitor
     await store.command('setLabel', ['vip'])
     expect(posted.at(-1)).toMatchObject({ event: 'error' })
-    expect(server.calls.map((c) => c.path)).toEqual(['/api/v1/widget/config'])
+    expect(server.calls.map((c) => c.path)).toEqual(['/api/v1/widget/config', '/api/v1/widget/campaigns'])
     await Promise.all([store.send('hello'), store.send('again')])
     const sends = server.calls.filter((c) => c.path === '/api/v1/widget/messages')
     expect(sends[0].headers['X-Auth-Token']).toBeUndefined()
@@ -341,5 +342,88 @@ describe('widget bridge', () => {
     const bridge = createBridge(win, () => {})
     expect(bridge.embedded).toBe(false)
     bridge.post({ event: 'ready' }) // no throw
+  })
+})
+
+describe('widget store: ongoing campaigns', () => {
+  let server, storage, posted
+  const make = () =>
+    createWidgetStore({ websiteToken: 'WT', storage, bridge: { embedded: true, post: (m) => posted.push(m) }, fetchImpl: server.fetchImpl, realtimeFactory: () => ({ close() {} }) })
+  const CAMPAIGNS = [
+    { id: 4, trigger_rules: { url: 'https://shop.test/pricing*', time_on_page: 2 }, message: 'Need a hand with plans?', sender: { name: 'Ana', avatar_url: '' } },
+    { id: 'x', trigger_rules: { url: 'https://shop.test/*' }, message: 'bad id' },
+    { id: 5, trigger_rules: { url: 'https://shop.test/*', time_on_page: 0 }, message: 'Hi!', sender: null },
+  ]
+
+  beforeEach(() => {
+    posted = []
+    storage = memory()
+    let id = 200
+    server = fakeServer({
+      'POST /api/v1/widget/config': (b, u, init) => [200, {
+        website_channel_config: { website_name: 'Acme' },
+        contact: init.headers['X-Auth-Token'] ? { id: 9, pubsub_token: 'p' } : {},
+        auth_token: init.headers['X-Auth-Token'] || null,
+        global_config: {},
+      }],
+      'GET /api/v1/widget/campaigns': () => [200, CAMPAIGNS],
+      'POST /api/v1/widget/events': () => [200, {}],
+      'POST /api/v1/widget/messages': (body, u, init) => [200, { id: ++id, content: body.message.content, message_type: 0, conversation_id: 3, echo_id: body.message.echo_id,
+        ...(init.headers['X-Auth-Token'] ? {} : { widget_auth_token: 'jwt-v' }) }],
+      'GET /api/v1/widget/messages': () => [200, { payload: [
+        { id: 200, content: 'Need a hand with plans?', message_type: 1, conversation_id: 3, content_attributes: { campaign_id: 4 } },
+        { id: 201, content: 'Yes please', message_type: 0, conversation_id: 3 },
+      ] }],
+    })
+  })
+
+  it('hands the valid trigger rules to the loader, shows the one it asks for, and sends its id with the answer', async () => {
+    const store = make()
+    await store.start()
+    await new Promise((r) => setTimeout(r, 0))
+    expect(posted.find((m) => m.event === 'campaigns')).toEqual({ event: 'campaigns', campaigns: [
+      { id: 4, url: 'https://shop.test/pricing*', time: 2 }, { id: 5, url: 'https://shop.test/*', time: 0 }] })
+    store.onParentMessage({ event: 'campaign', id: 99 }) // not one of them
+    expect(store.state.campaign).toBeNull()
+    store.onParentMessage({ event: 'campaign', id: 4 })
+    expect(store.state.campaign).toEqual({ id: 4, message: 'Need a hand with plans?', sender: { name: 'Ana', avatar_url: '' } })
+    expect(posted.at(-1)).toEqual({ event: 'campaign-shown', id: 4, name: 'Ana', text: 'Need a hand with plans?' })
+    const event = server.calls.find((c) => c.path === '/api/v1/widget/events')
+    expect(event.body).toEqual({ name: 'campaign.triggered', event_info: { campaign_id: 4 } })
+    expect(event.headers['X-Auth-Token']).toBeUndefined() // nobody is created by seeing it
+    store.onParentMessage({ event: 'campaign', id: 5 }) // one at a time
+    expect(store.state.campaign.id).toBe(4)
+
+    await store.send('Yes please')
+    const sent = server.calls.find((c) => c.method === 'POST' && c.path === '/api/v1/widget/messages')
+    expect(sent.body.message.campaign_id).toBe(4)
+    await new Promise((r) => setTimeout(r, 0))
+    await new Promise((r) => setTimeout(r, 0))
+    expect(store.state.campaign).toBeNull()
+    expect(store.state.messages.map((m) => m.content)).toEqual(['Need a hand with plans?', 'Yes please'])
+    expect(posted.filter((m) => m.event === 'campaigns').at(-1)).toEqual({ event: 'campaigns', campaigns: [] }) // the loader stops watching
+    // The next message is an ordinary one.
+    await store.send('More')
+    const later = server.calls.filter((c) => c.method === 'POST' && c.path === '/api/v1/widget/messages')
+    expect(later).toHaveLength(2)
+    expect(later[1].body.message.campaign_id).toBeUndefined()
+  })
+
+  it('shows none to a visitor who already has a conversation', async () => {
+    storage.setItem(tokenKey('WT'), 'jwt-old')
+    server.routes['GET /api/v1/widget/conversations'] = () => [200, [{ id: 3, status: 'resolved' }]]
+    const store = make()
+    await store.start()
+    await new Promise((r) => setTimeout(r, 0))
+    expect(server.calls.some((c) => c.path === '/api/v1/widget/campaigns')).toBe(false)
+    expect(posted.some((m) => m.event === 'campaigns')).toBe(false)
+    store.onParentMessage({ event: 'campaign', id: 4 })
+    expect(store.state.campaign).toBeNull()
+  })
+
+  it('accepts a campaign request from the loader only with an integer id', () => {
+    expect(validMessage({ event: 'campaign', id: 4 })).toBe(true)
+    expect(validMessage({ event: 'campaign', id: '4' })).toBe(false)
+    expect(validMessage({ event: 'campaign' })).toBe(false)
   })
 })

@@ -9,6 +9,11 @@ repaired by the conversation's next event. A record that fails (a DynamoDB outag
 transaction conflict with a concurrent event of the same conversation) comes back alone
 (partial batch response) and after the queue's maxReceiveCount lands in the alarmed DLQ.
 
+Cost: the batch's plain message counts (most events: a message that is no response) are
+first recorded together (recorder.record_counts: one transaction per account holds their
+claims and each rollup item once), and the per-event handler then skips them; the rule's
+queue is polled with a batching window so batches fill at low traffic too.
+
 Cold start: the init imports the queue consumer and the event reader only; the recorder
 (models, business hours, rollups) loads with the first event that concerns reporting."""
 from __future__ import annotations
@@ -36,10 +41,35 @@ def parse(body: str) -> dict:
     return detail
 
 
+# Count keys recorded together at the start of the batch being handled.
+_counted: set[tuple[int, int]] = set()
+
+
 def handle(detail: dict, attempt: int) -> str:
     from parley.services.reporting import recorder
 
+    if recorder.count_key(detail) in _counted:
+        return "recorded with its batch"
     return recorder.handle(detail)
+
+
+def _record_counts_together(records: list[dict]) -> None:
+    """The batch's plain message counts in as few transactions as possible; whatever this
+    leaves (or a failure here) the per-record handler records alone."""
+    details = []
+    for record in records:
+        try:
+            details.append(parse(record["body"]))
+        except (ValueError, TypeError, KeyError):
+            continue  # the consumer drops it with its reason
+    if not details:
+        return
+    from parley.services.reporting import recorder
+
+    try:
+        _counted.update(recorder.record_counts(details))
+    except Exception:  # noqa: BLE001 - the per-record path retries each one on its own
+        logger.exception("recording the batch's counts together failed; recording them one by one")
 
 
 consumer = consumers.QueueConsumer("reporting event", parse=parse, handle=handle, logger=logger)
@@ -47,4 +77,9 @@ consumer = consumers.QueueConsumer("reporting event", parse=parse, handle=handle
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict, context) -> dict:
-    return consumer(event, context)
+    _counted.clear()
+    _record_counts_together(event.get("Records") or [])
+    try:
+        return consumer(event, context)
+    finally:
+        _counted.clear()

@@ -127,3 +127,33 @@ def test_events_published_by_a_handler_are_delivered_without_waiting_for_the_idl
             time.sleep(0.01)
     finally:
         toy.sources.stop()
+
+
+def test_a_batching_window_gathers_records_until_the_batch_is_full_or_the_window_closes(toy):
+    """MaximumBatchingWindowInSeconds: the poller waits for more records after the first,
+    up to the window; a record arriving within it joins the batch, and a full batch goes
+    at once. (poll_once, for tests driving sources by hand, never waits.)"""
+    import dataclasses
+    import threading
+
+    # (A window within the toy queue's 1 s visibility timeout, as AWS requires.)
+    poller = sources.EventSources(toy.stack, toy.runtime, toy.sources.queues, toy.sources.scheduler)
+    url = toy.sqs.create_queue(QueueName="toy-WindowQueue", Attributes={"VisibilityTimeout": "1"})["QueueUrl"]
+    source = dataclasses.replace(toy.stack.sqs_sources[0], queue_url=url, batching_window=0.8, batch_size=3,
+                                 report_batch_item_failures=False)
+    toy.sqs.send_message(QueueUrl=url, MessageBody="first")
+    threading.Timer(0.1, lambda: toy.sqs.send_message(QueueUrl=url, MessageBody="second")).start()
+    started = time.monotonic()
+    assert poller._deliver_batch(source)
+    waited = time.monotonic() - started
+    ((_, event, _),) = toy.calls
+    assert sorted(r["body"] for r in event["Records"]) == ["first", "second"], waited
+    assert 0.75 <= waited < 3, waited  # the window closed with the batch not full
+
+    toy.calls.clear()
+    for body in ("a", "b", "c"):
+        toy.sqs.send_message(QueueUrl=url, MessageBody=body)
+    started = time.monotonic()
+    assert poller._deliver_batch(source)
+    assert time.monotonic() - started < 0.7  # full: no waiting for the window
+    assert sorted(r["body"] for r in toy.calls[0][1]["Records"]) == ["a", "b", "c"]

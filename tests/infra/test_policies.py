@@ -573,6 +573,19 @@ def test_help_center_api_and_widget(api, world, website, recorder):
     recorder.check("HttpApiFunction")
 
 
+def test_an_ongoing_campaign_in_the_widget(api, world, website, recorder):
+    """The widget's campaigns (senders read in one BatchGet), a shown campaign's event and
+    the visitor's answer starting the conversation with the campaign's message."""
+    made = ok(api.post(f"/api/v1/accounts/{world.account_id}/campaigns", world.admin.token, body={
+        "title": "Policy", "message": "Hello from a campaign", "inbox_id": website.id, "sender_id": world.agent.id,
+        "trigger_only_during_business_hours": True, "trigger_rules": {"url": "https://acme.test/*"}}))
+    ok(website.widget.call("GET", "campaigns"))
+    ok(website.widget.call("POST", "events", body={"name": "campaign.triggered",
+                                                   "event_info": {"campaign_id": made["id"]}}))
+    ok(website.widget.call("POST", "messages", body={"message": {"content": "Hi", "campaign_id": made["id"]}}))
+    recorder.check("HttpApiFunction")
+
+
 def test_account_objects_set_up_used_and_torn_down(api, world, website, recorder):
     a = world.account_id
     base = f"/api/v1/accounts/{a}"

@@ -83,8 +83,12 @@ def routes(w, monkeypatch):
     sla = sla_policies.create(a, name="Matrix SLA", first_response_time_threshold=600).id
     sla_doomed = sla_policies.create(a, name="Matrix SLA doomed", resolution_time_threshold=3600).id
     from parley.services.rules import campaigns
-    site = inboxes.create_inbox(a, name="Matrix site", channel_type="web_widget",
-                                channel={"website_url": "https://matrix.test"}).id
+    site_inbox = inboxes.create_inbox(a, name="Matrix site", channel_type="web_widget",
+                                      channel={"website_url": "https://matrix.test"})
+    site = site_inbox.id
+    # The widget's rows need an enabled ongoing campaign whatever the campaign rows change.
+    widget_campaign = campaigns.create(a, {"title": "Matrix widget", "message": "Hi", "inbox_id": site,
+                                           "trigger_rules": {"url": "https://matrix.test/*"}}).id
     greeting = {"title": "Matrix", "message": "Hello", "inbox_id": site, "trigger_rules": {"url": "https://matrix.test/*"}}
     campaign = campaigns.create(a, greeting).id
     campaign_doomed = campaigns.create(a, {**greeting, "title": "Matrix doomed"}).id
@@ -215,6 +219,11 @@ def routes(w, monkeypatch):
         # The Client API takes no token: whoever calls, the inbox identifier decides.
         ("GET", f"/public/api/v1/inboxes/{api_inbox.inbox_identifier}", None, PUBLIC),
         ("POST", f"/public/api/v1/inboxes/{api_inbox.inbox_identifier}/contacts", {"name": "C"}, PUBLIC),
+        # The widget's ongoing campaigns: the website token decides, never a caller's token
+        # (a campaign shown to a visitor who has not written yet: no visitor token either).
+        ("GET", f"/api/v1/widget/campaigns?website_token={site_inbox.website_token}", None, PUBLIC),
+        ("POST", f"/api/v1/widget/events?website_token={site_inbox.website_token}",
+         {"name": "campaign.triggered", "event_info": {"campaign_id": widget_campaign}}, PUBLIC),
         # Provider webhooks: the provider's signature decides, never a caller's token.
         ("POST", f"/api/v1/accounts/{a}/inboxes/{email_inbox.id}/email_verification", None, ADMIN),
         ("POST", f"/webhooks/telegram/{bot_token}", {"update_id": 1}, (401,) * 7),

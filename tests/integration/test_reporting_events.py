@@ -6,10 +6,13 @@ conversations gives the same events and rollups as the live path. The metric val
 scripted timelines are tests/unit/test_reporting_timeline.py's."""
 from __future__ import annotations
 
+import json
+
 import boto3
 
 from local.cfn import ACCOUNT, REGION
 from local.sources import sqs_record
+from parley import events
 from parley.models.account_object import AccountObject
 from parley.models.report_rollup import ReportRollup
 from parley.models.reporting import ReportingEvent
@@ -250,3 +253,65 @@ def test_pages_of_25_newest_first_and_a_bounded_read(aws, monkeypatch):
     monkeypatch.setattr(listing, "MAX_EXAMINED", 10)
     monkeypatch.setattr(listing, "EXAMINED_PAGE", 5)
     assert listing.page(3, 1).count == 10  # stops once 10 were examined
+
+
+def test_a_batchs_counts_share_their_transactions_and_add_what_one_by_one_adds(api, world, website, monkeypatch):
+    """Lots of plain messages in a few batches: their counts are recorded together (few
+    transactions, each rollup item once per transaction, the 100-item limit kept by
+    splitting), and the rollups and claims are exactly what recording each occurrence
+    alone gives. A claim written meanwhile makes its group's transaction fail: the
+    per-event path then records the rest, nothing twice."""
+    from parley.models.conversation import Conversation
+    from parley.services.reporting import recorder
+
+    rollups.forget()
+    acme = world.account_id
+    visitors = [website.widget.start() for _ in range(4)]
+    for n, visitor in enumerate(visitors):
+        website.widget.say(visitor, f"Hello from {n}")
+    records = received("ReportingQueue")
+    consume(records)  # the conversations and first messages
+    for round_ in range(3):
+        for n, visitor in enumerate(visitors):
+            website.widget.say(visitor, f"More {round_} from {n}")
+    records = received("ReportingQueue")
+    assert len(records) == 12
+
+    writes, alone = [], []
+    real_write, real_record, real_missing = recorder._write_counts, recorder.record, recorder.missing
+    monkeypatch.setattr(recorder, "_write_counts", lambda *a: writes.append(len(a[1])) or real_write(*a))
+    monkeypatch.setattr(recorder, "record", lambda *a: alone.append(a[1].key) or real_record(*a))
+    # Unassigned messages of one inbox: the account, inbox and channel series x 3 buckets
+    # = 9 shared items; 12 items a transaction leaves room for 3 claims.
+    monkeypatch.setattr(recorder, "TRANSACTION_ITEMS", 12)
+    # One message's count is recorded by a racing replay after the batch read the claims:
+    # its group's transaction fails on that claim and the group goes one by one.
+    racing = events.from_bus(json.loads(next(r for r in records if '"message.created"' in r["body"])["body"]))
+    racing_key = f"message#{racing['data']['id']}"
+
+    raced = []
+
+    def missing_then_race(account_id, found):
+        todo = real_missing(account_id, found)
+        if not raced and any(o.key == racing_key for o in todo):
+            raced.append(racing_key)
+            recorder.handle(racing)
+        return todo
+
+    monkeypatch.setattr(recorder, "missing", missing_then_race)
+    consume(records)
+    monkeypatch.setattr(recorder, "missing", real_missing)
+    assert raced
+    assert writes == [3, 3, 3, 1, 2], writes  # batches of 10 and 2, three claims a transaction
+    # The racing count itself, and the two others of its failed group, one by one.
+    assert racing_key in alone and len([key for key in alone if key.startswith("message#")]) == 3, alone
+    live = snapshot(acme)
+    consume(records)  # a replay of the whole batch: nothing changes
+    assert snapshot(acme) == live
+
+    forget_everything(acme)
+    for visitor_conversation in Conversation.query(acme):
+        recorder.record_conversation(visitor_conversation)
+    assert snapshot(acme)[1:] == live[1:]  # claims and rollups: the same as one by one
+    counted = {k: v for (series, bucket), v in live[2].items() if series == f"{acme}#account#0#d0" for k, v in v.items()}
+    assert counted["incoming_messages_count"] == 16 and counted["conversations_count"] == 4

@@ -7,8 +7,16 @@
 // whose source is its own iframe, and posts only to that origin (so nothing reaches a frame
 // that navigated elsewhere). The iframe's "hello" gets the visitor's session ("session");
 // $chatwoot calls made before the iframe said "ready" are queued and sent, in order, once it has.
+//
+// Ongoing campaigns: the iframe hands over their trigger rules ("campaigns": id, URL glob,
+// seconds); the loader watches the page's URL (history.pushState/replaceState, popstate,
+// hashchange) and, once the first matching campaign not shown before has had its seconds
+// on that URL, asks the iframe to show it ("campaign"). The iframe answers "campaign-shown"
+// (sender and text), which the loader remembers (this page's localStorage: once per
+// visitor) and, with the widget closed, previews next to the bubble (text only).
 
 import { COMMANDS, decode, encode } from '../shared/protocol.js'
+import { globMatch } from '../shared/urlGlob.js'
 
 export { decode, encode }
 
@@ -28,6 +36,12 @@ const CSS =
   '.parley-left .parley-frame{right:auto;left:0}' +
   '.parley-open .parley-frame{opacity:1;visibility:visible;transform:none;transition:opacity .18s ease,transform .18s ease}' +
   '.parley-frame iframe{width:100%;height:100%;border:0;display:block;color-scheme:normal}' +
+  '.parley-preview{position:absolute;bottom:72px;right:0;width:280px;max-width:calc(100vw - 40px);background:#fff;color:#1f2937;border-radius:14px;box-shadow:0 8px 28px rgba(15,23,42,.2)}' +
+  '.parley-left .parley-preview{right:auto;left:0}.parley-preview[hidden],.parley-open .parley-preview{display:none}' +
+  '.parley-preview button{border:0;background:none;color:inherit;font:inherit;text-align:left;cursor:pointer}' +
+  '.parley-preview>:first-child{width:100%;padding:12px 34px 12px 14px}.parley-preview b{display:block}' +
+  '.parley-preview span{display:block;max-height:4.2em;overflow:hidden;overflow-wrap:anywhere}' +
+  '.parley-dismiss{position:absolute;top:6px;right:8px}' +
   '@media (max-width:520px){.parley-open .parley-frame{position:fixed;inset:0;width:auto;height:auto;border-radius:0}.parley-open .parley-bubble{display:none}}' +
   '@media (prefers-reduced-motion:reduce){.parley-frame,.parley-bubble{transition:none}}'
 
@@ -123,7 +137,27 @@ export function install(win) {
     bubble.hidden = !!settings.hideMessageBubble
     bubble.addEventListener('click', () => api.toggle())
 
+    // The proactive message of an ongoing campaign, shown while the widget is closed.
+    const preview = doc.createElement('div')
+    preview.className = 'parley-preview'
+    preview.setAttribute('data-testid', 'widget-campaign-preview')
+    preview.hidden = true
+    const previewOpen = doc.createElement('button')
+    previewOpen.type = 'button'
+    const who = doc.createElement('b')
+    const said = doc.createElement('span')
+    previewOpen.append(who, said)
+    previewOpen.addEventListener('click', () => setOpen(true))
+    const dismiss = doc.createElement('button')
+    dismiss.type = 'button'
+    dismiss.className = 'parley-dismiss'
+    dismiss.setAttribute('aria-label', 'Dismiss')
+    dismiss.textContent = '\u00d7'
+    dismiss.addEventListener('click', () => (preview.hidden = true))
+    preview.append(previewOpen, dismiss)
+
     box.appendChild(holder)
+    box.appendChild(preview)
     box.appendChild(bubble)
     ;(doc.body || doc.documentElement).appendChild(box)
 
@@ -136,9 +170,73 @@ export function install(win) {
       else queue.push(message)
     }
 
+    // ---- ongoing campaigns
+    const seenKey = 'parley.widget.' + token + '.campaigns'
+    let campaigns = []
+    let watched = ''
+    let timer
+    let hooked = false
+    const seen = []
+
+    function shownBefore() {
+      try {
+        return seen.concat(JSON.parse(win.localStorage.getItem(seenKey) || '[]'))
+      } catch (e) {
+        return seen
+      }
+    }
+
+    function watch() {
+      const href = win.location.href
+      if (href === watched) return
+      watched = href
+      clearTimeout(timer)
+      const done = shownBefore()
+      const due = campaigns.find((c) => done.indexOf(c.id) < 0 && globMatch(c.url, href))
+      if (due) timer = setTimeout(() => post({ event: 'campaign', id: due.id }), due.time * 1000)
+    }
+
+    function watchCampaigns(list) {
+      campaigns = (Array.isArray(list) ? list : [])
+        .filter((c) => c && Number.isInteger(c.id) && typeof c.url === 'string' && c.time >= 0 && c.time <= 3600)
+        .slice(0, 50)
+      if (campaigns.length && !hooked) {
+        hooked = true
+        const history = win.history
+        ;['pushState', 'replaceState'].forEach((name) => {
+          const original = history[name]
+          history[name] = function () {
+            const result = original.apply(this, arguments)
+            watch()
+            return result
+          }
+        })
+        win.addEventListener('popstate', watch)
+        win.addEventListener('hashchange', watch)
+      }
+      watched = ''
+      watch()
+    }
+
+    function campaignShown(msg) {
+      if (!Number.isInteger(msg.id) || shownBefore().indexOf(msg.id) >= 0) return
+      seen.push(msg.id)
+      try {
+        win.localStorage.setItem(seenKey, JSON.stringify(shownBefore().slice(-50)))
+      } catch (e) {
+        /* storage blocked: once per page */
+      }
+      if (api.isOpen) return
+      who.textContent = String(msg.name || '').slice(0, 80)
+      said.textContent = String(msg.text || '').slice(0, 300)
+      previewOpen.setAttribute('aria-label', 'Open chat: ' + who.textContent)
+      preview.hidden = false
+    }
+
     function setOpen(open) {
       if (open === api.isOpen) return
       api.isOpen = open
+      if (open) preview.hidden = true
       box.classList.toggle('parley-open', open)
       bubble.setAttribute('aria-expanded', String(open))
       bubble.setAttribute('aria-label', open ? 'Close chat' : title)
@@ -224,6 +322,12 @@ export function install(win) {
           break
         case 'popout-url':
           openPopout(msg.url)
+          break
+        case 'campaigns':
+          watchCampaigns(msg.campaigns)
+          break
+        case 'campaign-shown':
+          campaignShown(msg)
           break
       }
     })

@@ -16,4 +16,6 @@ export const widgetEndpoints = {
   destroyConversationAttributes: W + 'conversations/destroy_custom_attributes',
   labels: W + 'labels',
   label: (name) => W + 'labels/' + encodeURIComponent(name),
+  campaigns: W + 'campaigns',
+  events: W + 'events',
 }

@@ -44,6 +44,8 @@ export function validMessage(msg) {
       return COMMANDS.includes(msg.name) && Array.isArray(msg.args) && msg.args.length <= 2
     case 'popout':
       return true
+    case 'campaign':
+      return Number.isInteger(msg.id)
     default:
       return false
   }

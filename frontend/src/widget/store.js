@@ -70,7 +70,9 @@ export function createWidgetStore(opts) {
     showPopout: !!opts.showPopout,
     standalone: !bridge.embedded,
     preChatDone: false,
+    campaign: null, // the ongoing campaign shown to this visitor, until its answer starts the conversation
   })
+  let campaigns = {} // id -> the inbox's ongoing campaigns (GET campaigns), for a visitor without a conversation
 
   const api = createApi({
     fetchImpl,
@@ -140,6 +142,51 @@ export function createWidgetStore(opts) {
     bridge.post({ event: 'ready', color: state.config.widget_color || '' })
     publishUnread()
     if (state.open) markSeen()
+    loadCampaigns()
+  }
+
+  // ---- ongoing campaigns -----------------------------------------------------------------
+  // Only for a visitor who has no conversation yet (an answer would otherwise go to it):
+  // the loader gets the trigger rules and watches the page, then asks for one ('campaign').
+
+  async function loadCampaigns() {
+    campaigns = {}
+    if (!bridge.embedded || state.conversation) return
+    let list
+    try {
+      list = await api.get(paths.campaigns)
+    } catch (err) {
+      return // the chat works without them
+    }
+    const rules = []
+    for (const c of Array.isArray(list) ? list : []) {
+      const t = (c && c.trigger_rules) || {}
+      if (!Number.isInteger(c.id) || typeof t.url !== 'string' || typeof c.message !== 'string') continue
+      campaigns[c.id] = c
+      rules.push({ id: c.id, url: t.url, time: Number(t.time_on_page) || 0 })
+    }
+    if (rules.length) bridge.post({ event: 'campaigns', campaigns: rules })
+  }
+
+  function showCampaign(id) {
+    const c = campaigns[id]
+    if (!c || state.campaign || state.conversation || state.messages.length) return
+    const sender = isObject(c.sender) ? c.sender : {}
+    state.campaign = { id: c.id, message: c.message, sender: { name: sender.name || state.config.website_name || '', avatar_url: sender.avatar_url || '' } }
+    api.post(paths.events, { name: 'campaign.triggered', event_info: { campaign_id: c.id } }).catch(() => {})
+    bridge.post({ event: 'campaign-shown', id: c.id, name: state.campaign.sender.name, text: c.message })
+  }
+
+  // The conversation an answer started holds the campaign's message (written with it):
+  // fetch it, since the socket only connected once the answer had made the visitor.
+  async function campaignAnswered() {
+    try {
+      const res = await api.get(paths.messages)
+      ;((res && res.payload) || []).filter((m) => !m.private).forEach((m) => upsertMessage(state.messages, m))
+      state.campaign = null
+    } catch (err) {
+      report(err)
+    }
   }
 
   async function loadConversation() {
@@ -345,14 +392,21 @@ export function createWidgetStore(opts) {
 
   function deliver(local) {
     const hadConversation = state.conversation && state.conversation.status !== 'resolved' ? state.conversation.id : null
+    const campaign = !state.conversation && state.campaign ? state.campaign.id : null
     const post = () => asVisitor(() => api.post(paths.messages, {
       message: { content: local.content, echo_id: local.echo_id, timestamp: new Date().toString(),
-        ...(local._uploads.length ? { attachments: local._uploads } : {}) },
+        ...(local._uploads.length ? { attachments: local._uploads } : {}),
+        ...(campaign ? { campaign_id: campaign } : {}) },
     }))
     return deliverMessage(state.messages, local, post, (saved) => {
       if (saved.conversation_id != null && saved.conversation_id !== hadConversation) {
         state.conversation = { ...(state.conversation || {}), id: saved.conversation_id, status: 'open' }
         bridge.post({ event: 'conversation-started', conversation: { id: saved.conversation_id } })
+        if (campaign) campaignAnswered()
+        if (Object.keys(campaigns).length) {
+          campaigns = {} // a visitor with a conversation is shown none: the loader stops watching
+          bridge.post({ event: 'campaigns', campaigns: [] })
+        }
       }
     })
   }
@@ -502,6 +556,7 @@ export function createWidgetStore(opts) {
       // Identified as another contact: its conversation, its history, its socket.
       state.messages = []
       state.conversation = null
+      state.campaign = null
       await loadConversation()
       connect()
       publishUnread()
@@ -518,6 +573,7 @@ export function createWidgetStore(opts) {
     state.contact = {}
     pendingContact = {}
     state.preChatDone = false
+    state.campaign = null
     state.agentTyping = ''
     lastUnread = -1
     if (bridge.embedded) state.open = false
@@ -536,6 +592,7 @@ export function createWidgetStore(opts) {
     if (msg.event === 'toggle') setOpen(msg.open)
     else if (msg.event === 'command') command(msg.name, msg.args)
     else if (msg.event === 'popout') bridge.post({ event: 'popout-url', url: popoutUrl() })
+    else if (msg.event === 'campaign') showCampaign(msg.id)
   }
 
   function start() {

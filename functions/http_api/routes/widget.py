@@ -2,14 +2,18 @@
 
 Every call names its inbox by `website_token`; the visitor proves who it is with the
 X-Auth-Token JWT, which its first message, upload or setUser hands over (opening the widget
-creates nothing). Private notes and activity never reach this API."""
+creates nothing). Private notes and activity never reach this API. Ongoing campaigns
+(docs/campaigns.md): the widget lists them, reports one it shows (events), and a visitor's
+first message answering one carries its campaign_id."""
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler.api_gateway import Router
+import json
+
+from aws_lambda_powertools.event_handler.api_gateway import Response, Router
 from pydantic import Field
 
 import forms
-from api import Attributes, Body, ContactChanges, ContactIdentity, UploadBlob, body, parse, path_id, query
+from api import Attributes, Body, ContactChanges, ContactIdentity, UploadBlob, body, parse, path_id, query, source_ip
 from parley import events, global_config
 from parley.errors import NotFound
 from parley.services.messaging import attachments, messages
@@ -39,6 +43,7 @@ class NewMessage(Body):
     echo_id: str | None = Field(default=None, max_length=64)
     timestamp: str | None = Field(default=None, max_length=64)
     reply_to: int | None = None
+    campaign_id: int | None = None  # the ongoing campaign this first message answers
 
 
 class MessageBody(Body):
@@ -207,15 +212,55 @@ def create_message():
     if files or uploads or payload.attachments:
         attachments.ensure_widget_uploads(inbox)
     contact_inbox, contact, new_token = _visitor_or_new(inbox)  # only once the input is known good
-    # A first message starts the conversation, but only once its files have passed.
+    current = _current_conversation(contact_inbox)
+    # A first message starts the conversation, but only once its files have passed; one
+    # answering an ongoing campaign starts it with the campaign's message.
+    campaign = _answered_campaign(inbox, payload.campaign_id) if current is None else None
     message = messages.post_message(
-        _current_conversation(contact_inbox), account_id=inbox.account_id,
-        start=lambda: messages.start_conversation(inbox, contact, contact_inbox),
+        current, account_id=inbox.account_id,
+        start=lambda: _start(inbox, contact, contact_inbox, campaign),
         uploader=attachments.contact_uploader(contact.id), uploads=payload.attachments + uploads,
         files=files, content=payload.content, message_type=conversations.INCOMING, sender_type="Contact",
         sender=contact, echo_id=payload.echo_id,
         content_attributes={"in_reply_to": payload.reply_to} if payload.reply_to else None)
     return _handing_over(message_view(message), new_token)
+
+
+def _answered_campaign(inbox, campaign_id):
+    """The live ongoing campaign of this inbox a first message names, or None: an id that
+    names none (another inbox's or account's, disabled, deleted) is ignored, and the
+    message starts a conversation of its own, so the visitor's words are never lost."""
+    if campaign_id is None:
+        return None
+    from parley.services.rules import ongoing_campaigns
+
+    try:
+        return ongoing_campaigns.live(inbox, campaign_id)
+    except NotFound:
+        return None
+
+
+def _start(inbox, contact, contact_inbox, campaign):
+    if campaign is None:
+        return messages.start_conversation(inbox, contact, contact_inbox)
+    from parley.services.rules import ongoing_campaigns
+
+    return ongoing_campaigns.start_conversation(inbox, contact, contact_inbox, campaign)
+
+
+CAMPAIGNS_CACHE = "public, max-age=60"  # a campaign turned off (or business hours ending) shows within a minute
+
+
+@router.get("/api/v1/widget/campaigns")
+def list_campaigns():
+    """The inbox's enabled ongoing campaigns the widget may show now (Chatwoot's route and
+    shape); the loader watches their URL patterns and time on page itself."""
+    from parley.services.rules import ongoing_campaigns
+    from parley.views.widget_campaigns import widget_campaign
+
+    inbox = _inbox()
+    shown = [widget_campaign(c, sender) for c, sender in ongoing_campaigns.for_widget(inbox)]
+    return Response(200, "application/json", json.dumps(shown), headers={"Cache-Control": CAMPAIGNS_CACHE})
 
 
 @router.post("/api/v1/widget/direct_uploads")
@@ -347,12 +392,33 @@ def remove_label(label: str):
     return {"labels": conversation.labels}
 
 
+CAMPAIGN_TRIGGERED = "campaign.triggered"
+
+
 @router.post("/api/v1/widget/events")
 def widget_event():
-    inbox, contact_inbox, contact = _visitor()
+    """webwidget_triggered for the account's webhooks and the inbox's bot. A visitor
+    needs its token, except to report an ongoing campaign shown to it: a visitor who has
+    not written yet has none (opening the widget creates nobody), so that event comes
+    with `contact` null. The campaign must be a live ongoing campaign of this inbox (404)."""
+    inbox = _inbox()
+    anonymous = not router.current_event.get_header_value("X-Auth-Token")
+    contact_inbox, contact = (None, None) if anonymous else _visitor(inbox)[1:]
     payload = body(router, WidgetEvent)
+    if payload.name == CAMPAIGN_TRIGGERED:
+        from parley.services.rules import ongoing_campaigns
+
+        campaign_id = (payload.event_info or {}).get("campaign_id")
+        if anonymous:
+            ongoing_campaigns.shown(inbox, campaign_id, source_ip(router))
+        else:
+            ongoing_campaigns.live(inbox, campaign_id)
+    elif anonymous:
+        widget.authenticate(inbox, None)  # 401: any other event comes from a known visitor
     events.publish("webwidget_triggered", inbox.account_id,
-                   {"id": contact.id, "event": payload.name, "event_info": payload.event_info or {},
-                    "contact": widget_contact(contact, contact_inbox.pubsub_token), "inbox_id": inbox.id},
+                   {"id": contact.id if contact else None, "event": payload.name,
+                    "event_info": payload.event_info or {},
+                    "contact": widget_contact(contact, contact_inbox.pubsub_token) if contact else None,
+                    "inbox_id": inbox.id},
                    audience={"inbox_id": inbox.id}, ephemeral=True)
     return {}

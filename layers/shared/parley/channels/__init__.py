@@ -52,15 +52,40 @@ def module(channel_type: str) -> ModuleType | None:
     return importlib.import_module(name) if name else None
 
 
+# The providers' API hosts: on the local stack (PARLEY_PROVIDER_SANDBOX_URL, set by the
+# runner only, never by template.yaml) their requests go to its stand-ins (local/providers.py).
+SANDBOXED_HOSTS = ("api.twilio.com", "messaging.twilio.com", "graph.facebook.com", "api.telegram.org")
+SANDBOX_ENV = "PARLEY_PROVIDER_SANDBOX_URL"
+
+
 def client():
     """One httpx client per container: providers' connections are reused between sends.
     Tests replace `_client` with one on an httpx.MockTransport."""
     global _client
     if _client is None:
+        import os
+
         import httpx
 
-        _client = httpx.Client(timeout=httpx.Timeout(TIMEOUT_SECONDS, connect=5.0))
+        sandbox = os.environ.get(SANDBOX_ENV)
+        _client = httpx.Client(timeout=httpx.Timeout(TIMEOUT_SECONDS, connect=5.0),
+                               transport=_sandboxed(httpx, sandbox) if sandbox else None)
     return _client
+
+
+def _sandboxed(httpx, base: str):
+    """A transport that sends the providers' requests to the local stack's stand-ins
+    (`<base>/<host>/<path>?<query>`) and nothing else anywhere."""
+
+    class Sandbox(httpx.HTTPTransport):
+        def handle_request(self, request):
+            if request.url.host not in SANDBOXED_HOSTS:
+                raise httpx.ConnectError(f"the local stack sends only to its providers' stand-ins, not {request.url.host}")
+            request.url = httpx.URL(f"{base.rstrip('/')}/{request.url.host}{request.url.raw_path.decode('ascii')}")
+            request.headers["host"] = request.url.netloc.decode("ascii")
+            return super().handle_request(request)
+
+    return Sandbox()
 
 
 def post_json(url: str, payload: dict, *, headers: dict | None = None) -> dict:

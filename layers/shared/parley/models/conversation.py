@@ -51,6 +51,7 @@ class Conversation(TimestampedModel):
     first_reply_created_at = NumberAttribute(null=True)
     unread_count = NumberAttribute(default=0)  # incoming messages since an agent last looked
     last_message = JSONAttribute(null=True)  # the newest non-private message, for list rows
+    campaign_id = NumberAttribute(null=True)  # the campaign that started it (services/rules/ongoing_campaigns.py)
     sla_policy_id = NumberAttribute(null=True)  # the SLA policy applied to it (once, services/sla/applied.py)
     applied_sla = JSONAttribute(null=True)  # its applied SLA as rendered, with its sla_events (same transaction)
     # The newest messages whose activity (unread count, waiting, last message) this item

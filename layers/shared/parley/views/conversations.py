@@ -99,6 +99,7 @@ def conversation(item: Conversation, *, sender: dict, channel_type: str, assigne
         "assignee_id": item.assignee_id,
         "team_id": item.team_id,
         "contact_id": item.contact_id,
+        "campaign_id": item.campaign_id,
     }
     if item.sla_policy_id is not None and item.applied_sla:
         shown = dict(item.applied_sla)

@@ -45,8 +45,12 @@ def now_ms() -> int:
 def create_conversation(inbox: Inbox, contact: Contact, contact_inbox: ContactInbox, *, status: str = "open",
                         assignee_id: int | None = None, additional_attributes: dict | None = None,
                         custom_attributes: dict | None = None, auto_assign: bool = True,
-                        also: Callable[[events.Outbox, Conversation], None] | None = None) -> Conversation:
-    """`also(tx, conversation)` adds writes to the conversation's transaction (a claim on it)."""
+                        also: Callable[[events.Outbox, Conversation], None] | None = None,
+                        campaign_id: int | None = None, opening: dict | None = None) -> Conversation:
+    """`also(tx, conversation)` adds writes to the conversation's transaction (a claim on it).
+    `campaign_id`: the campaign that started it; `opening`: write_message's fields for a
+    first message written in the conversation's own transaction (an ongoing campaign's
+    message: the conversation never exists without it), with its message.created."""
     if status not in STATUSES:
         raise Invalid(f"Status must be one of: {', '.join(STATUSES)}", field="status")
     if contact.blocked:
@@ -62,8 +66,21 @@ def create_conversation(inbox: Inbox, contact: Contact, contact_inbox: ContactIn
         inbox.account_id, ids.next_id(ids.account_counter(inbox.account_id, "Conversation")),
         uuid=str(uuid.uuid4()), inbox_id=inbox.id, contact_id=contact.id, source_id=contact_inbox.source_id,
         status=status, assignee_id=assignee_id, additional_attributes=additional_attributes or {},
-        custom_attributes=custom_attributes or {}, last_activity_at=now_ms(), bot_held=status == "pending" or None)
-    _write(conversation, None, ("conversation.created", None), also=also)
+        custom_attributes=custom_attributes or {}, last_activity_at=now_ms(), bot_held=status == "pending" or None,
+        campaign_id=campaign_id)
+    if opening is not None:
+        first = _new_message(conversation, **opening)
+        _record_activity(conversation, first)
+
+        def with_opening(tx: events.Outbox, c: Conversation) -> None:
+            message_terms.put(tx, first)
+            _publish_message(tx, "message.created", c, first)
+            if also is not None:
+                also(tx, c)
+
+        _write(conversation, None, ("conversation.created", None), also=with_opening)
+    else:
+        _write(conversation, None, ("conversation.created", None), also=also)
     return conversation
 
 
@@ -471,23 +488,10 @@ def write_message(conversation: Conversation, *, content: str | None, message_ty
         raise Invalid("Only outgoing messages can be private notes", field="private")
     if echo_id is not None and (not isinstance(echo_id, str) or len(echo_id) > ECHO_ID_LENGTH):
         raise Invalid(f"echo_id must be a string of at most {ECHO_ID_LENGTH} characters", field="echo_id")
-    if sender is None:
-        snapshot = None
-    elif isinstance(sender, User):
-        snapshot = user_sender(sender)
-    elif isinstance(sender, Contact):
-        snapshot = contact_sender(sender)
-    elif sender_type == "Captain::Assistant":
-        snapshot = assistant_sender(sender)  # a Captain assistant (services/captain/answering.py)
-    else:
-        snapshot = agent_bot_sender(sender)  # an agent bot (services/account/agent_bots.py)
-    message = Message(conversation.key, message_id or ids.next_id("Message"), account_id=conversation.account_id,
-                      inbox_id=conversation.inbox_id, conversation_id=conversation.display_id, content=content,
-                      message_type=message_type, content_type=content_type,
-                      content_attributes=content_attributes or {}, private=private, echo_id=echo_id or None,
-                      source_id=source_id, sender_type=sender_type,
-                      sender_id=sender.id if sender is not None else None, sender=snapshot,
-                      attachments=attachments or [])
+    message = _new_message(conversation, content=content, message_type=message_type, sender_type=sender_type,
+                           sender=sender, private=private, echo_id=echo_id, content_type=content_type,
+                           content_attributes=content_attributes, source_id=source_id, attachments=attachments,
+                           message_id=message_id)
     # The echo claim goes in the message's own transaction: whoever writes it owns the
     # echo id, and every other attempt with it finds the message instead.
     claim = None if not message.echo_id else UniqueClaim(
@@ -516,6 +520,30 @@ def write_message(conversation: Conversation, *, content: str | None, message_ty
                 raise StatusChanged(f"The conversation is {conversation.status} now") from None
             time.sleep(0.05 * attempt)
     raise AssertionError("unreachable")
+
+
+def _new_message(conversation: Conversation, *, content: str | None, message_type: int,
+                 sender_type: str | None = None, sender=None, private: bool = False, echo_id: str | None = None,
+                 content_type: str = "text", content_attributes: dict | None = None, source_id: str | None = None,
+                 attachments: list[dict] | None = None, message_id: int | None = None) -> Message:
+    """A new message of `conversation` (not written yet), with its sender's snapshot."""
+    if sender is None:
+        snapshot = None
+    elif isinstance(sender, User):
+        snapshot = user_sender(sender)
+    elif isinstance(sender, Contact):
+        snapshot = contact_sender(sender)
+    elif sender_type == "Captain::Assistant":
+        snapshot = assistant_sender(sender)  # a Captain assistant (services/captain/answering.py)
+    else:
+        snapshot = agent_bot_sender(sender)  # an agent bot (services/account/agent_bots.py)
+    return Message(conversation.key, message_id or ids.next_id("Message"), account_id=conversation.account_id,
+                   inbox_id=conversation.inbox_id, conversation_id=conversation.display_id, content=content,
+                   message_type=message_type, content_type=content_type,
+                   content_attributes=content_attributes or {}, private=private, echo_id=echo_id or None,
+                   source_id=source_id, sender_type=sender_type,
+                   sender_id=sender.id if sender is not None else None, sender=snapshot,
+                   attachments=attachments or [])
 
 
 class StatusChanged(Conflict):
@@ -656,7 +684,8 @@ def _record_activity(conversation: Conversation, message: Message, blocked: bool
         if not blocked and (c.status == "snoozed" or (c.status == "resolved" and not c.muted)):
             reopened, c.status, c.snoozed_until = c.status, "open", None
             mark_status(c, reopened, now)
-    elif message.message_type == OUTGOING and not message.private and message.sender_type == "User":
+    elif (message.message_type == OUTGOING and not message.private and message.sender_type == "User"
+          and not (message.content_attributes or {}).get("campaign_id")):  # a campaign's message is no reply
         c.first_reply_created_at = c.first_reply_created_at or now
         c.waiting_since = None
     return reopened

@@ -147,6 +147,99 @@ def record_conversation(c: Conversation, inbox: Inbox | None = None,
     return sum(record(c.account_id, o, where, c.display_id) for o in todo)
 
 
+def count_key(detail: dict) -> tuple[int, int] | None:
+    """(account, message id) of a message.created event: how a batch's counts recorded
+    together are recognised again by the per-event handler."""
+    message_id = (detail.get("data") or {}).get("id")
+    if detail.get("event") != "message.created" or not isinstance(message_id, int) or isinstance(message_id, bool):
+        return None
+    return detail["account_id"], message_id
+
+
+def record_counts(details: list[dict]) -> set[tuple[int, int]]:
+    """Record together the plain message counts of a batch of events (a message that is
+    no response adds only its incoming_messages / outgoing_messages count): per account,
+    as few transactions as DynamoDB's 100 items allow, each holding its occurrences'
+    claims and every rollup item ONCE with the occurrences' amounts summed. A transaction
+    bills each item twice, so ten messages of one inbox in one quarter hour cost ten
+    claims and one set of buckets instead of ten sets (docs/reports.md, "Cost").
+
+    Returns the count keys whose counts are now recorded (here, or before: their claim
+    existed). Anything else (a response, a transaction that met an existing claim or a
+    conflict) is left to the per-event handler, which records one occurrence at a time
+    and sees the claims written here, so nothing is counted twice either way."""
+    found: dict[int, list[tuple[tuple[int, int], Where, timeline.Occurrence]]] = {}
+    conversations: dict[tuple[int, int], Conversation | None] = {}
+    inboxes: dict[int, Inbox | None] = {}
+    for detail in details:
+        key = count_key(detail)
+        display_id = conversation_id_of(detail)
+        if key is None or display_id is None or not concerns(detail):
+            continue
+        account_id = detail["account_id"]
+        if (account_id, display_id) not in conversations:
+            try:
+                conversations[(account_id, display_id)] = Conversation.get(account_id, display_id, consistent_read=True)
+            except Conversation.DoesNotExist:
+                conversations[(account_id, display_id)] = None
+        conversation = conversations[(account_id, display_id)]
+        if conversation is None:
+            continue
+        try:
+            stored = msg_of(Message.get(conversation.key, key[1], consistent_read=True, attributes_to_get=FIELDS))
+        except Message.DoesNotExist:
+            continue
+        if timeline.is_response(stored):
+            continue  # a response's clocks need the whole conversation: the handler's
+        if conversation.inbox_id not in inboxes:
+            try:
+                inboxes[conversation.inbox_id] = Inbox.get(conversation.inbox_id)
+            except Inbox.DoesNotExist:
+                inboxes[conversation.inbox_id] = None
+        inbox = inboxes[conversation.inbox_id]
+        for o in compute(conversation, inbox, [stored]):
+            if o.key == f"message#{stored.id}" and o.name is None:
+                found.setdefault(account_id, []).append((key, where_of(conversation, inbox), o))
+    done: set[tuple[int, int]] = set()
+    for account_id, rows in found.items():
+        todo = {o.key for o in missing(account_id, [o for _, _, o in rows])}
+        done.update(key for key, _, o in rows if o.key not in todo)
+        group: list[tuple[tuple[int, int], timeline.Occurrence]] = []
+        merged: dict[rollups.Key, dict[str, float]] = {}
+        phases = rollups.written_phases(account_id)
+        for key, where, o in rows:
+            if o.key not in todo:
+                continue
+            todo.discard(o.key)  # the same message twice in one batch: once
+            adds = rollups.increments(account_id, o.metric, o.at, dimensions_of(account_id, o, where),
+                                      o.value, o.value_bh, phases=phases)
+            if len(group) + 1 + len(merged.keys() | adds.keys()) > TRANSACTION_ITEMS:
+                done.update(_write_counts(account_id, group, merged))
+                group, merged = [], {}
+            group.append((key, o))
+            for item, amounts in adds.items():
+                into = merged.setdefault(item, {})
+                for name, amount in amounts.items():
+                    into[name] = into.get(name, 0) + amount
+        if group:
+            done.update(_write_counts(account_id, group, merged))
+    return done
+
+
+def _write_counts(account_id: int, group: list, merged: dict) -> list[tuple[int, int]]:
+    """One transaction: the group's claims and the merged rollup items; the group's keys,
+    or none when a claim existed meanwhile or the transaction met a concurrent one."""
+    try:
+        with dynamo.transaction() as tx:
+            for _, o in group:
+                tx.save(AccountObject(account_id, claim_key(o.key), id=0, data={"target": "rollup"}),
+                        condition=AccountObject.key.does_not_exist())
+            rollups.write(tx, merged)
+    except TransactWriteError:
+        return []
+    return [key for key, _ in group]
+
+
 # The domain events that may add occurrences (anything else changes nothing reporting counts).
 EVENTS = ("conversation.created", "message.created", "conversation.status_changed", "conversation.bot_handoff")
 
