@@ -4,8 +4,8 @@
 // audience, recipients, progress and template fields are issue 16's contract for one-off
 // sending: these answers are recorded in that shape).
 import { afterEach, describe, expect, it } from 'vitest'
-import { flushPromises } from '@vue/test-utils'
-import { mountAt, user } from './screen.js'
+import { flushPromises, mount } from '@vue/test-utils'
+import { fakeServer, mountAt, user } from './screen.js'
 import {
   anySending, approvedTemplates, editable, fieldErrors, fromLocalInput, oneOffBody, oneOffValues, ongoingBody, ongoingValues,
   placeholders, progressOf, renderTemplate, statusOf, toLocalInput,
@@ -266,6 +266,25 @@ describe('SMS / WhatsApp screen', () => {
     expect(calls.find((c) => c.path.endsWith('/recipients')).query).toEqual({ status: 'failed', page: '1' })
     const reasons = row.findAll('[data-testid="campaign-failure-reason"]').map((r) => r.text())
     expect(reasons).toEqual(['Provider answered 400: invalid number', 'Outside the 24-hour window'])
+  })
+
+  it('pages through many failed contacts', async () => {
+    const { default: Failures } = await import('../src/dashboard/campaigns/CampaignFailures.vue')
+    const page = (n) => Array.from({ length: n === 1 ? 25 : 5 }, (_, i) => ({ contact_id: (n - 1) * 25 + i + 1, name: 'C', phone_number: '+1', status: 'failed', reason: 'r' + n }))
+    const { calls, fetchImpl } = fakeServer({
+      'GET /api/v1/accounts/1/campaigns/4/recipients': (_, q) => [200, { payload: page(Number(q.page)), meta: { count: 30, current_page: Number(q.page) } }],
+    })
+    globalThis.fetch = fetchImpl
+    setUser(user('administrator'), false)
+    const f = mount(Failures, { props: { accountId: 1, campaignId: 4 } })
+    await flushPromises()
+    expect(f.findAll('[data-testid="campaign-failure"]').length).toBe(25)
+    expect(f.text()).toContain('Page 1 of 2 · 30 contacts')
+    await f.find('[data-testid="campaign-failures-next"]').trigger('click')
+    await flushPromises()
+    expect(calls.map((c) => c.query.page)).toEqual(['1', '2'])
+    expect(f.findAll('[data-testid="campaign-failure"]').length).toBe(5)
+    expect(f.find('[data-testid="campaign-failures-next"]').attributes('disabled')).toBeDefined()
   })
 
   it('counts the audience as labels are chosen and builds a WhatsApp template campaign', async () => {
