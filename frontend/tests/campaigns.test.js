@@ -194,6 +194,8 @@ describe('Live chat screen', () => {
     await w.find('form').trigger('submit')
     await flushPromises()
     expect(w.find('[data-testid="campaign-error-trigger_rules.url"]').text()).toContain('may not use')
+    expect(w.find('[data-testid="campaign-url"]').attributes('aria-invalid')).toBe('true')
+    expect(w.find('[data-testid="campaign-title"]').attributes('aria-invalid')).toBeUndefined()
     await w.find('[data-testid="campaign-url"]').setValue('https://acme.test/docs*')
     await w.find('form').trigger('submit')
     await flushPromises()

@@ -100,6 +100,7 @@ def test_live_chat_campaign_created_toggled_edited_and_deleted(admin, stack, see
     page.get_by_test_id("campaign-url").fill(f"https://acme.test/(pricing|plans)-{t}")
     page.get_by_test_id("campaign-submit").click()
     expect(page.get_by_test_id("campaign-error-trigger_rules.url")).to_contain_text("not a regular expression")
+    expect(page.get_by_test_id("campaign-url")).to_have_attribute("aria-invalid", "true")
     expect(form).to_be_visible()
     assert listed(stack, seed, title) is None
 
