@@ -117,6 +117,19 @@ const routes = [
       { path: 'captain', name: 'reports-captain', component: () => import('./reports/CaptainReport.vue') },
     ],
   },
+  {
+    // Campaigns (issue 16): administrators only, as the campaigns API (meta.admin; the nav
+    // entry asks campaigns/access.js). Ongoing (live chat) and one-off (SMS / WhatsApp)
+    // campaigns, each screen a lazily loaded chunk.
+    path: '/app/accounts/:accountId(\\d+)/campaigns',
+    component: () => import('./views/Campaigns.vue'),
+    meta: { auth: true, admin: true, otherwise: 'conversations' },
+    children: [
+      { path: '', name: 'campaigns', redirect: (to) => ({ name: 'campaigns-ongoing', params: { accountId: to.params.accountId } }) },
+      { path: 'ongoing', name: 'campaigns-ongoing', component: () => import('./campaigns/OngoingCampaigns.vue') },
+      { path: 'one_off', name: 'campaigns-one_off', component: () => import('./campaigns/OneOffCampaigns.vue') },
+    ],
+  },
   // Two-factor sign-in of the signed-in user: outside any account, so a member whose account
   // requires it (and refuses them until then) can enrol here first.
   { path: '/app/profile/two-factor', name: 'two-factor', component: () => import('./views/TwoFactor.vue'), meta: { auth: true } },
