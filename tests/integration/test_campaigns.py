@@ -8,6 +8,7 @@ import pytest
 
 from parley.models.account_object import AccountObject
 from parley.models.audit_log import AuditLog
+from tests.integration.channel_support import Provider
 
 
 def url(world, rest: str = "") -> str:
@@ -20,10 +21,17 @@ def whatsapp(world, monkeypatch) -> int:
     from tests.integration.channel_support import meta_knows
 
     meta_knows(monkeypatch, "+15550004321")
-    return inboxes.create_inbox(world.account_id, name="Acme WhatsApp", channel_type="whatsapp", channel={
+    inbox = inboxes.create_inbox(world.account_id, name="Acme WhatsApp", channel_type="whatsapp", channel={
         "phone_number": "+15550004321", "provider_config": {
             "api_key": "k", "phone_number_id": "1", "business_account_id": "2", "app_secret": "s",
-            "webhook_verify_token": "campaign-verify"}}).id
+            "webhook_verify_token": "campaign-verify"}})
+    Provider(monkeypatch, (200, {"data": [TEMPLATE]}))  # Meta's message_templates
+    return inboxes.sync_templates(inbox).id
+
+
+TEMPLATE = {"name": "spring_sale", "language": "en", "status": "APPROVED", "category": "MARKETING",
+            "components": [{"type": "BODY", "text": "Hello {{1}}"}]}
+TEMPLATE_PARAMS = {"name": "spring_sale", "language": "en", "category": "MARKETING", "processed_params": {"1": "you"}}
 
 
 @pytest.fixture
@@ -105,13 +113,14 @@ def test_ongoing_campaign_crud_in_chatwoots_shape(api, world, website):
 @pytest.mark.dynamodb_local
 def test_one_off_campaign_on_whatsapp(api, world, whatsapp):
     vip = label(api, world, "vip")
-    body = one_off(whatsapp, vip, scheduled_at=None)
+    body = one_off(whatsapp, vip, scheduled_at=None, template_params=TEMPLATE_PARAMS)
     at = int(time.time()) + 7200
     body["scheduled_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at))
     made = api.post(url(world), world.admin.token, body=body)
     assert made.status == 200, made.json
     assert made.json["campaign_type"] == "one_off" and made.json["scheduled_at"] == at
     assert made.json["audience"] == [{"type": "Label", "id": vip}] and made.json["trigger_rules"] == {}
+    assert made.json["template_params"] == TEMPLATE_PARAMS and made.json["progress"] is None
     # A change that leaves the time alone keeps it, though only future times may be set.
     assert api.patch(url(world, str(made.json["id"])), world.admin.token, body={"title": "Later"}).json["scheduled_at"] == at
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -73,6 +73,8 @@ class ChannelSettings(Body):
     hmac_mandatory: bool | None = None
     webhook_url: str | None = Field(default=None, max_length=2048)
     additional_attributes: dict | None = None
+    # sms and whatsapp: the pace of one-off campaigns (channels.send_rate_setting checks it)
+    campaign_send_rate: Any = None
 
     @field_validator("widget_color")
     @classmethod
@@ -234,6 +236,15 @@ def resend_email_verification(account_id: str, inbox_id: str):
     if inbox.channel_type != "email":
         raise NotFound("Inbox not found")
     return _view(inboxes.request_email_verification(inbox, base_url(router)), True)
+
+
+@router.post("/api/v1/accounts/<account_id>/inboxes/<inbox_id>/sync_templates")
+def sync_templates(account_id: str, inbox_id: str):
+    """A WhatsApp inbox's message templates fetched from Meta (Chatwoot's route): the inbox
+    JSON then lists them in message_templates."""
+    inbox = admin_item(router, account_id, inbox_id, inboxes.get_inbox)
+    inboxes.sync_templates(inbox)
+    return {}
 
 
 admin_delete(router, "/api/v1/accounts/<account_id>/inboxes/<item_id>", inboxes.get_inbox, inboxes.delete_inbox)

@@ -234,6 +234,33 @@ def update_inbox(inbox: Inbox, *, channel: dict | None = None, base_url: str = "
     return inbox
 
 
+MAX_TEMPLATES = 500  # kept on the inbox item (well under DynamoDB's 400 KB with Meta's usual sizes)
+
+
+def sync_templates(inbox: Inbox) -> Inbox:
+    """A WhatsApp inbox's message templates fetched from Meta and stored on it (Chatwoot's
+    sync_templates): what campaigns and agents may send outside the 24-hour window."""
+    if inbox.channel_type != "whatsapp":
+        raise Invalid("Only WhatsApp inboxes have message templates", field="inbox_id")
+    from ...channels import whatsapp
+
+    templates = whatsapp.fetch_templates(inbox.channel or {})[:MAX_TEMPLATES]
+    for _ in range(3):
+        inbox.channel = {**(inbox.channel or {}), "message_templates": templates,
+                         "message_templates_last_updated": int(time.time())}
+        inbox.updated_at = utcnow()
+        try:
+            with events.Outbox() as tx:
+                tx.save(inbox)
+                tx.publish("inbox.updated", inbox.account_id, inbox_view(inbox))
+            return inbox
+        except TransactWriteError as exc:
+            if exc.cause_response_code != "TransactionCanceledException":
+                raise
+            inbox.refresh(consistent_read=True)  # changed meanwhile: keep its change, set ours again
+    raise Conflict("The inbox was changed by someone else meanwhile; try again")
+
+
 # ---------------------------------------------------------------- support address proof
 
 EMAIL_VERIFICATION_SECONDS = 48 * 60 * 60
