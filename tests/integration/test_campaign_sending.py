@@ -540,3 +540,24 @@ def test_campaign_changes_are_audited_and_sending_state_is_not(api, world, audie
                for e in AuditLog.query(world.account_id) if e.auditable_type == "Campaign"]
     assert [a for a, _ in entries] == ["create", "update"]
     assert entries[1][1] == ["title"]
+
+
+@pytest.mark.dynamodb_local
+def test_deleting_an_inbox_deletes_its_campaigns(api, world, monkeypatch, website):
+    vip = label(api, world, "vip")
+    inbox = sms_inbox(api, world, monkeypatch)
+    doomed = api.post(url(world), world.admin.token, body=one_off(inbox, [vip])).json
+    kept = api.post(url(world), world.admin.token, body={
+        "title": "Hello", "message": "Hi", "inbox_id": website.id, "trigger_rules": {"url": "https://acme.test/*"}}).json
+    assert f"campaign_send-{world.account_id}-{doomed['id']}" in schedules()
+    other = f"/api/v1/accounts/{world.other_account_id}/inboxes/{inbox}"
+    assert api.delete(other, world.other_admin.token).status == 404
+    assert api.delete(f"/api/v1/accounts/{world.account_id}/inboxes/{inbox}", world.agent.token).status in (401, 403)
+    assert api.get(url(world, str(doomed["id"])), world.admin.token).status == 200
+    assert api.delete(f"/api/v1/accounts/{world.account_id}/inboxes/{inbox}", world.admin.token).status == 200
+    assert api.get(url(world, str(doomed["id"])), world.admin.token).status == 404
+    assert [c["id"] for c in api.get(url(world), world.admin.token).json] == [kept["id"]]
+    assert schedules() == {}
+    destroyed = [e.auditable_id for e in AuditLog.query(world.account_id)
+                 if e.auditable_type == "Campaign" and e.action == "destroy"]
+    assert destroyed == [doomed["id"]]

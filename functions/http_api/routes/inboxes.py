@@ -7,12 +7,13 @@ from typing import Any, Literal
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from api import (HTTP_URL, Body, account_admin, account_member, admin_delete, admin_item, base_url, body,
+from api import (HTTP_URL, Body, account_admin, account_member, admin_item, base_url, body,
                  member_item, path_id)
 from parley import embedding, permissions
 from parley.errors import Invalid, NotFound
 from parley.services.account import accounts
 from parley.services.inbox import inboxes
+from parley.services.rules import campaigns
 from parley.views.inboxes import inbox as inbox_view
 from parley.views.users import members
 
@@ -247,7 +248,14 @@ def sync_templates(account_id: str, inbox_id: str):
     return {}
 
 
-admin_delete(router, "/api/v1/accounts/<account_id>/inboxes/<item_id>", inboxes.get_inbox, inboxes.delete_inbox)
+@router.delete("/api/v1/accounts/<account_id>/inboxes/<item_id>")
+def delete(account_id: str, item_id: str):
+    """The inbox, then its campaigns (services/rules sit above the inboxes: both from here).
+    A campaign left by a failure in between finds its inbox gone and sends nothing."""
+    inbox = admin_item(router, account_id, item_id, inboxes.get_inbox)
+    inboxes.delete_inbox(inbox)
+    campaigns.delete_for_inbox(inbox.account_id, inbox.id)
+    return {}
 
 
 # ---------------------------------------------------------------- members

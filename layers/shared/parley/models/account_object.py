@@ -93,3 +93,8 @@ def campaign_recipient_key(campaign_id: int, contact_id: int) -> str:
 def campaign_counter(account_id: int, campaign_id: int, status: str) -> str:
     """The Counter item's name holding how many of the campaign's recipients are `status`."""
     return f"Account#{account_id}/Campaign#{campaign_id}/{status}"
+
+
+def send_pace_counter(account_id: int, inbox_id: int) -> str:
+    """The Counter item holding the inbox's last campaign send slot (services/messaging/delivery.py)."""
+    return f"Account#{account_id}/SendPace#{inbox_id}"

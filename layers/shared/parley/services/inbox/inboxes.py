@@ -12,7 +12,8 @@ from pynamodb.exceptions import TransactWriteError
 from ... import audit, dynamo, events, ids, outbound, permissions, security_log
 from ...errors import Conflict, Invalid, NotFound
 from ...models.account import AccountUser
-from ...models.account_object import AccountObject, captain_inbox_key
+from ...models.account_object import AccountObject, captain_inbox_key, send_pace_counter
+from ...models.counter import Counter
 from ...models.base import utcnow
 from ...models.inbox import CHANNEL_TYPES, Inbox, InboxMember, email_verified
 from ...models.unique import UniqueClaim
@@ -341,6 +342,7 @@ def delete_inbox(inbox: Inbox) -> None:
         for channel_key in channel_claims(inbox):
             tx.delete(UniqueClaim(channel_key))
         tx.delete(inbox)
+        tx.delete(Counter(send_pace_counter(inbox.account_id, inbox.id)))  # campaigns' send pace, if any
         audit.add(tx, inbox.account_id, "Inbox", inbox.id, "destroy", audited_fields(inbox))
     with InboxMember.batch_write() as batch:
         for member in members:

@@ -32,6 +32,7 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from ... import channels, dynamo
 from ...channels import Permanent, Retryable
 from ...errors import Invalid, NotFound
+from ...models.account_object import send_pace_counter
 from ...models.base import utcnow
 from ...models.counter import Counter
 from ...models.conversation import Message
@@ -53,9 +54,10 @@ PACE_MAX_WAIT = 1.0  # seconds a delivery waits for its slot (the function's tim
 
 
 def _pace(inbox: Inbox) -> None:
-    """Take the inbox's next campaign send slot (Counter "SendPace#<inbox id>" holds the
+    """Take the inbox's next campaign send slot (its Counter, send_pace_counter, holds the
     last slot taken, epoch ms) and wait for it: no two sends closer than 1/rate."""
-    name, interval = f"SendPace#{inbox.id}", int(1000 * PACE_MARGIN / channels.send_rate(inbox))
+    name = send_pace_counter(inbox.account_id, inbox.id)
+    interval = int(1000 * PACE_MARGIN / channels.send_rate(inbox))
     for _ in range(20):
         now = int(time.time() * 1000)
         try:

@@ -270,3 +270,11 @@ def delete(item: AccountObject) -> None:
     account_objects.delete(item, KIND)
     if item.data.get("campaign_type") == "one_off":
         schedules.cancel(SEND_TASK, item.account_id, item.id)
+
+
+def delete_for_inbox(account_id: int, inbox_id: int) -> int:
+    """An inbox's campaigns go with it (each audited, its schedule cancelled). How many."""
+    doomed = [item for item in all_of(account_id) if item.data.get("inbox_id") == inbox_id]
+    for item in doomed:
+        delete(item)
+    return len(doomed)
