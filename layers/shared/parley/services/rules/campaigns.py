@@ -208,15 +208,40 @@ def _checked(account_id: int, data: dict, changed: set[str]) -> dict:
     return out
 
 
-def _keep_schedule(item: AccountObject) -> None:
+def _due(data: dict | None) -> bool:
+    """Whether the campaign wants its schedule: one_off, enabled, not completed, not started
+    for this scheduled_at yet, the time ahead."""
+    return bool(data and data.get("campaign_type") == "one_off" and data.get("enabled")
+                and data.get("campaign_status") != "completed" and data.get("run_for") != data.get("scheduled_at")
+                and (data.get("scheduled_at") or 0) > time.time())
+
+
+def _keep_schedule(item: AccountObject, before: dict | None) -> None:
     """An enabled, not completed one-off campaign has one schedule at its scheduled_at;
-    any other has none (a stale one firing would do nothing anyway: campaign_sending.fire)."""
+    any other has none. The Scheduler is called only when that changes (a stale schedule
+    firing would do nothing anyway: campaign_sending.fire)."""
     data = item.data
-    if data.get("campaign_type") == "one_off" and data.get("enabled") and data.get("campaign_status") != "completed":
+    if _due(data) and (not _due(before) or before.get("scheduled_at") != data["scheduled_at"]):
         schedules.at(SEND_TASK, item.account_id, item.id, data["scheduled_at"],
                      {"account_id": item.account_id, "campaign_id": item.id, "scheduled_at": data["scheduled_at"]})
-    else:
+    elif _due(before) and not _due(data):
         schedules.cancel(SEND_TASK, item.account_id, item.id)
+
+
+def _changed(stored: dict, changes: dict) -> set[str]:
+    """The fields `changes` really changes (a form sending every field back changes only
+    what differs: an unchanged past scheduled_at is no new time)."""
+    out = set()
+    for key, value in changes.items():
+        if key == "scheduled_at" and value is not None:
+            try:
+                value = _epoch(value)
+            except Invalid:
+                out.add(key)
+                continue
+        if key not in stored or stored.get(key) != value:
+            out.add(key)
+    return out
 
 
 def create(account_id: int, fields: dict) -> AccountObject:
@@ -225,7 +250,7 @@ def create(account_id: int, fields: dict) -> AccountObject:
         raise Invalid(f"Limit reached: an account may hold at most {MAX_CAMPAIGNS} campaigns")
     item = account_objects.create(account_id, KIND, data)
     if data["campaign_type"] == "one_off":
-        _keep_schedule(item)
+        _keep_schedule(item, None)
     return item
 
 
@@ -239,16 +264,17 @@ def get(account_id: int, campaign_id: int) -> AccountObject:
 
 def update(item: AccountObject, changes: dict) -> AccountObject:
     if item.data.get("campaign_status") == "completed":
-        frozen = [k for k in FROZEN_WHEN_COMPLETED if k in changes and changes[k] != item.data.get(k)]
+        really = _changed(item.data, changes)
+        frozen = [k for k in FROZEN_WHEN_COMPLETED if k in really]
         if changes.get("enabled") and not item.data.get("enabled"):
             frozen.insert(0, "enabled")
         if frozen:
             raise Invalid(f"{frozen[0]}: the campaign has completed; create a new one to send again", field=frozen[0])
-    was_one_off = item.data.get("campaign_type") == "one_off"
+    before = dict(item.data)
     merged = {**item.data, **changes}
     if "inbox_id" in changes and "campaign_type" not in changes:
         merged.pop("campaign_type", None)  # follows the new inbox (or is refused by it)
-    data = _checked(item.account_id, merged, set(changes))
+    data = _checked(item.account_id, merged, _changed(item.data, changes))
     for attempt in range(3):
         try:
             updated = account_objects.update(item, KIND, data)
@@ -261,8 +287,7 @@ def update(item: AccountObject, changes: dict) -> AccountObject:
             data = {**data, **{key: item.data[key] for key in SENDING_STATE if key in item.data}}
             if item.data.get("campaign_status") == "completed":
                 data["campaign_status"] = "completed"
-    if was_one_off or data["campaign_type"] == "one_off":
-        _keep_schedule(updated)
+    _keep_schedule(updated, before)
     return updated
 
 
