@@ -576,3 +576,26 @@ def test_deleting_an_inbox_deletes_its_campaigns(api, world, monkeypatch, websit
     destroyed = [e.auditable_id for e in AuditLog.query(world.account_id)
                  if e.auditable_type == "Campaign" and e.action == "destroy"]
     assert destroyed == [doomed["id"]]
+
+
+@pytest.mark.dynamodb_local
+def test_a_providers_429_is_retried_and_the_recipient_follows(api, world, monkeypatch):
+    from tests.conftest import load_function as load
+
+    vip = label(api, world, "vip")
+    ann = contact(api, world, "Ann", "+14155550001", ["vip"])
+    inbox = sms_inbox(api, world, monkeypatch)
+    campaign = api.post(url(world), world.admin.token, body=one_off(inbox, [vip])).json
+    provider = Provider(monkeypatch, (429, {"code": 20429, "message": "Too Many Requests"}),
+                        (201, fixture("twilio", "send_queued")))
+    monkeypatch.setattr(load("deliver").consumer, "backoff", lambda attempt: 0)
+    fire(world, campaign["id"])
+    run_jobs()
+    [first] = drain("DeliverQueue", "deliver")
+    assert len(first["batchItemFailures"]) == 1  # Retryable: back on the queue
+    row = api.get(url(world, f"{campaign['id']}/recipients"), world.admin.token).json["payload"][0]
+    assert (row["contact_id"], row["status"]) == (ann, "queued")
+    drain("DeliverQueue", "deliver", rounds=3)
+    assert len(provider.requests) == 2
+    progress = shown(api, world, campaign["id"])["progress"]
+    assert (progress["queued"], progress["sent"], progress["failed"]) == (0, 1, 0)
