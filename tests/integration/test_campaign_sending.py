@@ -599,3 +599,19 @@ def test_a_providers_429_is_retried_and_the_recipient_follows(api, world, monkey
     assert len(provider.requests) == 2
     progress = shown(api, world, campaign["id"])["progress"]
     assert (progress["queued"], progress["sent"], progress["failed"]) == (0, 1, 0)
+
+
+@pytest.mark.dynamodb_local
+def test_synced_templates_are_bounded_to_fit_the_inbox_item(api, world, monkeypatch):
+    from parley.services.inbox import inboxes
+
+    inbox = whatsapp_inbox(api, world, monkeypatch)
+    big = [{"id": str(n), "name": f"t{n}", "language": "en", "status": "APPROVED", "category": "UTILITY",
+            "components": [{"type": "BODY", "text": "x" * 2000}]} for n in range(100)]
+    Provider(monkeypatch, *[(200, {"data": big[i:i + 20], "paging": {"cursors": {"after": str(i)}, "next": "x"}})
+                            for i in range(0, 100, 20)])
+    monkeypatch.setattr(inboxes, "TEMPLATES_BYTES", 50_000)
+    assert api.post(f"/api/v1/accounts/{world.account_id}/inboxes/{inbox}/sync_templates", world.admin.token).status == 200
+    kept = api.get(f"/api/v1/accounts/{world.account_id}/inboxes/{inbox}", world.admin.token).json["message_templates"]
+    assert 0 < len(kept) < 100 and [t["name"] for t in kept] == [f"t{n}" for n in range(len(kept))]
+    assert len(json.dumps(kept)) <= 50_000

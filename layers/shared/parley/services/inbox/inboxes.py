@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import hmac
 import secrets
 import time
@@ -235,7 +236,19 @@ def update_inbox(inbox: Inbox, *, channel: dict | None = None, base_url: str = "
     return inbox
 
 
-MAX_TEMPLATES = 500  # kept on the inbox item (well under DynamoDB's 400 KB with Meta's usual sizes)
+MAX_TEMPLATES = 500  # kept on the inbox item, and at most TEMPLATES_BYTES of them (DynamoDB's item limit is 400 KB)
+TEMPLATES_BYTES = 250_000
+
+
+def _fitting(templates: list[dict]) -> list[dict]:
+    """The first templates (at most MAX_TEMPLATES) whose JSON fits in TEMPLATES_BYTES."""
+    kept, size = [], 0
+    for template in templates[:MAX_TEMPLATES]:
+        size += len(json.dumps(template))
+        if size > TEMPLATES_BYTES:
+            break
+        kept.append(template)
+    return kept
 
 
 def sync_templates(inbox: Inbox) -> Inbox:
@@ -245,7 +258,7 @@ def sync_templates(inbox: Inbox) -> Inbox:
         raise Invalid("Only WhatsApp inboxes have message templates", field="inbox_id")
     from ...channels import whatsapp
 
-    templates = whatsapp.fetch_templates(inbox.channel or {})[:MAX_TEMPLATES]
+    templates = _fitting(whatsapp.fetch_templates(inbox.channel or {}))
     for _ in range(3):
         inbox.channel = {**(inbox.channel or {}), "message_templates": templates,
                          "message_templates_last_updated": int(time.time())}
