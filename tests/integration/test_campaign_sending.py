@@ -615,3 +615,31 @@ def test_synced_templates_are_bounded_to_fit_the_inbox_item(api, world, monkeypa
     kept = api.get(f"/api/v1/accounts/{world.account_id}/inboxes/{inbox}", world.admin.token).json["message_templates"]
     assert 0 < len(kept) < 100 and [t["name"] for t in kept] == [f"t{n}" for n in range(len(kept))]
     assert len(json.dumps(kept)) <= 50_000
+
+
+@pytest.mark.dynamodb_local
+def test_campaign_conversations_notify_no_agent_of_their_creation(api, world, monkeypatch):
+    from tests.integration.test_notifications import listing, notify, of_type, opt_in
+
+    vip = label(api, world, "vip")
+    contact(api, world, "Ann", "+14155550001", ["vip"])
+    inbox = sms_inbox(api, world, monkeypatch)
+    assert api.post(f"/api/v1/accounts/{world.account_id}/inbox_members", world.admin.token,
+                    body={"inbox_id": inbox, "user_ids": [world.agent.id]}).status == 200
+    opt_in(api, world, world.agent, "conversation_creation")
+    notify()
+    campaign = api.post(url(world), world.admin.token, body=one_off(inbox, [vip])).json
+    sms_provider(monkeypatch)
+    fire(world, campaign["id"])
+    run_jobs()
+    notify()
+    assert of_type(listing(api, world, world.agent), "conversation_creation") == []
+    # An ordinary new conversation in the same inbox still notifies.
+    from parley.models.contact import Contact
+    from parley.models.inbox import Inbox
+    from parley.services.contact import contacts
+    from parley.services.conversation import conversations
+    cy = Contact.get(contact(api, world, "Cy", "+14155550003", []))
+    conversations.create_conversation(Inbox.get(inbox), cy, contacts.create_contact_inbox(cy, Inbox.get(inbox), "+14155550003"))
+    notify()
+    assert len(of_type(listing(api, world, world.agent), "conversation_creation")) == 1
