@@ -643,3 +643,28 @@ def test_campaign_conversations_notify_no_agent_of_their_creation(api, world, mo
     conversations.create_conversation(Inbox.get(inbox), cy, contacts.create_contact_inbox(cy, Inbox.get(inbox), "+14155550003"))
     notify()
     assert len(of_type(listing(api, world, world.agent), "conversation_creation")) == 1
+
+
+@pytest.mark.dynamodb_local
+def test_the_contacts_reply_lands_in_the_campaign_conversation(api, world, monkeypatch):
+    from tests.integration import test_twilio
+
+    vip = label(api, world, "vip")
+    ann = contact(api, world, "Ann", "+14155559876", ["vip"])
+    inbox = sms_inbox(api, world, monkeypatch)
+    campaign = api.post(url(world), world.admin.token, body=one_off(inbox, [vip])).json
+    sms_provider(monkeypatch)
+    fire(world, campaign["id"])
+    run_jobs()
+    drain("DeliverQueue", "deliver", rounds=3)
+    [row] = api.get(url(world, f"{campaign['id']}/recipients"), world.admin.token).json["payload"]
+    params = {**test_twilio.fixture("inbound_sms"), "To": NUMBER, "Body": "Yes please!"}
+    assert test_twilio.post(api, "/twilio/callback", params).status == 200
+    drain("IngestQueue", "channel_ingest")
+    listed = api.get(f"/api/v1/accounts/{world.account_id}/conversations", world.admin.token,
+                     query={"inbox_id": inbox, "status": "all"}).json["data"]["payload"]
+    assert [c["id"] for c in listed] == [row["conversation_id"]]  # no second conversation
+    messages = api.get(f"/api/v1/accounts/{world.account_id}/conversations/{row['conversation_id']}/messages",
+                       world.admin.token).json["payload"]
+    assert [(m["message_type"], m["content"]) for m in messages] == [(1, "20% off this week"), (0, "Yes please!")]
+    assert messages[1]["sender"]["id"] == ann
