@@ -49,7 +49,7 @@ UNKNOWN = ("Delivery unknown: an earlier attempt stopped after calling the provi
            "answered, so the customer may or may not have received it. Retry to send it again.")
 
 SENDABLE = (conversations.OUTGOING, conversations.TEMPLATE)
-PACE_MARGIN = 1.05  # slots a little wider than 1/rate: the provider's clock is not ours
+PACE_MARGIN = 1.1  # slots 10% wider than 1/rate: network jitter moves arrivals at the provider
 PACE_MAX_WAIT = 1.0  # seconds a delivery waits for its slot (the function's timeout is 10 s)
 
 
