@@ -668,3 +668,32 @@ def test_the_contacts_reply_lands_in_the_campaign_conversation(api, world, monke
                        world.admin.token).json["payload"]
     assert [(m["message_type"], m["content"]) for m in messages] == [(1, "20% off this week"), (0, "Yes please!")]
     assert messages[1]["sender"]["id"] == ann
+
+
+@pytest.mark.dynamodb_local
+def test_a_campaign_deleted_or_disabled_while_sending_stops(api, world, audience, monkeypatch):
+    from parley.services.rules import campaign_sending
+
+    vip, _, _ = audience
+    inbox = sms_inbox(api, world, monkeypatch)
+    provider = sms_provider(monkeypatch)
+    monkeypatch.setattr(campaign_sending, "PAGE", 1)  # one contact a step: the campaign is re-read between them
+    real, sent = campaign_sending.send_to, []
+
+    def send_then_change(item, *args):
+        outcome = real(item, *args)
+        sent.append(outcome)
+        if len(sent) == 1:
+            change(item.id)
+        return outcome
+
+    monkeypatch.setattr(campaign_sending, "send_to", send_then_change)
+    for change in (lambda cid: api.patch(url(world, str(cid)), world.admin.token, body={"enabled": False}),
+                   lambda cid: api.delete(url(world, str(cid)), world.admin.token)):
+        sent.clear()
+        campaign = api.post(url(world), world.admin.token, body=one_off(inbox, [vip])).json
+        fire(world, campaign["id"])
+        assert run_jobs() == [{"batchItemFailures": []}]  # one chunk, ended: no continuation, no failure
+        assert len(sent) == 1 and queued("AccountJobsQueue") == 0
+    drain("DeliverQueue", "deliver", rounds=3)
+    assert len(provider.requests) == 2  # the one contact each campaign reached before it stopped

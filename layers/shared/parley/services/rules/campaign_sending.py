@@ -21,7 +21,7 @@ from typing import Callable
 from pynamodb.exceptions import PutError, TransactWriteError
 
 from ... import channels, dynamo, ids
-from ...errors import Invalid, NotFound
+from ...errors import Conflict, Invalid, NotFound
 from ...models.account_object import AccountObject, campaign_counter, campaign_recipient_key, campaign_recipient_prefix
 from ...models.contact import Contact
 from ...models.conversation import Message
@@ -203,9 +203,24 @@ def _complete(item: AccountObject) -> None:
         progress = {**(item.data.get("progress") or {"started_at": int(time.time())}),
                     "finished_at": int(time.time())}
         item.data = {**item.data, "campaign_status": "completed", "progress": progress}
-        if _save(item):
+        if _save(item) or not _reread(item):
             return
+
+
+def _reread(item: AccountObject) -> bool:
+    """The campaign as stored now; False if it was deleted."""
+    try:
         item.refresh(consistent_read=True)
+        return True
+    except AccountObject.DoesNotExist:
+        return False
+
+
+def _inbox(inbox_id) -> Inbox | None:
+    try:
+        return Inbox.get(inbox_id)
+    except Inbox.DoesNotExist:
+        return None
 
 
 def _index_labels(item: AccountObject, deadline: float) -> bool:
@@ -235,14 +250,12 @@ def run_chunk(account_id: int, campaign_id: int, *, seconds: float = CHUNK_SECON
         return True
     if not _index_labels(item, deadline):
         return False
-    try:
-        inbox = Inbox.get(item.data["inbox_id"])
-    except Inbox.DoesNotExist:
-        inbox = None
     next_slot = time.monotonic()
     while True:
-        item.refresh(consistent_read=True)
+        if not _reread(item):
+            return True  # deleted meanwhile
         data = item.data
+        inbox = _inbox(data.get("inbox_id"))  # each step: an inbox deleted meanwhile ends the campaign
         if data.get("campaign_type") != "one_off" or not data.get("enabled") or data.get("campaign_status") == "completed":
             return True  # disabled (paused: enabling and rescheduling resumes it) or done
         if inbox is None or inbox.account_id != account_id or inbox.channel_type not in campaigns.ONE_OFF_CHANNELS:
@@ -278,7 +291,7 @@ def run_chunk(account_id: int, campaign_id: int, *, seconds: float = CHUNK_SECON
                 next_slot = max(next_slot, time.monotonic() - interval) + interval
             cursor = contact_id
         if not _advance(item, cursor):
-            return False  # changed in a way that stops us (deleted): the next chunk sees it
+            return True  # deleted meanwhile
 
 
 def _advance(item: AccountObject, cursor: int) -> bool:
@@ -288,11 +301,9 @@ def _advance(item: AccountObject, cursor: int) -> bool:
         item.data = {**item.data, "cursor": cursor}
         if _save(item):
             return True
-        try:
-            item.refresh(consistent_read=True)
-        except AccountObject.DoesNotExist:
+        if not _reread(item):
             return False
-    return False
+    raise Conflict("The campaign keeps changing; its job will go on from its last cursor")
 
 
 def _sender(sender_id) -> User | None:
