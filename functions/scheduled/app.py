@@ -35,6 +35,13 @@ class SlaDeadline(BaseModel):
     deadline: int
 
 
+class CampaignSend(BaseModel):
+    task: str
+    account_id: int
+    campaign_id: int
+    scheduled_at: int
+
+
 class CaptainIdle(BaseModel):
     task: str
     account_id: int
@@ -73,10 +80,22 @@ def _captain_idle(job: CaptainIdle) -> bool:
     return outcome == "resolved"
 
 
+def _campaign_send(job: CampaignSend) -> bool:
+    from parley.services.lifecycle import job_queue  # only this task queues account jobs
+    from parley.services.rules import campaign_sending
+
+    outcome = campaign_sending.fire(job.account_id, job.campaign_id, job.scheduled_at,
+                                    lambda: job_queue.enqueue(campaign_sending.JOB, job.account_id,
+                                                              campaign_id=job.campaign_id))
+    logger.info("campaign due", extra={"campaign_id": job.campaign_id, "outcome": outcome})
+    return outcome == "started"
+
+
 # The task names: parley/schedules.py callers (answering.IDLE_TASK is "captain_idle_resolve",
 # services/sla/applied.TASK is "sla_deadline").
 TASKS = {conversations.SNOOZE_TASK: (ReopenSnoozed, _reopen), auto_resolve.TASK: (AutoResolve, _auto_resolve),
-         "captain_idle_resolve": (CaptainIdle, _captain_idle), "sla_deadline": (SlaDeadline, _sla_deadline)}
+         "captain_idle_resolve": (CaptainIdle, _captain_idle), "sla_deadline": (SlaDeadline, _sla_deadline),
+         "campaign_send": (CampaignSend, _campaign_send)}
 
 
 def _own_arn(context) -> None:

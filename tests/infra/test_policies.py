@@ -1250,3 +1250,49 @@ def test_csat_survey_sent_rated_and_reported(api, world, website, recorder):
         ok(api.get(f"/api/v1/accounts/{a}/csat_survey_responses{path}", world.admin.token, query={"rating[]": "4"}))
     pump_consumers(recorder)  # automation and notify get csat_survey_response.created and message.updated
     recorder.check("HttpApiFunction", "SurveysFunction")
+
+
+def test_one_off_campaign_scheduled_sent_and_reported(api, world, recorder, monkeypatch):
+    """A one-off SMS campaign and a WhatsApp one (templates synced): the audience counted,
+    the schedule fired, the account job sending (label entries backfilled first), the
+    deliver consumer reporting each recipient's outcome, progress and recipients read."""
+    from parley.models.contact import ContactIndexEntry
+    from tests.integration import channel_support as channels
+    from tests.integration import test_campaign_sending as campaign_tests
+
+    a = world.account_id
+    ok(api.patch(f"/api/v1/accounts/{a}", world.admin.token, body={"auto_resolve_after": 60}))  # campaign conversations too
+    vip = campaign_tests.label(api, world, "vip")
+    old = campaign_tests.contact(api, world, "Ann", "+14155550001", ["vip"])
+    campaign_tests.contact(api, world, "Cy", None, ["vip"])
+    # Ann as stored before label entries existed: the send job's backfill writes hers.
+    from parley.models.contact import Contact
+    from parley.services.contact import contacts
+    stored = Contact.get(old)
+    [entry] = [e for e in contacts.entries_for(stored).values() if e.entry_pk.endswith("#label#vip")]
+    ContactIndexEntry(entry.id).delete()
+    stored.index_ids = set(stored.index_ids) - {entry.id}
+    stored.save()
+    sms = campaign_tests.sms_inbox(api, world, monkeypatch)
+    wa = channels.whatsapp_inbox(api, world, monkeypatch)["id"]
+    channels.Provider(monkeypatch, (200, campaign_tests.TEMPLATES))
+    ok(api.post(f"/api/v1/accounts/{a}/inboxes/{wa}/sync_templates", world.admin.token))
+    ok(api.post(f"/api/v1/accounts/{a}/campaigns/audience", world.admin.token,
+                body={"inbox_id": sms, "audience": [{"type": "Label", "id": vip}]}))
+    made = [ok(api.post(f"/api/v1/accounts/{a}/campaigns", world.admin.token,
+                        body=campaign_tests.one_off(sms, [vip])))]
+    made.append(ok(api.post(f"/api/v1/accounts/{a}/campaigns", world.admin.token, body=campaign_tests.one_off(
+        wa, [vip], template_params={"name": "spring_sale", "language": "en_US",
+                                    "processed_params": {"1": "Ann", "2": "20%"}}))))
+    ok(api.patch(f"/api/v1/accounts/{a}/campaigns/{made[1]['id']}", world.admin.token, body={"title": "WA sale"}))
+    campaign_tests.sms_provider(monkeypatch)
+    assert len(fire_schedules(recorder)) >= 2
+    drain_queue(recorder, "AccountJobsQueue", "account_jobs", rounds=10)
+    drain_queue(recorder, "DeliverQueue", "deliver", rounds=5)
+    for campaign in made:
+        shown = ok(api.get(f"/api/v1/accounts/{a}/campaigns/{campaign['id']}", world.admin.token))
+        assert shown["campaign_status"] == "completed" and shown["progress"]["skipped"] == 1, shown
+        ok(api.get(f"/api/v1/accounts/{a}/campaigns/{campaign['id']}/recipients", world.admin.token))
+    ok(api.get(f"/api/v1/accounts/{a}/campaigns", world.admin.token))
+    ok(api.delete(f"/api/v1/accounts/{a}/campaigns/{made[0]['id']}", world.admin.token))
+    recorder.check("HttpApiFunction", "ScheduledFunction", "AccountJobsFunction", "DeliverFunction")

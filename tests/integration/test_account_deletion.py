@@ -11,8 +11,8 @@ import pytest
 from boto3.dynamodb.types import TypeDeserializer
 
 from tests.conftest import Widget, _stack
-from tests.integration.channel_support import (drain, fixture_bytes, post_telegram, queue_url, queued, telegram_inbox,
-                                               twilio_lists, whatsapp_inbox)
+from tests.integration.channel_support import (Provider, drain, fixture, fixture_bytes, post_telegram, queue_url, queued,
+                                               telegram_inbox, twilio_lists, whatsapp_inbox)
 from tests.integration.test_attachments import PNG, multipart
 
 _deserialize = TypeDeserializer().deserialize
@@ -131,6 +131,20 @@ def _populate(api, world, monkeypatch) -> dict:
         reply = api.post(f"{base}/{path}", admin, body=body)
         assert reply.status == 200, (path, reply.json)
     assert api.get(f"{base}/notification_settings", world.agent.token).status == 200
+    # A one-off campaign sent to Dora (label entries, recipient item and counters, send pace).
+    assert api.post(f"{base}/contacts/{contact_id}/labels", admin, body={"labels": ["vip"]}).status == 200
+    vip = next(label["id"] for label in api.get(f"{base}/labels", admin).json["payload"] if label["title"] == "vip")
+    campaign = api.post(f"{base}/campaigns", admin, body={
+        "title": "Doomed sale", "message": "Hi", "inbox_id": sms_inbox["id"], "scheduled_at": int(time.time()) + 600,
+        "audience": [{"type": "Label", "id": vip}]}).json
+    from parley.services.rules import campaign_sending
+    from parley.services.lifecycle import job_queue
+    assert campaign_sending.fire(a, campaign["id"], campaign["scheduled_at"],
+                                 lambda: job_queue.enqueue("campaign_send", a, campaign_id=campaign["id"])) == "started"
+    Provider(monkeypatch, (201, fixture("twilio", "send_queued")))
+    drain("AccountJobsQueue", "account_jobs", rounds=3)
+    drain("DeliverQueue", "deliver", rounds=3)
+    assert api.get(f"{base}/campaigns/{campaign['id']}", admin).json["progress"]["sent"] == 1
     # A help center portal (slug, domain and inbox claims), a category, an article, a logo.
     assert api.post(f"{base}/portals", admin, body={"name": "Help", "slug": "acme-doomed-help", "inbox_id": site["id"],
                                                     "custom_domain": "help.doomed.example"}).status == 200

@@ -65,7 +65,7 @@ def routes(w, monkeypatch):
     bot_token = "7000002:" + "M" * 35
     inboxes.create_inbox(a, name="Matrix Telegram", channel_type="telegram", channel={"bot_token": bot_token})
     meta_knows(monkeypatch, "+15550001234")  # Meta's word that the number is the inbox's
-    inboxes.create_inbox(a, name="Matrix WhatsApp", channel_type="whatsapp", channel={
+    wa_inbox = inboxes.create_inbox(a, name="Matrix WhatsApp", channel_type="whatsapp", channel={
         "phone_number": "+15550001234", "provider_config": {"api_key": "k", "phone_number_id": "1", "business_account_id": "2",
                                                             "app_secret": "s", "webhook_verify_token": "matrix-verify"}})
     from parley import global_config
@@ -92,6 +92,8 @@ def routes(w, monkeypatch):
     greeting = {"title": "Matrix", "message": "Hello", "inbox_id": site, "trigger_rules": {"url": "https://matrix.test/*"}}
     campaign = campaigns.create(a, greeting).id
     campaign_doomed = campaigns.create(a, {**greeting, "title": "Matrix doomed"}).id
+    from parley.services.account import labels as label_service
+    matrix_label = label_service.create(a, "matrix-audience").id
     # A conversation of its own for the DELETE row (administrators only): no other row uses it.
     from parley.models.contact import Contact
     from parley.services.conversation import conversations
@@ -276,6 +278,10 @@ def routes(w, monkeypatch):
         ("GET", f"/api/v1/accounts/{a}/campaigns/{campaign}", None, ADMIN),
         ("PATCH", f"/api/v1/accounts/{a}/campaigns/{campaign}", {"enabled": False}, ADMIN),
         ("PUT", f"/api/v1/accounts/{a}/campaigns/{campaign}", {"title": "Matrix again"}, ADMIN),
+        ("POST", f"/api/v1/accounts/{a}/campaigns/audience",
+         {"inbox_id": wa_inbox.id, "audience": [{"type": "Label", "id": matrix_label}]}, ADMIN),
+        ("GET", f"/api/v1/accounts/{a}/campaigns/{campaign}/recipients", None, ADMIN),
+        ("POST", f"/api/v1/accounts/{a}/inboxes/{wa_inbox.id}/sync_templates", None, ADMIN),
         ("GET", f"/api/v1/accounts/{a}/applied_slas?page=1", None, REPORT),
         ("GET", f"/api/v1/accounts/{a}/applied_slas/metrics", None, REPORT),
         ("GET", f"/api/v1/accounts/{a}/applied_slas/download", None, REPORT),

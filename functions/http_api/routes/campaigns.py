@@ -1,5 +1,6 @@
 """/api/v1/accounts/{account_id}/campaigns: administrators only, as in Chatwoot. Stored and
-validated here; sending (one_off) and the widget (ongoing) are still to come (docs/campaigns.md)."""
+validated here (services/rules/campaigns.py); a one-off campaign's audience size, progress
+and recipients come from services/rules/campaign_sending.py (docs/campaigns.md)."""
 from __future__ import annotations
 
 from typing import Any
@@ -7,10 +8,10 @@ from typing import Any
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
-from api import Body, account_admin, admin_delete, admin_item, body
+from api import Body, account_admin, admin_delete, admin_item, body, query
 from parley.models.inbox import Inbox
 from parley.models.user import User
-from parley.services.rules import campaigns
+from parley.services.rules import campaign_sending, campaigns
 from parley.views.campaigns import campaign
 
 router = Router()
@@ -31,6 +32,17 @@ class CampaignFields(Body):
     scheduled_at: Any = None
     audience: Any = None
     campaign_type: str | None = Field(default=None, max_length=20)
+    template_params: Any = None
+
+
+class RecipientsQuery(Body):
+    status: str | None = Field(default=None, max_length=20)
+    page: int = Field(default=1, ge=1, le=10_000)
+
+
+class AudienceFields(Body):
+    inbox_id: Any = None
+    audience: Any = None
 
 
 def _fields(given: CampaignFields) -> dict:
@@ -46,7 +58,8 @@ def _render(item) -> dict:
     """The campaign with its inbox and sender (null when deleted since), in one BatchGet each."""
     inboxes = list(Inbox.batch_get([item.data["inbox_id"]]))
     senders = list(User.batch_get([item.data["sender_id"]])) if item.data.get("sender_id") else []
-    return campaign(item, inboxes[0] if inboxes else None, senders[0] if senders else None)
+    return campaign(item, inboxes[0] if inboxes else None, senders[0] if senders else None,
+                    campaign_sending.progress_of([item]).get(item.id))
 
 
 @router.get(PATH)
@@ -57,8 +70,26 @@ def list_campaigns(account_id: str):
     user_ids = {i.data["sender_id"] for i in items if i.data.get("sender_id")}
     found_inboxes = {i.id: i for i in Inbox.batch_get(inbox_ids)} if inbox_ids else {}
     found_users = {u.id: u for u in User.batch_get(user_ids)} if user_ids else {}
-    return [campaign(i, found_inboxes.get(i.data["inbox_id"]), found_users.get(i.data.get("sender_id")))
-            for i in items]
+    progress = campaign_sending.progress_of(items)
+    return [campaign(i, found_inboxes.get(i.data["inbox_id"]), found_users.get(i.data.get("sender_id")),
+                     progress.get(i.id)) for i in items]
+
+
+@router.post(f"{PATH}/audience")
+def audience_size(account_id: str):
+    """How many contacts a one-off campaign with this audience would message on this inbox now."""
+    account_id = account_admin(router, account_id)
+    given = body(router, AudienceFields).model_dump()
+    return {"audience_size": campaign_sending.checked_audience_size(account_id, given["inbox_id"], given["audience"])}
+
+
+@router.get(f"{PATH}/<item_id>/recipients")
+def list_recipients(account_id: str, item_id: str):
+    """A one-off campaign's recipients, 25 a page in contact-id order (Parley's addition)."""
+    item = admin_item(router, account_id, item_id, campaigns.get)
+    given = query(router, RecipientsQuery)
+    payload, count = campaign_sending.recipients(item, given.status or None, given.page)
+    return {"payload": payload, "meta": {"count": count, "current_page": given.page}}
 
 
 @router.get(f"{PATH}/<item_id>")

@@ -2,17 +2,18 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from api import (HTTP_URL, Body, account_admin, account_member, admin_delete, admin_item, base_url, body,
+from api import (HTTP_URL, Body, account_admin, account_member, admin_item, base_url, body,
                  member_item, path_id)
 from parley import embedding, permissions
 from parley.errors import Invalid, NotFound
 from parley.services.account import accounts
 from parley.services.inbox import inboxes
+from parley.services.rules import campaigns
 from parley.views.inboxes import inbox as inbox_view
 from parley.views.users import members
 
@@ -73,6 +74,8 @@ class ChannelSettings(Body):
     hmac_mandatory: bool | None = None
     webhook_url: str | None = Field(default=None, max_length=2048)
     additional_attributes: dict | None = None
+    # sms and whatsapp: the pace of one-off campaigns (channels.send_rate_setting checks it)
+    campaign_send_rate: Any = None
 
     @field_validator("widget_color")
     @classmethod
@@ -236,7 +239,23 @@ def resend_email_verification(account_id: str, inbox_id: str):
     return _view(inboxes.request_email_verification(inbox, base_url(router)), True)
 
 
-admin_delete(router, "/api/v1/accounts/<account_id>/inboxes/<item_id>", inboxes.get_inbox, inboxes.delete_inbox)
+@router.post("/api/v1/accounts/<account_id>/inboxes/<inbox_id>/sync_templates")
+def sync_templates(account_id: str, inbox_id: str):
+    """A WhatsApp inbox's message templates fetched from Meta (Chatwoot's route): the inbox
+    JSON then lists them in message_templates."""
+    inbox = admin_item(router, account_id, inbox_id, inboxes.get_inbox)
+    inboxes.sync_templates(inbox)
+    return {}
+
+
+@router.delete("/api/v1/accounts/<account_id>/inboxes/<item_id>")
+def delete(account_id: str, item_id: str):
+    """The inbox, then its campaigns (services/rules sit above the inboxes: both from here).
+    A campaign left by a failure in between finds its inbox gone and sends nothing."""
+    inbox = admin_item(router, account_id, item_id, inboxes.get_inbox)
+    inboxes.delete_inbox(inbox)
+    campaigns.delete_for_inbox(inbox.account_id, inbox.id)
+    return {}
 
 
 # ---------------------------------------------------------------- members

@@ -23,6 +23,10 @@ CHANNELS = {
 }
 
 TIMEOUT_SECONDS = 10.0
+# Campaign sending (services/rules/campaign_sending.py) paces each inbox's messages at its
+# channel module's SEND_RATE (messages per second), unless the inbox's settings say
+# otherwise (`campaign_send_rate`, from MIN_SEND_RATE to MAX_SEND_RATE).
+MIN_SEND_RATE, MAX_SEND_RATE = 0.1, 1000.0
 CHECK_TIMEOUT_SECONDS = 4.0
 _client = None
 
@@ -45,6 +49,26 @@ class Retryable(DeliveryError, Retry):
 
 class Permanent(DeliveryError):
     """A retry would fail the same way (bad request, revoked token, closed window)."""
+
+
+def send_rate_setting(value) -> float:
+    """A `campaign_send_rate` given in an inbox's settings, checked (Invalid names it)."""
+    from ..errors import Invalid
+
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not MIN_SEND_RATE <= value <= MAX_SEND_RATE:
+        raise Invalid(f"campaign_send_rate must be a number of messages per second from {MIN_SEND_RATE:g} to "
+                      f"{MAX_SEND_RATE:g}", field="channel.campaign_send_rate")
+    return float(value)
+
+
+def send_rate(inbox) -> float:
+    """Messages per second campaigns may send through this inbox: its own setting, else
+    its provider's default (the channel module's SEND_RATE), else one a second."""
+    given = (inbox.channel or {}).get("campaign_send_rate")
+    if given is not None:
+        return float(given)
+    found = module(inbox.channel_type)
+    return float(getattr(found, "SEND_RATE", 1.0))
 
 
 def module(channel_type: str) -> ModuleType | None:

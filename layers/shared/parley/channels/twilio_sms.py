@@ -19,12 +19,15 @@ from urllib.parse import parse_qsl
 
 from ..errors import Invalid, ProviderUnavailable, Unauthorized
 from .inbound import Inbound
-from . import Permanent, Retryable, get, post
+from . import Permanent, Retryable, get, post, send_rate_setting
 
 API = "https://api.twilio.com/2010-04-01"
 MESSAGING_API = "https://messaging.twilio.com/v1"
 SIGNATURE_HEADER = "x-twilio-signature"
 MAX_FIELDS = 100
+# Twilio queues a long-code number's messages at one segment a second (more for toll-free,
+# short codes and messaging services): campaigns pace at this unless the inbox says more.
+SEND_RATE = 1.0
 MAX_BODY = 1600  # Twilio's limit for one message body
 ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
 SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
@@ -39,7 +42,7 @@ STATUSES = {"sent": "sent", "delivered": "delivered", "read": "read", "undeliver
 
 def new_settings(channel: dict) -> dict:
     unknown = set(channel) - {"account_sid", "auth_token", "phone_number", "messaging_service_sid", "medium",
-                              "provider", "public_url"}
+                              "provider", "public_url", "campaign_send_rate"}
     if unknown:
         name = sorted(unknown)[0]
         raise Invalid(f"{name} is not a setting of SMS inboxes", field=f"channel.{name}")
@@ -57,6 +60,8 @@ def new_settings(channel: dict) -> dict:
     settings.update(_sender(channel))
     if channel.get("public_url"):
         settings["public_url"] = str(channel["public_url"])[:2048]
+    if channel.get("campaign_send_rate") is not None:
+        settings["campaign_send_rate"] = send_rate_setting(channel["campaign_send_rate"])
     return settings
 
 
@@ -81,11 +86,14 @@ def _sender(channel: dict) -> dict:
 
 
 def changed_settings(current: dict, change: dict) -> dict:
-    unknown = set(change) - {"auth_token", "phone_number", "messaging_service_sid"}
+    unknown = set(change) - {"auth_token", "phone_number", "messaging_service_sid", "campaign_send_rate"}
     if unknown:
         name = sorted(unknown)[0]
         raise Invalid(f"{name} can't be changed on SMS inboxes", field=f"channel.{name}")
     result = _token(change) if "auth_token" in change else {}
+    if "campaign_send_rate" in change:
+        rate = change["campaign_send_rate"]
+        result["campaign_send_rate"] = None if rate is None else send_rate_setting(rate)
     if "phone_number" in change or "messaging_service_sid" in change:
         result.update(_sender(change))
     return result

@@ -15,7 +15,7 @@ import time
 from ..errors import Invalid, ProviderUnavailable, Unauthorized
 from ..models.conversation import Message
 from .inbound import Inbound
-from . import Permanent, Retryable, describe, get, post_json
+from . import Permanent, Retryable, describe, get, post_json, send_rate_setting
 
 GRAPH = "https://graph.facebook.com/v20.0"
 SIGNATURE_HEADER = "x-hub-signature-256"
@@ -27,6 +27,12 @@ MAX_TEXT = 4096
 PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
 NUMERIC_ID = re.compile(r"^[0-9]{1,32}$")
 CREDENTIALS = {"phone_number", "provider", "provider_config"}
+# The Cloud API's default throughput per business phone number (Meta raises it on request):
+# campaigns pace at this unless the inbox says otherwise (`campaign_send_rate`).
+SEND_RATE = 80.0
+TEMPLATE_PAGES = 10  # Meta's message_templates pages fetched by one sync, 100 each
+TEMPLATE_FIELDS = ("id", "name", "language", "status", "category", "components", "parameter_format")
+PLACEHOLDER = re.compile(r"\{\{\s*([0-9]{1,2})\s*\}\}")
 
 
 def digits(phone_number: str) -> str:
@@ -51,7 +57,10 @@ def new_settings(channel: dict) -> dict:
         if not NUMERIC_ID.match(config[key]):
             raise Invalid(f"provider_config.{key} must be Meta's numeric id", field=f"channel.provider_config.{key}")
     config["webhook_verify_token"] = (given.get("webhook_verify_token") or "").strip() or secrets.token_urlsafe(24)
-    return {"phone_number": phone, "provider": "whatsapp_cloud", "provider_config": config}
+    settings = {"phone_number": phone, "provider": "whatsapp_cloud", "provider_config": config}
+    if channel.get("campaign_send_rate") is not None:
+        settings["campaign_send_rate"] = send_rate_setting(channel["campaign_send_rate"])
+    return settings
 
 
 def verify_number(settings: dict) -> None:
@@ -90,7 +99,63 @@ def changed_settings(current: dict, patch: dict) -> dict:
     if any(key in patch and patch[key] not in (None, current.get(key)) for key in CREDENTIALS):
         raise Invalid("The number and its credentials can't be changed; create a new inbox",
                       field="channel.provider_config")
-    return {k: v for k, v in patch.items() if k not in CREDENTIALS}
+    if "message_templates" in patch:
+        raise Invalid("message_templates come from Meta: sync them (POST .../sync_templates)",
+                      field="channel.message_templates")
+    changed = {k: v for k, v in patch.items() if k not in CREDENTIALS}
+    if changed.get("campaign_send_rate") is not None:
+        changed["campaign_send_rate"] = send_rate_setting(changed["campaign_send_rate"])
+    return changed
+
+
+# ---------------------------------------------------------------- message templates
+
+def fetch_templates(channel: dict) -> list[dict]:
+    """The business account's message templates from Meta (GET {GRAPH}/{waba id}/
+    message_templates, following Meta's `after` cursors on the same fixed host, at most
+    TEMPLATE_PAGES pages), each reduced to Meta's own fields Parley uses. Invalid if Meta
+    refuses the credentials; ProviderUnavailable if Meta can't be asked now."""
+    config = channel.get("provider_config") or {}
+    if not config.get("api_key") or not NUMERIC_ID.match(config.get("business_account_id") or ""):
+        raise Invalid("The inbox has no WhatsApp API key or business account id", field="channel.provider_config")
+    found: list[dict] = []
+    params = {"limit": 100}
+    for _ in range(TEMPLATE_PAGES):
+        try:
+            body = get(f"{GRAPH}/{config['business_account_id']}/message_templates", params=params,
+                       headers={"Authorization": f"Bearer {config['api_key']}"}, provider="Meta",
+                       explain=lambda status, answer: f"Meta answered {status}: {describe(answer)}")
+        except Retryable as exc:
+            raise ProviderUnavailable(f"Could not fetch the templates from Meta ({exc.reason}); try again later") from None
+        except Permanent as exc:
+            raise Invalid(f"Meta refused to list the templates: {exc.reason}", field="channel.provider_config") from None
+        rows = body.get("data")
+        for row in rows if isinstance(rows, list) else []:
+            if isinstance(row, dict) and isinstance(row.get("name"), str) and isinstance(row.get("language"), str):
+                found.append({key: row[key] for key in TEMPLATE_FIELDS if key in row})
+        paging = body.get("paging") if isinstance(body.get("paging"), dict) else {}
+        cursors = paging.get("cursors") if isinstance(paging.get("cursors"), dict) else {}
+        after = cursors.get("after")
+        if not paging.get("next") or not isinstance(after, str) or not after:
+            break
+        params = {"limit": 100, "after": after[:512]}
+    return found
+
+
+def find_template(channel: dict, name, language) -> dict | None:
+    """The synced template of that name and language, if any."""
+    for template in channel.get("message_templates") or []:
+        if template.get("name") == name and template.get("language") == language:
+            return template
+    return None
+
+
+def body_placeholders(template: dict) -> set[str]:
+    """The {{n}} placeholders of the template's BODY component (what processed_params fills)."""
+    for component in template.get("components") or []:
+        if isinstance(component, dict) and str(component.get("type", "")).upper() == "BODY":
+            return set(PLACEHOLDER.findall(str(component.get("text") or "")))
+    return set()
 
 
 def verify(inbox, headers: dict, raw_body: bytes, url: str) -> None:
@@ -191,7 +256,7 @@ def _template(params: dict) -> dict:
     template = {"name": name, "language": {"policy": "deterministic", "code": language}}
     if isinstance(processed, dict) and processed:
         template["components"] = [{"type": "body", "parameters": [{"type": "text", "text": str(v)}
-                                                                  for _, v in sorted(processed.items())]}]
+                                                                  for _, v in sorted(processed.items(), key=lambda kv: (len(kv[0]), kv[0]))]}]
     return template
 
 

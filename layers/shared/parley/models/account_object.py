@@ -73,3 +73,28 @@ CAPTAIN_INBOX = "captain_inbox"
 
 def captain_inbox_key(inbox_id: int) -> str:
     return AccountObject.key_for(CAPTAIN_INBOX, inbox_id)
+
+
+# A one-off campaign's recipients (services/rules/campaign_sending.py): one item per
+# campaign and contact, claimed before the contact is messaged, so a retried chunk never
+# messages anyone twice. Its status counts are Counter items (campaign_counter), moved in
+# the same transaction as the recipient's status (services/messaging/campaign_outcomes.py).
+CAMPAIGN_RECIPIENT = "campaign_recipient"
+
+
+def campaign_recipient_prefix(campaign_id: int) -> str:
+    return f"{CAMPAIGN_RECIPIENT}#{campaign_id:012d}#"
+
+
+def campaign_recipient_key(campaign_id: int, contact_id: int) -> str:
+    return f"{campaign_recipient_prefix(campaign_id)}{contact_id:012d}"
+
+
+def campaign_counter(account_id: int, campaign_id: int, status: str) -> str:
+    """The Counter item's name holding how many of the campaign's recipients are `status`."""
+    return f"Account#{account_id}/Campaign#{campaign_id}/{status}"
+
+
+def send_pace_counter(account_id: int, inbox_id: int) -> str:
+    """The Counter item holding the inbox's last campaign send slot (services/messaging/delivery.py)."""
+    return f"Account#{account_id}/SendPace#{inbox_id}"

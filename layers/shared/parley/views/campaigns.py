@@ -1,5 +1,6 @@
 """Campaigns in Chatwoot's JSON: `id` is the account's own number (display_id too); a
-one_off campaign shows scheduled_at (epoch seconds) and its audience."""
+one_off campaign shows scheduled_at (epoch seconds), its audience, its WhatsApp
+template_params (Chatwoot's shape) and, once sending started, its progress (Parley's)."""
 from __future__ import annotations
 
 from .common import epoch
@@ -7,7 +8,7 @@ from .inboxes import inbox as inbox_view
 from .users import sender as sender_view
 
 
-def campaign(item, inbox=None, sender=None) -> dict:
+def campaign(item, inbox=None, sender=None, progress: dict | None = None) -> dict:
     data = item.data
     body = {"id": item.id, "display_id": item.id, "title": data["title"], "description": data.get("description") or "",
             "account_id": item.account_id, "inbox_id": data["inbox_id"],
@@ -19,5 +20,9 @@ def campaign(item, inbox=None, sender=None) -> dict:
             "trigger_only_during_business_hours": bool(data.get("trigger_only_during_business_hours")),
             "created_at": epoch(item.created_at), "updated_at": epoch(item.updated_at)}
     if data["campaign_type"] == "one_off":
-        body.update(scheduled_at=data.get("scheduled_at"), audience=data.get("audience") or [])
+        params = data.get("template_params")
+        body.update(scheduled_at=data.get("scheduled_at"), audience=data.get("audience") or [],
+                    template_params={k: params[k] for k in ("name", "category", "language", "processed_params")
+                                     if k in params} if params else None,
+                    progress=progress)
     return body

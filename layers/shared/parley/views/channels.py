@@ -25,7 +25,8 @@ def whatsapp(inbox, *, base_url: str | None, with_secrets: bool) -> dict:
                     "business_account_id": config.get("business_account_id"),
                     "api_key": "********" if config.get("api_key") else ""}
     shown = {"phone_number": channel.get("phone_number"), "provider": channel.get("provider", "whatsapp_cloud"),
-             "provider_config": shown_config}
+             "provider_config": shown_config, "message_templates": channel.get("message_templates") or [],
+             "message_templates_last_updated": channel.get("message_templates_last_updated")}
     if with_secrets:
         shown_config["webhook_verify_token"] = config.get("webhook_verify_token")
         shown["webhook_url"] = f"{base_url or ''}/webhooks/whatsapp/{channel.get('phone_number')}"

@@ -44,6 +44,11 @@ CONVERSATIONS_LIMIT = 20  # a contact's conversations, as Chatwoot shows them
 CONTACT_INBOXES_LIMIT = 100
 MAX_NAME_WORDS = 6
 MAX_TERMS = 16
+# A resolved contact's labels each get an entry "<account>#label#<title>" (campaign
+# audiences, services/rules/campaign_sending.py); at most this many, in title order, so a
+# contact's one write stays far below DynamoDB's 100 items per transaction. Labels past
+# it are kept on the contact but reach no campaign audience (docs/data-model.md).
+MAX_LABEL_ENTRIES = 20
 SEP = "\x1f"  # between an entry's value and the contact id; sorts before every printable character
 UNIQUE_FIELDS = ("email", "phone_number", "identifier")
 FIELD_LABELS = {"email": "Email", "phone_number": "Phone number", "identifier": "Identifier"}
@@ -172,7 +177,38 @@ def entries_for(contact: Contact) -> dict[int, ContactIndexEntry]:
     rows = [_entry(contact.account_id, kind, sort_key(contact, kind)) for kind in SORT_FIELDS.values()]
     rows += [_entry(contact.account_id, "term", f"{term}{SEP}{contact.id:019d}")
              for term in search_terms(contact)]
+    rows += [_entry(contact.account_id, label_kind(label), f"{contact.id:019d}")
+             for label in sorted(set(contact.labels or []))[:MAX_LABEL_ENTRIES]]
     return {row.id: row for row in rows}
+
+
+def label_kind(title: str) -> str:
+    return f"label#{title}"
+
+
+def labelled(account_id: int, title: str, *, after: int = 0, limit: int | None = None) -> list[int]:
+    """Ids of the account's resolved contacts carrying label `title`, ascending, those
+    above `after` only; at most `limit` (keys-only Query of the entry index)."""
+    condition = ContactIndexEntry.entry_sk > f"{after:019d}"
+    rows = ContactIndexEntry.entry_index.query(f"{account_id}#{label_kind(title)}", condition, limit=limit,
+                                               page_size=min(limit or 1000, 1000))
+    return [int(row.entry_sk) for row in rows]
+
+
+def reindex(account_id: int, *, after: int = 0, limit: int = 100) -> int | None:
+    """Bring the entries of up to `limit` of the account's contacts (ids above `after`)
+    up to date: contacts labelled before label entries existed gain them. Returns the last
+    contact id seen, None when there are no more. Idempotent: a contact already in step is
+    not written."""
+    last = None
+    for contact in Contact.account_index.query(account_id, Contact.id > after, limit=limit, page_size=limit):
+        last = contact.id
+        if set(entries_for(contact)) != set(contact.index_ids or ()):
+            try:
+                update_contact(Contact.get(contact.id, consistent_read=True))
+            except (Contact.DoesNotExist, NotFound):
+                pass  # deleted meanwhile
+    return last
 
 
 def _listed_counter(account_id: int) -> str:

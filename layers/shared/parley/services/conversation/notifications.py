@@ -205,6 +205,8 @@ def on_conversation_created(detail: dict) -> int:
                                                        {assignee_id})
         made += _notify_many(detail, conversation, allowed, "conversation_assignment",
                              f"A conversation (#{number}) has been assigned to you", "", None)
+    if (data.get("additional_attributes") or {}).get("campaign_id") is not None:
+        return made  # opened by a one-off campaign, one per recipient: not news for every agent of the inbox
     members = {m.user_id for m in InboxMember.query(inbox_id)} - {assignee_id}
     members = permissions.who_may_see_conversation(detail["account_id"], inbox_id, number, assignee_id, members,
                                                    inbox_members=True)

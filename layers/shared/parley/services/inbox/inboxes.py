@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import hmac
 import secrets
 import time
@@ -12,7 +13,8 @@ from pynamodb.exceptions import TransactWriteError
 from ... import audit, dynamo, events, ids, outbound, permissions, security_log
 from ...errors import Conflict, Invalid, NotFound
 from ...models.account import AccountUser
-from ...models.account_object import AccountObject, captain_inbox_key
+from ...models.account_object import AccountObject, captain_inbox_key, send_pace_counter
+from ...models.counter import Counter
 from ...models.base import utcnow
 from ...models.inbox import CHANNEL_TYPES, Inbox, InboxMember, email_verified
 from ...models.unique import UniqueClaim
@@ -234,6 +236,45 @@ def update_inbox(inbox: Inbox, *, channel: dict | None = None, base_url: str = "
     return inbox
 
 
+MAX_TEMPLATES = 500  # kept on the inbox item, and at most TEMPLATES_BYTES of them (DynamoDB's item limit is 400 KB)
+TEMPLATES_BYTES = 250_000
+
+
+def _fitting(templates: list[dict]) -> list[dict]:
+    """The first templates (at most MAX_TEMPLATES) whose JSON fits in TEMPLATES_BYTES."""
+    kept, size = [], 0
+    for template in templates[:MAX_TEMPLATES]:
+        size += len(json.dumps(template))
+        if size > TEMPLATES_BYTES:
+            break
+        kept.append(template)
+    return kept
+
+
+def sync_templates(inbox: Inbox) -> Inbox:
+    """A WhatsApp inbox's message templates fetched from Meta and stored on it (Chatwoot's
+    sync_templates): what campaigns and agents may send outside the 24-hour window."""
+    if inbox.channel_type != "whatsapp":
+        raise Invalid("Only WhatsApp inboxes have message templates", field="inbox_id")
+    from ...channels import whatsapp
+
+    templates = _fitting(whatsapp.fetch_templates(inbox.channel or {}))
+    for _ in range(3):
+        inbox.channel = {**(inbox.channel or {}), "message_templates": templates,
+                         "message_templates_last_updated": int(time.time())}
+        inbox.updated_at = utcnow()
+        try:
+            with events.Outbox() as tx:
+                tx.save(inbox)
+                tx.publish("inbox.updated", inbox.account_id, inbox_view(inbox))
+            return inbox
+        except TransactWriteError as exc:
+            if exc.cause_response_code != "TransactionCanceledException":
+                raise
+            inbox.refresh(consistent_read=True)  # changed meanwhile: keep its change, set ours again
+    raise Conflict("The inbox was changed by someone else meanwhile; try again")
+
+
 # ---------------------------------------------------------------- support address proof
 
 EMAIL_VERIFICATION_SECONDS = 48 * 60 * 60
@@ -314,6 +355,7 @@ def delete_inbox(inbox: Inbox) -> None:
         for channel_key in channel_claims(inbox):
             tx.delete(UniqueClaim(channel_key))
         tx.delete(inbox)
+        tx.delete(Counter(send_pace_counter(inbox.account_id, inbox.id)))  # campaigns' send pace, if any
         audit.add(tx, inbox.account_id, "Inbox", inbox.id, "destroy", audited_fields(inbox))
     with InboxMember.batch_write() as batch:
         for member in members:

@@ -9,7 +9,7 @@ finds them again: re-running is always safe. The layouts come from docs/data-mod
 1. conversations: first those whose own deletion was started and not finished
    (services/lifecycle/conversation_deletion.py), then each conversation's messages, search terms (`terms#<message id>`), provider-id claims
    (`channel_message#<inbox>#<id>`), echo-id claims, reply-address claims (`email_conversation#<uuid>`),
-   snooze and auto-resolve schedules;
+   snooze and auto-resolve schedules (a one-off campaign's: with the account objects);
 2. contacts: unique-value claims, list and search entries, contact inboxes;
 3. inboxes: public identifiers and channel claims (website token, inbox identifier,
    bot token / phone number / address / Twilio number), members, contact inboxes;
@@ -34,7 +34,7 @@ from ... import aws, schedules
 from ...llm import keys
 from ...models import help_center
 from ...models.account import Account, AccountUser
-from ...models.account_object import AccountObject
+from ...models.account_object import AccountObject, campaign_counter, send_pace_counter
 from ...models.connection import Connection
 from ...models.contact import Contact, ContactIndexEntry, ContactInbox
 from ...models.conversation import Conversation, Message
@@ -154,6 +154,7 @@ def _inboxes(job: Budget) -> None:
                     f"inbox_identifier#{inbox.inbox_identifier}" if inbox.inbox_identifier else None,
                     *inboxes.channel_claims(inbox)} - {None}
             doomed = [UniqueClaim(key) for key in sorted(keys)] + list(InboxMember.query(inbox.id))
+            doomed.append(Counter(send_pace_counter(job.account_id, inbox.id)))  # campaigns' send pace
             job.delete(doomed + [Inbox(inbox.id)])
 
 
@@ -210,6 +211,11 @@ def _account_objects(job: Budget) -> None:
             doomed += [UniqueClaim(key) for key in help_center.claims_of(item)]  # portal slugs and domains ...
             if kind == help_center.ARTICLE:
                 doomed.append(Counter(help_center.views_counter(job.account_id, item.id)))
+            if kind == "campaign":  # a one-off campaign's schedule and recipient counts (services/rules/campaign_sending.py)
+                if (item.data or {}).get("campaign_type") == "one_off":
+                    schedules.cancel("campaign_send", job.account_id, item.id)
+                doomed += [Counter(campaign_counter(job.account_id, item.id, status))
+                           for status in ("queued", "sent", "failed", "skipped")]
             if kind == agent_bots.KIND:
                 doomed += [AccessToken(row.token_hash) for row in AccessToken.owner_index.query(agent_bots.owner(item))]
             if kind == keys.KIND and (item.data or {}).get("key_set"):
@@ -258,5 +264,6 @@ def _counters(job: Budget) -> None:
     kinds |= {help_center.PORTAL, help_center.CATEGORY, help_center.ARTICLE}
     # Captain's (services/captain sits above this package: its kinds by name).
     kinds |= {"captain_assistant", "captain_assistant_response", "captain_document"}
+    kinds.add("campaign")  # services/rules/campaigns.py (above this package too)
     job.delete([Counter(f"Account#{job.account_id}/{kind}") for kind in sorted(kinds)]
                + [AccountObject(job.account_id, ROLLUP_CURSOR)])

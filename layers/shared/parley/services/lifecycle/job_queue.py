@@ -9,10 +9,13 @@ from ... import aws
 from ...settings import get_settings
 
 
-def enqueue(job: str, account_id: int, conversation_id: int | None = None, delay: int = 0) -> None:
+def enqueue(job: str, account_id: int, conversation_id: int | None = None, delay: int = 0, *,
+            campaign_id: int | None = None) -> None:
     """`delay`: seconds before the message may be received (SQS allows up to 900)."""
     url = get_settings().required("account_jobs_queue")
     message = {"job": job, "account_id": account_id}
     if conversation_id is not None:  # delete_conversation: which one
         message["conversation_id"] = conversation_id
+    if campaign_id is not None:  # campaign_send: which one
+        message["campaign_id"] = campaign_id
     aws.client("sqs").send_message(QueueUrl=url, DelaySeconds=delay, MessageBody=json.dumps(message))

@@ -15,6 +15,13 @@ provider, then records its id. A delivery that finds a claim with no id, older t
 attempt can live, does not send again: the earlier attempt died between the call and the
 record, so the message is marked failed with `delivery_unknown` and the reason, and the
 agent decides (`retry`, Chatwoot's retry action). A Retryable refusal gives the claim back.
+
+A one-off campaign's message (content_attributes.campaign_id) reports its outcome, sent
+or failed with the reason, to its recipient (services/messaging/campaign_outcomes.py). Its
+send keeps the provider's rate (channels.send_rate): each takes the inbox's next send slot
+(`_pace`), one interval after the one before, and waits for it right before calling the
+provider; a slot further off than PACE_MAX_WAIT comes back later instead (Retryable). The
+campaign job paces the messages it creates at the same rate, so that is rare.
 """
 from __future__ import annotations
 
@@ -24,13 +31,15 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from ... import channels, dynamo
 from ...channels import Permanent, Retryable
-from ...errors import Invalid
+from ...errors import Invalid, NotFound
+from ...models.account_object import send_pace_counter
 from ...models.base import utcnow
+from ...models.counter import Counter
 from ...models.conversation import Message
 from ...models.inbox import Inbox
 from ..contact import contacts
 from ..conversation import conversations
-from . import ingest
+from . import campaign_outcomes, ingest
 
 # Longer than a deliver invocation can run (its timeout, 10 s): a claim this old belongs
 # to an attempt that is gone.
@@ -40,6 +49,38 @@ UNKNOWN = ("Delivery unknown: an earlier attempt stopped after calling the provi
            "answered, so the customer may or may not have received it. Retry to send it again.")
 
 SENDABLE = (conversations.OUTGOING, conversations.TEMPLATE)
+PACE_MARGIN = 1.1  # slots 10% wider than 1/rate: network jitter moves arrivals at the provider
+PACE_MAX_WAIT = 1.0  # seconds a delivery waits for its slot (the function's timeout is 10 s)
+
+
+def _pace(inbox: Inbox) -> None:
+    """Take the inbox's next campaign send slot (its Counter, send_pace_counter, holds the
+    last slot taken, epoch ms) and wait for it: no two sends closer than 1/rate."""
+    name = send_pace_counter(inbox.account_id, inbox.id)
+    interval = int(1000 * PACE_MARGIN / channels.send_rate(inbox))
+    for _ in range(20):
+        now = int(time.time() * 1000)
+        try:
+            last = int(Counter.get(name, consistent_read=True).value)
+        except Counter.DoesNotExist:
+            last = None
+        slot = now if last is None else max(now, last + interval)
+        if slot - now > PACE_MAX_WAIT * 1000:
+            exc = Retryable("Waiting for the provider's send rate")
+            exc.seconds = max(1, (slot - now) // 1000)
+            raise exc
+        try:
+            Counter(name).update(actions=[Counter.value.set(slot)],
+                                 condition=Counter.name.does_not_exist() if last is None else Counter.value == last)
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                continue  # another send took it: take the next one
+            raise
+        wait = slot / 1000 - time.time()
+        if wait > 0:
+            time.sleep(wait)
+        return
+    raise Retryable("Too many sends at once for the provider's send rate")
 
 
 def _fail(conversation, message: Message, reason: str, *, unknown: bool = False) -> None:
@@ -50,6 +91,7 @@ def _fail(conversation, message: Message, reason: str, *, unknown: bool = False)
     conversations.update_message(conversation, message, [Message.status.set("failed"),
                                                          Message.content_attributes.set(message.content_attributes),
                                                          Message.updated_at.set(utcnow())])
+    campaign_outcomes.delivered(message, conversation.contact_id, "failed", reason)
 
 
 def _claim_send(message: Message) -> bool:
@@ -72,6 +114,21 @@ def _give_back(message: Message) -> None:
                    condition=Message.sending_at == message.sending_at)
 
 
+def _report_again(account_id: int, display_id: int, message: Message) -> None:
+    """A campaign message's outcome, reported again by a repeated delivery: the attempt that
+    recorded it may have stopped before its report (a no-op when it did not)."""
+    if (message.content_attributes or {}).get("campaign_id") is None:
+        return
+    try:
+        contact_id = conversations.get_conversation(account_id, display_id).contact_id
+    except NotFound:  # gone: nothing to report to
+        return
+    if message.source_id:
+        campaign_outcomes.delivered(message, contact_id, "sent")
+    else:
+        campaign_outcomes.delivered(message, contact_id, "failed", (message.content_attributes or {}).get("external_error"))
+
+
 def deliver(account_id: int, display_id: int, message_id: int, *, last_attempt: bool) -> str:
     """Send one message. Returns what happened (sent, failed, or why nothing was done);
     raises Retryable when the provider may accept it later and attempts remain."""
@@ -82,6 +139,7 @@ def deliver(account_id: int, display_id: int, message_id: int, *, last_attempt: 
     if message.private or message.message_type not in SENDABLE:
         return "not for the channel"
     if message.source_id or message.status == "failed":
+        _report_again(account_id, display_id, message)
         return "done before"
     try:
         inbox = Inbox.get(message.inbox_id)
@@ -103,6 +161,8 @@ def deliver(account_id: int, display_id: int, message_id: int, *, last_attempt: 
         _fail(conversation, message, UNKNOWN, unknown=True)
         return "delivery unknown"
     try:
+        if (message.content_attributes or {}).get("campaign_id") is not None:
+            _pace(inbox)
         provider_id = module.send(inbox, conversation, message, contact_inbox)
     except Permanent as exc:
         _fail(conversation, message, exc.reason)
@@ -123,6 +183,7 @@ def deliver(account_id: int, display_id: int, message_id: int, *, last_attempt: 
             return "done before"  # a concurrent duplicate delivery recorded its send first
         raise
     ingest.claim_sent(message, message.source_id)
+    campaign_outcomes.delivered(message, conversation.contact_id, "sent")
     return "sent"
 
 

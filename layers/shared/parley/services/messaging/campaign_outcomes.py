@@ -1,0 +1,85 @@
+"""A one-off campaign's recipients change status (services/rules/campaign_sending.py
+writes them; delivery reports what became of their messages). Here, below the rules,
+so delivery can report without importing them.
+
+A recipient item (models/account_object.campaign_recipient_key) is `claiming` while its
+conversation and message are being written (not counted yet), then `queued`, `sent` or
+`failed`; `skipped` for a contact never messaged. Each move is one transaction: the item
+under its version, and the status counters (Counter items) it leaves and enters, so the
+counts can't drift from the items and a repeated report changes nothing.
+"""
+from __future__ import annotations
+
+from pynamodb.exceptions import TransactWriteError
+
+from ... import dynamo
+from ...models.account_object import AccountObject, campaign_counter, campaign_recipient_key
+from ...models.counter import Counter
+
+COUNTED = ("queued", "sent", "failed", "skipped")
+CLAIMING = "claiming"
+
+
+def recipient(account_id: int, campaign_id: int, contact_id: int) -> AccountObject | None:
+    try:
+        return AccountObject.get(account_id, campaign_recipient_key(campaign_id, contact_id), consistent_read=True)
+    except AccountObject.DoesNotExist:
+        return None
+
+
+def move(item: AccountObject, status: str, *, expect: tuple[str, ...], reason: str | None = None,
+         **fields) -> bool:
+    """Move the recipient to `status` if it is in one of `expect` (re-reading once when a
+    concurrent move got there first). False if it is not (someone else moved it on)."""
+    for _ in range(3):
+        previous = item.data.get("status")
+        if previous not in expect:
+            return False
+        item.data = {**item.data, **fields, "status": status, "reason": reason[:500] if reason else None}
+        try:
+            with dynamo.transaction() as tx:
+                tx.save(item)
+                campaign_id = item.data["campaign_id"]
+                tx.update(Counter(campaign_counter(item.account_id, campaign_id, status)),
+                          actions=[Counter.value.add(1)])
+                if previous in COUNTED:
+                    tx.update(Counter(campaign_counter(item.account_id, campaign_id, previous)),
+                              actions=[Counter.value.add(-1)])
+            return True
+        except TransactWriteError as exc:
+            if exc.cause_response_code != "TransactionCanceledException":
+                raise
+            try:
+                item.refresh(consistent_read=True)
+            except AccountObject.DoesNotExist:
+                return False
+    return False
+
+
+def add(account_id: int, campaign_id: int, contact_id: int, status: str, reason: str | None = None) -> bool:
+    """A new recipient counted at once (`skipped`); False if the contact has one already."""
+    item = AccountObject(account_id, campaign_recipient_key(campaign_id, contact_id), id=contact_id,
+                         data={"campaign_id": campaign_id, "contact_id": contact_id, "status": status,
+                               "reason": reason[:500] if reason else None})
+    try:
+        with dynamo.transaction() as tx:
+            tx.save(item, condition=AccountObject.key.does_not_exist())
+            tx.update(Counter(campaign_counter(account_id, campaign_id, status)), actions=[Counter.value.add(1)])
+        return True
+    except TransactWriteError as exc:
+        if "ConditionalCheckFailed" in dynamo.cancellation_codes(exc):
+            return False
+        raise
+
+
+def delivered(message, contact_id: int, status: str, reason: str | None = None) -> bool:
+    """Delivery's report for a campaign's message (content_attributes.campaign_id): its
+    recipient becomes `sent` or `failed`. A repeat, or a message of no recipient, does nothing."""
+    campaign_id = (message.content_attributes or {}).get("campaign_id")
+    if not isinstance(campaign_id, int) or isinstance(campaign_id, bool):
+        return False
+    item = recipient(message.account_id, campaign_id, contact_id)
+    if item is None or item.data.get("message_id") != message.id:
+        return False
+    # `claiming`: the send chunk has written the message but not yet marked it queued.
+    return move(item, status, expect=(CLAIMING, "queued"), reason=reason)
