@@ -35,7 +35,6 @@ BENCHMARKS = {
     "reports": "reports at 1,000 and 100,000 conversations: DynamoDB requests, items and read units at UTC+05:45",
     "audit": "audit log: extra DynamoDB requests, items and WRU per audited write; its share of the HTTP API's cold start",
     "campaigns": "one-off SMS campaigns on the local stack: send throughput, pacing, AWS cost per 10,000 messages",
-    "campaign_send": "one-off campaign: messages/s through the job and deliver, AWS requests and cost per 10,000 messages",
 }
 
 

@@ -28,6 +28,7 @@ LEAD_SECONDS = 8  # the campaign's scheduled_at, after its creation
 TIMEOUT_SECONDS = 300
 NUMBER = "+15550009999"
 PER = 10_000
+POLL_SECONDS = 0.5  # the benchmark reads the campaign's progress as the dashboard would (counted in the usage)
 
 
 async def _setup(http: httpx.AsyncClient, account: int) -> tuple[dict, dict]:
@@ -76,10 +77,20 @@ async def _campaign(http: httpx.AsyncClient, account: int, inbox: dict, label: d
             break
         if time.monotonic() > deadline:
             raise SystemExit(f"campaigns benchmark: not done after {TIMEOUT_SECONDS} s: {progress}")
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(POLL_SECONDS)
     done = time.time()
     return {"rate": rate, "audience": audience.json()["audience_size"], "progress": progress,
-            "seconds": done - at, "started_after": (progress.get("started_at") or at) - at}
+            "seconds": done - at, "started_after": (progress.get("started_at") or at) - at, "window": (at, done)}
+
+
+def peak_per_second(times: list[float]) -> int:
+    """The most sends within any one second (a sliding window over the send times)."""
+    times, best, first = sorted(times), 0, 0
+    for last, moment in enumerate(times):
+        while moment - times[first] >= 1.0:
+            first += 1
+        best = max(best, last - first + 1)
+    return best
 
 
 async def _run(stack: LocalStack) -> tuple[list[dict], dict, dict]:
@@ -102,20 +113,20 @@ async def _run(stack: LocalStack) -> tuple[list[dict], dict, dict]:
 def run() -> None:
     with fresh_stack("parley-campaigns-") as stack:
         runs, used, sandbox = asyncio.run(_run(stack))
-    peak = sandbox["peak_per_second"].get(NUMBER, 0)
     rows = []
     for r in runs:
         p = r["progress"]
+        start, end = r["window"]
+        sends = [m["at"] for m in sandbox["messages"] if m["from"] == NUMBER and start <= m["at"] <= end]
         sending = max(r["seconds"] - r["started_after"], 1e-9)
         rows.append([f"{r['rate']:g}/s", str(r["audience"]), str(p.get("sent")), str(p.get("failed")),
                      str(p.get("skipped")), f"{r['started_after']:.1f}", f"{r['seconds']:.1f}",
-                     f"{p.get('sent', 0) / sending:.1f}"])
+                     f"{p.get('sent', 0) / sending:.1f}", str(peak_per_second(sends))])
     print_table(f"One-off SMS campaigns on the local stack ({CONTACTS} labelled contacts, Twilio's stand-in)",
                 ["send rate", "audience", "sent", "failed", "skipped", "started after s", "all sent after s",
-                 "messages/s"], rows,
-                [f"the stand-in's highest count of sends within one second, over both runs: {peak} "
-                 f"(the slower run's rate is {min(RATES):g}/s; the faster run's sends are bounded by the stack)",
-                 "seconds from the campaign's scheduled_at; messages/s over the time after the job started"])
+                 "messages/s", "most sends in 1 s"], rows,
+                ["seconds from the campaign's scheduled_at; messages/s over the time after the job started",
+                 "most sends in 1 s: the stand-in's arrival times, any one-second window (the pacing kept)"])
     messages = sum(r["progress"].get("sent", 0) for r in runs)
     items = line_items(used)
     total = sum(dollars for *_, dollars in items)
@@ -127,7 +138,8 @@ def run() -> None:
                 + [["total", "", "", f"{total * scale:.4f}", "100%"]],
                 ["provider fees (Twilio, Meta) excluded; list prices as bench/cost.py; no free tier, storage, "
                  "data transfer or logs",
-                 "includes every consumer of the campaign's events (reporting, automation, webhooks, notify ...)"])
+                 "includes every consumer of the campaign's events (reporting, automation, webhooks, notify ...) "
+                 f"and the benchmark's own reads of the campaign's progress (every {POLL_SECONDS:g} s)"])
     print("  DynamoDB per message by function (WRU/RRU): " + "; ".join(
         f"{fid} {f.get('write_units', 0) / messages:.1f}/{f.get('read_units', 0) / messages:.1f}"
         for fid, f in sorted(used["lambda"].items(), key=lambda kv: -kv[1].get("write_units", 0))
