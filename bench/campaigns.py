@@ -18,7 +18,7 @@ import time
 
 import httpx
 
-from bench.cost import difference, line_items
+from bench.cost import bill_table, difference, dynamodb_by_function, line_items
 from bench.report import print_table
 from local.process import LocalStack, fresh_stack
 
@@ -128,19 +128,10 @@ def run() -> None:
                 ["seconds from the campaign's scheduled_at; messages/s over the time after the job started",
                  "most sends in 1 s: the stand-in's arrival times, any one-second window (the pacing kept)"])
     messages = sum(r["progress"].get("sent", 0) for r in runs)
-    items = line_items(used)
-    total = sum(dollars for *_, dollars in items)
-    scale = PER / messages
-    print_table(f"What AWS would bill per {PER:,} campaign messages (from {messages} sent on the local stack)",
-                ["service", "what", "per message", f"$ per {PER:,}", "share"],
-                [[service, what, f"{quantity / messages:.3g}", f"{dollars * scale:.4f}",
-                  f"{dollars / total:.0%}" if total else "-"] for service, what, quantity, dollars in items if quantity]
-                + [["total", "", "", f"{total * scale:.4f}", "100%"]],
-                ["provider fees (Twilio, Meta) excluded; list prices as bench/cost.py; no free tier, storage, "
-                 "data transfer or logs",
-                 "includes every consumer of the campaign's events (reporting, automation, webhooks, notify ...) "
-                 f"and the benchmark's own reads of the campaign's progress (every {POLL_SECONDS:g} s)"])
-    print("  DynamoDB per message by function (WRU/RRU): " + "; ".join(
-        f"{fid} {f.get('write_units', 0) / messages:.1f}/{f.get('read_units', 0) / messages:.1f}"
-        for fid, f in sorted(used["lambda"].items(), key=lambda kv: -kv[1].get("write_units", 0))
-        if f.get("requests")))
+    bill_table(line_items(used), messages, PER,
+               f"What AWS would bill per {PER:,} campaign messages (from {messages} sent on the local stack)",
+               ["provider fees (Twilio, Meta) excluded; list prices as bench/cost.py; no free tier, storage, "
+                "data transfer or logs",
+                "includes every consumer of the campaign's events (reporting, automation, webhooks, notify ...) "
+                f"and the benchmark's own reads of the campaign's progress (every {POLL_SECONDS:g} s)"])
+    print(dynamodb_by_function(used, messages))

@@ -154,22 +154,38 @@ def run() -> None:
               + ", ".join(measured.still_busy))
 
 
+def bill_table(items: list, messages: int, per: int, title: str, notes: list[str]) -> float:
+    """Print the line items scaled to `per` messages (from `messages` measured); the total
+    for the run."""
+    total = sum(dollars for *_, dollars in items)
+    scale = per / messages
+    decimals = 2 if per >= 1e6 else 4
+    print_table(title, ["service", "what", "per message", f"$ per {per:,}", "share"],
+                [[service, what, f"{quantity / messages:.3g}", f"{dollars * scale:.{decimals}f}",
+                  f"{dollars / total:.0%}" if total else "-"] for service, what, quantity, dollars in items if quantity]
+                + [["total", "", "", f"{total * scale:.{decimals}f}", "100%"]], notes)
+    return total
+
+
+def dynamodb_by_function(used: dict, messages: int) -> str:
+    return "  DynamoDB per message by function (WRU/RRU): " + "; ".join(
+        f"{fid} {f.get('write_units', 0) / messages:.1f}/{f.get('read_units', 0) / messages:.1f}"
+        for fid, f in sorted(used["lambda"].items(), key=lambda kv: -kv[1].get("write_units", 0))
+        if f.get("requests"))
+
+
 def report(used: dict, messages: int) -> None:
     items = line_items(used)
-    total = sum(dollars for *_, dollars in items)
     per_million = 1e6 / messages
     by_service: dict[str, float] = {}
     for service, _, _, dollars in items:
         by_service[service] = by_service.get(service, 0) + dollars
-    print_table(f"What AWS would bill per 1,000,000 inbound messages (from a burst of {messages} on the local stack)",
-                ["service", "what", "per message", "$ per 1M messages", "share"],
-                [[service, what, f"{quantity / messages:.3g}", f"{dollars * per_million:.2f}",
-                  f"{dollars / total:.0%}" if total else "-"] for service, what, quantity, dollars in items if quantity]
-                + [["total", "", "", f"{total * per_million:.2f}", "100%"]],
-                ["Lambda 'per message' is GB-seconds (billed ms rounded up to 1 ms, at the template's MemorySize, "
-                 "arm64); its $ includes $0.20 per million invocations",
-                 "list prices us-east-1 on-demand taken 2026-12-03 (bench/cost.py); no free tier, storage, "
-                 "data transfer or logs"])
+    total = bill_table(items, messages, 1_000_000,
+                       f"What AWS would bill per 1,000,000 inbound messages (from a burst of {messages} on the local stack)",
+                       ["Lambda 'per message' is GB-seconds (billed ms rounded up to 1 ms, at the template's MemorySize, "
+                        "arm64); its $ includes $0.20 per million invocations",
+                        "list prices us-east-1 on-demand taken 2026-12-03 (bench/cost.py); no free tier, storage, "
+                        "data transfer or logs"])
     print_table("By service ($ per 1M inbound messages)", ["service", "$", "share"],
                 [[s, f"{d * per_million:.2f}", f"{d / total:.0%}" if total else "-"]
                  for s, d in sorted(by_service.items(), key=lambda kv: -kv[1])])
@@ -180,10 +196,7 @@ def report(used: dict, messages: int) -> None:
         f"{fid} {f['invocations'] / messages:.2f}/msg, {f['billed_ms'] / max(f['invocations'], 1):.0f} ms each"
         + (f", {f['cold_starts']:g} cold starts" if f.get("cold_starts") else "")
         for fid, f in sorted(used["lambda"].items()) if f.get("invocations")))
-    print("  DynamoDB per message by function (WRU/RRU): " + "; ".join(
-        f"{fid} {f.get('write_units', 0) / messages:.1f}/{f.get('read_units', 0) / messages:.1f}"
-        for fid, f in sorted(used["lambda"].items(), key=lambda kv: -kv[1].get("write_units", 0))
-        if f.get("requests")))
+    print(dynamodb_by_function(used, messages))
     dynamodb = used["dynamodb"]
     print(f"  DynamoDB per message: {dynamodb.get('requests', 0) / messages:.1f} requests, "
           f"{dynamodb.get('write_units', 0) / messages:.1f} WRU, {dynamodb.get('read_units', 0) / messages:.1f} RRU, "

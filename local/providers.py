@@ -2,7 +2,7 @@
 Telegram's Bot API have no local engine (moto has none of them), and a trial stack must
 not reach the real ones. This is their stand-in, as moto is SES's (local/mail.py).
 
-The runner sets PARLEY_PROVIDER_SANDBOX_URL for every function; parley/channels sends the
+The runner sets PROVIDER_SANDBOX_URL for every function; parley/channels sends the
 requests it would make to api.twilio.com, messaging.twilio.com, graph.facebook.com and
 api.telegram.org to `<that URL>/<host>/<path>` instead (template.yaml never sets it, so on
 AWS they go to the providers). The sandbox answers each call the way the provider's
@@ -31,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 PATH = "/_local/providers"
-SANDBOX_ENV = "PARLEY_PROVIDER_SANDBOX_URL"  # parley.channels.SANDBOX_ENV
+SANDBOX_ENV = "PROVIDER_SANDBOX_URL"  # parley.settings.provider_sandbox_url
 KEEP = 5000  # messages kept for the page (oldest dropped first)
 TEMPLATES = [
     {"name": "hello_world", "language": "en_US", "status": "APPROVED", "category": "UTILITY", "id": "1000000000000001",

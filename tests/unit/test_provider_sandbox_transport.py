@@ -1,4 +1,4 @@
-"""parley.channels on the local stack (PARLEY_PROVIDER_SANDBOX_URL): the providers' calls go
+"""parley.channels on the local stack (PROVIDER_SANDBOX_URL): the providers' calls go
 to the stand-ins (local/providers.py), anything else is refused, and without the variable
 (AWS: template.yaml never sets it) the client is a plain one."""
 from __future__ import annotations
@@ -7,18 +7,21 @@ import httpx
 import pytest
 
 from parley import channels
+from parley.settings import get_settings
 
 
 @pytest.fixture
 def fresh_client(monkeypatch):
     monkeypatch.setattr(channels, "_client", None)
+    get_settings.cache_clear()
     yield
+    get_settings.cache_clear()
     if channels._client is not None:
         channels._client.close()
 
 
 def test_provider_calls_go_to_the_stand_in_with_path_and_query(fresh_client, monkeypatch):
-    monkeypatch.setenv(channels.SANDBOX_ENV, "http://127.0.0.1:9/_local/providers")
+    monkeypatch.setenv("PROVIDER_SANDBOX_URL", "http://127.0.0.1:9/_local/providers")
     seen = []
     monkeypatch.setattr(httpx.HTTPTransport, "handle_request",
                         lambda self, request: seen.append(str(request.url)) or httpx.Response(200, json={"ok": True}))
@@ -34,5 +37,5 @@ def test_provider_calls_go_to_the_stand_in_with_path_and_query(fresh_client, mon
 
 
 def test_without_the_variable_the_client_goes_to_the_providers(fresh_client, monkeypatch):
-    monkeypatch.delenv(channels.SANDBOX_ENV, raising=False)
+    monkeypatch.delenv("PROVIDER_SANDBOX_URL", raising=False)
     assert type(channels.client()._transport) is httpx.HTTPTransport

@@ -84,6 +84,9 @@ class Settings:
     # The public address of the frontend (the survey links the surveys function sends);
     # SurveysFunction only.
     frontend_url: str = ""
+    # The local stack's stand-ins for the messaging providers (local/providers.py): set by
+    # the runner only, never by template.yaml (parley/channels sends there when it is set).
+    provider_sandbox_url: str = ""
     captain_key_prefix: str = ""
     captain_default_provider: str = "offline"
     captain_bedrock_model_id: str = ""

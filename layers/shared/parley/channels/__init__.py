@@ -76,10 +76,9 @@ def module(channel_type: str) -> ModuleType | None:
     return importlib.import_module(name) if name else None
 
 
-# The providers' API hosts: on the local stack (PARLEY_PROVIDER_SANDBOX_URL, set by the
+# The providers' API hosts: on the local stack (settings.provider_sandbox_url, set by the
 # runner only, never by template.yaml) their requests go to its stand-ins (local/providers.py).
 SANDBOXED_HOSTS = ("api.twilio.com", "messaging.twilio.com", "graph.facebook.com", "api.telegram.org")
-SANDBOX_ENV = "PARLEY_PROVIDER_SANDBOX_URL"
 
 
 def client():
@@ -87,11 +86,11 @@ def client():
     Tests replace `_client` with one on an httpx.MockTransport."""
     global _client
     if _client is None:
-        import os
-
         import httpx
 
-        sandbox = os.environ.get(SANDBOX_ENV)
+        from ..settings import get_settings
+
+        sandbox = get_settings().provider_sandbox_url
         _client = httpx.Client(timeout=httpx.Timeout(TIMEOUT_SECONDS, connect=5.0),
                                transport=_sandboxed(httpx, sandbox) if sandbox else None)
     return _client
