@@ -242,7 +242,8 @@ describe('SMS / WhatsApp screen', () => {
     'GET /api/v1/accounts/1/inboxes/3': () => [200, WHATSAPP],
     'GET /api/v1/accounts/1/agents': () => [200, AGENTS],
     'GET /api/v1/accounts/1/labels': () => [200, { payload: LABELS }],
-    'POST /api/v1/accounts/1/campaigns/audience': (body) => [200, { audience_size: body.audience.length * 3 }],
+    // One label alone: the server had not finished indexing older contacts (complete false).
+    'POST /api/v1/accounts/1/campaigns/audience': (body) => [200, { audience_size: body.audience.length * 3, complete: body.audience.length !== 1 }],
     'POST /api/v1/accounts/1/inboxes/3/sync_templates': () => [200, {}],
     'GET /api/v1/accounts/1/campaigns/4/recipients': (_, q) => [200, { payload: [
       { contact_id: 11, name: 'Zoe', phone_number: '+15550001111', status: q.status, reason: 'Provider answered 400: invalid number', conversation_id: 5, message_id: 9, updated_at: NOW },
@@ -306,6 +307,15 @@ describe('SMS / WhatsApp screen', () => {
     expect(asked[0].body).toEqual({ inbox_id: 3, audience: [{ type: 'Label', id: 7 }, { type: 'Label', id: 8 }] })
     expect(w.find('[data-testid="campaign-audience"]').attributes('data-size')).toBe('6')
     expect(w.find('[data-testid="campaign-audience"]').text()).toContain('6 contacts')
+    expect(w.find('[data-testid="campaign-audience-partial"]').exists()).toBe(false)
+    await w.find('[data-testid="campaign-label-8"]').setValue(false)
+    await tick(500)
+    await flushPromises()
+    expect(w.find('[data-testid="campaign-audience"]').attributes('data-size')).toBe('3')
+    expect(w.find('[data-testid="campaign-audience-partial"]').text()).toContain('still being indexed')
+    await w.find('[data-testid="campaign-label-8"]').setValue(true)
+    await tick(500)
+    await flushPromises()
 
     // The templates come from GET inboxes/3 (the list's copy had none): approved only.
     expect(w.findAll('[data-testid="campaign-template"] option').map((o) => o.text())).toEqual(['Choose an approved template', 'no_params (de)', 'spring_sale (en_US)'])

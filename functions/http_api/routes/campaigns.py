@@ -80,7 +80,8 @@ def audience_size(account_id: str):
     """How many contacts a one-off campaign with this audience would message on this inbox now."""
     account_id = account_admin(router, account_id)
     given = body(router, AudienceFields).model_dump()
-    return {"audience_size": campaign_sending.checked_audience_size(account_id, given["inbox_id"], given["audience"])}
+    size, complete = campaign_sending.checked_audience_size(account_id, given["inbox_id"], given["audience"])
+    return {"audience_size": size, "complete": complete}
 
 
 @router.get(f"{PATH}/<item_id>/recipients")

@@ -41,6 +41,7 @@ PAGE = 25  # contacts read per step of a chunk
 RECIPIENTS_PAGE = 25
 LABEL_INDEX = "campaign_label_index"  # the account's marker: its contacts' label entries are written
 REINDEX_CHUNK = 200
+AUDIENCE_INDEX_SECONDS = 2.0  # of the label backfill an audience count may spend (the API's timeout is 10 s)
 STATUSES = campaign_outcomes.COUNTED
 
 
@@ -93,11 +94,15 @@ def audience_size(account_id: int, inbox: Inbox, audience: list[dict]) -> int:
     return size
 
 
-def checked_audience_size(account_id: int, inbox_id, audience) -> int:
+def checked_audience_size(account_id: int, inbox_id, audience) -> tuple[int, bool]:
     """POST campaigns/audience: the audience validated as a campaign's (422; another
-    account's inbox 404) and counted."""
+    account's inbox 404) and counted, and whether every contact was counted: an account
+    whose older contacts have no label entries yet gets AUDIENCE_INDEX_SECONDS of the
+    backfill first (each count takes it further; the first send finishes it)."""
     inbox = inboxes_for(account_id, inbox_id)
-    return audience_size(account_id, inbox, campaigns.checked_audience(account_id, audience))
+    wanted = campaigns.checked_audience(account_id, audience)
+    complete = _index_labels(account_id, time.monotonic() + AUDIENCE_INDEX_SECONDS)
+    return audience_size(account_id, inbox, wanted), complete
 
 
 def inboxes_for(account_id: int, inbox_id) -> Inbox:
@@ -223,18 +228,19 @@ def _inbox(inbox_id) -> Inbox | None:
         return None
 
 
-def _index_labels(item: AccountObject, deadline: float) -> bool:
+def _index_labels(account_id: int, deadline: float) -> bool:
     """Label entries for contacts stored before they existed, once per account (chunked,
-    idempotent: contacts.reindex skips contacts in step). True when the account is done."""
+    idempotent: contacts.reindex skips contacts in step; the sending job and the audience
+    count both advance it). True when the account is done."""
     key = AccountObject.key_for(LABEL_INDEX, 0)
     try:
-        marker = AccountObject.get(item.account_id, key, consistent_read=True)
+        marker = AccountObject.get(account_id, key, consistent_read=True)
     except AccountObject.DoesNotExist:
-        marker = AccountObject(item.account_id, key, id=0, data={"after": 0, "done": False})
+        marker = AccountObject(account_id, key, id=0, data={"after": 0, "done": False})
     while not marker.data.get("done"):
         if time.monotonic() > deadline:
             return False
-        last = contacts.reindex(item.account_id, after=marker.data["after"], limit=REINDEX_CHUNK)
+        last = contacts.reindex(account_id, after=marker.data["after"], limit=REINDEX_CHUNK)
         marker.data = {"after": last or marker.data["after"], "done": last is None}
         marker.save()
     return True
@@ -248,7 +254,7 @@ def run_chunk(account_id: int, campaign_id: int, *, seconds: float = CHUNK_SECON
         item = campaigns.get(account_id, campaign_id)
     except NotFound:
         return True
-    if not _index_labels(item, deadline):
+    if not _index_labels(account_id, deadline):
         return False
     next_slot = time.monotonic()
     while True:
