@@ -27,8 +27,10 @@ def test_admin_defines_a_role_and_the_agent_dashboard_follows_it(admin, new_agen
     page.get_by_test_id(f"role-edit-{role_id}").click()
     page.get_by_test_id("role-edit-permission-contact_manage").uncheck()
     page.get_by_test_id("role-save").click()
+    permissions = page.get_by_test_id(f"role-{role_id}").get_by_test_id("role-row-permissions")
+    expect(permissions).not_to_contain_text("contacts")  # saved (the reload must not race the PATCH)
     page.reload()
-    expect(page.get_by_test_id(f"role-{role_id}").get_by_test_id("role-row-permissions")).not_to_contain_text("contacts")
+    expect(permissions).not_to_contain_text("contacts")
 
     try:
         open_settings(admin, "agents")
