@@ -8,8 +8,7 @@ The SMS and WhatsApp inboxes are added through the API: the local stack's provid
 stand-ins (local/providers.py) prove their numbers and serve Meta's templates. The audience
 count, progress, failures and templates are one-off sending's (issue 16's API contract:
 POST campaigns/audience, `progress`, GET campaigns/{id}/recipients, sync_templates,
-template_params): where the server does not have them yet (POST campaigns/audience answers
-404) the tests check what the screen says then, or are skipped, saying so."""
+template_params)."""
 from __future__ import annotations
 
 import re
@@ -63,24 +62,6 @@ def made_inbox(stack, seed, kind: str) -> dict:
 @pytest.fixture
 def one_off_inbox(stack, seed) -> int:
     return made_inbox(stack, seed, "sms")["id"]
-
-
-def has_sending(stack, seed) -> bool:
-    """Whether the server has one-off sending's routes (POST campaigns/audience is not a 404)."""
-    import json
-    import urllib.error
-    import urllib.request
-
-    request = urllib.request.Request(stack.base_url + campaigns_url(seed, "audience"), method="POST", data=b"{}",
-                                     headers={"api_access_token": seed["administrator"]["access_token"],
-                                              "Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=10):
-            return True
-    except urllib.error.HTTPError as error:
-        json.loads(error.read() or b"null")
-        return error.code != 404
-
 
 def test_live_chat_campaign_created_toggled_edited_and_deleted(admin, stack, seed):
     t = tag()
@@ -194,7 +175,8 @@ def labelled_contacts(stack, seed, label: str, numbers: list[str]) -> None:
 
 
 def test_one_off_campaign_created_with_its_audience(admin, stack, seed, one_off_inbox):
-    """The audience count needs one-off sending's POST campaigns/audience (see has_sending)."""
+    """The audience counted as the labels are chosen (POST campaigns/audience), then the
+    campaign created with its local send time."""
     t = tag()
     label, title = f"spring-{t}", f"Spring sale {t}"
     labelled_contacts(stack, seed, label, phones(t))
@@ -206,10 +188,7 @@ def test_one_off_campaign_created_with_its_audience(admin, stack, seed, one_off_
     label_id = next(lb["id"] for lb in api(stack, "GET", f"/api/v1/accounts/{seed['account']['id']}/labels",
                                             seed["administrator"]["access_token"])["payload"] if lb["title"] == label)
     page.get_by_test_id(f"campaign-label-{label_id}").check()
-    if has_sending(stack, seed):
-        expect(page.get_by_test_id("campaign-audience")).to_have_attribute("data-size", "2")
-    else:  # the campaigns CRUD alone: the screen says the count is not there yet, and still creates
-        expect(page.get_by_test_id("campaign-audience")).to_contain_text("not available on this server yet")
+    expect(page.get_by_test_id("campaign-audience")).to_have_attribute("data-size", "2")
     page.get_by_test_id("campaign-submit").click()
     expect(page.get_by_test_id("campaign-error-scheduled_at")).to_be_visible()  # no time yet
     when = page.evaluate("() => { const d = new Date(Date.now() + 2 * 3600e3); d.setSeconds(0, 0); "
@@ -236,13 +215,11 @@ def test_one_off_campaign_created_with_its_audience(admin, stack, seed, one_off_
 
 
 def test_one_off_progress_and_failures_as_the_api_reports_them(admin, stack, seed, one_off_inbox):
-    """Needs one-off sending on the local stack: the campaign is sent through the real path
+    """One-off sending on the local stack: the campaign is sent through the real path
     (schedule, job, deliver, the provider), then the dashboard shows the progress and the
     failed contacts the API reports (the stand-in takes every message: usually none fail).
     The counts and the failures list are compared once the API says completed with nothing
     left queued (within 30 s: otherwise the started state only)."""
-    if not has_sending(stack, seed):
-        pytest.skip("one-off sending is not on this server yet (POST campaigns/audience answers 404)")
     t = tag()
     label, title = f"winter-{t}", f"Winter sale {t}"
     labelled_contacts(stack, seed, label, phones(t))
@@ -297,10 +274,7 @@ def test_one_off_progress_and_failures_as_the_api_reports_them(admin, stack, see
 def test_whatsapp_campaign_with_an_approved_template(admin, stack, seed):
     """A WhatsApp inbox's templates synced from Meta (the stand-in's hello_world and
     order_update): approved ones offered, order_update's {{1}} filled, the text the contact
-    will read shown and sent as the message with Chatwoot's template_params. Needs one-off
-    sending (sync_templates, template_params)."""
-    if not has_sending(stack, seed):
-        pytest.skip("one-off sending is not on this server yet (POST campaigns/audience answers 404)")
+    will read shown and sent as the message with Chatwoot's template_params."""
     inbox = made_inbox(stack, seed, "whatsapp")
     t = tag()
     label, title = f"offer-{t}", f"Order news {t}"
