@@ -464,8 +464,10 @@ def test_provider_settings_keep_the_api_key_write_only(admin, stack, seed, assis
 
 def _conversation_with(stack, account: int, token: str, text: str) -> int:
     """The id of the newest conversation holding a message `text` (through the API)."""
+    # The whole first page, newest activity first: other tests' conversations (campaigns send
+    # several at once) may be newer than this one.
     listed = api(stack, "GET", f"/api/v1/accounts/{account}/conversations?status=all", token)
-    for conversation in (listed.get("data") or listed)["payload"][:10]:
+    for conversation in (listed.get("data") or listed)["payload"]:
         messages = api(stack, "GET", f"/api/v1/accounts/{account}/conversations/{conversation['id']}/messages", token)
         if any(m.get("content") == text for m in messages["payload"]):
             return conversation["id"]

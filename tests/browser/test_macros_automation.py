@@ -76,7 +76,10 @@ def test_automation_rule_answers_a_new_message(admin, visitor, agent):
     visitor.expect_agent_message(answer)
 
     # Switched off, the rule leaves the next message alone.
-    row.get_by_test_id("rule-toggle").uncheck()
+    # (the box changes at once; the reload must wait for the PATCH, or it races the save)
+    with page.expect_response(lambda r: "/automation_rules/" in r.url and r.request.method in ("PATCH", "PUT")) as saved:
+        row.get_by_test_id("rule-toggle").uncheck()
+    assert saved.value.ok
     expect(row.get_by_test_id("rule-toggle")).not_to_be_checked()
     page.reload()
     expect(page.locator(f'[data-testid="rule-row"][data-name="{name}"]').get_by_test_id("rule-toggle")).not_to_be_checked()
