@@ -16,6 +16,16 @@ const response = (id, rating, feedback = '') => ({
 afterEach(() => clearSession())
 
 describe('the CSAT rating', () => {
+  it('keeps the feedback being typed when the rating comes back late', async () => {
+    const w = mount(Rating, { props: { question: 'How did we do?' } })
+    await w.find('[data-testid="csat-rating-5"]').trigger('click')
+    await w.setProps({ answer: { rating: 5, feedback_message: '' } }) // the PATCH's answer: the box appears
+    await w.find('[data-testid="csat-feedback"]').setValue('Quick and kind')
+    await w.setProps({ answer: { rating: 5, feedback_message: '' } }) // the socket's echo, after typing began
+    expect(w.find('[data-testid="csat-feedback"]').element.value).toBe('Quick and kind')
+    expect(w.find('[data-testid="csat-send"]').attributes('disabled')).toBeUndefined()
+  })
+
   it('sends a rating, then the feedback, and shows stars or emoji', async () => {
     const w = mount(Rating, { props: { question: 'How did we do?', displayType: 'star' } })
     expect(w.text()).toContain('How did we do?')
