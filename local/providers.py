@@ -8,8 +8,8 @@ api.telegram.org to `<that URL>/<host>/<path>` instead (template.yaml never sets
 AWS they go to the providers). The sandbox answers each call the way the provider's
 documentation says it answers a successful one, checks what the provider would refuse
 (missing fields, a send without a recipient), and keeps every message "sent", shown
-newest first at /_local/providers (JSON at /_local/providers.json, with each sender's
-highest count of sends within one second: how a campaign's pacing is checked locally).
+newest first at /_local/providers (JSON at /_local/providers.json, with each send's time:
+bench/campaigns.py reads a campaign's pacing from them).
 
 Conventions of the stand-in (docs/local.md): any Twilio account SID and auth token own any
 number and messaging service they name; a WhatsApp inbox's `phone_number_id` must be the
@@ -23,7 +23,8 @@ import json
 import threading
 import time
 import uuid
-from collections import defaultdict, deque
+import itertools
+from collections import deque
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -55,18 +56,12 @@ class ProviderSandbox:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.sent: deque[dict] = deque(maxlen=KEEP)
-        self._times: dict[str, deque[float]] = defaultdict(lambda: deque(maxlen=1000))
-        self.peak_per_second: dict[str, int] = defaultdict(int)
+        self._telegram_ids = itertools.count(1)  # message_id, unique however many the page keeps
 
     def _record(self, provider: str, sender: str, to: str, body: Any, provider_id: str) -> None:
-        now = time.time()
         with self._lock:
             self.sent.appendleft({"provider": provider, "from": sender, "to": to, "body": body, "id": provider_id,
-                                  "at": round(now, 3)})
-            times = self._times[sender]
-            times.append(now)
-            within = sum(1 for t in times if now - t < 1.0)
-            self.peak_per_second[sender] = max(self.peak_per_second[sender], within)
+                                  "at": round(time.time(), 3)})
 
     # ------------------------------------------------------------ the endpoints
 
@@ -154,7 +149,7 @@ class ProviderSandbox:
             if not body.get("chat_id"):
                 return JSONResponse({"ok": False, "error_code": 400, "description": "Bad Request: chat_id is empty"}, 400)
             with self._lock:
-                number = len(self.sent) + 1
+                number = next(self._telegram_ids)
             self._record("telegram", token[3:].split(":")[0], str(body["chat_id"]), body.get("text") or body.get("caption"),
                          str(number))
             return JSONResponse({"ok": True, "result": {"message_id": number, "chat": {"id": body["chat_id"]}}})
@@ -164,7 +159,7 @@ class ProviderSandbox:
 
     def snapshot(self) -> dict:
         with self._lock:
-            return {"messages": list(self.sent), "peak_per_second": dict(self.peak_per_second)}
+            return {"messages": list(self.sent)}
 
     async def page(self, request: Request) -> Response:
         if request.url.path.endswith(".json"):
