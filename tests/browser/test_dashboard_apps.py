@@ -208,7 +208,10 @@ def test_admin_manages_dashboard_apps_and_sees_the_integrations(admin):
 
     page.get_by_test_id(f"dashboard-app-edit-{app_id}").click()
     page.get_by_test_id("dashboard-app-edit-title").fill(title + " (EU)")
-    page.get_by_test_id("dashboard-app-save").click()
+    # The reload must wait for the PATCH: reloading first cancelled it under load.
+    with page.expect_response(lambda r: f"/dashboard_apps/{app_id}" in r.url and r.request.method in ("PATCH", "PUT")) as saved:
+        page.get_by_test_id("dashboard-app-save").click()
+    assert saved.value.ok
     page.reload()
     expect(page.get_by_test_id(f"dashboard-app-{app_id}")).to_contain_text(title + " (EU)")
 

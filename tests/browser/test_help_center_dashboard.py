@@ -149,7 +149,10 @@ def test_portal_settings_logos_category_order_and_a_translation_side_by_side(adm
             page.get_by_test_id("hc-category-create").click()
             expect(page.get_by_test_id("hc-category-row-name").last).to_have_text(name)
         payments = page.locator("[data-testid='hc-category-row']", has_text="Payments").get_attribute("data-category-id")
-        page.get_by_test_id(f"hc-category-up-{payments}").click()
+        # The rows move at once; the reload waits for the order's save, or it could cancel it.
+        with page.expect_response(lambda r: "/categories/reorder" in r.url) as saved:
+            page.get_by_test_id(f"hc-category-up-{payments}").click()
+        assert saved.value.ok
         expect(page.get_by_test_id("hc-category-row-name")).to_have_text(["Payments", "Accounts"])
         page.reload()
         expect(page.get_by_test_id("hc-category-row-name")).to_have_text(["Payments", "Accounts"])

@@ -34,7 +34,10 @@ def test_admin_adds_edits_and_deletes_a_webhook(admin):
     for box in page.locator("[data-testid^='webhook-edit-event-']").all():
         box.uncheck()
     page.get_by_test_id("webhook-edit-event-message_created").check()
-    page.get_by_test_id("webhook-save").click()
+    # The reload must wait for the PATCH, or it can cancel the save under load.
+    with page.expect_response(lambda r: f"/webhooks/{hook_id}" in r.url and r.request.method in ("PATCH", "PUT")) as saved:
+        page.get_by_test_id("webhook-save").click()
+    assert saved.value.ok
     page.reload()
     row = page.get_by_test_id(f"webhook-{hook_id}")
     expect(row.get_by_test_id("webhook-row-events")).to_have_text("Message created")
