@@ -228,6 +228,54 @@ def test_failures_are_visible_per_contact(api, world, audience, monkeypatch):
                    query={"status": "lost"}).status == 422
 
 
+@pytest.mark.dynamodb_local
+def test_a_late_undelivered_report_fails_the_recipient_once(api, world, monkeypatch):
+    """Twilio took the message (sent), then reported it undelivered: the recipient moves to
+    failed with Twilio's reason and the counts follow, even when the first report stopped
+    halfway; repeated, the report changes nothing."""
+    from tests.integration import test_twilio
+
+    vip = label(api, world, "vip")
+    ann = contact(api, world, "Ann", "+14155550001", ["vip"])
+    contact(api, world, "Bob", "+14155550002", ["vip"])
+    inbox = sms_inbox(api, world, monkeypatch)
+    campaign = api.post(url(world), world.admin.token, body=one_off(inbox, [vip])).json
+    sms_provider(monkeypatch)
+    fire(world, campaign["id"])
+    run_jobs()
+    drain("DeliverQueue", "deliver", rounds=5)
+    progress = shown(api, world, campaign["id"])["progress"]
+    assert (progress["sent"], progress["failed"]) == (2, 0)
+    [row] = [r for r in api.get(url(world, f"{campaign['id']}/recipients"), world.admin.token).json["payload"]
+             if r["contact_id"] == ann]
+    messages = api.get(f"/api/v1/accounts/{world.account_id}/conversations/{row['conversation_id']}/messages",
+                       world.admin.token).json["payload"]
+    [sid] = [m["source_id"] for m in messages if m["id"] == row["message_id"]]
+
+    report = {**test_twilio.fixture("status_undelivered"), "MessageSid": sid, "SmsSid": sid,
+              "From": NUMBER, "To": "+14155550001"}
+    # The first report dies after failing the message, before the recipient heard it.
+    from parley.services.messaging import campaign_outcomes
+
+    def dies(*args, **kwargs):
+        raise RuntimeError("the function stopped here")
+    with monkeypatch.context() as patched:
+        patched.setattr(campaign_outcomes, "delivered", dies)
+        assert test_twilio.post(api, "/twilio/delivery_status", report).status == 200
+        [result] = drain("IngestQueue", "channel_ingest", visibility=0)
+        assert len(result["batchItemFailures"]) == 1  # SQS will hand it over again
+    assert shown(api, world, campaign["id"])["progress"]["failed"] == 0
+    for _ in range(2):  # the item retried, then Twilio repeating a callback it thinks was lost
+        assert test_twilio.post(api, "/twilio/delivery_status", report).status == 200
+        drain("IngestQueue", "channel_ingest")
+        progress = shown(api, world, campaign["id"])["progress"]
+        assert (progress["sent"], progress["failed"]) == (1, 1)
+    [failed] = api.get(url(world, f"{campaign['id']}/recipients"), world.admin.token,
+                       query={"status": "failed"}).json["payload"]
+    assert failed["contact_id"] == ann
+    assert failed["reason"] == "Twilio error 30003: Unreachable destination handset"
+
+
 class Died(BaseException):
     """The function stops here (its timeout, the container killed): no handler of ours runs."""
 

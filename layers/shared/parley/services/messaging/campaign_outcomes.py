@@ -74,7 +74,9 @@ def add(account_id: int, campaign_id: int, contact_id: int, status: str, reason:
 
 def delivered(message, contact_id: int, status: str, reason: str | None = None) -> bool:
     """Delivery's report for a campaign's message (content_attributes.campaign_id): its
-    recipient becomes `sent` or `failed`. A repeat, or a message of no recipient, does nothing."""
+    recipient becomes `sent` or `failed`; `failed` also replaces `sent` (the provider took
+    the message, then reported it undelivered). A repeat, or a message of no recipient,
+    does nothing."""
     campaign_id = (message.content_attributes or {}).get("campaign_id")
     if not isinstance(campaign_id, int) or isinstance(campaign_id, bool):
         return False
@@ -82,4 +84,5 @@ def delivered(message, contact_id: int, status: str, reason: str | None = None) 
     if item is None or item.data.get("message_id") != message.id:
         return False
     # `claiming`: the send chunk has written the message but not yet marked it queued.
-    return move(item, status, expect=(CLAIMING, "queued"), reason=reason)
+    expect = (CLAIMING, "queued", "sent") if status == "failed" else (CLAIMING, "queued")
+    return move(item, status, expect=expect, reason=reason)

@@ -38,7 +38,7 @@ from ...models.unique import UniqueClaim
 from ...settings import get_settings
 from ..contact import contacts
 from ..conversation import conversations
-from . import messages
+from . import campaign_outcomes, messages
 
 MAX_QUEUED_BYTES = 240_000  # SQS takes 256 KiB per message, with room for the envelope
 # Delivery states only move forward; a late "delivered" never undoes "read".
@@ -302,6 +302,10 @@ def apply_status(inbox: Inbox, inbound: Inbound) -> Message | None:
         return None
     allowed = ["progress", "sent"] if status == "failed" else [s for s, rank in RANK.items() if rank < RANK[status]]
     if message.status not in allowed:
+        if status == message.status == "failed":
+            # A repeat (the provider's, or this item's after a crash below): the campaign
+            # recipient hears it again, a no-op when it heard it the first time.
+            _report_failure(claim[0], claim[1], message)
         return None
     actions = [Message.status.set(status), Message.updated_at.set(utcnow())]
     if status == "failed":
@@ -317,7 +321,23 @@ def apply_status(inbox: Inbox, inbound: Inbound) -> Message | None:
         if "ConditionalCheckFailed" in dynamo.cancellation_codes(exc):
             return None  # a newer status won the race
         raise
+    if status == "failed":
+        _report_failure(claim[0], claim[1], message, conversation)
     return message
+
+
+def _report_failure(account_id: int, display_id: int, message: Message, conversation=None) -> None:
+    """A campaign's message the provider reports undelivered: its recipient shows the
+    failure and the provider's reason (services/messaging/campaign_outcomes.py)."""
+    if (message.content_attributes or {}).get("campaign_id") is None:
+        return
+    if conversation is None:
+        try:
+            conversation = conversations.get_conversation(account_id, display_id)
+        except NotFound:
+            return
+    campaign_outcomes.delivered(message, conversation.contact_id, "failed",
+                                (message.content_attributes or {}).get("external_error"))
 
 
 HELD = "held_ingest"  # AccountObjects kind: items of a suspended account, kept until it reopens
