@@ -758,3 +758,44 @@ def test_a_campaign_deleted_or_disabled_while_sending_stops(api, world, audience
         assert len(sent) == 1 and queued("AccountJobsQueue") == 0
     drain("DeliverQueue", "deliver", rounds=3)
     assert len(provider.requests) == 2  # the one contact each campaign reached before it stopped
+
+
+@pytest.mark.dynamodb_local
+def test_a_recipients_page_reads_only_as_far_as_it_shows(api, world, monkeypatch):
+    """250 recipients (every third failed, one still being claimed and not listed): pages and
+    counts are right, and the first page's Query stops long before the last item."""
+    from parley.models.account_object import campaign_counter, campaign_recipient_key
+    from parley.models.counter import Counter
+    from parley.services.rules import campaign_sending
+
+    inbox = sms_inbox(api, world, monkeypatch)
+    campaign = api.post(url(world), world.admin.token, body=one_off(inbox, [label(api, world, "vip")])).json
+    statuses = {cid: ("failed" if cid % 3 == 0 else "skipped") for cid in range(1, 251)}
+    statuses[5] = "claiming"
+    with AccountObject.batch_write() as batch:
+        for cid, status in statuses.items():
+            batch.save(AccountObject(world.account_id, campaign_recipient_key(campaign["id"], cid), id=cid,
+                                     data={"campaign_id": campaign["id"], "contact_id": cid, "status": status}))
+    for status in ("failed", "skipped"):
+        Counter(campaign_counter(world.account_id, campaign["id"], status),
+                value=sum(1 for s in statuses.values() if s == status)).save()
+    item = AccountObject.get(world.account_id, AccountObject.key_for("campaign", campaign["id"]))
+
+    reads = []
+    query = AccountObject.query
+
+    def counted(*args, **kwargs):
+        reads.append(query(*args, **kwargs))
+        return reads[-1]
+    monkeypatch.setattr(AccountObject, "query", counted)
+
+    rows, total = campaign_sending.recipients(item, None, 1)
+    assert total == 249 and [r["contact_id"] for r in rows] == [c for c in range(1, 27) if c != 5]
+    assert reads[-1].total_count <= 100  # of 250 items
+    rows, total = campaign_sending.recipients(item, None, 10)
+    assert total == 249 and [r["contact_id"] for r in rows] == list(range(227, 251))
+    rows, total = campaign_sending.recipients(item, "failed", 2)
+    assert total == 83 and [r["contact_id"] for r in rows] == list(range(78, 151, 3))
+    reads.clear()
+    assert campaign_sending.recipients(item, "failed", 5) == ([], 83)
+    assert reads == []  # past the last page: no Query at all
