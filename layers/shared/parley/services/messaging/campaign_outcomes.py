@@ -2,11 +2,11 @@
 writes them; delivery reports what became of their messages). Here, below the rules,
 so delivery can report without importing them.
 
-A recipient item (models/account_object.campaign_recipient_key) is `claiming` while its
-conversation and message are being written (not counted yet), then `queued`, `sent` or
-`failed`; `skipped` for a contact never messaged. Each move is one transaction: the item
-under its version, and the status counters (Counter items) it leaves and enters, so the
-counts can't drift from the items and a repeated report changes nothing.
+A recipient item (models/account_object.campaign_recipient_key) is `queued` from the
+transaction that writes its conversation and message, then `sent` or `failed`; `skipped`
+for a contact never messaged. Each move is one transaction: the item under its version,
+and the status counters (Counter items) it leaves and enters, so the counts can't drift
+from the items and a repeated report changes nothing.
 """
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from ...models.account_object import AccountObject, campaign_counter, campaign_r
 from ...models.counter import Counter
 
 COUNTED = ("queued", "sent", "failed", "skipped")
-CLAIMING = "claiming"
 
 
 def recipient(account_id: int, campaign_id: int, contact_id: int) -> AccountObject | None:
@@ -27,24 +26,22 @@ def recipient(account_id: int, campaign_id: int, contact_id: int) -> AccountObje
         return None
 
 
-def move(item: AccountObject, status: str, *, expect: tuple[str, ...], reason: str | None = None,
-         **fields) -> bool:
+def move(item: AccountObject, status: str, *, expect: tuple[str, ...], reason: str | None = None) -> bool:
     """Move the recipient to `status` if it is in one of `expect` (re-reading once when a
     concurrent move got there first). False if it is not (someone else moved it on)."""
     for _ in range(3):
         previous = item.data.get("status")
         if previous not in expect:
             return False
-        item.data = {**item.data, **fields, "status": status, "reason": reason[:500] if reason else None}
+        item.data = {**item.data, "status": status, "reason": reason[:500] if reason else None}
         try:
             with dynamo.transaction() as tx:
                 tx.save(item)
                 campaign_id = item.data["campaign_id"]
                 tx.update(Counter(campaign_counter(item.account_id, campaign_id, status)),
                           actions=[Counter.value.add(1)])
-                if previous in COUNTED:
-                    tx.update(Counter(campaign_counter(item.account_id, campaign_id, previous)),
-                              actions=[Counter.value.add(-1)])
+                tx.update(Counter(campaign_counter(item.account_id, campaign_id, previous)),
+                          actions=[Counter.value.add(-1)])
             return True
         except TransactWriteError as exc:
             if exc.cause_response_code != "TransactionCanceledException":
@@ -56,15 +53,27 @@ def move(item: AccountObject, status: str, *, expect: tuple[str, ...], reason: s
     return False
 
 
+def new(account_id: int, campaign_id: int, contact_id: int, status: str, reason: str | None = None,
+        **fields) -> AccountObject:
+    """A recipient item, not written yet (`enter` writes it)."""
+    return AccountObject(account_id, campaign_recipient_key(campaign_id, contact_id), id=contact_id,
+                         data={"campaign_id": campaign_id, "contact_id": contact_id, "status": status,
+                               "reason": reason[:500] if reason else None, **fields})
+
+
+def enter(tx, item: AccountObject) -> None:
+    """Add a new recipient, counted at once, to a transaction: it fails (ConditionalCheckFailed)
+    if the contact has one already."""
+    tx.save(item, condition=AccountObject.key.does_not_exist())
+    tx.update(Counter(campaign_counter(item.account_id, item.data["campaign_id"], item.data["status"])),
+              actions=[Counter.value.add(1)])
+
+
 def add(account_id: int, campaign_id: int, contact_id: int, status: str, reason: str | None = None) -> bool:
     """A new recipient counted at once (`skipped`); False if the contact has one already."""
-    item = AccountObject(account_id, campaign_recipient_key(campaign_id, contact_id), id=contact_id,
-                         data={"campaign_id": campaign_id, "contact_id": contact_id, "status": status,
-                               "reason": reason[:500] if reason else None})
     try:
         with dynamo.transaction() as tx:
-            tx.save(item, condition=AccountObject.key.does_not_exist())
-            tx.update(Counter(campaign_counter(account_id, campaign_id, status)), actions=[Counter.value.add(1)])
+            enter(tx, new(account_id, campaign_id, contact_id, status, reason))
         return True
     except TransactWriteError as exc:
         if "ConditionalCheckFailed" in dynamo.cancellation_codes(exc):
@@ -83,6 +92,4 @@ def delivered(message, contact_id: int, status: str, reason: str | None = None) 
     item = recipient(message.account_id, campaign_id, contact_id)
     if item is None or item.data.get("message_id") != message.id:
         return False
-    # `claiming`: the send chunk has written the message but not yet marked it queued.
-    expect = (CLAIMING, "queued", "sent") if status == "failed" else (CLAIMING, "queued")
-    return move(item, status, expect=expect, reason=reason)
+    return move(item, status, expect=("queued", "sent") if status == "failed" else ("queued",), reason=reason)

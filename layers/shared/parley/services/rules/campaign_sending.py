@@ -7,11 +7,10 @@ the contacts' label entries (services/contact/contacts.labelled) in contact-id o
 campaign keeps a cursor (the last contact id done), so a chunk resumes where the last one
 stopped and a retried chunk walks the same contacts again.
 
-At most one message per contact, whatever is retried: a contact is claimed (its recipient
-item, created only if absent) in the same transaction as the conversation the campaign
-opens for it, with the message id chosen beforehand; the message is then written under
-that id. A retry that finds the claim finishes it (writes the message if it is missing,
-under the same id, which the deliver consumer sends at most once) and never claims again.
+At most one message per contact, whatever is retried: a contact's recipient item (created
+only if absent) is written in the same transaction as the conversation the campaign opens
+for it and the campaign's message there, so a retry that finds the item passes by, and the
+deliver consumer sends that message at most once.
 """
 from __future__ import annotations
 
@@ -22,9 +21,8 @@ from pynamodb.exceptions import PutError, TransactWriteError
 
 from ... import channels, dynamo, ids
 from ...errors import Conflict, Invalid, NotFound
-from ...models.account_object import AccountObject, campaign_counter, campaign_recipient_key, campaign_recipient_prefix
+from ...models.account_object import AccountObject, campaign_counter, campaign_recipient_prefix
 from ...models.contact import Contact
-from ...models.conversation import Message
 from ...models.counter import Counter
 from ...models.inbox import Inbox
 from ...models.user import User
@@ -365,12 +363,12 @@ def _message_fields(item: AccountObject, sender: User | None) -> dict:
 
 def send_to(item: AccountObject, inbox: Inbox, contact_id: int, contact: Contact | None,
             sender: User | None) -> str:
-    """Message one contact of the campaign, at most once: queued, skipped, or done before."""
+    """Message one contact of the campaign, at most once: queued, skipped, or done before.
+    Its recipient item (queued, counted), the conversation the campaign opens for it and the
+    campaign's message in it are one transaction: a retried or concurrent chunk finds the
+    item and passes by, and no crash leaves one of them without the others."""
     account_id = item.account_id
-    claim = campaign_outcomes.recipient(account_id, item.id, contact_id)
-    if claim is not None:
-        if claim.data.get("status") == campaign_outcomes.CLAIMING:
-            return _finish(item, claim, sender)
+    if campaign_outcomes.recipient(account_id, item.id, contact_id) is not None:
         return "done before"
     source_id, reason = reachable(contact, inbox)
     link = None
@@ -386,34 +384,18 @@ def send_to(item: AccountObject, inbox: Inbox, contact_id: int, contact: Contact
     if not source_id:
         campaign_outcomes.add(account_id, item.id, contact_id, "skipped", reason)
         return "skipped"
-    claim = AccountObject(account_id, campaign_recipient_key(item.id, contact_id), id=contact_id,
-                          data={"campaign_id": item.id, "contact_id": contact_id,
-                                "status": campaign_outcomes.CLAIMING, "reason": None,
-                                "message_id": ids.next_id("Message"), "conversation_id": None})
+    opening = {**_message_fields(item, sender), "message_id": ids.next_id("Message")}
+    recipient = campaign_outcomes.new(account_id, item.id, contact_id, "queued", message_id=opening["message_id"])
 
     def also(tx, conversation) -> None:
-        claim.data["conversation_id"] = conversation.display_id
-        tx.save(claim, condition=AccountObject.key.does_not_exist())
+        recipient.data["conversation_id"] = conversation.display_id
+        campaign_outcomes.enter(tx, recipient)
 
     try:
-        messages.start_conversation(inbox, contact, link, auto_assign=False,
-                                    additional_attributes={"campaign_id": item.id}, campaign_id=item.id, also=also)
+        messages.start_conversation(inbox, contact, link, auto_assign=False, additional_attributes={"campaign_id": item.id},
+                                    campaign_id=item.id, opening=opening, also=also)
     except TransactWriteError as exc:
         if "ConditionalCheckFailed" in dynamo.cancellation_codes(exc):
-            return "done before"  # a concurrent chunk claimed this contact first
+            return "done before"  # a concurrent chunk took this contact first; nothing of ours was written
         raise
-    claim.refresh(consistent_read=True)
-    return _finish(item, claim, sender)
-
-
-def _finish(item: AccountObject, claim: AccountObject, sender: User | None) -> str:
-    """The claimed contact's message, written under the id the claim chose if it is not
-    there yet; then the recipient is queued (counted)."""
-    account_id, data = item.account_id, claim.data
-    conversation = conversations.get_conversation(account_id, data["conversation_id"])
-    try:
-        Message.get(conversation.key, data["message_id"], consistent_read=True)
-    except Message.DoesNotExist:
-        messages.post_message(conversation, message_id=data["message_id"], **_message_fields(item, sender))
-    campaign_outcomes.move(claim, "queued", expect=(campaign_outcomes.CLAIMING,))
     return "queued"
