@@ -126,6 +126,12 @@ def test_widget_survey_once_per_resolution_rated_inline_and_reported(api, world,
     assert len(surveys_of(api, world, conversation_id)) == 2
     assert api.get(f"{base(world)}/csat_survey_responses/metrics", world.admin.token).json[
         "total_sent_messages_count"] == 2
+    # The day's tallies moved with each write: two sent, the one response at its last rating.
+    from parley.services.csat import tallies
+
+    today = tallies.day_of(int(time.time()))
+    for series in ([("account", 0)], [("inbox", website.id)]):
+        assert tallies.counts(world.account_id, series, today, today) == (2, {1: 0, 2: 0, 3: 0, 4: 1, 5: 0})
 
     # Each resolution's event delivered again (EventBridge delivers at least once): nothing more.
     # (Last in the test: run earlier, moto's in-process event pipe delivered nothing more after
@@ -240,7 +246,7 @@ def test_an_api_inbox_client_rates_through_the_client_api(api, world):
     # message, which the client already shows): the answer writes the same record.
     from parley.models.csat import CsatSurvey
 
-    [record] = list(CsatSurvey.query(world.account_id))
+    [record] = list(CsatSurvey.query(world.account_id, CsatSurvey.key.startswith("survey#")))
     record.delete()
     path = f"{client}/contacts/{source_id}/conversations/{conversation_id}/messages/{survey['id']}"
     assert api.patch(path, body={"submitted_values": {"csat_survey_response": {"rating": 9}}}).status == 422
@@ -251,4 +257,5 @@ def test_an_api_inbox_client_rates_through_the_client_api(api, world):
                                            "/conversations/{conversation_id}/messages/{message_id}")
     [row] = api.get(f"{base(world)}/csat_survey_responses", world.admin.token).json
     assert (row["rating"], row["feedback_message"], row["inbox_id"]) == (2, "slow", inbox["id"])
-    assert [r.key for r in CsatSurvey.query(world.account_id)] == [record.key]  # the same one record
+    assert [r.key for r in CsatSurvey.query(world.account_id, CsatSurvey.key.startswith("survey#"))] == [
+        record.key]  # the same one record

@@ -75,6 +75,16 @@ def captain_inbox_key(inbox_id: int) -> str:
     return AccountObject.key_for(CAPTAIN_INBOX, inbox_id)
 
 
+# The account's CSAT tallies are complete (services/csat/tallies.py): every survey of it is
+# counted in them, so the metrics may read them. Written when the account is created (it
+# has no survey yet) or when the reporting rebuild has counted the surveys from before.
+CSAT_TALLIES = "csat_tallies"
+
+
+def csat_tallies_key() -> str:
+    return AccountObject.key_for(CSAT_TALLIES, 0)
+
+
 # A one-off campaign's recipients (services/rules/campaign_sending.py): one item per
 # campaign and contact, claimed before the contact is messaged, so a retried chunk never
 # messages anyone twice. Its status counts are Counter items (campaign_counter), moved in

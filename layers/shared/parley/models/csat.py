@@ -6,10 +6,18 @@ account sent in a time range are one Query on a key range (the `metrics` sent co
 response-index lists an account's responses in a time range, newest first, and reads
 nothing for the surveys nobody answered. One item per message is "one response per
 survey message" by construction.
+
+The same partition holds the account's tallies (CsatTally, "tally#<dimension>#<id>#<day>"):
+per UTC day, how many surveys were sent and how many responses gave each rating, for the
+account, each inbox, agent and team, so the metrics of a long range read one small item
+per day instead of every survey (services/csat/tallies.py). A survey records what of it
+the tallies count (`tallied_sent`, `tallied_rating`), moved in the same transaction as the
+tallies, so each survey is counted once whatever is retried.
 """
 from __future__ import annotations
 
-from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.models import Model
 
 from .base import TimestampedModel, global_index, table_meta
 
@@ -44,8 +52,35 @@ class CsatSurvey(TimestampedModel):
     feedback_message = UnicodeAttribute(null=True)
     responded_at = NumberAttribute(null=True)  # epoch seconds of the first rating
     response_key = UnicodeAttribute(null=True)
+    tallied_sent = BooleanAttribute(null=True)  # counted in its day's `sent` tallies
+    tallied_rating = NumberAttribute(null=True)  # the rating its day's tallies count for it
     version = VersionAttribute()
 
     response_index = global_index("response-index",
                                   account_id=NumberAttribute(hash_key=True),
                                   response_key=UnicodeAttribute(range_key=True))
+
+
+TALLY_PREFIX = "tally#"
+RATINGS = (1, 2, 3, 4, 5)
+
+
+def tally_key(dimension: str, dimension_id: int, day: int) -> str:
+    """`day`: the epoch second of a UTC midnight."""
+    return f"{TALLY_PREFIX}{dimension}#{dimension_id:012d}#{day:010d}"
+
+
+class CsatTally(Model):
+    """One UTC day of one series (the account, an inbox, an agent, a team): surveys sent
+    that day, and responses first given that day by rating (`r1` .. `r5`)."""
+
+    Meta = table_meta("csat_surveys_table")
+
+    account_id = NumberAttribute(hash_key=True)
+    key = UnicodeAttribute(range_key=True)
+    sent = NumberAttribute(null=True)
+    r1 = NumberAttribute(null=True)
+    r2 = NumberAttribute(null=True)
+    r3 = NumberAttribute(null=True)
+    r4 = NumberAttribute(null=True)
+    r5 = NumberAttribute(null=True)

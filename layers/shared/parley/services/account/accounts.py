@@ -7,7 +7,7 @@ from __future__ import annotations
 from ... import audit, dynamo, ids
 from ...errors import Invalid, NotFound
 from ...models.account import ACTIVE, DELETING, Account, AccountUser
-from ...models.account_object import CUSTOM_ROLE, AccountObject
+from ...models.account_object import CUSTOM_ROLE, AccountObject, csat_tallies_key
 from ...models.user import User
 
 
@@ -22,12 +22,12 @@ def create_account(*, name: str, locale: str = "en", domain: str | None = None, 
     account = Account(ids.next_id("Account"), name=name.strip(), locale=locale, domain=domain,
                       support_email=support_email, status=status, custom_attributes=custom_attributes or {},
                       limits=limits or {}, platform_app_id=platform_app_id, features=list(features or []))
-    if not audited:
-        account.save(condition=Account.id.does_not_exist())
-        return account
     with dynamo.transaction() as tx:
         tx.save(account, condition=Account.id.does_not_exist())
-        audit.add(tx, account.id, "Account", account.id, "create", audited_fields(account))
+        # It has no CSAT survey yet, so its tallies count every one it will have (services/csat/tallies.py).
+        tx.save(AccountObject(account.id, csat_tallies_key(), id=0, data={"complete": True}))
+        if audited:
+            audit.add(tx, account.id, "Account", account.id, "create", audited_fields(account))
     return account
 
 

@@ -25,7 +25,7 @@ from ...models.unique import UniqueClaim
 from ...views import csat as views
 from ..contact.contact_jobs import safe_cell
 from ..conversation import conversations
-from . import surveys
+from . import surveys, tallies
 from .surveys import INPUT_CSAT, uuid_claim_key
 
 LOCK_SECONDS = 14 * 24 * 60 * 60
@@ -123,6 +123,7 @@ def _rate(survey: CsatSurvey, rating: int, feedback: str | None, now: float | No
     answer = {"rating": rating, "feedback_message": survey.feedback_message or ""}
 
     def also(tx) -> None:
+        tallies.sync(tx, survey)  # its day's tallies move with the answer
         tx.save(survey)  # the version attribute: two answers at once cannot both be "first"
         if first:
             tx.publish("csat_survey_response.created", survey.account_id, views.response(survey),
@@ -210,20 +211,61 @@ def page(account_id: int, filters: Filters, number: int = 1) -> list[CsatSurvey]
 def metrics(account_id: int, filters: Filters) -> dict:
     """Chatwoot's metrics (total_count, ratings_count, total_sent_messages_count) plus the
     response rate and the satisfaction score it computes in the browser (docs/csat.md)."""
-    ratings = {str(r): 0 for r in range(1, 6)}
-    total = 0
+    sent, ratings = _counts(account_id, filters)
+    total = sum(ratings.values())
+    positive = ratings[4] + ratings[5]
+    return {"total_count": total, "ratings_count": {str(k): v for k, v in ratings.items() if v},
+            "total_sent_messages_count": sent,
+            "response_rate": round(total * 100 / sent, 2) if sent else 0,
+            "satisfaction_score": round(positive * 100 / total, 2) if total else 0}
+
+
+def _counts(account_id: int, filters: Filters) -> tuple[int, dict[int, int]]:
+    """Surveys sent and responses per rating in the filters' range: its whole UTC days from
+    the tallies (when they are complete and the filters name at most one series: the
+    account, agents, an inbox or a team), its partial first and last days, and any other
+    filter combination, from the surveys themselves."""
+    series = _series(filters)
+    first = tallies.day_of(filters.since + tallies.DAY - 1)  # the first midnight in the range
+    last = tallies.day_of(filters.until + 1) - tallies.DAY  # the last day that ends in it
+    if series is None or first > last or not tallies.complete(account_id):
+        return _read(account_id, filters)
+    sent, ratings = tallies.counts(account_id, series, first, last)
+    ratings = {r: (n if not filters.rating or r in filters.rating else 0) for r, n in ratings.items()}
+    for since, until in ((filters.since, first - 1), (last + tallies.DAY, filters.until)):
+        if since <= until:
+            edge = copy.copy(filters)
+            edge.since, edge.until = since, until
+            more, rated = _read(account_id, edge)
+            sent += more
+            ratings = {r: n + rated[r] for r, n in ratings.items()}
+    return sent, ratings
+
+
+def _series(filters: Filters) -> list[tuple[str, int]] | None:
+    named = [bool(filters.user_ids), filters.inbox_id is not None, filters.team_id is not None]
+    if sum(named) > 1:
+        return None  # no tally holds two series at once
+    if filters.user_ids:
+        return [("agent", user_id) for user_id in sorted(set(filters.user_ids))]
+    if filters.inbox_id is not None:
+        return [("inbox", filters.inbox_id)]
+    if filters.team_id is not None:
+        return [("team", filters.team_id)]
+    return [("account", 0)]
+
+
+def _read(account_id: int, filters: Filters) -> tuple[int, dict[int, int]]:
+    """The same counts read from the surveys: the responses of the range (the index) and a
+    COUNT of the surveys sent in it."""
+    ratings = {r: 0 for r in range(1, 6)}
     for survey in _responses(account_id, filters):
-        ratings[str(survey.rating)] += 1
-        total += 1
+        ratings[survey.rating] += 1
     sent_filters = copy.copy(filters)
     sent_filters.rating = None  # a survey sent has no rating yet
     key_range = CsatSurvey.key.between(f"survey#{filters.since:010d}#", f"survey#{filters.until:010d}#~")
     sent = CsatSurvey.count(account_id, key_range, filter_condition=sent_filters.condition())
-    positive = ratings["4"] + ratings["5"]
-    return {"total_count": total, "ratings_count": {k: v for k, v in ratings.items() if v},
-            "total_sent_messages_count": sent,
-            "response_rate": round(total * 100 / sent, 2) if sent else 0,
-            "satisfaction_score": round(positive * 100 / total, 2) if total else 0}
+    return sent, ratings
 
 
 # Chatwoot's headers (reports.csat.headers in its en.yml).

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import logging
 
+from pynamodb.exceptions import TransactWriteError
+
+from ... import dynamo
 from ...errors import NotFound
 from ...models.conversation import Conversation, Message
 from ...models.csat import CsatSurvey, survey_key
@@ -20,6 +23,7 @@ from ...settings import get_settings
 from ..conversation import conversations
 from ..contact import contacts
 from ..access import users
+from . import tallies
 
 logger = logging.getLogger(__name__)
 
@@ -135,9 +139,11 @@ def record(conversation: Conversation, message: Message, display_type: str) -> C
                         team_id=conversation.team_id, sent_at=sent_at, display_type=display_type,
                         contact=_snapshot_contact(conversation), assignee=_snapshot_user(conversation.assignee_id))
     try:
-        survey.save(condition=CsatSurvey.key.does_not_exist())
-    except Exception as exc:  # noqa: BLE001
-        if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+        with dynamo.transaction() as tx:  # the survey counted in its day's tallies with it
+            tallies.sync(tx, survey)
+            tx.save(survey, condition=CsatSurvey.key.does_not_exist())
+    except TransactWriteError as exc:
+        if "ConditionalCheckFailed" not in dynamo.cancellation_codes(exc):
             raise
         survey = CsatSurvey.get(conversation.account_id, key, consistent_read=True)
     # The newest survey of the conversation wins the pointer (a later resolution's survey).

@@ -20,7 +20,7 @@ finds them again: re-running is always safe. The layouts come from docs/data-mod
    categories and articles ...) with their claims (and articles' view counters), and
    Captain's model keys in SSM Parameter Store;
 5. the account-keyed partitions: events, reporting events (their claims are AccountObjects
-   `reporting#...`, phase 4), sockets, CSAT surveys (and their survey links' claims),
+   `reporting#...`, phase 4), sockets, CSAT surveys (and their survey links' claims) and tallies,
    notifications, memberships;
 6. files under `attachments/`, `uploads/`, `contact-imports/`, `contact-exports/`, `help_center/`,
    `captain-documents/` (Captain documents' uploaded files and chunks);
@@ -40,7 +40,7 @@ from ...models.contact import Contact, ContactIndexEntry, ContactInbox
 from ...models.conversation import Conversation, Message
 from ...models.conversation_index import MessageTerm
 from ...models.counter import Counter
-from ...models.csat import CsatSurvey
+from ...models.csat import TALLY_PREFIX, CsatSurvey, CsatTally
 from ...models.event_log import LoggedEvent
 from ...models.inbox import Inbox, InboxMember
 from ...models.notification import Notification
@@ -235,8 +235,11 @@ def _partitions(job: Budget) -> None:
         job.delete([Connection(row.connection_id) for row in rows])
     from ..csat.surveys import uuid_claim_key
 
-    while rows := list(CsatSurvey.query(job.account_id, limit=100)):  # its survey links' claims first
+    surveys = CsatSurvey.key.startswith("survey#")
+    while rows := list(CsatSurvey.query(job.account_id, surveys, limit=100)):  # its survey links' claims first
         job.delete([UniqueClaim(uuid_claim_key(row.conversation_uuid)) for row in rows] + rows)
+    while rows := list(CsatTally.query(job.account_id, CsatTally.key.startswith(TALLY_PREFIX), limit=100)):
+        job.delete(rows)
     while members := list(AccountUser.query(job.account_id, limit=PAGE)):
         for member in members:
             while rows := list(Notification.query(f"{job.account_id}#{member.user_id}", limit=100)):

@@ -19,6 +19,10 @@ quarters (always complete): DAYS_PER_RUN days a run, newest first, moving comple
 back after each, so a report at that offset reads one bucket per day from then on. A phase
 whose complete_since is not yet past (added today) is left for a later rebuild.
 
+Between the two, the account's CSAT surveys from before the CSAT tallies existed are
+counted in them (services/csat/tallies.sync_next, 200 surveys a run), after which the
+CSAT metrics read the tallies.
+
 Last, the live counts (services/reporting/live_counts.py: unattended, per team and status)
 are recomputed from the conversations, REBUILD_CHUNK conversations a run."""
 from __future__ import annotations
@@ -34,6 +38,7 @@ from ...models.account_object import AccountObject
 from ...models.conversation import Conversation
 from ...models.inbox import CHANNEL_TYPES, Inbox
 from ..account import labels, teams
+from ..csat import tallies
 from . import live_counts, recorder, rollups
 
 JOB = "rebuild_reporting"
@@ -111,6 +116,12 @@ def run(account_id: int, limit: int = CHUNK, days: int = DAYS_PER_RUN) -> bool:
                     conversations=int(data.get("conversations", 0)) + len(done),
                     recorded=int(data.get("recorded", 0)) + recorded)
         if len(rows) == limit or len(done) < len(rows):
+            return _save(item, data, now, done=False)
+        data["stage"] = "csat"
+    if data["stage"] == "csat":
+        after = tallies.sync_next(account_id, data.get("csat_after"))
+        if after is not None:
+            data["csat_after"] = after
             return _save(item, data, now, done=False)
         data["stage"] = "phases"
     if data["stage"] == "phases":

@@ -1,0 +1,181 @@
+"""CSAT tallies (services/csat/tallies.py, docs/csat.md "Storage"): the metrics of whole UTC
+days come from per-day tallies and equal what reading every survey gives, for every filter;
+each survey is counted once whatever is retried or changed; an account with surveys from
+before the tallies reads the surveys until the reporting rebuild has counted them."""
+from __future__ import annotations
+
+import random
+
+import pytest
+from pynamodb.exceptions import TransactWriteError
+
+from parley import dynamo
+from parley.models.account_object import AccountObject, csat_tallies_key
+from parley.models.csat import CsatSurvey, CsatTally, response_key, survey_key
+from parley.services.csat import responses, tallies
+
+DAY = 86_400
+START = 1_788_000_000 - 1_788_000_000 % DAY  # a UTC midnight in 2026
+INBOXES, AGENTS, TEAMS = (11, 12), (21, 22, 23), (31, 32)
+
+
+def _survey(account_id: int, message_id: int, sent_at: int, rng: random.Random) -> CsatSurvey:
+    return CsatSurvey(account_id, survey_key(sent_at, message_id), message_id=message_id, conversation_id=message_id,
+                      conversation_uuid=f"uuid-{message_id}", inbox_id=rng.choice(INBOXES),
+                      contact_id=1, assignee_id=rng.choice(AGENTS + (None,)), team_id=rng.choice(TEAMS + (None,)),
+                      sent_at=sent_at, contact={"id": 1})
+
+
+def _write(survey: CsatSurvey, *, tallied: bool = True, new: bool = False) -> None:
+    """As surveys.record (new) and responses._rate write a survey: with its tallies, in one
+    transaction; `tallied=False` writes it as the code before the tallies did."""
+    if not tallied:
+        survey.save()
+        return
+    with dynamo.transaction() as tx:
+        tallies.sync(tx, survey)
+        tx.save(survey, condition=CsatSurvey.key.does_not_exist() if new else None)
+
+
+def _answer(survey: CsatSurvey, rating: int, at: int, **kw) -> None:
+    if survey.rating is None:
+        survey.responded_at, survey.response_key = at, response_key(at, survey.message_id)
+    survey.rating = rating
+    _write(survey, **kw)
+
+
+def _history(account_id: int, *, tallied: bool = True, seed: int = 7) -> list[CsatSurvey]:
+    """10 days of surveys: most answered (some within the hour, some days later), some of
+    the answers changed later (within the lock)."""
+    rng, rows = random.Random(seed), []
+    for n in range(1, 181):
+        sent_at = START + rng.randrange(10 * DAY)
+        survey = _survey(account_id, n, sent_at, rng)
+        _write(survey, tallied=tallied, new=True)
+        if rng.random() < 0.7:
+            _answer(survey, rng.randint(1, 5), sent_at + rng.choice((60, 3600, 2 * DAY)), tallied=tallied)
+            if rng.random() < 0.3:
+                _answer(survey, rng.randint(1, 5), survey.responded_at + 120, tallied=tallied)
+        rows.append(survey)
+    return rows
+
+
+FILTERS = [
+    {},
+    {"since": START, "until": START + 10 * DAY - 1},  # whole days only
+    {"since": START + 5 * 3600, "until": START + 7 * DAY + 3 * 3600},  # partial first and last days
+    {"since": START + DAY // 2, "until": START + DAY // 2 + 3600},  # inside one day: no whole day
+    {"user_ids": [21]}, {"user_ids": [21, 23, 21]}, {"inbox_id": 12}, {"team_id": 31},
+    {"rating": [4, 5]}, {"inbox_id": 11, "rating": [1]},
+    {"inbox_id": 11, "team_id": 32},  # two series: read from the surveys
+    {"since": START + 3 * DAY, "until": START + 6 * DAY - 1, "user_ids": [22], "rating": [2, 3]},
+]
+
+
+def _reference(account_id: int, **kw) -> dict:
+    """The metrics computed from every survey (the path without tallies)."""
+    filters = responses.Filters(**kw)
+    sent, ratings = responses._read(account_id, filters)
+    total = sum(ratings.values())
+    return {"total_count": total, "ratings_count": {str(k): v for k, v in ratings.items() if v},
+            "total_sent_messages_count": sent,
+            "response_rate": round(total * 100 / sent, 2) if sent else 0,
+            "satisfaction_score": round((ratings[4] + ratings[5]) * 100 / total, 2) if total else 0}
+
+
+@pytest.mark.dynamodb_local
+def test_metrics_from_the_tallies_equal_reading_every_survey(world, monkeypatch):
+    account = world.account_id
+    assert tallies.complete(account)  # a new account: its marker is written with it
+    _history(account)
+    reads = []
+    real_read = responses._read
+
+    def spy(account_id, filters):
+        reads.append(filters.until - filters.since)
+        return real_read(account_id, filters)
+
+    for kw in FILTERS:
+        reads.clear()
+        monkeypatch.setattr(responses, "_read", spy)
+        got = responses.metrics(account, responses.Filters(**kw))
+        monkeypatch.setattr(responses, "_read", real_read)
+        assert got == _reference(account, **kw), kw
+        if "team_id" in kw and "inbox_id" in kw:
+            assert len(reads) == 1  # two series at once: the whole range read from the surveys
+        else:
+            assert all(span < DAY for span in reads), (kw, reads)  # only the partial days are read
+    assert responses.metrics(account, responses.Filters())["total_sent_messages_count"] == 180
+    # The account's series: one item per day with a survey sent or answered (10 days, and
+    # answers up to 2 days later).
+    assert 10 <= len(list(CsatTally.query(account, CsatTally.key.startswith("tally#account#")))) <= 12
+
+
+@pytest.mark.dynamodb_local
+def test_each_survey_counts_once_and_a_changed_rating_moves(world):
+    account = world.account_id
+    rng = random.Random(3)
+    survey = _survey(account, 900, START + 100, rng)
+    survey.inbox_id, survey.assignee_id, survey.team_id = 11, 21, None
+    _write(survey, new=True)
+    _write(survey)  # saved again with nothing new: no change
+    _answer(survey, 2, START + 200)
+    _answer(survey, 5, START + 300)  # changed within the lock: moved, responded_at kept
+    day = tallies.day_of(START)
+    for series in ([("account", 0)], [("inbox", 11)], [("agent", 21)]):
+        assert tallies.counts(account, series, day, day) == (1, {1: 0, 2: 0, 3: 0, 4: 0, 5: 1}), series
+    assert tallies.counts(account, [("team", 31)], day, day) == (0, {1: 0, 2: 0, 3: 0, 4: 0, 5: 0})
+    # A stale copy's write is refused (the version): the tallies never count its answer.
+    stale = CsatSurvey.get(account, survey.key)
+    _answer(survey, 3, START + 400)
+    with pytest.raises(TransactWriteError):
+        _answer(stale, 1, START + 500)
+    assert tallies.counts(account, [("account", 0)], day, day)[1] == {1: 0, 2: 0, 3: 1, 4: 0, 5: 0}
+
+
+@pytest.mark.dynamodb_local
+def test_the_rebuild_counts_surveys_from_before_the_tallies(api, world, monkeypatch):
+    account = world.account_id
+    AccountObject.get(account, csat_tallies_key()).delete()  # an account from before the tallies
+    rows = _history(account, tallied=False, seed=11)
+    assert not tallies.complete(account)
+    queried = []
+    real_counts = tallies.counts
+    monkeypatch.setattr(tallies, "counts", lambda *a: queried.append(a) or real_counts(*a))
+    assert responses.metrics(account, responses.Filters()) == _reference(account)
+    assert queried == []  # incomplete: the surveys are read, not the tallies
+
+    # The rebuild's stage, a few surveys a run; an answer lands between two runs.
+    after = tallies.sync_next(account, None, limit=40)
+    late = next(s for s in rows if s.rating is not None and s.key > after)
+    late.refresh()
+    _answer(late, 1 if late.rating != 1 else 2, late.responded_at)  # its own write syncs all of it
+    while after is not None:
+        after = tallies.sync_next(account, after, limit=40)
+    assert tallies.complete(account)
+    assert all(tallies.synced(s) for s in CsatSurvey.query(account, CsatSurvey.key.startswith("survey#")))
+    for kw in FILTERS:
+        assert responses.metrics(account, responses.Filters(**kw)) == _reference(account, **kw), kw
+    assert queried  # now from the tallies
+    # Run again: nothing is counted twice.
+    before = {t.key: t.attribute_values for t in CsatTally.query(account, CsatTally.key.startswith("tally#"))}
+    assert tallies.sync_next(account, None, limit=1000) is None
+    assert {t.key: t.attribute_values for t in CsatTally.query(account, CsatTally.key.startswith("tally#"))} == before
+
+
+@pytest.mark.dynamodb_local
+def test_the_reporting_rebuild_runs_the_csat_stage(api, world):
+    from tests.integration.channel_support import drain
+
+    account = world.account_id
+    AccountObject.get(account, csat_tallies_key()).delete()
+    _history(account, tallied=False, seed=5)
+    started = api.post(f"/api/v1/accounts/{account}/reporting_events/rebuild", world.admin.token)
+    assert started.status in (200, 202), started.json
+    for _ in range(20):
+        drain("AccountJobsQueue", "account_jobs", rounds=5)
+        if api.get(f"/api/v1/accounts/{account}/reporting_events/rebuild", world.admin.token).json["status"] == "done":
+            break
+    assert tallies.complete(account)
+    assert responses.metrics(account, responses.Filters(since=START, until=START + 10 * DAY - 1)) == \
+        _reference(account, since=START, until=START + 10 * DAY - 1)
