@@ -123,6 +123,20 @@ def shown(api, world, campaign_id: int) -> dict:
     return reply.json
 
 
+def sent_campaign(api, world, monkeypatch, phones: dict[str, str]) -> tuple[dict, dict[str, int]]:
+    """A one-off SMS campaign to the "vip" contacts `phones` ({name: number}), sent through
+    the job and the deliver consumer to the scripted Twilio; their contact ids by name."""
+    vip = label(api, world, "vip")
+    ids = {name: contact(api, world, name, phone, ["vip"]) for name, phone in phones.items()}
+    inbox = sms_inbox(api, world, monkeypatch)
+    campaign = api.post(url(world), world.admin.token, body=one_off(inbox, [vip])).json
+    sms_provider(monkeypatch)
+    fire(world, campaign["id"])
+    run_jobs()
+    drain("DeliverQueue", "deliver", rounds=5)
+    return campaign, ids
+
+
 @pytest.fixture
 def audience(api, world):
     """vip: Ann and Bob (Bob also churned), Cy (no phone), Dee (blocked); churned: Bob, Eve."""
@@ -235,15 +249,8 @@ def test_a_late_undelivered_report_fails_the_recipient_once(api, world, monkeypa
     halfway; repeated, the report changes nothing."""
     from tests.integration import test_twilio
 
-    vip = label(api, world, "vip")
-    ann = contact(api, world, "Ann", "+14155550001", ["vip"])
-    contact(api, world, "Bob", "+14155550002", ["vip"])
-    inbox = sms_inbox(api, world, monkeypatch)
-    campaign = api.post(url(world), world.admin.token, body=one_off(inbox, [vip])).json
-    sms_provider(monkeypatch)
-    fire(world, campaign["id"])
-    run_jobs()
-    drain("DeliverQueue", "deliver", rounds=5)
+    campaign, ids = sent_campaign(api, world, monkeypatch, {"Ann": "+14155550001", "Bob": "+14155550002"})
+    ann = ids["Ann"]
     progress = shown(api, world, campaign["id"])["progress"]
     assert (progress["sent"], progress["failed"]) == (2, 0)
     [row] = [r for r in api.get(url(world, f"{campaign['id']}/recipients"), world.admin.token).json["payload"]
@@ -711,14 +718,8 @@ def test_campaign_conversations_notify_no_agent_of_their_creation(api, world, mo
 def test_the_contacts_reply_lands_in_the_campaign_conversation(api, world, monkeypatch):
     from tests.integration import test_twilio
 
-    vip = label(api, world, "vip")
-    ann = contact(api, world, "Ann", "+14155559876", ["vip"])
-    inbox = sms_inbox(api, world, monkeypatch)
-    campaign = api.post(url(world), world.admin.token, body=one_off(inbox, [vip])).json
-    sms_provider(monkeypatch)
-    fire(world, campaign["id"])
-    run_jobs()
-    drain("DeliverQueue", "deliver", rounds=3)
+    campaign, ids = sent_campaign(api, world, monkeypatch, {"Ann": "+14155559876"})
+    ann, inbox = ids["Ann"], campaign["inbox_id"]
     [row] = api.get(url(world, f"{campaign['id']}/recipients"), world.admin.token).json["payload"]
     params = {**test_twilio.fixture("inbound_sms"), "To": NUMBER, "Body": "Yes please!"}
     assert test_twilio.post(api, "/twilio/callback", params).status == 200
