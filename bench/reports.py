@@ -20,6 +20,13 @@ started 4 KB (eventually consistent; 1 when consistent), a key that is absent co
 the minimum, Query 0.5 (or 1) per started 4 KB of everything it returned. Two states:
 the local phase complete (its day buckets filled, as after the rebuild) and a phase the
 account does not keep (days composed from UTC hours and quarters).
+
+CSAT: one survey per resolved conversation, batch-written as tallied with its CsatTally
+items summed by tallies' own `_changes` (checked on a sample against one `tallies.sync`
+transaction per write); the metrics are measured tallied and, for the 90-day account
+range, with the account's tallies marker deleted (every survey read), and each tallied
+answer must equal the untallied one. A filtered or COUNT Query is counted by the items
+it read (what DynamoDB bills), not the ones it returned.
 """
 from __future__ import annotations
 
