@@ -24,8 +24,8 @@ account does not keep (days composed from UTC hours and quarters).
 CSAT: one survey per resolved conversation, batch-written as tallied with its CsatTally
 items summed by tallies' own `_changes` (checked on a sample against one `tallies.sync`
 transaction per write); the metrics are measured tallied and, for the 90-day account
-range, with the account's tallies marker deleted (every survey read), and each tallied
-answer must equal the untallied one. A filtered or COUNT Query is counted by the items
+range, with the account's tallies marker deleted (every survey read), and the tallied
+answers must equal the untallied ones (all six at 1k; at 100k the 90-day account's). A filtered or COUNT Query is counted by the items
 it read (what DynamoDB bills), not the ones it returned.
 """
 from __future__ import annotations
@@ -344,11 +344,13 @@ def csat_writer_matches_sync(n: int = 20) -> int:
         return len(one_by_one)
 
 
-def measure_csat(ok, account_id: int, now: int, agent: int, inbox: int) -> dict:
+def measure_csat(ok, account_id: int, now: int, agent: int, inbox: int, check_all: bool) -> dict:
     """CSAT metrics over 30 and 90 days at Nepal's midnights, for the account, one agent and
     one inbox, from the tallies; then the 90-day account metrics with the account not
-    tallied (its marker deleted, restored after). Every tallied answer must equal the
-    untallied one (read from every survey), so the figures are of right answers."""
+    tallied (its marker deleted, restored after). The tallied answers must equal the
+    untallied ones (read from every survey), so the figures are of right answers: all six
+    when `check_all` (the small size), else the measured one (moto pages a 100k-survey
+    Query slowly: six more of them were most of the run's half hour)."""
     from parley.models.account_object import AccountObject, csat_tallies_key
 
     assert AccountObject.get(account_id, csat_tallies_key()), "a new account is tallied from its creation"
@@ -365,9 +367,13 @@ def measure_csat(ok, account_id: int, now: int, agent: int, inbox: int) -> dict:
     AccountObject.get(account_id, csat_tallies_key()).delete()
     try:
         whole = "CSAT metrics (90 days, account)"
-        measured[f"{whole} [not tallied]"] = measure(lambda: ok(path, queries[whole]))
+        untallied = {}
+        measured[f"{whole} [not tallied]"] = measure(lambda: untallied.update({whole: ok(path, queries[whole])}))
         for name, query in queries.items():
-            assert ok(path, query) == answers[name], f"{name}: the tallies must give what the surveys give"
+            if check_all and name != whole:
+                untallied[name] = ok(path, query)
+        for name, answer in untallied.items():
+            assert answer == answers[name], f"{name}: the tallies must give what the surveys give"
     finally:
         AccountObject(account_id, csat_tallies_key(), id=0, data={"complete": True}).save()
     return measured
@@ -441,7 +447,7 @@ def scenario(n: int) -> dict:
             "live counts (per agent)": lambda: ok(f"{v2}/reports/conversations", {"type": "agent"}),
         }
         complete = {name: measure(call) for name, call in cases.items()}
-        csat = measure_csat(ok, a, now, agents[1], inboxes[0][0])
+        csat = measure_csat(ok, a, now, agents[1], inboxes[0][0], check_all=n == SIZES[0])
         assert sum(ok(f"{v2}/reports", quarter)[i]["value"] for i in range(DAYS)) == \
             sum(1 for e in events if e[0] == "conversations")
         # The same reports when the account keeps no Nepal phase: days from hours and quarters.
@@ -518,7 +524,8 @@ def run() -> None:
                  f"an item), {small['tally_items']:,} and {large['tally_items']:,} tally items, summed with "
                  f"tallies._changes and batch-written ({small['csat_seconds']:.0f} s, {large['csat_seconds']:.0f} s); "
                  f"that writer stored exactly what tallies.sync stores, one transaction per write, for "
-                 f"{csat_checked} surveys; every tallied answer equalled the untallied one",
+                 f"{csat_checked} surveys; the tallied answers equalled the untallied ones (all six at 1k, the "
+                 f"90-day account's at 100k)",
                  "requests and items include authentication (token, membership) and the phases record",
                  "items of a filtered or COUNT Query are the items it read (and is billed for), not returned",
                  "RCU: eventually consistent 0.5 per started 4 KB per item (an absent key the minimum)"])

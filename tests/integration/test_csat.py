@@ -131,7 +131,7 @@ def test_widget_survey_once_per_resolution_rated_inline_and_reported(api, world,
 
     today = tallies.day_of(int(time.time()))
     for series in ([("account", 0)], [("inbox", website.id)]):
-        assert tallies.counts(world.account_id, series, today, today) == (2, {1: 0, 2: 0, 3: 0, 4: 1, 5: 0})
+        assert tallies.counts(world.account_id, series, "d", today, today) == (2, {1: 0, 2: 0, 3: 0, 4: 1, 5: 0})
 
     # Each resolution's event delivered again (EventBridge delivers at least once): nothing more.
     # (Last in the test: run earlier, moto's in-process event pipe delivered nothing more after

@@ -14,6 +14,9 @@ from parley.models.account_object import AccountObject, csat_tallies_key
 from parley.models.csat import CsatSurvey, CsatTally, response_key, survey_key
 from parley.services.csat import responses, tallies
 
+# The long histories (hundreds of transactions) run on DynamoDB Local only: moto copies
+# every table for each transaction, half a minute a test; the short tests run on both.
+REAL_ENGINE = pytest.mark.parametrize("aws", ["dynamodb-local"], indirect=True)
 DAY = 86_400
 START = 1_788_000_000 - 1_788_000_000 % DAY  # a UTC midnight in 2026
 INBOXES, AGENTS, TEAMS = (11, 12), (21, 22, 23), (31, 32)
@@ -64,7 +67,9 @@ FILTERS = [
     {},
     {"since": START, "until": START + 10 * DAY - 1},  # whole days only
     {"since": START + 5 * 3600, "until": START + 7 * DAY + 3 * 3600},  # partial first and last days
-    {"since": START + DAY // 2, "until": START + DAY // 2 + 3600},  # inside one day: no whole day
+    {"since": START + DAY // 2, "until": START + DAY // 2 + 3600},  # inside one day: hours only
+    {"since": START + 18 * 3600 + 15 * 60, "until": START + 8 * DAY + 18 * 3600 + 15 * 60 - 1},  # +05:45's midnights
+    {"since": START + 600, "until": START + 1200},  # inside one hour: read from the surveys
     {"user_ids": [21]}, {"user_ids": [21, 23, 21]}, {"inbox_id": 12}, {"team_id": 31},
     {"rating": [4, 5]}, {"inbox_id": 11, "rating": [1]},
     {"inbox_id": 11, "team_id": 32},  # two series: read from the surveys
@@ -83,7 +88,19 @@ def _reference(account_id: int, **kw) -> dict:
             "satisfaction_score": round((ratings[4] + ratings[5]) * 100 / total, 2) if total else 0}
 
 
-@pytest.mark.dynamodb_local
+def test_a_range_is_covered_by_days_then_hours_then_seconds():
+    since, until = START - 3600 - 900, START + 2 * DAY + 2 * 3600 + 59  # 22:45 .. 02:00:59 two days on
+    runs, rest = tallies.cover(since, until)
+    assert runs == [("d", START, START + DAY), ("h", START - 3600, START - 3600),
+                    ("h", START + 2 * DAY, START + 2 * DAY + 3600)]
+    assert rest == [(since, START - 3600 - 1), (START + 2 * DAY + 2 * 3600, until)]
+    assert tallies.cover(START + 10, START + 20) == ([], [(START + 10, START + 20)])
+    covered = sum((last - first) // {"d": DAY, "h": 3600}[span] * {"d": DAY, "h": 3600}[span]
+                  + {"d": DAY, "h": 3600}[span] for span, first, last in runs) + sum(b - a + 1 for a, b in rest)
+    assert covered == until - since + 1  # every second once
+
+
+@REAL_ENGINE
 def test_metrics_from_the_tallies_equal_reading_every_survey(world, monkeypatch):
     account = world.account_id
     assert tallies.complete(account)  # a new account: its marker is written with it
@@ -101,14 +118,17 @@ def test_metrics_from_the_tallies_equal_reading_every_survey(world, monkeypatch)
         got = responses.metrics(account, responses.Filters(**kw))
         monkeypatch.setattr(responses, "_read", real_read)
         assert got == _reference(account, **kw), kw
-        if "team_id" in kw and "inbox_id" in kw:
-            assert len(reads) == 1  # two series at once: the whole range read from the surveys
+        if ("team_id" in kw and "inbox_id" in kw) or kw.get("since") == START + 600:
+            assert len(reads) == 1  # two series at once, or no whole hour: all of it read from the surveys
         else:
-            assert all(span < DAY for span in reads), (kw, reads)  # only the partial days are read
+            assert all(span < 3600 for span in reads), (kw, reads)  # only the minutes at either end are read
     assert responses.metrics(account, responses.Filters())["total_sent_messages_count"] == 180
     # The account's series: one item per day with a survey sent or answered (10 days, and
-    # answers up to 2 days later).
-    assert 10 <= len(list(CsatTally.query(account, CsatTally.key.startswith("tally#account#")))) <= 12
+    # answers up to 2 days later), and one per such hour.
+    days = list(CsatTally.query(account, CsatTally.key.startswith("tally#account#000000000000#d#")))
+    hours = list(CsatTally.query(account, CsatTally.key.startswith("tally#account#000000000000#h#")))
+    assert 10 <= len(days) <= 12 and len(days) < len(hours) <= 12 * 24
+    assert sum(t.sent or 0 for t in days) == sum(t.sent or 0 for t in hours) == 180
 
 
 @pytest.mark.dynamodb_local
@@ -123,17 +143,18 @@ def test_each_survey_counts_once_and_a_changed_rating_moves(world):
     _answer(survey, 5, START + 300)  # changed within the lock: moved, responded_at kept
     day = tallies.day_of(START)
     for series in ([("account", 0)], [("inbox", 11)], [("agent", 21)]):
-        assert tallies.counts(account, series, day, day) == (1, {1: 0, 2: 0, 3: 0, 4: 0, 5: 1}), series
-    assert tallies.counts(account, [("team", 31)], day, day) == (0, {1: 0, 2: 0, 3: 0, 4: 0, 5: 0})
+        assert tallies.counts(account, series, "d", day, day) == (1, {1: 0, 2: 0, 3: 0, 4: 0, 5: 1}), series
+        assert tallies.counts(account, series, "h", day, day) == (1, {1: 0, 2: 0, 3: 0, 4: 0, 5: 1}), series
+    assert tallies.counts(account, [("team", 31)], "d", day, day) == (0, {1: 0, 2: 0, 3: 0, 4: 0, 5: 0})
     # A stale copy's write is refused (the version): the tallies never count its answer.
     stale = CsatSurvey.get(account, survey.key)
     _answer(survey, 3, START + 400)
     with pytest.raises(TransactWriteError):
         _answer(stale, 1, START + 500)
-    assert tallies.counts(account, [("account", 0)], day, day)[1] == {1: 0, 2: 0, 3: 1, 4: 0, 5: 0}
+    assert tallies.counts(account, [("account", 0)], "d", day, day)[1] == {1: 0, 2: 0, 3: 1, 4: 0, 5: 0}
 
 
-@pytest.mark.dynamodb_local
+@REAL_ENGINE
 def test_the_rebuild_counts_surveys_from_before_the_tallies(api, world, monkeypatch):
     account = world.account_id
     AccountObject.get(account, csat_tallies_key()).delete()  # an account from before the tallies
@@ -163,7 +184,7 @@ def test_the_rebuild_counts_surveys_from_before_the_tallies(api, world, monkeypa
     assert {t.key: t.attribute_values for t in CsatTally.query(account, CsatTally.key.startswith("tally#"))} == before
 
 
-@pytest.mark.dynamodb_local
+@REAL_ENGINE
 def test_the_reporting_rebuild_runs_the_csat_stage(api, world):
     from tests.integration.channel_support import drain
 

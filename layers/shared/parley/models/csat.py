@@ -7,10 +7,11 @@ response-index lists an account's responses in a time range, newest first, and r
 nothing for the surveys nobody answered. One item per message is "one response per
 survey message" by construction.
 
-The same partition holds the account's tallies (CsatTally, "tally#<dimension>#<id>#<day>"):
-per UTC day, how many surveys were sent and how many responses gave each rating, for the
-account, each inbox, agent and team, so the metrics of a long range read one small item
-per day instead of every survey (services/csat/tallies.py). A survey records what of it
+The same partition holds the account's tallies (CsatTally, "tally#<dimension>#<id>#<d|h>#<start>"):
+per UTC day and per hour, how many surveys were sent and how many responses gave each
+rating, for the account, each inbox, agent and team, so the metrics of a long range read
+one small item per day (and per hour at its ends) instead of every survey
+(services/csat/tallies.py). A survey records what of it
 the tallies count (`tallied_sent`, `tallied_rating`), moved in the same transaction as the
 tallies, so each survey is counted once whatever is retried.
 """
@@ -65,14 +66,14 @@ TALLY_PREFIX = "tally#"
 RATINGS = (1, 2, 3, 4, 5)
 
 
-def tally_key(dimension: str, dimension_id: int, day: int) -> str:
-    """`day`: the epoch second of a UTC midnight."""
-    return f"{TALLY_PREFIX}{dimension}#{dimension_id:012d}#{day:010d}"
+def tally_key(dimension: str, dimension_id: int, span: str, start: int) -> str:
+    """`span`: "d" (a UTC day) or "h" (an hour); `start`: the epoch second it begins."""
+    return f"{TALLY_PREFIX}{dimension}#{dimension_id:012d}#{span}#{start:010d}"
 
 
 class CsatTally(Model):
-    """One UTC day of one series (the account, an inbox, an agent, a team): surveys sent
-    that day, and responses first given that day by rating (`r1` .. `r5`)."""
+    """One UTC day or hour of one series (the account, an inbox, an agent, a team): surveys
+    sent in it, and responses first given in it by rating (`r1` .. `r5`)."""
 
     Meta = table_meta("csat_surveys_table")
 

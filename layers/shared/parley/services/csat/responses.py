@@ -221,24 +221,25 @@ def metrics(account_id: int, filters: Filters) -> dict:
 
 
 def _counts(account_id: int, filters: Filters) -> tuple[int, dict[int, int]]:
-    """Surveys sent and responses per rating in the filters' range: its whole UTC days from
-    the tallies (when they are complete and the filters name at most one series: the
-    account, agents, an inbox or a team), its partial first and last days, and any other
-    filter combination, from the surveys themselves."""
+    """Surveys sent and responses per rating in the filters' range: its whole UTC days and
+    the whole hours at its ends from the tallies (when they are complete and the filters
+    name at most one series: the account, agents, an inbox or a team); the minutes left at
+    either end, and any other filter combination, from the surveys themselves."""
     series = _series(filters)
-    first = tallies.day_of(filters.since + tallies.DAY - 1)  # the first midnight in the range
-    last = tallies.day_of(filters.until + 1) - tallies.DAY  # the last day that ends in it
-    if series is None or first > last or not tallies.complete(account_id):
+    runs, rest = tallies.cover(filters.since, filters.until)
+    if series is None or not runs or not tallies.complete(account_id):
         return _read(account_id, filters)
-    sent, ratings = tallies.counts(account_id, series, first, last)
-    ratings = {r: (n if not filters.rating or r in filters.rating else 0) for r, n in ratings.items()}
-    for since, until in ((filters.since, first - 1), (last + tallies.DAY, filters.until)):
-        if since <= until:
-            edge = copy.copy(filters)
-            edge.since, edge.until = since, until
-            more, rated = _read(account_id, edge)
-            sent += more
-            ratings = {r: n + rated[r] for r, n in ratings.items()}
+    sent, ratings = 0, {r: 0 for r in range(1, 6)}
+    for span, first, last in runs:
+        more, rated = tallies.counts(account_id, series, span, first, last)
+        sent += more
+        ratings = {r: n + (rated[r] if not filters.rating or r in filters.rating else 0) for r, n in ratings.items()}
+    for since, until in rest:
+        edge = copy.copy(filters)
+        edge.since, edge.until = since, until
+        more, rated = _read(account_id, edge)
+        sent += more
+        ratings = {r: n + rated[r] for r, n in ratings.items()}
     return sent, ratings
 
 

@@ -1,7 +1,9 @@
-"""CSAT tallies: per UTC day and series (the account, an inbox, the agent assigned when the
-survey was sent, a team), how many surveys were sent and how many responses gave each
-rating (models/csat.CsatTally). The metrics of a range read one Query per series for its
-whole days instead of every survey in it (services/csat/responses.metrics; docs/csat.md).
+"""CSAT tallies: per UTC day and per hour, and per series (the account, an inbox, the agent
+assigned when the survey was sent, a team), how many surveys were sent and how many
+responses gave each rating (models/csat.CsatTally). The metrics of a range read its whole
+days and the whole hours at its ends from them (a Query per run of buckets and series),
+and only the minutes left at either end (a range between local midnights at +05:45
+starts at :15) from the surveys (services/csat/responses.metrics; docs/csat.md).
 
 Exactly once: every write of a survey (its record, each answer) brings the tallies up to
 the survey in the same transaction (`sync`), moving what the survey says it is counted as
@@ -25,13 +27,18 @@ from ...errors import Conflict
 from ...models.account_object import AccountObject, csat_tallies_key
 from ...models.csat import RATINGS, CsatSurvey, CsatTally, tally_key
 
-DAY = 86_400
+HOUR, DAY = 3_600, 86_400
+SPANS = (("d", DAY), ("h", HOUR))  # the tallies' buckets, largest first
 SERIES = ("account", "inbox", "agent", "team")
 SYNC_CHUNK = 200  # surveys the rebuild reads per run
 
 
+def start_of(moment: int, size: int) -> int:
+    return moment - moment % size
+
+
 def day_of(moment: int) -> int:
-    return moment - moment % DAY
+    return start_of(moment, DAY)
 
 
 def _series(survey: CsatSurvey) -> list[tuple[str, int]]:
@@ -44,17 +51,22 @@ def _series(survey: CsatSurvey) -> list[tuple[str, int]]:
     return found
 
 
+def _keys(survey: CsatSurvey, moment: int) -> list[str]:
+    """The tallies a moment of the survey counts in: its day's and its hour's, per series."""
+    return [tally_key(dimension, dimension_id, span, start_of(moment, size))
+            for dimension, dimension_id in _series(survey) for span, size in SPANS]
+
+
 def _changes(survey: CsatSurvey) -> dict[str, dict[str, int]]:
     """What the tallies lack of `survey`: {tally key: {attribute: amount}}, merged per item
     (a transaction may touch an item once)."""
     changes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     if not survey.tallied_sent:
-        for dimension, dimension_id in _series(survey):
-            changes[tally_key(dimension, dimension_id, day_of(survey.sent_at))]["sent"] += 1
+        for key in _keys(survey, survey.sent_at):
+            changes[key]["sent"] += 1
     counted, rating = survey.tallied_rating, survey.rating
     if counted != rating and survey.responded_at is not None:
-        for dimension, dimension_id in _series(survey):
-            key = tally_key(dimension, dimension_id, day_of(survey.responded_at))
+        for key in _keys(survey, survey.responded_at):
             if counted in RATINGS:
                 changes[key][f"r{counted}"] -= 1
             if rating in RATINGS:
@@ -122,13 +134,39 @@ def _sync_alone(survey: CsatSurvey) -> None:
     raise Conflict("The survey kept changing while it was being counted; the rebuild will try again")
 
 
-def counts(account_id: int, series: list[tuple[str, int]], first_day: int, last_day: int) -> tuple[int, dict[int, int]]:
-    """Surveys sent and responses per rating over the UTC days first_day..last_day (their
-    midnights, inclusive), summed over `series` (one Query each)."""
+def cover(since: int, until: int) -> tuple[list[tuple[str, int, int]], list[tuple[int, int]]]:
+    """Split the seconds since..until (inclusive) into runs of whole tally buckets, days
+    first, then hours at the ends: ([(span, first start, last start)], [(since, until)] of
+    the seconds left, under an hour at either end, for reading from the surveys)."""
+    runs: list[tuple[str, int, int]] = []
+    rest: list[tuple[int, int]] = []
+
+    def split(low: int, high: int, spans: tuple) -> None:
+        if low > high:
+            return
+        if not spans:
+            rest.append((low, high))
+            return
+        (span, size), smaller = spans[0], spans[1:]
+        first, last = start_of(low + size - 1, size), start_of(high + 1, size) - size
+        if first > last:
+            split(low, high, smaller)
+            return
+        runs.append((span, first, last))
+        split(low, first - 1, smaller)
+        split(last + size, high, smaller)
+
+    split(since, until, SPANS)
+    return runs, rest
+
+
+def counts(account_id: int, series: list[tuple[str, int]], span: str, first: int, last: int) -> tuple[int, dict[int, int]]:
+    """Surveys sent and responses per rating in the `span` buckets starting first..last
+    (inclusive), summed over `series` (one Query each)."""
     sent, ratings = 0, {r: 0 for r in RATINGS}
     for dimension, dimension_id in series:
-        key_range = CsatTally.key.between(tally_key(dimension, dimension_id, first_day),
-                                          tally_key(dimension, dimension_id, last_day))
+        key_range = CsatTally.key.between(tally_key(dimension, dimension_id, span, first),
+                                          tally_key(dimension, dimension_id, span, last))
         for tally in CsatTally.query(account_id, key_range):
             sent += int(tally.sent or 0)
             for rating in RATINGS:

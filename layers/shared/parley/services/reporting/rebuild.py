@@ -19,9 +19,9 @@ quarters (always complete): DAYS_PER_RUN days a run, newest first, moving comple
 back after each, so a report at that offset reads one bucket per day from then on. A phase
 whose complete_since is not yet past (added today) is left for a later rebuild.
 
-Between the two, the account's CSAT surveys from before the CSAT tallies existed are
-counted in them (services/csat/tallies.sync_next, 200 surveys a run), after which the
-CSAT metrics read the tallies.
+Between the two, unless the account's CSAT tallies are complete already, its CSAT surveys
+from before the tallies existed are counted in them (services/csat/tallies.sync_next, 200
+surveys a run), after which the CSAT metrics read the tallies.
 
 Last, the live counts (services/reporting/live_counts.py: unattended, per team and status)
 are recomputed from the conversations, REBUILD_CHUNK conversations a run."""
@@ -119,7 +119,8 @@ def run(account_id: int, limit: int = CHUNK, days: int = DAYS_PER_RUN) -> bool:
             return _save(item, data, now, done=False)
         data["stage"] = "csat"
     if data["stage"] == "csat":
-        after = tallies.sync_next(account_id, data.get("csat_after"))
+        # An account tallied from its creation (or by an earlier rebuild) has nothing to count.
+        after = None if tallies.complete(account_id) else tallies.sync_next(account_id, data.get("csat_after"))
         if after is not None:
             data["csat_after"] = after
             return _save(item, data, now, done=False)
