@@ -29,7 +29,6 @@ from ...models.csat import RATINGS, CsatSurvey, CsatTally, tally_key
 
 HOUR, DAY = 3_600, 86_400
 SPANS = (("d", DAY), ("h", HOUR))  # the tallies' buckets, largest first
-SERIES = ("account", "inbox", "agent", "team")
 SYNC_CHUNK = 200  # surveys the rebuild reads per run
 
 
