@@ -22,7 +22,7 @@ the local phase complete (its day buckets filled, as after the rebuild) and a ph
 account does not keep (days composed from UTC hours and quarters).
 
 CSAT: one survey per resolved conversation, batch-written as tallied with its CsatTally
-items summed by tallies' own `_changes` (checked on a sample against one `tallies.sync`
+items summed by tallies' own `changes` (checked on a sample against one `tallies.sync`
 transaction per write); the metrics are measured tallied and, for the 90-day account
 range, with the account's tallies marker deleted (every survey read), and the tallied
 answers must equal the untallied ones (all six at 1k; at 100k the 90-day account's). A filtered or COUNT Query is counted by the items
@@ -264,7 +264,7 @@ def _uuid(rng: random.Random):
 
 def write_csat(surveys) -> int:
     """The surveys batch-written as tallied (`tallied_sent`, `tallied_rating`), with their
-    tally items summed in memory by tallies' own `_changes` (what `tallies.sync` adds): one
+    tally items summed in memory by tallies' own `changes` (what `tallies.sync` adds): one
     transaction per survey write is out of reach in moto at 75,000 surveys. Returns the
     number of tally items."""
     from parley.models.csat import CsatSurvey, CsatTally
@@ -272,7 +272,7 @@ def write_csat(surveys) -> int:
 
     summed: dict = defaultdict(lambda: defaultdict(int))
     for survey in surveys:
-        for key, amounts in tallies._changes(survey).items():
+        for key, amounts in tallies.changes(survey).items():
             for name, amount in amounts.items():
                 summed[(survey.account_id, key)][name] += amount
         survey.tallied_sent, survey.tallied_rating = True, survey.rating
@@ -522,7 +522,7 @@ def run() -> None:
                  f"CSAT: {small['surveys']:,} and {large['surveys']:,} surveys ({small['answered']:,} and "
                  f"{large['answered']:,} answered; {small['survey_bytes']:.0f} and {large['survey_bytes']:.0f} bytes "
                  f"an item), {small['tally_items']:,} and {large['tally_items']:,} tally items, summed with "
-                 f"tallies._changes and batch-written ({small['csat_seconds']:.0f} s, {large['csat_seconds']:.0f} s); "
+                 f"tallies.changes and batch-written ({small['csat_seconds']:.0f} s, {large['csat_seconds']:.0f} s); "
                  f"that writer stored exactly what tallies.sync stores, one transaction per write, for "
                  f"{csat_checked} surveys; the tallied answers equalled the untallied ones (all six at 1k, the "
                  f"90-day account's at 100k)",

@@ -126,10 +126,10 @@ def test_widget_survey_once_per_resolution_rated_inline_and_reported(api, world,
     assert len(surveys_of(api, world, conversation_id)) == 2
     assert api.get(f"{base(world)}/csat_survey_responses/metrics", world.admin.token).json[
         "total_sent_messages_count"] == 2
-    # The day's tallies moved with each write: two sent, the one response at its last rating.
+    # The tallies moved with each write: two sent, the one response at its last rating.
     from parley.services.csat import tallies
 
-    today = tallies.day_of(int(time.time()))
+    today = tallies.start_of(int(time.time()), tallies.DAY)
     for series in ([("account", 0)], [("inbox", website.id)]):
         assert tallies.counts(world.account_id, series, "d", today, today) == (2, {1: 0, 2: 0, 3: 0, 4: 1, 5: 0})
 

@@ -86,8 +86,8 @@ def csat_tallies_key() -> str:
 
 
 # A one-off campaign's recipients (services/rules/campaign_sending.py): one item per
-# campaign and contact, claimed before the contact is messaged, so a retried chunk never
-# messages anyone twice. Its status counts are Counter items (campaign_counter), moved in
+# campaign and contact, written only if absent in the transaction that writes the
+# contact's conversation and message, so a retried chunk never messages anyone twice. Its status counts are Counter items (campaign_counter), moved in
 # the same transaction as the recipient's status (services/messaging/campaign_outcomes.py).
 CAMPAIGN_RECIPIENT = "campaign_recipient"
 

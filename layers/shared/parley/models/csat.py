@@ -11,9 +11,9 @@ The same partition holds the account's tallies (CsatTally, "tally#<dimension>#<i
 per UTC day and per hour, how many surveys were sent and how many responses gave each
 rating, for the account, each inbox, agent and team, so the metrics of a long range read
 one small item per day (and per hour at its ends) instead of every survey
-(services/csat/tallies.py). A survey records what of it
-the tallies count (`tallied_sent`, `tallied_rating`), moved in the same transaction as the
-tallies, so each survey is counted once whatever is retried.
+(services/csat/tallies.py). A survey records what of it the tallies count
+(`tallied_sent`, `tallied_rating`), moved in the same transaction as the tallies, so each
+survey is counted once whatever is retried.
 """
 from __future__ import annotations
 
@@ -53,8 +53,8 @@ class CsatSurvey(TimestampedModel):
     feedback_message = UnicodeAttribute(null=True)
     responded_at = NumberAttribute(null=True)  # epoch seconds of the first rating
     response_key = UnicodeAttribute(null=True)
-    tallied_sent = BooleanAttribute(null=True)  # counted in its day's `sent` tallies
-    tallied_rating = NumberAttribute(null=True)  # the rating its day's tallies count for it
+    tallied_sent = BooleanAttribute(null=True)  # counted in its tallies' `sent`
+    tallied_rating = NumberAttribute(null=True)  # the rating its tallies count for it
     version = VersionAttribute()
 
     response_index = global_index("response-index",

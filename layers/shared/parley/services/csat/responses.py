@@ -20,7 +20,7 @@ from pynamodb.exceptions import TransactWriteError
 from ...errors import Conflict, Invalid, NotFound
 from ...models.conversation import Conversation, Message
 from ...models.base import utcnow
-from ...models.csat import CsatSurvey, response_key, survey_key
+from ...models.csat import RATINGS, CsatSurvey, response_key, survey_key
 from ...models.unique import UniqueClaim
 from ...views import csat as views
 from ..contact.contact_jobs import safe_cell
@@ -123,7 +123,7 @@ def _rate(survey: CsatSurvey, rating: int, feedback: str | None, now: float | No
     answer = {"rating": rating, "feedback_message": survey.feedback_message or ""}
 
     def also(tx) -> None:
-        tallies.sync(tx, survey)  # its day's tallies move with the answer
+        tallies.sync(tx, survey)  # its tallies move with the answer
         tx.save(survey)  # the version attribute: two answers at once cannot both be "first"
         if first:
             tx.publish("csat_survey_response.created", survey.account_id, views.response(survey),
@@ -229,7 +229,7 @@ def _counts(account_id: int, filters: Filters) -> tuple[int, dict[int, int]]:
     runs, rest = tallies.cover(filters.since, filters.until)
     if series is None or not runs or not tallies.complete(account_id):
         return _read(account_id, filters)
-    sent, ratings = 0, {r: 0 for r in range(1, 6)}
+    sent, ratings = 0, {r: 0 for r in RATINGS}
     for span, first, last in runs:
         more, rated = tallies.counts(account_id, series, span, first, last)
         sent += more
@@ -259,7 +259,7 @@ def _series(filters: Filters) -> list[tuple[str, int]] | None:
 def _read(account_id: int, filters: Filters) -> tuple[int, dict[int, int]]:
     """The same counts read from the surveys: the responses of the range (the index) and a
     COUNT of the surveys sent in it."""
-    ratings = {r: 0 for r in range(1, 6)}
+    ratings = {r: 0 for r in RATINGS}
     for survey in _responses(account_id, filters):
         ratings[survey.rating] += 1
     sent_filters = copy.copy(filters)

@@ -139,7 +139,7 @@ def record(conversation: Conversation, message: Message, display_type: str) -> C
                         team_id=conversation.team_id, sent_at=sent_at, display_type=display_type,
                         contact=_snapshot_contact(conversation), assignee=_snapshot_user(conversation.assignee_id))
     try:
-        with dynamo.transaction() as tx:  # the survey counted in its day's tallies with it
+        with dynamo.transaction() as tx:  # the survey counted in its tallies with it
             tallies.sync(tx, survey)
             tx.save(survey, condition=CsatSurvey.key.does_not_exist())
     except TransactWriteError as exc:

@@ -36,10 +36,6 @@ def start_of(moment: int, size: int) -> int:
     return moment - moment % size
 
 
-def day_of(moment: int) -> int:
-    return start_of(moment, DAY)
-
-
 def _series(survey: CsatSurvey) -> list[tuple[str, int]]:
     """The series a survey counts in: the account, its inbox, and its agent and team if it had them."""
     found = [("account", 0), ("inbox", survey.inbox_id)]
@@ -56,7 +52,7 @@ def _keys(survey: CsatSurvey, moment: int) -> list[str]:
             for dimension, dimension_id in _series(survey) for span, size in SPANS]
 
 
-def _changes(survey: CsatSurvey) -> dict[str, dict[str, int]]:
+def changes(survey: CsatSurvey) -> dict[str, dict[str, int]]:
     """What the tallies lack of `survey`: {tally key: {attribute: amount}}, merged per item
     (a transaction may touch an item once)."""
     changes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -80,7 +76,7 @@ def synced(survey: CsatSurvey) -> bool:
 def sync(tx, survey: CsatSurvey) -> None:
     """Add to `tx` the tally updates that count `survey` as it now is, and mark it so; the
     caller saves the survey (under its version) in the same transaction, after this."""
-    for key, amounts in _changes(survey).items():
+    for key, amounts in changes(survey).items():
         actions = [getattr(CsatTally, name).add(amount) for name, amount in amounts.items() if amount]
         if actions:
             tx.update(CsatTally(survey.account_id, key), actions=actions)

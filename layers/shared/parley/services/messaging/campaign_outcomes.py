@@ -13,8 +13,10 @@ from __future__ import annotations
 from pynamodb.exceptions import TransactWriteError
 
 from ... import dynamo
+from ...errors import NotFound
 from ...models.account_object import AccountObject, campaign_counter, campaign_recipient_key
 from ...models.counter import Counter
+from ..conversation import conversations
 
 COUNTED = ("queued", "sent", "failed", "skipped")
 
@@ -93,3 +95,18 @@ def delivered(message, contact_id: int, status: str, reason: str | None = None) 
     if item is None or item.data.get("message_id") != message.id:
         return False
     return move(item, status, expect=("queued", "sent") if status == "failed" else ("queued",), reason=reason)
+
+
+def report(account_id: int, display_id: int, message) -> bool:
+    """`delivered` for a caller without the contact at hand (a repeated delivery, a
+    provider's status callback): the message's own outcome, `failed` with its error or
+    else `sent`; the conversation is read only for a campaign's message."""
+    if (message.content_attributes or {}).get("campaign_id") is None:
+        return False
+    try:
+        contact_id = conversations.get_conversation(account_id, display_id).contact_id
+    except NotFound:  # gone: nothing to report to
+        return False
+    if message.status == "failed":
+        return delivered(message, contact_id, "failed", (message.content_attributes or {}).get("external_error"))
+    return delivered(message, contact_id, "sent")

@@ -31,7 +31,7 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from ... import channels, dynamo
 from ...channels import Permanent, Retryable
-from ...errors import Invalid, NotFound
+from ...errors import Invalid
 from ...models.account_object import send_pace_counter
 from ...models.base import utcnow
 from ...models.counter import Counter
@@ -114,21 +114,6 @@ def _give_back(message: Message) -> None:
                    condition=Message.sending_at == message.sending_at)
 
 
-def _report_again(account_id: int, display_id: int, message: Message) -> None:
-    """A campaign message's outcome, reported again by a repeated delivery: the attempt that
-    recorded it may have stopped before its report (a no-op when it did not)."""
-    if (message.content_attributes or {}).get("campaign_id") is None:
-        return
-    try:
-        contact_id = conversations.get_conversation(account_id, display_id).contact_id
-    except NotFound:  # gone: nothing to report to
-        return
-    if message.source_id:
-        campaign_outcomes.delivered(message, contact_id, "sent")
-    else:
-        campaign_outcomes.delivered(message, contact_id, "failed", (message.content_attributes or {}).get("external_error"))
-
-
 def deliver(account_id: int, display_id: int, message_id: int, *, last_attempt: bool) -> str:
     """Send one message. Returns what happened (sent, failed, or why nothing was done);
     raises Retryable when the provider may accept it later and attempts remain."""
@@ -139,7 +124,8 @@ def deliver(account_id: int, display_id: int, message_id: int, *, last_attempt: 
     if message.private or message.message_type not in SENDABLE:
         return "not for the channel"
     if message.source_id or message.status == "failed":
-        _report_again(account_id, display_id, message)
+        # The attempt that recorded its outcome may have stopped before reporting it (a no-op if not).
+        campaign_outcomes.report(account_id, display_id, message)
         return "done before"
     try:
         inbox = Inbox.get(message.inbox_id)

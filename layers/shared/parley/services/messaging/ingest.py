@@ -305,7 +305,7 @@ def apply_status(inbox: Inbox, inbound: Inbound) -> Message | None:
         if status == message.status == "failed":
             # A repeat (the provider's, or this item's after a crash below): the campaign
             # recipient hears it again, a no-op when it heard it the first time.
-            _report_failure(claim[0], claim[1], message)
+            campaign_outcomes.report(claim[0], claim[1], message)
         return None
     actions = [Message.status.set(status), Message.updated_at.set(utcnow())]
     if status == "failed":
@@ -322,22 +322,8 @@ def apply_status(inbox: Inbox, inbound: Inbound) -> Message | None:
             return None  # a newer status won the race
         raise
     if status == "failed":
-        _report_failure(claim[0], claim[1], message, conversation)
+        campaign_outcomes.delivered(message, conversation.contact_id, "failed", attributes["external_error"])
     return message
-
-
-def _report_failure(account_id: int, display_id: int, message: Message, conversation=None) -> None:
-    """A campaign's message the provider reports undelivered: its recipient shows the
-    failure and the provider's reason (services/messaging/campaign_outcomes.py)."""
-    if (message.content_attributes or {}).get("campaign_id") is None:
-        return
-    if conversation is None:
-        try:
-            conversation = conversations.get_conversation(account_id, display_id)
-        except NotFound:
-            return
-    campaign_outcomes.delivered(message, conversation.contact_id, "failed",
-                                (message.content_attributes or {}).get("external_error"))
 
 
 HELD = "held_ingest"  # AccountObjects kind: items of a suspended account, kept until it reopens

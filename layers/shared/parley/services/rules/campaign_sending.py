@@ -143,9 +143,8 @@ def recipients(item: AccountObject, status: str | None, page: int) -> tuple[list
     if page < 1 or page > 10_000:
         raise Invalid("page must be from 1 to 10000", field="page")
     wanted = (status,) if status else STATUSES
-    counts = {c.name: int(c.value or 0) for c in Counter.batch_get(
-        [campaign_counter(item.account_id, item.id, s) for s in wanted])}
-    total = sum(counts.values())
+    total = sum(int(c.value or 0) for c in Counter.batch_get(
+        [campaign_counter(item.account_id, item.id, s) for s in wanted]))
     shown: list[AccountObject] = []
     if total > (page - 1) * RECIPIENTS_PAGE:
         matched = 0
